@@ -1,0 +1,143 @@
+//! Located problems in content: file, line, column and what is wrong.
+
+use std::fmt;
+
+/// What is wrong with a piece of content.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// The text is not valid RON.
+    #[error("syntax error: {0}")]
+    Syntax(String),
+    /// A field that the format does not have.
+    #[error("unknown field `{field}`{}; expected one of: {expected}", within(.outer))]
+    UnknownField {
+        /// The field as written.
+        field: String,
+        /// The struct it was found in.
+        outer: Option<String>,
+        /// The fields that are allowed there.
+        expected: String,
+    },
+    /// A required field is absent.
+    #[error("missing field `{field}`{}", within(.outer))]
+    MissingField {
+        /// The field.
+        field: String,
+        /// The struct that needs it.
+        outer: Option<String>,
+    },
+    /// A value of the wrong kind, or one its type refuses (e.g. a reversed range).
+    #[error("invalid value: {0}")]
+    Invalid(String),
+    /// Two items of the same kind share an id within one layer of content.
+    #[error("duplicate {kind} id `{id}`: it is already defined at {first}")]
+    DuplicateId {
+        /// The kind of item.
+        kind: &'static str,
+        /// The id.
+        id: String,
+        /// Where it was first defined.
+        first: String,
+    },
+    /// A section that may appear once is defined twice within one layer.
+    #[error("`{0}` is defined twice")]
+    DuplicateSection(&'static str),
+    /// A reference to a stretch that does not exist.
+    #[error("{owner_kind} `{owner}` refers to unknown stretch `{id}`")]
+    UnknownStretch {
+        /// The kind of item holding the reference.
+        owner_kind: &'static str,
+        /// Its id.
+        owner: String,
+        /// The id that does not resolve.
+        id: String,
+    },
+    /// A stretch with no steps.
+    #[error("stretch `{0}` has no steps: list at least one")]
+    EmptySteps(String),
+    /// A step with no words.
+    #[error("stretch `{0}` has a blank step")]
+    BlankStep(String),
+    /// A routine with no stretches.
+    #[error("routine `{0}` has no stretches: list at least one")]
+    EmptyRoutine(String),
+    /// A stretch that reaches no area.
+    #[error("stretch `{0}` has no target areas")]
+    NoTargets(String),
+    /// A flow with fewer than two positions.
+    #[error("stretch `{0}`: a flow needs at least two positions")]
+    FlowPositions(String),
+    /// An alternative that reaches none of the areas of its stretch.
+    #[error("stretch `{stretch}` lists `{alternative}` as an alternative, but it reaches none of the same areas")]
+    AlternativeElsewhere {
+        /// The stretch.
+        stretch: String,
+        /// The alternative.
+        alternative: String,
+    },
+    /// A stretch listed as its own alternative.
+    #[error("stretch `{0}` lists itself as an alternative")]
+    SelfAlternative(String),
+    /// A section the library needs, defined in no file.
+    #[error("no file defines `{0}`; the library needs it")]
+    MissingSection(&'static str),
+    /// The file is not UTF-8.
+    #[error("the file is not UTF-8 text")]
+    NotUtf8,
+}
+
+fn within(outer: &Option<String>) -> String {
+    outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default()
+}
+
+/// One problem, located.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file, as given to the loader.
+    pub file: String,
+    /// 1-based line; 0 when the problem belongs to no single place.
+    pub line: usize,
+    /// 1-based column; 0 when the problem belongs to no single place.
+    pub column: usize,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.problem)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.problem)
+        }
+    }
+}
+
+pub(crate) fn render(diagnostics: &[Diagnostic]) -> String {
+    let lines: Vec<String> = diagnostics.iter().map(Diagnostic::to_string).collect();
+    let n = diagnostics.len();
+    format!("{n} problem{} in content:\n{}", if n == 1 { "" } else { "s" }, lines.join("\n"))
+}
+
+/// Turns a RON parse error into a located diagnostic.
+pub(crate) fn from_ron(file: &str, err: &ron::error::SpannedError) -> Diagnostic {
+    use ron::Error as E;
+    let problem = match &err.code {
+        E::NoSuchStructField { expected, found, outer } => Problem::UnknownField {
+            field: found.clone(),
+            outer: outer.clone(),
+            expected: expected.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+        },
+        E::MissingStructField { field, outer } => {
+            Problem::MissingField { field: (*field).to_owned(), outer: outer.clone() }
+        }
+        E::Message(m) => Problem::Invalid(m.clone()),
+        E::InvalidValueForType { .. }
+        | E::NoSuchEnumVariant { .. }
+        | E::ExpectedDifferentLength { .. }
+        | E::IntegerOutOfBounds
+        | E::DuplicateStructField { .. } => Problem::Invalid(err.code.to_string()),
+        other => Problem::Syntax(other.to_string()),
+    };
+    Diagnostic { file: file.to_owned(), line: err.span.start.line, column: err.span.start.col, problem }
+}

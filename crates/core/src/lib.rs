@@ -1,0 +1,30 @@
+//! limber-core: the domain model and the pure session state machine of limber.
+//!
+//! Nothing here performs I/O, spawns threads or reads a clock: time comes in as an [`At`] on
+//! every call, and a session says when it next needs one ([`Session::next_deadline`]). Drivers
+//! (the CLI loop, the TUI loop, the server task) own the clock and the I/O.
+
+#![forbid(unsafe_code)]
+
+pub mod cue;
+pub mod guidance;
+pub mod library;
+pub mod plan;
+pub mod routine;
+pub mod screening;
+pub mod session;
+pub mod stretch;
+pub mod time;
+mod words;
+
+pub use cue::{Cue, CueKind, Sound, StopReason};
+pub use guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
+pub use library::Library;
+pub use plan::{Adjustment, Choice, Plan, PlanError, PlanItem, PlanOptions, Timing, Unfit, WarmUpPlan};
+pub use routine::{Routine, RoutineId};
+pub use screening::{Clearance, Level, ScreeningQuestion, ScreeningRecord};
+pub use session::{
+    Comfort, Event, ItemRecord, ItemStatus, PainMoment, Phase, Rejected, Report, Session, SessionView, Summary,
+};
+pub use stretch::{Area, Dose, DoseRange, Equipment, FlowPosition, Origin, Position, Side, Stretch, StretchId};
+pub use time::At;

@@ -1,0 +1,45 @@
+//! The whole body of content a session can draw on, with lookups by id.
+
+use serde::{Deserialize, Serialize};
+
+use crate::guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
+use crate::routine::{Routine, RoutineId};
+use crate::screening::ScreeningQuestion;
+use crate::stretch::{Stretch, StretchId};
+
+/// Everything limber knows: stretches, routines, guidance and screening. Built by `limber-content`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Library {
+    /// The credit for the source article.
+    pub source: SourceCredit,
+    /// What the article says about the mid back and mid-back pain, paragraph by paragraph.
+    pub background: Vec<String>,
+    /// The warm-up.
+    pub warm_up: WarmUp,
+    /// Safety messages.
+    pub advice: Advice,
+    /// Precautions, in reading order.
+    pub precautions: Vec<Precaution>,
+    /// Tips, in reading order.
+    pub tips: Vec<Tip>,
+    /// Questions and answers, in reading order.
+    pub faq: Vec<FaqEntry>,
+    /// Screening questions, emergency ones first.
+    pub screening: Vec<ScreeningQuestion>,
+    /// All stretches, in the order they were loaded.
+    pub stretches: Vec<Stretch>,
+    /// All routines, in the order they were loaded.
+    pub routines: Vec<Routine>,
+}
+
+impl Library {
+    /// The stretch with this id.
+    pub fn stretch(&self, id: &StretchId) -> Option<&Stretch> {
+        self.stretches.iter().find(|s| &s.id == id)
+    }
+
+    /// The routine with this id.
+    pub fn routine(&self, id: &RoutineId) -> Option<&Routine> {
+        self.routines.iter().find(|r| &r.id == id)
+    }
+}

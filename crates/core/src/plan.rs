@@ -1,0 +1,346 @@
+//! A plan: one routine resolved for one person — what they own, how they can move, how long they hold.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::guidance::Advice;
+use crate::library::Library;
+use crate::routine::RoutineId;
+use crate::screening::ScreeningQuestion;
+use crate::stretch::{Dose, Equipment, Position, Stretch, StretchId};
+use crate::time::secs;
+
+/// What a person brings to a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    /// Equipment the person has.
+    pub equipment: BTreeSet<Equipment>,
+    /// Positions the person cannot or does not want to take.
+    pub avoid: BTreeSet<Position>,
+    /// Seconds per hold reached by progression, per stretch; kept inside each stretch's range.
+    pub holds: BTreeMap<StretchId, u32>,
+    /// Seconds per hold chosen for this session, for every held stretch; wins over progression.
+    pub hold_override: Option<u32>,
+    /// Whether to include the warm-up when the routine has one.
+    pub warm_up: bool,
+    /// Wait for the person before each stretch instead of starting it after the steps are read.
+    pub wait_for_start: bool,
+    /// Durations of the phases around the holds.
+    pub timing: Timing,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            equipment: Equipment::ALL.into_iter().collect(),
+            avoid: BTreeSet::new(),
+            holds: BTreeMap::new(),
+            hold_override: None,
+            warm_up: true,
+            wait_for_start: false,
+            timing: Timing::default(),
+        }
+    }
+}
+
+/// Durations of the guided phases around the work itself, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Time to hear the name of the next stretch before its steps.
+    pub intro: u32,
+    /// Shortest time given to one step; longer steps get more.
+    pub min_step: u32,
+    /// Words a person hears or reads per second, for the time each step gets.
+    pub words_per_second: u32,
+    /// The 3-2-1 countdown before each hold.
+    pub get_ready: u32,
+    /// Rest between repetitions and when switching sides.
+    pub rest: u32,
+    /// Time to answer "how did that feel?" before moving on by itself.
+    pub check_in: u32,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing { intro: 4, min_step: 3, words_per_second: 2, get_ready: 3, rest: 8, check_in: 8 }
+    }
+}
+
+impl Timing {
+    /// How long one step is given, from its length in words.
+    pub fn step_time(&self, step: &str) -> Duration {
+        let words = u32::try_from(step.split_whitespace().count()).unwrap_or(u32::MAX);
+        let wps = self.words_per_second.max(1);
+        secs(self.min_step.max(words.div_ceil(wps)))
+    }
+
+    /// Offsets of each step within the preparation, and the total preparation time.
+    pub fn prepare(&self, stretch: &Stretch) -> (Vec<Duration>, Duration) {
+        let mut at = secs(self.intro);
+        let mut offsets = Vec::with_capacity(stretch.steps.len());
+        for step in &stretch.steps {
+            offsets.push(at);
+            at += self.step_time(step);
+        }
+        (offsets, at)
+    }
+}
+
+/// A stretch chosen for a plan with the time the person will spend on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// The stretch.
+    pub stretch: Stretch,
+    /// Seconds per hold, per flow position, or of timed work.
+    pub seconds: u32,
+}
+
+impl Choice {
+    /// Length of one active period (one hold, the whole flow, or the timed work).
+    pub fn active_time(&self) -> Duration {
+        match &self.stretch.dose {
+            Dose::Flow { positions, cycles, .. } => {
+                let n = u32::try_from(positions.len()).unwrap_or(u32::MAX);
+                secs(self.seconds.saturating_mul(n).saturating_mul(cycles.get()))
+            }
+            Dose::Hold { .. } | Dose::Timed { .. } => secs(self.seconds),
+        }
+    }
+
+    /// Active periods in order: one per side and repetition.
+    pub fn holds(&self) -> u32 {
+        let sides = u32::try_from(self.stretch.dose.sides().len()).unwrap_or(1).max(1);
+        sides * self.stretch.dose.repetitions()
+    }
+}
+
+/// One stretch of a plan, with what it replaced and what can replace it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanItem {
+    /// The stretch the person will do.
+    pub choice: Choice,
+    /// The routine's stretch this one stands in for, when it was swapped while planning.
+    pub instead_of: Option<StretchId>,
+    /// Stretches the person can swap to during the session, best first.
+    pub alternatives: Vec<Choice>,
+}
+
+/// Why a routine's stretch could not be used as it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unfit {
+    /// It needs equipment the person does not have.
+    Needs(Equipment),
+    /// It is done in a position the person avoids.
+    Position(Position),
+}
+
+impl Unfit {
+    /// The reason in plain words.
+    pub fn describe(&self) -> String {
+        match self {
+            Unfit::Needs(e) => format!("needs {}", e.label()),
+            Unfit::Position(p) => format!("is done {}", p.label()),
+        }
+    }
+}
+
+/// A routine's stretch and what the plan did about it not fitting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjustment {
+    /// The stretch named by the routine.
+    pub stretch: StretchId,
+    /// Why it does not fit.
+    pub reason: Unfit,
+    /// The stretch put in its place, or `None` when nothing fitting reaches the same area.
+    pub replaced_by: Option<StretchId>,
+}
+
+/// The warm-up as planned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarmUpPlan {
+    /// Seconds of warm-up.
+    pub seconds: u32,
+    /// Activities to choose from.
+    pub activities: Vec<String>,
+}
+
+/// A routine resolved for one person: everything a session needs, with no further lookups.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The routine this plan came from.
+    pub routine: RoutineId,
+    /// Its display name.
+    pub routine_name: String,
+    /// The warm-up, when included.
+    pub warm_up: Option<WarmUpPlan>,
+    /// The stretches, in order.
+    pub items: Vec<PlanItem>,
+    /// Stretches of the routine that were swapped or left out, and why.
+    pub adjustments: Vec<Adjustment>,
+    /// Screening questions to ask when the person has no clear record.
+    pub screening: Vec<ScreeningQuestion>,
+    /// Safety messages used by the session.
+    pub advice: Advice,
+    /// Wait for the person before each stretch.
+    pub wait_for_start: bool,
+    /// Durations of the phases around the work.
+    pub timing: Timing,
+}
+
+/// Why a plan could not be made.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// No routine has this id.
+    #[error("there is no routine called `{0}`")]
+    UnknownRoutine(RoutineId),
+    /// The routine names a stretch the library does not have.
+    #[error("routine `{routine}` names a stretch `{stretch}` that does not exist")]
+    UnknownStretch {
+        /// The routine.
+        routine: RoutineId,
+        /// The missing stretch.
+        stretch: StretchId,
+    },
+    /// Every stretch of the routine was ruled out and nothing fitting reaches the same areas.
+    #[error("no stretch of routine `{routine}` fits: {}", describe_all(.adjustments))]
+    NothingFits {
+        /// The routine.
+        routine: RoutineId,
+        /// Why each stretch was left out.
+        adjustments: Vec<Adjustment>,
+    },
+}
+
+fn describe_all(adjustments: &[Adjustment]) -> String {
+    adjustments.iter().map(|a| format!("{} {}", a.stretch, a.reason.describe())).collect::<Vec<_>>().join("; ")
+}
+
+impl PlanOptions {
+    /// Why `stretch` does not suit this person, if it does not.
+    pub fn unfit(&self, stretch: &Stretch) -> Option<Unfit> {
+        if self.avoid.contains(&stretch.position) {
+            return Some(Unfit::Position(stretch.position));
+        }
+        stretch.equipment.iter().find(|e| !self.equipment.contains(e)).map(|e| Unfit::Needs(*e))
+    }
+
+    /// The seconds this person will spend per hold (or flow position, or timed work) on `stretch`.
+    pub fn seconds_for(&self, stretch: &Stretch) -> u32 {
+        let range = stretch.dose.range();
+        match (&stretch.dose, self.hold_override) {
+            (Dose::Hold { .. }, Some(secs)) => secs.max(1),
+            _ => range.clamp(self.holds.get(&stretch.id).copied().unwrap_or(range.low())),
+        }
+    }
+
+    fn choice(&self, stretch: &Stretch) -> Choice {
+        Choice { stretch: stretch.clone(), seconds: self.seconds_for(stretch) }
+    }
+
+    /// Stretches that can stand in for `stretch` for this person, best first: its own listed
+    /// alternatives, then any other stretch reaching its main area. `exclude` is left out.
+    fn stand_ins<'a>(
+        &self,
+        library: &'a Library,
+        stretch: &Stretch,
+        exclude: &BTreeSet<&StretchId>,
+    ) -> Vec<&'a Stretch> {
+        let listed = stretch.alternatives.iter().filter_map(|id| library.stretch(id));
+        let same_area =
+            library.stretches.iter().filter(|s| s.main_target().is_some() && s.main_target() == stretch.main_target());
+        let mut out: Vec<&Stretch> = Vec::new();
+        for s in listed.chain(same_area) {
+            let usable = s.id != stretch.id
+                && !exclude.contains(&s.id)
+                && s.shares_target_with(stretch)
+                && self.unfit(s).is_none()
+                && !out.iter().any(|o| o.id == s.id);
+            if usable {
+                out.push(s);
+            }
+        }
+        out
+    }
+}
+
+impl Plan {
+    /// Resolves `routine` from `library` for a person with `options`.
+    pub fn resolve(library: &Library, routine: &RoutineId, options: &PlanOptions) -> Result<Plan, PlanError> {
+        let r = library.routine(routine).ok_or_else(|| PlanError::UnknownRoutine(routine.clone()))?;
+        let mut stretches = Vec::with_capacity(r.stretches.len());
+        for id in &r.stretches {
+            let s = library
+                .stretch(id)
+                .ok_or_else(|| PlanError::UnknownStretch { routine: routine.clone(), stretch: id.clone() })?;
+            stretches.push(s);
+        }
+        let in_routine: BTreeSet<&StretchId> = r.stretches.iter().collect();
+        let mut items = Vec::new();
+        let mut adjustments = Vec::new();
+        let mut used: BTreeSet<&StretchId> = BTreeSet::new();
+        for stretch in stretches {
+            let (chosen, instead_of) = match options.unfit(stretch) {
+                None => (stretch, None),
+                Some(reason) => {
+                    let exclude: BTreeSet<&StretchId> = in_routine.union(&used).copied().collect();
+                    let stand_in = options.stand_ins(library, stretch, &exclude).into_iter().next();
+                    adjustments.push(Adjustment {
+                        stretch: stretch.id.clone(),
+                        reason,
+                        replaced_by: stand_in.map(|s| s.id.clone()),
+                    });
+                    match stand_in {
+                        Some(s) => (s, Some(stretch.id.clone())),
+                        None => continue,
+                    }
+                }
+            };
+            used.insert(&chosen.id);
+            let alternatives = options
+                .stand_ins(library, chosen, &BTreeSet::new())
+                .into_iter()
+                .filter(|s| Some(&s.id) != instead_of.as_ref())
+                .map(|s| options.choice(s))
+                .collect();
+            items.push(PlanItem { choice: options.choice(chosen), instead_of, alternatives });
+        }
+        if items.is_empty() {
+            return Err(PlanError::NothingFits { routine: routine.clone(), adjustments });
+        }
+        let warm_up = (r.warm_up && options.warm_up).then(|| WarmUpPlan {
+            seconds: library.warm_up.minutes.low() * 60,
+            activities: library.warm_up.activities.clone(),
+        });
+        Ok(Plan {
+            routine: r.id.clone(),
+            routine_name: r.name.clone(),
+            warm_up,
+            items,
+            adjustments,
+            screening: library.screening.clone(),
+            advice: library.advice.clone(),
+            wait_for_start: options.wait_for_start,
+            timing: options.timing,
+        })
+    }
+
+    /// How long the whole plan takes when nobody pauses, skips or waits.
+    pub fn total_time(&self) -> Duration {
+        let warm = self.warm_up.as_ref().map_or(Duration::ZERO, |w| secs(w.seconds));
+        warm + self.items.iter().map(|i| self.item_time(&i.choice)).sum::<Duration>()
+    }
+
+    /// How long one stretch takes, from its introduction to the end of its check-in.
+    pub fn item_time(&self, choice: &Choice) -> Duration {
+        let t = &self.timing;
+        let holds = choice.holds();
+        let (_, prepare) = t.prepare(&choice.stretch);
+        prepare
+            + secs(t.get_ready)
+            + choice.active_time() * holds
+            + secs(t.rest) * holds.saturating_sub(1)
+            + secs(t.check_in)
+    }
+}

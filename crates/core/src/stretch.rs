@@ -1,0 +1,417 @@
+//! What a stretch is: its id, where it works, what it needs, its steps and its dose.
+
+use std::fmt;
+use std::num::NonZeroU32;
+
+use serde::de::{self, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The stable identifier of a stretch, e.g. `seated-twist`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StretchId(pub String);
+
+impl StretchId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StretchId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for StretchId {
+    fn from(s: &str) -> Self {
+        StretchId(s.to_owned())
+    }
+}
+
+/// A part of the body a stretch reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Area {
+    /// The thoracic spine, between the neck and the lower back.
+    MidBack,
+    /// Upper back and the muscles around the shoulder blades.
+    UpperBack,
+    /// The shoulders.
+    Shoulders,
+    /// The side muscles of the trunk, worked by rotation.
+    Obliques,
+    /// The front of the chest.
+    Chest,
+}
+
+impl Area {
+    /// The area in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Area::MidBack => "mid back",
+            Area::UpperBack => "upper back",
+            Area::Shoulders => "shoulders",
+            Area::Obliques => "sides of the trunk",
+            Area::Chest => "chest",
+        }
+    }
+}
+
+/// The body position a stretch is done in; a person may avoid some (e.g. kneeling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Position {
+    /// On hands and knees.
+    Kneeling,
+    /// On a chair or stool.
+    Seated,
+    /// On the feet.
+    Standing,
+    /// Lying face up.
+    LyingOnBack,
+    /// Lying on one side.
+    LyingOnSide,
+}
+
+impl Position {
+    /// All positions, in a stable order.
+    pub const ALL: [Position; 5] =
+        [Position::Kneeling, Position::Seated, Position::Standing, Position::LyingOnBack, Position::LyingOnSide];
+
+    /// The position in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Position::Kneeling => "kneeling",
+            Position::Seated => "seated",
+            Position::Standing => "standing",
+            Position::LyingOnBack => "lying on your back",
+            Position::LyingOnSide => "lying on your side",
+        }
+    }
+}
+
+/// Something a stretch needs besides the floor and the person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Equipment {
+    /// A stable chair or stool.
+    Chair,
+    /// A foam roller.
+    FoamRoller,
+    /// A bath towel that can be rolled up.
+    Towel,
+}
+
+impl Equipment {
+    /// All equipment, in a stable order.
+    pub const ALL: [Equipment; 3] = [Equipment::Chair, Equipment::FoamRoller, Equipment::Towel];
+
+    /// The equipment in plain words, with an article.
+    pub fn label(self) -> &'static str {
+        match self {
+            Equipment::Chair => "a stable chair",
+            Equipment::FoamRoller => "a foam roller",
+            Equipment::Towel => "a towel",
+        }
+    }
+}
+
+/// Which side of the body is working.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Side {
+    /// The side the steps describe first.
+    Right,
+    /// The mirrored side.
+    Left,
+}
+
+impl Side {
+    /// The side in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Right => "right",
+            Side::Left => "left",
+        }
+    }
+}
+
+/// An inclusive range of whole units (seconds or minutes) that is never empty, zero or reversed.
+///
+/// In RON it is written `(low, high)`; a fixed value is `(20, 20)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DoseRange {
+    low: u32,
+    high: u32,
+}
+
+/// Why a [`DoseRange`] was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RangeError {
+    /// No bounds were given.
+    #[error("the range is empty: write it as (low, high), e.g. (15, 30)")]
+    Empty,
+    /// One or both bounds are zero.
+    #[error("the range ({low}, {high}) includes zero: both ends must be at least 1")]
+    Zero {
+        /// Lower bound as written.
+        low: u32,
+        /// Upper bound as written.
+        high: u32,
+    },
+    /// The low end is above the high end.
+    #[error("the range ({low}, {high}) is reversed: write the low end first, ({high}, {low})")]
+    Reversed {
+        /// Lower bound as written.
+        low: u32,
+        /// Upper bound as written.
+        high: u32,
+    },
+    /// Only one or more than two bounds were given.
+    #[error("a range has exactly two ends, (low, high); found {0}")]
+    Arity(usize),
+}
+
+impl DoseRange {
+    /// A range from `low` to `high`, both included.
+    pub fn new(low: u32, high: u32) -> Result<DoseRange, RangeError> {
+        if low == 0 || high == 0 {
+            Err(RangeError::Zero { low, high })
+        } else if low > high {
+            Err(RangeError::Reversed { low, high })
+        } else {
+            Ok(DoseRange { low, high })
+        }
+    }
+
+    /// The low end.
+    pub fn low(self) -> u32 {
+        self.low
+    }
+
+    /// The high end.
+    pub fn high(self) -> u32 {
+        self.high
+    }
+
+    /// `value` brought inside the range.
+    pub fn clamp(self, value: u32) -> u32 {
+        value.clamp(self.low, self.high)
+    }
+}
+
+impl fmt::Display for DoseRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.low == self.high { write!(f, "{}", self.low) } else { write!(f, "{}–{}", self.low, self.high) }
+    }
+}
+
+impl Serialize for DoseRange {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.low, self.high).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for DoseRange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RangeVisitor;
+        impl<'de> Visitor<'de> for RangeVisitor {
+            type Value = DoseRange;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a range written as (low, high)")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<DoseRange, E> {
+                Err(E::custom(RangeError::Empty))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DoseRange, A::Error> {
+                let mut ends = Vec::with_capacity(2);
+                while let Some(v) = seq.next_element::<u32>()? {
+                    ends.push(v);
+                }
+                match ends[..] {
+                    [] => Err(de::Error::custom(RangeError::Empty)),
+                    [low, high] => DoseRange::new(low, high).map_err(de::Error::custom),
+                    _ => Err(de::Error::custom(RangeError::Arity(ends.len()))),
+                }
+            }
+        }
+        d.deserialize_any(RangeVisitor)
+    }
+}
+
+/// A named position within a flowing movement, e.g. "cat" then "camel".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowPosition {
+    /// Short name, e.g. `Cat`.
+    pub name: String,
+    /// What to do to reach it, spoken as the cue.
+    pub cue: String,
+}
+
+/// How much of a stretch to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Dose {
+    /// Hold a position still, for a number of seconds, some repetitions, maybe on each side.
+    Hold {
+        /// Seconds per hold.
+        seconds: DoseRange,
+        /// Holds per side (or in total when not per side).
+        repetitions: NonZeroU32,
+        /// Whether the stretch is done on the right and then the left.
+        per_side: bool,
+    },
+    /// Move between named positions, pausing in each, for a number of cycles.
+    Flow {
+        /// The positions of one cycle, in order; at least two.
+        positions: Vec<FlowPosition>,
+        /// Seconds to stay in each position.
+        seconds_each: DoseRange,
+        /// How many times to go through all positions.
+        cycles: NonZeroU32,
+    },
+    /// Keep working for a stretch of time (e.g. rolling).
+    Timed {
+        /// Seconds of work.
+        seconds: DoseRange,
+    },
+}
+
+impl Dose {
+    /// The range the person's time for this dose moves within.
+    pub fn range(&self) -> DoseRange {
+        match self {
+            Dose::Hold { seconds, .. } | Dose::Timed { seconds } => *seconds,
+            Dose::Flow { seconds_each, .. } => *seconds_each,
+        }
+    }
+
+    /// Sides the stretch is done on, in order; empty when sides do not apply.
+    pub fn sides(&self) -> &'static [Side] {
+        match self {
+            Dose::Hold { per_side: true, .. } => &[Side::Right, Side::Left],
+            _ => &[],
+        }
+    }
+
+    /// Holds per side (1 for flows and timed work).
+    pub fn repetitions(&self) -> u32 {
+        match self {
+            Dose::Hold { repetitions, .. } => repetitions.get(),
+            _ => 1,
+        }
+    }
+
+    /// The dose in plain words, e.g. `hold 15–30 s, 2 times on each side`.
+    pub fn describe(&self) -> String {
+        match self {
+            Dose::Hold { seconds, repetitions, per_side } => {
+                let times = match repetitions.get() {
+                    1 => "once".to_owned(),
+                    n => format!("{n} times"),
+                };
+                let side = if *per_side { " on each side" } else { "" };
+                format!("hold {seconds} s, {times}{side}")
+            }
+            Dose::Flow { positions, seconds_each, cycles } => {
+                let names: Vec<&str> = positions.iter().map(|p| p.name.as_str()).collect();
+                format!("{} cycles of {}, {seconds_each} s in each", cycles, names.join(" → "))
+            }
+            Dose::Timed { seconds } => format!("{seconds} s of steady work"),
+        }
+    }
+}
+
+/// Where a piece of content comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Origin {
+    /// From the source article credited in the library.
+    #[default]
+    Article,
+    /// Added by the project or an author, with what it rests on.
+    Addition(String),
+}
+
+/// One stretch: what it is, how to do it, how much, and what to do instead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stretch {
+    /// Stable id, used by routines and alternatives.
+    pub id: StretchId,
+    /// Display name.
+    pub name: String,
+    /// One sentence on what it does.
+    pub summary: String,
+    /// Areas it reaches, the main one first.
+    pub targets: Vec<Area>,
+    /// The position it is done in.
+    pub position: Position,
+    /// What it needs.
+    #[serde(default)]
+    pub equipment: Vec<Equipment>,
+    /// The steps, in order.
+    pub steps: Vec<String>,
+    /// How much to do.
+    pub dose: Dose,
+    /// How to breathe during it.
+    pub breathing: String,
+    /// What to watch out for.
+    #[serde(default)]
+    pub cautions: Vec<String>,
+    /// Easier or adapted ways to do it.
+    #[serde(default)]
+    pub modifications: Vec<String>,
+    /// Stretches that reach the same area, best first.
+    #[serde(default)]
+    pub alternatives: Vec<StretchId>,
+    /// Where the stretch comes from.
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+impl Stretch {
+    /// The main area this stretch reaches.
+    pub fn main_target(&self) -> Option<Area> {
+        self.targets.first().copied()
+    }
+
+    /// Whether this stretch reaches any area `other` reaches.
+    pub fn shares_target_with(&self, other: &Stretch) -> bool {
+        self.targets.iter().any(|a| other.targets.contains(a))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_refuse_zero_and_reversed() {
+        assert_eq!(DoseRange::new(0, 5), Err(RangeError::Zero { low: 0, high: 5 }));
+        assert_eq!(DoseRange::new(30, 15), Err(RangeError::Reversed { low: 30, high: 15 }));
+        let r = DoseRange::new(15, 30).unwrap();
+        assert_eq!((r.low(), r.high(), r.clamp(40), r.clamp(3)), (15, 30, 30, 15));
+        assert_eq!(r.to_string(), "15–30");
+    }
+
+    #[test]
+    fn ranges_parse_from_ron_with_clear_errors() {
+        let ok: DoseRange = ron::from_str("(15, 30)").unwrap();
+        assert_eq!(ok, DoseRange::new(15, 30).unwrap());
+        let reversed = ron::from_str::<DoseRange>("(30, 15)").unwrap_err();
+        assert!(reversed.to_string().contains("reversed"), "{reversed}");
+        let empty = ron::from_str::<DoseRange>("()").unwrap_err();
+        assert!(empty.to_string().contains("empty"), "{empty}");
+        let one = ron::from_str::<DoseRange>("(5,)").unwrap_err();
+        assert!(one.to_string().contains("exactly two"), "{one}");
+    }
+
+    #[test]
+    fn dose_describes_itself() {
+        let hold: Dose = ron::from_str("Hold(seconds: (15, 30), repetitions: 2, per_side: true)").unwrap();
+        assert_eq!(hold.describe(), "hold 15–30 s, 2 times on each side");
+        assert_eq!(hold.sides(), &[Side::Right, Side::Left]);
+        let timed: Dose = ron::from_str("Timed(seconds: (60, 120))").unwrap();
+        assert_eq!(timed.describe(), "60–120 s of steady work");
+        assert_eq!(timed.repetitions(), 1);
+    }
+}

@@ -1,0 +1,166 @@
+//! Every sentence a session says, composed in one place from content so a translation can replace it.
+
+use crate::plan::{Choice, PlanItem, WarmUpPlan};
+use crate::stretch::{Dose, Side};
+
+pub(crate) fn warm_up(w: &WarmUpPlan) -> String {
+    let minutes = w.seconds.div_ceil(60);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!(
+        "Warm up for {minutes} {unit} with light movement: {}. Keep it easy; you should still be able to talk.",
+        w.activities.join(" or ")
+    )
+}
+
+pub(crate) fn warm_up_done() -> String {
+    "Warm-up done. The stretches come next.".to_owned()
+}
+
+pub(crate) fn next_up(item: &PlanItem, number: usize, of: usize) -> String {
+    let s = &item.choice.stretch;
+    let mut text = format!("Stretch {number} of {of}: {}. {}", s.name, s.summary);
+    if !s.equipment.is_empty() {
+        let needs: Vec<&str> = s.equipment.iter().map(|e| e.label()).collect();
+        text.push_str(&format!(" You need {}.", needs.join(" and ")));
+    }
+    text.push_str(&format!(" Dose: {}.", describe_choice(&item.choice)));
+    text
+}
+
+pub(crate) fn describe_choice(choice: &Choice) -> String {
+    let secs = choice.seconds;
+    match &choice.stretch.dose {
+        Dose::Hold { repetitions, per_side, .. } => {
+            let times = match repetitions.get() {
+                1 => "once".to_owned(),
+                n => format!("{n} times"),
+            };
+            let side = if *per_side { " on each side" } else { "" };
+            format!("hold {secs} s, {times}{side}")
+        }
+        Dose::Flow { positions, cycles, .. } => {
+            let names: Vec<&str> = positions.iter().map(|p| p.name.as_str()).collect();
+            format!("{cycles} slow cycles of {}, about {secs} s in each", names.join(" and "))
+        }
+        Dose::Timed { .. } => format!("{secs} s of steady work"),
+    }
+}
+
+pub(crate) fn step(number: usize, text: &str) -> String {
+    format!("Step {number}. {text}")
+}
+
+pub(crate) fn waiting_for_start() -> String {
+    "Get into position, then say start when you are ready.".to_owned()
+}
+
+pub(crate) fn get_ready(n: u32) -> String {
+    format!("Get ready. {n}")
+}
+
+pub(crate) fn count(n: u32) -> String {
+    n.to_string()
+}
+
+pub(crate) fn begin(choice: &Choice, side: Option<Side>, repetition: u32, reps: u32) -> String {
+    let s = &choice.stretch;
+    let which = match (side, reps) {
+        (Some(side), 1) => format!(" — {} side", side.label()),
+        (Some(side), n) => format!(" — {} side, {repetition} of {n}", side.label()),
+        (None, 1) => String::new(),
+        (None, n) => format!(" — {repetition} of {n}"),
+    };
+    match &s.dose {
+        Dose::Hold { .. } => format!("Hold for {} seconds{which}. {}", choice.seconds, s.breathing),
+        Dose::Flow { positions, .. } => match positions.first() {
+            Some(p) => format!("Begin. {}: {}", p.name, p.cue),
+            None => format!("Begin. {}", s.breathing),
+        },
+        Dose::Timed { .. } => format!("Begin, and keep going for {} seconds. {}", choice.seconds, s.breathing),
+    }
+}
+
+pub(crate) fn flow_position(name: &str, cue: &str) -> String {
+    format!("{name}: {cue}")
+}
+
+pub(crate) fn halfway(breathe: &str) -> String {
+    format!("Halfway. {breathe}")
+}
+
+pub(crate) fn release(name: &str) -> String {
+    format!("Release {name} slowly.")
+}
+
+pub(crate) fn rest(next: u32, of: u32) -> String {
+    format!("Rest. Repetition {next} of {of} is next.")
+}
+
+pub(crate) fn switch_sides(side: Side) -> String {
+    format!("Switch sides: now the {} side, the same steps mirrored.", side.label())
+}
+
+pub(crate) fn check_in(name: &str) -> String {
+    format!("How did {name} feel: comfortable, or some discomfort? Or just wait and the session carries on.")
+}
+
+pub(crate) fn paused() -> String {
+    "Paused. Resume when you are ready.".to_owned()
+}
+
+pub(crate) fn resumed(left: Option<u64>) -> String {
+    match left {
+        Some(s) => format!("Resuming: {s} seconds left."),
+        None => "Resuming.".to_owned(),
+    }
+}
+
+pub(crate) fn skipped(what: &str) -> String {
+    format!("Skipped {what}.")
+}
+
+pub(crate) fn swapped(from: &str, to: &str, area: &str) -> String {
+    format!("Swapping {from} for {to}, which also works the {area}.")
+}
+
+pub(crate) fn discomfort(advice: &str, alternative: Option<&str>) -> String {
+    match alternative {
+        Some(alt) => format!("{advice} You can also swap to {alt}."),
+        None => advice.to_owned(),
+    }
+}
+
+pub(crate) fn too_much(advice: &str, score: u8, next: TooMuchNext<'_>) -> String {
+    match next {
+        TooMuchNext::Alternative(alt) => format!("{score} out of 10 is too much. {advice} Let's try {alt} instead."),
+        TooMuchNext::MoveOn => format!("{score} out of 10 is too much. {advice} Moving on to the next one."),
+        TooMuchNext::Nothing => format!("{score} out of 10 is too much. {advice}"),
+    }
+}
+
+/// What follows a pain rating above 5.
+pub(crate) enum TooMuchNext<'a> {
+    Alternative(&'a str),
+    MoveOn,
+    Nothing,
+}
+
+pub(crate) fn question(text: &str, number: usize, of: usize) -> String {
+    format!("Question {number} of {of}: {text} (yes or no)")
+}
+
+pub(crate) fn ask_assessed(advice: &str) -> String {
+    format!("{advice} Has a clinician already assessed this pain? (yes or no)")
+}
+
+pub(crate) fn cleared() -> String {
+    "Thank you. Nothing in your answers stands in the way of stretching today.".to_owned()
+}
+
+pub(crate) fn finished(routine: &str) -> String {
+    format!("That is the whole {routine} routine. Well done.")
+}
+
+pub(crate) fn aborted() -> String {
+    "Session ended. What you did is kept.".to_owned()
+}

@@ -1,0 +1,112 @@
+//! Test harness: a fixture library, and a driver that turns a script of events into a transcript.
+
+use std::fmt::Write;
+
+use limber_core::{
+    At, Comfort, Event, Library, PainMoment, Phase, Plan, PlanOptions, Report, RoutineId, ScreeningRecord, Session,
+    Timing,
+};
+
+pub(crate) fn library() -> Library {
+    ron::from_str(include_str!("fixture.ron")).expect("fixture library parses")
+}
+
+/// Short phases so transcripts stay readable.
+pub(crate) fn quick_timing() -> Timing {
+    Timing { intro: 1, min_step: 1, words_per_second: 100, get_ready: 2, rest: 2, check_in: 2 }
+}
+
+pub(crate) fn options() -> PlanOptions {
+    PlanOptions { timing: quick_timing(), ..PlanOptions::default() }
+}
+
+pub(crate) fn plan(routine: &str, options: &PlanOptions) -> Plan {
+    Plan::resolve(&library(), &RoutineId::from(routine), options).expect("plan resolves")
+}
+
+pub(crate) fn clear_record() -> ScreeningRecord {
+    ScreeningRecord { answers: vec![("chest".into(), false), ("night".into(), false)], clinician_assessed: false }
+}
+
+/// Parses one script word into an event.
+pub(crate) fn event(words: &str) -> Event {
+    let parts: Vec<&str> = words.split_whitespace().collect();
+    match parts[..] {
+        ["yes"] => Event::Answer(true),
+        ["no"] => Event::Answer(false),
+        ["assessed", "yes"] => Event::ConfirmAssessed(true),
+        ["assessed", "no"] => Event::ConfirmAssessed(false),
+        ["start"] => Event::Start,
+        ["pause"] => Event::Pause,
+        ["resume"] => Event::Resume,
+        ["skip"] => Event::Skip,
+        ["swap"] => Event::Substitute,
+        ["discomfort"] => Event::Report(Report::Discomfort),
+        ["sharp"] => Event::Report(Report::SharpPain),
+        ["chest"] => Event::Report(Report::ChestPainOrBreathless),
+        ["pain", n] => Event::Report(Report::Pain(n.parse().expect("score"))),
+        ["comfortable"] => Event::CheckIn(Comfort::Comfortable),
+        ["uncomfortable"] => Event::CheckIn(Comfort::Discomfort),
+        ["before", n] => Event::RatePain(PainMoment::Before, n.parse().expect("score")),
+        ["after", n] => Event::RatePain(PainMoment::After, n.parse().expect("score")),
+        ["abort"] => Event::Abort,
+        _ => panic!("unknown script event `{words}`"),
+    }
+}
+
+/// Drives `session` through `script` (lines of `<seconds> <event>`, or `<seconds> end` to stop
+/// there), jumping from deadline to deadline like a fake clock, and returns the transcript:
+/// phase changes as `== phase`, cues as `time [sound] text`, refusals as `!! error`.
+pub(crate) fn run(mut session: Session, script: &str) -> (Session, String) {
+    let mut out = String::new();
+    let mut last_phase = None;
+    let mut record = |session: &mut Session, out: &mut String| {
+        for cue in session.drain_cues() {
+            let sound = format!("{:?}", cue.sound);
+            writeln!(out, "{} {:<7} {}", cue.at, sound, cue.text).expect("write");
+        }
+        let phase = (session.phase(), session.is_paused());
+        if last_phase != Some(phase) {
+            let paused = if phase.1 { " (paused)" } else { "" };
+            writeln!(out, "== {:?}{paused}", phase.0).expect("write");
+            last_phase = Some(phase);
+        }
+    };
+    record(&mut session, &mut out);
+    let mut lines = script.lines().map(str::trim).filter(|l| !l.is_empty()).peekable();
+    loop {
+        let next = lines.peek().map(|line| {
+            let (t, rest) = line.split_once(' ').expect("`<seconds> <event>`");
+            let millis = (t.parse::<f64>().expect("seconds") * 1000.0).round() as u64;
+            (At::millis(millis), rest.trim().to_owned())
+        });
+        let due = session.next_deadline();
+        match (due, &next) {
+            (Some(d), Some((t, _))) if d <= *t => {
+                session.advance(d);
+                record(&mut session, &mut out);
+            }
+            (_, Some((t, what))) => {
+                lines.next();
+                if what == "end" {
+                    session.advance(*t);
+                    record(&mut session, &mut out);
+                    break;
+                }
+                if let Err(e) = session.handle(event(what), *t) {
+                    writeln!(out, "{} !! {what}: {e}", t).expect("write");
+                }
+                record(&mut session, &mut out);
+            }
+            (Some(d), None) => {
+                session.advance(d);
+                record(&mut session, &mut out);
+            }
+            (None, None) => break,
+        }
+        if matches!(session.phase(), Phase::Finished | Phase::Stopped(_)) && lines.peek().is_none() {
+            break;
+        }
+    }
+    (session, out)
+}

@@ -1,0 +1,115 @@
+//! Plan resolution: fitting a routine to a person's equipment, positions and hold times.
+
+use limber_core::{Equipment, Plan, PlanError, Position, RoutineId, StretchId, Unfit};
+
+use crate::harness::{library, options, plan};
+
+fn ids(plan: &Plan) -> Vec<&str> {
+    plan.items.iter().map(|i| i.choice.stretch.id.as_str()).collect()
+}
+
+#[test]
+fn a_fitting_routine_is_kept_as_written_with_the_low_end_of_each_range() {
+    let p = plan("all", &options());
+    assert_eq!(ids(&p), ["catcow", "ext", "twist", "roll"]);
+    assert!(p.adjustments.is_empty());
+    let secs: Vec<u32> = p.items.iter().map(|i| i.choice.seconds).collect();
+    assert_eq!(secs, [2, 5, 4, 12]);
+    assert_eq!(p.warm_up.as_ref().map(|w| w.seconds), Some(60));
+}
+
+#[test]
+fn a_stretch_in_an_avoided_position_is_swapped_for_one_reaching_the_same_area() {
+    let mut o = options();
+    o.avoid.insert(Position::Kneeling);
+    let p = plan("all", &o);
+    assert_eq!(ids(&p), ["seated-catcow", "ext", "twist", "roll"]);
+    assert_eq!(p.items[0].instead_of, Some(StretchId::from("catcow")));
+    assert_eq!(p.adjustments[0].reason, Unfit::Position(Position::Kneeling));
+}
+
+#[test]
+fn missing_equipment_falls_back_to_listed_alternatives_then_same_area() {
+    let mut o = options();
+    o.equipment.remove(&Equipment::FoamRoller);
+    let p = plan("all", &o);
+    // `roll` lists `ext`, which is already in the routine, so the plan takes the next stretch
+    // that reaches the roller's main area (upper back) — none besides ext does, so it is left out.
+    assert_eq!(ids(&p), ["catcow", "ext", "twist"]);
+    assert_eq!(p.adjustments.len(), 1);
+    assert_eq!(p.adjustments[0].replaced_by, None);
+    assert_eq!(p.adjustments[0].reason, Unfit::Needs(Equipment::FoamRoller));
+}
+
+#[test]
+fn with_no_chair_and_no_kneeling_only_floor_stretches_remain() {
+    let mut o = options();
+    o.equipment.clear();
+    o.avoid.insert(Position::Kneeling);
+    let p = plan("all", &o);
+    assert_eq!(ids(&p), ["book"]);
+    let replaced: Vec<Option<&str>> =
+        p.adjustments.iter().map(|a| a.replaced_by.as_ref().map(StretchId::as_str)).collect();
+    // cat-cow (kneeling) gives way to the open book, the one floor stretch for the mid back;
+    // once it is used, nothing else fits, and the plan lists each one it left out.
+    assert_eq!(replaced, [Some("book"), None, None, None]);
+}
+
+#[test]
+fn when_nothing_fits_the_plan_says_so() {
+    let mut o = options();
+    o.avoid.insert(Position::Kneeling);
+    o.avoid.insert(Position::LyingOnSide);
+    o.equipment.clear();
+    let err = Plan::resolve(&library(), &RoutineId::from("floor"), &o).unwrap_err();
+    assert!(matches!(err, PlanError::NothingFits { .. }));
+    assert_eq!(err.to_string(), "no stretch of routine `floor` fits: catcow is done kneeling");
+    let err = Plan::resolve(&library(), &RoutineId::from("nope"), &o).unwrap_err();
+    assert_eq!(err.to_string(), "there is no routine called `nope`");
+}
+
+#[test]
+fn progression_holds_are_kept_inside_the_range_and_an_override_wins() {
+    let mut o = options();
+    o.holds.insert(StretchId::from("ext"), 7);
+    o.holds.insert(StretchId::from("twist"), 99);
+    o.holds.insert(StretchId::from("roll"), 1);
+    let p = plan("all", &o);
+    let secs: Vec<u32> = p.items.iter().map(|i| i.choice.seconds).collect();
+    assert_eq!(secs, [2, 7, 8, 12]);
+    o.hold_override = Some(20);
+    let p = plan("all", &o);
+    let secs: Vec<u32> = p.items.iter().map(|i| i.choice.seconds).collect();
+    assert_eq!(secs, [2, 20, 20, 12], "the override applies to held stretches only");
+}
+
+#[test]
+fn alternatives_offered_in_session_fit_the_person() {
+    let mut o = options();
+    o.avoid.insert(Position::LyingOnSide);
+    let p = plan("short", &o);
+    let twist = &p.items[0].choice.stretch;
+    let alts: Vec<&str> = p.items[0].alternatives.iter().map(|c| c.stretch.id.as_str()).collect();
+    assert_eq!(alts, ["catcow", "seated-catcow", "ext"], "open book is done lying on the side");
+    assert!(p.items[0].alternatives.iter().all(|c| c.stretch.shares_target_with(twist)));
+    // Listed alternatives come first, then other stretches for the same main area.
+    let p = plan("short", &options());
+    let alts: Vec<&str> = p.items[0].alternatives.iter().map(|c| c.stretch.id.as_str()).collect();
+    assert_eq!(alts, ["book", "catcow", "seated-catcow", "ext"]);
+}
+
+#[test]
+fn warm_up_can_be_left_out_and_total_time_adds_up() {
+    let o = limber_core::PlanOptions { warm_up: false, ..options() };
+    let p = plan("all", &o);
+    assert!(p.warm_up.is_none());
+    // catcow: intro 1 + 1 step, get ready 2, flow 2 s × 2 positions × 2 cycles, check-in 2
+    let catcow = 1 + 1 + 2 + 8 + 2;
+    // ext: intro 1 + 2 steps, get ready 2, 2 holds of 5 with a 2 s rest, check-in 2
+    let ext = 1 + 2 + 2 + 10 + 2 + 2;
+    // twist: intro 1 + 2 steps, get ready 2, 2 sides of 4 with a 2 s rest, check-in 2
+    let twist = 1 + 2 + 2 + 8 + 2 + 2;
+    // roll: intro 1 + 1 step, get ready 2, 12 s of work, check-in 2
+    let roll = 1 + 1 + 2 + 12 + 2;
+    assert_eq!(p.total_time().as_secs(), catcow + ext + twist + roll);
+}

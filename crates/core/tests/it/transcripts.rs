@@ -1,0 +1,416 @@
+//! Scripted sessions: events and times in, phases and cues out.
+
+use expect_test::{Expect, expect};
+use limber_core::{ItemStatus, PlanOptions, Session, StopReason};
+
+use crate::harness::{clear_record, options, plan, run};
+
+fn check(routine: &str, options: &PlanOptions, screened: bool, script: &str, expected: Expect) -> Session {
+    let record = clear_record();
+    let session = Session::new(plan(routine, options), screened.then_some(&record), limber_core::At::ZERO);
+    let (session, transcript) = run(session, script);
+    expected.assert_eq(&transcript);
+    session
+}
+
+#[test]
+fn a_short_routine_runs_by_itself() {
+    let s = check(
+        "short",
+        &options(),
+        true,
+        "",
+        expect![[r#"
+            0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:07.000 Tick    2
+            0:08.000 Tick    1
+            0:09.000 End     Release Twist slowly.
+            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            == Rest { item: 0, next_hold: 1 }
+            0:10.000 Tick    1
+            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            == Active { item: 0, hold: 1 }
+            0:12.000 Tick    3
+            0:13.000 Tick    2
+            0:14.000 Tick    1
+            0:15.000 End     Release Twist slowly.
+            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:17.000 End     That is the whole Short routine. Well done.
+            == Finished
+        "#]],
+    );
+    let summary = s.summary().expect("finished");
+    assert_eq!(summary.stopped, None);
+    assert_eq!(summary.items[0].status, ItemStatus::Done);
+    assert_eq!(summary.items[0].holds_done, 2);
+    assert_eq!(summary.active.as_secs(), 8);
+}
+
+#[test]
+fn an_emergency_answer_stops_before_any_exercise() {
+    let s = check(
+        "short",
+        &options(),
+        false,
+        "0 yes\n1 start",
+        expect![[r#"
+        0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
+        == Screening { question: 0 }
+        0:00.000 Alert   EMERGENCY.
+        == Stopped(Emergency)
+        0:01.000 !! start: the session is over
+    "#]],
+    );
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Emergency));
+    assert_eq!(s.screening().answers, vec![("chest".to_owned(), true)]);
+}
+
+#[test]
+fn a_see_clinician_answer_stops_unless_assessed() {
+    let s = check(
+        "short",
+        &options(),
+        false,
+        "0 no\n1 yes\n2 assessed no",
+        expect![[r#"
+        0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
+        == Screening { question: 0 }
+        0:00.000 None    Question 2 of 2: Worse at night? (yes or no)
+        == Screening { question: 1 }
+        0:01.000 Alert   SEE A CLINICIAN. Has a clinician already assessed this pain? (yes or no)
+        == ConfirmAssessed
+        0:02.000 Alert   SEE A CLINICIAN.
+        == Stopped(SeeClinician)
+    "#]],
+    );
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::SeeClinician));
+
+    let s = check(
+        "short",
+        &options(),
+        false,
+        "0 no\n1 yes\n2 assessed yes\n3 end",
+        expect![[r#"
+        0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
+        == Screening { question: 0 }
+        0:00.000 None    Question 2 of 2: Worse at night? (yes or no)
+        == Screening { question: 1 }
+        0:01.000 Alert   SEE A CLINICIAN. Has a clinician already assessed this pain? (yes or no)
+        == ConfirmAssessed
+        0:02.000 None    Thank you. Nothing in your answers stands in the way of stretching today.
+        0:02.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:03.000 None    Step 1. Sit tall.
+    "#]],
+    );
+    assert!(s.screening().clinician_assessed);
+    assert!(s.summary().is_none());
+}
+
+#[test]
+fn a_pause_keeps_exactly_the_remaining_time() {
+    check(
+        "short",
+        &options(),
+        true,
+        "6.5 pause\n60 resume",
+        expect![[r#"
+        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. Sit tall.
+        0:02.000 None    Step 2. Turn right.
+        0:03.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:04.000 Tick    1
+        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:06.000 Tick    3
+        0:06.500 None    Paused. Resume when you are ready.
+        == Active { item: 0, hold: 0 } (paused)
+        1:00.000 None    Resuming: 3 seconds left.
+        == Active { item: 0, hold: 0 }
+        1:00.500 Tick    2
+        1:01.500 Tick    1
+        1:02.500 End     Release Twist slowly.
+        1:02.500 None    Switch sides: now the left side, the same steps mirrored.
+        == Rest { item: 0, next_hold: 1 }
+        1:03.500 Tick    1
+        1:04.500 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+        == Active { item: 0, hold: 1 }
+        1:05.500 Tick    3
+        1:06.500 Tick    2
+        1:07.500 Tick    1
+        1:08.500 End     Release Twist slowly.
+        1:08.500 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+        == CheckIn { item: 0 }
+        1:10.500 End     That is the whole Short routine. Well done.
+        == Finished
+    "#]],
+    );
+}
+
+#[test]
+fn sharp_pain_stops_at_once_and_nothing_runs_after() {
+    let s = check(
+        "short",
+        &options(),
+        true,
+        "7 sharp\n8 resume\n9 skip\n10 before 3\n30 end",
+        expect![[r#"
+        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. Sit tall.
+        0:02.000 None    Step 2. Turn right.
+        0:03.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:04.000 Tick    1
+        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:06.000 Tick    3
+        0:07.000 Tick    2
+        0:07.000 Alert   SHARP PAIN: STOP.
+        == Stopped(SharpPain)
+        0:08.000 !! resume: the session is over
+        0:09.000 !! skip: the session is over
+    "#]],
+    );
+    let summary = s.summary().expect("stopped");
+    assert_eq!(summary.stopped, Some(StopReason::SharpPain));
+    assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some("twist"));
+    assert_eq!(summary.pain_before, Some(3));
+    assert_eq!(summary.items[0].status, ItemStatus::Skipped);
+}
+
+#[test]
+fn swap_changes_the_stretch_and_skip_moves_on() {
+    let s = check(
+        "short",
+        &options(),
+        true,
+        "0.5 swap\n6 skip",
+        expect![[r#"
+        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:00.500 None    Swapping Twist for Open book, which also works the mid back.
+        0:00.500 None    Stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 s, once on each side.
+        0:01.500 None    Step 1. Lie on your side.
+        0:02.500 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:03.500 Tick    1
+        0:04.500 Start   Hold for 4 seconds — right side. Open on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:05.500 Tick    3
+        0:06.000 None    Skipped Open book.
+        0:06.000 End     That is the whole Short routine. Well done.
+        == Finished
+    "#]],
+    );
+    let summary = s.summary().expect("finished");
+    assert_eq!(summary.items[0].stretch.as_str(), "book");
+    assert_eq!(summary.items[0].instead_of.as_ref().map(|s| s.as_str()), Some("twist"));
+    assert_eq!(summary.items[0].status, ItemStatus::Skipped);
+}
+
+#[test]
+fn pain_above_five_stops_the_stretch_and_offers_the_alternative() {
+    let s = check(
+        "short",
+        &options(),
+        true,
+        "6 pain 7\n30 end",
+        expect![[r#"
+        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. Sit tall.
+        0:02.000 None    Step 2. Turn right.
+        0:03.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:04.000 Tick    1
+        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:06.000 Tick    3
+        0:06.000 Alert   7 out of 10 is too much. Ease out. Let's try Open book instead.
+        0:06.000 None    Swapping Twist for Open book, which also works the mid back.
+        0:06.000 None    Stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:07.000 None    Step 1. Lie on your side.
+        0:08.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:09.000 Tick    1
+        0:10.000 Start   Hold for 4 seconds — right side. Open on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:11.000 Tick    3
+        0:12.000 Tick    2
+        0:13.000 Tick    1
+        0:14.000 End     Release Open book slowly.
+        0:14.000 None    Switch sides: now the left side, the same steps mirrored.
+        == Rest { item: 0, next_hold: 1 }
+        0:15.000 Tick    1
+        0:16.000 Start   Hold for 4 seconds — left side. Open on the out-breath.
+        == Active { item: 0, hold: 1 }
+        0:17.000 Tick    3
+        0:18.000 Tick    2
+        0:19.000 Tick    1
+        0:20.000 End     Release Open book slowly.
+        0:20.000 None    How did Open book feel: comfortable, or some discomfort? Or just wait and the session carries on.
+        == CheckIn { item: 0 }
+        0:22.000 End     That is the whole Short routine. Well done.
+        == Finished
+    "#]],
+    );
+    let summary = s.summary().expect("finished");
+    assert_eq!(summary.items[0].stretch.as_str(), "book");
+    assert_eq!(summary.items[0].max_pain, Some(7));
+}
+
+#[test]
+fn discomfort_is_noted_and_the_check_in_is_kept() {
+    let s = check(
+        "short",
+        &options(),
+        true,
+        "6 discomfort\n16 uncomfortable",
+        expect![[r#"
+        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. Sit tall.
+        0:02.000 None    Step 2. Turn right.
+        0:03.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:04.000 Tick    1
+        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:06.000 Tick    3
+        0:06.000 None    Mild is fine. You can also swap to Open book.
+        0:07.000 Tick    2
+        0:08.000 Tick    1
+        0:09.000 End     Release Twist slowly.
+        0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+        == Rest { item: 0, next_hold: 1 }
+        0:10.000 Tick    1
+        0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+        == Active { item: 0, hold: 1 }
+        0:12.000 Tick    3
+        0:13.000 Tick    2
+        0:14.000 Tick    1
+        0:15.000 End     Release Twist slowly.
+        0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+        == CheckIn { item: 0 }
+        0:16.000 End     That is the whole Short routine. Well done.
+        == Finished
+    "#]],
+    );
+    let item = &s.summary().expect("finished").items[0];
+    assert!(item.discomfort);
+    assert_eq!(item.comfort, Some(limber_core::Comfort::Discomfort));
+}
+
+#[test]
+fn a_flow_cues_each_position() {
+    let mut opts = options();
+    opts.avoid.clear();
+    check(
+        "floor",
+        &opts,
+        true,
+        "",
+        expect![[r#"
+        0:00.000 None    Stretch 1 of 1: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 s in each.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. All fours.
+        0:02.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:03.000 Tick    1
+        0:04.000 Start   Begin. Cat: round.
+        == Active { item: 0, hold: 0 }
+        0:06.000 Tick    Cow: arch.
+        0:08.000 Tick    Cat: round.
+        0:09.000 Tick    3
+        0:10.000 Tick    Cow: arch.
+        0:10.000 Tick    2
+        0:11.000 Tick    1
+        0:12.000 End     Release Cat-cow slowly.
+        0:12.000 None    How did Cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
+        == CheckIn { item: 0 }
+        0:14.000 End     That is the whole Floor routine. Well done.
+        == Finished
+    "#]],
+    );
+}
+
+#[test]
+fn waiting_for_start_holds_the_preparation_until_the_person_is_ready() {
+    let opts = limber_core::PlanOptions { wait_for_start: true, ..options() };
+    check(
+        "short",
+        &opts,
+        true,
+        "40 start\n42.5 end",
+        expect![[r#"
+        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. Sit tall.
+        0:02.000 None    Step 2. Turn right.
+        0:03.000 None    Get into position, then say start when you are ready.
+        0:40.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:41.000 Tick    1
+        0:42.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+    "#]],
+    );
+}
+
+#[test]
+fn the_warm_up_counts_down_and_can_be_skipped() {
+    let s = check(
+        "all",
+        &options(),
+        true,
+        "35 skip\n36 abort",
+        expect![[r#"
+        0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+        == WarmUp
+        0:30.000 Halfway Halfway. Breathe.
+        0:35.000 None    Skipped the warm-up.
+        0:35.000 None    Stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 s in each.
+        == Prepare { item: 0 }
+        0:36.000 None    Step 1. All fours.
+        0:36.000 None    Session ended. What you did is kept.
+        == Stopped(Aborted)
+    "#]],
+    );
+    let summary = s.summary().expect("stopped");
+    assert!(!summary.warmed_up);
+    assert_eq!(summary.stopped, Some(StopReason::Aborted));
+    assert!(summary.items.iter().all(|i| i.status == ItemStatus::Skipped || i.status == ItemStatus::NotReached));
+}
+
+#[test]
+fn events_that_do_not_apply_are_refused_without_changing_anything() {
+    check(
+        "short",
+        &options(),
+        false,
+        "0 start\n0.5 pause\n1 comfortable\n2 pain 11\n3 resume\n4 end",
+        expect![[r#"
+        0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
+        == Screening { question: 0 }
+        0:00.000 !! start: Start does not apply now (Screening { question: 0 })
+        0:00.500 !! pause: Pause does not apply now (Screening { question: 0 })
+        0:01.000 !! comfortable: CheckIn(Comfortable) does not apply now (Screening { question: 0 })
+        0:02.000 !! pain 11: a pain rating is from 0 to 10, not 11
+        0:03.000 !! resume: the session is not paused
+    "#]],
+    );
+}
