@@ -1,1 +1,6 @@
-//! End-to-end tests of limber.
+//! End-to-end tests of limber: the real content tree, broken-content fixtures and whole sessions.
+
+mod broken;
+mod content;
+mod session;
+mod tidy;

@@ -1,1 +1,66 @@
-fn main() {}
+//! Maintainer tasks for limber: `cargo xtask ci`, `cargo xtask content check [DIR]`, `cargo xtask bench`.
+
+#![forbid(unsafe_code)]
+
+mod bench;
+mod ci;
+mod content;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Maintainer tasks for limber.
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run every check CI runs: formatting, clippy, the whole test suite and the content check.
+    Ci,
+    /// Work with RON content.
+    Content {
+        #[command(subcommand)]
+        action: ContentAction,
+    },
+    /// Run the benchmarks and print each figure against its goal.
+    Bench,
+}
+
+#[derive(Subcommand)]
+enum ContentAction {
+    /// Validate the built-in content, or a directory of RON files layered on top of it.
+    Check {
+        /// A directory of the user's own `.ron` files; without it, the built-in content is checked.
+        dir: Option<PathBuf>,
+        /// Print the summary or the problems as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Ci => ci::run(),
+        Task::Content { action: ContentAction::Check { dir, json } } => content::check(dir.as_deref(), json),
+        Task::Bench => bench::run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root, found from this crate's manifest directory.
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."))
+}

@@ -32,6 +32,22 @@ pub(crate) fn find_within(text: &str, needle: &str, from: usize, until: Option<u
     text[from..end].find(needle).map(|rel| from + rel)
 }
 
+/// Byte offset of the next field name `key` written as a field (`key:`), at or after `from` and
+/// before `until`.
+pub(crate) fn find_key(text: &str, key: &str, from: usize, until: Option<usize>) -> Option<usize> {
+    let mut start = from;
+    while let Some(at) = find_within(text, key, start, until) {
+        let before = text[..at].chars().next_back();
+        let after = text[at + key.len()..].trim_start();
+        let word_start = !before.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if word_start && after.starts_with(':') {
+            return Some(at);
+        }
+        start = at + key.len();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +66,12 @@ mod tests {
         let at = find_id(text, "a", 0).unwrap();
         assert_eq!(&text[at..], r#""a""#);
         assert_eq!(find_id(text, "c", 0), None);
+    }
+
+    #[test]
+    fn finds_keys_not_words_in_text() {
+        let text = r#"summary: "No stretches at all.", stretches : []"#;
+        assert_eq!(find_key(text, "stretches", 0, None), Some(33));
+        assert_eq!(find_key(text, "stretches", 0, Some(30)), None);
     }
 }

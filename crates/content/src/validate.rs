@@ -5,7 +5,7 @@ use limber_core::{Advice, Dose, Library, Routine, SourceCredit, Stretch, WarmUp}
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::document::Document;
 use crate::loader::SourceFile;
-use crate::locate::{find_id, find_within, line_col};
+use crate::locate::{find_id, find_key, find_within, line_col};
 
 /// An item with the file and byte range it was defined in.
 struct Located<T> {
@@ -63,7 +63,7 @@ impl<'a> Merger<'a> {
 
     pub(crate) fn add(&mut self, file: usize, doc: Document) {
         let text = &self.files[file].text;
-        let key = |name: &str| find_within(text, name, 0, None).unwrap_or(0);
+        let key = |name: &str| find_key(text, name, 0, None).unwrap_or(0);
         let (s, w, a) = (key("source"), key("warm_up"), key("advice"));
         if let Some(v) = doc.source {
             self.singleton(file, s, v, "source", |m| &mut m.source);
@@ -137,7 +137,7 @@ impl<'a> Merger<'a> {
         let (file, at, until) = (item.file, item.at, item.until);
         let s = item.value.clone();
         let text = &self.files[file].text;
-        let here = |needle: &str| find_within(text, needle, at, until).unwrap_or(at);
+        let here = |key: &str| find_key(text, key, at, until).unwrap_or(at);
         let (steps_at, targets_at, positions_at) = (here("steps"), here("targets"), here("positions"));
         let alt_at: Vec<usize> = s
             .alternatives
@@ -184,7 +184,7 @@ impl<'a> Merger<'a> {
         let (file, at, until) = (item.file, item.at, item.until);
         let r = item.value.clone();
         let text = &self.files[file].text;
-        let list_at = find_within(text, "stretches", at, until).unwrap_or(at);
+        let list_at = find_key(text, "stretches", at, until).unwrap_or(at);
         let refs: Vec<usize> = r
             .stretches
             .iter()

@@ -1,0 +1,88 @@
+//! Every class of content error, one fixture each, with the exact located message.
+
+use expect_test::expect;
+use limber_content::{Error, Loader};
+use limber_tests::fixture;
+
+/// Loads the built-in content plus the fixture directory `name`, and returns the error message
+/// with the fixture directory shortened for readability.
+fn error_for(name: &str) -> String {
+    let dir = fixture("broken").join(name);
+    let mut loader = Loader::builtin();
+    loader.add_dir(&dir).expect("fixture directory is readable");
+    let err = match loader.build() {
+        Ok(_) => panic!("fixture `{name}` loaded without error"),
+        Err(err @ Error::Invalid(_)) => err,
+        Err(other) => panic!("fixture `{name}` failed to read: {other}"),
+    };
+    err.to_string().replace(&format!("{}/", dir.display()), "")
+}
+
+#[test]
+fn every_class_of_error_names_file_line_column_and_problem() {
+    let classes = [
+        "syntax",
+        "unknown-field",
+        "missing-field",
+        "duplicate-id",
+        "unknown-reference",
+        "empty-steps",
+        "empty-routine",
+        "range-empty",
+        "range-zero",
+        "range-reversed",
+        "zero-repetitions",
+    ];
+    let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
+    expect![[r#"
+        == syntax
+        1 problem in content:
+        side-bend.ron:10:35: syntax error: Expected comma
+        == unknown-field
+        1 problem in content:
+        side-bend.ron:9:13: unknown field `colour` in `Stretch`; expected one of: `id`, `name`, `summary`, `targets`, `position`, `equipment`, `steps`, `dose`, `breathing`, `cautions`, `modifications`, `alternatives`, `origin`
+        == missing-field
+        1 problem in content:
+        side-bend.ron:11:9: missing field `breathing` in `Stretch`
+        == duplicate-id
+        1 problem in content:
+        side-bend.ron:14:17: duplicate stretch id `side-bend`: it is already defined at side-bend.ron:4:17
+        == unknown-reference
+        1 problem in content:
+        routine.ron:8:41: routine `evening` refers to unknown stretch `neck-roll`
+        == empty-steps
+        1 problem in content:
+        side-bend.ron:9:13: stretch `side-bend` has no steps: list at least one
+        == empty-routine
+        1 problem in content:
+        routine.ron:8:13: routine `nothing` has no stretches: list at least one
+        == range-empty
+        1 problem in content:
+        side-bend.ron:10:33: invalid value: the range is empty: write it as (low, high), e.g. (15, 30)
+        == range-zero
+        1 problem in content:
+        side-bend.ron:10:39: invalid value: the range (0, 30) includes zero: both ends must be at least 1
+        == range-reversed
+        1 problem in content:
+        side-bend.ron:10:40: invalid value: the range (30, 15) is reversed: write the low end first, (15, 30)
+        == zero-repetitions
+        1 problem in content:
+        side-bend.ron:10:56: invalid value: Expected a nonzero u32 but found the unsigned integer `0` instead
+    "#]].assert_eq(&report);
+}
+
+#[test]
+fn a_missing_directory_is_a_read_error_not_a_panic() {
+    let mut loader = Loader::builtin();
+    let err = loader.add_dir(&fixture("no-such-dir")).unwrap_err();
+    assert!(matches!(err, Error::Read { .. }));
+    assert!(err.to_string().starts_with("cannot read "), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_reported_by_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("bad.ron"), [0xff, 0xfe, 0x00]).expect("write");
+    let err = Loader::builtin().add_dir(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("bad.ron: the file is not UTF-8 text"), "{err}");
+}

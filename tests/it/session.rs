@@ -1,0 +1,77 @@
+//! Whole sessions over the real content, driven like a front end would with a fake clock.
+
+use limber_content::builtin;
+use limber_core::{
+    At, CueKind, Equipment, Event, Phase, Plan, PlanOptions, Position, RoutineId, ScreeningRecord, Session,
+};
+
+fn clear(lib: &limber_core::Library) -> ScreeningRecord {
+    ScreeningRecord {
+        answers: lib.screening.iter().map(|q| (q.id.clone(), false)).collect(),
+        clinician_assessed: false,
+    }
+}
+
+#[test]
+fn the_full_routine_runs_every_step_of_every_stretch_in_order() {
+    let lib = builtin().expect("content");
+    let plan = Plan::resolve(&lib, &RoutineId::from("full"), &PlanOptions::default()).expect("plan");
+    let total = plan.total_time();
+    let mut session = Session::new(plan, Some(&clear(&lib)), At::ZERO);
+    let mut cues = session.drain_cues();
+    while let Some(due) = session.next_deadline() {
+        session.advance(due);
+        cues.extend(session.drain_cues());
+    }
+    assert_eq!(session.phase(), Phase::Finished);
+    assert_eq!(session.summary().expect("summary").ended.0, total);
+    // Every step of every stretch was cued, in order, with the right numbering.
+    let routine = lib.routine(&RoutineId::from("full")).expect("full");
+    let mut steps = cues.iter().filter(|c| matches!(c.kind, CueKind::Step { .. })).map(|c| c.text.as_str());
+    for id in &routine.stretches {
+        let s = lib.stretch(id).expect("stretch");
+        for (n, step) in s.steps.iter().enumerate() {
+            assert_eq!(steps.next(), Some(format!("Step {}. {step}", n + 1).as_str()));
+        }
+    }
+    assert_eq!(steps.next(), None);
+    // A warm-up of five minutes, and a get-ready countdown before each of the 10 holds.
+    assert!(matches!(cues[0].kind, CueKind::WarmUp));
+    let begins = cues.iter().filter(|c| matches!(c.kind, CueKind::Begin { .. })).count();
+    assert_eq!(begins, 1 + 3 + 2 + 2 + 1);
+    assert!(cues.iter().any(|c| matches!(c.kind, CueKind::SwitchSides(_))));
+    assert!(cues.iter().any(|c| c.text.contains("Stretch 2 of 5: Seated thoracic extension")));
+}
+
+#[test]
+fn a_person_who_cannot_kneel_and_has_no_roller_gets_stand_ins_for_the_same_areas() {
+    let lib = builtin().expect("content");
+    let mut options = PlanOptions::default();
+    options.avoid.insert(Position::Kneeling);
+    options.equipment.remove(&Equipment::FoamRoller);
+    let plan = Plan::resolve(&lib, &RoutineId::from("full"), &options).expect("plan");
+    let ids: Vec<&str> = plan.items.iter().map(|i| i.choice.stretch.id.as_str()).collect();
+    assert_eq!(ids, ["seated-cat-cow", "seated-thoracic-extension", "seated-twist", "open-book", "towel-extension"]);
+    assert_eq!(plan.adjustments.len(), 3);
+    assert!(plan.adjustments.iter().all(|a| a.replaced_by.is_some()));
+}
+
+#[test]
+fn sharp_pain_in_the_middle_of_the_full_routine_stops_with_the_advice() {
+    let lib = builtin().expect("content");
+    let plan = Plan::resolve(&lib, &RoutineId::from("full"), &PlanOptions::default()).expect("plan");
+    let mut session = Session::new(plan, Some(&clear(&lib)), At::ZERO);
+    session.advance(At::secs(400));
+    assert!(matches!(
+        session.phase(),
+        Phase::Active { .. }
+            | Phase::Rest { .. }
+            | Phase::Prepare { .. }
+            | Phase::GetReady { .. }
+            | Phase::CheckIn { .. }
+    ));
+    session.handle(Event::Report(limber_core::Report::SharpPain), At::secs(401)).expect("heard");
+    let last = session.drain_cues().pop().expect("a stop cue");
+    assert_eq!(last.text, lib.advice.sharp_pain);
+    assert_eq!(session.next_deadline(), None);
+}
