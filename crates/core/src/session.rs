@@ -209,6 +209,8 @@ pub struct Summary {
     pub routine: String,
     /// Finished, or why it stopped.
     pub stopped: Option<StopReason>,
+    /// When it started.
+    pub started: At,
     /// When it ended.
     pub ended: At,
     /// Whether the warm-up was done in full.
@@ -306,6 +308,7 @@ pub struct Session {
     pain_before: Option<u8>,
     pain_after: Option<u8>,
     flagged: Option<StretchId>,
+    started: At,
     ended: Option<At>,
     cues: Vec<Cue>,
 }
@@ -353,6 +356,7 @@ impl Session {
             pain_before: None,
             pain_after: None,
             flagged: None,
+            started: at,
             ended: None,
             cues: Vec::new(),
         };
@@ -557,6 +561,7 @@ impl Session {
                 Phase::Stopped(reason) => Some(reason),
                 _ => None,
             },
+            started: self.started,
             ended,
             warmed_up: self.warmed_up,
             active: items.iter().map(|i| i.active).sum(),

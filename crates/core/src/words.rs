@@ -18,7 +18,7 @@ pub(crate) fn warm_up_done() -> String {
 
 pub(crate) fn next_up(item: &PlanItem, number: usize, of: usize) -> String {
     let s = &item.choice.stretch;
-    let mut text = format!("Stretch {number} of {of}: {}. {}", s.name, s.summary);
+    let mut text = format!("Next up, stretch {number} of {of}: {}. {}", s.name, s.summary);
     if !s.equipment.is_empty() {
         let needs: Vec<&str> = s.equipment.iter().map(|e| e.label()).collect();
         text.push_str(&format!(" You need {}.", needs.join(" and ")));

@@ -21,7 +21,7 @@ fn a_short_routine_runs_by_itself() {
         true,
         "",
         expect![[r#"
-            0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.
             0:02.000 None    Step 2. Turn right.
@@ -101,17 +101,17 @@ fn a_see_clinician_answer_stops_unless_assessed() {
         false,
         "0 no\n1 yes\n2 assessed yes\n3 end",
         expect![[r#"
-        0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
-        == Screening { question: 0 }
-        0:00.000 None    Question 2 of 2: Worse at night? (yes or no)
-        == Screening { question: 1 }
-        0:01.000 Alert   SEE A CLINICIAN. Has a clinician already assessed this pain? (yes or no)
-        == ConfirmAssessed
-        0:02.000 None    Thank you. Nothing in your answers stands in the way of stretching today.
-        0:02.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
-        == Prepare { item: 0 }
-        0:03.000 None    Step 1. Sit tall.
-    "#]],
+            0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
+            == Screening { question: 0 }
+            0:00.000 None    Question 2 of 2: Worse at night? (yes or no)
+            == Screening { question: 1 }
+            0:01.000 Alert   SEE A CLINICIAN. Has a clinician already assessed this pain? (yes or no)
+            == ConfirmAssessed
+            0:02.000 None    Thank you. Nothing in your answers stands in the way of stretching today.
+            0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            == Prepare { item: 0 }
+            0:03.000 None    Step 1. Sit tall.
+        "#]],
     );
     assert!(s.screening().clinician_assessed);
     assert!(s.summary().is_none());
@@ -125,37 +125,37 @@ fn a_pause_keeps_exactly_the_remaining_time() {
         true,
         "6.5 pause\n60 resume",
         expect![[r#"
-        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
-        == Prepare { item: 0 }
-        0:01.000 None    Step 1. Sit tall.
-        0:02.000 None    Step 2. Turn right.
-        0:03.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:04.000 Tick    1
-        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:06.000 Tick    3
-        0:06.500 None    Paused. Resume when you are ready.
-        == Active { item: 0, hold: 0 } (paused)
-        1:00.000 None    Resuming: 3 seconds left.
-        == Active { item: 0, hold: 0 }
-        1:00.500 Tick    2
-        1:01.500 Tick    1
-        1:02.500 End     Release Twist slowly.
-        1:02.500 None    Switch sides: now the left side, the same steps mirrored.
-        == Rest { item: 0, next_hold: 1 }
-        1:03.500 Tick    1
-        1:04.500 Start   Hold for 4 seconds — left side. Turn on the out-breath.
-        == Active { item: 0, hold: 1 }
-        1:05.500 Tick    3
-        1:06.500 Tick    2
-        1:07.500 Tick    1
-        1:08.500 End     Release Twist slowly.
-        1:08.500 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
-        == CheckIn { item: 0 }
-        1:10.500 End     That is the whole Short routine. Well done.
-        == Finished
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:06.500 None    Paused. Resume when you are ready.
+            == Active { item: 0, hold: 0 } (paused)
+            1:00.000 None    Resuming: 3 seconds left.
+            == Active { item: 0, hold: 0 }
+            1:00.500 Tick    2
+            1:01.500 Tick    1
+            1:02.500 End     Release Twist slowly.
+            1:02.500 None    Switch sides: now the left side, the same steps mirrored.
+            == Rest { item: 0, next_hold: 1 }
+            1:03.500 Tick    1
+            1:04.500 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            == Active { item: 0, hold: 1 }
+            1:05.500 Tick    3
+            1:06.500 Tick    2
+            1:07.500 Tick    1
+            1:08.500 End     Release Twist slowly.
+            1:08.500 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            1:10.500 End     That is the whole Short routine. Well done.
+            == Finished
+        "#]],
     );
 }
 
@@ -167,22 +167,22 @@ fn sharp_pain_stops_at_once_and_nothing_runs_after() {
         true,
         "7 sharp\n8 resume\n9 skip\n10 before 3\n30 end",
         expect![[r#"
-        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
-        == Prepare { item: 0 }
-        0:01.000 None    Step 1. Sit tall.
-        0:02.000 None    Step 2. Turn right.
-        0:03.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:04.000 Tick    1
-        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:06.000 Tick    3
-        0:07.000 Tick    2
-        0:07.000 Alert   SHARP PAIN: STOP.
-        == Stopped(SharpPain)
-        0:08.000 !! resume: the session is over
-        0:09.000 !! skip: the session is over
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:07.000 Tick    2
+            0:07.000 Alert   SHARP PAIN: STOP.
+            == Stopped(SharpPain)
+            0:08.000 !! resume: the session is over
+            0:09.000 !! skip: the session is over
+        "#]],
     );
     let summary = s.summary().expect("stopped");
     assert_eq!(summary.stopped, Some(StopReason::SharpPain));
@@ -199,21 +199,21 @@ fn swap_changes_the_stretch_and_skip_moves_on() {
         true,
         "0.5 swap\n6 skip",
         expect![[r#"
-        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
-        == Prepare { item: 0 }
-        0:00.500 None    Swapping Twist for Open book, which also works the mid back.
-        0:00.500 None    Stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 s, once on each side.
-        0:01.500 None    Step 1. Lie on your side.
-        0:02.500 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:03.500 Tick    1
-        0:04.500 Start   Hold for 4 seconds — right side. Open on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:05.500 Tick    3
-        0:06.000 None    Skipped Open book.
-        0:06.000 End     That is the whole Short routine. Well done.
-        == Finished
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            == Prepare { item: 0 }
+            0:00.500 None    Swapping Twist for Open book, which also works the mid back.
+            0:00.500 None    Next up, stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 s, once on each side.
+            0:01.500 None    Step 1. Lie on your side.
+            0:02.500 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:03.500 Tick    1
+            0:04.500 Start   Hold for 4 seconds — right side. Open on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:05.500 Tick    3
+            0:06.000 None    Skipped Open book.
+            0:06.000 End     That is the whole Short routine. Well done.
+            == Finished
+        "#]],
     );
     let summary = s.summary().expect("finished");
     assert_eq!(summary.items[0].stretch.as_str(), "book");
@@ -229,44 +229,44 @@ fn pain_above_five_stops_the_stretch_and_offers_the_alternative() {
         true,
         "6 pain 7\n30 end",
         expect![[r#"
-        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
-        == Prepare { item: 0 }
-        0:01.000 None    Step 1. Sit tall.
-        0:02.000 None    Step 2. Turn right.
-        0:03.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:04.000 Tick    1
-        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:06.000 Tick    3
-        0:06.000 Alert   7 out of 10 is too much. Ease out. Let's try Open book instead.
-        0:06.000 None    Swapping Twist for Open book, which also works the mid back.
-        0:06.000 None    Stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 s, once on each side.
-        == Prepare { item: 0 }
-        0:07.000 None    Step 1. Lie on your side.
-        0:08.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:09.000 Tick    1
-        0:10.000 Start   Hold for 4 seconds — right side. Open on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:11.000 Tick    3
-        0:12.000 Tick    2
-        0:13.000 Tick    1
-        0:14.000 End     Release Open book slowly.
-        0:14.000 None    Switch sides: now the left side, the same steps mirrored.
-        == Rest { item: 0, next_hold: 1 }
-        0:15.000 Tick    1
-        0:16.000 Start   Hold for 4 seconds — left side. Open on the out-breath.
-        == Active { item: 0, hold: 1 }
-        0:17.000 Tick    3
-        0:18.000 Tick    2
-        0:19.000 Tick    1
-        0:20.000 End     Release Open book slowly.
-        0:20.000 None    How did Open book feel: comfortable, or some discomfort? Or just wait and the session carries on.
-        == CheckIn { item: 0 }
-        0:22.000 End     That is the whole Short routine. Well done.
-        == Finished
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:06.000 Alert   7 out of 10 is too much. Ease out. Let's try Open book instead.
+            0:06.000 None    Swapping Twist for Open book, which also works the mid back.
+            0:06.000 None    Next up, stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 s, once on each side.
+            == Prepare { item: 0 }
+            0:07.000 None    Step 1. Lie on your side.
+            0:08.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:09.000 Tick    1
+            0:10.000 Start   Hold for 4 seconds — right side. Open on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:11.000 Tick    3
+            0:12.000 Tick    2
+            0:13.000 Tick    1
+            0:14.000 End     Release Open book slowly.
+            0:14.000 None    Switch sides: now the left side, the same steps mirrored.
+            == Rest { item: 0, next_hold: 1 }
+            0:15.000 Tick    1
+            0:16.000 Start   Hold for 4 seconds — left side. Open on the out-breath.
+            == Active { item: 0, hold: 1 }
+            0:17.000 Tick    3
+            0:18.000 Tick    2
+            0:19.000 Tick    1
+            0:20.000 End     Release Open book slowly.
+            0:20.000 None    How did Open book feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:22.000 End     That is the whole Short routine. Well done.
+            == Finished
+        "#]],
     );
     let summary = s.summary().expect("finished");
     assert_eq!(summary.items[0].stretch.as_str(), "book");
@@ -281,34 +281,34 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
         true,
         "6 discomfort\n16 uncomfortable",
         expect![[r#"
-        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
-        == Prepare { item: 0 }
-        0:01.000 None    Step 1. Sit tall.
-        0:02.000 None    Step 2. Turn right.
-        0:03.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:04.000 Tick    1
-        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:06.000 Tick    3
-        0:06.000 None    Mild is fine. You can also swap to Open book.
-        0:07.000 Tick    2
-        0:08.000 Tick    1
-        0:09.000 End     Release Twist slowly.
-        0:09.000 None    Switch sides: now the left side, the same steps mirrored.
-        == Rest { item: 0, next_hold: 1 }
-        0:10.000 Tick    1
-        0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
-        == Active { item: 0, hold: 1 }
-        0:12.000 Tick    3
-        0:13.000 Tick    2
-        0:14.000 Tick    1
-        0:15.000 End     Release Twist slowly.
-        0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
-        == CheckIn { item: 0 }
-        0:16.000 End     That is the whole Short routine. Well done.
-        == Finished
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:06.000 None    Mild is fine. You can also swap to Open book.
+            0:07.000 Tick    2
+            0:08.000 Tick    1
+            0:09.000 End     Release Twist slowly.
+            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            == Rest { item: 0, next_hold: 1 }
+            0:10.000 Tick    1
+            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            == Active { item: 0, hold: 1 }
+            0:12.000 Tick    3
+            0:13.000 Tick    2
+            0:14.000 Tick    1
+            0:15.000 End     Release Twist slowly.
+            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:16.000 End     That is the whole Short routine. Well done.
+            == Finished
+        "#]],
     );
     let item = &s.summary().expect("finished").items[0];
     assert!(item.discomfort);
@@ -325,26 +325,26 @@ fn a_flow_cues_each_position() {
         true,
         "",
         expect![[r#"
-        0:00.000 None    Stretch 1 of 1: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 s in each.
-        == Prepare { item: 0 }
-        0:01.000 None    Step 1. All fours.
-        0:02.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:03.000 Tick    1
-        0:04.000 Start   Begin. Cat: round.
-        == Active { item: 0, hold: 0 }
-        0:06.000 Tick    Cow: arch.
-        0:08.000 Tick    Cat: round.
-        0:09.000 Tick    3
-        0:10.000 Tick    Cow: arch.
-        0:10.000 Tick    2
-        0:11.000 Tick    1
-        0:12.000 End     Release Cat-cow slowly.
-        0:12.000 None    How did Cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
-        == CheckIn { item: 0 }
-        0:14.000 End     That is the whole Floor routine. Well done.
-        == Finished
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 s in each.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. All fours.
+            0:02.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:03.000 Tick    1
+            0:04.000 Start   Begin. Cat: round.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    Cow: arch.
+            0:08.000 Tick    Cat: round.
+            0:09.000 Tick    3
+            0:10.000 Tick    Cow: arch.
+            0:10.000 Tick    2
+            0:11.000 Tick    1
+            0:12.000 End     Release Cat-cow slowly.
+            0:12.000 None    How did Cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:14.000 End     That is the whole Floor routine. Well done.
+            == Finished
+        "#]],
     );
 }
 
@@ -357,17 +357,17 @@ fn waiting_for_start_holds_the_preparation_until_the_person_is_ready() {
         true,
         "40 start\n42.5 end",
         expect![[r#"
-        0:00.000 None    Stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
-        == Prepare { item: 0 }
-        0:01.000 None    Step 1. Sit tall.
-        0:02.000 None    Step 2. Turn right.
-        0:03.000 None    Get into position, then say start when you are ready.
-        0:40.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:41.000 Tick    1
-        0:42.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 None    Get into position, then say start when you are ready.
+            0:40.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:41.000 Tick    1
+            0:42.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+        "#]],
     );
 }
 
@@ -379,16 +379,16 @@ fn the_warm_up_counts_down_and_can_be_skipped() {
         true,
         "35 skip\n36 abort",
         expect![[r#"
-        0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
-        == WarmUp
-        0:30.000 Halfway Halfway. Breathe.
-        0:35.000 None    Skipped the warm-up.
-        0:35.000 None    Stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 s in each.
-        == Prepare { item: 0 }
-        0:36.000 None    Step 1. All fours.
-        0:36.000 None    Session ended. What you did is kept.
-        == Stopped(Aborted)
-    "#]],
+            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            == WarmUp
+            0:30.000 Halfway Halfway. Breathe.
+            0:35.000 None    Skipped the warm-up.
+            0:35.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 s in each.
+            == Prepare { item: 0 }
+            0:36.000 None    Step 1. All fours.
+            0:36.000 None    Session ended. What you did is kept.
+            == Stopped(Aborted)
+        "#]],
     );
     let summary = s.summary().expect("stopped");
     assert!(!summary.warmed_up);
@@ -413,4 +413,132 @@ fn events_that_do_not_apply_are_refused_without_changing_anything() {
         0:03.000 !! resume: the session is not paused
     "#]],
     );
+}
+
+#[test]
+fn chest_pain_during_a_stretch_gives_the_emergency_advice() {
+    let s = check(
+        "short",
+        &options(),
+        true,
+        "6 chest",
+        expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. Sit tall.
+        0:02.000 None    Step 2. Turn right.
+        0:03.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:04.000 Tick    1
+        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:06.000 Tick    3
+        0:06.000 Alert   EMERGENCY.
+        == Stopped(Emergency)
+    "#]],
+    );
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Emergency));
+}
+
+#[test]
+fn a_second_pause_is_refused_and_skipping_mid_rest_leaves_a_partial_stretch() {
+    let mut opts = options();
+    opts.avoid.insert(limber_core::Position::LyingOnSide);
+    opts.avoid.insert(limber_core::Position::Kneeling);
+    opts.equipment.clear();
+    opts.equipment.insert(limber_core::Equipment::Chair);
+    let s = check(
+        "floor",
+        &opts,
+        true,
+        "1.5 swap\n2 pause\n2.5 pause\n3 resume\n13 skip",
+        expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 1: Seated cat-cow. Flow on a chair. You need a stable chair. Dose: 2 slow cycles of Round and Lift, about 2 s in each.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. Sit.
+        0:01.500 None    Swapping Seated cat-cow for Extension, which also works the mid back.
+        0:01.500 None    Next up, stretch 1 of 1: Extension. Lean back. You need a stable chair. Dose: hold 5 s, 2 times.
+        0:02.000 None    Paused. Resume when you are ready.
+        == Prepare { item: 0 } (paused)
+        0:02.500 !! pause: Pause does not apply now (Prepare { item: 0 })
+        0:03.000 None    Resuming: 3 seconds left.
+        == Prepare { item: 0 }
+        0:03.500 None    Step 1. Sit.
+        0:04.500 None    Step 2. Lean back.
+        0:05.500 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:06.500 Tick    1
+        0:07.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
+        == Active { item: 0, hold: 0 }
+        0:09.500 Tick    3
+        0:10.500 Tick    2
+        0:11.500 Tick    1
+        0:12.500 End     Release Extension slowly.
+        0:12.500 None    Rest. Repetition 2 of 2 is next.
+        == Rest { item: 0, next_hold: 1 }
+        0:13.000 None    Skipped Extension.
+        0:13.000 End     That is the whole Floor routine. Well done.
+        == Finished
+    "#]],
+    );
+    let item = &s.summary().expect("finished").items[0];
+    assert_eq!(item.status, ItemStatus::Partial);
+    assert_eq!((item.holds_done, item.holds_planned), (1, 2));
+    assert_eq!(item.instead_of.as_ref().map(|s| s.as_str()), Some("catcow"));
+}
+
+#[test]
+fn a_stretch_with_no_alternative_cannot_be_swapped() {
+    let mut p = plan("short", &options());
+    p.items[0].alternatives.clear();
+    let session = Session::new(p, Some(&clear_record()), limber_core::At::ZERO);
+    let (_, transcript) = run(session, "0.5 swap\n1 end");
+    expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:00.500 !! swap: no alternative that fits reaches the same area as Twist
+        0:01.000 None    Step 1. Sit tall.
+    "#]].assert_eq(&transcript);
+}
+
+#[test]
+fn skipping_the_check_in_moves_on_without_an_answer() {
+    let s = check(
+        "short",
+        &options(),
+        true,
+        "16 skip",
+        expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. Sit tall.
+        0:02.000 None    Step 2. Turn right.
+        0:03.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:04.000 Tick    1
+        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:06.000 Tick    3
+        0:07.000 Tick    2
+        0:08.000 Tick    1
+        0:09.000 End     Release Twist slowly.
+        0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+        == Rest { item: 0, next_hold: 1 }
+        0:10.000 Tick    1
+        0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+        == Active { item: 0, hold: 1 }
+        0:12.000 Tick    3
+        0:13.000 Tick    2
+        0:14.000 Tick    1
+        0:15.000 End     Release Twist slowly.
+        0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+        == CheckIn { item: 0 }
+        0:16.000 End     That is the whole Short routine. Well done.
+        == Finished
+    "#]],
+    );
+    let item = &s.summary().expect("finished").items[0];
+    assert_eq!(item.status, ItemStatus::Done);
+    assert_eq!(item.comfort, None);
+    assert_eq!(s.summary().expect("finished").ended, limber_core::At::secs(16));
 }
