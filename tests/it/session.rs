@@ -40,7 +40,7 @@ fn the_full_routine_runs_every_step_of_every_stretch_in_order() {
     let begins = cues.iter().filter(|c| matches!(c.kind, CueKind::Begin { .. })).count();
     assert_eq!(begins, 1 + 3 + 2 + 2 + 1);
     assert!(cues.iter().any(|c| matches!(c.kind, CueKind::SwitchSides(_))));
-    assert!(cues.iter().any(|c| c.text.contains("Stretch 2 of 5: Seated thoracic extension")));
+    assert!(cues.iter().any(|c| c.text.contains("Next up, stretch 2 of 5: Seated thoracic extension")));
 }
 
 #[test]
