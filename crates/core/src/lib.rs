@@ -10,6 +10,7 @@ pub mod cue;
 pub mod guidance;
 pub mod library;
 pub mod plan;
+pub mod progress;
 pub mod routine;
 pub mod screening;
 pub mod session;
@@ -21,6 +22,7 @@ pub use cue::{Cue, CueKind, Sound, StopReason};
 pub use guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
 pub use library::Library;
 pub use plan::{Adjustment, Choice, Plan, PlanError, PlanItem, PlanOptions, Timing, Unfit, WarmUpPlan};
+pub use progress::{Adherence, PainTrend, Progress, ProgressRules};
 pub use routine::{Routine, RoutineId};
 pub use screening::{Clearance, Level, ScreeningQuestion, ScreeningRecord};
 pub use session::{

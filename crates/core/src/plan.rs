@@ -27,6 +27,8 @@ pub struct PlanOptions {
     pub warm_up: bool,
     /// Wait for the person before each stretch instead of starting it after the steps are read.
     pub wait_for_start: bool,
+    /// Stretches that caused sharp pain and are left out until the person clears them.
+    pub flagged: BTreeSet<StretchId>,
     /// Durations of the phases around the holds.
     pub timing: Timing,
 }
@@ -40,6 +42,7 @@ impl Default for PlanOptions {
             hold_override: None,
             warm_up: true,
             wait_for_start: false,
+            flagged: BTreeSet::new(),
             timing: Timing::default(),
         }
     }
@@ -134,6 +137,8 @@ pub enum Unfit {
     Needs(Equipment),
     /// It is done in a position the person avoids.
     Position(Position),
+    /// It caused sharp pain before and has not been cleared.
+    Flagged,
 }
 
 impl Unfit {
@@ -142,6 +147,7 @@ impl Unfit {
         match self {
             Unfit::Needs(e) => format!("needs {}", e.label()),
             Unfit::Position(p) => format!("is done {}", p.label()),
+            Unfit::Flagged => "caused sharp pain before and is set aside until you clear it".to_owned(),
         }
     }
 }
@@ -220,6 +226,9 @@ fn describe_all(adjustments: &[Adjustment]) -> String {
 impl PlanOptions {
     /// Why `stretch` does not suit this person, if it does not.
     pub fn unfit(&self, stretch: &Stretch) -> Option<Unfit> {
+        if self.flagged.contains(&stretch.id) {
+            return Some(Unfit::Flagged);
+        }
         if self.avoid.contains(&stretch.position) {
             return Some(Unfit::Position(stretch.position));
         }

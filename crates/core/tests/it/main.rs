@@ -2,5 +2,6 @@
 
 mod harness;
 mod plan;
+mod progress;
 mod props;
 mod transcripts;

@@ -1,0 +1,167 @@
+//! Progression, adherence and pain-trend rules: pure functions over what sessions recorded.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::library::Library;
+use crate::session::{Comfort, ItemRecord, ItemStatus, Summary};
+use crate::stretch::StretchId;
+
+/// Where one stretch stands in a person's progression.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Seconds per hold the person has reached (inside the stretch's range when used).
+    pub hold_seconds: u32,
+    /// Sessions in a row the stretch felt comfortable since the hold last grew.
+    pub comfortable_streak: u32,
+    /// The stretch caused sharp pain and is left out until the person clears it.
+    pub flagged: bool,
+}
+
+/// How holds grow: by `step_seconds` after `sessions_per_step` comfortable sessions in a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressRules {
+    /// Seconds added each time the hold grows.
+    pub step_seconds: u32,
+    /// Comfortable sessions in a row before the hold grows.
+    pub sessions_per_step: u32,
+}
+
+impl Default for ProgressRules {
+    fn default() -> Self {
+        ProgressRules { step_seconds: 5, sessions_per_step: 2 }
+    }
+}
+
+/// Whether a stretch felt comfortable: an explicit "comfortable", or a completed stretch with
+/// no discomfort, no pain rating above 2 and no answer (a person stretching hands-free).
+fn felt_comfortable(item: &ItemRecord) -> bool {
+    item.status == ItemStatus::Done
+        && !item.discomfort
+        && item.max_pain.is_none_or(|p| p <= 2)
+        && item.comfort != Some(Comfort::Discomfort)
+}
+
+/// The person's usual "before" pain: the median of earlier ratings, if any.
+pub fn usual_pain(before_ratings: &[u8]) -> Option<u8> {
+    let mut sorted = before_ratings.to_vec();
+    sorted.sort_unstable();
+    sorted.get(sorted.len().checked_sub(1)? / 2).copied()
+}
+
+/// Applies one finished or stopped session to the progression of its stretches.
+///
+/// Holds grow within each stretch's range after comfortable sessions; discomfort holds them
+/// steady; a "before" rating above the person's `usual` level stops growth that day; sharp
+/// pain flags the stretch. Returns the stretches whose hold grew.
+pub fn apply_session(
+    progress: &mut BTreeMap<StretchId, Progress>,
+    summary: &Summary,
+    library: &Library,
+    usual: Option<u8>,
+    rules: ProgressRules,
+) -> Vec<StretchId> {
+    let worse_today = matches!((summary.pain_before, usual), (Some(b), Some(u)) if b > u);
+    let mut grown = Vec::new();
+    for item in &summary.items {
+        let Some(stretch) = library.stretch(&item.stretch) else { continue };
+        let range = stretch.dose.range();
+        let entry = progress
+            .entry(item.stretch.clone())
+            .or_insert_with(|| Progress { hold_seconds: range.low(), ..Progress::default() });
+        if item.status == ItemStatus::NotReached || item.status == ItemStatus::Skipped {
+            continue;
+        }
+        if felt_comfortable(item) && !worse_today {
+            entry.comfortable_streak += 1;
+            if entry.comfortable_streak >= rules.sessions_per_step.max(1) {
+                let next = range.clamp(entry.hold_seconds.saturating_add(rules.step_seconds));
+                if next > entry.hold_seconds {
+                    entry.hold_seconds = next;
+                    grown.push(item.stretch.clone());
+                }
+                entry.comfortable_streak = 0;
+            }
+        } else if !felt_comfortable(item) {
+            entry.comfortable_streak = 0;
+        }
+    }
+    if let Some(flagged) = &summary.flagged {
+        progress.entry(flagged.clone()).or_default().flagged = true;
+    }
+    grown
+}
+
+/// Sessions this week against the weekly goal, and the streak of weeks that met it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adherence {
+    /// Sessions wanted per week.
+    pub goal: u32,
+    /// Sessions so far this week.
+    pub this_week: u32,
+    /// Weeks in a row that met the goal, ending with this week if it already has, or else last week.
+    pub streak_weeks: u32,
+}
+
+impl Adherence {
+    /// Computes adherence from the week number of each session that counted (any consecutive
+    /// numbering of weeks works) and the number of the current week.
+    pub fn compute(goal: u32, session_weeks: &[i64], current_week: i64) -> Adherence {
+        let goal = goal.max(1);
+        let mut per_week: BTreeMap<i64, u32> = BTreeMap::new();
+        for week in session_weeks {
+            *per_week.entry(*week).or_default() += 1;
+        }
+        let count = |w: i64| per_week.get(&w).copied().unwrap_or(0);
+        let this_week = count(current_week);
+        let mut week = if this_week >= goal { current_week } else { current_week - 1 };
+        let mut streak = 0;
+        while count(week) >= goal {
+            streak += 1;
+            week -= 1;
+        }
+        Adherence { goal, this_week, streak_weeks: streak }
+    }
+}
+
+/// Whether a session counts toward the weekly goal: at least one stretch done in full.
+pub fn counts_toward_goal(summary: &Summary) -> bool {
+    summary.items.iter().any(|i| i.status == ItemStatus::Done)
+}
+
+/// How pain ratings have moved over recent sessions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PainTrend {
+    /// Sessions with a "before" rating.
+    pub rated_sessions: usize,
+    /// The first and the latest "before" rating.
+    pub first_and_latest: Option<(u8, u8)>,
+    /// Latest minus first: negative means better.
+    pub change: Option<i16>,
+    /// Whether the change is 2 points or more either way (a meaningful change).
+    pub meaningful: bool,
+    /// Whether the ratings say it is time to see a clinician: worse over the last three rated
+    /// sessions, or no better after about a month of sessions.
+    pub see_clinician: bool,
+}
+
+/// Computes the trend from (day number, before rating) pairs, oldest first.
+pub fn pain_trend(ratings: &[(i64, u8)]) -> PainTrend {
+    let first = ratings.first().copied();
+    let latest = ratings.last().copied();
+    let change = first.zip(latest).map(|((_, a), (_, b))| i16::from(b) - i16::from(a));
+    let worsening = ratings.len() >= 3 && {
+        let last3: Vec<u8> = ratings[ratings.len() - 3..].iter().map(|(_, r)| *r).collect();
+        last3[2] > last3[0] && last3.windows(2).all(|w| w[1] >= w[0]) && first.is_some_and(|(_, f)| last3[2] > f)
+    };
+    let month_without_improvement =
+        first.zip(latest).is_some_and(|((d0, a), (d1, b))| d1 - d0 >= 28 && i16::from(a) - i16::from(b) < 2);
+    PainTrend {
+        rated_sessions: ratings.len(),
+        first_and_latest: first.zip(latest).map(|((_, a), (_, b))| (a, b)),
+        change,
+        meaningful: change.is_some_and(|c| c.abs() >= 2),
+        see_clinician: worsening || month_without_improvement,
+    }
+}

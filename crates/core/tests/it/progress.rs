@@ -1,0 +1,107 @@
+//! Progression, adherence and pain-trend rules.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use limber_core::progress::{apply_session, counts_toward_goal, pain_trend, usual_pain};
+use limber_core::{
+    Adherence, At, Comfort, ItemRecord, ItemStatus, Progress, ProgressRules, StopReason, StretchId, Summary,
+};
+
+use crate::harness::library;
+
+fn item(stretch: &str, status: ItemStatus, comfort: Option<Comfort>, discomfort: bool) -> ItemRecord {
+    ItemRecord {
+        stretch: StretchId::from(stretch),
+        instead_of: None,
+        seconds: 5,
+        holds_done: 2,
+        holds_planned: 2,
+        active: Duration::from_secs(10),
+        comfort,
+        discomfort,
+        max_pain: None,
+        status,
+    }
+}
+
+fn summary(items: Vec<ItemRecord>, pain_before: Option<u8>, flagged: Option<&str>) -> Summary {
+    Summary {
+        routine: "all".into(),
+        stopped: flagged.map(|_| StopReason::SharpPain),
+        started: At::ZERO,
+        ended: At::secs(100),
+        warmed_up: true,
+        items,
+        pain_before,
+        pain_after: None,
+        flagged: flagged.map(StretchId::from),
+        active: Duration::from_secs(10),
+    }
+}
+
+#[test]
+fn holds_grow_after_comfortable_sessions_and_stop_at_the_top_of_the_range() {
+    let lib = library();
+    let mut progress = BTreeMap::new();
+    let comfy = summary(vec![item("ext", ItemStatus::Done, Some(Comfort::Comfortable), false)], None, None);
+    let rules = ProgressRules::default();
+    let mut holds = Vec::new();
+    for _ in 0..6 {
+        apply_session(&mut progress, &comfy, &lib, None, rules);
+        holds.push(progress[&StretchId::from("ext")].hold_seconds);
+    }
+    // ext ranges 5–10 s: +5 s after every two comfortable sessions, never past 10.
+    assert_eq!(holds, [5, 10, 10, 10, 10, 10]);
+}
+
+#[test]
+fn discomfort_and_a_worse_day_hold_steady_and_sharp_pain_flags() {
+    let lib = library();
+    let rules = ProgressRules { step_seconds: 1, sessions_per_step: 1 };
+    let mut progress = BTreeMap::new();
+    let sore = summary(vec![item("twist", ItemStatus::Done, None, true)], None, None);
+    apply_session(&mut progress, &sore, &lib, None, rules);
+    assert_eq!(progress[&StretchId::from("twist")].hold_seconds, 4);
+
+    let silent = summary(vec![item("twist", ItemStatus::Done, None, false)], Some(6), None);
+    let grown = apply_session(&mut progress, &silent, &lib, Some(3), rules);
+    assert!(grown.is_empty(), "a before-rating above usual stops growth that day");
+    let grown = apply_session(&mut progress, &silent, &lib, Some(6), rules);
+    assert_eq!(grown, [StretchId::from("twist")]);
+    assert_eq!(progress[&StretchId::from("twist")].hold_seconds, 5);
+
+    let sharp = summary(vec![item("twist", ItemStatus::Skipped, None, false)], None, Some("twist"));
+    apply_session(&mut progress, &sharp, &lib, None, rules);
+    assert_eq!(progress[&StretchId::from("twist")], Progress { hold_seconds: 5, comfortable_streak: 0, flagged: true });
+    assert!(!counts_toward_goal(&sharp));
+}
+
+#[test]
+fn usual_pain_is_the_median_of_earlier_ratings() {
+    assert_eq!(usual_pain(&[]), None);
+    assert_eq!(usual_pain(&[4]), Some(4));
+    assert_eq!(usual_pain(&[7, 2, 3]), Some(3));
+    assert_eq!(usual_pain(&[2, 8, 3, 4]), Some(3));
+}
+
+#[test]
+fn adherence_counts_this_week_and_the_streak_of_weeks_met() {
+    // weeks: 10 ×3, 11 ×3, 12 ×1 (this week, not yet met), 9 ×1
+    let weeks = [9, 10, 10, 10, 11, 11, 11, 12];
+    assert_eq!(Adherence::compute(3, &weeks, 12), Adherence { goal: 3, this_week: 1, streak_weeks: 2 });
+    assert_eq!(Adherence::compute(1, &weeks, 12), Adherence { goal: 1, this_week: 1, streak_weeks: 4 });
+    assert_eq!(Adherence::compute(3, &weeks, 14), Adherence { goal: 3, this_week: 0, streak_weeks: 0 });
+    assert_eq!(Adherence::compute(3, &[], 1), Adherence { goal: 3, this_week: 0, streak_weeks: 0 });
+}
+
+#[test]
+fn pain_trend_flags_worsening_and_a_month_without_improvement() {
+    let better = pain_trend(&[(0, 6), (3, 5), (7, 3)]);
+    assert_eq!((better.change, better.meaningful, better.see_clinician), (Some(-3), true, false));
+    let worse = pain_trend(&[(0, 3), (2, 4), (4, 5), (6, 6)]);
+    assert!(worse.see_clinician);
+    let flat_month = pain_trend(&[(0, 5), (14, 5), (30, 4)]);
+    assert_eq!((flat_month.meaningful, flat_month.see_clinician), (false, true));
+    assert_eq!(pain_trend(&[]).first_and_latest, None);
+}
