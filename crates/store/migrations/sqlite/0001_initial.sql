@@ -1,0 +1,53 @@
+-- limber's first schema: sessions with their items, screening answers, the profile and progression.
+CREATE TABLE sessions (
+    id           INTEGER PRIMARY KEY,
+    uuid         TEXT    NOT NULL UNIQUE,
+    routine      TEXT    NOT NULL,
+    started_at   INTEGER NOT NULL, -- Unix time, milliseconds, UTC
+    ended_at     INTEGER NOT NULL,
+    stopped      TEXT,             -- NULL when finished; else the stop reason
+    warmed_up    INTEGER NOT NULL,
+    active_ms    INTEGER NOT NULL,
+    pain_before  INTEGER CHECK (pain_before BETWEEN 0 AND 10),
+    pain_after   INTEGER CHECK (pain_after BETWEEN 0 AND 10),
+    flagged      TEXT
+);
+CREATE INDEX sessions_by_start ON sessions (started_at);
+
+CREATE TABLE session_items (
+    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    stretch       TEXT    NOT NULL,
+    instead_of    TEXT,
+    seconds       INTEGER NOT NULL,
+    holds_done    INTEGER NOT NULL,
+    holds_planned INTEGER NOT NULL,
+    active_ms     INTEGER NOT NULL,
+    comfort       TEXT,
+    discomfort    INTEGER NOT NULL,
+    max_pain      INTEGER,
+    status        TEXT    NOT NULL,
+    PRIMARY KEY (session_id, position)
+);
+
+CREATE TABLE screenings (
+    id                 INTEGER PRIMARY KEY,
+    taken_at           INTEGER NOT NULL,
+    answers            TEXT    NOT NULL, -- JSON: [[question id, yes], ...]
+    clinician_assessed INTEGER NOT NULL
+);
+
+CREATE TABLE profile (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    equipment   TEXT    NOT NULL, -- JSON list
+    avoid       TEXT    NOT NULL, -- JSON list
+    weekly_goal INTEGER NOT NULL,
+    voice       INTEGER NOT NULL
+);
+
+CREATE TABLE progression (
+    stretch            TEXT    PRIMARY KEY,
+    hold_seconds       INTEGER NOT NULL,
+    comfortable_streak INTEGER NOT NULL,
+    flagged            INTEGER NOT NULL
+);
