@@ -72,6 +72,6 @@ fn sharp_pain_in_the_middle_of_the_full_routine_stops_with_the_advice() {
     ));
     session.handle(Event::Report(limber_core::Report::SharpPain), At::secs(401)).expect("heard");
     let last = session.drain_cues().pop().expect("a stop cue");
-    assert_eq!(last.text, lib.advice.sharp_pain);
+    assert!(last.text.starts_with(&lib.advice.sharp_pain), "{}", last.text);
     assert_eq!(session.next_deadline(), None);
 }

@@ -213,6 +213,8 @@ pub struct Summary {
     pub started: At,
     /// When it ended.
     pub ended: At,
+    /// Whether screening was passed and exercise began (the warm-up or the first stretch).
+    pub exercise_started: bool,
     /// Whether the warm-up was done in full.
     pub warmed_up: bool,
     /// Each stretch of the plan.
@@ -304,6 +306,7 @@ pub struct Session {
     paused_at: Option<At>,
     items: Vec<Item>,
     screening: ScreeningRecord,
+    exercise_started: bool,
     warmed_up: bool,
     pain_before: Option<u8>,
     pain_after: Option<u8>,
@@ -352,6 +355,7 @@ impl Session {
             paused_at: None,
             items,
             screening: screening.filter(|_| cleared).cloned().unwrap_or_default(),
+            exercise_started: false,
             warmed_up: false,
             pain_before: None,
             pain_after: None,
@@ -563,6 +567,7 @@ impl Session {
             },
             started: self.started,
             ended,
+            exercise_started: self.exercise_started,
             warmed_up: self.warmed_up,
             active: items.iter().map(|i| i.active).sum(),
             items,
@@ -617,6 +622,7 @@ impl Session {
     }
 
     fn start_exercise(&mut self, at: At) {
+        self.exercise_started = true;
         if self.plan.warm_up.is_some() {
             self.enter(Phase::WarmUp, at);
         } else {
@@ -905,7 +911,15 @@ impl Session {
                 let (text, sound) = match reason {
                     StopReason::Emergency => (advice.emergency.clone(), Sound::Alert),
                     StopReason::SeeClinician => (advice.see_clinician.clone(), Sound::Alert),
-                    StopReason::SharpPain => (advice.sharp_pain.clone(), Sound::Alert),
+                    StopReason::SharpPain => {
+                        let flagged = self.flagged.as_ref().and_then(|id| {
+                            self.items
+                                .iter()
+                                .find(|i| &i.choice.stretch.id == id)
+                                .map(|i| i.choice.stretch.name.clone())
+                        });
+                        (words::sharp_pain(&advice.sharp_pain, flagged.as_deref()), Sound::Alert)
+                    }
                     StopReason::Aborted => (words::aborted(), Sound::None),
                 };
                 self.say(at, CueKind::Stopped(reason), text, sound);

@@ -164,3 +164,10 @@ pub(crate) fn finished(routine: &str) -> String {
 pub(crate) fn aborted() -> String {
     "Session ended. What you did is kept.".to_owned()
 }
+
+pub(crate) fn sharp_pain(advice: &str, flagged: Option<&str>) -> String {
+    match flagged {
+        Some(name) => format!("{advice} {name} is set aside from your plans until you clear it."),
+        None => advice.to_owned(),
+    }
+}

@@ -19,6 +19,7 @@ use limber_core::{Progress, StretchId};
 
 pub use records::{Profile, ScreeningEntry, SessionRecord, SessionRow};
 pub use sqlite::SqliteStore;
+pub use uuid::Uuid;
 
 /// The name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "limber.db";

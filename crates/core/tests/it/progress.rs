@@ -31,6 +31,7 @@ fn summary(items: Vec<ItemRecord>, pain_before: Option<u8>, flagged: Option<&str
         stopped: flagged.map(|_| StopReason::SharpPain),
         started: At::ZERO,
         ended: At::secs(100),
+        exercise_started: true,
         warmed_up: true,
         items,
         pain_before,

@@ -178,7 +178,7 @@ fn sharp_pain_stops_at_once_and_nothing_runs_after() {
             == Active { item: 0, hold: 0 }
             0:06.000 Tick    3
             0:07.000 Tick    2
-            0:07.000 Alert   SHARP PAIN: STOP.
+            0:07.000 Alert   SHARP PAIN: STOP. Twist is set aside from your plans until you clear it.
             == Stopped(SharpPain)
             0:08.000 !! resume: the session is over
             0:09.000 !! skip: the session is over

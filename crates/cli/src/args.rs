@@ -1,0 +1,259 @@
+//! The command line: every subcommand, flag and value, as clap derives.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use limber_core::{Equipment, Position};
+
+/// Guided stretches for mid (thoracic) back pain: screening, warm-up, step-by-step cues and a
+/// live countdown for every hold, with history and progression kept on this machine.
+#[derive(Parser)]
+#[command(name = "limber", version, about, long_about = None, after_help = AFTER_HELP)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+const AFTER_HELP: &str = "Exit codes: 0 done, 1 error, 2 usage error, 3 session stopped for safety \
+(sharp pain, an emergency sign, or screening advising a clinician first).\n\
+limber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
+
+/// Options every command takes.
+#[derive(Args)]
+pub(crate) struct Global {
+    /// Where limber keeps its database (default: the platform data directory).
+    #[arg(long, global = true, env = "LIMBER_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// A directory of your own RON content, layered over the built-in content.
+    #[arg(long, global = true, env = "LIMBER_CONTENT", value_name = "DIR")]
+    pub(crate) content: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct JsonFlag {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Run a guided session (the main job). Screening runs first on first use.
+    Run(RunArgs),
+    /// List the stretches.
+    List(JsonFlag),
+    /// Show one stretch in full: steps, dose, breathing, cautions, alternatives.
+    Show {
+        /// The stretch id (see `limber list`).
+        stretch: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the routines.
+    Routines(JsonFlag),
+    /// The precautions to read before stretching.
+    Precautions(JsonFlag),
+    /// Tips for managing mid-back pain beyond stretching.
+    Tips(JsonFlag),
+    /// Questions and answers.
+    Faq(JsonFlag),
+    /// Where the content comes from.
+    About(JsonFlag),
+    /// Past sessions.
+    History {
+        /// Only sessions on or after this date (YYYY-MM-DD, local time).
+        #[arg(long, value_name = "DATE", value_parser = crate::when::parse_date)]
+        since: Option<jiff::civil::Date>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// This week against your goal, your streak, hold times and the pain trend.
+    Stats(JsonFlag),
+    /// Write your history to a file (or standard output).
+    Export {
+        /// json keeps everything and can be imported again; csv has one row per stretch.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Add sessions from a JSON export; sessions already present are skipped.
+    Import {
+        /// A file written by `limber export --format json`.
+        file: PathBuf,
+    },
+    /// Answer the safety screening questions again.
+    Screening,
+    /// Show or change your defaults: equipment, positions to avoid, weekly goal, voice.
+    Profile(ProfileArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ExportFormat {
+    Json,
+    Csv,
+}
+
+/// Equipment as written on the command line.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EquipmentArg {
+    Chair,
+    FoamRoller,
+    Towel,
+    /// No equipment at all.
+    None,
+}
+
+/// Positions as written on the command line.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PositionArg {
+    Kneeling,
+    Seated,
+    Standing,
+    LyingOnBack,
+    LyingOnSide,
+}
+
+impl PositionArg {
+    pub(crate) fn position(self) -> Position {
+        match self {
+            PositionArg::Kneeling => Position::Kneeling,
+            PositionArg::Seated => Position::Seated,
+            PositionArg::Standing => Position::Standing,
+            PositionArg::LyingOnBack => Position::LyingOnBack,
+            PositionArg::LyingOnSide => Position::LyingOnSide,
+        }
+    }
+}
+
+/// The equipment named by a list, `none` meaning the empty set.
+pub(crate) fn equipment(list: &[EquipmentArg]) -> Vec<Equipment> {
+    let mut out: Vec<Equipment> = list
+        .iter()
+        .filter_map(|e| match e {
+            EquipmentArg::Chair => Some(Equipment::Chair),
+            EquipmentArg::FoamRoller => Some(Equipment::FoamRoller),
+            EquipmentArg::Towel => Some(Equipment::Towel),
+            EquipmentArg::None => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[derive(Args)]
+pub(crate) struct RunArgs {
+    /// The routine to run (see `limber routines`).
+    #[arg(default_value = "full")]
+    pub(crate) routine: String,
+    /// Leave out the warm-up.
+    #[arg(long)]
+    pub(crate) no_warmup: bool,
+    /// Hold every held stretch this many seconds, instead of your progression.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..=300))]
+    pub(crate) hold: Option<u32>,
+    /// Equipment you have today, e.g. `chair,towel` or `none` (default: your profile).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub(crate) equipment: Option<Vec<EquipmentArg>>,
+    /// Positions to avoid today, e.g. `kneeling` (default: your profile).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub(crate) avoid: Option<Vec<PositionArg>>,
+    /// Wait for a key (Enter) before each stretch instead of starting it by itself.
+    #[arg(long)]
+    pub(crate) wait: bool,
+    /// Run the clock this many times faster: to preview a routine, or for tests.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = parse_speed)]
+    pub(crate) speed: f64,
+    /// One line per cue, no redraws: for screen readers, logs and pipes (default when output is not a terminal).
+    #[arg(long)]
+    pub(crate) plain: bool,
+    /// Speak cues aloud (espeak-ng, spd-say or the command in LIMBER_SPEAK).
+    #[arg(long, overrides_with = "no_voice")]
+    pub(crate) voice: bool,
+    /// Do not speak, even if your profile says to.
+    #[arg(long)]
+    pub(crate) no_voice: bool,
+    /// No terminal bell.
+    #[arg(long)]
+    pub(crate) no_bell: bool,
+    /// Answer the screening questions again before starting.
+    #[arg(long)]
+    pub(crate) screening: bool,
+    /// Pain right now, 0–10, instead of being asked.
+    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub(crate) pain_before: Option<u8>,
+    /// Pain at the end, 0–10, instead of being asked.
+    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub(crate) pain_after: Option<u8>,
+    /// Write every cue with its scheduled and actual time to FILE (JSON lines), for timing checks.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub(crate) trace: Option<PathBuf>,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let v: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.1..=1000.0).contains(&v) { Ok(v) } else { Err("the speed factor must be between 0.1 and 1000".to_owned()) }
+}
+
+#[derive(Args)]
+pub(crate) struct ProfileArgs {
+    /// The equipment you own, e.g. `chair,foam-roller,towel` or `none`.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub(crate) equipment: Option<Vec<EquipmentArg>>,
+    /// Positions you avoid, e.g. `kneeling`; `--avoid ''` clears them.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST", num_args = 0..)]
+    pub(crate) avoid: Option<Vec<PositionArg>>,
+    /// Sessions you aim for each week (the article: at least 2–3).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=14))]
+    pub(crate) goal: Option<u32>,
+    /// Speak cues by default.
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub(crate) voice: Option<bool>,
+    /// Clear the sharp-pain flag on a stretch so plans include it again.
+    #[arg(long, value_name = "STRETCH")]
+    pub(crate) clear_flag: Vec<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" | "yes" | "true" => Ok(true),
+        "off" | "no" | "false" => Ok(false),
+        _ => Err("write `on` or `off`".to_owned()),
+    }
+}
+
+pub(crate) fn completions(shell: clap_complete::Shell) {
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "limber", &mut std::io::stdout());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn speed_is_bounded() {
+        assert!(parse_speed("60").is_ok());
+        assert!(parse_speed("0").is_err());
+        assert!(parse_speed("fast").is_err());
+    }
+}

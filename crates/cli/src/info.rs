@@ -1,0 +1,162 @@
+//! Reading the content: stretches, routines, precautions, tips, FAQ and the source credit.
+
+use std::process::ExitCode;
+
+use limber_core::{Library, Origin, Stretch};
+use serde_json::json;
+
+use crate::args::Global;
+use crate::context::{library, print_json, stretch};
+
+fn credit(lib: &Library) -> String {
+    format!("Source: \"{}\" by {}. Wording is limber's own.", lib.source.full_title(), lib.source.author)
+}
+
+fn equipment(s: &Stretch) -> String {
+    if s.equipment.is_empty() {
+        "none".to_owned()
+    } else {
+        s.equipment.iter().map(|e| e.label()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
+    let lib = library(global)?;
+    if as_json {
+        let items: Vec<_> = lib
+            .stretches
+            .iter()
+            .map(|s| {
+                json!({
+                    "id": s.id, "name": s.name, "summary": s.summary, "targets": s.targets,
+                    "position": s.position, "equipment": s.equipment, "dose": s.dose.describe(),
+                    "from_article": s.origin == Origin::Article,
+                })
+            })
+            .collect();
+        print_json(&items)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = lib.stretches.iter().map(|s| s.id.as_str().len()).max().unwrap_or(0);
+    for s in &lib.stretches {
+        let mark = if s.origin == Origin::Article { "" } else { " (alternative)" };
+        println!("{:width$}  {}{mark} — {}; {}", s.id.as_str(), s.name, s.position.label(), s.dose.describe());
+    }
+    println!("\n{}", credit(&lib));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn show(global: &Global, id: &str, as_json: bool) -> anyhow::Result<ExitCode> {
+    let lib = library(global)?;
+    let s = stretch(&lib, id)?;
+    if as_json {
+        print_json(s)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} ({})", s.name, s.id);
+    println!("{}\n", s.summary);
+    let areas: Vec<&str> = s.targets.iter().map(|a| a.label()).collect();
+    println!("Works: {}", areas.join(", "));
+    println!("Position: {}   Equipment: {}", s.position.label(), equipment(s));
+    println!("Dose: {}\n", s.dose.describe());
+    println!("Steps:");
+    for (n, step) in s.steps.iter().enumerate() {
+        println!("  {}. {step}", n + 1);
+    }
+    println!("\nBreathing: {}", s.breathing);
+    if !s.cautions.is_empty() {
+        println!("\nCautions:");
+        s.cautions.iter().for_each(|c| println!("  - {c}"));
+    }
+    if !s.modifications.is_empty() {
+        println!("\nModifications:");
+        s.modifications.iter().for_each(|m| println!("  - {m}"));
+    }
+    if !s.alternatives.is_empty() {
+        let names: Vec<String> = s
+            .alternatives
+            .iter()
+            .map(|a| lib.stretch(a).map_or_else(|| a.to_string(), |t| format!("{} ({})", t.name, t.id)))
+            .collect();
+        println!("\nAlternatives for the same area: {}", names.join(", "));
+    }
+    match &s.origin {
+        Origin::Article => println!("\n{}", credit(&lib)),
+        Origin::Addition(basis) => println!("\nAdded by limber: {basis}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn routines(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
+    let lib = library(global)?;
+    if as_json {
+        print_json(&lib.routines)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &lib.routines {
+        let warm = if r.warm_up { "warm-up, then " } else { "" };
+        let names: Vec<&str> =
+            r.stretches.iter().map(|id| lib.stretch(id).map_or(id.as_str(), |s| s.name.as_str())).collect();
+        println!("{} — {}\n  {}\n  {warm}{}\n", r.id, r.name, r.summary, names.join(", "));
+    }
+    println!("Run one with `limber run ROUTINE`.");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn precautions(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
+    let lib = library(global)?;
+    if as_json {
+        print_json(&json!({"precautions": lib.precautions, "warm_up": lib.warm_up}))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (n, p) in lib.precautions.iter().enumerate() {
+        println!("{}. {}\n   {}\n", n + 1, p.title, p.text);
+    }
+    let w = &lib.warm_up;
+    println!("Warm-up: {}–{} minutes of {}. {}", w.minutes.low(), w.minutes.high(), w.activities.join(" or "), w.why);
+    println!("\n{}", credit(&lib));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn tips(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
+    let lib = library(global)?;
+    if as_json {
+        print_json(&lib.tips)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (n, t) in lib.tips.iter().enumerate() {
+        println!("{}. {}\n   {}\n", n + 1, t.title, t.text);
+    }
+    println!("{}", credit(&lib));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn faq(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
+    let lib = library(global)?;
+    if as_json {
+        print_json(&lib.faq)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in &lib.faq {
+        println!("Q: {}\nA: {}\n", f.question, f.answer);
+    }
+    println!("{}", credit(&lib));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn about(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
+    let lib = library(global)?;
+    if as_json {
+        print_json(&json!({"source": lib.source, "background": lib.background, "version": env!("CARGO_PKG_VERSION")}))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("limber {}\n", env!("CARGO_PKG_VERSION"));
+    println!("Content source: \"{}\" by {}.", lib.source.full_title(), lib.source.author);
+    println!("{}\n", lib.source.note);
+    for b in &lib.background {
+        println!("{b}\n");
+    }
+    println!("Safety rules and additions draw on:");
+    lib.source.also.iter().for_each(|a| println!("  - {a}"));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,101 @@
+//! Bad input gets a clear message and the right exit code, and never harms stored history.
+
+use predicates::prelude::*;
+
+use crate::support::Home;
+
+fn one_session(home: &Home) {
+    home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
+        .write_stdin("@1 quit\n")
+        .assert()
+        .success();
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let home = Home::new();
+    home.limber(&["run", "--speed", "0"]).assert().code(2).stderr(predicate::str::contains("between 0.1 and 1000"));
+    home.limber(&["run", "--hold", "abc"]).assert().code(2).stderr(predicate::str::contains("invalid value 'abc'"));
+    home.limber(&["run", "--equipment", "sofa"]).assert().code(2).stderr(predicate::str::contains("possible values"));
+    home.limber(&["history", "--since", "yesterday"]).assert().code(2).stderr(predicate::str::contains("YYYY-MM-DD"));
+    home.limber(&["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn unknown_routines_and_stretches_name_the_known_ones() {
+    let home = Home::new();
+    home.limber(&["run", "evening"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("there is no routine called `evening`. Known routines: full, desk, no-kneel"));
+    home.limber(&["show", "neck-roll"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("there is no stretch called `neck-roll`"));
+    home.limber(&["profile", "--clear-flag", "neck-roll"]).assert().code(2);
+}
+
+#[test]
+fn a_corrupt_database_is_reported_and_left_as_it_was() {
+    let home = Home::new();
+    let db = home.path().join("limber.db");
+    let garbage = b"not a database at all; somebody's precious bytes ".repeat(100);
+    std::fs::write(&db, &garbage).expect("write");
+    home.limber(&["history"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not a readable limber database"))
+        .stderr(predicate::str::contains("left untouched"))
+        .stderr(predicate::str::contains("panicked").not());
+    home.limber(&["run", "desk"]).write_stdin("").assert().code(1);
+    assert_eq!(std::fs::read(&db).expect("still there"), garbage);
+}
+
+#[test]
+fn malformed_user_content_names_file_line_and_column_and_history_survives() {
+    let home = Home::new().screened();
+    one_session(&home);
+    let content = home.path().join("my-content");
+    std::fs::create_dir(&content).expect("mkdir");
+    std::fs::write(
+        content.join("broken.ron"),
+        "Content(\n    routines: [\n        Routine(id: \"x\", name: 5),\n    ],\n)\n",
+    )
+    .expect("write");
+    home.limber(&["list"])
+        .env("LIMBER_CONTENT", &content)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("broken.ron:3:31: syntax error: Expected string"));
+    home.limber(&["run", "desk", "--content", content.to_str().expect("utf-8")]).write_stdin("").assert().code(1);
+    let history = home.json(&["history"]);
+    assert_eq!(history.as_array().map(Vec::len), Some(1), "stored history is intact");
+}
+
+#[test]
+fn a_missing_speech_command_is_a_clear_error() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--voice"])
+        .env("LIMBER_SPEAK", "/nonexistent/speaker")
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("speech command `/nonexistent/speaker`"));
+}
+
+#[test]
+fn importing_something_that_is_not_an_export_changes_nothing() {
+    let home = Home::new().screened();
+    one_session(&home);
+    let file = home.path().join("notes.json");
+    std::fs::write(&file, "{\"hello\": 1}").expect("write");
+    home.limber(&["import", file.to_str().expect("utf-8")])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not a limber JSON export"));
+    home.limber(&["import", home.path().join("nope.json").to_str().expect("utf-8")])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot read"));
+    assert_eq!(home.json(&["history"]).as_array().map(Vec::len), Some(1));
+}

@@ -1,0 +1,72 @@
+//! Reading the content from the command line, as text and as JSON.
+
+use predicates::prelude::*;
+
+use crate::support::Home;
+
+#[test]
+fn every_listing_has_a_json_form_with_the_whole_article() {
+    let home = Home::new();
+    let list = home.json(&["list"]);
+    assert_eq!(list.as_array().map(Vec::len), Some(12));
+    assert_eq!(list.as_array().map(|l| l.iter().filter(|s| s["from_article"] == true).count()), Some(5));
+    assert_eq!(home.json(&["routines"]).as_array().map(Vec::len), Some(3));
+    assert_eq!(home.json(&["precautions"])["precautions"].as_array().map(Vec::len), Some(5));
+    assert_eq!(home.json(&["tips"]).as_array().map(Vec::len), Some(5));
+    assert_eq!(home.json(&["faq"]).as_array().map(Vec::len), Some(5));
+    assert_eq!(home.json(&["about"])["source"]["author"], "Lisa Miller");
+    let twist = home.json(&["show", "seated-twist"]);
+    assert_eq!(twist["steps"].as_array().map(Vec::len), Some(5));
+}
+
+#[test]
+fn show_prints_every_step_and_credits_the_source() {
+    Home::new()
+        .limber(&["show", "thread-the-needle"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("  7. Come out of it slowly"))
+        .stdout(predicate::str::contains(
+            "Source: \"Stretches for Mid Back Pain: Relieve Tension and Improve Flexibility\" by Lisa Miller",
+        ));
+}
+
+#[test]
+fn user_content_adds_routines() {
+    let home = Home::new();
+    let content = home.path().join("content");
+    std::fs::create_dir(&content).expect("mkdir");
+    std::fs::write(
+        content.join("mine.ron"),
+        "Content(routines: [Routine(id: \"evening\", name: \"Evening\", summary: \"Two.\", warm_up: false, stretches: [\"open-book\", \"seated-twist\"])])",
+    )
+    .expect("write");
+    home.limber(&["routines", "--content", content.to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("evening — Evening"));
+}
+
+#[test]
+fn version_help_and_completions_work() {
+    let home = Home::new();
+    home.limber(&["--version"]).assert().success().stdout(predicate::str::starts_with("limber "));
+    home.limber(&["run", "--help"]).assert().success().stdout(predicate::str::contains("--speed <FACTOR>"));
+    home.limber(&["completions", "bash"]).assert().success().stdout(predicate::str::contains("_limber"));
+}
+
+#[test]
+fn the_profile_keeps_defaults_that_plans_use() {
+    let home = Home::new().screened();
+    home.limber(&["profile", "--equipment", "none", "--avoid", "kneeling", "--goal", "2"]).assert().success();
+    let profile = home.json(&["profile"]);
+    assert_eq!(profile["profile"]["equipment"], serde_json::json!([]));
+    assert_eq!(profile["profile"]["avoid"], serde_json::json!(["Kneeling"]));
+    assert_eq!(profile["profile"]["weekly_goal"], 2);
+    home.limber(&["run", "full", "--speed", "1000", "--pain-before", "0", "--pain-after", "0"])
+        .write_stdin("@1 quit\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Cat-camel is done kneeling: doing Standing cat-cow instead."))
+        .stdout(predicate::str::contains("Upper-back foam rolling needs a foam roller"));
+}

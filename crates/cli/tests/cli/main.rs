@@ -1,0 +1,7 @@
+//! End-to-end tests of the `limber` binary: real processes, a temporary data directory each.
+
+mod errors;
+mod info;
+mod pty;
+mod sessions;
+mod support;

@@ -1,0 +1,33 @@
+//! Single-key control through a real pseudo-terminal.
+
+use rexpect::session::spawn_command;
+
+use crate::support::Home;
+
+#[test]
+fn single_keys_pause_resume_and_stop_on_sharp_pain() {
+    let home = Home::new().screened();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
+    cmd.args(["run", "desk", "--speed", "5", "--pain-before", "0", "--pain-after", "0"])
+        .env("LIMBER_DATA_DIR", home.path())
+        .env("TZ", "UTC")
+        .env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    p.exp_string("Keys: space pause/resume").expect("keys are shown");
+    p.exp_string("Step 1.").expect("the first step is read");
+    p.send(" ").expect("send space");
+    p.flush().expect("flush");
+    p.exp_string("Paused.").expect("space pauses");
+    p.send(" ").expect("send space");
+    p.flush().expect("flush");
+    p.exp_string("Resuming").expect("space resumes");
+    p.send("x").expect("send x");
+    p.flush().expect("flush");
+    p.exp_string("Sharp or intense pain means stop").expect("x stops for sharp pain");
+    p.exp_string("stopped this session for your safety").expect("the safety note");
+    p.exp_eof().expect("the process ends");
+    match p.process().wait().expect("exit status") {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 3),
+        other => panic!("unexpected end: {other:?}"),
+    }
+}

@@ -1,0 +1,145 @@
+//! Whole sessions, scripted through standard input, and what they leave in history.
+
+use predicates::prelude::*;
+
+use crate::support::Home;
+
+#[test]
+fn a_scripted_session_finishes_and_appears_in_history_and_stats() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--speed", "500", "--pain-after", "2"])
+        .write_stdin("4\n@40 discomfort\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Next up, stretch 1 of 4: Seated cat-cow"))
+        .stdout(predicate::str::contains("Step 3. Turn your upper body slowly to the right"))
+        .stdout(predicate::str::contains("Switch sides"))
+        .stdout(predicate::str::contains("That is the whole Seated desk break routine"))
+        .stdout(predicate::str::contains("Saved. This week: 1 of 3 sessions."));
+    let history = home.json(&["history"]);
+    let sessions = history.as_array().expect("a list");
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(s["routine"], "desk");
+    assert_eq!(s["stopped"], serde_json::Value::Null);
+    assert_eq!((s["pain_before"].as_u64(), s["pain_after"].as_u64()), (Some(4), Some(2)));
+    assert_eq!(s["items"].as_array().map(Vec::len), Some(4));
+    assert!(s["items"].as_array().expect("items").iter().all(|i| i["status"] == "Done"));
+    let stats = home.json(&["stats"]);
+    assert_eq!(stats["sessions"], 1);
+    assert_eq!(stats["adherence"]["this_week"], 1);
+    assert_eq!(stats["adherence"]["goal"], 3);
+    assert_eq!(stats["holds"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn sharp_pain_stops_the_session_with_the_safety_code_and_is_stored_as_stopped() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--speed", "200", "--pain-before", "3", "--pain-after", "6"])
+        .write_stdin("@12 pain sharp\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("Sharp or intense pain means stop"))
+        .stderr(predicate::str::contains("stopped this session for your safety"));
+    let history = home.json(&["history"]);
+    assert_eq!(history[0]["stopped"], "SharpPain");
+    assert_eq!(history[0]["flagged"], "seated-cat-cow");
+    let profile = home.json(&["profile"]);
+    assert_eq!(profile["flagged"], serde_json::json!(["seated-cat-cow"]));
+    // The next plan sets the flagged stretch aside, until it is cleared.
+    home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "0", "--pain-after", "0"])
+        .write_stdin("@1 quit\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Seated cat-cow caused sharp pain before"));
+    home.limber(&["profile", "--clear-flag", "seated-cat-cow"]).assert().success();
+    assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!([]));
+}
+
+#[test]
+fn a_red_flag_answer_stops_before_any_exercise() {
+    let home = Home::new();
+    home.limber(&["run", "--speed", "100", "--pain-before", "2"])
+        .write_stdin("yes\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("Question 1 of 12"))
+        .stdout(predicate::str::contains("call your local emergency number"))
+        .stdout(predicate::str::contains("Warm up").not())
+        .stderr(predicate::str::contains("stopped before any exercise"));
+    assert_eq!(home.json(&["history"]), serde_json::json!([]));
+    // The answers were kept, so the next run asks again rather than starting.
+    home.limber(&["run", "--speed", "100", "--pain-before", "2"])
+        .write_stdin("")
+        .assert()
+        .stdout(predicate::str::contains("Question 1 of 12"));
+}
+
+#[test]
+fn a_see_a_clinician_answer_stops_unless_a_clinician_has_assessed_it() {
+    let home = Home::new();
+    let answers = format!("{}yes\nno\n", "no\n".repeat(11));
+    home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
+        .write_stdin(answers)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("worth having a doctor or physiotherapist check"));
+    let answers = format!("{}yes\nyes\n@1 quit\n", "no\n".repeat(11));
+    home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2", "--pain-after", "2", "--screening"])
+        .write_stdin(answers)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Next up, stretch 1 of 4"));
+    // Confirmed as assessed: the next session starts without asking.
+    home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2", "--pain-after", "2"])
+        .write_stdin("@1 quit\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Question").not());
+}
+
+#[test]
+fn export_then_import_into_a_fresh_home_gives_identical_history() {
+    let home = Home::new().screened();
+    for script in ["@1 quit\n", "@5 skip\n@30 swap\n"] {
+        home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "5", "--pain-after", "3"])
+            .write_stdin(script)
+            .assert()
+            .success();
+    }
+    let file = home.path().join("export.json");
+    home.limber(&["export", "--format", "json", "--output", file.to_str().expect("utf-8 path")]).assert().success();
+    let fresh = Home::new();
+    fresh
+        .limber(&["import", file.to_str().expect("utf-8 path")])
+        .assert()
+        .success()
+        .stdout("Imported 2 sessions (0 already present).\n");
+    fresh
+        .limber(&["import", file.to_str().expect("utf-8 path")])
+        .assert()
+        .success()
+        .stdout("Imported 0 sessions (2 already present).\n");
+    assert_eq!(fresh.json(&["history"]), home.json(&["history"]));
+    let csv = home.limber(&["export", "--format", "csv"]).assert().success().get_output().stdout.clone();
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.starts_with("session,started_at,routine,outcome"));
+    assert_eq!(csv.lines().count(), 1 + 4 + 4, "a header and one row per stretch");
+}
+
+#[test]
+fn voice_speaks_each_cue_through_the_speech_command() {
+    let home = Home::new().screened();
+    let spoken = home.path().join("spoken.txt");
+    let speaker = home.path().join("speak.sh");
+    std::fs::write(&speaker, format!("#!/bin/sh\necho \"$1\" >> '{}'\n", spoken.display())).expect("write");
+    std::fs::set_permissions(&speaker, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    home.limber(&["run", "desk", "--speed", "1000", "--voice", "--pain-before", "0", "--pain-after", "0"])
+        .env("LIMBER_SPEAK", &speaker)
+        .write_stdin("")
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&spoken).expect("speech happened");
+    assert!(text.contains("Next up, stretch 1 of 4: Seated cat-cow"), "{text}");
+    assert!(text.contains("That is the whole Seated desk break routine"), "{text}");
+}
