@@ -7,7 +7,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use limber_core::{At, Plan, PlanOptions, RoutineId, ScreeningRecord, Session};
 
 fn load_builtin(c: &mut Criterion) {
-    c.bench_function("content/load_builtin", |b| b.iter(|| black_box(limber_content::builtin())));
+    c.bench_function("content/load_validate_ron", |b| b.iter(|| black_box(limber_content::builtin_checked())));
+    c.bench_function("content/load_snapshot", |b| b.iter(|| black_box(limber_content::builtin())));
 }
 
 /// A whole full-routine session, driven with a tick every 100 ms of simulated time.

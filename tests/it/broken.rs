@@ -58,7 +58,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         routine.ron:8:13: routine `nothing` has no stretches: list at least one
         == range-empty
         1 problem in content:
-        side-bend.ron:10:33: invalid value: the range is empty: write it as (low, high), e.g. (15, 30)
+        side-bend.ron:10:34: invalid value: the range is empty: write it as (low, high), e.g. (15, 30)
         == range-zero
         1 problem in content:
         side-bend.ron:10:39: invalid value: the range (0, 30) includes zero: both ends must be at least 1

@@ -136,3 +136,9 @@ fn a_user_directory_adds_and_overrides_by_id() {
     assert!(lib.routine(&RoutineId::from("evening")).is_some());
     assert_eq!(lib.routines.len(), base.routines.len() + 1);
 }
+
+#[test]
+fn the_compiled_snapshot_equals_the_validated_ron() {
+    let checked = limber_content::builtin_checked().expect("built-in RON is valid");
+    assert!(library() == checked, "the build-time snapshot differs from parsing content/ at run time");
+}

@@ -1,38 +1,69 @@
 //! `cargo xtask bench`: runs the benchmarks and prints each figure against its goal.
 
-use std::path::Path;
-use std::process::{Command, ExitCode};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 
 use crate::root;
 
+/// One row of the report.
+struct Row {
+    figure: String,
+    measured: String,
+    goal: String,
+    ratio: f64,
+}
+
+impl Row {
+    fn new(figure: &str, measured: String, goal: &str, ratio: f64) -> Row {
+        Row { figure: figure.to_owned(), measured, goal: goal.to_owned(), ratio }
+    }
+}
+
 /// A figure measured by a criterion benchmark, with its goal.
 struct Goal {
-    /// Criterion's id for the benchmark (its directory under `target/criterion`).
     id: &'static str,
-    /// What is measured, in words.
     figure: &'static str,
-    /// The goal, in nanoseconds (the figure must stay under it).
     under_ns: f64,
-    /// The goal in words.
     goal: &'static str,
 }
 
-const GOALS: &[Goal] = &[
-    Goal { id: "content_load_builtin", figure: "load + validate built-in content", under_ns: 1e6, goal: "< 1 ms" },
+const CRITERION_GOALS: &[Goal] = &[
+    Goal {
+        id: "content_load_validate_ron",
+        figure: "load + validate built-in content (RON)",
+        under_ns: 1e6,
+        goal: "< 1 ms",
+    },
+    Goal {
+        id: "content_load_snapshot",
+        figure: "load built-in content (compiled snapshot)",
+        under_ns: 1e6,
+        goal: "< 1 ms",
+    },
     Goal {
         id: "core_full_routine_100ms_ticks",
-        figure: "full-routine session, 100 ms ticks",
+        figure: "full-routine session, 100 ms ticks (core)",
         under_ns: 1e6,
         goal: "< 1 ms",
     },
 ];
 
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn step(what: &str) {
+    eprintln!("==> {what}");
+}
+
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    eprintln!("==> cargo bench -p limber-tests --bench core (a minute or so)");
-    let status = Command::new(&cargo)
+    let mut rows = Vec::new();
+
+    step("[1/5] criterion benchmarks: content load, full session in core");
+    let status = Command::new(cargo())
         .args(["bench", "--package", "limber-tests", "--bench", "core", "--locked"])
         .current_dir(root())
         .status()
@@ -41,19 +72,224 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         bail!("the benchmarks failed to build or run");
     }
     let criterion = root().join("target").join("criterion");
-    let mut rows = Vec::new();
-    let mut all_met = true;
-    for goal in GOALS {
+    for goal in CRITERION_GOALS {
         let median = median_ns(&criterion, goal.id)?;
-        let ratio = median / goal.under_ns;
-        all_met &= ratio < 1.0;
-        rows.push([goal.figure.to_owned(), human(median), goal.goal.to_owned(), format!("{ratio:.3}")]);
+        rows.push(Row::new(goal.figure, human(median), goal.goal, median / goal.under_ns));
     }
-    print_table(&["figure", "median", "goal", "ratio to goal"], &rows);
-    if !all_met {
-        eprintln!("some figures miss their goal");
+
+    step("[2/5] release build of limber and the hello-world baseline");
+    let status = Command::new(cargo())
+        .args(["build", "--release", "--locked", "--package", "limber-cli", "--package", "limber-tests"])
+        .args(["--bin", "limber", "--bin", "hello-baseline"])
+        .current_dir(root())
+        .status()
+        .context("could not start `cargo build`")?;
+    if !status.success() {
+        bail!("the release build failed");
+    }
+    let release = root().join("target").join("release");
+    let limber = release.join("limber");
+    let hello = release.join("hello-baseline");
+    let home = tempfile::tempdir().context("temp dir")?;
+
+    step("[3/5] `limber list --json` against hello world (200 runs each, interleaved)");
+    let (list_ms, hello_ms) = startup(&limber, &hello, home.path(), 200)?;
+    rows.push(Row::new("hello world, median wall time", format!("{hello_ms:.2} ms"), "baseline", 1.0));
+    let ratio = list_ms / hello_ms;
+    rows.push(Row::new(
+        "`limber list --json`, median wall time",
+        format!("{list_ms:.2} ms"),
+        "≤ 1.5 × hello",
+        ratio / 1.5,
+    ));
+
+    step("[4/5] full routine at --speed 60, every cue against its schedule (~20 s)");
+    let lateness = cue_lateness(&limber, home.path())?;
+    rows.push(Row::new(
+        "full routine at --speed 60: latest cue",
+        format!("{:.2} ms late (of {} cues; median {:.2} ms)", lateness.worst, lateness.cues, lateness.median),
+        "< 20 ms",
+        lateness.worst / 20.0,
+    ));
+
+    step("[5/5] `limber stats` over 10,000 sessions");
+    let (stats_ms, rss_kb) = stats(&limber, 10_000)?;
+    rows.push(Row::new(
+        "`limber stats`, 10,000 sessions, median wall",
+        format!("{stats_ms:.1} ms"),
+        "< 50 ms",
+        stats_ms / 50.0,
+    ));
+    rows.push(Row::new(
+        "`limber stats`, 10,000 sessions, peak memory",
+        format!("{:.1} MB", rss_kb as f64 / 1024.0),
+        "< 30 MB",
+        rss_kb as f64 / 1024.0 / 30.0,
+    ));
+
+    println!();
+    let table: Vec<[String; 4]> = rows
+        .iter()
+        .map(|r| [r.figure.clone(), r.measured.clone(), r.goal.clone(), format!("{:.3}", r.ratio)])
+        .collect();
+    print_table(&["figure", "measured", "goal", "measured ÷ goal"], &table);
+    let missed: Vec<&str> = rows.iter().filter(|r| r.ratio > 1.0).map(|r| r.figure.as_str()).collect();
+    if !missed.is_empty() {
+        eprintln!("\nmissing their goal: {}", missed.join("; "));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Median wall time of running `program args` once, in milliseconds, over `runs` runs.
+fn startup(limber: &Path, hello: &Path, data: &Path, runs: usize) -> anyhow::Result<(f64, f64)> {
+    let time = |program: &Path, args: &[&str]| -> anyhow::Result<f64> {
+        let t = Instant::now();
+        let status = Command::new(program)
+            .args(args)
+            .env("LIMBER_DATA_DIR", data)
+            .stdout(Stdio::null())
+            .status()
+            .with_context(|| format!("cannot run {}", program.display()))?;
+        if !status.success() {
+            bail!("{} failed", program.display());
+        }
+        Ok(t.elapsed().as_secs_f64() * 1000.0)
+    };
+    let (mut a, mut b) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        a.push(time(limber, &["list", "--json"])?);
+        b.push(time(hello, &[])?);
+    }
+    Ok((median(&mut a), median(&mut b)))
+}
+
+struct Lateness {
+    worst: f64,
+    median: f64,
+    cues: usize,
+}
+
+fn cue_lateness(limber: &Path, data: &Path) -> anyhow::Result<Lateness> {
+    let mut screening = Command::new(limber)
+        .args(["screening"])
+        .env("LIMBER_DATA_DIR", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .context("cannot run limber screening")?;
+    if let Some(stdin) = screening.stdin.as_mut() {
+        use std::io::Write;
+        stdin.write_all("no\n".repeat(20).as_bytes())?;
+    }
+    screening.wait()?;
+    let trace = data.join("trace.jsonl");
+    let status = Command::new(limber)
+        .args(["run", "full", "--speed", "60", "--plain", "--pain-before", "0", "--pain-after", "0", "--equipment"])
+        .args(["chair,towel,foam-roller", "--trace"])
+        .arg(&trace)
+        .env("LIMBER_DATA_DIR", data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .context("cannot run limber run")?;
+    if !status.success() {
+        bail!("`limber run full --speed 60` failed");
+    }
+    let text = std::fs::read_to_string(&trace).context("no cue trace")?;
+    let mut late = Vec::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).context("bad trace line")?;
+        let (s, a) = (v["scheduled_ms"].as_f64().unwrap_or(0.0), v["actual_ms"].as_f64().unwrap_or(0.0));
+        late.push(a - s);
+    }
+    if late.is_empty() {
+        bail!("the trace has no cues");
+    }
+    let worst = late.iter().copied().fold(f64::MIN, f64::max);
+    let cues = late.len();
+    Ok(Lateness { worst, median: median(&mut late), cues })
+}
+
+/// Seeds a fresh data directory with `n` sessions, then times `limber stats` and measures its peak memory.
+fn stats(limber: &Path, n: usize) -> anyhow::Result<(f64, u64)> {
+    let home = tempfile::tempdir().context("temp dir")?;
+    let export = home.path().join("seed.json");
+    std::fs::write(&export, seed(n)).context("cannot write the seed file")?;
+    let status = Command::new(limber)
+        .arg("import")
+        .arg(&export)
+        .env("LIMBER_DATA_DIR", home.path())
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("seeding {n} sessions failed");
+    }
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let t = Instant::now();
+        let status =
+            Command::new(limber).arg("stats").env("LIMBER_DATA_DIR", home.path()).stdout(Stdio::null()).status()?;
+        if !status.success() {
+            bail!("limber stats failed");
+        }
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    // Peak memory: run it under this program's `rss` helper, whose only child is limber.
+    let xtask = std::env::current_exe().context("cannot find xtask itself")?;
+    let out = Command::new(xtask)
+        .arg("rss")
+        .arg(limber)
+        .arg("stats")
+        .env("LIMBER_DATA_DIR", home.path())
+        .stderr(Stdio::inherit())
+        .output()?;
+    let rss: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().context("the rss helper printed no number")?;
+    Ok((median(&mut times), rss))
+}
+
+/// An export file of `n` sessions, a few a week, going back in time.
+fn seed(n: usize) -> String {
+    let stretches = ["cat-camel", "seated-thoracic-extension", "seated-twist", "thread-the-needle", "towel-extension"];
+    let now_ms: i64 = 1_790_000_000_000;
+    let sessions: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let start = now_ms - (i as i64) * 2 * 86_400_000;
+            let items: Vec<serde_json::Value> = stretches
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "stretch": s, "instead_of": null, "seconds": 15, "holds_done": 2, "holds_planned": 2,
+                        "active": 30_000, "comfort": "Comfortable", "discomfort": false, "max_pain": null,
+                        "status": "Done",
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "id": uuid::Uuid::new_v4(), "routine": "full", "started_at_ms": start, "ended_at_ms": start + 900_000,
+                "stopped": null, "warmed_up": true, "active_ms": 150_000, "pain_before": (i % 7) as u8,
+                "pain_after": (i % 5) as u8, "flagged": null, "items": items,
+            })
+        })
+        .collect();
+    serde_json::json!({"limber_export": 1, "sessions": sessions}).to_string()
+}
+
+/// `cargo xtask rss CMD ARGS…`: runs CMD and prints its peak resident memory in kilobytes.
+pub(crate) fn rss(command: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let (program, args) = command.split_first().context("rss needs a command")?;
+    let status = Command::new(program).args(args).stdout(Stdio::null()).status()?;
+    if !status.success() {
+        bail!("{} failed", program.display());
+    }
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)?;
+    // Linux reports ru_maxrss in kilobytes.
+    println!("{}", usage.max_rss());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// Criterion's median estimate for benchmark `id`, in nanoseconds.

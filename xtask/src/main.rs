@@ -30,6 +30,13 @@ enum Task {
     },
     /// Run the benchmarks and print each figure against its goal.
     Bench,
+    /// Run a command and print its peak resident memory in kilobytes (used by `bench`).
+    #[command(hide = true)]
+    Rss {
+        /// The command and its arguments.
+        #[arg(required = true, trailing_var_arg = true)]
+        command: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -50,6 +57,7 @@ fn main() -> ExitCode {
         Task::Ci => ci::run(),
         Task::Content { action: ContentAction::Check { dir, json } } => content::check(dir.as_deref(), json),
         Task::Bench => bench::run(),
+        Task::Rss { command } => bench::rss(&command),
     };
     match result {
         Ok(code) => code,

@@ -12,10 +12,11 @@ use crate::args::Global;
 
 /// The built-in content plus the user's directory, if any.
 pub(crate) fn library(global: &Global) -> anyhow::Result<Library> {
+    let Some(dir) = &global.content else {
+        return limber_content::builtin().context("the built-in content cannot be read");
+    };
     let mut loader = Loader::builtin();
-    if let Some(dir) = &global.content {
-        loader.add_dir(dir).with_context(|| format!("cannot load your content from {}", dir.display()))?;
-    }
+    loader.add_dir(dir).with_context(|| format!("cannot load your content from {}", dir.display()))?;
     loader.build().context("the content has problems")
 }
 

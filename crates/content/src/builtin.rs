@@ -1,7 +1,7 @@
 //! The built-in content, compiled in from the repository's `content/` directory.
 
 use crate::loader::Loader;
-use crate::{Library, Result};
+use crate::{Error, Library, Result};
 
 /// The built-in files: the name they are reported under, and their text.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -12,7 +12,17 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("content/routines.ron", include_str!("../../../content/routines.ron")),
 ];
 
-/// The built-in library, parsed and validated.
+/// The built-in files merged at build time (see `build.rs`), in a compact binary form.
+const SNAPSHOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin.postcard"));
+
+/// The built-in library, from the snapshot compiled in: no RON is parsed at run time.
+///
+/// The same files are parsed and validated by [`builtin_checked`]; tests keep the two equal.
 pub fn builtin() -> Result<Library> {
+    postcard::from_bytes(SNAPSHOT).map_err(|e| Error::Snapshot(e.to_string()))
+}
+
+/// The built-in library, parsed from its RON files and validated like user content.
+pub fn builtin_checked() -> Result<Library> {
     Loader::builtin().build()
 }

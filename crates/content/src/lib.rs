@@ -14,7 +14,7 @@ mod loader;
 mod locate;
 mod validate;
 
-pub use builtin::{BUILTIN_FILES, builtin};
+pub use builtin::{BUILTIN_FILES, builtin, builtin_checked};
 pub use diagnostic::{Diagnostic, Problem};
 pub use limber_core::Library;
 pub use loader::{Layer, Loader, SourceFile, Summary};
@@ -32,6 +32,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The compiled-in snapshot could not be read (a build problem, not the user's).
+    #[error("the built-in content snapshot is unreadable: {0}")]
+    Snapshot(String),
     /// The content has problems; each names its file, line and column.
     #[error("{}", diagnostic::render(.0))]
     Invalid(Vec<Diagnostic>),

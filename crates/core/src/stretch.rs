@@ -233,7 +233,7 @@ impl<'de> Deserialize<'de> for DoseRange {
                 }
             }
         }
-        d.deserialize_any(RangeVisitor)
+        d.deserialize_tuple(2, RangeVisitor)
     }
 }
 

@@ -30,19 +30,15 @@ pub struct SessionRecord {
     pub items: Vec<ItemRecord>,
 }
 
-/// A session without its items, for statistics.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What statistics need of one session: when, whether it counts toward the goal, pain before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRow {
     /// When it started, Unix milliseconds UTC.
     pub started_at_ms: i64,
-    /// `None` when finished; else why it stopped.
-    pub stopped: Option<StopReason>,
-    /// Pain 0–10 before.
-    pub pain_before: Option<u8>,
-    /// Pain 0–10 after.
-    pub pain_after: Option<u8>,
     /// Whether at least one stretch was done in full (it counts toward the weekly goal).
     pub counts: bool,
+    /// Pain 0–10 before.
+    pub pain_before: Option<u8>,
 }
 
 /// Screening answers with the moment they were given.

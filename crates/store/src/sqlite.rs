@@ -134,8 +134,8 @@ fn count(v: i64) -> u32 {
 
 async fn insert_session(tx: &mut sqlx::SqliteConnection, s: &SessionRecord) -> Result<bool> {
     let inserted = sqlx::query(
-        "INSERT INTO sessions (uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, pain_before, \
-         pain_after, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO NOTHING",
+        "INSERT INTO sessions (uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, done_items, \
+         pain_before, pain_after, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO NOTHING",
     )
     .bind(s.id.to_string())
     .bind(&s.routine)
@@ -144,6 +144,7 @@ async fn insert_session(tx: &mut sqlx::SqliteConnection, s: &SessionRecord) -> R
     .bind(s.stopped.as_ref().map(enum_text))
     .bind(s.warmed_up)
     .bind(s.active_ms)
+    .bind(i64::try_from(s.items.iter().filter(|i| i.status == ItemStatus::Done).count()).unwrap_or(i64::MAX))
     .bind(s.pain_before.map(i64::from))
     .bind(s.pain_after.map(i64::from))
     .bind(&s.flagged)
@@ -280,22 +281,19 @@ impl Store for SqliteStore {
     }
 
     async fn session_rows(&self) -> Result<Vec<SessionRow>> {
+        // Served from the covering index `sessions_for_stats`; columns read by position.
         let rows = sqlx::query(
-            "SELECT s.started_at, s.stopped, s.pain_before, s.pain_after, \
-             EXISTS (SELECT 1 FROM session_items i WHERE i.session_id = s.id AND i.status = 'Done') AS counts \
-             FROM sessions s ORDER BY s.started_at, s.id",
+            "SELECT started_at, done_items > 0, pain_before FROM sessions INDEXED BY sessions_for_stats \
+             ORDER BY started_at",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
             .map(|row| {
-                let stopped: Option<String> = row.try_get("stopped")?;
                 Ok(SessionRow {
-                    started_at_ms: row.try_get("started_at")?,
-                    stopped: stopped.map(|s| enum_from::<StopReason>(&s, "stop reason")).transpose()?,
-                    pain_before: small(row.try_get("pain_before")?),
-                    pain_after: small(row.try_get("pain_after")?),
-                    counts: row.try_get("counts")?,
+                    started_at_ms: row.try_get(0)?,
+                    counts: row.try_get(1)?,
+                    pain_before: small(row.try_get(2)?),
                 })
             })
             .collect()

@@ -64,7 +64,10 @@ async fn a_whole_story_round_trips() {
     assert_eq!(store.progression().await.unwrap(), progression);
     let rows = store.session_rows().await.unwrap();
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[1].stopped, Some(StopReason::SharpPain));
+    assert_eq!(
+        rows[1],
+        limber_store::SessionRow { started_at_ms: second.started_at_ms, counts: true, pain_before: Some(4) }
+    );
     assert!(rows[0].counts);
 
     // Import is idempotent: known ids are skipped.

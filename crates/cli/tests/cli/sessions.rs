@@ -143,3 +143,27 @@ fn voice_speaks_each_cue_through_the_speech_command() {
     assert!(text.contains("Next up, stretch 1 of 4: Seated cat-cow"), "{text}");
     assert!(text.contains("That is the whole Seated desk break routine"), "{text}");
 }
+
+#[test]
+fn killing_limber_mid_session_loses_only_that_session() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
+        .write_stdin("")
+        .assert()
+        .success();
+    let before = home.json(&["history"]);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"))
+        .args(["run", "desk", "--speed", "2", "--pain-before", "1"])
+        .env("LIMBER_DATA_DIR", home.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 64];
+    std::io::Read::read(&mut out, &mut first).expect("the session started");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().expect("kill -9");
+    child.wait().expect("reaped");
+    assert_eq!(home.json(&["history"]), before, "earlier sessions are intact and readable");
+}

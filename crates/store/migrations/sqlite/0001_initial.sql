@@ -8,11 +8,14 @@ CREATE TABLE sessions (
     stopped      TEXT,             -- NULL when finished; else the stop reason
     warmed_up    INTEGER NOT NULL,
     active_ms    INTEGER NOT NULL,
+    done_items   INTEGER NOT NULL, -- stretches done in full; > 0 counts toward the weekly goal
     pain_before  INTEGER CHECK (pain_before BETWEEN 0 AND 10),
     pain_after   INTEGER CHECK (pain_after BETWEEN 0 AND 10),
     flagged      TEXT
 );
-CREATE INDEX sessions_by_start ON sessions (started_at);
+CREATE INDEX sessions_by_start ON sessions (started_at, id);
+-- Covers what statistics read, so `limber stats` never touches the wide rows.
+CREATE INDEX sessions_for_stats ON sessions (started_at, done_items, pain_before);
 
 CREATE TABLE session_items (
     session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
