@@ -57,6 +57,8 @@ pub(crate) fn routine_exists(library: &Library, id: &str) -> anyhow::Result<()> 
 
 /// Prints `value` as one line of JSON.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string(value).context("cannot write JSON")?);
-    Ok(())
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value).context("cannot write JSON")?;
+    writeln!(out).context("cannot write JSON")
 }

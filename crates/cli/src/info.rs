@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use limber_core::{Library, Origin, Stretch};
+use limber_core::{Area, Equipment, Library, Origin, Position, Stretch};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::args::Global;
@@ -20,18 +21,34 @@ fn equipment(s: &Stretch) -> String {
     }
 }
 
+/// One stretch as `limber list --json` prints it.
+#[derive(Serialize)]
+struct ListItem<'a> {
+    id: &'a str,
+    name: &'a str,
+    summary: &'a str,
+    targets: &'a [Area],
+    position: Position,
+    equipment: &'a [Equipment],
+    dose: String,
+    from_article: bool,
+}
+
 pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
     let lib = library(global)?;
     if as_json {
-        let items: Vec<_> = lib
+        let items: Vec<ListItem<'_>> = lib
             .stretches
             .iter()
-            .map(|s| {
-                json!({
-                    "id": s.id, "name": s.name, "summary": s.summary, "targets": s.targets,
-                    "position": s.position, "equipment": s.equipment, "dose": s.dose.describe(),
-                    "from_article": s.origin == Origin::Article,
-                })
+            .map(|s| ListItem {
+                id: s.id.as_str(),
+                name: &s.name,
+                summary: &s.summary,
+                targets: &s.targets,
+                position: s.position,
+                equipment: &s.equipment,
+                dose: s.dose.describe(),
+                from_article: s.origin == Origin::Article,
             })
             .collect();
         print_json(&items)?;
