@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 
@@ -92,8 +91,8 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let hello = release.join("hello-baseline");
     let home = tempfile::tempdir().context("temp dir")?;
 
-    step("[3/5] `limber list --json` against hello world (200 runs each, interleaved)");
-    let (list_ms, hello_ms) = startup(&limber, &hello, home.path(), 200)?;
+    step("[3/5] `limber list --json` against hello world (hyperfine, 500 runs each)");
+    let (list_ms, hello_ms) = startup(&limber, &hello, home.path(), 500)?;
     rows.push(Row::new("hello world, median wall time", format!("{hello_ms:.2} ms"), "baseline", 1.0));
     let ratio = list_ms / hello_ms;
     rows.push(Row::new(
@@ -140,27 +139,55 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Median wall time of running `program args` once, in milliseconds, over `runs` runs.
-fn startup(limber: &Path, hello: &Path, data: &Path, runs: usize) -> anyhow::Result<(f64, f64)> {
-    let time = |program: &Path, args: &[&str]| -> anyhow::Result<f64> {
-        let t = Instant::now();
-        let status = Command::new(program)
-            .args(args)
-            .env("LIMBER_DATA_DIR", data)
-            .stdout(Stdio::null())
-            .status()
-            .with_context(|| format!("cannot run {}", program.display()))?;
-        if !status.success() {
-            bail!("{} failed", program.display());
-        }
-        Ok(t.elapsed().as_secs_f64() * 1000.0)
-    };
-    let (mut a, mut b) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
-    for _ in 0..runs {
-        a.push(time(limber, &["list", "--json"])?);
-        b.push(time(hello, &[])?);
+/// Makes sure `tool` is on the PATH, installing the Debian package of the same name if needed.
+pub(crate) fn ensure_tool(tool: &str) -> anyhow::Result<()> {
+    let works = |t: &str| Command::new(t).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    if works(tool).is_ok_and(|s| s.success()) {
+        return Ok(());
     }
-    Ok((median(&mut a), median(&mut b)))
+    eprintln!("    {tool} is missing; installing it with apt-get");
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let apt = |args: &[&str]| {
+        let mut cmd = if root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive").status().is_ok_and(|s| s.success())
+    };
+    let install = ["install", "-y", "--no-install-recommends", tool];
+    // The package lists may be missing on a fresh machine: update once and retry.
+    let installed = apt(&install) || (apt(&["update"]) && apt(&install));
+    if !installed {
+        bail!("{tool} is needed and could not be installed; install it (e.g. `apt-get install {tool}`) and retry");
+    }
+    Ok(())
+}
+
+/// Median wall times (ms) of each command, measured by hyperfine (no shell, with warm-up runs).
+fn hyperfine(commands: &[String], data: &Path, runs: usize) -> anyhow::Result<Vec<f64>> {
+    ensure_tool("hyperfine")?;
+    let export = data.join("hyperfine.json");
+    let status = Command::new("hyperfine")
+        .args(["-N", "--style", "none", "--warmup", "30", "--runs", &runs.to_string(), "--export-json"])
+        .arg(&export)
+        .args(commands)
+        .env("LIMBER_DATA_DIR", data)
+        .stdout(Stdio::null())
+        .status()
+        .context("cannot run hyperfine")?;
+    if !status.success() {
+        bail!("hyperfine failed for {commands:?}");
+    }
+    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&export)?)?;
+    let results = value["results"].as_array().context("no results from hyperfine")?;
+    results.iter().map(|r| r["median"].as_f64().map(|s| s * 1000.0).context("no median from hyperfine")).collect()
+}
+
+/// Median wall time of `limber list --json` and of hello world, in milliseconds.
+fn startup(limber: &Path, hello: &Path, data: &Path, runs: usize) -> anyhow::Result<(f64, f64)> {
+    let commands = [format!("{} list --json", limber.display()), hello.display().to_string()];
+    let medians = hyperfine(&commands, data, runs)?;
+    Ok((medians[0], medians[1]))
 }
 
 struct Lateness {
@@ -224,16 +251,7 @@ fn stats(limber: &Path, n: usize) -> anyhow::Result<(f64, u64)> {
     if !status.success() {
         bail!("seeding {n} sessions failed");
     }
-    let mut times = Vec::new();
-    for _ in 0..15 {
-        let t = Instant::now();
-        let status =
-            Command::new(limber).arg("stats").env("LIMBER_DATA_DIR", home.path()).stdout(Stdio::null()).status()?;
-        if !status.success() {
-            bail!("limber stats failed");
-        }
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
+    let stats_ms = hyperfine(&[format!("{} stats", limber.display())], home.path(), 30)?[0];
     // Peak memory: run it under this program's `rss` helper, whose only child is limber.
     let xtask = std::env::current_exe().context("cannot find xtask itself")?;
     let out = Command::new(xtask)
@@ -244,7 +262,7 @@ fn stats(limber: &Path, n: usize) -> anyhow::Result<(f64, u64)> {
         .stderr(Stdio::inherit())
         .output()?;
     let rss: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().context("the rss helper printed no number")?;
-    Ok((median(&mut times), rss))
+    Ok((stats_ms, rss))
 }
 
 /// An export file of `n` sessions, a few a week, going back in time.

@@ -8,7 +8,7 @@ use limber_core::{Equipment, Position};
 /// Guided stretches for mid (thoracic) back pain: screening, warm-up, step-by-step cues and a
 /// live countdown for every hold, with history and progression kept on this machine.
 #[derive(Parser)]
-#[command(name = "limber", version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(name = "limber", version, about, long_about = None, after_help = AFTER_HELP, arg_required_else_help = true)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,

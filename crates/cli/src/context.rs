@@ -58,7 +58,9 @@ pub(crate) fn routine_exists(library: &Library, id: &str) -> anyhow::Result<()> 
 /// Prints `value` as one line of JSON.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, value).context("cannot write JSON")?;
-    writeln!(out).context("cannot write JSON")
+    // Serialize to memory, then write once: stdout is line-buffered, and many small writes
+    // would each scan for newlines.
+    let mut bytes = serde_json::to_vec(value).context("cannot write JSON")?;
+    bytes.push(b'\n');
+    std::io::stdout().lock().write_all(&bytes).context("cannot write to standard output")
 }

@@ -216,6 +216,7 @@ fn key_event(key: u8, session: &Session) -> Option<Event> {
         b'x' | b'!' => Event::Report(Report::SharpPain),
         b'e' => Event::Report(Report::ChestPainOrBreathless),
         b'q' | 3 => Event::Abort,
+        digit @ b'0'..=b'9' => Event::Report(Report::Pain(digit - b'0')),
         _ => return None,
     })
 }

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use limber_core::progress::{apply_session, counts_toward_goal, usual_pain};
+use limber_core::progress::{apply_session, counts_toward_goal, pain_trend, usual_pain};
 use limber_core::{
     Adherence, At, Clearance, Event, ItemStatus, PainMoment, Phase, Plan, PlanOptions, ProgressRules, RoutineId,
     Session, StopReason, Summary,
@@ -149,6 +149,18 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
             String::new()
         }
     );
+    let tz_days = |ms: i64| when::day_number(ms, &tz);
+    let mut ratings: Vec<(i64, u8)> =
+        rows.iter().filter_map(|r| r.pain_before.map(|p| (tz_days(r.started_at_ms), p))).collect();
+    if let Some(p) = summary.pain_before {
+        ratings.push((tz_days(started_at_ms), p));
+    }
+    if pain_trend(&ratings).see_clinician {
+        println!(
+            "Your pain ratings have not improved (or have got worse) over several sessions. \
+             Please see a doctor or physiotherapist about it."
+        );
+    }
     match summary.stopped {
         Some(reason) if reason.is_safety() => {
             eprintln!("limber stopped this session for your safety (exit code {EXIT_SAFETY}).");

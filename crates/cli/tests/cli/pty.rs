@@ -5,7 +5,7 @@ use rexpect::session::spawn_command;
 use crate::support::Home;
 
 #[test]
-fn single_keys_pause_resume_and_stop_on_sharp_pain() {
+fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
     let home = Home::new().screened();
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
     cmd.args(["run", "desk", "--speed", "5", "--pain-before", "0", "--pain-after", "0"])
@@ -21,6 +21,9 @@ fn single_keys_pause_resume_and_stop_on_sharp_pain() {
     p.send(" ").expect("send space");
     p.flush().expect("flush");
     p.exp_string("Resuming").expect("space resumes");
+    p.send("7").expect("send 7");
+    p.flush().expect("flush");
+    p.exp_string("7 out of 10 is too much").expect("a digit rates pain");
     p.send("x").expect("send x");
     p.flush().expect("flush");
     p.exp_string("Sharp or intense pain means stop").expect("x stops for sharp pain");
