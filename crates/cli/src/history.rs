@@ -201,6 +201,7 @@ fn write_csv(out: &mut Vec<u8>, sessions: &[SessionRecord]) -> anyhow::Result<()
                 format!("{:?}", i.status),
                 i.holds_done.to_string(),
                 i.holds_planned.to_string(),
+                i.sides_done.iter().map(|s| s.label()).collect::<Vec<_>>().join(" "),
                 i.seconds.to_string(),
                 i.comfort.map(|c| format!("{c:?}")).unwrap_or_default(),
                 i.discomfort.to_string(),

@@ -187,6 +187,9 @@ pub struct ItemRecord {
     pub seconds: u32,
     /// Active periods completed.
     pub holds_done: u32,
+    /// The side of each completed hold, in order, for stretches done on each side.
+    #[serde(default)]
+    pub sides_done: Vec<Side>,
     /// Active periods planned.
     pub holds_planned: u32,
     /// Time spent in active periods.
@@ -330,6 +333,7 @@ impl Session {
                     instead_of: i.instead_of.clone(),
                     seconds: i.choice.seconds,
                     holds_done: 0,
+                    sides_done: Vec::new(),
                     holds_planned: i.choice.holds(),
                     active: Duration::ZERO,
                     comfort: None,
@@ -682,6 +686,7 @@ impl Session {
         it.record.seconds = next.seconds;
         it.record.holds_planned = next.holds();
         it.record.holds_done = 0;
+        it.record.sides_done.clear();
         it.choice = next;
         self.enter(Phase::Prepare { item }, now);
         Ok(())
@@ -798,6 +803,10 @@ impl Session {
             }
             Phase::Active { item, hold } => {
                 let it = &mut self.items[item];
+                let reps = it.choice.stretch.dose.repetitions();
+                if let Some(side) = it.choice.stretch.dose.sides().get((hold / reps) as usize) {
+                    it.record.sides_done.push(*side);
+                }
                 it.record.holds_done += 1;
                 it.record.active += it.choice.active_time();
                 let holds = it.choice.holds();

@@ -156,8 +156,9 @@ async fn insert_session(tx: &mut sqlx::SqliteConnection, s: &SessionRecord) -> R
     let session_id = inserted.last_insert_rowid();
     for (position, item) in s.items.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO session_items (session_id, position, stretch, instead_of, seconds, holds_done, holds_planned, \
-             active_ms, comfort, discomfort, max_pain, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO session_items (session_id, position, stretch, instead_of, seconds, holds_done, sides_done, \
+             holds_planned, active_ms, comfort, discomfort, max_pain, status) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(session_id)
         .bind(i64::try_from(position).unwrap_or(i64::MAX))
@@ -165,6 +166,7 @@ async fn insert_session(tx: &mut sqlx::SqliteConnection, s: &SessionRecord) -> R
         .bind(item.instead_of.as_ref().map(StretchId::as_str))
         .bind(i64::from(item.seconds))
         .bind(i64::from(item.holds_done))
+        .bind(to_json(&item.sides_done))
         .bind(i64::from(item.holds_planned))
         .bind(millis(item.active))
         .bind(item.comfort.as_ref().map(enum_text))
@@ -233,7 +235,8 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         let items = sqlx::query(
-            "SELECT i.session_id, i.stretch, i.instead_of, i.seconds, i.holds_done, i.holds_planned, i.active_ms, \
+            "SELECT i.session_id, i.stretch, i.instead_of, i.seconds, i.holds_done, i.sides_done, i.holds_planned, \
+             i.active_ms, \
              i.comfort, i.discomfort, i.max_pain, i.status FROM session_items i JOIN sessions s ON s.id = i.session_id \
              WHERE s.started_at >= ? ORDER BY i.session_id, i.position",
         )
@@ -248,6 +251,7 @@ impl Store for SqliteStore {
                 instead_of: row.try_get::<Option<String>, _>("instead_of")?.map(StretchId),
                 seconds: count(row.try_get("seconds")?),
                 holds_done: count(row.try_get("holds_done")?),
+                sides_done: from_json(&row.try_get::<String, _>("sides_done")?, "sides done")?,
                 holds_planned: count(row.try_get("holds_planned")?),
                 active: duration(row.try_get("active_ms")?),
                 comfort: comfort.map(|c| enum_from::<Comfort>(&c, "comfort")).transpose()?,

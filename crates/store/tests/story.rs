@@ -24,6 +24,7 @@ fn session(n: i64, stopped: Option<StopReason>) -> SessionRecord {
             instead_of: Some(StretchId::from("thread-the-needle")),
             seconds: 15,
             holds_done: 2,
+            sides_done: vec![limber_core::Side::Right, limber_core::Side::Left],
             holds_planned: 2,
             active: Duration::from_secs(30),
             comfort: Some(limber_core::Comfort::Comfortable),

@@ -16,6 +16,7 @@ fn item(stretch: &str, status: ItemStatus, comfort: Option<Comfort>, discomfort:
         instead_of: None,
         seconds: 5,
         holds_done: 2,
+        sides_done: Vec::new(),
         holds_planned: 2,
         active: Duration::from_secs(10),
         comfort,

@@ -53,6 +53,7 @@ fn a_short_routine_runs_by_itself() {
     assert_eq!(summary.stopped, None);
     assert_eq!(summary.items[0].status, ItemStatus::Done);
     assert_eq!(summary.items[0].holds_done, 2);
+    assert_eq!(summary.items[0].sides_done, [limber_core::Side::Right, limber_core::Side::Left]);
     assert_eq!(summary.active.as_secs(), 8);
 }
 

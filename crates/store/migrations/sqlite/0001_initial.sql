@@ -24,6 +24,7 @@ CREATE TABLE session_items (
     instead_of    TEXT,
     seconds       INTEGER NOT NULL,
     holds_done    INTEGER NOT NULL,
+    sides_done    TEXT    NOT NULL, -- JSON list of the side of each completed hold
     holds_planned INTEGER NOT NULL,
     active_ms     INTEGER NOT NULL,
     comfort       TEXT,
