@@ -180,6 +180,7 @@ fn write_csv(out: &mut Vec<u8>, sessions: &[SessionRecord]) -> anyhow::Result<()
         "status",
         "holds_done",
         "holds_planned",
+        "sides_done",
         "seconds",
         "comfort",
         "discomfort",

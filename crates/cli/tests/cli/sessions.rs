@@ -125,6 +125,13 @@ fn export_then_import_into_a_fresh_home_gives_identical_history() {
     let csv = String::from_utf8(csv).expect("utf-8");
     assert!(csv.starts_with("session,started_at,routine,outcome"));
     assert_eq!(csv.lines().count(), 1 + 4 + 4, "a header and one row per stretch");
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    let sides = header.iter().position(|h| *h == "sides_done").expect("a sides_done column");
+    let stretch = header.iter().position(|h| *h == "stretch").expect("a stretch column");
+    // The second session skipped the first stretch at 5 s, so its seated twist ran in full.
+    assert!(rows.iter().any(|r| r[stretch] == "seated-twist" && r[sides] == "right left"), "{csv}");
 }
 
 #[test]
