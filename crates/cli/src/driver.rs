@@ -15,7 +15,8 @@ use serde_json::json;
 use crate::say::Voice;
 
 /// The keys shown on screen during a session.
-pub(crate) const KEYS: &str = "space pause/resume · enter start · s skip · a swap · d discomfort · c comfortable · x SHARP PAIN · e chest pain · q quit";
+pub(crate) const KEYS: &str = "space pause · enter start · s skip · a swap · d discomfort · c comfortable · 0-9 pain · \
+     x SHARP PAIN · e chest pain · q quit";
 
 /// One thing the person typed.
 pub(crate) enum Input {
