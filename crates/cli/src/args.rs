@@ -8,7 +8,7 @@ use limber_core::{Equipment, Position};
 /// Guided stretches for mid (thoracic) back pain: screening, warm-up, step-by-step cues and a
 /// live countdown for every hold, with history and progression kept on this machine.
 #[derive(Parser)]
-#[command(name = "limber", version, about, long_about = None, after_help = AFTER_HELP, arg_required_else_help = true)]
+#[command(name = "limber", version, long_about = None, after_help = AFTER_HELP, arg_required_else_help = true)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,
@@ -38,7 +38,10 @@ pub(crate) struct JsonFlag {
     pub(crate) json: bool,
 }
 
+/// The subcommands. Each one's arguments are built only when it is the one invoked
+/// (`defer`), which keeps start-up short for quick commands like `limber list`.
 #[derive(Subcommand)]
+#[command(defer = true)]
 pub(crate) enum Command {
     /// Run a guided session (the main job). Screening runs first on first use.
     Run(RunArgs),
