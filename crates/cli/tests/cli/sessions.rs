@@ -174,3 +174,22 @@ fn killing_limber_mid_session_loses_only_that_session() {
     child.wait().expect("reaped");
     assert_eq!(home.json(&["history"]), before, "earlier sessions are intact and readable");
 }
+
+#[test]
+fn wait_hold_and_no_warmup_shape_the_session() {
+    let home = Home::new().screened();
+    home.limber(&["run", "full", "--wait", "--hold", "20", "--no-warmup", "--speed", "1000", "--pain-before", "0"])
+        .write_stdin("start\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Warm up").not())
+        .stdout(predicate::str::contains("say start when you are ready"))
+        .stdout(predicate::str::contains("Next up, stretch 2 of 5"))
+        .stdout(predicate::str::contains("waiting for an answer, but input has ended"));
+    let history = home.json(&["history"]);
+    let items = history[0]["items"].as_array().expect("items");
+    assert_eq!(items[0]["status"], "Done", "the first stretch ran after `start`");
+    assert_eq!(items[1]["status"], "Skipped", "the second waited for a start that never came");
+    assert_eq!(items[1]["seconds"], 20, "--hold sets held stretches");
+    assert_eq!(history[0]["warmed_up"], false);
+}
