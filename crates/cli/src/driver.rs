@@ -159,18 +159,22 @@ impl Inputs {
     }
 }
 
+/// A yes or no: the answer to the clinician question when that is asked, else to screening.
+fn yes_no(phase: Phase, yes: bool) -> Event {
+    match phase {
+        Phase::ConfirmAssessed => Event::ConfirmAssessed(yes),
+        _ => Event::Answer(yes),
+    }
+}
+
 /// Turns a typed line into an event for the current phase.
 pub(crate) fn line_event(line: &str, session: &Session) -> Result<Event, String> {
     let words: Vec<String> = line.split_whitespace().map(str::to_lowercase).collect();
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let phase = session.phase();
-    let yes_no = |yes: bool| match phase {
-        Phase::ConfirmAssessed => Event::ConfirmAssessed(yes),
-        _ => Event::Answer(yes),
-    };
     Ok(match words[..] {
-        ["yes" | "y"] => yes_no(true),
-        ["no" | "n"] => yes_no(false),
+        ["yes" | "y"] => yes_no(phase, true),
+        ["no" | "n"] => yes_no(phase, false),
         ["start" | "go" | "ready"] => Event::Start,
         ["pause"] => Event::Pause,
         ["resume" | "continue"] => Event::Resume,
@@ -199,13 +203,9 @@ pub(crate) fn line_event(line: &str, session: &Session) -> Result<Event, String>
 /// Turns a key into an event for the current phase.
 fn key_event(key: u8, session: &Session) -> Option<Event> {
     let phase = session.phase();
-    let yes_no = |yes: bool| match phase {
-        Phase::ConfirmAssessed => Event::ConfirmAssessed(yes),
-        _ => Event::Answer(yes),
-    };
     Some(match key.to_ascii_lowercase() {
-        b'y' => yes_no(true),
-        b'n' => yes_no(false),
+        b'y' => yes_no(phase, true),
+        b'n' => yes_no(phase, false),
         b' ' | b'p' if session.is_paused() => Event::Resume,
         b' ' | b'p' => Event::Pause,
         b'\r' | b'\n' => Event::Start,

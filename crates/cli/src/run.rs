@@ -174,7 +174,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
 fn record(summary: &Summary, started_at_ms: i64, speed: f64) -> SessionRecord {
     let real_ms = |d: std::time::Duration| i64::try_from(d.div_f64(speed).as_millis()).unwrap_or(i64::MAX);
     SessionRecord {
-        id: uuid_v4(),
+        id: limber_store::Uuid::new_v4(),
         routine: summary.routine.clone(),
         started_at_ms,
         ended_at_ms: started_at_ms.saturating_add(real_ms(summary.ended.0)),
@@ -186,10 +186,6 @@ fn record(summary: &Summary, started_at_ms: i64, speed: f64) -> SessionRecord {
         flagged: summary.flagged.as_ref().map(|s| s.0.clone()),
         items: summary.items.clone(),
     }
-}
-
-fn uuid_v4() -> limber_store::Uuid {
-    limber_store::Uuid::new_v4()
 }
 
 fn print_summary(
