@@ -296,8 +296,9 @@ impl Screen {
         }
     }
 
-    fn status(&self, view: &SessionView) {
+    fn status(&self, session: &Session) {
         let Some(bar) = &self.bar else { return };
+        let view: SessionView = session.view();
         let mut prefix = match (view.number, &view.name) {
             (Some(n), Some(name)) => format!("Stretch {n} of {} · {name}", view.of),
             _ => match view.phase {
@@ -377,7 +378,7 @@ pub(crate) fn drive(session: &mut Session, clock: &Clock, inputs: &mut Inputs, s
         if session.phase().is_over() {
             return;
         }
-        screen.status(&session.view());
+        screen.status(session);
         let waiting_for_person = session.next_deadline().is_none() && queue.is_empty();
         if waiting_for_person && inputs.ended {
             screen.note("limber is waiting for an answer, but input has ended; stopping the session.");

@@ -303,8 +303,14 @@ impl Dose {
 
     /// The dose in plain words, e.g. `hold 15–30 s, 2 times on each side`.
     pub fn describe(&self) -> String {
+        self.describe_with(&self.range().to_string())
+    }
+
+    /// The dose in plain words with `seconds` (a number or a range) as the time per hold,
+    /// per flow position, or of timed work.
+    pub fn describe_with(&self, seconds: &str) -> String {
         match self {
-            Dose::Hold { seconds, repetitions, per_side } => {
+            Dose::Hold { repetitions, per_side, .. } => {
                 let times = match repetitions.get() {
                     1 => "once".to_owned(),
                     n => format!("{n} times"),
@@ -312,11 +318,11 @@ impl Dose {
                 let side = if *per_side { " on each side" } else { "" };
                 format!("hold {seconds} s, {times}{side}")
             }
-            Dose::Flow { positions, seconds_each, cycles } => {
+            Dose::Flow { positions, cycles, .. } => {
                 let names: Vec<&str> = positions.iter().map(|p| p.name.as_str()).collect();
-                format!("{} cycles of {}, {seconds_each} s in each", cycles, names.join(" → "))
+                format!("{cycles} slow cycles of {}, about {seconds} s in each", names.join(" and "))
             }
-            Dose::Timed { seconds } => format!("{seconds} s of steady work"),
+            Dose::Timed { .. } => format!("{seconds} s of steady work"),
         }
     }
 }

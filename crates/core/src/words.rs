@@ -28,22 +28,7 @@ pub(crate) fn next_up(item: &PlanItem, number: usize, of: usize) -> String {
 }
 
 pub(crate) fn describe_choice(choice: &Choice) -> String {
-    let secs = choice.seconds;
-    match &choice.stretch.dose {
-        Dose::Hold { repetitions, per_side, .. } => {
-            let times = match repetitions.get() {
-                1 => "once".to_owned(),
-                n => format!("{n} times"),
-            };
-            let side = if *per_side { " on each side" } else { "" };
-            format!("hold {secs} s, {times}{side}")
-        }
-        Dose::Flow { positions, cycles, .. } => {
-            let names: Vec<&str> = positions.iter().map(|p| p.name.as_str()).collect();
-            format!("{cycles} slow cycles of {}, about {secs} s in each", names.join(" and "))
-        }
-        Dose::Timed { .. } => format!("{secs} s of steady work"),
-    }
+    choice.stretch.dose.describe_with(&choice.seconds.to_string())
 }
 
 pub(crate) fn step(number: usize, text: &str) -> String {
