@@ -25,6 +25,8 @@ fn a_scripted_session_finishes_and_appears_in_history_and_stats() {
     assert_eq!((s["pain_before"].as_u64(), s["pain_after"].as_u64()), (Some(4), Some(2)));
     assert_eq!(s["items"].as_array().map(Vec::len), Some(4));
     assert!(s["items"].as_array().expect("items").iter().all(|i| i["status"] == "Done"));
+    assert_eq!(home.json(&["history", "--since", "2000-01-01"]).as_array().map(Vec::len), Some(1));
+    assert_eq!(home.json(&["history", "--since", "2999-01-01"]), serde_json::json!([]));
     let stats = home.json(&["stats"]);
     assert_eq!(stats["sessions"], 1);
     assert_eq!(stats["adherence"]["this_week"], 1);
