@@ -5,9 +5,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use jiff::tz::TimeZone;
 use limber_core::progress::pain_trend;
-use limber_core::{Adherence, ItemStatus, StopReason};
-use limber_store::{SessionRecord, Store};
+use limber_core::{Adherence, ItemStatus, PainTrend, StopReason};
+use limber_store::{SessionRecord, SessionRow, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -65,6 +66,19 @@ pub(crate) fn history(global: &Global, since: Option<jiff::civil::Date>, as_json
     Ok(ExitCode::SUCCESS)
 }
 
+/// This week against `goal` and the streak, from session rows, in local weeks.
+pub(crate) fn adherence(rows: &[SessionRow], goal: u32, tz: &TimeZone) -> Adherence {
+    let weeks: Vec<i64> = rows.iter().filter(|r| r.counts).map(|r| when::week_number(r.started_at_ms, tz)).collect();
+    Adherence::compute(goal, &weeks, when::week_number(when::now_ms(), tz))
+}
+
+/// The trend of "before" pain ratings, by local day.
+pub(crate) fn trend(rows: &[SessionRow], tz: &TimeZone) -> PainTrend {
+    let ratings: Vec<(i64, u8)> =
+        rows.iter().filter_map(|r| r.pain_before.map(|p| (when::day_number(r.started_at_ms, tz), p))).collect();
+    pain_trend(&ratings)
+}
+
 pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
     let lib = library(global)?;
     let rt = runtime()?;
@@ -73,11 +87,8 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
     let rows = rt.block_on(store.session_rows())?;
     let progression = rt.block_on(store.progression())?;
     let tz = when::zone();
-    let weeks: Vec<i64> = rows.iter().filter(|r| r.counts).map(|r| when::week_number(r.started_at_ms, &tz)).collect();
-    let adherence = Adherence::compute(profile.weekly_goal, &weeks, when::week_number(when::now_ms(), &tz));
-    let ratings: Vec<(i64, u8)> =
-        rows.iter().filter_map(|r| r.pain_before.map(|p| (when::day_number(r.started_at_ms, &tz), p))).collect();
-    let trend = pain_trend(&ratings);
+    let adherence = adherence(&rows, profile.weekly_goal, &tz);
+    let trend = trend(&rows, &tz);
     let holds: Vec<_> = progression
         .iter()
         .map(|(id, p)| {

@@ -5,18 +5,18 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use limber_core::progress::{apply_session, counts_toward_goal, pain_trend, usual_pain};
+use limber_core::progress::{apply_session, counts_toward_goal, usual_pain};
 use limber_core::{
-    Adherence, At, Clearance, Event, ItemStatus, PainMoment, Phase, Plan, PlanOptions, ProgressRules, RoutineId,
-    Session, StopReason, Summary,
+    At, Clearance, Event, ItemStatus, PainMoment, Phase, Plan, PlanOptions, ProgressRules, RoutineId, Session,
+    StopReason, Summary,
 };
-use limber_store::{ScreeningEntry, SessionRecord, Store};
+use limber_store::{ScreeningEntry, SessionRecord, SessionRow, Store};
 
 use crate::args::{Global, RunArgs, equipment};
 use crate::context::{library, open_store, routine_exists, runtime};
 use crate::driver::{Clock, Inputs, KEYS, Screen, drive};
 use crate::say::Voice;
-use crate::{EXIT_SAFETY, when};
+use crate::{EXIT_SAFETY, history, when};
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let lib = library(global)?;
@@ -133,12 +133,9 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
 
     print_summary(&lib, &summary, &grown, &progression);
     let tz = when::zone();
-    let mut weeks: Vec<i64> =
-        rows.iter().filter(|r| r.counts).map(|r| when::week_number(r.started_at_ms, &tz)).collect();
-    if counts_toward_goal(&summary) {
-        weeks.push(when::week_number(started_at_ms, &tz));
-    }
-    let adherence = Adherence::compute(profile.weekly_goal, &weeks, when::week_number(when::now_ms(), &tz));
+    let mut rows = rows;
+    rows.push(SessionRow { started_at_ms, counts: counts_toward_goal(&summary), pain_before: summary.pain_before });
+    let adherence = history::adherence(&rows, profile.weekly_goal, &tz);
     println!(
         "Saved. This week: {} of {} sessions{}.",
         adherence.this_week,
@@ -149,13 +146,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
             String::new()
         }
     );
-    let tz_days = |ms: i64| when::day_number(ms, &tz);
-    let mut ratings: Vec<(i64, u8)> =
-        rows.iter().filter_map(|r| r.pain_before.map(|p| (tz_days(r.started_at_ms), p))).collect();
-    if let Some(p) = summary.pain_before {
-        ratings.push((tz_days(started_at_ms), p));
-    }
-    if pain_trend(&ratings).see_clinician {
+    if history::trend(&rows, &tz).see_clinician {
         println!(
             "Your pain ratings have not improved (or have got worse) over several sessions. \
              Please see a doctor or physiotherapist about it."

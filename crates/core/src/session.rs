@@ -531,10 +531,7 @@ impl Session {
             _ => None,
         };
         let (side, repetition) = match (dose, hold) {
-            (Some(d), Some(h)) => {
-                let reps = d.repetitions();
-                (d.sides().get((h / reps) as usize).copied(), Some((h % reps + 1, reps)))
-            }
+            (Some(d), Some(h)) => (d.side_of(h), Some((d.repetition_of(h), d.repetitions()))),
             _ => (None, None),
         };
         let until = self.paused_at.unwrap_or(self.now);
@@ -645,16 +642,21 @@ impl Session {
 
     /// Settles the record of `item` as the person leaves it early.
     fn close_item(&mut self, item: usize, now: At) {
-        if let Phase::Active { .. } = self.phase {
-            let elapsed = self.paused_at.unwrap_or(now) - self.phase_start;
-            self.items[item].record.active += elapsed;
-        }
+        self.bank_active_time(item, now);
         let rec = &mut self.items[item].record;
         rec.status = match rec.holds_done {
             0 => ItemStatus::Skipped,
             n if n >= rec.holds_planned => ItemStatus::Done,
             _ => ItemStatus::Partial,
         };
+    }
+
+    /// Adds the time spent so far in an active period that is being left early.
+    fn bank_active_time(&mut self, item: usize, now: At) {
+        if let Phase::Active { .. } = self.phase {
+            let elapsed = self.paused_at.unwrap_or(now) - self.phase_start;
+            self.items[item].record.active += elapsed;
+        }
     }
 
     fn alternative(&self, item: usize) -> Option<&Choice> {
@@ -672,10 +674,7 @@ impl Session {
     fn substitute(&mut self, item: usize, now: At) -> Result<(), Rejected> {
         let current = self.items[item].choice.stretch.clone();
         let next = self.alternative(item).cloned().ok_or_else(|| Rejected::NoAlternative(current.name.clone()))?;
-        if let Phase::Active { .. } = self.phase {
-            let elapsed = self.paused_at.unwrap_or(now) - self.phase_start;
-            self.items[item].record.active += elapsed;
-        }
+        self.bank_active_time(item, now);
         let area = current.targets.iter().find(|a| next.stretch.targets.contains(a)).map_or("same area", |a| a.label());
         self.say(now, CueKind::Swapped, words::swapped(&current.name, &next.stretch.name, area), Sound::None);
         let it = &mut self.items[item];
@@ -803,9 +802,8 @@ impl Session {
             }
             Phase::Active { item, hold } => {
                 let it = &mut self.items[item];
-                let reps = it.choice.stretch.dose.repetitions();
-                if let Some(side) = it.choice.stretch.dose.sides().get((hold / reps) as usize) {
-                    it.record.sides_done.push(*side);
+                if let Some(side) = it.choice.stretch.dose.side_of(hold) {
+                    it.record.sides_done.push(side);
                 }
                 it.record.holds_done += 1;
                 it.record.active += it.choice.active_time();
@@ -876,8 +874,8 @@ impl Session {
                 let choice = &self.items[item].choice;
                 let len = choice.active_time();
                 let reps = choice.stretch.dose.repetitions();
-                let side = choice.stretch.dose.sides().get((hold / reps) as usize).copied();
-                let repetition = hold % reps + 1;
+                let side = choice.stretch.dose.side_of(hold);
+                let repetition = choice.stretch.dose.repetition_of(hold);
                 let text = words::begin(choice, side, repetition, reps);
                 self.marks = match &choice.stretch.dose {
                     Dose::Flow { positions, cycles, .. } => {
@@ -890,13 +888,11 @@ impl Session {
             }
             Phase::Rest { item, next_hold } => {
                 let choice = &self.items[item].choice;
-                let reps = choice.stretch.dose.repetitions();
-                let sides = choice.stretch.dose.sides();
-                let before = sides.get(((next_hold - 1) / reps) as usize).copied();
-                let after = sides.get((next_hold / reps) as usize).copied();
+                let dose = &choice.stretch.dose;
+                let (before, after) = (dose.side_of(next_hold - 1), dose.side_of(next_hold));
                 let (kind, text) = match after {
                     Some(side) if after != before => (CueKind::SwitchSides(side), words::switch_sides(side)),
-                    _ => (CueKind::Rest, words::rest(next_hold % reps + 1, reps)),
+                    _ => (CueKind::Rest, words::rest(dose.repetition_of(next_hold), dose.repetitions())),
                 };
                 let len = timing.rest;
                 self.phase_len = Some(secs(len));

@@ -301,6 +301,16 @@ impl Dose {
         }
     }
 
+    /// The side worked during active period `hold` (side-major, then repetition), if sides apply.
+    pub fn side_of(&self, hold: u32) -> Option<Side> {
+        self.sides().get((hold / self.repetitions()) as usize).copied()
+    }
+
+    /// The repetition number (from 1) on its side of active period `hold`.
+    pub fn repetition_of(&self, hold: u32) -> u32 {
+        hold % self.repetitions() + 1
+    }
+
     /// The dose in plain words, e.g. `hold 15–30 s, 2 times on each side`.
     pub fn describe(&self) -> String {
         self.describe_with(&self.range().to_string())

@@ -17,18 +17,18 @@ fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
     p.exp_string("Keys: space pause").expect("keys are shown");
     p.exp_string("0-9 pain").expect("the pain keys are shown");
     p.exp_string("Step 1.").expect("the first step is read");
-    p.send(" ").expect("send space");
-    p.flush().expect("flush");
-    p.exp_string("Paused.").expect("space pauses");
-    p.send(" ").expect("send space");
-    p.flush().expect("flush");
-    p.exp_string("Resuming").expect("space resumes");
-    p.send("7").expect("send 7");
-    p.flush().expect("flush");
-    p.exp_string("7 out of 10 is too much").expect("a digit rates pain");
-    p.send("x").expect("send x");
-    p.flush().expect("flush");
-    p.exp_string("Sharp or intense pain means stop").expect("x stops for sharp pain");
+    // Each step: a key pressed, and what the screen must then show.
+    let steps = [
+        (" ", "Paused.", "space pauses"),
+        (" ", "Resuming", "space resumes"),
+        ("7", "7 out of 10 is too much", "a digit rates pain"),
+        ("x", "Sharp or intense pain means stop", "x stops for sharp pain"),
+    ];
+    for (key, shown, what) in steps {
+        p.send(key).expect("send a key");
+        p.flush().expect("flush");
+        p.exp_string(shown).expect(what);
+    }
     p.exp_string("stopped this session for your safety").expect("the safety note");
     p.exp_eof().expect("the process ends");
     match p.process().wait().expect("exit status") {
