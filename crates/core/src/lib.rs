@@ -23,7 +23,7 @@ pub use guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
 pub use library::Library;
 pub use plan::{Adjustment, Choice, Plan, PlanError, PlanItem, PlanOptions, Timing, Unfit, WarmUpPlan};
 pub use progress::{Adherence, PainTrend, Progress, ProgressRules};
-pub use routine::{Routine, RoutineId};
+pub use routine::{Promise, Routine, RoutineId};
 pub use screening::{Clearance, Level, ScreeningQuestion, ScreeningRecord};
 pub use session::{
     Comfort, Event, ItemRecord, ItemStatus, PainMoment, Phase, Rejected, Report, Session, SessionView, Summary,

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::stretch::StretchId;
+use crate::stretch::{Position, Stretch, StretchId};
 
 /// The stable identifier of a routine, e.g. `full`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -37,4 +37,49 @@ pub struct Routine {
     pub warm_up: bool,
     /// The stretches, in order.
     pub stretches: Vec<StretchId>,
+    /// What the routine promises about every stretch it runs, swaps included.
+    #[serde(default)]
+    pub promises: Vec<Promise>,
+}
+
+impl Routine {
+    /// The first promise of this routine that `stretch` would break, if any.
+    pub fn broken_by(&self, stretch: &Stretch) -> Option<Promise> {
+        self.promises.iter().copied().find(|p| !p.kept_by(stretch))
+    }
+}
+
+/// Something a routine promises about all of its stretches, kept by plans and by swaps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Promise {
+    /// Every stretch is done sitting on a chair.
+    #[serde(alias = "SeatedOnly")]
+    SeatedOnly,
+    /// No stretch is done kneeling.
+    #[serde(alias = "NoKneeling")]
+    NoKneeling,
+    /// No stretch needs equipment.
+    #[serde(alias = "NoEquipment")]
+    NoEquipment,
+}
+
+impl Promise {
+    /// Whether `stretch` keeps this promise.
+    pub fn kept_by(self, stretch: &Stretch) -> bool {
+        match self {
+            Promise::SeatedOnly => stretch.position == Position::Seated,
+            Promise::NoKneeling => stretch.position != Position::Kneeling,
+            Promise::NoEquipment => stretch.equipment.is_empty(),
+        }
+    }
+
+    /// The promise in plain words, e.g. "stays on the chair".
+    pub fn label(self) -> &'static str {
+        match self {
+            Promise::SeatedOnly => "stays on the chair",
+            Promise::NoKneeling => "needs no kneeling",
+            Promise::NoEquipment => "needs no equipment",
+        }
+    }
 }
