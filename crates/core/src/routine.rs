@@ -35,6 +35,10 @@ pub struct Routine {
     pub summary: String,
     /// Whether it starts with the warm-up.
     pub warm_up: bool,
+    /// Warm-up activities that suit this routine's setting (e.g. at a desk); empty means the
+    /// library's general warm-up activities.
+    #[serde(default)]
+    pub warm_up_activities: Vec<String>,
     /// The stretches, in order.
     pub stretches: Vec<StretchId>,
     /// What the routine promises about every stretch it runs, swaps included.
