@@ -7,6 +7,7 @@ use crate::time::At;
 
 /// The sound that goes with a cue; front ends map these to a bell, a beep or silence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Sound {
     /// No sound.
     None,
@@ -24,14 +25,22 @@ pub enum Sound {
 
 /// Why a session stopped before the end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum StopReason {
     /// An emergency sign was reported.
+    #[serde(alias = "Emergency")]
     Emergency,
     /// Screening said to see a clinician first, and no clinician has assessed the pain.
+    #[serde(alias = "SeeClinician")]
     SeeClinician,
     /// Sharp pain was reported.
+    #[serde(alias = "SharpPain")]
     SharpPain,
+    /// Pain was rated above 5 a second time, or the person chose to stop after one such rating.
+    #[serde(alias = "Pain")]
+    Pain,
     /// The person ended the session.
+    #[serde(alias = "Aborted")]
     Aborted,
 }
 
@@ -40,10 +49,22 @@ impl StopReason {
     pub fn is_safety(self) -> bool {
         !matches!(self, StopReason::Aborted)
     }
+
+    /// The outcome in a few words, for history lists.
+    pub fn label(self) -> &'static str {
+        match self {
+            StopReason::Emergency => "stopped: emergency sign",
+            StopReason::SeeClinician => "stopped: see a clinician",
+            StopReason::SharpPain => "stopped: sharp pain",
+            StopReason::Pain => "stopped: pain above 5",
+            StopReason::Aborted => "ended early",
+        }
+    }
 }
 
 /// What a cue is about, for front ends that treat kinds differently.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", rename_all_fields = "kebab-case")]
 pub enum CueKind {
     /// A screening question to answer yes or no.
     Question {
@@ -54,8 +75,14 @@ pub enum CueKind {
     },
     /// Screening found something a clinician should check first; asks whether one has.
     AskAssessed,
-    /// Screening is complete and clear.
+    /// Screening is complete and clear (or a clinician has assessed the pain).
     Cleared,
+    /// Asks for a 0–10 pain rating (before or after the exercise).
+    AskPain,
+    /// A rating or report was heard and noted.
+    Noted,
+    /// Pain above 5 while no stretch runs: the session is paused and asks whether to stop.
+    AskStop,
     /// The warm-up begins.
     WarmUp,
     /// The next stretch is announced.
@@ -72,10 +99,15 @@ pub enum CueKind {
         /// Steps in all.
         of: usize,
     },
+    /// A caution for the stretch, said before its first hold.
+    Caution,
     /// Waiting for the person to say they are ready.
     WaitingForStart,
     /// A countdown number before work starts, or in its last seconds.
-    Countdown(u32),
+    Countdown {
+        /// The number said.
+        n: u32,
+    },
     /// Work starts (a hold, a flow or timed work).
     Begin {
         /// The side, when the stretch has sides.
@@ -97,7 +129,10 @@ pub enum CueKind {
     /// Rest before the next repetition.
     Rest,
     /// Change to the other side.
-    SwitchSides(Side),
+    SwitchSides {
+        /// The side that works next.
+        to: Side,
+    },
     /// Asks how the stretch felt.
     CheckIn,
     /// The session is paused.
@@ -108,19 +143,28 @@ pub enum CueKind {
     Skipped,
     /// A stretch was swapped for another that reaches the same area.
     Swapped,
+    /// No other stretch that fits reaches the same area: the session moves on.
+    NoAlternative,
     /// A report of discomfort was heard.
     Discomfort,
     /// A pain rating above what is fine: the stretch stops.
     TooMuch,
     /// The session stopped before the end.
-    Stopped(StopReason),
+    Stopped {
+        /// Why.
+        reason: StopReason,
+    },
     /// The session is complete.
     Finished,
 }
 
 /// One thing to show, say or sound, at the moment the session produced it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Cue {
+    /// Its number in the session, from 1, without gaps: a watcher asks for the cues after the
+    /// last number it saw.
+    pub seq: u64,
     /// When it is due (may be earlier than the driver's clock after a jump).
     pub at: At,
     /// What it is about.

@@ -8,6 +8,7 @@
 
 pub mod cue;
 pub mod guidance;
+pub mod intent;
 pub mod library;
 pub mod plan;
 pub mod progress;
@@ -20,13 +21,17 @@ mod words;
 
 pub use cue::{Cue, CueKind, Sound, StopReason};
 pub use guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
+pub use intent::{Intent, IntentKind};
 pub use library::Library;
-pub use plan::{Adjustment, Choice, Plan, PlanError, PlanItem, PlanOptions, Timing, Unfit, WarmUpPlan};
+pub use plan::{
+    Adjustment, Choice, PainPrompt, Plan, PlanError, PlanItem, PlanOptions, Preparation, Timing, Unfit, WarmUpPlan,
+};
 pub use progress::{Adherence, PainTrend, Progress, ProgressRules};
 pub use routine::{Promise, Routine, RoutineId};
 pub use screening::{Clearance, Level, ScreeningQuestion, ScreeningRecord};
 pub use session::{
-    Comfort, Event, ItemRecord, ItemStatus, PainMoment, Phase, Rejected, Report, Session, SessionView, Summary,
+    Ask, Comfort, ItemRecord, ItemStatus, Logged, Phase, Rejected, ReplayError, Session, SessionLog, SessionView,
+    Summary,
 };
 pub use stretch::{Area, Dose, DoseRange, Equipment, FlowPosition, Origin, Position, Side, Stretch, StretchId};
 pub use time::At;

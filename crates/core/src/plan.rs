@@ -7,13 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::guidance::Advice;
 use crate::library::Library;
-use crate::routine::RoutineId;
+use crate::routine::{Promise, Routine, RoutineId};
 use crate::screening::ScreeningQuestion;
 use crate::stretch::{Dose, Equipment, Position, Stretch, StretchId};
 use crate::time::secs;
 
 /// What a person brings to a plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct PlanOptions {
     /// Equipment the person has.
     pub equipment: BTreeSet<Equipment>,
@@ -31,6 +32,26 @@ pub struct PlanOptions {
     pub flagged: BTreeSet<StretchId>,
     /// Durations of the phases around the holds.
     pub timing: Timing,
+    /// Whether to ask for a 0–10 pain rating before the exercise, or the rating already given.
+    pub pain_before: PainPrompt,
+    /// Whether to ask for a 0–10 pain rating after the exercise, or the rating already given.
+    pub pain_after: PainPrompt,
+}
+
+/// What a session does about a 0–10 pain rating before or after the exercise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "prompt", rename_all = "kebab-case")]
+pub enum PainPrompt {
+    /// Ask for it (the person may skip it).
+    Ask,
+    /// It was given ahead (e.g. on the command line).
+    Given {
+        /// The rating, 0–10.
+        score: u8,
+    },
+    /// Do not ask.
+    #[default]
+    Skip,
 }
 
 impl Default for PlanOptions {
@@ -44,12 +65,15 @@ impl Default for PlanOptions {
             wait_for_start: false,
             flagged: BTreeSet::new(),
             timing: Timing::default(),
+            pain_before: PainPrompt::Skip,
+            pain_after: PainPrompt::Skip,
         }
     }
 }
 
 /// Durations of the guided phases around the work itself, in seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Timing {
     /// Time to hear the name of the next stretch before its steps.
     pub intro: u32,
@@ -79,20 +103,39 @@ impl Timing {
         secs(self.min_step.max(words.div_ceil(wps)))
     }
 
-    /// Offsets of each step within the preparation, and the total preparation time.
-    pub fn prepare(&self, stretch: &Stretch) -> (Vec<Duration>, Duration) {
+    /// When each step and then each caution is read within the preparation, and its length.
+    pub fn prepare(&self, stretch: &Stretch) -> Preparation {
         let mut at = secs(self.intro);
-        let mut offsets = Vec::with_capacity(stretch.steps.len());
-        for step in &stretch.steps {
-            offsets.push(at);
-            at += self.step_time(step);
-        }
-        (offsets, at)
+        let mut read = |texts: &[String]| {
+            texts
+                .iter()
+                .map(|text| {
+                    let start = at;
+                    at += self.step_time(text);
+                    start
+                })
+                .collect::<Vec<_>>()
+        };
+        let steps = read(&stretch.steps);
+        let cautions = read(&stretch.cautions);
+        Preparation { steps, cautions, total: at }
     }
+}
+
+/// When each part of a stretch's preparation is read, from the start of the preparation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preparation {
+    /// The offset of each step.
+    pub steps: Vec<Duration>,
+    /// The offset of each caution, read after the steps and before the first hold.
+    pub cautions: Vec<Duration>,
+    /// The length of the whole preparation.
+    pub total: Duration,
 }
 
 /// A stretch chosen for a plan with the time the person will spend on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Choice {
     /// The stretch.
     pub stretch: Stretch,
@@ -121,6 +164,7 @@ impl Choice {
 
 /// One stretch of a plan, with what it replaced and what can replace it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct PlanItem {
     /// The stretch the person will do.
     pub choice: Choice,
@@ -132,6 +176,7 @@ pub struct PlanItem {
 
 /// Why a routine's stretch could not be used as it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Unfit {
     /// It needs equipment the person does not have.
     Needs(Equipment),
@@ -139,6 +184,8 @@ pub enum Unfit {
     Position(Position),
     /// It caused sharp pain before and has not been cleared.
     Flagged,
+    /// It would break what the routine promises (e.g. staying on the chair).
+    Breaks(Promise),
 }
 
 impl Unfit {
@@ -148,12 +195,14 @@ impl Unfit {
             Unfit::Needs(e) => format!("needs {}", e.label()),
             Unfit::Position(p) => format!("is done {}", p.label()),
             Unfit::Flagged => "caused sharp pain before and is set aside until you clear it".to_owned(),
+            Unfit::Breaks(p) => format!("does not keep this routine's promise: it {}", p.label()),
         }
     }
 }
 
 /// A routine's stretch and what the plan did about it not fitting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Adjustment {
     /// The stretch named by the routine.
     pub stretch: StretchId,
@@ -165,6 +214,7 @@ pub struct Adjustment {
 
 /// The warm-up as planned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct WarmUpPlan {
     /// Seconds of warm-up.
     pub seconds: u32,
@@ -174,6 +224,7 @@ pub struct WarmUpPlan {
 
 /// A routine resolved for one person: everything a session needs, with no further lookups.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Plan {
     /// The routine this plan came from.
     pub routine: RoutineId,
@@ -189,10 +240,16 @@ pub struct Plan {
     pub screening: Vec<ScreeningQuestion>,
     /// Safety messages used by the session.
     pub advice: Advice,
+    /// What the routine promises about every stretch, swaps included.
+    pub promises: Vec<Promise>,
     /// Wait for the person before each stretch.
     pub wait_for_start: bool,
     /// Durations of the phases around the work.
     pub timing: Timing,
+    /// The pain rating before the exercise.
+    pub pain_before: PainPrompt,
+    /// The pain rating after the exercise.
+    pub pain_after: PainPrompt,
 }
 
 /// Why a plan could not be made.
@@ -224,6 +281,11 @@ fn describe_all(adjustments: &[Adjustment]) -> String {
 }
 
 impl PlanOptions {
+    /// Why `stretch` does not suit this person in `routine`, if it does not.
+    pub fn unfit_in(&self, routine: &Routine, stretch: &Stretch) -> Option<Unfit> {
+        routine.broken_by(stretch).map(Unfit::Breaks).or_else(|| self.unfit(stretch))
+    }
+
     /// Why `stretch` does not suit this person, if it does not.
     pub fn unfit(&self, stretch: &Stretch) -> Option<Unfit> {
         if self.flagged.contains(&stretch.id) {
@@ -253,6 +315,7 @@ impl PlanOptions {
     fn stand_ins<'a>(
         &self,
         library: &'a Library,
+        routine: &Routine,
         stretch: &Stretch,
         exclude: &BTreeSet<&StretchId>,
     ) -> Vec<&'a Stretch> {
@@ -264,7 +327,7 @@ impl PlanOptions {
             let usable = s.id != stretch.id
                 && !exclude.contains(&s.id)
                 && s.shares_target_with(stretch)
-                && self.unfit(s).is_none()
+                && self.unfit_in(routine, s).is_none()
                 && !out.iter().any(|o| o.id == s.id);
             if usable {
                 out.push(s);
@@ -290,11 +353,11 @@ impl Plan {
         let mut adjustments = Vec::new();
         let mut used: BTreeSet<&StretchId> = BTreeSet::new();
         for stretch in stretches {
-            let (chosen, instead_of) = match options.unfit(stretch) {
+            let (chosen, instead_of) = match options.unfit_in(r, stretch) {
                 None => (stretch, None),
                 Some(reason) => {
                     let exclude: BTreeSet<&StretchId> = in_routine.union(&used).copied().collect();
-                    let stand_in = options.stand_ins(library, stretch, &exclude).into_iter().next();
+                    let stand_in = options.stand_ins(library, r, stretch, &exclude).into_iter().next();
                     adjustments.push(Adjustment {
                         stretch: stretch.id.clone(),
                         reason,
@@ -308,7 +371,7 @@ impl Plan {
             };
             used.insert(&chosen.id);
             let alternatives = options
-                .stand_ins(library, chosen, &BTreeSet::new())
+                .stand_ins(library, r, chosen, &BTreeSet::new())
                 .into_iter()
                 .filter(|s| Some(&s.id) != instead_of.as_ref())
                 .map(|s| options.choice(s))
@@ -320,7 +383,11 @@ impl Plan {
         }
         let warm_up = (r.warm_up && options.warm_up).then(|| WarmUpPlan {
             seconds: library.warm_up.minutes.low() * 60,
-            activities: library.warm_up.activities.clone(),
+            activities: if r.warm_up_activities.is_empty() {
+                library.warm_up.activities.clone()
+            } else {
+                r.warm_up_activities.clone()
+            },
         });
         Ok(Plan {
             routine: r.id.clone(),
@@ -330,8 +397,11 @@ impl Plan {
             adjustments,
             screening: library.screening.clone(),
             advice: library.advice.clone(),
+            promises: r.promises.clone(),
             wait_for_start: options.wait_for_start,
             timing: options.timing,
+            pain_before: options.pain_before,
+            pain_after: options.pain_after,
         })
     }
 
@@ -345,8 +415,7 @@ impl Plan {
     pub fn item_time(&self, choice: &Choice) -> Duration {
         let t = &self.timing;
         let holds = choice.holds();
-        let (_, prepare) = t.prepare(&choice.stretch);
-        prepare
+        t.prepare(&choice.stretch).total
             + secs(t.get_ready)
             + choice.active_time() * holds
             + secs(t.rest) * holds.saturating_sub(1)

@@ -47,6 +47,13 @@ pub enum Clearance {
     Incomplete,
 }
 
+impl ScreeningQuestion {
+    /// Whether `answer` (true for yes) to this question is a warning sign.
+    pub fn flags(&self, answer: bool) -> bool {
+        answer
+    }
+}
+
 impl ScreeningRecord {
     /// The answer given to question `id`, if any.
     pub fn answer(&self, id: &str) -> Option<bool> {

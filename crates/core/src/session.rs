@@ -1,18 +1,20 @@
-//! The session state machine: events and time in, phases and cues out. Pure and deterministic.
+//! The session state machine: intents and time in, phases and numbered cues out. Pure and deterministic.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::cue::{Cue, CueKind, Sound, StopReason};
-use crate::plan::{Choice, Plan};
-use crate::screening::{Clearance, Level, ScreeningRecord};
+use crate::intent::{Intent, IntentKind};
+use crate::plan::{Choice, PainPrompt, Plan};
+use crate::screening::{Clearance, ScreeningRecord};
 use crate::stretch::{Dose, Side, StretchId};
 use crate::time::{At, secs};
 use crate::words::{self, TooMuchNext};
 
 /// Where a session is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "kebab-case", rename_all_fields = "kebab-case")]
 pub enum Phase {
     /// Asking screening question `question` (from 0).
     Screening {
@@ -21,14 +23,16 @@ pub enum Phase {
     },
     /// Screening flagged something; asking whether a clinician has assessed this pain.
     ConfirmAssessed,
+    /// Asking for a 0–10 pain rating before the exercise.
+    PainBefore,
     /// Warming up.
     WarmUp,
-    /// Introducing stretch `item` and reading its steps.
+    /// Introducing stretch `item`, reading its steps and its cautions.
     Prepare {
         /// Index into the plan's items.
         item: usize,
     },
-    /// Counting down to the first hold.
+    /// Counting down to a hold.
     GetReady {
         /// Index into the plan's items.
         item: usize,
@@ -52,10 +56,15 @@ pub enum Phase {
         /// Index into the plan's items.
         item: usize,
     },
+    /// Asking for a 0–10 pain rating after the exercise.
+    PainAfter,
     /// Every stretch is done.
     Finished,
     /// Stopped before the end.
-    Stopped(StopReason),
+    Stopped {
+        /// Why.
+        reason: StopReason,
+    },
 }
 
 impl Phase {
@@ -73,124 +82,127 @@ impl Phase {
 
     /// Whether the session is over.
     pub fn is_over(self) -> bool {
-        matches!(self, Phase::Finished | Phase::Stopped(_))
+        matches!(self, Phase::Finished | Phase::Stopped { .. })
     }
-}
 
-/// What the person reports about how they feel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Report {
-    /// Tightness or mild discomfort: fine, but noted; an alternative is offered.
-    Discomfort,
-    /// Sharp or intense pain: the session stops at once.
-    SharpPain,
-    /// Chest pain or breathlessness: emergency advice.
-    ChestPainOrBreathless,
-    /// A pain rating from 0 to 10; above 5 stops the stretch.
-    Pain(u8),
+    /// Whether a stretch is being prepared or done (not its check-in).
+    fn on_stretch(self) -> bool {
+        matches!(self, Phase::Prepare { .. } | Phase::GetReady { .. } | Phase::Active { .. } | Phase::Rest { .. })
+    }
+
+    /// Where the session is, in words that follow "during" or "while": "the warm-up".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Phase::Screening { .. } | Phase::ConfirmAssessed => "during the safety questions",
+            Phase::PainBefore | Phase::PainAfter => "at the pain rating",
+            Phase::WarmUp => "during the warm-up",
+            Phase::Prepare { .. } => "while a stretch is being explained",
+            Phase::GetReady { .. } => "during the count-in",
+            Phase::Active { .. } => "during a hold",
+            Phase::Rest { .. } => "during a rest",
+            Phase::CheckIn { .. } => "at the check-in",
+            Phase::Finished | Phase::Stopped { .. } => "once the session is over",
+        }
+    }
 }
 
 /// How a stretch felt, answered at its check-in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Comfort {
     /// A gentle pull, no more.
+    #[serde(alias = "Comfortable")]
     Comfortable,
     /// Noticeable discomfort.
+    #[serde(alias = "Discomfort")]
     Discomfort,
 }
 
-/// When a 0–10 pain rating was taken.
+/// A question the session is waiting on while it is paused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PainMoment {
-    /// Before the session.
-    Before,
-    /// After the session.
-    After,
+#[serde(rename_all = "kebab-case")]
+pub enum Ask {
+    /// Pain above 5 outside a stretch (warm-up, check-in): stop the session?
+    StopForPain,
 }
 
-/// Everything a person (through a front end) can tell a session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Event {
-    /// Answers the current screening question.
-    Answer(bool),
-    /// Answers whether a clinician has assessed this pain.
-    ConfirmAssessed(bool),
-    /// Ready: start the stretch being prepared.
-    Start,
-    /// Stop the clock.
-    Pause,
-    /// Start the clock again.
-    Resume,
-    /// Move on past the warm-up or the current stretch.
-    Skip,
-    /// Swap the current stretch for an alternative that reaches the same area.
-    Substitute,
-    /// Report how it feels.
-    Report(Report),
-    /// Answer the check-in.
-    CheckIn(Comfort),
-    /// A 0–10 pain rating before or after the session.
-    RatePain(PainMoment, u8),
-    /// End the session, keeping what was done.
-    Abort,
-}
-
-/// Why an event was refused; the session is unchanged.
+/// Why an intent was refused; the session is unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "rejected", rename_all = "kebab-case", rename_all_fields = "kebab-case")]
 pub enum Rejected {
     /// The session is over.
     #[error("the session is over")]
-    Over,
-    /// The session is paused; resume first.
-    #[error("the session is paused; resume first")]
-    Paused,
-    /// Resume was asked but nothing is paused.
-    #[error("the session is not paused")]
-    NotPaused,
-    /// The event does not apply to the current phase.
-    #[error("{event} does not apply now ({phase})")]
-    NotNow {
-        /// The event, in words.
-        event: String,
-        /// The phase, in words.
-        phase: String,
+    Over {
+        /// What was asked.
+        intent: IntentKind,
     },
-    /// No alternative fits this person for the current stretch.
-    #[error("no alternative that fits reaches the same area as {0}")]
-    NoAlternative(String),
+    /// The intent does not apply in the current phase.
+    #[error("{intent} does not apply {}{}", phase.describe(), if *.paused { " (the session is paused)" } else { "" })]
+    NotNow {
+        /// What was asked.
+        intent: IntentKind,
+        /// Where the session was.
+        phase: Phase,
+        /// Whether it was paused.
+        paused: bool,
+    },
     /// A pain rating outside 0–10.
-    #[error("a pain rating is from 0 to 10, not {0}")]
-    BadScore(u8),
+    #[error("a pain rating is from 0 to 10, not {score}")]
+    BadScore {
+        /// The rating given.
+        score: u8,
+    },
 }
 
 /// What became of one stretch of the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ItemStatus {
     /// Every active period was done.
+    #[serde(alias = "Done")]
     Done,
     /// Some active periods were done before moving on.
+    #[serde(alias = "Partial")]
     Partial,
     /// Skipped before any active period was done.
+    #[serde(alias = "Skipped")]
     Skipped,
     /// The session ended before reaching it.
+    #[serde(alias = "NotReached")]
     NotReached,
+}
+
+impl ItemStatus {
+    /// The status in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemStatus::Done => "done",
+            ItemStatus::Partial => "partly done",
+            ItemStatus::Skipped => "skipped",
+            ItemStatus::NotReached => "not reached",
+        }
+    }
 }
 
 /// What happened to one stretch of the plan during the session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct ItemRecord {
     /// The stretch done (after any swap).
     pub stretch: StretchId,
     /// The stretch the routine named, when a different one was done.
+    #[serde(alias = "instead_of")]
     pub instead_of: Option<StretchId>,
     /// Seconds per active period.
     pub seconds: u32,
     /// Active periods completed.
+    #[serde(alias = "holds_done")]
     pub holds_done: u32,
     /// The side of each completed hold, in order, for stretches done on each side.
-    #[serde(default)]
+    #[serde(default, alias = "sides_done")]
     pub sides_done: Vec<Side>,
     /// Active periods planned.
+    #[serde(alias = "holds_planned")]
     pub holds_planned: u32,
     /// Time spent in active periods.
     #[serde(with = "millis")]
@@ -200,6 +212,7 @@ pub struct ItemRecord {
     /// Discomfort was reported during the stretch.
     pub discomfort: bool,
     /// The highest pain rating given during the stretch.
+    #[serde(alias = "max_pain")]
     pub max_pain: Option<u8>,
     /// What became of it.
     pub status: ItemStatus,
@@ -207,6 +220,7 @@ pub struct ItemRecord {
 
 /// A session's outcome, once finished or stopped.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Summary {
     /// The routine.
     pub routine: String,
@@ -228,19 +242,24 @@ pub struct Summary {
     pub pain_after: Option<u8>,
     /// The stretch that caused sharp pain.
     pub flagged: Option<StretchId>,
+    /// Stretches rated above 5 in this session (not offered again in it).
+    pub too_much: Vec<StretchId>,
     /// Time spent stretching, in total.
     #[serde(with = "millis")]
     pub active: Duration,
 }
 
-/// A snapshot of a session for any front end.
+/// A snapshot of a session for any front end, at one moment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct SessionView {
+    /// The moment this view is for.
+    pub at: At,
     /// The phase.
     pub phase: Phase,
     /// Whether the clock is stopped.
     pub paused: bool,
-    /// The screening question being asked.
+    /// The question waiting for an answer, in words (screening, pain rating, stop?).
     pub question: Option<String>,
     /// Stretch number from 1, when on a stretch.
     pub number: Option<usize>,
@@ -252,16 +271,70 @@ pub struct SessionView {
     pub name: Option<String>,
     /// Its steps.
     pub steps: Vec<String>,
+    /// The step being read (from 0) while a stretch is explained.
+    pub step: Option<usize>,
+    /// Its cautions.
+    pub cautions: Vec<String>,
+    /// Its breathing cue.
+    pub breathing: Option<String>,
     /// The side being worked.
     pub side: Option<Side>,
     /// Repetition on this side, from 1, and repetitions per side.
     pub repetition: Option<(u32, u32)>,
+    /// The name of the stretch that comes next, if any.
+    pub next: Option<String>,
     /// Length of the current timed phase, in milliseconds.
     pub phase_ms: Option<u64>,
     /// Time left in the current timed phase, in milliseconds.
     pub remaining_ms: Option<u64>,
-    /// What the person can do now.
-    pub allowed: Vec<String>,
+    /// What the person can do now; front ends show keys for these only.
+    pub allowed: Vec<IntentKind>,
+    /// The sequence number of the latest cue (0 before any).
+    pub last_cue: u64,
+}
+
+/// One accepted intent and the session time it took effect at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Logged {
+    /// When it took effect.
+    pub at: At,
+    /// What the person meant.
+    #[serde(flatten)]
+    pub intent: Intent,
+}
+
+/// A session's timed log: with its plan and screening record it rebuilds the exact session.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SessionLog {
+    /// When the session started.
+    pub started: At,
+    /// Every accepted intent, in order.
+    pub intents: Vec<Logged>,
+}
+
+/// Why a log could not be replayed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    /// An intent in the log was refused: the log does not belong to this plan.
+    #[error("intent {index} of the log ({intent} at {at}) was refused: {why}")]
+    Refused {
+        /// Its position in the log, from 0.
+        index: usize,
+        /// The intent.
+        intent: Intent,
+        /// When.
+        at: At,
+        /// Why it was refused.
+        why: Rejected,
+    },
+    /// The log goes back in time.
+    #[error("intent {index} of the log is earlier than the one before it")]
+    OutOfOrder {
+        /// Its position in the log, from 0.
+        index: usize,
+    },
 }
 
 mod millis {
@@ -282,6 +355,7 @@ mod millis {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Mark {
     Step(usize),
+    Caution(usize),
     WaitPrompt,
     Count(u32),
     Halfway,
@@ -296,6 +370,9 @@ struct Item {
     next_alternative: usize,
 }
 
+/// How many ratings above 5 in one session stop it for safety.
+const TOO_MUCH_STOPS_AT: u32 = 2;
+
 /// A guided session over one plan. Drive it with [`Session::handle`] and [`Session::advance`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
@@ -306,17 +383,25 @@ pub struct Session {
     phase_len: Option<Duration>,
     marks: Vec<(Duration, Mark)>,
     next_mark: usize,
+    step: Option<usize>,
     paused_at: Option<At>,
+    asking: Option<Ask>,
     items: Vec<Item>,
     screening: ScreeningRecord,
+    screened_now: bool,
     exercise_started: bool,
     warmed_up: bool,
     pain_before: Option<u8>,
     pain_after: Option<u8>,
     flagged: Option<StretchId>,
+    too_much: Vec<StretchId>,
+    too_much_count: u32,
+    outcome: Option<StopReason>,
     started: At,
     ended: Option<At>,
     cues: Vec<Cue>,
+    drained: usize,
+    log: SessionLog,
 }
 
 impl Session {
@@ -356,24 +441,54 @@ impl Session {
             phase_len: None,
             marks: Vec::new(),
             next_mark: 0,
+            step: None,
             paused_at: None,
+            asking: None,
             items,
             screening: screening.filter(|_| cleared).cloned().unwrap_or_default(),
+            screened_now: false,
             exercise_started: false,
             warmed_up: false,
             pain_before: None,
             pain_after: None,
             flagged: None,
+            too_much: Vec::new(),
+            too_much_count: 0,
+            outcome: None,
             started: at,
             ended: None,
             cues: Vec::new(),
+            drained: 0,
+            log: SessionLog { started: at, intents: Vec::new() },
         };
         if cleared {
-            session.start_exercise(at);
+            session.after_screening(at);
         } else {
+            session.screened_now = true;
             session.enter(Phase::Screening { question: 0 }, at);
         }
         session
+    }
+
+    /// Rebuilds a session from its plan, the screening record it started with and its log.
+    /// The result is the exact session the log was taken from, up to its last intent; call
+    /// [`Session::advance`] to bring it to the present.
+    pub fn replay(plan: Plan, screening: Option<&ScreeningRecord>, log: &SessionLog) -> Result<Session, ReplayError> {
+        let mut session = Session::new(plan, screening, log.started);
+        let mut last = log.started;
+        for (index, logged) in log.intents.iter().enumerate() {
+            if logged.at < last {
+                return Err(ReplayError::OutOfOrder { index });
+            }
+            last = logged.at;
+            session.handle(logged.intent, logged.at).map_err(|why| ReplayError::Refused {
+                index,
+                intent: logged.intent,
+                at: logged.at,
+                why,
+            })?;
+        }
+        Ok(session)
     }
 
     /// The plan this session runs.
@@ -396,9 +511,19 @@ impl Session {
         &self.screening
     }
 
+    /// Whether the screening questions were asked in this session (so the answers are new).
+    pub fn screened_now(&self) -> bool {
+        self.screened_now
+    }
+
     /// The latest time the session has seen.
     pub fn now(&self) -> At {
         self.now
+    }
+
+    /// The log of accepted intents, for storing and replaying the session.
+    pub fn log(&self) -> &SessionLog {
+        &self.log
     }
 
     /// When the driver must call [`Session::advance`] next; `None` while waiting for the person.
@@ -428,100 +553,89 @@ impl Session {
 
     /// Takes the cues produced since the last call, in order.
     pub fn drain_cues(&mut self) -> Vec<Cue> {
-        std::mem::take(&mut self.cues)
+        let fresh = self.cues[self.drained..].to_vec();
+        self.drained = self.cues.len();
+        fresh
     }
 
-    /// Applies `event` at `at`, after processing every deadline up to `at`.
-    pub fn handle(&mut self, event: Event, at: At) -> Result<(), Rejected> {
+    /// Every cue with a sequence number above `seq`, in order: each watcher keeps its own `seq`.
+    pub fn cues_since(&self, seq: u64) -> &[Cue] {
+        let from = usize::try_from(seq).unwrap_or(usize::MAX).min(self.cues.len());
+        &self.cues[from..]
+    }
+
+    /// The intents that apply now: the one table both [`Session::handle`] and key hints use.
+    pub fn allowed(&self) -> Vec<IntentKind> {
+        use IntentKind as K;
+        if self.phase.is_over() {
+            return Vec::new();
+        }
+        const SAFETY: [IntentKind; 3] = [K::SharpPain, K::Chest, K::Quit];
+        let mut out: Vec<IntentKind> = if self.asking.is_some() {
+            vec![K::Yes, K::No, K::Resume, K::TogglePause, K::Pain]
+        } else if self.paused_at.is_some() {
+            vec![K::Resume, K::TogglePause, K::Pain, K::Discomfort]
+        } else {
+            match self.phase {
+                Phase::Screening { .. } | Phase::ConfirmAssessed => vec![K::Yes, K::No],
+                Phase::PainBefore | Phase::PainAfter => vec![K::Pain, K::Skip, K::Start],
+                Phase::WarmUp => vec![K::Pause, K::TogglePause, K::Skip, K::Discomfort, K::Pain],
+                Phase::Prepare { .. } => {
+                    vec![K::Start, K::Pause, K::TogglePause, K::Skip, K::Swap, K::Discomfort, K::Pain]
+                }
+                Phase::GetReady { .. } | Phase::Active { .. } | Phase::Rest { .. } => {
+                    vec![K::Pause, K::TogglePause, K::Skip, K::Swap, K::Discomfort, K::Pain]
+                }
+                Phase::CheckIn { .. } => {
+                    vec![K::Comfortable, K::Discomfort, K::Start, K::Skip, K::Pause, K::TogglePause, K::Pain]
+                }
+                Phase::Finished | Phase::Stopped { .. } => Vec::new(),
+            }
+        };
+        out.extend(SAFETY);
+        out
+    }
+
+    /// Applies `intent` at `at`, after processing every deadline up to `at`. What the intent
+    /// means depends on the phase; one that does not apply is refused and changes nothing.
+    pub fn handle(&mut self, intent: Intent, at: At) -> Result<(), Rejected> {
         self.advance(at);
         let now = self.now;
-        if let Event::RatePain(moment, score) = event {
-            if score > 10 {
-                return Err(Rejected::BadScore(score));
-            }
-            match moment {
-                PainMoment::Before => self.pain_before = Some(score),
-                PainMoment::After => self.pain_after = Some(score),
-            }
-            return Ok(());
+        if self.phase.is_over() {
+            return Err(Rejected::Over { intent: intent.kind() });
         }
-        if let Event::Report(Report::Pain(score)) = event
+        if let Intent::Pain { score } = intent
             && score > 10
         {
-            return Err(Rejected::BadScore(score));
+            return Err(Rejected::BadScore { score });
         }
-        if self.phase.is_over() {
-            return Err(Rejected::Over);
+        if !self.allowed().contains(&intent.kind()) {
+            return Err(Rejected::NotNow { intent: intent.kind(), phase: self.phase, paused: self.is_paused() });
         }
-        if self.paused_at.is_some() && !matches!(event, Event::Resume | Event::Report(_) | Event::Abort | Event::Pause)
-        {
-            return Err(Rejected::Paused);
-        }
-        match (event, self.phase) {
-            (Event::Answer(yes), Phase::Screening { question }) => self.answer(question, yes, now),
-            (Event::ConfirmAssessed(yes), Phase::ConfirmAssessed) => {
-                if yes {
-                    self.screening.clinician_assessed = true;
-                    self.say(now, CueKind::Cleared, words::cleared(), Sound::None);
-                    self.start_exercise(now);
-                } else {
-                    self.stop(StopReason::SeeClinician, now);
-                }
-            }
-            (Event::Start, Phase::Prepare { item }) => self.enter(Phase::GetReady { item }, now),
-            (Event::Pause, Phase::Screening { .. } | Phase::ConfirmAssessed) => return Err(self.not_now(event)),
-            (Event::Pause, _) => {
-                if self.paused_at.is_some() {
-                    return Err(self.not_now(event));
-                }
-                self.paused_at = Some(now);
-                self.say(now, CueKind::Paused, words::paused(), Sound::None);
-            }
-            (Event::Resume, _) => {
-                let paused_at = self.paused_at.take().ok_or(Rejected::NotPaused)?;
-                self.phase_start = self.phase_start + (now - paused_at);
-                let left = self.phase_len.map(|len| (self.phase_start + len - now).as_millis().div_ceil(1000) as u64);
-                self.say(now, CueKind::Resumed, words::resumed(left), Sound::None);
-            }
-            (Event::Skip, Phase::WarmUp) => {
-                self.say(now, CueKind::Skipped, words::skipped("the warm-up"), Sound::None);
-                self.begin_item(0, now);
-            }
-            (Event::Skip, Phase::CheckIn { item }) => self.begin_item(item + 1, now),
-            (
-                Event::Skip,
-                Phase::Prepare { item }
-                | Phase::GetReady { item }
-                | Phase::Active { item, .. }
-                | Phase::Rest { item, .. },
-            ) => {
-                self.close_item(item, now);
-                let name = self.items[item].choice.stretch.name.clone();
-                self.say(now, CueKind::Skipped, words::skipped(&name), Sound::None);
-                self.begin_item(item + 1, now);
-            }
-            (
-                Event::Substitute,
-                Phase::Prepare { item }
-                | Phase::GetReady { item }
-                | Phase::Active { item, .. }
-                | Phase::Rest { item, .. },
-            ) => {
-                self.substitute(item, now)?;
-            }
-            (Event::Report(report), _) => self.report(report, now),
-            (Event::CheckIn(comfort), Phase::CheckIn { item }) => {
-                self.items[item].record.comfort = Some(comfort);
-                self.begin_item(item + 1, now);
-            }
-            (Event::Abort, _) => self.stop(StopReason::Aborted, now),
-            _ => return Err(self.not_now(event)),
-        }
+        self.log.intents.push(Logged { at: now, intent });
+        self.apply(intent, now);
         Ok(())
     }
 
-    /// A serializable snapshot of where the session is.
+    /// A serializable snapshot of where the session is, as of the latest time it has seen.
     pub fn view(&self) -> SessionView {
+        self.view_now(self.now)
+    }
+
+    /// A snapshot for the moment `at` (not earlier than the latest time seen), without
+    /// changing the session: deadlines up to `at` are played on a copy when there are any.
+    pub fn view_at(&self, at: At) -> SessionView {
+        match self.next_deadline() {
+            Some(due) if due <= at => {
+                let mut ahead = self.clone();
+                ahead.advance(at);
+                ahead.view_now(ahead.now)
+            }
+            _ => self.view_now(self.now.max(at)),
+        }
+    }
+
+    fn view_now(&self, now: At) -> SessionView {
         let item = self.phase.item().map(|i| &self.items[i]);
         let dose = item.map(|i| &i.choice.stretch.dose);
         let hold = match self.phase {
@@ -534,25 +648,41 @@ impl Session {
             (Some(d), Some(h)) => (d.side_of(h), Some((d.repetition_of(h), d.repetitions()))),
             _ => (None, None),
         };
-        let until = self.paused_at.unwrap_or(self.now);
+        let until = self.paused_at.unwrap_or(now);
         let remaining = self.phase_len.map(|len| len.saturating_sub(until - self.phase_start));
+        let question = match (self.asking, self.phase) {
+            (Some(Ask::StopForPain), _) => Some(words::ask_stop_question()),
+            (None, Phase::Screening { question }) => self.plan.screening.get(question).map(|q| q.question.clone()),
+            (None, Phase::ConfirmAssessed) => Some(words::assessed_question()),
+            (None, Phase::PainBefore) => Some(words::pain_before_question()),
+            (None, Phase::PainAfter) => Some(words::pain_after_question()),
+            _ => None,
+        };
+        let next_item = match self.phase {
+            Phase::WarmUp | Phase::PainBefore | Phase::Screening { .. } | Phase::ConfirmAssessed => Some(0),
+            p => p.item().map(|i| i + 1),
+        };
+        let to_ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         SessionView {
+            at: now,
             phase: self.phase,
             paused: self.paused_at.is_some(),
-            question: match self.phase {
-                Phase::Screening { question } => self.plan.screening.get(question).map(|q| q.question.clone()),
-                _ => None,
-            },
+            question,
             number: self.phase.item().map(|i| i + 1),
             of: self.items.len(),
             stretch: item.map(|i| i.choice.stretch.id.clone()),
             name: item.map(|i| i.choice.stretch.name.clone()),
             steps: item.map(|i| i.choice.stretch.steps.clone()).unwrap_or_default(),
+            step: matches!(self.phase, Phase::Prepare { .. }).then_some(self.step).flatten(),
+            cautions: item.map(|i| i.choice.stretch.cautions.clone()).unwrap_or_default(),
+            breathing: item.map(|i| i.choice.stretch.breathing.clone()),
             side,
             repetition,
-            phase_ms: self.phase_len.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            remaining_ms: remaining.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            allowed: self.allowed().into_iter().map(str::to_owned).collect(),
+            next: next_item.and_then(|i| self.items.get(i)).map(|i| i.choice.stretch.name.clone()),
+            phase_ms: self.phase_len.map(to_ms),
+            remaining_ms: remaining.map(to_ms),
+            allowed: self.allowed(),
+            last_cue: self.cues.last().map_or(0, |c| c.seq),
         }
     }
 
@@ -563,7 +693,7 @@ impl Session {
         Some(Summary {
             routine: self.plan.routine.0.clone(),
             stopped: match self.phase {
-                Phase::Stopped(reason) => Some(reason),
+                Phase::Stopped { reason } => Some(reason),
                 _ => None,
             },
             started: self.started,
@@ -575,42 +705,191 @@ impl Session {
             pain_before: self.pain_before,
             pain_after: self.pain_after,
             flagged: self.flagged.clone(),
+            too_much: self.too_much.clone(),
         })
     }
 
-    fn allowed(&self) -> Vec<&'static str> {
-        if self.phase.is_over() {
-            return vec!["rate-pain"];
+    /// What an accepted intent means in the current phase.
+    fn apply(&mut self, intent: Intent, now: At) {
+        match intent {
+            Intent::SharpPain => {
+                self.flagged = self.phase.item().map(|i| self.items[i].choice.stretch.id.clone());
+                self.stop(StopReason::SharpPain, now);
+                return;
+            }
+            Intent::Chest => {
+                self.stop(StopReason::Emergency, now);
+                return;
+            }
+            Intent::Quit => {
+                match self.phase {
+                    Phase::PainAfter => self.conclude(now),
+                    _ => self.stop(StopReason::Aborted, now),
+                }
+                return;
+            }
+            _ => {}
+        }
+        if self.asking.is_some() {
+            match intent {
+                Intent::Yes => self.stop(StopReason::Pain, now),
+                Intent::Pain { score } => self.pain(score, now),
+                _ => {
+                    self.asking = None;
+                    self.resume(now);
+                }
+            }
+            return;
         }
         if self.paused_at.is_some() {
-            return vec!["resume", "report", "abort"];
+            match intent {
+                Intent::Resume | Intent::TogglePause => self.resume(now),
+                Intent::Pain { score } => self.pain(score, now),
+                _ => self.discomfort(now),
+            }
+            return;
         }
-        let mut out = match self.phase {
-            Phase::Screening { .. } => vec!["answer"],
-            Phase::ConfirmAssessed => vec!["confirm-assessed"],
-            Phase::WarmUp => vec!["pause", "skip"],
-            Phase::Prepare { .. } => vec!["start", "pause", "skip", "substitute"],
-            Phase::GetReady { .. } | Phase::Active { .. } | Phase::Rest { .. } => vec!["pause", "skip", "substitute"],
-            Phase::CheckIn { .. } => vec!["check-in", "pause", "skip"],
-            Phase::Finished | Phase::Stopped(_) => vec![],
-        };
-        out.extend(["report", "abort"]);
-        out
+        match (intent, self.phase) {
+            (Intent::Yes | Intent::No, Phase::Screening { question }) => {
+                self.answer(question, intent == Intent::Yes, now)
+            }
+            (Intent::Yes, Phase::ConfirmAssessed) => {
+                self.screening.clinician_assessed = true;
+                self.say(now, CueKind::Cleared, words::cleared_after_assessment(), Sound::None);
+                self.after_screening(now);
+            }
+            (Intent::No, Phase::ConfirmAssessed) => self.stop(StopReason::SeeClinician, now),
+            (Intent::Pain { score }, Phase::PainBefore) => {
+                self.pain_before = Some(score);
+                self.say(now, CueKind::Noted, words::pain_noted(score), Sound::None);
+                self.start_exercise(now);
+            }
+            (_, Phase::PainBefore) => self.start_exercise(now),
+            (Intent::Pain { score }, Phase::PainAfter) => {
+                self.pain_after = Some(score);
+                self.say(now, CueKind::Noted, words::pain_noted(score), Sound::None);
+                self.conclude(now);
+            }
+            (_, Phase::PainAfter) => self.conclude(now),
+            (Intent::Pause | Intent::TogglePause, _) => {
+                self.paused_at = Some(now);
+                self.say(now, CueKind::Paused, words::paused(), Sound::None);
+            }
+            (Intent::Start, Phase::Prepare { item }) => self.enter(Phase::GetReady { item }, now),
+            (Intent::Skip, Phase::WarmUp) => {
+                self.say(now, CueKind::Skipped, words::skipped("the warm-up"), Sound::None);
+                self.begin_item(0, now);
+            }
+            (Intent::Skip | Intent::Start, Phase::CheckIn { item }) => self.begin_item(item + 1, now),
+            (Intent::Skip, phase) if phase.on_stretch() => {
+                let Some(item) = phase.item() else { return };
+                self.close_item(item, now);
+                let name = self.items[item].choice.stretch.name.clone();
+                self.say(now, CueKind::Skipped, words::skipped(&name), Sound::None);
+                self.begin_item(item + 1, now);
+            }
+            (Intent::Swap, phase) if phase.on_stretch() => {
+                let Some(item) = phase.item() else { return };
+                if !self.substitute(item, now) {
+                    let name = self.items[item].choice.stretch.name.clone();
+                    self.say(now, CueKind::NoAlternative, words::no_alternative(&name), Sound::None);
+                    self.close_item(item, now);
+                    self.begin_item(item + 1, now);
+                }
+            }
+            (Intent::Comfortable, Phase::CheckIn { item }) => {
+                self.items[item].record.comfort = Some(Comfort::Comfortable);
+                self.begin_item(item + 1, now);
+            }
+            (Intent::Discomfort, Phase::CheckIn { item }) => {
+                self.items[item].record.comfort = Some(Comfort::Discomfort);
+                self.items[item].record.discomfort = true;
+                self.begin_item(item + 1, now);
+            }
+            (Intent::Discomfort, _) => self.discomfort(now),
+            (Intent::Pain { score }, _) => self.pain(score, now),
+            // `allowed` refused everything else before it got here.
+            _ => {}
+        }
     }
 
-    fn not_now(&self, event: Event) -> Rejected {
-        Rejected::NotNow { event: format!("{event:?}"), phase: format!("{:?}", self.phase) }
+    fn resume(&mut self, now: At) {
+        let Some(paused_at) = self.paused_at.take() else { return };
+        self.phase_start = self.phase_start + (now - paused_at);
+        let left = self.phase_len.map(|len| (self.phase_start + len - now).as_millis().div_ceil(1000) as u64);
+        self.say(now, CueKind::Resumed, words::resumed(left), Sound::None);
+    }
+
+    fn discomfort(&mut self, now: At) {
+        let item = self.phase.item();
+        if let Some(i) = item {
+            self.items[i].record.discomfort = true;
+        }
+        let alt =
+            item.filter(|_| self.phase.on_stretch()).and_then(|i| self.alternative(i)).map(|c| c.stretch.name.clone());
+        let text = words::discomfort(&self.plan.advice.discomfort, alt.as_deref());
+        self.say(now, CueKind::Discomfort, text, Sound::None);
+    }
+
+    /// A 0–10 rating during the exercise: up to 5 is noted; above 5 stops the stretch (or asks
+    /// whether to stop when no stretch is running), and a second one stops the session.
+    fn pain(&mut self, score: u8, now: At) {
+        let item = self.phase.item();
+        if let Some(i) = item {
+            let rec = &mut self.items[i].record;
+            rec.max_pain = Some(rec.max_pain.map_or(score, |m| m.max(score)));
+            rec.discomfort |= score > 0;
+        }
+        if score <= 5 {
+            let text = words::pain_ok(score, &self.plan.advice.discomfort);
+            self.say(now, CueKind::Discomfort, text, Sound::None);
+            return;
+        }
+        self.too_much_count += 1;
+        if let Some(i) = item {
+            let id = self.items[i].choice.stretch.id.clone();
+            if !self.too_much.contains(&id) {
+                self.too_much.push(id);
+            }
+        }
+        if self.too_much_count >= TOO_MUCH_STOPS_AT {
+            self.say(now, CueKind::TooMuch, words::too_much_again(score), Sound::Alert);
+            self.stop(StopReason::Pain, now);
+            return;
+        }
+        match (item, self.phase.on_stretch()) {
+            (Some(i), true) => {
+                let alt = self.alternative(i).map(|c| c.stretch.name.clone());
+                let next = match &alt {
+                    Some(name) => TooMuchNext::Alternative(name),
+                    None => TooMuchNext::MoveOn,
+                };
+                let holding = matches!(self.phase, Phase::Active { .. } | Phase::Rest { .. });
+                let text = words::too_much(&self.plan.advice.too_much, score, holding, next);
+                self.say(now, CueKind::TooMuch, text, Sound::Alert);
+                if alt.is_none() || !self.substitute(i, now) {
+                    self.close_item(i, now);
+                    self.begin_item(i + 1, now);
+                }
+            }
+            _ => {
+                self.paused_at.get_or_insert(now);
+                self.asking = Some(Ask::StopForPain);
+                self.say(now, CueKind::AskStop, words::ask_stop(score), Sound::Alert);
+            }
+        }
     }
 
     fn say(&mut self, at: At, kind: CueKind, text: String, sound: Sound) {
-        self.cues.push(Cue { at, kind, text, sound });
+        let seq = self.cues.last().map_or(1, |c| c.seq + 1);
+        self.cues.push(Cue { seq, at, kind, text, sound });
     }
 
     fn answer(&mut self, question: usize, yes: bool, now: At) {
         let Some(q) = self.plan.screening.get(question) else { return };
-        let level = q.level;
+        let emergency = q.level == crate::screening::Level::Emergency && q.flags(yes);
         self.screening.answers.push((q.id.clone(), yes));
-        if yes && level == Level::Emergency {
+        if emergency {
             self.stop(StopReason::Emergency, now);
         } else if question + 1 < self.plan.screening.len() {
             self.enter(Phase::Screening { question: question + 1 }, now);
@@ -618,7 +897,19 @@ impl Session {
             self.enter(Phase::ConfirmAssessed, now);
         } else {
             self.say(now, CueKind::Cleared, words::cleared(), Sound::None);
-            self.start_exercise(now);
+            self.after_screening(now);
+        }
+    }
+
+    /// Screening is clear: ask for the pain rating when the plan says so, then exercise.
+    fn after_screening(&mut self, at: At) {
+        match self.plan.pain_before {
+            PainPrompt::Ask => self.enter(Phase::PainBefore, at),
+            PainPrompt::Given { score } => {
+                self.pain_before = Some(score.min(10));
+                self.start_exercise(at);
+            }
+            PainPrompt::Skip => self.start_exercise(at),
         }
     }
 
@@ -632,11 +923,19 @@ impl Session {
     }
 
     fn begin_item(&mut self, item: usize, at: At) {
-        if item < self.items.len() {
+        let Some(it) = self.items.get(item) else {
+            self.say(at, CueKind::Finished, words::finished(&self.plan.routine_name), Sound::End);
+            self.end(None, at);
+            return;
+        };
+        let (id, name) = (it.choice.stretch.id.clone(), it.choice.stretch.name.clone());
+        if self.too_much.contains(&id) && !self.substitute(item, at) {
+            self.say(at, CueKind::Skipped, words::left_out_today(&name), Sound::None);
+            self.begin_item(item + 1, at);
+            return;
+        }
+        if !matches!(self.phase, Phase::Prepare { item: i } if i == item) {
             self.enter(Phase::Prepare { item }, at);
-        } else {
-            self.ended = Some(at);
-            self.enter(Phase::Finished, at);
         }
     }
 
@@ -659,21 +958,25 @@ impl Session {
         }
     }
 
+    /// The next stand-in for `item` that was not rated too much in this session.
     fn alternative(&self, item: usize) -> Option<&Choice> {
         let it = &self.items[item];
         let alts = &self.plan.items[item].alternatives;
         let original = &self.plan.items[item].choice;
-        let candidates: Vec<&Choice> =
-            std::iter::once(original).chain(alts).filter(|c| c.stretch.id != it.choice.stretch.id).collect();
+        let candidates: Vec<&Choice> = std::iter::once(original)
+            .chain(alts)
+            .filter(|c| c.stretch.id != it.choice.stretch.id && !self.too_much.contains(&c.stretch.id))
+            .collect();
         if candidates.is_empty() {
             return None;
         }
         candidates.get(it.next_alternative % candidates.len()).copied()
     }
 
-    fn substitute(&mut self, item: usize, now: At) -> Result<(), Rejected> {
+    /// Swaps `item` for its next alternative; false when none fits.
+    fn substitute(&mut self, item: usize, now: At) -> bool {
         let current = self.items[item].choice.stretch.clone();
-        let next = self.alternative(item).cloned().ok_or_else(|| Rejected::NoAlternative(current.name.clone()))?;
+        let Some(next) = self.alternative(item).cloned() else { return false };
         self.bank_active_time(item, now);
         let area = current.targets.iter().find(|a| next.stretch.targets.contains(a)).map_or("same area", |a| a.label());
         self.say(now, CueKind::Swapped, words::swapped(&current.name, &next.stretch.name, area), Sound::None);
@@ -688,65 +991,58 @@ impl Session {
         it.record.sides_done.clear();
         it.choice = next;
         self.enter(Phase::Prepare { item }, now);
-        Ok(())
+        true
     }
 
-    fn report(&mut self, report: Report, now: At) {
-        let item = self.phase.item();
-        match report {
-            Report::SharpPain => {
-                self.flagged = item.map(|i| self.items[i].choice.stretch.id.clone());
-                self.stop(StopReason::SharpPain, now);
-            }
-            Report::ChestPainOrBreathless => self.stop(StopReason::Emergency, now),
-            Report::Discomfort => {
-                if let Some(i) = item {
-                    self.items[i].record.discomfort = true;
-                }
-                let alt = item.and_then(|i| self.alternative(i)).map(|c| c.stretch.name.clone());
-                let text = words::discomfort(&self.plan.advice.discomfort, alt.as_deref());
-                self.say(now, CueKind::Discomfort, text, Sound::None);
-            }
-            Report::Pain(score) => {
-                if let Some(i) = item {
-                    let rec = &mut self.items[i].record;
-                    rec.max_pain = Some(rec.max_pain.map_or(score, |m| m.max(score)));
-                    rec.discomfort |= score > 0;
-                }
-                if score <= 5 {
-                    let text = words::discomfort(&self.plan.advice.discomfort, None);
-                    self.say(now, CueKind::Discomfort, text, Sound::None);
-                    return;
-                }
-                let movable = item.filter(|_| !matches!(self.phase, Phase::CheckIn { .. }));
-                let alt = movable.and_then(|i| self.alternative(i)).map(|c| c.stretch.name.clone());
-                let next = match (&alt, movable) {
-                    (Some(name), _) => TooMuchNext::Alternative(name),
-                    (None, Some(_)) => TooMuchNext::MoveOn,
-                    (None, None) => TooMuchNext::Nothing,
-                };
-                let text = words::too_much(&self.plan.advice.too_much, score, next);
-                self.say(now, CueKind::TooMuch, text, Sound::Alert);
-                if let Some(i) = movable {
-                    if alt.is_some() {
-                        // An alternative exists, so substitution cannot fail.
-                        let _ = self.substitute(i, now);
-                    } else {
-                        self.close_item(i, now);
-                        self.begin_item(i + 1, now);
-                    }
-                }
-            }
-        }
-    }
-
+    /// Stops the session early for `reason`, saying why at once.
     fn stop(&mut self, reason: StopReason, now: At) {
         if let Some(item) = self.phase.item() {
             self.close_item(item, now);
         }
+        let advice = &self.plan.advice;
+        let (text, sound) = match reason {
+            StopReason::Emergency => (advice.emergency.clone(), Sound::Alert),
+            StopReason::SeeClinician => (advice.see_clinician.clone(), Sound::Alert),
+            StopReason::SharpPain => {
+                let flagged = self.flagged.as_ref().and_then(|id| {
+                    self.items.iter().find(|i| &i.choice.stretch.id == id).map(|i| i.choice.stretch.name.clone())
+                });
+                (words::sharp_pain(&advice.sharp_pain, flagged.as_deref()), Sound::Alert)
+            }
+            StopReason::Pain => (words::stopped_for_pain(), Sound::Alert),
+            StopReason::Aborted => (words::aborted(), Sound::None),
+        };
+        self.say(now, CueKind::Stopped { reason }, text, sound);
+        self.end(Some(reason), now);
+    }
+
+    /// The exercise is over (finished, or stopped for `outcome`): ask for the pain rating
+    /// after when the plan says so, else conclude.
+    fn end(&mut self, outcome: Option<StopReason>, at: At) {
+        self.outcome = outcome;
         self.paused_at = None;
-        self.ended = Some(now);
-        self.enter(Phase::Stopped(reason), now);
+        self.asking = None;
+        let rate = self.exercise_started && outcome != Some(StopReason::Emergency) && self.phase != Phase::PainAfter;
+        match self.plan.pain_after {
+            PainPrompt::Ask if rate => self.enter(Phase::PainAfter, at),
+            PainPrompt::Given { score } if rate => {
+                self.pain_after = Some(score.min(10));
+                self.conclude(at);
+            }
+            _ => self.conclude(at),
+        }
+    }
+
+    /// Enters the final phase for the outcome decided at the end of the exercise.
+    fn conclude(&mut self, at: At) {
+        self.paused_at = None;
+        self.asking = None;
+        self.ended = Some(at);
+        let phase = match self.outcome {
+            Some(reason) => Phase::Stopped { reason },
+            None => Phase::Finished,
+        };
+        self.enter(phase, at);
     }
 
     /// Processes the one deadline due at `due`: the next mark, or the end of the phase.
@@ -769,12 +1065,21 @@ impl Session {
                 let steps = &item.choice.stretch.steps;
                 let text = words::step(n + 1, &steps[n]);
                 let of = steps.len();
+                self.step = Some(n);
                 self.say(at, CueKind::Step { number: n + 1, of }, text, Sound::None);
             }
+            Mark::Caution(n) => {
+                let Some(item) = item else { return };
+                let text = words::caution(&item.choice.stretch.cautions[n]);
+                self.say(at, CueKind::Caution, text, Sound::None);
+            }
             Mark::WaitPrompt => self.say(at, CueKind::WaitingForStart, words::waiting_for_start(), Sound::None),
-            Mark::Count(n) => self.say(at, CueKind::Countdown(n), words::count(n), Sound::Tick),
+            Mark::Count(n) => self.say(at, CueKind::Countdown { n }, words::count(n), Sound::Tick),
             Mark::Halfway => {
-                let text = words::halfway(&self.plan.advice.breathe);
+                let text = match self.phase {
+                    Phase::WarmUp => words::warm_up_halfway(),
+                    _ => words::halfway(&self.plan.advice.breathe),
+                };
                 self.say(at, CueKind::Halfway, text, Sound::Halfway);
             }
             Mark::Flow { index, cycle } => {
@@ -808,8 +1113,8 @@ impl Session {
                 it.record.holds_done += 1;
                 it.record.active += it.choice.active_time();
                 let holds = it.choice.holds();
-                let name = it.choice.stretch.name.clone();
-                self.say(at, CueKind::Release, words::release(&name), Sound::End);
+                let text = words::release(&it.choice.stretch.dose);
+                self.say(at, CueKind::Release, text, Sound::End);
                 if hold + 1 < holds {
                     self.enter(Phase::Rest { item, next_hold: hold + 1 }, at);
                 } else {
@@ -819,17 +1124,27 @@ impl Session {
             }
             Phase::Rest { item, next_hold } => self.enter(Phase::Active { item, hold: next_hold }, at),
             Phase::CheckIn { item } => self.begin_item(item + 1, at),
-            Phase::Screening { .. } | Phase::ConfirmAssessed | Phase::Finished | Phase::Stopped(_) => {}
+            Phase::Screening { .. }
+            | Phase::ConfirmAssessed
+            | Phase::PainBefore
+            | Phase::PainAfter
+            | Phase::Finished
+            | Phase::Stopped { .. } => {}
         }
     }
 
-    /// Enters `phase` at `at`: sets its clock and marks, and says what it says on entry.
+    /// Enters `phase` at `at`: sets its clock and marks, and says what it says on entry. A
+    /// phase entered while paused starts paused: its clock runs from the resume, not before.
     fn enter(&mut self, phase: Phase, at: At) {
         self.phase = phase;
         self.phase_start = at;
         self.phase_len = None;
         self.marks.clear();
         self.next_mark = 0;
+        self.step = None;
+        if self.paused_at.is_some() {
+            self.paused_at = Some(at);
+        }
         let timing = self.plan.timing;
         match phase {
             Phase::Screening { question } => {
@@ -843,6 +1158,12 @@ impl Session {
                 let text = words::ask_assessed(&self.plan.advice.see_clinician);
                 self.say(at, CueKind::AskAssessed, text, Sound::Alert);
             }
+            Phase::PainBefore => {
+                self.say(at, CueKind::AskPain, words::pain_before_question(), Sound::None);
+            }
+            Phase::PainAfter => {
+                self.say(at, CueKind::AskPain, words::pain_after_question(), Sound::None);
+            }
             Phase::WarmUp => {
                 let Some(w) = self.plan.warm_up.clone() else { return };
                 let len = secs(w.seconds);
@@ -852,14 +1173,16 @@ impl Session {
             }
             Phase::Prepare { item } => {
                 let of = self.items.len();
-                let text = words::next_up(&self.plan_item_as_done(item), item + 1, of);
+                let text = words::next_up(&self.items[item].choice, item + 1, of);
                 self.say(at, CueKind::NextUp { number: item + 1, of }, text, Sound::None);
-                let (offsets, len) = timing.prepare(&self.items[item].choice.stretch);
-                self.marks = offsets.into_iter().enumerate().map(|(n, off)| (off, Mark::Step(n))).collect();
+                let stretch = &self.items[item].choice.stretch;
+                let prep = timing.prepare(stretch);
+                self.marks = prep.steps.iter().enumerate().map(|(n, off)| (*off, Mark::Step(n))).collect();
+                self.marks.extend(prep.cautions.iter().enumerate().map(|(n, off)| (*off, Mark::Caution(n))));
                 if self.plan.wait_for_start {
-                    self.marks.push((len, Mark::WaitPrompt));
+                    self.marks.push((prep.total, Mark::WaitPrompt));
                 } else {
-                    self.phase_len = Some(len);
+                    self.phase_len = Some(prep.total);
                 }
             }
             Phase::GetReady { .. } => {
@@ -867,7 +1190,7 @@ impl Session {
                 self.phase_len = Some(secs(n));
                 self.marks = (1..n).map(|k| (secs(k), Mark::Count(n - k))).collect();
                 if n > 0 {
-                    self.say(at, CueKind::Countdown(n), words::get_ready(n), Sound::Tick);
+                    self.say(at, CueKind::Countdown { n }, words::get_ready(n), Sound::Tick);
                 }
             }
             Phase::Active { item, hold } => {
@@ -891,7 +1214,7 @@ impl Session {
                 let dose = &choice.stretch.dose;
                 let (before, after) = (dose.side_of(next_hold - 1), dose.side_of(next_hold));
                 let (kind, text) = match after {
-                    Some(side) if after != before => (CueKind::SwitchSides(side), words::switch_sides(side)),
+                    Some(side) if after != before => (CueKind::SwitchSides { to: side }, words::switch_sides(side)),
                     _ => (CueKind::Rest, words::rest(dose.repetition_of(next_hold), dose.repetitions())),
                 };
                 let len = timing.rest;
@@ -907,36 +1230,8 @@ impl Session {
                 let text = words::check_in(&self.items[item].choice.stretch.name);
                 self.say(at, CueKind::CheckIn, text, Sound::None);
             }
-            Phase::Finished => {
-                let text = words::finished(&self.plan.routine_name);
-                self.say(at, CueKind::Finished, text, Sound::End);
-            }
-            Phase::Stopped(reason) => {
-                let advice = &self.plan.advice;
-                let (text, sound) = match reason {
-                    StopReason::Emergency => (advice.emergency.clone(), Sound::Alert),
-                    StopReason::SeeClinician => (advice.see_clinician.clone(), Sound::Alert),
-                    StopReason::SharpPain => {
-                        let flagged = self.flagged.as_ref().and_then(|id| {
-                            self.items
-                                .iter()
-                                .find(|i| &i.choice.stretch.id == id)
-                                .map(|i| i.choice.stretch.name.clone())
-                        });
-                        (words::sharp_pain(&advice.sharp_pain, flagged.as_deref()), Sound::Alert)
-                    }
-                    StopReason::Aborted => (words::aborted(), Sound::None),
-                };
-                self.say(at, CueKind::Stopped(reason), text, sound);
-            }
+            Phase::Finished | Phase::Stopped { .. } => {}
         }
-    }
-
-    /// The plan item with the choice currently being done, for announcing it.
-    fn plan_item_as_done(&self, item: usize) -> crate::plan::PlanItem {
-        let mut p = self.plan.items[item].clone();
-        p.choice = self.items[item].choice.clone();
-        p
     }
 }
 

@@ -32,16 +32,22 @@ impl From<&str> for StretchId {
 
 /// A part of the body a stretch reaches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Area {
     /// The thoracic spine, between the neck and the lower back.
+    #[serde(alias = "MidBack")]
     MidBack,
     /// Upper back and the muscles around the shoulder blades.
+    #[serde(alias = "UpperBack")]
     UpperBack,
     /// The shoulders.
+    #[serde(alias = "Shoulders")]
     Shoulders,
     /// The side muscles of the trunk, worked by rotation.
+    #[serde(alias = "Obliques")]
     Obliques,
     /// The front of the chest.
+    #[serde(alias = "Chest")]
     Chest,
 }
 
@@ -60,16 +66,22 @@ impl Area {
 
 /// The body position a stretch is done in; a person may avoid some (e.g. kneeling).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Position {
     /// On hands and knees.
+    #[serde(alias = "Kneeling")]
     Kneeling,
     /// On a chair or stool.
+    #[serde(alias = "Seated")]
     Seated,
     /// On the feet.
+    #[serde(alias = "Standing")]
     Standing,
     /// Lying face up.
+    #[serde(alias = "LyingOnBack")]
     LyingOnBack,
     /// Lying on one side.
+    #[serde(alias = "LyingOnSide")]
     LyingOnSide,
 }
 
@@ -92,12 +104,16 @@ impl Position {
 
 /// Something a stretch needs besides the floor and the person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Equipment {
     /// A stable chair or stool.
+    #[serde(alias = "Chair")]
     Chair,
     /// A foam roller.
+    #[serde(alias = "FoamRoller")]
     FoamRoller,
     /// A bath towel that can be rolled up.
+    #[serde(alias = "Towel")]
     Towel,
 }
 
@@ -117,10 +133,13 @@ impl Equipment {
 
 /// Which side of the body is working.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Side {
     /// The side the steps describe first.
+    #[serde(alias = "Right")]
     Right,
     /// The mirrored side.
+    #[serde(alias = "Left")]
     Left,
 }
 
@@ -250,8 +269,10 @@ pub struct FlowPosition {
 /// How much of a stretch to do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "kebab-case")]
 pub enum Dose {
     /// Hold a position still, for a number of seconds, some repetitions, maybe on each side.
+    #[serde(alias = "Hold")]
     Hold {
         /// Seconds per hold.
         seconds: DoseRange,
@@ -261,6 +282,7 @@ pub enum Dose {
         per_side: bool,
     },
     /// Move between named positions, pausing in each, for a number of cycles.
+    #[serde(alias = "Flow")]
     Flow {
         /// The positions of one cycle, in order; at least two.
         positions: Vec<FlowPosition>,
@@ -270,6 +292,7 @@ pub enum Dose {
         cycles: NonZeroU32,
     },
     /// Keep working for a stretch of time (e.g. rolling).
+    #[serde(alias = "Timed")]
     Timed {
         /// Seconds of work.
         seconds: DoseRange,
@@ -326,13 +349,13 @@ impl Dose {
                     n => format!("{n} times"),
                 };
                 let side = if *per_side { " on each side" } else { "" };
-                format!("hold {seconds} s, {times}{side}")
+                format!("hold {seconds} seconds, {times}{side}")
             }
             Dose::Flow { positions, cycles, .. } => {
                 let names: Vec<&str> = positions.iter().map(|p| p.name.as_str()).collect();
-                format!("{cycles} slow cycles of {}, about {seconds} s in each", names.join(" and "))
+                format!("{cycles} slow cycles of {}, about {seconds} seconds in each", names.join(" and "))
             }
-            Dose::Timed { .. } => format!("{seconds} s of steady work"),
+            Dose::Timed { .. } => format!("{seconds} seconds of steady work"),
         }
     }
 }
@@ -424,10 +447,10 @@ mod tests {
     #[test]
     fn dose_describes_itself() {
         let hold: Dose = ron::from_str("Hold(seconds: (15, 30), repetitions: 2, per_side: true)").unwrap();
-        assert_eq!(hold.describe(), "hold 15–30 s, 2 times on each side");
+        assert_eq!(hold.describe(), "hold 15–30 seconds, 2 times on each side");
         assert_eq!(hold.sides(), &[Side::Right, Side::Left]);
         let timed: Dose = ron::from_str("Timed(seconds: (60, 120))").unwrap();
-        assert_eq!(timed.describe(), "60–120 s of steady work");
+        assert_eq!(timed.describe(), "60–120 seconds of steady work");
         assert_eq!(timed.repetitions(), 1);
     }
 }

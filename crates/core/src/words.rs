@@ -1,6 +1,6 @@
 //! Every sentence a session says, composed in one place from content so a translation can replace it.
 
-use crate::plan::{Choice, PlanItem, WarmUpPlan};
+use crate::plan::{Choice, WarmUpPlan};
 use crate::stretch::{Dose, Side};
 
 pub(crate) fn warm_up(w: &WarmUpPlan) -> String {
@@ -12,18 +12,22 @@ pub(crate) fn warm_up(w: &WarmUpPlan) -> String {
     )
 }
 
+pub(crate) fn warm_up_halfway() -> String {
+    "Halfway through the warm-up. Keep it light and keep breathing easily.".to_owned()
+}
+
 pub(crate) fn warm_up_done() -> String {
     "Warm-up done. The stretches come next.".to_owned()
 }
 
-pub(crate) fn next_up(item: &PlanItem, number: usize, of: usize) -> String {
-    let s = &item.choice.stretch;
+pub(crate) fn next_up(choice: &Choice, number: usize, of: usize) -> String {
+    let s = &choice.stretch;
     let mut text = format!("Next up, stretch {number} of {of}: {}. {}", s.name, s.summary);
     if !s.equipment.is_empty() {
         let needs: Vec<&str> = s.equipment.iter().map(|e| e.label()).collect();
         text.push_str(&format!(" You need {}.", needs.join(" and ")));
     }
-    text.push_str(&format!(" Dose: {}.", describe_choice(&item.choice)));
+    text.push_str(&format!(" Dose: {}.", describe_choice(choice)));
     text
 }
 
@@ -33,6 +37,10 @@ pub(crate) fn describe_choice(choice: &Choice) -> String {
 
 pub(crate) fn step(number: usize, text: &str) -> String {
     format!("Step {number}. {text}")
+}
+
+pub(crate) fn caution(text: &str) -> String {
+    format!("Take care: {text}")
 }
 
 pub(crate) fn waiting_for_start() -> String {
@@ -58,7 +66,7 @@ pub(crate) fn begin(choice: &Choice, side: Option<Side>, repetition: u32, reps: 
     match &s.dose {
         Dose::Hold { .. } => format!("Hold for {} seconds{which}. {}", choice.seconds, s.breathing),
         Dose::Flow { positions, .. } => match positions.first() {
-            Some(p) => format!("Begin. {}: {}", p.name, p.cue),
+            Some(p) => format!("Begin. {} {}: {}", s.breathing, p.name, p.cue),
             None => format!("Begin. {}", s.breathing),
         },
         Dose::Timed { .. } => format!("Begin, and keep going for {} seconds. {}", choice.seconds, s.breathing),
@@ -73,8 +81,13 @@ pub(crate) fn halfway(breathe: &str) -> String {
     format!("Halfway. {breathe}")
 }
 
-pub(crate) fn release(name: &str) -> String {
-    format!("Release {name} slowly.")
+pub(crate) fn release(dose: &Dose) -> String {
+    match dose {
+        Dose::Hold { .. } => "Slowly ease out of the stretch.",
+        Dose::Flow { .. } => "Come back to a neutral position and rest.",
+        Dose::Timed { .. } => "Time is up. Stop slowly and rest.",
+    }
+    .to_owned()
 }
 
 pub(crate) fn rest(next: u32, of: u32) -> String {
@@ -115,19 +128,70 @@ pub(crate) fn discomfort(advice: &str, alternative: Option<&str>) -> String {
     }
 }
 
-pub(crate) fn too_much(advice: &str, score: u8, next: TooMuchNext<'_>) -> String {
+/// `advice` is said only when the person is in the stretch (`holding`).
+pub(crate) fn too_much(advice: &str, score: u8, holding: bool, next: TooMuchNext<'_>) -> String {
+    let first = if holding {
+        format!("{score} out of 10 is too much. {advice}")
+    } else {
+        format!("{score} out of 10 is too much for this stretch.")
+    };
     match next {
-        TooMuchNext::Alternative(alt) => format!("{score} out of 10 is too much. {advice} Let's try {alt} instead."),
-        TooMuchNext::MoveOn => format!("{score} out of 10 is too much. {advice} Moving on to the next one."),
-        TooMuchNext::Nothing => format!("{score} out of 10 is too much. {advice}"),
+        TooMuchNext::Alternative(alt) => format!("{first} Let's try {alt} instead."),
+        TooMuchNext::MoveOn => {
+            format!("{first} Nothing else that fits reaches the same area, so we move on to the next one.")
+        }
     }
 }
 
-/// What follows a pain rating above 5.
+/// What follows a pain rating above 5 during a stretch.
 pub(crate) enum TooMuchNext<'a> {
     Alternative(&'a str),
     MoveOn,
-    Nothing,
+}
+
+pub(crate) fn too_much_again(score: u8) -> String {
+    format!("{score} out of 10, and that is the second time the pain has gone above 5 today.")
+}
+
+pub(crate) fn stopped_for_pain() -> String {
+    "We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or \
+     physiotherapist."
+        .to_owned()
+}
+
+pub(crate) fn ask_stop(score: u8) -> String {
+    format!("{score} out of 10 is too much. The session is paused. {}", ask_stop_question())
+}
+
+pub(crate) fn ask_stop_question() -> String {
+    "Do you want to stop for today? (yes to stop, no to carry on)".to_owned()
+}
+
+pub(crate) fn pain_ok(score: u8, advice: &str) -> String {
+    match score {
+        0 => "Noted: no pain.".to_owned(),
+        n => format!("Noted: {n} out of 10. {advice}"),
+    }
+}
+
+pub(crate) fn pain_noted(score: u8) -> String {
+    format!("Noted: {score} out of 10.")
+}
+
+pub(crate) fn pain_before_question() -> String {
+    "How much does your back hurt right now, from 0 (not at all) to 10? Or skip.".to_owned()
+}
+
+pub(crate) fn pain_after_question() -> String {
+    "And now, how much does your back hurt, from 0 to 10? Or skip.".to_owned()
+}
+
+pub(crate) fn no_alternative(name: &str) -> String {
+    format!("No other stretch that suits you and this routine reaches the same area as {name}, so we move on.")
+}
+
+pub(crate) fn left_out_today(name: &str) -> String {
+    format!("{name} is left out today, after the pain it caused.")
 }
 
 pub(crate) fn question(text: &str, number: usize, of: usize) -> String {
@@ -135,7 +199,15 @@ pub(crate) fn question(text: &str, number: usize, of: usize) -> String {
 }
 
 pub(crate) fn ask_assessed(advice: &str) -> String {
-    format!("{advice} Has a clinician already assessed this pain? (yes or no)")
+    format!("{advice} {}", assessed_question())
+}
+
+pub(crate) fn assessed_question() -> String {
+    "Has a doctor or physiotherapist already assessed this pain and said stretching is fine? (yes or no)".to_owned()
+}
+
+pub(crate) fn cleared_after_assessment() -> String {
+    "Thank you. Go gently, as your clinician advised, and stop if anything feels wrong.".to_owned()
 }
 
 pub(crate) fn cleared() -> String {
@@ -143,7 +215,7 @@ pub(crate) fn cleared() -> String {
 }
 
 pub(crate) fn finished(routine: &str) -> String {
-    format!("That is the whole {routine} routine. Well done.")
+    format!("That completes {routine}. Well done.")
 }
 
 pub(crate) fn aborted() -> String {

@@ -2,10 +2,7 @@
 
 use std::fmt::Write;
 
-use limber_core::{
-    At, Comfort, Event, Library, PainMoment, Phase, Plan, PlanOptions, Report, RoutineId, ScreeningRecord, Session,
-    Timing,
-};
+use limber_core::{At, Intent, Library, Plan, PlanOptions, RoutineId, ScreeningRecord, Session, Timing};
 
 pub(crate) fn library() -> Library {
     ron::from_str(include_str!("fixture.ron")).expect("fixture library parses")
@@ -28,29 +25,27 @@ pub(crate) fn clear_record() -> ScreeningRecord {
     ScreeningRecord { answers: vec![("chest".into(), false), ("night".into(), false)], clinician_assessed: false }
 }
 
-/// Parses one script word into an event.
-pub(crate) fn event(words: &str) -> Event {
+/// Parses one script word into an intent.
+pub(crate) fn event(words: &str) -> Intent {
     let parts: Vec<&str> = words.split_whitespace().collect();
     match parts[..] {
-        ["yes"] => Event::Answer(true),
-        ["no"] => Event::Answer(false),
-        ["assessed", "yes"] => Event::ConfirmAssessed(true),
-        ["assessed", "no"] => Event::ConfirmAssessed(false),
-        ["start"] => Event::Start,
-        ["pause"] => Event::Pause,
-        ["resume"] => Event::Resume,
-        ["skip"] => Event::Skip,
-        ["swap"] => Event::Substitute,
-        ["discomfort"] => Event::Report(Report::Discomfort),
-        ["sharp"] => Event::Report(Report::SharpPain),
-        ["chest"] => Event::Report(Report::ChestPainOrBreathless),
-        ["pain", n] => Event::Report(Report::Pain(n.parse().expect("score"))),
-        ["comfortable"] => Event::CheckIn(Comfort::Comfortable),
-        ["uncomfortable"] => Event::CheckIn(Comfort::Discomfort),
-        ["before", n] => Event::RatePain(PainMoment::Before, n.parse().expect("score")),
-        ["after", n] => Event::RatePain(PainMoment::After, n.parse().expect("score")),
-        ["abort"] => Event::Abort,
-        _ => panic!("unknown script event `{words}`"),
+        ["yes"] => Intent::Yes,
+        ["no"] => Intent::No,
+        ["start"] => Intent::Start,
+        ["pause"] => Intent::Pause,
+        ["resume"] => Intent::Resume,
+        ["toggle"] => Intent::TogglePause,
+        ["skip"] => Intent::Skip,
+        ["swap"] => Intent::Swap,
+        ["discomfort"] => Intent::Discomfort,
+        ["sharp"] => Intent::SharpPain,
+        ["chest"] => Intent::Chest,
+        ["sharp", "pain"] => Intent::SharpPain,
+        ["pain", n] => Intent::Pain { score: n.parse().expect("score") },
+        [n] if n.parse::<u8>().is_ok() => Intent::Pain { score: n.parse().expect("score") },
+        ["comfortable"] => Intent::Comfortable,
+        ["quit"] => Intent::Quit,
+        _ => panic!("unknown script intent `{words}`"),
     }
 }
 
@@ -104,7 +99,7 @@ pub(crate) fn run(mut session: Session, script: &str) -> (Session, String) {
             }
             (None, None) => break,
         }
-        if matches!(session.phase(), Phase::Finished | Phase::Stopped(_)) && lines.peek().is_none() {
+        if session.phase().is_over() && lines.peek().is_none() {
             break;
         }
     }

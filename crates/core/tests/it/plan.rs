@@ -105,11 +105,21 @@ fn warm_up_can_be_left_out_and_total_time_adds_up() {
     assert!(p.warm_up.is_none());
     // catcow: intro 1 + 1 step, get ready 2, flow 2 s × 2 positions × 2 cycles, check-in 2
     let catcow = 1 + 1 + 2 + 8 + 2;
-    // ext: intro 1 + 2 steps, get ready 2, 2 holds of 5 with a 2 s rest, check-in 2
-    let ext = 1 + 2 + 2 + 10 + 2 + 2;
+    // ext: intro 1 + 2 steps + 1 caution, get ready 2, 2 holds of 5 with a 2 s rest, check-in 2
+    let ext = 1 + 2 + 1 + 2 + 10 + 2 + 2;
     // twist: intro 1 + 2 steps, get ready 2, 2 sides of 4 with a 2 s rest, check-in 2
     let twist = 1 + 2 + 2 + 8 + 2 + 2;
     // roll: intro 1 + 1 step, get ready 2, 12 s of work, check-in 2
     let roll = 1 + 1 + 2 + 12 + 2;
     assert_eq!(p.total_time().as_secs(), catcow + ext + twist + roll);
+}
+
+#[test]
+fn a_routine_promise_rules_out_stand_ins_that_break_it() {
+    // The desk routine stays on the chair: twist's listed alternative (open book, lying on the
+    // side) is never offered, while the seated stretches for the same area are.
+    let p = plan("desk", &options());
+    let alts: Vec<&str> = p.items[0].alternatives.iter().map(|c| c.stretch.id.as_str()).collect();
+    assert_eq!(alts, ["seated-catcow", "ext"]);
+    assert_eq!(p.promises, [limber_core::Promise::SeatedOnly]);
 }

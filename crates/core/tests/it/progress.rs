@@ -36,6 +36,7 @@ fn summary(items: Vec<ItemRecord>, pain_before: Option<u8>, flagged: Option<&str
         warmed_up: true,
         items,
         pain_before,
+        too_much: Vec::new(),
         pain_after: None,
         flagged: flagged.map(StretchId::from),
         active: Duration::from_secs(10),

@@ -3,29 +3,28 @@
 use std::time::Duration;
 
 use limber_core::{
-    At, Comfort, Cue, CueKind, Event, PainMoment, Phase, PlanOptions, Position, Report, Session, StopReason,
+    At, Cue, CueKind, Intent, PainPrompt, Phase, PlanOptions, Position, Session, SessionView, StopReason, Summary,
 };
 use proptest::prelude::*;
 
 use crate::harness::{clear_record, options, plan};
 
-fn any_event() -> impl Strategy<Value = Event> {
+fn any_event() -> impl Strategy<Value = Intent> {
     prop_oneof![
-        any::<bool>().prop_map(Event::Answer),
-        any::<bool>().prop_map(Event::ConfirmAssessed),
-        Just(Event::Start),
-        Just(Event::Pause),
-        Just(Event::Resume),
-        Just(Event::Skip),
-        Just(Event::Substitute),
-        Just(Event::Report(Report::Discomfort)),
-        Just(Event::Report(Report::SharpPain)),
-        Just(Event::Report(Report::ChestPainOrBreathless)),
-        (0u8..=12).prop_map(|n| Event::Report(Report::Pain(n))),
-        Just(Event::CheckIn(Comfort::Comfortable)),
-        Just(Event::CheckIn(Comfort::Discomfort)),
-        (0u8..=12).prop_map(|n| Event::RatePain(PainMoment::Before, n)),
-        Just(Event::Abort),
+        Just(Intent::Yes),
+        Just(Intent::No),
+        Just(Intent::Start),
+        Just(Intent::Pause),
+        Just(Intent::Resume),
+        Just(Intent::TogglePause),
+        Just(Intent::Skip),
+        Just(Intent::Swap),
+        Just(Intent::Discomfort),
+        Just(Intent::Comfortable),
+        Just(Intent::SharpPain),
+        Just(Intent::Chest),
+        (0u8..=12).prop_map(|score| Intent::Pain { score }),
+        Just(Intent::Quit),
     ]
 }
 
@@ -34,13 +33,14 @@ fn gap() -> impl Strategy<Value = u64> {
     prop_oneof![8 => 0u64..5_000, 2 => 5_000u64..120_000, 1 => Just(0u64)]
 }
 
-fn script() -> impl Strategy<Value = Vec<(u64, Event)>> {
+fn script() -> impl Strategy<Value = Vec<(u64, Intent)>> {
     prop::collection::vec((gap(), any_event()), 0..40)
 }
 
 fn any_options() -> impl Strategy<Value = PlanOptions> {
-    (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(warm_up, wait_for_start, no_kneel)| {
-        let mut o = PlanOptions { warm_up, wait_for_start, ..options() };
+    (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(warm_up, wait_for_start, no_kneel, ask)| {
+        let prompt = if ask { PainPrompt::Ask } else { PainPrompt::Skip };
+        let mut o = PlanOptions { warm_up, wait_for_start, pain_before: prompt, pain_after: prompt, ..options() };
         if no_kneel {
             o.avoid.insert(Position::Kneeling);
         }
@@ -49,7 +49,7 @@ fn any_options() -> impl Strategy<Value = PlanOptions> {
 }
 
 /// Plays `script` (gaps in ms) with the clock jumping straight to each event's time.
-fn play(options: &PlanOptions, screened: bool, script: &[(u64, Event)]) -> (Session, Vec<Cue>, At) {
+fn play(options: &PlanOptions, screened: bool, script: &[(u64, Intent)]) -> (Session, Vec<Cue>, At) {
     let record = clear_record();
     let mut session = Session::new(plan("all", options), screened.then_some(&record), At::ZERO);
     let mut cues = session.drain_cues();
@@ -71,15 +71,18 @@ fn finish(session: &mut Session, mut now: At) -> Vec<Cue> {
             return cues;
         }
         if session.is_paused() {
-            session.handle(Event::Resume, now).expect("resume while paused");
+            session
+                .handle(Intent::No, now)
+                .or_else(|_| session.handle(Intent::Resume, now))
+                .expect("resume while paused");
         } else if let Some(due) = session.next_deadline() {
             now = now.max(due);
             session.advance(now);
         } else {
             let event = match session.phase() {
-                Phase::Screening { .. } => Event::Answer(false),
-                Phase::ConfirmAssessed => Event::ConfirmAssessed(true),
-                Phase::Prepare { .. } => Event::Start,
+                Phase::Screening { .. } => Intent::No,
+                Phase::ConfirmAssessed => Intent::Yes,
+                Phase::Prepare { .. } | Phase::PainBefore | Phase::PainAfter => Intent::Start,
                 other => panic!("stuck with no deadline in {other:?}"),
             };
             session.handle(event, now).expect("the waiting phase accepts its answer");
@@ -107,19 +110,21 @@ proptest! {
         if session.phase().is_over() {
             return Ok(());
         }
-        session.handle(Event::Report(Report::SharpPain), now).expect("sharp pain is always heard");
-        prop_assert_eq!(session.phase(), Phase::Stopped(StopReason::SharpPain));
+        session.handle(Intent::SharpPain, now).expect("sharp pain is always heard");
         let stop_cues = session.drain_cues();
-        prop_assert!(matches!(stop_cues.last().map(|c| &c.kind), Some(CueKind::Stopped(StopReason::SharpPain))));
+        prop_assert!(stop_cues.iter().any(|c| c.kind == CueKind::Stopped { reason: StopReason::SharpPain }), "{}", "property failed");
         let mut t = now.as_millis();
         for (gap, event) in after {
             t += gap;
-            let accepted = session.handle(event, At::millis(t)).is_ok();
-            prop_assert!(!accepted || matches!(event, Event::RatePain(..)), "{:?} accepted after sharp pain", event);
+            let _ = session.handle(event, At::millis(t));
             session.advance(At::millis(t + 600_000));
-            prop_assert_eq!(session.phase(), Phase::Stopped(StopReason::SharpPain));
-            prop_assert!(session.drain_cues().is_empty());
+            // At most the pain rating after the session is asked; no stretch, no clock.
+            prop_assert!(matches!(session.phase(), Phase::PainAfter | Phase::Stopped { .. }), "{:?}", session.phase());
             prop_assert_eq!(session.next_deadline(), None);
+            prop_assert!(session.drain_cues().iter().all(|c| matches!(c.kind, CueKind::Noted | CueKind::Stopped { .. })), "{}", "property failed");
+        }
+        if let Some(summary) = session.summary() {
+            prop_assert!(matches!(summary.stopped, Some(StopReason::SharpPain | StopReason::Emergency)));
         }
     }
 
@@ -133,7 +138,7 @@ proptest! {
 
     #[test]
     fn a_clock_jump_gives_the_same_cues_as_ticking(opts in any_options(), jump in 0u64..600_000) {
-        let opts = PlanOptions { wait_for_start: false, ..opts };
+        let opts = PlanOptions { wait_for_start: false, pain_before: PainPrompt::Skip, ..opts };
         let record = clear_record();
         let mut ticked = Session::new(plan("all", &opts), Some(&record), At::ZERO);
         let mut jumped = ticked.clone();
@@ -149,8 +154,124 @@ proptest! {
     }
 
     #[test]
+    fn replay_rebuilds_the_live_session(opts in any_options(), screened: bool, script in script(), tail in 0u64..300_000) {
+        let (mut live, _, now) = play(&opts, screened, &script);
+        let later = At::millis(now.as_millis() + tail);
+        live.advance(later);
+        let record = clear_record();
+        let mut replayed = Session::replay(plan("all", &opts), screened.then_some(&record), live.log()).expect("replays");
+        replayed.advance(later);
+        prop_assert_eq!(replayed.cues_since(0), live.cues_since(0));
+        prop_assert_eq!(replayed.view(), live.view());
+        prop_assert_eq!(replayed.summary(), live.summary());
+        prop_assert_eq!(replayed.log(), live.log());
+    }
+
+    #[test]
+    fn a_view_at_any_moment_matches_advancing(opts in any_options(), screened: bool, script in script(), ahead in 0u64..200_000) {
+        let (session, _, now) = play(&opts, screened, &script);
+        let at = At::millis(now.as_millis() + ahead);
+        let mut advanced = session.clone();
+        advanced.advance(at);
+        prop_assert_eq!(session.view_at(at), advanced.view());
+    }
+
+    #[test]
+    fn cue_numbers_have_no_gaps_and_watchers_resume_without_repeats(opts in any_options(), screened: bool, script in script(), seen in 0u64..40) {
+        let (session, cues, _) = play(&opts, screened, &script);
+        let all = session.cues_since(0);
+        prop_assert_eq!(all, &cues[..]);
+        for (n, cue) in all.iter().enumerate() {
+            prop_assert_eq!(cue.seq, n as u64 + 1);
+        }
+        let rest = session.cues_since(seen);
+        prop_assert!(rest.iter().all(|c| c.seq > seen));
+        prop_assert_eq!(rest.len() as u64, (all.len() as u64).saturating_sub(seen));
+    }
+
+    #[test]
+    fn everything_round_trips_through_json(opts in any_options(), screened: bool, script in script()) {
+        let (session, cues, _) = play(&opts, screened, &script);
+        let back: Session = serde_json::from_str(&serde_json::to_string(&session).expect("to json")).expect("from json");
+        prop_assert_eq!(&back, &session);
+        let view: SessionView = serde_json::from_str(&serde_json::to_string(&session.view()).expect("view")).expect("view back");
+        prop_assert_eq!(view, session.view());
+        let cues_back: Vec<Cue> = serde_json::from_str(&serde_json::to_string(&cues).expect("cues")).expect("cues back");
+        prop_assert_eq!(cues_back, cues);
+        let summary: Option<Summary> = serde_json::from_str(&serde_json::to_string(&session.summary()).expect("summary")).expect("summary back");
+        prop_assert_eq!(summary, session.summary());
+    }
+
+    #[test]
+    fn safety_reports_are_heard_in_every_phase(opts in any_options(), screened: bool, script in script(), chest: bool) {
+        let (mut session, _, now) = play(&opts, screened, &script);
+        if session.phase().is_over() {
+            return Ok(());
+        }
+        let report = if chest { Intent::Chest } else { Intent::SharpPain };
+        prop_assert!(session.allowed().contains(&report.kind()));
+        session.handle(report, now).expect("a safety report is never refused");
+        let reason = if chest { StopReason::Emergency } else { StopReason::SharpPain };
+        prop_assert!(session.drain_cues().iter().any(|c| c.kind == CueKind::Stopped { reason }), "{}", "property failed");
+    }
+
+    #[test]
+    fn a_second_rating_above_5_stops_the_session(opts in any_options(), script in script(), first in 6u8..=10, second in 6u8..=10, gap in 0u64..60_000) {
+        let (mut session, _, now) = play(&opts, true, &script);
+        let exercising = |s: &Session| !s.phase().is_over() && !matches!(s.phase(), Phase::PainBefore | Phase::PainAfter | Phase::Screening { .. } | Phase::ConfirmAssessed);
+        if !exercising(&session) || session.summary().is_some() || session.cues_since(0).iter().any(|c| matches!(c.kind, CueKind::TooMuch | CueKind::AskStop)) {
+            return Ok(());
+        }
+        session.handle(Intent::Pain { score: first }, now).expect("a rating is heard");
+        let t = At::millis(now.as_millis() + gap);
+        session.advance(t);
+        if !exercising(&session) {
+            return Ok(());
+        }
+        session.handle(Intent::Pain { score: second }, t).expect("a second rating is heard");
+        prop_assert!(session.cues_since(0).iter().any(|c| c.kind == CueKind::Stopped { reason: StopReason::Pain }), "{}", "property failed");
+        prop_assert!(matches!(session.phase(), Phase::PainAfter | Phase::Stopped { reason: StopReason::Pain }), "{}", "property failed");
+    }
+
+    #[test]
+    fn events_during_a_pause_never_change_hold_time(opts in any_options(), lead in 0u64..200_000, during in prop::collection::vec((1u64..20_000, any_event()), 0..12)) {
+        let opts = PlanOptions { pain_before: PainPrompt::Skip, ..opts };
+        let record = clear_record();
+        let mut session = Session::new(plan("all", &opts), Some(&record), At::ZERO);
+        session.advance(At::millis(lead));
+        if session.handle(Intent::Pause, At::millis(lead)).is_err() {
+            return Ok(());
+        }
+        let mut t = lead;
+        for (gap, intent) in during {
+            if matches!(intent, Intent::Resume | Intent::TogglePause | Intent::No | Intent::Quit | Intent::Yes | Intent::SharpPain | Intent::Chest) {
+                continue;
+            }
+            let before = session.view_at(At::millis(t));
+            t += gap;
+            let _ = session.handle(intent, At::millis(t));
+            let after = session.view_at(At::millis(t));
+            if !session.is_paused() {
+                break;
+            }
+            // Paused, the clock stands still: the time left only changes with a new phase,
+            // which then starts whole.
+            if after.phase == before.phase && after.stretch == before.stretch {
+                prop_assert_eq!(after.remaining_ms, before.remaining_ms);
+            } else {
+                prop_assert_eq!(after.remaining_ms, after.phase_ms);
+            }
+        }
+        if session.is_paused() && session.view().question.is_none() {
+            let frozen = session.view_at(At::millis(t));
+            session.handle(Intent::Resume, At::millis(t + 5_000)).expect("resume");
+            prop_assert_eq!(session.view().remaining_ms, frozen.remaining_ms);
+        }
+    }
+
+    #[test]
     fn pauses_never_add_or_remove_hold_time(opts in any_options(), pauses in prop::collection::vec((0u64..400_000, 1u64..100_000), 0..8)) {
-        let opts = PlanOptions { wait_for_start: false, ..opts };
+        let opts = PlanOptions { wait_for_start: false, pain_before: PainPrompt::Skip, pain_after: PainPrompt::Skip, ..opts };
         let record = clear_record();
         let base = Session::new(plan("all", &opts), Some(&record), At::ZERO);
         let total = base.plan().total_time();
@@ -166,8 +287,8 @@ proptest! {
         let mut shift = 0u64;
         for (at, length) in pauses {
             let at = At::millis(at + shift);
-            if paused.handle(Event::Pause, at).is_ok() {
-                paused.handle(Event::Resume, At::millis(at.as_millis() + length)).expect("resume");
+            if paused.handle(Intent::Pause, at).is_ok() {
+                paused.handle(Intent::Resume, At::millis(at.as_millis() + length)).expect("resume");
                 paused_for += Duration::from_millis(length);
                 shift += length;
             }

@@ -1,7 +1,7 @@
 //! Scripted sessions: events and times in, phases and cues out.
 
 use expect_test::{Expect, expect};
-use limber_core::{ItemStatus, PlanOptions, Session, StopReason};
+use limber_core::{ItemStatus, PainPrompt, PlanOptions, Session, StopReason};
 
 use crate::harness::{clear_record, options, plan, run};
 
@@ -21,7 +21,7 @@ fn a_short_routine_runs_by_itself() {
         true,
         "",
         expect![[r#"
-            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.
             0:02.000 None    Step 2. Turn right.
@@ -33,7 +33,7 @@ fn a_short_routine_runs_by_itself() {
             0:06.000 Tick    3
             0:07.000 Tick    2
             0:08.000 Tick    1
-            0:09.000 End     Release Twist slowly.
+            0:09.000 End     Slowly ease out of the stretch.
             0:09.000 None    Switch sides: now the left side, the same steps mirrored.
             == Rest { item: 0, next_hold: 1 }
             0:10.000 Tick    1
@@ -42,10 +42,10 @@ fn a_short_routine_runs_by_itself() {
             0:12.000 Tick    3
             0:13.000 Tick    2
             0:14.000 Tick    1
-            0:15.000 End     Release Twist slowly.
+            0:15.000 End     Slowly ease out of the stretch.
             0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:17.000 End     That is the whole Short routine. Well done.
+            0:17.000 End     That completes Short. Well done.
             == Finished
         "#]],
     );
@@ -65,12 +65,12 @@ fn an_emergency_answer_stops_before_any_exercise() {
         false,
         "0 yes\n1 start",
         expect![[r#"
-        0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
-        == Screening { question: 0 }
-        0:00.000 Alert   EMERGENCY.
-        == Stopped(Emergency)
-        0:01.000 !! start: the session is over
-    "#]],
+            0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
+            == Screening { question: 0 }
+            0:00.000 Alert   EMERGENCY.
+            == Stopped { reason: Emergency }
+            0:01.000 !! start: the session is over
+        "#]],
     );
     assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Emergency));
     assert_eq!(s.screening().answers, vec![("chest".to_owned(), true)]);
@@ -82,17 +82,17 @@ fn a_see_clinician_answer_stops_unless_assessed() {
         "short",
         &options(),
         false,
-        "0 no\n1 yes\n2 assessed no",
+        "0 no\n1 yes\n2 no",
         expect![[r#"
-        0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
-        == Screening { question: 0 }
-        0:00.000 None    Question 2 of 2: Worse at night? (yes or no)
-        == Screening { question: 1 }
-        0:01.000 Alert   SEE A CLINICIAN. Has a clinician already assessed this pain? (yes or no)
-        == ConfirmAssessed
-        0:02.000 Alert   SEE A CLINICIAN.
-        == Stopped(SeeClinician)
-    "#]],
+            0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
+            == Screening { question: 0 }
+            0:00.000 None    Question 2 of 2: Worse at night? (yes or no)
+            == Screening { question: 1 }
+            0:01.000 Alert   SEE A CLINICIAN. Has a doctor or physiotherapist already assessed this pain and said stretching is fine? (yes or no)
+            == ConfirmAssessed
+            0:02.000 Alert   SEE A CLINICIAN.
+            == Stopped { reason: SeeClinician }
+        "#]],
     );
     assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::SeeClinician));
 
@@ -100,16 +100,16 @@ fn a_see_clinician_answer_stops_unless_assessed() {
         "short",
         &options(),
         false,
-        "0 no\n1 yes\n2 assessed yes\n3 end",
+        "0 no\n1 yes\n2 yes\n3 end",
         expect![[r#"
             0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
             == Screening { question: 0 }
             0:00.000 None    Question 2 of 2: Worse at night? (yes or no)
             == Screening { question: 1 }
-            0:01.000 Alert   SEE A CLINICIAN. Has a clinician already assessed this pain? (yes or no)
+            0:01.000 Alert   SEE A CLINICIAN. Has a doctor or physiotherapist already assessed this pain and said stretching is fine? (yes or no)
             == ConfirmAssessed
-            0:02.000 None    Thank you. Nothing in your answers stands in the way of stretching today.
-            0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:02.000 None    Thank you. Go gently, as your clinician advised, and stop if anything feels wrong.
+            0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:03.000 None    Step 1. Sit tall.
         "#]],
@@ -126,7 +126,7 @@ fn a_pause_keeps_exactly_the_remaining_time() {
         true,
         "6.5 pause\n60 resume",
         expect![[r#"
-            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.
             0:02.000 None    Step 2. Turn right.
@@ -142,7 +142,7 @@ fn a_pause_keeps_exactly_the_remaining_time() {
             == Active { item: 0, hold: 0 }
             1:00.500 Tick    2
             1:01.500 Tick    1
-            1:02.500 End     Release Twist slowly.
+            1:02.500 End     Slowly ease out of the stretch.
             1:02.500 None    Switch sides: now the left side, the same steps mirrored.
             == Rest { item: 0, next_hold: 1 }
             1:03.500 Tick    1
@@ -151,10 +151,10 @@ fn a_pause_keeps_exactly_the_remaining_time() {
             1:05.500 Tick    3
             1:06.500 Tick    2
             1:07.500 Tick    1
-            1:08.500 End     Release Twist slowly.
+            1:08.500 End     Slowly ease out of the stretch.
             1:08.500 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            1:10.500 End     That is the whole Short routine. Well done.
+            1:10.500 End     That completes Short. Well done.
             == Finished
         "#]],
     );
@@ -166,9 +166,9 @@ fn sharp_pain_stops_at_once_and_nothing_runs_after() {
         "short",
         &options(),
         true,
-        "7 sharp\n8 resume\n9 skip\n10 before 3\n30 end",
+        "7 sharp\n8 resume\n9 skip\n30 end",
         expect![[r#"
-            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.
             0:02.000 None    Step 2. Turn right.
@@ -180,7 +180,7 @@ fn sharp_pain_stops_at_once_and_nothing_runs_after() {
             0:06.000 Tick    3
             0:07.000 Tick    2
             0:07.000 Alert   SHARP PAIN: STOP. Twist is set aside from your plans until you clear it.
-            == Stopped(SharpPain)
+            == Stopped { reason: SharpPain }
             0:08.000 !! resume: the session is over
             0:09.000 !! skip: the session is over
         "#]],
@@ -188,7 +188,6 @@ fn sharp_pain_stops_at_once_and_nothing_runs_after() {
     let summary = s.summary().expect("stopped");
     assert_eq!(summary.stopped, Some(StopReason::SharpPain));
     assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some("twist"));
-    assert_eq!(summary.pain_before, Some(3));
     assert_eq!(summary.items[0].status, ItemStatus::Skipped);
 }
 
@@ -200,10 +199,10 @@ fn swap_changes_the_stretch_and_skip_moves_on() {
         true,
         "0.5 swap\n6 skip",
         expect![[r#"
-            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:00.500 None    Swapping Twist for Open book, which also works the mid back.
-            0:00.500 None    Next up, stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 s, once on each side.
+            0:00.500 None    Next up, stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 seconds, once on each side.
             0:01.500 None    Step 1. Lie on your side.
             0:02.500 Tick    Get ready. 2
             == GetReady { item: 0 }
@@ -212,7 +211,7 @@ fn swap_changes_the_stretch_and_skip_moves_on() {
             == Active { item: 0, hold: 0 }
             0:05.500 Tick    3
             0:06.000 None    Skipped Open book.
-            0:06.000 End     That is the whole Short routine. Well done.
+            0:06.000 End     That completes Short. Well done.
             == Finished
         "#]],
     );
@@ -230,7 +229,7 @@ fn pain_above_five_stops_the_stretch_and_offers_the_alternative() {
         true,
         "6 pain 7\n30 end",
         expect![[r#"
-            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.
             0:02.000 None    Step 2. Turn right.
@@ -242,7 +241,7 @@ fn pain_above_five_stops_the_stretch_and_offers_the_alternative() {
             0:06.000 Tick    3
             0:06.000 Alert   7 out of 10 is too much. Ease out. Let's try Open book instead.
             0:06.000 None    Swapping Twist for Open book, which also works the mid back.
-            0:06.000 None    Next up, stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 s, once on each side.
+            0:06.000 None    Next up, stretch 1 of 1: Open book. Side-lying turn. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:07.000 None    Step 1. Lie on your side.
             0:08.000 Tick    Get ready. 2
@@ -253,7 +252,7 @@ fn pain_above_five_stops_the_stretch_and_offers_the_alternative() {
             0:11.000 Tick    3
             0:12.000 Tick    2
             0:13.000 Tick    1
-            0:14.000 End     Release Open book slowly.
+            0:14.000 End     Slowly ease out of the stretch.
             0:14.000 None    Switch sides: now the left side, the same steps mirrored.
             == Rest { item: 0, next_hold: 1 }
             0:15.000 Tick    1
@@ -262,10 +261,10 @@ fn pain_above_five_stops_the_stretch_and_offers_the_alternative() {
             0:17.000 Tick    3
             0:18.000 Tick    2
             0:19.000 Tick    1
-            0:20.000 End     Release Open book slowly.
+            0:20.000 End     Slowly ease out of the stretch.
             0:20.000 None    How did Open book feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:22.000 End     That is the whole Short routine. Well done.
+            0:22.000 End     That completes Short. Well done.
             == Finished
         "#]],
     );
@@ -280,9 +279,9 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
         "short",
         &options(),
         true,
-        "6 discomfort\n16 uncomfortable",
+        "6 discomfort\n16 discomfort",
         expect![[r#"
-            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.
             0:02.000 None    Step 2. Turn right.
@@ -295,7 +294,7 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
             0:06.000 None    Mild is fine. You can also swap to Open book.
             0:07.000 Tick    2
             0:08.000 Tick    1
-            0:09.000 End     Release Twist slowly.
+            0:09.000 End     Slowly ease out of the stretch.
             0:09.000 None    Switch sides: now the left side, the same steps mirrored.
             == Rest { item: 0, next_hold: 1 }
             0:10.000 Tick    1
@@ -304,10 +303,10 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
             0:12.000 Tick    3
             0:13.000 Tick    2
             0:14.000 Tick    1
-            0:15.000 End     Release Twist slowly.
+            0:15.000 End     Slowly ease out of the stretch.
             0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:16.000 End     That is the whole Short routine. Well done.
+            0:16.000 End     That completes Short. Well done.
             == Finished
         "#]],
     );
@@ -326,13 +325,13 @@ fn a_flow_cues_each_position() {
         true,
         "",
         expect![[r#"
-            0:00.000 None    Next up, stretch 1 of 1: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 s in each.
+            0:00.000 None    Next up, stretch 1 of 1: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. All fours.
             0:02.000 Tick    Get ready. 2
             == GetReady { item: 0 }
             0:03.000 Tick    1
-            0:04.000 Start   Begin. Cat: round.
+            0:04.000 Start   Begin. Out on cat. Cat: round.
             == Active { item: 0, hold: 0 }
             0:06.000 Tick    Cow: arch.
             0:08.000 Tick    Cat: round.
@@ -340,10 +339,10 @@ fn a_flow_cues_each_position() {
             0:10.000 Tick    Cow: arch.
             0:10.000 Tick    2
             0:11.000 Tick    1
-            0:12.000 End     Release Cat-cow slowly.
+            0:12.000 End     Come back to a neutral position and rest.
             0:12.000 None    How did Cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:14.000 End     That is the whole Floor routine. Well done.
+            0:14.000 End     That completes Floor. Well done.
             == Finished
         "#]],
     );
@@ -358,7 +357,7 @@ fn waiting_for_start_holds_the_preparation_until_the_person_is_ready() {
         true,
         "40 start\n42.5 end",
         expect![[r#"
-            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.
             0:02.000 None    Step 2. Turn right.
@@ -378,17 +377,17 @@ fn the_warm_up_counts_down_and_can_be_skipped() {
         "all",
         &options(),
         true,
-        "35 skip\n36 abort",
+        "35 skip\n36 quit",
         expect![[r#"
             0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
             == WarmUp
-            0:30.000 Halfway Halfway. Breathe.
+            0:30.000 Halfway Halfway through the warm-up. Keep it light and keep breathing easily.
             0:35.000 None    Skipped the warm-up.
-            0:35.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 s in each.
+            0:35.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
             == Prepare { item: 0 }
             0:36.000 None    Step 1. All fours.
             0:36.000 None    Session ended. What you did is kept.
-            == Stopped(Aborted)
+            == Stopped { reason: Aborted }
         "#]],
     );
     let summary = s.summary().expect("stopped");
@@ -405,14 +404,14 @@ fn events_that_do_not_apply_are_refused_without_changing_anything() {
         false,
         "0 start\n0.5 pause\n1 comfortable\n2 pain 11\n3 resume\n4 end",
         expect![[r#"
-        0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
-        == Screening { question: 0 }
-        0:00.000 !! start: Start does not apply now (Screening { question: 0 })
-        0:00.500 !! pause: Pause does not apply now (Screening { question: 0 })
-        0:01.000 !! comfortable: CheckIn(Comfortable) does not apply now (Screening { question: 0 })
-        0:02.000 !! pain 11: a pain rating is from 0 to 10, not 11
-        0:03.000 !! resume: the session is not paused
-    "#]],
+            0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
+            == Screening { question: 0 }
+            0:00.000 !! start: start does not apply during the safety questions
+            0:00.500 !! pause: pause does not apply during the safety questions
+            0:01.000 !! comfortable: comfortable does not apply during the safety questions
+            0:02.000 !! pain 11: a pain rating is from 0 to 10, not 11
+            0:03.000 !! resume: resume does not apply during the safety questions
+        "#]],
     );
 }
 
@@ -424,19 +423,19 @@ fn chest_pain_during_a_stretch_gives_the_emergency_advice() {
         true,
         "6 chest",
         expect![[r#"
-        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
-        == Prepare { item: 0 }
-        0:01.000 None    Step 1. Sit tall.
-        0:02.000 None    Step 2. Turn right.
-        0:03.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:04.000 Tick    1
-        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:06.000 Tick    3
-        0:06.000 Alert   EMERGENCY.
-        == Stopped(Emergency)
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:06.000 Alert   EMERGENCY.
+            == Stopped { reason: Emergency }
+        "#]],
     );
     assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Emergency));
 }
@@ -452,35 +451,36 @@ fn a_second_pause_is_refused_and_skipping_mid_rest_leaves_a_partial_stretch() {
         "floor",
         &opts,
         true,
-        "1.5 swap\n2 pause\n2.5 pause\n3 resume\n13 skip",
+        "1.5 swap\n2 pause\n2.5 pause\n3 resume\n14 skip",
         expect![[r#"
-        0:00.000 None    Next up, stretch 1 of 1: Seated cat-cow. Flow on a chair. You need a stable chair. Dose: 2 slow cycles of Round and Lift, about 2 s in each.
-        == Prepare { item: 0 }
-        0:01.000 None    Step 1. Sit.
-        0:01.500 None    Swapping Seated cat-cow for Extension, which also works the mid back.
-        0:01.500 None    Next up, stretch 1 of 1: Extension. Lean back. You need a stable chair. Dose: hold 5 s, 2 times.
-        0:02.000 None    Paused. Resume when you are ready.
-        == Prepare { item: 0 } (paused)
-        0:02.500 !! pause: Pause does not apply now (Prepare { item: 0 })
-        0:03.000 None    Resuming: 3 seconds left.
-        == Prepare { item: 0 }
-        0:03.500 None    Step 1. Sit.
-        0:04.500 None    Step 2. Lean back.
-        0:05.500 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:06.500 Tick    1
-        0:07.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
-        == Active { item: 0, hold: 0 }
-        0:09.500 Tick    3
-        0:10.500 Tick    2
-        0:11.500 Tick    1
-        0:12.500 End     Release Extension slowly.
-        0:12.500 None    Rest. Repetition 2 of 2 is next.
-        == Rest { item: 0, next_hold: 1 }
-        0:13.000 None    Skipped Extension.
-        0:13.000 End     That is the whole Floor routine. Well done.
-        == Finished
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Seated cat-cow. Flow on a chair. You need a stable chair. Dose: 2 slow cycles of Round and Lift, about 2 seconds in each.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit.
+            0:01.500 None    Swapping Seated cat-cow for Extension, which also works the mid back.
+            0:01.500 None    Next up, stretch 1 of 1: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+            0:02.000 None    Paused. Resume when you are ready.
+            == Prepare { item: 0 } (paused)
+            0:02.500 !! pause: pause does not apply while a stretch is being explained (the session is paused)
+            0:03.000 None    Resuming: 4 seconds left.
+            == Prepare { item: 0 }
+            0:03.500 None    Step 1. Sit.
+            0:04.500 None    Step 2. Lean back.
+            0:05.500 None    Take care: Use a chair that cannot tip.
+            0:06.500 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:07.500 Tick    1
+            0:08.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
+            == Active { item: 0, hold: 0 }
+            0:10.500 Tick    3
+            0:11.500 Tick    2
+            0:12.500 Tick    1
+            0:13.500 End     Slowly ease out of the stretch.
+            0:13.500 None    Rest. Repetition 2 of 2 is next.
+            == Rest { item: 0, next_hold: 1 }
+            0:14.000 None    Skipped Extension.
+            0:14.000 End     That completes Floor. Well done.
+            == Finished
+        "#]],
     );
     let item = &s.summary().expect("finished").items[0];
     assert_eq!(item.status, ItemStatus::Partial);
@@ -489,16 +489,17 @@ fn a_second_pause_is_refused_and_skipping_mid_rest_leaves_a_partial_stretch() {
 }
 
 #[test]
-fn a_stretch_with_no_alternative_cannot_be_swapped() {
+fn a_swap_with_no_alternative_says_so_and_moves_on() {
     let mut p = plan("short", &options());
     p.items[0].alternatives.clear();
     let session = Session::new(p, Some(&clear_record()), limber_core::At::ZERO);
     let (_, transcript) = run(session, "0.5 swap\n1 end");
     expect![[r#"
-        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
         == Prepare { item: 0 }
-        0:00.500 !! swap: no alternative that fits reaches the same area as Twist
-        0:01.000 None    Step 1. Sit tall.
+        0:00.500 None    No other stretch that suits you and this routine reaches the same area as Twist, so we move on.
+        0:00.500 End     That completes Short. Well done.
+        == Finished
     "#]].assert_eq(&transcript);
 }
 
@@ -510,7 +511,131 @@ fn skipping_the_check_in_moves_on_without_an_answer() {
         true,
         "16 skip",
         expect![[r#"
-        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 s, once on each side.
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:07.000 Tick    2
+            0:08.000 Tick    1
+            0:09.000 End     Slowly ease out of the stretch.
+            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            == Rest { item: 0, next_hold: 1 }
+            0:10.000 Tick    1
+            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            == Active { item: 0, hold: 1 }
+            0:12.000 Tick    3
+            0:13.000 Tick    2
+            0:14.000 Tick    1
+            0:15.000 End     Slowly ease out of the stretch.
+            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:16.000 End     That completes Short. Well done.
+            == Finished
+        "#]],
+    );
+    let item = &s.summary().expect("finished").items[0];
+    assert_eq!(item.status, ItemStatus::Done);
+    assert_eq!(item.comfort, None);
+    assert_eq!(s.summary().expect("finished").ended, limber_core::At::secs(16));
+}
+
+fn asking(pain_before: bool, pain_after: bool) -> PlanOptions {
+    let ask = |yes: bool| if yes { PainPrompt::Ask } else { PainPrompt::Skip };
+    PlanOptions { pain_before: ask(pain_before), pain_after: ask(pain_after), ..options() }
+}
+
+#[test]
+fn a_second_rating_above_five_stops_the_session_and_no_rated_stretch_comes_back() {
+    let s = check(
+        "all",
+        &PlanOptions { warm_up: false, ..asking(false, true) },
+        true,
+        "6 pain 7\n20 pain 8\n21 4",
+        expect![[r#"
+            0:00.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. All fours.
+            0:02.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:03.000 Tick    1
+            0:04.000 Start   Begin. Out on cat. Cat: round.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    Cow: arch.
+            0:06.000 Alert   7 out of 10 is too much. Ease out. Let's try Seated cat-cow instead.
+            0:06.000 None    Swapping Cat-cow for Seated cat-cow, which also works the mid back.
+            0:06.000 None    Next up, stretch 1 of 4: Seated cat-cow. Flow on a chair. You need a stable chair. Dose: 2 slow cycles of Round and Lift, about 2 seconds in each.
+            == Prepare { item: 0 }
+            0:07.000 None    Step 1. Sit.
+            0:08.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:09.000 Tick    1
+            0:10.000 Start   Begin. Out on round. Round: curl.
+            == Active { item: 0, hold: 0 }
+            0:12.000 Tick    Lift: lift.
+            0:14.000 Tick    Round: curl.
+            0:15.000 Tick    3
+            0:16.000 Tick    Lift: lift.
+            0:16.000 Tick    2
+            0:17.000 Tick    1
+            0:18.000 End     Come back to a neutral position and rest.
+            0:18.000 None    How did Seated cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:20.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+            == Prepare { item: 1 }
+            0:20.000 Alert   8 out of 10, and that is the second time the pain has gone above 5 today.
+            0:20.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            0:20.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            == PainAfter
+            0:21.000 None    Noted: 4 out of 10.
+            == Stopped { reason: Pain }
+        "#]],
+    );
+    let summary = s.summary().expect("stopped");
+    assert_eq!(summary.stopped, Some(StopReason::Pain));
+    assert_eq!(summary.pain_after, Some(4));
+    assert_eq!(summary.too_much.len(), 2, "{:?}", summary.too_much);
+}
+
+#[test]
+fn pain_above_five_in_the_warm_up_pauses_and_asks_whether_to_stop() {
+    let s = check(
+        "all",
+        &options(),
+        true,
+        "5 pain 6\n8 no\n10 pain 0\n12 pain 7\n13 end",
+        expect![[r#"
+        0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+        == WarmUp
+        0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+        == WarmUp (paused)
+        0:08.000 None    Resuming: 55 seconds left.
+        == WarmUp
+        0:10.000 None    Noted: no pain.
+        0:12.000 Alert   7 out of 10, and that is the second time the pain has gone above 5 today.
+        0:12.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+        == Stopped { reason: Pain }
+    "#]],
+    );
+    let summary = s.summary().expect("stopped");
+    assert_eq!(summary.stopped, Some(StopReason::Pain));
+    assert!(!summary.exercise_started || summary.items.iter().all(|i| i.holds_done == 0));
+}
+
+#[test]
+fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come_out() {
+    let s = check(
+        "short",
+        &options(),
+        true,
+        "15.5 pain 9\n16 yes",
+        expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
         == Prepare { item: 0 }
         0:01.000 None    Step 1. Sit tall.
         0:02.000 None    Step 2. Turn right.
@@ -522,7 +647,7 @@ fn skipping_the_check_in_moves_on_without_an_answer() {
         0:06.000 Tick    3
         0:07.000 Tick    2
         0:08.000 Tick    1
-        0:09.000 End     Release Twist slowly.
+        0:09.000 End     Slowly ease out of the stretch.
         0:09.000 None    Switch sides: now the left side, the same steps mirrored.
         == Rest { item: 0, next_hold: 1 }
         0:10.000 Tick    1
@@ -531,15 +656,189 @@ fn skipping_the_check_in_moves_on_without_an_answer() {
         0:12.000 Tick    3
         0:13.000 Tick    2
         0:14.000 Tick    1
-        0:15.000 End     Release Twist slowly.
+        0:15.000 End     Slowly ease out of the stretch.
         0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
         == CheckIn { item: 0 }
-        0:16.000 End     That is the whole Short routine. Well done.
-        == Finished
+        0:15.500 Alert   9 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+        == CheckIn { item: 0 } (paused)
+        0:16.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+        == Stopped { reason: Pain }
     "#]],
     );
-    let item = &s.summary().expect("finished").items[0];
-    assert_eq!(item.status, ItemStatus::Done);
-    assert_eq!(item.comfort, None);
-    assert_eq!(s.summary().expect("finished").ended, limber_core::At::secs(16));
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Pain));
+    assert!(!s.cues_since(0).iter().any(|c| c.text.contains("Come out")), "no stretch was running");
+}
+
+#[test]
+fn safety_reports_are_heard_at_every_prompt() {
+    let s = check(
+        "short",
+        &asking(true, true),
+        false,
+        "1 sharp pain\n2 end",
+        expect![[r#"
+        0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
+        == Screening { question: 0 }
+        0:01.000 Alert   SHARP PAIN: STOP.
+        == Stopped { reason: SharpPain }
+    "#]],
+    );
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::SharpPain));
+    let s = check(
+        "short",
+        &asking(true, true),
+        true,
+        "1 chest\n2 end",
+        expect![[r#"
+        0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+        == PainBefore
+        0:01.000 Alert   EMERGENCY.
+        == Stopped { reason: Emergency }
+    "#]],
+    );
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Emergency));
+    let s = check(
+        "short",
+        &asking(true, true),
+        true,
+        "1 3\n30 sharp",
+        expect![[r#"
+        0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+        == PainBefore
+        0:01.000 None    Noted: 3 out of 10.
+        0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+        == Prepare { item: 0 }
+        0:02.000 None    Step 1. Sit tall.
+        0:03.000 None    Step 2. Turn right.
+        0:04.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:05.000 Tick    1
+        0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:07.000 Tick    3
+        0:08.000 Tick    2
+        0:09.000 Tick    1
+        0:10.000 End     Slowly ease out of the stretch.
+        0:10.000 None    Switch sides: now the left side, the same steps mirrored.
+        == Rest { item: 0, next_hold: 1 }
+        0:11.000 Tick    1
+        0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+        == Active { item: 0, hold: 1 }
+        0:13.000 Tick    3
+        0:14.000 Tick    2
+        0:15.000 Tick    1
+        0:16.000 End     Slowly ease out of the stretch.
+        0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+        == CheckIn { item: 0 }
+        0:18.000 End     That completes Short. Well done.
+        0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+        == PainAfter
+        0:30.000 Alert   SHARP PAIN: STOP.
+        == Stopped { reason: SharpPain }
+    "#]],
+    );
+    let summary = s.summary().expect("stopped");
+    assert_eq!((summary.stopped, summary.pain_before), (Some(StopReason::SharpPain), Some(3)));
+}
+
+#[test]
+fn a_rating_above_five_while_paused_swaps_but_stays_paused_for_the_new_stretch() {
+    let s = check(
+        "all",
+        &PlanOptions { warm_up: false, ..options() },
+        true,
+        "3 pause\n30 pain 7\n40 resume\n41 end",
+        expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. All fours.
+        0:02.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:03.000 Tick    1
+        0:03.000 None    Paused. Resume when you are ready.
+        == GetReady { item: 0 } (paused)
+        0:30.000 Alert   7 out of 10 is too much for this stretch. Let's try Seated cat-cow instead.
+        0:30.000 None    Swapping Cat-cow for Seated cat-cow, which also works the mid back.
+        0:30.000 None    Next up, stretch 1 of 4: Seated cat-cow. Flow on a chair. You need a stable chair. Dose: 2 slow cycles of Round and Lift, about 2 seconds in each.
+        == Prepare { item: 0 } (paused)
+        0:40.000 None    Resuming: 2 seconds left.
+        == Prepare { item: 0 }
+        0:41.000 None    Step 1. Sit.
+    "#]],
+    );
+    assert!(!s.is_paused());
+    let view = s.view();
+    assert_eq!(
+        view.remaining_ms.map(|ms| ms / 1000),
+        Some(view.phase_ms.unwrap_or(0) / 1000 - 1),
+        "the new stretch starts whole at the resume"
+    );
+}
+
+#[test]
+fn a_rating_of_zero_is_noted_without_easing_off() {
+    check(
+        "short",
+        &options(),
+        true,
+        "5.5 pain 0\n6 end",
+        expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+        == Prepare { item: 0 }
+        0:01.000 None    Step 1. Sit tall.
+        0:02.000 None    Step 2. Turn right.
+        0:03.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:04.000 Tick    1
+        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:05.500 None    Noted: no pain.
+        0:06.000 Tick    3
+    "#]],
+    );
+}
+
+#[test]
+fn a_routine_that_stays_on_the_chair_never_swaps_off_it() {
+    let p = plan("desk", &options());
+    assert!(p.items.iter().all(|i| i.alternatives.iter().all(|a| a.stretch.position == limber_core::Position::Seated)));
+    let s = check(
+        "desk",
+        &PlanOptions { warm_up: false, ..options() },
+        true,
+        "0.5 swap\n1 end",
+        expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 2: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+        == Prepare { item: 0 }
+        0:00.500 None    Swapping Twist for Seated cat-cow, which also works the mid back.
+        0:00.500 None    Next up, stretch 1 of 2: Seated cat-cow. Flow on a chair. You need a stable chair. Dose: 2 slow cycles of Round and Lift, about 2 seconds in each.
+    "#]],
+    );
+    assert_eq!(s.summary(), None);
+    assert_eq!(p.warm_up.expect("desk warms up").activities, ["marching on the spot"]);
+}
+
+#[test]
+fn cautions_are_said_before_the_first_hold() {
+    check(
+        "desk",
+        &PlanOptions { warm_up: false, ..options() },
+        true,
+        "0.5 skip\n7 end",
+        expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 2: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+        == Prepare { item: 0 }
+        0:00.500 None    Skipped Twist.
+        0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+        == Prepare { item: 1 }
+        0:01.500 None    Step 1. Sit.
+        0:02.500 None    Step 2. Lean back.
+        0:03.500 None    Take care: Use a chair that cannot tip.
+        0:04.500 Tick    Get ready. 2
+        == GetReady { item: 1 }
+        0:05.500 Tick    1
+        0:06.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
+        == Active { item: 1, hold: 0 }
+    "#]],
+    );
 }

@@ -1,0 +1,161 @@
+//! Intents: what a person meant (a key, a typed word, a tap), before the session decides what it means now.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a person meant, as every front end sends it. The session decides what an intent means
+/// in the current phase: `yes` answers a screening question or confirms stopping, `discomfort`
+/// answers a check-in or reports discomfort during a hold, `pain 7` rates pain before the session
+/// or stops a stretch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "intent", rename_all = "kebab-case")]
+pub enum Intent {
+    /// Yes, to the question being asked.
+    Yes,
+    /// No, to the question being asked.
+    No,
+    /// Ready: start the stretch being prepared, or move on from a prompt.
+    Start,
+    /// Stop the clock.
+    Pause,
+    /// Start the clock again.
+    Resume,
+    /// Pause when running, resume when paused (one key for both).
+    TogglePause,
+    /// Move past the warm-up, the current stretch or a prompt.
+    Skip,
+    /// Swap the current stretch for an alternative that reaches the same area.
+    Swap,
+    /// Some discomfort: fine, but noted (and an answer to "how did that feel?").
+    Discomfort,
+    /// It felt comfortable (the answer to "how did that feel?").
+    Comfortable,
+    /// A pain rating from 0 to 10.
+    Pain {
+        /// The rating, 0 (none) to 10 (worst imaginable).
+        score: u8,
+    },
+    /// Sharp or intense pain: the session stops at once.
+    SharpPain,
+    /// Chest pain, pressure or breathlessness: emergency advice.
+    Chest,
+    /// End the session, keeping what was done.
+    Quit,
+}
+
+/// An intent without its data: what the tables of allowed intents and key hints are made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntentKind {
+    /// [`Intent::Yes`].
+    Yes,
+    /// [`Intent::No`].
+    No,
+    /// [`Intent::Start`].
+    Start,
+    /// [`Intent::Pause`].
+    Pause,
+    /// [`Intent::Resume`].
+    Resume,
+    /// [`Intent::TogglePause`].
+    TogglePause,
+    /// [`Intent::Skip`].
+    Skip,
+    /// [`Intent::Swap`].
+    Swap,
+    /// [`Intent::Discomfort`].
+    Discomfort,
+    /// [`Intent::Comfortable`].
+    Comfortable,
+    /// [`Intent::Pain`].
+    Pain,
+    /// [`Intent::SharpPain`].
+    SharpPain,
+    /// [`Intent::Chest`].
+    Chest,
+    /// [`Intent::Quit`].
+    Quit,
+}
+
+impl Intent {
+    /// The kind of this intent.
+    pub fn kind(self) -> IntentKind {
+        match self {
+            Intent::Yes => IntentKind::Yes,
+            Intent::No => IntentKind::No,
+            Intent::Start => IntentKind::Start,
+            Intent::Pause => IntentKind::Pause,
+            Intent::Resume => IntentKind::Resume,
+            Intent::TogglePause => IntentKind::TogglePause,
+            Intent::Skip => IntentKind::Skip,
+            Intent::Swap => IntentKind::Swap,
+            Intent::Discomfort => IntentKind::Discomfort,
+            Intent::Comfortable => IntentKind::Comfortable,
+            Intent::Pain { .. } => IntentKind::Pain,
+            Intent::SharpPain => IntentKind::SharpPain,
+            Intent::Chest => IntentKind::Chest,
+            Intent::Quit => IntentKind::Quit,
+        }
+    }
+
+    /// Whether this intent reports a danger sign, which is acted on in every phase.
+    pub fn is_safety_report(self) -> bool {
+        matches!(self, Intent::SharpPain | Intent::Chest)
+    }
+}
+
+impl IntentKind {
+    /// Every kind, in the order key hints list them.
+    pub const ALL: [IntentKind; 14] = [
+        IntentKind::Yes,
+        IntentKind::No,
+        IntentKind::Start,
+        IntentKind::Pause,
+        IntentKind::Resume,
+        IntentKind::TogglePause,
+        IntentKind::Skip,
+        IntentKind::Swap,
+        IntentKind::Discomfort,
+        IntentKind::Comfortable,
+        IntentKind::Pain,
+        IntentKind::SharpPain,
+        IntentKind::Chest,
+        IntentKind::Quit,
+    ];
+
+    /// The intent in a person's words, as typed lines spell it (`pain N` for a rating).
+    pub fn words(self) -> &'static str {
+        match self {
+            IntentKind::Yes => "yes",
+            IntentKind::No => "no",
+            IntentKind::Start => "start",
+            IntentKind::Pause => "pause",
+            IntentKind::Resume => "resume",
+            IntentKind::TogglePause => "pause or resume",
+            IntentKind::Skip => "skip",
+            IntentKind::Swap => "swap",
+            IntentKind::Discomfort => "discomfort",
+            IntentKind::Comfortable => "comfortable",
+            IntentKind::Pain => "pain N",
+            IntentKind::SharpPain => "sharp pain",
+            IntentKind::Chest => "chest pain",
+            IntentKind::Quit => "quit",
+        }
+    }
+}
+
+impl fmt::Display for IntentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.words())
+    }
+}
+
+impl fmt::Display for Intent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Intent::Pain { score } => write!(f, "pain {score}"),
+            other => f.write_str(other.kind().words()),
+        }
+    }
+}
