@@ -405,6 +405,25 @@ impl Plan {
         })
     }
 
+    /// A plan with screening questions and nothing else: re-running the screening on its own
+    /// goes through a session, so the rules are the same.
+    pub fn screening_only(library: &Library) -> Plan {
+        Plan {
+            routine: RoutineId::from("screening"),
+            routine_name: "the safety questions".to_owned(),
+            warm_up: None,
+            items: Vec::new(),
+            adjustments: Vec::new(),
+            screening: library.screening.clone(),
+            advice: library.advice.clone(),
+            promises: Vec::new(),
+            wait_for_start: false,
+            timing: Timing::default(),
+            pain_before: PainPrompt::Skip,
+            pain_after: PainPrompt::Skip,
+        }
+    }
+
     /// How long the whole plan takes when nobody pauses, skips or waits.
     pub fn total_time(&self) -> Duration {
         let warm = self.warm_up.as_ref().map_or(Duration::ZERO, |w| secs(w.seconds));

@@ -5,47 +5,48 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
 
 /// Parses `YYYY-MM-DD`.
-pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
+pub fn parse_date(text: &str) -> Result<Date, String> {
     text.parse::<Date>().map_err(|_| format!("`{text}` is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01"))
 }
 
 /// Now, as Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     Timestamp::now().as_millisecond()
 }
 
 /// The local time zone (UTC when it cannot be found).
-pub(crate) fn zone() -> TimeZone {
+pub fn zone() -> TimeZone {
     TimeZone::try_system().unwrap_or(TimeZone::UTC)
 }
 
 /// Local midnight at the start of `date`, as Unix milliseconds.
-pub(crate) fn start_of(date: Date, tz: &TimeZone) -> i64 {
+pub fn start_of(date: Date, tz: &TimeZone) -> i64 {
     date.to_zoned_datetime(tz.clone()).map_or(0, |z| z.timestamp().as_millisecond())
 }
 
-fn zoned(ms: i64, tz: &TimeZone) -> ZonedDateTime {
+/// The moment `ms` in `tz`.
+pub fn zoned(ms: i64, tz: &TimeZone) -> ZonedDateTime {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH).to_zoned_datetime(tz.clone())
 }
 
 /// `YYYY-MM-DD HH:MM` in local time.
-pub(crate) fn local(ms: i64, tz: &TimeZone) -> String {
+pub fn local(ms: i64, tz: &TimeZone) -> String {
     zoned(ms, tz).strftime("%Y-%m-%d %H:%M").to_string()
 }
 
 /// RFC 3339 with the local offset.
-pub(crate) fn rfc3339(ms: i64, tz: &TimeZone) -> String {
+pub fn rfc3339(ms: i64, tz: &TimeZone) -> String {
     zoned(ms, tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
 /// Days since 1970-01-01 of the local date at `ms`.
-pub(crate) fn day_number(ms: i64, tz: &TimeZone) -> i64 {
+pub fn day_number(ms: i64, tz: &TimeZone) -> i64 {
     let date = zoned(ms, tz).date();
     i64::from(date.since(Date::constant(1970, 1, 1)).map_or(0, |s| s.get_days()))
 }
 
 /// Week number (weeks start on Monday) of the local date at `ms`.
-pub(crate) fn week_number(ms: i64, tz: &TimeZone) -> i64 {
+pub fn week_number(ms: i64, tz: &TimeZone) -> i64 {
     // 1970-01-01 was a Thursday: shift so that weeks begin on Mondays.
     (day_number(ms, tz) + 3).div_euclid(7)
 }

@@ -1,0 +1,436 @@
+//! limber-app: the use cases every front end calls — start a session for a person, finish it,
+//! history, stats, export and import, profile, screening — plus the typed-line grammar and the
+//! speech runner.
+//!
+//! Front ends translate keys, lines, HTTP and pixels into calls here and into
+//! [`limber_core::Intent`]s; every rule lives in limber-core or here, never in a front end.
+
+#![forbid(unsafe_code)]
+
+pub mod export;
+pub mod line;
+pub mod speech;
+pub mod when;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use limber_core::progress::{pain_trend, session_changes, usual_pain};
+use limber_core::{
+    Adherence, Clearance, Equipment, Library, PainPrompt, PainTrend, Plan, PlanOptions, Position, Progress,
+    ProgressRules, RoutineId, ScreeningRecord, Session, StretchId, Summary, Timing,
+};
+use limber_store::{
+    FinishReport, HistoryPage, HistoryQuery, ImportReport, Profile, ScreeningEntry, SessionId, SessionRecord,
+    SessionRow, Store, UserId,
+};
+use serde::Serialize;
+
+pub use limber_store as store;
+
+/// Why a use case could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] limber_store::Error),
+    /// The content could not be loaded.
+    #[error(transparent)]
+    Content(#[from] limber_content::Error),
+    /// No routine has this id.
+    #[error("there is no routine called `{id}`. Known routines: {known}")]
+    UnknownRoutine {
+        /// The id asked for.
+        id: String,
+        /// The ids there are.
+        known: String,
+    },
+    /// No stretch has this id.
+    #[error("there is no stretch called `{id}`. Known stretches: {known}")]
+    UnknownStretch {
+        /// The id asked for.
+        id: String,
+        /// The ids there are.
+        known: String,
+    },
+    /// The routine cannot be planned for this person.
+    #[error(transparent)]
+    Plan(#[from] limber_core::PlanError),
+    /// A hold time outside what the guidance supports.
+    #[error("a hold of {0} s is outside 10–60 s (ACSM: hold 10–30 s, up to 60 s for older adults)")]
+    HoldOutOfRange(u32),
+    /// The session is not over yet.
+    #[error("the session is not over yet")]
+    NotOver,
+    /// An import file was refused; nothing was imported.
+    #[error(transparent)]
+    Import(#[from] export::ImportError),
+}
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Holds the shortest and longest hold a person may choose for a session, in seconds.
+pub const HOLD_RANGE: std::ops::RangeInclusive<u32> = 10..=60;
+
+/// The built-in content, with a directory of the person's own RON layered over it.
+pub fn load_library(content_dir: Option<&Path>) -> Result<Library> {
+    let Some(dir) = content_dir else { return Ok(limber_content::builtin()?) };
+    let mut loader = limber_content::Loader::builtin();
+    loader.add_dir(dir)?;
+    Ok(loader.build()?)
+}
+
+/// What a person asks for when starting a session; `None` means "from the profile".
+#[derive(Clone, Debug, Default)]
+pub struct StartRequest {
+    /// The routine.
+    pub routine: String,
+    /// Equipment at hand today.
+    pub equipment: Option<Vec<Equipment>>,
+    /// Positions to avoid today.
+    pub avoid: Option<Vec<Position>>,
+    /// Seconds per hold for every held stretch, instead of progression (10–60).
+    pub hold: Option<u32>,
+    /// Leave out the warm-up.
+    pub no_warm_up: bool,
+    /// Wait for the person before each stretch.
+    pub wait_for_start: bool,
+    /// Ask the screening questions again even when answers are stored.
+    pub rescreen: bool,
+    /// The pain rating before: asked, given, or skipped.
+    pub pain_before: PainPrompt,
+    /// The pain rating after: asked, given, or skipped.
+    pub pain_after: PainPrompt,
+    /// Phase timings other than the defaults (tests, previews).
+    pub timing: Option<Timing>,
+}
+
+/// A session ready to run, with what the driver needs to know about it.
+#[derive(Debug)]
+pub struct Started {
+    /// The session, at time zero.
+    pub session: Session,
+    /// The screening record the session started with (needed to replay it).
+    pub screening: Option<ScreeningRecord>,
+    /// The person's profile (voice on by default, weekly goal).
+    pub profile: Profile,
+    /// When it started, Unix milliseconds.
+    pub started_at_ms: i64,
+}
+
+/// What finishing a session did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finished {
+    /// The session's outcome.
+    pub summary: Summary,
+    /// Whether anything was stored (nothing is when no exercise began).
+    pub saved: bool,
+    /// The stored session id, when saved.
+    pub id: Option<SessionId>,
+    /// Stretches whose hold grew, with the new hold in seconds.
+    pub grown: Vec<(StretchId, u32)>,
+    /// This week against the goal, and the streak, after this session.
+    pub adherence: Adherence,
+    /// The trend of "before" ratings; `see_clinician` asks for advice.
+    pub trend: PainTrend,
+}
+
+/// Statistics for one person.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stats {
+    /// Sessions in all.
+    pub sessions: usize,
+    /// This week against the goal, and the streak.
+    pub adherence: Adherence,
+    /// Each stretch's hold and flag.
+    pub holds: Vec<HoldStat>,
+    /// The trend of "before" pain ratings.
+    pub pain_trend: PainTrend,
+}
+
+/// One stretch's progression, for statistics.
+#[derive(Clone, Debug, Serialize)]
+pub struct HoldStat {
+    /// The stretch.
+    pub stretch: StretchId,
+    /// Its name, when the content still has it.
+    pub name: Option<String>,
+    /// Seconds per hold reached.
+    pub hold_seconds: u32,
+    /// Its hold range, when known.
+    pub range: Option<(u32, u32)>,
+    /// Set aside after sharp pain.
+    pub flagged: bool,
+}
+
+/// Changes to a profile; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileChange {
+    /// Equipment owned.
+    pub equipment: Option<Vec<Equipment>>,
+    /// Positions avoided.
+    pub avoid: Option<Vec<Position>>,
+    /// Sessions per week wanted.
+    pub weekly_goal: Option<u32>,
+    /// Speak cues by default.
+    pub voice: Option<bool>,
+}
+
+/// The application: content plus store, shared by every front end.
+#[derive(Clone)]
+pub struct App {
+    library: Arc<Library>,
+    store: Arc<dyn Store>,
+    rules: ProgressRules,
+}
+
+impl App {
+    /// An application over `library` and `store`.
+    pub fn new(library: Library, store: Arc<dyn Store>) -> App {
+        App { library: Arc::new(library), store, rules: ProgressRules::default() }
+    }
+
+    /// The content.
+    pub fn library(&self) -> &Library {
+        &self.library
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The single local user the CLI and TUI act for.
+    pub async fn local_user(&self) -> Result<UserId> {
+        Ok(self.store.local_user().await?)
+    }
+
+    /// Checks a routine id, naming the known ones when it is wrong.
+    pub fn routine(&self, id: &str) -> Result<RoutineId> {
+        let id = RoutineId::from(id);
+        if self.library.routine(&id).is_some() {
+            return Ok(id);
+        }
+        let known: Vec<&str> = self.library.routines.iter().map(|r| r.id.0.as_str()).collect();
+        Err(Error::UnknownRoutine { id: id.0, known: known.join(", ") })
+    }
+
+    /// Checks a stretch id, naming the known ones when it is wrong.
+    pub fn stretch(&self, id: &str) -> Result<&limber_core::Stretch> {
+        self.library.stretch(&StretchId::from(id)).ok_or_else(|| {
+            let known: Vec<&str> = self.library.stretches.iter().map(|s| s.id.as_str()).collect();
+            Error::UnknownStretch { id: id.to_owned(), known: known.join(", ") }
+        })
+    }
+
+    /// The plan options for `user` today: profile, progression and flags, then the request.
+    async fn plan_options(&self, user: UserId, request: &StartRequest, profile: &Profile) -> Result<PlanOptions> {
+        if let Some(hold) = request.hold
+            && !HOLD_RANGE.contains(&hold)
+        {
+            return Err(Error::HoldOutOfRange(hold));
+        }
+        let progression = self.store.progression(user).await?;
+        Ok(PlanOptions {
+            equipment: request.equipment.clone().unwrap_or_else(|| profile.equipment.clone()).into_iter().collect(),
+            avoid: request.avoid.clone().unwrap_or_else(|| profile.avoid.clone()).into_iter().collect(),
+            holds: progression.iter().map(|(id, p)| (id.clone(), p.hold_seconds)).collect(),
+            hold_override: request.hold,
+            warm_up: !request.no_warm_up,
+            wait_for_start: request.wait_for_start,
+            flagged: progression.iter().filter(|(_, p)| p.flagged).map(|(id, _)| id.clone()).collect::<BTreeSet<_>>(),
+            timing: request.timing.unwrap_or_default(),
+            pain_before: request.pain_before,
+            pain_after: request.pain_after,
+        })
+    }
+
+    /// Plans the routine for `user` and starts a session at time zero: screening is asked when
+    /// no clear answers are stored (or when asked again).
+    pub async fn start(&self, user: UserId, request: &StartRequest, started_at_ms: i64) -> Result<Started> {
+        let routine = self.routine(&request.routine)?;
+        let profile = self.store.profile(user).await?;
+        let options = self.plan_options(user, request, &profile).await?;
+        let plan = Plan::resolve(&self.library, &routine, &options)?;
+        let screening = if request.rescreen {
+            None
+        } else {
+            self.store.latest_screening(user).await?.map(|e| e.record)
+        };
+        let session = Session::new(plan, screening.as_ref(), limber_core::At::ZERO);
+        Ok(Started { session, screening, profile, started_at_ms })
+    }
+
+    /// A session that asks the screening questions only, under the same rules as any session.
+    pub fn screening_session(&self) -> Session {
+        Session::new(Plan::screening_only(&self.library), None, limber_core::At::ZERO)
+    }
+
+    /// Stores screening answers given in `session` (if complete) at `taken_at_ms`.
+    pub async fn save_screening(&self, user: UserId, session: &Session, taken_at_ms: i64) -> Result<Clearance> {
+        let record = session.screening().clone();
+        let clearance = record.clearance(&self.library.screening);
+        if clearance != Clearance::Incomplete {
+            self.store.save_screening(user, &ScreeningEntry { taken_at_ms, record }).await?;
+        }
+        Ok(clearance)
+    }
+
+    /// Records a session that is over: the session, its progression changes and any screening
+    /// answered in it, in one transaction. `speed` scales session time back to wall time.
+    pub async fn finish(&self, user: UserId, session: &Session, started_at_ms: i64, speed: f64) -> Result<Finished> {
+        let summary = session.summary().ok_or(Error::NotOver)?;
+        let tz = when::zone();
+        let screening = (session.screened_now()
+            && session.screening().clearance(&self.library.screening) != Clearance::Incomplete)
+            .then(|| ScreeningEntry { taken_at_ms: started_at_ms, record: session.screening().clone() });
+        let mut rows = self.store.session_rows(user).await?;
+        if !summary.exercise_started {
+            if let Some(entry) = &screening {
+                self.store.save_screening(user, entry).await?;
+            }
+            let profile = self.store.profile(user).await?;
+            return Ok(Finished {
+                adherence: adherence(&rows, profile.weekly_goal, &tz),
+                trend: trend(&rows, &tz),
+                summary,
+                saved: false,
+                id: None,
+                grown: Vec::new(),
+            });
+        }
+        let befores: Vec<u8> = rows.iter().filter_map(|r| r.pain_before).collect();
+        let changes = session_changes(&summary, &self.library, usual_pain(&befores));
+        let record = record(&summary, started_at_ms, speed);
+        let FinishReport { grown, .. } =
+            self.store.finish_session(user, &record, &changes, self.rules, screening.as_ref()).await?;
+        rows.push(SessionRow {
+            started_at_ms,
+            counts: limber_core::progress::counts_toward_goal(&summary),
+            pain_before: summary.pain_before,
+        });
+        let profile = self.store.profile(user).await?;
+        Ok(Finished {
+            adherence: adherence(&rows, profile.weekly_goal, &tz),
+            trend: trend(&rows, &tz),
+            summary,
+            saved: true,
+            id: Some(record.id),
+            grown,
+        })
+    }
+
+    /// One page of history, newest first.
+    pub async fn history(&self, user: UserId, query: HistoryQuery) -> Result<HistoryPage> {
+        Ok(self.store.history(user, query).await?)
+    }
+
+    /// Every session since `since_ms`, oldest first (exports).
+    pub async fn sessions(&self, user: UserId, since_ms: Option<i64>) -> Result<Vec<SessionRecord>> {
+        Ok(self.store.sessions(user, since_ms).await?)
+    }
+
+    /// This week, the streak, each stretch's hold and the pain trend.
+    pub async fn stats(&self, user: UserId) -> Result<Stats> {
+        let tz = when::zone();
+        let profile = self.store.profile(user).await?;
+        let rows = self.store.session_rows(user).await?;
+        let progression = self.store.progression(user).await?;
+        let holds = progression
+            .iter()
+            .map(|(id, p): (&StretchId, &Progress)| {
+                let stretch = self.library.stretch(id);
+                HoldStat {
+                    stretch: id.clone(),
+                    name: stretch.map(|s| s.name.clone()),
+                    hold_seconds: p.hold_seconds,
+                    range: stretch.map(|s| (s.dose.range().low(), s.dose.range().high())),
+                    flagged: p.flagged,
+                }
+            })
+            .collect();
+        Ok(Stats {
+            sessions: rows.len(),
+            adherence: adherence(&rows, profile.weekly_goal, &tz),
+            holds,
+            pain_trend: trend(&rows, &tz),
+        })
+    }
+
+    /// Checks and adds sessions from an export file's text; all or nothing.
+    pub async fn import(&self, user: UserId, text: &str) -> Result<ImportReport> {
+        let sessions = export::read(text)?;
+        Ok(self.store.import(user, &sessions).await?)
+    }
+
+    /// The profile and the stretches set aside after sharp pain.
+    pub async fn profile(&self, user: UserId) -> Result<(Profile, Vec<StretchId>)> {
+        let profile = self.store.profile(user).await?;
+        let flagged = self.store.progression(user).await?.into_iter().filter(|(_, p)| p.flagged).map(|(id, _)| id);
+        Ok((profile, flagged.collect()))
+    }
+
+    /// Applies `change` to the profile and saves it; returns the new profile.
+    pub async fn update_profile(&self, user: UserId, change: ProfileChange) -> Result<Profile> {
+        let mut profile = self.store.profile(user).await?;
+        if let Some(mut e) = change.equipment {
+            e.sort();
+            e.dedup();
+            profile.equipment = e;
+        }
+        if let Some(mut a) = change.avoid {
+            a.sort();
+            a.dedup();
+            profile.avoid = a;
+        }
+        if let Some(goal) = change.weekly_goal {
+            profile.weekly_goal = goal.clamp(1, 14);
+        }
+        if let Some(voice) = change.voice {
+            profile.voice = voice;
+        }
+        self.store.save_profile(user, &profile).await?;
+        Ok(profile)
+    }
+
+    /// Clears the sharp-pain flag on a stretch so plans include it again.
+    pub async fn clear_flag(&self, user: UserId, stretch: &str) -> Result<bool> {
+        let id = self.stretch(stretch)?.id.clone();
+        Ok(self.store.clear_flag(user, &id).await?)
+    }
+}
+
+/// The stored form of a session: wall-clock start, and the end scaled back from session time.
+pub fn record(summary: &Summary, started_at_ms: i64, speed: f64) -> SessionRecord {
+    let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
+    let real_ms = |d: std::time::Duration| i64::try_from(d.div_f64(speed).as_millis()).unwrap_or(i64::MAX);
+    SessionRecord {
+        id: SessionId::new(),
+        routine: summary.routine.clone(),
+        started_at_ms,
+        ended_at_ms: started_at_ms.saturating_add(real_ms(summary.ended.0)),
+        stopped: summary.stopped,
+        warmed_up: summary.warmed_up,
+        active_ms: i64::try_from(summary.active.as_millis()).unwrap_or(i64::MAX),
+        pain_before: summary.pain_before,
+        pain_after: summary.pain_after,
+        flagged: summary.flagged.as_ref().map(|s| s.0.clone()),
+        items: summary.items.clone(),
+    }
+}
+
+/// This week against `goal` and the streak, from session rows, in local weeks.
+pub fn adherence(rows: &[SessionRow], goal: u32, tz: &TimeZone) -> Adherence {
+    let weeks: Vec<i64> = rows.iter().filter(|r| r.counts).map(|r| when::week_number(r.started_at_ms, tz)).collect();
+    Adherence::compute(goal, &weeks, when::week_number(when::now_ms(), tz))
+}
+
+/// The trend of "before" pain ratings, by local day.
+pub fn trend(rows: &[SessionRow], tz: &TimeZone) -> PainTrend {
+    let ratings: Vec<(i64, u8)> =
+        rows.iter().filter_map(|r| r.pain_before.map(|p| (when::day_number(r.started_at_ms, tz), p))).collect();
+    pain_trend(&ratings)
+}

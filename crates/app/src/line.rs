@@ -1,0 +1,119 @@
+//! The typed-line grammar: one line of text (from a pipe, a test script or a web form) to an intent.
+//!
+//! ```text
+//! line     = [ "@" SECONDS ] command
+//! command  = "yes" | "no" | "start" | "pause" | "resume" | "skip" | "swap" | "discomfort"
+//!          | "comfortable" | "pain" N | N | "pain sharp" | "sharp" | "chest" | "quit" | …synonyms
+//! ```
+//!
+//! `@SECONDS` schedules the line at that session time, so a script acts at exact moments
+//! whatever the machine's jitter.
+
+use std::time::Duration;
+
+use limber_core::{At, Intent};
+
+/// A parsed line: the intent, and the session time it is for when the line was scheduled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// `@SECONDS`, when given.
+    pub at: Option<At>,
+    /// What the person meant.
+    pub intent: Intent,
+}
+
+/// Why a line could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    /// The line has no command.
+    #[error("the line is empty")]
+    Empty,
+    /// A pain rating that is not 0–10.
+    #[error("`{0}`: a pain rating is a number from 0 to 10, or `pain sharp`")]
+    BadRating(String),
+    /// `@SECONDS` that is not a number of seconds.
+    #[error("`{0}`: after @ comes the session time in seconds, e.g. `@30 pause`")]
+    BadTime(String),
+    /// An unknown command.
+    #[error("unknown command `{0}`; {HELP}")]
+    Unknown(String),
+}
+
+/// The commands, for messages and help texts.
+pub const HELP: &str = "try yes, no, start, pause, resume, skip, swap, discomfort, comfortable, pain N (0-10), \
+                        pain sharp, chest, quit";
+
+/// Reads one line.
+pub fn parse(line: &str) -> Result<Line, LineError> {
+    let trimmed = line.trim();
+    let (at, command) = match trimmed.strip_prefix('@') {
+        Some(rest) => {
+            let (t, command) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            let secs: f64 = t.parse().map_err(|_| LineError::BadTime(trimmed.to_owned()))?;
+            if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
+                return Err(LineError::BadTime(trimmed.to_owned()));
+            }
+            (Some(At(Duration::from_secs_f64(secs))), command.trim())
+        }
+        None => (None, trimmed),
+    };
+    Ok(Line { at, intent: command_intent(command)? })
+}
+
+/// Reads a command without a time.
+pub fn command_intent(command: &str) -> Result<Intent, LineError> {
+    let words: Vec<String> = command.split_whitespace().map(str::to_lowercase).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let rating = |n: &str| match n.parse::<u8>() {
+        Ok(score) if score <= 10 => Ok(Intent::Pain { score }),
+        _ => Err(LineError::BadRating(command.trim().to_owned())),
+    };
+    Ok(match words[..] {
+        [] => return Err(LineError::Empty),
+        ["yes" | "y"] => Intent::Yes,
+        ["no" | "n"] => Intent::No,
+        ["start" | "go" | "ready" | "next"] => Intent::Start,
+        ["pause"] => Intent::Pause,
+        ["resume" | "continue"] => Intent::Resume,
+        ["skip"] => Intent::Skip,
+        ["swap" | "alternative" | "substitute"] => Intent::Swap,
+        ["discomfort" | "uncomfortable"] => Intent::Discomfort,
+        ["comfortable" | "fine" | "ok"] => Intent::Comfortable,
+        ["sharp"] | ["pain", "sharp"] | ["sharp", "pain"] => Intent::SharpPain,
+        ["chest" | "emergency" | "breathless"] | ["chest", "pain"] => Intent::Chest,
+        ["quit" | "abort" | "stop" | "end"] => Intent::Quit,
+        ["pain", n] => rating(n)?,
+        [n] if n.chars().all(|c| c.is_ascii_digit()) => rating(n)?,
+        _ => return Err(LineError::Unknown(command.trim().to_owned())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_read_as_intents_with_an_optional_time() {
+        let cases = [
+            ("pain sharp", None, Intent::SharpPain),
+            ("  Sharp Pain ", None, Intent::SharpPain),
+            ("@12.5 pain 7", Some(At::millis(12_500)), Intent::Pain { score: 7 }),
+            ("3", None, Intent::Pain { score: 3 }),
+            ("y", None, Intent::Yes),
+            ("chest pain", None, Intent::Chest),
+            ("@0 quit", Some(At::ZERO), Intent::Quit),
+        ];
+        for (text, at, intent) in cases {
+            assert_eq!(parse(text), Ok(Line { at, intent }), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_lines_say_what_is_wrong() {
+        assert_eq!(parse("pain 11"), Err(LineError::BadRating("pain 11".into())));
+        assert_eq!(parse("@x skip"), Err(LineError::BadTime("@x skip".into())));
+        assert_eq!(parse("@-1 skip"), Err(LineError::BadTime("@-1 skip".into())));
+        assert_eq!(parse(""), Err(LineError::Empty));
+        assert!(parse("dance").unwrap_err().to_string().contains("pain sharp"));
+    }
+}
