@@ -24,7 +24,7 @@ pub use library::Library;
 pub use plan::{Adjustment, Choice, Plan, PlanError, PlanItem, PlanOptions, Timing, Unfit, WarmUpPlan};
 pub use progress::{Adherence, PainTrend, Progress, ProgressRules};
 pub use routine::{Promise, Routine, RoutineId};
-pub use screening::{Clearance, Level, ScreeningQuestion, ScreeningRecord};
+pub use screening::{Answer, Clearance, Level, ScreeningQuestion, ScreeningRecord};
 pub use session::{
     Comfort, Event, ItemRecord, ItemStatus, PainMoment, Phase, Rejected, Report, Session, SessionView, Summary,
 };

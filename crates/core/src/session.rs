@@ -610,7 +610,7 @@ impl Session {
         let Some(q) = self.plan.screening.get(question) else { return };
         let level = q.level;
         self.screening.answers.push((q.id.clone(), yes));
-        if yes && level == Level::Emergency {
+        if self.plan.screening[question].flags(yes) && level == Level::Emergency {
             self.stop(StopReason::Emergency, now);
         } else if question + 1 < self.plan.screening.len() {
             self.enter(Phase::Screening { question: question + 1 }, now);
