@@ -198,9 +198,7 @@ impl<'a> Merger<'a> {
                 None => Problem::UnknownStretch { owner_kind: "routine", owner: r.id.0.clone(), id: s.0.clone() },
                 Some(stretch) => match r.broken_by(&stretch.value) {
                     None => continue,
-                    Some(promise) => {
-                        Problem::BrokenPromise { routine: r.id.0.clone(), stretch: s.0.clone(), promise }
-                    }
+                    Some(promise) => Problem::BrokenPromise { routine: r.id.0.clone(), stretch: s.0.clone(), promise },
                 },
             };
             self.problem(file, offset, problem);

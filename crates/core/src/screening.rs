@@ -106,13 +106,7 @@ mod tests {
     use super::*;
 
     fn q(id: &str, level: Level) -> ScreeningQuestion {
-        ScreeningQuestion {
-            id: id.into(),
-            level,
-            question: "?".into(),
-            flagged_by: Answer::Yes,
-            source: "s".into(),
-        }
+        ScreeningQuestion { id: id.into(), level, question: "?".into(), flagged_by: Answer::Yes, source: "s".into() }
     }
 
     fn asked_the_other_way(id: &str, level: Level) -> ScreeningQuestion {
