@@ -32,6 +32,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "range-zero",
         "range-reversed",
         "zero-repetitions",
+        "broken-promise",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -68,6 +69,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == zero-repetitions
         1 problem in content:
         side-bend.ron:10:56: invalid value: Expected a nonzero u32 but found the unsigned integer `0` instead
+        == broken-promise
+        1 problem in content:
+        routine.ron:9:41: routine `chair-only` promises SeatedOnly (every stretch stays on the chair), but its stretch `cat-camel` does not keep it
     "#]].assert_eq(&report);
 }
 

@@ -1,7 +1,9 @@
 //! The real `content/` tree: everything the article says is there, and it loads the same from disk.
 
 use limber_content::{Layer, Loader, builtin};
-use limber_core::{Area, Dose, Equipment, Level, Library, Origin, Position, RoutineId, StretchId};
+use limber_core::{
+    Answer, Area, Dose, Equipment, Level, Library, Origin, Position, Promise, RoutineId, Side, StretchId,
+};
 use limber_tests::{fixture, workspace_root};
 
 fn library() -> Library {
@@ -141,4 +143,175 @@ fn a_user_directory_adds_and_overrides_by_id() {
 fn the_compiled_snapshot_equals_the_validated_ron() {
     let checked = limber_content::builtin_checked().expect("built-in RON is valid");
     assert!(library() == checked, "the build-time snapshot differs from parsing content/ at run time");
+}
+
+#[test]
+fn every_routine_keeps_its_promises_and_the_desk_and_no_kneel_ones_make_them() {
+    let lib = library();
+    for r in &lib.routines {
+        for id in &r.stretches {
+            let s = stretch(&lib, id.as_str());
+            assert_eq!(r.broken_by(s), None, "routine {} names {id}, which breaks a promise", r.id);
+        }
+    }
+    let routine = |id: &str| lib.routine(&RoutineId::from(id)).expect("routine exists");
+    assert_eq!(routine("desk").promises, [Promise::SeatedOnly]);
+    assert_eq!(routine("no-kneel").promises, [Promise::NoKneeling, Promise::NoEquipment]);
+}
+
+#[test]
+fn the_desk_routine_warms_up_with_light_aerobic_activity_that_fits_an_office() {
+    let lib = library();
+    let desk = lib.routine(&RoutineId::from("desk")).expect("desk");
+    assert!(desk.warm_up, "the article warms up before every routine, the seated one included");
+    assert!(!desk.warm_up_activities.is_empty());
+    let all = desk.warm_up_activities.join(" | ");
+    assert!(all.contains("marching on the spot") && all.contains("walk"), "{all}");
+    for not_aerobic in ["shoulder roll", "seated", "stretch"] {
+        assert!(!all.contains(not_aerobic), "{all}");
+    }
+    for r in &lib.routines {
+        assert!(r.warm_up, "routine {} skips the warm-up", r.id);
+    }
+}
+
+#[test]
+fn every_stretch_has_cautions_to_speak_before_its_first_hold() {
+    let lib = library();
+    for s in &lib.stretches {
+        assert!(!s.cautions.is_empty(), "{} has no caution", s.id);
+        for c in &s.cautions {
+            let spoken = c.chars().next().is_some_and(char::is_uppercase) && c.ends_with('.');
+            assert!(spoken, "{}: caution is not a sentence to say: {c}", s.id);
+        }
+        if s.equipment.contains(&Equipment::Chair) {
+            let all = s.cautions.join(" ");
+            assert!(all.contains("tip") && all.contains("roll"), "{}: a chair that cannot tip or roll", s.id);
+        }
+    }
+    let rolling = stretch(&lib, "upper-back-foam-rolling").cautions.join(" ");
+    assert!(rolling.contains("never roll your lower back"), "{rolling}");
+    assert!(rolling.contains("head") && rolling.contains("supported"), "{rolling}");
+}
+
+#[test]
+fn breathing_is_never_held_and_every_flow_position_cues_the_breath() {
+    let lib = library();
+    assert!(lib.advice.breathe.contains("never hold your breath"), "{}", lib.advice.breathe);
+    let precaution = lib.precautions.iter().find(|p| p.id == "breathe").expect("breathe precaution");
+    assert!(precaution.text.contains("Never hold your breath"), "{}", precaution.text);
+    for s in &lib.stretches {
+        if let Dose::Flow { positions, .. } = &s.dose {
+            for p in positions {
+                assert!(p.cue.contains("breathe"), "{} / {}: no breathing cue", s.id, p.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn cat_rounds_and_camel_arches_everywhere_cat_camel_says_so() {
+    let lib = library();
+    let s = stretch(&lib, "cat-camel");
+    let Dose::Flow { positions, .. } = &s.dose else { panic!("cat-camel flows") };
+    let cue = |name: &str| positions.iter().find(|p| p.name == name).map(|p| p.cue.as_str()).expect("position");
+    assert!(cue("Cat").contains("round") && cue("Cat").contains("breathe out"), "{}", cue("Cat"));
+    assert!(cue("Camel").contains("arch") && cue("Camel").contains("breathe in"), "{}", cue("Camel"));
+    assert!(s.breathing.contains("out as you round into the cat"), "{}", s.breathing);
+    assert!(s.breathing.contains("in as you arch into the camel"), "{}", s.breathing);
+    assert!(s.steps[1].starts_with("Round") && s.steps[1].contains("cat"), "{}", s.steps[1]);
+    assert!(s.steps[3].contains("arch") && s.steps[3].contains("camel"), "{}", s.steps[3]);
+    assert!(s.steps.iter().all(|step| !step.contains("cat arches")));
+}
+
+#[test]
+fn open_book_names_the_worked_side_in_the_order_the_session_says_it() {
+    let lib = library();
+    let s = stretch(&lib, "open-book");
+    assert_eq!(s.dose.sides(), [Side::Right, Side::Left]);
+    assert!(s.summary.contains("right side comes first"), "{}", s.summary);
+    assert!(s.steps[0].contains("right side first"), "{}", s.steps[0]);
+    let first = |word: &str| s.steps.iter().position(|step| step.contains(word)).expect(word);
+    assert!(first("open it") < first("For the left side"));
+    assert!(first("right arm") < first("left arm"));
+}
+
+/// Index of the first step containing any of `words`.
+fn first_step(s: &limber_core::Stretch, words: &[&str]) -> Option<usize> {
+    s.steps.iter().position(|step| {
+        let step = step.to_lowercase();
+        words.iter().any(|w| step.contains(w))
+    })
+}
+
+#[test]
+fn steps_read_in_the_order_a_person_does_them() {
+    let lib = library();
+    for s in &lib.stretches {
+        // A held stretch comes back out only after the hold.
+        if let Dose::Hold { .. } = s.dose {
+            let hold = first_step(s, &["stay", "hold"]).unwrap_or_else(|| panic!("{}: no step holds", s.id));
+            let back = ["come back", "come out", "come up", "bring", "walk your feet back in", "sit up"];
+            if let Some(back) = first_step(s, &back) {
+                assert!(back > hold, "{}: step {} returns before the hold in step {}", s.id, back + 1, hold + 1);
+            }
+        }
+        // Lying stretches get down to the floor first.
+        if matches!(s.position, Position::LyingOnBack | Position::LyingOnSide) {
+            let down = first_step(s, &["sit"]).unwrap_or_else(|| panic!("{}: never gets down", s.id));
+            let lying = first_step(s, &["lie ", "lean back", "lower yourself"]).expect("a lying step");
+            assert!(down <= lying, "{}: lies down before getting to the floor", s.id);
+        }
+    }
+    let wall = stretch(&lib, "wall-extension");
+    let hinge = first_step(wall, &["bend forward from your hips"]).expect("wall extension hinges from the hips");
+    assert!(hinge < first_step(wall, &["chest sink"]).expect("chest sinks"));
+}
+
+#[test]
+fn the_foam_rolling_modification_names_only_movements_in_its_steps() {
+    let lib = library();
+    let s = stretch(&lib, "upper-back-foam-rolling");
+    let steps = s.steps.join(" ").to_lowercase();
+    for m in &s.modifications {
+        let m = m.to_lowercase();
+        for movement in ["lift", "lean", "roll", "pause", "press", "push", "cross", "bridge", "sit"] {
+            assert!(!m.contains(movement) || steps.contains(movement), "`{movement}` is not in the steps: {m}");
+        }
+    }
+}
+
+#[test]
+fn the_clinician_question_flags_on_no_and_the_accident_is_recent() {
+    let lib = library();
+    let seen = lib.screening.iter().find(|q| q.id == "already-assessed").expect("the clinician question");
+    assert_eq!(seen.level, Level::SeeClinician);
+    assert_eq!(seen.flagged_by, Answer::No);
+    assert!(seen.flags(false) && !seen.flags(true));
+    assert!(seen.question.contains("doctor or physiotherapist already looked"), "{}", seen.question);
+    assert!(lib.screening.iter().all(|q| q.id != "not-assessed"), "the inverted question must not reuse its old id");
+    let others = lib.screening.iter().filter(|q| q.id != seen.id);
+    assert!(others.clone().all(|q| q.flagged_by == Answer::Yes));
+    assert_eq!(others.count(), lib.screening.len() - 1);
+    let accident = lib.screening.iter().find(|q| q.id == "serious-accident").expect("accident question");
+    assert!(accident.question.contains("recent serious accident or fall"), "{}", accident.question);
+}
+
+#[test]
+fn the_remaining_article_facts_are_there_in_limbers_words() {
+    let lib = library();
+    let background = lib.background.join("\n");
+    for fact in [
+        "between the upper back and the lower back",
+        "both to ease mid-back pain and to keep it from coming back",
+        "quality of life",
+        "Make looking after yourself a priority",
+        "Lisa Miller",
+        "her own experience",
+    ] {
+        assert!(background.contains(fact), "background lacks: {fact}");
+    }
+    assert!(lib.warm_up.why.contains("make the pain worse"), "{}", lib.warm_up.why);
+    let warm = lib.precautions.iter().find(|p| p.id == "warm-up").expect("warm-up precaution");
+    assert!(warm.text.contains("flare-up of the pain"), "{}", warm.text);
 }

@@ -5,9 +5,10 @@ use limber_core::{
     At, CueKind, Equipment, Event, Phase, Plan, PlanOptions, Position, RoutineId, ScreeningRecord, Session,
 };
 
+/// Answers every screening question the way that raises no flag (for most that is "no").
 fn clear(lib: &limber_core::Library) -> ScreeningRecord {
     ScreeningRecord {
-        answers: lib.screening.iter().map(|q| (q.id.clone(), false)).collect(),
+        answers: lib.screening.iter().map(|q| (q.id.clone(), !q.flags(true))).collect(),
         clinician_assessed: false,
     }
 }

@@ -52,6 +52,16 @@ pub enum Problem {
         /// The id that does not resolve.
         id: String,
     },
+    /// A routine names a stretch that breaks one of the routine's promises.
+    #[error("routine `{routine}` promises {promise:?} (every stretch {}), but its stretch `{stretch}` does not keep it", .promise.label())]
+    BrokenPromise {
+        /// The routine.
+        routine: String,
+        /// The stretch it names.
+        stretch: String,
+        /// The promise the stretch breaks.
+        promise: limber_core::Promise,
+    },
     /// A stretch with no steps.
     #[error("stretch `{0}` has no steps: list at least one")]
     EmptySteps(String),

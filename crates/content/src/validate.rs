@@ -1,4 +1,4 @@
-//! Merging parsed files by id and checking what no parser can: ids, references, emptiness.
+//! Merging parsed files by id and checking what no parser can: ids, references, emptiness, promises.
 
 use limber_core::{Advice, Dose, Library, Routine, SourceCredit, Stretch, WarmUp};
 
@@ -194,10 +194,14 @@ impl<'a> Merger<'a> {
             self.problem(file, list_at, Problem::EmptyRoutine(r.id.0.clone()));
         }
         for (s, offset) in r.stretches.iter().zip(refs) {
-            if !self.stretches.iter().any(|o| &o.value.id == s) {
-                let problem = Problem::UnknownStretch { owner_kind: "routine", owner: r.id.0.clone(), id: s.0.clone() };
-                self.problem(file, offset, problem);
-            }
+            let problem = match self.stretches.iter().find(|o| &o.value.id == s) {
+                None => Problem::UnknownStretch { owner_kind: "routine", owner: r.id.0.clone(), id: s.0.clone() },
+                Some(stretch) => match r.broken_by(&stretch.value) {
+                    None => continue,
+                    Some(promise) => Problem::BrokenPromise { routine: r.id.0.clone(), stretch: s.0.clone(), promise },
+                },
+            };
+            self.problem(file, offset, problem);
         }
     }
 

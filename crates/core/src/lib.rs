@@ -28,7 +28,7 @@ pub use plan::{
 };
 pub use progress::{Adherence, PainTrend, Progress, ProgressRules};
 pub use routine::{Promise, Routine, RoutineId};
-pub use screening::{Clearance, Level, ScreeningQuestion, ScreeningRecord};
+pub use screening::{Answer, Clearance, Level, ScreeningQuestion, ScreeningRecord};
 pub use session::{
     Ask, Comfort, ItemRecord, ItemStatus, Logged, Phase, Rejected, ReplayError, Session, SessionLog, SessionView,
     Summary,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How serious a "yes" to a screening question is.
+/// How serious a flagging answer to a screening question is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Level {
     /// Stop and get emergency help; no session starts.
@@ -11,18 +11,48 @@ pub enum Level {
     SeeClinician,
 }
 
+/// A yes or a no, as an answer to a screening question.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Answer {
+    /// "Yes".
+    #[default]
+    Yes,
+    /// "No".
+    No,
+}
+
+impl Answer {
+    /// The answer for a stored yes (`true`) or no (`false`).
+    pub fn from_yes(yes: bool) -> Answer {
+        if yes { Answer::Yes } else { Answer::No }
+    }
+}
+
 /// One yes/no screening question.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScreeningQuestion {
     /// Stable id, stored with the answer.
     pub id: String,
-    /// How serious a "yes" is.
+    /// How serious the flagging answer is.
     pub level: Level,
     /// The question, answered yes or no.
     pub question: String,
+    /// The answer that raises this question's flag. Most questions ask about a warning sign, so a
+    /// "yes" flags them (the default, and what RON gets when the field is left out); a question
+    /// asked the other way round, such as "has a doctor already looked at this pain?", is written
+    /// `flagged_by: No`. Always decide through [`ScreeningQuestion::flags`].
+    #[serde(default)]
+    pub flagged_by: Answer,
     /// The public guidance it comes from.
     pub source: String,
+}
+
+impl ScreeningQuestion {
+    /// Whether answering yes (`true`) or no (`false`) raises this question's flag.
+    pub fn flags(&self, answer: bool) -> bool {
+        Answer::from_yes(answer) == self.flagged_by
+    }
 }
 
 /// A person's answers to the screening, kept so that screening is not repeated every time.
@@ -39,19 +69,12 @@ pub struct ScreeningRecord {
 pub enum Clearance {
     /// Nothing stands in the way of a session.
     Clear,
-    /// At least one see-a-clinician answer, not yet confirmed as assessed.
+    /// At least one flagged see-a-clinician question, not yet confirmed as assessed.
     SeeClinician,
-    /// At least one emergency answer.
+    /// At least one flagged emergency question.
     Emergency,
     /// Some questions have no answer yet.
     Incomplete,
-}
-
-impl ScreeningQuestion {
-    /// Whether `answer` (true for yes) to this question is a warning sign.
-    pub fn flags(&self, answer: bool) -> bool {
-        answer
-    }
 }
 
 impl ScreeningRecord {
@@ -64,11 +87,14 @@ impl ScreeningRecord {
     pub fn clearance(&self, questions: &[ScreeningQuestion]) -> Clearance {
         let mut clinician = false;
         for q in questions {
-            match (self.answer(&q.id), q.level) {
-                (None, _) => return Clearance::Incomplete,
-                (Some(true), Level::Emergency) => return Clearance::Emergency,
-                (Some(true), Level::SeeClinician) => clinician = true,
-                (Some(false), _) => {}
+            let flagged = match self.answer(&q.id) {
+                None => return Clearance::Incomplete,
+                Some(yes) => q.flags(yes),
+            };
+            match (flagged, q.level) {
+                (true, Level::Emergency) => return Clearance::Emergency,
+                (true, Level::SeeClinician) => clinician = true,
+                (false, _) => {}
             }
         }
         if clinician && !self.clinician_assessed { Clearance::SeeClinician } else { Clearance::Clear }
@@ -80,7 +106,49 @@ mod tests {
     use super::*;
 
     fn q(id: &str, level: Level) -> ScreeningQuestion {
-        ScreeningQuestion { id: id.into(), level, question: "?".into(), source: "s".into() }
+        ScreeningQuestion { id: id.into(), level, question: "?".into(), flagged_by: Answer::Yes, source: "s".into() }
+    }
+
+    fn asked_the_other_way(id: &str, level: Level) -> ScreeningQuestion {
+        ScreeningQuestion { flagged_by: Answer::No, ..q(id, level) }
+    }
+
+    #[test]
+    fn a_question_flags_on_the_answer_it_names() {
+        let warning_sign = q("night", Level::SeeClinician);
+        assert!(warning_sign.flags(true));
+        assert!(!warning_sign.flags(false));
+        let already_seen = asked_the_other_way("seen", Level::SeeClinician);
+        assert!(already_seen.flags(false));
+        assert!(!already_seen.flags(true));
+    }
+
+    #[test]
+    fn ron_defaults_to_yes_flags_and_accepts_no() {
+        let plain: ScreeningQuestion =
+            ron::from_str(r#"ScreeningQuestion(id: "a", level: Emergency, question: "?", source: "s")"#).unwrap();
+        assert_eq!(plain.flagged_by, Answer::Yes);
+        let other: ScreeningQuestion = ron::from_str(
+            r#"ScreeningQuestion(id: "b", level: SeeClinician, question: "?", flagged_by: No, source: "s")"#,
+        )
+        .unwrap();
+        assert_eq!(other.flagged_by, Answer::No);
+    }
+
+    #[test]
+    fn clearance_uses_the_flagging_answer() {
+        let qs = [q("chest", Level::Emergency), asked_the_other_way("seen", Level::SeeClinician)];
+        let rec = |chest: bool, seen: bool, assessed: bool| ScreeningRecord {
+            answers: vec![("chest".into(), chest), ("seen".into(), seen)],
+            clinician_assessed: assessed,
+        };
+        assert_eq!(rec(false, true, false).clearance(&qs), Clearance::Clear);
+        assert_eq!(rec(false, false, false).clearance(&qs), Clearance::SeeClinician);
+        assert_eq!(rec(false, false, true).clearance(&qs), Clearance::Clear);
+        assert_eq!(rec(true, true, false).clearance(&qs), Clearance::Emergency);
+        let emergency_asked_the_other_way = [asked_the_other_way("able", Level::Emergency)];
+        let no = ScreeningRecord { answers: vec![("able".into(), false)], clinician_assessed: true };
+        assert_eq!(no.clearance(&emergency_asked_the_other_way), Clearance::Emergency);
     }
 
     #[test]
