@@ -2,7 +2,7 @@
 
 use limber_content::builtin;
 use limber_core::{
-    At, CueKind, Equipment, Event, Phase, Plan, PlanOptions, Position, RoutineId, ScreeningRecord, Session,
+    At, CueKind, Equipment, Intent, Phase, Plan, PlanOptions, Position, RoutineId, ScreeningRecord, Session,
 };
 
 /// Answers every screening question the way that raises no flag (for most that is "no").
@@ -40,7 +40,7 @@ fn the_full_routine_runs_every_step_of_every_stretch_in_order() {
     assert!(matches!(cues[0].kind, CueKind::WarmUp));
     let begins = cues.iter().filter(|c| matches!(c.kind, CueKind::Begin { .. })).count();
     assert_eq!(begins, 1 + 3 + 2 + 2 + 1);
-    assert!(cues.iter().any(|c| matches!(c.kind, CueKind::SwitchSides(_))));
+    assert!(cues.iter().any(|c| matches!(c.kind, CueKind::SwitchSides { .. })));
     assert!(cues.iter().any(|c| c.text.contains("Next up, stretch 2 of 5: Seated thoracic extension")));
 }
 
@@ -71,7 +71,7 @@ fn sharp_pain_in_the_middle_of_the_full_routine_stops_with_the_advice() {
             | Phase::GetReady { .. }
             | Phase::CheckIn { .. }
     ));
-    session.handle(Event::Report(limber_core::Report::SharpPain), At::secs(401)).expect("heard");
+    session.handle(Intent::SharpPain, At::secs(401)).expect("heard");
     let last = session.drain_cues().pop().expect("a stop cue");
     assert!(last.text.starts_with(&lib.advice.sharp_pain), "{}", last.text);
     assert_eq!(session.next_deadline(), None);

@@ -255,11 +255,8 @@ impl App {
         let profile = self.store.profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;
         let plan = Plan::resolve(&self.library, &routine, &options)?;
-        let screening = if request.rescreen {
-            None
-        } else {
-            self.store.latest_screening(user).await?.map(|e| e.record)
-        };
+        let screening =
+            if request.rescreen { None } else { self.store.latest_screening(user).await?.map(|e| e.record) };
         let session = Session::new(plan, screening.as_ref(), limber_core::At::ZERO);
         Ok(Started { session, screening, profile, started_at_ms })
     }

@@ -5,7 +5,6 @@ use std::sync::mpsc::{Sender, channel};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-
 /// Speech programs tried in order when `LIMBER_SPEAK` is not set.
 const CANDIDATES: &[(&str, &[&str])] = &[("espeak-ng", &[]), ("spd-say", &["--wait"]), ("espeak", &[]), ("say", &[])];
 

@@ -68,7 +68,7 @@ pub(crate) enum Command {
     /// Past sessions.
     History {
         /// Only sessions on or after this date (YYYY-MM-DD, local time).
-        #[arg(long, value_name = "DATE", value_parser = crate::when::parse_date)]
+        #[arg(long, value_name = "DATE", value_parser = limber_app::when::parse_date)]
         since: Option<jiff::civil::Date>,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -163,8 +163,8 @@ pub(crate) struct RunArgs {
     /// Leave out the warm-up.
     #[arg(long)]
     pub(crate) no_warmup: bool,
-    /// Hold every held stretch this many seconds, instead of your progression.
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..=300))]
+    /// Hold every held stretch this many seconds (10–60), instead of your progression.
+    #[arg(long, value_name = "SECS", value_parser = parse_hold)]
     pub(crate) hold: Option<u32>,
     /// Equipment you have today, e.g. `chair,towel` or `none` (default: your profile).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
@@ -202,6 +202,16 @@ pub(crate) struct RunArgs {
     /// Write every cue with its scheduled and actual time to FILE (JSON lines), for timing checks.
     #[arg(long, value_name = "FILE", hide = true)]
     pub(crate) trace: Option<PathBuf>,
+}
+
+/// A hold of 10–60 s: ACSM advises 10–30 s, and up to 60 s for older adults.
+fn parse_hold(text: &str) -> Result<u32, String> {
+    let secs: u32 = text.parse().map_err(|_| format!("`{text}` is not a whole number of seconds"))?;
+    if limber_app::HOLD_RANGE.contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(format!("a hold of {secs} s is outside 10–60 s (ACSM: hold 10–30 s, up to 60 s for older adults)"))
+    }
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {

@@ -3,16 +3,18 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, IsTerminal, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use limber_core::{At, Comfort, Cue, Event, Phase, Report, Session, SessionView, Sound};
+use limber_app::line;
+use limber_core::{At, Cue, Intent, IntentKind, Phase, Session, SessionView, Sound};
 use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 use serde_json::json;
 
-use crate::say::Voice;
+use limber_app::speech::Voice;
 
 /// The keys shown on screen during a session.
 pub(crate) const KEYS: &str = "space pause · enter start · s skip · a swap · d discomfort · c comfortable · 0-9 pain · \
@@ -141,83 +143,23 @@ impl Inputs {
         println!();
         answer
     }
-
-    /// Asks for a 0–10 rating until one is given; Enter (or no input) skips.
-    pub(crate) fn rating(&mut self, question: &str) -> Option<u8> {
-        for _ in 0..3 {
-            let answer = self.prompt(question)?;
-            let answer = answer.trim();
-            if answer.is_empty() {
-                return None;
-            }
-            match answer.parse::<u8>() {
-                Ok(n) if n <= 10 => return Some(n),
-                _ => println!("Please give a number from 0 to 10, or press Enter to skip."),
-            }
-        }
-        None
-    }
 }
 
-/// A yes or no: the answer to the clinician question when that is asked, else to screening.
-fn yes_no(phase: Phase, yes: bool) -> Event {
-    match phase {
-        Phase::ConfirmAssessed => Event::ConfirmAssessed(yes),
-        _ => Event::Answer(yes),
-    }
-}
-
-/// Turns a typed line into an event for the current phase.
-pub(crate) fn line_event(line: &str, session: &Session) -> Result<Event, String> {
-    let words: Vec<String> = line.split_whitespace().map(str::to_lowercase).collect();
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let phase = session.phase();
-    Ok(match words[..] {
-        ["yes" | "y"] => yes_no(phase, true),
-        ["no" | "n"] => yes_no(phase, false),
-        ["start" | "go" | "ready"] => Event::Start,
-        ["pause"] => Event::Pause,
-        ["resume" | "continue"] => Event::Resume,
-        ["skip" | "next"] => Event::Skip,
-        ["swap" | "alternative" | "substitute"] => Event::Substitute,
-        ["discomfort"] if matches!(phase, Phase::CheckIn { .. }) => Event::CheckIn(Comfort::Discomfort),
-        ["discomfort"] => Event::Report(Report::Discomfort),
-        ["comfortable" | "fine" | "ok"] => Event::CheckIn(Comfort::Comfortable),
-        ["uncomfortable"] => Event::CheckIn(Comfort::Discomfort),
-        ["sharp"] | ["pain", "sharp"] | ["sharp", "pain"] => Event::Report(Report::SharpPain),
-        ["pain", n] => match n.parse::<u8>() {
-            Ok(n) if n <= 10 => Event::Report(Report::Pain(n)),
-            _ => return Err(format!("`pain {n}`: a pain rating is a number from 0 to 10, or `pain sharp`")),
-        },
-        ["chest" | "emergency" | "breathless"] | ["chest", "pain"] => Event::Report(Report::ChestPainOrBreathless),
-        ["quit" | "abort" | "stop" | "end"] => Event::Abort,
-        _ => {
-            return Err(format!(
-                "unknown command `{line}`; try yes, no, start, pause, resume, skip, swap, discomfort, \
-                 comfortable, pain N, pain sharp, chest, quit"
-            ));
-        }
-    })
-}
-
-/// Turns a key into an event for the current phase.
-fn key_event(key: u8, session: &Session) -> Option<Event> {
-    let phase = session.phase();
+/// What a key means: the same intent in every phase; the session decides what it means now.
+pub(crate) fn key_intent(key: u8) -> Option<Intent> {
     Some(match key.to_ascii_lowercase() {
-        b'y' => yes_no(phase, true),
-        b'n' => yes_no(phase, false),
-        b' ' | b'p' if session.is_paused() => Event::Resume,
-        b' ' | b'p' => Event::Pause,
-        b'\r' | b'\n' => Event::Start,
-        b's' => Event::Skip,
-        b'a' => Event::Substitute,
-        b'd' if matches!(phase, Phase::CheckIn { .. }) => Event::CheckIn(Comfort::Discomfort),
-        b'd' => Event::Report(Report::Discomfort),
-        b'c' => Event::CheckIn(Comfort::Comfortable),
-        b'x' | b'!' => Event::Report(Report::SharpPain),
-        b'e' => Event::Report(Report::ChestPainOrBreathless),
-        b'q' | 3 => Event::Abort,
-        digit @ b'0'..=b'9' => Event::Report(Report::Pain(digit - b'0')),
+        b'y' => Intent::Yes,
+        b'n' => Intent::No,
+        b' ' | b'p' => Intent::TogglePause,
+        b'\r' | b'\n' => Intent::Start,
+        b's' => Intent::Skip,
+        b'a' => Intent::Swap,
+        b'd' => Intent::Discomfort,
+        b'c' => Intent::Comfortable,
+        b'x' | b'!' => Intent::SharpPain,
+        b'e' => Intent::Chest,
+        b'q' | 3 => Intent::Quit,
+        digit @ b'0'..=b'9' => Intent::Pain { score: digit - b'0' },
         _ => return None,
     })
 }
@@ -270,7 +212,10 @@ impl Screen {
     pub(crate) fn note(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => println!("{text}"),
+            // A closed terminal or pipe must not stop the session from being saved.
+            None => {
+                let _ = writeln!(std::io::stdout(), "{text}");
+            }
         }
     }
 
@@ -287,7 +232,7 @@ impl Screen {
         if let Some(trace) = &mut self.trace {
             let actual = clock.start.elapsed();
             let line = json!({
-                "kind": format!("{:?}", cue.kind),
+                "kind": serde_json::to_value(&cue.kind).unwrap_or_default(),
                 "text": cue.text,
                 "scheduled_ms": cue.at.0.div_f64(self.speed).as_secs_f64() * 1000.0,
                 "actual_ms": actual.as_secs_f64() * 1000.0,
@@ -303,6 +248,7 @@ impl Screen {
             (Some(n), Some(name)) => format!("Stretch {n} of {} · {name}", view.of),
             _ => match view.phase {
                 Phase::Screening { .. } | Phase::ConfirmAssessed => "Safety questions".to_owned(),
+                Phase::PainBefore | Phase::PainAfter => "Pain rating".to_owned(),
                 Phase::WarmUp => "Warm-up".to_owned(),
                 _ => String::new(),
             },
@@ -315,8 +261,10 @@ impl Screen {
         }
         bar.set_prefix(prefix);
         let msg = match (view.paused, view.phase, view.remaining_ms) {
+            (true, _, _) if view.question.is_some() => "y to stop · n to carry on".to_owned(),
             (true, _, _) => "paused — space to resume".to_owned(),
             (_, Phase::Screening { .. } | Phase::ConfirmAssessed, _) => "answer y or n".to_owned(),
+            (_, Phase::PainBefore | Phase::PainAfter, _) => "0-9 to rate, Enter to skip".to_owned(),
             (_, Phase::CheckIn { .. }, Some(ms)) => format!("c comfortable · d discomfort · {} s", ms.div_ceil(1000)),
             (_, Phase::Active { .. }, Some(ms)) => format!("{} s", ms.div_ceil(1000)),
             (_, _, Some(ms)) => format!("{} s", ms.div_ceil(1000)),
@@ -339,39 +287,30 @@ impl Screen {
     }
 }
 
-/// Splits `@SECONDS rest` into the session time to act at and the command.
-fn scheduled(line: &str) -> (Option<At>, String) {
-    let trimmed = line.trim();
-    if let Some(rest) = trimmed.strip_prefix('@')
-        && let Some((t, command)) = rest.split_once(char::is_whitespace)
-        && let Ok(secs) = t.parse::<f64>()
-        && secs.is_finite()
-        && secs >= 0.0
-    {
-        return (Some(At(Duration::from_secs_f64(secs))), command.trim().to_owned());
-    }
-    (None, trimmed.to_owned())
-}
-
-/// Runs `session` to its end: the loop every front end has, in its terminal form.
-pub(crate) fn drive(session: &mut Session, clock: &Clock, inputs: &mut Inputs, screen: &mut Screen) {
-    let mut queue: VecDeque<(Option<At>, String)> = VecDeque::new();
+/// Runs `session` to its end: the loop every front end has, in its terminal form. Lines
+/// scheduled with `@SECONDS` act at exactly that session time; a signal (`stop`) ends the
+/// session the way `q` does, keeping what was done.
+pub(crate) fn drive(session: &mut Session, clock: &Clock, inputs: &mut Inputs, screen: &mut Screen, stop: &AtomicBool) {
+    let mut queue: VecDeque<line::Line> = VecDeque::new();
     loop {
+        if stop.load(Ordering::Relaxed) {
+            while !session.phase().is_over() {
+                apply(session, Intent::Quit, clock.now(), clock, screen);
+            }
+            return;
+        }
         let now = clock.now();
-        session.advance(now);
-        while let Some((due, _)) = queue.front() {
-            if due.is_some_and(|d| d > clock.now()) {
+        while let Some(next) = queue.front().copied() {
+            let due = next.at.unwrap_or(now);
+            if due > now {
                 break;
             }
-            let Some((_, line)) = queue.pop_front() else { break };
-            if line.is_empty() {
-                continue;
-            }
-            match line_event(&line, session) {
-                Ok(event) => apply(session, event, clock, screen),
-                Err(message) => screen.note(&message),
-            }
+            queue.pop_front();
+            // Deadlines before the line fire first; the line acts at its own time.
+            session.advance(due);
+            apply(session, next.intent, due, clock, screen);
         }
+        session.advance(now);
         for cue in session.drain_cues() {
             screen.cue(&cue, clock);
         }
@@ -381,46 +320,43 @@ pub(crate) fn drive(session: &mut Session, clock: &Clock, inputs: &mut Inputs, s
         screen.status(session);
         let waiting_for_person = session.next_deadline().is_none() && queue.is_empty();
         if waiting_for_person && inputs.ended {
-            screen.note("limber is waiting for an answer, but input has ended; stopping the session.");
-            apply(session, Event::Abort, clock, screen);
+            // Input has ended: leave a prompt empty when that is allowed, else end the session.
+            let intent = if session.view().question.is_some() && session.allowed().contains(&IntentKind::Skip) {
+                Intent::Skip
+            } else {
+                screen.note("limber is waiting for an answer, but input has ended; stopping the session.");
+                Intent::Quit
+            };
+            apply(session, intent, clock.now(), clock, screen);
             continue;
         }
         let mut wait = session.next_deadline().map_or(Duration::from_secs(3600), |d| clock.until(d));
-        if let Some(due) = queue.front().and_then(|(d, _)| *d) {
+        if let Some(due) = queue.front().and_then(|l| l.at) {
             wait = wait.min(clock.until(due));
         }
-        if screen.bar.is_some() {
-            wait = wait.min(Duration::from_millis(100));
-        }
+        // Wake often enough to redraw the countdown and to notice a signal.
+        wait = wait.min(Duration::from_millis(if screen.bar.is_some() { 100 } else { 250 }));
         match inputs.next(wait) {
             Some(Input::Key(key)) => {
-                if let Some(event) = key_event(key, session) {
-                    apply(session, event, clock, screen);
+                if let Some(intent) = key_intent(key) {
+                    apply(session, intent, clock.now(), clock, screen);
                 }
             }
-            Some(Input::Line(line)) => queue.push_back(scheduled(&line)),
+            Some(Input::Line(text)) => match line::parse(&text) {
+                Ok(parsed) => queue.push_back(parsed),
+                Err(line::LineError::Empty) => queue.push_back(line::Line { at: None, intent: Intent::Start }),
+                Err(e) => screen.note(&e.to_string()),
+            },
             None => {}
         }
     }
 }
 
-fn apply(session: &mut Session, event: Event, clock: &Clock, screen: &mut Screen) {
-    if let Err(refused) = session.handle(event, clock.now()) {
+fn apply(session: &mut Session, intent: Intent, at: At, clock: &Clock, screen: &mut Screen) {
+    if let Err(refused) = session.handle(intent, at) {
         screen.note(&format!("({refused})"));
     }
     for cue in session.drain_cues() {
         screen.cue(&cue, clock);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_can_be_scheduled_at_a_session_time() {
-        assert_eq!(scheduled("@12.5 pain sharp"), (Some(At::millis(12_500)), "pain sharp".to_owned()));
-        assert_eq!(scheduled("  skip "), (None, "skip".to_owned()));
-        assert_eq!(scheduled("@x skip"), (None, "@x skip".to_owned()));
     }
 }

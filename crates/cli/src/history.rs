@@ -4,33 +4,22 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use jiff::tz::TimeZone;
-use limber_core::progress::pain_trend;
-use limber_core::{Adherence, ItemStatus, PainTrend, StopReason};
-use limber_store::{SessionRecord, SessionRow, Store};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use anyhow::Context;
+use limber_app::store::SessionRecord;
+use limber_app::when;
+use limber_core::{ItemStatus, StopReason};
 
 use crate::args::{ExportFormat, Global};
-use crate::context::{library, open_store, print_json, runtime};
-use crate::when;
+use crate::context::{Env, print_json};
 
 fn outcome(stopped: Option<StopReason>) -> &'static str {
-    match stopped {
-        None => "finished",
-        Some(StopReason::Aborted) => "ended early",
-        Some(StopReason::SharpPain) => "stopped: sharp pain",
-        Some(StopReason::Emergency) => "stopped: emergency sign",
-        Some(StopReason::SeeClinician) => "stopped: see a clinician",
-    }
+    stopped.map_or("finished", StopReason::label)
 }
 
 pub(crate) fn history(global: &Global, since: Option<jiff::civil::Date>, as_json: bool) -> anyhow::Result<ExitCode> {
-    let rt = runtime()?;
-    let store = open_store(&rt, global)?;
+    let env = Env::open(global)?;
     let tz = when::zone();
-    let sessions = rt.block_on(store.sessions(since.map(|d| when::start_of(d, &tz))))?;
+    let sessions = env.block_on(env.app.sessions(env.user, since.map(|d| when::start_of(d, &tz))))?;
     if as_json {
         print_json(&sessions)?;
         return Ok(ExitCode::SUCCESS);
@@ -66,68 +55,29 @@ pub(crate) fn history(global: &Global, since: Option<jiff::civil::Date>, as_json
     Ok(ExitCode::SUCCESS)
 }
 
-/// This week against `goal` and the streak, from session rows, in local weeks.
-pub(crate) fn adherence(rows: &[SessionRow], goal: u32, tz: &TimeZone) -> Adherence {
-    let weeks: Vec<i64> = rows.iter().filter(|r| r.counts).map(|r| when::week_number(r.started_at_ms, tz)).collect();
-    Adherence::compute(goal, &weeks, when::week_number(when::now_ms(), tz))
-}
-
-/// The trend of "before" pain ratings, by local day.
-pub(crate) fn trend(rows: &[SessionRow], tz: &TimeZone) -> PainTrend {
-    let ratings: Vec<(i64, u8)> =
-        rows.iter().filter_map(|r| r.pain_before.map(|p| (when::day_number(r.started_at_ms, tz), p))).collect();
-    pain_trend(&ratings)
-}
-
 pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
-    let rt = runtime()?;
-    let store = open_store(&rt, global)?;
-    let profile = rt.block_on(store.profile())?;
-    let rows = rt.block_on(store.session_rows())?;
-    let progression = rt.block_on(store.progression())?;
-    let tz = when::zone();
-    let adherence = adherence(&rows, profile.weekly_goal, &tz);
-    let trend = trend(&rows, &tz);
-    let holds: Vec<_> = progression
-        .iter()
-        .map(|(id, p)| {
-            let stretch = lib.stretch(id);
-            json!({
-                "stretch": id,
-                "name": stretch.map(|s| s.name.clone()),
-                "hold_seconds": p.hold_seconds,
-                "range": stretch.map(|s| (s.dose.range().low(), s.dose.range().high())),
-                "flagged": p.flagged,
-            })
-        })
-        .collect();
+    let env = Env::open(global)?;
+    let stats = env.block_on(env.app.stats(env.user))?;
     if as_json {
-        print_json(&json!({
-            "sessions": rows.len(),
-            "adherence": adherence,
-            "holds": holds,
-            "pain_trend": trend,
-        }))?;
+        print_json(&stats)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let (adherence, trend) = (stats.adherence, &stats.pain_trend);
     let met = if adherence.this_week >= adherence.goal { " — goal met" } else { "" };
-    println!("Sessions in all: {}", rows.len());
+    println!("Sessions in all: {}", stats.sessions);
     println!("This week: {} of {} sessions{met}", adherence.this_week, adherence.goal);
     println!(
         "Streak: {} week{} meeting your goal",
         adherence.streak_weeks,
         if adherence.streak_weeks == 1 { "" } else { "s" }
     );
-    if !progression.is_empty() {
+    if !stats.holds.is_empty() {
         println!("\nHold times:");
-        for (id, p) in &progression {
-            let (name, range) = match lib.stretch(id) {
-                Some(s) => (s.name.clone(), format!(" (range {} s)", s.dose.range())),
-                None => (id.to_string(), String::new()),
-            };
-            let flag = if p.flagged { " — set aside after sharp pain" } else { "" };
-            println!("  {name:<28} {:>3} s{range}{flag}", p.hold_seconds);
+        for h in &stats.holds {
+            let name = h.name.clone().unwrap_or_else(|| h.stretch.to_string());
+            let range = h.range.map(|(lo, hi)| format!(" (range {lo}–{hi} s)")).unwrap_or_default();
+            let flag = if h.flagged { " — set aside after sharp pain" } else { "" };
+            println!("  {name:<28} {:>3} s{range}{flag}", h.hold_seconds);
         }
     }
     if let Some((first, latest)) = trend.first_and_latest {
@@ -144,31 +94,24 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// The JSON export file: a version and every session.
-#[derive(Serialize, Deserialize)]
-struct ExportFile {
-    limber_export: u32,
-    sessions: Vec<SessionRecord>,
-}
-
 pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let rt = runtime()?;
-    let store = open_store(&rt, global)?;
-    let sessions = rt.block_on(store.sessions(None))?;
-    let mut bytes = Vec::new();
-    match format {
-        ExportFormat::Json => {
-            serde_json::to_writer_pretty(&mut bytes, &ExportFile { limber_export: 1, sessions: sessions.clone() })?;
-            bytes.push(b'\n');
+    let env = Env::open(global)?;
+    let sessions = env.block_on(env.app.sessions(env.user, None))?;
+    let count = sessions.len();
+    let bytes = match format {
+        ExportFormat::Json => limber_app::export::write(sessions).context("cannot write the export")?,
+        ExportFormat::Csv => {
+            let mut bytes = Vec::new();
+            write_csv(&mut bytes, &sessions)?;
+            bytes
         }
-        ExportFormat::Csv => write_csv(&mut bytes, &sessions)?,
-    }
+    };
     match output {
         Some(path) => {
             let tmp = path.with_extension("tmp-limber");
             std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
             std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Exported {} sessions to {}.", sessions.len(), path.display());
+            eprintln!("Exported {count} sessions to {}.", path.display());
         }
         None => std::io::stdout().write_all(&bytes).context("cannot write to standard output")?,
     }
@@ -210,12 +153,14 @@ fn write_csv(out: &mut Vec<u8>, sessions: &[SessionRecord]) -> anyhow::Result<()
                 (n + 1).to_string(),
                 i.stretch.to_string(),
                 i.instead_of.as_ref().map(ToString::to_string).unwrap_or_default(),
-                format!("{:?}", i.status),
+                i.status.label().to_owned(),
                 i.holds_done.to_string(),
                 i.holds_planned.to_string(),
                 i.sides_done.iter().map(|s| s.label()).collect::<Vec<_>>().join(" "),
                 i.seconds.to_string(),
-                i.comfort.map(|c| format!("{c:?}")).unwrap_or_default(),
+                i.comfort
+                    .map(|c| serde_json::to_string(&c).unwrap_or_default().trim_matches('"').to_owned())
+                    .unwrap_or_default(),
                 i.discomfort.to_string(),
                 opt(i.max_pain),
             ])?;
@@ -227,26 +172,8 @@ fn write_csv(out: &mut Vec<u8>, sessions: &[SessionRecord]) -> anyhow::Result<()
 
 pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let parsed: ExportFile = serde_json::from_str(&text).map_err(|e| {
-        let hint = if text.starts_with("session,") {
-            " (that looks like a CSV export; import reads the JSON export)"
-        } else {
-            ""
-        };
-        anyhow::anyhow!("{} is not a limber JSON export{hint}: {e}", file.display())
-    })?;
-    if parsed.limber_export != 1 {
-        bail!("{} is export format {}, and this limber reads format 1", file.display(), parsed.limber_export);
-    }
-    for s in &parsed.sessions {
-        let bad = |n: Option<u8>| n.is_some_and(|n| n > 10);
-        if bad(s.pain_before) || bad(s.pain_after) || s.items.iter().any(|i| bad(i.max_pain)) {
-            bail!("{}: session {} has a pain rating above 10; nothing was imported", file.display(), s.id);
-        }
-    }
-    let rt = runtime()?;
-    let store = open_store(&rt, global)?;
-    let report = rt.block_on(store.import(&parsed.sessions))?;
+    let env = Env::open(global)?;
+    let report = env.block_on(env.app.import(env.user, &text)).with_context(|| format!("{}", file.display()))?;
     println!("Imported {} sessions ({} already present).", report.added, report.skipped);
     Ok(ExitCode::SUCCESS)
 }

@@ -9,8 +9,6 @@ mod history;
 mod info;
 mod profile;
 mod run;
-mod say;
-mod when;
 
 use std::process::ExitCode;
 
@@ -36,7 +34,26 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// A closed pipe (`limber history | head -3`) or a closed terminal ends limber quietly instead
+/// of with a panic message: printing to it is the only thing that can fail that way.
+fn quiet_on_closed_output() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to std") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_output();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(ref args) => run::run(&cli.global, args),

@@ -3,53 +3,31 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use limber_core::{At, Clearance, Phase, Plan, PlanOptions, Session, StretchId};
-use limber_store::{ScreeningEntry, Store};
+use limber_app::{ProfileChange, when};
+use limber_core::{Clearance, CueKind, Phase};
 
+use crate::EXIT_SAFETY;
 use crate::args::{Global, ProfileArgs, equipment};
-use crate::context::{library, open_store, print_json, runtime, stretch};
-use crate::driver::{Inputs, line_event};
-use crate::{EXIT_SAFETY, when};
+use crate::context::{Env, print_json};
+use crate::driver::Inputs;
 
 pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
-    let rt = runtime()?;
-    let store = open_store(&rt, global)?;
-    let mut profile = rt.block_on(store.profile())?;
-    let mut changed = false;
-    if let Some(list) = &args.equipment {
-        profile.equipment = equipment(list);
-        changed = true;
-    }
-    if let Some(list) = &args.avoid {
-        let mut avoid: Vec<_> = list.iter().map(|p| p.position()).collect();
-        avoid.sort();
-        avoid.dedup();
-        profile.avoid = avoid;
-        changed = true;
-    }
-    if let Some(goal) = args.goal {
-        profile.weekly_goal = goal;
-        changed = true;
-    }
-    if let Some(voice) = args.voice {
-        profile.voice = voice;
-        changed = true;
-    }
+    let env = Env::open(global)?;
+    let change = ProfileChange {
+        equipment: args.equipment.as_deref().map(equipment),
+        avoid: args.avoid.as_ref().map(|list| list.iter().map(|p| p.position()).collect()),
+        weekly_goal: args.goal,
+        voice: args.voice,
+    };
+    let changed =
+        change.equipment.is_some() || change.avoid.is_some() || change.weekly_goal.is_some() || change.voice.is_some();
     if changed {
-        rt.block_on(store.save_profile(&profile)).context("could not save your profile")?;
+        env.block_on(env.app.update_profile(env.user, change)).context("could not save your profile")?;
     }
-    let mut progression = rt.block_on(store.progression())?;
-    if !args.clear_flag.is_empty() {
-        for id in &args.clear_flag {
-            stretch(&lib, id)?;
-            if let Some(p) = progression.get_mut(&StretchId::from(id.as_str())) {
-                p.flagged = false;
-            }
-        }
-        rt.block_on(store.save_progression(&progression)).context("could not save the cleared flags")?;
+    for id in &args.clear_flag {
+        env.block_on(env.app.clear_flag(env.user, id)).context("could not clear the flag")?;
     }
-    let flagged: Vec<&StretchId> = progression.iter().filter(|(_, p)| p.flagged).map(|(id, _)| id).collect();
+    let (profile, flagged) = env.block_on(env.app.profile(env.user))?;
     if args.json {
         print_json(&serde_json::json!({"profile": profile, "flagged": flagged}))?;
         return Ok(ExitCode::SUCCESS);
@@ -71,14 +49,10 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-/// Asks the screening questions (through the core session, so the rules are the same) and saves the answers.
+/// Asks the screening questions (through a core session, so the rules are the same) and saves the answers.
 pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
-    let rt = runtime()?;
-    let store = open_store(&rt, global)?;
-    let routine = lib.routines.first().map(|r| r.id.clone()).context("the content has no routine")?;
-    let plan = Plan::resolve(&lib, &routine, &PlanOptions::default())?;
-    let mut session = Session::new(plan, None, At::ZERO);
+    let env = Env::open(global)?;
+    let mut session = env.app.screening_session();
     let mut inputs = Inputs::start();
     println!("Safety questions. Answer each with y or n.\n");
     while matches!(session.phase(), Phase::Screening { .. } | Phase::ConfirmAssessed) {
@@ -89,27 +63,24 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
             eprintln!("Screening needs an answer to every question; nothing was saved.");
             return Ok(ExitCode::FAILURE);
         };
-        match line_event(&answer, &session) {
-            Ok(event) => {
-                if let Err(refused) = session.handle(event, At::ZERO) {
+        match limber_app::line::command_intent(&answer) {
+            Ok(intent) => {
+                if let Err(refused) = session.handle(intent, limber_core::At::ZERO) {
                     println!("Please answer y or n ({refused}).");
                 }
             }
             Err(_) => println!("Please answer y or n."),
         }
     }
-    let record = session.screening().clone();
-    let clearance = record.clearance(&lib.screening);
-    for cue in session
-        .drain_cues()
-        .iter()
-        .filter(|c| matches!(c.kind, limber_core::CueKind::Stopped(_) | limber_core::CueKind::Cleared))
-    {
+    for cue in session.drain_cues().iter().filter(|c| matches!(c.kind, CueKind::Stopped { .. } | CueKind::Cleared)) {
         println!("{}", cue.text);
     }
-    rt.block_on(store.save_screening(&ScreeningEntry { taken_at_ms: when::now_ms(), record }))
-        .context("could not save your answers")?;
-    println!("Your answers are saved.");
+    let clearance = env.block_on(env.app.save_screening(env.user, &session, when::now_ms()))?;
+    if clearance == Clearance::Incomplete {
+        eprintln!("The screening stopped before every question was answered; nothing was saved.");
+    } else {
+        println!("Your answers are saved.");
+    }
     Ok(match clearance {
         Clearance::Clear => ExitCode::SUCCESS,
         _ => ExitCode::from(EXIT_SAFETY),

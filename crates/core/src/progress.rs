@@ -50,7 +50,125 @@ pub fn usual_pain(before_ratings: &[u8]) -> Option<u8> {
     sorted.get(sorted.len().checked_sub(1)? / 2).copied()
 }
 
-/// Applies one finished or stopped session to the progression of its stretches.
+/// How one stretch went in one session, as far as progression is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Done and comfortable. `may_grow` is false on a day whose "before" pain was above the
+    /// person's usual level: the hold then stays where it is, and so does the streak.
+    Comfortable {
+        /// Whether this session may count toward a longer hold.
+        may_grow: bool,
+    },
+    /// Done or partly done, but not comfortably: the streak starts again.
+    Uncomfortable,
+    /// Skipped or not reached: nothing changes but the stretch gets a starting point.
+    NotDone,
+}
+
+/// One change a session makes to the progression of one stretch.
+///
+/// A session is saved as a list of changes rather than as the resulting progression, so that a
+/// store can apply them to whatever is stored at that moment (inside its own transaction) and
+/// never overwrite what another process wrote in between — above all, never un-flag a stretch.
+/// A change can set a flag but never clear one; clearing is its own operation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressChange {
+    /// The stretch.
+    pub stretch: StretchId,
+    /// The low end of its hold range, in seconds: where a new stretch starts.
+    pub low: u32,
+    /// The high end of its hold range, in seconds: holds never grow past it.
+    pub high: u32,
+    /// What happened.
+    pub outcome: Outcome,
+    /// The stretch caused sharp pain: set it aside until the person clears it.
+    pub flag: bool,
+}
+
+impl Progress {
+    /// Where a stretch starts: at the `low` end of its range, no streak, not flagged.
+    pub fn start(low: u32) -> Progress {
+        Progress { hold_seconds: low, ..Progress::default() }
+    }
+
+    /// Applies one change. Holds grow by `rules.step_seconds` (never past `change.high`) after
+    /// `rules.sessions_per_step` comfortable sessions in a row; discomfort starts the streak
+    /// again; a change may set the flag but never clears it. Returns whether the hold grew.
+    pub fn apply(&mut self, change: &ProgressChange, rules: ProgressRules) -> bool {
+        let mut grew = false;
+        match change.outcome {
+            Outcome::Comfortable { may_grow: true } => {
+                self.comfortable_streak = self.comfortable_streak.saturating_add(1);
+                if self.comfortable_streak >= rules.sessions_per_step.max(1) {
+                    // Like `DoseRange::clamp`, but never panics on a reversed range from stored data.
+                    let next = self.hold_seconds.saturating_add(rules.step_seconds).min(change.high).max(change.low);
+                    if next > self.hold_seconds {
+                        self.hold_seconds = next;
+                        grew = true;
+                    }
+                    self.comfortable_streak = 0;
+                }
+            }
+            Outcome::Comfortable { may_grow: false } | Outcome::NotDone => {}
+            Outcome::Uncomfortable => self.comfortable_streak = 0,
+        }
+        if change.flag {
+            self.flagged = true;
+        }
+        grew
+    }
+}
+
+/// The changes one finished or stopped session makes to progression, in order: one per item
+/// whose stretch is in `library`, with the sharp-pain flag on the last change of the flagged
+/// stretch (or on a change of its own when the flagged stretch has no item).
+///
+/// A "before" rating above the person's `usual` level means no hold grows that day.
+pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) -> Vec<ProgressChange> {
+    let worse_today = matches!((summary.pain_before, usual), (Some(b), Some(u)) if b > u);
+    let mut changes: Vec<ProgressChange> = summary
+        .items
+        .iter()
+        .filter_map(|item| {
+            let range = library.stretch(&item.stretch)?.dose.range();
+            let outcome = if item.status == ItemStatus::NotReached || item.status == ItemStatus::Skipped {
+                Outcome::NotDone
+            } else if felt_comfortable(item) {
+                Outcome::Comfortable { may_grow: !worse_today }
+            } else {
+                Outcome::Uncomfortable
+            };
+            Some(ProgressChange {
+                stretch: item.stretch.clone(),
+                low: range.low(),
+                high: range.high(),
+                outcome,
+                flag: false,
+            })
+        })
+        .collect();
+    if let Some(flagged) = &summary.flagged {
+        match changes.iter_mut().rev().find(|c| &c.stretch == flagged) {
+            Some(change) => change.flag = true,
+            None => {
+                let (low, high) =
+                    library.stretch(flagged).map_or((0, 0), |s| (s.dose.range().low(), s.dose.range().high()));
+                changes.push(ProgressChange {
+                    stretch: flagged.clone(),
+                    low,
+                    high,
+                    outcome: Outcome::NotDone,
+                    flag: true,
+                });
+            }
+        }
+    }
+    changes
+}
+
+/// Applies one finished or stopped session to the progression of its stretches: the
+/// [`session_changes`] of the session, each applied with [`Progress::apply`] (a stretch seen
+/// for the first time starts with [`Progress::start`]).
 ///
 /// Holds grow within each stretch's range after comfortable sessions; discomfort holds them
 /// steady; a "before" rating above the person's `usual` level stops growth that day; sharp
@@ -62,33 +180,12 @@ pub fn apply_session(
     usual: Option<u8>,
     rules: ProgressRules,
 ) -> Vec<StretchId> {
-    let worse_today = matches!((summary.pain_before, usual), (Some(b), Some(u)) if b > u);
     let mut grown = Vec::new();
-    for item in &summary.items {
-        let Some(stretch) = library.stretch(&item.stretch) else { continue };
-        let range = stretch.dose.range();
-        let entry = progress
-            .entry(item.stretch.clone())
-            .or_insert_with(|| Progress { hold_seconds: range.low(), ..Progress::default() });
-        if item.status == ItemStatus::NotReached || item.status == ItemStatus::Skipped {
-            continue;
+    for change in session_changes(summary, library, usual) {
+        let entry = progress.entry(change.stretch.clone()).or_insert_with(|| Progress::start(change.low));
+        if entry.apply(&change, rules) {
+            grown.push(change.stretch);
         }
-        if felt_comfortable(item) && !worse_today {
-            entry.comfortable_streak += 1;
-            if entry.comfortable_streak >= rules.sessions_per_step.max(1) {
-                let next = range.clamp(entry.hold_seconds.saturating_add(rules.step_seconds));
-                if next > entry.hold_seconds {
-                    entry.hold_seconds = next;
-                    grown.push(item.stretch.clone());
-                }
-                entry.comfortable_streak = 0;
-            }
-        } else if !felt_comfortable(item) {
-            entry.comfortable_streak = 0;
-        }
-    }
-    if let Some(flagged) = &summary.flagged {
-        progress.entry(flagged.clone()).or_default().flagged = true;
     }
     grown
 }

@@ -1,4 +1,4 @@
-//! limber-store: a person's session history, screening answers, profile and progression.
+//! limber-store: the session history, screening answers, profile and progression of each person.
 //!
 //! The store is an interface ([`Store`]) with one backend today, SQLite ([`SqliteStore`]),
 //! embedded in a file in the platform data directory. The rules (progression, adherence) live in
@@ -8,23 +8,31 @@
 
 #![forbid(unsafe_code)]
 
+mod ids;
 mod records;
 mod sqlite;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::path::{Path, PathBuf};
 
-use limber_core::{Progress, StretchId};
+use limber_core::{Progress, ProgressChange, ProgressRules, StretchId};
 
-pub use records::{Profile, ScreeningEntry, SessionRecord, SessionRow};
+pub use ids::{SessionId, UserId};
+pub use records::{
+    Cursor, CursorError, FinishReport, HistoryPage, HistoryQuery, Profile, ScreeningEntry, SessionRecord, SessionRow,
+    User,
+};
 pub use sqlite::SqliteStore;
 pub use uuid::Uuid;
 
 /// The name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "limber.db";
 
-/// Why the store could not do what was asked.
+/// The name of the single local user the CLI and the TUI use.
+pub const LOCAL_USER: &str = "local";
+
+/// Why the store could not do what was asked. Messages never name the database engine; the
+/// engine's own error, when there is one, is the [source](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The data directory could not be created or read.
@@ -59,6 +67,18 @@ pub enum Error {
         /// The newest schema version this build knows.
         known: i64,
     },
+    /// A user with that name already exists.
+    #[error("there is already a user called `{name}`")]
+    UserExists {
+        /// The name asked for.
+        name: String,
+    },
+    /// A user name must have at least one visible character.
+    #[error("a user name cannot be empty")]
+    EmptyUserName,
+    /// Data was written for a user the store does not know (removed, or never created).
+    #[error("there is no user with id {0}")]
+    UnknownUser(UserId),
     /// A stored value could not be read back (e.g. a JSON column that does not parse).
     #[error("a stored {what} could not be read: {detail}")]
     Decode {
@@ -67,11 +87,11 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
-    /// Any other database error.
-    #[error("database error: {0}")]
+    /// Any other database error (the engine's error is the source).
+    #[error("the database could not be read or written")]
     Database(#[from] sqlx::Error),
-    /// Applying the schema failed.
-    #[error("could not update the database schema: {0}")]
+    /// Applying the schema failed (the migration error is the source).
+    #[error("could not update the database schema")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
@@ -87,45 +107,79 @@ pub struct ImportReport {
     pub skipped: usize,
 }
 
-/// Everything limber keeps about a person. Implemented by [`SqliteStore`]; a PostgreSQL backend
-/// implements the same operations.
-pub trait Store {
-    /// Saves a finished or stopped session together with the progression it led to and, when
-    /// screening was answered in it, the answers — all in one transaction. When this returns,
-    /// the session is on disk.
-    fn save_session(
-        &self,
-        session: &SessionRecord,
-        progression: &BTreeMap<StretchId, Progress>,
-        screening: Option<&ScreeningEntry>,
-    ) -> impl Future<Output = Result<()>> + Send;
+/// Everything limber keeps about the people who use it. Implemented by [`SqliteStore`]; a
+/// PostgreSQL backend implements the same operations. Usable as `Arc<dyn Store>`.
+///
+/// Every method that reads or writes a person's data takes their [`UserId`]; one user's data is
+/// never visible to another. Reading data of an unknown user finds nothing; writing it fails
+/// with [`Error::UnknownUser`].
+#[async_trait::async_trait]
+pub trait Store: Send + Sync {
+    /// The single local user the CLI and the TUI use (named [`LOCAL_USER`]; created by the
+    /// schema, and again on demand if it was removed).
+    async fn local_user(&self) -> Result<UserId>;
 
-    /// Sessions started at or after `since_ms` (Unix milliseconds), oldest first, with items.
-    fn sessions(&self, since_ms: Option<i64>) -> impl Future<Output = Result<Vec<SessionRecord>>> + Send;
+    /// Adds a user called `name`; [`Error::UserExists`] if the name is taken.
+    async fn create_user(&self, name: &str) -> Result<UserId>;
+
+    /// Every user, by id.
+    async fn users(&self) -> Result<Vec<User>>;
+
+    /// The user called `name`, if any.
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserId>>;
+
+    /// Removes a user and all their data. Returns whether there was such a user.
+    async fn remove_user(&self, user: UserId) -> Result<bool>;
+
+    /// Saves a finished or stopped session, in one transaction that other writers wait for:
+    /// stores the session with its items, applies each progression change to what is stored at
+    /// that moment (with [`Progress::apply`]; a stretch seen for the first time starts with
+    /// [`Progress::start`]), and stores the screening answers given in it. When this returns,
+    /// the session is on disk.
+    ///
+    /// Idempotent by session id: a session already stored is left as it is and its changes and
+    /// screening are not applied again ([`FinishReport::already_saved`]).
+    async fn finish_session(
+        &self,
+        user: UserId,
+        session: &SessionRecord,
+        changes: &[ProgressChange],
+        rules: ProgressRules,
+        screening: Option<&ScreeningEntry>,
+    ) -> Result<FinishReport>;
+
+    /// One page of history, newest first, with items.
+    async fn history(&self, user: UserId, query: HistoryQuery) -> Result<HistoryPage>;
+
+    /// Sessions started at or after `since_ms` (Unix milliseconds), oldest first, with items:
+    /// what an export needs.
+    async fn sessions(&self, user: UserId, since_ms: Option<i64>) -> Result<Vec<SessionRecord>>;
 
     /// One row per session (no items), oldest first: what statistics need.
-    fn session_rows(&self) -> impl Future<Output = Result<Vec<SessionRow>>> + Send;
+    async fn session_rows(&self, user: UserId) -> Result<Vec<SessionRow>>;
 
-    /// Adds sessions that are not stored yet (by id); the same file twice adds nothing.
-    fn import(&self, sessions: &[SessionRecord]) -> impl Future<Output = Result<ImportReport>> + Send;
+    /// Adds sessions that are not stored yet (by id), all or none; the same file twice adds
+    /// nothing. Progression is not touched.
+    async fn import(&self, user: UserId, sessions: &[SessionRecord]) -> Result<ImportReport>;
 
     /// The latest screening answers, if any.
-    fn latest_screening(&self) -> impl Future<Output = Result<Option<ScreeningEntry>>> + Send;
+    async fn latest_screening(&self, user: UserId) -> Result<Option<ScreeningEntry>>;
 
     /// Stores screening answers on their own (a screening re-run outside a session).
-    fn save_screening(&self, entry: &ScreeningEntry) -> impl Future<Output = Result<()>> + Send;
+    async fn save_screening(&self, user: UserId, entry: &ScreeningEntry) -> Result<()>;
 
     /// The profile, or the defaults when none is stored.
-    fn profile(&self) -> impl Future<Output = Result<Profile>> + Send;
+    async fn profile(&self, user: UserId) -> Result<Profile>;
 
     /// Replaces the profile.
-    fn save_profile(&self, profile: &Profile) -> impl Future<Output = Result<()>> + Send;
+    async fn save_profile(&self, user: UserId, profile: &Profile) -> Result<()>;
 
     /// Progression of every stretch that has any.
-    fn progression(&self) -> impl Future<Output = Result<BTreeMap<StretchId, Progress>>> + Send;
+    async fn progression(&self, user: UserId) -> Result<BTreeMap<StretchId, Progress>>;
 
-    /// Replaces the progression of the stretches given.
-    fn save_progression(&self, progression: &BTreeMap<StretchId, Progress>) -> impl Future<Output = Result<()>> + Send;
+    /// Clears the sharp-pain flag of one stretch (the person chose to try it again). Returns
+    /// whether it was flagged. The only way a flag is ever cleared.
+    async fn clear_flag(&self, user: UserId, stretch: &StretchId) -> Result<bool>;
 }
 
 /// The platform data directory for limber (e.g. `~/.local/share/limber` on Linux).

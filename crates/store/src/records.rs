@@ -1,28 +1,40 @@
 //! What the store keeps, as plain serializable records (also the export format).
 
-use limber_core::{Equipment, ItemRecord, Position, ScreeningRecord, StopReason};
+use std::fmt;
+use std::str::FromStr;
+
+use limber_core::{Equipment, ItemRecord, Position, ScreeningRecord, StopReason, StretchId};
 use serde::{Deserialize, Serialize};
+
+use crate::ids::{SessionId, UserId};
 
 /// One finished or stopped session with its stretches; the unit of history, export and import.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct SessionRecord {
-    /// A unique id, so that importing the same session twice adds it once.
-    pub id: uuid::Uuid,
+    /// A unique id (per user), so that importing the same session twice adds it once.
+    pub id: SessionId,
     /// The routine.
     pub routine: String,
     /// When it started, Unix milliseconds UTC.
+    #[serde(alias = "started_at_ms")]
     pub started_at_ms: i64,
     /// When it ended, Unix milliseconds UTC.
+    #[serde(alias = "ended_at_ms")]
     pub ended_at_ms: i64,
     /// `None` when finished; else why it stopped.
     pub stopped: Option<StopReason>,
     /// Whether the warm-up was done in full.
+    #[serde(alias = "warmed_up")]
     pub warmed_up: bool,
     /// Time spent stretching, in milliseconds.
+    #[serde(alias = "active_ms")]
     pub active_ms: i64,
     /// Pain 0–10 before.
+    #[serde(alias = "pain_before")]
     pub pain_before: Option<u8>,
     /// Pain 0–10 after.
+    #[serde(alias = "pain_after")]
     pub pain_after: Option<u8>,
     /// The stretch that caused sharp pain.
     pub flagged: Option<String>,
@@ -68,4 +80,111 @@ impl Default for Profile {
     fn default() -> Self {
         Profile { equipment: vec![Equipment::Chair, Equipment::Towel], avoid: Vec::new(), weekly_goal: 3, voice: false }
     }
+}
+
+/// A person known to the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Their id.
+    pub id: UserId,
+    /// Their name, unique in the store.
+    pub name: String,
+    /// When they were added, Unix milliseconds UTC.
+    pub created_at_ms: i64,
+}
+
+/// Which page of a person's history to read: newest first, `limit` sessions at most, started at
+/// or after `since_ms`, and older than `before` (the `next` cursor of the previous page).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// Only sessions started at or after this moment, Unix milliseconds UTC.
+    pub since_ms: Option<i64>,
+    /// Only sessions after this cursor (older); `None` for the first page.
+    pub before: Option<Cursor>,
+    /// At most this many sessions; brought within 1..=[`HistoryQuery::MAX_LIMIT`].
+    pub limit: u32,
+}
+
+impl HistoryQuery {
+    /// The most sessions one page holds.
+    pub const MAX_LIMIT: u32 = 500;
+
+    /// The first page of `limit` sessions, newest first.
+    pub fn first(limit: u32) -> HistoryQuery {
+        HistoryQuery { since_ms: None, before: None, limit }
+    }
+
+    /// The limit actually used: at least 1, at most [`HistoryQuery::MAX_LIMIT`].
+    pub fn effective_limit(&self) -> u32 {
+        self.limit.clamp(1, HistoryQuery::MAX_LIMIT)
+    }
+}
+
+/// One page of history, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The sessions, with their items.
+    pub sessions: Vec<SessionRecord>,
+    /// Where the next (older) page starts, or `None` when this is the last page.
+    pub next: Option<Cursor>,
+}
+
+/// A place in a person's history, newest first: an opaque keyset cursor (start time and
+/// session id). It reads and writes as text (`Display` and `FromStr`), safe in a URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct Cursor {
+    pub(crate) started_at_ms: i64,
+    pub(crate) id: SessionId,
+}
+
+impl Cursor {
+    /// The cursor just after `session`: a page starting there holds only older sessions.
+    pub fn after(session: &SessionRecord) -> Cursor {
+        Cursor { started_at_ms: session.started_at_ms, id: session.id }
+    }
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}_{}", self.started_at_ms, self.id)
+    }
+}
+
+/// Text that is not a history cursor.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a history cursor")]
+pub struct CursorError(pub String);
+
+impl FromStr for Cursor {
+    type Err = CursorError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || CursorError(s.to_owned());
+        let (at, id) = s.split_once('_').ok_or_else(bad)?;
+        Ok(Cursor { started_at_ms: at.parse().map_err(|_| bad())?, id: id.parse().map_err(|_| bad())? })
+    }
+}
+
+impl From<Cursor> for String {
+    fn from(cursor: Cursor) -> String {
+        cursor.to_string()
+    }
+}
+
+impl TryFrom<String> for Cursor {
+    type Error = CursorError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+/// What saving a finished session did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinishReport {
+    /// The stretches whose hold grew, each with its new hold in seconds.
+    pub grown: Vec<(StretchId, u32)>,
+    /// The session was already stored (same id): nothing was changed, progression included.
+    pub already_saved: bool,
 }

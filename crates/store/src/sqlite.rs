@@ -1,33 +1,34 @@
 //! The SQLite backend: one file, WAL mode, versioned migrations, a busy timeout for sharing.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use limber_core::{Comfort, ItemRecord, ItemStatus, Progress, ScreeningRecord, StopReason, StretchId};
+use limber_core::{
+    Comfort, ItemRecord, ItemStatus, Progress, ProgressChange, ProgressRules, ScreeningRecord, StopReason, StretchId,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::migrate::{Migrate, MigrateError, Migration, MigrationType, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlSafeStr};
+use sqlx::Row;
+use sqlx::migrate::{Migrate, MigrateError, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
 
-use crate::records::{Profile, ScreeningEntry, SessionRecord, SessionRow};
-use crate::{Error, ImportReport, Result, Store, database_path};
+use crate::ids::{SessionId, UserId};
+use crate::records::{
+    Cursor, FinishReport, HistoryPage, HistoryQuery, Profile, ScreeningEntry, SessionRecord, SessionRow, User,
+};
+use crate::{Error, ImportReport, LOCAL_USER, Result, Store, database_path};
 
-/// The migrations, compiled in so a binary needs no files beside it.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"))];
+/// The migrations in `migrations/sqlite/`, compiled in so a binary needs no files beside it.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
-fn migrator() -> Migrator {
-    let migrations = MIGRATIONS
-        .iter()
-        .map(|(version, description, sql)| {
-            Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, sql.into_sql_str(), false)
-        })
-        .collect();
-    Migrator::with_migrations(migrations)
-}
+/// Starts a write transaction that takes the write lock at once, so that two writers (two
+/// processes, or two connections) queue up behind the busy timeout instead of one of them
+/// failing, or acting on what it read before the other wrote.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 /// How long a writer waits for another limber process holding the database.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -65,8 +66,7 @@ impl SqliteStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        let migrator = migrator();
-        let known = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
+        let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
         // Look before touching: a database from a newer limber is left exactly as it is.
         let mut conn = self.pool.acquire().await.map_err(|e| classify(e, &self.path))?;
         conn.ensure_migrations_table("_sqlx_migrations").await.map_err(|e| self.migrate_error(e, known))?;
@@ -76,7 +76,19 @@ impl SqliteStore {
             return Err(Error::Newer { path: self.path.clone(), found, known });
         }
         drop(conn);
-        migrator.run(&self.pool).await.map_err(|e| self.migrate_error(e, known))
+        match MIGRATOR.run(&self.pool).await {
+            Ok(()) => Ok(()),
+            // Another limber opening the same file at the same moment may have applied it first.
+            Err(_) if self.schema_version().await.is_some_and(|v| v >= known) => Ok(()),
+            Err(e) => Err(self.migrate_error(e, known)),
+        }
+    }
+
+    /// The newest schema version applied to the file, if it can be read.
+    async fn schema_version(&self) -> Option<i64> {
+        let mut conn = self.pool.acquire().await.ok()?;
+        let applied = conn.list_applied_migrations("_sqlx_migrations").await.ok()?;
+        applied.iter().map(|m| m.version).max()
     }
 
     fn migrate_error(&self, e: MigrateError, known: i64) -> Error {
@@ -132,11 +144,27 @@ fn count(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(0)
 }
 
-async fn insert_session(tx: &mut sqlx::SqliteConnection, s: &SessionRecord) -> Result<bool> {
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, millis)
+}
+
+/// Writing for a user the store does not know breaks a foreign key: say so plainly.
+fn for_user(user: UserId) -> impl Fn(sqlx::Error) -> Error {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::UnknownUser(user),
+        _ => Error::Database(e),
+    }
+}
+
+/// Stores a session with its items unless `user` already has a session with its id. Returns
+/// whether it was added.
+async fn insert_session(conn: &mut SqliteConnection, user: UserId, s: &SessionRecord) -> Result<bool> {
     let inserted = sqlx::query(
-        "INSERT INTO sessions (uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, done_items, \
-         pain_before, pain_after, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO NOTHING",
+        "INSERT INTO sessions (user_id, uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, \
+         done_items, pain_before, pain_after, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (user_id, uuid) DO NOTHING",
     )
+    .bind(user.0)
     .bind(s.id.to_string())
     .bind(&s.routine)
     .bind(s.started_at_ms)
@@ -148,8 +176,9 @@ async fn insert_session(tx: &mut sqlx::SqliteConnection, s: &SessionRecord) -> R
     .bind(s.pain_before.map(i64::from))
     .bind(s.pain_after.map(i64::from))
     .bind(&s.flagged)
-    .execute(&mut *tx)
-    .await?;
+    .execute(&mut *conn)
+    .await
+    .map_err(for_user(user))?;
     if inserted.rows_affected() == 0 {
         return Ok(false);
     }
@@ -173,123 +202,295 @@ async fn insert_session(tx: &mut sqlx::SqliteConnection, s: &SessionRecord) -> R
         .bind(item.discomfort)
         .bind(item.max_pain.map(i64::from))
         .bind(enum_text(&item.status))
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(true)
 }
 
-async fn upsert_progression(
-    tx: &mut sqlx::SqliteConnection,
-    progression: &BTreeMap<StretchId, Progress>,
-) -> Result<()> {
-    for (stretch, p) in progression {
+async fn insert_screening(conn: &mut SqliteConnection, user: UserId, entry: &ScreeningEntry) -> Result<()> {
+    sqlx::query("INSERT INTO screenings (user_id, taken_at, answers, clinician_assessed) VALUES (?, ?, ?, ?)")
+        .bind(user.0)
+        .bind(entry.taken_at_ms)
+        .bind(to_json(&entry.record.answers))
+        .bind(entry.record.clinician_assessed)
+        .execute(&mut *conn)
+        .await
+        .map_err(for_user(user))?;
+    Ok(())
+}
+
+fn progress_from(row: &SqliteRow) -> Result<Progress> {
+    Ok(Progress {
+        hold_seconds: count(row.try_get("hold_seconds")?),
+        comfortable_streak: count(row.try_get("comfortable_streak")?),
+        flagged: row.try_get("flagged")?,
+    })
+}
+
+/// Applies `changes` to the stored progression of `user`, inside the caller's transaction.
+/// Returns the stretches whose hold grew, with the new hold.
+async fn apply_changes(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    changes: &[ProgressChange],
+    rules: ProgressRules,
+) -> Result<Vec<(StretchId, u32)>> {
+    let mut touched: BTreeMap<StretchId, Progress> = BTreeMap::new();
+    let mut grown: Vec<(StretchId, u32)> = Vec::new();
+    for change in changes {
+        if !touched.contains_key(&change.stretch) {
+            let row = sqlx::query(
+                "SELECT hold_seconds, comfortable_streak, flagged FROM progression WHERE user_id = ? AND stretch = ?",
+            )
+            .bind(user.0)
+            .bind(change.stretch.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+            let stored = row.as_ref().map(progress_from).transpose()?;
+            touched.insert(change.stretch.clone(), stored.unwrap_or_else(|| Progress::start(change.low)));
+        }
+        let Some(progress) = touched.get_mut(&change.stretch) else { continue };
+        if progress.apply(change, rules) {
+            match grown.iter_mut().find(|(id, _)| id == &change.stretch) {
+                Some(entry) => entry.1 = progress.hold_seconds,
+                None => grown.push((change.stretch.clone(), progress.hold_seconds)),
+            }
+        }
+    }
+    for (stretch, p) in &touched {
         sqlx::query(
-            "INSERT INTO progression (stretch, hold_seconds, comfortable_streak, flagged) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (stretch) DO UPDATE SET hold_seconds = excluded.hold_seconds, \
-             comfortable_streak = excluded.comfortable_streak, flagged = excluded.flagged",
+            "INSERT INTO progression (user_id, stretch, hold_seconds, comfortable_streak, flagged) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, stretch) DO UPDATE SET \
+             hold_seconds = excluded.hold_seconds, comfortable_streak = excluded.comfortable_streak, \
+             flagged = excluded.flagged",
         )
+        .bind(user.0)
         .bind(stretch.as_str())
         .bind(i64::from(p.hold_seconds))
         .bind(i64::from(p.comfortable_streak))
         .bind(p.flagged)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *conn)
+        .await
+        .map_err(for_user(user))?;
     }
-    Ok(())
+    Ok(grown)
 }
 
-async fn insert_screening(tx: &mut sqlx::SqliteConnection, entry: &ScreeningEntry) -> Result<()> {
-    sqlx::query("INSERT INTO screenings (taken_at, answers, clinician_assessed) VALUES (?, ?, ?)")
-        .bind(entry.taken_at_ms)
-        .bind(to_json(&entry.record.answers))
-        .bind(entry.record.clinician_assessed)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+/// The columns of `sessions` that [`session_from`] reads.
+const SESSION_COLUMNS: &str =
+    "id, uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, pain_before, pain_after, flagged";
+
+/// A session row without its items, and its row id.
+fn session_from(row: &SqliteRow) -> Result<(i64, SessionRecord)> {
+    let uuid: String = row.try_get("uuid")?;
+    let stopped: Option<String> = row.try_get("stopped")?;
+    let record = SessionRecord {
+        id: uuid.parse::<SessionId>().map_err(|e| Error::Decode { what: "session id", detail: e.to_string() })?,
+        routine: row.try_get("routine")?,
+        started_at_ms: row.try_get("started_at")?,
+        ended_at_ms: row.try_get("ended_at")?,
+        stopped: stopped.map(|s| enum_from::<StopReason>(&s, "stop reason")).transpose()?,
+        warmed_up: row.try_get("warmed_up")?,
+        active_ms: row.try_get("active_ms")?,
+        pain_before: small(row.try_get("pain_before")?),
+        pain_after: small(row.try_get("pain_after")?),
+        flagged: row.try_get("flagged")?,
+        items: Vec::new(),
+    };
+    Ok((row.try_get("id")?, record))
 }
 
+fn item_from(row: &SqliteRow) -> Result<ItemRecord> {
+    let comfort: Option<String> = row.try_get("comfort")?;
+    Ok(ItemRecord {
+        stretch: StretchId(row.try_get("stretch")?),
+        instead_of: row.try_get::<Option<String>, _>("instead_of")?.map(StretchId),
+        seconds: count(row.try_get("seconds")?),
+        holds_done: count(row.try_get("holds_done")?),
+        sides_done: from_json(&row.try_get::<String, _>("sides_done")?, "sides done")?,
+        holds_planned: count(row.try_get("holds_planned")?),
+        active: duration(row.try_get("active_ms")?),
+        comfort: comfort.map(|c| enum_from::<Comfort>(&c, "comfort")).transpose()?,
+        discomfort: row.try_get("discomfort")?,
+        max_pain: small(row.try_get("max_pain")?),
+        status: enum_from::<ItemStatus>(&row.try_get::<String, _>("status")?, "item status")?,
+    })
+}
+
+/// Session rows with their items, in the order of `rows`.
+async fn with_items(conn: &mut SqliteConnection, rows: &[SqliteRow]) -> Result<Vec<SessionRecord>> {
+    let sessions = rows.iter().map(session_from).collect::<Result<Vec<_>>>()?;
+    let ids: Vec<i64> = sessions.iter().map(|(id, _)| *id).collect();
+    let items = sqlx::query(
+        "SELECT session_id, stretch, instead_of, seconds, holds_done, sides_done, holds_planned, active_ms, \
+         comfort, discomfort, max_pain, status FROM session_items \
+         WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY session_id, position",
+    )
+    .bind(to_json(&ids))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_session: BTreeMap<i64, Vec<ItemRecord>> = BTreeMap::new();
+    for row in &items {
+        by_session.entry(row.try_get("session_id")?).or_default().push(item_from(row)?);
+    }
+    Ok(sessions
+        .into_iter()
+        .map(|(id, mut record)| {
+            record.items = by_session.remove(&id).unwrap_or_default();
+            record
+        })
+        .collect())
+}
+
+#[async_trait::async_trait]
 impl Store for SqliteStore {
-    async fn save_session(
-        &self,
-        session: &SessionRecord,
-        progression: &BTreeMap<StretchId, Progress>,
-        screening: Option<&ScreeningEntry>,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        insert_session(&mut tx, session).await?;
-        upsert_progression(&mut tx, progression).await?;
-        if let Some(entry) = screening {
-            insert_screening(&mut tx, entry).await?;
+    async fn local_user(&self) -> Result<UserId> {
+        if let Some(user) = self.user_by_name(LOCAL_USER).await? {
+            return Ok(user);
         }
-        tx.commit().await?;
-        Ok(())
+        // Removed at some point: the CLI still needs someone to write for.
+        sqlx::query("INSERT INTO users (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+            .bind(LOCAL_USER)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        self.user_by_name(LOCAL_USER).await?.ok_or(Error::UnknownUser(UserId(0)))
     }
 
-    async fn sessions(&self, since_ms: Option<i64>) -> Result<Vec<SessionRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, pain_before, pain_after, \
-             flagged FROM sessions WHERE started_at >= ? ORDER BY started_at, id",
-        )
-        .bind(since_ms.unwrap_or(i64::MIN))
-        .fetch_all(&self.pool)
-        .await?;
-        let items = sqlx::query(
-            "SELECT i.session_id, i.stretch, i.instead_of, i.seconds, i.holds_done, i.sides_done, i.holds_planned, \
-             i.active_ms, \
-             i.comfort, i.discomfort, i.max_pain, i.status FROM session_items i JOIN sessions s ON s.id = i.session_id \
-             WHERE s.started_at >= ? ORDER BY i.session_id, i.position",
-        )
-        .bind(since_ms.unwrap_or(i64::MIN))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut by_session: BTreeMap<i64, Vec<ItemRecord>> = BTreeMap::new();
-        for row in items {
-            let comfort: Option<String> = row.try_get("comfort")?;
-            let item = ItemRecord {
-                stretch: StretchId(row.try_get("stretch")?),
-                instead_of: row.try_get::<Option<String>, _>("instead_of")?.map(StretchId),
-                seconds: count(row.try_get("seconds")?),
-                holds_done: count(row.try_get("holds_done")?),
-                sides_done: from_json(&row.try_get::<String, _>("sides_done")?, "sides done")?,
-                holds_planned: count(row.try_get("holds_planned")?),
-                active: duration(row.try_get("active_ms")?),
-                comfort: comfort.map(|c| enum_from::<Comfort>(&c, "comfort")).transpose()?,
-                discomfort: row.try_get("discomfort")?,
-                max_pain: small(row.try_get("max_pain")?),
-                status: enum_from::<ItemStatus>(&row.try_get::<String, _>("status")?, "item status")?,
-            };
-            by_session.entry(row.try_get("session_id")?).or_default().push(item);
+    async fn create_user(&self, name: &str) -> Result<UserId> {
+        if name.trim().is_empty() {
+            return Err(Error::EmptyUserName);
         }
-        rows.into_iter()
+        let inserted = sqlx::query("INSERT INTO users (name, created_at) VALUES (?, ?)")
+            .bind(name)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_unique_violation() => Error::UserExists { name: name.to_owned() },
+                _ => Error::Database(e),
+            })?;
+        Ok(UserId(inserted.last_insert_rowid()))
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query("SELECT id, name, created_at FROM users ORDER BY id").fetch_all(&self.pool).await?;
+        rows.iter()
             .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                let uuid: String = row.try_get("uuid")?;
-                let stopped: Option<String> = row.try_get("stopped")?;
-                Ok(SessionRecord {
-                    id: uuid::Uuid::from_str(&uuid)
-                        .map_err(|e| Error::Decode { what: "session id", detail: e.to_string() })?,
-                    routine: row.try_get("routine")?,
-                    started_at_ms: row.try_get("started_at")?,
-                    ended_at_ms: row.try_get("ended_at")?,
-                    stopped: stopped.map(|s| enum_from::<StopReason>(&s, "stop reason")).transpose()?,
-                    warmed_up: row.try_get("warmed_up")?,
-                    active_ms: row.try_get("active_ms")?,
-                    pain_before: small(row.try_get("pain_before")?),
-                    pain_after: small(row.try_get("pain_after")?),
-                    flagged: row.try_get("flagged")?,
-                    items: by_session.remove(&id).unwrap_or_default(),
+                Ok(User {
+                    id: UserId(row.try_get("id")?),
+                    name: row.try_get("name")?,
+                    created_at_ms: row.try_get("created_at")?,
                 })
             })
             .collect()
     }
 
-    async fn session_rows(&self) -> Result<Vec<SessionRow>> {
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserId>> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM users WHERE name = ?").bind(name).fetch_optional(&self.pool).await?;
+        Ok(id.map(UserId))
+    }
+
+    async fn remove_user(&self, user: UserId) -> Result<bool> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        // Explicit rather than relying on ON DELETE CASCADE alone.
+        for sql in [
+            "DELETE FROM session_items WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?)",
+            "DELETE FROM sessions WHERE user_id = ?",
+            "DELETE FROM screenings WHERE user_id = ?",
+            "DELETE FROM profile WHERE user_id = ?",
+            "DELETE FROM progression WHERE user_id = ?",
+        ] {
+            sqlx::query(sql).bind(user.0).execute(&mut *tx).await?;
+        }
+        let removed = sqlx::query("DELETE FROM users WHERE id = ?").bind(user.0).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(removed.rows_affected() > 0)
+    }
+
+    async fn finish_session(
+        &self,
+        user: UserId,
+        session: &SessionRecord,
+        changes: &[ProgressChange],
+        rules: ProgressRules,
+        screening: Option<&ScreeningEntry>,
+    ) -> Result<FinishReport> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        if !insert_session(&mut tx, user, session).await? {
+            tx.rollback().await?;
+            return Ok(FinishReport { grown: Vec::new(), already_saved: true });
+        }
+        let grown = apply_changes(&mut tx, user, changes, rules).await?;
+        if let Some(entry) = screening {
+            insert_screening(&mut tx, user, entry).await?;
+        }
+        tx.commit().await?;
+        Ok(FinishReport { grown, already_saved: false })
+    }
+
+    async fn history(&self, user: UserId, query: HistoryQuery) -> Result<HistoryPage> {
+        let limit = query.effective_limit();
+        let since = query.since_ms.unwrap_or(i64::MIN);
+        let mut tx = self.pool.begin().await?;
+        // One more than asked: if it comes back, there is a next page.
+        let rows = match query.before {
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND started_at >= ? \
+                     ORDER BY started_at DESC, uuid DESC LIMIT ?"
+                )))
+                .bind(user.0)
+                .bind(since)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+            Some(Cursor { started_at_ms, id }) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND started_at >= ? \
+                     AND (started_at, uuid) < (?, ?) ORDER BY started_at DESC, uuid DESC LIMIT ?"
+                )))
+                .bind(user.0)
+                .bind(since)
+                .bind(started_at_ms)
+                .bind(id.to_string())
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+        };
+        let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        let rows = &rows[..rows.len().min(usize::try_from(limit).unwrap_or(usize::MAX))];
+        let sessions = with_items(&mut tx, rows).await?;
+        tx.commit().await?;
+        let next = if more { sessions.last().map(Cursor::after) } else { None };
+        Ok(HistoryPage { sessions, next })
+    }
+
+    async fn sessions(&self, user: UserId, since_ms: Option<i64>) -> Result<Vec<SessionRecord>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND started_at >= ? ORDER BY started_at, uuid"
+        )))
+        .bind(user.0)
+        .bind(since_ms.unwrap_or(i64::MIN))
+        .fetch_all(&mut *tx)
+        .await?;
+        let sessions = with_items(&mut tx, &rows).await?;
+        tx.commit().await?;
+        Ok(sessions)
+    }
+
+    async fn session_rows(&self, user: UserId) -> Result<Vec<SessionRow>> {
         // Served from the covering index `sessions_for_stats`; columns read by position.
         let rows = sqlx::query(
             "SELECT started_at, done_items > 0, pain_before FROM sessions INDEXED BY sessions_for_stats \
-             ORDER BY started_at",
+             WHERE user_id = ? ORDER BY started_at",
         )
+        .bind(user.0)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
@@ -303,11 +504,11 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn import(&self, sessions: &[SessionRecord]) -> Result<ImportReport> {
-        let mut tx = self.pool.begin().await?;
+    async fn import(&self, user: UserId, sessions: &[SessionRecord]) -> Result<ImportReport> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let mut report = ImportReport::default();
         for s in sessions {
-            if insert_session(&mut tx, s).await? {
+            if insert_session(&mut tx, user, s).await? {
                 report.added += 1;
             } else {
                 report.skipped += 1;
@@ -317,10 +518,12 @@ impl Store for SqliteStore {
         Ok(report)
     }
 
-    async fn latest_screening(&self) -> Result<Option<ScreeningEntry>> {
+    async fn latest_screening(&self, user: UserId) -> Result<Option<ScreeningEntry>> {
         let row = sqlx::query(
-            "SELECT taken_at, answers, clinician_assessed FROM screenings ORDER BY taken_at DESC, id DESC LIMIT 1",
+            "SELECT taken_at, answers, clinician_assessed FROM screenings WHERE user_id = ? \
+             ORDER BY taken_at DESC, id DESC LIMIT 1",
         )
+        .bind(user.0)
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {
@@ -336,13 +539,14 @@ impl Store for SqliteStore {
         .transpose()
     }
 
-    async fn save_screening(&self, entry: &ScreeningEntry) -> Result<()> {
+    async fn save_screening(&self, user: UserId, entry: &ScreeningEntry) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
-        insert_screening(&mut conn, entry).await
+        insert_screening(&mut conn, user, entry).await
     }
 
-    async fn profile(&self) -> Result<Profile> {
-        let row = sqlx::query("SELECT equipment, avoid, weekly_goal, voice FROM profile WHERE id = 1")
+    async fn profile(&self, user: UserId) -> Result<Profile> {
+        let row = sqlx::query("SELECT equipment, avoid, weekly_goal, voice FROM profile WHERE user_id = ?")
+            .bind(user.0)
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(Profile::default()) };
@@ -354,43 +558,38 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn save_profile(&self, profile: &Profile) -> Result<()> {
+    async fn save_profile(&self, user: UserId, profile: &Profile) -> Result<()> {
         sqlx::query(
-            "INSERT INTO profile (id, equipment, avoid, weekly_goal, voice) VALUES (1, ?, ?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET equipment = excluded.equipment, avoid = excluded.avoid, \
+            "INSERT INTO profile (user_id, equipment, avoid, weekly_goal, voice) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (user_id) DO UPDATE SET equipment = excluded.equipment, avoid = excluded.avoid, \
              weekly_goal = excluded.weekly_goal, voice = excluded.voice",
         )
+        .bind(user.0)
         .bind(to_json(&profile.equipment))
         .bind(to_json(&profile.avoid))
         .bind(i64::from(profile.weekly_goal))
         .bind(profile.voice)
         .execute(&self.pool)
-        .await?;
+        .await
+        .map_err(for_user(user))?;
         Ok(())
     }
 
-    async fn progression(&self) -> Result<BTreeMap<StretchId, Progress>> {
-        let rows = sqlx::query("SELECT stretch, hold_seconds, comfortable_streak, flagged FROM progression")
-            .fetch_all(&self.pool)
+    async fn progression(&self, user: UserId) -> Result<BTreeMap<StretchId, Progress>> {
+        let rows =
+            sqlx::query("SELECT stretch, hold_seconds, comfortable_streak, flagged FROM progression WHERE user_id = ?")
+                .bind(user.0)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|row| Ok((StretchId(row.try_get("stretch")?), progress_from(row)?))).collect()
+    }
+
+    async fn clear_flag(&self, user: UserId, stretch: &StretchId) -> Result<bool> {
+        let cleared = sqlx::query("UPDATE progression SET flagged = 0 WHERE user_id = ? AND stretch = ? AND flagged")
+            .bind(user.0)
+            .bind(stretch.as_str())
+            .execute(&self.pool)
             .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok((
-                    StretchId(row.try_get("stretch")?),
-                    Progress {
-                        hold_seconds: count(row.try_get("hold_seconds")?),
-                        comfortable_streak: count(row.try_get("comfortable_streak")?),
-                        flagged: row.try_get("flagged")?,
-                    },
-                ))
-            })
-            .collect()
-    }
-
-    async fn save_progression(&self, progression: &BTreeMap<StretchId, Progress>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        upsert_progression(&mut tx, progression).await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(cleared.rows_affected() > 0)
     }
 }

@@ -92,7 +92,7 @@ fn importing_something_that_is_not_an_export_changes_nothing() {
     home.limber(&["import", file.to_str().expect("utf-8")])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("is not a limber JSON export"));
+        .stderr(predicate::str::contains("not a limber JSON export"));
     home.limber(&["import", home.path().join("nope.json").to_str().expect("utf-8")])
         .assert()
         .code(1)

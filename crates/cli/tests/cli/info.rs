@@ -61,7 +61,7 @@ fn the_profile_keeps_defaults_that_plans_use() {
     home.limber(&["profile", "--equipment", "none", "--avoid", "kneeling", "--goal", "2"]).assert().success();
     let profile = home.json(&["profile"]);
     assert_eq!(profile["profile"]["equipment"], serde_json::json!([]));
-    assert_eq!(profile["profile"]["avoid"], serde_json::json!(["Kneeling"]));
+    assert_eq!(profile["profile"]["avoid"], serde_json::json!(["kneeling"]));
     assert_eq!(profile["profile"]["weekly_goal"], 2);
     home.limber(&["run", "full", "--speed", "1000", "--pain-before", "0", "--pain-after", "0"])
         .write_stdin("@1 quit\n")

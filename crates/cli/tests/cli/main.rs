@@ -3,5 +3,6 @@
 mod errors;
 mod info;
 mod pty;
+mod safety;
 mod sessions;
 mod support;

@@ -8,7 +8,7 @@ use crate::support::Home;
 fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
     let home = Home::new().screened();
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
-    cmd.args(["run", "desk", "--speed", "5", "--pain-before", "0", "--pain-after", "0"])
+    cmd.args(["run", "desk", "--no-warmup", "--speed", "5", "--pain-before", "0", "--pain-after", "0"])
         .env("LIMBER_DATA_DIR", home.path())
         .env("TZ", "UTC")
         .env("TERM", "xterm");

@@ -5,6 +5,9 @@ use std::path::Path;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+/// Screening answers that raise no flag: eleven "no"s, then "yes" to "has a clinician looked at it?".
+pub(crate) const CLEAR_ANSWERS: &str = "no\nno\nno\nno\nno\nno\nno\nno\nno\nno\nno\nyes\n";
+
 /// A person's machine: a data directory of their own.
 pub(crate) struct Home {
     pub(crate) dir: TempDir,
@@ -30,9 +33,10 @@ impl Home {
         cmd
     }
 
-    /// Answers every screening question "no", as someone with no warning signs would.
+    /// Answers the screening as someone with no warning signs would: "no" to each warning sign,
+    /// and "yes", a clinician has looked at this pain.
     pub(crate) fn screened(self) -> Home {
-        self.limber(&["screening"]).write_stdin("no\n".repeat(12)).assert().success();
+        self.limber(&["screening"]).write_stdin(CLEAR_ANSWERS).assert().success();
         self
     }
 

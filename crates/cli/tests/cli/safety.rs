@@ -1,0 +1,152 @@
+//! The safety defects found in use, each through the real binary: pain above 5 twice, safety
+//! reports at prompts, routine promises, closed pipes, bad holds, signals and lost flags.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use predicates::prelude::*;
+
+use crate::support::Home;
+
+fn limber_process(home: &Home, args: &[&str]) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("limber"));
+    cmd.args(args).env("LIMBER_DATA_DIR", home.path()).env("TZ", "UTC").env_remove("LIMBER_SPEAK");
+    cmd
+}
+
+#[test]
+fn a_second_rating_above_five_stops_the_session_for_safety() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "2", "--pain-after", "2"])
+        .write_stdin("@30 pain 7\n@45 pain 7\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("7 out of 10 is too much"))
+        .stdout(predicate::str::contains("second time the pain has gone above 5"))
+        .stdout(predicate::str::contains("see a doctor or physiotherapist"))
+        .stderr(predicate::str::contains("stopped this session for your safety"));
+    let history = home.json(&["history"]);
+    assert_eq!(history[0]["stopped"], "pain", "recorded as stopped for pain");
+}
+
+#[test]
+fn sharp_pain_typed_at_the_first_prompt_stops_at_once() {
+    let home = Home::new().screened();
+    home.limber(&["run", "full", "--speed", "200"])
+        .write_stdin("pain sharp\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("Sharp or intense pain means stop"))
+        .stdout(predicate::str::contains("Warm up").not());
+    // And at a screening question, before any exercise.
+    Home::new()
+        .limber(&["run", "desk", "--speed", "200"])
+        .write_stdin("no\nchest pain\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("call your local emergency number"))
+        .stdout(predicate::str::contains("Question 3 of 12").not());
+}
+
+#[test]
+fn desk_swaps_stay_on_the_chair() {
+    let home = Home::new().screened();
+    let out = home
+        .limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "0", "--pain-after", "0"])
+        .write_stdin("@5 swap\n@6 swap\n@7 swap\n@8 swap\n@9 quit\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).expect("utf-8");
+    assert!(out.contains("Swapping"), "{out}");
+    for kneeling in ["Cat-camel", "Thread the needle", "Open book", "Towel extension", "Standing"] {
+        assert!(!out.contains(&format!("for {kneeling}")), "desk swapped off the chair to {kneeling}:\n{out}");
+    }
+}
+
+#[test]
+fn a_hold_outside_10_to_60_seconds_is_refused() {
+    Home::new()
+        .limber(&["run", "--hold", "5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("outside 10–60 s"));
+    Home::new().limber(&["run", "--hold", "90"]).assert().code(2).stderr(predicate::str::contains("ACSM"));
+}
+
+#[test]
+fn a_closed_pipe_ends_limber_quietly() {
+    let home = Home::new().screened();
+    let mut child = limber_process(&home, &["run", "desk", "--speed", "50", "--pain-before", "0", "--pain-after", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    out.read_exact(&mut first).expect("some output");
+    drop(out); // `| head -c 16`
+    let status = child.wait().expect("ends");
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(status.code(), Some(101), "{err}");
+}
+
+#[test]
+fn sigterm_mid_session_keeps_what_was_done_as_a_stopped_session() {
+    let home = Home::new().screened();
+    let mut child = limber_process(
+        &home,
+        &["run", "desk", "--no-warmup", "--speed", "4", "--pain-before", "1", "--pain-after", "1"],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 32];
+    out.read_exact(&mut first).expect("the session started");
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).expect("output");
+    let status = child.wait().expect("ends");
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert!(rest.contains("Session ended. What you did is kept."), "{rest}");
+    let history = home.json(&["history"]);
+    assert_eq!(history.as_array().map(Vec::len), Some(1), "saved: {rest}");
+    assert_eq!(history[0]["stopped"], "aborted");
+}
+
+#[test]
+fn a_flag_set_by_another_process_during_a_session_is_kept() {
+    let home = Home::new().screened();
+    // A: a long session on the same database, still running.
+    let mut a = limber_process(
+        &home,
+        &["run", "desk", "--no-warmup", "--speed", "2", "--pain-before", "0", "--pain-after", "0"],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .spawn()
+    .expect("spawn A");
+    std::thread::sleep(Duration::from_millis(500));
+    // B: sharp pain on the first stretch flags it.
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "0", "--pain-after", "0"])
+        .write_stdin("@12 pain sharp\n")
+        .assert()
+        .code(3);
+    assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-cat-cow"]));
+    // A ends after B, having done the same stretch without trouble.
+    std::thread::sleep(Duration::from_millis(300));
+    a.stdin.take().expect("stdin").write_all(b"quit\n").expect("quit A");
+    assert!(a.wait().expect("A ends").success());
+    assert_eq!(home.json(&["history"]).as_array().map(Vec::len), Some(2));
+    assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-cat-cow"]), "A kept B's flag");
+}

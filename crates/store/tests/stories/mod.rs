@@ -1,0 +1,302 @@
+//! Stories every backend must tell the same way: each takes a `&dyn Store`, so a PostgreSQL
+//! backend runs the very same functions. Each story makes its own users (names with a random
+//! suffix), so stories can share one database.
+
+// Test code called from tests, which clippy cannot tell from library code.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use limber_core::{
+    Comfort, Equipment, ItemRecord, ItemStatus, Outcome, Position, Progress, ProgressChange, ProgressRules,
+    ScreeningRecord, Side, StopReason, StretchId,
+};
+use limber_store::{
+    Cursor, Error, FinishReport, HistoryQuery, Profile, ScreeningEntry, SessionId, SessionRecord, SessionRow, Store,
+    UserId,
+};
+
+/// A user of its own for one story.
+pub(crate) async fn new_user(store: &dyn Store, story: &str) -> UserId {
+    store.create_user(&format!("{story}-{}", SessionId::new())).await.unwrap()
+}
+
+/// Session `n`: day `n` after a fixed start, one stretch done on both sides.
+pub(crate) fn session(n: i64, stopped: Option<StopReason>) -> SessionRecord {
+    session_at(1_700_000_000_000 + n * 86_400_000, stopped)
+}
+
+/// A session that started at `started_at_ms`.
+pub(crate) fn session_at(started_at_ms: i64, stopped: Option<StopReason>) -> SessionRecord {
+    SessionRecord {
+        id: SessionId::new(),
+        routine: "full".into(),
+        started_at_ms,
+        ended_at_ms: started_at_ms + 600_000,
+        stopped,
+        warmed_up: true,
+        active_ms: 120_000,
+        pain_before: Some(4),
+        pain_after: Some(3),
+        flagged: stopped.map(|_| "seated-twist".to_owned()),
+        items: vec![
+            ItemRecord {
+                stretch: StretchId::from("seated-twist"),
+                instead_of: Some(StretchId::from("thread-the-needle")),
+                seconds: 15,
+                holds_done: 2,
+                sides_done: vec![Side::Right, Side::Left],
+                holds_planned: 2,
+                active: Duration::from_secs(30),
+                comfort: Some(Comfort::Comfortable),
+                discomfort: false,
+                max_pain: Some(2),
+                status: ItemStatus::Done,
+            },
+            ItemRecord {
+                stretch: StretchId::from("cat-cow"),
+                instead_of: None,
+                seconds: 20,
+                holds_done: 0,
+                sides_done: Vec::new(),
+                holds_planned: 1,
+                active: Duration::ZERO,
+                comfort: None,
+                discomfort: true,
+                max_pain: None,
+                status: ItemStatus::Skipped,
+            },
+        ],
+    }
+}
+
+/// A change to `stretch` (range 10–30 s).
+pub(crate) fn change(stretch: &str, outcome: Outcome, flag: bool) -> ProgressChange {
+    ProgressChange { stretch: StretchId::from(stretch), low: 10, high: 30, outcome, flag }
+}
+
+/// Grows by 5 s after every comfortable session.
+pub(crate) const EVERY_TIME: ProgressRules = ProgressRules { step_seconds: 5, sessions_per_step: 1 };
+
+const COMFY: Outcome = Outcome::Comfortable { may_grow: true };
+
+/// A person's history round trip: profile, screening, sessions with items and sides,
+/// progression, statistics rows.
+pub(crate) async fn history_round_trips(store: &dyn Store) {
+    let user = new_user(store, "round-trip").await;
+    assert_eq!(store.profile(user).await.unwrap(), Profile::default());
+    let profile =
+        Profile { equipment: vec![Equipment::Chair], avoid: vec![Position::Kneeling], weekly_goal: 2, voice: true };
+    store.save_profile(user, &profile).await.unwrap();
+    assert_eq!(store.profile(user).await.unwrap(), profile);
+
+    assert_eq!(store.latest_screening(user).await.unwrap(), None);
+    let screening = ScreeningEntry {
+        taken_at_ms: 5,
+        record: ScreeningRecord { answers: vec![("chest-pain".into(), false)], clinician_assessed: true },
+    };
+    let first = session(0, None);
+    let changes = [change("seated-twist", COMFY, false), change("cat-cow", Outcome::NotDone, false)];
+    let report = store.finish_session(user, &first, &changes, EVERY_TIME, Some(&screening)).await.unwrap();
+    assert_eq!(report, FinishReport { grown: vec![(StretchId::from("seated-twist"), 15)], already_saved: false });
+    let second = session(1, Some(StopReason::SharpPain));
+    let report = store
+        .finish_session(user, &second, &[change("seated-twist", Outcome::Uncomfortable, true)], EVERY_TIME, None)
+        .await
+        .unwrap();
+    assert_eq!(report, FinishReport::default());
+
+    assert_eq!(store.latest_screening(user).await.unwrap(), Some(screening));
+    assert_eq!(store.sessions(user, None).await.unwrap(), vec![first.clone(), second.clone()]);
+    assert_eq!(store.sessions(user, Some(second.started_at_ms)).await.unwrap(), vec![second.clone()]);
+    let progression = store.progression(user).await.unwrap();
+    assert_eq!(
+        progression.into_iter().collect::<Vec<_>>(),
+        [
+            (StretchId::from("cat-cow"), Progress::start(10)),
+            (StretchId::from("seated-twist"), Progress { hold_seconds: 15, comfortable_streak: 0, flagged: true }),
+        ]
+    );
+    let rows = store.session_rows(user).await.unwrap();
+    assert_eq!(
+        rows,
+        [
+            SessionRow { started_at_ms: first.started_at_ms, counts: true, pain_before: Some(4) },
+            SessionRow { started_at_ms: second.started_at_ms, counts: true, pain_before: Some(4) },
+        ]
+    );
+
+    // Saving the same session again (a retry) changes nothing, progression included.
+    let again = store.finish_session(user, &first, &changes, EVERY_TIME, None).await.unwrap();
+    assert_eq!(again, FinishReport { grown: Vec::new(), already_saved: true });
+    assert_eq!(store.sessions(user, None).await.unwrap().len(), 2);
+    assert_eq!(store.progression(user).await.unwrap()[&StretchId::from("seated-twist")].hold_seconds, 15);
+}
+
+/// Paging walks every session exactly once, newest first, through cursors written as text;
+/// sessions that started at the same moment are not lost.
+pub(crate) async fn paging_walks_every_session_once(store: &dyn Store) {
+    let user = new_user(store, "paging").await;
+    // 23 sessions on 10 distinct start times: ties cross page boundaries.
+    let sessions: Vec<SessionRecord> = (0..23).map(|n| session(n % 10, None)).collect();
+    assert_eq!(store.import(user, &sessions).await.unwrap().added, 23);
+    let mut expected = sessions.clone();
+    expected.sort_by_key(|s| std::cmp::Reverse((s.started_at_ms, s.id)));
+
+    let mut seen = Vec::new();
+    let mut before: Option<Cursor> = None;
+    let mut pages = 0;
+    loop {
+        let page = store.history(user, HistoryQuery { since_ms: None, before, limit: 4 }).await.unwrap();
+        pages += 1;
+        assert!(page.sessions.len() <= 4);
+        seen.extend(page.sessions);
+        match page.next {
+            // A server hands the cursor out as text and reads it back.
+            Some(next) => before = Some(next.to_string().parse().unwrap()),
+            None => break,
+        }
+        assert!(pages <= 10, "paging does not end");
+    }
+    assert_eq!(pages, 6);
+    assert_eq!(seen, expected, "every session once, newest first, with its items");
+
+    // `since_ms` bounds the walk; a limit of 0 still makes progress.
+    let since = session(7, None).started_at_ms;
+    let page = store.history(user, HistoryQuery { since_ms: Some(since), before: None, limit: 100 }).await.unwrap();
+    assert_eq!(page.next, None);
+    assert_eq!(page.sessions, expected.iter().filter(|s| s.started_at_ms >= since).cloned().collect::<Vec<_>>());
+    let one = store.history(user, HistoryQuery::first(0)).await.unwrap();
+    assert_eq!(one.sessions.len(), 1);
+    assert!(one.next.is_some());
+    assert!("nonsense".parse::<Cursor>().is_err());
+}
+
+/// Users are isolated: nobody sees another's sessions, screening, profile or progression; the
+/// same session id can exist for two users; removing a user removes only their data.
+pub(crate) async fn users_are_isolated(store: &dyn Store) {
+    let name = format!("ann-{}", SessionId::new());
+    let ann = store.create_user(&name).await.unwrap();
+    let bob = new_user(store, "bob").await;
+    assert_ne!(ann, bob);
+    assert!(matches!(store.create_user(&name).await, Err(Error::UserExists { .. })));
+    assert!(matches!(store.create_user("  ").await, Err(Error::EmptyUserName)));
+    assert_eq!(store.user_by_name(&name).await.unwrap(), Some(ann));
+    assert_eq!(store.user_by_name("nobody-has-this-name").await.unwrap(), None);
+    let users = store.users().await.unwrap();
+    assert!(users.iter().any(|u| u.id == ann && u.name == name && u.created_at_ms > 0));
+    assert!(users.iter().any(|u| u.id == bob));
+
+    let shared = session(0, None);
+    let anns = session(1, None);
+    store.finish_session(ann, &shared, &[change("seated-twist", COMFY, true)], EVERY_TIME, None).await.unwrap();
+    store.finish_session(ann, &anns, &[], EVERY_TIME, None).await.unwrap();
+    store.save_profile(ann, &Profile { weekly_goal: 5, ..Profile::default() }).await.unwrap();
+    let answers = ScreeningEntry { taken_at_ms: 1, record: ScreeningRecord::default() };
+    store.save_screening(ann, &answers).await.unwrap();
+    // The same file imported by Bob: the id is unique per user, not across users.
+    assert_eq!(store.import(bob, std::slice::from_ref(&shared)).await.unwrap().added, 1);
+
+    assert_eq!(store.sessions(bob, None).await.unwrap(), vec![shared.clone()]);
+    assert_eq!(store.history(bob, HistoryQuery::first(10)).await.unwrap().sessions, vec![shared.clone()]);
+    assert_eq!(store.session_rows(bob).await.unwrap().len(), 1);
+    assert_eq!(store.sessions(ann, None).await.unwrap(), vec![shared.clone(), anns]);
+    assert_eq!(store.profile(bob).await.unwrap(), Profile::default());
+    assert_eq!(store.latest_screening(bob).await.unwrap(), None);
+    assert!(store.progression(bob).await.unwrap().is_empty());
+    assert!(!store.clear_flag(bob, &StretchId::from("seated-twist")).await.unwrap());
+    assert!(store.progression(ann).await.unwrap()[&StretchId::from("seated-twist")].flagged);
+
+    assert!(store.remove_user(ann).await.unwrap());
+    assert!(!store.remove_user(ann).await.unwrap());
+    assert_eq!(store.user_by_name(&name).await.unwrap(), None);
+    assert!(store.sessions(ann, None).await.unwrap().is_empty());
+    assert!(store.progression(ann).await.unwrap().is_empty());
+    assert_eq!(store.latest_screening(ann).await.unwrap(), None);
+    assert_eq!(store.sessions(bob, None).await.unwrap(), vec![shared.clone()]);
+    let gone = store.finish_session(ann, &session(2, None), &[], EVERY_TIME, None).await;
+    assert!(matches!(gone, Err(Error::UnknownUser(u)) if u == ann), "{gone:?}");
+    assert!(matches!(store.save_profile(ann, &Profile::default()).await, Err(Error::UnknownUser(_))));
+    // A removed user's id is never given to someone else.
+    let carl = new_user(store, "carl").await;
+    assert!(carl != ann && carl != bob);
+    assert!(store.sessions(carl, None).await.unwrap().is_empty());
+}
+
+/// Two handles on one database (two processes, or a CLI and a TUI) finish sessions in turn;
+/// the second never works from what it read before the first wrote: the flag set by one
+/// survives the other, and every comfortable session counts.
+pub(crate) async fn progression_changes_interleave_without_losing_a_flag(a: &dyn Store, b: &dyn Store) {
+    let user = new_user(a, "interleave").await;
+    // Both "read at the start of the session": nothing flagged yet.
+    assert!(a.progression(user).await.unwrap().is_empty());
+    assert!(b.progression(user).await.unwrap().is_empty());
+    // B ends first, with sharp pain in the twist.
+    b.finish_session(
+        user,
+        &session(0, Some(StopReason::SharpPain)),
+        &[change("seated-twist", Outcome::Uncomfortable, true)],
+        EVERY_TIME,
+        None,
+    )
+    .await
+    .unwrap();
+    // A ends later; the twist was comfortable in A's session.
+    let report = a
+        .finish_session(
+            user,
+            &session(1, None),
+            &[change("seated-twist", COMFY, false), change("cat-cow", COMFY, false)],
+            EVERY_TIME,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.grown, [(StretchId::from("seated-twist"), 15), (StretchId::from("cat-cow"), 15)]);
+    for store in [a, b] {
+        let progression = store.progression(user).await.unwrap();
+        assert_eq!(
+            progression[&StretchId::from("seated-twist")],
+            Progress { hold_seconds: 15, comfortable_streak: 0, flagged: true },
+            "the flag from B survives A's session"
+        );
+        assert_eq!(store.sessions(user, None).await.unwrap().len(), 2);
+    }
+}
+
+/// Clearing a flag is its own operation, and clears only that stretch's flag.
+pub(crate) async fn clear_flag_clears_one_flag(store: &dyn Store) {
+    let user = new_user(store, "clear-flag").await;
+    let changes = [change("seated-twist", COMFY, true), change("cat-cow", Outcome::NotDone, true)];
+    store.finish_session(user, &session(0, None), &changes, EVERY_TIME, None).await.unwrap();
+    assert!(store.clear_flag(user, &StretchId::from("seated-twist")).await.unwrap());
+    assert!(!store.clear_flag(user, &StretchId::from("seated-twist")).await.unwrap(), "already clear");
+    assert!(!store.clear_flag(user, &StretchId::from("never-done")).await.unwrap());
+    let progression = store.progression(user).await.unwrap();
+    assert_eq!(
+        progression[&StretchId::from("seated-twist")],
+        Progress { hold_seconds: 15, comfortable_streak: 0, flagged: false },
+        "the hold is kept"
+    );
+    assert!(progression[&StretchId::from("cat-cow")].flagged);
+}
+
+/// Importing the same sessions twice adds them once; an import that fails adds nothing.
+pub(crate) async fn import_is_idempotent_and_all_or_nothing(store: &dyn Store) {
+    let user = new_user(store, "import").await;
+    let first = session(0, None);
+    store.finish_session(user, &first, &[], EVERY_TIME, None).await.unwrap();
+    let file = [first.clone(), session(1, None), session(2, Some(StopReason::Aborted))];
+    let report = store.import(user, &file).await.unwrap();
+    assert_eq!((report.added, report.skipped), (2, 1));
+    let report = store.import(user, &file).await.unwrap();
+    assert_eq!((report.added, report.skipped), (0, 3));
+    assert_eq!(store.sessions(user, None).await.unwrap(), file);
+
+    // A pain rating of 11 is refused by the schema: the good session before it is not kept.
+    let good = session(3, None);
+    let bad = SessionRecord { pain_before: Some(11), ..session(4, None) };
+    assert!(store.import(user, &[good.clone(), bad]).await.is_err());
+    assert!(!store.sessions(user, None).await.unwrap().contains(&good));
+    assert!(store.progression(user).await.unwrap().is_empty(), "import never touches progression");
+}
