@@ -69,11 +69,7 @@ fn desk_swaps_stay_on_the_chair() {
 
 #[test]
 fn a_hold_outside_10_to_60_seconds_is_refused() {
-    Home::new()
-        .limber(&["run", "--hold", "5"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("outside 10–60 s"));
+    Home::new().limber(&["run", "--hold", "5"]).assert().code(2).stderr(predicate::str::contains("outside 10–60 s"));
     Home::new().limber(&["run", "--hold", "90"]).assert().code(2).stderr(predicate::str::contains("ACSM"));
 }
 
