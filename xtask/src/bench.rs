@@ -48,12 +48,7 @@ const CRITERION_GOALS: &[Goal] = &[
         under_ns: 1e6,
         goal: "< 1 ms",
     },
-    Goal {
-        id: "core_replay_full_routine",
-        figure: "replay a full-routine log (core)",
-        under_ns: 1e6,
-        goal: "< 1 ms",
-    },
+    Goal { id: "core_replay_full_routine", figure: "replay a full-routine log (core)", under_ns: 1e6, goal: "< 1 ms" },
 ];
 
 fn cargo() -> String {

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::thread;
@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use limber_app::line;
 use limber_core::{At, Cue, Intent, IntentKind, Phase, Session, SessionView, Sound};
-use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 use serde_json::json;
 
 use limber_app::speech::Voice;
@@ -28,29 +27,52 @@ pub(crate) enum Input {
     Line(String),
 }
 
-/// Restores the terminal's line mode when dropped.
-struct KeyMode {
-    saved: Termios,
-}
+/// Single-key mode (crossterm's raw mode, on every platform); restored when dropped, on every
+/// exit path that unwinds, and by the signal handling in `run` for SIGTERM and SIGHUP.
+struct KeyMode;
 
 impl KeyMode {
     /// Turns off line buffering, echo and signal keys so single keys arrive at once.
     fn enter() -> Option<KeyMode> {
-        let stdin = std::io::stdin();
-        let saved = termios::tcgetattr(&stdin).ok()?;
-        let mut raw = saved.clone();
-        raw.local_flags.remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG);
-        raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
-        raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
-        termios::tcsetattr(&stdin, SetArg::TCSANOW, &raw).ok()?;
-        Some(KeyMode { saved })
+        crossterm::terminal::enable_raw_mode().ok()?;
+        Some(KeyMode)
+    }
+
+    /// Whether raw mode is on: lines must then end with "\r\n" to return the cursor.
+    fn on() -> bool {
+        crossterm::terminal::is_raw_mode_enabled().unwrap_or(false)
     }
 }
 
 impl Drop for KeyMode {
     fn drop(&mut self) {
-        let _ = termios::tcsetattr(std::io::stdin(), SetArg::TCSANOW, &self.saved);
+        let _ = crossterm::terminal::disable_raw_mode();
     }
+}
+
+/// A key event as the byte limber's key table uses, if it has one.
+fn key_byte(event: &crossterm::event::KeyEvent) -> Option<u8> {
+    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    match event.code {
+        KeyCode::Char('c') if event.modifiers.contains(KeyModifiers::CONTROL) => Some(3),
+        KeyCode::Char(c) if c.is_ascii() => u8::try_from(c).ok(),
+        KeyCode::Enter => Some(b'\r'),
+        KeyCode::Backspace => Some(127),
+        KeyCode::Esc => Some(27),
+        _ => None,
+    }
+}
+
+/// Prints one line, returning the cursor to the start of the next line in raw mode too. A
+/// closed terminal or pipe must not stop a session from being saved, so errors are ignored.
+pub(crate) fn say_line(text: &str) {
+    let end = if KeyMode::on() { "\r\n" } else { "\n" };
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}{end}", text.replace('\n', end));
+    let _ = out.flush();
 }
 
 /// Where input comes from: single keys from a terminal, or lines from a pipe.
@@ -70,10 +92,11 @@ impl Inputs {
         thread::spawn(move || {
             let stdin = std::io::stdin();
             if keys {
-                let mut byte = [0u8; 1];
-                let mut lock = stdin.lock();
-                while let Ok(1) = lock.read(&mut byte) {
-                    if tx.send(Input::Key(byte[0])).is_err() {
+                while let Ok(event) = crossterm::event::read() {
+                    let crossterm::event::Event::Key(key) = event else { continue };
+                    if let Some(byte) = key_byte(&key)
+                        && tx.send(Input::Key(byte)).is_err()
+                    {
                         return;
                     }
                 }
@@ -140,7 +163,7 @@ impl Inputs {
                 _ => None,
             }
         };
-        println!();
+        say_line("");
         answer
     }
 }
@@ -212,10 +235,7 @@ impl Screen {
     pub(crate) fn note(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            // A closed terminal or pipe must not stop the session from being saved.
-            None => {
-                let _ = writeln!(std::io::stdout(), "{text}");
-            }
+            None => say_line(text),
         }
     }
 

@@ -9,7 +9,7 @@ use limber_core::{Clearance, CueKind, Phase};
 use crate::EXIT_SAFETY;
 use crate::args::{Global, ProfileArgs, equipment};
 use crate::context::{Env, print_json};
-use crate::driver::Inputs;
+use crate::driver::{Inputs, say_line};
 
 pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
@@ -54,10 +54,10 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
     let mut session = env.app.screening_session();
     let mut inputs = Inputs::start();
-    println!("Safety questions. Answer each with y or n.\n");
+    say_line("Safety questions. Answer each with y or n.\n");
     while matches!(session.phase(), Phase::Screening { .. } | Phase::ConfirmAssessed) {
         for cue in session.drain_cues() {
-            println!("{}", cue.text);
+            say_line(&cue.text);
         }
         let Some(answer) = inputs.prompt("> ") else {
             eprintln!("Screening needs an answer to every question; nothing was saved.");
@@ -66,15 +66,16 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
         match limber_app::line::command_intent(&answer) {
             Ok(intent) => {
                 if let Err(refused) = session.handle(intent, limber_core::At::ZERO) {
-                    println!("Please answer y or n ({refused}).");
+                    say_line(&format!("Please answer y or n ({refused})."));
                 }
             }
             Err(_) => println!("Please answer y or n."),
         }
     }
     for cue in session.drain_cues().iter().filter(|c| matches!(c.kind, CueKind::Stopped { .. } | CueKind::Cleared)) {
-        println!("{}", cue.text);
+        say_line(&cue.text);
     }
+    drop(inputs);
     let clearance = env.block_on(env.app.save_screening(env.user, &session, when::now_ms()))?;
     if clearance == Clearance::Incomplete {
         eprintln!("The screening stopped before every question was answered; nothing was saved.");

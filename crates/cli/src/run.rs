@@ -12,7 +12,7 @@ use limber_core::{ItemStatus, Library, PainPrompt, StopReason};
 use crate::EXIT_SAFETY;
 use crate::args::{Global, RunArgs, equipment};
 use crate::context::Env;
-use crate::driver::{Clock, Inputs, KEYS, Screen, drive};
+use crate::driver::{Clock, Inputs, KEYS, Screen, drive, say_line};
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
@@ -65,9 +65,9 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut inputs = Inputs::start();
     let live = std::io::stdout().is_terminal() && !args.plain;
     if inputs.keys() {
-        println!("Keys: {KEYS}");
+        say_line(&format!("Keys: {KEYS}"));
     } else {
-        println!("Reading commands from standard input, one per line ({}).", limber_app::line::HELP);
+        say_line(&format!("Reading commands from standard input, one per line ({}).", limber_app::line::HELP));
     }
     let clock = Clock::start(args.speed);
     let mut screen = Screen::new(live, live && !args.no_bell, voice, trace, args.speed);

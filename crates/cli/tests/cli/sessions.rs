@@ -207,3 +207,42 @@ fn wait_hold_and_no_warmup_shape_the_session() {
     assert_eq!(items[1]["seconds"], 20, "--hold sets held stretches");
     assert_eq!(history[0]["warmed-up"], false);
 }
+
+#[test]
+fn killing_limber_mid_write_keeps_earlier_history_and_writes_all_or_nothing() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
+        .write_stdin("")
+        .assert()
+        .success();
+    let before = home.json(&["history"]);
+    // A large import is one long write transaction: kill -9 lands in the middle of it.
+    let one = before[0].clone();
+    let many: Vec<serde_json::Value> = (0..20_000)
+        .map(|n| {
+            let mut s = one.clone();
+            s["id"] = serde_json::json!(format!("00000000-0000-4000-8000-{n:012}"));
+            s
+        })
+        .collect();
+    let file = home.path().join("many.json");
+    std::fs::write(&file, serde_json::json!({"limber-export": 2, "sessions": many}).to_string()).expect("write");
+    for delay_ms in [150, 400, 900] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"))
+            .args(["import", file.to_str().expect("utf-8")])
+            .env("LIMBER_DATA_DIR", home.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().ok();
+        child.wait().expect("reaped");
+        let history = home.json(&["history"]);
+        let n = history.as_array().map_or(0, Vec::len);
+        assert!(n == 1 || n == 20_001, "all or nothing, found {n} sessions");
+        assert_eq!(history.as_array().and_then(|h| h.iter().find(|s| s["id"] == one["id"])), Some(&one));
+        if n == 20_001 {
+            break; // the import committed before this kill
+        }
+    }
+}
