@@ -370,8 +370,11 @@ impl Plan {
                 }
             };
             used.insert(&chosen.id);
+            // A swap never brings in a stretch the session already has: doing it twice is no
+            // alternative. When nothing else fits, the session says so and moves on.
+            let elsewhere: BTreeSet<&StretchId> = in_routine.union(&used).copied().collect();
             let alternatives = options
-                .stand_ins(library, r, chosen, &BTreeSet::new())
+                .stand_ins(library, r, chosen, &elsewhere)
                 .into_iter()
                 .filter(|s| Some(&s.id) != instead_of.as_ref())
                 .map(|s| options.choice(s))

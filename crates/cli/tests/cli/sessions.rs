@@ -163,6 +163,8 @@ fn voice_speaks_each_cue_through_the_speech_command() {
     let text = std::fs::read_to_string(&spoken).expect("speech happened");
     assert!(text.contains("Next up, stretch 1 of 4: Seated cat-cow"), "{text}");
     assert!(text.contains("That completes Seated desk break"), "{text}");
+    assert!(text.contains("Take care: "), "each stretch's cautions are spoken before its first hold: {text}");
+    assert!(!text.contains("Release Seated"), "release cues are said as a person would: {text}");
 }
 
 #[test]
