@@ -9,6 +9,12 @@ use serde_json::json;
 use crate::args::Global;
 use crate::context::{library, print_json, stretch};
 
+/// The content for a read-only command that prints and exits: not freed at the end, since the
+/// process is about to end anyway (freeing it was 5 % of `limber list --json`).
+fn loaded(global: &Global) -> anyhow::Result<std::mem::ManuallyDrop<Library>> {
+    library(global).map(std::mem::ManuallyDrop::new)
+}
+
 fn credit(lib: &Library) -> String {
     format!("Source: \"{}\" by {}. Wording is limber's own.", lib.source.full_title(), lib.source.author)
 }
@@ -35,7 +41,7 @@ struct ListItem<'a> {
 }
 
 pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
+    let lib = loaded(global)?;
     if as_json {
         let items: Vec<ListItem<'_>> = lib
             .stretches
@@ -64,7 +70,7 @@ pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn show(global: &Global, id: &str, as_json: bool) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
+    let lib = loaded(global)?;
     let s = stretch(&lib, id)?;
     if as_json {
         print_json(s)?;
@@ -105,7 +111,7 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool) -> anyhow::Result<E
 }
 
 pub(crate) fn routines(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
+    let lib = loaded(global)?;
     if as_json {
         print_json(&lib.routines)?;
         return Ok(ExitCode::SUCCESS);
@@ -121,7 +127,7 @@ pub(crate) fn routines(global: &Global, as_json: bool) -> anyhow::Result<ExitCod
 }
 
 pub(crate) fn precautions(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
+    let lib = loaded(global)?;
     if as_json {
         print_json(&json!({"precautions": lib.precautions, "warm_up": lib.warm_up}))?;
         return Ok(ExitCode::SUCCESS);
@@ -136,7 +142,7 @@ pub(crate) fn precautions(global: &Global, as_json: bool) -> anyhow::Result<Exit
 }
 
 pub(crate) fn tips(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
+    let lib = loaded(global)?;
     if as_json {
         print_json(&lib.tips)?;
         return Ok(ExitCode::SUCCESS);
@@ -149,7 +155,7 @@ pub(crate) fn tips(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn faq(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
+    let lib = loaded(global)?;
     if as_json {
         print_json(&lib.faq)?;
         return Ok(ExitCode::SUCCESS);
@@ -162,7 +168,7 @@ pub(crate) fn faq(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn about(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    let lib = library(global)?;
+    let lib = loaded(global)?;
     if as_json {
         print_json(&json!({"source": lib.source, "background": lib.background, "version": env!("CARGO_PKG_VERSION")}))?;
         return Ok(ExitCode::SUCCESS);
