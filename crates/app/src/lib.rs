@@ -8,7 +8,9 @@
 #![forbid(unsafe_code)]
 
 pub mod export;
+pub mod keys;
 pub mod line;
+pub mod local;
 pub mod speech;
 pub mod when;
 
@@ -74,6 +76,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Holds the shortest and longest hold a person may choose for a session, in seconds.
 pub const HOLD_RANGE: std::ops::RangeInclusive<u32> = 10..=60;
+
+/// How much faster than real time a front end may run a session's clock (previews, tests).
+pub const SPEED_RANGE: std::ops::RangeInclusive<f64> = 0.1..=1000.0;
 
 /// The built-in content, with a directory of the person's own RON layered over it.
 pub fn load_library(content_dir: Option<&Path>) -> Result<Library> {

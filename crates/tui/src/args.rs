@@ -1,0 +1,70 @@
+//! The command line of `limber-tui`: the same data, content, session and sound flags as `limber run`.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// A full-screen coach for stretches for mid (thoracic) back pain: a big countdown you can
+/// follow from the floor, the steps, the side and what comes next.
+#[derive(Parser, Debug)]
+#[command(name = "limber-tui", version, long_about = None, after_help = AFTER_HELP)]
+pub(crate) struct Args {
+    /// Start this routine at once (e.g. `desk`) instead of showing the home screen.
+    pub(crate) routine: Option<String>,
+    /// Where limber keeps its database (default: the platform data directory).
+    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// A directory of your own RON content, layered over the built-in content.
+    #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR")]
+    pub(crate) content: Option<PathBuf>,
+    /// Leave out the warm-up.
+    #[arg(long)]
+    pub(crate) no_warmup: bool,
+    /// Hold every held stretch this many seconds (10–60), instead of your progression.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) hold: Option<u32>,
+    /// Wait for a key (Enter) before each stretch instead of starting it by itself.
+    #[arg(long)]
+    pub(crate) wait: bool,
+    /// Run the clock this many times faster: to preview a routine, or for tests.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = parse_speed)]
+    pub(crate) speed: f64,
+    /// Speak cues aloud (espeak-ng, spd-say or the command in LIMBER_SPEAK).
+    #[arg(long, overrides_with = "no_voice")]
+    pub(crate) voice: bool,
+    /// Do not speak, even if your profile says to.
+    #[arg(long)]
+    pub(crate) no_voice: bool,
+    /// No terminal bell.
+    #[arg(long)]
+    pub(crate) no_bell: bool,
+    /// Answer the screening questions again before starting.
+    #[arg(long)]
+    pub(crate) screening: bool,
+}
+
+const AFTER_HELP: &str = "Keys: ? shows every key. Exit codes: 0 done, 1 error, 2 usage error, 3 a session \
+stopped for safety.\nlimber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let v: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if limber_app::SPEED_RANGE.contains(&v) {
+        Ok(v)
+    } else {
+        Err("the speed factor must be between 0.1 and 1000".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Args::command().debug_assert();
+        let args = Args::try_parse_from(["limber-tui", "desk", "--speed", "20", "--no-warmup"]).expect("parses");
+        assert_eq!(args.routine.as_deref(), Some("desk"));
+        assert!(Args::try_parse_from(["limber-tui", "--speed", "0"]).is_err());
+    }
+}
