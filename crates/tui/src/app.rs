@@ -360,12 +360,11 @@ impl App {
         self.reload();
     }
 
-    /// How long the loop may wait for a key before something on screen changes, and whether
-    /// waking then means a change (otherwise it only checks for signals).
-    pub(crate) fn wait(&self) -> (Duration, bool) {
+    /// How long the loop may wait at session time `now` for a key before something on screen
+    /// changes, and whether waking then means a change (otherwise it only checks for signals).
+    pub(crate) fn wait(&self, now: At) -> (Duration, bool) {
         const IDLE: Duration = Duration::from_secs(1);
         let Some(live) = &self.live else { return (IDLE, false) };
-        let now = live.clock.now();
         let mut wait: Option<Duration> = live.session.next_deadline().map(|d| d.0.saturating_sub(now.0));
         if !live.view.paused
             && let Some(left) = live.view.remaining_ms.filter(|&ms| ms > 0)
@@ -603,7 +602,7 @@ impl App {
         let on = |b: bool| if b { "[x] yes" } else { "[ ] no" }.to_owned();
         let mut rows = Vec::new();
         for e in Equipment::ALL {
-            rows.push((format!("I have a {}", e.label()), on(p.equipment.contains(&e))));
+            rows.push((format!("Equipment: {}", e.label()), on(p.equipment.contains(&e))));
         }
         for pos in Position::ALL {
             rows.push((format!("Avoid {}", pos.label()), on(p.avoid.contains(&pos))));

@@ -107,7 +107,7 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &Ato
         if app.quit {
             return Ok(());
         }
-        let (wait, change_due) = app.wait();
+        let (wait, change_due) = app.wait(app.now());
         if event::poll(wait).context("cannot read the keyboard")? {
             match event::read().context("cannot read the keyboard")? {
                 Event::Key(key) => {

@@ -83,13 +83,29 @@ fn frame_block<'a>(title: &'a str, right: String, theme: &Theme) -> Block<'a> {
 
 /// A row of key hints: `key` in reverse video, then what it does.
 fn hint_line<'a>(hints: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
+    hint_lines(hints, u16::MAX, theme).into_iter().next().unwrap_or_default()
+}
+
+/// Key hints packed into lines of `width`, never splitting a hint.
+fn hint_lines<'a>(hints: &[(&'a str, &'a str)], width: u16, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     let mut spans = Vec::new();
+    let mut used = 0usize;
     for (key, action) in hints {
+        let w = key.chars().count() + action.chars().count() + 5;
+        if used > 0 && used + w > usize::from(width) {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+            used = 0;
+        }
         spans.push(Span::styled(format!(" {key} "), theme.key()));
         let style = if *action == "SHARP PAIN" { theme.danger() } else { Style::new() };
         spans.push(Span::styled(format!(" {action}  "), style));
+        used += w;
     }
-    Line::from(spans)
+    if !spans.is_empty() {
+        lines.push(Line::from(spans));
+    }
+    lines
 }
 
 fn message_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
@@ -216,9 +232,9 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     frame.render_widget(block, area);
     let hints = limber_app::keys::hints(&v.allowed, v.paused);
     let hint_pairs: Vec<(&str, &str)> = hints.iter().map(|h| (h.key, h.action)).collect();
-    let hint_text = Paragraph::new(hint_line(&hint_pairs, theme)).wrap(Wrap { trim: false });
-    let hint_width: usize = hint_pairs.iter().map(|(k, a)| k.chars().count() + a.chars().count() + 5).sum();
-    let hint_rows = u16::try_from(hint_width.div_ceil(usize::from(inner.width.max(1)))).unwrap_or(2).clamp(1, 3);
+    let hint_rows_text = hint_lines(&hint_pairs, inner.width, theme);
+    let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
+    let hint_text = Paragraph::new(hint_rows_text);
     let [main, cues_area, msg, keys] = Layout::vertical([
         Constraint::Min(10),
         Constraint::Length(2),
@@ -271,8 +287,6 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
                 .label(format!("{} s left ", ms.div_ceil(1000)));
             frame.render_widget(g, gauge);
         }
-    } else if let Some(q) = question(v) {
-        frame.render_widget(Paragraph::new(q).wrap(Wrap { trim: true }), digits);
     }
     let mut more = Vec::new();
     if let Some(b) = v.breathing.as_ref().filter(|_| matches!(v.phase, Phase::Active { .. } | Phase::GetReady { .. })) {
@@ -305,14 +319,12 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         right,
     );
 
-    let cue_lines: Vec<Line> = live
-        .cues
-        .iter()
-        .rev()
-        .take(usize::from(cues_area.height))
-        .rev()
-        .map(|c| Line::from(Span::styled(c.text.clone(), theme.dim())))
-        .collect();
+    // The spoken count is on screen as big digits already.
+    let shown: Vec<&limber_core::Cue> =
+        live.cues.iter().filter(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. })).collect();
+    let skip = shown.len().saturating_sub(usize::from(cues_area.height));
+    let cue_lines: Vec<Line> =
+        shown[skip..].iter().map(|c| Line::from(Span::styled(c.text.clone(), theme.dim()))).collect();
     frame.render_widget(Paragraph::new(cue_lines), cues_area);
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
     frame.render_widget(hint_text, keys);
@@ -350,9 +362,7 @@ fn dialog(frame: &mut Frame, area: Rect, v: &SessionView, question: &str, theme:
     let hints = limber_app::keys::hints(&v.allowed, v.paused);
     let pairs: Vec<(&str, &str)> = hints
         .iter()
-        .filter(|h| {
-            matches!(h.kind, IntentKind::Yes | IntentKind::No | IntentKind::Pain | IntentKind::Start | IntentKind::Skip)
-        })
+        .filter(|h| matches!(h.kind, IntentKind::Yes | IntentKind::No | IntentKind::Pain | IntentKind::Start))
         .map(|h| (h.key, if h.kind == IntentKind::Start { "no rating" } else { h.action }))
         .collect();
     let width = area.width.saturating_sub(8).min(70);
@@ -684,7 +694,7 @@ fn help(frame: &mut Frame, area: Rect, _app: &App, theme: &Theme) {
         .collect();
     let text = Text::from(lines);
     frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: true }).block(Block::bordered().title(" Keys · any key closes ")),
+        Paragraph::new(text).wrap(Wrap { trim: false }).block(Block::bordered().title(" Keys · any key closes ")),
         d,
     );
 }
