@@ -12,6 +12,7 @@ pub mod keys;
 pub mod line;
 pub mod local;
 pub mod speech;
+pub mod suggest;
 pub mod when;
 
 use std::collections::BTreeSet;

@@ -165,6 +165,10 @@ pub(crate) struct App {
     pub(crate) after_summary: Screen,
     /// `NO_COLOR` is set.
     pub(crate) no_color: bool,
+    /// Every routine as it would run today, for the home screen.
+    pub(crate) previews: Vec<limber_app::suggest::Preview>,
+    /// The routine suggested next.
+    pub(crate) suggested: Option<limber_core::RoutineId>,
 }
 
 impl App {
@@ -194,8 +198,11 @@ impl App {
             stopped_for_safety: false,
             after_summary: Screen::Progress,
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            previews: Vec::new(),
+            suggested: None,
         };
         app.reload();
+        app.selected = app.suggested_index().unwrap_or(0);
         Ok(app)
     }
 
@@ -221,6 +228,10 @@ impl App {
                     (label, n as u64)
                 })
                 .collect();
+        }
+        if let Ok(previews) = local.block_on(local.app.previews(local.user)) {
+            self.suggested = limber_app::App::suggest(&previews).map(|p| p.routine.clone());
+            self.previews = previews;
         }
         if let Ok(records) = local.block_on(local.app.sessions(local.user, None)) {
             self.progress.pain = records
@@ -255,6 +266,20 @@ impl App {
             }
         }
         let session = started.session;
+        let lib = local.app.library();
+        let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        let notes: Vec<String> = session
+            .plan()
+            .adjustments
+            .iter()
+            .map(|a| match &a.replaced_by {
+                Some(sub) => format!("{} {}: doing {} instead.", name(&a.stretch), a.reason.describe(), name(sub)),
+                None => format!("{} {}: left out.", name(&a.stretch), a.reason.describe()),
+            })
+            .collect();
+        if !notes.is_empty() {
+            self.message = Some(notes.join(" "));
+        }
         let view = session.view();
         let name = session.plan().routine_name.clone();
         self.live = Some(Live {
@@ -442,6 +467,12 @@ impl App {
         self.send(intent, now);
     }
 
+    /// Where the suggested routine is in the home list.
+    pub(crate) fn suggested_index(&self) -> Option<usize> {
+        let id = self.suggested.as_ref()?;
+        self.routines().iter().position(|r| &r.id == id)
+    }
+
     /// The routines, in content order.
     pub(crate) fn routines(&self) -> &[limber_core::Routine] {
         &self.local.app.library().routines
@@ -460,6 +491,7 @@ impl App {
                     }
                 }
             }
+            KeyCode::Char('w') => self.options.wait = !self.options.wait,
             KeyCode::Char('l') => self.open(Screen::Library),
             KeyCode::Char('p') => self.open(Screen::Progress),
             KeyCode::Char('o') => self.open(Screen::Settings),

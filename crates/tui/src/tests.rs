@@ -280,3 +280,32 @@ fn ctrl_c_in_a_session_keeps_what_was_done_and_quits() {
     let history = app.local.block_on(app.local.app.sessions(app.local.user, None)).expect("history");
     assert_eq!(history.first().and_then(|r| r.stopped), Some(StopReason::Aborted));
 }
+
+#[test]
+fn home_starts_on_the_suggestion_and_w_waits_before_each_stretch() {
+    let (mut app, _dir) = app();
+    assert_eq!(Some(app.selected), app.suggested_index());
+    assert!(render(&app, 80, 24).contains("★ suggested"));
+    let desk = app.routines().iter().position(|r| r.id.0 == "desk").expect("desk");
+    app.selected = desk;
+    app.on_key(key('w'), At::ZERO);
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Waiting for you") && text.contains("w  hands-free"), "{text}");
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), At::ZERO);
+    assert_eq!(app.screen, Screen::Session);
+    for _ in 0..11 {
+        app.send(Intent::No, At::ZERO);
+    }
+    app.send(Intent::Yes, At::ZERO);
+    app.send(Intent::Pain { score: 2 }, At::ZERO);
+    run_until(&mut app, |a| {
+        a.live
+            .as_ref()
+            .is_some_and(|l| l.session.next_deadline().is_none() && matches!(l.view.phase, Phase::Prepare { .. }))
+    });
+    let text = render(&app, 80, 24);
+    assert!(text.contains("READY WHEN YOU ARE"), "{text}");
+    assert!(text.contains("enter  start"), "{text}");
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), at(&app));
+    assert!(app.live.as_ref().is_some_and(|l| l.session.next_deadline().is_some()), "Enter starts the stretch");
+}

@@ -135,16 +135,17 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Min(6),
         Constraint::Length(5),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(2),
     ])
     .areas(inner);
     let lib = app.local.app.library();
+    let mode = if app.options.wait { " Waiting for you before each stretch." } else { "" };
     let intro = match week {
         Some(a) if a.this_week >= a.goal => format!("You have met this week's goal of {} sessions. Well done.", a.goal),
         Some(a) => format!("{} of {} sessions this week. Pick a routine and press Enter.", a.this_week, a.goal),
         None => "Pick a routine and press Enter.".to_owned(),
     };
-    frame.render_widget(Paragraph::new(intro).wrap(Wrap { trim: true }), top);
+    frame.render_widget(Paragraph::new(format!("{intro}{mode}")).wrap(Wrap { trim: true }), top);
     let items: Vec<ListItem> = app
         .routines()
         .iter()
@@ -157,11 +158,19 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let mut positions: Vec<&str> = stretches.iter().map(|s| s.position.label()).collect();
             positions.sort_unstable();
             positions.dedup();
-            let warm = if r.warm_up { "warm-up + " } else { "" };
+            let preview = app.previews.iter().find(|p| p.routine == r.id);
+            let minutes = preview.map(|p| format!("about {} min · ", p.plan.total_time().as_secs().div_ceil(60)));
+            let star = if app.suggested.as_ref() == Some(&r.id) { "  ★ suggested" } else { "" };
+            let warm = if r.warm_up && !app.options.no_warm_up { "warm-up + " } else { "" };
             let kit = if equipment.is_empty() { "no equipment".to_owned() } else { equipment.join(", ") };
             ListItem::new(vec![
-                Line::from(Span::styled(r.name.clone(), theme.strong())),
-                Line::from(format!("   {warm}{} stretches · {kit} · {}", stretches.len(), positions.join(", "))),
+                Line::from(vec![Span::styled(r.name.clone(), theme.strong()), Span::raw(star)]),
+                Line::from(format!(
+                    "   {}{warm}{} stretches · {kit} · {}",
+                    minutes.unwrap_or_default(),
+                    stretches.len(),
+                    positions.join(", ")
+                )),
             ])
         })
         .collect();
@@ -179,16 +188,18 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
     }
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    let wait = if app.options.wait { "hands-free" } else { "wait for me" };
     let hints = [
         ("↑↓", "choose"),
         ("enter", "start"),
+        ("w", wait),
         ("l", "library"),
         ("p", "progress"),
         ("o", "settings"),
         ("?", "help"),
         ("q", "quit"),
     ];
-    frame.render_widget(Paragraph::new(hint_line(&hints, theme)), keys);
+    frame.render_widget(Paragraph::new(hint_lines(&hints, keys.width, theme)), keys);
 }
 
 /// The big words for the phase: what the person is doing now.
