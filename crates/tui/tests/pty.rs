@@ -84,14 +84,14 @@ fn limber() -> PathBuf {
     path
 }
 
-#[test]
-fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal() {
-    let data = tempfile::tempdir().expect("temp dir");
+/// Starts `limber-tui desk` at ten times the speed in an 80×24 pseudo-terminal over `data`,
+/// answers the screening so that nothing is flagged, and rates the pain before.
+fn desk(data: &std::path::Path) -> Screen {
     let tui = env!("CARGO_BIN_EXE_limber-tui");
     // A pseudo-terminal starts with no size: give it 80×24 before the program starts.
     let mut cmd = Command::new("sh");
     cmd.args(["-c", "stty rows 24 cols 80 && exec \"$0\" \"$@\"", tui, "desk", "--speed", "10", "--no-warmup"])
-        .env("LIMBER_DATA_DIR", data.path())
+        .env("LIMBER_DATA_DIR", data)
         .env("TZ", "UTC")
         .env("TERM", "xterm-256color")
         .env("NO_COLOR", "1")
@@ -109,6 +109,27 @@ fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal(
     screen.key("y");
     screen.shows("Pain before");
     screen.key("3");
+    screen
+}
+
+/// `limber history --json` over `data`, run by the real `limber`.
+fn history(data: &std::path::Path) -> String {
+    let out = Command::new(limber())
+        .args(["history", "--json"])
+        .env("LIMBER_DATA_DIR", data)
+        .env("TZ", "UTC")
+        .env_remove("LIMBER_CONTENT")
+        .output()
+        .expect("run limber history");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    history.to_string()
+}
+
+#[test]
+fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut screen = desk(data.path());
 
     // The countdown changes on its own.
     let first = screen.wait("a countdown", |s| seconds_left(s).is_some());
@@ -145,16 +166,23 @@ fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal(
     }
 
     // The CLI sees the stopped session in the shared history.
-    let out = Command::new(limber())
-        .args(["history", "--json"])
-        .env("LIMBER_DATA_DIR", data.path())
-        .env("TZ", "UTC")
-        .env_remove("LIMBER_CONTENT")
-        .output()
-        .expect("run limber history");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let text = history.to_string();
+    let text = history(data.path());
     assert!(text.contains("desk"), "{text}");
     assert!(text.contains("sharp"), "the stop reason is kept: {text}");
+}
+
+#[test]
+fn sigterm_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut screen = desk(data.path());
+    screen.wait("a hold", |s| s.contains("HOLD"));
+    screen.pty.process_mut().signal(rexpect::process::Signal::SIGTERM).expect("signal");
+    let status = screen.pty.process().wait().expect("exit status");
+    screen.restored();
+    match status {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 0, "ended by the person, not for safety"),
+        other => panic!("unexpected end: {other:?}"),
+    }
+    let text = history(data.path());
+    assert!(text.contains("aborted"), "saved as a stopped session: {text}");
 }
