@@ -309,3 +309,21 @@ fn home_starts_on_the_suggestion_and_w_waits_before_each_stretch() {
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), at(&app));
     assert!(app.live.as_ref().is_some_and(|l| l.session.next_deadline().is_some()), "Enter starts the stretch");
 }
+
+#[test]
+fn a_session_frame_at_200x60_renders_in_well_under_a_frame() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let rounds = 50u32;
+    let started = std::time::Instant::now();
+    for _ in 0..rounds {
+        terminal.draw(|frame| ui::draw(frame, &app)).expect("draw");
+    }
+    let each = started.elapsed() / rounds;
+    eprintln!("one 200x60 session frame: {each:?}");
+    // The goal is 1 ms in a release build; an unoptimised test build under load gets room.
+    assert!(each < Duration::from_millis(25), "{each:?}");
+}
