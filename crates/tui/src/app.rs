@@ -42,6 +42,10 @@ pub(crate) struct SessionOptions {
     pub(crate) rescreen: bool,
     /// Clock speed factor.
     pub(crate) speed: f64,
+    /// Pain before, given ahead.
+    pub(crate) pain_before: Option<u8>,
+    /// Pain after, given ahead.
+    pub(crate) pain_after: Option<u8>,
 }
 
 /// The clock: one monotonic start instant, scaled by the speed factor, so cues never drift.
@@ -252,8 +256,8 @@ impl App {
             no_warm_up: self.options.no_warm_up,
             wait_for_start: self.options.wait,
             rescreen: self.options.rescreen,
-            pain_before: PainPrompt::Ask,
-            pain_after: PainPrompt::Ask,
+            pain_before: self.options.pain_before.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score }),
+            pain_after: self.options.pain_after.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score }),
             timing: None,
         };
         let local = &self.local;

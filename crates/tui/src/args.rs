@@ -41,6 +41,12 @@ pub(crate) struct Args {
     /// Answer the screening questions again before starting.
     #[arg(long)]
     pub(crate) screening: bool,
+    /// Pain right now, 0–10, instead of being asked.
+    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub(crate) pain_before: Option<u8>,
+    /// Pain at the end, 0–10, instead of being asked.
+    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub(crate) pain_after: Option<u8>,
 }
 
 const AFTER_HELP: &str = "Keys: ? shows every key. Exit codes: 0 done, 1 error, 2 usage error, 3 a session \

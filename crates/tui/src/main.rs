@@ -43,6 +43,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         wait: args.wait,
         rescreen: args.screening,
         speed: args.speed,
+        pain_before: args.pain_before,
+        pain_after: args.pain_after,
     };
     let voice = if args.no_voice {
         Some(false)
@@ -71,6 +73,12 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         event_loop(&mut terminal, &mut app, &stop)
     })();
+    // However the loop ended (a lost terminal included), a session still running ends the way
+    // `q` ends it, and what was done is saved.
+    if app.live.is_some() {
+        let now = app.now();
+        app.quit_session(now);
+    }
     ratatui::restore();
     let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
     if let Some(voice) = app.voice.take() {

@@ -327,3 +327,26 @@ fn a_session_frame_at_200x60_renders_in_well_under_a_frame() {
     // The goal is 1 ms in a release build; an unoptimised test build under load gets room.
     assert!(each < Duration::from_millis(25), "{each:?}");
 }
+
+#[test]
+fn chest_pain_gives_the_emergency_advice() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    let now = at(&app);
+    app.on_key(key('e'), now);
+    if app.screen == Screen::Session {
+        // A rating may still be asked; Enter leaves it unrated.
+        app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+    }
+    assert_eq!(app.screen, Screen::Summary);
+    assert!(app.stopped_for_safety);
+    let (finished, cues) = app.finished.as_ref().expect("finished");
+    assert_eq!(finished.summary.stopped, Some(StopReason::Emergency));
+    let advice = cues.iter().rfind(|c| c.sound == limber_core::Sound::Alert).expect("an alert");
+    let text = render(&app, 120, 40);
+    let first_words: String = advice.text.chars().take(40).collect();
+    assert!(text.contains(&first_words), "{first_words}\n{text}");
+    snap("summary_emergency", &app);
+}
