@@ -350,3 +350,18 @@ fn chest_pain_gives_the_emergency_advice() {
     assert!(text.contains(&first_words), "{first_words}\n{text}");
     snap("summary_emergency", &app);
 }
+
+#[test]
+fn the_warm_up_counts_down_with_its_own_label() {
+    let (mut app, _dir) = app();
+    app.options.no_warm_up = false;
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, |a| matches!(phase(a), Some(Phase::WarmUp)));
+    let start = at(&app);
+    app.tick(At(start.0 + Duration::from_secs(10)));
+    let text = render(&app, 80, 24);
+    assert!(text.contains("WARM-UP"), "{text}");
+    assert!(text.contains("s left"), "{text}");
+    snap("warm_up", &app);
+}

@@ -308,8 +308,14 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     }
     frame.render_widget(Paragraph::new(more).wrap(Wrap { trim: true }), extra);
 
-    // Right: the steps, the current one marked, and the cautions.
+    // Right: the steps, the current one marked, and the cautions; the warm-up's activities.
     let mut lines = Vec::new();
+    if matches!(v.phase, Phase::WarmUp)
+        && let Some(warm) = &live.session.plan().warm_up
+    {
+        lines.push(Line::from(Span::styled("Any of these", theme.title())));
+        lines.extend(warm.activities.iter().map(|a| Line::from(format!("• {a}"))));
+    }
     if !v.steps.is_empty() {
         lines.push(Line::from(Span::styled("Steps", theme.title())));
         for (i, step) in v.steps.iter().enumerate() {
@@ -326,7 +332,9 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         }
     }
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(" This stretch ")),
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            Block::bordered().title(if matches!(v.phase, Phase::WarmUp) { " Warm-up " } else { " This stretch " }),
+        ),
         right,
     );
 
@@ -495,7 +503,7 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let after: Vec<(f64, f64)> =
         app.progress.pain.iter().enumerate().filter_map(|(i, (_, a))| a.map(|a| (i as f64, f64::from(a)))).collect();
     let n = app.progress.pain.len().max(2) as f64 - 1.0;
-    let pain_block = Block::bordered().title(" Pain before (•) and after (+) ");
+    let pain_block = Block::bordered().title(" Pain before (•) and after (█) ");
     if app.progress.pain.is_empty() {
         frame.render_widget(Paragraph::new("No pain ratings yet.").block(pain_block), pain_area);
     } else {
@@ -507,8 +515,8 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .style(theme.fg(Color::Yellow))
                 .data(&before),
             Dataset::default()
-                .name("after +")
-                .marker(Marker::Braille)
+                .name("after █")
+                .marker(Marker::Block)
                 .graph_type(GraphType::Scatter)
                 .style(theme.fg(Color::Green))
                 .data(&after),
