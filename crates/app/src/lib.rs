@@ -78,6 +78,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Holds the shortest and longest hold a person may choose for a session, in seconds.
 pub const HOLD_RANGE: std::ops::RangeInclusive<u32> = 10..=60;
 
+/// The exit code of a terminal front end after a session stopped for safety (sharp pain, pain
+/// above 5 twice, an emergency sign, or screening advising a clinician first).
+pub const EXIT_SAFETY: u8 = 3;
+
 /// How much faster than real time a front end may run a session's clock (previews, tests).
 pub const SPEED_RANGE: std::ops::RangeInclusive<f64> = 0.1..=1000.0;
 

@@ -395,8 +395,9 @@ impl App {
         const IDLE: Duration = Duration::from_secs(1);
         let Some(live) = &self.live else { return (IDLE, false) };
         let mut wait: Option<Duration> = live.session.next_deadline().map(|d| d.0.saturating_sub(now.0));
+        let since_view = u64::try_from(now.0.saturating_sub(live.view.at.0).as_millis()).unwrap_or(u64::MAX);
         if !live.view.paused
-            && let Some(left) = live.view.remaining_ms.filter(|&ms| ms > 0)
+            && let Some(left) = live.view.remaining_ms.map(|ms| ms.saturating_sub(since_view)).filter(|&ms| ms > 0)
         {
             // The shown second changes when the time left crosses a whole second.
             let to_next_second = Duration::from_millis((left - 1) % 1000 + 1);

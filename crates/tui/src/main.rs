@@ -20,9 +20,7 @@ use crossterm::event::{self, Event};
 
 use crate::app::{App, Screen, SessionOptions};
 use crate::args::Args;
-
-/// Exit code when a session stopped for safety, as `limber run` uses it.
-const EXIT_SAFETY: u8 = 3;
+use limber_app::EXIT_SAFETY;
 
 fn main() -> ExitCode {
     let args = Args::parse();

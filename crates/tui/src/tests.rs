@@ -163,6 +163,8 @@ fn the_wait_ends_at_the_next_whole_second_of_the_countdown() {
         live.clock = crate::app::Clock::start(10.0);
     }
     assert_eq!(app.wait(now).0, Duration::from_millis(30));
+    // Asked 0.2 s after the view was taken, the change is 0.1 s away.
+    assert_eq!(app.wait(At(now.0 + Duration::from_millis(200))).0, Duration::from_millis(10));
 }
 
 #[test]
@@ -262,7 +264,14 @@ fn help_lists_every_key_and_any_key_closes_it() {
 
 #[test]
 fn a_small_window_says_the_size_it_needs() {
-    let (app, _dir) = app();
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    // The smallest size that is not refused still shows the countdown and the safety key.
+    let smallest = render(&app, ui::MIN_SIZE.0, ui::MIN_SIZE.1);
+    assert!(smallest.contains("HOLD") && smallest.contains("SHARP PAIN"), "{smallest}");
+    insta::assert_snapshot!("hold_60x20", smallest);
     let text = render(&app, 40, 10);
     assert!(text.contains("60×20"), "{text}");
     assert!(text.contains("40×10"), "{text}");
