@@ -47,6 +47,9 @@ pub(crate) struct Args {
     /// Pain at the end, 0–10, instead of being asked.
     #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
     pub(crate) pain_after: Option<u8>,
+    /// Render the session screen at 200×60 this many times, print the median µs per frame and exit.
+    #[arg(long, value_name = "N", hide = true)]
+    pub(crate) frame_bench: Option<u32>,
 }
 
 const AFTER_HELP: &str = "Keys: ? shows every key. Exit codes: 0 done, 1 error, 2 usage error, 3 a session \

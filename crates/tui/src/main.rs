@@ -4,6 +4,7 @@
 
 mod app;
 mod args;
+mod bench;
 mod ui;
 
 #[cfg(test)]
@@ -55,6 +56,12 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(routine) = &args.routine {
         // A mistyped routine is reported before the screen is taken over.
         app.local.app.routine(routine)?;
+    }
+
+    if let Some(rounds) = args.frame_bench {
+        let micros = bench::frames(&mut app, rounds)?;
+        println!("{micros:.1}");
+        return Ok(ExitCode::SUCCESS);
     }
 
     // SIGTERM, SIGHUP and SIGINT end a session the way `q` does, keeping what was done.
