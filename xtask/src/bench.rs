@@ -127,7 +127,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     ));
 
     step(
-        "[6/6] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~1.5 min)",
+        "[6/6] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~2 min)",
     );
     let tui = release.join("limber-tui");
     let frame_us = crate::tui_bench::frame(&tui, 500)?;

@@ -69,7 +69,7 @@ fn measure(script: &mut Child, pid: u32, typescript: &Path, window: Duration) ->
     let stdin = script.stdin.as_mut().context("no stdin for script")?;
     stdin.write_all(b"s")?;
     stdin.flush()?;
-    wait_for(typescript, "HOLD", Duration::from_secs(90))?;
+    wait_for(typescript, "HOLD", Duration::from_secs(180))?;
     let ticks = clock_ticks()?;
     let before = cpu_ticks(pid)?;
     std::thread::sleep(window);
