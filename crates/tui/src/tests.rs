@@ -374,3 +374,52 @@ fn the_warm_up_counts_down_with_its_own_label() {
     assert!(text.contains("s left"), "{text}");
     snap("warm_up", &app);
 }
+
+#[test]
+fn a_whole_session_ends_in_a_summary_and_counts_for_the_week() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 4 }, At::ZERO);
+    run_until(&mut app, |a| phase(a) == Some(Phase::PainAfter));
+    let now = at(&app);
+    app.on_key(key('2'), now);
+    assert_eq!(app.screen, Screen::Summary);
+    assert!(!app.stopped_for_safety);
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Session complete"), "{text}");
+    assert!(text.contains("pain 4 → 2"), "{text}");
+    assert!(text.contains("This week: 1 of 3"), "{text}");
+    snap("summary_complete", &app);
+    // Enter goes on to progress, where this week's bar has the session.
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+    assert_eq!(app.screen, Screen::Progress);
+    assert_eq!(app.progress.weeks.last().map(|w| w.1), Some(1));
+}
+
+#[test]
+fn no_color_leaves_every_cell_uncoloured_and_colour_is_only_added() {
+    use ratatui::style::Color;
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    let colours = |app: &App| {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        terminal.draw(|frame| ui::draw(frame, app)).expect("draw");
+        let buffer = terminal.backend().buffer().clone();
+        buffer.content().iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count()
+    };
+    assert_eq!(colours(&app), 0, "NO_COLOR: no colour at all");
+    let plain = render(&app, 80, 24);
+    app.no_color = false;
+    assert!(colours(&app) > 0, "colour when allowed");
+    assert_eq!(render(&app, 80, 24), plain, "the same text either way: colour carries no meaning alone");
+}
+
+#[test]
+fn away_from_a_session_the_loop_only_wakes_to_check_for_signals() {
+    let (app, _dir) = app();
+    let (wait, change_due) = app.wait(At::ZERO);
+    assert_eq!(wait, Duration::from_secs(1));
+    assert!(!change_due, "nothing to redraw");
+}
