@@ -171,12 +171,13 @@ fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal(
     assert!(text.contains("sharp"), "the stop reason is kept: {text}");
 }
 
-#[test]
-fn sigterm_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
+/// Starts a desk session, lets a hold begin, ends the program with `end`, and checks that the
+/// terminal is restored, the exit code is 0 and the session is saved as stopped.
+fn ends_keeping_what_was_done(end: impl FnOnce(&mut Screen)) {
     let data = tempfile::tempdir().expect("temp dir");
     let mut screen = desk(data.path());
     screen.wait("a hold", |s| s.contains("HOLD"));
-    screen.pty.process_mut().signal(rexpect::process::Signal::SIGTERM).expect("signal");
+    end(&mut screen);
     let status = screen.pty.process().wait().expect("exit status");
     screen.restored();
     match status {
@@ -185,4 +186,16 @@ fn sigterm_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
     }
     let text = history(data.path());
     assert!(text.contains("aborted"), "saved as a stopped session: {text}");
+}
+
+#[test]
+fn sigterm_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
+    ends_keeping_what_was_done(|screen| {
+        screen.pty.process_mut().signal(rexpect::process::Signal::SIGTERM).expect("signal");
+    });
+}
+
+#[test]
+fn ctrl_c_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
+    ends_keeping_what_was_done(|screen| screen.key("\u{3}"));
 }
