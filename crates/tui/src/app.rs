@@ -42,6 +42,10 @@ pub(crate) struct SessionOptions {
     pub(crate) rescreen: bool,
     /// Clock speed factor.
     pub(crate) speed: f64,
+    /// Equipment at hand today, instead of the profile's.
+    pub(crate) equipment: Option<Vec<Equipment>>,
+    /// Positions to avoid today, instead of the profile's.
+    pub(crate) avoid: Option<Vec<Position>>,
     /// Pain before, given ahead.
     pub(crate) pain_before: Option<u8>,
     /// Pain after, given ahead.
@@ -250,8 +254,8 @@ impl App {
     pub(crate) fn start(&mut self, routine: &str) -> anyhow::Result<()> {
         let request = StartRequest {
             routine: routine.to_owned(),
-            equipment: None,
-            avoid: None,
+            equipment: self.options.equipment.clone(),
+            avoid: self.options.avoid.clone(),
             hold: self.options.hold,
             no_warm_up: self.options.no_warm_up,
             wait_for_start: self.options.wait,

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use limber_core::{Equipment, Position};
 
 /// A full-screen coach for stretches for mid (thoracic) back pain: a big countdown you can
 /// follow from the floor, the steps, the side and what comes next.
@@ -23,6 +24,12 @@ pub(crate) struct Args {
     /// Hold every held stretch this many seconds (10–60), instead of your progression.
     #[arg(long, value_name = "SECS")]
     pub(crate) hold: Option<u32>,
+    /// Equipment you have today, e.g. `chair,towel` or `none` (default: your profile).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_equipment)]
+    pub(crate) equipment: Option<Vec<Option<Equipment>>>,
+    /// Positions to avoid today, e.g. `kneeling` (default: your profile).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_position)]
+    pub(crate) avoid: Option<Vec<Position>>,
     /// Wait for a key (Enter) before each stretch instead of starting it by itself.
     #[arg(long)]
     pub(crate) wait: bool,
@@ -55,6 +62,24 @@ pub(crate) struct Args {
 const AFTER_HELP: &str = "Keys: ? shows every key. Exit codes: 0 done, 1 error, 2 usage error, 3 a session \
 stopped for safety.\nlimber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
 
+/// A name as the content and `limber run` spell it (`foam-roller`, `lying-on-back`).
+fn kebab<T: serde::de::DeserializeOwned>(text: &str, what: &str, known: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_owned()))
+        .map_err(|_| format!("`{text}` is not {what}; write one of {known}"))
+}
+
+/// Equipment, or `none` for none at all.
+fn parse_equipment(text: &str) -> Result<Option<Equipment>, String> {
+    if text.trim() == "none" {
+        return Ok(None);
+    }
+    kebab(text, "equipment", "chair, foam-roller, towel, none").map(Some)
+}
+
+fn parse_position(text: &str) -> Result<Position, String> {
+    kebab(text, "a position", "kneeling, seated, standing, lying-on-back, lying-on-side")
+}
+
 fn parse_speed(text: &str) -> Result<f64, String> {
     let v: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
     if limber_app::SPEED_RANGE.contains(&v) {
@@ -75,5 +100,10 @@ mod tests {
         let args = Args::try_parse_from(["limber-tui", "desk", "--speed", "20", "--no-warmup"]).expect("parses");
         assert_eq!(args.routine.as_deref(), Some("desk"));
         assert!(Args::try_parse_from(["limber-tui", "--speed", "0"]).is_err());
+        let args = Args::try_parse_from(["limber-tui", "--equipment", "chair,foam-roller,none", "--avoid", "kneeling"])
+            .expect("parses");
+        assert_eq!(args.equipment, Some(vec![Some(Equipment::Chair), Some(Equipment::FoamRoller), None]));
+        assert_eq!(args.avoid, Some(vec![Position::Kneeling]));
+        assert!(Args::try_parse_from(["limber-tui", "--equipment", "sofa"]).is_err());
     }
 }

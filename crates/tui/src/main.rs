@@ -42,6 +42,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         wait: args.wait,
         rescreen: args.screening,
         speed: args.speed,
+        equipment: args.equipment.as_ref().map(|list| list.iter().flatten().copied().collect()),
+        avoid: args.avoid.clone(),
         pain_before: args.pain_before,
         pain_after: args.pain_after,
     };

@@ -423,3 +423,14 @@ fn away_from_a_session_the_loop_only_wakes_to_check_for_signals() {
     assert_eq!(wait, Duration::from_secs(1));
     assert!(!change_due, "nothing to redraw");
 }
+
+#[test]
+fn equipment_for_today_changes_the_plan_and_the_swaps_are_announced() {
+    let (mut app, _dir) = app();
+    app.options.equipment = Some(Vec::new());
+    app.start("full").expect("start");
+    let live = app.live.as_ref().expect("a session");
+    assert!(live.session.plan().items.iter().all(|i| i.choice.stretch.equipment.is_empty()), "no equipment today");
+    let message = app.message.clone().unwrap_or_default();
+    assert!(message.contains("instead") || message.contains("left out"), "{message}");
+}
