@@ -72,6 +72,18 @@ pub enum Error {
     Import(#[from] export::ImportError),
 }
 
+impl Error {
+    /// Whether this is a person's mistake in how they asked (an unknown routine or stretch, a
+    /// hold out of range) rather than a failure: front ends report it as a usage error.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::UnknownRoutine { .. } | Error::UnknownStretch { .. } | Error::HoldOutOfRange(_))
+    }
+}
+
+/// The exit code of a terminal front end for a usage error (a bad flag, an unknown routine or
+/// stretch, a hold out of range).
+pub const EXIT_USAGE: u8 = 2;
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

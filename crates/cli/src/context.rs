@@ -30,12 +30,7 @@ impl Env {
 
 /// A person's mistake (an unknown id, a hold out of range) is a usage error (exit 2).
 pub(crate) fn usage(e: limber_app::Error) -> anyhow::Error {
-    match e {
-        limber_app::Error::UnknownRoutine { .. }
-        | limber_app::Error::UnknownStretch { .. }
-        | limber_app::Error::HoldOutOfRange(_) => UsageError(e.to_string()).into(),
-        other => anyhow::Error::new(other),
-    }
+    if e.is_usage() { UsageError(e.to_string()).into() } else { anyhow::Error::new(e) }
 }
 
 /// The built-in content plus the user's directory, if any.

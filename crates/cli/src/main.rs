@@ -20,7 +20,7 @@ use crate::args::{Cli, Command};
 /// advising a clinician first).
 pub(crate) const EXIT_SAFETY: u8 = limber_app::EXIT_SAFETY;
 /// Exit code for a usage error (bad flag, unknown routine or stretch).
-pub(crate) const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = limber_app::EXIT_USAGE;
 
 /// An error caused by how limber was called, reported with exit code 2.
 #[derive(Debug)]

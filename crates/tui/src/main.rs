@@ -29,7 +29,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            // A person's mistake (an unknown routine, a hold out of range) is a usage error, as in `limber`.
+            match err.downcast_ref::<limber_app::Error>() {
+                Some(e) if e.is_usage() => ExitCode::from(limber_app::EXIT_USAGE),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }
@@ -56,8 +60,13 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let mut app = App::new(local, options, !args.no_bell, voice)?;
     if let Some(routine) = &args.routine {
-        // A mistyped routine is reported before the screen is taken over.
+        // A mistyped routine or a hold out of range is reported before the screen is taken over.
         app.local.app.routine(routine)?;
+    }
+    if let Some(hold) = args.hold
+        && !limber_app::HOLD_RANGE.contains(&hold)
+    {
+        return Err(limber_app::Error::HoldOutOfRange(hold).into());
     }
 
     if let Some(rounds) = args.frame_bench {

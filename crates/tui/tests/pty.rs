@@ -1,4 +1,4 @@
-//! The real `limber-tui` binary in a pseudo-terminal: a desk session at high speed, paused, resumed, stopped by sharp pain, and the terminal restored.
+//! The real `limber-tui` binary: usage errors before the screen is taken, and in a pseudo-terminal a desk session at high speed, paused, resumed, stopped by sharp pain or ended, with the terminal restored.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -198,4 +198,21 @@ fn sigterm_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
 #[test]
 fn ctrl_c_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
     ends_keeping_what_was_done(|screen| screen.key("\u{3}"));
+}
+
+#[test]
+fn a_mistyped_routine_or_hold_is_a_usage_error_before_the_screen_is_taken() {
+    let data = tempfile::tempdir().expect("temp dir");
+    for (args, says) in [(&["sofa-routine"][..], "no routine called `sofa-routine`"), (&["--hold", "5"][..], "5 s")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))
+            .args(args)
+            .env("LIMBER_DATA_DIR", data.path())
+            .env_remove("LIMBER_CONTENT")
+            .output()
+            .expect("run limber-tui");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "nothing drawn: {}", String::from_utf8_lossy(&out.stdout));
+    }
 }
