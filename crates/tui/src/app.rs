@@ -516,6 +516,9 @@ impl App {
         if matches!(screen, Screen::Progress | Screen::Home) {
             self.reload();
         }
+        if screen == Screen::Home {
+            self.selected = self.suggested_index().unwrap_or(0);
+        }
     }
 
     /// The stretches that pass the library filters.

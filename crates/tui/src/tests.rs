@@ -394,6 +394,12 @@ fn a_whole_session_ends_in_a_summary_and_counts_for_the_week() {
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
     assert_eq!(app.screen, Screen::Progress);
     assert_eq!(app.progress.weeks.last().map(|w| w.1), Some(1));
+    // Back home, the suggestion has moved on from the routine just done.
+    app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), now);
+    assert_eq!(app.screen, Screen::Home);
+    let suggested = app.suggested_index().and_then(|i| app.routines().get(i)).map(|r| r.id.0.clone());
+    assert_ne!(suggested.as_deref(), Some("desk"));
+    assert_eq!(Some(app.selected), app.suggested_index());
 }
 
 #[test]
