@@ -62,7 +62,7 @@ fn step(what: &str) {
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
 
-    step("[1/5] criterion benchmarks: content load, full session and replay in core");
+    step("[1/6] criterion benchmarks: content load, full session and replay in core");
     let status = Command::new(cargo())
         .args(["bench", "--package", "limber-tests", "--bench", "core", "--locked"])
         .current_dir(root())
@@ -77,10 +77,10 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         rows.push(Row::new(goal.figure, human(median), goal.goal, median / goal.under_ns));
     }
 
-    step("[2/5] release build of limber and the hello-world baseline");
+    step("[2/6] release build of limber, limber-tui and the hello-world baseline");
     let status = Command::new(cargo())
         .args(["build", "--release", "--locked", "--package", "limber-cli", "--package", "limber-tests"])
-        .args(["--bin", "limber", "--bin", "hello-baseline"])
+        .args(["--package", "limber-tui", "--bin", "limber", "--bin", "hello-baseline", "--bin", "limber-tui"])
         .current_dir(root())
         .status()
         .context("could not start `cargo build`")?;
@@ -92,7 +92,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let hello = release.join("hello-baseline");
     let home = tempfile::tempdir().context("temp dir")?;
 
-    step("[3/5] `limber list --json` against hello world (hyperfine, 6 alternating rounds of 150 runs)");
+    step("[3/6] `limber list --json` against hello world (hyperfine, 6 alternating rounds of 150 runs)");
     let (list_ms, hello_ms, ratio) = startup(&limber, &hello, home.path(), 150)?;
     rows.push(Row::new("hello world, median wall time", format!("{hello_ms:.2} ms"), "baseline", 1.0));
     rows.push(Row::new(
@@ -102,7 +102,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         ratio / 1.5,
     ));
 
-    step("[4/5] full routine at --speed 60, every cue against its schedule (~20 s)");
+    step("[4/6] full routine at --speed 60, every cue against its schedule (~20 s)");
     let lateness = cue_lateness(&limber, home.path())?;
     rows.push(Row::new(
         "full routine at --speed 60: latest cue",
@@ -111,7 +111,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         lateness.worst / 20.0,
     ));
 
-    step("[5/5] `limber stats` over 10,000 sessions");
+    step("[5/6] `limber stats` over 10,000 sessions");
     let (stats_ms, rss_kb) = stats(&limber, 10_000)?;
     rows.push(Row::new(
         "`limber stats`, 10,000 sessions, median wall",
@@ -124,6 +124,31 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         format!("{:.1} MB", rss_kb as f64 / 1024.0),
         "< 30 MB",
         rss_kb as f64 / 1024.0 / 30.0,
+    ));
+
+    step(
+        "[6/6] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~2 min)",
+    );
+    let tui = release.join("limber-tui");
+    let frame_us = crate::tui_bench::frame(&tui, 500)?;
+    rows.push(Row::new(
+        "limber-tui session frame at 200×60, median",
+        format!("{frame_us:.0} µs"),
+        "< 1 ms",
+        frame_us / 1000.0,
+    ));
+    let cost = crate::tui_bench::hold(&limber, &tui, std::time::Duration::from_secs(30))?;
+    rows.push(Row::new(
+        "limber-tui during a hold, CPU (own time)",
+        format!("{:.3} % of a core over {} s", cost.cpu_percent, cost.window_s),
+        "≤ 0.2 %",
+        cost.cpu_percent / 0.2,
+    ));
+    rows.push(Row::new(
+        "limber-tui during a hold, peak memory",
+        format!("{:.1} MB", cost.peak_mb),
+        "< 20 MB",
+        cost.peak_mb / 20.0,
     ));
 
     println!();

@@ -5,6 +5,7 @@
 mod bench;
 mod ci;
 mod content;
+mod tui_bench;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -8,8 +8,11 @@
 #![forbid(unsafe_code)]
 
 pub mod export;
+pub mod keys;
 pub mod line;
+pub mod local;
 pub mod speech;
+pub mod suggest;
 pub mod when;
 
 use std::collections::BTreeSet;
@@ -69,11 +72,30 @@ pub enum Error {
     Import(#[from] export::ImportError),
 }
 
+impl Error {
+    /// Whether this is a person's mistake in how they asked (an unknown routine or stretch, a
+    /// hold out of range) rather than a failure: front ends report it as a usage error.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::UnknownRoutine { .. } | Error::UnknownStretch { .. } | Error::HoldOutOfRange(_))
+    }
+}
+
+/// The exit code of a terminal front end for a usage error (a bad flag, an unknown routine or
+/// stretch, a hold out of range).
+pub const EXIT_USAGE: u8 = 2;
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Holds the shortest and longest hold a person may choose for a session, in seconds.
 pub const HOLD_RANGE: std::ops::RangeInclusive<u32> = 10..=60;
+
+/// The exit code of a terminal front end after a session stopped for safety (sharp pain, pain
+/// above 5 twice, an emergency sign, or screening advising a clinician first).
+pub const EXIT_SAFETY: u8 = 3;
+
+/// How much faster than real time a front end may run a session's clock (previews, tests).
+pub const SPEED_RANGE: std::ops::RangeInclusive<f64> = 0.1..=1000.0;
 
 /// The built-in content, with a directory of the person's own RON layered over it.
 pub fn load_library(content_dir: Option<&Path>) -> Result<Library> {

@@ -216,7 +216,11 @@ fn parse_hold(text: &str) -> Result<u32, String> {
 
 fn parse_speed(text: &str) -> Result<f64, String> {
     let v: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
-    if (0.1..=1000.0).contains(&v) { Ok(v) } else { Err("the speed factor must be between 0.1 and 1000".to_owned()) }
+    if limber_app::SPEED_RANGE.contains(&v) {
+        Ok(v)
+    } else {
+        Err("the speed factor must be between 0.1 and 1000".to_owned())
+    }
 }
 
 #[derive(Args)]

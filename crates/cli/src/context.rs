@@ -1,18 +1,15 @@
 //! What commands share: the application (content + store) for the local user, and its runtime.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use anyhow::{Context, anyhow};
 use limber_app::App;
-use limber_app::store::{SqliteStore, UserId};
+use limber_app::store::UserId;
 
 use crate::UsageError;
 use crate::args::Global;
 
 /// The application for the local user, with a runtime for its async calls.
 pub(crate) struct Env {
-    rt: tokio::runtime::Runtime,
+    local: limber_app::local::Local,
     pub(crate) app: App,
     pub(crate) user: UserId,
 }
@@ -20,32 +17,20 @@ pub(crate) struct Env {
 impl Env {
     /// Loads the content and opens the store in the data directory.
     pub(crate) fn open(global: &Global) -> anyhow::Result<Env> {
-        let library = library(global)?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?;
-        let dir = data_dir(global)?;
-        let store = rt.block_on(SqliteStore::open(&dir)).context("cannot open limber's history")?;
-        let app = App::new(library, Arc::new(store));
-        let user = rt.block_on(app.local_user()).context("cannot open limber's history")?;
-        Ok(Env { rt, app, user })
+        let local = limber_app::local::Local::open(global.content.as_deref(), global.data_dir.as_deref())?;
+        let (app, user) = (local.app.clone(), local.user);
+        Ok(Env { local, app, user })
     }
 
     /// Runs a use case to completion, turning a person's mistake into a usage error.
     pub(crate) fn block_on<T>(&self, f: impl Future<Output = limber_app::Result<T>>) -> anyhow::Result<T> {
-        self.rt.block_on(f).map_err(usage)
+        self.local.block_on(f).map_err(usage)
     }
 }
 
 /// A person's mistake (an unknown id, a hold out of range) is a usage error (exit 2).
 pub(crate) fn usage(e: limber_app::Error) -> anyhow::Error {
-    match e {
-        limber_app::Error::UnknownRoutine { .. }
-        | limber_app::Error::UnknownStretch { .. }
-        | limber_app::Error::HoldOutOfRange(_) => UsageError(e.to_string()).into(),
-        other => anyhow::Error::new(other),
-    }
+    if e.is_usage() { UsageError(e.to_string()).into() } else { anyhow::Error::new(e) }
 }
 
 /// The built-in content plus the user's directory, if any.
@@ -53,13 +38,6 @@ pub(crate) fn library(global: &Global) -> anyhow::Result<limber_core::Library> {
     limber_app::load_library(global.content.as_deref()).map_err(|e| match &global.content {
         Some(dir) => anyhow!("cannot load your content from {}: {e}", dir.display()),
         None => anyhow!("the built-in content cannot be read: {e}"),
-    })
-}
-
-/// The data directory: `--data-dir`, `LIMBER_DATA_DIR`, or the platform's.
-pub(crate) fn data_dir(global: &Global) -> anyhow::Result<PathBuf> {
-    global.data_dir.clone().or_else(limber_app::store::default_data_dir).ok_or_else(|| {
-        anyhow!("no home directory to keep limber's data in; pass --data-dir DIR or set LIMBER_DATA_DIR")
     })
 }
 

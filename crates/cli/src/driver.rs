@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use limber_app::line;
-use limber_core::{At, Cue, Intent, IntentKind, Phase, Session, SessionView, Sound};
+use limber_core::{At, Cue, Intent, IntentKind, Phase, Session, SessionView};
 use serde_json::json;
 
 use limber_app::speech::Voice;
@@ -168,23 +168,9 @@ impl Inputs {
     }
 }
 
-/// What a key means: the same intent in every phase; the session decides what it means now.
+/// What a key means: the shared key table in limber-app.
 pub(crate) fn key_intent(key: u8) -> Option<Intent> {
-    Some(match key.to_ascii_lowercase() {
-        b'y' => Intent::Yes,
-        b'n' => Intent::No,
-        b' ' | b'p' => Intent::TogglePause,
-        b'\r' | b'\n' => Intent::Start,
-        b's' => Intent::Skip,
-        b'a' => Intent::Swap,
-        b'd' => Intent::Discomfort,
-        b'c' => Intent::Comfortable,
-        b'x' | b'!' => Intent::SharpPain,
-        b'e' => Intent::Chest,
-        b'q' | 3 => Intent::Quit,
-        digit @ b'0'..=b'9' => Intent::Pain { score: digit - b'0' },
-        _ => return None,
-    })
+    limber_app::keys::intent(char::from(key))
 }
 
 /// The clock: one monotonic start instant, scaled by the speed factor, so cues never drift.
@@ -242,7 +228,7 @@ impl Screen {
     fn cue(&mut self, cue: &Cue, clock: &Clock) {
         let secs = cue.at.0.as_secs();
         self.note(&format!("[{}:{:02}] {}", secs / 60, secs % 60, cue.text));
-        if self.bell && matches!(cue.sound, Sound::Start | Sound::Tick | Sound::End | Sound::Alert) {
+        if self.bell && limber_app::keys::rings_bell(cue.sound) {
             print!("\u{7}");
             let _ = std::io::stdout().flush();
         }

@@ -18,9 +18,9 @@ use crate::args::{Cli, Command};
 
 /// Exit code when a session stopped for safety (sharp pain, an emergency sign, or screening
 /// advising a clinician first).
-pub(crate) const EXIT_SAFETY: u8 = 3;
+pub(crate) const EXIT_SAFETY: u8 = limber_app::EXIT_SAFETY;
 /// Exit code for a usage error (bad flag, unknown routine or stretch).
-pub(crate) const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = limber_app::EXIT_USAGE;
 
 /// An error caused by how limber was called, reported with exit code 2.
 #[derive(Debug)]

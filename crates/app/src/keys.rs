@@ -1,0 +1,133 @@
+//! The single-key table every keyboard front end shares: which key means which intent, the hints shown for the intents that apply now, and which cue sounds ring the terminal bell.
+
+use limber_core::{Intent, IntentKind, Sound};
+
+/// What a key means: the same intent in every phase; the session decides what it means now.
+/// `'\r'`/`'\n'` is Enter and `'\u{3}'` is Ctrl-C. Letters are case-insensitive.
+pub fn intent(key: char) -> Option<Intent> {
+    Some(match key.to_ascii_lowercase() {
+        'y' => Intent::Yes,
+        'n' => Intent::No,
+        ' ' | 'p' => Intent::TogglePause,
+        '\r' | '\n' => Intent::Start,
+        's' => Intent::Skip,
+        'a' => Intent::Swap,
+        'd' => Intent::Discomfort,
+        'c' => Intent::Comfortable,
+        'x' | '!' => Intent::SharpPain,
+        'e' => Intent::Chest,
+        'q' | '\u{3}' => Intent::Quit,
+        digit @ '0'..='9' => Intent::Pain { score: digit as u8 - b'0' },
+        _ => return None,
+    })
+}
+
+/// One key hint: the key as printed and what it does now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hint {
+    /// The key, as printed: `space`, `enter`, `0-9`, `x`.
+    pub key: &'static str,
+    /// What it does, in a word or two.
+    pub action: &'static str,
+    /// The intent it sends.
+    pub kind: IntentKind,
+}
+
+/// The keys for the intents in `allowed` (from `Session::allowed`), in a stable order, each
+/// key once. Pause and resume share the space bar; `paused` picks the word.
+pub fn hints(allowed: &[IntentKind], paused: bool) -> Vec<Hint> {
+    use IntentKind as K;
+    let has = |k: K| allowed.contains(&k);
+    let mut out = Vec::new();
+    let mut push = |key, action, kind| out.push(Hint { key, action, kind });
+    if has(K::Yes) {
+        push("y", "yes", K::Yes);
+    }
+    if has(K::No) {
+        push("n", "no", K::No);
+    }
+    if has(K::Start) {
+        push("enter", "start", K::Start);
+    }
+    if has(K::TogglePause) || has(K::Pause) || has(K::Resume) {
+        let kind = if has(K::TogglePause) {
+            K::TogglePause
+        } else if has(K::Pause) {
+            K::Pause
+        } else {
+            K::Resume
+        };
+        push("space", if paused { "resume" } else { "pause" }, kind);
+    }
+    if has(K::Skip) {
+        push("s", "skip", K::Skip);
+    }
+    if has(K::Swap) {
+        push("a", "swap", K::Swap);
+    }
+    if has(K::Discomfort) {
+        push("d", "discomfort", K::Discomfort);
+    }
+    if has(K::Comfortable) {
+        push("c", "comfortable", K::Comfortable);
+    }
+    if has(K::Pain) {
+        push("0-9", "rate pain", K::Pain);
+    }
+    if has(K::SharpPain) {
+        push("x", "SHARP PAIN", K::SharpPain);
+    }
+    if has(K::Chest) {
+        push("e", "chest pain", K::Chest);
+    }
+    if has(K::Quit) {
+        push("q", "quit", K::Quit);
+    }
+    out
+}
+
+/// Whether a cue with this sound rings the terminal bell: the start, the last seconds, the end
+/// of each hold, and safety messages.
+pub fn rings_bell(sound: Sound) -> bool {
+    matches!(sound, Sound::Start | Sound::Tick | Sound::End | Sound::Alert)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_hinted_key_sends_its_intent() {
+        let all = IntentKind::ALL;
+        for hint in hints(&all, false) {
+            let key = match hint.key {
+                "space" => ' ',
+                "enter" => '\r',
+                "0-9" => '7',
+                k => k.chars().next().unwrap_or('?'),
+            };
+            let sent = intent(key).map(Intent::kind);
+            assert_eq!(sent, Some(hint.kind), "key {}", hint.key);
+        }
+    }
+
+    #[test]
+    fn hints_show_only_what_applies() {
+        let shown: Vec<&str> =
+            hints(&[IntentKind::Yes, IntentKind::No, IntentKind::Quit], false).iter().map(|h| h.key).collect();
+        assert_eq!(shown, ["y", "n", "q"]);
+        let paused = hints(&[IntentKind::Resume, IntentKind::TogglePause], true);
+        assert_eq!(paused.len(), 1);
+        assert_eq!(paused[0].action, "resume");
+    }
+
+    #[test]
+    fn keys_map_to_intents() {
+        assert_eq!(intent('X'), Some(Intent::SharpPain));
+        assert_eq!(intent('4'), Some(Intent::Pain { score: 4 }));
+        assert_eq!(intent('\u{3}'), Some(Intent::Quit));
+        assert_eq!(intent('z'), None);
+        assert!(rings_bell(Sound::Alert));
+        assert!(!rings_bell(Sound::Halfway));
+    }
+}

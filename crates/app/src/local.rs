@@ -1,0 +1,86 @@
+//! The application for the single local user, as the terminal front ends open it: content from `--content`, history in `--data-dir` or the platform's data directory, and a runtime to run the use cases to completion.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::store::{SqliteStore, UserId};
+use crate::{App, Error};
+
+/// Why the local application could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// The person's content directory could not be loaded.
+    #[error("cannot load your content from {dir}: {source}")]
+    Content {
+        /// The directory given.
+        dir: PathBuf,
+        /// What was wrong.
+        source: Error,
+    },
+    /// The built-in content could not be read.
+    #[error("the built-in content cannot be read: {0}")]
+    Builtin(Error),
+    /// No data directory was given and the platform has none.
+    #[error("no home directory to keep limber's data in; pass --data-dir DIR or set LIMBER_DATA_DIR")]
+    NoDataDir,
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The history could not be opened.
+    #[error("cannot open limber's history: {0}")]
+    Store(Error),
+}
+
+/// The application for the local user, with a runtime for its async calls.
+pub struct Local {
+    rt: tokio::runtime::Runtime,
+    /// The application.
+    pub app: App,
+    /// The local user.
+    pub user: UserId,
+}
+
+impl Local {
+    /// Loads the content (built-in plus `content`) and opens the store in `data_dir`, or in the
+    /// platform data directory when `None`.
+    pub fn open(content: Option<&Path>, data_dir: Option<&Path>) -> Result<Local, LocalError> {
+        let library = crate::load_library(content).map_err(|source| match content {
+            Some(dir) => LocalError::Content { dir: dir.to_owned(), source },
+            None => LocalError::Builtin(source),
+        })?;
+        let dir = data_dir.map(Path::to_owned).or_else(crate::store::default_data_dir).ok_or(LocalError::NoDataDir)?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LocalError::Runtime)?;
+        let store = rt.block_on(SqliteStore::open(&dir)).map_err(|e| LocalError::Store(e.into()))?;
+        let app = App::new(library, Arc::new(store));
+        let user = rt.block_on(app.local_user()).map_err(LocalError::Store)?;
+        Ok(Local { rt, app, user })
+    }
+
+    /// Runs a use case to completion.
+    pub fn block_on<T>(&self, f: impl Future<Output = T>) -> T {
+        self.rt.block_on(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_a_fresh_data_dir_and_reads_the_profile_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let local = Local::open(None, Some(dir.path())).expect("open");
+        let (profile, flagged) = local.block_on(local.app.profile(local.user)).expect("profile");
+        assert!(profile.weekly_goal >= 1);
+        assert!(flagged.is_empty());
+        assert!(crate::store::database_path(dir.path()).exists());
+    }
+
+    #[test]
+    fn a_missing_content_dir_is_reported_with_its_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("nope");
+        let err = Local::open(Some(&missing), Some(dir.path())).err().expect("fails");
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+}

@@ -1,0 +1,720 @@
+//! The TUI's state: one `App` holding the screen, the live session and what the screens show; keys and time go in, nothing is drawn here.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use limber_app::local::Local;
+use limber_app::speech::Voice;
+use limber_app::store::Profile;
+use limber_app::{Finished, ProfileChange, StartRequest, Stats, when};
+use limber_core::{At, Cue, CueKind, Equipment, Intent, IntentKind, PainPrompt, Position, Session, SessionView, Side};
+
+/// How many recent cues the session screen keeps.
+const CUE_LOG: usize = 6;
+
+/// Which screen is showing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Screen {
+    /// Routines, this week, the suggested routine.
+    Home,
+    /// Every stretch, with filters, and the guidance.
+    Library,
+    /// A session running.
+    Session,
+    /// What the last session did.
+    Summary,
+    /// Sessions per week, pain over time, holds and flags.
+    Progress,
+    /// The profile.
+    Settings,
+}
+
+/// Session options taken from the command line.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SessionOptions {
+    /// Leave out the warm-up.
+    pub(crate) no_warm_up: bool,
+    /// Seconds per hold, instead of progression.
+    pub(crate) hold: Option<u32>,
+    /// Wait for Enter before each stretch.
+    pub(crate) wait: bool,
+    /// Ask the screening again.
+    pub(crate) rescreen: bool,
+    /// Clock speed factor.
+    pub(crate) speed: f64,
+    /// Equipment at hand today, instead of the profile's.
+    pub(crate) equipment: Option<Vec<Equipment>>,
+    /// Positions to avoid today, instead of the profile's.
+    pub(crate) avoid: Option<Vec<Position>>,
+    /// Pain before, given ahead.
+    pub(crate) pain_before: Option<u8>,
+    /// Pain after, given ahead.
+    pub(crate) pain_after: Option<u8>,
+}
+
+/// The clock: one monotonic start instant, scaled by the speed factor, so cues never drift.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Clock {
+    start: Instant,
+    speed: f64,
+}
+
+impl Clock {
+    /// A clock starting now.
+    pub(crate) fn start(speed: f64) -> Clock {
+        Clock { start: Instant::now(), speed }
+    }
+
+    /// Session time now.
+    pub(crate) fn now(&self) -> At {
+        At(self.start.elapsed().mul_f64(self.speed))
+    }
+
+    /// Real time for a stretch of session time.
+    pub(crate) fn real(&self, session: Duration) -> Duration {
+        session.div_f64(self.speed)
+    }
+}
+
+/// A session being run, and what the screen needs about it.
+pub(crate) struct Live {
+    /// The session.
+    pub(crate) session: Session,
+    /// Its view at `now`.
+    pub(crate) view: SessionView,
+    /// When it started, Unix milliseconds.
+    pub(crate) started_at_ms: i64,
+    /// The clock it runs on.
+    pub(crate) clock: Clock,
+    /// The latest cues, oldest first.
+    pub(crate) cues: Vec<Cue>,
+    /// Set while a rest is a change of sides: the side that works next.
+    pub(crate) switch_to: Option<Side>,
+    /// The quit confirmation is showing.
+    pub(crate) confirm_quit: bool,
+    /// The routine's name.
+    pub(crate) routine: String,
+}
+
+/// Library filters: each `None` means any.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Filters {
+    /// Needs this equipment, or none (`Some(None)`).
+    pub(crate) equipment: Option<Option<Equipment>>,
+    /// In this position.
+    pub(crate) position: Option<Position>,
+    /// Reaches this area (index into the library's areas).
+    pub(crate) area: Option<usize>,
+}
+
+/// The guidance page shown in the library, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Guide {
+    /// Precautions.
+    Precautions,
+    /// Tips.
+    Tips,
+    /// Questions and answers.
+    Faq,
+    /// Where the content comes from.
+    Source,
+}
+
+/// What the progress screen shows, loaded when it opens.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ProgressData {
+    /// Sessions that count, per week, oldest first, the current week last.
+    pub(crate) weeks: Vec<(String, u64)>,
+    /// Pain before and after, per rated session, oldest first.
+    pub(crate) pain: Vec<(Option<u8>, Option<u8>)>,
+}
+
+/// The whole state of the TUI.
+pub(crate) struct App {
+    /// Content, store and the local user.
+    pub(crate) local: Local,
+    /// Session options from the command line.
+    pub(crate) options: SessionOptions,
+    /// The screen showing.
+    pub(crate) screen: Screen,
+    /// The help overlay is showing.
+    pub(crate) help: bool,
+    /// The running session.
+    pub(crate) live: Option<Live>,
+    /// What the last session did, and its last cues (the advice after a stop).
+    pub(crate) finished: Option<(Finished, Vec<Cue>)>,
+    /// Statistics, loaded for home and progress.
+    pub(crate) stats: Option<Stats>,
+    /// Weekly and pain history for the progress screen.
+    pub(crate) progress: ProgressData,
+    /// The profile and flagged stretches.
+    pub(crate) profile: Profile,
+    /// Selected row on the home, library, progress and settings screens.
+    pub(crate) selected: usize,
+    /// Library filters.
+    pub(crate) filters: Filters,
+    /// Guidance page in the library.
+    pub(crate) guide: Option<Guide>,
+    /// A one-line message (a refused key, an error).
+    pub(crate) message: Option<String>,
+    /// Bells to ring (the loop writes them to the terminal).
+    pub(crate) bells: u32,
+    /// The bell is on.
+    pub(crate) bell: bool,
+    /// Speak cues (a voice is found when a session starts).
+    pub(crate) voice_wanted: bool,
+    /// The voice, while a session runs.
+    pub(crate) voice: Option<Voice>,
+    /// The TUI should end.
+    pub(crate) quit: bool,
+    /// A session stopped for safety during this run (exit code 3).
+    pub(crate) stopped_for_safety: bool,
+    /// Where to go when the summary is dismissed.
+    pub(crate) after_summary: Screen,
+    /// `NO_COLOR` is set.
+    pub(crate) no_color: bool,
+    /// Every routine as it would run today, for the home screen.
+    pub(crate) previews: Vec<limber_app::suggest::Preview>,
+    /// The routine suggested next.
+    pub(crate) suggested: Option<limber_core::RoutineId>,
+}
+
+impl App {
+    /// The TUI over `local`, on the home screen.
+    pub(crate) fn new(local: Local, options: SessionOptions, bell: bool, voice: Option<bool>) -> anyhow::Result<App> {
+        let (profile, _) = local.block_on(local.app.profile(local.user))?;
+        let voice_wanted = voice.unwrap_or(profile.voice);
+        let mut app = App {
+            local,
+            options,
+            screen: Screen::Home,
+            help: false,
+            live: None,
+            finished: None,
+            stats: None,
+            progress: ProgressData::default(),
+            profile,
+            selected: 0,
+            filters: Filters::default(),
+            guide: None,
+            message: None,
+            bells: 0,
+            bell,
+            voice_wanted,
+            voice: None,
+            quit: false,
+            stopped_for_safety: false,
+            after_summary: Screen::Progress,
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            previews: Vec::new(),
+            suggested: None,
+        };
+        app.reload();
+        app.selected = app.suggested_index().unwrap_or(0);
+        Ok(app)
+    }
+
+    /// Reloads statistics, progress and the profile from the store.
+    pub(crate) fn reload(&mut self) {
+        let local = &self.local;
+        match local.block_on(local.app.stats(local.user)) {
+            Ok(stats) => self.stats = Some(stats),
+            Err(e) => self.message = Some(format!("cannot read your history: {e}")),
+        }
+        if let Ok((profile, _)) = local.block_on(local.app.profile(local.user)) {
+            self.profile = profile;
+        }
+        let tz = when::zone();
+        if let Ok(rows) = local.block_on(local.app.store().session_rows(local.user)) {
+            let this_week = when::week_number(when::now_ms(), &tz);
+            let weeks: Vec<i64> = (0..8).rev().map(|back| this_week - back).collect();
+            self.progress.weeks = weeks
+                .iter()
+                .map(|&w| {
+                    let n = rows.iter().filter(|r| r.counts && when::week_number(r.started_at_ms, &tz) == w).count();
+                    let label = if w == this_week { "now".to_owned() } else { format!("-{}", this_week - w) };
+                    (label, n as u64)
+                })
+                .collect();
+        }
+        if let Ok(previews) = local.block_on(local.app.previews(local.user)) {
+            self.suggested = limber_app::App::suggest(&previews).map(|p| p.routine.clone());
+            self.previews = previews;
+        }
+        if let Ok(records) = local.block_on(local.app.sessions(local.user, None)) {
+            self.progress.pain = records
+                .iter()
+                .filter(|r| r.pain_before.is_some() || r.pain_after.is_some())
+                .map(|r| (r.pain_before, r.pain_after))
+                .collect();
+        }
+    }
+
+    /// Starts `routine` and shows the session screen.
+    pub(crate) fn start(&mut self, routine: &str) -> anyhow::Result<()> {
+        let request = StartRequest {
+            routine: routine.to_owned(),
+            equipment: self.options.equipment.clone(),
+            avoid: self.options.avoid.clone(),
+            hold: self.options.hold,
+            no_warm_up: self.options.no_warm_up,
+            wait_for_start: self.options.wait,
+            rescreen: self.options.rescreen,
+            pain_before: self.options.pain_before.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score }),
+            pain_after: self.options.pain_after.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score }),
+            timing: None,
+        };
+        let local = &self.local;
+        let started = local.block_on(local.app.start(local.user, &request, when::now_ms()))?;
+        self.options.rescreen = false;
+        if self.voice_wanted && self.voice.is_none() {
+            match Voice::find() {
+                Ok(voice) => self.voice = Some(voice),
+                Err(e) => self.message = Some(e.to_string()),
+            }
+        }
+        let session = started.session;
+        let lib = local.app.library();
+        let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        let notes: Vec<String> = session
+            .plan()
+            .adjustments
+            .iter()
+            .map(|a| match &a.replaced_by {
+                Some(sub) => format!("{} {}: doing {} instead.", name(&a.stretch), a.reason.describe(), name(sub)),
+                None => format!("{} {}: left out.", name(&a.stretch), a.reason.describe()),
+            })
+            .collect();
+        if !notes.is_empty() {
+            self.message = Some(notes.join(" "));
+        }
+        let view = session.view();
+        let name = session.plan().routine_name.clone();
+        self.live = Some(Live {
+            session,
+            view,
+            started_at_ms: started.started_at_ms,
+            clock: Clock::start(self.options.speed),
+            cues: Vec::new(),
+            switch_to: None,
+            confirm_quit: false,
+            routine: name,
+        });
+        self.screen = Screen::Session;
+        self.help = false;
+        self.tick(At::ZERO);
+        Ok(())
+    }
+
+    /// Moves the session to session time `now`: deadlines fire, cues ring and speak, and a
+    /// session that is over is finished and saved.
+    pub(crate) fn tick(&mut self, now: At) {
+        let Some(live) = &mut self.live else { return };
+        live.session.advance(now);
+        self.take_cues();
+        self.refresh_view(now);
+    }
+
+    fn refresh_view(&mut self, now: At) {
+        let over = match &mut self.live {
+            Some(live) => {
+                live.view = live.session.view_at(now);
+                live.session.phase().is_over()
+            }
+            None => false,
+        };
+        if over {
+            self.finish();
+        }
+    }
+
+    /// Applies the cues the session produced: bell, voice, the cue log.
+    fn take_cues(&mut self) {
+        let Some(live) = &mut self.live else { return };
+        for cue in live.session.drain_cues() {
+            if self.bell && limber_app::keys::rings_bell(cue.sound) {
+                self.bells += 1;
+            }
+            if let Some(voice) = &self.voice {
+                voice.say(&cue.text);
+            }
+            match cue.kind {
+                CueKind::SwitchSides { to } => live.switch_to = Some(to),
+                CueKind::Begin { .. } | CueKind::NextUp { .. } => live.switch_to = None,
+                _ => {}
+            }
+            live.cues.push(cue);
+            if live.cues.len() > CUE_LOG {
+                live.cues.remove(0);
+            }
+        }
+    }
+
+    /// Sends `intent` to the session at `now`.
+    pub(crate) fn send(&mut self, intent: Intent, now: At) {
+        let Some(live) = &mut self.live else { return };
+        match live.session.handle(intent, now) {
+            Ok(()) => self.message = None,
+            Err(refused) => self.message = Some(refused.to_string()),
+        }
+        self.take_cues();
+        self.refresh_view(now);
+    }
+
+    /// Ends the session the way `q` does, keeping what was done.
+    pub(crate) fn quit_session(&mut self, now: At) {
+        for _ in 0..8 {
+            let over = self.live.as_ref().is_none_or(|l| l.session.phase().is_over());
+            if over {
+                break;
+            }
+            self.send(Intent::Quit, now);
+        }
+    }
+
+    /// Saves the finished session and shows the summary.
+    fn finish(&mut self) {
+        let Some(live) = self.live.take() else { return };
+        let local = &self.local;
+        match local.block_on(local.app.finish(local.user, &live.session, live.started_at_ms, live.clock.speed)) {
+            Ok(finished) => {
+                if finished.summary.stopped.is_some_and(|r| r.is_safety()) {
+                    self.stopped_for_safety = true;
+                }
+                self.finished = Some((finished, live.cues));
+            }
+            Err(e) => self.message = Some(format!("could not save this session: {e}")),
+        }
+        if let Some(voice) = self.voice.take() {
+            voice.finish(Duration::from_secs(5));
+        }
+        self.screen = Screen::Summary;
+        self.selected = 0;
+        self.reload();
+    }
+
+    /// How long the loop may wait at session time `now` for a key before something on screen
+    /// changes, and whether waking then means a change (otherwise it only checks for signals).
+    pub(crate) fn wait(&self, now: At) -> (Duration, bool) {
+        const IDLE: Duration = Duration::from_secs(1);
+        let Some(live) = &self.live else { return (IDLE, false) };
+        let mut wait: Option<Duration> = live.session.next_deadline().map(|d| d.0.saturating_sub(now.0));
+        let since_view = u64::try_from(now.0.saturating_sub(live.view.at.0).as_millis()).unwrap_or(u64::MAX);
+        if !live.view.paused
+            && let Some(left) = live.view.remaining_ms.map(|ms| ms.saturating_sub(since_view)).filter(|&ms| ms > 0)
+        {
+            // The shown second changes when the time left crosses a whole second.
+            let to_next_second = Duration::from_millis((left - 1) % 1000 + 1);
+            wait = Some(wait.map_or(to_next_second, |w| w.min(to_next_second)));
+        }
+        match wait {
+            Some(w) => {
+                let real = live.clock.real(w);
+                if real <= IDLE { (real, true) } else { (IDLE, false) }
+            }
+            None => (IDLE, false),
+        }
+    }
+
+    /// The session time now, for the live session.
+    pub(crate) fn now(&self) -> At {
+        self.live.as_ref().map_or(At::ZERO, |l| l.clock.now())
+    }
+
+    /// Handles one key event at session time `now`.
+    pub(crate) fn on_key(&mut self, key: KeyEvent, now: At) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_c {
+            self.quit_session(now);
+            self.quit = true;
+            return;
+        }
+        if self.help {
+            self.help = false;
+            return;
+        }
+        if key.code == KeyCode::Char('?') {
+            self.help = true;
+            return;
+        }
+        match self.screen {
+            Screen::Session => self.session_key(key, now),
+            Screen::Home => self.home_key(key),
+            Screen::Library => self.library_key(key),
+            Screen::Summary => self.summary_key(key),
+            Screen::Progress => self.progress_key(key),
+            Screen::Settings => self.settings_key(key),
+        }
+    }
+
+    fn session_key(&mut self, key: KeyEvent, now: At) {
+        let Some(live) = &mut self.live else { return };
+        if live.confirm_quit {
+            match key.code {
+                KeyCode::Char('y' | 'Y' | 'q') => {
+                    live.confirm_quit = false;
+                    self.quit_session(now);
+                }
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => live.confirm_quit = false,
+                _ => {}
+            }
+            return;
+        }
+        let ch = match key.code {
+            KeyCode::Char(c) => c,
+            KeyCode::Enter => '\r',
+            _ => return,
+        };
+        let Some(intent) = limber_app::keys::intent(ch) else { return };
+        if intent == Intent::Quit && live.view.allowed.contains(&IntentKind::Quit) {
+            live.confirm_quit = true;
+            return;
+        }
+        self.send(intent, now);
+    }
+
+    /// Where the suggested routine is in the home list.
+    pub(crate) fn suggested_index(&self) -> Option<usize> {
+        let id = self.suggested.as_ref()?;
+        self.routines().iter().position(|r| &r.id == id)
+    }
+
+    /// The routines, in content order.
+    pub(crate) fn routines(&self) -> &[limber_core::Routine] {
+        &self.local.app.library().routines
+    }
+
+    fn home_key(&mut self, key: KeyEvent) {
+        let n = self.routines().len();
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            KeyCode::Enter | KeyCode::Char(' ') => {
+                if let Some(id) = self.routines().get(self.selected).map(|r| r.id.0.clone()) {
+                    self.after_summary = Screen::Progress;
+                    if let Err(e) = self.start(&id) {
+                        self.message = Some(format!("{e:#}"));
+                    }
+                }
+            }
+            KeyCode::Char('w') => self.options.wait = !self.options.wait,
+            KeyCode::Char('l') => self.open(Screen::Library),
+            KeyCode::Char('p') => self.open(Screen::Progress),
+            KeyCode::Char('o') => self.open(Screen::Settings),
+            KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
+            _ => {}
+        }
+    }
+
+    fn open(&mut self, screen: Screen) {
+        self.screen = screen;
+        self.selected = 0;
+        self.message = None;
+        if matches!(screen, Screen::Progress | Screen::Home) {
+            self.reload();
+        }
+        if screen == Screen::Home {
+            self.selected = self.suggested_index().unwrap_or(0);
+        }
+    }
+
+    /// The stretches that pass the library filters.
+    pub(crate) fn filtered(&self) -> Vec<&limber_core::Stretch> {
+        let areas = self.areas();
+        self.local
+            .app
+            .library()
+            .stretches
+            .iter()
+            .filter(|s| match self.filters.equipment {
+                None => true,
+                Some(None) => s.equipment.is_empty(),
+                Some(Some(e)) => s.equipment.contains(&e),
+            })
+            .filter(|s| self.filters.position.is_none_or(|p| s.position == p))
+            .filter(|s| self.filters.area.and_then(|i| areas.get(i)).is_none_or(|a| s.targets.contains(a)))
+            .collect()
+    }
+
+    /// The areas the library's stretches reach, in a stable order.
+    pub(crate) fn areas(&self) -> Vec<limber_core::Area> {
+        let mut areas: Vec<limber_core::Area> =
+            self.local.app.library().stretches.iter().flat_map(|s| s.targets.iter().copied()).collect();
+        areas.sort_by_key(|a| a.label());
+        areas.dedup();
+        areas
+    }
+
+    fn library_key(&mut self, key: KeyEvent) {
+        let n = self.filtered().len();
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            KeyCode::Char('e') => {
+                self.filters.equipment = match self.filters.equipment {
+                    None => Some(None),
+                    Some(None) => Some(Some(Equipment::ALL[0])),
+                    Some(Some(e)) => {
+                        let i = Equipment::ALL.iter().position(|x| *x == e).unwrap_or(0);
+                        Equipment::ALL.get(i + 1).map(|e| Some(*e))
+                    }
+                };
+                self.selected = 0;
+            }
+            KeyCode::Char('v') => {
+                self.filters.position = match self.filters.position {
+                    None => Some(Position::ALL[0]),
+                    Some(p) => {
+                        let i = Position::ALL.iter().position(|x| *x == p).unwrap_or(0);
+                        Position::ALL.get(i + 1).copied()
+                    }
+                };
+                self.selected = 0;
+            }
+            KeyCode::Char('t') => {
+                let count = self.areas().len();
+                self.filters.area = match self.filters.area {
+                    None if count > 0 => Some(0),
+                    Some(i) if i + 1 < count => Some(i + 1),
+                    _ => None,
+                };
+                self.selected = 0;
+            }
+            KeyCode::Char('g') => {
+                self.guide = match self.guide {
+                    None => Some(Guide::Precautions),
+                    Some(Guide::Precautions) => Some(Guide::Tips),
+                    Some(Guide::Tips) => Some(Guide::Faq),
+                    Some(Guide::Faq) => Some(Guide::Source),
+                    Some(Guide::Source) => None,
+                };
+            }
+            KeyCode::Esc | KeyCode::Char('q' | 'h') => {
+                self.guide = None;
+                self.open(Screen::Home);
+            }
+            _ => {}
+        }
+    }
+
+    fn summary_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('p') => self.open(Screen::Progress),
+            KeyCode::Enter | KeyCode::Esc | KeyCode::Char('h') => {
+                let next = self.after_summary;
+                self.open(next);
+            }
+            _ => {}
+        }
+    }
+
+    fn progress_key(&mut self, key: KeyEvent) {
+        let n = self.stats.as_ref().map_or(0, |s| s.holds.len());
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            KeyCode::Char('c') => self.clear_selected_flag(),
+            KeyCode::Esc | KeyCode::Char('q' | 'h') | KeyCode::Enter => self.open(Screen::Home),
+            _ => {}
+        }
+    }
+
+    fn clear_selected_flag(&mut self) {
+        let Some(hold) = self.stats.as_ref().and_then(|s| s.holds.get(self.selected)) else { return };
+        if !hold.flagged {
+            self.message = Some("That stretch is not set aside.".to_owned());
+            return;
+        }
+        let id = hold.stretch.clone();
+        let local = &self.local;
+        self.message = Some(match local.block_on(local.app.clear_flag(local.user, id.as_str())) {
+            Ok(_) => format!("Cleared: plans include {} again.", hold_name(self, &id)),
+            Err(e) => format!("could not clear the flag: {e}"),
+        });
+        let message = self.message.take();
+        self.reload();
+        self.message = message;
+    }
+
+    /// The settings rows, as (label, value) pairs.
+    pub(crate) fn settings_rows(&self) -> Vec<(String, String)> {
+        let p = &self.profile;
+        let on = |b: bool| if b { "[x] yes" } else { "[ ] no" }.to_owned();
+        let mut rows = Vec::new();
+        for e in Equipment::ALL {
+            rows.push((format!("Equipment: {}", e.label()), on(p.equipment.contains(&e))));
+        }
+        for pos in Position::ALL {
+            rows.push((format!("Avoid {}", pos.label()), on(p.avoid.contains(&pos))));
+        }
+        rows.push(("Sessions per week".to_owned(), format!("◀ {} ▶", p.weekly_goal)));
+        rows.push(("Speak cues".to_owned(), on(p.voice)));
+        rows
+    }
+
+    fn settings_key(&mut self, key: KeyEvent) {
+        let n = self.settings_rows().len();
+        let goal_row = Equipment::ALL.len() + Position::ALL.len();
+        let mut change = ProfileChange::default();
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            KeyCode::Left | KeyCode::Char('-') if self.selected == goal_row => {
+                change.weekly_goal = Some(self.profile.weekly_goal.saturating_sub(1));
+            }
+            KeyCode::Right | KeyCode::Char('+') if self.selected == goal_row => {
+                change.weekly_goal = Some(self.profile.weekly_goal + 1);
+            }
+            KeyCode::Enter | KeyCode::Char(' ') => {
+                let i = self.selected;
+                if let Some(e) = Equipment::ALL.get(i) {
+                    let mut list = self.profile.equipment.clone();
+                    toggle(&mut list, *e);
+                    change.equipment = Some(list);
+                } else if let Some(p) = Position::ALL.get(i - Equipment::ALL.len()) {
+                    let mut list = self.profile.avoid.clone();
+                    toggle(&mut list, *p);
+                    change.avoid = Some(list);
+                } else if i == goal_row + 1 {
+                    change.voice = Some(!self.profile.voice);
+                }
+            }
+            KeyCode::Esc | KeyCode::Char('q' | 'h') => {
+                self.open(Screen::Home);
+                return;
+            }
+            _ => return,
+        }
+        let changed = change.equipment.is_some()
+            || change.avoid.is_some()
+            || change.weekly_goal.is_some()
+            || change.voice.is_some();
+        if changed {
+            let local = &self.local;
+            match local.block_on(local.app.update_profile(local.user, change)) {
+                Ok(profile) => {
+                    self.voice_wanted = profile.voice;
+                    self.profile = profile;
+                    self.message = Some("Saved.".to_owned());
+                }
+                Err(e) => self.message = Some(format!("could not save your profile: {e}")),
+            }
+        }
+    }
+}
+
+fn toggle<T: PartialEq + Copy>(list: &mut Vec<T>, item: T) {
+    if let Some(i) = list.iter().position(|x| *x == item) {
+        list.remove(i);
+    } else {
+        list.push(item);
+    }
+}
+
+fn hold_name(app: &App, id: &limber_core::StretchId) -> String {
+    app.local.app.library().stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone())
+}

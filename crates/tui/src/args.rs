@@ -1,0 +1,109 @@
+//! The command line of `limber-tui`: the same data, content, session and sound flags as `limber run`.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use limber_core::{Equipment, Position};
+
+/// A full-screen coach for stretches for mid (thoracic) back pain: a big countdown you can
+/// follow from the floor, the steps, the side and what comes next.
+#[derive(Parser, Debug)]
+#[command(name = "limber-tui", version, long_about = None, after_help = AFTER_HELP)]
+pub(crate) struct Args {
+    /// Start this routine at once (e.g. `desk`) instead of showing the home screen.
+    pub(crate) routine: Option<String>,
+    /// Where limber keeps its database (default: the platform data directory).
+    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// A directory of your own RON content, layered over the built-in content.
+    #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR")]
+    pub(crate) content: Option<PathBuf>,
+    /// Leave out the warm-up.
+    #[arg(long)]
+    pub(crate) no_warmup: bool,
+    /// Hold every held stretch this many seconds (10–60), instead of your progression.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) hold: Option<u32>,
+    /// Equipment you have today, e.g. `chair,towel` or `none` (default: your profile).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_equipment)]
+    pub(crate) equipment: Option<Vec<Option<Equipment>>>,
+    /// Positions to avoid today, e.g. `kneeling` (default: your profile).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_position)]
+    pub(crate) avoid: Option<Vec<Position>>,
+    /// Wait for a key (Enter) before each stretch instead of starting it by itself.
+    #[arg(long)]
+    pub(crate) wait: bool,
+    /// Run the clock this many times faster: to preview a routine, or for tests.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = parse_speed)]
+    pub(crate) speed: f64,
+    /// Speak cues aloud (espeak-ng, spd-say or the command in LIMBER_SPEAK).
+    #[arg(long, overrides_with = "no_voice")]
+    pub(crate) voice: bool,
+    /// Do not speak, even if your profile says to.
+    #[arg(long)]
+    pub(crate) no_voice: bool,
+    /// No terminal bell.
+    #[arg(long)]
+    pub(crate) no_bell: bool,
+    /// Answer the screening questions again before starting.
+    #[arg(long)]
+    pub(crate) screening: bool,
+    /// Pain right now, 0–10, instead of being asked.
+    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub(crate) pain_before: Option<u8>,
+    /// Pain at the end, 0–10, instead of being asked.
+    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub(crate) pain_after: Option<u8>,
+    /// Render the session screen at 200×60 this many times, print the median µs per frame and exit.
+    #[arg(long, value_name = "N", hide = true)]
+    pub(crate) frame_bench: Option<u32>,
+}
+
+const AFTER_HELP: &str = "Keys: ? shows every key. Exit codes: 0 done, 1 error, 2 usage error, 3 a session \
+stopped for safety.\nlimber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
+
+/// A name as the content and `limber run` spell it (`foam-roller`, `lying-on-back`).
+fn kebab<T: serde::de::DeserializeOwned>(text: &str, what: &str, known: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_owned()))
+        .map_err(|_| format!("`{text}` is not {what}; write one of {known}"))
+}
+
+/// Equipment, or `none` for none at all.
+fn parse_equipment(text: &str) -> Result<Option<Equipment>, String> {
+    if text.trim() == "none" {
+        return Ok(None);
+    }
+    kebab(text, "equipment", "chair, foam-roller, towel, none").map(Some)
+}
+
+fn parse_position(text: &str) -> Result<Position, String> {
+    kebab(text, "a position", "kneeling, seated, standing, lying-on-back, lying-on-side")
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let v: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if limber_app::SPEED_RANGE.contains(&v) {
+        Ok(v)
+    } else {
+        Err("the speed factor must be between 0.1 and 1000".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Args::command().debug_assert();
+        let args = Args::try_parse_from(["limber-tui", "desk", "--speed", "20", "--no-warmup"]).expect("parses");
+        assert_eq!(args.routine.as_deref(), Some("desk"));
+        assert!(Args::try_parse_from(["limber-tui", "--speed", "0"]).is_err());
+        let args = Args::try_parse_from(["limber-tui", "--equipment", "chair,foam-roller,none", "--avoid", "kneeling"])
+            .expect("parses");
+        assert_eq!(args.equipment, Some(vec![Some(Equipment::Chair), Some(Equipment::FoamRoller), None]));
+        assert_eq!(args.avoid, Some(vec![Position::Kneeling]));
+        assert!(Args::try_parse_from(["limber-tui", "--equipment", "sofa"]).is_err());
+    }
+}

@@ -1,0 +1,149 @@
+//! `limber-tui`: a full-screen coach for stretches for mid-back pain, on ratatui and crossterm.
+
+#![forbid(unsafe_code)]
+
+mod app;
+mod args;
+mod bench;
+mod ui;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use clap::Parser;
+use crossterm::event::{self, Event};
+
+use crate::app::{App, Screen, SessionOptions};
+use crate::args::Args;
+use limber_app::EXIT_SAFETY;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            // A person's mistake (an unknown routine, a hold out of range) is a usage error, as in `limber`.
+            match err.downcast_ref::<limber_app::Error>() {
+                Some(e) if e.is_usage() => ExitCode::from(limber_app::EXIT_USAGE),
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let local = limber_app::local::Local::open(args.content.as_deref(), args.data_dir.as_deref())?;
+    let options = SessionOptions {
+        no_warm_up: args.no_warmup,
+        hold: args.hold,
+        wait: args.wait,
+        rescreen: args.screening,
+        speed: args.speed,
+        equipment: args.equipment.as_ref().map(|list| list.iter().flatten().copied().collect()),
+        avoid: args.avoid.clone(),
+        pain_before: args.pain_before,
+        pain_after: args.pain_after,
+    };
+    let voice = if args.no_voice {
+        Some(false)
+    } else if args.voice {
+        Some(true)
+    } else {
+        None
+    };
+    let mut app = App::new(local, options, !args.no_bell, voice)?;
+    if let Some(routine) = &args.routine {
+        // A mistyped routine or a hold out of range is reported before the screen is taken over.
+        app.local.app.routine(routine)?;
+    }
+    if let Some(hold) = args.hold
+        && !limber_app::HOLD_RANGE.contains(&hold)
+    {
+        return Err(limber_app::Error::HoldOutOfRange(hold).into());
+    }
+
+    if let Some(rounds) = args.frame_bench {
+        let micros = bench::frames(&mut app, rounds)?;
+        println!("{micros:.1}");
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // SIGTERM, SIGHUP and SIGINT end a session the way `q` does, keeping what was done.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop)).context("cannot listen for signals")?;
+    }
+    // `try_init` installs a panic hook that restores the terminal before the panic is reported.
+    let mut terminal = ratatui::try_init().context("cannot take over the terminal")?;
+    let result = (|| {
+        if let Some(routine) = &args.routine {
+            app.after_summary = Screen::Home;
+            app.start(routine)?;
+        }
+        event_loop(&mut terminal, &mut app, &stop)
+    })();
+    // However the loop ended (a lost terminal included), a session still running ends the way
+    // `q` ends it, and what was done is saved.
+    if app.live.is_some() {
+        let now = app.now();
+        app.quit_session(now);
+    }
+    ratatui::restore();
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+    if let Some(voice) = app.voice.take() {
+        voice.finish(std::time::Duration::from_secs(5));
+    }
+    result?;
+    if app.stopped_for_safety {
+        eprintln!("limber stopped a session for your safety (exit code {EXIT_SAFETY}).");
+        return Ok(ExitCode::from(EXIT_SAFETY));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Draws, then waits for a key, the session's next deadline or the next change of the
+/// countdown, whichever is first. Nothing is redrawn while nothing changes.
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &AtomicBool) -> anyhow::Result<()> {
+    let mut redraw = true;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            let now = app.now();
+            app.quit_session(now);
+            return Ok(());
+        }
+        app.tick(app.now());
+        if app.bells > 0 {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(&b"\x07".repeat(app.bells.min(3) as usize));
+            let _ = out.flush();
+            app.bells = 0;
+        }
+        if redraw {
+            terminal.draw(|frame| ui::draw(frame, app)).context("cannot draw")?;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        let (wait, change_due) = app.wait(app.now());
+        if event::poll(wait).context("cannot read the keyboard")? {
+            match event::read().context("cannot read the keyboard")? {
+                Event::Key(key) => {
+                    let now = app.now();
+                    app.on_key(key, now);
+                }
+                Event::Resize(..) => {}
+                _ => continue,
+            }
+            redraw = true;
+        } else {
+            redraw = change_due;
+        }
+    }
+}

@@ -1,0 +1,719 @@
+//! Drawing: one `draw` that reads the `App` and renders the screen showing; nothing here changes state.
+
+use limber_core::{IntentKind, Phase, SessionView};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{
+    Axis, Bar, BarChart, BarGroup, Block, Chart, Clear, Dataset, GraphType, LineGauge, List, ListItem, ListState,
+    Paragraph, Wrap,
+};
+use tui_big_text::{BigText, PixelSize};
+
+use crate::app::{App, Guide, Live, Screen};
+
+/// The smallest window every screen fits in.
+pub(crate) const MIN_SIZE: (u16, u16) = (60, 20);
+
+/// Styles that carry meaning by text and weight first; colour only adds to them, and goes
+/// away with `NO_COLOR`.
+struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    fn fg(&self, c: Color) -> Style {
+        if self.color { Style::new().fg(c) } else { Style::new() }
+    }
+    fn title(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    fn strong(&self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+    fn dim(&self) -> Style {
+        if self.color { Style::new().add_modifier(Modifier::DIM) } else { Style::new() }
+    }
+    fn danger(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    fn key(&self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+    }
+    fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+}
+
+/// Renders the whole screen for `app`.
+pub(crate) fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let theme = Theme { color: !app.no_color };
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let text = format!(
+            "limber-tui needs a window of at least {}×{}; this one is {}×{}. Make it bigger, or press q to quit.",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    match app.screen {
+        Screen::Home => home(frame, area, app, &theme),
+        Screen::Library => library(frame, area, app, &theme),
+        Screen::Session => match &app.live {
+            Some(live) => session(frame, area, live, app, &theme),
+            None => home(frame, area, app, &theme),
+        },
+        Screen::Summary => summary(frame, area, app, &theme),
+        Screen::Progress => progress(frame, area, app, &theme),
+        Screen::Settings => settings(frame, area, app, &theme),
+    }
+    if app.help {
+        help(frame, area, app, &theme);
+    }
+}
+
+fn frame_block<'a>(title: &'a str, right: String, theme: &Theme) -> Block<'a> {
+    Block::bordered()
+        .title(Line::from(vec![Span::styled(format!(" limber · {title} "), theme.title())]))
+        .title(Line::from(right).right_aligned())
+}
+
+/// A row of key hints: `key` in reverse video, then what it does.
+fn hint_line<'a>(hints: &[(&'a str, &'a str)], theme: &Theme) -> Line<'a> {
+    hint_lines(hints, u16::MAX, theme).into_iter().next().unwrap_or_default()
+}
+
+/// Key hints packed into lines of `width`, never splitting a hint.
+fn hint_lines<'a>(hints: &[(&'a str, &'a str)], width: u16, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    for (key, action) in hints {
+        let w = key.chars().count() + action.chars().count() + 5;
+        if used > 0 && used + w > usize::from(width) {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+            used = 0;
+        }
+        spans.push(Span::styled(format!(" {key} "), theme.key()));
+        let style = if *action == "SHARP PAIN" { theme.danger() } else { Style::new() };
+        spans.push(Span::styled(format!(" {action}  "), style));
+        used += w;
+    }
+    if !spans.is_empty() {
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+fn message_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
+    match &app.message {
+        Some(m) => Line::from(Span::styled(m.as_str(), theme.strong())),
+        None => Line::default(),
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let week = app.stats.as_ref().map(|s| &s.adherence);
+    let right = match week {
+        Some(a) => format!(" this week {} of {} · streak {} wk ", a.this_week, a.goal, a.streak_weeks),
+        None => String::new(),
+    };
+    let block = frame_block("home", right, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [top, list_area, detail_area, msg, keys] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(6),
+        Constraint::Length(5),
+        Constraint::Length(1),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    let lib = app.local.app.library();
+    let mode = if app.options.wait { " Waiting for you before each stretch." } else { "" };
+    let intro = match week {
+        Some(a) if a.this_week >= a.goal => format!("You have met this week's goal of {} sessions. Well done.", a.goal),
+        Some(a) => format!("{} of {} sessions this week. Pick a routine and press Enter.", a.this_week, a.goal),
+        None => "Pick a routine and press Enter.".to_owned(),
+    };
+    frame.render_widget(Paragraph::new(format!("{intro}{mode}")).wrap(Wrap { trim: true }), top);
+    let items: Vec<ListItem> = app
+        .routines()
+        .iter()
+        .map(|r| {
+            let stretches: Vec<&limber_core::Stretch> = r.stretches.iter().filter_map(|id| lib.stretch(id)).collect();
+            let mut equipment: Vec<&str> =
+                stretches.iter().flat_map(|s| s.equipment.iter().map(|e| e.label())).collect();
+            equipment.sort_unstable();
+            equipment.dedup();
+            let mut positions: Vec<&str> = stretches.iter().map(|s| s.position.label()).collect();
+            positions.sort_unstable();
+            positions.dedup();
+            let preview = app.previews.iter().find(|p| p.routine == r.id);
+            let minutes = preview.map(|p| format!("about {} min · ", p.plan.total_time().as_secs().div_ceil(60)));
+            let star = if app.suggested.as_ref() == Some(&r.id) { "  ★ suggested" } else { "" };
+            let warm = if r.warm_up && !app.options.no_warm_up { "warm-up + " } else { "" };
+            let kit = if equipment.is_empty() { "no equipment".to_owned() } else { equipment.join(", ") };
+            ListItem::new(vec![
+                Line::from(vec![Span::styled(r.name.clone(), theme.strong()), Span::raw(star)]),
+                Line::from(format!(
+                    "   {}{warm}{} stretches · {kit} · {}",
+                    minutes.unwrap_or_default(),
+                    stretches.len(),
+                    positions.join(", ")
+                )),
+            ])
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(app.selected));
+    let list = List::new(items)
+        .block(Block::bordered().title(" Routines "))
+        .highlight_style(theme.selected())
+        .highlight_symbol("▶ ");
+    frame.render_stateful_widget(list, list_area, &mut state);
+    if let Some(r) = app.routines().get(app.selected) {
+        let text = format!("{} — {}", r.name, r.summary);
+        frame.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: true }).block(Block::bordered().title(" Selected ")),
+            detail_area,
+        );
+    }
+    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    let wait = if app.options.wait { "hands-free" } else { "wait for me" };
+    let hints = [
+        ("↑↓", "choose"),
+        ("enter", "start"),
+        ("w", wait),
+        ("l", "library"),
+        ("p", "progress"),
+        ("o", "settings"),
+        ("?", "help"),
+        ("q", "quit"),
+    ];
+    frame.render_widget(Paragraph::new(hint_lines(&hints, keys.width, theme)), keys);
+}
+
+/// The big words for the phase: what the person is doing now.
+fn phase_label(live: &Live) -> (String, bool) {
+    let v = &live.view;
+    if v.paused {
+        return ("PAUSED".to_owned(), true);
+    }
+    match v.phase {
+        Phase::WarmUp => ("WARM-UP".to_owned(), false),
+        Phase::Prepare { .. } if v.remaining_ms.is_none() => ("READY WHEN YOU ARE".to_owned(), true),
+        Phase::Prepare { .. } => ("GET INTO POSITION".to_owned(), false),
+        Phase::GetReady { .. } => ("GET READY".to_owned(), true),
+        Phase::Active { .. } => ("HOLD".to_owned(), true),
+        Phase::Rest { .. } => match live.switch_to {
+            Some(side) => (format!("SWITCH SIDES → {}", side.label().to_uppercase()), true),
+            None => ("REST".to_owned(), false),
+        },
+        Phase::CheckIn { .. } => ("HOW DID THAT FEEL?".to_owned(), true),
+        Phase::Screening { .. } | Phase::ConfirmAssessed => ("SAFETY QUESTIONS".to_owned(), false),
+        Phase::PainBefore | Phase::PainAfter => ("PAIN RATING".to_owned(), false),
+        Phase::Finished => ("DONE".to_owned(), false),
+        Phase::Stopped { .. } => ("STOPPED".to_owned(), true),
+    }
+}
+
+/// The countdown as big digits show it: seconds, or minutes and seconds from a minute up.
+pub(crate) fn countdown_text(remaining_ms: u64) -> String {
+    let secs = remaining_ms.div_ceil(1000);
+    if secs >= 60 { format!("{}:{:02}", secs / 60, secs % 60) } else { secs.to_string() }
+}
+
+fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme) {
+    let v = &live.view;
+    let right = match v.number {
+        Some(n) => format!(" stretch {n} of {} ", v.of),
+        None => String::new(),
+    };
+    let block = frame_block(&live.routine, right, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let hints = limber_app::keys::hints(&v.allowed, v.paused);
+    let hint_pairs: Vec<(&str, &str)> = hints.iter().map(|h| (h.key, h.action)).collect();
+    let hint_rows_text = hint_lines(&hint_pairs, inner.width, theme);
+    let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
+    let hint_text = Paragraph::new(hint_rows_text);
+    let [main, cues_area, msg, keys] = Layout::vertical([
+        Constraint::Min(10),
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(hint_rows),
+    ])
+    .areas(inner);
+    let [left, right] = Layout::horizontal([Constraint::Min(36), Constraint::Percentage(45)]).areas(main);
+
+    // Left: what to do now, the countdown, the gauge, breathing and what comes next.
+    let (label, strong) = phase_label(live);
+    let mut heading = vec![Line::from(Span::styled(label, if strong { theme.danger() } else { theme.strong() }))];
+    let mut who = Vec::new();
+    if let Some(name) = &v.name {
+        who.push(Span::styled(name.clone(), theme.strong()));
+    } else if matches!(v.phase, Phase::WarmUp) {
+        who.push(Span::raw("Gentle movement to warm up"));
+    }
+    if let Some(side) = v.side {
+        who.push(Span::raw(format!(" · {} side", side.label())));
+    }
+    if let Some((rep, of)) = v.repetition.filter(|(_, of)| *of > 1) {
+        who.push(Span::raw(format!(" · {rep} of {of}")));
+    }
+    heading.push(Line::from(who));
+    let big_rows: u16 = if left.height >= 14 { 8 } else { 4 };
+    let [head, digits, gauge, extra] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(big_rows),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(left);
+    frame.render_widget(Paragraph::new(heading), head);
+    if let Some(ms) = v.remaining_ms {
+        let size = if big_rows >= 8 { PixelSize::Full } else { PixelSize::HalfHeight };
+        let big = BigText::builder()
+            .pixel_size(size)
+            .style(theme.strong())
+            .alignment(Alignment::Center)
+            .lines(vec![Line::from(countdown_text(ms))])
+            .build();
+        frame.render_widget(big, digits);
+        if let Some(total) = v.phase_ms.filter(|t| *t > 0) {
+            let done = 1.0 - (ms as f64 / total as f64).clamp(0.0, 1.0);
+            let g = LineGauge::default()
+                .filled_symbol("█")
+                .unfilled_symbol("░")
+                .ratio(done)
+                .label(format!("{} s left ", ms.div_ceil(1000)));
+            frame.render_widget(g, gauge);
+        }
+    }
+    let mut more = Vec::new();
+    if let Some(b) = v.breathing.as_ref().filter(|_| matches!(v.phase, Phase::Active { .. } | Phase::GetReady { .. })) {
+        more.push(Line::from(vec![Span::styled("Breathe: ", theme.strong()), Span::raw(b.clone())]));
+    }
+    if let Some(next) = &v.next {
+        more.push(Line::from(vec![Span::styled("Next up: ", theme.strong()), Span::raw(next.clone())]));
+    }
+    frame.render_widget(Paragraph::new(more).wrap(Wrap { trim: true }), extra);
+
+    // Right: the steps, the current one marked, and the cautions; the warm-up's activities.
+    let mut lines = Vec::new();
+    if matches!(v.phase, Phase::WarmUp)
+        && let Some(warm) = &live.session.plan().warm_up
+    {
+        lines.push(Line::from(Span::styled("Any of these", theme.title())));
+        lines.extend(warm.activities.iter().map(|a| Line::from(format!("• {a}"))));
+    }
+    if !v.steps.is_empty() {
+        lines.push(Line::from(Span::styled("Steps", theme.title())));
+        for (i, step) in v.steps.iter().enumerate() {
+            let current = v.step == Some(i);
+            let mark = if current { "▶ " } else { "  " };
+            let style = if current { theme.selected() } else { Style::new() };
+            lines.push(Line::from(Span::styled(format!("{mark}{}. {step}", i + 1), style)));
+        }
+    }
+    if !v.cautions.is_empty() {
+        lines.push(Line::from(Span::styled("Take care", theme.danger())));
+        for c in &v.cautions {
+            lines.push(Line::from(format!("! {c}")));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            Block::bordered().title(if matches!(v.phase, Phase::WarmUp) { " Warm-up " } else { " This stretch " }),
+        ),
+        right,
+    );
+
+    // The spoken count is on screen as big digits already.
+    let shown: Vec<&limber_core::Cue> =
+        live.cues.iter().filter(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. })).collect();
+    let skip = shown.len().saturating_sub(usize::from(cues_area.height));
+    let cue_lines: Vec<Line> =
+        shown[skip..].iter().map(|c| Line::from(Span::styled(c.text.clone(), theme.dim()))).collect();
+    frame.render_widget(Paragraph::new(cue_lines), cues_area);
+    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    frame.render_widget(hint_text, keys);
+
+    if let Some(q) = question(v) {
+        dialog(frame, area, v, &q, theme);
+    }
+    if live.confirm_quit {
+        let d = centered(area, 52, 6);
+        frame.render_widget(Clear, d);
+        let text = vec![
+            Line::from("End this session now?"),
+            Line::from("What you have done so far is kept."),
+            Line::default(),
+            hint_line(&[("y", "end it"), ("n", "carry on")], theme),
+        ];
+        frame.render_widget(Paragraph::new(text).block(Block::bordered().title(" Quit ")), d);
+    }
+}
+
+/// The question waiting for an answer, if the session is asking one.
+fn question(v: &SessionView) -> Option<String> {
+    v.question.clone()
+}
+
+/// A question from the session (screening, pain rating, stop?) as a dialog over the screen.
+fn dialog(frame: &mut Frame, area: Rect, v: &SessionView, question: &str, theme: &Theme) {
+    let title = match v.phase {
+        Phase::Screening { question } => format!(" Safety question {} ", question + 1),
+        Phase::ConfirmAssessed => " Before we start ".to_owned(),
+        Phase::PainBefore => " Pain before ".to_owned(),
+        Phase::PainAfter => " Pain after ".to_owned(),
+        _ => " A question ".to_owned(),
+    };
+    let hints = limber_app::keys::hints(&v.allowed, v.paused);
+    let pairs: Vec<(&str, &str)> = hints
+        .iter()
+        .filter(|h| matches!(h.kind, IntentKind::Yes | IntentKind::No | IntentKind::Pain | IntentKind::Start))
+        .map(|h| (h.key, if h.kind == IntentKind::Start { "no rating" } else { h.action }))
+        .collect();
+    let width = area.width.saturating_sub(8).min(70);
+    let body = Paragraph::new(question.to_owned()).wrap(Wrap { trim: true });
+    let per_line = usize::from(width.saturating_sub(4).max(1));
+    let height = u16::try_from(question.chars().count().div_ceil(per_line) + 1).unwrap_or(3) + 4;
+    let d = centered(area, width, height);
+    frame.render_widget(Clear, d);
+    let block = Block::bordered().title(Span::styled(title, theme.title()));
+    let inner = block.inner(d);
+    frame.render_widget(block, d);
+    let [q, _, k] = Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(body, q);
+    frame.render_widget(Paragraph::new(hint_line(&pairs, theme)), k);
+}
+
+fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let block = frame_block("summary", String::new(), theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [body, msg, keys] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let mut lines = Vec::new();
+    match &app.finished {
+        None => lines.push(Line::from("No session yet.")),
+        Some((f, cues)) => {
+            let s = &f.summary;
+            let lib = app.local.app.library();
+            let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+            match s.stopped {
+                Some(reason) => {
+                    let style = if reason.is_safety() { theme.danger() } else { theme.strong() };
+                    lines.push(Line::from(Span::styled(format!("Session {}", reason.label()), style)));
+                    if reason.is_safety() {
+                        // The advice the session gave when it stopped, in its own words.
+                        for c in cues.iter().filter(|c| c.sound == limber_core::Sound::Alert) {
+                            lines.push(Line::from(c.text.clone()));
+                        }
+                    }
+                }
+                None => lines.push(Line::from(Span::styled("Session complete. Well done.", theme.strong()))),
+            }
+            lines.push(Line::default());
+            for item in &s.items {
+                lines.push(Line::from(format!(
+                    "{:<12} {} — {} of {} holds, {} s each",
+                    item.status.label(),
+                    name(&item.stretch),
+                    item.holds_done,
+                    item.holds_planned,
+                    item.seconds
+                )));
+            }
+            let active = s.active.as_secs();
+            let mut last = format!("Stretching time {}:{:02}", active / 60, active % 60);
+            if let (Some(b), Some(a)) = (s.pain_before, s.pain_after) {
+                last.push_str(&format!(" · pain {b} → {a}"));
+            }
+            lines.push(Line::from(last));
+            for (id, secs) in &f.grown {
+                lines.push(Line::from(format!("{} now holds for {secs} s.", name(id))));
+            }
+            if let Some(flagged) = &s.flagged {
+                lines.push(Line::from(format!("{} is set aside until you clear it (Progress, c).", name(flagged))));
+            }
+            let a = &f.adherence;
+            let saved = if f.saved { "Saved." } else { "Nothing was saved: no exercise began." };
+            lines.push(Line::from(format!("{saved} This week: {} of {} sessions.", a.this_week, a.goal)));
+            if f.trend.see_clinician {
+                lines.push(Line::from(Span::styled(
+                    "Your pain ratings have not improved over several sessions: please see a doctor or physiotherapist.",
+                    theme.danger(),
+                )));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), body);
+    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    frame.render_widget(
+        Paragraph::new(hint_line(&[("enter", "continue"), ("p", "progress"), ("q", "quit")], theme)),
+        keys,
+    );
+}
+
+fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let block = frame_block("progress", String::new(), theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [charts, holds, msg, keys] = Layout::vertical([
+        Constraint::Percentage(55),
+        Constraint::Min(4),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let [weeks_area, pain_area] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(charts);
+    let goal = app.stats.as_ref().map_or(app.profile.weekly_goal, |s| s.adherence.goal);
+    let bars: Vec<Bar> = app
+        .progress
+        .weeks
+        .iter()
+        .map(|(label, n)| {
+            let met = *n >= u64::from(goal);
+            let text = if met { format!("{n}✓") } else { n.to_string() };
+            Bar::new(*n).label(Line::from(label.clone())).text_value(text)
+        })
+        .collect();
+    let chart = BarChart::default()
+        .block(Block::bordered().title(format!(" Sessions per week (goal {goal}, ✓ met) ")))
+        .data(BarGroup::new(bars))
+        .bar_width(3)
+        .bar_gap(1)
+        .max(u64::from(goal).max(app.progress.weeks.iter().map(|w| w.1).max().unwrap_or(0)));
+    frame.render_widget(chart, weeks_area);
+
+    let before: Vec<(f64, f64)> =
+        app.progress.pain.iter().enumerate().filter_map(|(i, (b, _))| b.map(|b| (i as f64, f64::from(b)))).collect();
+    let after: Vec<(f64, f64)> =
+        app.progress.pain.iter().enumerate().filter_map(|(i, (_, a))| a.map(|a| (i as f64, f64::from(a)))).collect();
+    let n = app.progress.pain.len().max(2) as f64 - 1.0;
+    let pain_block = Block::bordered().title(" Pain before (•) and after (█) ");
+    if app.progress.pain.is_empty() {
+        frame.render_widget(Paragraph::new("No pain ratings yet.").block(pain_block), pain_area);
+    } else {
+        let datasets = vec![
+            Dataset::default()
+                .name("before •")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Line)
+                .style(theme.fg(Color::Yellow))
+                .data(&before),
+            Dataset::default()
+                .name("after █")
+                .marker(Marker::Block)
+                .graph_type(GraphType::Scatter)
+                .style(theme.fg(Color::Green))
+                .data(&after),
+        ];
+        let chart = Chart::new(datasets)
+            .block(pain_block)
+            .x_axis(Axis::default().bounds([0.0, n]).labels(vec![Line::from("older"), Line::from("latest")]))
+            .y_axis(Axis::default().bounds([0.0, 10.0]).labels(vec![
+                Line::from("0"),
+                Line::from("5"),
+                Line::from("10"),
+            ]));
+        frame.render_widget(chart, pain_area);
+    }
+
+    let items: Vec<ListItem> = match &app.stats {
+        Some(s) if !s.holds.is_empty() => s
+            .holds
+            .iter()
+            .map(|h| {
+                let name = h.name.clone().unwrap_or_else(|| h.stretch.to_string());
+                let range = h.range.map(|(lo, hi)| format!(" (range {lo}–{hi} s)")).unwrap_or_default();
+                let flag = if h.flagged { "  SET ASIDE after sharp pain — c clears" } else { "" };
+                let style = if h.flagged { theme.danger() } else { Style::new() };
+                ListItem::new(Line::from(Span::styled(format!("{name}: {} s{range}{flag}", h.hold_seconds), style)))
+            })
+            .collect(),
+        _ => vec![ListItem::new("No holds yet: they appear after your first session.")],
+    };
+    let mut state = ListState::default().with_selected(Some(app.selected));
+    let sessions = app.stats.as_ref().map_or(0, |s| s.sessions);
+    let list = List::new(items)
+        .block(Block::bordered().title(format!(" Holds and flags · {sessions} sessions in all ")))
+        .highlight_style(theme.selected())
+        .highlight_symbol("▶ ");
+    frame.render_stateful_widget(list, holds, &mut state);
+    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    frame.render_widget(
+        Paragraph::new(hint_line(&[("↑↓", "choose"), ("c", "clear flag"), ("esc", "home"), ("?", "help")], theme)),
+        keys,
+    );
+}
+
+fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let f = &app.filters;
+    let areas = app.areas();
+    let equipment = match f.equipment {
+        None => "any".to_owned(),
+        Some(None) => "none".to_owned(),
+        Some(Some(e)) => e.label().to_owned(),
+    };
+    let position = f.position.map_or("any", |p| p.label());
+    let area_label = f.area.and_then(|i| areas.get(i)).map_or("any", |a| a.label());
+    let right = format!(" equipment {equipment} · position {position} · area {area_label} ");
+    let block = frame_block("library", right, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [body, msg, keys] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let lib = app.local.app.library();
+    if let Some(guide) = app.guide {
+        let (title, lines): (&str, Vec<Line>) = match guide {
+            Guide::Precautions => ("Precautions", paired(lib.precautions.iter().map(|p| (&p.title, &p.text)), theme)),
+            Guide::Tips => ("Tips", paired(lib.tips.iter().map(|t| (&t.title, &t.text)), theme)),
+            Guide::Faq => ("Questions and answers", paired(lib.faq.iter().map(|q| (&q.question, &q.answer)), theme)),
+            Guide::Source => {
+                let s = &lib.source;
+                let mut l = vec![Line::from(Span::styled(s.title.clone(), theme.strong()))];
+                if let Some(sub) = &s.subtitle {
+                    l.push(Line::from(sub.clone()));
+                }
+                l.push(Line::from(format!("by {}", s.author)));
+                l.push(Line::from(s.note.clone()));
+                l.extend(s.also.iter().map(|a| Line::from(a.clone())));
+                ("Source", l)
+            }
+        };
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(format!(" {title} "))),
+            body,
+        );
+    } else {
+        let [list_area, detail] = Layout::horizontal([Constraint::Length(28), Constraint::Min(20)]).areas(body);
+        let shown = app.filtered();
+        let items: Vec<ListItem> = shown.iter().map(|s| ListItem::new(s.name.clone())).collect();
+        let mut state = ListState::default().with_selected(Some(app.selected));
+        let list = List::new(items)
+            .block(Block::bordered().title(format!(" Stretches ({}) ", shown.len())))
+            .highlight_style(theme.selected())
+            .highlight_symbol("▶ ");
+        frame.render_stateful_widget(list, list_area, &mut state);
+        let mut lines = Vec::new();
+        match shown.get(app.selected) {
+            None => lines.push(Line::from("No stretch matches these filters.")),
+            Some(s) => {
+                lines.push(Line::from(Span::styled(s.name.clone(), theme.strong())));
+                lines.push(Line::from(s.summary.clone()));
+                lines.push(Line::from(format!("Dose: {}", s.dose.describe())));
+                let kit: Vec<&str> = s.equipment.iter().map(|e| e.label()).collect();
+                let kit = if kit.is_empty() { "none".to_owned() } else { kit.join(", ") };
+                lines.push(Line::from(format!("Position: {} · equipment: {kit}", s.position.label())));
+                let targets: Vec<&str> = s.targets.iter().map(|a| a.label()).collect();
+                lines.push(Line::from(format!("Works: {}", targets.join(", "))));
+                lines.push(Line::from(Span::styled("Steps", theme.title())));
+                for (i, step) in s.steps.iter().enumerate() {
+                    lines.push(Line::from(format!("{}. {step}", i + 1)));
+                }
+                lines.push(Line::from(format!("Breathing: {}", s.breathing)));
+                for c in &s.cautions {
+                    lines.push(Line::from(Span::styled(format!("! {c}"), theme.danger())));
+                }
+                let alts: Vec<String> = s
+                    .alternatives
+                    .iter()
+                    .map(|a| lib.stretch(a).map_or_else(|| a.to_string(), |x| x.name.clone()))
+                    .collect();
+                if !alts.is_empty() {
+                    lines.push(Line::from(format!("Alternatives: {}", alts.join(", "))));
+                }
+            }
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered()), detail);
+    }
+    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    let hints =
+        [("↑↓", "choose"), ("e", "equipment"), ("v", "position"), ("t", "area"), ("g", "guidance"), ("esc", "home")];
+    frame.render_widget(Paragraph::new(hint_line(&hints, theme)), keys);
+}
+
+fn paired<'a>(rows: impl Iterator<Item = (&'a String, &'a String)>, theme: &Theme) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    for (title, text) in rows {
+        out.push(Line::from(Span::styled(title.as_str(), theme.strong())));
+        out.push(Line::from(text.as_str()));
+    }
+    out
+}
+
+fn settings(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let block = frame_block("settings", " saved as `limber profile` saves it ".to_owned(), theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [body, msg, keys] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let items: Vec<ListItem> =
+        app.settings_rows().into_iter().map(|(label, value)| ListItem::new(format!("{label:<28} {value}"))).collect();
+    let mut state = ListState::default().with_selected(Some(app.selected));
+    let list = List::new(items)
+        .block(Block::bordered().title(" Your profile "))
+        .highlight_style(theme.selected())
+        .highlight_symbol("▶ ");
+    frame.render_stateful_widget(list, body, &mut state);
+    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    let hints = [("↑↓", "choose"), ("space", "toggle"), ("←→", "goal"), ("esc", "home")];
+    frame.render_widget(Paragraph::new(hint_line(&hints, theme)), keys);
+}
+
+/// Every key, on every screen.
+pub(crate) const HELP: &[(&str, &str)] = &[
+    ("During a session", ""),
+    ("space / p", "pause or resume"),
+    ("enter", "start the stretch (with --wait), skip a pain rating"),
+    ("s", "skip the warm-up, a stretch or a prompt"),
+    ("a", "swap for a stretch that works the same area"),
+    ("d / c", "some discomfort / it felt comfortable"),
+    ("0-9", "rate your pain"),
+    ("x", "SHARP PAIN: stops at once and gives advice"),
+    ("e", "chest pain or breathlessness: emergency advice"),
+    ("y / n", "answer a question"),
+    ("q", "end the session (asks first; what you did is kept)"),
+    ("Ctrl-C", "end at once, keeping what was done"),
+    ("Elsewhere", ""),
+    ("↑↓ / j k", "choose"),
+    ("enter", "start the chosen routine"),
+    ("l  p  o", "library, progress, settings (from home)"),
+    ("e v t g", "library filters: equipment, position, area; guidance"),
+    ("c", "clear a stretch's sharp-pain flag (progress)"),
+    ("esc / q", "back, or quit from home"),
+    ("?", "this help"),
+];
+
+fn help(frame: &mut Frame, area: Rect, _app: &App, theme: &Theme) {
+    let d = centered(area, 76, u16::try_from(HELP.len()).unwrap_or(20) + 3);
+    frame.render_widget(Clear, d);
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                Line::from(Span::styled(*k, theme.title()))
+            } else {
+                Line::from(vec![Span::styled(format!("{k:>10}  "), theme.strong()), Span::raw(*v)])
+            }
+        })
+        .collect();
+    let text = Text::from(lines);
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: false }).block(Block::bordered().title(" Keys · any key closes ")),
+        d,
+    );
+}

@@ -1,0 +1,218 @@
+//! The real `limber-tui` binary: usage errors before the screen is taken, and in a pseudo-terminal a desk session at high speed, paused, resumed, stopped by sharp pain or ended, with the terminal restored.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rexpect::session::{PtySession, spawn_command};
+
+/// The pseudo-terminal's screen, rebuilt from every byte the program writes.
+struct Screen {
+    pty: PtySession,
+    vt: vt100::Parser,
+}
+
+impl Screen {
+    /// Reads what has arrived into the emulated screen.
+    fn pump(&mut self) {
+        while let Some(c) = self.pty.try_read() {
+            // rexpect hands each byte over as a Latin-1 char.
+            self.vt.process(&[u8::try_from(u32::from(c)).unwrap_or(b'?')]);
+        }
+    }
+
+    /// Waits until the screen satisfies `ok`, and returns its text.
+    fn wait(&mut self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            self.pump();
+            let text = self.vt.screen().contents();
+            if ok(&text) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "waited for {what}; the screen shows:\n{text}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until the program has left the alternate screen and shown the cursor again.
+    fn restored(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            self.pump();
+            let vt = self.vt.screen();
+            if !vt.alternate_screen() && !vt.hide_cursor() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the terminal was not restored");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn shows(&mut self, needle: &str) -> String {
+        self.wait(needle, |s| s.contains(needle))
+    }
+
+    fn key(&mut self, key: &str) {
+        self.pty.send(key).expect("send a key");
+        self.pty.flush().expect("flush");
+    }
+}
+
+/// The seconds left shown under the big digits ("12 s left"), if any.
+fn seconds_left(screen: &str) -> Option<u32> {
+    let at = screen.find(" s left")?;
+    let digits: String =
+        screen[..at].chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+    digits.parse().ok()
+}
+
+/// The `limber` binary beside this one, built if a narrower `cargo test` did not build it.
+fn limber() -> PathBuf {
+    // Tests run from target/<profile>/deps; the binaries sit one level up.
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target directory");
+    let path = dir.join(format!("limber{}", std::env::consts::EXE_SUFFIX));
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "limber-cli", "--bin", "limber"])
+            .status()
+            .expect("run cargo to build limber");
+        assert!(status.success(), "building limber failed");
+    }
+    path
+}
+
+/// Starts `limber-tui desk` at ten times the speed in an 80×24 pseudo-terminal over `data`,
+/// answers the screening so that nothing is flagged, and rates the pain before.
+fn desk(data: &std::path::Path) -> Screen {
+    let tui = env!("CARGO_BIN_EXE_limber-tui");
+    // A pseudo-terminal starts with no size: give it 80×24 before the program starts.
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "stty rows 24 cols 80 && exec \"$0\" \"$@\"", tui, "desk", "--speed", "10", "--no-warmup"])
+        .env("LIMBER_DATA_DIR", data)
+        .env("TZ", "UTC")
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .env_remove("LIMBER_CONTENT");
+    let pty = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    let mut screen = Screen { pty, vt: vt100::Parser::new(24, 80, 0) };
+
+    // Screening is a dialog: eleven noes, then yes (a clinician has looked at it).
+    screen.shows("Safety question 1");
+    assert!(screen.vt.screen().alternate_screen(), "the TUI draws on the alternate screen");
+    for _ in 0..11 {
+        screen.key("n");
+    }
+    screen.shows("Safety question 12");
+    screen.key("y");
+    screen.shows("Pain before");
+    screen.key("3");
+    screen
+}
+
+/// `limber history --json` over `data`, run by the real `limber`.
+fn history(data: &std::path::Path) -> String {
+    let out = Command::new(limber())
+        .args(["history", "--json"])
+        .env("LIMBER_DATA_DIR", data)
+        .env("TZ", "UTC")
+        .env_remove("LIMBER_CONTENT")
+        .output()
+        .expect("run limber history");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    history.to_string()
+}
+
+#[test]
+fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut screen = desk(data.path());
+
+    // The countdown changes on its own.
+    let first = screen.wait("a countdown", |s| seconds_left(s).is_some());
+    let before = seconds_left(&first).unwrap_or(0);
+    screen.wait("the countdown to move", |s| seconds_left(s).is_some_and(|n| n != before));
+
+    // Pause: the screen says so, the keys change, and the countdown stands still.
+    screen.key(" ");
+    let paused = screen.shows("PAUSED");
+    assert!(paused.contains("space  resume"), "{paused}");
+    assert!(!paused.contains("a  swap"), "only the keys that apply are shown:\n{paused}");
+    let held = seconds_left(&paused);
+    std::thread::sleep(Duration::from_millis(600));
+    screen.pump();
+    let still = screen.vt.screen().contents();
+    assert_eq!(seconds_left(&still), held, "a pause stops the clock:\n{still}");
+
+    // Resume, then sharp pain: the session stops, asks the pain after, and gives the advice.
+    screen.key(" ");
+    screen.wait("the pause to end", |s| !s.contains("PAUSED"));
+    screen.key("x");
+    screen.shows("Pain after");
+    screen.key("\r");
+    let summary = screen.shows("Session stopped: sharp pain");
+    assert!(summary.contains("Sharp or intense pain means stop"), "the advice:\n{summary}");
+
+    // Quit from the summary: the terminal is handed back and the exit code says "for safety".
+    screen.key("q");
+    let status = screen.pty.process().wait().expect("exit status");
+    screen.restored();
+    match status {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 3, "stopped for safety"),
+        other => panic!("unexpected end: {other:?}"),
+    }
+
+    // The CLI sees the stopped session in the shared history.
+    let text = history(data.path());
+    assert!(text.contains("desk"), "{text}");
+    assert!(text.contains("sharp"), "the stop reason is kept: {text}");
+}
+
+/// Starts a desk session, lets a hold begin, ends the program with `end`, and checks that the
+/// terminal is restored, the exit code is 0 and the session is saved as stopped.
+fn ends_keeping_what_was_done(end: impl FnOnce(&mut Screen)) {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut screen = desk(data.path());
+    screen.wait("a hold", |s| s.contains("HOLD"));
+    end(&mut screen);
+    let status = screen.pty.process().wait().expect("exit status");
+    screen.restored();
+    match status {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 0, "ended by the person, not for safety"),
+        other => panic!("unexpected end: {other:?}"),
+    }
+    let text = history(data.path());
+    assert!(text.contains("aborted"), "saved as a stopped session: {text}");
+}
+
+#[test]
+fn sigterm_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
+    ends_keeping_what_was_done(|screen| {
+        screen.pty.process_mut().signal(rexpect::process::Signal::SIGTERM).expect("signal");
+    });
+}
+
+#[test]
+fn ctrl_c_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
+    ends_keeping_what_was_done(|screen| screen.key("\u{3}"));
+}
+
+#[test]
+fn a_mistyped_routine_or_hold_is_a_usage_error_before_the_screen_is_taken() {
+    let data = tempfile::tempdir().expect("temp dir");
+    for (args, says) in [(&["sofa-routine"][..], "no routine called `sofa-routine`"), (&["--hold", "5"][..], "5 s")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))
+            .args(args)
+            .env("LIMBER_DATA_DIR", data.path())
+            .env_remove("LIMBER_CONTENT")
+            .output()
+            .expect("run limber-tui");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "nothing drawn: {}", String::from_utf8_lossy(&out.stdout));
+    }
+}
