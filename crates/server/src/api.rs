@@ -422,8 +422,7 @@ pub async fn import(
 #[serde(rename_all = "kebab-case")]
 pub struct ProfileAnswer {
     /// Equipment, avoided positions, weekly goal, voice.
-    #[schema(value_type = Object)]
-    pub profile: limber_app::store::Profile,
+    pub profile: ProfileView,
     /// Stretches left out of plans until cleared.
     #[schema(value_type = Vec<String>)]
     pub flagged: Vec<limber_core::StretchId>,
@@ -432,8 +431,25 @@ pub struct ProfileAnswer {
 /// The caller's profile.
 #[utoipa::path(get, path = "/api/v1/profile", tag = "records", responses((status = 200, body = ProfileAnswer)))]
 pub async fn profile(State(st): State<AppState>, Caller(user): Caller) -> Result<Json<ProfileAnswer>, ApiError> {
-    let (profile, flagged) = st.app.profile(user).await?;
+    let (p, flagged) = st.app.profile(user).await?;
+    let profile = ProfileView { equipment: p.equipment, avoid: p.avoid, weekly_goal: p.weekly_goal, voice: p.voice };
     Ok(Json(ProfileAnswer { profile, flagged }))
+}
+
+/// A person's profile, in the API's kebab-case.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ProfileView {
+    /// Equipment owned.
+    #[schema(value_type = Vec<String>)]
+    pub equipment: Vec<Equipment>,
+    /// Positions avoided.
+    #[schema(value_type = Vec<String>)]
+    pub avoid: Vec<Position>,
+    /// Sessions wanted per week.
+    pub weekly_goal: u32,
+    /// Speak cues by default.
+    pub voice: bool,
 }
 
 /// A change to the profile; fields left out stay as they are.
