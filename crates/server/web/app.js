@@ -125,6 +125,7 @@ function follow(state) {
     const li = document.createElement("li");
     li.textContent = cue.text;
     li.dataset.seq = cue.seq;
+    li.dataset.sound = cue.sound;
     $("#cues").prepend(li);
     while ($("#cues").children.length > 30) $("#cues").lastChild.remove();
     beep(cue.sound);
@@ -203,7 +204,7 @@ $("#sharp-pain").addEventListener("click", () => send({ intent: "sharp-pain" }))
 function tick() {
   if (!current?.state) return;
   const v = current.state.view;
-  let text = "–";
+  let text = "";
   if (v["remaining-ms"] != null) {
     const gone = v.paused || isOver(v) ? 0 : (performance.now() - current.receivedAt) * current.speed;
     text = String(Math.max(0, Math.ceil((v["remaining-ms"] - gone) / 1000)));
@@ -218,7 +219,10 @@ function finish(state) {
   localStorage.removeItem("limber.session");
   keepAwake(false);
   const out = $("#outcome");
-  const last = [...$("#cues").children].slice(0, 3).map((li) => li.textContent).reverse();
+  // The safety advice (alert cues) stays on screen; otherwise the last few words.
+  const all = [...$("#cues").children];
+  const alerts = all.filter((li) => li.dataset.sound === "alert");
+  const last = (alerts.length ? alerts.slice(0, 1) : all.slice(0, 3)).map((li) => li.textContent).reverse();
   out.replaceChildren();
   const h = document.createElement("h3");
   h.textContent = state.view.phase.phase === "stopped" ? "Session stopped" : "Well done";

@@ -46,18 +46,27 @@ pub fn request(
     stream.write_all(head.as_bytes())?;
     stream.write_all(body.as_bytes())?;
     let mut reader = BufReader::new(stream);
-    let (status, chunked) = read_head(&mut reader)?;
+    let (status, chunked, length) = read_head(&mut reader)?;
     let mut raw = Vec::new();
-    reader.read_to_end(&mut raw)?;
+    match length {
+        Some(n) if !chunked => {
+            raw.resize(n, 0);
+            reader.read_exact(&mut raw)?;
+        }
+        _ => {
+            reader.read_to_end(&mut raw)?;
+        }
+    }
     let body = if chunked { dechunk(&raw) } else { raw };
     Ok(Response { status, body: String::from_utf8_lossy(&body).into_owned() })
 }
 
-fn read_head(reader: &mut impl BufRead) -> std::io::Result<(u16, bool)> {
+fn read_head(reader: &mut impl BufRead) -> std::io::Result<(u16, bool, Option<usize>)> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let mut chunked = false;
+    let mut length = None;
     loop {
         line.clear();
         reader.read_line(&mut line)?;
@@ -67,8 +76,11 @@ fn read_head(reader: &mut impl BufRead) -> std::io::Result<(u16, bool)> {
         if line.to_ascii_lowercase().starts_with("transfer-encoding: chunked") {
             chunked = true;
         }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().ok();
+        }
     }
-    Ok((status, chunked))
+    Ok((status, chunked, length))
 }
 
 fn dechunk(raw: &[u8]) -> Vec<u8> {
@@ -97,7 +109,7 @@ pub fn sse(addr: &str, path: &str, last_event_id: Option<u64>) -> std::io::Resul
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
     let mut reader = BufReader::new(stream);
-    let (status, _) = read_head(&mut reader)?;
+    let (status, ..) = read_head(&mut reader)?;
     assert_eq!(status, 200, "the event stream opens");
     // Chunked framing: size lines are hex digits alone; SSE lines always have a field name.
     Ok(reader.lines().map_while(Result::ok).filter(|l| l.contains(':') || l.is_empty()))
