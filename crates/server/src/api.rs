@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::live::{IntentError, Kind, Live, SessionState, now_ms};
+use crate::live::{IntentError, Kind, Live, NewLive, SessionState, now_ms};
 
 /// A JSON body whose rejections answer in the API's error shape (400 malformed, 422 unknown or
 /// wrong fields, 413 over the limit, 415 not JSON).
@@ -200,7 +200,17 @@ pub async fn create_session(
     let started = st.app.start(user, &request, now_ms()).await?;
     let live = st
         .live
-        .start(&st.app, user, Kind::Routine, started.session, started.screening, started.started_at_ms, speed)
+        .start(
+            &st.app,
+            NewLive {
+                user,
+                kind: Kind::Routine,
+                session: started.session,
+                screening: started.screening,
+                started_at_ms: started.started_at_ms,
+                speed,
+            },
+        )
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let state = live.snapshot().await;
@@ -519,7 +529,10 @@ pub async fn start_screening(State(st): State<AppState>, Caller(user): Caller) -
     let session = st.app.screening_session();
     let live = st
         .live
-        .start(&st.app, user, Kind::Screening, session, None, now_ms(), 1.0)
+        .start(
+            &st.app,
+            NewLive { user, kind: Kind::Screening, session, screening: None, started_at_ms: now_ms(), speed: 1.0 },
+        )
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let state = live.snapshot().await;

@@ -149,6 +149,23 @@ impl Live {
     }
 }
 
+/// A session about to go live.
+#[derive(Debug)]
+pub struct NewLive {
+    /// Whose it is.
+    pub user: UserId,
+    /// Routine or screening.
+    pub kind: Kind,
+    /// The engine's session at time zero.
+    pub session: Session,
+    /// The screening record it started with (needed to replay it).
+    pub screening: Option<ScreeningRecord>,
+    /// Wall-clock start, Unix milliseconds.
+    pub started_at_ms: i64,
+    /// Session seconds per wall-clock second.
+    pub speed: f64,
+}
+
 /// What an intent came to.
 #[derive(Debug)]
 pub enum IntentError {
@@ -196,16 +213,8 @@ impl Registry {
     }
 
     /// Starts a new live session: persists it, then runs its driver.
-    pub async fn start(
-        &self,
-        app: &Arc<App>,
-        user: UserId,
-        kind: Kind,
-        session: Session,
-        screening: Option<ScreeningRecord>,
-        started_at_ms: i64,
-        speed: f64,
-    ) -> Result<Arc<Live>, LiveError> {
+    pub async fn start(&self, app: &Arc<App>, new: NewLive) -> Result<Arc<Live>, LiveError> {
+        let NewLive { user, kind, session, screening, started_at_ms, speed } = new;
         let live = Arc::new(Live {
             id: SessionId::new(),
             user,

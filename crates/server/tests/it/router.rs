@@ -260,7 +260,8 @@ async fn the_event_stream_follows_a_session_to_its_end_and_resumes_without_gap_o
     let (_, _, bytes) = f.send(request).await;
     let again: Vec<u64> = parse_sse(&String::from_utf8(bytes).unwrap())
         .iter()
-        .filter_map(|(e, id, _)| (e == "cue").then(|| id.unwrap()))
+        .filter(|(e, _, _)| e == "cue")
+        .map(|(_, id, _)| id.unwrap())
         .collect();
     assert_eq!(again, (11..=seqs.len() as u64).collect::<Vec<_>>());
 

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use limber_app::App;
-use limber_app::store::{SqliteStore, Store, UserId};
+use limber_app::store::{SqliteStore, UserId};
 use limber_server::{Access, AppState, Registry, auth, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
