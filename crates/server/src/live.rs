@@ -207,6 +207,11 @@ impl Registry {
         self.len() == 0
     }
 
+    fn remove(&self, id: SessionId) {
+        let mut map = self.sessions.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.remove(&id);
+    }
+
     fn insert(&self, live: Arc<Live>) {
         let mut map = self.sessions.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.insert(live.id, live);
@@ -232,7 +237,7 @@ impl Registry {
             app.store().save_live(&live.record(&state.session)?).await.map_err(limber_app::Error::from)?;
         }
         self.insert(live.clone());
-        tokio::spawn(drive(app.clone(), live.clone()));
+        tokio::spawn(drive(app.clone(), self.clone(), live.clone()));
         Ok(live)
     }
 
@@ -242,14 +247,14 @@ impl Registry {
         let stored = app.store().live_sessions().await.map_err(limber_app::Error::from)?;
         let mut n = 0;
         for record in stored {
-            let bad = |detail: String| LiveError::Resume { id: record.id, detail };
-            let plan: Plan = serde_json::from_str(&record.plan).map_err(|e| bad(e.to_string()))?;
-            let screening: Option<ScreeningRecord> =
-                serde_json::from_str(&record.screening).map_err(|e| bad(e.to_string()))?;
-            let log = serde_json::from_str(&record.log).map_err(|e| bad(e.to_string()))?;
-            let kind =
-                if plan.routine.0 == "screening" && plan.items.is_empty() { Kind::Screening } else { Kind::Routine };
-            let session = Session::replay(plan, screening.as_ref(), &log).map_err(|e| bad(e.to_string()))?;
+            let (kind, session) = match replay(&record) {
+                Ok(replayed) => replayed,
+                Err(e) => {
+                    // Left in the store untouched; the other sessions still resume.
+                    tracing::error!(error = %e, "skipping a live session that cannot be replayed");
+                    continue;
+                }
+            };
             let live = Arc::new(Live {
                 id: record.id,
                 user: record.user,
@@ -263,7 +268,7 @@ impl Registry {
                 state: Mutex::new(State { session, recorded: false }),
             });
             self.insert(live.clone());
-            tokio::spawn(drive(app.clone(), live));
+            tokio::spawn(drive(app.clone(), self.clone(), live));
             n += 1;
         }
         Ok(n)
@@ -287,8 +292,24 @@ impl Registry {
     }
 }
 
-/// The driver of one session: advance at each deadline, wake on intents, record at the end.
-async fn drive(app: Arc<App>, live: Arc<Live>) {
+/// How long a session that is over stays readable (its view, summary and stream) before only
+/// its history record is left.
+pub const KEEP_FINISHED: Duration = Duration::from_secs(60 * 60);
+
+/// Rebuilds a stored live session from its plan, screening record and log.
+fn replay(record: &LiveRecord) -> Result<(Kind, Session), LiveError> {
+    let bad = |detail: String| LiveError::Resume { id: record.id, detail };
+    let plan: Plan = serde_json::from_str(&record.plan).map_err(|e| bad(e.to_string()))?;
+    let screening: Option<ScreeningRecord> = serde_json::from_str(&record.screening).map_err(|e| bad(e.to_string()))?;
+    let log = serde_json::from_str(&record.log).map_err(|e| bad(e.to_string()))?;
+    let kind = if plan.routine.0 == "screening" && plan.items.is_empty() { Kind::Screening } else { Kind::Routine };
+    let session = Session::replay(plan, screening.as_ref(), &log).map_err(|e| bad(e.to_string()))?;
+    Ok((kind, session))
+}
+
+/// The driver of one session: advance at each deadline, wake on intents, record at the end,
+/// and forget the session [`KEEP_FINISHED`] later.
+async fn drive(app: Arc<App>, registry: Registry, live: Arc<Live>) {
     loop {
         let deadline = {
             let mut state = live.state.lock().await;
@@ -311,6 +332,8 @@ async fn drive(app: Arc<App>, live: Arc<Live>) {
                 }
                 drop(state);
                 live.bump();
+                tokio::time::sleep(KEEP_FINISHED).await;
+                registry.remove(live.id);
                 return;
             }
             state.session.next_deadline()

@@ -379,3 +379,25 @@ async fn a_restarted_server_resumes_a_paused_session_exactly() {
     assert_eq!(resumed["view"]["last-cue"], paused["view"]["last-cue"]);
     assert!(!f.live.is_empty());
 }
+
+#[tokio::test]
+async fn a_stored_session_that_cannot_be_replayed_is_skipped_and_the_others_resume() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    let user = f.app.local_user().await.unwrap();
+    let broken = limber_app::store::LiveRecord {
+        id: limber_app::store::SessionId::new(),
+        user,
+        plan: "{\"not\": \"a plan\"}".into(),
+        screening: "null".into(),
+        log: "{}".into(),
+        started_at_ms: 0,
+        speed: 1.0,
+    };
+    f.app.store().save_live(&broken).await.unwrap();
+    let live = limber_server::Registry::default();
+    assert_eq!(live.resume_all(&f.app).await.unwrap(), 1);
+    assert!(live.get(user, id.parse().unwrap()).is_some());
+    assert!(live.get(user, broken.id).is_none());
+    assert_eq!(f.app.store().live_sessions().await.unwrap().len(), 2, "the broken one is left as it was");
+}
