@@ -104,8 +104,28 @@ fn route(path: &str) -> Option<MethodRouter<AppState>> {
 }
 
 /// The whole service: the API, the web page, and the layers (JSON errors, body limit, timeout,
-/// request logs).
+/// request logs), with the default limits.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Limits::default())
+}
+
+/// Request limits.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The largest request body most routes take.
+    pub body: usize,
+    /// How long a request may take before its answer starts.
+    pub timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { body: BODY_LIMIT, timeout: REQUEST_TIMEOUT }
+    }
+}
+
+/// [`router`] with other limits (tests use a short timeout).
+pub fn router_with(state: AppState, limits: Limits) -> Router {
     let mut router = Router::new();
     for (path, _) in ROUTES {
         if let Some(handlers) = route(path) {
@@ -115,9 +135,10 @@ pub fn router(state: AppState) -> Router {
     router
         .merge(web::routes())
         .fallback(|| async { error::ApiError::new(StatusCode::NOT_FOUND, "not-found", "there is nothing here") })
+        .layer(DefaultBodyLimit::max(limits.body))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.timeout))
+        // Outside the timeout, so that its 408 gets the JSON shape too.
         .layer(axum::middleware::from_fn(error::json_errors))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(
             // One line per request at INFO: method and path only (a query may carry a token).
             TraceLayer::new_for_http()

@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::support::{code, fixture};
@@ -400,4 +401,33 @@ async fn a_stored_session_that_cannot_be_replayed_is_skipped_and_the_others_resu
     assert!(live.get(user, id.parse().unwrap()).is_some());
     assert!(live.get(user, broken.id).is_none());
     assert_eq!(f.app.store().live_sessions().await.unwrap().len(), 2, "the broken one is left as it was");
+}
+
+#[tokio::test]
+async fn a_request_whose_body_never_arrives_times_out_with_the_json_shape() {
+    let f = fixture(false).await;
+    let (_, shutdown) = tokio::sync::watch::channel(false);
+    let state = limber_server::AppState {
+        app: f.app.clone(),
+        live: f.live.clone(),
+        access: limber_server::Access::Open { local: f.app.local_user().await.unwrap() },
+        shutdown,
+    };
+    let limits = limber_server::Limits { timeout: std::time::Duration::from_millis(200), ..Default::default() };
+    let router = limber_server::router_with(state, limits);
+    // One chunk of the body, then nothing: the handler waits for the rest.
+    let chunks =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"routine\":"))])
+            .chain(futures_util::stream::pending());
+    let request = Request::post("/api/v1/sessions")
+        .header("content-type", "application/json")
+        .body(Body::from_stream(chunks))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(code(&v), "timeout");
 }
