@@ -201,6 +201,23 @@ async function send(intent) {
 
 $("#sharp-pain").addEventListener("click", () => send({ intent: "sharp-pain" }));
 
+// The CLI's keys, during a session: space pause/resume, Enter start, s skip, a swap,
+// d discomfort, c comfortable, 0–9 pain, x sharp pain, e chest, q quit, y/n answers.
+const KEYS = { " ": "toggle-pause", Enter: "start", s: "skip", a: "swap", d: "discomfort", c: "comfortable",
+  x: "sharp-pain", e: "chest", q: "quit", y: "yes", n: "no" };
+document.addEventListener("keydown", (e) => {
+  if (!current?.state || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target.closest("input, select, textarea, button")) return; // their own keys first
+  const allowed = current.state.view.allowed;
+  if (/^[0-9]$/.test(e.key) && allowed.includes("pain")) {
+    e.preventDefault();
+    send({ intent: "pain", score: Number(e.key) });
+  } else if (KEYS[e.key] && allowed.includes(KEYS[e.key])) {
+    e.preventDefault();
+    send({ intent: KEYS[e.key] });
+  }
+});
+
 function tick() {
   if (!current?.state) return;
   const v = current.state.view;

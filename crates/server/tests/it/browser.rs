@@ -197,6 +197,11 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
         json!(true),
         "no pause button while paused"
     );
+    // A reload mid-session picks the session up where it is.
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load again", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.wait_for("the session after the reload", |d| d.text("#phase").contains("paused"));
+    assert_eq!(driver.text("#countdown"), held, "the same time left after a reload");
     driver.click("#actions [data-intent=resume]");
     driver.wait_for("the countdown to run again", |d| {
         !d.text("#phase").contains("paused") && d.text("#countdown") != held
