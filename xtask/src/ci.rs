@@ -1,5 +1,6 @@
 //! `cargo xtask ci`: every check CI runs, in order, stopping at the first failure.
 
+use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -21,14 +22,50 @@ const STEPS: &[Step] = &[
     Step { name: "content check", args: &["run", "--quiet", "--package", "xtask", "--", "content", "check"] },
 ];
 
+/// Where Debian's Chromium lives; the page test drives it through chromedriver.
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Installs Debian's `chromium` and `chromium-driver` when missing (CI starts from a fresh
+/// machine), so the browser test runs instead of skipping. Idempotent: does nothing when both
+/// are there.
+fn browser() -> anyhow::Result<bool> {
+    eprintln!("==> [0/{}] browser: apt-get install -y chromium chromium-driver (when missing)", STEPS.len());
+    let t = Instant::now();
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        eprintln!("    browser already installed ({:.1?})", t.elapsed());
+        return Ok(true);
+    }
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .with_context(|| format!("could not start `apt-get {}`", args.join(" ")))
+    };
+    let installed = apt(&["install", "-y", "chromium", "chromium-driver"])?.success()
+        || (apt(&["update"])?.success() && apt(&["install", "-y", "chromium", "chromium-driver"])?.success());
+    if !installed {
+        eprintln!("xtask ci: FAILED at step 0 (browser) after {:.1?}", t.elapsed());
+        return Ok(false);
+    }
+    eprintln!("    browser passed in {:.1?}", t.elapsed());
+    Ok(true)
+}
+
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let started = Instant::now();
+    if !browser()? {
+        return Ok(ExitCode::FAILURE);
+    }
     for (n, step) in STEPS.iter().enumerate() {
         eprintln!("==> [{}/{}] {}: cargo {}", n + 1, STEPS.len(), step.name, step.args.join(" "));
         let t = Instant::now();
         let status = Command::new(&cargo)
             .args(step.args)
+            // The page test must run, not skip, now that the browser is installed.
+            .env("LIMBER_REQUIRE_BROWSER", "1")
             .current_dir(root())
             .status()
             .with_context(|| format!("could not start `cargo` for the {} step", step.name))?;

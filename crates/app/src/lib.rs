@@ -301,6 +301,20 @@ impl App {
     /// Records a session that is over: the session, its progression changes and any screening
     /// answered in it, in one transaction. `speed` scales session time back to wall time.
     pub async fn finish(&self, user: UserId, session: &Session, started_at_ms: i64, speed: f64) -> Result<Finished> {
+        self.finish_as(user, SessionId::new(), session, started_at_ms, speed).await
+    }
+
+    /// [`App::finish`] under a chosen record id: finishing the same session twice with one id
+    /// records it once (the store is idempotent by id), so a server that stops between recording
+    /// a session and forgetting it as live records it exactly once after a restart.
+    pub async fn finish_as(
+        &self,
+        user: UserId,
+        id: SessionId,
+        session: &Session,
+        started_at_ms: i64,
+        speed: f64,
+    ) -> Result<Finished> {
         let summary = session.summary().ok_or(Error::NotOver)?;
         let tz = when::zone();
         let screening = (session.screened_now()
@@ -323,7 +337,7 @@ impl App {
         }
         let befores: Vec<u8> = rows.iter().filter_map(|r| r.pain_before).collect();
         let changes = session_changes(&summary, &self.library, usual_pain(&befores));
-        let record = record(&summary, started_at_ms, speed);
+        let record = SessionRecord { id, ..record(&summary, started_at_ms, speed) };
         let FinishReport { grown, .. } =
             self.store.finish_session(user, &record, &changes, self.rules, screening.as_ref()).await?;
         rows.push(SessionRow {

@@ -19,8 +19,8 @@ use limber_core::{Progress, ProgressChange, ProgressRules, StretchId};
 
 pub use ids::{SessionId, UserId};
 pub use records::{
-    Cursor, CursorError, FinishReport, HistoryPage, HistoryQuery, Profile, ScreeningEntry, SessionRecord, SessionRow,
-    User,
+    Cursor, CursorError, FinishReport, HistoryPage, HistoryQuery, LiveRecord, Profile, ScreeningEntry, SessionRecord,
+    SessionRow, User,
 };
 pub use sqlite::SqliteStore;
 pub use uuid::Uuid;
@@ -180,6 +180,22 @@ pub trait Store: Send + Sync {
     /// Clears the sharp-pain flag of one stretch (the person chose to try it again). Returns
     /// whether it was flagged. The only way a flag is ever cleared.
     async fn clear_flag(&self, user: UserId, stretch: &StretchId) -> Result<bool>;
+
+    /// Sets the hash of `user`'s bearer token, replacing any earlier one (rotation).
+    /// [`Error::UnknownUser`] for a user the store does not know.
+    async fn set_token_hash(&self, user: UserId, hash: &str) -> Result<()>;
+
+    /// The user whose token has this hash, if any.
+    async fn user_by_token_hash(&self, hash: &str) -> Result<Option<UserId>>;
+
+    /// Stores a live session, or replaces it (same id) with its latest log.
+    async fn save_live(&self, live: &LiveRecord) -> Result<()>;
+
+    /// Every live session of every user, oldest first: what a server resumes on start.
+    async fn live_sessions(&self) -> Result<Vec<LiveRecord>>;
+
+    /// Forgets a live session (it is over and recorded). Returns whether it was there.
+    async fn remove_live(&self, id: SessionId) -> Result<bool>;
 }
 
 /// The platform data directory for limber (e.g. `~/.local/share/limber` on Linux).

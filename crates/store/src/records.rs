@@ -188,3 +188,24 @@ pub struct FinishReport {
     /// The session was already stored (same id): nothing was changed, progression included.
     pub already_saved: bool,
 }
+
+/// A session that is running now, as a server keeps it: its plan, the screening record it
+/// started with and its timed log, each as the engine's own JSON. Replaying the three rebuilds
+/// the exact session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveRecord {
+    /// The session's id (also the id of its history record once it is over).
+    pub id: SessionId,
+    /// Whose session it is.
+    pub user: UserId,
+    /// JSON of the `limber_core::Plan`.
+    pub plan: String,
+    /// JSON of the `Option<limber_core::ScreeningRecord>` it started with.
+    pub screening: String,
+    /// JSON of the `limber_core::SessionLog`.
+    pub log: String,
+    /// When it started, Unix milliseconds UTC.
+    pub started_at_ms: i64,
+    /// Session seconds per wall-clock second (1 for a real session).
+    pub speed: f64,
+}

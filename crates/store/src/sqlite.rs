@@ -18,7 +18,8 @@ use sqlx::sqlite::{
 
 use crate::ids::{SessionId, UserId};
 use crate::records::{
-    Cursor, FinishReport, HistoryPage, HistoryQuery, Profile, ScreeningEntry, SessionRecord, SessionRow, User,
+    Cursor, FinishReport, HistoryPage, HistoryQuery, LiveRecord, Profile, ScreeningEntry, SessionRecord, SessionRow,
+    User,
 };
 use crate::{Error, ImportReport, LOCAL_USER, Result, Store, database_path};
 
@@ -402,6 +403,8 @@ impl Store for SqliteStore {
             "DELETE FROM screenings WHERE user_id = ?",
             "DELETE FROM profile WHERE user_id = ?",
             "DELETE FROM progression WHERE user_id = ?",
+            "DELETE FROM tokens WHERE user_id = ?",
+            "DELETE FROM live_sessions WHERE user_id = ?",
         ] {
             sqlx::query(sql).bind(user.0).execute(&mut *tx).await?;
         }
@@ -591,5 +594,78 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(cleared.rows_affected() > 0)
+    }
+
+    async fn set_token_hash(&self, user: UserId, hash: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tokens (user_id, hash, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at",
+        )
+        .bind(user.0)
+        .bind(hash)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(for_user(user))?;
+        Ok(())
+    }
+
+    async fn user_by_token_hash(&self, hash: &str) -> Result<Option<UserId>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT user_id FROM tokens WHERE hash = ?")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(id.map(UserId))
+    }
+
+    async fn save_live(&self, live: &LiveRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO live_sessions (uuid, user_id, plan, screening, log, started_at, speed, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (uuid) DO UPDATE SET log = excluded.log, updated_at = excluded.updated_at",
+        )
+        .bind(live.id.to_string())
+        .bind(live.user.0)
+        .bind(&live.plan)
+        .bind(&live.screening)
+        .bind(&live.log)
+        .bind(live.started_at_ms)
+        .bind(live.speed)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(for_user(live.user))?;
+        Ok(())
+    }
+
+    async fn live_sessions(&self) -> Result<Vec<LiveRecord>> {
+        let rows = sqlx::query(
+            "SELECT uuid, user_id, plan, screening, log, started_at, speed FROM live_sessions \
+             ORDER BY started_at, uuid",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let uuid: String = row.try_get("uuid")?;
+                Ok(LiveRecord {
+                    id: uuid
+                        .parse()
+                        .map_err(|e: uuid::Error| Error::Decode { what: "live session id", detail: e.to_string() })?,
+                    user: UserId(row.try_get("user_id")?),
+                    plan: row.try_get("plan")?,
+                    screening: row.try_get("screening")?,
+                    log: row.try_get("log")?,
+                    started_at_ms: row.try_get("started_at")?,
+                    speed: row.try_get("speed")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_live(&self, id: SessionId) -> Result<bool> {
+        let removed =
+            sqlx::query("DELETE FROM live_sessions WHERE uuid = ?").bind(id.to_string()).execute(&self.pool).await?;
+        Ok(removed.rows_affected() > 0)
     }
 }

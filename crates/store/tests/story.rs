@@ -44,6 +44,18 @@ async fn paging_walks_every_session_once_newest_first() {
 }
 
 #[tokio::test]
+async fn tokens_name_their_user_and_rotate() {
+    let (_dir, store) = fresh().await;
+    stories::tokens_name_their_user_and_rotate(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn live_sessions_are_saved_updated_and_removed() {
+    let (_dir, store) = fresh().await;
+    stories::live_sessions_are_saved_updated_and_removed(store.as_ref()).await;
+}
+
+#[tokio::test]
 async fn users_are_isolated() {
     let (_dir, store) = fresh().await;
     stories::users_are_isolated(store.as_ref()).await;
@@ -266,7 +278,7 @@ async fn a_database_from_a_newer_limber_is_refused_and_left_untouched() {
     }
     let before = std::fs::read(database_path(dir.path())).unwrap();
     let err = SqliteStore::open(dir.path()).await.unwrap_err();
-    assert!(matches!(err, Error::Newer { found: 99, known: 2, .. }), "{err:?}");
+    assert!(matches!(err, Error::Newer { found: 99, known: 3, .. }), "{err:?}");
     assert!(!err.to_string().to_lowercase().contains("sqlite"), "{err}");
     assert_eq!(std::fs::read(database_path(dir.path())).unwrap(), before);
     // Still readable by that newer limber: the session is there.

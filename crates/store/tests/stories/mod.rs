@@ -12,8 +12,8 @@ use limber_core::{
     ScreeningRecord, Side, StopReason, StretchId,
 };
 use limber_store::{
-    Cursor, Error, FinishReport, HistoryQuery, Profile, ScreeningEntry, SessionId, SessionRecord, SessionRow, Store,
-    UserId,
+    Cursor, Error, FinishReport, HistoryQuery, LiveRecord, Profile, ScreeningEntry, SessionId, SessionRecord,
+    SessionRow, Store, UserId,
 };
 
 /// A user of its own for one story.
@@ -299,4 +299,48 @@ pub(crate) async fn import_is_idempotent_and_all_or_nothing(store: &dyn Store) {
     assert!(store.import(user, &[good.clone(), bad]).await.is_err());
     assert!(!store.sessions(user, None).await.unwrap().contains(&good));
     assert!(store.progression(user).await.unwrap().is_empty(), "import never touches progression");
+}
+
+/// A token hash names its user; rotating replaces the old hash; removing the user forgets it.
+pub(crate) async fn tokens_name_their_user_and_rotate(store: &dyn Store) {
+    let ann = new_user(store, "tokens-ann").await;
+    let bob = new_user(store, "tokens-bob").await;
+    let (a1, b1, a2) = (format!("a1-{ann}"), format!("b1-{bob}"), format!("a2-{ann}"));
+    store.set_token_hash(ann, &a1).await.unwrap();
+    store.set_token_hash(bob, &b1).await.unwrap();
+    assert_eq!(store.user_by_token_hash(&a1).await.unwrap(), Some(ann));
+    assert_eq!(store.user_by_token_hash(&b1).await.unwrap(), Some(bob));
+    store.set_token_hash(ann, &a2).await.unwrap();
+    assert_eq!(store.user_by_token_hash(&a1).await.unwrap(), None, "a rotated token no longer works");
+    assert_eq!(store.user_by_token_hash(&a2).await.unwrap(), Some(ann));
+    assert!(store.remove_user(bob).await.unwrap());
+    assert_eq!(store.user_by_token_hash(&b1).await.unwrap(), None, "a removed user's token is gone");
+    assert!(matches!(store.set_token_hash(UserId(i64::MAX), "x").await, Err(Error::UnknownUser(_))));
+}
+
+/// A live session is stored, its log replaced on every save, listed for a restart, and removed.
+pub(crate) async fn live_sessions_are_saved_updated_and_removed(store: &dyn Store) {
+    let user = new_user(store, "live").await;
+    let mut live = LiveRecord {
+        id: SessionId::new(),
+        user,
+        plan: r#"{"plan":1}"#.into(),
+        screening: "null".into(),
+        log: r#"{"started":0,"intents":[]}"#.into(),
+        started_at_ms: 1_700_000_000_000,
+        speed: 2.5,
+    };
+    store.save_live(&live).await.unwrap();
+    live.log = r#"{"started":0,"intents":[{"at":1000,"intent":"pause"}]}"#.into();
+    store.save_live(&live).await.unwrap();
+    let mine: Vec<LiveRecord> = store.live_sessions().await.unwrap().into_iter().filter(|l| l.user == user).collect();
+    assert_eq!(mine, vec![live.clone()], "one row per session, with the latest log");
+    assert!(store.remove_live(live.id).await.unwrap());
+    assert!(!store.remove_live(live.id).await.unwrap(), "removing twice finds nothing");
+    assert!(store.live_sessions().await.unwrap().iter().all(|l| l.id != live.id));
+    let orphan = LiveRecord { id: SessionId::new(), user: UserId(i64::MAX), ..live.clone() };
+    assert!(matches!(store.save_live(&orphan).await, Err(Error::UnknownUser(_))));
+    store.save_live(&LiveRecord { id: SessionId::new(), ..live }).await.unwrap();
+    assert!(store.remove_user(user).await.unwrap());
+    assert!(store.live_sessions().await.unwrap().iter().all(|l| l.user != user), "removed with their user");
 }

@@ -1,0 +1,540 @@
+//! The handlers of `/api/v1`: content, live sessions and their event streams, and a person's
+//! history, stats, export/import, profile and screening.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::Stream;
+use limber_app::store::{Cursor, HistoryPage, HistoryQuery, ImportReport, SessionId};
+use limber_app::{ProfileChange, StartRequest, Stats};
+use limber_core::{Equipment, Intent, PainPrompt, Position, Rejected, Timing};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::live::{IntentError, Kind, Live, NewLive, SessionState, now_ms};
+
+/// A JSON body whose rejections answer in the API's error shape (400 malformed, 422 unknown or
+/// wrong fields, 413 over the limit, 415 not JSON).
+pub struct Body<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Ok(Body(Json::<T>::from_request(req, state).await?.0))
+    }
+}
+
+/// A path parameter whose rejection is a 404, like an unknown id.
+pub struct Id<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S> for Id<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        Ok(Id(Path::<T>::from_request_parts(parts, state).await?.0))
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Response {
+    Json(value).into_response()
+}
+
+// ---------------------------------------------------------------- health and content
+
+/// Health of the server.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    pub status: String,
+    /// Live sessions held.
+    pub live_sessions: usize,
+}
+
+/// Whether the server is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
+pub async fn health(State(st): State<AppState>) -> Json<Health> {
+    Json(Health { status: "ok".into(), live_sessions: st.live.len() })
+}
+
+/// Every stretch.
+#[utoipa::path(get, path = "/api/v1/stretches", tag = "content", responses((status = 200, body = serde_json::Value)))]
+pub async fn stretches(State(st): State<AppState>) -> Response {
+    json(&st.app.library().stretches)
+}
+
+/// One stretch, with its steps.
+#[utoipa::path(get, path = "/api/v1/stretches/{id}", tag = "content",
+    params(("id" = String, Path, description = "A stretch id, e.g. `seated-twist`")),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn stretch(State(st): State<AppState>, Id(id): Id<String>) -> Result<Response, ApiError> {
+    Ok(json(st.app.stretch(&id)?))
+}
+
+/// Every routine.
+#[utoipa::path(get, path = "/api/v1/routines", tag = "content", responses((status = 200, body = serde_json::Value)))]
+pub async fn routines(State(st): State<AppState>) -> Response {
+    json(&st.app.library().routines)
+}
+
+/// The precautions.
+#[utoipa::path(get, path = "/api/v1/precautions", tag = "content", responses((status = 200, body = serde_json::Value)))]
+pub async fn precautions(State(st): State<AppState>) -> Response {
+    json(&st.app.library().precautions)
+}
+
+/// The tips.
+#[utoipa::path(get, path = "/api/v1/tips", tag = "content", responses((status = 200, body = serde_json::Value)))]
+pub async fn tips(State(st): State<AppState>) -> Response {
+    json(&st.app.library().tips)
+}
+
+/// Questions and answers.
+#[utoipa::path(get, path = "/api/v1/faq", tag = "content", responses((status = 200, body = serde_json::Value)))]
+pub async fn faq(State(st): State<AppState>) -> Response {
+    json(&st.app.library().faq)
+}
+
+/// The screening questions, emergency ones first.
+#[utoipa::path(get, path = "/api/v1/screening/questions", tag = "content", responses((status = 200, body = serde_json::Value)))]
+pub async fn screening_questions(State(st): State<AppState>) -> Response {
+    json(&st.app.library().screening)
+}
+
+/// The source article's credit, the background and the safety advice.
+#[utoipa::path(get, path = "/api/v1/source", tag = "content", responses((status = 200, body = serde_json::Value)))]
+pub async fn source(State(st): State<AppState>) -> Response {
+    let lib = st.app.library();
+    json(&serde_json::json!({ "source": lib.source, "background": lib.background, "advice": lib.advice }))
+}
+
+// ---------------------------------------------------------------- sessions
+
+/// What to start: a routine and the plan options (anything left out comes from the profile).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CreateSession {
+    /// The routine's id (`full`, `desk`, `no-kneel`, …).
+    pub routine: String,
+    /// Equipment at hand today.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub equipment: Option<Vec<Equipment>>,
+    /// Positions to avoid today.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub avoid: Option<Vec<Position>>,
+    /// Seconds per hold (10–60) instead of progression.
+    pub hold: Option<u32>,
+    /// Leave out the warm-up.
+    #[serde(default)]
+    pub no_warm_up: bool,
+    /// Wait for `start` before each stretch.
+    #[serde(default)]
+    pub wait_for_start: bool,
+    /// Ask the screening questions again.
+    #[serde(default)]
+    pub rescreen: bool,
+    /// Pain before: `{"prompt":"ask"}` (default), `{"prompt":"given","score":3}` or `{"prompt":"skip"}`.
+    #[schema(value_type = Option<Object>)]
+    pub pain_before: Option<PainPrompt>,
+    /// Pain after, the same way.
+    #[schema(value_type = Option<Object>)]
+    pub pain_after: Option<PainPrompt>,
+    /// Phase timings other than the defaults.
+    #[schema(value_type = Option<Object>)]
+    pub timing: Option<Timing>,
+    /// Session seconds per wall-clock second, above 0 and up to 1000 (1 by default): previews and tests.
+    pub speed: Option<f64>,
+}
+
+/// The most a session may be sped up.
+pub const MAX_SPEED: f64 = 1000.0;
+
+fn speed_of(speed: Option<f64>) -> Result<f64, ApiError> {
+    match speed {
+        None => Ok(1.0),
+        Some(s) if s.is_finite() && s > 0.0 && s <= MAX_SPEED => Ok(s),
+        Some(s) => Err(ApiError::invalid(format!("speed must be above 0 and at most {MAX_SPEED}, not {s}"))),
+    }
+}
+
+fn created(live: &Live, state: SessionState) -> Response {
+    let mut response = (StatusCode::CREATED, Json(state)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/sessions/{}", live.id)) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+/// Starts a session from a routine; it runs on the server's clock from now on.
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = CreateSession,
+    responses((status = 201, body = SessionState), (status = 400, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_session(
+    State(st): State<AppState>,
+    Caller(user): Caller,
+    Body(req): Body<CreateSession>,
+) -> Result<Response, ApiError> {
+    let speed = speed_of(req.speed)?;
+    let request = StartRequest {
+        routine: req.routine,
+        equipment: req.equipment,
+        avoid: req.avoid,
+        hold: req.hold,
+        no_warm_up: req.no_warm_up,
+        wait_for_start: req.wait_for_start,
+        rescreen: req.rescreen,
+        pain_before: req.pain_before.unwrap_or(PainPrompt::Ask),
+        pain_after: req.pain_after.unwrap_or(PainPrompt::Ask),
+        timing: req.timing,
+    };
+    let started = st.app.start(user, &request, now_ms()).await?;
+    let live = st
+        .live
+        .start(
+            &st.app,
+            NewLive {
+                user,
+                kind: Kind::Routine,
+                session: started.session,
+                screening: started.screening,
+                started_at_ms: started.started_at_ms,
+                speed,
+            },
+        )
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let state = live.snapshot().await;
+    Ok(created(&live, state))
+}
+
+/// The caller's sessions held by this server (live, or over since it started), oldest first.
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "sessions", responses((status = 200, body = Vec<SessionState>)))]
+pub async fn list_sessions(State(st): State<AppState>, Caller(user): Caller) -> Json<Vec<SessionState>> {
+    let mut out = Vec::new();
+    for live in st.live.of_user(user) {
+        out.push(live.snapshot().await);
+    }
+    Json(out)
+}
+
+fn find(st: &AppState, user: limber_app::store::UserId, id: SessionId) -> Result<Arc<Live>, ApiError> {
+    st.live.get(user, id).ok_or_else(|| ApiError::not_found("session with that id"))
+}
+
+/// A session's state at the server's now.
+#[utoipa::path(get, path = "/api/v1/sessions/{id}", tag = "sessions",
+    params(("id" = String, Path)),
+    responses((status = 200, body = SessionState), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_session(
+    State(st): State<AppState>,
+    Caller(user): Caller,
+    Id(id): Id<SessionId>,
+) -> Result<Json<SessionState>, ApiError> {
+    Ok(Json(find(&st, user, id)?.snapshot().await))
+}
+
+/// Sends an intent (the engine's: `{"intent":"pause"}`, `{"intent":"pain","score":7}`, …).
+/// Persisted before the answer; 409 with the engine's typed rejection when it does not apply now.
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/intents", tag = "sessions",
+    params(("id" = String, Path)), request_body = serde_json::Value,
+    responses((status = 200, body = SessionState), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn send_intent(
+    State(st): State<AppState>,
+    Caller(user): Caller,
+    Id(id): Id<SessionId>,
+    Body(intent): Body<Intent>,
+) -> Result<Json<SessionState>, ApiError> {
+    let live = find(&st, user, id)?;
+    match st.live.intent(&st.app, &live, intent).await {
+        Ok(state) => Ok(Json(state)),
+        Err(IntentError::Rejected(why)) => {
+            let (status, code) = match why {
+                Rejected::NotNow { .. } => (StatusCode::CONFLICT, "not-now"),
+                Rejected::Over { .. } => (StatusCode::CONFLICT, "over"),
+                Rejected::BadScore { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "bad-score"),
+            };
+            let mut e = ApiError::new(status, code, why.to_string());
+            e.detail = serde_json::to_value(&why).ok();
+            Err(e)
+        }
+        Err(IntentError::Store(e)) => Err(ApiError::internal(&e)),
+    }
+}
+
+/// Where an event stream resumes: after this cue (or the `Last-Event-ID` header).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Send cues after this sequence number.
+    pub after: Option<u64>,
+    /// A bearer token, for clients (`EventSource`) that cannot send headers.
+    #[serde(rename = "access_token")]
+    pub access_token: Option<String>,
+}
+
+struct Follow {
+    live: Arc<Live>,
+    seq: u64,
+    changed: tokio::sync::watch::Receiver<u64>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    queue: VecDeque<Event>,
+    first: bool,
+    done: bool,
+}
+
+impl Follow {
+    async fn next(mut self) -> Option<(Result<Event, Infallible>, Follow)> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                return Some((Ok(event), self));
+            }
+            if self.done || *self.shutdown.borrow() {
+                return None;
+            }
+            if !self.first {
+                tokio::select! {
+                    r = self.changed.changed() => if r.is_err() { return None },
+                    _ = self.shutdown.changed() => return None,
+                }
+            }
+            self.first = false;
+            self.changed.borrow_and_update();
+            let state = self.live.state.lock().await;
+            for cue in state.session.cues_since(self.seq) {
+                let event = Event::default().id(cue.seq.to_string()).event("cue");
+                self.queue.push_back(event.json_data(cue).unwrap_or_else(|_| Event::default().comment("cue")));
+                self.seq = cue.seq;
+            }
+            let snapshot = self.live.snapshot_of(&state.session);
+            self.done = state.recorded;
+            drop(state);
+            let view = Event::default().event("view");
+            self.queue.push_back(view.json_data(&snapshot).unwrap_or_else(|_| Event::default().comment("view")));
+        }
+    }
+}
+
+/// Server-Sent Events: `cue` events (SSE id = the cue's sequence number) and `view` events (the
+/// session's state after them). Resumes after `Last-Event-ID` without a gap or a repeat; ends
+/// once the session is over and recorded.
+#[utoipa::path(get, path = "/api/v1/sessions/{id}/events", tag = "sessions",
+    params(("id" = String, Path), EventsQuery,
+           ("Last-Event-ID" = Option<u64>, Header, description = "The last cue seen")),
+    responses((status = 200, content_type = "text/event-stream", body = String),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn events(
+    State(st): State<AppState>,
+    Caller(user): Caller,
+    Id(id): Id<SessionId>,
+    Query(query): Query<EventsQuery>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let live = find(&st, user, id)?;
+    let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let follow = Follow {
+        seq: last.or(query.after).unwrap_or(0),
+        changed: live.changed.subscribe(),
+        shutdown: st.shutdown.clone(),
+        live,
+        queue: VecDeque::new(),
+        first: true,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(follow, Follow::next);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+// ---------------------------------------------------------------- a person's records
+
+/// Which page of history.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct HistoryParams {
+    /// Only sessions started at or after this moment, Unix milliseconds.
+    pub since_ms: Option<i64>,
+    /// The `next` cursor of the previous page.
+    pub before: Option<String>,
+    /// Sessions per page (1–500, 50 by default).
+    pub limit: Option<u32>,
+}
+
+/// One page of the caller's history, newest first.
+#[utoipa::path(get, path = "/api/v1/history", tag = "records", params(HistoryParams),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn history(
+    State(st): State<AppState>,
+    Caller(user): Caller,
+    query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<HistoryPage>, ApiError> {
+    let Query(q) = query?;
+    let before = match q.before {
+        Some(text) => Some(
+            text.parse::<Cursor>().map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-cursor", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let query = HistoryQuery { since_ms: q.since_ms, before, limit: q.limit.unwrap_or(50) };
+    Ok(Json(st.app.history(user, query).await?))
+}
+
+/// This week against the goal, the streak, holds and the pain trend.
+#[utoipa::path(get, path = "/api/v1/stats", tag = "records", responses((status = 200, body = serde_json::Value)))]
+pub async fn stats(State(st): State<AppState>, Caller(user): Caller) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(st.app.stats(user).await?))
+}
+
+/// Every session as a limber export file (JSON, format 2), oldest first.
+#[utoipa::path(get, path = "/api/v1/export", tag = "records", responses((status = 200, body = serde_json::Value)))]
+pub async fn export(State(st): State<AppState>, Caller(user): Caller) -> Result<Response, ApiError> {
+    let sessions = st.app.sessions(user, None).await?;
+    let bytes = limber_app::export::write(sessions).map_err(|e| ApiError::internal(&e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"limber-export.json\""),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Adds the sessions of an export file that are not here yet (all or none).
+#[utoipa::path(post, path = "/api/v1/import", tag = "records", request_body = serde_json::Value,
+    responses((status = 200, body = serde_json::Value), (status = 413, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn import(
+    State(st): State<AppState>,
+    Caller(user): Caller,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<ImportReport>, ApiError> {
+    let body = body.map_err(|r| {
+        let status = r.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload-too-large" } else { "bad-request" };
+        ApiError::new(status, code, r.body_text())
+    })?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::invalid("an export file is UTF-8 JSON"))?;
+    Ok(Json(st.app.import(user, &text).await?))
+}
+
+/// The profile and the stretches flagged after sharp pain.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ProfileAnswer {
+    /// Equipment, avoided positions, weekly goal, voice.
+    pub profile: ProfileView,
+    /// Stretches left out of plans until cleared.
+    #[schema(value_type = Vec<String>)]
+    pub flagged: Vec<limber_core::StretchId>,
+}
+
+/// The caller's profile.
+#[utoipa::path(get, path = "/api/v1/profile", tag = "records", responses((status = 200, body = ProfileAnswer)))]
+pub async fn profile(State(st): State<AppState>, Caller(user): Caller) -> Result<Json<ProfileAnswer>, ApiError> {
+    let (p, flagged) = st.app.profile(user).await?;
+    let profile = ProfileView { equipment: p.equipment, avoid: p.avoid, weekly_goal: p.weekly_goal, voice: p.voice };
+    Ok(Json(ProfileAnswer { profile, flagged }))
+}
+
+/// A person's profile, in the API's kebab-case.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ProfileView {
+    /// Equipment owned.
+    #[schema(value_type = Vec<String>)]
+    pub equipment: Vec<Equipment>,
+    /// Positions avoided.
+    #[schema(value_type = Vec<String>)]
+    pub avoid: Vec<Position>,
+    /// Sessions wanted per week.
+    pub weekly_goal: u32,
+    /// Speak cues by default.
+    pub voice: bool,
+}
+
+/// A change to the profile; fields left out stay as they are.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ProfileUpdate {
+    /// Equipment owned.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub equipment: Option<Vec<Equipment>>,
+    /// Positions to avoid.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub avoid: Option<Vec<Position>>,
+    /// Sessions wanted per week.
+    pub weekly_goal: Option<u32>,
+    /// Speak cues by default.
+    pub voice: Option<bool>,
+}
+
+/// Changes the caller's profile.
+#[utoipa::path(patch, path = "/api/v1/profile", tag = "records", request_body = ProfileUpdate,
+    responses((status = 200, body = ProfileAnswer), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update_profile(
+    State(st): State<AppState>,
+    Caller(user): Caller,
+    Body(change): Body<ProfileUpdate>,
+) -> Result<Json<ProfileAnswer>, ApiError> {
+    let change = ProfileChange {
+        equipment: change.equipment,
+        avoid: change.avoid,
+        weekly_goal: change.weekly_goal,
+        voice: change.voice,
+    };
+    st.app.update_profile(user, change).await?;
+    profile(State(st), Caller(user)).await
+}
+
+/// Whether a flag was cleared.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Cleared {
+    /// Whether the stretch was flagged.
+    pub cleared: bool,
+}
+
+/// Clears the sharp-pain flag of a stretch (the person chose to try it again).
+#[utoipa::path(delete, path = "/api/v1/profile/flags/{stretch}", tag = "records",
+    params(("stretch" = String, Path)),
+    responses((status = 200, body = Cleared), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn clear_flag(
+    State(st): State<AppState>,
+    Caller(user): Caller,
+    Id(stretch): Id<String>,
+) -> Result<Json<Cleared>, ApiError> {
+    Ok(Json(Cleared { cleared: st.app.clear_flag(user, &stretch).await? }))
+}
+
+/// The caller's latest screening answers, or `null`.
+#[utoipa::path(get, path = "/api/v1/screening", tag = "records", responses((status = 200, body = serde_json::Value)))]
+pub async fn latest_screening(State(st): State<AppState>, Caller(user): Caller) -> Result<Response, ApiError> {
+    Ok(json(&st.app.store().latest_screening(user).await?))
+}
+
+/// Starts the safety questions on their own, answered with intents like any session; the
+/// answers are stored when complete.
+#[utoipa::path(post, path = "/api/v1/screening", tag = "records",
+    responses((status = 201, body = SessionState)))]
+pub async fn start_screening(State(st): State<AppState>, Caller(user): Caller) -> Result<Response, ApiError> {
+    let session = st.app.screening_session();
+    let live = st
+        .live
+        .start(
+            &st.app,
+            NewLive { user, kind: Kind::Screening, session, screening: None, started_at_ms: now_ms(), speed: 1.0 },
+        )
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let state = live.snapshot().await;
+    Ok(created(&live, state))
+}

@@ -1,0 +1,153 @@
+//! One JSON error shape for every failure: `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// An error answered to a client: a status, a stable code and a message. Internal errors are
+/// logged in full and answered with a generic message.
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// A stable, kebab-case code clients can match on.
+    pub code: &'static str,
+    /// What went wrong, for a person.
+    pub message: String,
+    /// Typed detail, e.g. the engine's rejection of an intent.
+    pub detail: Option<serde_json::Value>,
+}
+
+/// The body of every error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorInfo,
+}
+
+/// What went wrong.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorInfo {
+    /// A stable, kebab-case code: `malformed-json`, `invalid-body`, `not-found`, `not-now`,
+    /// `unauthorized`, `payload-too-large`, `timeout`, `internal` and others.
+    pub code: String,
+    /// What went wrong, in words.
+    pub message: String,
+    /// Typed detail when there is any (an intent's rejection, as the engine gives it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub detail: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    /// An error with this status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), detail: None }
+    }
+
+    /// 404 for anything that does not exist, or is not the caller's.
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", format!("there is no {what} here"))
+    }
+
+    /// 422 for a well-formed request that asks for something impossible.
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", message)
+    }
+
+    /// 500, logging the real error.
+    pub fn internal(e: &dyn std::error::Error) -> ApiError {
+        tracing::error!(error = %e, source = ?e.source(), "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on the server")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body =
+            ErrorBody { error: ErrorInfo { code: self.code.to_owned(), message: self.message, detail: self.detail } };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<limber_app::Error> for ApiError {
+    fn from(e: limber_app::Error) -> ApiError {
+        use limber_app::Error as E;
+        match &e {
+            E::UnknownRoutine { .. } | E::UnknownStretch { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not-found", e.to_string())
+            }
+            E::HoldOutOfRange(_) | E::Plan(_) => ApiError::invalid(e.to_string()),
+            E::Import(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-import", e.to_string()),
+            E::NotOver => ApiError::new(StatusCode::CONFLICT, "not-over", e.to_string()),
+            E::Store(_) | E::Content(_) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<limber_app::store::Error> for ApiError {
+    fn from(e: limber_app::store::Error) -> ApiError {
+        ApiError::from(limber_app::Error::Store(e))
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        let (code, status) = match &r {
+            JsonRejection::JsonSyntaxError(_) => ("malformed-json", StatusCode::BAD_REQUEST),
+            JsonRejection::JsonDataError(_) => ("invalid-body", StatusCode::UNPROCESSABLE_ENTITY),
+            JsonRejection::MissingJsonContentType(_) => ("unsupported-media-type", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", StatusCode::PAYLOAD_TOO_LARGE),
+            _ => ("bad-request", StatusCode::BAD_REQUEST),
+        };
+        ApiError::new(status, code, r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> ApiError {
+        // A session id that is not even a UUID names nothing: the same answer as an unknown id.
+        ApiError::not_found("such thing")
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-query", r.body_text())
+    }
+}
+
+/// Gives error answers made by layers (405, 408, 413 and the like) the JSON shape, leaving
+/// answers that already have a body alone.
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "this path does not answer that method"),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "the request body is over the limit"),
+        StatusCode::NOT_FOUND => ("not-found", "there is nothing here"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported-media-type", "send JSON with Content-Type: application/json")
+        }
+        s if s.is_server_error() => ("internal", "something went wrong on the server"),
+        _ => ("bad-request", "the request could not be understood"),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    for (name, value) in response.headers() {
+        if name == axum::http::header::ALLOW {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}

@@ -1,0 +1,188 @@
+//! The `limber-server` binary: serve the API and the page, or manage users and their tokens.
+
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use limber_app::App;
+use limber_app::store::{SqliteStore, Store};
+use limber_server::{Access, AppState, Registry, auth, router};
+
+/// limber over HTTP: a JSON API, live sessions and a web page.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Where to listen. On an address other than loopback every personal route needs a token.
+    #[arg(long, env = "LIMBER_BIND", default_value = "127.0.0.1:8080", global = true)]
+    bind: SocketAddr,
+    /// Keep the database in DIR instead of the platform data directory.
+    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Layer the RON content in DIR over the built-in content.
+    #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR", global = true)]
+    content: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// People and their tokens.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user and print their token (shown once; only its hash is kept).
+    Add {
+        /// Their name.
+        name: String,
+    },
+    /// List users.
+    List,
+    /// Remove a user and all their data.
+    Remove {
+        /// Their name.
+        name: String,
+    },
+    /// Give a user a new token; the old one stops working.
+    Rotate {
+        /// Their name.
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("limber-server: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("limber-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(cli: &Cli) -> anyhow::Result<Arc<App>> {
+    let library = limber_app::load_library(cli.content.as_deref()).map_err(|e| match &cli.content {
+        Some(dir) => anyhow::anyhow!("cannot load your content from {}: {e}", dir.display()),
+        None => anyhow::anyhow!("the built-in content cannot be read: {e}"),
+    })?;
+    let dir = cli
+        .data_dir
+        .clone()
+        .or_else(limber_app::store::default_data_dir)
+        .context("no home directory to keep limber's data in; pass --data-dir DIR or set LIMBER_DATA_DIR")?;
+    let store = SqliteStore::open(&dir).await.context("cannot open limber's database")?;
+    Ok(Arc::new(App::new(library, Arc::new(store))))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let app = open(&cli).await?;
+    match &cli.command {
+        None | Some(Command::Serve) => serve(&cli, app).await,
+        Some(Command::User(command)) => user(app.store().as_ref(), command).await,
+    }
+}
+
+async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { name } => {
+            let id = store.create_user(name).await?;
+            let token = auth::new_token()?;
+            store.set_token_hash(id, &auth::hash_token(&token)).await?;
+            println!("{token}");
+            eprintln!("Added {name}. Keep this token: it is shown once (only its hash is stored).");
+        }
+        UserCommand::List => {
+            for u in store.users().await? {
+                println!("{}\t{}", u.id, u.name);
+            }
+        }
+        UserCommand::Remove { name } => {
+            let Some(id) = store.user_by_name(name).await? else { bail!("there is no user called `{name}`") };
+            store.remove_user(id).await?;
+            eprintln!("Removed {name} and all their data.");
+        }
+        UserCommand::Rotate { name } => {
+            let Some(id) = store.user_by_name(name).await? else { bail!("there is no user called `{name}`") };
+            let token = auth::new_token()?;
+            store.set_token_hash(id, &auth::hash_token(&token)).await?;
+            println!("{token}");
+            eprintln!("New token for {name}; the old one no longer works.");
+        }
+    }
+    Ok(())
+}
+
+async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
+    let access = if cli.bind.ip().is_loopback() {
+        Access::Open { local: app.local_user().await? }
+    } else {
+        let users = app.store().users().await?;
+        if !users.iter().any(|u| u.name != limber_app::store::LOCAL_USER) {
+            bail!(
+                "{} is not a loopback address, so every request needs a token, and there is no user yet. \
+                 Add one first: limber-server user add NAME",
+                cli.bind
+            );
+        }
+        Access::Tokens
+    };
+    let live = Registry::default();
+    let resumed = live.resume_all(&app).await.context("cannot resume the live sessions")?;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let state = AppState { app, live, access, shutdown };
+    let listener =
+        tokio::net::TcpListener::bind(cli.bind).await.with_context(|| format!("cannot listen on {}", cli.bind))?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, resumed, open = matches!(access, Access::Open { .. }), "limber-server listening");
+    eprintln!("limber-server listening on http://{local}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            signal().await;
+            tracing::info!("shutting down: finishing requests; live sessions are stored");
+            let _ = stop.send(true);
+        })
+        .await
+        .context("the server failed")?;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

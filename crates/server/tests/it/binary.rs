@@ -1,0 +1,213 @@
+//! The real `limber-server` binary over HTTP: a session followed to its end, a kill and a
+//! restart mid-session, graceful shutdown, users and tokens.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::http::{request, sse};
+
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_limber-server"))
+}
+
+/// Starts the server on a free port in `dir`; waits until it listens.
+pub fn start(dir: &Path, bind: &str) -> Server {
+    let mut child = bin()
+        .args(["--data-dir", dir.to_str().unwrap(), "--bind", bind])
+        .env_remove("LIMBER_BIND")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("the server exited before listening").unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.trim().to_owned();
+        }
+    };
+    // Keep draining the logs so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    Server { child, addr }
+}
+
+pub fn post(addr: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = request(addr, "POST", path, &[], Some(&body.to_string())).unwrap();
+    (r.status, r.json())
+}
+
+pub fn get(addr: &str, path: &str) -> (u16, Value) {
+    let r = request(addr, "GET", path, &[], None).unwrap();
+    (r.status, r.json())
+}
+
+/// Starts a desk session and answers the screening; returns its id.
+pub fn start_session(addr: &str, speed: f64) -> String {
+    let (status, v) = post(
+        addr,
+        "/api/v1/sessions",
+        json!({"routine": "desk", "speed": speed, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}}),
+    );
+    assert_eq!(status, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    loop {
+        let (_, s) = get(addr, &format!("/api/v1/sessions/{id}"));
+        let intent = match s["view"]["phase"]["phase"].as_str().unwrap() {
+            "screening" => "no",
+            "confirm-assessed" => "yes",
+            _ => break,
+        };
+        assert_eq!(post(addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": intent})).0, 200);
+    }
+    id
+}
+
+#[test]
+fn a_session_followed_over_sse_to_its_end_lands_in_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0");
+    let id = start_session(&server.addr, 500.0);
+    let mut seqs = Vec::new();
+    let mut last_view = Value::Null;
+    let mut event = String::new();
+    for line in sse(&server.addr, &format!("/api/v1/sessions/{id}/events"), None).unwrap() {
+        let line = line.trim_end_matches('\r');
+        if let Some(e) = line.strip_prefix("event: ") {
+            event = e.to_owned();
+        } else if let Some(n) = line.strip_prefix("id: ") {
+            seqs.push(n.parse::<u64>().unwrap());
+        } else if let Some(data) = line.strip_prefix("data: ")
+            && event == "view"
+        {
+            last_view = serde_json::from_str(data).unwrap();
+        }
+    }
+    assert!(seqs.len() > 20, "a whole routine says a lot: {}", seqs.len());
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "no gap, no repeat");
+    assert_eq!(last_view["view"]["phase"]["phase"], "finished", "{last_view}");
+    let (status, page) = get(&server.addr, "/api/v1/history?limit=5");
+    assert_eq!(status, 200);
+    assert_eq!(page["sessions"][0]["id"], id.as_str());
+    assert_eq!(page["sessions"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_killed_server_resumes_its_sessions_with_the_right_time_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path(), "127.0.0.1:0");
+    let paused = start_session(&server.addr, 5.0);
+    let (_, p) = post(&server.addr, &format!("/api/v1/sessions/{paused}/intents"), json!({"intent": "pause"}));
+    let running = start_session(&server.addr, 1.0);
+    let (_, r) = get(&server.addr, &format!("/api/v1/sessions/{running}"));
+    let killed_at = Instant::now();
+    server.child.kill().unwrap(); // SIGKILL: nothing is written on the way out.
+    server.child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+
+    let server = start(dir.path(), "127.0.0.1:0");
+    let (status, again) = get(&server.addr, &format!("/api/v1/sessions/{paused}"));
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["view"]["paused"], true);
+    assert_eq!(again["view"]["phase"], p["view"]["phase"]);
+    assert_eq!(
+        again["view"]["remaining-ms"], p["view"]["remaining-ms"],
+        "a paused session keeps its time left exactly"
+    );
+
+    // The running one ran on while the server was down, on the server's clock.
+    let (_, again) = get(&server.addr, &format!("/api/v1/sessions/{running}"));
+    let before = r["view"]["at"].as_u64().unwrap();
+    let after = again["view"]["at"].as_u64().unwrap();
+    let elapsed = killed_at.elapsed().as_millis() as u64;
+    assert!(
+        after >= before + 500 && after <= before + elapsed + 1_000,
+        "session time {before} -> {after} over {elapsed} ms"
+    );
+    assert_eq!(again["view"]["phase"], r["view"]["phase"], "warm-up lasts longer than the restart");
+    assert!(again["view"]["remaining-ms"].as_u64().unwrap() < r["view"]["remaining-ms"].as_u64().unwrap());
+}
+
+#[test]
+fn sigterm_ends_the_server_gracefully_even_with_a_stream_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0");
+    let id = start_session(&server.addr, 1.0);
+    let addr = server.addr.clone();
+    let reader =
+        std::thread::spawn(move || sse(&addr, &format!("/api/v1/sessions/{id}/events"), None).unwrap().count());
+    std::thread::sleep(Duration::from_millis(300));
+    let mut server = server;
+    let pid = nix::unistd::Pid::from_raw(server.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(reader.join().unwrap() > 0, "the stream delivered events, then ended");
+    // The live session is still stored for the next start.
+    let server = start(dir.path(), "127.0.0.1:0");
+    let (_, list) = get(&server.addr, "/api/v1/sessions");
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let refused = bin().args(["--data-dir", data, "--bind", "0.0.0.0:0"]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("user add"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let add = bin().args(["--data-dir", data, "user", "add", "ann"]).output().unwrap();
+    assert!(add.status.success());
+    let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("lmb_"));
+    let db = std::fs::read(dir.path().join("limber.db")).unwrap();
+    assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "only a hash is stored");
+    let list = bin().args(["--data-dir", data, "user", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("ann"));
+
+    let server = start(dir.path(), "0.0.0.0:0");
+    let port = server.addr.rsplit(':').next().unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    assert_eq!(request(&addr, "GET", "/api/v1/history", &[], None).unwrap().status, 401);
+    assert_eq!(request(&addr, "GET", "/api/v1/stretches", &[], None).unwrap().status, 200, "content is public");
+    assert_eq!(request(&addr, "GET", "/healthz", &[], None).unwrap().status, 200);
+    let bearer = format!("Bearer {token}");
+    assert_eq!(request(&addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status, 200);
+
+    let rotate = bin().args(["--data-dir", data, "user", "rotate", "ann"]).output().unwrap();
+    let fresh = String::from_utf8(rotate.stdout).unwrap().trim().to_owned();
+    assert_ne!(fresh, token);
+    assert_eq!(request(&addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status, 401);
+    let bearer = format!("Bearer {fresh}");
+    assert_eq!(request(&addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status, 200);
+    let remove = bin().args(["--data-dir", data, "user", "remove", "ann"]).output().unwrap();
+    assert!(remove.status.success());
+    assert_eq!(request(&addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status, 401);
+}

@@ -1,0 +1,228 @@
+//! The page in a real headless Chromium (Debian's `chromium` + `chromium-driver`), driven over
+//! the WebDriver protocol by hand: load the page, run the desk routine at a high speed, watch the
+//! countdown change, pause and resume, report sharp pain, see the advice, save a screenshot.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::binary::{get, start};
+use crate::http::request;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    child: Child,
+    addr: String,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = request(&self.addr, "DELETE", &format!("/session/{}", self.session), &[], None);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start(profile: &Path) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr = format!("127.0.0.1:{port}");
+        let started = Instant::now();
+        while request(&addr, "GET", "/status", &[], None).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--disable-quic", "--window-size=412,915",
+                     format!("--user-data-dir={}", profile.display())],
+        }}}});
+        let mut driver = Driver { child, addr, session: String::new() };
+        let v = driver.call("POST", "/session", Some(caps));
+        driver.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {v}")).to_owned();
+        driver
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let body = body.map(|b| b.to_string());
+        let r = request(&self.addr, method, path, &[], body.as_deref()).unwrap();
+        let v = r.json();
+        assert!(r.status < 400, "WebDriver {method} {path}: {} {v}", r.status);
+        v["value"].clone()
+    }
+
+    fn s(&self, path: &str) -> String {
+        format!("/session/{}{path}", self.session)
+    }
+
+    fn goto(&self, url: &str) {
+        self.call("POST", &self.s("/url"), Some(json!({"url": url})));
+    }
+
+    fn js(&self, script: &str) -> Value {
+        self.call("POST", &self.s("/execute/sync"), Some(json!({"script": script, "args": []})))
+    }
+
+    /// Clicks the element `css` like a person would (the driver checks it is visible).
+    fn click(&self, css: &str) {
+        let e = self.call("POST", &self.s("/element"), Some(json!({"using": "css selector", "value": css})));
+        let id = e[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {e}")).to_owned();
+        self.call("POST", &self.s(&format!("/element/{id}/click")), Some(json!({})));
+    }
+
+    fn text(&self, css: &str) -> String {
+        self.js(&format!("return document.querySelector({css:?})?.textContent ?? ''")).as_str().unwrap_or("").to_owned()
+    }
+
+    fn wait_for(&self, what: &str, mut ok: impl FnMut(&Driver) -> bool) {
+        let started = Instant::now();
+        while !ok(self) {
+            if started.elapsed() > Duration::from_secs(30) {
+                let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("limber-server-page-failed.png");
+                self.screenshot(&shot);
+                panic!(
+                    "timed out waiting for {what}; the page says {:?}; screenshot at {}",
+                    self.text("main"),
+                    shot.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screenshot(&self, to: &Path) {
+        let b64 = self.call("GET", &self.s("/screenshot"), None);
+        std::fs::write(to, base64(b64.as_str().unwrap())).unwrap();
+    }
+}
+
+fn base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let digits: Vec<u8> = text.bytes().filter_map(value).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    out
+}
+
+/// Whether the browser test can run here; panics when it must (`LIMBER_REQUIRE_BROWSER`).
+fn browser_available() -> bool {
+    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !present {
+        assert!(
+            std::env::var_os("LIMBER_REQUIRE_BROWSER").is_none(),
+            "LIMBER_REQUIRE_BROWSER is set but {CHROMIUM} or {CHROMEDRIVER} is missing: apt-get install -y chromium chromium-driver"
+        );
+        eprintln!(
+            "SKIPPED: the page test needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install -y chromium chromium-driver)"
+        );
+    }
+    present
+}
+
+fn phase(addr: &str) -> String {
+    let (_, list) = get(addr, "/api/v1/sessions");
+    list.as_array()
+        .and_then(|l| l.last())
+        .map_or(String::new(), |s| s["view"]["phase"]["phase"].as_str().unwrap_or("").to_owned())
+}
+
+#[test]
+fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/?routine=desk&speed=20", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    assert_eq!(driver.js("return document.querySelector('#routine').value"), json!("desk"));
+    driver.click("#start-form button[type=submit]");
+
+    // Screening and pain before, as forms: buttons for the allowed intents only.
+    driver.wait_for("the first question", |d| !d.text("#question").is_empty());
+    assert!(
+        !driver.js("return document.querySelector('#sharp-pain').hidden").as_bool().unwrap(),
+        "sharp pain is always there"
+    );
+    loop {
+        match phase(&server.addr).as_str() {
+            "screening" => driver.click("#actions [data-intent=no]"),
+            "confirm-assessed" => driver.click("#actions [data-intent=yes]"),
+            "pain-before" => {
+                driver.wait_for("the pain scale", |d| {
+                    d.js("return document.querySelector('#pain-scale').hidden") == json!(false)
+                });
+                driver.click("#pain-scale button:nth-child(4)");
+            }
+            _ => break,
+        }
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    driver.wait_for("the countdown", |d| d.text("#countdown").parse::<u32>().is_ok());
+    let first = driver.text("#countdown");
+    driver.wait_for("the countdown to change", |d| d.text("#countdown") != first);
+
+    driver.click("#actions [data-intent=pause]");
+    driver.wait_for("the pause", |d| d.text("#phase").contains("paused"));
+    let held = driver.text("#countdown");
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(driver.text("#countdown"), held, "a paused countdown stands still");
+    assert_eq!(
+        driver.js("return document.querySelector('#actions [data-intent=pause]') === null"),
+        json!(true),
+        "no pause button while paused"
+    );
+    // A reload mid-session picks the session up where it is.
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load again", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.wait_for("the session after the reload", |d| d.text("#phase").contains("paused"));
+    assert_eq!(driver.text("#countdown"), held, "the same time left after a reload");
+    driver.click("#actions [data-intent=resume]");
+    driver.wait_for("the countdown to run again", |d| {
+        !d.text("#phase").contains("paused") && d.text("#countdown") != held
+    });
+
+    driver.click("#sharp-pain");
+    // The advice at once; the session then asks for the pain after, and ends.
+    driver.wait_for("the advice", |d| d.text("#cues").to_lowercase().contains("sharp"));
+    assert_eq!(phase(&server.addr), "pain-after");
+    driver.click("#actions [data-intent=skip]");
+    driver.wait_for("the end", |d| d.js("return document.querySelector('#outcome').hidden") == json!(false));
+    let (_, list) = get(&server.addr, "/api/v1/sessions");
+    assert_eq!(list[0]["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}));
+    let outcome = driver.text("#outcome");
+    assert!(outcome.contains("Session stopped"), "{outcome}");
+    assert!(outcome.to_lowercase().contains("sharp"), "the advice stays on screen: {outcome}");
+    assert_eq!(driver.js("return document.querySelector('#sharp-pain').hidden"), json!(true));
+    let (_, page) = get(&server.addr, "/api/v1/history");
+    assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
+
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("limber-server-page.png");
+    driver.screenshot(&shot);
+    assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"), "a PNG screenshot at {}", shot.display());
+}

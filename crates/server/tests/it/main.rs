@@ -1,0 +1,11 @@
+//! limber-server's tests: the router in process, the OpenAPI document, the real binary over
+//! HTTP, and the page in a real headless Chromium.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub, missing_docs)]
+
+mod binary;
+mod browser;
+mod http;
+mod openapi;
+mod router;
+mod support;

@@ -1,0 +1,50 @@
+//! The OpenAPI document: 3.1, generated from the code, listing every route, each of which answers.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::fixture;
+
+#[tokio::test]
+async fn every_route_is_documented_and_every_documented_path_answers() {
+    let f = fixture(false).await;
+    let (status, doc) = f.get("/api/v1/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, methods) in limber_server::ROUTES {
+        for method in *methods {
+            let op =
+                &paths.get(*path).unwrap_or_else(|| panic!("{path} is not documented"))[method.as_str().to_lowercase()];
+            assert!(op.is_object(), "{method} {path} is not documented");
+        }
+    }
+    let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    let routed: usize = limber_server::ROUTES.iter().map(|(_, m)| m.len()).sum();
+    assert_eq!(documented, routed, "nothing documented that is not routed");
+
+    let id = f.start("desk", 1.0, None).await;
+    // Over, so that its event stream ends; an intent then answers 409, which is still an answer.
+    let (status, _) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "quit"})).await;
+    assert_eq!(status, StatusCode::OK);
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = if path.starts_with("/api/v1/stretches/") {
+                path.replace("{id}", "seated-twist")
+            } else {
+                path.replace("{id}", &id).replace("{stretch}", "seated-twist")
+            };
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let body = match (method.clone(), path.as_str()) {
+                (Method::POST, "/api/v1/sessions") => Some(json!({"routine": "desk"})),
+                (Method::POST, p) if p.ends_with("/intents") => Some(json!({"intent": "quit"})),
+                (Method::POST, "/api/v1/import") => Some(json!({"limber-export": 2, "sessions": []})),
+                (Method::PATCH, _) => Some(json!({"voice": true})),
+                _ => None,
+            };
+            let (status, v): (StatusCode, Value) = f.call(method.clone(), &concrete, None, body).await;
+            let ok = status.is_success() || (status == StatusCode::CONFLICT && path.ends_with("/intents"));
+            assert!(ok, "{method} {concrete} answers {status}: {v}");
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! The router in process: every route, every error class, user isolation, and resuming.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+use crate::support::{code, fixture};
+
+#[tokio::test]
+async fn content_routes_answer_without_a_token_even_on_a_token_server() {
+    let f = fixture(true).await;
+    for path in [
+        "/api/v1/stretches",
+        "/api/v1/routines",
+        "/api/v1/precautions",
+        "/api/v1/tips",
+        "/api/v1/faq",
+        "/api/v1/screening/questions",
+    ] {
+        let (status, v) = f.get(path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(!v.as_array().unwrap().is_empty(), "{path} lists something");
+    }
+    let (status, v) = f.get("/api/v1/stretches/seated-twist", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!v["steps"].as_array().unwrap().is_empty(), "a stretch comes with its steps: {v}");
+    let (status, v) = f.get("/api/v1/source", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(v["source"].is_object(), "{v}");
+    let (status, v) = f.get("/api/v1/stretches/no-such-stretch", None).await;
+    assert_eq!((status, code(&v)), (StatusCode::NOT_FOUND, "not-found"));
+    let (status, v) = f.get("/healthz", None).await;
+    assert_eq!((status, v["status"].as_str()), (StatusCode::OK, Some("ok")));
+}
+
+#[tokio::test]
+async fn a_session_is_created_read_paused_and_resumed() {
+    let f = fixture(false).await;
+    let body = json!({"routine": "desk", "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
+    let request = Request::post("/api/v1/sessions")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let (status, headers, bytes) = f.send(request).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let created: Value = serde_json::from_slice(&bytes).unwrap();
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(headers["location"], format!("/api/v1/sessions/{id}").as_str());
+    assert_eq!(created["view"]["phase"]["phase"], "screening", "no screening stored yet: {created}");
+    assert!(created["view"]["allowed"].as_array().unwrap().contains(&json!("sharp-pain")));
+    let state = f.screen(id, None).await;
+    assert_eq!(state["view"]["phase"]["phase"], "warm-up", "{state}");
+
+    let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["view"]["paused"], true);
+    let left = v["view"]["remaining-ms"].as_u64().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
+    assert_eq!(v["view"]["remaining-ms"].as_u64().unwrap(), left, "a paused session keeps its time left");
+    assert_eq!(
+        v["view"]["allowed"],
+        json!(["resume", "toggle-pause", "pain", "discomfort", "sharp-pain", "chest", "quit"])
+    );
+
+    // Not applicable now: 409 with the engine's typed rejection.
+    let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "swap"})).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "not-now"), "{v}");
+    assert_eq!(v["error"]["detail"]["rejected"], "not-now");
+    assert_eq!(v["error"]["detail"]["intent"], "swap");
+    let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "resume"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["view"]["paused"], false);
+    let (_, list) = f.get("/api/v1/sessions", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    let intents = format!("/api/v1/sessions/{id}/intents");
+    let raw = |method: Method, path: &str, content_type: &str, body: String| {
+        Request::builder().method(method).uri(path).header("content-type", content_type).body(Body::from(body)).unwrap()
+    };
+    let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":".into()),
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+        ),
+        (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":\"dance\"}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, &intents, "text/plain", "{\"intent\":\"no\"}".into()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+        ),
+        (
+            raw(
+                Method::POST,
+                &intents,
+                "application/json",
+                format!("{{\"intent\":\"no\",\"pad\":\"{}\"}}", "x".repeat(200_000)),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+        ),
+        (
+            raw(
+                Method::POST,
+                "/api/v1/sessions",
+                "application/json",
+                "{\"routine\":\"desk\",\"colour\":\"red\"}".into(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, "/api/v1/sessions", "application/json", "{\"routine\":\"desk\",\"speed\":-1}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, "/api/v1/sessions", "application/json", "{\"routine\":\"desk\",\"hold\":500}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, "/api/v1/sessions", "application/json", "{\"routine\":\"yoga\"}".into()),
+            StatusCode::NOT_FOUND,
+            "not-found",
+        ),
+        (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":\"pain\",\"score\":11}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-score",
+        ),
+        (
+            raw(Method::GET, "/api/v1/sessions/not-a-uuid", "application/json", String::new()),
+            StatusCode::NOT_FOUND,
+            "not-found",
+        ),
+        (
+            raw(
+                Method::GET,
+                "/api/v1/sessions/6f1c1f43-3c43-4a5a-9d84-6a3a1e3b7c11",
+                "application/json",
+                String::new(),
+            ),
+            StatusCode::NOT_FOUND,
+            "not-found",
+        ),
+        (
+            raw(
+                Method::POST,
+                "/api/v1/sessions/6f1c1f43-3c43-4a5a-9d84-6a3a1e3b7c11/intents",
+                "application/json",
+                "{\"intent\":\"no\"}".into(),
+            ),
+            StatusCode::NOT_FOUND,
+            "not-found",
+        ),
+        (
+            raw(
+                Method::GET,
+                "/api/v1/sessions/6f1c1f43-3c43-4a5a-9d84-6a3a1e3b7c11/events",
+                "application/json",
+                String::new(),
+            ),
+            StatusCode::NOT_FOUND,
+            "not-found",
+        ),
+        (raw(Method::GET, "/api/v1/nothing", "application/json", String::new()), StatusCode::NOT_FOUND, "not-found"),
+        (
+            raw(Method::DELETE, "/api/v1/stretches", "application/json", String::new()),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+        ),
+        (
+            raw(Method::GET, "/api/v1/history?limit=many", "application/json", String::new()),
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+        ),
+        (
+            raw(Method::GET, "/api/v1/history?before=garbage", "application/json", String::new()),
+            StatusCode::BAD_REQUEST,
+            "bad-cursor",
+        ),
+        (
+            raw(Method::POST, "/api/v1/import", "application/json", "{\"limber-export\": 99}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-import",
+        ),
+        (
+            raw(Method::PATCH, "/api/v1/profile", "application/json", "{\"equipment\":[\"trampoline\"]}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+    ];
+    for (request, status, expected) in cases {
+        let what = format!("{} {}", request.method(), request.uri());
+        let (got, headers, bytes) = f.send(request).await;
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{what}: not JSON: {bytes:?}"));
+        assert_eq!((got, code(&v)), (status, expected), "{what}: {v}");
+        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {v}");
+        assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"), "{what}");
+    }
+    // Nothing above changed the session.
+    let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
+    assert_eq!(v["view"]["phase"]["phase"], "screening");
+    assert_eq!(v["view"]["question"].as_str().map(|q| !q.is_empty()), Some(true));
+}
+
+/// Reads an SSE body into (event, id, data) triples.
+pub fn parse_sse(text: &str) -> Vec<(String, Option<u64>, Value)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let (mut event, mut id, mut data) = (None, None, String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event: ") {
+                    event = Some(v.to_owned());
+                } else if let Some(v) = line.strip_prefix("id: ") {
+                    id = v.parse().ok();
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data.push_str(v);
+                }
+            }
+            Some((event?, id, serde_json::from_str(&data).ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_event_stream_follows_a_session_to_its_end_and_resumes_without_gap_or_repeat() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1000.0, None).await;
+    f.screen(&id, None).await;
+    let (status, headers, bytes) =
+        f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/event-stream");
+    let events = parse_sse(&String::from_utf8(bytes).unwrap());
+    let seqs: Vec<u64> = events.iter().filter(|(e, ..)| e == "cue").map(|(_, id, _)| id.unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "every cue once, in order, from 1");
+    assert!(events.iter().all(|(e, id, data)| e != "cue" || data["seq"].as_u64() == *id), "SSE id = cue seq");
+    let last = &events.last().unwrap().2;
+    assert_eq!(last["view"]["phase"]["phase"], "finished", "{last}");
+    assert!(last["summary"].is_object());
+    assert_eq!(last["view"]["last-cue"].as_u64(), seqs.last().copied());
+
+    // Resume after cue 10: 11.. exactly.
+    let request = Request::get(format!("/api/v1/sessions/{id}/events"))
+        .header("last-event-id", "10")
+        .body(Body::empty())
+        .unwrap();
+    let (_, _, bytes) = f.send(request).await;
+    let again: Vec<u64> = parse_sse(&String::from_utf8(bytes).unwrap())
+        .iter()
+        .filter(|(e, _, _)| e == "cue")
+        .map(|(_, id, _)| id.unwrap())
+        .collect();
+    assert_eq!(again, (11..=seqs.len() as u64).collect::<Vec<_>>());
+
+    // Recorded once, under the session's own id.
+    let (_, page) = f.get("/api/v1/history", None).await;
+    let ids: Vec<&str> = page["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![id.as_str()]);
+    assert!(f.app.store().live_sessions().await.unwrap().is_empty(), "no longer live once recorded");
+    let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause"})).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "over"));
+}
+
+#[tokio::test]
+async fn sharp_pain_stops_the_session_at_once_with_the_advice() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "sharp-pain"})).await;
+    assert_eq!(status, StatusCode::OK, "sharp pain applies even during screening: {v}");
+    assert_eq!(v["view"]["phase"]["phase"], "stopped", "{v}");
+    assert_eq!(v["view"]["allowed"], json!([]));
+    let (_, _, bytes) =
+        f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.to_lowercase().contains("sharp"), "the advice is among the cues: {text}");
+}
+
+#[tokio::test]
+async fn users_see_only_their_own_sessions_history_profile_and_streams() {
+    let f = fixture(true).await;
+    let (_, ann) = f.user("ann").await;
+    let (_, bob) = f.user("bob").await;
+    let (status, v) = f.get("/api/v1/history", None).await;
+    assert_eq!((status, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let (status, v) = f.get("/api/v1/sessions", Some("lmb_wrong")).await;
+    assert_eq!((status, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let (status, _) = f.post("/api/v1/sessions", None, json!({"routine": "desk"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let id = f.start("desk", 1000.0, Some(&ann)).await;
+    f.screen(&id, Some(&ann)).await;
+    for path in [format!("/api/v1/sessions/{id}"), format!("/api/v1/sessions/{id}/events")] {
+        let (status, v) = f.get(&path, Some(&bob)).await;
+        assert_eq!((status, code(&v)), (StatusCode::NOT_FOUND, "not-found"), "{path}");
+    }
+    let (status, _) = f.post(&format!("/api/v1/sessions/{id}/intents"), Some(&bob), json!({"intent": "quit"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, bobs) = f.get("/api/v1/sessions", Some(&bob)).await;
+    assert_eq!(bobs, json!([]));
+    // ann's stream runs to the end; the session is in ann's history only.
+    let request = Request::get(format!("/api/v1/sessions/{id}/events?access_token={ann}")).body(Body::empty()).unwrap();
+    let (status, _, _) = f.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = f.get("/api/v1/history", Some(&ann)).await;
+    assert_eq!(page["sessions"].as_array().unwrap().len(), 1);
+    let (_, page) = f.get("/api/v1/history", Some(&bob)).await;
+    assert_eq!(page["sessions"], json!([]));
+    let (_, stats) = f.get("/api/v1/stats", Some(&bob)).await;
+    assert_eq!(stats["sessions"], 0);
+    let (status, _) = f.call(Method::PATCH, "/api/v1/profile", Some(&bob), Some(json!({"weekly-goal": 5}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, p) = f.get("/api/v1/profile", Some(&ann)).await;
+    assert_eq!(p["profile"]["weekly-goal"], 3, "bob's change is bob's: {p}");
+}
+
+#[tokio::test]
+async fn records_export_import_profile_and_screening() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1000.0, None).await;
+    f.screen(&id, None).await;
+    f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
+    let (status, stats) = f.get("/api/v1/stats", None).await;
+    assert_eq!((status, stats["sessions"].as_u64()), (StatusCode::OK, Some(1)), "{stats}");
+    let (status, export) = f.get("/api/v1/export", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(export["sessions"].as_array().unwrap().len(), 1, "{export}");
+    let (status, report) = f.post("/api/v1/import", None, export.clone()).await;
+    assert_eq!((status, report), (StatusCode::OK, json!({"added": 0, "skipped": 1})));
+
+    let (status, v) =
+        f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"equipment": ["chair"], "weekly-goal": 4}))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["profile"]["equipment"], json!(["chair"]));
+    assert_eq!(v["profile"]["weekly-goal"], 4);
+    let (status, v) = f.call(Method::DELETE, "/api/v1/profile/flags/seated-twist", None, None).await;
+    assert_eq!((status, v), (StatusCode::OK, json!({"cleared": false})));
+    let (status, _) = f.call(Method::DELETE, "/api/v1/profile/flags/no-such", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, latest) = f.get("/api/v1/screening", None).await;
+    assert!(latest["record"].is_object(), "answered in the session: {latest}");
+    let (status, v) = f.call(Method::POST, "/api/v1/screening", None, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let sid = v["id"].as_str().unwrap().to_owned();
+    assert_eq!(v["kind"], "screening");
+    let state = f.screen(&sid, None).await;
+    assert!(state["view"]["phase"]["phase"] == "finished" || state["view"]["phase"]["phase"] == "stopped", "{state}");
+}
+
+#[tokio::test]
+async fn a_restarted_server_resumes_a_paused_session_exactly() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 10.0, None).await;
+    f.screen(&id, None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (_, paused) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause"})).await;
+    // A second server over the same store replays the stored log.
+    let live = limber_server::Registry::default();
+    assert_eq!(live.resume_all(&f.app).await.unwrap(), 1);
+    let user = f.app.local_user().await.unwrap();
+    let resumed = live.get(user, id.parse().unwrap()).unwrap().snapshot().await;
+    let resumed = serde_json::to_value(resumed).unwrap();
+    assert_eq!(resumed["view"]["paused"], true);
+    assert_eq!(resumed["view"]["phase"], paused["view"]["phase"]);
+    assert_eq!(resumed["view"]["remaining-ms"], paused["view"]["remaining-ms"]);
+    assert_eq!(resumed["view"]["last-cue"], paused["view"]["last-cue"]);
+    assert!(!f.live.is_empty());
+}
+
+#[tokio::test]
+async fn a_stored_session_that_cannot_be_replayed_is_skipped_and_the_others_resume() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    let user = f.app.local_user().await.unwrap();
+    let broken = limber_app::store::LiveRecord {
+        id: limber_app::store::SessionId::new(),
+        user,
+        plan: "{\"not\": \"a plan\"}".into(),
+        screening: "null".into(),
+        log: "{}".into(),
+        started_at_ms: 0,
+        speed: 1.0,
+    };
+    f.app.store().save_live(&broken).await.unwrap();
+    let live = limber_server::Registry::default();
+    assert_eq!(live.resume_all(&f.app).await.unwrap(), 1);
+    assert!(live.get(user, id.parse().unwrap()).is_some());
+    assert!(live.get(user, broken.id).is_none());
+    assert_eq!(f.app.store().live_sessions().await.unwrap().len(), 2, "the broken one is left as it was");
+}
+
+#[tokio::test]
+async fn a_request_whose_body_never_arrives_times_out_with_the_json_shape() {
+    let f = fixture(false).await;
+    let (_, shutdown) = tokio::sync::watch::channel(false);
+    let state = limber_server::AppState {
+        app: f.app.clone(),
+        live: f.live.clone(),
+        access: limber_server::Access::Open { local: f.app.local_user().await.unwrap() },
+        shutdown,
+    };
+    let limits = limber_server::Limits { timeout: std::time::Duration::from_millis(200), ..Default::default() };
+    let router = limber_server::router_with(state, limits);
+    // One chunk of the body, then nothing: the handler waits for the rest.
+    let chunks =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"routine\":"))])
+            .chain(futures_util::stream::pending());
+    let request = Request::post("/api/v1/sessions")
+        .header("content-type", "application/json")
+        .body(Body::from_stream(chunks))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(code(&v), "timeout");
+}
