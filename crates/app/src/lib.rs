@@ -199,6 +199,19 @@ pub struct ProfileChange {
     pub weekly_goal: Option<u32>,
     /// Speak cues by default.
     pub voice: Option<bool>,
+    /// Ring the bell (or beep) at the start, the last seconds and the end of each hold.
+    pub sound: Option<bool>,
+}
+
+impl ProfileChange {
+    /// Whether anything would change.
+    pub fn is_empty(&self) -> bool {
+        self.equipment.is_none()
+            && self.avoid.is_none()
+            && self.weekly_goal.is_none()
+            && self.voice.is_none()
+            && self.sound.is_none()
+    }
 }
 
 /// The application: content plus store, shared by every front end.
@@ -424,6 +437,9 @@ impl App {
         }
         if let Some(voice) = change.voice {
             profile.voice = voice;
+        }
+        if let Some(sound) = change.sound {
+            profile.sound = sound;
         }
         self.store.save_profile(user, &profile).await?;
         Ok(profile)

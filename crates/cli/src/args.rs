@@ -92,7 +92,7 @@ pub(crate) enum Command {
     },
     /// Answer the safety screening questions again.
     Screening,
-    /// Show or change your defaults: equipment, positions to avoid, weekly goal, voice.
+    /// Show or change your defaults: equipment, positions to avoid, weekly goal, voice, sound.
     Profile(ProfileArgs),
     /// Print a shell completion script.
     Completions {
@@ -187,7 +187,7 @@ pub(crate) struct RunArgs {
     /// Do not speak, even if your profile says to.
     #[arg(long)]
     pub(crate) no_voice: bool,
-    /// No terminal bell.
+    /// No terminal bell today (`limber profile --sound off` turns it off for good).
     #[arg(long)]
     pub(crate) no_bell: bool,
     /// Answer the screening questions again before starting.
@@ -237,6 +237,9 @@ pub(crate) struct ProfileArgs {
     /// Speak cues by default.
     #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
     pub(crate) voice: Option<bool>,
+    /// Ring the terminal bell at the start, the last seconds and the end of each hold.
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub(crate) sound: Option<bool>,
     /// Clear the sharp-pain flag on a stretch so plans include it again.
     #[arg(long, value_name = "STRETCH")]
     pub(crate) clear_flag: Vec<String>,

@@ -18,9 +18,9 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
         avoid: args.avoid.as_ref().map(|list| list.iter().map(|p| p.position()).collect()),
         weekly_goal: args.goal,
         voice: args.voice,
+        sound: args.sound,
     };
-    let changed =
-        change.equipment.is_some() || change.avoid.is_some() || change.weekly_goal.is_some() || change.voice.is_some();
+    let changed = !change.is_empty();
     if changed {
         env.block_on(env.app.update_profile(env.user, change)).context("could not save your profile")?;
     }
@@ -39,6 +39,7 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
     println!("Positions avoided: {}", none(avoid));
     println!("Weekly goal:      {} sessions", profile.weekly_goal);
     println!("Voice:            {}", if profile.voice { "on" } else { "off" });
+    println!("Sound:            {}", if profile.sound { "on" } else { "off" });
     if !flagged.is_empty() {
         let names: Vec<String> = flagged.iter().map(|s| s.to_string()).collect();
         println!("Set aside after sharp pain: {} (clear with --clear-flag STRETCH)", names.join(", "));

@@ -70,7 +70,8 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         say_line(&format!("Reading commands from standard input, one per line ({}).", limber_app::line::HELP));
     }
     let clock = Clock::start(args.speed);
-    let mut screen = Screen::new(live, live && !args.no_bell, voice, trace, args.speed);
+    let bell = live && !args.no_bell && started.profile.sound;
+    let mut screen = Screen::new(live, bell, voice, trace, args.speed);
     drive(&mut session, &clock, &mut inputs, &mut screen, &stop);
     screen.finish();
     drop(inputs);

@@ -431,7 +431,7 @@ pub async fn import(
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct ProfileAnswer {
-    /// Equipment, avoided positions, weekly goal, voice.
+    /// Equipment, avoided positions, weekly goal, voice, sound.
     pub profile: ProfileView,
     /// Stretches left out of plans until cleared.
     #[schema(value_type = Vec<String>)]
@@ -442,7 +442,13 @@ pub struct ProfileAnswer {
 #[utoipa::path(get, path = "/api/v1/profile", tag = "records", responses((status = 200, body = ProfileAnswer)))]
 pub async fn profile(State(st): State<AppState>, Caller(user): Caller) -> Result<Json<ProfileAnswer>, ApiError> {
     let (p, flagged) = st.app.profile(user).await?;
-    let profile = ProfileView { equipment: p.equipment, avoid: p.avoid, weekly_goal: p.weekly_goal, voice: p.voice };
+    let profile = ProfileView {
+        equipment: p.equipment,
+        avoid: p.avoid,
+        weekly_goal: p.weekly_goal,
+        voice: p.voice,
+        sound: p.sound,
+    };
     Ok(Json(ProfileAnswer { profile, flagged }))
 }
 
@@ -460,6 +466,8 @@ pub struct ProfileView {
     pub weekly_goal: u32,
     /// Speak cues by default.
     pub voice: bool,
+    /// Beep at the start, the last seconds and the end of each hold.
+    pub sound: bool,
 }
 
 /// A change to the profile; fields left out stay as they are.
@@ -476,6 +484,8 @@ pub struct ProfileUpdate {
     pub weekly_goal: Option<u32>,
     /// Speak cues by default.
     pub voice: Option<bool>,
+    /// Beep at the start, the last seconds and the end of each hold.
+    pub sound: Option<bool>,
 }
 
 /// Changes the caller's profile.
@@ -491,6 +501,7 @@ pub async fn update_profile(
         avoid: change.avoid,
         weekly_goal: change.weekly_goal,
         voice: change.voice,
+        sound: change.sound,
     };
     st.app.update_profile(user, change).await?;
     profile(State(st), Caller(user)).await

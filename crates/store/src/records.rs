@@ -73,12 +73,26 @@ pub struct Profile {
     pub weekly_goal: u32,
     /// Speak cues aloud by default.
     pub voice: bool,
+    /// Sound (the terminal bell, the page's beeps) at the start, the last seconds and the end of
+    /// each hold.
+    #[serde(default = "sound_on")]
+    pub sound: bool,
+}
+
+fn sound_on() -> bool {
+    true
 }
 
 impl Default for Profile {
     /// A chair and a towel, nothing avoided, three sessions a week (the article: at least 2–3).
     fn default() -> Self {
-        Profile { equipment: vec![Equipment::Chair, Equipment::Towel], avoid: Vec::new(), weekly_goal: 3, voice: false }
+        Profile {
+            equipment: vec![Equipment::Chair, Equipment::Towel],
+            avoid: Vec::new(),
+            weekly_goal: 3,
+            voice: false,
+            sound: true,
+        }
     }
 }
 

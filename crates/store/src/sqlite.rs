@@ -548,7 +548,7 @@ impl Store for SqliteStore {
     }
 
     async fn profile(&self, user: UserId) -> Result<Profile> {
-        let row = sqlx::query("SELECT equipment, avoid, weekly_goal, voice FROM profile WHERE user_id = ?")
+        let row = sqlx::query("SELECT equipment, avoid, weekly_goal, voice, sound FROM profile WHERE user_id = ?")
             .bind(user.0)
             .fetch_optional(&self.pool)
             .await?;
@@ -558,20 +558,22 @@ impl Store for SqliteStore {
             avoid: from_json(&row.try_get::<String, _>("avoid")?, "positions to avoid")?,
             weekly_goal: count(row.try_get("weekly_goal")?),
             voice: row.try_get("voice")?,
+            sound: row.try_get("sound")?,
         })
     }
 
     async fn save_profile(&self, user: UserId, profile: &Profile) -> Result<()> {
         sqlx::query(
-            "INSERT INTO profile (user_id, equipment, avoid, weekly_goal, voice) VALUES (?, ?, ?, ?, ?) \
+            "INSERT INTO profile (user_id, equipment, avoid, weekly_goal, voice, sound) VALUES (?, ?, ?, ?, ?, ?) \
              ON CONFLICT (user_id) DO UPDATE SET equipment = excluded.equipment, avoid = excluded.avoid, \
-             weekly_goal = excluded.weekly_goal, voice = excluded.voice",
+             weekly_goal = excluded.weekly_goal, voice = excluded.voice, sound = excluded.sound",
         )
         .bind(user.0)
         .bind(to_json(&profile.equipment))
         .bind(to_json(&profile.avoid))
         .bind(i64::from(profile.weekly_goal))
         .bind(profile.voice)
+        .bind(profile.sound)
         .execute(&self.pool)
         .await
         .map_err(for_user(user))?;

@@ -332,7 +332,7 @@ impl App {
     fn take_cues(&mut self) {
         let Some(live) = &mut self.live else { return };
         for cue in live.session.drain_cues() {
-            if self.bell && limber_app::keys::rings_bell(cue.sound) {
+            if self.bell && self.profile.sound && limber_app::keys::rings_bell(cue.sound) {
                 self.bells += 1;
             }
             if let Some(voice) = &self.voice {
@@ -653,6 +653,7 @@ impl App {
         }
         rows.push(("Sessions per week".to_owned(), format!("◀ {} ▶", p.weekly_goal)));
         rows.push(("Speak cues".to_owned(), on(p.voice)));
+        rows.push(("Sound (bell at holds)".to_owned(), on(p.sound)));
         rows
     }
 
@@ -681,6 +682,8 @@ impl App {
                     change.avoid = Some(list);
                 } else if i == goal_row + 1 {
                     change.voice = Some(!self.profile.voice);
+                } else if i == goal_row + 2 {
+                    change.sound = Some(!self.profile.sound);
                 }
             }
             KeyCode::Esc | KeyCode::Char('q' | 'h') => {
@@ -689,11 +692,7 @@ impl App {
             }
             _ => return,
         }
-        let changed = change.equipment.is_some()
-            || change.avoid.is_some()
-            || change.weekly_goal.is_some()
-            || change.voice.is_some();
-        if changed {
+        if !change.is_empty() {
             let local = &self.local;
             match local.block_on(local.app.update_profile(local.user, change)) {
                 Ok(profile) => {

@@ -247,6 +247,14 @@ fn settings_save_the_profile_as_the_cli_does() {
     let (stored, _) = app.local.block_on(app.local.app.profile(app.local.user)).expect("profile");
     assert_eq!(stored.weekly_goal, goal + 1);
     snap("settings", &app);
+    // Sound is a setting too: turned off, it is stored as the CLI stores it.
+    let sound_row = app.settings_rows().iter().position(|(l, _)| l.starts_with("Sound")).expect("row");
+    for _ in goal_row..sound_row {
+        app.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), At::ZERO);
+    }
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), At::ZERO);
+    let (stored, _) = app.local.block_on(app.local.app.profile(app.local.user)).expect("profile");
+    assert!(!stored.sound, "the bell is off");
 }
 
 #[test]

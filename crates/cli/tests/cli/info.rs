@@ -70,3 +70,15 @@ fn the_profile_keeps_defaults_that_plans_use() {
         .stdout(predicate::str::contains("Cat-camel is done kneeling: doing Standing cat-cow instead."))
         .stdout(predicate::str::contains("Upper-back foam rolling needs a foam roller"));
 }
+
+#[test]
+fn sound_is_a_profile_setting_that_the_bell_follows() {
+    let home = Home::new();
+    assert_eq!(home.json(&["profile"])["profile"]["sound"], true, "the bell is on by default");
+    home.limber(&["profile", "--sound", "off"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Sound:            off"));
+    assert_eq!(home.json(&["profile"])["profile"]["sound"], false);
+    home.limber(&["profile", "--sound", "loud"]).assert().code(2);
+}

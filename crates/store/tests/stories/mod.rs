@@ -85,8 +85,13 @@ const COMFY: Outcome = Outcome::Comfortable { may_grow: true };
 pub(crate) async fn history_round_trips(store: &dyn Store) {
     let user = new_user(store, "round-trip").await;
     assert_eq!(store.profile(user).await.unwrap(), Profile::default());
-    let profile =
-        Profile { equipment: vec![Equipment::Chair], avoid: vec![Position::Kneeling], weekly_goal: 2, voice: true };
+    let profile = Profile {
+        equipment: vec![Equipment::Chair],
+        avoid: vec![Position::Kneeling],
+        weekly_goal: 2,
+        voice: true,
+        sound: false,
+    };
     store.save_profile(user, &profile).await.unwrap();
     assert_eq!(store.profile(user).await.unwrap(), profile);
 
