@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::Parser;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+
 use crossterm::event::{self, Event};
 
 use crate::app::{App, Screen, SessionOptions};
@@ -111,6 +113,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// Draws, then waits for a key, the session's next deadline or the next change of the
 /// countdown, whichever is first. Nothing is redrawn while nothing changes.
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &AtomicBool) -> anyhow::Result<()> {
+    let events = terminal_events();
     let mut redraw = true;
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -132,8 +135,18 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &Ato
             return Ok(());
         }
         let (wait, change_due) = app.wait(app.now());
-        if event::poll(wait).context("cannot read the keyboard")? {
-            match event::read().context("cannot read the keyboard")? {
+        let received = match events.recv_timeout(wait) {
+            Ok(event) => Some(event),
+            Err(RecvTimeoutError::Timeout) => None,
+            // The terminal is gone (closed window, lost connection): end as `q` would.
+            Err(RecvTimeoutError::Disconnected) => {
+                let now = app.now();
+                app.quit_session(now);
+                return Ok(());
+            }
+        };
+        if let Some(event) = received {
+            match event {
                 Event::Key(key) => {
                     let now = app.now();
                     app.on_key(key, now);
@@ -146,4 +159,19 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &Ato
             redraw = change_due;
         }
     }
+}
+
+/// Terminal events, read on their own thread. The loop waits on this channel, so a terminal that
+/// hangs up (crossterm then keeps retrying the read) can never stall it: signals, deadlines and
+/// saving go on, and a read error closes the channel, which ends the session as `q` would.
+fn terminal_events() -> Receiver<Event> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        while let Ok(event) = event::read() {
+            if tx.send(event).is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
