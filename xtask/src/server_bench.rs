@@ -27,9 +27,10 @@ const LOAD_SESSIONS: usize = 100;
 const LIVE_SESSIONS: usize = 10_000;
 const STREAM_SESSIONS: usize = 100;
 const STREAMS_PER_SESSION: usize = 10;
-/// Fast enough for about a cue a second per session, slow enough that the full routine (about 20
-/// minutes of session time) outlasts the hold.
-const STREAM_SPEED: f64 = 10.0;
+/// The stream sessions skip the warm-up (a long flow with few cues): the five stretches of the
+/// full routine then say about a cue every 4 s of session time over about 9 minutes. At speed 5
+/// that is more than a cue a second per session, and the routine outlasts a one-minute hold.
+const STREAM_SPEED: f64 = 5.0;
 
 /// Runs the server benchmarks with the release binaries in `release`, holding the event streams
 /// for `hold`; returns the rows of the report.
@@ -81,7 +82,7 @@ pub(crate) fn run(release: &Path, hold: Duration, quick: bool) -> anyhow::Result
 
     let held = if quick { format!("{} s (--quick)", hold.as_secs()) } else { format!("{} s", hold.as_secs()) };
     eprintln!(
-        "    event streams: {} sessions × {STREAMS_PER_SESSION} streams at speed {STREAM_SPEED}, held {held}",
+        "    event streams: {} sessions × {STREAMS_PER_SESSION} streams at speed {STREAM_SPEED} (no warm-up), held {held}",
         STREAM_SESSIONS
     );
     let streams = runtime.block_on(hold_streams(&server, hold))?;
@@ -221,7 +222,7 @@ fn throughput(runtime: &tokio::runtime::Runtime, server: &Path, hello: &Path) ->
     let server = limber_server(server)?;
     let addr = server.addr.clone();
     runtime.block_on(screen(&addr))?;
-    let viewed = runtime.block_on(create(&addr, LOAD_SESSIONS, 4, 1.0))?;
+    let viewed = runtime.block_on(create(&addr, LOAD_SESSIONS, 4, 1.0, true))?;
     let scripts = tempfile::tempdir().context("temp dir")?;
     let view_script = scripts.path().join("view.lua");
     let views: Vec<Vec<Request>> =
@@ -239,13 +240,16 @@ fn throughput(runtime: &tokio::runtime::Runtime, server: &Path, hello: &Path) ->
     let (mut posted, mut rejected) = (0, 0);
     for round in 0..ROUNDS {
         // Fresh sessions for each round of intents, so their logs stay the same length.
-        let paused = runtime.block_on(create(&addr, LOAD_SESSIONS, 4, 1.0))?;
+        let paused = runtime.block_on(create(&addr, LOAD_SESSIONS, 4, 1.0, true))?;
         let intent_script = scripts.path().join(format!("intents-{round}.lua"));
         let toggles: Vec<Vec<Request>> = paused
             .iter()
             .map(|id| {
                 let path = format!("/api/v1/sessions/{id}/intents");
-                vec![Request::post(path.clone(), r#"{"intent":"pause"}"#), Request::post(path, r#"{"intent":"resume"}"#)]
+                vec![
+                    Request::post(path.clone(), r#"{"intent":"pause"}"#),
+                    Request::post(path, r#"{"intent":"resume"}"#),
+                ]
             })
             .collect();
         std::fs::write(&intent_script, wrk_script(&toggles))?;
@@ -313,7 +317,9 @@ fn wrk_script(slots: &[Vec<Request>]) -> String {
         .map(|slot| {
             let reqs: Vec<String> = slot
                 .iter()
-                .map(|r| format!("{{{}, {}, {}}}", lua(r.method), lua(r.path.as_str()), r.body.map_or("nil".to_owned(), lua)))
+                .map(|r| {
+                    format!("{{{}, {}, {}}}", lua(r.method), lua(r.path.as_str()), r.body.map_or("nil".to_owned(), lua))
+                })
                 .collect();
             format!("  {{{}}},", reqs.join(", "))
         })
@@ -381,7 +387,9 @@ fn wrk(url: &str, script: &Path, seconds: u64) -> anyhow::Result<Load> {
         .map(str::parse)
         .collect::<Result<_, _>>()
         .context("bad RESULT line from wrk")?;
-    let &[requests, duration_us, non_2xx, socket_errors] = numbers.as_slice() else { bail!("bad RESULT line from wrk") };
+    let &[requests, duration_us, non_2xx, socket_errors] = numbers.as_slice() else {
+        bail!("bad RESULT line from wrk")
+    };
     ensure!(socket_errors == 0, "wrk saw {socket_errors} socket errors against {url}:\n{text}");
     Ok(Load { ok_per_s: (requests - non_2xx) as f64 / (duration_us as f64 / 1e6), requests, non_2xx })
 }
@@ -404,7 +412,7 @@ async fn live_memory(program: &Path) -> anyhow::Result<Memory> {
     let idle_mb = server.rss_mb()?;
     screen(&server.addr).await?;
     let started = Instant::now();
-    create(&server.addr, LIVE_SESSIONS, 8, 1.0).await?;
+    create(&server.addr, LIVE_SESSIONS, 8, 1.0, true).await?;
     let created_per_s = LIVE_SESSIONS as f64 / started.elapsed().as_secs_f64();
     let (_, health) = conn.call("GET", "/healthz", None).await?;
     let held = health["live-sessions"].as_u64().unwrap_or(0);
@@ -430,7 +438,7 @@ async fn hold_streams(program: &Path, hold: Duration) -> anyhow::Result<Streams>
     let server = limber_server(program)?;
     let addr = server.addr.clone();
     screen(&addr).await?;
-    let ids = create(&addr, STREAM_SESSIONS, 4, STREAM_SPEED).await?;
+    let ids = create(&addr, STREAM_SESSIONS, 4, STREAM_SPEED, false).await?;
     let targets: Arc<OnceLock<(Vec<u64>, Instant)>> = Arc::new(OnceLock::new());
     let opened = Arc::new(AtomicUsize::new(0));
     let mut set = JoinSet::new();
@@ -462,7 +470,8 @@ async fn hold_streams(program: &Path, hold: Duration) -> anyhow::Result<Streams>
     let mut conn = Conn::open(&addr).await?;
     let mut last = Vec::new();
     for id in &ids {
-        let (status, v) = conn.call("POST", &format!("/api/v1/sessions/{id}/intents"), Some(&json!({"intent": "pause"}))).await?;
+        let (status, v) =
+            conn.call("POST", &format!("/api/v1/sessions/{id}/intents"), Some(&json!({"intent": "pause"}))).await?;
         let v = if status == 200 {
             v
         } else {
@@ -474,15 +483,8 @@ async fn hold_streams(program: &Path, hold: Duration) -> anyhow::Result<Streams>
     let due: u64 = last.iter().map(|n| n * STREAMS_PER_SESSION as u64).sum();
     let _ = targets.set((last, Instant::now() + Duration::from_secs(15)));
 
-    let mut out = Streams {
-        streams: total,
-        dropped: 0,
-        lost: 0,
-        repeated: 0,
-        due,
-        cues_per_stream: 0.0,
-        views_per_stream: 0.0,
-    };
+    let mut out =
+        Streams { streams: total, dropped: 0, lost: 0, repeated: 0, due, cues_per_stream: 0.0, views_per_stream: 0.0 };
     let (mut cues, mut views) = (0, 0);
     while let Some(tally) = set.join_next().await {
         let tally = tally.context("a stream task failed")?;
@@ -748,11 +750,11 @@ async fn screen(addr: &str) -> anyhow::Result<()> {
     bail!("the screening answers were never stored")
 }
 
-/// Creates `n` live sessions of the full routine at `speed` over `connections` connections in
+/// Creates `n` live sessions of the full routine (with or without its warm-up) at `speed` over `connections` connections in
 /// parallel; returns their ids.
-async fn create(addr: &str, n: usize, connections: usize, speed: f64) -> anyhow::Result<Vec<String>> {
+async fn create(addr: &str, n: usize, connections: usize, speed: f64, warm_up: bool) -> anyhow::Result<Vec<String>> {
     let body = json!({
-        "routine": "full", "speed": speed, "equipment": ["chair", "towel", "foam-roller"],
+        "routine": "full", "speed": speed, "equipment": ["chair", "towel", "foam-roller"], "no-warm-up": !warm_up,
         "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"},
     });
     let mut set = JoinSet::new();
@@ -777,4 +779,31 @@ async fn create(addr: &str, n: usize, connections: usize, speed: f64) -> anyhow:
         ids.extend(done.context("a worker panicked")??);
     }
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Dechunk, Tally};
+
+    #[test]
+    fn a_chunked_body_decodes_whatever_the_reads_are() {
+        let wire = b"7\r\nid: 1\n\n\r\n1a\r\nevent: view\ndata: {\"a\":1}\n\n\r\n0\r\n\r\n";
+        for split in 1..wire.len() {
+            let (mut chunks, mut out) = (Dechunk::default(), Vec::new());
+            for piece in wire.chunks(split) {
+                chunks.feed(piece, &mut out).unwrap();
+            }
+            assert_eq!(String::from_utf8(out).unwrap(), "id: 1\n\nevent: view\ndata: {\"a\":1}\n\n");
+            assert!(chunks.ended);
+        }
+    }
+
+    #[test]
+    fn cues_out_of_order_count_as_lost_or_repeated() {
+        let mut tally = Tally::default();
+        for line in ["event: cue", "id: 1", "id: 2", "event: view", "id: 4", "id: 4", "id: 3", ": keep-alive"] {
+            tally.line(line);
+        }
+        assert_eq!((tally.cues, tally.lost, tally.repeated, tally.last, tally.views), (3, 1, 2, 4, 1));
+    }
 }
