@@ -787,7 +787,7 @@ mod tests {
 
     #[test]
     fn a_chunked_body_decodes_whatever_the_reads_are() {
-        let wire = b"7\r\nid: 1\n\n\r\n1a\r\nevent: view\ndata: {\"a\":1}\n\n\r\n0\r\n\r\n";
+        let wire = b"7\r\nid: 1\n\n\r\n1b\r\nevent: view\ndata: {\"a\":1}\n\n\r\n0\r\n\r\n";
         for split in 1..wire.len() {
             let (mut chunks, mut out) = (Dechunk::default(), Vec::new());
             for piece in wire.chunks(split) {
