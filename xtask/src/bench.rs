@@ -7,8 +7,9 @@ use anyhow::{Context, bail};
 
 use crate::root;
 
-/// One row of the report.
-struct Row {
+/// One row of the report. `ratio` is how much of its goal a figure uses: measured ÷ goal for
+/// an "at most" goal, goal ÷ measured for an "at least" one; above 1 misses the goal.
+pub(crate) struct Row {
     figure: String,
     measured: String,
     goal: String,
@@ -16,7 +17,7 @@ struct Row {
 }
 
 impl Row {
-    fn new(figure: &str, measured: String, goal: &str, ratio: f64) -> Row {
+    pub(crate) fn new(figure: &str, measured: String, goal: &str, ratio: f64) -> Row {
         Row { figure: figure.to_owned(), measured, goal: goal.to_owned(), ratio }
     }
 }
@@ -59,10 +60,56 @@ fn step(what: &str) {
     eprintln!("==> {what}");
 }
 
-pub(crate) fn run() -> anyhow::Result<ExitCode> {
-    let mut rows = Vec::new();
+/// Where cargo puts build output: `CARGO_TARGET_DIR` when set, else `target/` in the workspace.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
 
-    step("[1/6] criterion benchmarks: content load, full session and replay in core");
+/// Runs every benchmark, or only the server's (`server_only`); `quick` holds the server's event
+/// streams for 20 s instead of a minute.
+pub(crate) fn run(server_only: bool, quick: bool) -> anyhow::Result<ExitCode> {
+    let mut rows = Vec::new();
+    if !server_only {
+        client(&mut rows)?;
+    }
+
+    let hold = std::time::Duration::from_secs(if quick { 20 } else { 60 });
+    step(&format!(
+        "[7/7] limber-server against a bare axum hello world (wrk), 10,000 live sessions, 1,000 event streams held {} s{} (~{} min)",
+        hold.as_secs(),
+        if quick { " (--quick)" } else { "" },
+        if quick { 2 } else { 3 }
+    ));
+    let status = Command::new(cargo())
+        .args(["build", "--release", "--locked", "--package", "limber-server", "--bin", "limber-server"])
+        .args(["--example", "hello-axum"])
+        .current_dir(root())
+        .status()
+        .context("could not start `cargo build`")?;
+    if !status.success() {
+        bail!("the release build of limber-server failed");
+    }
+    rows.extend(crate::server_bench::run(&target_dir().join("release"), hold, quick)?);
+
+    println!();
+    let table: Vec<[String; 4]> = rows
+        .iter()
+        .map(|r| [r.figure.clone(), r.measured.clone(), r.goal.clone(), format!("{:.3}", r.ratio)])
+        .collect();
+    print_table(&["figure", "measured", "goal", "of goal (> 1 misses)"], &table);
+    let missed: Vec<&str> = rows.iter().filter(|r| r.ratio > 1.0).map(|r| r.figure.as_str()).collect();
+    if !missed.is_empty() {
+        eprintln!("\nmissing their goal: {}", missed.join("; "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Steps 1 to 6: the engine, the CLI and the TUI.
+fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    step("[1/7] criterion benchmarks: content load, full session and replay in core");
     let status = Command::new(cargo())
         .args(["bench", "--package", "limber-tests", "--bench", "core", "--locked"])
         .current_dir(root())
@@ -71,13 +118,13 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     if !status.success() {
         bail!("the benchmarks failed to build or run");
     }
-    let criterion = root().join("target").join("criterion");
+    let criterion = target_dir().join("criterion");
     for goal in CRITERION_GOALS {
         let median = median_ns(&criterion, goal.id)?;
         rows.push(Row::new(goal.figure, human(median), goal.goal, median / goal.under_ns));
     }
 
-    step("[2/6] release build of limber, limber-tui and the hello-world baseline");
+    step("[2/7] release build of limber, limber-tui and the hello-world baseline");
     let status = Command::new(cargo())
         .args(["build", "--release", "--locked", "--package", "limber-cli", "--package", "limber-tests"])
         .args(["--package", "limber-tui", "--bin", "limber", "--bin", "hello-baseline", "--bin", "limber-tui"])
@@ -87,12 +134,12 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     if !status.success() {
         bail!("the release build failed");
     }
-    let release = root().join("target").join("release");
+    let release = target_dir().join("release");
     let limber = release.join("limber");
     let hello = release.join("hello-baseline");
     let home = tempfile::tempdir().context("temp dir")?;
 
-    step("[3/6] `limber list --json` against hello world (hyperfine, 6 alternating rounds of 150 runs)");
+    step("[3/7] `limber list --json` against hello world (hyperfine, 6 alternating rounds of 150 runs)");
     let (list_ms, hello_ms, ratio) = startup(&limber, &hello, home.path(), 150)?;
     rows.push(Row::new("hello world, median wall time", format!("{hello_ms:.2} ms"), "baseline", 1.0));
     rows.push(Row::new(
@@ -102,7 +149,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         ratio / 1.5,
     ));
 
-    step("[4/6] full routine at --speed 60, every cue against its schedule (~20 s)");
+    step("[4/7] full routine at --speed 60, every cue against its schedule (~20 s)");
     let lateness = cue_lateness(&limber, home.path())?;
     rows.push(Row::new(
         "full routine at --speed 60: latest cue",
@@ -111,7 +158,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         lateness.worst / 20.0,
     ));
 
-    step("[5/6] `limber stats` over 10,000 sessions");
+    step("[5/7] `limber stats` over 10,000 sessions");
     let (stats_ms, rss_kb) = stats(&limber, 10_000)?;
     rows.push(Row::new(
         "`limber stats`, 10,000 sessions, median wall",
@@ -127,7 +174,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     ));
 
     step(
-        "[6/6] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~2 min)",
+        "[6/7] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~2 min)",
     );
     let tui = release.join("limber-tui");
     let frame_us = crate::tui_bench::frame(&tui, 500)?;
@@ -150,24 +197,14 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         "< 20 MB",
         cost.peak_mb / 20.0,
     ));
-
-    println!();
-    let table: Vec<[String; 4]> = rows
-        .iter()
-        .map(|r| [r.figure.clone(), r.measured.clone(), r.goal.clone(), format!("{:.3}", r.ratio)])
-        .collect();
-    print_table(&["figure", "measured", "goal", "measured ÷ goal"], &table);
-    let missed: Vec<&str> = rows.iter().filter(|r| r.ratio > 1.0).map(|r| r.figure.as_str()).collect();
-    if !missed.is_empty() {
-        eprintln!("\nmissing their goal: {}", missed.join("; "));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Makes sure `tool` is on the PATH, installing the Debian package of the same name if needed.
 pub(crate) fn ensure_tool(tool: &str) -> anyhow::Result<()> {
+    // Present when it starts at all (wrk answers `--version` with a failure status).
     let works = |t: &str| Command::new(t).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
-    if works(tool).is_ok_and(|s| s.success()) {
+    if works(tool).is_ok() {
         return Ok(());
     }
     eprintln!("    {tool} is missing; installing it with apt-get");
@@ -347,7 +384,7 @@ pub(crate) fn rss(command: &[PathBuf]) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }

@@ -5,6 +5,7 @@
 mod bench;
 mod ci;
 mod content;
+mod server_bench;
 mod tui_bench;
 
 use std::path::{Path, PathBuf};
@@ -30,7 +31,14 @@ enum Task {
         action: ContentAction,
     },
     /// Run the benchmarks and print each figure against its goal.
-    Bench,
+    Bench {
+        /// Run only this part: `server` (limber-server against a bare axum hello world).
+        #[arg(value_enum)]
+        part: Option<BenchPart>,
+        /// Hold the server's 1,000 event streams for 20 s instead of the full minute.
+        #[arg(long)]
+        quick: bool,
+    },
     /// Run a command and print its peak resident memory in kilobytes (used by `bench`).
     #[command(hide = true)]
     Rss {
@@ -38,6 +46,13 @@ enum Task {
         #[arg(required = true, trailing_var_arg = true)]
         command: Vec<PathBuf>,
     },
+}
+
+/// A part of `cargo xtask bench` that can run on its own.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BenchPart {
+    /// limber-server: requests per second, memory of live sessions, event streams.
+    Server,
 }
 
 #[derive(Subcommand)]
@@ -57,7 +72,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Ci => ci::run(),
         Task::Content { action: ContentAction::Check { dir, json } } => content::check(dir.as_deref(), json),
-        Task::Bench => bench::run(),
+        Task::Bench { part, quick } => bench::run(matches!(part, Some(BenchPart::Server)), quick),
         Task::Rss { command } => bench::rss(&command),
     };
     match result {
