@@ -31,6 +31,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 /// failing, or acting on what it read before the other wrote.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
+/// How often opening retries migrations that another limber is applying at the same moment.
+const MIGRATE_RETRIES: u32 = 8;
+
 /// How long a writer waits for another limber process holding the database.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -55,10 +58,26 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         let corrupt = |e: sqlx::Error| classify(e, &path);
-        let pool = SqlitePoolOptions::new().max_connections(2).connect_with(options).await.map_err(corrupt)?;
-        let store = SqliteStore { pool, path };
-        store.migrate().await?;
-        Ok(store)
+        // Two limbers opening one new file at once can find it locked while the other switches
+        // it to WAL or applies the schema: that is worth another try, never an error at once.
+        let mut attempt = 0;
+        loop {
+            let opened = async {
+                let pool =
+                    SqlitePoolOptions::new().max_connections(2).connect_with(options.clone()).await.map_err(corrupt)?;
+                let store = SqliteStore { pool, path: path.clone() };
+                store.migrate().await?;
+                Ok(store)
+            }
+            .await;
+            match opened {
+                Err(e) if is_busy(&e) && attempt < MIGRATE_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The database file.
@@ -77,11 +96,20 @@ impl SqliteStore {
             return Err(Error::Newer { path: self.path.clone(), found, known });
         }
         drop(conn);
-        match MIGRATOR.run(&self.pool).await {
-            Ok(()) => Ok(()),
-            // Another limber opening the same file at the same moment may have applied it first.
-            Err(_) if self.schema_version().await.is_some_and(|v| v >= known) => Ok(()),
-            Err(e) => Err(self.migrate_error(e, known)),
+        // Another limber opening the same file at the same moment may be applying the same
+        // migrations: one of ours then fails on what it already did. Wait for it and run again;
+        // each run skips what is applied, so the file ends at the newest version either way.
+        let mut attempt = 0;
+        loop {
+            match MIGRATOR.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                Err(_) if self.schema_version().await.is_some_and(|v| v >= known) => return Ok(()),
+                Err(_) if attempt < MIGRATE_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                }
+                Err(e) => return Err(self.migrate_error(e, known)),
+            }
         }
     }
 
@@ -99,6 +127,17 @@ impl SqliteStore {
             other => Error::Migrate(other),
         }
     }
+}
+
+/// Whether `e` is SQLite's "database is locked" or "table is locked" (SQLITE_BUSY, SQLITE_LOCKED).
+fn is_busy(e: &Error) -> bool {
+    let db = match e {
+        Error::Database(sqlx::Error::Database(db)) => db,
+        Error::Migrate(MigrateError::Execute(sqlx::Error::Database(db))) => db,
+        _ => return false,
+    };
+    let code = db.code().and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
+    matches!(code, Some(5 | 6))
 }
 
 /// Turns "file is not a database" and similar into [`Error::Corrupt`].
