@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod export;
 pub mod keys;
 pub mod line;

@@ -6,9 +6,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use limber_app::clock::Clock;
 use limber_app::line;
 use limber_core::{At, Cue, Intent, IntentKind, Phase, Session, SessionView};
 use serde_json::json;
@@ -173,28 +174,6 @@ pub(crate) fn key_intent(key: u8) -> Option<Intent> {
     limber_app::keys::intent(char::from(key))
 }
 
-/// The clock: one monotonic start instant, scaled by the speed factor, so cues never drift.
-pub(crate) struct Clock {
-    start: Instant,
-    speed: f64,
-}
-
-impl Clock {
-    pub(crate) fn start(speed: f64) -> Clock {
-        Clock { start: Instant::now(), speed }
-    }
-
-    /// Session time now.
-    pub(crate) fn now(&self) -> At {
-        At(self.start.elapsed().mul_f64(self.speed))
-    }
-
-    /// Real time until session time `at` (zero if past).
-    fn until(&self, at: At) -> Duration {
-        (self.start + at.0.div_f64(self.speed)).saturating_duration_since(Instant::now())
-    }
-}
-
 /// Renders cues and the live status: plain lines, or a redrawn countdown bar.
 pub(crate) struct Screen {
     bar: Option<ProgressBar>,
@@ -236,7 +215,7 @@ impl Screen {
             voice.say(&cue.text);
         }
         if let Some(trace) = &mut self.trace {
-            let actual = clock.start.elapsed();
+            let actual = clock.elapsed();
             let line = json!({
                 "kind": serde_json::to_value(&cue.kind).unwrap_or_default(),
                 "text": cue.text,

@@ -12,7 +12,8 @@ use limber_core::{ItemStatus, Library, PainPrompt, StopReason};
 use crate::EXIT_SAFETY;
 use crate::args::{Global, RunArgs, equipment};
 use crate::context::Env;
-use crate::driver::{Clock, Inputs, KEYS, Screen, drive, say_line};
+use crate::driver::{Inputs, KEYS, Screen, drive, say_line};
+use limber_app::clock::Clock;
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;

@@ -1,8 +1,9 @@
 //! The TUI's state: one `App` holding the screen, the live session and what the screens show; keys and time go in, nothing is drawn here.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use limber_app::clock::Clock;
 use limber_app::local::Local;
 use limber_app::speech::Voice;
 use limber_app::store::Profile;
@@ -50,30 +51,6 @@ pub(crate) struct SessionOptions {
     pub(crate) pain_before: Option<u8>,
     /// Pain after, given ahead.
     pub(crate) pain_after: Option<u8>,
-}
-
-/// The clock: one monotonic start instant, scaled by the speed factor, so cues never drift.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Clock {
-    start: Instant,
-    speed: f64,
-}
-
-impl Clock {
-    /// A clock starting now.
-    pub(crate) fn start(speed: f64) -> Clock {
-        Clock { start: Instant::now(), speed }
-    }
-
-    /// Session time now.
-    pub(crate) fn now(&self) -> At {
-        At(self.start.elapsed().mul_f64(self.speed))
-    }
-
-    /// Real time for a stretch of session time.
-    pub(crate) fn real(&self, session: Duration) -> Duration {
-        session.div_f64(self.speed)
-    }
 }
 
 /// A session being run, and what the screen needs about it.
@@ -376,7 +353,7 @@ impl App {
     fn finish(&mut self) {
         let Some(live) = self.live.take() else { return };
         let local = &self.local;
-        match local.block_on(local.app.finish(local.user, &live.session, live.started_at_ms, live.clock.speed)) {
+        match local.block_on(local.app.finish(local.user, &live.session, live.started_at_ms, live.clock.speed())) {
             Ok(finished) => {
                 if finished.summary.stopped.is_some_and(|r| r.is_safety()) {
                     self.stopped_for_safety = true;

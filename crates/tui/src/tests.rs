@@ -160,7 +160,7 @@ fn the_wait_ends_at_the_next_whole_second_of_the_countdown() {
     assert_eq!(wait, Duration::from_millis(300));
     // At ten times the speed, the same change is ten times nearer in real time.
     if let Some(live) = &mut app.live {
-        live.clock = crate::app::Clock::start(10.0);
+        live.clock = limber_app::clock::Clock::start(10.0);
     }
     assert_eq!(app.wait(now).0, Duration::from_millis(30));
     // Asked 0.2 s after the view was taken, the change is 0.1 s away.
