@@ -76,11 +76,31 @@ impl Driver {
         self.call("POST", &self.s("/execute/sync"), Some(json!({"script": script, "args": []})))
     }
 
-    /// Clicks the element `css` like a person would (the driver checks it is visible).
+    /// Clicks the element `css` like a person would (the driver checks it is visible). The page
+    /// redraws its buttons when a new view arrives, so a button found a moment ago can be gone by
+    /// the click: like a person, try the button that is there now, for up to five seconds.
     fn click(&self, css: &str) {
-        let e = self.call("POST", &self.s("/element"), Some(json!({"using": "css selector", "value": css})));
-        let id = e[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {e}")).to_owned();
-        self.call("POST", &self.s(&format!("/element/{id}/click")), Some(json!({})));
+        let started = Instant::now();
+        loop {
+            let find = json!({"using": "css selector", "value": css});
+            let found = request(&self.addr, "POST", &self.s("/element"), &[], Some(&find.to_string())).unwrap();
+            let e = found.json();
+            let clicked = match e["value"][ELEMENT].as_str() {
+                Some(id) if found.status < 400 => {
+                    let path = self.s(&format!("/element/{id}/click"));
+                    let r = request(&self.addr, "POST", &path, &[], Some("{}")).unwrap();
+                    (r.status < 400).then_some(()).ok_or_else(|| r.json())
+                }
+                _ => Err(e),
+            };
+            match clicked {
+                Ok(()) => return,
+                Err(why) => {
+                    assert!(started.elapsed() < Duration::from_secs(5), "cannot click {css}: {why}");
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
     }
 
     fn text(&self, css: &str) -> String {
