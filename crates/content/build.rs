@@ -34,19 +34,19 @@ fn main() {
         merged.stretches.extend(doc.stretches);
         merged.routines.extend(doc.routines);
     }
-    let mut library = Library {
+    merged.screening.sort_by_key(|q| q.level);
+    let library = Library {
         source: merged.source.unwrap_or_else(|| fail("no built-in file defines `source`")),
         background: merged.background,
         warm_up: merged.warm_up.unwrap_or_else(|| fail("no built-in file defines `warm_up`")),
-        advice: merged.advice.unwrap_or_else(|| fail("no built-in file defines `advice`")),
+        advice: merged.advice.unwrap_or_else(|| fail("no built-in file defines `advice`")).into(),
         precautions: merged.precautions,
         tips: merged.tips,
         faq: merged.faq,
-        screening: merged.screening,
-        stretches: merged.stretches,
+        screening: merged.screening.into(),
+        stretches: merged.stretches.into_iter().map(std::sync::Arc::new).collect(),
         routines: merged.routines,
     };
-    library.screening.sort_by_key(|q| q.level);
     let bytes = postcard::to_allocvec(&library).unwrap_or_else(|e| fail(&e.to_string()));
     let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|e| fail(&e.to_string()))).join("builtin.postcard");
     std::fs::write(&out, bytes).unwrap_or_else(|e| fail(&e.to_string()));

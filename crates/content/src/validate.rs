@@ -235,12 +235,12 @@ impl<'a> Merger<'a> {
                     source: source.value,
                     background: self.background,
                     warm_up: warm_up.value,
-                    advice: advice.value,
+                    advice: advice.value.into(),
                     precautions: values(self.precautions),
                     tips: values(self.tips),
                     faq: values(self.faq),
-                    screening,
-                    stretches: values(self.stretches),
+                    screening: screening.into(),
+                    stretches: values(self.stretches).into_iter().map(std::sync::Arc::new).collect(),
                     routines: values(self.routines),
                 })
             }

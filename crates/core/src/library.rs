@@ -1,5 +1,7 @@
 //! The whole body of content a session can draw on, with lookups by id.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
@@ -16,18 +18,18 @@ pub struct Library {
     pub background: Vec<String>,
     /// The warm-up.
     pub warm_up: WarmUp,
-    /// Safety messages.
-    pub advice: Advice,
+    /// Safety messages (shared with every plan).
+    pub advice: Arc<Advice>,
     /// Precautions, in reading order.
     pub precautions: Vec<Precaution>,
     /// Tips, in reading order.
     pub tips: Vec<Tip>,
     /// Questions and answers, in reading order.
     pub faq: Vec<FaqEntry>,
-    /// Screening questions, emergency ones first.
-    pub screening: Vec<ScreeningQuestion>,
-    /// All stretches, in the order they were loaded.
-    pub stretches: Vec<Stretch>,
+    /// Screening questions, emergency ones first (shared with every plan).
+    pub screening: Arc<[ScreeningQuestion]>,
+    /// All stretches, in the order they were loaded; plans share them rather than copy them.
+    pub stretches: Vec<Arc<Stretch>>,
     /// All routines, in the order they were loaded.
     pub routines: Vec<Routine>,
 }
@@ -35,6 +37,11 @@ pub struct Library {
 impl Library {
     /// The stretch with this id.
     pub fn stretch(&self, id: &StretchId) -> Option<&Stretch> {
+        self.stretches.iter().find(|s| &s.id == id).map(|s| &**s)
+    }
+
+    /// The shared stretch with this id, for a plan to hold.
+    pub fn shared_stretch(&self, id: &StretchId) -> Option<&Arc<Stretch>> {
         self.stretches.iter().find(|s| &s.id == id)
     }
 

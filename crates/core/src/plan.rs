@@ -1,6 +1,7 @@
 //! A plan: one routine resolved for one person — what they own, how they can move, how long they hold.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -137,8 +138,8 @@ pub struct Preparation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Choice {
-    /// The stretch.
-    pub stretch: Stretch,
+    /// The stretch, shared with the library it came from.
+    pub stretch: Arc<Stretch>,
     /// Seconds per hold, per flow position, or of timed work.
     pub seconds: u32,
 }
@@ -236,10 +237,10 @@ pub struct Plan {
     pub items: Vec<PlanItem>,
     /// Stretches of the routine that were swapped or left out, and why.
     pub adjustments: Vec<Adjustment>,
-    /// Screening questions to ask when the person has no clear record.
-    pub screening: Vec<ScreeningQuestion>,
-    /// Safety messages used by the session.
-    pub advice: Advice,
+    /// Screening questions to ask when the person has no clear record (shared with the library).
+    pub screening: Arc<[ScreeningQuestion]>,
+    /// Safety messages used by the session (shared with the library).
+    pub advice: Arc<Advice>,
     /// What the routine promises about every stretch, swaps included.
     pub promises: Vec<Promise>,
     /// Wait for the person before each stretch.
@@ -306,8 +307,8 @@ impl PlanOptions {
         }
     }
 
-    fn choice(&self, stretch: &Stretch) -> Choice {
-        Choice { stretch: stretch.clone(), seconds: self.seconds_for(stretch) }
+    fn choice(&self, stretch: &Arc<Stretch>) -> Choice {
+        Choice { stretch: Arc::clone(stretch), seconds: self.seconds_for(stretch) }
     }
 
     /// Stretches that can stand in for `stretch` for this person, best first: its own listed
@@ -318,11 +319,11 @@ impl PlanOptions {
         routine: &Routine,
         stretch: &Stretch,
         exclude: &BTreeSet<&StretchId>,
-    ) -> Vec<&'a Stretch> {
-        let listed = stretch.alternatives.iter().filter_map(|id| library.stretch(id));
+    ) -> Vec<&'a Arc<Stretch>> {
+        let listed = stretch.alternatives.iter().filter_map(|id| library.shared_stretch(id));
         let same_area =
             library.stretches.iter().filter(|s| s.main_target().is_some() && s.main_target() == stretch.main_target());
-        let mut out: Vec<&Stretch> = Vec::new();
+        let mut out: Vec<&Arc<Stretch>> = Vec::new();
         for s in listed.chain(same_area) {
             let usable = s.id != stretch.id
                 && !exclude.contains(&s.id)
@@ -344,7 +345,7 @@ impl Plan {
         let mut stretches = Vec::with_capacity(r.stretches.len());
         for id in &r.stretches {
             let s = library
-                .stretch(id)
+                .shared_stretch(id)
                 .ok_or_else(|| PlanError::UnknownStretch { routine: routine.clone(), stretch: id.clone() })?;
             stretches.push(s);
         }
@@ -424,6 +425,30 @@ impl Plan {
             timing: Timing::default(),
             pain_before: PainPrompt::Skip,
             pain_after: PainPrompt::Skip,
+        }
+    }
+
+    /// Points this plan's stretches, screening questions and advice at `library`'s shared copies
+    /// wherever they are equal, so a plan read back from storage costs no more memory than a
+    /// fresh one. Nothing the plan means changes.
+    pub fn share_with(&mut self, library: &Library) {
+        let mut share = |choice: &mut Choice| {
+            if let Some(shared) = library.shared_stretch(&choice.stretch.id)
+                && !Arc::ptr_eq(shared, &choice.stretch)
+                && **shared == *choice.stretch
+            {
+                choice.stretch = Arc::clone(shared);
+            }
+        };
+        for item in &mut self.items {
+            share(&mut item.choice);
+            item.alternatives.iter_mut().for_each(&mut share);
+        }
+        if self.screening == library.screening {
+            self.screening = Arc::clone(&library.screening);
+        }
+        if self.advice == library.advice {
+            self.advice = Arc::clone(&library.advice);
         }
     }
 

@@ -200,17 +200,14 @@ pub async fn create_session(
     let started = st.app.start(user, &request, now_ms()).await?;
     let live = st
         .live
-        .start(
-            &st.app,
-            NewLive {
-                user,
-                kind: Kind::Routine,
-                session: started.session,
-                screening: started.screening,
-                started_at_ms: started.started_at_ms,
-                speed,
-            },
-        )
+        .start(NewLive {
+            user,
+            kind: Kind::Routine,
+            session: started.session,
+            screening: started.screening,
+            started_at_ms: started.started_at_ms,
+            speed,
+        })
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let state = live.snapshot().await;
@@ -256,7 +253,7 @@ pub async fn send_intent(
     Body(intent): Body<Intent>,
 ) -> Result<Json<SessionState>, ApiError> {
     let live = find(&st, user, id)?;
-    match st.live.intent(&st.app, &live, intent).await {
+    match st.live.intent(&live, intent).await {
         Ok(state) => Ok(Json(state)),
         Err(IntentError::Rejected(why)) => {
             let (status, code) = match why {
@@ -540,10 +537,7 @@ pub async fn start_screening(State(st): State<AppState>, Caller(user): Caller) -
     let session = st.app.screening_session();
     let live = st
         .live
-        .start(
-            &st.app,
-            NewLive { user, kind: Kind::Screening, session, screening: None, started_at_ms: now_ms(), speed: 1.0 },
-        )
+        .start(NewLive { user, kind: Kind::Screening, session, screening: None, started_at_ms: now_ms(), speed: 1.0 })
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let state = live.snapshot().await;

@@ -1,16 +1,19 @@
 //! Live sessions on the server's clock: one tokio task per session sleeps until its next
-//! deadline, every accepted intent is persisted (plan + screening + log) before it is answered,
-//! and a session that is over is recorded through `App::finish_as` exactly once.
+//! deadline, a session is stored once (plan + screening + log) when it starts and every
+//! accepted intent is appended through the [`Journal`] before it is answered, and a session that
+//! is over is recorded through `App::finish_as` exactly once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use limber_app::App;
-use limber_app::store::{LiveRecord, SessionId, UserId};
-use limber_core::{At, Intent, Plan, Rejected, ScreeningRecord, Session, SessionView, Summary};
+use limber_app::store::{LiveEvent, LiveRecord, SessionId, UserId};
+use limber_core::{
+    At, Intent, Library, Logged, Plan, Rejected, ScreeningRecord, Session, SessionLog, SessionView, Summary,
+};
 use serde::Serialize;
-use tokio::sync::{Mutex, Notify, watch};
+use tokio::sync::{Mutex, Notify, mpsc, oneshot, watch};
 
 /// Why a live session could not be started, resumed or saved.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +29,9 @@ pub enum LiveError {
         /// Why.
         detail: String,
     },
+    /// The journal's writer is gone (the server is stopping).
+    #[error("the server is stopping and stores no more intents")]
+    JournalStopped,
     /// The engine's own form of a value could not be written.
     #[error("cannot serialize a session: {0}")]
     Json(#[from] serde_json::Error),
@@ -48,6 +54,16 @@ pub struct State {
     pub session: Session,
     /// Set once the session is recorded (or its screening stored).
     pub recorded: bool,
+    /// Intents of the log that were in it when it was stored: the appended events follow them.
+    saved: usize,
+    /// Intents of the log that are stored, saved and appended.
+    stored: usize,
+}
+
+impl State {
+    fn new(session: Session, stored: usize, saved: usize) -> State {
+        State { session, recorded: false, saved, stored }
+    }
 }
 
 /// One live session.
@@ -63,8 +79,6 @@ pub struct Live {
     pub started_at_ms: i64,
     /// Session seconds per wall-clock second.
     pub speed: f64,
-    plan_json: String,
-    screening_json: String,
     /// The session; held across persisting, so the stored log follows the order of intents.
     pub state: Mutex<State>,
     /// Bumped after every change; SSE streams wait on it.
@@ -132,18 +146,6 @@ impl Live {
         }
     }
 
-    fn record(&self, session: &Session) -> Result<LiveRecord, LiveError> {
-        Ok(LiveRecord {
-            id: self.id,
-            user: self.user,
-            plan: self.plan_json.clone(),
-            screening: self.screening_json.clone(),
-            log: serde_json::to_string(session.log())?,
-            started_at_ms: self.started_at_ms,
-            speed: self.speed,
-        })
-    }
-
     fn bump(&self) {
         self.changed.send_modify(|v| *v = v.wrapping_add(1));
     }
@@ -176,12 +178,20 @@ pub enum IntentError {
 }
 
 /// Every live session of this server, by id.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Registry {
     sessions: Arc<RwLock<HashMap<SessionId, Arc<Live>>>>,
+    app: Arc<App>,
+    journal: Journal,
 }
 
 impl Registry {
+    /// No live sessions yet, over `app`'s store; starts the journal's writer (so it needs a
+    /// tokio runtime).
+    pub fn new(app: &Arc<App>) -> Registry {
+        Registry { sessions: Arc::default(), app: app.clone(), journal: Journal::start(app.clone()) }
+    }
+
     /// The session `id` if it belongs to `user` (another user's session is not found, exactly
     /// like an unknown id).
     pub fn get(&self, user: UserId, id: SessionId) -> Option<Arc<Live>> {
@@ -217,37 +227,44 @@ impl Registry {
         map.insert(live.id, live);
     }
 
-    /// Starts a new live session: persists it, then runs its driver.
-    pub async fn start(&self, app: &Arc<App>, new: NewLive) -> Result<Arc<Live>, LiveError> {
+    /// Starts a new live session: stores it, then runs its driver.
+    pub async fn start(&self, new: NewLive) -> Result<Arc<Live>, LiveError> {
         let NewLive { user, kind, session, screening, started_at_ms, speed } = new;
+        let id = SessionId::new();
+        let saved = session.log().intents.len();
+        let record = LiveRecord {
+            id,
+            user,
+            plan: serde_json::to_string(session.plan())?,
+            screening: serde_json::to_string(&screening)?,
+            log: serde_json::to_string(session.log())?,
+            events: Vec::new(),
+            started_at_ms,
+            speed,
+        };
+        self.app.store().save_live(&record).await.map_err(limber_app::Error::from)?;
         let live = Arc::new(Live {
-            id: SessionId::new(),
+            id,
             user,
             kind,
             started_at_ms,
             speed,
-            plan_json: serde_json::to_string(session.plan())?,
-            screening_json: serde_json::to_string(&screening)?,
             changed: watch::channel(0).0,
             wake: Notify::new(),
-            state: Mutex::new(State { session, recorded: false }),
+            state: Mutex::new(State::new(session, saved, saved)),
         });
-        {
-            let state = live.state.lock().await;
-            app.store().save_live(&live.record(&state.session)?).await.map_err(limber_app::Error::from)?;
-        }
         self.insert(live.clone());
-        tokio::spawn(drive(app.clone(), self.clone(), live.clone()));
+        tokio::spawn(drive(self.clone(), live.clone()));
         Ok(live)
     }
 
     /// Resumes every stored live session (after a restart): replays each log, then lets its
     /// driver bring it to the present, recording any that ended meanwhile. Returns how many.
-    pub async fn resume_all(&self, app: &Arc<App>) -> Result<usize, LiveError> {
-        let stored = app.store().live_sessions().await.map_err(limber_app::Error::from)?;
+    pub async fn resume_all(&self) -> Result<usize, LiveError> {
+        let stored = self.app.store().live_sessions().await.map_err(limber_app::Error::from)?;
         let mut n = 0;
         for record in stored {
-            let (kind, session) = match replay(&record) {
+            let (kind, session, saved) = match replay(&record, self.app.library()) {
                 Ok(replayed) => replayed,
                 Err(e) => {
                     // Left in the store untouched; the other sessions still resume.
@@ -261,29 +278,46 @@ impl Registry {
                 kind,
                 started_at_ms: record.started_at_ms,
                 speed: if record.speed.is_finite() && record.speed > 0.0 { record.speed } else { 1.0 },
-                plan_json: record.plan,
-                screening_json: record.screening,
                 changed: watch::channel(0).0,
                 wake: Notify::new(),
-                state: Mutex::new(State { session, recorded: false }),
+                state: Mutex::new(State::new(session, saved + record.events.len(), saved)),
             });
             self.insert(live.clone());
-            tokio::spawn(drive(app.clone(), self.clone(), live));
+            tokio::spawn(drive(self.clone(), live));
             n += 1;
         }
         Ok(n)
     }
 
-    /// Applies `intent` at the server's now; persists the log before returning.
-    pub async fn intent(&self, app: &Arc<App>, live: &Live, intent: Intent) -> Result<SessionState, IntentError> {
+    /// Applies `intent` at the server's now; stores it in the session's log before returning
+    /// (the session stays locked meanwhile, so the stored log follows the order of intents).
+    pub async fn intent(&self, live: &Live, intent: Intent) -> Result<SessionState, IntentError> {
         let mut state = live.state.lock().await;
         let at = live.at(now_ms());
         state.session.handle(intent, at).map_err(IntentError::Rejected)?;
-        let record = live.record(&state.session).map_err(IntentError::Store)?;
-        app.store()
-            .save_live(&record)
-            .await
-            .map_err(|e| IntentError::Store(LiveError::App(limber_app::Error::from(e))))?;
+        let events = state.session.log().intents[state.stored..]
+            .iter()
+            .zip(state.stored..)
+            .map(|(logged, n)| {
+                Ok(LiveEvent { session: live.id, seq: (n - state.saved) as u64, event: serde_json::to_string(logged)? })
+            })
+            .collect::<Result<Vec<_>, LiveError>>()
+            .map_err(IntentError::Store)?;
+        if let Err(e) = self.journal.append(events).await {
+            // The session in memory is ahead of the store now: rebuild it from what is stored,
+            // so what the person sees is what a restart would resume.
+            tracing::error!(session = %live.id, error = %e, "cannot store an intent; the session goes back to its stored log");
+            match self.reload(live.id).await {
+                Ok(Some((_, session, _))) => {
+                    state.stored = session.log().intents.len();
+                    state.session = session;
+                }
+                Ok(None) => tracing::error!(session = %live.id, "the session is no longer stored"),
+                Err(e) => tracing::error!(session = %live.id, error = %e, "cannot reload the session"),
+            }
+            return Err(IntentError::Store(e));
+        }
+        state.stored = state.session.log().intents.len();
         let snapshot = live.snapshot_of(&state.session);
         drop(state);
         live.bump();
@@ -292,24 +326,102 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The session `id` as stored now, replayed: `None` when it is not stored.
+    async fn reload(&self, id: SessionId) -> Result<Option<(Kind, Session, usize)>, LiveError> {
+        let stored = self.app.store().live_sessions().await.map_err(limber_app::Error::from)?;
+        stored.iter().find(|r| r.id == id).map(|r| replay(r, self.app.library())).transpose()
+    }
+}
+
+/// Appends accepted intents to the store with group commit: intents that arrive while a write
+/// is under way are written together in the next transaction, so many sessions' intents share
+/// one sync and the rate of intents is not the rate of syncs.
+#[derive(Clone)]
+pub struct Journal {
+    queue: mpsc::Sender<Pending>,
+}
+
+/// Intents waiting to be written, and who waits for them.
+struct Pending {
+    events: Vec<LiveEvent>,
+    done: oneshot::Sender<Result<(), limber_app::store::Error>>,
+}
+
+/// The most intents written in one transaction.
+const BATCH: usize = 256;
+
+impl Journal {
+    /// Starts the writer task over `app`'s store.
+    fn start(app: Arc<App>) -> Journal {
+        let (queue, incoming) = mpsc::channel(4 * BATCH);
+        tokio::spawn(write(app, incoming));
+        Journal { queue }
+    }
+
+    /// Writes `events` (one session's, in order); returns once they are committed.
+    async fn append(&self, events: Vec<LiveEvent>) -> Result<(), LiveError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let (done, written) = oneshot::channel();
+        self.queue.send(Pending { events, done }).await.map_err(|_| LiveError::JournalStopped)?;
+        written.await.map_err(|_| LiveError::JournalStopped)?.map_err(|e| LiveError::App(limber_app::Error::from(e)))
+    }
+}
+
+/// The journal's writer: takes what is queued, up to [`BATCH`], and writes it in one
+/// transaction; when that fails, writes each session's intents on their own, so one session's
+/// problem is not another's.
+async fn write(app: Arc<App>, mut incoming: mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while incoming.recv_many(&mut batch, BATCH).await > 0 {
+        let events: Vec<LiveEvent> = batch.iter().flat_map(|p| p.events.iter().cloned()).collect();
+        match app.store().append_live(&events).await {
+            Ok(()) => batch.drain(..).for_each(|p| {
+                let _ = p.done.send(Ok(()));
+            }),
+            Err(e) if batch.len() == 1 => {
+                if let Some(p) = batch.pop() {
+                    let _ = p.done.send(Err(e));
+                }
+            }
+            Err(_) => {
+                for p in batch.drain(..) {
+                    let result = app.store().append_live(&p.events).await;
+                    let _ = p.done.send(result);
+                }
+            }
+        }
+    }
+}
+
 /// How long a session that is over stays readable (its view, summary and stream) before only
 /// its history record is left.
 pub const KEEP_FINISHED: Duration = Duration::from_secs(60 * 60);
 
-/// Rebuilds a stored live session from its plan, screening record and log.
-fn replay(record: &LiveRecord) -> Result<(Kind, Session), LiveError> {
+/// Rebuilds a stored live session from its plan, screening record, saved log and appended
+/// events; its plan shares `library`'s content. Also returns how many intents the saved log had.
+fn replay(record: &LiveRecord, library: &Library) -> Result<(Kind, Session, usize), LiveError> {
     let bad = |detail: String| LiveError::Resume { id: record.id, detail };
-    let plan: Plan = serde_json::from_str(&record.plan).map_err(|e| bad(e.to_string()))?;
+    let mut plan: Plan = serde_json::from_str(&record.plan).map_err(|e| bad(e.to_string()))?;
+    plan.share_with(library);
     let screening: Option<ScreeningRecord> = serde_json::from_str(&record.screening).map_err(|e| bad(e.to_string()))?;
-    let log = serde_json::from_str(&record.log).map_err(|e| bad(e.to_string()))?;
+    let mut log: SessionLog = serde_json::from_str(&record.log).map_err(|e| bad(e.to_string()))?;
+    let saved = log.intents.len();
+    for (n, event) in record.events.iter().enumerate() {
+        let logged: Logged = serde_json::from_str(event).map_err(|e| bad(format!("event {n}: {e}")))?;
+        log.intents.push(logged);
+    }
     let kind = if plan.routine.0 == "screening" && plan.items.is_empty() { Kind::Screening } else { Kind::Routine };
     let session = Session::replay(plan, screening.as_ref(), &log).map_err(|e| bad(e.to_string()))?;
-    Ok((kind, session))
+    Ok((kind, session, saved))
 }
 
 /// The driver of one session: advance at each deadline, wake on intents, record at the end,
 /// and forget the session [`KEEP_FINISHED`] later.
-async fn drive(app: Arc<App>, registry: Registry, live: Arc<Live>) {
+async fn drive(registry: Registry, live: Arc<Live>) {
+    let app = registry.app.clone();
     loop {
         let deadline = {
             let mut state = live.state.lock().await;

@@ -145,8 +145,8 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         }
         Access::Tokens
     };
-    let live = Registry::default();
-    let resumed = live.resume_all(&app).await.context("cannot resume the live sessions")?;
+    let live = Registry::new(&app);
+    let resumed = live.resume_all().await.context("cannot resume the live sessions")?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let state = AppState { app, live, access, shutdown };
     let listener =

@@ -19,8 +19,8 @@ use limber_core::{Progress, ProgressChange, ProgressRules, StretchId};
 
 pub use ids::{SessionId, UserId};
 pub use records::{
-    Cursor, CursorError, FinishReport, HistoryPage, HistoryQuery, LiveRecord, Profile, ScreeningEntry, SessionRecord,
-    SessionRow, User,
+    Cursor, CursorError, FinishReport, HistoryPage, HistoryQuery, LiveEvent, LiveRecord, Profile, ScreeningEntry,
+    SessionRecord, SessionRow, User,
 };
 pub use sqlite::SqliteStore;
 pub use uuid::Uuid;
@@ -79,6 +79,18 @@ pub enum Error {
     /// Data was written for a user the store does not know (removed, or never created).
     #[error("there is no user with id {0}")]
     UnknownUser(UserId),
+    /// An event was appended to a session that is not live (never started, or over and removed).
+    #[error("session {0} is not live")]
+    NotLive(SessionId),
+    /// An event was appended at a place in a session's log that is already taken: another
+    /// writer got there first.
+    #[error("event {seq} of session {session} is already stored")]
+    EventTaken {
+        /// The session.
+        session: SessionId,
+        /// The place in its log.
+        seq: u64,
+    },
     /// A stored value could not be read back (e.g. a JSON column that does not parse).
     #[error("a stored {what} could not be read: {detail}")]
     Decode {
@@ -188,8 +200,14 @@ pub trait Store: Send + Sync {
     /// The user whose token has this hash, if any.
     async fn user_by_token_hash(&self, hash: &str) -> Result<Option<UserId>>;
 
-    /// Stores a live session, or replaces it (same id) with its latest log.
+    /// Stores a live session, or replaces it (same id) with its latest log. Its appended
+    /// events are kept; `live.events` is not read.
     async fn save_live(&self, live: &LiveRecord) -> Result<()>;
+
+    /// Appends intents to live sessions' logs, all in one transaction (many sessions' intents
+    /// committed at once cost one sync). All or nothing: a session that is not live, or an
+    /// event whose `seq` is already taken, fails the whole call with nothing written.
+    async fn append_live(&self, events: &[LiveEvent]) -> Result<()>;
 
     /// Every live session of every user, oldest first: what a server resumes on start.
     async fn live_sessions(&self) -> Result<Vec<LiveRecord>>;

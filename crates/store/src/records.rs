@@ -216,10 +216,24 @@ pub struct LiveRecord {
     pub plan: String,
     /// JSON of the `Option<limber_core::ScreeningRecord>` it started with.
     pub screening: String,
-    /// JSON of the `limber_core::SessionLog`.
+    /// JSON of the `limber_core::SessionLog` as it was saved with [`Store::save_live`](crate::Store::save_live).
     pub log: String,
+    /// JSON of each `limber_core::Logged` appended since with
+    /// [`Store::append_live`](crate::Store::append_live), in order: they follow `log`'s intents.
+    pub events: Vec<String>,
     /// When it started, Unix milliseconds UTC.
     pub started_at_ms: i64,
     /// Session seconds per wall-clock second (1 for a real session).
     pub speed: f64,
+}
+
+/// One intent accepted by a live session, appended to its stored log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveEvent {
+    /// The live session.
+    pub session: SessionId,
+    /// Its position among the session's appended events, from 0, without gaps.
+    pub seq: u64,
+    /// JSON of the `limber_core::Logged`.
+    pub event: String,
 }

@@ -1,6 +1,6 @@
 //! The SQLite backend: one file, WAL mode, versioned migrations, a busy timeout for sharing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,8 +18,8 @@ use sqlx::sqlite::{
 
 use crate::ids::{SessionId, UserId};
 use crate::records::{
-    Cursor, FinishReport, HistoryPage, HistoryQuery, LiveRecord, Profile, ScreeningEntry, SessionRecord, SessionRow,
-    User,
+    Cursor, FinishReport, HistoryPage, HistoryQuery, LiveEvent, LiveRecord, Profile, ScreeningEntry, SessionRecord,
+    SessionRow, User,
 };
 use crate::{Error, ImportReport, LOCAL_USER, Result, Store, database_path};
 
@@ -679,7 +679,37 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn append_live(&self, events: &[LiveEvent]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for e in events {
+            let seq = i64::try_from(e.seq)
+                .map_err(|_| Error::Decode { what: "live event seq", detail: e.seq.to_string() })?;
+            sqlx::query("INSERT INTO live_events (uuid, seq, event) VALUES (?, ?, ?)")
+                .bind(e.session.to_string())
+                .bind(seq)
+                .bind(&e.event)
+                .execute(&mut *tx)
+                .await
+                .map_err(|err| match &err {
+                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::NotLive(e.session),
+                    sqlx::Error::Database(db) if db.is_unique_violation() => {
+                        Error::EventTaken { session: e.session, seq: e.seq }
+                    }
+                    _ => Error::from(err),
+                })?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn live_sessions(&self) -> Result<Vec<LiveRecord>> {
+        let mut events: HashMap<String, Vec<String>> = HashMap::new();
+        for row in sqlx::query("SELECT uuid, event FROM live_events ORDER BY uuid, seq").fetch_all(&self.pool).await? {
+            events.entry(row.try_get("uuid")?).or_default().push(row.try_get("event")?);
+        }
         let rows = sqlx::query(
             "SELECT uuid, user_id, plan, screening, log, started_at, speed FROM live_sessions \
              ORDER BY started_at, uuid",
@@ -697,6 +727,7 @@ impl Store for SqliteStore {
                     plan: row.try_get("plan")?,
                     screening: row.try_get("screening")?,
                     log: row.try_get("log")?,
+                    events: events.remove(&uuid).unwrap_or_default(),
                     started_at_ms: row.try_get("started_at")?,
                     speed: row.try_get("speed")?,
                 })

@@ -513,6 +513,7 @@ impl App {
             })
             .filter(|s| self.filters.position.is_none_or(|p| s.position == p))
             .filter(|s| self.filters.area.and_then(|i| areas.get(i)).is_none_or(|a| s.targets.contains(a)))
+            .map(|s| &**s)
             .collect()
     }
 

@@ -124,3 +124,32 @@ fn a_routine_promise_rules_out_stand_ins_that_break_it() {
     assert_eq!(alts, ["seated-catcow"]);
     assert_eq!(p.promises, [limber_core::Promise::SeatedOnly]);
 }
+
+#[test]
+fn plans_share_the_library_stretches_and_a_stored_plan_shares_them_again() {
+    use std::sync::Arc;
+    let lib = library();
+    let fresh = Plan::resolve(&lib, &RoutineId::from("short"), &options()).expect("plan");
+    let shared = |p: &Plan| {
+        p.items
+            .iter()
+            .flat_map(|i| std::iter::once(&i.choice).chain(&i.alternatives))
+            .all(|c| lib.shared_stretch(&c.stretch.id).is_some_and(|s| Arc::ptr_eq(s, &c.stretch)))
+            && Arc::ptr_eq(&p.screening, &lib.screening)
+            && Arc::ptr_eq(&p.advice, &lib.advice)
+    };
+    assert!(shared(&fresh), "a resolved plan holds the library's own stretches, questions and advice");
+    let mut stored: Plan = serde_json::from_str(&serde_json::to_string(&fresh).expect("to json")).expect("from json");
+    assert!(!shared(&stored), "a plan read back has copies of its own");
+    stored.share_with(&lib);
+    assert!(shared(&stored), "share_with points it back at the library");
+    assert_eq!(stored, fresh, "and it means the same");
+
+    let mut edited = stored.clone();
+    let mut questions = edited.screening.to_vec();
+    questions[0].question.push_str(" (edited)");
+    edited.screening = questions.into();
+    edited.share_with(&lib);
+    assert!(!Arc::ptr_eq(&edited.screening, &lib.screening), "content that differs is kept as it was");
+    assert!(edited.screening[0].question.ends_with("(edited)"));
+}

@@ -846,7 +846,9 @@ fn cautions_are_said_before_the_first_hold() {
 #[test]
 fn a_question_asked_the_other_way_round_flags_on_no() {
     let mut p = plan("short", &options());
-    p.screening[0].flagged_by = limber_core::Answer::No;
+    let mut questions = p.screening.to_vec();
+    questions[0].flagged_by = limber_core::Answer::No;
+    p.screening = questions.into();
     let (s, transcript) = run(Session::new(p.clone(), None, limber_core::At::ZERO), "0 yes\n1 no");
     assert!(transcript.contains("Question 2 of 2"), "a yes to a no-flagged question moves on:\n{transcript}");
     assert_eq!(s.summary().and_then(|sum| sum.stopped), None);

@@ -369,8 +369,8 @@ async fn a_restarted_server_resumes_a_paused_session_exactly() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let (_, paused) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause"})).await;
     // A second server over the same store replays the stored log.
-    let live = limber_server::Registry::default();
-    assert_eq!(live.resume_all(&f.app).await.unwrap(), 1);
+    let live = limber_server::Registry::new(&f.app);
+    assert_eq!(live.resume_all().await.unwrap(), 1);
     let user = f.app.local_user().await.unwrap();
     let resumed = live.get(user, id.parse().unwrap()).unwrap().snapshot().await;
     let resumed = serde_json::to_value(resumed).unwrap();
@@ -379,6 +379,61 @@ async fn a_restarted_server_resumes_a_paused_session_exactly() {
     assert_eq!(resumed["view"]["remaining-ms"], paused["view"]["remaining-ms"]);
     assert_eq!(resumed["view"]["last-cue"], paused["view"]["last-cue"]);
     assert!(!f.live.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intents_sent_at_once_to_many_sessions_are_all_stored_in_order() {
+    let f = std::sync::Arc::new(fixture(false).await);
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        let id = f.start("desk", 1.0, None).await;
+        f.screen(&id, None).await;
+        ids.push(id);
+    }
+    // Every session gets pause, resume, pause, each sent as soon as the one before is answered;
+    // the sessions' requests run at the same time, so the journal writes them in shared batches.
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (f, path) = (f.clone(), format!("/api/v1/sessions/{id}/intents"));
+            tokio::spawn(async move {
+                let mut last = Value::Null;
+                for intent in ["pause", "resume", "pause"] {
+                    let (status, v) = f.post(&path, None, json!({ "intent": intent })).await;
+                    assert_eq!(status, StatusCode::OK, "{v}");
+                    last = v;
+                }
+                last
+            })
+        })
+        .collect();
+    let mut answered = Vec::new();
+    for t in tasks {
+        answered.push(t.await.unwrap());
+    }
+    let live = limber_server::Registry::new(&f.app);
+    assert_eq!(live.resume_all().await.unwrap(), ids.len());
+    let user = f.app.local_user().await.unwrap();
+    for (id, last) in ids.iter().zip(&answered) {
+        let resumed = serde_json::to_value(live.get(user, id.parse().unwrap()).unwrap().snapshot().await).unwrap();
+        assert_eq!(resumed["view"]["paused"], true, "{id}: the last intent, pause, is stored");
+        assert_eq!(resumed["view"]["remaining-ms"], last["view"]["remaining-ms"], "{id}: replays to the same moment");
+        assert_eq!(resumed["view"]["allowed"], last["view"]["allowed"]);
+    }
+    let stored = f.app.store().live_sessions().await.unwrap();
+    for record in stored.iter().filter(|r| ids.contains(&r.id.to_string())) {
+        let intents: Vec<String> = record
+            .events
+            .iter()
+            .map(|e| serde_json::from_str::<Value>(e).unwrap()["intent"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            intents.iter().rev().take(3).rev().collect::<Vec<_>>(),
+            ["pause", "resume", "pause"],
+            "{}",
+            record.id
+        );
+    }
 }
 
 #[tokio::test]
@@ -392,12 +447,13 @@ async fn a_stored_session_that_cannot_be_replayed_is_skipped_and_the_others_resu
         plan: "{\"not\": \"a plan\"}".into(),
         screening: "null".into(),
         log: "{}".into(),
+        events: Vec::new(),
         started_at_ms: 0,
         speed: 1.0,
     };
     f.app.store().save_live(&broken).await.unwrap();
-    let live = limber_server::Registry::default();
-    assert_eq!(live.resume_all(&f.app).await.unwrap(), 1);
+    let live = limber_server::Registry::new(&f.app);
+    assert_eq!(live.resume_all().await.unwrap(), 1);
     assert!(live.get(user, id.parse().unwrap()).is_some());
     assert!(live.get(user, broken.id).is_none());
     assert_eq!(f.app.store().live_sessions().await.unwrap().len(), 2, "the broken one is left as it was");

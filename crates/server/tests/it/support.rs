@@ -25,7 +25,7 @@ pub async fn fixture(tokens: bool) -> Fixture {
     let store = SqliteStore::open(dir.path()).await.unwrap();
     let app = Arc::new(App::new(limber_app::load_library(None).unwrap(), Arc::new(store)));
     let access = if tokens { Access::Tokens } else { Access::Open { local: app.local_user().await.unwrap() } };
-    let live = Registry::default();
+    let live = Registry::new(&app);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let router = router(AppState { app: app.clone(), live: live.clone(), access, shutdown });
     Fixture { _dir: dir, app, router, live, _stop: stop }

@@ -12,8 +12,8 @@ use limber_core::{
     ScreeningRecord, Side, StopReason, StretchId,
 };
 use limber_store::{
-    Cursor, Error, FinishReport, HistoryQuery, LiveRecord, Profile, ScreeningEntry, SessionId, SessionRecord,
-    SessionRow, Store, UserId,
+    Cursor, Error, FinishReport, HistoryQuery, LiveEvent, LiveRecord, Profile, ScreeningEntry, SessionId,
+    SessionRecord, SessionRow, Store, UserId,
 };
 
 /// A user of its own for one story.
@@ -332,6 +332,7 @@ pub(crate) async fn live_sessions_are_saved_updated_and_removed(store: &dyn Stor
         plan: r#"{"plan":1}"#.into(),
         screening: "null".into(),
         log: r#"{"started":0,"intents":[]}"#.into(),
+        events: Vec::new(),
         started_at_ms: 1_700_000_000_000,
         speed: 2.5,
     };
@@ -348,4 +349,54 @@ pub(crate) async fn live_sessions_are_saved_updated_and_removed(store: &dyn Stor
     store.save_live(&LiveRecord { id: SessionId::new(), ..live }).await.unwrap();
     assert!(store.remove_user(user).await.unwrap());
     assert!(store.live_sessions().await.unwrap().iter().all(|l| l.user != user), "removed with their user");
+}
+
+/// Intents are appended to live sessions' logs, many sessions in one call, all or nothing, each
+/// place in a log taken once; they come back in order and go with their session.
+pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
+    let user = new_user(store, "appender").await;
+    let live = |n: i64| LiveRecord {
+        id: SessionId::new(),
+        user,
+        plan: r#"{"plan":1}"#.into(),
+        screening: "null".into(),
+        log: r#"{"started":0,"intents":[]}"#.into(),
+        events: Vec::new(),
+        started_at_ms: 1_700_000_000_000 + n,
+        speed: 1.0,
+    };
+    let (a, b) = (live(0), live(1));
+    store.save_live(&a).await.unwrap();
+    store.save_live(&b).await.unwrap();
+    let event = |s: &LiveRecord, seq: u64| LiveEvent {
+        session: s.id,
+        seq,
+        event: format!(r#"{{"at":{seq},"intent":"pause"}}"#),
+    };
+    store.append_live(&[]).await.unwrap();
+    store.append_live(&[event(&a, 0), event(&b, 0), event(&a, 1)]).await.unwrap();
+    store.append_live(&[event(&b, 1), event(&a, 2)]).await.unwrap();
+    let stored = |id: SessionId| async move {
+        store.live_sessions().await.unwrap().into_iter().find(|l| l.id == id).expect("still live").events
+    };
+    let texts = |s: &LiveRecord, seqs: &[u64]| seqs.iter().map(|&n| event(s, n).event).collect::<Vec<_>>();
+    assert_eq!(stored(a.id).await, texts(&a, &[0, 1, 2]), "in order, after the saved log");
+    assert_eq!(stored(b.id).await, texts(&b, &[0, 1]));
+
+    // A place already taken fails the whole call: b's new event is not written either.
+    let taken = store.append_live(&[event(&b, 2), event(&a, 1)]).await;
+    assert!(matches!(taken, Err(Error::EventTaken { session, seq: 1 }) if session == a.id), "{taken:?}");
+    assert_eq!(stored(b.id).await, texts(&b, &[0, 1]), "nothing of a failed call is kept");
+    let gone = SessionId::new();
+    let not_live = store.append_live(&[event(&b, 2), LiveEvent { session: gone, seq: 0, event: "{}".into() }]).await;
+    assert!(matches!(not_live, Err(Error::NotLive(id)) if id == gone), "{not_live:?}");
+    assert_eq!(stored(b.id).await, texts(&b, &[0, 1]));
+
+    // Saving the session again (e.g. an older server) keeps its events; removing it drops them.
+    store.save_live(&a).await.unwrap();
+    assert_eq!(stored(a.id).await, texts(&a, &[0, 1, 2]));
+    assert!(store.remove_live(a.id).await.unwrap());
+    store.save_live(&a).await.unwrap();
+    assert_eq!(stored(a.id).await, Vec::<String>::new(), "a removed session's events went with it");
+    assert!(store.remove_user(user).await.unwrap());
 }
