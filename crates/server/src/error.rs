@@ -122,8 +122,7 @@ impl From<QueryRejection> for ApiError {
 
 /// Gives error answers made by layers (405, 408, 413 and the like) the JSON shape, leaving
 /// answers that already have a body alone.
-pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let response = next.run(request).await;
+pub fn json_errors(response: Response) -> Response {
     let status = response.status();
     let is_json = response
         .headers()

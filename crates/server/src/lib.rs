@@ -21,9 +21,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode};
 use axum::routing::{MethodRouter, get};
 use limber_app::App;
-use tower_http::LatencyUnit;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use auth::Access;
 pub use live::Registry;
@@ -137,15 +135,26 @@ pub fn router_with(state: AppState, limits: Limits) -> Router {
         .fallback(|| async { error::ApiError::new(StatusCode::NOT_FOUND, "not-found", "there is nothing here") })
         .layer(DefaultBodyLimit::max(limits.body))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.timeout))
-        // Outside the timeout, so that its 408 gets the JSON shape too.
-        .layer(axum::middleware::from_fn(error::json_errors))
-        .layer(
-            // One line per request at INFO: method and path only (a query may carry a token).
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &axum::http::Request<axum::body::Body>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
-        )
+        // Outside the timeout, so that its 408 gets the JSON shape and the log line too.
+        .layer(axum::middleware::from_fn(requests))
         .with_state(state)
+}
+
+/// Around every request: gives error answers the JSON shape ([`error::json_errors`]) and logs one
+/// line per request at INFO — method, path (never the query: it may carry a token), status and
+/// time taken — or at WARN for a server error.
+async fn requests(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let logged = tracing::enabled!(tracing::Level::WARN)
+        .then(|| (request.method().clone(), request.uri().path().to_owned(), std::time::Instant::now()));
+    let response = error::json_errors(next.run(request).await);
+    if let Some((method, path, started)) = logged {
+        let status = response.status().as_u16();
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        if response.status().is_server_error() {
+            tracing::warn!(%method, path, status, micros, "request failed");
+        } else {
+            tracing::info!(%method, path, status, micros, "request");
+        }
+    }
+    response
 }

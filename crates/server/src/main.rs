@@ -62,7 +62,17 @@ enum UserCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
+    // Logs go to stderr from a thread of their own, so a request never waits on a write; the
+    // guard flushes what is left when the server stops.
+    let (writer, _flush) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LIMBER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -91,6 +91,16 @@ pub enum Error {
         /// The place in its log.
         seq: u64,
     },
+    /// Events were appended to a session's log with a gap before them.
+    #[error("event {seq} of session {session} comes before event {expected}")]
+    OutOfOrder {
+        /// The session.
+        session: SessionId,
+        /// The place given.
+        seq: u64,
+        /// The next free place.
+        expected: u64,
+    },
     /// A stored value could not be read back (e.g. a JSON column that does not parse).
     #[error("a stored {what} could not be read: {detail}")]
     Decode {

@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use limber_core::{
@@ -23,6 +25,9 @@ use crate::records::{
 };
 use crate::{Error, ImportReport, LOCAL_USER, Result, Store, database_path};
 
+/// Live events per `INSERT` statement (3 bound values each, well under SQLite's limit).
+const EVENTS_PER_STATEMENT: usize = 256;
+
 /// The migrations in `migrations/sqlite/`, compiled in so a binary needs no files beside it.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -42,7 +47,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    /// Live sessions removed since their events were last swept.
+    removed_since_sweep: Arc<AtomicU32>,
 }
+
+/// Removed live sessions between two sweeps of their events.
+const SWEEP_EVERY: u32 = 512;
 
 impl SqliteStore {
     /// Opens (creating when missing) the database in `data_dir`, applying any pending migrations.
@@ -65,7 +75,7 @@ impl SqliteStore {
             let opened = async {
                 let pool =
                     SqlitePoolOptions::new().max_connections(2).connect_with(options.clone()).await.map_err(corrupt)?;
-                let store = SqliteStore { pool, path: path.clone() };
+                let store = SqliteStore { pool, path: path.clone(), removed_since_sweep: Arc::default() };
                 store.migrate().await?;
                 Ok(store)
             }
@@ -383,6 +393,17 @@ async fn with_items(conn: &mut SqliteConnection, rows: &[SqliteRow]) -> Result<V
         .collect())
 }
 
+impl SqliteStore {
+    /// Deletes the events of live sessions that are gone (over, or removed with their user).
+    async fn sweep_live_events(&self) -> Result<()> {
+        self.removed_since_sweep.store(0, Ordering::Relaxed);
+        sqlx::query("DELETE FROM live_events WHERE session NOT IN (SELECT id FROM live_heads)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn local_user(&self) -> Result<UserId> {
@@ -660,6 +681,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_live(&self, live: &LiveRecord) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO live_sessions (uuid, user_id, plan, screening, log, started_at, speed, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
@@ -673,33 +695,71 @@ impl Store for SqliteStore {
         .bind(live.started_at_ms)
         .bind(live.speed)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(for_user(live.user))?;
+        sqlx::query("INSERT INTO live_heads (uuid) VALUES (?) ON CONFLICT (uuid) DO NOTHING")
+            .bind(live.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn append_live(&self, events: &[LiveEvent]) -> Result<()> {
-        if events.is_empty() {
+        // Each session's events in this call, in order: (session, first seq, how many).
+        let mut runs: Vec<(SessionId, u64, u64)> = Vec::new();
+        for e in events {
+            match runs.iter_mut().find(|r| r.0 == e.session) {
+                Some(run) if run.1 + run.2 == e.seq => run.2 += 1,
+                Some(run) => return Err(Error::OutOfOrder { session: e.session, seq: e.seq, expected: run.1 + run.2 }),
+                None => runs.push((e.session, e.seq, 1)),
+            }
+        }
+        if runs.is_empty() {
             return Ok(());
         }
+        let seq = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let mut tx = self.pool.begin().await?;
-        for e in events {
-            let seq = i64::try_from(e.seq)
-                .map_err(|_| Error::Decode { what: "live event seq", detail: e.seq.to_string() })?;
-            sqlx::query("INSERT INTO live_events (uuid, seq, event) VALUES (?, ?, ?)")
-                .bind(e.session.to_string())
-                .bind(seq)
-                .bind(&e.event)
-                .execute(&mut *tx)
-                .await
-                .map_err(|err| match &err {
-                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::NotLive(e.session),
-                    sqlx::Error::Database(db) if db.is_unique_violation() => {
-                        Error::EventTaken { session: e.session, seq: e.seq }
+        // Two statements however many sessions: move every head on, then append every event.
+        let mut heads_moved = 0;
+        for chunk in runs.chunks(EVENTS_PER_STATEMENT) {
+            let mut update = sqlx::QueryBuilder::new("UPDATE live_heads SET next = next + v.column3 FROM (");
+            update.push_values(chunk, |mut row, (session, first, n)| {
+                row.push_bind(session.to_string()).push_bind(seq(*first)).push_bind(seq(*n));
+            });
+            update.push(") AS v WHERE live_heads.uuid = v.column1 AND live_heads.next = v.column2");
+            heads_moved += update.build().execute(&mut *tx).await?.rows_affected();
+        }
+        if heads_moved != runs.len() as u64 {
+            // Some session is not live, or another writer got to its place first: keep nothing,
+            // and say which.
+            tx.rollback().await?;
+            for (session, first, _) in &runs {
+                let next: Option<i64> = sqlx::query_scalar("SELECT next FROM live_heads WHERE uuid = ?")
+                    .bind(session.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match next.map(|n| u64::try_from(n).unwrap_or(0)) {
+                    None => return Err(Error::NotLive(*session)),
+                    Some(next) if next > *first => return Err(Error::EventTaken { session: *session, seq: *first }),
+                    Some(next) if next < *first => {
+                        return Err(Error::OutOfOrder { session: *session, seq: *first, expected: next });
                     }
-                    _ => Error::from(err),
-                })?;
+                    Some(_) => {}
+                }
+            }
+            return Err(Error::Decode { what: "live session heads", detail: "moved fewer than expected".into() });
+        }
+        for chunk in events.chunks(EVENTS_PER_STATEMENT) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO live_events (session, seq, event) SELECT h.id, v.column2, v.column3 FROM (",
+            );
+            insert.push_values(chunk, |mut row, e| {
+                row.push_bind(e.session.to_string()).push_bind(seq(e.seq)).push_bind(&e.event);
+            });
+            insert.push(") AS v JOIN live_heads h ON h.uuid = v.column1");
+            insert.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -707,7 +767,9 @@ impl Store for SqliteStore {
 
     async fn live_sessions(&self) -> Result<Vec<LiveRecord>> {
         let mut events: HashMap<String, Vec<String>> = HashMap::new();
-        for row in sqlx::query("SELECT uuid, event FROM live_events ORDER BY uuid, seq").fetch_all(&self.pool).await? {
+        let stored = "SELECT h.uuid, e.event FROM live_events e JOIN live_heads h ON h.id = e.session \
+                      WHERE e.seq < h.next ORDER BY e.session, e.seq";
+        for row in sqlx::query(stored).fetch_all(&self.pool).await? {
             events.entry(row.try_get("uuid")?).or_default().push(row.try_get("event")?);
         }
         let rows = sqlx::query(
@@ -738,6 +800,10 @@ impl Store for SqliteStore {
     async fn remove_live(&self, id: SessionId) -> Result<bool> {
         let removed =
             sqlx::query("DELETE FROM live_sessions WHERE uuid = ?").bind(id.to_string()).execute(&self.pool).await?;
+        // Its events stay until a sweep: deleting them now would read the whole events table.
+        if self.removed_since_sweep.fetch_add(1, Ordering::Relaxed) + 1 >= SWEEP_EVERY {
+            self.sweep_live_events().await?;
+        }
         Ok(removed.rows_affected() > 0)
     }
 }

@@ -387,6 +387,11 @@ pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
     let taken = store.append_live(&[event(&b, 2), event(&a, 1)]).await;
     assert!(matches!(taken, Err(Error::EventTaken { session, seq: 1 }) if session == a.id), "{taken:?}");
     assert_eq!(stored(b.id).await, texts(&b, &[0, 1]), "nothing of a failed call is kept");
+    let gap = store.append_live(&[event(&b, 5)]).await;
+    assert!(matches!(gap, Err(Error::OutOfOrder { seq: 5, expected: 2, .. })), "{gap:?}");
+    let gap_inside = store.append_live(&[event(&b, 2), event(&b, 4)]).await;
+    assert!(matches!(gap_inside, Err(Error::OutOfOrder { seq: 4, expected: 3, .. })), "{gap_inside:?}");
+    assert_eq!(stored(b.id).await, texts(&b, &[0, 1]));
     let gone = SessionId::new();
     let not_live = store.append_live(&[event(&b, 2), LiveEvent { session: gone, seq: 0, event: "{}".into() }]).await;
     assert!(matches!(not_live, Err(Error::NotLive(id)) if id == gone), "{not_live:?}");
