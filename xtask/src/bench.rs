@@ -68,17 +68,39 @@ fn target_dir() -> PathBuf {
     }
 }
 
-/// Runs every benchmark, or only the server's (`server_only`); `quick` holds the server's event
-/// streams for 20 s instead of a minute.
-pub(crate) fn run(server_only: bool, quick: bool) -> anyhow::Result<ExitCode> {
+/// Which benchmarks to run: every one, or one part on its own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// Steps 1 to 8.
+    All,
+    /// Step 8 only: limber-server.
+    Server,
+    /// Step 7 only: history, stats, export and import against large stores.
+    History,
+}
+
+/// Runs the benchmarks of `part`; `quick` holds the server's event streams for 20 s instead of a
+/// minute.
+pub(crate) fn run(part: Part, quick: bool) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
-    if !server_only {
+    if part == Part::All {
         client(&mut rows)?;
+    }
+    if part != Part::Server {
+        step(
+            "[7/8] history, stats and import at scale: one user of 1,000 × 1,000 sessions, 100,000 sessions of one user (~3 min)",
+        );
+        let release = release_cli()?;
+        rows.extend(crate::history_bench::run(&release.join("limber"))?);
+    }
+    if part == Part::History {
+        report(&rows);
+        return Ok(ExitCode::SUCCESS);
     }
 
     let hold = std::time::Duration::from_secs(if quick { 20 } else { 60 });
     step(&format!(
-        "[7/7] limber-server against a bare axum hello world (wrk), 10,000 live sessions, 1,000 event streams held {} s{} (~{} min)",
+        "[8/8] limber-server against a bare axum hello world (wrk), 10,000 live sessions, 1,000 event streams held {} s{} (~{} min)",
         hold.as_secs(),
         if quick { " (--quick)" } else { "" },
         if quick { 2 } else { 3 }
@@ -94,6 +116,12 @@ pub(crate) fn run(server_only: bool, quick: bool) -> anyhow::Result<ExitCode> {
     }
     rows.extend(crate::server_bench::run(&target_dir().join("release"), hold, quick)?);
 
+    report(&rows);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints every figure against its goal, and those that miss it.
+fn report(rows: &[Row]) {
     println!();
     let table: Vec<[String; 4]> = rows
         .iter()
@@ -104,12 +132,24 @@ pub(crate) fn run(server_only: bool, quick: bool) -> anyhow::Result<ExitCode> {
     if !missed.is_empty() {
         eprintln!("\nmissing their goal: {}", missed.join("; "));
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the release `limber` alone and returns the release directory.
+fn release_cli() -> anyhow::Result<PathBuf> {
+    let status = Command::new(cargo())
+        .args(["build", "--release", "--locked", "--package", "limber-cli", "--bin", "limber"])
+        .current_dir(root())
+        .status()
+        .context("could not start `cargo build`")?;
+    if !status.success() {
+        bail!("the release build of limber failed");
+    }
+    Ok(target_dir().join("release"))
 }
 
 /// Steps 1 to 6: the engine, the CLI and the TUI.
 fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
-    step("[1/7] criterion benchmarks: content load, full session and replay in core");
+    step("[1/8] criterion benchmarks: content load, full session and replay in core");
     let status = Command::new(cargo())
         .args(["bench", "--package", "limber-tests", "--bench", "core", "--locked"])
         .current_dir(root())
@@ -124,7 +164,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
         rows.push(Row::new(goal.figure, human(median), goal.goal, median / goal.under_ns));
     }
 
-    step("[2/7] release build of limber, limber-tui and the hello-world baseline");
+    step("[2/8] release build of limber, limber-tui and the hello-world baseline");
     let status = Command::new(cargo())
         .args(["build", "--release", "--locked", "--package", "limber-cli", "--package", "limber-tests"])
         .args(["--package", "limber-tui", "--bin", "limber", "--bin", "hello-baseline", "--bin", "limber-tui"])
@@ -139,7 +179,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let hello = release.join("hello-baseline");
     let home = tempfile::tempdir().context("temp dir")?;
 
-    step("[3/7] `limber list --json` against hello world (hyperfine, 6 alternating rounds of 150 runs)");
+    step("[3/8] `limber list --json` against hello world (hyperfine, 6 alternating rounds of 150 runs)");
     let (list_ms, hello_ms, ratio) = startup(&limber, &hello, home.path(), 150)?;
     rows.push(Row::new("hello world, median wall time", format!("{hello_ms:.2} ms"), "baseline", 1.0));
     rows.push(Row::new(
@@ -149,7 +189,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
         ratio / 1.5,
     ));
 
-    step("[4/7] full routine at --speed 60, every cue against its schedule (~20 s)");
+    step("[4/8] full routine at --speed 60, every cue against its schedule (~20 s)");
     let lateness = cue_lateness(&limber, home.path())?;
     rows.push(Row::new(
         "full routine at --speed 60: latest cue",
@@ -158,7 +198,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
         lateness.worst / 20.0,
     ));
 
-    step("[5/7] `limber stats` over 10,000 sessions");
+    step("[5/8] `limber stats` over 10,000 sessions");
     let (stats_ms, rss_kb) = stats(&limber, 10_000)?;
     rows.push(Row::new(
         "`limber stats`, 10,000 sessions, median wall",
@@ -174,7 +214,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
     ));
 
     step(
-        "[6/7] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~2 min)",
+        "[6/8] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~2 min)",
     );
     let tui = release.join("limber-tui");
     let frame_us = crate::tui_bench::frame(&tui, 500)?;
@@ -226,7 +266,7 @@ pub(crate) fn ensure_tool(tool: &str) -> anyhow::Result<()> {
 }
 
 /// Median wall times (ms) of each command, measured by hyperfine (no shell, with warm-up runs).
-fn hyperfine(commands: &[String], data: &Path, runs: usize) -> anyhow::Result<Vec<f64>> {
+pub(crate) fn hyperfine(commands: &[String], data: &Path, runs: usize) -> anyhow::Result<Vec<f64>> {
     ensure_tool("hyperfine")?;
     let export = data.join("hyperfine.json");
     let status = Command::new("hyperfine")
@@ -340,7 +380,11 @@ fn stats(limber: &Path, n: usize) -> anyhow::Result<(f64, u64)> {
         .env("LIMBER_DATA_DIR", home.path())
         .stderr(Stdio::inherit())
         .output()?;
-    let rss: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().context("the rss helper printed no number")?;
+    let rss: u64 = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .and_then(|kb| kb.parse().ok())
+        .context("the rss helper printed no number")?;
     Ok((stats_ms, rss))
 }
 
@@ -371,16 +415,19 @@ fn seed(n: usize) -> String {
     serde_json::json!({"limber_export": 1, "sessions": sessions}).to_string()
 }
 
-/// `cargo xtask rss CMD ARGS…`: runs CMD and prints its peak resident memory in kilobytes.
+/// `cargo xtask rss CMD ARGS…`: runs CMD and prints its peak resident memory in kilobytes and
+/// its wall time in milliseconds.
 pub(crate) fn rss(command: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let (program, args) = command.split_first().context("rss needs a command")?;
+    let started = std::time::Instant::now();
     let status = Command::new(program).args(args).stdout(Stdio::null()).status()?;
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     if !status.success() {
         bail!("{} failed", program.display());
     }
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)?;
     // Linux reports ru_maxrss in kilobytes.
-    println!("{}", usage.max_rss());
+    println!("{} {wall_ms:.1}", usage.max_rss());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,6 +5,7 @@
 mod bench;
 mod ci;
 mod content;
+mod history_bench;
 mod server_bench;
 mod tui_bench;
 
@@ -32,7 +33,8 @@ enum Task {
     },
     /// Run the benchmarks and print each figure against its goal.
     Bench {
-        /// Run only this part: `server` (limber-server against a bare axum hello world).
+        /// Run only this part: `server` (limber-server against a bare axum hello world) or
+        /// `history` (history, stats and import against large generated stores).
         #[arg(value_enum)]
         part: Option<BenchPart>,
         /// Hold the server's 1,000 event streams for 20 s instead of the full minute.
@@ -53,6 +55,8 @@ enum Task {
 enum BenchPart {
     /// limber-server: requests per second, memory of live sessions, event streams.
     Server,
+    /// History, stats and import: 1,000 users × 1,000 sessions, and 100,000 sessions of one user.
+    History,
 }
 
 #[derive(Subcommand)]
@@ -72,7 +76,14 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Ci => ci::run(),
         Task::Content { action: ContentAction::Check { dir, json } } => content::check(dir.as_deref(), json),
-        Task::Bench { part, quick } => bench::run(matches!(part, Some(BenchPart::Server)), quick),
+        Task::Bench { part, quick } => {
+            let part = match part {
+                None => bench::Part::All,
+                Some(BenchPart::Server) => bench::Part::Server,
+                Some(BenchPart::History) => bench::Part::History,
+            };
+            bench::run(part, quick)
+        }
         Task::Rss { command } => bench::rss(&command),
     };
     match result {

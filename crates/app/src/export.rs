@@ -1,13 +1,25 @@
-//! The export file: its versioned JSON shape, and the checks every imported record passes.
+//! The export file: its versioned JSON shape, written and read one session at a time, and the
+//! checks every imported record passes.
 
-use limber_store::SessionRecord;
-use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::io::{BufRead, BufReader, Read, Write};
+
+use limber_store::{ImportReport, SessionRecord, Store, UserId};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The export format this limber writes. Format 1 (snake_case fields, PascalCase values) is
 /// still read.
 pub const FORMAT: u32 = 2;
 
-/// The JSON export file: a format number and every session.
+/// Sessions written to the store at a time during an import.
+const BATCH: usize = 500;
+
+/// Sessions read ahead of the store during an import.
+const READ_AHEAD: usize = 1000;
+
+/// The JSON export file: a format number and every session. Files are written and read a
+/// session at a time ([`Writer`], [`import`]); this whole-file form is for tests and tools.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct ExportFile {
@@ -42,25 +54,232 @@ pub enum ImportError {
         /// What is wrong.
         problem: String,
     },
+    /// One record is not a session at all (a missing field, a wrong type, broken JSON).
+    #[error("session {position}: {detail}; nothing was imported")]
+    Unreadable {
+        /// Its position in the file, from 1.
+        position: usize,
+        /// What the parser said, with line and column.
+        detail: String,
+    },
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Io(String),
 }
 
-/// Parses and checks an export file's text.
+/// Writes an export file one session at a time: the header, each session on a line of its
+/// own, then the end. Memory does not grow with the number of sessions.
+#[derive(Debug)]
+pub struct Writer<W: Write> {
+    out: W,
+    written: usize,
+}
+
+impl<W: Write> Writer<W> {
+    /// Starts a file of the current [`FORMAT`] on `out`.
+    pub fn new(mut out: W) -> std::io::Result<Writer<W>> {
+        write!(out, "{{\"limber-export\": {FORMAT}, \"sessions\": [")?;
+        Ok(Writer { out, written: 0 })
+    }
+
+    /// Adds one session (oldest first, by convention).
+    pub fn session(&mut self, session: &SessionRecord) -> std::io::Result<()> {
+        self.out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut self.out, session)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Sessions written so far.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// The bytes written so far, taken out of an in-memory writer (a streamed HTTP body).
+    pub fn take(&mut self) -> W
+    where
+        W: Default,
+    {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Ends the file and hands back the output.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.write_all(b"\n]}\n")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// The export file for `sessions`, in memory.
+pub fn write(sessions: &[SessionRecord]) -> std::io::Result<Vec<u8>> {
+    let mut writer = Writer::new(Vec::new())?;
+    for s in sessions {
+        writer.session(s)?;
+    }
+    writer.finish()
+}
+
+/// Parses and checks a whole export file's text, in memory (tests and tools; imports stream
+/// with [`import`]).
 pub fn read(text: &str) -> Result<Vec<SessionRecord>, ImportError> {
-    let parsed: ExportFile = serde_json::from_str(text).map_err(|e| ImportError::Shape {
-        detail: e.to_string(),
-        hint: if text.starts_with("session,") {
-            " (that looks like a CSV export; import reads the JSON export)"
-        } else {
-            ""
-        },
+    let mut sessions = Vec::new();
+    parse(text.as_bytes(), |position, s| {
+        check(&s).map_err(|problem| ImportError::Record { position, id: s.id.to_string(), problem })?;
+        sessions.push(s);
+        Ok(())
     })?;
-    if !(1..=FORMAT).contains(&parsed.limber_export) {
-        return Err(ImportError::Format(parsed.limber_export));
+    Ok(sessions)
+}
+
+/// Reads `file` on a blocking thread, checks each session as it arrives and adds them to the
+/// store in batches inside one import transaction, committed only when the whole file was read
+/// and every session passed.
+pub(crate) async fn import(
+    store: &dyn Store,
+    user: UserId,
+    file: impl Read + Send + 'static,
+) -> crate::Result<ImportReport> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, SessionRecord)>(READ_AHEAD);
+    let reader = tokio::task::spawn_blocking(move || {
+        parse(file, |position, s| tx.blocking_send((position, s)).map_err(|_| ImportError::Io("stopped".into())))
+    });
+    let mut import = store.begin_import(user).await?;
+    let mut report = ImportReport::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some((position, s)) = rx.recv().await {
+        check(&s).map_err(|problem| ImportError::Record { position, id: s.id.to_string(), problem })?;
+        batch.push(s);
+        if batch.len() == BATCH {
+            report += import.add(&batch).await?;
+            batch.clear();
+        }
     }
-    for (n, s) in parsed.sessions.iter().enumerate() {
-        check(s).map_err(|problem| ImportError::Record { position: n + 1, id: s.id.to_string(), problem })?;
+    // The reader has stopped: at the end of the file, or at its first problem.
+    reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
+    report += import.add(&batch).await?;
+    import.commit().await?;
+    Ok(report)
+}
+
+/// Parses an export file from `file`, handing each session with its position (from 1) to
+/// `each` as soon as it is read. Stops at the first problem, `each`'s included.
+fn parse<R: Read>(
+    file: R,
+    mut each: impl FnMut(usize, SessionRecord) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let mut file = BufReader::with_capacity(64 * 1024, file);
+    let hint = match file.fill_buf() {
+        Ok(start) if start.starts_with(b"session,") => " (that looks like a CSV export; import reads the JSON export)",
+        Ok(_) => "",
+        Err(e) => return Err(ImportError::Io(e.to_string())),
+    };
+    let mut failure = None;
+    let mut de = serde_json::Deserializer::from_reader(file);
+    let outcome = Top { each: &mut each, failure: &mut failure }.deserialize(&mut de).and_then(|()| de.end());
+    match (failure, outcome) {
+        (Some(failure), _) => Err(failure),
+        (None, Err(e)) if e.is_io() => Err(ImportError::Io(e.to_string())),
+        (None, Err(e)) => Err(ImportError::Shape { detail: e.to_string(), hint }),
+        (None, Ok(())) => Ok(()),
     }
-    Ok(parsed.sessions)
+}
+
+/// The whole file: an object with the format and the sessions, in either order. A problem
+/// that is not the parser's own goes to `failure`.
+struct Top<'a, F> {
+    each: &'a mut F,
+    failure: &'a mut Option<ImportError>,
+}
+
+impl<'de, F: FnMut(usize, SessionRecord) -> Result<(), ImportError>> DeserializeSeed<'de> for Top<'_, F> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, SessionRecord) -> Result<(), ImportError>> Visitor<'de> for Top<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with `limber-export` and `sessions`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::Error as _;
+        let (mut format, mut sessions) = (None, false);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "limber-export" | "limber_export" => {
+                    let number: u32 = map.next_value()?;
+                    if !(1..=FORMAT).contains(&number) {
+                        *self.failure = Some(ImportError::Format(number));
+                        return Err(A::Error::custom("unknown format"));
+                    }
+                    format = Some(number);
+                }
+                "sessions" => {
+                    map.next_value_seed(Sessions { each: &mut *self.each, failure: &mut *self.failure })?;
+                    sessions = true;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if format.is_none() {
+            return Err(A::Error::missing_field("limber-export"));
+        }
+        if !sessions {
+            return Err(A::Error::missing_field("sessions"));
+        }
+        Ok(())
+    }
+}
+
+/// The list of sessions, handed on one by one.
+struct Sessions<'a, F> {
+    each: &'a mut F,
+    failure: &'a mut Option<ImportError>,
+}
+
+impl<'de, F: FnMut(usize, SessionRecord) -> Result<(), ImportError>> DeserializeSeed<'de> for Sessions<'_, F> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, SessionRecord) -> Result<(), ImportError>> Visitor<'de> for Sessions<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of sessions")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        use serde::de::Error as _;
+        let mut position = 0;
+        loop {
+            position += 1;
+            match seq.next_element::<SessionRecord>() {
+                Ok(Some(session)) => {
+                    if let Err(failure) = (self.each)(position, session) {
+                        *self.failure = Some(failure);
+                        return Err(A::Error::custom("stopped"));
+                    }
+                }
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    *self.failure = Some(ImportError::Unreadable { position, detail: e.to_string() });
+                    return Err(e);
+                }
+            }
+        }
+    }
 }
 
 /// What a stored session must satisfy.
@@ -84,13 +303,6 @@ fn check(s: &SessionRecord) -> Result<(), String> {
     Ok(())
 }
 
-/// The export file for `sessions`, as pretty JSON.
-pub fn write(sessions: Vec<SessionRecord>) -> Result<Vec<u8>, serde_json::Error> {
-    let mut bytes = serde_json::to_vec_pretty(&ExportFile { limber_export: FORMAT, sessions })?;
-    bytes.push(b'\n');
-    Ok(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,16 +317,38 @@ mod tests {
         let sessions = read(v1).expect("format 1 reads");
         assert_eq!(sessions[0].stopped, Some(limber_core::StopReason::SharpPain));
         assert_eq!(sessions[0].items[0].sides_done, [limber_core::Side::Right]);
-        let v2 = String::from_utf8(write(sessions.clone()).expect("writes")).expect("utf-8");
-        assert!(v2.contains(r#""status": "partial""#) && v2.contains(r#""sides-done": ["#), "{v2}");
+        let v2 = String::from_utf8(write(&sessions).expect("writes")).expect("utf-8");
+        assert!(v2.contains(r#""status":"partial""#) && v2.contains(r#""sides-done":["#), "{v2}");
         assert_eq!(read(&v2).expect("format 2 reads"), sessions);
+        let whole: ExportFile = serde_json::from_str(&v2).expect("one JSON document");
+        assert_eq!(whole.limber_export, FORMAT);
     }
 
     #[test]
     fn a_bad_record_names_its_position() {
-        let bad = r#"{"limber-export":2,"sessions":[]}"#;
-        assert!(read(bad).expect("empty is fine").is_empty());
+        assert!(read(r#"{"limber-export":2,"sessions":[]}"#).expect("empty is fine").is_empty());
+        assert!(read(r#"{"sessions":[], "limber-export":2, "more": {"x": [1]}}"#).expect("any order").is_empty());
         let err = read(r#"{"limber-export":9,"sessions":[]}"#).unwrap_err();
-        assert!(err.to_string().contains("format 9"));
+        assert!(err.to_string().contains("format 9"), "{err}");
+        let good = serde_json::to_string(&read(&sample()).expect("sample")[0]).expect("json");
+        let broken = good.replacen(r#""routine":"desk""#, r#""routine":7"#, 1);
+        let err = read(&format!(r#"{{"limber-export":2,"sessions":[{good},{broken}]}}"#)).unwrap_err();
+        assert!(err.to_string().starts_with("session 2: invalid type"), "{err}");
+        let odd = good.replacen(r#""pain-before":3"#, r#""pain-before":12"#, 1);
+        let err = read(&format!(r#"{{"limber-export":2,"sessions":[{good},{good},{odd}]}}"#)).unwrap_err();
+        assert!(err.to_string().starts_with("session 3 (id 0b5c0d7e"), "{err}");
+        let err = read(r#"{"limber-export":2}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field `sessions`"), "{err}");
+        let err = read(r#"{"limber-export":2,"sessions":[]} and more"#).unwrap_err();
+        assert!(err.to_string().contains("trailing characters"), "{err}");
+        let err = read("session,started_at\n").unwrap_err();
+        assert!(err.to_string().contains("CSV"), "{err}");
+    }
+
+    fn sample() -> String {
+        r#"{"limber-export":2,"sessions":[{"id":"0b5c0d7e-55b9-4a5d-9f0e-3c2c8e1f4a11","routine":"desk",
+            "started-at-ms":1,"ended-at-ms":2,"stopped":null,"warmed-up":false,"active-ms":0,
+            "pain-before":3,"pain-after":null,"flagged":null,"items":[]}]}"#
+            .to_owned()
     }
 }

@@ -20,15 +20,17 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use futures_util::TryStreamExt;
+use futures_util::stream::BoxStream;
 use jiff::tz::TimeZone;
-use limber_core::progress::{pain_trend, session_changes, usual_pain};
+use limber_core::progress::{pain_trend_of_ends, session_changes, usual_pain_of_counts};
 use limber_core::{
-    Adherence, Clearance, Equipment, Library, PainPrompt, PainTrend, Plan, PlanOptions, Position, Progress,
-    ProgressRules, RoutineId, ScreeningRecord, Session, StretchId, Summary, Timing,
+    Adherence, AdherenceWalk, Clearance, Equipment, Library, PainPrompt, PainTrend, Plan, PlanOptions, Position,
+    Progress, ProgressRules, RoutineId, ScreeningRecord, Session, StretchId, Summary, Timing,
 };
 use limber_store::{
-    FinishReport, HistoryPage, HistoryQuery, ImportReport, Profile, ScreeningEntry, SessionId, SessionRecord,
-    SessionRow, Store, UserId,
+    FinishReport, HistoryPage, HistoryQuery, ImportReport, Profile, Rating, ScreeningEntry, SessionId, SessionQuery,
+    SessionRecord, Store, Tallies, UserId,
 };
 use serde::Serialize;
 
@@ -334,40 +336,50 @@ impl App {
         let screening = (session.screened_now()
             && session.screening().clearance(&self.library.screening) != Clearance::Incomplete)
             .then(|| ScreeningEntry { taken_at_ms: started_at_ms, record: session.screening().clone() });
-        let mut rows = self.store.session_rows(user).await?;
         if !summary.exercise_started {
             if let Some(entry) = &screening {
                 self.store.save_screening(user, entry).await?;
             }
-            let profile = self.store.profile(user).await?;
-            return Ok(Finished {
-                adherence: adherence(&rows, profile.weekly_goal, &tz),
-                trend: trend(&rows, &tz),
-                summary,
-                saved: false,
-                id: None,
-                grown: Vec::new(),
-            });
+            let (adherence, trend) = self.standing(user, &tz).await?;
+            return Ok(Finished { adherence, trend, summary, saved: false, id: None, grown: Vec::new() });
         }
-        let befores: Vec<u8> = rows.iter().filter_map(|r| r.pain_before).collect();
-        let changes = session_changes(&summary, &self.library, usual_pain(&befores));
+        let tallies = self.store.tallies(user).await?;
+        let changes = session_changes(&summary, &self.library, usual_pain_of_counts(&tallies.pain_before));
         let record = SessionRecord { id, ..record(&summary, started_at_ms, speed) };
         let FinishReport { grown, .. } =
             self.store.finish_session(user, &record, &changes, self.rules, screening.as_ref()).await?;
-        rows.push(SessionRow {
-            started_at_ms,
-            counts: limber_core::progress::counts_toward_goal(&summary),
-            pain_before: summary.pain_before,
-        });
+        let (adherence, trend) = self.standing(user, &tz).await?;
+        Ok(Finished { adherence, trend, summary, saved: true, id: Some(record.id), grown })
+    }
+
+    /// This week against the goal with the streak, and the pain trend, as they stand now.
+    async fn standing(&self, user: UserId, tz: &TimeZone) -> Result<(Adherence, PainTrend)> {
         let profile = self.store.profile(user).await?;
-        Ok(Finished {
-            adherence: adherence(&rows, profile.weekly_goal, &tz),
-            trend: trend(&rows, &tz),
-            summary,
-            saved: true,
-            id: Some(record.id),
-            grown,
-        })
+        let tallies = self.store.tallies(user).await?;
+        Ok((self.adherence(user, profile.weekly_goal, tz).await?, self.trend(user, &tallies, tz).await?))
+    }
+
+    /// This week against `goal` and the streak, in local weeks: reads the sessions that count,
+    /// newest first, only as far back as the streak goes.
+    pub async fn adherence(&self, user: UserId, goal: u32, tz: &TimeZone) -> Result<Adherence> {
+        let mut walk = AdherenceWalk::new(goal, when::week_number(when::now_ms(), tz));
+        let mut starts = self.store.goal_session_starts(user);
+        while let Some(ms) = starts.try_next().await? {
+            if !walk.push(when::week_number(ms, tz)) {
+                break;
+            }
+        }
+        Ok(walk.finish())
+    }
+
+    /// The trend of "before" pain ratings, by local day, from the first rating and the latest
+    /// three.
+    async fn trend(&self, user: UserId, tallies: &Tallies, tz: &TimeZone) -> Result<PainTrend> {
+        let ends = self.store.pain_ends(user, 3).await?;
+        let day = |r: &Rating| (when::day_number(r.started_at_ms, tz), r.pain_before);
+        let latest: Vec<(i64, u8)> = ends.latest.iter().map(day).collect();
+        let rated = usize::try_from(tallies.rated()).unwrap_or(usize::MAX);
+        Ok(pain_trend_of_ends(rated, ends.first.as_ref().map(day), &latest))
     }
 
     /// One page of history, newest first.
@@ -375,16 +387,22 @@ impl App {
         Ok(self.store.history(user, query).await?)
     }
 
-    /// Every session since `since_ms`, oldest first (exports).
+    /// Every session since `since_ms`, oldest first, all in memory (small histories, tests).
     pub async fn sessions(&self, user: UserId, since_ms: Option<i64>) -> Result<Vec<SessionRecord>> {
         Ok(self.store.sessions(user, since_ms).await?)
+    }
+
+    /// `user`'s sessions one at a time as the store reads them (history, exports): memory does
+    /// not grow with the history.
+    pub fn stream_sessions(&self, user: UserId, query: SessionQuery) -> BoxStream<'_, Result<SessionRecord>> {
+        Box::pin(self.store.stream_sessions(user, query).map_err(Error::from))
     }
 
     /// This week, the streak, each stretch's hold and the pain trend.
     pub async fn stats(&self, user: UserId) -> Result<Stats> {
         let tz = when::zone();
         let profile = self.store.profile(user).await?;
-        let rows = self.store.session_rows(user).await?;
+        let tallies = self.store.tallies(user).await?;
         let progression = self.store.progression(user).await?;
         let holds = progression
             .iter()
@@ -400,17 +418,18 @@ impl App {
             })
             .collect();
         Ok(Stats {
-            sessions: rows.len(),
-            adherence: adherence(&rows, profile.weekly_goal, &tz),
+            sessions: usize::try_from(tallies.sessions).unwrap_or(usize::MAX),
+            adherence: self.adherence(user, profile.weekly_goal, &tz).await?,
             holds,
-            pain_trend: trend(&rows, &tz),
+            pain_trend: self.trend(user, &tallies, &tz).await?,
         })
     }
 
-    /// Checks and adds sessions from an export file's text; all or nothing.
-    pub async fn import(&self, user: UserId, text: &str) -> Result<ImportReport> {
-        let sessions = export::read(text)?;
-        Ok(self.store.import(user, &sessions).await?)
+    /// Reads an export file as a stream, checks every session and adds those not stored yet,
+    /// in batches inside one transaction: all or nothing, in constant memory. A bad session is
+    /// named by its position in the file.
+    pub async fn import(&self, user: UserId, file: impl std::io::Read + Send + 'static) -> Result<ImportReport> {
+        export::import(self.store.as_ref(), user, file).await
     }
 
     /// The profile and the stretches set aside after sharp pain.
@@ -470,17 +489,4 @@ pub fn record(summary: &Summary, started_at_ms: i64, speed: f64) -> SessionRecor
         flagged: summary.flagged.as_ref().map(|s| s.0.clone()),
         items: summary.items.clone(),
     }
-}
-
-/// This week against `goal` and the streak, from session rows, in local weeks.
-pub fn adherence(rows: &[SessionRow], goal: u32, tz: &TimeZone) -> Adherence {
-    let weeks: Vec<i64> = rows.iter().filter(|r| r.counts).map(|r| when::week_number(r.started_at_ms, tz)).collect();
-    Adherence::compute(goal, &weeks, when::week_number(when::now_ms(), tz))
-}
-
-/// The trend of "before" pain ratings, by local day.
-pub fn trend(rows: &[SessionRow], tz: &TimeZone) -> PainTrend {
-    let ratings: Vec<(i64, u8)> =
-        rows.iter().filter_map(|r| r.pain_before.map(|p| (when::day_number(r.started_at_ms, tz), p))).collect();
-    pain_trend(&ratings)
 }

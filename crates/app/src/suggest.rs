@@ -28,13 +28,12 @@ impl App {
     /// cannot be planned at all is left out.
     pub async fn previews(&self, user: UserId) -> Result<Vec<Preview>> {
         let profile = self.store.profile(user).await?;
-        let sessions = self.store.sessions(user, None).await?;
         let mut out = Vec::new();
         for routine in &self.library.routines {
             let request = StartRequest { routine: routine.id.0.clone(), ..StartRequest::default() };
             let options = self.plan_options(user, &request, &profile).await?;
             let Ok(plan) = Plan::resolve(&self.library, &routine.id, &options) else { continue };
-            let last_done_ms = sessions.iter().filter(|s| s.routine == routine.id.0).map(|s| s.started_at_ms).max();
+            let last_done_ms = self.store.last_done(user, &routine.id.0).await?;
             out.push(Preview { routine: routine.id.clone(), plan, last_done_ms });
         }
         Ok(out)

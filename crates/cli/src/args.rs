@@ -65,15 +65,8 @@ pub(crate) enum Command {
     Faq(JsonFlag),
     /// Where the content comes from.
     About(JsonFlag),
-    /// Past sessions.
-    History {
-        /// Only sessions on or after this date (YYYY-MM-DD, local time).
-        #[arg(long, value_name = "DATE", value_parser = limber_app::when::parse_date)]
-        since: Option<jiff::civil::Date>,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    /// Past sessions, the most recent first: the latest 20 unless told otherwise.
+    History(HistoryArgs),
     /// This week against your goal, your streak, hold times and the pain trend.
     Stats(JsonFlag),
     /// Write your history to a file (or standard output).
@@ -100,6 +93,30 @@ pub(crate) enum Command {
         shell: clap_complete::Shell,
     },
 }
+
+/// Which sessions `limber history` shows, and how.
+#[derive(Args)]
+pub(crate) struct HistoryArgs {
+    /// Only sessions on or after this date (YYYY-MM-DD, local time); every one of them unless
+    /// --limit is given too.
+    #[arg(long, value_name = "DATE", value_parser = limber_app::when::parse_date)]
+    pub(crate) since: Option<jiff::civil::Date>,
+    /// Show at most N sessions, the most recent (20 by default).
+    #[arg(long, value_name = "N", conflicts_with = "all", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) limit: Option<u64>,
+    /// Show every session.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Print one JSON list instead of text.
+    #[arg(long, conflicts_with = "jsonl")]
+    pub(crate) json: bool,
+    /// Print JSON Lines: one session per line, written as it is read.
+    #[arg(long)]
+    pub(crate) jsonl: bool,
+}
+
+/// Sessions `limber history` shows when neither --limit, --all nor --since says otherwise.
+pub(crate) const HISTORY_PAGE: u64 = 20;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum ExportFormat {

@@ -28,6 +28,13 @@ impl Env {
     }
 }
 
+impl Env {
+    /// Runs a future that reports its own errors (one that writes as it reads, say).
+    pub(crate) fn run<T>(&self, f: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+        self.local.block_on(f)
+    }
+}
+
 /// A person's mistake (an unknown id, a hold out of range) is a usage error (exit 2).
 pub(crate) fn usage(e: limber_app::Error) -> anyhow::Error {
     if e.is_usage() { UsageError(e.to_string()).into() } else { anyhow::Error::new(e) }

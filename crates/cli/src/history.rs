@@ -5,54 +5,131 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use limber_app::store::SessionRecord;
+use futures_util::TryStreamExt;
+use limber_app::store::{SessionQuery, SessionRecord};
 use limber_app::when;
 use limber_core::{ItemStatus, StopReason};
 
-use crate::args::{ExportFormat, Global};
+use crate::args::{ExportFormat, Global, HISTORY_PAGE, HistoryArgs};
 use crate::context::{Env, print_json};
 
 fn outcome(stopped: Option<StopReason>) -> &'static str {
     stopped.map_or("finished", StopReason::label)
 }
 
-pub(crate) fn history(global: &Global, since: Option<jiff::civil::Date>, as_json: bool) -> anyhow::Result<ExitCode> {
+/// How `limber history` prints.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Text,
+    Json,
+    Jsonl,
+}
+
+pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
     let tz = when::zone();
-    let sessions = env.block_on(env.app.sessions(env.user, since.map(|d| when::start_of(d, &tz))))?;
-    if as_json {
-        print_json(&sessions)?;
-        return Ok(ExitCode::SUCCESS);
+    let since_ms = args.since.map(|d| when::start_of(d, &tz));
+    let limit = match (args.all, args.limit, args.since) {
+        (true, _, _) => None,
+        (false, Some(n), _) => Some(n),
+        (false, None, Some(_)) => None,
+        (false, None, None) => Some(HISTORY_PAGE),
+    };
+    let shape = if args.jsonl {
+        Shape::Jsonl
+    } else if args.json {
+        Shape::Json
+    } else {
+        Shape::Text
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let shown = env.run(async {
+        let query = SessionQuery::newest_first().since(since_ms);
+        let mut sessions = env.app.stream_sessions(env.user, query);
+        let mut shown: u64 = 0;
+        while let Some(s) = sessions.try_next().await.context("cannot read the history")? {
+            if limit.is_some_and(|n| shown >= n) {
+                return Ok(Shown { sessions: shown, more: true });
+            }
+            match shape {
+                Shape::Text if shown == 0 => {
+                    writeln!(
+                        out,
+                        "{:<16}  {:<10}  {:<24}  {:>5}  {:>6}  pain",
+                        "when", "routine", "outcome", "time", "done"
+                    )?;
+                    write_row(&mut out, &s, &tz)?;
+                }
+                Shape::Text => write_row(&mut out, &s, &tz)?,
+                Shape::Json => {
+                    out.write_all(if shown == 0 { b"[" } else { b"," })?;
+                    serde_json::to_writer(&mut out, &s)?;
+                }
+                Shape::Jsonl => {
+                    serde_json::to_writer(&mut out, &s)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            shown += 1;
+        }
+        Ok(Shown { sessions: shown, more: false })
+    });
+    let written = shown.and_then(|shown| {
+        match shape {
+            Shape::Json if shown.sessions == 0 => out.write_all(b"[]\n")?,
+            Shape::Json => out.write_all(b"]\n")?,
+            Shape::Jsonl => {}
+            Shape::Text if shown.sessions == 0 => writeln!(
+                out,
+                "No sessions yet{}. Start one with `limber run`.",
+                if args.since.is_some() { " in that period" } else { "" }
+            )?,
+            Shape::Text if shown.more => writeln!(
+                out,
+                "\nThe latest {} sessions; `limber history --all` shows every one, `--limit N` the latest N.",
+                shown.sessions
+            )?,
+            Shape::Text => {}
+        }
+        out.flush()?;
+        Ok(())
+    });
+    match written {
+        // A reader that has seen enough (`limber history --all | head`) is not an error.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(e),
+        Ok(()) => Ok(ExitCode::SUCCESS),
     }
-    if sessions.is_empty() {
-        println!(
-            "No sessions yet{}. Start one with `limber run`.",
-            if since.is_some() { " in that period" } else { "" }
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!("{:<16}  {:<10}  {:<24}  {:>5}  {:>6}  pain", "when", "routine", "outcome", "time", "done");
-    for s in &sessions {
-        let done = s.items.iter().filter(|i| i.status == ItemStatus::Done).count();
-        let secs = s.active_ms / 1000;
-        let pain = match (s.pain_before, s.pain_after) {
-            (Some(b), Some(a)) => format!("{b} → {a}"),
-            (Some(b), None) => format!("{b} → ?"),
-            (None, Some(a)) => format!("? → {a}"),
-            (None, None) => String::new(),
-        };
-        println!(
-            "{:<16}  {:<10}  {:<24}  {:>2}:{:02}  {:>2} of {}  {pain}",
-            when::local(s.started_at_ms, &tz),
-            s.routine,
-            outcome(s.stopped),
-            secs / 60,
-            secs % 60,
-            done,
-            s.items.len()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// How many sessions `limber history` showed, and whether there were more.
+struct Shown {
+    sessions: u64,
+    more: bool,
+}
+
+fn write_row(out: &mut impl Write, s: &SessionRecord, tz: &jiff::tz::TimeZone) -> std::io::Result<()> {
+    let done = s.items.iter().filter(|i| i.status == ItemStatus::Done).count();
+    let secs = s.active_ms / 1000;
+    let pain = match (s.pain_before, s.pain_after) {
+        (Some(b), Some(a)) => format!("{b} → {a}"),
+        (Some(b), None) => format!("{b} → ?"),
+        (None, Some(a)) => format!("? → {a}"),
+        (None, None) => String::new(),
+    };
+    writeln!(
+        out,
+        "{:<16}  {:<10}  {:<24}  {:>2}:{:02}  {:>2} of {}  {pain}",
+        when::local(s.started_at_ms, tz),
+        s.routine,
+        outcome(s.stopped),
+        secs / 60,
+        secs % 60,
+        done,
+        s.items.len()
+    )
 }
 
 pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
@@ -96,84 +173,116 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
 
 pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
-    let sessions = env.block_on(env.app.sessions(env.user, None))?;
-    let count = sessions.len();
-    let bytes = match format {
-        ExportFormat::Json => limber_app::export::write(sessions).context("cannot write the export")?,
-        ExportFormat::Csv => {
-            let mut bytes = Vec::new();
-            write_csv(&mut bytes, &sessions)?;
-            bytes
-        }
-    };
     match output {
         Some(path) => {
+            // Written beside the file, then renamed over it: a failed export leaves no half file.
             let tmp = path.with_extension("tmp-limber");
-            std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+            let file = std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+            let written = export_to(&env, format, std::io::BufWriter::new(file)).and_then(|(file, count)| {
+                file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+                Ok(count)
+            });
+            let count = match written {
+                Ok(count) => count,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e.context(format!("cannot write {}", tmp.display())));
+                }
+            };
             std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("Exported {count} sessions to {}.", path.display());
         }
-        None => std::io::stdout().write_all(&bytes).context("cannot write to standard output")?,
+        None => {
+            let (mut out, _) = export_to(&env, format, std::io::BufWriter::new(std::io::stdout().lock()))
+                .context("cannot write to standard output")?;
+            out.flush().context("cannot write to standard output")?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_csv(out: &mut Vec<u8>, sessions: &[SessionRecord]) -> anyhow::Result<()> {
+/// Writes every session, oldest first, to `out` as it reads them; hands back `out` and the
+/// number of sessions.
+fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Result<(W, usize)> {
     let tz = when::zone();
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "session",
-        "started_at",
-        "routine",
-        "outcome",
-        "pain_before",
-        "pain_after",
-        "position",
-        "stretch",
-        "instead_of",
-        "status",
-        "holds_done",
-        "holds_planned",
-        "sides_done",
-        "seconds",
-        "comfort",
-        "discomfort",
-        "max_pain",
-    ])?;
-    let opt = |v: Option<u8>| v.map(|v| v.to_string()).unwrap_or_default();
-    for s in sessions {
-        for (n, i) in s.items.iter().enumerate() {
-            w.write_record([
-                s.id.to_string(),
-                when::rfc3339(s.started_at_ms, &tz),
-                s.routine.clone(),
-                outcome(s.stopped).to_owned(),
-                opt(s.pain_before),
-                opt(s.pain_after),
-                (n + 1).to_string(),
-                i.stretch.to_string(),
-                i.instead_of.as_ref().map(ToString::to_string).unwrap_or_default(),
-                i.status.label().to_owned(),
-                i.holds_done.to_string(),
-                i.holds_planned.to_string(),
-                i.sides_done.iter().map(|s| s.label()).collect::<Vec<_>>().join(" "),
-                i.seconds.to_string(),
-                i.comfort
-                    .map(|c| serde_json::to_string(&c).unwrap_or_default().trim_matches('"').to_owned())
-                    .unwrap_or_default(),
-                i.discomfort.to_string(),
-                opt(i.max_pain),
-            ])?;
+    env.run(async {
+        let mut sessions = env.app.stream_sessions(env.user, SessionQuery::oldest_first());
+        match format {
+            ExportFormat::Json => {
+                let mut writer = limber_app::export::Writer::new(out)?;
+                while let Some(s) = sessions.try_next().await? {
+                    writer.session(&s)?;
+                }
+                let count = writer.written();
+                Ok((writer.finish()?, count))
+            }
+            ExportFormat::Csv => {
+                let mut writer = csv::Writer::from_writer(out);
+                writer.write_record(CSV_HEADER)?;
+                let mut count = 0;
+                while let Some(s) = sessions.try_next().await? {
+                    write_csv(&mut writer, &s, &tz)?;
+                    count += 1;
+                }
+                Ok((writer.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))?, count))
+            }
         }
+    })
+}
+
+const CSV_HEADER: [&str; 17] = [
+    "session",
+    "started_at",
+    "routine",
+    "outcome",
+    "pain_before",
+    "pain_after",
+    "position",
+    "stretch",
+    "instead_of",
+    "status",
+    "holds_done",
+    "holds_planned",
+    "sides_done",
+    "seconds",
+    "comfort",
+    "discomfort",
+    "max_pain",
+];
+
+/// The rows of one session: one per stretch.
+fn write_csv<W: Write>(w: &mut csv::Writer<W>, s: &SessionRecord, tz: &jiff::tz::TimeZone) -> anyhow::Result<()> {
+    let opt = |v: Option<u8>| v.map(|v| v.to_string()).unwrap_or_default();
+    for (n, i) in s.items.iter().enumerate() {
+        w.write_record([
+            s.id.to_string(),
+            when::rfc3339(s.started_at_ms, tz),
+            s.routine.clone(),
+            outcome(s.stopped).to_owned(),
+            opt(s.pain_before),
+            opt(s.pain_after),
+            (n + 1).to_string(),
+            i.stretch.to_string(),
+            i.instead_of.as_ref().map(ToString::to_string).unwrap_or_default(),
+            i.status.label().to_owned(),
+            i.holds_done.to_string(),
+            i.holds_planned.to_string(),
+            i.sides_done.iter().map(|s| s.label()).collect::<Vec<_>>().join(" "),
+            i.seconds.to_string(),
+            i.comfort
+                .map(|c| serde_json::to_string(&c).unwrap_or_default().trim_matches('"').to_owned())
+                .unwrap_or_default(),
+            i.discomfort.to_string(),
+            opt(i.max_pain),
+        ])?;
     }
-    w.flush()?;
     Ok(())
 }
 
 pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let reader = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let env = Env::open(global)?;
-    let report = env.block_on(env.app.import(env.user, &text)).with_context(|| format!("{}", file.display()))?;
+    let report = env.block_on(env.app.import(env.user, reader)).with_context(|| format!("{}", file.display()))?;
     println!("Imported {} sessions ({} already present).", report.added, report.skipped);
     Ok(ExitCode::SUCCESS)
 }

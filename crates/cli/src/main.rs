@@ -64,7 +64,7 @@ fn main() -> ExitCode {
         Command::Tips(ref a) => info::tips(&cli.global, a.json),
         Command::Faq(ref a) => info::faq(&cli.global, a.json),
         Command::About(ref a) => info::about(&cli.global, a.json),
-        Command::History { since, json } => history::history(&cli.global, since, json),
+        Command::History(ref args) => history::history(&cli.global, args),
         Command::Stats(ref a) => history::stats(&cli.global, a.json),
         Command::Export { format, ref output } => history::export(&cli.global, format, output.as_deref()),
         Command::Import { ref file } => history::import(&cli.global, file),

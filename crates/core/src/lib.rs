@@ -26,7 +26,7 @@ pub use library::Library;
 pub use plan::{
     Adjustment, Choice, PainPrompt, Plan, PlanError, PlanItem, PlanOptions, Preparation, Timing, Unfit, WarmUpPlan,
 };
-pub use progress::{Adherence, Outcome, PainTrend, Progress, ProgressChange, ProgressRules};
+pub use progress::{Adherence, AdherenceWalk, Outcome, PainTrend, Progress, ProgressChange, ProgressRules};
 pub use routine::{Promise, Routine, RoutineId};
 pub use screening::{Answer, Clearance, Level, ScreeningQuestion, ScreeningRecord};
 pub use session::{

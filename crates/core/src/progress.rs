@@ -50,6 +50,20 @@ pub fn usual_pain(before_ratings: &[u8]) -> Option<u8> {
     sorted.get(sorted.len().checked_sub(1)? / 2).copied()
 }
 
+/// [`usual_pain`] from how many sessions had each "before" rating (index 0–10): the same
+/// answer without the ratings themselves.
+pub fn usual_pain_of_counts(counts: &[u64; 11]) -> Option<u8> {
+    let total: u64 = counts.iter().sum();
+    let mut middle = total.checked_sub(1)? / 2;
+    for (rating, n) in (0_u8..).zip(counts) {
+        if middle < *n {
+            return Some(rating);
+        }
+        middle -= n;
+    }
+    None
+}
+
 /// How one stretch went in one session, as far as progression is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
@@ -222,6 +236,75 @@ impl Adherence {
     }
 }
 
+/// [`Adherence::compute`] fed one session at a time, newest first, that says when it has seen
+/// enough: the streak is read back only as far as it goes, whatever the length of the history.
+#[derive(Clone, Debug)]
+pub struct AdherenceWalk {
+    goal: u32,
+    current_week: i64,
+    this_week: u32,
+    streak: u32,
+    /// The week being counted and its sessions so far.
+    run: Option<(i64, u32)>,
+    /// The week the streak needs next; `None` until the current week is settled.
+    next: Option<i64>,
+    done: bool,
+}
+
+impl AdherenceWalk {
+    /// A walk for `goal` sessions a week, from `current_week` back.
+    pub fn new(goal: u32, current_week: i64) -> AdherenceWalk {
+        AdherenceWalk { goal: goal.max(1), current_week, this_week: 0, streak: 0, run: None, next: None, done: false }
+    }
+
+    /// Takes the week of the next counted session, newest first. Returns `false` once the
+    /// answer is known and older sessions cannot change it.
+    pub fn push(&mut self, week: i64) -> bool {
+        if self.done || week > self.current_week {
+            return !self.done;
+        }
+        match self.run {
+            Some((w, n)) if week >= w => self.run = Some((w, n + 1)),
+            Some((w, n)) => {
+                self.close(w, n);
+                self.run = Some((week, 1));
+            }
+            None => self.run = Some((week, 1)),
+        }
+        !self.done
+    }
+
+    /// Every session of `week` has been seen; the weeks between it and the next one pushed had
+    /// none.
+    fn close(&mut self, week: i64, count: u32) {
+        let next = match self.next {
+            Some(next) => next,
+            None if week == self.current_week => {
+                self.this_week = count;
+                if count >= self.goal { self.current_week } else { self.current_week - 1 }
+            }
+            None => self.current_week - 1,
+        };
+        self.next = Some(next);
+        if week == next && count >= self.goal {
+            self.streak += 1;
+            self.next = Some(next - 1);
+        } else if week <= next {
+            self.done = true;
+        }
+    }
+
+    /// The adherence, equal to [`Adherence::compute`] over every session pushed.
+    pub fn finish(mut self) -> Adherence {
+        if let Some((week, count)) = self.run.take()
+            && !self.done
+        {
+            self.close(week, count);
+        }
+        Adherence { goal: self.goal, this_week: self.this_week, streak_weeks: self.streak }
+    }
+}
+
 /// Whether a session counts toward the weekly goal: at least one stretch done in full.
 pub fn counts_toward_goal(summary: &Summary) -> bool {
     summary.items.iter().any(|i| i.status == ItemStatus::Done)
@@ -245,18 +328,24 @@ pub struct PainTrend {
 
 /// Computes the trend from (day number, before rating) pairs, oldest first.
 pub fn pain_trend(ratings: &[(i64, u8)]) -> PainTrend {
-    let first = ratings.first().copied();
-    let latest = ratings.last().copied();
-    let change = first.zip(latest).map(|((_, a), (_, b))| i16::from(b) - i16::from(a));
-    let worsening = ratings.len() >= 3 && {
-        let last3: Vec<u8> = ratings[ratings.len() - 3..].iter().map(|(_, r)| *r).collect();
+    pain_trend_of_ends(ratings.len(), ratings.first().copied(), &ratings[ratings.len().saturating_sub(3)..])
+}
+
+/// [`pain_trend`] from all it depends on: how many sessions were rated, the first rating and
+/// the latest three (fewer when there are fewer), oldest first, each as (day number, rating).
+pub fn pain_trend_of_ends(rated_sessions: usize, first: Option<(i64, u8)>, latest: &[(i64, u8)]) -> PainTrend {
+    let latest3 = &latest[latest.len().saturating_sub(3)..];
+    let last = latest3.last().copied();
+    let change = first.zip(last).map(|((_, a), (_, b))| i16::from(b) - i16::from(a));
+    let worsening = rated_sessions >= 3 && latest3.len() == 3 && {
+        let last3: Vec<u8> = latest3.iter().map(|(_, r)| *r).collect();
         last3[2] > last3[0] && last3.windows(2).all(|w| w[1] >= w[0]) && first.is_some_and(|(_, f)| last3[2] > f)
     };
     let month_without_improvement =
-        first.zip(latest).is_some_and(|((d0, a), (d1, b))| d1 - d0 >= 28 && i16::from(a) - i16::from(b) < 2);
+        first.zip(last).is_some_and(|((d0, a), (d1, b))| d1 - d0 >= 28 && i16::from(a) - i16::from(b) < 2);
     PainTrend {
-        rated_sessions: ratings.len(),
-        first_and_latest: first.zip(latest).map(|((_, a), (_, b))| (a, b)),
+        rated_sessions,
+        first_and_latest: first.zip(last).map(|((_, a), (_, b))| (a, b)),
         change,
         meaningful: change.is_some_and(|c| c.abs() >= 2),
         see_clinician: worsening || month_without_improvement,

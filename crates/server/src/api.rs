@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::Stream;
+use futures_util::{Stream, TryStreamExt};
 use limber_app::store::{Cursor, HistoryPage, HistoryQuery, ImportReport, SessionId};
 use limber_app::{ProfileChange, StartRequest, Stats};
 use limber_core::{Equipment, Intent, PainPrompt, Position, Rejected, Timing};
@@ -391,17 +391,40 @@ pub async fn stats(State(st): State<AppState>, Caller(user): Caller) -> Result<J
     Ok(Json(st.app.stats(user).await?))
 }
 
-/// Every session as a limber export file (JSON, format 2), oldest first.
+/// Every session as a limber export file (JSON, format 2), oldest first, streamed as the store
+/// reads it.
 #[utoipa::path(get, path = "/api/v1/export", tag = "records", responses((status = 200, body = serde_json::Value)))]
 pub async fn export(State(st): State<AppState>, Caller(user): Caller) -> Result<Response, ApiError> {
-    let sessions = st.app.sessions(user, None).await?;
-    let bytes = limber_app::export::write(sessions).map_err(|e| ApiError::internal(&e))?;
+    // A task reads and writes; the body follows through a small channel, so a slow client holds
+    // back the reading instead of the whole history piling up in memory.
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
+    let app = st.app.clone();
+    tokio::spawn(async move {
+        let written = async {
+            let mut sessions = app.stream_sessions(user, limber_app::store::SessionQuery::oldest_first());
+            let mut writer = limber_app::export::Writer::new(Vec::new())?;
+            while let Some(s) = sessions.try_next().await.map_err(std::io::Error::other)? {
+                writer.session(&s)?;
+                if writer.written() % 100 == 0 && tx.send(Ok(writer.take())).await.is_err() {
+                    return Ok(()); // the client went away
+                }
+            }
+            let _ = tx.send(Ok(writer.finish()?)).await;
+            Ok::<_, std::io::Error>(())
+        }
+        .await;
+        if let Err(e) = written {
+            tracing::error!(error = %e, "export failed part way");
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
     Ok((
         [
             (header::CONTENT_TYPE, "application/json"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"limber-export.json\""),
         ],
-        bytes,
+        axum::body::Body::from_stream(chunks),
     )
         .into_response())
 }
@@ -420,8 +443,7 @@ pub async fn import(
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload-too-large" } else { "bad-request" };
         ApiError::new(status, code, r.body_text())
     })?;
-    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::invalid("an export file is UTF-8 JSON"))?;
-    Ok(Json(st.app.import(user, &text).await?))
+    Ok(Json(st.app.import(user, std::io::Cursor::new(body)).await?))
 }
 
 /// The profile and the stretches flagged after sharp pain.

@@ -15,12 +15,14 @@ mod sqlite;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use futures_util::TryStreamExt;
+use futures_util::stream::BoxStream;
 use limber_core::{Progress, ProgressChange, ProgressRules, StretchId};
 
 pub use ids::{SessionId, UserId};
 pub use records::{
-    Cursor, CursorError, FinishReport, HistoryPage, HistoryQuery, LiveEvent, LiveRecord, Profile, ScreeningEntry,
-    SessionRecord, SessionRow, User,
+    Cursor, CursorError, FinishReport, HistoryPage, HistoryQuery, LiveEvent, LiveRecord, Order, PainEnds, Profile,
+    Rating, ScreeningEntry, SessionQuery, SessionRecord, Tallies, User,
 };
 pub use sqlite::SqliteStore;
 pub use uuid::Uuid;
@@ -170,19 +172,58 @@ pub trait Store: Send + Sync {
         screening: Option<&ScreeningEntry>,
     ) -> Result<FinishReport>;
 
+    /// A person's sessions with their items, one at a time as they are read: memory does not
+    /// grow with the history. Reading stops when the stream is dropped.
+    fn stream_sessions(&self, user: UserId, query: SessionQuery) -> BoxStream<'_, Result<SessionRecord>>;
+
     /// One page of history, newest first, with items.
-    async fn history(&self, user: UserId, query: HistoryQuery) -> Result<HistoryPage>;
+    async fn history(&self, user: UserId, query: HistoryQuery) -> Result<HistoryPage> {
+        let limit = usize::try_from(query.effective_limit()).unwrap_or(usize::MAX);
+        let page = SessionQuery { order: Order::NewestFirst, since_ms: query.since_ms, after: query.before };
+        let mut stream = self.stream_sessions(user, page);
+        let mut sessions = Vec::with_capacity(limit);
+        while let Some(session) = stream.try_next().await? {
+            if sessions.len() == limit {
+                // One more than asked came back: there is a next page.
+                return Ok(HistoryPage { next: sessions.last().map(Cursor::after), sessions });
+            }
+            sessions.push(session);
+        }
+        Ok(HistoryPage { sessions, next: None })
+    }
 
-    /// Sessions started at or after `since_ms` (Unix milliseconds), oldest first, with items:
-    /// what an export needs.
-    async fn sessions(&self, user: UserId, since_ms: Option<i64>) -> Result<Vec<SessionRecord>>;
+    /// Sessions started at or after `since_ms` (Unix milliseconds), oldest first, with items, all
+    /// in memory: for small histories and tests; exports use [`Store::stream_sessions`].
+    async fn sessions(&self, user: UserId, since_ms: Option<i64>) -> Result<Vec<SessionRecord>> {
+        self.stream_sessions(user, SessionQuery::oldest_first().since(since_ms)).try_collect().await
+    }
 
-    /// One row per session (no items), oldest first: what statistics need.
-    async fn session_rows(&self, user: UserId) -> Result<Vec<SessionRow>>;
+    /// Counts kept up to date with every session added: sessions in all and by "before" rating.
+    async fn tallies(&self, user: UserId) -> Result<Tallies>;
+
+    /// The oldest rated session and the `latest` newest ones: what the pain trend needs.
+    async fn pain_ends(&self, user: UserId, latest: u32) -> Result<PainEnds>;
+
+    /// When each session that counts toward the weekly goal (a stretch done in full) started,
+    /// newest first, Unix milliseconds: a streak reads only as far back as it goes.
+    fn goal_session_starts(&self, user: UserId) -> BoxStream<'_, Result<i64>>;
+
+    /// When `user` last started `routine`, Unix milliseconds; `None` if never.
+    async fn last_done(&self, user: UserId, routine: &str) -> Result<Option<i64>>;
+
+    /// Starts an import for `user`: one transaction that batches of sessions are added to, all
+    /// visible at once on [`Import::commit`]; dropped without a commit, it adds nothing.
+    /// Progression is not touched.
+    async fn begin_import(&self, user: UserId) -> Result<Box<dyn Import>>;
 
     /// Adds sessions that are not stored yet (by id), all or none; the same file twice adds
     /// nothing. Progression is not touched.
-    async fn import(&self, user: UserId, sessions: &[SessionRecord]) -> Result<ImportReport>;
+    async fn import(&self, user: UserId, sessions: &[SessionRecord]) -> Result<ImportReport> {
+        let mut import = self.begin_import(user).await?;
+        let report = import.add(sessions).await?;
+        import.commit().await?;
+        Ok(report)
+    }
 
     /// The latest screening answers, if any.
     async fn latest_screening(&self, user: UserId) -> Result<Option<ScreeningEntry>>;
@@ -224,6 +265,25 @@ pub trait Store: Send + Sync {
 
     /// Forgets a live session (it is over and recorded). Returns whether it was there.
     async fn remove_live(&self, id: SessionId) -> Result<bool>;
+}
+
+/// An import under way ([`Store::begin_import`]): one transaction that sessions are added to
+/// in batches, so memory stays small whatever the file's size and nothing is half-imported.
+#[async_trait::async_trait]
+pub trait Import: Send {
+    /// Adds the sessions not stored yet (by id, including those added earlier in this import);
+    /// the others are counted as skipped.
+    async fn add(&mut self, sessions: &[SessionRecord]) -> Result<ImportReport>;
+
+    /// Makes every added session visible at once.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+impl std::ops::AddAssign for ImportReport {
+    fn add_assign(&mut self, other: ImportReport) {
+        self.added += other.added;
+        self.skipped += other.skipped;
+    }
 }
 
 /// The platform data directory for limber (e.g. `~/.local/share/limber` on Linux).

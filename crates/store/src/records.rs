@@ -42,17 +42,6 @@ pub struct SessionRecord {
     pub items: Vec<ItemRecord>,
 }
 
-/// What statistics need of one session: when, whether it counts toward the goal, pain before.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionRow {
-    /// When it started, Unix milliseconds UTC.
-    pub started_at_ms: i64,
-    /// Whether at least one stretch was done in full (it counts toward the weekly goal).
-    pub counts: bool,
-    /// Pain 0–10 before.
-    pub pain_before: Option<u8>,
-}
-
 /// Screening answers with the moment they were given.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScreeningEntry {
@@ -132,6 +121,78 @@ impl HistoryQuery {
     pub fn effective_limit(&self) -> u32 {
         self.limit.clamp(1, HistoryQuery::MAX_LIMIT)
     }
+}
+
+/// The order sessions are read in: by start time, then by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Order {
+    /// The most recent first (history).
+    NewestFirst,
+    /// The oldest first (exports).
+    OldestFirst,
+}
+
+/// Which of a person's sessions to read one by one, and in which order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionQuery {
+    /// The order.
+    pub order: Order,
+    /// Only sessions started at or after this moment, Unix milliseconds UTC.
+    pub since_ms: Option<i64>,
+    /// Only sessions that come after this cursor in `order`.
+    pub after: Option<Cursor>,
+}
+
+impl SessionQuery {
+    /// Every session, the most recent first.
+    pub fn newest_first() -> SessionQuery {
+        SessionQuery { order: Order::NewestFirst, since_ms: None, after: None }
+    }
+
+    /// Every session, the oldest first.
+    pub fn oldest_first() -> SessionQuery {
+        SessionQuery { order: Order::OldestFirst, since_ms: None, after: None }
+    }
+
+    /// Only sessions started at or after `since_ms` (no limit when `None`).
+    pub fn since(self, since_ms: Option<i64>) -> SessionQuery {
+        SessionQuery { since_ms, ..self }
+    }
+}
+
+/// Counts the store keeps up to date with every session it adds: what statistics read
+/// instead of every session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tallies {
+    /// Sessions in all.
+    pub sessions: u64,
+    /// Sessions by their "before" pain rating (index 0–10).
+    pub pain_before: [u64; 11],
+}
+
+impl Tallies {
+    /// Sessions with a "before" rating.
+    pub fn rated(&self) -> u64 {
+        self.pain_before.iter().sum()
+    }
+}
+
+/// A session's "before" pain rating and when it started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    /// When the session started, Unix milliseconds UTC.
+    pub started_at_ms: i64,
+    /// Pain 0–10 before.
+    pub pain_before: u8,
+}
+
+/// The ends of a person's "before" ratings: what the pain trend reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PainEnds {
+    /// The oldest rated session.
+    pub first: Option<Rating>,
+    /// The newest rated sessions (as many as asked, fewer when there are fewer), oldest first.
+    pub latest: Vec<Rating>,
 }
 
 /// One page of history, newest first.

@@ -6,24 +6,26 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
 use limber_core::{
     Comfort, ItemRecord, ItemStatus, Progress, ProgressChange, ProgressRules, ScreeningRecord, StopReason, StretchId,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::Row;
 use sqlx::migrate::{Migrate, MigrateError, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
+use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
 use crate::ids::{SessionId, UserId};
 use crate::records::{
-    Cursor, FinishReport, HistoryPage, HistoryQuery, LiveEvent, LiveRecord, Profile, ScreeningEntry, SessionRecord,
-    SessionRow, User,
+    FinishReport, LiveEvent, LiveRecord, Order, PainEnds, Profile, Rating, ScreeningEntry, SessionQuery, SessionRecord,
+    Tallies, User,
 };
-use crate::{Error, ImportReport, LOCAL_USER, Result, Store, database_path};
+use crate::{Error, Import, ImportReport, LOCAL_USER, Result, Store, database_path};
 
 /// Live events per `INSERT` statement (3 bound values each, well under SQLite's limit).
 const EVENTS_PER_STATEMENT: usize = 256;
@@ -206,43 +208,46 @@ fn for_user(user: UserId) -> impl Fn(sqlx::Error) -> Error {
     }
 }
 
-/// Stores a session with its items unless `user` already has a session with its id. Returns
-/// whether it was added.
-async fn insert_session(conn: &mut SqliteConnection, user: UserId, s: &SessionRecord) -> Result<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO sessions (user_id, uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, \
-         done_items, pain_before, pain_after, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (user_id, uuid) DO NOTHING",
-    )
-    .bind(user.0)
-    .bind(s.id.to_string())
-    .bind(&s.routine)
-    .bind(s.started_at_ms)
-    .bind(s.ended_at_ms)
-    .bind(s.stopped.as_ref().map(enum_text))
-    .bind(s.warmed_up)
-    .bind(s.active_ms)
-    .bind(i64::try_from(s.items.iter().filter(|i| i.status == ItemStatus::Done).count()).unwrap_or(i64::MAX))
-    .bind(s.pain_before.map(i64::from))
-    .bind(s.pain_after.map(i64::from))
-    .bind(&s.flagged)
-    .execute(&mut *conn)
-    .await
-    .map_err(for_user(user))?;
-    if inserted.rows_affected() == 0 {
-        return Ok(false);
-    }
-    let session_id = inserted.last_insert_rowid();
-    for (position, item) in s.items.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO session_items (session_id, position, stretch, instead_of, seconds, holds_done, sides_done, \
-             holds_planned, active_ms, comfort, discomfort, max_pain, status) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
+/// The columns of `sessions` an insert writes, and their number.
+const INSERT_SESSION_COLUMNS: &str = "user_id, uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, \
+     done_items, pain_before, pain_after, flagged";
+const SESSION_PARAMS: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// The columns of `session_items` an insert writes, and their number.
+const INSERT_ITEM_COLUMNS: &str = "session_id, position, stretch, instead_of, seconds, holds_done, sides_done, \
+     holds_planned, active_ms, comfort, discomfort, max_pain, status";
+const ITEM_PARAMS: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// Sessions per multi-row insert (12 parameters each, well under SQLite's 32,766).
+const SESSIONS_PER_INSERT: usize = 200;
+
+/// Items per multi-row insert (13 parameters each).
+const ITEMS_PER_INSERT: usize = 400;
+
+type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>;
+
+fn bind_session<'q>(query: Query<'q>, user: UserId, s: &SessionRecord) -> Query<'q> {
+    query
+        .bind(user.0)
+        .bind(s.id.to_string())
+        .bind(s.routine.clone())
+        .bind(s.started_at_ms)
+        .bind(s.ended_at_ms)
+        .bind(s.stopped.as_ref().map(enum_text))
+        .bind(s.warmed_up)
+        .bind(s.active_ms)
+        .bind(i64::try_from(s.items.iter().filter(|i| i.status == ItemStatus::Done).count()).unwrap_or(i64::MAX))
+        .bind(s.pain_before.map(i64::from))
+        .bind(s.pain_after.map(i64::from))
+        .bind(s.flagged.clone())
+}
+
+fn bind_item<'q>(query: Query<'q>, session_id: i64, position: usize, item: &ItemRecord) -> Query<'q> {
+    query
         .bind(session_id)
         .bind(i64::try_from(position).unwrap_or(i64::MAX))
-        .bind(item.stretch.as_str())
-        .bind(item.instead_of.as_ref().map(StretchId::as_str))
+        .bind(item.stretch.as_str().to_owned())
+        .bind(item.instead_of.as_ref().map(|s| s.as_str().to_owned()))
         .bind(i64::from(item.seconds))
         .bind(i64::from(item.holds_done))
         .bind(to_json(&item.sides_done))
@@ -252,10 +257,98 @@ async fn insert_session(conn: &mut SqliteConnection, user: UserId, s: &SessionRe
         .bind(item.discomfort)
         .bind(item.max_pain.map(i64::from))
         .bind(enum_text(&item.status))
+}
+
+/// `n` copies of `params`, comma-separated: the VALUES of a multi-row insert.
+fn values(params: &str, n: usize) -> String {
+    vec![params; n].join(", ")
+}
+
+/// Where a session goes in `session_tallies`: its "before" rating, or -1 when it has none.
+fn tally_slot(pain_before: Option<u8>) -> usize {
+    pain_before.map_or(0, |p| usize::from(p.min(10)) + 1)
+}
+
+/// Adds `counts` (by [`tally_slot`]) to `user`'s tallies, inside the caller's transaction.
+async fn add_tallies(conn: &mut SqliteConnection, user: UserId, counts: &[i64; 12]) -> Result<()> {
+    for (slot, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+        sqlx::query(
+            "INSERT INTO session_tallies (user_id, pain_before, sessions) VALUES (?, ?, ?) \
+             ON CONFLICT (user_id, pain_before) DO UPDATE SET sessions = sessions + excluded.sessions",
+        )
+        .bind(user.0)
+        .bind(i64::try_from(slot).unwrap_or(0) - 1)
+        .bind(*n)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .map_err(for_user(user))?;
     }
-    Ok(true)
+    Ok(())
+}
+
+/// Stores the items of sessions just added (row id, session), in multi-row inserts.
+async fn insert_items(conn: &mut SqliteConnection, added: &[(i64, &SessionRecord)]) -> Result<()> {
+    let items: Vec<(i64, usize, &ItemRecord)> = added
+        .iter()
+        .flat_map(|(id, s)| s.items.iter().enumerate().map(move |(position, item)| (*id, position, item)))
+        .collect();
+    for chunk in items.chunks(ITEMS_PER_INSERT) {
+        let sql =
+            format!("INSERT INTO session_items ({INSERT_ITEM_COLUMNS}) VALUES {}", values(ITEM_PARAMS, chunk.len()));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (id, position, item) in chunk {
+            query = bind_item(query, *id, *position, item);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Stores the sessions `user` does not have yet (by id; the first of two with one id), with
+/// their items and tallies, inside the caller's transaction.
+async fn insert_sessions(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    sessions: &[SessionRecord],
+) -> Result<ImportReport> {
+    let mut report = ImportReport::default();
+    for chunk in sessions.chunks(SESSIONS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO sessions ({INSERT_SESSION_COLUMNS}) VALUES {} ON CONFLICT (user_id, uuid) DO NOTHING \
+             RETURNING id, uuid",
+            values(SESSION_PARAMS, chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for s in chunk {
+            query = bind_session(query, user, s);
+        }
+        let rows = query.fetch_all(&mut *conn).await.map_err(for_user(user))?;
+        let mut ids: HashMap<SessionId, i64> = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let uuid: String = row.try_get(1)?;
+            ids.insert(parse_id(&uuid)?, row.try_get(0)?);
+        }
+        let mut added = Vec::with_capacity(rows.len());
+        let mut counts = [0_i64; 12];
+        for s in chunk {
+            // The first session with an id is the one inserted; a later one with the same id is skipped.
+            match ids.remove(&s.id) {
+                Some(id) => {
+                    added.push((id, s));
+                    counts[tally_slot(s.pain_before)] += 1;
+                }
+                None => report.skipped += 1,
+            }
+        }
+        report.added += added.len();
+        insert_items(conn, &added).await?;
+        add_tallies(conn, user, &counts).await?;
+    }
+    Ok(report)
+}
+
+fn parse_id(text: &str) -> Result<SessionId> {
+    text.parse::<SessionId>().map_err(|e| Error::Decode { what: "session id", detail: e.to_string() })
 }
 
 async fn insert_screening(conn: &mut SqliteConnection, user: UserId, entry: &ScreeningEntry) -> Result<()> {
@@ -327,70 +420,93 @@ async fn apply_changes(
     Ok(grown)
 }
 
-/// The columns of `sessions` that [`session_from`] reads.
-const SESSION_COLUMNS: &str =
-    "id, uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, pain_before, pain_after, flagged";
+/// What a session stream selects, read by position: the session (0–10), then one of its items
+/// (11–21; `NULL`s for a session without items).
+const STREAM_COLUMNS: &str = "s.id, s.uuid, s.routine, s.started_at, s.ended_at, s.stopped, s.warmed_up, s.active_ms, \
+     s.pain_before, s.pain_after, s.flagged, i.stretch, i.instead_of, i.seconds, i.holds_done, i.sides_done, \
+     i.holds_planned, i.active_ms, i.comfort, i.discomfort, i.max_pain, i.status";
 
-/// A session row without its items, and its row id.
+/// The session of a stream row, without items, and its row id.
 fn session_from(row: &SqliteRow) -> Result<(i64, SessionRecord)> {
-    let uuid: String = row.try_get("uuid")?;
-    let stopped: Option<String> = row.try_get("stopped")?;
+    let uuid: String = row.try_get(1)?;
+    let stopped: Option<String> = row.try_get(5)?;
     let record = SessionRecord {
-        id: uuid.parse::<SessionId>().map_err(|e| Error::Decode { what: "session id", detail: e.to_string() })?,
-        routine: row.try_get("routine")?,
-        started_at_ms: row.try_get("started_at")?,
-        ended_at_ms: row.try_get("ended_at")?,
+        id: parse_id(&uuid)?,
+        routine: row.try_get(2)?,
+        started_at_ms: row.try_get(3)?,
+        ended_at_ms: row.try_get(4)?,
         stopped: stopped.map(|s| enum_from::<StopReason>(&s, "stop reason")).transpose()?,
-        warmed_up: row.try_get("warmed_up")?,
-        active_ms: row.try_get("active_ms")?,
-        pain_before: small(row.try_get("pain_before")?),
-        pain_after: small(row.try_get("pain_after")?),
-        flagged: row.try_get("flagged")?,
+        warmed_up: row.try_get(6)?,
+        active_ms: row.try_get(7)?,
+        pain_before: small(row.try_get(8)?),
+        pain_after: small(row.try_get(9)?),
+        flagged: row.try_get(10)?,
         items: Vec::new(),
     };
-    Ok((row.try_get("id")?, record))
+    Ok((row.try_get(0)?, record))
 }
 
-fn item_from(row: &SqliteRow) -> Result<ItemRecord> {
-    let comfort: Option<String> = row.try_get("comfort")?;
-    Ok(ItemRecord {
-        stretch: StretchId(row.try_get("stretch")?),
-        instead_of: row.try_get::<Option<String>, _>("instead_of")?.map(StretchId),
-        seconds: count(row.try_get("seconds")?),
-        holds_done: count(row.try_get("holds_done")?),
-        sides_done: from_json(&row.try_get::<String, _>("sides_done")?, "sides done")?,
-        holds_planned: count(row.try_get("holds_planned")?),
-        active: duration(row.try_get("active_ms")?),
+/// The item of a stream row, if the row has one.
+fn item_from(row: &SqliteRow) -> Result<Option<ItemRecord>> {
+    let Some(stretch) = row.try_get::<Option<String>, _>(11)? else { return Ok(None) };
+    let comfort: Option<String> = row.try_get(18)?;
+    Ok(Some(ItemRecord {
+        stretch: StretchId(stretch),
+        instead_of: row.try_get::<Option<String>, _>(12)?.map(StretchId),
+        seconds: count(row.try_get(13)?),
+        holds_done: count(row.try_get(14)?),
+        sides_done: from_json(&row.try_get::<String, _>(15)?, "sides done")?,
+        holds_planned: count(row.try_get(16)?),
+        active: duration(row.try_get(17)?),
         comfort: comfort.map(|c| enum_from::<Comfort>(&c, "comfort")).transpose()?,
-        discomfort: row.try_get("discomfort")?,
-        max_pain: small(row.try_get("max_pain")?),
-        status: enum_from::<ItemStatus>(&row.try_get::<String, _>("status")?, "item status")?,
-    })
+        discomfort: row.try_get(19)?,
+        max_pain: small(row.try_get(20)?),
+        status: enum_from::<ItemStatus>(&row.try_get::<String, _>(21)?, "item status")?,
+    }))
 }
 
-/// Session rows with their items, in the order of `rows`.
-async fn with_items(conn: &mut SqliteConnection, rows: &[SqliteRow]) -> Result<Vec<SessionRecord>> {
-    let sessions = rows.iter().map(session_from).collect::<Result<Vec<_>>>()?;
-    let ids: Vec<i64> = sessions.iter().map(|(id, _)| *id).collect();
-    let items = sqlx::query(
-        "SELECT session_id, stretch, instead_of, seconds, holds_done, sides_done, holds_planned, active_ms, \
-         comfort, discomfort, max_pain, status FROM session_items \
-         WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY session_id, position",
-    )
-    .bind(to_json(&ids))
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut by_session: BTreeMap<i64, Vec<ItemRecord>> = BTreeMap::new();
-    for row in &items {
-        by_session.entry(row.try_get("session_id")?).or_default().push(item_from(row)?);
+/// Rows of a session joined with its items, in order, turned into sessions as they arrive:
+/// one session (and the next one's first row) in memory at a time.
+fn sessions_of<'a>(
+    rows: BoxStream<'a, std::result::Result<SqliteRow, sqlx::Error>>,
+) -> BoxStream<'a, Result<SessionRecord>> {
+    let state: (BoxStream<'a, _>, Option<(i64, SessionRecord)>) = (rows, None);
+    futures_util::stream::try_unfold(state, |(mut rows, mut pending)| async move {
+        while let Some(row) = rows.try_next().await? {
+            let id: i64 = row.try_get(0)?;
+            let item = item_from(&row)?;
+            match &mut pending {
+                Some((current, session)) if *current == id => session.items.extend(item),
+                _ => {
+                    let (id, mut session) = session_from(&row)?;
+                    session.items.extend(item);
+                    if let Some((_, done)) = pending.replace((id, session)) {
+                        return Ok(Some((done, (rows, pending))));
+                    }
+                }
+            }
+        }
+        Ok(pending.take().map(|(_, done)| (done, (rows, None))))
+    })
+    .boxed()
+}
+
+/// An import's transaction.
+struct SqliteImport {
+    tx: Transaction<'static, Sqlite>,
+    user: UserId,
+}
+
+#[async_trait::async_trait]
+impl Import for SqliteImport {
+    async fn add(&mut self, sessions: &[SessionRecord]) -> Result<ImportReport> {
+        insert_sessions(&mut self.tx, self.user, sessions).await
     }
-    Ok(sessions
-        .into_iter()
-        .map(|(id, mut record)| {
-            record.items = by_session.remove(&id).unwrap_or_default();
-            record
-        })
-        .collect())
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
 }
 
 impl SqliteStore {
@@ -460,6 +576,7 @@ impl Store for SqliteStore {
         for sql in [
             "DELETE FROM session_items WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?)",
             "DELETE FROM sessions WHERE user_id = ?",
+            "DELETE FROM session_tallies WHERE user_id = ?",
             "DELETE FROM screenings WHERE user_id = ?",
             "DELETE FROM profile WHERE user_id = ?",
             "DELETE FROM progression WHERE user_id = ?",
@@ -482,7 +599,7 @@ impl Store for SqliteStore {
         screening: Option<&ScreeningEntry>,
     ) -> Result<FinishReport> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        if !insert_session(&mut tx, user, session).await? {
+        if insert_sessions(&mut tx, user, std::slice::from_ref(session)).await?.added == 0 {
             tx.rollback().await?;
             return Ok(FinishReport { grown: Vec::new(), already_saved: true });
         }
@@ -494,91 +611,90 @@ impl Store for SqliteStore {
         Ok(FinishReport { grown, already_saved: false })
     }
 
-    async fn history(&self, user: UserId, query: HistoryQuery) -> Result<HistoryPage> {
-        let limit = query.effective_limit();
-        let since = query.since_ms.unwrap_or(i64::MIN);
-        let mut tx = self.pool.begin().await?;
-        // One more than asked: if it comes back, there is a next page.
-        let rows = match query.before {
-            None => {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND started_at >= ? \
-                     ORDER BY started_at DESC, uuid DESC LIMIT ?"
-                )))
-                .bind(user.0)
-                .bind(since)
-                .bind(i64::from(limit) + 1)
-                .fetch_all(&mut *tx)
-                .await?
-            }
-            Some(Cursor { started_at_ms, id }) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND started_at >= ? \
-                     AND (started_at, uuid) < (?, ?) ORDER BY started_at DESC, uuid DESC LIMIT ?"
-                )))
-                .bind(user.0)
-                .bind(since)
-                .bind(started_at_ms)
-                .bind(id.to_string())
-                .bind(i64::from(limit) + 1)
-                .fetch_all(&mut *tx)
-                .await?
-            }
+    fn stream_sessions(&self, user: UserId, query: SessionQuery) -> BoxStream<'_, Result<SessionRecord>> {
+        let (direction, beyond) = match query.order {
+            Order::NewestFirst => ("DESC", "<"),
+            Order::OldestFirst => ("ASC", ">"),
         };
-        let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-        let rows = &rows[..rows.len().min(usize::try_from(limit).unwrap_or(usize::MAX))];
-        let sessions = with_items(&mut tx, rows).await?;
-        tx.commit().await?;
-        let next = if more { sessions.last().map(Cursor::after) } else { None };
-        Ok(HistoryPage { sessions, next })
+        let after =
+            if query.after.is_some() { format!("AND (s.started_at, s.uuid) {beyond} (?, ?)") } else { String::new() };
+        // Walks `sessions_by_start` and each session's items by their key: no sort, so rows
+        // come as SQLite reads them.
+        let sql = format!(
+            "SELECT {STREAM_COLUMNS} FROM sessions s LEFT JOIN session_items i ON i.session_id = s.id \
+             WHERE s.user_id = ? AND s.started_at >= ? {after} \
+             ORDER BY s.started_at {direction}, s.uuid {direction}, i.position"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(user.0).bind(query.since_ms.unwrap_or(i64::MIN));
+        if let Some(cursor) = query.after {
+            q = q.bind(cursor.started_at_ms).bind(cursor.id.to_string());
+        }
+        sessions_of(q.fetch(&self.pool))
     }
 
-    async fn sessions(&self, user: UserId, since_ms: Option<i64>) -> Result<Vec<SessionRecord>> {
-        let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND started_at >= ? ORDER BY started_at, uuid"
-        )))
-        .bind(user.0)
-        .bind(since_ms.unwrap_or(i64::MIN))
-        .fetch_all(&mut *tx)
-        .await?;
-        let sessions = with_items(&mut tx, &rows).await?;
-        tx.commit().await?;
-        Ok(sessions)
-    }
-
-    async fn session_rows(&self, user: UserId) -> Result<Vec<SessionRow>> {
-        // Served from the covering index `sessions_for_stats`; columns read by position.
-        let rows = sqlx::query(
-            "SELECT started_at, done_items > 0, pain_before FROM sessions INDEXED BY sessions_for_stats \
-             WHERE user_id = ? ORDER BY started_at",
-        )
-        .bind(user.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(SessionRow {
-                    started_at_ms: row.try_get(0)?,
-                    counts: row.try_get(1)?,
-                    pain_before: small(row.try_get(2)?),
-                })
-            })
-            .collect()
-    }
-
-    async fn import(&self, user: UserId, sessions: &[SessionRecord]) -> Result<ImportReport> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let mut report = ImportReport::default();
-        for s in sessions {
-            if insert_session(&mut tx, user, s).await? {
-                report.added += 1;
-            } else {
-                report.skipped += 1;
+    async fn tallies(&self, user: UserId) -> Result<Tallies> {
+        let rows = sqlx::query("SELECT pain_before, sessions FROM session_tallies WHERE user_id = ?")
+            .bind(user.0)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut tallies = Tallies::default();
+        for row in &rows {
+            let (pain, n): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let n = u64::try_from(n).unwrap_or(0);
+            tallies.sessions += n;
+            if let Some(slot) = usize::try_from(pain).ok().and_then(|p| tallies.pain_before.get_mut(p)) {
+                *slot += n;
             }
         }
-        tx.commit().await?;
-        Ok(report)
+        Ok(tallies)
+    }
+
+    async fn pain_ends(&self, user: UserId, latest: u32) -> Result<PainEnds> {
+        let rating = |row: &SqliteRow| -> Result<Rating> {
+            Ok(Rating { started_at_ms: row.try_get(0)?, pain_before: small(row.try_get(1)?).unwrap_or(0) })
+        };
+        let first = sqlx::query(
+            "SELECT started_at, pain_before FROM sessions INDEXED BY sessions_rated \
+             WHERE user_id = ? AND pain_before IS NOT NULL ORDER BY started_at, uuid LIMIT 1",
+        )
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        let newest = sqlx::query(
+            "SELECT started_at, pain_before FROM sessions INDEXED BY sessions_rated \
+             WHERE user_id = ? AND pain_before IS NOT NULL ORDER BY started_at DESC, uuid DESC LIMIT ?",
+        )
+        .bind(user.0)
+        .bind(i64::from(latest))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut latest = newest.iter().map(rating).collect::<Result<Vec<_>>>()?;
+        latest.reverse();
+        Ok(PainEnds { first: first.as_ref().map(rating).transpose()?, latest })
+    }
+
+    fn goal_session_starts(&self, user: UserId) -> BoxStream<'_, Result<i64>> {
+        sqlx::query_scalar(
+            "SELECT started_at FROM sessions INDEXED BY sessions_counting \
+             WHERE user_id = ? AND done_items > 0 ORDER BY started_at DESC",
+        )
+        .bind(user.0)
+        .fetch(&self.pool)
+        .map_err(Error::from)
+        .boxed()
+    }
+
+    async fn last_done(&self, user: UserId, routine: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT MAX(started_at) FROM sessions WHERE user_id = ? AND routine = ?")
+            .bind(user.0)
+            .bind(routine)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn begin_import(&self, user: UserId) -> Result<Box<dyn Import>> {
+        let tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        Ok(Box::new(SqliteImport { tx, user }))
     }
 
     async fn latest_screening(&self, user: UserId) -> Result<Option<ScreeningEntry>> {

@@ -44,6 +44,18 @@ async fn paging_walks_every_session_once_newest_first() {
 }
 
 #[tokio::test]
+async fn aggregates_match_a_naive_count() {
+    let (_dir, store) = fresh().await;
+    stories::aggregates_match_a_naive_count(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn batched_imports_are_all_or_nothing() {
+    let (_dir, store) = fresh().await;
+    stories::batched_imports_are_all_or_nothing(store.as_ref()).await;
+}
+
+#[tokio::test]
 async fn tokens_name_their_user_and_rotate() {
     let (_dir, store) = fresh().await;
     stories::tokens_name_their_user_and_rotate(store.as_ref()).await;
@@ -244,7 +256,7 @@ async fn a_database_from_the_first_schema_is_upgraded_and_belongs_to_the_local_u
     );
     assert_eq!(store.profile(local).await.unwrap().weekly_goal, 4);
     assert_eq!(store.latest_screening(local).await.unwrap().map(|e: ScreeningEntry| e.taken_at_ms), Some(9));
-    assert_eq!(store.session_rows(local).await.unwrap().len(), 1);
+    assert_eq!(store.tallies(local).await.unwrap().sessions, 1, "tallies are made from what was there");
     // Nobody else sees it, and the upgraded file keeps working.
     let other = store.create_user("someone-else").await.unwrap();
     assert!(store.sessions(other, None).await.unwrap().is_empty());

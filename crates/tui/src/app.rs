@@ -3,15 +3,19 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use futures_util::{StreamExt, TryStreamExt};
 use limber_app::clock::Clock;
 use limber_app::local::Local;
 use limber_app::speech::Voice;
-use limber_app::store::Profile;
+use limber_app::store::{Profile, SessionQuery};
 use limber_app::{Finished, ProfileChange, StartRequest, Stats, when};
 use limber_core::{At, Cue, CueKind, Equipment, Intent, IntentKind, PainPrompt, Position, Session, SessionView, Side};
 
 /// How many recent cues the session screen keeps.
 const CUE_LOG: usize = 6;
+
+/// Sessions the pain chart of the progress screen reads, the latest.
+const PAIN_CHART_SESSIONS: usize = 120;
 
 /// Which screen is showing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,15 +206,27 @@ impl App {
             self.profile = profile;
         }
         let tz = when::zone();
-        if let Ok(rows) = local.block_on(local.app.store().session_rows(local.user)) {
-            let this_week = when::week_number(when::now_ms(), &tz);
-            let weeks: Vec<i64> = (0..8).rev().map(|back| this_week - back).collect();
-            self.progress.weeks = weeks
-                .iter()
-                .map(|&w| {
-                    let n = rows.iter().filter(|r| r.counts && when::week_number(r.started_at_ms, &tz) == w).count();
-                    let label = if w == this_week { "now".to_owned() } else { format!("-{}", this_week - w) };
-                    (label, n as u64)
+        let this_week = when::week_number(when::now_ms(), &tz);
+        // The last eight weeks only: the sessions that count, newest first, until older than that.
+        let recent = local.block_on(async {
+            let mut per_week = [0_u64; 8];
+            let mut starts = local.app.store().goal_session_starts(local.user);
+            while let Some(ms) = starts.try_next().await? {
+                let back = this_week - when::week_number(ms, &tz);
+                match usize::try_from(back).ok().and_then(|b| per_week.get_mut(b)) {
+                    Some(n) => *n += 1,
+                    None if back < 0 => {}
+                    None => break,
+                }
+            }
+            Ok::<_, limber_app::store::Error>(per_week)
+        });
+        if let Ok(per_week) = recent {
+            self.progress.weeks = (0..8_i64)
+                .rev()
+                .map(|back| {
+                    let label = if back == 0 { "now".to_owned() } else { format!("-{back}") };
+                    (label, per_week[usize::try_from(back).unwrap_or(0)])
                 })
                 .collect();
         }
@@ -218,12 +234,21 @@ impl App {
             self.suggested = limber_app::App::suggest(&previews).map(|p| p.routine.clone());
             self.previews = previews;
         }
-        if let Ok(records) = local.block_on(local.app.sessions(local.user, None)) {
-            self.progress.pain = records
-                .iter()
-                .filter(|r| r.pain_before.is_some() || r.pain_after.is_some())
-                .map(|r| (r.pain_before, r.pain_after))
-                .collect();
+        // The ratings of the latest sessions, oldest first: the chart has room for no more.
+        let rated = local.block_on(async {
+            let latest = local.app.stream_sessions(local.user, SessionQuery::newest_first());
+            let mut sessions = latest.take(PAIN_CHART_SESSIONS);
+            let mut pain = Vec::new();
+            while let Some(r) = sessions.try_next().await? {
+                if r.pain_before.is_some() || r.pain_after.is_some() {
+                    pain.push((r.pain_before, r.pain_after));
+                }
+            }
+            pain.reverse();
+            Ok::<_, limber_app::Error>(pain)
+        });
+        if let Ok(pain) = rated {
+            self.progress.pain = pain;
         }
     }
 

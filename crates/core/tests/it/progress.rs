@@ -108,3 +108,35 @@ fn pain_trend_flags_worsening_and_a_month_without_improvement() {
     assert_eq!((flat_month.meaningful, flat_month.see_clinician), (false, true));
     assert_eq!(pain_trend(&[]).first_and_latest, None);
 }
+
+proptest::proptest! {
+    /// The walk that stops early gives exactly what the computation over every session gives.
+    #[test]
+    fn adherence_walk_equals_the_full_computation(
+        mut weeks in proptest::collection::vec(90_i64..110, 0..80),
+        goal in 0_u32..5,
+        current in 95_i64..112,
+    ) {
+        weeks.sort_unstable_by(|a, b| b.cmp(a));
+        let mut walk = limber_core::AdherenceWalk::new(goal, current);
+        for week in &weeks {
+            if !walk.push(*week) {
+                break;
+            }
+        }
+        proptest::prop_assert_eq!(walk.finish(), limber_core::Adherence::compute(goal, &weeks, current));
+    }
+
+    /// The usual pain from counts is the median of the ratings themselves.
+    #[test]
+    fn usual_pain_of_counts_is_the_median(ratings in proptest::collection::vec(0_u8..=10, 0..40)) {
+        let mut counts = [0_u64; 11];
+        for r in &ratings {
+            counts[usize::from(*r)] += 1;
+        }
+        proptest::prop_assert_eq!(
+            limber_core::progress::usual_pain_of_counts(&counts),
+            limber_core::progress::usual_pain(&ratings)
+        );
+    }
+}

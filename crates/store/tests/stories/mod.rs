@@ -7,13 +7,15 @@
 
 use std::time::Duration;
 
+use futures_util::TryStreamExt;
+
 use limber_core::{
     Comfort, Equipment, ItemRecord, ItemStatus, Outcome, Position, Progress, ProgressChange, ProgressRules,
     ScreeningRecord, Side, StopReason, StretchId,
 };
 use limber_store::{
-    Cursor, Error, FinishReport, HistoryQuery, LiveEvent, LiveRecord, Profile, ScreeningEntry, SessionId,
-    SessionRecord, SessionRow, Store, UserId,
+    Cursor, Error, FinishReport, HistoryQuery, LiveEvent, LiveRecord, PainEnds, Profile, Rating, ScreeningEntry,
+    SessionId, SessionQuery, SessionRecord, Store, Tallies, UserId,
 };
 
 /// A user of its own for one story.
@@ -122,14 +124,10 @@ pub(crate) async fn history_round_trips(store: &dyn Store) {
             (StretchId::from("seated-twist"), Progress { hold_seconds: 15, comfortable_streak: 0, flagged: true }),
         ]
     );
-    let rows = store.session_rows(user).await.unwrap();
-    assert_eq!(
-        rows,
-        [
-            SessionRow { started_at_ms: first.started_at_ms, counts: true, pain_before: Some(4) },
-            SessionRow { started_at_ms: second.started_at_ms, counts: true, pain_before: Some(4) },
-        ]
-    );
+    let tallies = store.tallies(user).await.unwrap();
+    assert_eq!((tallies.sessions, tallies.rated(), tallies.pain_before[4]), (2, 2, 2));
+    let starts: Vec<i64> = store.goal_session_starts(user).try_collect().await.unwrap();
+    assert_eq!(starts, [second.started_at_ms, first.started_at_ms]);
 
     // Saving the same session again (a retry) changes nothing, progression included.
     let again = store.finish_session(user, &first, &changes, EVERY_TIME, None).await.unwrap();
@@ -204,7 +202,7 @@ pub(crate) async fn users_are_isolated(store: &dyn Store) {
 
     assert_eq!(store.sessions(bob, None).await.unwrap(), vec![shared.clone()]);
     assert_eq!(store.history(bob, HistoryQuery::first(10)).await.unwrap().sessions, vec![shared.clone()]);
-    assert_eq!(store.session_rows(bob).await.unwrap().len(), 1);
+    assert_eq!(store.tallies(bob).await.unwrap().sessions, 1);
     assert_eq!(store.sessions(ann, None).await.unwrap(), vec![shared.clone(), anns]);
     assert_eq!(store.profile(bob).await.unwrap(), Profile::default());
     assert_eq!(store.latest_screening(bob).await.unwrap(), None);
@@ -404,4 +402,121 @@ pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
     store.save_live(&a).await.unwrap();
     assert_eq!(stored(a.id).await, Vec::<String>::new(), "a removed session's events went with it");
     assert!(store.remove_user(user).await.unwrap());
+}
+
+/// A varied history for the aggregate stories: `n` sessions over a few months with ties in
+/// start times, some unrated, some with no stretch done in full, routines taking turns.
+pub(crate) fn varied(n: i64) -> Vec<SessionRecord> {
+    (0..n)
+        .map(|k| {
+            let mut s = session_at(1_700_000_000_000 + (k * 7919 % 97) * 3_600_000 * 11, None);
+            s.routine = ["full", "desk", "morning"][usize::try_from(k % 3).unwrap()].into();
+            s.pain_before = (k % 5 != 0).then(|| u8::try_from(k * 7 % 11).unwrap());
+            if k % 4 == 0 {
+                for item in &mut s.items {
+                    item.status = ItemStatus::Skipped;
+                }
+            }
+            if k % 6 == 0 {
+                s.items.clear();
+            }
+            s
+        })
+        .collect()
+}
+
+/// What the store keeps for statistics matches a naive count over every session, whether the
+/// sessions came one by one or in an import; streams in either order and from a cursor give
+/// exactly the sessions a full read gives.
+pub(crate) async fn aggregates_match_a_naive_count(store: &dyn Store) {
+    let user = new_user(store, "aggregates").await;
+    let other = new_user(store, "aggregates-other").await;
+    let all = varied(300);
+    for s in &all[..20] {
+        store.finish_session(user, s, &[], EVERY_TIME, None).await.unwrap();
+    }
+    let mut import = store.begin_import(user).await.unwrap();
+    for batch in all[20..].chunks(37) {
+        import.add(batch).await.unwrap();
+    }
+    import.commit().await.unwrap();
+    store.import(other, &all[..50]).await.unwrap();
+
+    let mut oldest_first = all.clone();
+    oldest_first.sort_by_key(|s| (s.started_at_ms, s.id));
+    assert_eq!(store.sessions(user, None).await.unwrap(), oldest_first);
+    let newest_first: Vec<SessionRecord> =
+        store.stream_sessions(user, SessionQuery::newest_first()).try_collect().await.unwrap();
+    assert_eq!(newest_first, oldest_first.iter().rev().cloned().collect::<Vec<_>>());
+    let cut = &oldest_first[123];
+    let after = SessionQuery { after: Some(Cursor::after(cut)), ..SessionQuery::oldest_first() };
+    let rest: Vec<SessionRecord> = store.stream_sessions(user, after).try_collect().await.unwrap();
+    assert_eq!(rest, oldest_first[124..]);
+    let since = SessionQuery::newest_first().since(Some(cut.started_at_ms));
+    let recent: Vec<SessionRecord> = store.stream_sessions(user, since).try_collect().await.unwrap();
+    let naive: Vec<SessionRecord> =
+        newest_first.iter().filter(|s| s.started_at_ms >= cut.started_at_ms).cloned().collect();
+    assert_eq!(recent, naive);
+
+    let tallies = store.tallies(user).await.unwrap();
+    assert_eq!(tallies.sessions, 300);
+    for pain in 0..=10_u8 {
+        let naive = all.iter().filter(|s| s.pain_before == Some(pain)).count() as u64;
+        assert_eq!(tallies.pain_before[usize::from(pain)], naive, "sessions rated {pain} before");
+    }
+    assert_eq!(store.tallies(other).await.unwrap().sessions, 50);
+
+    let rated: Vec<Rating> = oldest_first
+        .iter()
+        .filter_map(|s| s.pain_before.map(|p| Rating { started_at_ms: s.started_at_ms, pain_before: p }))
+        .collect();
+    let ends = store.pain_ends(user, 3).await.unwrap();
+    assert_eq!(ends, PainEnds { first: rated.first().copied(), latest: rated[rated.len() - 3..].to_vec() });
+
+    let starts: Vec<i64> = store.goal_session_starts(user).try_collect().await.unwrap();
+    let naive: Vec<i64> = newest_first
+        .iter()
+        .filter(|s| s.items.iter().any(|i| i.status == ItemStatus::Done))
+        .map(|s| s.started_at_ms)
+        .collect();
+    assert_eq!(starts, naive);
+
+    for routine in ["full", "desk", "morning", "never"] {
+        let naive = all.iter().filter(|s| s.routine == routine).map(|s| s.started_at_ms).max();
+        assert_eq!(store.last_done(user, routine).await.unwrap(), naive, "{routine}");
+    }
+
+    // A user without sessions.
+    let empty = new_user(store, "aggregates-empty").await;
+    assert_eq!(store.tallies(empty).await.unwrap(), Tallies::default());
+    assert_eq!(store.pain_ends(empty, 3).await.unwrap(), PainEnds::default());
+    assert!(store.goal_session_starts(empty).try_collect::<Vec<_>>().await.unwrap().is_empty());
+
+    // Removing a user removes their tallies.
+    assert!(store.remove_user(other).await.unwrap());
+    assert_eq!(store.tallies(other).await.unwrap(), Tallies::default());
+}
+
+/// An import is one transaction over many batches: ids seen in an earlier batch (or stored
+/// before) are skipped, nothing shows until the commit, and an import dropped before its
+/// commit adds nothing, tallies included.
+pub(crate) async fn batched_imports_are_all_or_nothing(store: &dyn Store) {
+    let user = new_user(store, "batches").await;
+    let all = varied(50);
+    store.finish_session(user, &all[0], &[], EVERY_TIME, None).await.unwrap();
+
+    let mut import = store.begin_import(user).await.unwrap();
+    let mut report = import.add(&all[..30]).await.unwrap();
+    report += import.add(&all[20..]).await.unwrap();
+    assert_eq!((report.added, report.skipped), (49, 11));
+    drop(import);
+    assert_eq!(store.sessions(user, None).await.unwrap(), [all[0].clone()]);
+    assert_eq!(store.tallies(user).await.unwrap().sessions, 1);
+
+    let mut import = store.begin_import(user).await.unwrap();
+    import.add(&all[..25]).await.unwrap();
+    import.add(&all[25..]).await.unwrap();
+    import.commit().await.unwrap();
+    assert_eq!(store.sessions(user, None).await.unwrap().len(), 50);
+    assert_eq!(store.tallies(user).await.unwrap().sessions, 50);
 }

@@ -1,0 +1,133 @@
+//! History that scales: pages, the whole history streamed, imports checked record by record.
+
+use predicates::prelude::*;
+
+use crate::support::Home;
+
+/// 2026-01-01T08:00:00Z, Unix milliseconds.
+const JAN_1: i64 = 1_767_254_400_000;
+const DAY: i64 = 86_400_000;
+
+/// Session `k` of a generated export: day `k` from January 1st, one stretch done.
+fn session(k: usize) -> serde_json::Value {
+    let start = JAN_1 + i64::try_from(k).expect("small") * DAY;
+    serde_json::json!({
+        "id": format!("00000000-0000-4000-8000-{k:012x}"), "routine": "desk", "started-at-ms": start,
+        "ended-at-ms": start + 600_000, "stopped": null, "warmed-up": true, "active-ms": 60_000,
+        "pain-before": k % 11, "pain-after": k % 7, "flagged": null,
+        "items": [{"stretch": "seated-twist", "instead-of": null, "seconds": 15, "holds-done": 2,
+                   "sides-done": ["right", "left"], "holds-planned": 2, "active": 30_000,
+                   "comfort": "comfortable", "discomfort": false, "max-pain": null, "status": "done"}],
+    })
+}
+
+/// A change to one session of a file: its position (from 1) and what to do to it.
+type Change<'a> = Option<(usize, &'a dyn Fn(&mut serde_json::Value))>;
+
+/// An export file of sessions `range`, with `change` applied.
+fn export_file(home: &Home, name: &str, range: std::ops::Range<usize>, change: Change<'_>) -> String {
+    let mut sessions: Vec<serde_json::Value> = range.map(session).collect();
+    if let Some((position, change)) = change {
+        change(&mut sessions[position - 1]);
+    }
+    let path = home.path().join(name);
+    std::fs::write(&path, serde_json::json!({"limber-export": 2, "sessions": sessions}).to_string()).expect("write");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+fn starts(history: &serde_json::Value) -> Vec<i64> {
+    history.as_array().expect("a list").iter().map(|s| s["started-at-ms"].as_i64().expect("a start")).collect()
+}
+
+#[test]
+fn history_shows_the_latest_page_or_what_was_asked_newest_first() {
+    let home = Home::new();
+    let file = export_file(&home, "45.json", 0..45, None);
+    home.limber(&["import", &file]).assert().success().stdout("Imported 45 sessions (0 already present).\n");
+    let newest_first: Vec<i64> = (0..45).rev().map(|k| JAN_1 + k * DAY).collect();
+
+    assert_eq!(starts(&home.json(&["history"])), newest_first[..20], "the latest 20 by default");
+    assert_eq!(starts(&home.json(&["history", "--limit", "5"])), newest_first[..5]);
+    assert_eq!(starts(&home.json(&["history", "--all"])), newest_first);
+    // 2026-02-10 is day 40: every session since then, with no default limit.
+    assert_eq!(starts(&home.json(&["history", "--since", "2026-02-10"])), newest_first[..5]);
+    assert_eq!(starts(&home.json(&["history", "--since", "2026-01-05", "--limit", "3"])), newest_first[..3]);
+    assert_eq!(starts(&home.json(&["history", "--since", "2027-01-01"])), Vec::<i64>::new());
+
+    let out = home.limber(&["history", "--all", "--jsonl"]).assert().success().get_output().stdout.clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .expect("utf-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one session"))
+        .collect();
+    assert_eq!(serde_json::Value::Array(lines), home.json(&["history", "--all"]));
+
+    home.limber(&["history"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2026-02-14 08:00"))
+        .stdout(predicate::str::contains("2026-01-25 08:00").not())
+        .stdout(predicate::str::contains("The latest 20 sessions; `limber history --all`"));
+    home.limber(&["history", "--limit", "50"]).assert().success().stdout(predicate::str::contains("--all").not());
+    for bad in [&["--limit", "0"][..], &["--limit", "many"], &["--all", "--limit", "3"], &["--json", "--jsonl"]] {
+        home.limber(&[&["history"], bad].concat()).assert().code(2);
+    }
+}
+
+#[test]
+fn a_bad_session_deep_in_an_import_is_named_and_nothing_is_imported_then_reimport_adds_nothing() {
+    let home = Home::new();
+    let first = export_file(&home, "first.json", 0..30, None);
+    home.limber(&["import", &first]).assert().success();
+    let before = home.json(&["history", "--all"]);
+
+    let pain = |s: &mut serde_json::Value| s["pain-before"] = serde_json::json!(12);
+    let file = export_file(&home, "pain.json", 30..6030, Some((5321, &pain)));
+    home.limber(&["import", &file])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("session 5321 (id 00000000-0000-4000-8000-"))
+        .stderr(predicate::str::contains("a pain rating is above 10; nothing was imported"));
+    assert_eq!(home.json(&["history", "--all"]), before, "nothing of it was imported");
+
+    let unreadable = |s: &mut serde_json::Value| s["routine"] = serde_json::json!(["not", "a", "name"]);
+    let file = export_file(&home, "shape.json", 30..6030, Some((4000, &unreadable)));
+    home.limber(&["import", &file])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("session 4000: invalid type"))
+        .stderr(predicate::str::contains("line 1 column"));
+    assert_eq!(home.json(&["history", "--all"]), before);
+
+    let good = export_file(&home, "good.json", 0..6030, None);
+    home.limber(&["import", &good]).assert().success().stdout("Imported 6000 sessions (30 already present).\n");
+    home.limber(&["import", &good]).assert().success().stdout("Imported 0 sessions (6030 already present).\n");
+    assert_eq!(home.json(&["stats"])["sessions"], 6030);
+    assert_eq!(home.json(&["history", "--all"]).as_array().map(Vec::len), Some(6030));
+}
+
+#[test]
+fn a_streamed_export_round_trips_through_import() {
+    let home = Home::new();
+    let file = export_file(&home, "seed.json", 0..2500, None);
+    home.limber(&["import", &file]).assert().success();
+    let export = home.path().join("export.json");
+    home.limber(&["export", "--output", export.to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Exported 2500 sessions"));
+    let stdout = home.limber(&["export"]).assert().success().get_output().stdout.clone();
+    assert_eq!(std::fs::read(&export).expect("the export"), stdout, "a file and standard output agree");
+    let parsed: serde_json::Value = serde_json::from_slice(&stdout).expect("one JSON document");
+    assert_eq!(parsed["limber-export"], 2);
+    assert_eq!(parsed["sessions"][0]["started-at-ms"], JAN_1, "oldest first");
+
+    let fresh = Home::new();
+    fresh
+        .limber(&["import", export.to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stdout("Imported 2500 sessions (0 already present).\n");
+    assert_eq!(fresh.json(&["history", "--all"]), home.json(&["history", "--all"]));
+    assert_eq!(fresh.json(&["stats"]), home.json(&["stats"]));
+}
