@@ -48,6 +48,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         wait: args.wait,
         rescreen: args.screening,
         speed: args.speed,
+        no_animation: args.no_animation,
         equipment: args.equipment.as_ref().map(|list| list.iter().flatten().copied().collect()),
         avoid: args.avoid.clone(),
         pain_before: args.pain_before,
