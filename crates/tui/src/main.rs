@@ -73,8 +73,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 
     if let Some(rounds) = args.frame_bench {
-        let micros = bench::frames(&mut app, rounds)?;
-        println!("{micros:.1}");
+        let (frame, figure) = bench::frames(&mut app, rounds)?;
+        println!("{frame:.1} {figure:.1}");
         return Ok(ExitCode::SUCCESS);
     }
 

@@ -50,12 +50,24 @@ impl Theme {
 }
 
 /// Draws `pose` of `figure` in braille on a canvas, as large as fits `area` keeping its shape.
-fn figure(frame: &mut Frame, area: Rect, figure: &Figure, pose: &Posed, theme: &Theme) {
+fn figure(frame: &mut Frame, area: Rect, f: &Figure, pose: &Posed, theme: &Theme) {
+    let (widget, at) = figure_widget(area, f, pose, theme.color);
+    frame.render_widget(widget, at);
+}
+
+/// [`figure`] into a bare buffer (for the benchmark).
+pub(crate) fn figure_into(buffer: &mut ratatui::buffer::Buffer, f: &Figure, pose: &Posed, color: bool) {
+    use ratatui::widgets::Widget as _;
+    let (widget, at) = figure_widget(buffer.area, f, pose, color);
+    widget.render(at, buffer);
+}
+
+fn figure_widget(area: Rect, figure: &Figure, pose: &Posed, color: bool) -> (impl ratatui::widgets::Widget, Rect) {
     let bounds = figure.bounds();
     let (w, h) = drawing::fit(bounds, area.width, area.height);
     let at = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
     let shapes = drawing::shapes(figure, pose);
-    let colour = |tone: Tone| match (theme.color, tone) {
+    let colour = move |tone: Tone| match (color, tone) {
         (false, _) => Color::Reset,
         (true, Tone::Near) => Color::Cyan,
         (true, Tone::Far) => Color::Blue,
@@ -65,7 +77,7 @@ fn figure(frame: &mut Frame, area: Rect, figure: &Figure, pose: &Posed, theme: &
         .marker(Marker::Braille)
         .x_bounds([f64::from(bounds.min_x), f64::from(bounds.max_x)])
         .y_bounds([f64::from(bounds.min_y), f64::from(bounds.max_y)])
-        .paint(|ctx| {
+        .paint(move |ctx| {
             for shape in &shapes {
                 match *shape {
                     Shape::Line { from, to, tone } => ctx.draw(&CanvasLine {
@@ -84,7 +96,7 @@ fn figure(frame: &mut Frame, area: Rect, figure: &Figure, pose: &Posed, theme: &
                 }
             }
         });
-    frame.render_widget(canvas, at);
+    (canvas, at)
 }
 
 /// Every key pose of `f` side by side, each named under its drawing.
