@@ -341,7 +341,7 @@ pub async fn events(
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let follow = Follow {
         seq: last.or(query.after).unwrap_or(0),
-        changed: live.changed.subscribe(),
+        changed: live.subscribe(),
         shutdown: st.shutdown.clone(),
         live,
         queue: VecDeque::new(),
