@@ -12,6 +12,7 @@ pub mod export;
 pub mod keys;
 pub mod line;
 pub mod local;
+pub mod plans;
 pub mod speech;
 pub mod suggest;
 pub mod when;
@@ -223,12 +224,13 @@ pub struct App {
     library: Arc<Library>,
     store: Arc<dyn Store>,
     rules: ProgressRules,
+    plans: Arc<plans::Plans>,
 }
 
 impl App {
     /// An application over `library` and `store`.
     pub fn new(library: Library, store: Arc<dyn Store>) -> App {
-        App { library: Arc::new(library), store, rules: ProgressRules::default() }
+        App { library: Arc::new(library), store, rules: ProgressRules::default(), plans: Arc::default() }
     }
 
     /// The content.
@@ -295,8 +297,14 @@ impl App {
         let plan = Plan::resolve(&self.library, &routine, &options)?;
         let screening =
             if request.rescreen { None } else { self.store.latest_screening(user).await?.map(|e| e.record) };
-        let session = Session::new(plan, screening.as_ref(), limber_core::At::ZERO);
+        let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
         Ok(Started { session, screening, profile, started_at_ms })
+    }
+
+    /// `plan`, or an equal plan another session of this application already runs: a server
+    /// with many sessions of one routine holds its plan once.
+    pub fn share_plan(&self, plan: Plan) -> Arc<Plan> {
+        self.plans.share(plan)
     }
 
     /// A session that asks the screening questions only, under the same rules as any session.

@@ -1,5 +1,6 @@
 //! The session state machine: intents and time in, phases and numbered cues out. Pure and deterministic.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -376,7 +377,7 @@ const TOO_MUCH_STOPS_AT: u32 = 2;
 /// A guided session over one plan. Drive it with [`Session::handle`] and [`Session::advance`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
-    plan: Plan,
+    plan: Arc<Plan>,
     phase: Phase,
     now: At,
     phase_start: At,
@@ -406,8 +407,10 @@ pub struct Session {
 
 impl Session {
     /// Starts a session over `plan` at `at`. Screening is asked unless `screening` is a clear
-    /// record covering every question of the plan.
-    pub fn new(plan: Plan, screening: Option<&ScreeningRecord>, at: At) -> Session {
+    /// record covering every question of the plan. Sessions over one shared plan (an
+    /// `Arc<Plan>`) hold it once.
+    pub fn new(plan: impl Into<Arc<Plan>>, screening: Option<&ScreeningRecord>, at: At) -> Session {
+        let plan: Arc<Plan> = plan.into();
         let items = plan
             .items
             .iter()
@@ -473,7 +476,11 @@ impl Session {
     /// Rebuilds a session from its plan, the screening record it started with and its log.
     /// The result is the exact session the log was taken from, up to its last intent; call
     /// [`Session::advance`] to bring it to the present.
-    pub fn replay(plan: Plan, screening: Option<&ScreeningRecord>, log: &SessionLog) -> Result<Session, ReplayError> {
+    pub fn replay(
+        plan: impl Into<Arc<Plan>>,
+        screening: Option<&ScreeningRecord>,
+        log: &SessionLog,
+    ) -> Result<Session, ReplayError> {
         let mut session = Session::new(plan, screening, log.started);
         let mut last = log.started;
         for (index, logged) in log.intents.iter().enumerate() {

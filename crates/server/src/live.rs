@@ -9,9 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use limber_app::App;
 use limber_app::store::{LiveEvent, LiveRecord, SessionId, UserId};
-use limber_core::{
-    At, Intent, Library, Logged, Plan, Rejected, ScreeningRecord, Session, SessionLog, SessionView, Summary,
-};
+use limber_core::{At, Intent, Logged, Plan, Rejected, ScreeningRecord, Session, SessionLog, SessionView, Summary};
 use serde::Serialize;
 use tokio::sync::{Mutex, Notify, mpsc, oneshot, watch};
 
@@ -272,7 +270,7 @@ impl Registry {
         let stored = self.app.store().live_sessions().await.map_err(limber_app::Error::from)?;
         let mut n = 0;
         for record in stored {
-            let (kind, session, saved) = match replay(&record, self.app.library()) {
+            let (kind, session, saved) = match replay(&record, &self.app) {
                 Ok(replayed) => replayed,
                 Err(e) => {
                     // Left in the store untouched; the other sessions still resume.
@@ -338,7 +336,7 @@ impl Registry {
     /// The session `id` as stored now, replayed: `None` when it is not stored.
     async fn reload(&self, id: SessionId) -> Result<Option<(Kind, Session, usize)>, LiveError> {
         let stored = self.app.store().live_sessions().await.map_err(limber_app::Error::from)?;
-        stored.iter().find(|r| r.id == id).map(|r| replay(r, self.app.library())).transpose()
+        stored.iter().find(|r| r.id == id).map(|r| replay(r, &self.app)).transpose()
     }
 }
 
@@ -410,10 +408,10 @@ pub const KEEP_FINISHED: Duration = Duration::from_secs(60 * 60);
 
 /// Rebuilds a stored live session from its plan, screening record, saved log and appended
 /// events; its plan shares `library`'s content. Also returns how many intents the saved log had.
-fn replay(record: &LiveRecord, library: &Library) -> Result<(Kind, Session, usize), LiveError> {
+fn replay(record: &LiveRecord, app: &App) -> Result<(Kind, Session, usize), LiveError> {
     let bad = |detail: String| LiveError::Resume { id: record.id, detail };
     let mut plan: Plan = serde_json::from_str(&record.plan).map_err(|e| bad(e.to_string()))?;
-    plan.share_with(library);
+    plan.share_with(app.library());
     let screening: Option<ScreeningRecord> = serde_json::from_str(&record.screening).map_err(|e| bad(e.to_string()))?;
     let mut log: SessionLog = serde_json::from_str(&record.log).map_err(|e| bad(e.to_string()))?;
     let saved = log.intents.len();
@@ -422,7 +420,7 @@ fn replay(record: &LiveRecord, library: &Library) -> Result<(Kind, Session, usiz
         log.intents.push(logged);
     }
     let kind = if plan.routine.0 == "screening" && plan.items.is_empty() { Kind::Screening } else { Kind::Routine };
-    let session = Session::replay(plan, screening.as_ref(), &log).map_err(|e| bad(e.to_string()))?;
+    let session = Session::replay(app.share_plan(plan), screening.as_ref(), &log).map_err(|e| bad(e.to_string()))?;
     Ok((kind, session, saved))
 }
 

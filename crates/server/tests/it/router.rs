@@ -487,3 +487,18 @@ async fn a_request_whose_body_never_arrives_times_out_with_the_json_shape() {
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(code(&v), "timeout");
 }
+
+#[tokio::test]
+async fn sessions_of_one_routine_with_the_same_settings_share_one_plan_even_after_a_restart() {
+    let f = fixture(false).await;
+    let (a, b) = (f.start("desk", 1.0, None).await, f.start("desk", 1.0, None).await);
+    let user = f.app.local_user().await.unwrap();
+    let (la, lb) = (f.live.get(user, a.parse().unwrap()).unwrap(), f.live.get(user, b.parse().unwrap()).unwrap());
+    let (pa, pb) = (la.state.lock().await.session.plan() as *const _, lb.state.lock().await.session.plan() as *const _);
+    assert_eq!(pa, pb, "one plan in memory for both");
+    let resumed = limber_server::Registry::new(&f.app);
+    assert_eq!(resumed.resume_all().await.unwrap(), 2);
+    let (ra, rb) = (resumed.get(user, a.parse().unwrap()).unwrap(), resumed.get(user, b.parse().unwrap()).unwrap());
+    let (qa, qb) = (ra.state.lock().await.session.plan() as *const _, rb.state.lock().await.session.plan() as *const _);
+    assert_eq!(qa, qb, "replayed sessions share their plan too");
+}
