@@ -6,6 +6,7 @@ mod bench;
 mod ci;
 mod content;
 mod history_bench;
+mod pg;
 mod server_bench;
 mod tui_bench;
 

@@ -151,7 +151,12 @@ pub enum Backend {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LiveChange {
     /// Events were appended to this session, or it was removed.
-    Session(SessionId),
+    Session {
+        /// The session.
+        id: SessionId,
+        /// How many events it has now; `None` when it was removed.
+        events: Option<u64>,
+    },
     /// Changes may have been missed (the connection was lost and made again): reload them all.
     Missed,
 }

@@ -28,8 +28,8 @@ use crate::{Backend, Error, Import, ImportReport, LOCAL_USER, LiveChange, Result
 /// The migrations in `migrations/postgres/`, compiled in.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The channel every instance listens on: the payload is the id of a live session that changed
-/// (events appended, or removed).
+/// The channel every instance listens on: the payload is the id of a live session that changed,
+/// then a space and how many events it has (appended), or nothing more (removed).
 const CHANNEL: &str = "limber_live";
 
 /// Connections in the pool when no size is given.
@@ -759,8 +759,9 @@ impl Store for PgStore {
         .bind(&texts)
         .execute(&mut *tx)
         .await?;
-        // Delivered to every listening instance when (and only if) this commits.
-        sqlx::query("SELECT pg_notify($1, u) FROM unnest($2::text[]) AS u")
+        // Delivered to every listening instance when (and only if) this commits: the session
+        // and how many events it has now.
+        sqlx::query("SELECT pg_notify($1, h.uuid || ' ' || h.next) FROM live_heads h WHERE h.uuid = ANY($2)")
             .bind(CHANNEL)
             .bind(&uuids)
             .execute(&mut *tx)
@@ -838,10 +839,11 @@ impl Store for PgStore {
         let changes = futures_util::stream::unfold(listener, |mut listener| async move {
             loop {
                 match listener.try_recv().await {
-                    Ok(Some(notice)) => match notice.payload().parse::<SessionId>() {
-                        Ok(id) => return Some((LiveChange::Session(id), listener)),
-                        Err(_) => continue,
-                    },
+                    Ok(Some(notice)) => {
+                        let (id, events) = notice.payload().split_once(' ').unwrap_or((notice.payload(), ""));
+                        let Ok(id) = id.parse::<SessionId>() else { continue };
+                        return Some((LiveChange::Session { id, events: events.parse().ok() }, listener));
+                    }
                     // The connection was lost (and is made again on the next call): whatever
                     // was sent meanwhile is missed.
                     Ok(None) => return Some((LiveChange::Missed, listener)),

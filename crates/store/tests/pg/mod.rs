@@ -145,12 +145,14 @@ async fn two_instances_racing_for_one_place_in_a_log_store_it_once() {
         // The other instance hears of it.
         let heard =
             tokio::time::timeout(std::time::Duration::from_secs(5), futures_util::StreamExt::next(&mut changes));
-        assert_eq!(heard.await.unwrap(), Some(limber_store::LiveChange::Session(id)));
+        assert_eq!(heard.await.unwrap(), Some(limber_store::LiveChange::Session { id, events: Some(place + 1) }));
     }
     let stored = b.live_session(id).await.unwrap().unwrap();
     assert_eq!(stored.events.len(), 50);
     assert!(a.remove_live(id).await.unwrap());
     assert_eq!(b.live_session(id).await.unwrap(), None);
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(5), futures_util::StreamExt::next(&mut changes));
+    assert_eq!(heard.await.unwrap(), Some(limber_store::LiveChange::Session { id, events: None }));
 }
 
 #[tokio::test]
