@@ -21,7 +21,8 @@ fn main() {
         let path = root.join(format!("{name}.ron"));
         println!("cargo::rerun-if-changed={}", path.display());
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
-        let doc: document::Document = ron::from_str(&text)
+        let doc: document::Document = document::options()
+            .from_str(&text)
             .unwrap_or_else(|e| fail(&format!("content/{name}.ron:{e} (run `cargo xtask content check`)")));
         merged.source = doc.source.or(merged.source);
         merged.warm_up = doc.warm_up.or(merged.warm_up);

@@ -33,6 +33,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "range-reversed",
         "zero-repetitions",
         "broken-promise",
+        "figure-bone",
+        "figure-joint",
+        "figure-prop",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -41,7 +44,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         side-bend.ron:10:35: syntax error: Expected comma
         == unknown-field
         1 problem in content:
-        side-bend.ron:9:13: unknown field `colour` in `Stretch`; expected one of: `id`, `name`, `summary`, `targets`, `position`, `equipment`, `steps`, `dose`, `breathing`, `cautions`, `modifications`, `alternatives`, `origin`
+        side-bend.ron:9:13: unknown field `colour` in `Stretch`; expected one of: `id`, `name`, `summary`, `targets`, `position`, `equipment`, `steps`, `dose`, `breathing`, `cautions`, `modifications`, `alternatives`, `origin`, `figure`
         == missing-field
         1 problem in content:
         side-bend.ron:11:9: missing field `breathing` in `Stretch`
@@ -72,6 +75,15 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == broken-promise
         1 problem in content:
         routine.ron:9:41: routine `chair-only` promises SeatedOnly (every stretch stays on the chair), but its stretch `cat-camel` does not keep it
+        == figure-bone
+        1 problem in content:
+        side-bend.ron:16:32: stretch `side-bend`: the right forearm is 26 long in pose `Start` but 66 in `Bend`: a bone keeps its length in every pose (in a front view it may look shorter, down to 40 %)
+        == figure-joint
+        1 problem in content:
+        side-bend.ron:27:21: missing field `left_foot` in `Pose`
+        == figure-prop
+        1 problem in content:
+        side-bend.ron:14:32: invalid value: Unexpected variant named `Ladder` in enum `Prop`, expected one of `Floor`, `floor`, `Chair`, `chair`, `Wall`, `wall`, `FoamRoller`, `r#foam-roller`, `Towel`, or `towel` instead
     "#]].assert_eq(&report);
 }
 

@@ -2,5 +2,6 @@
 
 mod broken;
 mod content;
+mod figures;
 mod session;
 mod tidy;

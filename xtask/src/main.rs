@@ -1,10 +1,12 @@
-//! Maintainer tasks for limber: `cargo xtask ci`, `cargo xtask content check [DIR]`, `cargo xtask bench`.
+//! Maintainer tasks for limber: `cargo xtask ci`, `cargo xtask content check [DIR]`, `cargo xtask bench`,
+//! `cargo xtask figures`.
 
 #![forbid(unsafe_code)]
 
 mod bench;
 mod ci;
 mod content;
+mod figures;
 mod history_bench;
 mod pg;
 mod server_bench;
@@ -41,6 +43,13 @@ enum Task {
         /// Hold the server's 1,000 event streams for 20 s instead of the full minute.
         #[arg(long)]
         quick: bool,
+    },
+    /// Write every stretch's key poses as SVG files (`<stretch>-<pose>.svg`, and `<stretch>.svg`
+    /// for the held pose).
+    Figures {
+        /// Where to write them.
+        #[arg(long, default_value = "target/figures")]
+        out: PathBuf,
     },
     /// Run a command and print its peak resident memory in kilobytes (used by `bench`).
     #[command(hide = true)]
@@ -85,6 +94,7 @@ fn main() -> ExitCode {
             };
             bench::run(part, quick)
         }
+        Task::Figures { out } => figures::write(&if out.is_absolute() { out } else { root().join(out) }),
         Task::Rss { command } => bench::rss(&command),
     };
     match result {

@@ -126,9 +126,9 @@ fn clock_ticks() -> anyhow::Result<f64> {
     String::from_utf8_lossy(&out.stdout).trim().parse().context("getconf CLK_TCK printed no number")
 }
 
-/// The median time to render one session frame at 200×60, in microseconds, as limber-tui's
-/// hidden `--frame-bench` measures it over `rounds` frames.
-pub(crate) fn frame(tui: &Path, rounds: u32) -> anyhow::Result<f64> {
+/// The median time to render one session frame at 200×60 and one figure frame (pose + canvas),
+/// in microseconds, as limber-tui's hidden `--frame-bench` measures them over `rounds` frames.
+pub(crate) fn frame(tui: &Path, rounds: u32) -> anyhow::Result<(f64, f64)> {
     let home = tempfile::tempdir().context("temp dir")?;
     let out = Command::new(tui)
         .args(["--frame-bench", &rounds.to_string()])
@@ -139,5 +139,10 @@ pub(crate) fn frame(tui: &Path, rounds: u32) -> anyhow::Result<f64> {
     if !out.status.success() {
         bail!("limber-tui --frame-bench failed");
     }
-    String::from_utf8_lossy(&out.stdout).trim().parse().context("limber-tui --frame-bench printed no number")
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut numbers = text.split_whitespace().map(str::parse::<f64>);
+    match (numbers.next(), numbers.next()) {
+        (Some(Ok(frame)), Some(Ok(figure))) => Ok((frame, figure)),
+        _ => bail!("limber-tui --frame-bench printed {text:?}, not two numbers"),
+    }
 }

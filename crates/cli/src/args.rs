@@ -58,6 +58,9 @@ pub(crate) enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Text only: no drawing of the key poses (they are drawn only when stdout is a terminal).
+        #[arg(long)]
+        plain: bool,
     },
     /// List the routines.
     Routines(JsonFlag),

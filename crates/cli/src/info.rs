@@ -69,7 +69,29 @@ pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn show(global: &Global, id: &str, as_json: bool) -> anyhow::Result<ExitCode> {
+/// The key poses of a figure side by side in braille, each named under its drawing.
+pub(crate) fn key_poses(figure: &limber_core::Figure) -> String {
+    const COLS: u16 = 18;
+    const ROWS: u16 = 6;
+    let drawings: Vec<Vec<String>> = (0..figure.poses.len())
+        .map(|i| limber_core::drawing::braille(figure, &figure.key(i, None), COLS, ROWS))
+        .collect();
+    let height = drawings.iter().map(Vec::len).max().unwrap_or(0);
+    let width = usize::from(COLS) + 2;
+    let mut out = String::new();
+    for row in 0..height {
+        let line: String =
+            drawings.iter().map(|d| format!("{:<width$}", d.get(row).map_or("", String::as_str))).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    let names: String = figure.poses.iter().map(|p| format!("{:<width$}", p.name)).collect();
+    out.push_str(names.trim_end());
+    out.push('\n');
+    out
+}
+
+pub(crate) fn show(global: &Global, id: &str, as_json: bool, draw: bool) -> anyhow::Result<ExitCode> {
     let lib = loaded(global)?;
     let s = stretch(&lib, id)?;
     if as_json {
@@ -78,6 +100,9 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool) -> anyhow::Result<E
     }
     println!("{} ({})", s.name, s.id);
     println!("{}\n", s.summary);
+    if let Some(figure) = s.figure.as_ref().filter(|_| draw) {
+        println!("{}", key_poses(figure));
+    }
     let areas: Vec<&str> = s.targets.iter().map(|a| a.label()).collect();
     println!("Works: {}", areas.join(", "));
     println!("Position: {}   Equipment: {}", s.position.label(), equipment(s));

@@ -58,7 +58,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(ref args) => run::run(&cli.global, args),
         Command::List(ref a) => info::list(&cli.global, a.json),
-        Command::Show { ref stretch, json } => info::show(&cli.global, stretch, json),
+        Command::Show { ref stretch, json, plain } => {
+            let draw = !plain && std::io::IsTerminal::is_terminal(&std::io::stdout());
+            info::show(&cli.global, stretch, json, draw)
+        }
         Command::Routines(ref a) => info::routines(&cli.global, a.json),
         Command::Precautions(ref a) => info::precautions(&cli.global, a.json),
         Command::Tips(ref a) => info::tips(&cli.global, a.json),

@@ -91,6 +91,14 @@ pub enum Problem {
     /// A section the library needs, defined in no file.
     #[error("no file defines `{0}`; the library needs it")]
     MissingSection(&'static str),
+    /// A stretch's figure that cannot be drawn as it is written.
+    #[error("stretch `{stretch}`: {problem}")]
+    Figure {
+        /// The stretch.
+        stretch: String,
+        /// What is wrong with its figure.
+        problem: limber_core::FigureProblem,
+    },
     /// The file is not UTF-8.
     #[error("the file is not UTF-8 text")]
     NotUtf8,

@@ -18,3 +18,9 @@ pub(crate) struct Document {
     pub(crate) stretches: Vec<Stretch>,
     pub(crate) routines: Vec<Routine>,
 }
+
+/// How content files are parsed: an optional value (a stretch's `figure`) is written without
+/// `Some(..)`.
+pub(crate) fn options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}

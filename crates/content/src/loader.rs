@@ -7,7 +7,7 @@ use limber_core::Library;
 
 use crate::builtin::BUILTIN_FILES;
 use crate::diagnostic::{self, Diagnostic, Problem};
-use crate::document::Document;
+use crate::document::{self, Document};
 use crate::validate::Merger;
 use crate::{Error, Result};
 
@@ -102,7 +102,7 @@ impl Loader {
         let mut diagnostics: Vec<(usize, Diagnostic)> = Vec::new();
         let mut merger = Merger::new(&self.files);
         for (index, file) in self.files.iter().enumerate() {
-            match ron::from_str::<Document>(&file.text) {
+            match document::options().from_str::<Document>(&file.text) {
                 Ok(doc) => merger.add(index, doc),
                 Err(err) => diagnostics.push((index, diagnostic::from_ron(&file.name, &err))),
             }

@@ -158,6 +158,20 @@ impl<'a> Merger<'a> {
         {
             self.problem(file, positions_at, Problem::FlowPositions(id.clone()));
         }
+        if let Some(figure) = &s.figure {
+            let figure_at = here("figure");
+            let flow: Vec<&str> = match &s.dose {
+                Dose::Flow { positions, .. } => positions.iter().map(|p| p.name.as_str()).collect(),
+                _ => Vec::new(),
+            };
+            for problem in figure.check(flow) {
+                let offset = problem
+                    .pose()
+                    .and_then(|pose| find_within(text, &format!("\"{pose}\""), figure_at, until))
+                    .unwrap_or(figure_at);
+                self.problem(file, offset, Problem::Figure { stretch: id.clone(), problem });
+            }
+        }
         for (alt, offset) in s.alternatives.iter().zip(alt_at) {
             if alt == &s.id {
                 self.problem(file, offset, Problem::SelfAlternative(id.clone()));

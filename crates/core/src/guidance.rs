@@ -11,7 +11,7 @@ pub struct WarmUp {
     /// How long to warm up, in minutes.
     pub minutes: DoseRange,
     /// Light activities that warm the body, e.g. brisk walking.
-    pub activities: Vec<String>,
+    pub activities: std::sync::Arc<[String]>,
     /// Why warming up helps.
     pub why: String,
 }

@@ -7,10 +7,13 @@
 #![forbid(unsafe_code)]
 
 pub mod cue;
+pub mod drawing;
+pub mod figure;
 pub mod guidance;
 pub mod intent;
 pub mod library;
 pub mod plan;
+pub mod pose;
 pub mod progress;
 pub mod routine;
 pub mod screening;
@@ -20,12 +23,14 @@ pub mod time;
 mod words;
 
 pub use cue::{Cue, CueKind, Sound, StopReason};
+pub use figure::{Figure, FigureProblem, Pose, Prop, View};
 pub use guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
 pub use intent::{Intent, IntentKind};
 pub use library::Library;
 pub use plan::{
     Adjustment, Choice, PainPrompt, Plan, PlanError, PlanItem, PlanOptions, Preparation, Timing, Unfit, WarmUpPlan,
 };
+pub use pose::{Motion, Posed, Shown, pose_at};
 pub use progress::{Adherence, AdherenceWalk, Outcome, PainTrend, Progress, ProgressChange, ProgressRules};
 pub use routine::{Promise, Routine, RoutineId};
 pub use screening::{Answer, Clearance, Level, ScreeningQuestion, ScreeningRecord};

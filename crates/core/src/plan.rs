@@ -219,8 +219,8 @@ pub struct Adjustment {
 pub struct WarmUpPlan {
     /// Seconds of warm-up.
     pub seconds: u32,
-    /// Activities to choose from.
-    pub activities: Vec<String>,
+    /// Activities to choose from (shared with the library).
+    pub activities: Arc<[String]>,
 }
 
 /// A routine resolved for one person: everything a session needs, with no further lookups.
@@ -388,9 +388,9 @@ impl Plan {
         let warm_up = (r.warm_up && options.warm_up).then(|| WarmUpPlan {
             seconds: library.warm_up.minutes.low() * 60,
             activities: if r.warm_up_activities.is_empty() {
-                library.warm_up.activities.clone()
+                Arc::clone(&library.warm_up.activities)
             } else {
-                r.warm_up_activities.clone()
+                Arc::clone(&r.warm_up_activities)
             },
         });
         Ok(Plan {
@@ -443,6 +443,16 @@ impl Plan {
         for item in &mut self.items {
             share(&mut item.choice);
             item.alternatives.iter_mut().for_each(&mut share);
+        }
+        if let Some(warm_up) = &mut self.warm_up {
+            let from_routine = library.routine(&self.routine).map(|r| &r.warm_up_activities);
+            if let Some(shared) = [Some(&library.warm_up.activities), from_routine]
+                .into_iter()
+                .flatten()
+                .find(|shared| **shared == warm_up.activities)
+            {
+                warm_up.activities = Arc::clone(shared);
+            }
         }
         if self.screening == library.screening {
             self.screening = Arc::clone(&library.screening);

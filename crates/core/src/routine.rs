@@ -38,7 +38,7 @@ pub struct Routine {
     /// Warm-up activities that suit this routine's setting (e.g. at a desk); empty means the
     /// library's general warm-up activities.
     #[serde(default)]
-    pub warm_up_activities: Vec<String>,
+    pub warm_up_activities: std::sync::Arc<[String]>,
     /// The stretches, in order.
     pub stretches: Vec<StretchId>,
     /// What the routine promises about every stretch it runs, swaps included.

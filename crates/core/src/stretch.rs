@@ -6,6 +6,8 @@ use std::num::NonZeroU32;
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::figure::Figure;
+
 /// The stable identifier of a stretch, e.g. `seated-twist`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -405,6 +407,9 @@ pub struct Stretch {
     /// Where the stretch comes from.
     #[serde(default)]
     pub origin: Origin,
+    /// How it looks: key poses of a stick figure, drawn by every front end.
+    #[serde(default)]
+    pub figure: Option<Figure>,
 }
 
 impl Stretch {

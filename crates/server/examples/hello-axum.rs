@@ -1,4 +1,4 @@
-//! A bare axum "hello world" on the same axum, tokio and runtime as `limber-server`: the
+//! A bare axum "hello world" on the same axum, tokio, runtime and allocator as `limber-server`: the
 //! baseline `cargo xtask bench` loads with the same tool and settings. Not part of the shipped
 //! binary.
 //!
@@ -9,6 +9,9 @@
 
 use axum::Router;
 use axum::routing::get;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::io::Result<()> {
     let bind = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:0".to_owned());

@@ -30,6 +30,15 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        // The usual `Content-Type: application/json` is taken as it is; anything else goes
+        // through axum's full media-type parsing (parameters, `+json` suffixes, 415).
+        let plain = req.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == "application/json");
+        if plain {
+            let bytes = axum::body::Bytes::from_request(req, state)
+                .await
+                .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
+            return Ok(Body(Json::<T>::from_bytes(&bytes)?.0));
+        }
         Ok(Body(Json::<T>::from_request(req, state).await?.0))
     }
 }
@@ -47,6 +56,16 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromR
 
 fn json<T: Serialize>(value: &T) -> Response {
     Json(value).into_response()
+}
+
+/// A session's state as JSON, written into a buffer sized for it at once (a state is a few
+/// kilobytes; growing from axum's default of 128 bytes copies it several times).
+fn session_json(state: &SessionState) -> Response {
+    let mut body = Vec::with_capacity(4096);
+    match serde_json::to_writer(&mut body, state) {
+        Ok(()) => ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => ApiError::internal(&e).into_response(),
+    }
 }
 
 // ---------------------------------------------------------------- health and content
@@ -270,8 +289,8 @@ pub async fn get_session(
     State(st): State<AppState>,
     Caller(user): Caller,
     Id(id): Id<SessionId>,
-) -> Result<Json<SessionState>, ApiError> {
-    Ok(Json(find(&st, user, id).await?.snapshot().await))
+) -> Result<Response, ApiError> {
+    Ok(session_json(&find(&st, user, id).await?.snapshot().await))
 }
 
 /// Sends an intent (the engine's: `{"intent":"pause"}`, `{"intent":"pain","score":7}`, …).
@@ -285,10 +304,10 @@ pub async fn send_intent(
     Caller(user): Caller,
     Id(id): Id<SessionId>,
     Body(intent): Body<Intent>,
-) -> Result<Json<SessionState>, ApiError> {
+) -> Result<Response, ApiError> {
     let live = find(&st, user, id).await?;
     match st.live.intent(&live, intent).await {
-        Ok(state) => Ok(Json(state)),
+        Ok(state) => Ok(session_json(&state)),
         Err(IntentError::Rejected(why)) => {
             let (status, code) = match why {
                 Rejected::NotNow { .. } => (StatusCode::CONFLICT, "not-now"),
@@ -375,7 +394,7 @@ pub async fn events(
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let follow = Follow {
         seq: last.or(query.after).unwrap_or(0),
-        changed: live.changed.subscribe(),
+        changed: live.subscribe(),
         shutdown: st.shutdown.clone(),
         live,
         queue: VecDeque::new(),

@@ -105,8 +105,9 @@ pub struct Live {
     pub speed: f64,
     /// The session; held across persisting, so the stored log follows the order of intents.
     pub state: Mutex<State>,
-    /// Bumped after every change; SSE streams wait on it.
-    pub changed: watch::Sender<u64>,
+    /// Bumped after every change; SSE streams wait on it. Made when the first stream
+    /// subscribes: most sessions are never watched, and a channel costs about 400 bytes.
+    changed: std::sync::OnceLock<watch::Sender<u64>>,
     wake: Notify,
 }
 
@@ -171,7 +172,14 @@ impl Live {
     }
 
     fn bump(&self) {
-        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+        if let Some(changed) = self.changed.get() {
+            changed.send_modify(|v| *v = v.wrapping_add(1));
+        }
+    }
+
+    /// A receiver that sees every change from now on.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.get_or_init(|| watch::channel(0).0).subscribe()
     }
 }
 
@@ -413,7 +421,7 @@ impl Registry {
             kind,
             started_at_ms,
             speed,
-            changed: watch::channel(0).0,
+            changed: std::sync::OnceLock::new(),
             wake: Notify::new(),
             state: Mutex::new(State::new(session, saved, saved)),
         });
@@ -521,7 +529,7 @@ fn new_live(record: &LiveRecord, kind: Kind, state: State) -> Live {
         kind,
         started_at_ms: record.started_at_ms,
         speed: if record.speed.is_finite() && record.speed > 0.0 { record.speed } else { 1.0 },
-        changed: watch::channel(0).0,
+        changed: std::sync::OnceLock::new(),
         wake: Notify::new(),
         state: Mutex::new(state),
     }
@@ -636,7 +644,9 @@ async fn drive(registry: Registry, live: Arc<Live>) {
             }
             if state.session.phase().is_over() {
                 if !state.recorded {
-                    match finish(&app, &live, &state.session).await {
+                    // Boxed: the recording future is large and needed once, so it is not kept
+                    // inline in every waiting session's driver.
+                    match Box::pin(finish(&app, &live, &state.session)).await {
                         Ok(()) => state.recorded = true,
                         Err(e) => {
                             tracing::error!(session = %live.id, error = %e, "cannot record a finished session; retrying");

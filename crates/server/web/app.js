@@ -309,7 +309,22 @@ async function loadLibrary() {
     sum.textContent = `${s.name} — ${s.summary}`;
     const ol = document.createElement("ol");
     for (const step of s.steps) { const li = document.createElement("li"); li.textContent = step; ol.append(li); }
-    d.append(sum, ol);
+    d.append(sum);
+    if (s.figure) {
+      stretches.set(s.id, Promise.resolve(s));
+      const row = document.createElement("div");
+      row.className = "poses";
+      s.figure.poses.forEach((p) => {
+        const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+        svg.classList.add("figure");
+        svg.setAttribute("role", "img");
+        svg.setAttribute("aria-label", `${s.name}: ${p.name}`);
+        drawFigure(svg, s, { joints: JOINTS.map((j) => p[j]), mirrored: false, box: bounds(s.figure) });
+        row.append(svg);
+      });
+      d.append(row);
+    }
+    d.append(ol);
     box.append(d);
   }
   for (const p of precautions) { const li = document.createElement("li"); li.textContent = `${p.title}: ${p.text}`; $("#precautions").append(li); }
@@ -367,3 +382,133 @@ async function init() {
 }
 
 init().catch(() => {});
+
+// ------------------------------------------------------------------ figure
+// The stretch drawn as a moving stick figure. This mirrors limber-core's `pose.rs` (which pose
+// when, eased with smoothstep) and `drawing.rs` (the same lines and circles); the poses are the
+// content's own, from `/stretches`. `prefers-reduced-motion` shows each pose with no glide.
+
+const JOINTS = ["head", "neck", "right_shoulder", "left_shoulder", "back", "hips", "right_elbow", "right_hand",
+  "left_elbow", "left_hand", "right_knee", "right_foot", "left_knee", "left_foot"];
+const J = Object.fromEntries(JOINTS.map((name, i) => [name, i]));
+const LIMBS = [["right_shoulder", "right_elbow"], ["right_elbow", "right_hand"], ["left_shoulder", "left_elbow"],
+  ["left_elbow", "left_hand"], ["hips", "right_knee"], ["right_knee", "right_foot"], ["hips", "left_knee"], ["left_knee", "left_foot"]];
+const HEAD = 9, ROLLER = 8, TOWEL = 5, CHAIR = 20, WALL = 180, MARGIN = 6;
+const HOLD_EASE = 3000, REST_EASE = 2000, SWING = 4000, FLOW_MOVE = 3 / 5;
+const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+const stretches = new Map();
+
+async function stretchFor(id) {
+  if (!stretches.has(id)) stretches.set(id, api("GET", `/stretches/${encodeURIComponent(id)}`).catch(() => null));
+  return stretches.get(id);
+}
+
+const propOf = (p) => (typeof p === "string" ? [p, {}] : Object.entries(p)[0]);
+
+function bounds(f) {
+  const b = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  const add = (x, y, r = 0) => { b.x0 = Math.min(b.x0, x - r); b.x1 = Math.max(b.x1, x + r); b.y0 = Math.min(b.y0, y - r); b.y1 = Math.max(b.y1, y + r); };
+  for (const pose of f.poses) JOINTS.forEach((j, i) => add(pose[j][0], pose[j][1], i === 0 ? HEAD : 0));
+  for (const p of f.props) {
+    const [kind, v] = propOf(p);
+    if (kind === "floor") add(0, 0);
+    if (kind === "chair") { add(v.seat[0] - CHAIR, 0); add(v.seat[0] + CHAIR, v.seat[1] + Math.max(0, v.back)); }
+    if (kind === "wall") { add(v.x, 0); b.y1 = Math.max(b.y1, WALL); }
+    if (kind === "foam-roller") add(v.at[0], v.at[1], ROLLER);
+    if (kind === "towel") add(v.at[0], v.at[1], TOWEL);
+  }
+  if (f.view !== "above" && f.props.includes("floor")) b.y0 = Math.min(b.y0, 0);
+  return { x0: b.x0 - MARGIN, y0: b.y0 - MARGIN, x1: b.x1 + MARGIN, y1: b.y1 + MARGIN };
+}
+
+const smooth = (t) => { t = Math.min(1, Math.max(0, t)); return t * t * (3 - 2 * t); };
+
+// Which two key poses, how far between them, on which side: as `Figure::at` in limber-core.
+function poseAt(s, v, still) {
+  const f = s.figure, last = f.poses.length - 1, dose = s.dose;
+  const len = v["phase-ms"] || 0, elapsed = Math.max(0, len - (v["remaining-ms"] ?? len));
+  const ease = (done, over) => (still || done >= over ? 1 : smooth(done / over));
+  const named = (name) => f.poses.findIndex((p) => p.name.toLowerCase() === name.toLowerCase());
+  let from = 0, to = 0, t = 1, side = v.side, always = false;
+  const phase = v.phase.phase;
+  if (phase === "active" && dose.flow && dose.flow.positions.length) {
+    const n = dose.flow.positions.length, count = n * dose.flow.cycles, each = Math.max(1, Math.floor(len / count));
+    const k = Math.min(Math.floor(elapsed / each), count - 1);
+    const pose = (k) => { const i = named(dose.flow.positions[k % n].name); return i >= 0 ? i : Math.min(last, 1 + (k % n)); };
+    from = k === 0 ? 0 : pose(k - 1); to = pose(k); t = ease(elapsed - k * each, Math.floor(each * FLOW_MOVE));
+  } else if (phase === "active" && dose.timed) {
+    const swing = last === 0 ? [0] : Array.from({ length: last }, (_, i) => i + 1);
+    const k = Math.floor(elapsed / SWING);
+    from = k === 0 ? 0 : swing[(k - 1) % swing.length]; to = swing[k % swing.length];
+    t = ease(elapsed % SWING, SWING); always = swing.length > 1;
+  } else if (phase === "active") {
+    to = last; t = ease(elapsed, Math.min(HOLD_EASE, Math.floor(len / 3)));
+  } else if (phase === "rest") {
+    from = last; to = 0; t = ease(elapsed, REST_EASE);
+    const reps = dose.hold ? dose.hold.repetitions : 1, prev = v.phase["next-hold"] - 1;
+    side = dose.hold?.per_side ? (Math.floor(prev / reps) === 0 ? "right" : "left") : null;
+  }
+  const a = f.poses[from], b = f.poses[to], box = bounds(f), mirrored = side === "left";
+  const joints = JOINTS.map((j) => {
+    const x = a[j][0] + (b[j][0] - a[j][0]) * t, y = a[j][1] + (b[j][1] - a[j][1]) * t;
+    return [mirrored ? box.x0 + box.x1 - x : x, y];
+  });
+  return { joints, mirrored, box, moving: !still && !v.paused && (t < 1 || always) };
+}
+
+// The shapes of `drawing::shapes`, as SVG markup in the figure's box (y down).
+function figureSvg(s, pose) {
+  const f = s.figure, box = pose.box, out = [];
+  const X = (x) => (x - box.x0).toFixed(1), Y = (y) => (box.y1 - y).toFixed(1);
+  const flip = (x) => (pose.mirrored ? box.x0 + box.x1 - x : x);
+  const line = (a, b, cls) => out.push(`<line class="${cls}" x1="${X(a[0])}" y1="${Y(a[1])}" x2="${X(b[0])}" y2="${Y(b[1])}"/>`);
+  const circle = (c, r, cls) => out.push(`<circle class="${cls}" cx="${X(c[0])}" cy="${Y(c[1])}" r="${r}"/>`);
+  const prop = (a, b) => line([flip(a[0]), a[1]], [flip(b[0]), b[1]], "prop");
+  for (const p of f.props) {
+    const [kind, v] = propOf(p);
+    if (kind === "floor" && f.view !== "above") prop([box.x0, 0], [box.x1, 0]);
+    if (kind === "chair") {
+      const [x, y] = v.seat, h = CHAIR, back = Math.max(0, v.back);
+      prop([x - h, y], [x + h, y]); prop([x - h + 2, y], [x - h + 2, 0]); prop([x + h - 2, y], [x + h - 2, 0]);
+      if (back > 0 && f.view === "front") { prop([x - h + 4, y], [x - h + 4, y + back]); prop([x + h - 4, y], [x + h - 4, y + back]); prop([x - h + 4, y + back], [x + h - 4, y + back]); }
+      else if (back > 0) prop([x - h, y], [x - h - 2, y + back]);
+    }
+    if (kind === "wall") prop([v.x, 0], [v.x, WALL]);
+    if (kind === "foam-roller") circle([flip(v.at[0]), v.at[1]], ROLLER, "prop");
+    if (kind === "towel") circle([flip(v.at[0]), v.at[1]], TOWEL, "prop");
+  }
+  const j = (name) => pose.joints[J[name]];
+  const far = (name) => f.view === "side" && (name.startsWith("left") !== pose.mirrored);
+  for (const [a, b] of LIMBS) if (far(b)) line(j(a), j(b), "far");
+  for (const [a, b] of [["hips", "back"], ["back", "neck"], ["neck", "right_shoulder"], ["neck", "left_shoulder"]]) line(j(a), j(b), "near");
+  for (const [a, b] of LIMBS) if (!far(b)) line(j(a), j(b), "near");
+  const [nx, ny] = j("neck"), [hx, hy] = j("head"), d = Math.hypot(hx - nx, hy - ny);
+  if (d > HEAD) { const k = (d - HEAD) / d; line([nx, ny], [nx + (hx - nx) * k, ny + (hy - ny) * k], "near"); }
+  circle([hx, hy], HEAD, "near head");
+  return out.join("");
+}
+
+function drawFigure(svg, s, pose) {
+  const box = pose.box, markup = figureSvg(s, pose);
+  svg.setAttribute("viewBox", `0 0 ${(box.x1 - box.x0).toFixed(0)} ${(box.y1 - box.y0).toFixed(0)}`);
+  if (svg.dataset.drawn !== markup) { svg.innerHTML = markup; svg.dataset.drawn = markup; }
+}
+
+// Each animation frame: the view as of now (the countdown's own arithmetic), then its pose.
+let figureStretch = null;
+async function animateFigure() {
+  const svg = $("#figure");
+  const v = current?.state?.view;
+  if (!v || !v.stretch || isOver(v)) { svg.toggleAttribute("hidden", true); requestAnimationFrame(animateFigure); return; }
+  if (figureStretch?.id !== v.stretch) figureStretch = await stretchFor(v.stretch);
+  const s = figureStretch;
+  if (!s?.figure) { svg.toggleAttribute("hidden", true); requestAnimationFrame(animateFigure); return; }
+  const gone = v.paused ? 0 : (performance.now() - current.receivedAt) * current.speed;
+  const now = { ...v, "remaining-ms": v["remaining-ms"] == null ? null : Math.max(0, v["remaining-ms"] - gone) };
+  const pose = poseAt(s, now, reducedMotion.matches);
+  svg.toggleAttribute("hidden", false);
+  svg.setAttribute("aria-label", `${s.name}: figure`);
+  drawFigure(svg, s, pose);
+  requestAnimationFrame(animateFigure);
+}
+requestAnimationFrame(animateFigure);

@@ -48,9 +48,21 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The one connection live sessions' intents are appended on (see [`journal_options`]).
+    journal: SqlitePool,
     path: PathBuf,
     /// Live sessions removed since their events were last swept.
     removed_since_sweep: Arc<AtomicU32>,
+}
+
+/// The connection that appends live sessions' intents: `synchronous=NORMAL`, so a commit is
+/// written to the WAL without waiting for the disk. An appended intent survives the server
+/// being killed or crashing (SQLite's guarantee in WAL mode); only a power cut or an OS crash
+/// can lose the last intents of a session still running, never history, which is written with
+/// `synchronous=FULL` on the other connections (and their syncs carry the journal's writes
+/// with them). Opened when first used, with a small page cache: it only ever appends.
+fn journal_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options.synchronous(SqliteSynchronous::Normal).pragma("cache_size", "-512")
 }
 
 /// Removed live sessions between two sweeps of their events.
@@ -77,7 +89,9 @@ impl SqliteStore {
             let opened = async {
                 let pool =
                     SqlitePoolOptions::new().max_connections(2).connect_with(options.clone()).await.map_err(corrupt)?;
-                let store = SqliteStore { pool, path: path.clone(), removed_since_sweep: Arc::default() };
+                let journal =
+                    SqlitePoolOptions::new().max_connections(1).connect_lazy_with(journal_options(options.clone()));
+                let store = SqliteStore { pool, journal, path: path.clone(), removed_since_sweep: Arc::default() };
                 store.migrate().await?;
                 Ok(store)
             }
@@ -840,7 +854,7 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let seq = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.journal.begin().await?;
         // Two statements however many sessions: move every head on, then append every event.
         let mut heads_moved = 0;
         for chunk in runs.chunks(EVENTS_PER_STATEMENT) {
@@ -858,7 +872,7 @@ impl Store for SqliteStore {
             for (session, first, _) in &runs {
                 let next: Option<i64> = sqlx::query_scalar("SELECT next FROM live_heads WHERE uuid = ?")
                     .bind(session.to_string())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.journal)
                     .await?;
                 match next.map(|n| u64::try_from(n).unwrap_or(0)) {
                     None => return Err(Error::NotLive(*session)),

@@ -9,7 +9,10 @@ use limber_app::local::Local;
 use limber_app::speech::Voice;
 use limber_app::store::{Profile, SessionQuery};
 use limber_app::{Finished, ProfileChange, StartRequest, Stats, when};
-use limber_core::{At, Cue, CueKind, Equipment, Intent, IntentKind, PainPrompt, Position, Session, SessionView, Side};
+use limber_core::{
+    At, Cue, CueKind, Equipment, Intent, IntentKind, Motion, PainPrompt, Position, Session, SessionView, Shown, Side,
+    Stretch, pose_at,
+};
 
 /// How many recent cues the session screen keeps.
 const CUE_LOG: usize = 6;
@@ -34,6 +37,9 @@ pub(crate) enum Screen {
     Settings,
 }
 
+/// How often the figure is redrawn while it moves (real time): 12.5 frames a second.
+pub(crate) const FRAME: Duration = Duration::from_millis(80);
+
 /// Session options taken from the command line.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SessionOptions {
@@ -47,6 +53,8 @@ pub(crate) struct SessionOptions {
     pub(crate) rescreen: bool,
     /// Clock speed factor.
     pub(crate) speed: f64,
+    /// Show each pose at once instead of gliding between them (`--no-animation`).
+    pub(crate) no_animation: bool,
     /// Equipment at hand today, instead of the profile's.
     pub(crate) equipment: Option<Vec<Equipment>>,
     /// Positions to avoid today, instead of the profile's.
@@ -409,13 +417,31 @@ impl App {
             let to_next_second = Duration::from_millis((left - 1) % 1000 + 1);
             wait = Some(wait.map_or(to_next_second, |w| w.min(to_next_second)));
         }
-        match wait {
+        let (wait, change) = match wait {
             Some(w) => {
                 let real = live.clock.real(w);
                 if real <= IDLE { (real, true) } else { (IDLE, false) }
             }
             None => (IDLE, false),
-        }
+        };
+        if self.figure_moving() && wait > FRAME { (FRAME, true) } else { (wait, change) }
+    }
+
+    /// The figure of the stretch on screen and how to draw its motion.
+    pub(crate) fn motion(&self) -> Motion {
+        if self.options.no_animation { Motion::Still } else { Motion::Smooth }
+    }
+
+    /// The live stretch's pose now, if it has a figure.
+    pub(crate) fn shown(&self) -> Option<(&Stretch, Shown)> {
+        let live = self.live.as_ref()?;
+        let stretch = self.local.app.library().stretch(live.view.stretch.as_ref()?)?;
+        Some((stretch, pose_at(stretch, &live.view, self.motion())?))
+    }
+
+    /// Whether the figure on screen is moving, so the loop redraws at [`FRAME`] intervals.
+    fn figure_moving(&self) -> bool {
+        self.shown().is_some_and(|(_, shown)| shown.moving)
     }
 
     /// The session time now, for the live session.

@@ -45,6 +45,9 @@ pub(crate) struct Args {
     /// No terminal bell.
     #[arg(long)]
     pub(crate) no_bell: bool,
+    /// Show each pose of the figure at once instead of moving between them.
+    #[arg(long)]
+    pub(crate) no_animation: bool,
     /// Answer the screening questions again before starting.
     #[arg(long)]
     pub(crate) screening: bool,

@@ -48,6 +48,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         wait: args.wait,
         rescreen: args.screening,
         speed: args.speed,
+        no_animation: args.no_animation,
         equipment: args.equipment.as_ref().map(|list| list.iter().flatten().copied().collect()),
         avoid: args.avoid.clone(),
         pain_before: args.pain_before,
@@ -72,8 +73,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 
     if let Some(rounds) = args.frame_bench {
-        let micros = bench::frames(&mut app, rounds)?;
-        println!("{micros:.1}");
+        let (frame, figure) = bench::frames(&mut app, rounds)?;
+        println!("{frame:.1} {figure:.1}");
         return Ok(ExitCode::SUCCESS);
     }
 

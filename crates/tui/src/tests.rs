@@ -149,6 +149,7 @@ fn pause_shows_paused_and_only_the_keys_that_apply() {
 #[test]
 fn the_wait_ends_at_the_next_whole_second_of_the_countdown() {
     let (mut app, _dir) = app();
+    app.options.no_animation = true;
     desk(&mut app);
     app.send(Intent::Pain { score: 3 }, At::ZERO);
     run_until(&mut app, in_hold);
@@ -165,6 +166,34 @@ fn the_wait_ends_at_the_next_whole_second_of_the_countdown() {
     assert_eq!(app.wait(now).0, Duration::from_millis(30));
     // Asked 0.2 s after the view was taken, the change is 0.1 s away.
     assert_eq!(app.wait(At(now.0 + Duration::from_millis(200))).0, Duration::from_millis(10));
+}
+
+#[test]
+fn the_figure_is_redrawn_while_it_eases_into_a_hold_and_not_once_it_is_still() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    let extension = |a: &App| {
+        in_hold(a)
+            && a.live
+                .as_ref()
+                .and_then(|l| l.view.stretch.as_ref())
+                .is_some_and(|s| s.as_str() == "seated-thoracic-extension")
+    };
+    run_until(&mut app, extension);
+    let start = at(&app);
+    app.tick(At(start.0 + Duration::from_millis(1_000)));
+    let early = render(&app, 80, 24);
+    assert_eq!(app.wait(at(&app)), (crate::app::FRAME, true));
+    app.tick(At(start.0 + Duration::from_millis(4_100)));
+    assert!(app.wait(at(&app)).0 > crate::app::FRAME, "a settled hold waits for the countdown");
+    assert_ne!(early, render(&app, 80, 24), "the figure moved");
+    snap("hold_settled", &app);
+    // --no-animation: the held pose at once, and no frames in between.
+    app.options.no_animation = true;
+    app.tick(At(start.0 + Duration::from_millis(4_200)));
+    let (wait, _) = app.wait(at(&app));
+    assert!(wait > crate::app::FRAME);
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! Drawing: one `draw` that reads the `App` and renders the screen showing; nothing here changes state.
 
-use limber_core::{IntentKind, Phase, SessionView};
+use limber_core::drawing::{self, Shape, Tone};
+use limber_core::{Figure, IntentKind, Phase, Posed, SessionView};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::canvas::{Canvas, Circle, Line as CanvasLine};
 use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Block, Chart, Clear, Dataset, GraphType, LineGauge, List, ListItem, ListState,
     Paragraph, Wrap,
@@ -44,6 +46,67 @@ impl Theme {
     }
     fn selected(&self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
+    }
+}
+
+/// Draws `pose` of `figure` in braille on a canvas, as large as fits `area` keeping its shape.
+fn figure(frame: &mut Frame, area: Rect, f: &Figure, pose: &Posed, theme: &Theme) {
+    let (widget, at) = figure_widget(area, f, pose, theme.color);
+    frame.render_widget(widget, at);
+}
+
+/// [`figure`] into a bare buffer (for the benchmark).
+pub(crate) fn figure_into(buffer: &mut ratatui::buffer::Buffer, f: &Figure, pose: &Posed, color: bool) {
+    use ratatui::widgets::Widget as _;
+    let (widget, at) = figure_widget(buffer.area, f, pose, color);
+    widget.render(at, buffer);
+}
+
+fn figure_widget(area: Rect, figure: &Figure, pose: &Posed, color: bool) -> (impl ratatui::widgets::Widget, Rect) {
+    let bounds = figure.bounds();
+    let (w, h) = drawing::fit(bounds, area.width, area.height);
+    let at = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    let shapes = drawing::shapes(figure, pose);
+    let colour = move |tone: Tone| match (color, tone) {
+        (false, _) => Color::Reset,
+        (true, Tone::Near) => Color::Cyan,
+        (true, Tone::Far) => Color::Blue,
+        (true, Tone::Prop) => Color::Yellow,
+    };
+    let canvas = Canvas::default()
+        .marker(Marker::Braille)
+        .x_bounds([f64::from(bounds.min_x), f64::from(bounds.max_x)])
+        .y_bounds([f64::from(bounds.min_y), f64::from(bounds.max_y)])
+        .paint(move |ctx| {
+            for shape in &shapes {
+                match *shape {
+                    Shape::Line { from, to, tone } => ctx.draw(&CanvasLine {
+                        x1: f64::from(from.x),
+                        y1: f64::from(from.y),
+                        x2: f64::from(to.x),
+                        y2: f64::from(to.y),
+                        color: colour(tone),
+                    }),
+                    Shape::Circle { centre, radius, tone } => ctx.draw(&Circle {
+                        x: f64::from(centre.x),
+                        y: f64::from(centre.y),
+                        radius: f64::from(radius),
+                        color: colour(tone),
+                    }),
+                }
+            }
+        });
+    (canvas, at)
+}
+
+/// Every key pose of `f` side by side, each named under its drawing.
+fn key_poses(frame: &mut Frame, area: Rect, f: &Figure, theme: &Theme) {
+    let n = u32::try_from(f.poses.len()).unwrap_or(1).max(1);
+    let cells = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(area);
+    for (i, (pose, cell)) in f.poses.iter().zip(cells.iter()).enumerate() {
+        let [drawing, name] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(*cell);
+        figure(frame, drawing, f, &f.key(i, None), theme);
+        frame.render_widget(Paragraph::new(pose.name.as_str()).alignment(Alignment::Center).style(theme.dim()), name);
     }
 }
 
@@ -331,12 +394,21 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
             lines.push(Line::from(format!("! {c}")));
         }
     }
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
-            Block::bordered().title(if matches!(v.phase, Phase::WarmUp) { " Warm-up " } else { " This stretch " }),
-        ),
-        right,
-    );
+    let panel = Block::bordered().title(if matches!(v.phase, Phase::WarmUp) { " Warm-up " } else { " This stretch " });
+    let panel_inner = panel.inner(right);
+    frame.render_widget(panel, right);
+    let steps_area = match app.shown() {
+        Some((stretch, shown)) if panel_inner.height >= 10 => {
+            let rows = (panel_inner.height * 2 / 5).clamp(6, 16);
+            let [top, rest] = Layout::vertical([Constraint::Length(rows), Constraint::Min(1)]).areas(panel_inner);
+            if let Some(f) = &stretch.figure {
+                figure(frame, top, f, &shown.pose, theme);
+            }
+            rest
+        }
+        _ => panel_inner,
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), steps_area);
 
     // The spoken count is on screen as big digits already.
     let shown: Vec<&limber_core::Cue> =
@@ -638,7 +710,18 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 }
             }
         }
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered()), detail);
+        let block = Block::bordered();
+        let mut text_area = block.inner(detail);
+        frame.render_widget(block, detail);
+        if let Some(f) = shown.get(app.selected).and_then(|s| s.figure.as_ref())
+            && text_area.height >= 12
+        {
+            let rows = (text_area.height / 3).clamp(5, 12);
+            let [top, rest] = Layout::vertical([Constraint::Length(rows), Constraint::Min(1)]).areas(text_area);
+            key_poses(frame, top, f, theme);
+            text_area = rest;
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text_area);
     }
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
     let hints =

@@ -36,3 +36,24 @@ fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
         other => panic!("unexpected end: {other:?}"),
     }
 }
+
+#[test]
+fn show_draws_the_key_poses_on_a_terminal_and_not_with_plain_or_in_a_pipe() {
+    let home = Home::new();
+    let names = "Table-top           Cat                 Camel";
+    let run = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
+        cmd.arg("show").arg("cat-camel").args(extra).env("LIMBER_DATA_DIR", home.path()).env("TERM", "xterm");
+        let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+        let before = p.exp_string("Works:").expect("the stretch is shown");
+        p.exp_eof().expect("the process ends");
+        before
+    };
+    let drawn = run(&[]);
+    assert!(drawn.contains(names), "{drawn}");
+    // Braille cells (U+28xx, bytes E2 A0..A3 .., read here as Latin-1) draw the poses.
+    assert!(drawn.contains('\u{e2}'), "{drawn}");
+    assert!(!run(&["--plain"]).contains(names));
+    let piped = home.limber(&["show", "cat-camel"]).assert().success().get_output().stdout.clone();
+    assert!(!String::from_utf8_lossy(&piped).contains(names));
+}

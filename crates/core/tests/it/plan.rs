@@ -129,15 +129,21 @@ fn a_routine_promise_rules_out_stand_ins_that_break_it() {
 fn plans_share_the_library_stretches_and_a_stored_plan_shares_them_again() {
     use std::sync::Arc;
     let lib = library();
-    let fresh = Plan::resolve(&lib, &RoutineId::from("short"), &options()).expect("plan");
+    let fresh = Plan::resolve(&lib, &RoutineId::from("desk"), &options()).expect("plan");
     let shared = |p: &Plan| {
         p.items
             .iter()
             .flat_map(|i| std::iter::once(&i.choice).chain(&i.alternatives))
             .all(|c| lib.shared_stretch(&c.stretch.id).is_some_and(|s| Arc::ptr_eq(s, &c.stretch)))
+            && p.warm_up.as_ref().is_none_or(|w| {
+                let routine = lib.routine(&p.routine).expect("routine");
+                Arc::ptr_eq(&w.activities, &lib.warm_up.activities)
+                    || Arc::ptr_eq(&w.activities, &routine.warm_up_activities)
+            })
             && Arc::ptr_eq(&p.screening, &lib.screening)
             && Arc::ptr_eq(&p.advice, &lib.advice)
     };
+    assert!(fresh.warm_up.is_some(), "the plan warms up, so its activities are checked");
     assert!(shared(&fresh), "a resolved plan holds the library's own stretches, questions and advice");
     let mut stored: Plan = serde_json::from_str(&serde_json::to_string(&fresh).expect("to json")).expect("from json");
     assert!(!shared(&stored), "a plan read back has copies of its own");

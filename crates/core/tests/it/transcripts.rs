@@ -815,7 +815,7 @@ fn a_routine_that_stays_on_the_chair_never_swaps_off_it() {
     "#]],
     );
     assert_eq!(s.summary(), None);
-    assert_eq!(p.warm_up.expect("desk warms up").activities, ["marching on the spot"]);
+    assert_eq!(*p.warm_up.expect("desk warms up").activities, ["marching on the spot"]);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The page in a real headless Chromium (Debian's `chromium` + `chromium-driver`), driven over
 //! the WebDriver protocol by hand: load the page, run the desk routine at a high speed, watch the
-//! countdown change, pause and resume, report sharp pain, see the advice, save a screenshot.
+//! countdown change and the figure drawn, pause and resume, report sharp pain, see the advice, save screenshots.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -206,12 +206,27 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     driver.wait_for("the countdown", |d| d.text("#countdown").parse::<u32>().is_ok());
     let first = driver.text("#countdown");
     driver.wait_for("the countdown to change", |d| d.text("#countdown") != first);
+    // The stretch as an inline SVG figure: a head, a spine, limbs and its props.
+    driver.wait_for("the figure", |d| {
+        d.js("return document.querySelectorAll('#figure:not([hidden]) line').length > 10 && document.querySelector('#figure circle.head') !== null")
+            == json!(true)
+    });
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("limber-server-figure.png");
+    driver.screenshot(&shot);
+    assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"), "a PNG screenshot at {}", shot.display());
 
     driver.click("#actions [data-intent=pause]");
     driver.wait_for("the pause", |d| d.text("#phase").contains("paused"));
     let held = driver.text("#countdown");
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(driver.text("#countdown"), held, "a paused countdown stands still");
+    let drawn = driver.js("return document.querySelector('#figure').dataset.drawn");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        driver.js("return document.querySelector('#figure').dataset.drawn"),
+        drawn,
+        "a paused figure stands still"
+    );
     assert_eq!(
         driver.js("return document.querySelector('#actions [data-intent=pause]') === null"),
         json!(true),
