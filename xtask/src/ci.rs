@@ -59,6 +59,17 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     if !browser()? {
         return Ok(ExitCode::FAILURE);
     }
+    eprintln!("==> [0/{}] postgres: a throwaway cluster (initdb + pg_ctl in a temporary directory)", STEPS.len());
+    let t = Instant::now();
+    // Stopped when dropped: after the last step, or the first that fails.
+    let cluster = match crate::pg::Cluster::start(false) {
+        Ok(cluster) => cluster,
+        Err(e) => {
+            eprintln!("xtask ci: FAILED at step 0 (postgres) after {:.1?}: {e:#}", t.elapsed());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    eprintln!("    postgres listening at {} ({:.1?})", cluster.url, t.elapsed());
     for (n, step) in STEPS.iter().enumerate() {
         eprintln!("==> [{}/{}] {}: cargo {}", n + 1, STEPS.len(), step.name, step.args.join(" "));
         let t = Instant::now();
@@ -66,6 +77,9 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             .args(step.args)
             // The page test must run, not skip, now that the browser is installed.
             .env("LIMBER_REQUIRE_BROWSER", "1")
+            // And the PostgreSQL stories and multi-instance tests, on the throwaway cluster.
+            .env("LIMBER_TEST_DATABASE_URL", &cluster.url)
+            .env("LIMBER_REQUIRE_POSTGRES", "1")
             .current_dir(root())
             .status()
             .with_context(|| format!("could not start `cargo` for the {} step", step.name))?;

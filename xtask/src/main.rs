@@ -8,6 +8,7 @@ mod ci;
 mod content;
 mod figures;
 mod history_bench;
+mod pg;
 mod server_bench;
 mod tui_bench;
 

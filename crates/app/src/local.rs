@@ -1,9 +1,9 @@
-//! The application for the single local user, as the terminal front ends open it: content from `--content`, history in `--data-dir` or the platform's data directory, and a runtime to run the use cases to completion.
+//! The application for the single local user, as the terminal front ends open it: content from `--content`, history in `--data-dir` or the platform's data directory (or a `--database` URL), and a runtime to run the use cases to completion.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::store::{SqliteStore, UserId};
+use crate::store::{SqliteStore, Store, UserId};
 use crate::{App, Error};
 
 /// Why the local application could not be opened.
@@ -44,14 +44,33 @@ impl Local {
     /// Loads the content (built-in plus `content`) and opens the store in `data_dir`, or in the
     /// platform data directory when `None`.
     pub fn open(content: Option<&Path>, data_dir: Option<&Path>) -> Result<Local, LocalError> {
+        Local::open_with(content, data_dir, None)
+    }
+
+    /// [`Local::open`], or with the PostgreSQL database at `database` (a `postgres://` URL)
+    /// instead of the SQLite file when one is given.
+    pub fn open_with(
+        content: Option<&Path>,
+        data_dir: Option<&Path>,
+        database: Option<&str>,
+    ) -> Result<Local, LocalError> {
         let library = crate::load_library(content).map_err(|source| match content {
             Some(dir) => LocalError::Content { dir: dir.to_owned(), source },
             None => LocalError::Builtin(source),
         })?;
-        let dir = data_dir.map(Path::to_owned).or_else(crate::store::default_data_dir).ok_or(LocalError::NoDataDir)?;
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LocalError::Runtime)?;
-        let store = rt.block_on(SqliteStore::open(&dir)).map_err(|e| LocalError::Store(e.into()))?;
-        let app = App::new(library, Arc::new(store));
+        let store: Arc<dyn Store> = match database {
+            // One command at a time: a small pool.
+            Some(url) => rt.block_on(crate::store::open(url, 2)).map_err(|e| LocalError::Store(e.into()))?,
+            None => {
+                let dir = data_dir
+                    .map(Path::to_owned)
+                    .or_else(crate::store::default_data_dir)
+                    .ok_or(LocalError::NoDataDir)?;
+                Arc::new(rt.block_on(SqliteStore::open(&dir)).map_err(|e| LocalError::Store(e.into()))?)
+            }
+        };
+        let app = App::new(library, store);
         let user = rt.block_on(app.local_user()).map_err(LocalError::Store)?;
         Ok(Local { rt, app, user })
     }

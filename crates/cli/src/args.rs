@@ -26,6 +26,10 @@ pub(crate) struct Global {
     /// Where limber keeps its database (default: the platform data directory).
     #[arg(long, global = true, env = "LIMBER_DATA_DIR", value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
+    /// instead of the SQLite file, e.g. to import a history into a clinic's server.
+    #[arg(long, global = true, env = "LIMBER_DATABASE_URL", value_name = "URL", conflicts_with = "data_dir")]
+    pub(crate) database: Option<String>,
     /// A directory of your own RON content, layered over the built-in content.
     #[arg(long, global = true, env = "LIMBER_CONTENT", value_name = "DIR")]
     pub(crate) content: Option<PathBuf>,

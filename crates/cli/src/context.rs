@@ -17,7 +17,11 @@ pub(crate) struct Env {
 impl Env {
     /// Loads the content and opens the store in the data directory.
     pub(crate) fn open(global: &Global) -> anyhow::Result<Env> {
-        let local = limber_app::local::Local::open(global.content.as_deref(), global.data_dir.as_deref())?;
+        let local = limber_app::local::Local::open_with(
+            global.content.as_deref(),
+            global.data_dir.as_deref(),
+            global.database.as_deref(),
+        )?;
         let (app, user) = (local.app.clone(), local.user);
         Ok(Env { local, app, user })
     }

@@ -74,16 +74,43 @@ fn session_json(state: &SessionState) -> Response {
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct Health {
-    /// Always `ok` when the server answers.
+    /// `ok` when the server answers and its database does; `unavailable` (with a 503) when the
+    /// database does not.
     pub status: String,
-    /// Live sessions held.
+    /// Live sessions held by this instance.
     pub live_sessions: usize,
+    /// The database.
+    pub database: DatabaseHealth,
 }
 
-/// Whether the server is up.
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
-pub async fn health(State(st): State<AppState>) -> Json<Health> {
-    Json(Health { status: "ok".into(), live_sessions: st.live.len() })
+/// The database as the server sees it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct DatabaseHealth {
+    /// `sqlite` or `postgres`.
+    #[schema(value_type = String)]
+    pub kind: limber_app::store::Backend,
+    /// Whether it answered a trivial query within a second.
+    pub reachable: bool,
+    /// Whether other instances may share it (live sessions are loaded on demand and followed).
+    pub shared: bool,
+}
+
+/// Whether the server and its database are up: 200, or 503 when the database does not answer
+/// (so a load balancer sends requests to another instance).
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn health(State(st): State<AppState>) -> Response {
+    let store = st.app.store();
+    let reachable =
+        tokio::time::timeout(std::time::Duration::from_secs(1), store.ping()).await.is_ok_and(|r| r.is_ok());
+    let health = Health {
+        status: if reachable { "ok" } else { "unavailable" }.into(),
+        live_sessions: st.live.len(),
+        database: DatabaseHealth { kind: store.backend(), reachable, shared: st.live.is_shared() },
+    };
+    let status = if reachable { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(health)).into_response()
 }
 
 /// Every stretch.
@@ -235,16 +262,23 @@ pub async fn create_session(
 
 /// The caller's sessions held by this server (live, or over since it started), oldest first.
 #[utoipa::path(get, path = "/api/v1/sessions", tag = "sessions", responses((status = 200, body = Vec<SessionState>)))]
-pub async fn list_sessions(State(st): State<AppState>, Caller(user): Caller) -> Json<Vec<SessionState>> {
+pub async fn list_sessions(
+    State(st): State<AppState>,
+    Caller(user): Caller,
+) -> Result<Json<Vec<SessionState>>, ApiError> {
     let mut out = Vec::new();
-    for live in st.live.of_user(user) {
+    for live in st.live.of_user(user).await.map_err(|e| ApiError::internal(&e))? {
         out.push(live.snapshot().await);
     }
-    Json(out)
+    Ok(Json(out))
 }
 
-fn find(st: &AppState, user: limber_app::store::UserId, id: SessionId) -> Result<Arc<Live>, ApiError> {
-    st.live.get(user, id).ok_or_else(|| ApiError::not_found("session with that id"))
+async fn find(st: &AppState, user: limber_app::store::UserId, id: SessionId) -> Result<Arc<Live>, ApiError> {
+    st.live
+        .get(user, id)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .ok_or_else(|| ApiError::not_found("session with that id"))
 }
 
 /// A session's state at the server's now.
@@ -256,7 +290,7 @@ pub async fn get_session(
     Caller(user): Caller,
     Id(id): Id<SessionId>,
 ) -> Result<Response, ApiError> {
-    Ok(session_json(&find(&st, user, id)?.snapshot().await))
+    Ok(session_json(&find(&st, user, id).await?.snapshot().await))
 }
 
 /// Sends an intent (the engine's: `{"intent":"pause"}`, `{"intent":"pain","score":7}`, …).
@@ -271,7 +305,7 @@ pub async fn send_intent(
     Id(id): Id<SessionId>,
     Body(intent): Body<Intent>,
 ) -> Result<Response, ApiError> {
-    let live = find(&st, user, id)?;
+    let live = find(&st, user, id).await?;
     match st.live.intent(&live, intent).await {
         Ok(state) => Ok(session_json(&state)),
         Err(IntentError::Rejected(why)) => {
@@ -356,7 +390,7 @@ pub async fn events(
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let live = find(&st, user, id)?;
+    let live = find(&st, user, id).await?;
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let follow = Follow {
         seq: last.or(query.after).unwrap_or(0),

@@ -1,14 +1,20 @@
 //! Live sessions on the server's clock: one tokio task per session sleeps until its next
 //! deadline, a session is stored once (plan + screening + log) when it starts and every
 //! accepted intent is appended through the [`Journal`] before it is answered, and a session that
-//! is over is recorded through `App::finish_as` exactly once.
+//! is over is recorded through `App::finish_as` exactly once. On a store that other instances
+//! share, sessions are loaded on demand, followed through [`Store::watch_live`], and an intent
+//! whose place in the log another instance took is re-applied after a reload.
+//!
+//! [`Store::watch_live`]: limber_app::store::Store::watch_live
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_util::StreamExt;
 use limber_app::App;
-use limber_app::store::{LiveEvent, LiveRecord, SessionId, UserId};
+use limber_app::store::{LiveChange, LiveEvent, LiveRecord, SessionId, UserId};
 use limber_core::{At, Intent, Logged, Plan, Rejected, ScreeningRecord, Session, SessionLog, SessionView, Summary};
 use serde::Serialize;
 use tokio::sync::{Mutex, Notify, mpsc, oneshot, watch};
@@ -56,11 +62,29 @@ pub struct State {
     saved: usize,
     /// Intents of the log that are stored, saved and appended.
     stored: usize,
+    /// Another instance recorded it and removed it from the store: this copy is let go.
+    gone: bool,
 }
 
 impl State {
     fn new(session: Session, stored: usize, saved: usize) -> State {
-        State { session, recorded: false, saved, stored }
+        State { session, recorded: false, saved, stored, gone: false }
+    }
+
+    /// Takes the session as stored now (replayed), or marks it gone when it is stored no more.
+    fn reload(&mut self, stored: Option<(Kind, Session, usize)>) {
+        match stored {
+            Some((_, session, saved)) => {
+                self.saved = saved;
+                self.stored = session.log().intents.len();
+                self.session = session;
+            }
+            None if !self.recorded => {
+                self.recorded = true;
+                self.gone = true;
+            }
+            None => {}
+        }
     }
 }
 
@@ -189,28 +213,168 @@ pub struct Registry {
     sessions: Arc<RwLock<HashMap<SessionId, Arc<Live>>>>,
     app: Arc<App>,
     journal: Journal,
+    /// Other instances share the store ([`Registry::share`]).
+    shared: Arc<AtomicBool>,
 }
+
+/// How many times an intent is re-applied when other instances keep taking its place; each
+/// retry first waits a random moment of up to one millisecond per attempt, so that two
+/// instances racing for one session do not keep colliding.
+const RETRIES: u32 = 32;
+
+/// How often an instance on a shared store records sessions that are over but held by no one
+/// (their instance was killed).
+const SWEEP: Duration = Duration::from_secs(60);
 
 impl Registry {
     /// No live sessions yet, over `app`'s store; starts the journal's writer (so it needs a
     /// tokio runtime).
     pub fn new(app: &Arc<App>) -> Registry {
-        Registry { sessions: Arc::default(), app: app.clone(), journal: Journal::start(app.clone()) }
+        Registry {
+            sessions: Arc::default(),
+            app: app.clone(),
+            journal: Journal::start(app.clone()),
+            shared: Arc::default(),
+        }
+    }
+
+    /// Whether other instances share the store (then sessions are loaded on demand).
+    pub fn is_shared(&self) -> bool {
+        self.shared.load(Ordering::Relaxed)
+    }
+
+    /// When the store is shared with other instances (PostgreSQL), follows their changes to the
+    /// sessions held here and records, now and every minute, sessions that are over but held
+    /// by no instance. Returns whether it is shared; on SQLite it is not, and
+    /// [`Registry::resume_all`] resumes every session instead.
+    pub async fn share(&self) -> Result<bool, LiveError> {
+        let Some(mut changes) = self.app.store().watch_live().await.map_err(limber_app::Error::from)? else {
+            return Ok(false);
+        };
+        self.shared.store(true, Ordering::Relaxed);
+        let registry = self.clone();
+        tokio::spawn(async move {
+            while let Some(change) = changes.next().await {
+                let registry = registry.clone();
+                tokio::spawn(async move { registry.changed_elsewhere(change).await });
+            }
+        });
+        let registry = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = registry.sweep().await {
+                    tracing::warn!(error = %e, "cannot sweep live sessions");
+                }
+                tokio::time::sleep(SWEEP).await;
+            }
+        });
+        Ok(true)
+    }
+
+    /// Catches up with a change another instance made (or with everything, when changes were
+    /// missed).
+    async fn changed_elsewhere(&self, change: LiveChange) {
+        let held: Vec<Arc<Live>> = match change {
+            LiveChange::Session { id, .. } => self.held(id).into_iter().collect(),
+            LiveChange::Missed => {
+                let map = self.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+                map.values().cloned().collect()
+            }
+        };
+        let events = match change {
+            LiveChange::Session { events, .. } => events,
+            LiveChange::Missed => None,
+        };
+        for live in held {
+            let mut state = live.state.lock().await;
+            if state.gone || events.is_some_and(|n| (state.stored - state.saved) as u64 >= n) {
+                continue; // Nothing new (e.g. this instance's own append).
+            }
+            match self.reload(live.id).await {
+                Ok(stored) => state.reload(stored),
+                Err(e) => {
+                    tracing::warn!(session = %live.id, error = %e, "cannot follow a change from another instance");
+                    continue;
+                }
+            }
+            if state.gone {
+                self.remove(live.id);
+            }
+            drop(state);
+            live.bump();
+            live.wake.notify_one();
+        }
+    }
+
+    /// Records the stored sessions that are over and held by no one here; the others are left
+    /// for whichever instance is asked about them.
+    async fn sweep(&self) -> Result<(), LiveError> {
+        for record in self.app.store().live_sessions().await.map_err(limber_app::Error::from)? {
+            if self.held(record.id).is_some() {
+                continue;
+            }
+            let Ok((kind, session, saved)) = replay(&record, &self.app) else { continue };
+            let live = new_live(&record, kind, State::new(session, saved + record.events.len(), saved));
+            let mut state = live.state.lock().await;
+            state.session.advance(live.at(now_ms()));
+            if state.session.phase().is_over() {
+                finish(&self.app, &live, &state.session).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn held(&self, id: SessionId) -> Option<Arc<Live>> {
+        self.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&id).cloned()
     }
 
     /// The session `id` if it belongs to `user` (another user's session is not found, exactly
-    /// like an unknown id).
-    pub fn get(&self, user: UserId, id: SessionId) -> Option<Arc<Live>> {
-        let map = self.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(&id).filter(|l| l.user == user).cloned()
+    /// like an unknown id). On a shared store, a session this instance does not hold is loaded
+    /// from the store and held from then on.
+    pub async fn get(&self, user: UserId, id: SessionId) -> Result<Option<Arc<Live>>, LiveError> {
+        if let Some(live) = self.held(id) {
+            return Ok((live.user == user).then_some(live));
+        }
+        if !self.is_shared() {
+            return Ok(None);
+        }
+        let stored = self.app.store().live_session(id).await.map_err(limber_app::Error::from)?;
+        match stored {
+            Some(record) if record.user == user => Ok(Some(self.adopt(&record)?.0)),
+            _ => Ok(None),
+        }
     }
 
-    /// `user`'s sessions, oldest first.
-    pub fn of_user(&self, user: UserId) -> Vec<Arc<Live>> {
+    /// Holds a stored session (replayed) and runs its driver, unless it is held already.
+    /// Returns it, and whether it was new here.
+    fn adopt(&self, record: &LiveRecord) -> Result<(Arc<Live>, bool), LiveError> {
+        let (kind, session, saved) = replay(record, &self.app)?;
+        let live = Arc::new(new_live(record, kind, State::new(session, saved + record.events.len(), saved)));
+        let mut map = self.sessions.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(held) = map.get(&record.id) {
+            return Ok((held.clone(), false));
+        }
+        map.insert(live.id, live.clone());
+        drop(map);
+        tokio::spawn(drive(self.clone(), live.clone()));
+        Ok((live, true))
+    }
+
+    /// `user`'s sessions, oldest first (on a shared store, those other instances hold too).
+    pub async fn of_user(&self, user: UserId) -> Result<Vec<Arc<Live>>, LiveError> {
+        if self.is_shared() {
+            for id in self.app.store().live_sessions_of(user).await.map_err(limber_app::Error::from)? {
+                if self.held(id).is_none()
+                    && let Some(record) = self.app.store().live_session(id).await.map_err(limber_app::Error::from)?
+                {
+                    self.adopt(&record)?;
+                }
+            }
+        }
         let map = self.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out: Vec<Arc<Live>> = map.values().filter(|l| l.user == user).cloned().collect();
         out.sort_by_key(|l| (l.started_at_ms, l.id));
-        out
+        Ok(out)
     }
 
     /// How many sessions are held.
@@ -270,27 +434,11 @@ impl Registry {
         let stored = self.app.store().live_sessions().await.map_err(limber_app::Error::from)?;
         let mut n = 0;
         for record in stored {
-            let (kind, session, saved) = match replay(&record, &self.app) {
-                Ok(replayed) => replayed,
-                Err(e) => {
-                    // Left in the store untouched; the other sessions still resume.
-                    tracing::error!(error = %e, "skipping a live session that cannot be replayed");
-                    continue;
-                }
-            };
-            let live = Arc::new(Live {
-                id: record.id,
-                user: record.user,
-                kind,
-                started_at_ms: record.started_at_ms,
-                speed: if record.speed.is_finite() && record.speed > 0.0 { record.speed } else { 1.0 },
-                changed: std::sync::OnceLock::new(),
-                wake: Notify::new(),
-                state: Mutex::new(State::new(session, saved + record.events.len(), saved)),
-            });
-            self.insert(live.clone());
-            tokio::spawn(drive(self.clone(), live));
-            n += 1;
+            match self.adopt(&record) {
+                Ok((_, new)) => n += usize::from(new),
+                // Left in the store untouched; the other sessions still resume.
+                Err(e) => tracing::error!(error = %e, "skipping a live session that cannot be replayed"),
+            }
         }
         Ok(n)
     }
@@ -299,28 +447,52 @@ impl Registry {
     /// (the session stays locked meanwhile, so the stored log follows the order of intents).
     pub async fn intent(&self, live: &Live, intent: Intent) -> Result<SessionState, IntentError> {
         let mut state = live.state.lock().await;
-        let at = live.at(now_ms());
-        state.session.handle(intent, at).map_err(IntentError::Rejected)?;
-        let events = state.session.log().intents[state.stored..]
-            .iter()
-            .zip(state.stored..)
-            .map(|(logged, n)| {
-                Ok(LiveEvent { session: live.id, seq: (n - state.saved) as u64, event: serde_json::to_string(logged)? })
-            })
-            .collect::<Result<Vec<_>, LiveError>>()
-            .map_err(IntentError::Store)?;
-        if let Err(e) = self.journal.append(events).await {
-            // The session in memory is ahead of the store now: rebuild it from what is stored,
-            // so what the person sees is what a restart would resume.
-            tracing::error!(session = %live.id, error = %e, "cannot store an intent; the session goes back to its stored log");
-            match self.reload(live.id).await {
-                Ok(Some((_, session, _))) => {
-                    state.stored = session.log().intents.len();
-                    state.session = session;
+        let mut attempt = 0;
+        loop {
+            let at = live.at(now_ms());
+            if let Err(why) = state.session.handle(intent, at) {
+                drop(state);
+                if attempt > 0 {
+                    // Reloaded with another instance's intents: watchers here see them too.
+                    live.bump();
+                    live.wake.notify_one();
                 }
-                Ok(None) => tracing::error!(session = %live.id, "the session is no longer stored"),
+                return Err(IntentError::Rejected(why));
+            }
+            let events = state.session.log().intents[state.stored..]
+                .iter()
+                .zip(state.stored..)
+                .map(|(logged, n)| {
+                    let seq = (n - state.saved) as u64;
+                    Ok(LiveEvent { session: live.id, seq, event: serde_json::to_string(logged)? })
+                })
+                .collect::<Result<Vec<_>, LiveError>>()
+                .map_err(IntentError::Store)?;
+            let Err(e) = self.journal.append(events).await else { break };
+            // The session in memory is ahead of the store now: rebuild it from what is stored,
+            // so what the person sees is what a restart would resume. When another instance
+            // took the place, its intents are in what is reloaded, and this one is applied
+            // after them (or refused, if it no longer applies).
+            attempt += 1;
+            let retry = e.is_taken() && attempt <= RETRIES;
+            if retry {
+                tokio::time::sleep(jitter(attempt)).await;
+            } else {
+                tracing::error!(session = %live.id, error = %e, "cannot store an intent; the session goes back to its stored log");
+            }
+            match self.reload(live.id).await {
+                Ok(stored) => state.reload(stored),
                 Err(e) => tracing::error!(session = %live.id, error = %e, "cannot reload the session"),
             }
+            if retry && !state.gone {
+                continue;
+            }
+            if state.gone {
+                self.remove(live.id);
+            }
+            drop(state);
+            live.bump();
+            live.wake.notify_one();
             return Err(IntentError::Store(e));
         }
         state.stored = state.session.log().intents.len();
@@ -335,8 +507,36 @@ impl Registry {
 impl Registry {
     /// The session `id` as stored now, replayed: `None` when it is not stored.
     async fn reload(&self, id: SessionId) -> Result<Option<(Kind, Session, usize)>, LiveError> {
-        let stored = self.app.store().live_sessions().await.map_err(limber_app::Error::from)?;
-        stored.iter().find(|r| r.id == id).map(|r| replay(r, &self.app)).transpose()
+        let stored = self.app.store().live_session(id).await.map_err(limber_app::Error::from)?;
+        stored.map(|r| replay(&r, &self.app)).transpose()
+    }
+}
+
+/// A random wait of up to `attempt` milliseconds (from the clock's nanoseconds: good enough to
+/// break a tie between two instances).
+fn jitter(attempt: u32) -> Duration {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    Duration::from_micros(u64::from(nanos % (attempt * 1000)))
+}
+
+/// A live session for `record` in `state`.
+fn new_live(record: &LiveRecord, kind: Kind, state: State) -> Live {
+    Live {
+        id: record.id,
+        user: record.user,
+        kind,
+        started_at_ms: record.started_at_ms,
+        speed: if record.speed.is_finite() && record.speed > 0.0 { record.speed } else { 1.0 },
+        changed: std::sync::OnceLock::new(),
+        wake: Notify::new(),
+        state: Mutex::new(state),
+    }
+}
+
+impl LiveError {
+    /// Whether another writer took the intent's place in the log (another instance got there first).
+    fn is_taken(&self) -> bool {
+        matches!(self, LiveError::App(limber_app::Error::Store(limber_app::store::Error::EventTaken { .. })))
     }
 }
 
@@ -431,6 +631,10 @@ async fn drive(registry: Registry, live: Arc<Live>) {
     loop {
         let deadline = {
             let mut state = live.state.lock().await;
+            if state.gone {
+                // Recorded by another instance: nothing is left to drive here.
+                return;
+            }
             let before = state.session.view().last_cue;
             state.session.advance(live.at(now_ms()));
             if state.session.view().last_cue != before {

@@ -26,8 +26,16 @@ struct Cli {
     #[arg(long, env = "LIMBER_BIND", default_value = "127.0.0.1:8080", global = true)]
     bind: SocketAddr,
     /// Keep the database in DIR instead of the platform data directory.
-    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", global = true)]
+    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", global = true, conflicts_with = "database")]
     data_dir: Option<PathBuf>,
+    /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
+    /// instead of a SQLite file: then any number of instances can serve the same people.
+    #[arg(long, env = "LIMBER_DATABASE_URL", value_name = "URL", global = true)]
+    database: Option<String>,
+    /// At most N connections to PostgreSQL from this instance.
+    #[arg(long, env = "LIMBER_DB_POOL", value_name = "N", global = true, default_value_t = limber_app::store::DEFAULT_POOL,
+          value_parser = clap::value_parser!(u32).range(2..=1000))]
+    db_pool: u32,
     /// Layer the RON content in DIR over the built-in content.
     #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR", global = true)]
     content: Option<PathBuf>,
@@ -99,13 +107,17 @@ async fn open(cli: &Cli) -> anyhow::Result<Arc<App>> {
         Some(dir) => anyhow::anyhow!("cannot load your content from {}: {e}", dir.display()),
         None => anyhow::anyhow!("the built-in content cannot be read: {e}"),
     })?;
-    let dir = cli
-        .data_dir
-        .clone()
-        .or_else(limber_app::store::default_data_dir)
-        .context("no home directory to keep limber's data in; pass --data-dir DIR or set LIMBER_DATA_DIR")?;
-    let store = SqliteStore::open(&dir).await.context("cannot open limber's database")?;
-    Ok(Arc::new(App::new(library, Arc::new(store))))
+    let store: Arc<dyn Store> = match &cli.database {
+        Some(url) => limber_app::store::open(url, cli.db_pool).await.context("cannot open limber's database")?,
+        None => {
+            let dir =
+                cli.data_dir.clone().or_else(limber_app::store::default_data_dir).context(
+                    "no home directory to keep limber's data in; pass --data-dir DIR or set LIMBER_DATA_DIR",
+                )?;
+            Arc::new(SqliteStore::open(&dir).await.context("cannot open limber's database")?)
+        }
+    };
+    Ok(Arc::new(App::new(library, store)))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -161,13 +173,16 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         Access::Tokens
     };
     let live = Registry::new(&app);
-    let resumed = live.resume_all().await.context("cannot resume the live sessions")?;
+    // On a database other instances share, sessions are loaded when asked for; on a file of its
+    // own, this instance resumes every one.
+    let shared = live.share().await.context("cannot follow the other instances' live sessions")?;
+    let resumed = if shared { 0 } else { live.resume_all().await.context("cannot resume the live sessions")? };
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let state = AppState { app, live, access, shutdown };
     let listener =
         tokio::net::TcpListener::bind(cli.bind).await.with_context(|| format!("cannot listen on {}", cli.bind))?;
     let local = listener.local_addr()?;
-    tracing::info!(%local, resumed, open = matches!(access, Access::Open { .. }), "limber-server listening");
+    tracing::info!(%local, resumed, shared, open = matches!(access, Access::Open { .. }), "limber-server listening");
     eprintln!("limber-server listening on http://{local}");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move {

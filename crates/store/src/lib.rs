@@ -1,14 +1,14 @@
 //! limber-store: the session history, screening answers, profile and progression of each person.
 //!
-//! The store is an interface ([`Store`]) with one backend today, SQLite ([`SqliteStore`]),
-//! embedded in a file in the platform data directory. The rules (progression, adherence) live in
-//! limber-core; this crate only keeps their state. A second backend (PostgreSQL, for a server
-//! with several instances) implements the same trait with sqlx's `postgres` driver and its own
-//! migrations folder.
+//! The store is an interface ([`Store`]) with two backends: SQLite ([`SqliteStore`]), embedded
+//! in a file in the platform data directory (the default), and PostgreSQL ([`PgStore`]), one
+//! database that several server instances share. [`open`] picks one from a `--database` URL.
+//! The rules (progression, adherence) live in limber-core; this crate only keeps their state.
 
 #![forbid(unsafe_code)]
 
 mod ids;
+mod pg;
 mod records;
 mod sqlite;
 
@@ -16,10 +16,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use futures_util::TryStreamExt;
+use std::sync::Arc;
+
 use futures_util::stream::BoxStream;
 use limber_core::{Progress, ProgressChange, ProgressRules, StretchId};
 
 pub use ids::{SessionId, UserId};
+pub use pg::{DEFAULT_POOL, PgStore, create_database, drop_database, with_database};
 pub use records::{
     Cursor, CursorError, FinishReport, HistoryPage, HistoryQuery, LiveEvent, LiveRecord, Order, PainEnds, Profile,
     Rating, ScreeningEntry, SessionQuery, SessionRecord, Tallies, User,
@@ -114,6 +117,9 @@ pub enum Error {
     /// Any other database error (the engine's error is the source).
     #[error("the database could not be read or written")]
     Database(#[from] sqlx::Error),
+    /// A `--database` URL names a database limber cannot use.
+    #[error("`{0}` is not a database limber can use: give a postgres://… URL, or leave it out for the SQLite file")]
+    UnsupportedUrl(String),
     /// Applying the schema failed (the migration error is the source).
     #[error("could not update the database schema")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -131,6 +137,44 @@ pub struct ImportReport {
     pub skipped: usize,
 }
 
+/// Which database engine a store keeps its data in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// One SQLite file (the CLI, the TUI, a single server).
+    Sqlite,
+    /// A PostgreSQL database (any number of server instances).
+    Postgres,
+}
+
+/// A change to a live session that another process made ([`Store::watch_live`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveChange {
+    /// Events were appended to this session, or it was removed.
+    Session {
+        /// The session.
+        id: SessionId,
+        /// How many events it has now; `None` when it was removed.
+        events: Option<u64>,
+    },
+    /// Changes may have been missed (the connection was lost and made again): reload them all.
+    Missed,
+}
+
+/// Opens the store named by `database`: a `postgres://` (or `postgresql://`) URL with at most
+/// `pool` connections. Callers use [`SqliteStore::open`] when no URL is given.
+pub async fn open(database: &str, pool: u32) -> Result<Arc<dyn Store>> {
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        return Ok(Arc::new(PgStore::connect(database, pool).await?));
+    }
+    // Never echo a password back.
+    let shown = match database.split_once('@') {
+        Some((_, host)) => format!("…@{host}"),
+        None => database.to_owned(),
+    };
+    Err(Error::UnsupportedUrl(shown))
+}
+
 /// Everything limber keeps about the people who use it. Implemented by [`SqliteStore`]; a
 /// PostgreSQL backend implements the same operations. Usable as `Arc<dyn Store>`.
 ///
@@ -139,6 +183,14 @@ pub struct ImportReport {
 /// with [`Error::UnknownUser`].
 #[async_trait::async_trait]
 pub trait Store: Send + Sync {
+    /// Which engine this is.
+    fn backend(&self) -> Backend;
+
+    /// Whether the database answers now (a trivial query).
+    async fn ping(&self) -> Result<()> {
+        self.user_by_name(LOCAL_USER).await.map(|_| ())
+    }
+
     /// The single local user the CLI and the TUI use (named [`LOCAL_USER`]; created by the
     /// schema, and again on demand if it was removed).
     async fn local_user(&self) -> Result<UserId>;
@@ -265,6 +317,22 @@ pub trait Store: Send + Sync {
 
     /// Forgets a live session (it is over and recorded). Returns whether it was there.
     async fn remove_live(&self, id: SessionId) -> Result<bool>;
+
+    /// One live session with its appended events, as stored now; `None` when it is not live.
+    async fn live_session(&self, id: SessionId) -> Result<Option<LiveRecord>> {
+        Ok(self.live_sessions().await?.into_iter().find(|r| r.id == id))
+    }
+
+    /// The ids of `user`'s live sessions, oldest first.
+    async fn live_sessions_of(&self, user: UserId) -> Result<Vec<SessionId>> {
+        Ok(self.live_sessions().await?.into_iter().filter(|r| r.user == user).map(|r| r.id).collect())
+    }
+
+    /// Changes other processes make to live sessions, as they commit: `None` when no other
+    /// process can make any (SQLite: one server per file).
+    async fn watch_live(&self) -> Result<Option<BoxStream<'static, LiveChange>>> {
+        Ok(None)
+    }
 }
 
 /// An import under way ([`Store::begin_import`]): one transaction that sessions are added to

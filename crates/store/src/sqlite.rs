@@ -178,39 +178,39 @@ fn classify(e: sqlx::Error, path: &Path) -> Error {
     Error::Database(e)
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
-fn from_json<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T> {
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| Error::Decode { what, detail: e.to_string() })
 }
 
-fn enum_text<T: Serialize>(value: &T) -> String {
+pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
     to_json(value).trim_matches('"').to_owned()
 }
 
-fn enum_from<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T> {
+pub(crate) fn enum_from<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T> {
     from_json(&format!("\"{text}\""), what)
 }
 
-fn millis(d: Duration) -> i64 {
+pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn duration(ms: i64) -> Duration {
+pub(crate) fn duration(ms: i64) -> Duration {
     Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
-fn small(v: Option<i64>) -> Option<u8> {
+pub(crate) fn small(v: Option<i64>) -> Option<u8> {
     v.and_then(|v| u8::try_from(v).ok())
 }
 
-fn count(v: i64) -> u32 {
+pub(crate) fn count(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(0)
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, millis)
 }
 
@@ -279,7 +279,7 @@ fn values(params: &str, n: usize) -> String {
 }
 
 /// Where a session goes in `session_tallies`: its "before" rating, or -1 when it has none.
-fn tally_slot(pain_before: Option<u8>) -> usize {
+pub(crate) fn tally_slot(pain_before: Option<u8>) -> usize {
     pain_before.map_or(0, |p| usize::from(p.min(10)) + 1)
 }
 
@@ -361,7 +361,7 @@ async fn insert_sessions(
     Ok(report)
 }
 
-fn parse_id(text: &str) -> Result<SessionId> {
+pub(crate) fn parse_id(text: &str) -> Result<SessionId> {
     text.parse::<SessionId>().map_err(|e| Error::Decode { what: "session id", detail: e.to_string() })
 }
 
@@ -536,6 +536,10 @@ impl SqliteStore {
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    fn backend(&self) -> crate::Backend {
+        crate::Backend::Sqlite
+    }
+
     async fn local_user(&self) -> Result<UserId> {
         if let Some(user) = self.user_by_name(LOCAL_USER).await? {
             return Ok(user);

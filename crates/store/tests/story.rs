@@ -1,9 +1,11 @@
-//! The store's stories (`stories/`) run against SQLite, plus what only a file can show: two
-//! processes writing it at once, an old schema upgraded, and files it must never overwrite.
+//! The store's stories (`stories/`) run against SQLite, and against PostgreSQL (`pg/`) when one
+//! is reachable; plus what only a file can show: two processes writing it at once, an old schema
+//! upgraded, and files it must never overwrite.
 
 // The helpers below are test code too.
 #![allow(clippy::unwrap_used)]
 
+mod pg;
 mod stories;
 
 use std::borrow::Cow;

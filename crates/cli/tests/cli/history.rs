@@ -131,3 +131,66 @@ fn a_streamed_export_round_trips_through_import() {
     assert_eq!(fresh.json(&["history", "--all"]), home.json(&["history", "--all"]));
     assert_eq!(fresh.json(&["stats"]), home.json(&["stats"]));
 }
+
+/// A database of one test's own on the PostgreSQL server `LIMBER_TEST_DATABASE_URL` names, or
+/// `None` (skipped) without one, unless `LIMBER_REQUIRE_POSTGRES` is set.
+struct TestDb {
+    server: String,
+    name: String,
+    url: String,
+}
+
+fn block_on<T>(f: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime").block_on(f)
+}
+
+impl TestDb {
+    fn new() -> Option<TestDb> {
+        let Ok(server) = std::env::var("LIMBER_TEST_DATABASE_URL") else {
+            assert!(std::env::var_os("LIMBER_REQUIRE_POSTGRES").is_none(), "LIMBER_TEST_DATABASE_URL is not set");
+            eprintln!("skipped: set LIMBER_TEST_DATABASE_URL to move a history to PostgreSQL");
+            return None;
+        };
+        let name = format!("limber_test_{}", limber_app::store::SessionId::new().0.simple());
+        let url = block_on(limber_app::store::create_database(&server, &name)).expect("a test database");
+        Some(TestDb { server, name, url })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = block_on(limber_app::store::drop_database(&self.server, &self.name));
+    }
+}
+
+#[test]
+fn a_sqlite_history_exported_and_imported_into_postgres_has_the_same_history_and_stats() {
+    let Some(db) = TestDb::new() else { return };
+    let home = Home::new();
+    let file = export_file(&home, "seed.json", 0..1200, None);
+    home.limber(&["import", &file]).assert().success();
+    let export = home.path().join("export.json");
+    home.limber(&["export", "--output", export.to_str().expect("utf-8")]).assert().success();
+
+    let on_postgres = |args: &[&str]| {
+        let mut cmd = home.limber(args);
+        cmd.env_remove("LIMBER_DATA_DIR").env("LIMBER_DATABASE_URL", &db.url);
+        cmd
+    };
+    on_postgres(&["import", export.to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stdout("Imported 1200 sessions (0 already present).\n");
+    let json = |args: &[&str]| {
+        let out = on_postgres(args).arg("--json").assert().success().get_output().stdout.clone();
+        serde_json::from_slice::<serde_json::Value>(&out).expect("valid JSON")
+    };
+    assert_eq!(json(&["history", "--all"]), home.json(&["history", "--all"]));
+    assert_eq!(json(&["stats"]), home.json(&["stats"]));
+    // The flag works as the variable does, and a second import adds nothing.
+    home.limber(&["--database", &db.url, "import", export.to_str().expect("utf-8")])
+        .env_remove("LIMBER_DATA_DIR")
+        .assert()
+        .success()
+        .stdout("Imported 0 sessions (1200 already present).\n");
+}

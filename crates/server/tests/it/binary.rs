@@ -28,9 +28,15 @@ pub fn bin() -> Command {
 
 /// Starts the server on a free port in `dir`; waits until it listens.
 pub fn start(dir: &Path, bind: &str) -> Server {
+    start_with(&["--data-dir", dir.to_str().unwrap(), "--bind", bind])
+}
+
+/// Starts the server with `args`; waits until it listens.
+pub fn start_with(args: &[&str]) -> Server {
     let mut child = bin()
-        .args(["--data-dir", dir.to_str().unwrap(), "--bind", bind])
+        .args(args)
         .env_remove("LIMBER_BIND")
+        .env_remove("LIMBER_DATABASE_URL")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -42,8 +48,15 @@ pub fn start(dir: &Path, bind: &str) -> Server {
             break rest.trim().to_owned();
         }
     };
-    // Keep draining the logs so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    // Keep draining the logs so the server never blocks on a full pipe; a failing test shows
+    // the server's warnings and errors.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if line.contains("WARN") || line.contains("ERROR") {
+                eprintln!("limber-server: {line}");
+            }
+        }
+    });
     Server { child, addr }
 }
 

@@ -372,7 +372,7 @@ async fn a_restarted_server_resumes_a_paused_session_exactly() {
     let live = limber_server::Registry::new(&f.app);
     assert_eq!(live.resume_all().await.unwrap(), 1);
     let user = f.app.local_user().await.unwrap();
-    let resumed = live.get(user, id.parse().unwrap()).unwrap().snapshot().await;
+    let resumed = live.get(user, id.parse().unwrap()).await.unwrap().unwrap().snapshot().await;
     let resumed = serde_json::to_value(resumed).unwrap();
     assert_eq!(resumed["view"]["paused"], true);
     assert_eq!(resumed["view"]["phase"], paused["view"]["phase"]);
@@ -415,7 +415,8 @@ async fn intents_sent_at_once_to_many_sessions_are_all_stored_in_order() {
     assert_eq!(live.resume_all().await.unwrap(), ids.len());
     let user = f.app.local_user().await.unwrap();
     for (id, last) in ids.iter().zip(&answered) {
-        let resumed = serde_json::to_value(live.get(user, id.parse().unwrap()).unwrap().snapshot().await).unwrap();
+        let resumed =
+            serde_json::to_value(live.get(user, id.parse().unwrap()).await.unwrap().unwrap().snapshot().await).unwrap();
         assert_eq!(resumed["view"]["paused"], true, "{id}: the last intent, pause, is stored");
         assert_eq!(resumed["view"]["remaining-ms"], last["view"]["remaining-ms"], "{id}: replays to the same moment");
         assert_eq!(resumed["view"]["allowed"], last["view"]["allowed"]);
@@ -454,8 +455,8 @@ async fn a_stored_session_that_cannot_be_replayed_is_skipped_and_the_others_resu
     f.app.store().save_live(&broken).await.unwrap();
     let live = limber_server::Registry::new(&f.app);
     assert_eq!(live.resume_all().await.unwrap(), 1);
-    assert!(live.get(user, id.parse().unwrap()).is_some());
-    assert!(live.get(user, broken.id).is_none());
+    assert!(live.get(user, id.parse().unwrap()).await.unwrap().is_some());
+    assert!(live.get(user, broken.id).await.unwrap().is_none());
     assert_eq!(f.app.store().live_sessions().await.unwrap().len(), 2, "the broken one is left as it was");
 }
 
@@ -493,12 +494,14 @@ async fn sessions_of_one_routine_with_the_same_settings_share_one_plan_even_afte
     let f = fixture(false).await;
     let (a, b) = (f.start("desk", 1.0, None).await, f.start("desk", 1.0, None).await);
     let user = f.app.local_user().await.unwrap();
-    let (la, lb) = (f.live.get(user, a.parse().unwrap()).unwrap(), f.live.get(user, b.parse().unwrap()).unwrap());
+    let la = f.live.get(user, a.parse().unwrap()).await.unwrap().unwrap();
+    let lb = f.live.get(user, b.parse().unwrap()).await.unwrap().unwrap();
     let (pa, pb) = (la.state.lock().await.session.plan() as *const _, lb.state.lock().await.session.plan() as *const _);
     assert_eq!(pa, pb, "one plan in memory for both");
     let resumed = limber_server::Registry::new(&f.app);
     assert_eq!(resumed.resume_all().await.unwrap(), 2);
-    let (ra, rb) = (resumed.get(user, a.parse().unwrap()).unwrap(), resumed.get(user, b.parse().unwrap()).unwrap());
+    let ra = resumed.get(user, a.parse().unwrap()).await.unwrap().unwrap();
+    let rb = resumed.get(user, b.parse().unwrap()).await.unwrap().unwrap();
     let (qa, qb) = (ra.state.lock().await.session.plan() as *const _, rb.state.lock().await.session.plan() as *const _);
     assert_eq!(qa, qb, "replayed sessions share their plan too");
 }

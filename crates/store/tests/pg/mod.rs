@@ -1,0 +1,176 @@
+//! The same stories against PostgreSQL, each in a database of its own, whenever one is
+//! reachable: `LIMBER_TEST_DATABASE_URL` names a server (any database on it; `cargo xtask ci`
+//! starts a throwaway cluster and sets it). Without it these pass as skipped, unless
+//! `LIMBER_REQUIRE_POSTGRES` is set (CI), when they fail.
+
+use std::sync::Arc;
+
+use limber_core::Outcome;
+use limber_store::{Error, LiveEvent, LiveRecord, PgStore, SessionId, Store};
+
+use crate::stories::{self, EVERY_TIME, change, session};
+
+/// A database of one test's own, dropped when the test ends (pass or fail).
+pub(crate) struct TestDb {
+    server: String,
+    name: String,
+    /// The database's URL.
+    pub(crate) url: String,
+}
+
+impl TestDb {
+    /// A fresh database, or `None` (the test is skipped) when no server is configured.
+    pub(crate) async fn new() -> Option<TestDb> {
+        let Ok(server) = std::env::var("LIMBER_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var_os("LIMBER_REQUIRE_POSTGRES").is_none(),
+                "LIMBER_REQUIRE_POSTGRES is set but LIMBER_TEST_DATABASE_URL is not"
+            );
+            eprintln!("skipped: set LIMBER_TEST_DATABASE_URL to run the PostgreSQL stories");
+            return None;
+        };
+        let name = format!("limber_test_{}", SessionId::new().0.simple());
+        let url = limber_store::create_database(&server, &name).await.unwrap();
+        Some(TestDb { server, name, url })
+    }
+
+    /// A store on it.
+    pub(crate) async fn store(&self) -> Arc<dyn Store> {
+        Arc::new(PgStore::connect(&self.url, 4).await.unwrap())
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (server, name) = (self.server.clone(), self.name.clone());
+        // A runtime of its own on a thread of its own: this may run inside the test's runtime.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(limber_store::drop_database(&server, &name))
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+/// One story over a fresh PostgreSQL database.
+macro_rules! on_postgres {
+    ($($story:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $story() {
+            let Some(db) = TestDb::new().await else { return };
+            stories::$story(db.store().await.as_ref()).await;
+        }
+    )*};
+}
+
+on_postgres!(
+    history_round_trips,
+    paging_walks_every_session_once,
+    aggregates_match_a_naive_count,
+    batched_imports_are_all_or_nothing,
+    tokens_name_their_user_and_rotate,
+    live_sessions_are_saved_updated_and_removed,
+    live_events_are_appended_in_order_once,
+    users_are_isolated,
+    clear_flag_clears_one_flag,
+    import_is_idempotent_and_all_or_nothing,
+);
+
+#[tokio::test]
+async fn progression_changes_from_two_instances_interleave_without_losing_a_flag() {
+    let Some(db) = TestDb::new().await else { return };
+    let (a, b) = (db.store().await, db.store().await);
+    stories::progression_changes_interleave_without_losing_a_flag(a.as_ref(), b.as_ref()).await;
+}
+
+#[tokio::test]
+async fn two_instances_finish_sessions_at_once_and_lose_no_update() {
+    let Some(db) = TestDb::new().await else { return };
+    let (a, b) = (db.store().await, db.store().await);
+    let user = a.local_user().await.unwrap();
+    let writes = (0..20).map(|n| {
+        let store = if n % 2 == 0 { Arc::clone(&a) } else { Arc::clone(&b) };
+        tokio::spawn(async move {
+            let changes = [change("seated-twist", Outcome::Comfortable { may_grow: true }, n == 7)];
+            let rules = limber_core::ProgressRules { step_seconds: 1, sessions_per_step: 1 };
+            store.finish_session(user, &session(n, None), &changes, rules, None).await
+        })
+    });
+    for w in writes {
+        w.await.unwrap().unwrap();
+    }
+    assert_eq!(a.sessions(user, None).await.unwrap().len(), 20);
+    assert_eq!(a.tallies(user).await.unwrap().sessions, 20);
+    assert_eq!(
+        b.progression(user).await.unwrap()[&limber_core::StretchId::from("seated-twist")],
+        limber_core::Progress { hold_seconds: 30, comfortable_streak: 0, flagged: true }
+    );
+    // The same session finished on both at once is recorded once.
+    let s = session(99, None);
+    let (x, y) = tokio::join!(
+        a.finish_session(user, &s, &[], EVERY_TIME, None),
+        b.finish_session(user, &s, &[], EVERY_TIME, None)
+    );
+    assert_eq!([x.unwrap().already_saved, y.unwrap().already_saved].iter().filter(|s| **s).count(), 1);
+}
+
+#[tokio::test]
+async fn two_instances_racing_for_one_place_in_a_log_store_it_once() {
+    let Some(db) = TestDb::new().await else { return };
+    let (a, b) = (db.store().await, db.store().await);
+    let user = a.local_user().await.unwrap();
+    let id = SessionId::new();
+    let live = LiveRecord {
+        id,
+        user,
+        plan: "{}".into(),
+        screening: "null".into(),
+        log: "{}".into(),
+        events: Vec::new(),
+        started_at_ms: 0,
+        speed: 1.0,
+    };
+    a.save_live(&live).await.unwrap();
+    let mut changes = b.watch_live().await.unwrap().expect("PostgreSQL tells other instances");
+    for place in 0..50_u64 {
+        let event = |who: &str| [LiveEvent { session: id, seq: place, event: format!("\"{who}{place}\"") }];
+        let (from_a, from_b) = (event("a"), event("b"));
+        let (x, y) = tokio::join!(a.append_live(&from_a), b.append_live(&from_b));
+        let taken =
+            [&x, &y].iter().filter(|r| matches!(r, Err(Error::EventTaken { seq, .. }) if *seq == place)).count();
+        assert!(x.is_ok() != y.is_ok() && taken == 1, "place {place}: {x:?} {y:?}");
+        // The other instance hears of it.
+        let heard =
+            tokio::time::timeout(std::time::Duration::from_secs(5), futures_util::StreamExt::next(&mut changes));
+        assert_eq!(heard.await.unwrap(), Some(limber_store::LiveChange::Session { id, events: Some(place + 1) }));
+    }
+    let stored = b.live_session(id).await.unwrap().unwrap();
+    assert_eq!(stored.events.len(), 50);
+    assert!(a.remove_live(id).await.unwrap());
+    assert_eq!(b.live_session(id).await.unwrap(), None);
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(5), futures_util::StreamExt::next(&mut changes));
+    assert_eq!(heard.await.unwrap(), Some(limber_store::LiveChange::Session { id, events: None }));
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_limber_is_refused_and_left_untouched() {
+    let Some(db) = TestDb::new().await else { return };
+    let store = PgStore::connect(&db.url, 2).await.unwrap();
+    let user = store.local_user().await.unwrap();
+    store.finish_session(user, &session(0, None), &[], EVERY_TIME, None).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (99, 'future', TRUE, '\\x00', 0)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let err = PgStore::connect(&db.url, 2).await.unwrap_err();
+    assert!(matches!(err, Error::Newer { found: 99, .. }), "{err:?}");
+    assert!(err.to_string().contains("newer version of limber"), "{err}");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(n, 1, "left untouched");
+}
