@@ -77,6 +77,8 @@ pub(crate) enum Part {
     Server,
     /// Step 7 only: history, stats, export and import against large stores.
     History,
+    /// Step 9 only: limber-server on PostgreSQL, one instance and two.
+    Postgres,
 }
 
 /// Runs the benchmarks of `part`; `quick` holds the server's event streams for 20 s instead of a
@@ -86,9 +88,9 @@ pub(crate) fn run(part: Part, quick: bool) -> anyhow::Result<ExitCode> {
     if part == Part::All {
         client(&mut rows)?;
     }
-    if part != Part::Server {
+    if part != Part::Server && part != Part::Postgres {
         step(
-            "[7/8] history, stats and import at scale: one user of 1,000 × 1,000 sessions, 100,000 sessions of one user (~3 min)",
+            "[7/9] history, stats and import at scale: one user of 1,000 × 1,000 sessions, 100,000 sessions of one user (~3 min)",
         );
         let release = release_cli()?;
         rows.extend(crate::history_bench::run(&release.join("limber"))?);
@@ -98,9 +100,15 @@ pub(crate) fn run(part: Part, quick: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
+    if part == Part::Postgres {
+        rows.extend(postgres()?);
+        report(&rows);
+        return Ok(ExitCode::SUCCESS);
+    }
+
     let hold = std::time::Duration::from_secs(if quick { 20 } else { 60 });
     step(&format!(
-        "[8/8] limber-server against a bare axum hello world (wrk), 10,000 live sessions, 1,000 event streams held {} s{} (~{} min)",
+        "[8/9] limber-server against a bare axum hello world (wrk), 10,000 live sessions, 1,000 event streams held {} s{} (~{} min)",
         hold.as_secs(),
         if quick { " (--quick)" } else { "" },
         if quick { 2 } else { 3 }
@@ -115,9 +123,24 @@ pub(crate) fn run(part: Part, quick: bool) -> anyhow::Result<ExitCode> {
         bail!("the release build of limber-server failed");
     }
     rows.extend(crate::server_bench::run(&target_dir().join("release"), hold, quick)?);
+    rows.extend(postgres()?);
 
     report(&rows);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Step 9: builds the release `limber-server` and loads it on a throwaway PostgreSQL.
+fn postgres() -> anyhow::Result<Vec<Row>> {
+    step("[9/9] limber-server on PostgreSQL: POST intent with one instance, then two (~2 min)");
+    let status = Command::new(cargo())
+        .args(["build", "--release", "--locked", "--package", "limber-server", "--bin", "limber-server"])
+        .current_dir(root())
+        .status()
+        .context("could not start `cargo build`")?;
+    if !status.success() {
+        bail!("the release build of limber-server failed");
+    }
+    crate::server_bench::postgres(&target_dir().join("release").join("limber-server"))
 }
 
 /// Prints every figure against its goal, and those that miss it.

@@ -67,6 +67,8 @@ enum BenchPart {
     Server,
     /// History, stats and import: 1,000 users × 1,000 sessions, and 100,000 sessions of one user.
     History,
+    /// POST intent on a throwaway PostgreSQL: one instance, then two; median latency.
+    Postgres,
 }
 
 #[derive(Subcommand)]
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
                 None => bench::Part::All,
                 Some(BenchPart::Server) => bench::Part::Server,
                 Some(BenchPart::History) => bench::Part::History,
+                Some(BenchPart::Postgres) => bench::Part::Postgres,
             };
             bench::run(part, quick)
         }

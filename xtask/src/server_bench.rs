@@ -215,6 +215,8 @@ struct Load {
     ok_per_s: f64,
     requests: u64,
     non_2xx: u64,
+    /// The median latency, microseconds.
+    median_us: u64,
 }
 
 fn throughput(runtime: &tokio::runtime::Runtime, server: &Path, hello: &Path) -> anyhow::Result<Throughput> {
@@ -309,8 +311,13 @@ impl Request {
 /// A wrk script that sends `slots` round robin, each wrk thread its share; a slot of several
 /// requests sends the next of them at each visit (pause, then resume, …). Every request is
 /// formatted once, up front, so wrk's own cost per request is the same for every target. It
-/// prints one line: `RESULT requests duration_us non_2xx socket_errors`.
+/// prints one line: `RESULT requests duration_us non_2xx socket_errors median_latency_us`.
 fn wrk_script(slots: &[Vec<Request>]) -> String {
+    wrk_script_for(slots, WRK_THREADS)
+}
+
+/// [`wrk_script`] for `threads` wrk threads.
+fn wrk_script_for(slots: &[Vec<Request>], threads: usize) -> String {
     let lua = |s: &str| format!("{s:?}");
     let slots: Vec<String> = slots
         .iter()
@@ -328,7 +335,7 @@ fn wrk_script(slots: &[Vec<Request>]) -> String {
         r#"local slots = {{
 {slots}
 }}
-local threads, created = {WRK_THREADS}, 0
+local threads, created = {threads}, 0
 function setup(thread)
   thread:set("tid", created)
   created = created + 1
@@ -357,8 +364,8 @@ function request()
 end
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %d\n", summary.requests, summary.duration, e.status,
-    e.connect + e.read + e.write + e.timeout))
+  io.write(string.format("RESULT %d %d %d %d %d\n", summary.requests, summary.duration, e.status,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50)))
 end
 "#,
         slots = slots.join("\n")
@@ -367,8 +374,13 @@ end
 
 /// Runs wrk with the common settings for `seconds` against `url` with `script`.
 fn wrk(url: &str, script: &Path, seconds: u64) -> anyhow::Result<Load> {
+    wrk_with(url, script, seconds, WRK_THREADS, WRK_CONNECTIONS)
+}
+
+/// [`wrk`] with other thread and connection counts (the script must be made for `threads`).
+fn wrk_with(url: &str, script: &Path, seconds: u64, threads: usize, connections: usize) -> anyhow::Result<Load> {
     let out = Command::new("wrk")
-        .args([format!("-t{WRK_THREADS}"), format!("-c{WRK_CONNECTIONS}"), format!("-d{seconds}s")])
+        .args([format!("-t{threads}"), format!("-c{connections}"), format!("-d{seconds}s")])
         .arg("-s")
         .arg(script)
         .arg(url)
@@ -387,11 +399,123 @@ fn wrk(url: &str, script: &Path, seconds: u64) -> anyhow::Result<Load> {
         .map(str::parse)
         .collect::<Result<_, _>>()
         .context("bad RESULT line from wrk")?;
-    let &[requests, duration_us, non_2xx, socket_errors] = numbers.as_slice() else {
+    let &[requests, duration_us, non_2xx, socket_errors, median_us] = numbers.as_slice() else {
         bail!("bad RESULT line from wrk")
     };
     ensure!(socket_errors == 0, "wrk saw {socket_errors} socket errors against {url}:\n{text}");
-    Ok(Load { ok_per_s: (requests - non_2xx) as f64 / (duration_us as f64 / 1e6), requests, non_2xx })
+    Ok(Load { ok_per_s: (requests - non_2xx) as f64 / (duration_us as f64 / 1e6), requests, non_2xx, median_us })
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+/// Sessions the PostgreSQL intent loads spread over (two instances take half each).
+const PG_SESSIONS: usize = 200;
+
+/// `limber-server` named `name` on a free loopback port over the PostgreSQL database at `url`.
+fn limber_server_on(program: &Path, url: &str, name: &str) -> anyhow::Result<Process> {
+    let dir = tempfile::tempdir().context("temp dir")?;
+    let mut command = Command::new(program);
+    command.args(["--bind", "127.0.0.1:0", "--database", url]);
+    Process::start(command, name, dir)
+}
+
+/// The wrk script toggling pause and resume on each of `ids`, for `threads` wrk threads.
+fn toggles(ids: &[String], threads: usize) -> String {
+    let slots: Vec<Vec<Request>> = ids
+        .iter()
+        .map(|id| {
+            let path = format!("/api/v1/sessions/{id}/intents");
+            vec![Request::post(path.clone(), r#"{"intent":"pause"}"#), Request::post(path, r#"{"intent":"resume"}"#)]
+        })
+        .collect();
+    wrk_script_for(&slots, threads)
+}
+
+/// `POST` an intent on a throwaway PostgreSQL cluster (fsync on): one instance under wrk's usual
+/// load, then two instances on the same database each taking half the connections and half
+/// the sessions (sessions made on the first, so the second takes its half over from the store).
+pub(crate) fn postgres(program: &Path) -> anyhow::Result<Vec<Row>> {
+    ensure_tool("wrk")?;
+    let cluster = crate::pg::Cluster::start(true)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
+    let a = limber_server_on(program, &cluster.url, "limber-server-a")?;
+    runtime.block_on(screen(&a.addr))?;
+    let scripts = tempfile::tempdir().context("temp dir")?;
+    let warm = scripts.path().join("warm.lua");
+    std::fs::write(&warm, toggles(&runtime.block_on(create(&a.addr, PG_SESSIONS, 4, 1.0, true))?, WRK_THREADS))?;
+    wrk(&a.url("/"), &warm, 1)?;
+
+    let (mut ones, mut medians) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let script = scripts.path().join(format!("one-{round}.lua"));
+        std::fs::write(&script, toggles(&runtime.block_on(create(&a.addr, PG_SESSIONS, 4, 1.0, true))?, WRK_THREADS))?;
+        let load = wrk(&a.url("/"), &script, WRK_SECONDS)?;
+        eprintln!(
+            "    one instance, round {}: {:.0} 2xx/s, median {:.2} ms ({} non-2xx)",
+            round + 1,
+            load.ok_per_s,
+            load.median_us as f64 / 1000.0,
+            load.non_2xx
+        );
+        ones.push(load.ok_per_s);
+        medians.push(load.median_us as f64 / 1000.0);
+    }
+
+    let b = limber_server_on(program, &cluster.url, "limber-server-b")?;
+    let mut twos = Vec::new();
+    for round in 0..ROUNDS {
+        let ids = runtime.block_on(create(&a.addr, PG_SESSIONS, 4, 1.0, true))?;
+        let (on_a, on_b) = ids.split_at(ids.len() / 2);
+        // B takes its half over from the store on first sight: do that before the clock runs.
+        runtime.block_on(async {
+            let mut conn = Conn::open(&b.addr).await?;
+            for id in on_b {
+                let (status, _) = conn.call("GET", &format!("/api/v1/sessions/{id}"), None).await?;
+                ensure!(status == 200, "instance B does not find session {id}: {status}");
+            }
+            anyhow::Ok(())
+        })?;
+        let (script_a, script_b) =
+            (scripts.path().join(format!("a-{round}.lua")), scripts.path().join(format!("b-{round}.lua")));
+        std::fs::write(&script_a, toggles(on_a, 1))?;
+        std::fs::write(&script_b, toggles(on_b, 1))?;
+        let half = WRK_CONNECTIONS / 2;
+        let (la, lb) = std::thread::scope(|s| {
+            let la = s.spawn(|| wrk_with(&a.url("/"), &script_a, WRK_SECONDS, 1, half));
+            let lb = s.spawn(|| wrk_with(&b.url("/"), &script_b, WRK_SECONDS, 1, half));
+            (la.join(), lb.join())
+        });
+        let (la, lb) = (
+            la.map_err(|_| anyhow::anyhow!("wrk thread panicked"))??,
+            lb.map_err(|_| anyhow::anyhow!("wrk thread panicked"))??,
+        );
+        eprintln!(
+            "    two instances, round {}: {:.0} + {:.0} = {:.0} 2xx/s ({} + {} non-2xx)",
+            round + 1,
+            la.ok_per_s,
+            lb.ok_per_s,
+            la.ok_per_s + lb.ok_per_s,
+            la.non_2xx,
+            lb.non_2xx
+        );
+        twos.push(la.ok_per_s + lb.ok_per_s);
+    }
+    let (one, two, median_ms) = (median(&mut ones), median(&mut twos), median(&mut medians));
+    let gain = two / one.max(1.0);
+    Ok(vec![
+        Row::new(
+            "PostgreSQL POST intent: two instances against one",
+            format!("{two:.0} vs {one:.0} 2xx/s = {gain:.2}× (2 cores shared by PostgreSQL, both servers and wrk)"),
+            "≥ 1.6×",
+            1.6 / gain.max(f64::EPSILON),
+        ),
+        Row::new(
+            "PostgreSQL POST intent: median latency, 50 clients, one instance",
+            format!("{median_ms:.2} ms"),
+            "< 5 ms",
+            median_ms / 5.0,
+        ),
+    ])
 }
 
 // ---------------------------------------------------------------- memory

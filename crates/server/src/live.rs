@@ -290,11 +290,15 @@ impl Registry {
             if state.gone || events.is_some_and(|n| (state.stored - state.saved) as u64 >= n) {
                 continue; // Nothing new (e.g. this instance's own append).
             }
-            match self.reload(live.id).await {
-                Ok(stored) => state.reload(stored),
-                Err(e) => {
-                    tracing::warn!(session = %live.id, error = %e, "cannot follow a change from another instance");
-                    continue;
+            // Catch up with the new events alone; replay the whole stored session only when
+            // they do not apply (or cannot be read).
+            if !self.catch_up(&live, &mut state).await {
+                match self.reload(live.id).await {
+                    Ok(stored) => state.reload(stored),
+                    Err(e) => {
+                        tracing::warn!(session = %live.id, error = %e, "cannot follow a change from another instance");
+                        continue;
+                    }
                 }
             }
             if state.gone {
@@ -505,6 +509,26 @@ impl Registry {
 }
 
 impl Registry {
+    /// Applies the events another instance appended to `live` since this one last stored or
+    /// read its log. Returns whether the session is now as stored (false: it needs a reload).
+    async fn catch_up(&self, live: &Live, state: &mut State) -> bool {
+        let from = (state.stored - state.saved) as u64;
+        let Ok(events) = self.app.store().live_events_since(live.id, from).await else { return false };
+        if events.is_empty() {
+            return false;
+        }
+        for event in &events {
+            let Ok(logged) = serde_json::from_str::<Logged>(event) else { return false };
+            // An event from before this session's clock would be taken at the wrong moment:
+            // only a replay puts it exactly where the other instance did.
+            if logged.at < state.session.now() || state.session.handle(logged.intent, logged.at).is_err() {
+                return false;
+            }
+        }
+        state.stored = state.session.log().intents.len();
+        true
+    }
+
     /// The session `id` as stored now, replayed: `None` when it is not stored.
     async fn reload(&self, id: SessionId) -> Result<Option<(Kind, Session, usize)>, LiveError> {
         let stored = self.app.store().live_session(id).await.map_err(limber_app::Error::from)?;

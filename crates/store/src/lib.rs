@@ -323,6 +323,13 @@ pub trait Store: Send + Sync {
         Ok(self.live_sessions().await?.into_iter().find(|r| r.id == id))
     }
 
+    /// The events of live session `id` from place `from` on, in order: how an instance catches
+    /// up with what another appended. Empty when there are none, or the session is not live.
+    async fn live_events_since(&self, id: SessionId, from: u64) -> Result<Vec<String>> {
+        let events = self.live_session(id).await?.map(|r| r.events).unwrap_or_default();
+        Ok(events.into_iter().skip(usize::try_from(from).unwrap_or(usize::MAX)).collect())
+    }
+
     /// The ids of `user`'s live sessions, oldest first.
     async fn live_sessions_of(&self, user: UserId) -> Result<Vec<SessionId>> {
         Ok(self.live_sessions().await?.into_iter().filter(|r| r.user == user).map(|r| r.id).collect())

@@ -811,6 +811,17 @@ impl Store for PgStore {
         live_from(&row, events).map(Some)
     }
 
+    async fn live_events_since(&self, id: SessionId, from: u64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT e.event FROM live_events e JOIN live_heads h ON h.id = e.session \
+             WHERE h.uuid = $1 AND e.seq >= $2 AND e.seq < h.next ORDER BY e.seq",
+        )
+        .bind(id.to_string())
+        .bind(seq(from))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn live_sessions_of(&self, user: UserId) -> Result<Vec<SessionId>> {
         let ids: Vec<String> =
             sqlx::query_scalar("SELECT uuid FROM live_sessions WHERE user_id = $1 ORDER BY started_at, uuid")

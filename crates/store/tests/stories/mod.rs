@@ -380,6 +380,9 @@ pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
     let texts = |s: &LiveRecord, seqs: &[u64]| seqs.iter().map(|&n| event(s, n).event).collect::<Vec<_>>();
     assert_eq!(stored(a.id).await, texts(&a, &[0, 1, 2]), "in order, after the saved log");
     assert_eq!(stored(b.id).await, texts(&b, &[0, 1]));
+    assert_eq!(store.live_events_since(a.id, 1).await.unwrap(), texts(&a, &[1, 2]), "catching up from place 1");
+    assert_eq!(store.live_events_since(a.id, 3).await.unwrap(), Vec::<String>::new(), "nothing new");
+    assert_eq!(store.live_events_since(SessionId::new(), 0).await.unwrap(), Vec::<String>::new(), "not live");
 
     // A place already taken fails the whole call: b's new event is not written either.
     let taken = store.append_live(&[event(&b, 2), event(&a, 1)]).await;
