@@ -172,7 +172,7 @@ fn release_cli() -> anyhow::Result<PathBuf> {
 
 /// Steps 1 to 6: the engine, the CLI and the TUI.
 fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
-    step("[1/8] criterion benchmarks: content load, full session and replay in core");
+    step("[1/9] criterion benchmarks: content load, full session and replay in core");
     let status = Command::new(cargo())
         .args(["bench", "--package", "limber-tests", "--bench", "core", "--locked"])
         .current_dir(root())
@@ -187,7 +187,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
         rows.push(Row::new(goal.figure, human(median), goal.goal, median / goal.under_ns));
     }
 
-    step("[2/8] release build of limber, limber-tui and the hello-world baseline");
+    step("[2/9] release build of limber, limber-tui and the hello-world baseline");
     let status = Command::new(cargo())
         .args(["build", "--release", "--locked", "--package", "limber-cli", "--package", "limber-tests"])
         .args(["--package", "limber-tui", "--bin", "limber", "--bin", "hello-baseline", "--bin", "limber-tui"])
@@ -202,7 +202,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let hello = release.join("hello-baseline");
     let home = tempfile::tempdir().context("temp dir")?;
 
-    step("[3/8] `limber list --json` against hello world (hyperfine, 6 alternating rounds of 150 runs)");
+    step("[3/9] `limber list --json` against hello world (hyperfine, 6 alternating rounds of 150 runs)");
     let (list_ms, hello_ms, ratio) = startup(&limber, &hello, home.path(), 150)?;
     rows.push(Row::new("hello world, median wall time", format!("{hello_ms:.2} ms"), "baseline", 1.0));
     rows.push(Row::new(
@@ -212,7 +212,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
         ratio / 1.5,
     ));
 
-    step("[4/8] full routine at --speed 60, every cue against its schedule (~20 s)");
+    step("[4/9] full routine at --speed 60, every cue against its schedule (~20 s)");
     let lateness = cue_lateness(&limber, home.path())?;
     rows.push(Row::new(
         "full routine at --speed 60: latest cue",
@@ -221,7 +221,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
         lateness.worst / 20.0,
     ));
 
-    step("[5/8] `limber stats` over 10,000 sessions");
+    step("[5/9] `limber stats` over 10,000 sessions");
     let (stats_ms, rss_kb) = stats(&limber, 10_000)?;
     rows.push(Row::new(
         "`limber stats`, 10,000 sessions, median wall",
@@ -237,7 +237,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
     ));
 
     step(
-        "[6/8] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~2 min)",
+        "[6/9] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~2 min)",
     );
     let tui = release.join("limber-tui");
     let (frame_us, figure_us) = crate::tui_bench::frame(&tui, 500)?;
