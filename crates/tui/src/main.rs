@@ -27,6 +27,14 @@ use limber_app::EXIT_SAFETY;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    match args::generate(&args, &mut std::io::stdout().lock()) {
+        Ok(true) => return ExitCode::SUCCESS,
+        Ok(false) => {}
+        Err(err) => {
+            eprintln!("error: cannot write to standard output: {err}");
+            return ExitCode::FAILURE;
+        }
+    }
     match run(&args) {
         Ok(code) => code,
         Err(err) => {
