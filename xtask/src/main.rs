@@ -1,5 +1,5 @@
 //! Maintainer tasks for limber: `cargo xtask ci`, `cargo xtask content check [DIR]`, `cargo xtask bench`,
-//! `cargo xtask figures`, `cargo xtask handout`, `cargo xtask dist`.
+//! `cargo xtask figures`, `cargo xtask handout`, `cargo xtask dist`, `cargo xtask fuzz`.
 
 #![forbid(unsafe_code)]
 
@@ -8,6 +8,8 @@ mod ci;
 mod content;
 mod dist;
 mod figures;
+mod fuzz;
+mod fuzz_targets;
 mod handout;
 mod history_bench;
 mod pg;
@@ -75,6 +77,15 @@ enum Task {
         #[arg(long, default_value = "target/dist")]
         out: PathBuf,
     },
+    /// Fuzz the content loader, the session (replay == live), typed lines, import files and the
+    /// server's request decoding; a failing input is saved as a regression test.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Only this target: content, session, line, import or server.
+        target: Option<String>,
+    },
     /// Run a command and print its peak resident memory in kilobytes (used by `bench`).
     #[command(hide = true)]
     Rss {
@@ -136,6 +147,7 @@ fn main() -> ExitCode {
             handout::write(Some(&routine), format, output.as_deref())
         }
         Task::Dist { profile, out } => dist::run(&profile, &if out.is_absolute() { out } else { root().join(out) }),
+        Task::Fuzz { seconds, target } => fuzz::run(seconds, target.as_deref()),
         Task::Rss { command } => bench::rss(&command),
     };
     match result {
