@@ -104,6 +104,8 @@ fn main() -> ExitCode {
     if let Some(result) = generated {
         return match result {
             Ok(()) => ExitCode::SUCCESS,
+            // `limber-server man | head`: a closed pipe ends it quietly, as it does `limber`.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("error: cannot write to standard output: {err}");
                 ExitCode::FAILURE
