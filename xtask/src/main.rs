@@ -1,12 +1,16 @@
 //! Maintainer tasks for limber: `cargo xtask ci`, `cargo xtask content check [DIR]`, `cargo xtask bench`,
-//! `cargo xtask figures`.
+//! `cargo xtask figures`, `cargo xtask handout`, `cargo xtask dist`, `cargo xtask fuzz`.
 
 #![forbid(unsafe_code)]
 
 mod bench;
 mod ci;
 mod content;
+mod dist;
 mod figures;
+mod fuzz;
+mod fuzz_targets;
+mod handout;
 mod history_bench;
 mod pg;
 mod server_bench;
@@ -51,6 +55,37 @@ enum Task {
         #[arg(long, default_value = "target/figures")]
         out: PathBuf,
     },
+    /// Write a printable sheet of a routine (the same as `limber handout`, from the built-in content).
+    Handout {
+        /// The routine.
+        #[arg(default_value = limber_app::handout::DEFAULT_ROUTINE)]
+        routine: String,
+        /// html (print styles for A4 and Letter) or md.
+        #[arg(long, value_enum, default_value_t = HandoutFormat::Html)]
+        format: HandoutFormat,
+        /// Write here instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Build the three binaries for release with their man pages and shell completions, and a
+    /// SHA256SUMS file, into target/dist/.
+    Dist {
+        /// The cargo profile to build with (`dev` for a quick check of the bundle).
+        #[arg(long, default_value = "release")]
+        profile: String,
+        /// Where to put the bundle.
+        #[arg(long, default_value = "target/dist")]
+        out: PathBuf,
+    },
+    /// Fuzz the content loader, the session (replay == live), typed lines, import files and the
+    /// server's request decoding; a failing input is saved as a regression test.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Only this target: content, session, line, import or server.
+        target: Option<String>,
+    },
     /// Run a command and print its peak resident memory in kilobytes (used by `bench`).
     #[command(hide = true)]
     Rss {
@@ -58,6 +93,15 @@ enum Task {
         #[arg(required = true, trailing_var_arg = true)]
         command: Vec<PathBuf>,
     },
+}
+
+/// How `cargo xtask handout` writes the sheet.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum HandoutFormat {
+    /// HTML with print styles.
+    Html,
+    /// Markdown.
+    Md,
 }
 
 /// A part of `cargo xtask bench` that can run on its own.
@@ -98,6 +142,15 @@ fn main() -> ExitCode {
             bench::run(part, quick)
         }
         Task::Figures { out } => figures::write(&if out.is_absolute() { out } else { root().join(out) }),
+        Task::Handout { routine, format, output } => {
+            let format = match format {
+                HandoutFormat::Html => limber_app::handout::Format::Html,
+                HandoutFormat::Md => limber_app::handout::Format::Markdown,
+            };
+            handout::write(Some(&routine), format, output.as_deref())
+        }
+        Task::Dist { profile, out } => dist::run(&profile, &if out.is_absolute() { out } else { root().join(out) }),
+        Task::Fuzz { seconds, target } => fuzz::run(seconds, target.as_deref()),
         Task::Rss { command } => bench::rss(&command),
     };
     match result {

@@ -19,7 +19,7 @@ const BATCH: usize = 500;
 const READ_AHEAD: usize = 1000;
 
 /// The JSON export file: a format number and every session. Files are written and read a
-/// session at a time ([`Writer`], [`import`]); this whole-file form is for tests and tools.
+/// session at a time ([`Writer`], `import`); this whole-file form is for tests and tools.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct ExportFile {
@@ -121,7 +121,7 @@ pub fn write(sessions: &[SessionRecord]) -> std::io::Result<Vec<u8>> {
 }
 
 /// Parses and checks a whole export file's text, in memory (tests and tools; imports stream
-/// with [`import`]).
+/// with `import`).
 pub fn read(text: &str) -> Result<Vec<SessionRecord>, ImportError> {
     let mut sessions = Vec::new();
     parse(text.as_bytes(), |position, s| {

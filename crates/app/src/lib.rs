@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod export;
+pub mod handout;
 pub mod keys;
 pub mod line;
 pub mod local;

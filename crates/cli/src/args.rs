@@ -94,11 +94,36 @@ pub(crate) enum Command {
     Screening,
     /// Show or change your defaults: equipment, positions to avoid, weekly goal, voice, sound.
     Profile(ProfileArgs),
+    /// Write a printable sheet of a routine: its stretches with their figures, steps, dose and
+    /// cautions, the warm-up, the safety advice and the source.
+    Handout {
+        /// The routine (see `limber routines`).
+        #[arg(default_value = limber_app::handout::DEFAULT_ROUTINE)]
+        routine: String,
+        /// html is one page with print styles (A4 and Letter); md is Markdown.
+        #[arg(long, value_enum, default_value_t = HandoutFormat::Html)]
+        format: HandoutFormat,
+        /// Write here instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff), for packagers and `cargo xtask dist`.
+    #[command(hide = true)]
+    Man,
+}
+
+/// How `limber handout` writes the sheet.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum HandoutFormat {
+    /// HTML with print styles.
+    Html,
+    /// Markdown.
+    Md,
 }
 
 /// Which sessions `limber history` shows, and how.
@@ -285,6 +310,13 @@ pub(crate) fn completions(shell: clap_complete::Shell) {
     clap_complete::generate(shell, &mut cmd, "limber", &mut std::io::stdout());
 }
 
+/// Writes the man page of `limber` (every subcommand built, none deferred) to `out`.
+pub(crate) fn man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    clap_mangen::Man::new(cmd).render(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +324,19 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_man_page_and_every_completion_generate() {
+        let mut page = Vec::new();
+        man(&mut page).expect("renders");
+        let page = String::from_utf8(page).expect("utf-8");
+        assert!(page.contains(".TH limber") && page.contains("handout"), "{page}");
+        for shell in <clap_complete::Shell as ValueEnum>::value_variants() {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "limber", &mut script);
+            assert!(String::from_utf8_lossy(&script).contains("handout"), "{shell}");
+        }
     }
 
     #[test]

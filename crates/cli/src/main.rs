@@ -5,6 +5,7 @@
 mod args;
 mod context;
 mod driver;
+mod handout;
 mod history;
 mod info;
 mod profile;
@@ -73,10 +74,16 @@ fn main() -> ExitCode {
         Command::Import { ref file } => history::import(&cli.global, file),
         Command::Screening => profile::screening(&cli.global),
         Command::Profile(ref args) => profile::profile(&cli.global, args),
+        Command::Handout { ref routine, format, ref output } => {
+            handout::handout(&cli.global, Some(routine), format, output.as_deref())
+        }
         Command::Completions { shell } => {
             args::completions(shell);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Man => args::man(&mut std::io::stdout().lock())
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| anyhow::Error::new(e).context("cannot write the man page")),
     };
     match result {
         Ok(code) => code,

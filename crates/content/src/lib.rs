@@ -6,6 +6,7 @@
 //! file, line and column it comes from.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod builtin;
 mod diagnostic;

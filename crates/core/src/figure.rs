@@ -211,23 +211,36 @@ impl Bone {
 /// One key pose: a name (a flow position's name, or e.g. `Start` and `Hold`) and every joint.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct Pose {
     /// The name: a flow position's name, or the start or held shape.
     pub name: String,
+    /// The centre of the head.
     pub head: Point,
+    /// The base of the neck.
     pub neck: Point,
+    /// The right shoulder.
     pub right_shoulder: Point,
+    /// The left shoulder.
     pub left_shoulder: Point,
+    /// The middle of the back, where the thoracic spine bends.
     pub back: Point,
+    /// The middle of the hips.
     pub hips: Point,
+    /// The right elbow.
     pub right_elbow: Point,
+    /// The right hand.
     pub right_hand: Point,
+    /// The left elbow.
     pub left_elbow: Point,
+    /// The left hand.
     pub left_hand: Point,
+    /// The right knee.
     pub right_knee: Point,
+    /// The right foot.
     pub right_foot: Point,
+    /// The left knee.
     pub left_knee: Point,
+    /// The left foot.
     pub left_foot: Point,
 }
 

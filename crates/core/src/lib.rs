@@ -5,6 +5,7 @@
 //! (the CLI loop, the TUI loop, the server task) own the clock and the I/O.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod cue;
 pub mod drawing;

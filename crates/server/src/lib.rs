@@ -47,7 +47,7 @@ pub struct AppState {
 }
 
 /// Every API route: its path and methods. The router is built from this list (with
-/// [`route`]), and a test checks each is in the OpenAPI document and each documented path answers.
+/// `route`), and a test checks each is in the OpenAPI document and each documented path answers.
 pub const ROUTES: &[(&str, &[Method])] = &[
     ("/healthz", &[Method::GET]),
     ("/api/v1/openapi.json", &[Method::GET]),

@@ -50,6 +50,27 @@ enum Command {
     /// People and their tokens.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print a shell completion script (for packagers and `cargo xtask dist`).
+    #[command(hide = true)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), for packagers and `cargo xtask dist`.
+    #[command(hide = true)]
+    Man,
+}
+
+/// Writes the completion script for `shell`, or the man page when `shell` is `None`, to `out`.
+fn generate(shell: Option<clap_complete::Shell>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use clap::CommandFactory as _;
+    match shell {
+        Some(shell) => {
+            clap_complete::generate(shell, &mut Cli::command(), "limber-server", out);
+            Ok(())
+        }
+        None => clap_mangen::Man::new(Cli::command()).render(out),
+    }
 }
 
 #[derive(Subcommand)]
@@ -75,6 +96,22 @@ enum UserCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let generated = match cli.command {
+        Some(Command::Completions { shell }) => Some(generate(Some(shell), &mut std::io::stdout().lock())),
+        Some(Command::Man) => Some(generate(None, &mut std::io::stdout().lock())),
+        _ => None,
+    };
+    if let Some(result) = generated {
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            // `limber-server man | head`: a closed pipe ends it quietly, as it does `limber`.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: cannot write to standard output: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     // Logs go to stderr from a thread of their own, so a request never waits on a write; the
     // guard flushes what is left when the server stops.
     let (writer, _flush) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
@@ -125,6 +162,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         None | Some(Command::Serve) => serve(&cli, app).await,
         Some(Command::User(command)) => user(app.store().as_ref(), command).await,
+        Some(Command::Completions { .. } | Command::Man) => Ok(()),
     }
 }
 
@@ -214,5 +252,25 @@ async fn signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_man_page_and_every_completion_generate() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+        let mut page = Vec::new();
+        generate(None, &mut page).expect("renders");
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.contains(".TH limber-server") && page.contains("user"), "{page}");
+        for shell in <clap_complete::Shell as clap::ValueEnum>::value_variants() {
+            let mut script = Vec::new();
+            generate(Some(*shell), &mut script).expect("writes");
+            assert!(String::from_utf8_lossy(&script).contains("db-pool"), "{shell}");
+        }
     }
 }

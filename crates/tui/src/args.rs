@@ -60,6 +60,26 @@ pub(crate) struct Args {
     /// Render the session screen at 200×60 this many times, print the median µs per frame and exit.
     #[arg(long, value_name = "N", hide = true)]
     pub(crate) frame_bench: Option<u32>,
+    /// Print a shell completion script and exit (for packagers and `cargo xtask dist`).
+    #[arg(long, value_name = "SHELL", hide = true, exclusive = true)]
+    pub(crate) completions: Option<clap_complete::Shell>,
+    /// Print the man page (roff) and exit (for packagers and `cargo xtask dist`).
+    #[arg(long, hide = true, exclusive = true)]
+    pub(crate) man: bool,
+}
+
+/// Writes what `--completions SHELL` or `--man` asks for to `out`; false when neither was asked.
+pub(crate) fn generate(args: &Args, out: &mut dyn std::io::Write) -> std::io::Result<bool> {
+    use clap::CommandFactory as _;
+    if let Some(shell) = args.completions {
+        clap_complete::generate(shell, &mut Args::command(), "limber-tui", out);
+        return Ok(true);
+    }
+    if args.man {
+        clap_mangen::Man::new(Args::command()).render(out)?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 const AFTER_HELP: &str = "Keys: ? shows every key. Exit codes: 0 done, 1 error, 2 usage error, 3 a session \
@@ -96,6 +116,22 @@ fn parse_speed(text: &str) -> Result<f64, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn the_man_page_and_every_completion_generate() {
+        let mut page = Vec::new();
+        let args = Args::try_parse_from(["limber-tui", "--man"]).expect("parses");
+        assert!(generate(&args, &mut page).expect("renders"));
+        assert!(String::from_utf8_lossy(&page).contains(".TH limber-tui"));
+        for shell in <clap_complete::Shell as clap::ValueEnum>::value_variants() {
+            let mut script = Vec::new();
+            let args = Args::try_parse_from(["limber-tui", "--completions", &shell.to_string()]).expect("parses");
+            assert!(generate(&args, &mut script).expect("writes"));
+            assert!(String::from_utf8_lossy(&script).contains("no-animation"), "{shell}");
+        }
+        let args = Args::try_parse_from(["limber-tui", "desk"]).expect("parses");
+        assert!(!generate(&args, &mut Vec::new()).expect("nothing"));
+    }
 
     #[test]
     fn the_command_line_is_consistent() {

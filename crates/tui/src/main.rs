@@ -27,6 +27,16 @@ use limber_app::EXIT_SAFETY;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    match args::generate(&args, &mut std::io::stdout().lock()) {
+        Ok(true) => return ExitCode::SUCCESS,
+        Ok(false) => {}
+        // `limber-tui --man | head`: a closed pipe ends it quietly, as it does `limber`.
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: cannot write to standard output: {err}");
+            return ExitCode::FAILURE;
+        }
+    }
     match run(&args) {
         Ok(code) => code,
         Err(err) => {

@@ -1,0 +1,333 @@
+//! A printable routine sheet (HTML with print styles, or Markdown) for `limber handout` and `cargo xtask handout`.
+
+use std::fmt::Write as _;
+
+use limber_core::{Dose, Library, Routine, RoutineId, Stretch, drawing};
+
+/// The routine a handout shows when none is named.
+pub const DEFAULT_ROUTINE: &str = "full";
+
+/// How a handout is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One self-contained HTML page with inline SVG figures and print CSS (A4 and Letter).
+    Html,
+    /// Markdown, with the figures as inline SVG data URIs.
+    Markdown,
+}
+
+/// Why a handout could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum HandoutError {
+    /// No routine has this id.
+    #[error("there is no routine called `{id}`. Known routines: {known}")]
+    UnknownRoutine {
+        /// The id asked for.
+        id: String,
+        /// The ids there are.
+        known: String,
+    },
+    /// The routine names a stretch the library does not have (content that skipped validation).
+    #[error("routine `{routine}` names a stretch `{stretch}` that is not in the content")]
+    MissingStretch {
+        /// The routine.
+        routine: String,
+        /// The missing stretch.
+        stretch: String,
+    },
+}
+
+/// What a handout shows, gathered from the library for one routine.
+struct Sheet<'a> {
+    library: &'a Library,
+    routine: &'a Routine,
+    stretches: Vec<&'a Stretch>,
+}
+
+impl<'a> Sheet<'a> {
+    fn new(library: &'a Library, id: &str) -> Result<Sheet<'a>, HandoutError> {
+        let Some(routine) = library.routine(&RoutineId::from(id)) else {
+            let known: Vec<&str> = library.routines.iter().map(|r| r.id.0.as_str()).collect();
+            return Err(HandoutError::UnknownRoutine { id: id.to_owned(), known: known.join(", ") });
+        };
+        let stretches = routine
+            .stretches
+            .iter()
+            .map(|s| {
+                library
+                    .stretch(s)
+                    .ok_or_else(|| HandoutError::MissingStretch { routine: routine.id.0.clone(), stretch: s.0.clone() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Sheet { library, routine, stretches })
+    }
+
+    /// The warm-up activities: the routine's own, or the library's.
+    fn warm_up_activities(&self) -> &[String] {
+        if self.routine.warm_up_activities.is_empty() {
+            &self.library.warm_up.activities
+        } else {
+            &self.routine.warm_up_activities
+        }
+    }
+
+    /// The safety advice every sheet carries, as (heading, text).
+    fn safety(&self) -> [(&'static str, &'a str); 4] {
+        let a = &self.library.advice;
+        [
+            ("Sharp pain", &a.sharp_pain),
+            ("Too much", &a.too_much),
+            ("See a clinician", &a.see_clinician),
+            ("Emergency", &a.emergency),
+        ]
+    }
+
+    fn credit(&self) -> String {
+        let s = &self.library.source;
+        format!("{}, {}. {}", s.full_title(), s.author, s.note)
+    }
+}
+
+/// The dose of `stretch` in plain words, with the sides spelled out.
+fn dose_line(stretch: &Stretch) -> String {
+    let mut line = stretch.dose.describe();
+    if let Dose::Hold { per_side: true, .. } = stretch.dose {
+        line.push_str(" (right first, then left)");
+    }
+    line
+}
+
+/// Every key pose of `stretch` as (name, SVG).
+fn figures(stretch: &Stretch) -> Vec<(String, String)> {
+    let Some(figure) = &stretch.figure else { return Vec::new() };
+    figure
+        .poses
+        .iter()
+        .enumerate()
+        .map(|(i, pose)| {
+            let title = format!("{}: {}", stretch.name, pose.name);
+            (pose.name.clone(), drawing::svg(figure, &figure.key(i, None), &title))
+        })
+        .collect()
+}
+
+/// Writes the handout of routine `id` (or [`DEFAULT_ROUTINE`]) from `library`.
+pub fn handout(library: &Library, id: Option<&str>, format: Format) -> Result<String, HandoutError> {
+    let sheet = Sheet::new(library, id.unwrap_or(DEFAULT_ROUTINE))?;
+    Ok(match format {
+        Format::Html => html(&sheet),
+        Format::Markdown => markdown(&sheet),
+    })
+}
+
+/// Text made safe inside HTML elements and attributes.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const PRINT_CSS: &str = "\
+@page { size: auto; margin: 15mm 15mm 18mm; }
+* { box-sizing: border-box; }
+body { font: 11pt/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #111; max-width: 180mm; margin: 0 auto; padding: 8mm 0; }
+h1 { font-size: 20pt; margin: 0 0 2mm; }
+h2 { font-size: 14pt; margin: 6mm 0 2mm; break-after: avoid; page-break-after: avoid; }
+h3 { font-size: 12pt; margin: 3mm 0 1mm; break-after: avoid; page-break-after: avoid; }
+.summary { color: #333; margin: 0 0 4mm; }
+section.stretch { border-top: 1px solid #bbb; padding-top: 3mm; break-inside: avoid; page-break-inside: avoid; }
+.figures { display: flex; flex-wrap: wrap; gap: 4mm; margin: 2mm 0; }
+.figures figure { margin: 0; width: 38mm; text-align: center; }
+.figures svg { width: 38mm; height: 30mm; }
+figcaption { font-size: 9pt; color: #444; }
+.dose { font-weight: 600; }
+.cautions { border-left: 3px solid #b00; padding-left: 3mm; }
+.safety { border: 2px solid #b00; padding: 2mm 4mm; break-inside: avoid; page-break-inside: avoid; }
+footer { margin-top: 6mm; font-size: 9pt; color: #444; }
+@media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; } }
+";
+
+fn html(sheet: &Sheet<'_>) -> String {
+    let r = sheet.routine;
+    let mut s = String::with_capacity(64 * 1024);
+    let _ = write!(
+        s,
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} — limber handout</title>\n<style>\n{PRINT_CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n<p class=\"summary\">{}</p>\n",
+        esc(&r.name),
+        esc(&r.name),
+        esc(&r.summary)
+    );
+    s.push_str("<section class=\"safety\">\n<h2>Before you start</h2>\n<ul>\n");
+    for (title, text) in sheet.safety() {
+        let _ = writeln!(s, "<li><strong>{}:</strong> {}</li>", esc(title), esc(text));
+    }
+    s.push_str("</ul>\n</section>\n");
+    if r.warm_up {
+        let w = &sheet.library.warm_up;
+        let _ = writeln!(
+            s,
+            "<section class=\"warm-up\">\n<h2>Warm-up: {} minutes</h2>\n<p>{}</p>\n<ul>",
+            w.minutes,
+            esc(&w.why)
+        );
+        for a in sheet.warm_up_activities() {
+            let _ = writeln!(s, "<li>{}</li>", esc(a));
+        }
+        s.push_str("</ul>\n</section>\n");
+    }
+    for (n, stretch) in sheet.stretches.iter().enumerate() {
+        let _ = write!(
+            s,
+            "<section class=\"stretch\" id=\"{}\">\n<h2>{}. {}</h2>\n<p class=\"summary\">{}</p>\n",
+            esc(stretch.id.as_str()),
+            n + 1,
+            esc(&stretch.name),
+            esc(&stretch.summary)
+        );
+        let figs = figures(stretch);
+        if !figs.is_empty() {
+            s.push_str("<div class=\"figures\">\n");
+            for (name, svg) in figs {
+                let _ = writeln!(s, "<figure>{svg}<figcaption>{}</figcaption></figure>", esc(&name));
+            }
+            s.push_str("</div>\n");
+        }
+        let _ = writeln!(s, "<p class=\"dose\">{}</p>", esc(&dose_line(stretch)));
+        s.push_str("<h3>Steps</h3>\n<ol>\n");
+        for step in &stretch.steps {
+            let _ = writeln!(s, "<li>{}</li>", esc(step));
+        }
+        s.push_str("</ol>\n");
+        let _ = writeln!(s, "<p><strong>Breathing:</strong> {}</p>", esc(&stretch.breathing));
+        if !stretch.cautions.is_empty() {
+            s.push_str("<div class=\"cautions\">\n<h3>Cautions</h3>\n<ul>\n");
+            for c in &stretch.cautions {
+                let _ = writeln!(s, "<li>{}</li>", esc(c));
+            }
+            s.push_str("</ul>\n</div>\n");
+        }
+        s.push_str("</section>\n");
+    }
+    let _ = write!(
+        s,
+        "<footer>\n<p>Source: {}</p>\n<p>limber gives no diagnosis. If your pain is severe, long-standing or worrying, see a clinician.</p>\n</footer>\n</body>\n</html>\n",
+        esc(&sheet.credit())
+    );
+    s
+}
+
+/// `svg` as a `data:` URI an image link can show.
+fn data_uri(svg: &str) -> String {
+    let mut out = String::from("data:image/svg+xml,");
+    for b in svg.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~=:/,".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn markdown(sheet: &Sheet<'_>) -> String {
+    let r = sheet.routine;
+    let mut s = String::with_capacity(64 * 1024);
+    let _ = write!(s, "# {}\n\n{}\n\n## Before you start\n\n", r.name, r.summary);
+    for (title, text) in sheet.safety() {
+        let _ = writeln!(s, "- **{title}:** {text}");
+    }
+    if r.warm_up {
+        let w = &sheet.library.warm_up;
+        let _ = write!(s, "\n## Warm-up: {} minutes\n\n{}\n\n", w.minutes, w.why);
+        for a in sheet.warm_up_activities() {
+            let _ = writeln!(s, "- {a}");
+        }
+    }
+    for (n, stretch) in sheet.stretches.iter().enumerate() {
+        let _ = write!(s, "\n## {}. {}\n\n{}\n\n", n + 1, stretch.name, stretch.summary);
+        let figs = figures(stretch);
+        if !figs.is_empty() {
+            for (name, svg) in &figs {
+                let _ = write!(s, "![{}: {name}]({}) ", stretch.name, data_uri(svg));
+            }
+            s.push_str("\n\n");
+        }
+        let _ = write!(s, "**Dose:** {}\n\n### Steps\n\n", dose_line(stretch));
+        for (i, step) in stretch.steps.iter().enumerate() {
+            let _ = writeln!(s, "{}. {step}", i + 1);
+        }
+        let _ = write!(s, "\n**Breathing:** {}\n", stretch.breathing);
+        if !stretch.cautions.is_empty() {
+            s.push_str("\n### Cautions\n\n");
+            for c in &stretch.cautions {
+                let _ = writeln!(s, "- {c}");
+            }
+        }
+    }
+    let _ = write!(
+        s,
+        "\n---\n\nSource: {}\n\nlimber gives no diagnosis. If your pain is severe, long-standing or worrying, see a clinician.\n",
+        sheet.credit()
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn library() -> Library {
+        limber_content::Loader::builtin().build().expect("built-in content loads")
+    }
+
+    #[test]
+    fn every_stretch_and_step_of_every_routine_appears() {
+        let library = library();
+        for routine in &library.routines {
+            for format in [Format::Html, Format::Markdown] {
+                let text = handout(&library, Some(&routine.id.0), format).expect("handout");
+                for id in &routine.stretches {
+                    let stretch = library.stretch(id).expect("stretch");
+                    let (name, steps): (String, Vec<String>) = match format {
+                        Format::Html => (esc(&stretch.name), stretch.steps.iter().map(|s| esc(s)).collect()),
+                        Format::Markdown => (stretch.name.clone(), stretch.steps.clone()),
+                    };
+                    assert!(text.contains(&name), "{} missing from {:?} of {}", stretch.name, format, routine.id.0);
+                    for step in steps {
+                        assert!(text.contains(&step), "step {step:?} missing from {format:?} of {}", routine.id.0);
+                    }
+                    for caution in &stretch.cautions {
+                        let caution = if format == Format::Html { esc(caution) } else { caution.clone() };
+                        assert!(text.contains(&caution), "caution missing from {format:?}");
+                    }
+                    assert!(text.contains(&stretch.dose.describe()), "dose missing");
+                }
+                assert!(text.contains(&library.source.author), "credit missing");
+            }
+        }
+    }
+
+    #[test]
+    fn html_has_print_styles_and_figures() {
+        let text = handout(&library(), None, Format::Html).expect("handout");
+        assert!(text.contains("@page"));
+        assert!(text.contains("page-break-inside: avoid"));
+        assert!(text.contains("<svg"));
+        assert!(text.contains("Warm-up"));
+    }
+
+    #[test]
+    fn an_unknown_routine_names_the_known_ones() {
+        let err = handout(&library(), Some("nope"), Format::Markdown).expect_err("unknown");
+        assert!(err.to_string().contains("desk"), "{err}");
+    }
+}

@@ -1,0 +1,35 @@
+//! `limber handout`: a printable sheet of a routine, as HTML or Markdown.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use limber_app::handout::{self, HandoutError};
+
+use crate::UsageError;
+use crate::args::{Global, HandoutFormat};
+use crate::context::library;
+
+/// Writes the sheet of `routine` (the full routine by default) to `output` or standard output.
+pub(crate) fn handout(
+    global: &Global,
+    routine: Option<&str>,
+    format: HandoutFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let library = library(global)?;
+    let format = match format {
+        HandoutFormat::Html => handout::Format::Html,
+        HandoutFormat::Md => handout::Format::Markdown,
+    };
+    let text = handout::handout(&library, routine, format).map_err(|e| match e {
+        HandoutError::UnknownRoutine { .. } => UsageError(e.to_string()).into(),
+        e => anyhow::Error::new(e),
+    })?;
+    match output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes()).context("cannot write to standard output")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
