@@ -79,6 +79,8 @@ pub(crate) enum Part {
     History,
     /// Step 9 only: limber-server on PostgreSQL, one instance and two.
     Postgres,
+    /// Step 6 only: limber-tui's frames and its cost during a hold.
+    Tui,
 }
 
 /// Runs the benchmarks of `part`; `quick` holds the server's event streams for 20 s instead of a
@@ -88,7 +90,22 @@ pub(crate) fn run(part: Part, quick: bool) -> anyhow::Result<ExitCode> {
     if part == Part::All {
         client(&mut rows)?;
     }
-    if part != Part::Server && part != Part::Postgres {
+    if part == Part::Tui {
+        let status = Command::new(cargo())
+            .args(["build", "--release", "--locked", "--package", "limber-cli", "--package", "limber-tui"])
+            .args(["--bin", "limber", "--bin", "limber-tui"])
+            .current_dir(root())
+            .status()
+            .context("could not start `cargo build`")?;
+        if !status.success() {
+            bail!("the release build failed");
+        }
+        let release = target_dir().join("release");
+        tui(&mut rows, &release, &release.join("limber"))?;
+        report(&rows);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if part == Part::All || part == Part::History {
         step(
             "[7/9] history, stats and import at scale: one user of 1,000 × 1,000 sessions, 100,000 sessions of one user (~3 min)",
         );
@@ -236,6 +253,12 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
         rss_kb as f64 / 1024.0 / 30.0,
     ));
 
+    tui(rows, &release, &limber)
+}
+
+/// Step 6: limber-tui's frame times and its cost while a hold counts down (`release` holds the
+/// release `limber-tui`; `limber` seeds its data).
+fn tui(rows: &mut Vec<Row>, release: &Path, limber: &Path) -> anyhow::Result<()> {
     step(
         "[6/9] limber-tui counting down a hold in a pseudo-terminal: its own CPU time and memory, and one frame at 200×60 (~2 min)",
     );
@@ -253,7 +276,7 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
         "< 100 µs",
         figure_us / 100.0,
     ));
-    let cost = crate::tui_bench::hold(&limber, &tui, std::time::Duration::from_secs(30))?;
+    let cost = crate::tui_bench::hold(limber, &tui, std::time::Duration::from_secs(30))?;
     rows.push(Row::new(
         "limber-tui during a hold with the figure easing in, CPU (own time)",
         format!("{:.3} % of a core over {} s", cost.cpu_percent, cost.window_s),

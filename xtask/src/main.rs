@@ -113,6 +113,8 @@ enum BenchPart {
     History,
     /// POST intent on a throwaway PostgreSQL: one instance, then two; median latency.
     Postgres,
+    /// limber-tui: frame times, and its CPU and memory while a hold counts down.
+    Tui,
 }
 
 #[derive(Subcommand)]
@@ -138,6 +140,7 @@ fn main() -> ExitCode {
                 Some(BenchPart::Server) => bench::Part::Server,
                 Some(BenchPart::History) => bench::Part::History,
                 Some(BenchPart::Postgres) => bench::Part::Postgres,
+                Some(BenchPart::Tui) => bench::Part::Tui,
             };
             bench::run(part, quick)
         }
