@@ -91,16 +91,16 @@ pub(crate) fn run(part: Part, quick: bool) -> anyhow::Result<ExitCode> {
         client(&mut rows)?;
     }
     if part == Part::Tui {
-        let status = Command::new(cargo())
-            .args(["build", "--release", "--locked", "--package", "limber-cli", "--package", "limber-tui"])
-            .args(["--bin", "limber", "--bin", "limber-tui"])
-            .current_dir(root())
-            .status()
-            .context("could not start `cargo build`")?;
-        if !status.success() {
-            bail!("the release build failed");
-        }
-        let release = target_dir().join("release");
+        let release = build_release(&[
+            "--package",
+            "limber-cli",
+            "--package",
+            "limber-tui",
+            "--bin",
+            "limber",
+            "--bin",
+            "limber-tui",
+        ])?;
         tui(&mut rows, &release, &release.join("limber"))?;
         report(&rows);
         return Ok(ExitCode::SUCCESS);
@@ -130,16 +130,8 @@ pub(crate) fn run(part: Part, quick: bool) -> anyhow::Result<ExitCode> {
         if quick { " (--quick)" } else { "" },
         if quick { 2 } else { 3 }
     ));
-    let status = Command::new(cargo())
-        .args(["build", "--release", "--locked", "--package", "limber-server", "--bin", "limber-server"])
-        .args(["--example", "hello-axum"])
-        .current_dir(root())
-        .status()
-        .context("could not start `cargo build`")?;
-    if !status.success() {
-        bail!("the release build of limber-server failed");
-    }
-    rows.extend(crate::server_bench::run(&target_dir().join("release"), hold, quick)?);
+    let release = build_release(&["--package", "limber-server", "--bin", "limber-server", "--example", "hello-axum"])?;
+    rows.extend(crate::server_bench::run(&release, hold, quick)?);
     rows.extend(postgres()?);
 
     report(&rows);
@@ -149,15 +141,23 @@ pub(crate) fn run(part: Part, quick: bool) -> anyhow::Result<ExitCode> {
 /// Step 9: builds the release `limber-server` and loads it on a throwaway PostgreSQL.
 fn postgres() -> anyhow::Result<Vec<Row>> {
     step("[9/9] limber-server on PostgreSQL: POST intent with one instance, then two (~2 min)");
+    let release = build_release(&["--package", "limber-server", "--bin", "limber-server"])?;
+    crate::server_bench::postgres(&release.join("limber-server"))
+}
+
+/// `cargo build --release --locked` with `what` (packages, binaries, examples); returns the
+/// release directory.
+fn build_release(what: &[&str]) -> anyhow::Result<PathBuf> {
     let status = Command::new(cargo())
-        .args(["build", "--release", "--locked", "--package", "limber-server", "--bin", "limber-server"])
+        .args(["build", "--release", "--locked"])
+        .args(what)
         .current_dir(root())
         .status()
         .context("could not start `cargo build`")?;
     if !status.success() {
-        bail!("the release build of limber-server failed");
+        bail!("the release build ({}) failed", what.join(" "));
     }
-    crate::server_bench::postgres(&target_dir().join("release").join("limber-server"))
+    Ok(target_dir().join("release"))
 }
 
 /// Prints every figure against its goal, and those that miss it.
@@ -176,15 +176,7 @@ fn report(rows: &[Row]) {
 
 /// Builds the release `limber` alone and returns the release directory.
 fn release_cli() -> anyhow::Result<PathBuf> {
-    let status = Command::new(cargo())
-        .args(["build", "--release", "--locked", "--package", "limber-cli", "--bin", "limber"])
-        .current_dir(root())
-        .status()
-        .context("could not start `cargo build`")?;
-    if !status.success() {
-        bail!("the release build of limber failed");
-    }
-    Ok(target_dir().join("release"))
+    build_release(&["--package", "limber-cli", "--bin", "limber"])
 }
 
 /// Steps 1 to 6: the engine, the CLI and the TUI.
@@ -205,16 +197,20 @@ fn client(rows: &mut Vec<Row>) -> anyhow::Result<()> {
     }
 
     step("[2/9] release build of limber, limber-tui and the hello-world baseline");
-    let status = Command::new(cargo())
-        .args(["build", "--release", "--locked", "--package", "limber-cli", "--package", "limber-tests"])
-        .args(["--package", "limber-tui", "--bin", "limber", "--bin", "hello-baseline", "--bin", "limber-tui"])
-        .current_dir(root())
-        .status()
-        .context("could not start `cargo build`")?;
-    if !status.success() {
-        bail!("the release build failed");
-    }
-    let release = target_dir().join("release");
+    let release = build_release(&[
+        "--package",
+        "limber-cli",
+        "--package",
+        "limber-tests",
+        "--package",
+        "limber-tui",
+        "--bin",
+        "limber",
+        "--bin",
+        "hello-baseline",
+        "--bin",
+        "limber-tui",
+    ])?;
     let limber = release.join("limber");
     let hello = release.join("hello-baseline");
     let home = tempfile::tempdir().context("temp dir")?;
