@@ -362,7 +362,9 @@ struct Lateness {
     cues: usize,
 }
 
-fn cue_lateness(limber: &Path, data: &Path) -> anyhow::Result<Lateness> {
+/// Answers `limber screening` in the data directory `data` so that sessions start without it:
+/// eleven warning signs answered "no", then "yes" (a clinician has looked at this pain).
+pub(crate) fn clear_screening(limber: &Path, data: &Path) -> anyhow::Result<()> {
     let mut screening = Command::new(limber)
         .args(["screening"])
         .env("LIMBER_DATA_DIR", data)
@@ -372,10 +374,14 @@ fn cue_lateness(limber: &Path, data: &Path) -> anyhow::Result<Lateness> {
         .context("cannot run limber screening")?;
     if let Some(stdin) = screening.stdin.as_mut() {
         use std::io::Write;
-        // Eleven warning signs answered "no", then "yes": a clinician has looked at this pain.
         stdin.write_all(format!("{}yes\n", "no\n".repeat(11)).as_bytes())?;
     }
     screening.wait()?;
+    Ok(())
+}
+
+fn cue_lateness(limber: &Path, data: &Path) -> anyhow::Result<Lateness> {
+    clear_screening(limber, data)?;
     let trace = data.join("trace.jsonl");
     let status = Command::new(limber)
         .args(["run", "full", "--speed", "60", "--plain", "--pain-before", "0", "--pain-after", "0", "--equipment"])

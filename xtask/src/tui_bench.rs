@@ -21,18 +21,7 @@ pub(crate) struct HoldCost {
 /// stretch, and measures its CPU time over `window` of a 60-second hold from /proc.
 pub(crate) fn hold(limber: &Path, tui: &Path, window: Duration) -> anyhow::Result<HoldCost> {
     let home = tempfile::tempdir().context("temp dir")?;
-    let mut screening = Command::new(limber)
-        .arg("screening")
-        .env("LIMBER_DATA_DIR", home.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .context("cannot run limber screening")?;
-    if let Some(stdin) = screening.stdin.as_mut() {
-        // Eleven warning signs answered "no", then "yes": a clinician has looked at this pain.
-        stdin.write_all(format!("{}yes\n", "no\n".repeat(11)).as_bytes())?;
-    }
-    screening.wait()?;
+    crate::bench::clear_screening(limber, home.path())?;
 
     let typescript = home.path().join("typescript");
     let inner = format!(
