@@ -36,6 +36,9 @@ pub enum LiveError {
     /// The journal's writer is gone (the server is stopping).
     #[error("the server is stopping and stores no more intents")]
     JournalStopped,
+    /// The task applying an intent stopped before it finished (the server is stopping).
+    #[error("the intent was interrupted before it was stored")]
+    Interrupted,
     /// The engine's own form of a value could not be written.
     #[error("cannot serialize a session: {0}")]
     Json(#[from] serde_json::Error),
@@ -449,7 +452,19 @@ impl Registry {
 
     /// Applies `intent` at the server's now; stores it in the session's log before returning
     /// (the session stays locked meanwhile, so the stored log follows the order of intents).
-    pub async fn intent(&self, live: &Live, intent: Intent) -> Result<SessionState, IntentError> {
+    ///
+    /// Runs to its end on a task of its own even when the caller stops waiting (a client that
+    /// hangs up mid-request): an intent once applied is stored, counted as stored, and shown to
+    /// watchers and the session's driver, so the session never runs ahead of its stored log.
+    pub async fn intent(&self, live: &Arc<Live>, intent: Intent) -> Result<SessionState, IntentError> {
+        let (registry, live) = (self.clone(), live.clone());
+        tokio::spawn(async move { registry.apply(&live, intent).await })
+            .await
+            .unwrap_or_else(|_| Err(IntentError::Store(LiveError::Interrupted)))
+    }
+
+    /// [`Registry::intent`], on the caller's task.
+    async fn apply(&self, live: &Live, intent: Intent) -> Result<SessionState, IntentError> {
         let mut state = live.state.lock().await;
         let mut attempt = 0;
         loop {

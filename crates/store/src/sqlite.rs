@@ -854,49 +854,49 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let seq = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        let mut tx = self.journal.begin().await?;
-        // Two statements however many sessions: move every head on, then append every event.
-        let mut heads_moved = 0;
-        for chunk in runs.chunks(EVENTS_PER_STATEMENT) {
-            let mut update = sqlx::QueryBuilder::new("UPDATE live_heads SET next = next + v.column3 FROM (");
-            update.push_values(chunk, |mut row, (session, first, n)| {
-                row.push_bind(session.to_string()).push_bind(seq(*first)).push_bind(seq(*n));
-            });
-            update.push(") AS v WHERE live_heads.uuid = v.column1 AND live_heads.next = v.column2");
-            heads_moved += update.build().execute(&mut *tx).await?.rows_affected();
-        }
-        if heads_moved != runs.len() as u64 {
-            // Some session is not live, or another writer got to its place first: keep nothing,
-            // and say which.
-            tx.rollback().await?;
-            for (session, first, _) in &runs {
-                let next: Option<i64> = sqlx::query_scalar("SELECT next FROM live_heads WHERE uuid = ?")
-                    .bind(session.to_string())
-                    .fetch_optional(&self.journal)
-                    .await?;
-                match next.map(|n| u64::try_from(n).unwrap_or(0)) {
-                    None => return Err(Error::NotLive(*session)),
-                    Some(next) if next > *first => return Err(Error::EventTaken { session: *session, seq: *first }),
-                    Some(next) if next < *first => {
-                        return Err(Error::OutOfOrder { session: *session, seq: *first, expected: next });
-                    }
-                    Some(_) => {}
-                }
-            }
-            return Err(Error::Decode { what: "live session heads", detail: "moved fewer than expected".into() });
-        }
-        for chunk in events.chunks(EVENTS_PER_STATEMENT) {
+        // One INSERT per chunk of events; a trigger (migration 0007) moves each session's head on
+        // and aborts the statement when an event is out of place. One chunk is one statement in
+        // a transaction of its own: a single round trip to the database.
+        let insert = |chunk: &[LiveEvent]| {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO live_events (session, seq, event) SELECT h.id, v.column2, v.column3 FROM (",
             );
             insert.push_values(chunk, |mut row, e| {
                 row.push_bind(e.session.to_string()).push_bind(seq(e.seq)).push_bind(&e.event);
             });
-            insert.push(") AS v JOIN live_heads h ON h.uuid = v.column1");
-            insert.build().execute(&mut *tx).await?;
+            // A LEFT JOIN, so that an event of a session that is not live reaches the trigger.
+            insert.push(") AS v LEFT JOIN live_heads h ON h.uuid = v.column1 ORDER BY v.column1, v.column2");
+            insert
+        };
+        let written: std::result::Result<(), sqlx::Error> = async {
+            if events.len() <= EVENTS_PER_STATEMENT {
+                insert(events).build().execute(&self.journal).await?;
+                return Ok(());
+            }
+            let mut tx = self.journal.begin().await?;
+            for chunk in events.chunks(EVENTS_PER_STATEMENT) {
+                insert(chunk).build().execute(&mut *tx).await?;
+            }
+            tx.commit().await
         }
-        tx.commit().await?;
-        Ok(())
+        .await;
+        let Err(failed) = written else { return Ok(()) };
+        // Nothing was kept. Say which session's event was out of place, if one was.
+        for (session, first, _) in &runs {
+            let next: Option<i64> = sqlx::query_scalar("SELECT next FROM live_heads WHERE uuid = ?")
+                .bind(session.to_string())
+                .fetch_optional(&self.journal)
+                .await?;
+            match next.map(|n| u64::try_from(n).unwrap_or(0)) {
+                None => return Err(Error::NotLive(*session)),
+                Some(next) if next > *first => return Err(Error::EventTaken { session: *session, seq: *first }),
+                Some(next) if next < *first => {
+                    return Err(Error::OutOfOrder { session: *session, seq: *first, expected: next });
+                }
+                Some(_) => {}
+            }
+        }
+        Err(failed.into())
     }
 
     async fn live_sessions(&self) -> Result<Vec<LiveRecord>> {

@@ -381,6 +381,33 @@ async fn a_restarted_server_resumes_a_paused_session_exactly() {
     assert!(!f.live.is_empty());
 }
 
+#[tokio::test]
+async fn an_intent_whose_caller_hangs_up_is_still_stored_and_shown() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    f.screen(&id, None).await;
+    let path = format!("/api/v1/sessions/{id}/intents");
+    let (status, v) = f.post(&path, None, json!({"intent": "pause"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let user = f.app.local_user().await.unwrap();
+    let live = f.live.get(user, id.parse().unwrap()).await.unwrap().unwrap();
+    let mut changes = live.subscribe();
+    // Polled once and dropped, as axum drops a handler whose client hangs up.
+    let sent = f.live.intent(&live, limber_core::Intent::Resume);
+    assert!(futures_util::FutureExt::now_or_never(sent).is_none(), "answered before it was stored");
+    // Watchers (and the paused session's driver, which waits for a change) are told.
+    let told = tokio::time::timeout(std::time::Duration::from_secs(10), changes.changed()).await;
+    assert!(told.is_ok(), "the resume was never shown");
+    assert_eq!(serde_json::to_value(live.snapshot().await).unwrap()["view"]["paused"], false);
+    // The next intent follows it in the stored log, as a restart replays it.
+    let (status, v) = f.post(&path, None, json!({"intent": "pause"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let stored = f.app.store().live_session(id.parse().unwrap()).await.unwrap().unwrap();
+    let intents: Vec<String> =
+        stored.events.iter().map(|e| serde_json::from_str::<Value>(e).unwrap()["intent"].to_string()).collect();
+    assert_eq!(intents[intents.len() - 3..], ["\"pause\"", "\"resume\"", "\"pause\""], "{intents:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn intents_sent_at_once_to_many_sessions_are_all_stored_in_order() {
     let f = std::sync::Arc::new(fixture(false).await);

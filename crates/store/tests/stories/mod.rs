@@ -398,6 +398,16 @@ pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
     assert!(matches!(not_live, Err(Error::NotLive(id)) if id == gone), "{not_live:?}");
     assert_eq!(stored(b.id).await, texts(&b, &[0, 1]));
 
+    // More events than one statement takes: still all or nothing, in order.
+    let many: Vec<LiveEvent> = (2..302).map(|n| event(&b, n)).collect();
+    let mut bad = many.clone();
+    bad.push(event(&a, 0));
+    let late = store.append_live(&bad).await;
+    assert!(matches!(late, Err(Error::EventTaken { session, seq: 0 }) if session == a.id), "{late:?}");
+    assert_eq!(stored(b.id).await, texts(&b, &[0, 1]), "the first statements' events were not kept");
+    store.append_live(&many).await.unwrap();
+    assert_eq!(stored(b.id).await, texts(&b, &(0..302).collect::<Vec<_>>()));
+
     // Saving the session again (e.g. an older server) keeps its events; removing it drops them.
     store.save_live(&a).await.unwrap();
     assert_eq!(stored(a.id).await, texts(&a, &[0, 1, 2]));
