@@ -100,7 +100,7 @@ pub struct DatabaseHealth {
 /// (so a load balancer sends requests to another instance).
 #[utoipa::path(get, path = "/healthz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
-pub async fn health(State(st): State<AppState>) -> Response {
+pub async fn health(State(st): State<Arc<AppState>>) -> Response {
     let store = st.app.store();
     let reachable =
         tokio::time::timeout(std::time::Duration::from_secs(1), store.ping()).await.is_ok_and(|r| r.is_ok());
@@ -115,7 +115,7 @@ pub async fn health(State(st): State<AppState>) -> Response {
 
 /// Every stretch.
 #[utoipa::path(get, path = "/api/v1/stretches", tag = "content", responses((status = 200, body = serde_json::Value)))]
-pub async fn stretches(State(st): State<AppState>) -> Response {
+pub async fn stretches(State(st): State<Arc<AppState>>) -> Response {
     json(&st.app.library().stretches)
 }
 
@@ -123,43 +123,43 @@ pub async fn stretches(State(st): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/api/v1/stretches/{id}", tag = "content",
     params(("id" = String, Path, description = "A stretch id, e.g. `seated-twist`")),
     responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn stretch(State(st): State<AppState>, Id(id): Id<String>) -> Result<Response, ApiError> {
+pub async fn stretch(State(st): State<Arc<AppState>>, Id(id): Id<String>) -> Result<Response, ApiError> {
     Ok(json(st.app.stretch(&id)?))
 }
 
 /// Every routine.
 #[utoipa::path(get, path = "/api/v1/routines", tag = "content", responses((status = 200, body = serde_json::Value)))]
-pub async fn routines(State(st): State<AppState>) -> Response {
+pub async fn routines(State(st): State<Arc<AppState>>) -> Response {
     json(&st.app.library().routines)
 }
 
 /// The precautions.
 #[utoipa::path(get, path = "/api/v1/precautions", tag = "content", responses((status = 200, body = serde_json::Value)))]
-pub async fn precautions(State(st): State<AppState>) -> Response {
+pub async fn precautions(State(st): State<Arc<AppState>>) -> Response {
     json(&st.app.library().precautions)
 }
 
 /// The tips.
 #[utoipa::path(get, path = "/api/v1/tips", tag = "content", responses((status = 200, body = serde_json::Value)))]
-pub async fn tips(State(st): State<AppState>) -> Response {
+pub async fn tips(State(st): State<Arc<AppState>>) -> Response {
     json(&st.app.library().tips)
 }
 
 /// Questions and answers.
 #[utoipa::path(get, path = "/api/v1/faq", tag = "content", responses((status = 200, body = serde_json::Value)))]
-pub async fn faq(State(st): State<AppState>) -> Response {
+pub async fn faq(State(st): State<Arc<AppState>>) -> Response {
     json(&st.app.library().faq)
 }
 
 /// The screening questions, emergency ones first.
 #[utoipa::path(get, path = "/api/v1/screening/questions", tag = "content", responses((status = 200, body = serde_json::Value)))]
-pub async fn screening_questions(State(st): State<AppState>) -> Response {
+pub async fn screening_questions(State(st): State<Arc<AppState>>) -> Response {
     json(&st.app.library().screening)
 }
 
 /// The source article's credit, the background and the safety advice.
 #[utoipa::path(get, path = "/api/v1/source", tag = "content", responses((status = 200, body = serde_json::Value)))]
-pub async fn source(State(st): State<AppState>) -> Response {
+pub async fn source(State(st): State<Arc<AppState>>) -> Response {
     let lib = st.app.library();
     json(&serde_json::json!({ "source": lib.source, "background": lib.background, "advice": lib.advice }))
 }
@@ -226,7 +226,7 @@ fn created(live: &Live, state: SessionState) -> Response {
     responses((status = 201, body = SessionState), (status = 400, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_session(
-    State(st): State<AppState>,
+    State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     Body(req): Body<CreateSession>,
 ) -> Result<Response, ApiError> {
@@ -263,7 +263,7 @@ pub async fn create_session(
 /// The caller's sessions held by this server (live, or over since it started), oldest first.
 #[utoipa::path(get, path = "/api/v1/sessions", tag = "sessions", responses((status = 200, body = Vec<SessionState>)))]
 pub async fn list_sessions(
-    State(st): State<AppState>,
+    State(st): State<Arc<AppState>>,
     Caller(user): Caller,
 ) -> Result<Json<Vec<SessionState>>, ApiError> {
     let mut out = Vec::new();
@@ -286,7 +286,7 @@ async fn find(st: &AppState, user: limber_app::store::UserId, id: SessionId) -> 
     params(("id" = String, Path)),
     responses((status = 200, body = SessionState), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_session(
-    State(st): State<AppState>,
+    State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     Id(id): Id<SessionId>,
 ) -> Result<Response, ApiError> {
@@ -300,7 +300,7 @@ pub async fn get_session(
     responses((status = 200, body = SessionState), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn send_intent(
-    State(st): State<AppState>,
+    State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     Id(id): Id<SessionId>,
     Body(intent): Body<Intent>,
@@ -384,7 +384,7 @@ impl Follow {
     responses((status = 200, content_type = "text/event-stream", body = String),
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn events(
-    State(st): State<AppState>,
+    State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     Id(id): Id<SessionId>,
     Query(query): Query<EventsQuery>,
@@ -423,7 +423,7 @@ pub struct HistoryParams {
 #[utoipa::path(get, path = "/api/v1/history", tag = "records", params(HistoryParams),
     responses((status = 200, body = serde_json::Value), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn history(
-    State(st): State<AppState>,
+    State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<HistoryPage>, ApiError> {
@@ -440,14 +440,14 @@ pub async fn history(
 
 /// This week against the goal, the streak, holds and the pain trend.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "records", responses((status = 200, body = serde_json::Value)))]
-pub async fn stats(State(st): State<AppState>, Caller(user): Caller) -> Result<Json<Stats>, ApiError> {
+pub async fn stats(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Json<Stats>, ApiError> {
     Ok(Json(st.app.stats(user).await?))
 }
 
 /// Every session as a limber export file (JSON, format 2), oldest first, streamed as the store
 /// reads it.
 #[utoipa::path(get, path = "/api/v1/export", tag = "records", responses((status = 200, body = serde_json::Value)))]
-pub async fn export(State(st): State<AppState>, Caller(user): Caller) -> Result<Response, ApiError> {
+pub async fn export(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Response, ApiError> {
     // A task reads and writes; the body follows through a small channel, so a slow client holds
     // back the reading instead of the whole history piling up in memory.
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
@@ -487,7 +487,7 @@ pub async fn export(State(st): State<AppState>, Caller(user): Caller) -> Result<
     responses((status = 200, body = serde_json::Value), (status = 413, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn import(
-    State(st): State<AppState>,
+    State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<ImportReport>, ApiError> {
@@ -512,7 +512,7 @@ pub struct ProfileAnswer {
 
 /// The caller's profile.
 #[utoipa::path(get, path = "/api/v1/profile", tag = "records", responses((status = 200, body = ProfileAnswer)))]
-pub async fn profile(State(st): State<AppState>, Caller(user): Caller) -> Result<Json<ProfileAnswer>, ApiError> {
+pub async fn profile(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Json<ProfileAnswer>, ApiError> {
     let (p, flagged) = st.app.profile(user).await?;
     let profile = ProfileView {
         equipment: p.equipment,
@@ -564,7 +564,7 @@ pub struct ProfileUpdate {
 #[utoipa::path(patch, path = "/api/v1/profile", tag = "records", request_body = ProfileUpdate,
     responses((status = 200, body = ProfileAnswer), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn update_profile(
-    State(st): State<AppState>,
+    State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     Body(change): Body<ProfileUpdate>,
 ) -> Result<Json<ProfileAnswer>, ApiError> {
@@ -591,7 +591,7 @@ pub struct Cleared {
     params(("stretch" = String, Path)),
     responses((status = 200, body = Cleared), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn clear_flag(
-    State(st): State<AppState>,
+    State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     Id(stretch): Id<String>,
 ) -> Result<Json<Cleared>, ApiError> {
@@ -600,7 +600,7 @@ pub async fn clear_flag(
 
 /// The caller's latest screening answers, or `null`.
 #[utoipa::path(get, path = "/api/v1/screening", tag = "records", responses((status = 200, body = serde_json::Value)))]
-pub async fn latest_screening(State(st): State<AppState>, Caller(user): Caller) -> Result<Response, ApiError> {
+pub async fn latest_screening(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Response, ApiError> {
     Ok(json(&st.app.store().latest_screening(user).await?))
 }
 
@@ -608,7 +608,7 @@ pub async fn latest_screening(State(st): State<AppState>, Caller(user): Caller) 
 /// answers are stored when complete.
 #[utoipa::path(post, path = "/api/v1/screening", tag = "records",
     responses((status = 201, body = SessionState)))]
-pub async fn start_screening(State(st): State<AppState>, Caller(user): Caller) -> Result<Response, ApiError> {
+pub async fn start_screening(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Response, ApiError> {
     let session = st.app.screening_session();
     let live = st
         .live

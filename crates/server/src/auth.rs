@@ -6,6 +6,8 @@ use axum::http::request::Parts;
 use limber_app::store::UserId;
 use sha2::{Digest, Sha256};
 
+use std::sync::Arc;
+
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -52,10 +54,10 @@ fn hex(bytes: &[u8]) -> String {
 #[derive(Clone, Copy, Debug)]
 pub struct Caller(pub UserId);
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Caller, ApiError> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let from_header = header.map(|h| h.strip_prefix("Bearer ").unwrap_or("").trim().to_owned());
         let from_query = parts

@@ -33,7 +33,8 @@ pub const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
 /// How long a request may take before its answer (event streams run on after it).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What every handler shares.
+/// What every handler shares. The router holds it behind one `Arc`, so each request and each
+/// extractor clones one pointer, not every field.
 #[derive(Clone)]
 pub struct AppState {
     /// Content and store.
@@ -73,7 +74,7 @@ pub const ROUTES: &[(&str, &[Method])] = &[
 ];
 
 /// The handlers of one path from [`ROUTES`].
-fn route(path: &str) -> Option<MethodRouter<AppState>> {
+fn route(path: &str) -> Option<MethodRouter<Arc<AppState>>> {
     use axum::routing::{delete, post};
     Some(match path {
         "/healthz" => get(api::health),
@@ -137,23 +138,31 @@ pub fn router_with(state: AppState, limits: Limits) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.timeout))
         // Outside the timeout, so that its 408 gets the JSON shape and the log line too.
         .layer(axum::middleware::from_fn(requests))
-        .with_state(state)
+        .with_state(Arc::new(state))
 }
 
 /// Around every request: gives error answers the JSON shape ([`error::json_errors`]) and logs one
-/// line per request at INFO — method, path (never the query: it may carry a token), status and
-/// time taken — or at WARN for a server error.
+/// line per request — method, path (never the query: it may carry a token), status and time
+/// taken. A request that changes something or fails is logged at INFO (a server error at WARN);
+/// a read that succeeds (`GET`, `HEAD`) at DEBUG, as tower-http's request traces are, so that a
+/// page or script reading often does not flood the log at the default level.
 async fn requests(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let read = matches!(*request.method(), Method::GET | Method::HEAD);
+    // The URI is shared, not copied; its path is read only when a line is written.
     let logged = tracing::enabled!(tracing::Level::WARN)
-        .then(|| (request.method().clone(), request.uri().path().to_owned(), std::time::Instant::now()));
+        .then(|| (request.method().clone(), request.uri().clone(), std::time::Instant::now()));
     let response = error::json_errors(next.run(request).await);
-    if let Some((method, path, started)) = logged {
-        let status = response.status().as_u16();
+    if let Some((method, uri, started)) = logged {
+        let path = uri.path();
+        let status = response.status();
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        if response.status().is_server_error() {
-            tracing::warn!(%method, path, status, micros, "request failed");
+        let code = status.as_u16();
+        if status.is_server_error() {
+            tracing::warn!(%method, %path, status = code, micros, "request failed");
+        } else if !read || status.is_client_error() {
+            tracing::info!(%method, %path, status = code, micros, "request");
         } else {
-            tracing::info!(%method, path, status, micros, "request");
+            tracing::debug!(%method, %path, status = code, micros, "request");
         }
     }
     response

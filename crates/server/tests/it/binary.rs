@@ -33,14 +33,18 @@ pub fn start(dir: &Path, bind: &str) -> Server {
 
 /// Starts the server with `args`; waits until it listens.
 pub fn start_with(args: &[&str]) -> Server {
-    let mut child = bin()
-        .args(args)
-        .env_remove("LIMBER_BIND")
-        .env_remove("LIMBER_DATABASE_URL")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    start_logging(args, None, |_| {})
+}
+
+/// [`start_with`] with `LIMBER_LOG` set to `filter` (unset: the default), handing every log
+/// line after the one that says where it listens to `keep`.
+pub fn start_logging(args: &[&str], filter: Option<&str>, keep: impl Fn(String) + Send + 'static) -> Server {
+    let mut command = bin();
+    command.args(args).env_remove("LIMBER_BIND").env_remove("LIMBER_DATABASE_URL").env_remove("LIMBER_LOG");
+    if let Some(filter) = filter {
+        command.env("LIMBER_LOG", filter);
+    }
+    let mut child = command.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let addr = loop {
         let line = lines.next().expect("the server exited before listening").unwrap();
@@ -55,6 +59,7 @@ pub fn start_with(args: &[&str]) -> Server {
             if line.contains("WARN") || line.contains("ERROR") {
                 eprintln!("limber-server: {line}");
             }
+            keep(line);
         }
     });
     Server { child, addr }
@@ -89,6 +94,55 @@ pub fn start_session(addr: &str, speed: f64) -> String {
         assert_eq!(post(addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": intent})).0, 200);
     }
     id
+}
+
+#[test]
+fn requests_are_logged_changes_and_failures_by_default_reads_too_at_debug() {
+    let logged = |filter: Option<&str>, patience: Duration| {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = lines.clone();
+        let server =
+            start_logging(&["--data-dir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0"], filter, move |l| {
+                kept.lock().unwrap().push(l);
+            });
+        assert_eq!(get(&server.addr, "/api/v1/routines").0, 200);
+        assert_eq!(get(&server.addr, "/api/v1/nothing-here?access_token=secret").0, 404);
+        assert_eq!(post(&server.addr, "/api/v1/sessions", json!({"routine": "desk"})).0, 201);
+        // The log is written from a thread of its own: wait for the last line to be due.
+        let deadline = Instant::now() + patience;
+        while !lines.lock().unwrap().iter().any(|l| l.contains("path=/api/v1/sessions")) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let lines = lines.lock().unwrap().clone();
+        let line = |method: &str, path: &str, status: u16| {
+            lines
+                .iter()
+                .find(|l| {
+                    l.contains(&format!("method={method} "))
+                        && l.contains(&format!("path={path} "))
+                        && l.contains(&format!("status={status} "))
+                })
+                .cloned()
+        };
+        (
+            line("GET", "/api/v1/routines", 200),
+            line("GET", "/api/v1/nothing-here", 404),
+            line("POST", "/api/v1/sessions", 201),
+            lines,
+        )
+    };
+    let (read, missing, created, lines) = logged(None, Duration::from_secs(10));
+    assert!(read.is_none(), "a successful read is DEBUG: {lines:#?}");
+    assert!(missing.as_deref().is_some_and(|l| l.contains(" INFO ") && l.contains("micros=")), "{lines:#?}");
+    assert!(created.as_deref().is_some_and(|l| l.contains(" INFO ")), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.contains("secret")), "the query is never logged: {lines:#?}");
+    let (read, _, created, lines) = logged(Some("debug"), Duration::from_secs(10));
+    assert!(read.as_deref().is_some_and(|l| l.contains("DEBUG")), "{lines:#?}");
+    assert!(created.is_some(), "{lines:#?}");
+    // Nothing to wait for: a second is plenty for lines that would come.
+    let (_, missing, created, lines) = logged(Some("warn"), Duration::from_secs(1));
+    assert!(missing.is_none() && created.is_none(), "{lines:#?}");
 }
 
 #[test]
