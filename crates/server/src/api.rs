@@ -319,6 +319,7 @@ pub async fn send_intent(
             Err(e)
         }
         Err(IntentError::Store(e)) => Err(ApiError::internal(&e)),
+        Err(IntentError::Gone) => Err(ApiError::not_found("session with that id")),
     }
 }
 
@@ -390,11 +391,16 @@ pub async fn events(
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let live = find(&st, user, id).await?;
+    let (live, changed) = st
+        .live
+        .watch(user, id)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .ok_or_else(|| ApiError::not_found("session with that id"))?;
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let follow = Follow {
         seq: last.or(query.after).unwrap_or(0),
-        changed: live.subscribe(),
+        changed,
         shutdown: st.shutdown.clone(),
         live,
         queue: VecDeque::new(),

@@ -65,7 +65,8 @@ pub struct State {
     saved: usize,
     /// Intents of the log that are stored, saved and appended.
     stored: usize,
-    /// Another instance recorded it and removed it from the store: this copy is let go.
+    /// Another instance recorded it and removed it from the store, or is being used for it
+    /// while no one here watches it: this copy is let go.
     gone: bool,
 }
 
@@ -178,6 +179,11 @@ impl Live {
         }
     }
 
+    /// Whether an event stream here follows it.
+    fn is_watched(&self) -> bool {
+        self.changed.get().is_some_and(|changed| changed.receiver_count() > 0)
+    }
+
     /// A receiver that sees every change from now on.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.changed.get_or_init(|| watch::channel(0).0).subscribe()
@@ -208,6 +214,8 @@ pub enum IntentError {
     Rejected(Rejected),
     /// It was accepted but could not be persisted.
     Store(LiveError),
+    /// The session is no longer live (another instance recorded it).
+    Gone,
 }
 
 /// Every live session of this server, by id.
@@ -293,6 +301,16 @@ impl Registry {
             if state.gone || events.is_some_and(|n| (state.stored - state.saved) as u64 >= n) {
                 continue; // Nothing new (e.g. this instance's own append).
             }
+            if events.is_some() && !live.is_watched() {
+                // Another instance is being used for this session and no one follows it here:
+                // let it go rather than repeat that instance's work for every intent. It is
+                // loaded from the store again if it is asked for here.
+                state.gone = true;
+                drop(state);
+                self.remove(live.id);
+                live.wake.notify_one();
+                continue;
+            }
             // Catch up with the new events alone; replay the whole stored session only when
             // they do not apply (or cannot be read).
             if !self.catch_up(&live, &mut state).await {
@@ -349,6 +367,26 @@ impl Registry {
         match stored {
             Some(record) if record.user == user => Ok(Some(self.adopt(&record)?.0)),
             _ => Ok(None),
+        }
+    }
+
+    /// The session `id` if it belongs to `user`, with a receiver of its changes for an event
+    /// stream: this instance keeps following the copy returned while the receiver lives.
+    pub async fn watch(
+        &self,
+        user: UserId,
+        id: SessionId,
+    ) -> Result<Option<(Arc<Live>, watch::Receiver<u64>)>, LiveError> {
+        let mut attempts = 0;
+        loop {
+            let Some(live) = self.get(user, id).await? else { return Ok(None) };
+            let changed = live.subscribe();
+            // A copy is let go only while no one watches it, under its lock: once the receiver
+            // is counted, a copy not let go yet stays.
+            attempts += 1;
+            if !live.state.lock().await.gone || attempts == 3 {
+                return Ok(Some((live, changed)));
+            }
         }
     }
 
@@ -457,15 +495,31 @@ impl Registry {
     /// hangs up mid-request): an intent once applied is stored, counted as stored, and shown to
     /// watchers and the session's driver, so the session never runs ahead of its stored log.
     pub async fn intent(&self, live: &Arc<Live>, intent: Intent) -> Result<SessionState, IntentError> {
-        let (registry, live) = (self.clone(), live.clone());
-        tokio::spawn(async move { registry.apply(&live, intent).await })
-            .await
-            .unwrap_or_else(|_| Err(IntentError::Store(LiveError::Interrupted)))
+        let (registry, mut live) = (self.clone(), live.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Some(state) = registry.apply(&live, intent).await? {
+                    return Ok(state);
+                }
+                // This copy was let go meanwhile: apply it to the session as stored now.
+                live = match registry.get(live.user, live.id).await {
+                    Ok(Some(fresh)) => fresh,
+                    Ok(None) => return Err(IntentError::Gone),
+                    Err(e) => return Err(IntentError::Store(e)),
+                };
+            }
+        })
+        .await
+        .unwrap_or_else(|_| Err(IntentError::Store(LiveError::Interrupted)))
     }
 
-    /// [`Registry::intent`], on the caller's task.
-    async fn apply(&self, live: &Live, intent: Intent) -> Result<SessionState, IntentError> {
+    /// [`Registry::intent`], on the caller's task; `None` when this copy of the session was let
+    /// go before the intent got to it.
+    async fn apply(&self, live: &Live, intent: Intent) -> Result<Option<SessionState>, IntentError> {
         let mut state = live.state.lock().await;
+        if state.gone {
+            return Ok(None);
+        }
         let mut attempt = 0;
         loop {
             let at = live.at(now_ms());
@@ -519,7 +573,7 @@ impl Registry {
         drop(state);
         live.bump();
         live.wake.notify_one();
-        Ok(snapshot)
+        Ok(Some(snapshot))
     }
 }
 

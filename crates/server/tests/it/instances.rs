@@ -209,3 +209,37 @@ fn intents_racing_on_two_instances_are_applied_once_in_order() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn an_instance_lets_go_of_a_session_used_elsewhere_unless_it_is_watched_there() {
+    let Some(db) = TestDb::new() else { return };
+    let a = db.instance();
+    let b = db.instance();
+    let held = |addr: &str| get(addr, "/healthz").1["live-sessions"].as_u64().unwrap();
+    let watched = start_session(&a.addr, 1.0);
+    let unwatched = start_session(&a.addr, 1.0);
+    let before = held(&a.addr);
+    let stored = db.stored_intents(&unwatched).unwrap();
+    let views = watch(&a.addr, &watched);
+    wait_for(&views, |_| true);
+
+    // B is used for both; A follows the one watched there and lets the other go.
+    assert_eq!(intent(&b.addr, &watched, "pause").0, 200);
+    assert_eq!(intent(&b.addr, &unwatched, "pause").0, 200);
+    wait_for(&views, |v| v["view"]["paused"] == true);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while held(&a.addr) != before - 1 {
+        assert!(Instant::now() < deadline, "A still holds {} sessions", held(&a.addr));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (status, on_a) = intent(&a.addr, &watched, "resume");
+    assert_eq!((status, &on_a["view"]["paused"]), (200, &json!(false)), "{on_a}");
+
+    // Asked again, A loads it as stored, and its intents follow B's.
+    let (_, view) = get(&a.addr, &format!("/api/v1/sessions/{unwatched}"));
+    assert_eq!(view["view"]["paused"], true, "{view}");
+    assert_eq!(held(&a.addr), before);
+    let (status, resumed) = intent(&a.addr, &unwatched, "resume");
+    assert_eq!((status, &resumed["view"]["paused"]), (200, &json!(false)), "{resumed}");
+    assert_eq!(db.stored_intents(&unwatched), Some(stored + 2));
+}
