@@ -15,6 +15,10 @@ pub(crate) struct Args {
     /// Where limber keeps its database (default: the platform data directory).
     #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
+    /// instead of the SQLite file: the history `limber` and `limber-server` keep there.
+    #[arg(long, env = "LIMBER_DATABASE_URL", value_name = "URL", conflicts_with = "data_dir")]
+    pub(crate) database: Option<String>,
     /// A directory of your own RON content, layered over the built-in content.
     #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR")]
     pub(crate) content: Option<PathBuf>,

@@ -51,7 +51,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let local = limber_app::local::Local::open(args.content.as_deref(), args.data_dir.as_deref())?;
+    let local = limber_app::local::Local::open_with(
+        args.content.as_deref(),
+        args.data_dir.as_deref(),
+        args.database.as_deref(),
+    )?;
     let options = SessionOptions {
         no_warm_up: args.no_warmup,
         hold: args.hold,

@@ -84,14 +84,36 @@ fn limber() -> PathBuf {
     path
 }
 
+/// Where a test keeps its history: a data directory, or a PostgreSQL database.
+#[derive(Clone, Copy)]
+enum Keep<'a> {
+    Dir(&'a std::path::Path),
+    Database(&'a str),
+}
+
+impl Keep<'_> {
+    /// Points `cmd` at it, through the environment as a person's shell would.
+    fn apply(self, cmd: &mut Command) -> &mut Command {
+        match self {
+            Keep::Dir(dir) => cmd.env("LIMBER_DATA_DIR", dir).env_remove("LIMBER_DATABASE_URL"),
+            Keep::Database(url) => cmd.env("LIMBER_DATABASE_URL", url).env_remove("LIMBER_DATA_DIR"),
+        }
+    }
+}
+
 /// Starts `limber-tui desk` at ten times the speed in an 80×24 pseudo-terminal over `data`,
 /// answers the screening so that nothing is flagged, and rates the pain before.
 fn desk(data: &std::path::Path) -> Screen {
+    desk_in(Keep::Dir(data))
+}
+
+/// [`desk`], keeping the history in `keep`.
+fn desk_in(keep: Keep) -> Screen {
     let tui = env!("CARGO_BIN_EXE_limber-tui");
     // A pseudo-terminal starts with no size: give it 80×24 before the program starts.
     let mut cmd = Command::new("sh");
-    cmd.args(["-c", "stty rows 24 cols 80 && exec \"$0\" \"$@\"", tui, "desk", "--speed", "10", "--no-warmup"])
-        .env("LIMBER_DATA_DIR", data)
+    cmd.args(["-c", "stty rows 24 cols 80 && exec \"$0\" \"$@\"", tui, "desk", "--speed", "10", "--no-warmup"]);
+    keep.apply(&mut cmd)
         .env("TZ", "UTC")
         .env("TERM", "xterm-256color")
         .env("NO_COLOR", "1")
@@ -114,13 +136,14 @@ fn desk(data: &std::path::Path) -> Screen {
 
 /// `limber history --json` over `data`, run by the real `limber`.
 fn history(data: &std::path::Path) -> String {
-    let out = Command::new(limber())
-        .args(["history", "--json"])
-        .env("LIMBER_DATA_DIR", data)
-        .env("TZ", "UTC")
-        .env_remove("LIMBER_CONTENT")
-        .output()
-        .expect("run limber history");
+    history_in(Keep::Dir(data))
+}
+
+/// [`history`] kept in `keep`.
+fn history_in(keep: Keep) -> String {
+    let mut cmd = Command::new(limber());
+    cmd.args(["history", "--json"]);
+    let out = keep.apply(&mut cmd).env("TZ", "UTC").env_remove("LIMBER_CONTENT").output().expect("run limber history");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     history.to_string()
@@ -215,4 +238,29 @@ fn a_mistyped_routine_or_hold_is_a_usage_error_before_the_screen_is_taken() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "nothing drawn: {}", String::from_utf8_lossy(&out.stdout));
     }
+}
+
+#[test]
+fn a_session_kept_in_postgresql_is_in_the_history_the_cli_reads_there() {
+    let Ok(server) = std::env::var("LIMBER_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("LIMBER_REQUIRE_POSTGRES").is_none(),
+            "LIMBER_REQUIRE_POSTGRES is set but LIMBER_TEST_DATABASE_URL is not"
+        );
+        eprintln!("skipped: set LIMBER_TEST_DATABASE_URL to run the TUI on PostgreSQL");
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let name = format!("limber_tui_test_{}", std::process::id());
+    let url = rt.block_on(limber_app::store::create_database(&server, &name)).expect("a database of the test's own");
+    let mut screen = desk_in(Keep::Database(&url));
+    screen.wait("a hold", |s| s.contains("HOLD"));
+    screen.key("\u{3}");
+    let status = screen.pty.process().wait().expect("exit status");
+    screen.restored();
+    assert!(matches!(status, rexpect::process::WaitStatus::Exited(_, 0)), "{status:?}");
+    let text = history_in(Keep::Database(&url));
+    let dropped = rt.block_on(limber_app::store::drop_database(&server, &name));
+    assert!(text.contains("desk") && text.contains("aborted"), "in the database's history: {text}");
+    dropped.expect("drop the test database");
 }
