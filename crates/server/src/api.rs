@@ -319,7 +319,9 @@ pub async fn send_intent(
             Err(e)
         }
         Err(IntentError::Store(e)) => Err(ApiError::internal(&e)),
-        Err(IntentError::Gone) => Err(ApiError::not_found("session with that id")),
+        Err(IntentError::Gone) => {
+            Err(ApiError::new(StatusCode::CONFLICT, "over", "the session is over: it has been recorded"))
+        }
     }
 }
 

@@ -36,6 +36,10 @@ pub enum LiveError {
     /// The journal's writer is gone (the server is stopping).
     #[error("the server is stopping and stores no more intents")]
     JournalStopped,
+    /// The session was let go here again and again while being loaded (other instances keep
+    /// taking it over).
+    #[error("session {0} keeps moving between instances; try again")]
+    Unsettled(SessionId),
     /// The task applying an intent stopped before it finished (the server is stopping).
     #[error("the intent was interrupted before it was stored")]
     Interrupted,
@@ -214,7 +218,7 @@ pub enum IntentError {
     Rejected(Rejected),
     /// It was accepted but could not be persisted.
     Store(LiveError),
-    /// The session is no longer live (another instance recorded it).
+    /// The session is over: another instance recorded it.
     Gone,
 }
 
@@ -377,17 +381,16 @@ impl Registry {
         user: UserId,
         id: SessionId,
     ) -> Result<Option<(Arc<Live>, watch::Receiver<u64>)>, LiveError> {
-        let mut attempts = 0;
-        loop {
+        for _ in 0..=RETRIES {
             let Some(live) = self.get(user, id).await? else { return Ok(None) };
             let changed = live.subscribe();
             // A copy is let go only while no one watches it, under its lock: once the receiver
             // is counted, a copy not let go yet stays.
-            attempts += 1;
-            if !live.state.lock().await.gone || attempts == 3 {
+            if !live.state.lock().await.gone {
                 return Ok(Some((live, changed)));
             }
         }
+        Err(LiveError::Unsettled(id))
     }
 
     /// Holds a stored session (replayed) and runs its driver, unless it is held already.
@@ -407,17 +410,20 @@ impl Registry {
 
     /// `user`'s sessions, oldest first (on a shared store, those other instances hold too).
     pub async fn of_user(&self, user: UserId) -> Result<Vec<Arc<Live>>, LiveError> {
+        let mut out: Vec<Arc<Live>> = {
+            let map = self.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            map.values().filter(|l| l.user == user).cloned().collect()
+        };
         if self.is_shared() {
+            // Kept as adopted: a copy let go meanwhile is still listed.
             for id in self.app.store().live_sessions_of(user).await.map_err(limber_app::Error::from)? {
-                if self.held(id).is_none()
+                if !out.iter().any(|l| l.id == id)
                     && let Some(record) = self.app.store().live_session(id).await.map_err(limber_app::Error::from)?
                 {
-                    self.adopt(&record)?;
+                    out.push(self.adopt(&record)?.0);
                 }
             }
         }
-        let map = self.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut out: Vec<Arc<Live>> = map.values().filter(|l| l.user == user).cloned().collect();
         out.sort_by_key(|l| (l.started_at_ms, l.id));
         Ok(out)
     }
@@ -497,7 +503,7 @@ impl Registry {
     pub async fn intent(&self, live: &Arc<Live>, intent: Intent) -> Result<SessionState, IntentError> {
         let (registry, mut live) = (self.clone(), live.clone());
         tokio::spawn(async move {
-            loop {
+            for _ in 0..=RETRIES {
                 if let Some(state) = registry.apply(&live, intent).await? {
                     return Ok(state);
                 }
@@ -508,6 +514,7 @@ impl Registry {
                     Err(e) => return Err(IntentError::Store(e)),
                 };
             }
+            Err(IntentError::Store(LiveError::Unsettled(live.id)))
         })
         .await
         .unwrap_or_else(|_| Err(IntentError::Store(LiveError::Interrupted)))
@@ -550,23 +557,25 @@ impl Registry {
             let retry = e.is_taken() && attempt <= RETRIES;
             if retry {
                 tokio::time::sleep(jitter(attempt)).await;
-            } else {
-                tracing::error!(session = %live.id, error = %e, "cannot store an intent; the session goes back to its stored log");
             }
             match self.reload(live.id).await {
                 Ok(stored) => state.reload(stored),
                 Err(e) => tracing::error!(session = %live.id, error = %e, "cannot reload the session"),
             }
-            if retry && !state.gone {
+            let gone = state.gone;
+            if retry && !gone {
                 continue;
             }
-            if state.gone {
+            if gone {
+                // Another instance recorded it meanwhile: it is over.
                 self.remove(live.id);
+            } else {
+                tracing::error!(session = %live.id, error = %e, "cannot store an intent; the session goes back to its stored log");
             }
             drop(state);
             live.bump();
             live.wake.notify_one();
-            return Err(IntentError::Store(e));
+            return Err(if gone { IntentError::Gone } else { IntentError::Store(e) });
         }
         state.stored = state.session.log().intents.len();
         let snapshot = live.snapshot_of(&state.session);

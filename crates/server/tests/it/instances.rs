@@ -242,4 +242,14 @@ fn an_instance_lets_go_of_a_session_used_elsewhere_unless_it_is_watched_there() 
     let (status, resumed) = intent(&a.addr, &unwatched, "resume");
     assert_eq!((status, &resumed["view"]["paused"]), (200, &json!(false)), "{resumed}");
     assert_eq!(db.stored_intents(&unwatched), Some(stored + 2));
+
+    // Ended on B, which records it: A, still watched, answers an intent for it as over.
+    assert_eq!(intent(&b.addr, &watched, "quit").0, 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while db.stored_intents(&watched).is_some() {
+        assert!(Instant::now() < deadline, "B never recorded the session");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (status, answer) = intent(&a.addr, &watched, "pause");
+    assert!(status == 409 || status == 404, "an intent for a recorded session: {status} {answer}");
 }
