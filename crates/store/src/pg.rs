@@ -706,68 +706,44 @@ impl Store for PgStore {
         let uuids: Vec<String> = runs.iter().map(|r| r.0.to_string()).collect();
         let firsts: Vec<i64> = runs.iter().map(|r| seq(r.1)).collect();
         let counts: Vec<i64> = runs.iter().map(|r| seq(r.2)).collect();
-        let mut tx = self.pool.begin().await?;
-        if runs.len() > 1 {
-            sqlx::query("SELECT 1 FROM live_heads WHERE uuid = ANY($1) ORDER BY uuid FOR UPDATE")
-                .bind(&uuids)
-                .execute(&mut *tx)
-                .await?;
-        }
-        // The optimistic check: a head moves only from the place this writer read; another
-        // instance that got there first has moved it, and nothing here is written.
-        let moved = sqlx::query(
-            "UPDATE live_heads h SET next = h.next + v.n \
-             FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(uuid, first, n) \
-             WHERE h.uuid = v.uuid AND h.next = v.first",
-        )
-        .bind(&uuids)
-        .bind(&firsts)
-        .bind(&counts)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if moved != runs.len() as u64 {
-            tx.rollback().await?;
-            for (session, first, _) in &runs {
-                let next: Option<i64> = sqlx::query_scalar("SELECT next FROM live_heads WHERE uuid = $1")
-                    .bind(session.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                match next.map(|n| u64::try_from(n).unwrap_or(0)) {
-                    None => return Err(Error::NotLive(*session)),
-                    Some(next) if next > *first => return Err(Error::EventTaken { session: *session, seq: *first }),
-                    Some(next) if next < *first => {
-                        return Err(Error::OutOfOrder { session: *session, seq: *first, expected: next });
-                    }
-                    Some(_) => {}
-                }
-            }
-            // The head moved between the check and the diagnosis: another writer got there.
-            let (session, first, _) = runs[0];
-            return Err(Error::EventTaken { session, seq: first });
-        }
         let sessions: Vec<String> = events.iter().map(|e| e.session.to_string()).collect();
         let seqs: Vec<i64> = events.iter().map(|e| seq(e.seq)).collect();
         let texts: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
-        sqlx::query(
-            "INSERT INTO live_events (session, seq, event) SELECT h.id, v.seq, v.event \
-             FROM unnest($1::text[], $2::bigint[], $3::text[]) AS v(uuid, seq, event) \
-             JOIN live_heads h ON h.uuid = v.uuid",
-        )
-        .bind(&sessions)
-        .bind(&seqs)
-        .bind(&texts)
-        .execute(&mut *tx)
-        .await?;
-        // Delivered to every listening instance when (and only if) this commits: the session
-        // and how many events it has now.
-        sqlx::query("SELECT pg_notify($1, h.uuid || ' ' || h.next) FROM live_heads h WHERE h.uuid = ANY($2)")
+        // One round trip (migration 0002): lock, check and move the heads, add the events,
+        // notify. Nothing of it is kept when an event is out of place.
+        let appended = sqlx::query("SELECT limber_append_live($1, $2, $3, $4, $5, $6, $7)")
             .bind(CHANNEL)
             .bind(&uuids)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+            .bind(&firsts)
+            .bind(&counts)
+            .bind(&sessions)
+            .bind(&seqs)
+            .bind(&texts)
+            .execute(&self.pool)
+            .await;
+        let Err(failed) = appended else { return Ok(()) };
+        let out_of_place =
+            failed.as_database_error().and_then(sqlx::error::DatabaseError::code).is_some_and(|code| code == "LB001");
+        if !out_of_place {
+            return Err(failed.into());
+        }
+        for (session, first, _) in &runs {
+            let next: Option<i64> = sqlx::query_scalar("SELECT next FROM live_heads WHERE uuid = $1")
+                .bind(session.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+            match next.map(|n| u64::try_from(n).unwrap_or(0)) {
+                None => return Err(Error::NotLive(*session)),
+                Some(next) if next > *first => return Err(Error::EventTaken { session: *session, seq: *first }),
+                Some(next) if next < *first => {
+                    return Err(Error::OutOfOrder { session: *session, seq: *first, expected: next });
+                }
+                Some(_) => {}
+            }
+        }
+        // The head moved between the check and the diagnosis: another writer got there.
+        let (session, first, _) = runs[0];
+        Err(Error::EventTaken { session, seq: first })
     }
 
     async fn live_sessions(&self) -> Result<Vec<LiveRecord>> {
