@@ -370,3 +370,28 @@ pub fn default_data_dir() -> Option<PathBuf> {
 pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join(DATABASE_FILE)
 }
+
+/// Each session's events in a call to [`Store::append_live`], in order: (session, first place,
+/// how many). An error when one session's events in the call are not in consecutive places.
+pub(crate) fn live_runs(events: &[LiveEvent]) -> Result<Vec<(SessionId, u64, u64)>> {
+    let mut runs: Vec<(SessionId, u64, u64)> = Vec::new();
+    for e in events {
+        match runs.iter_mut().find(|r| r.0 == e.session) {
+            Some(run) if run.1 + run.2 == e.seq => run.2 += 1,
+            Some(run) => return Err(Error::OutOfOrder { session: e.session, seq: e.seq, expected: run.1 + run.2 }),
+            None => runs.push((e.session, e.seq, 1)),
+        }
+    }
+    Ok(runs)
+}
+
+/// Why a run of `session`'s events from place `first` does not fit its head, which says `next`
+/// (`None`: the session is not live); `None` when it fits.
+pub(crate) fn misplaced(session: SessionId, first: u64, next: Option<i64>) -> Option<Error> {
+    match next.map(|n| u64::try_from(n).unwrap_or(0)) {
+        None => Some(Error::NotLive(session)),
+        Some(next) if next > first => Some(Error::EventTaken { session, seq: first }),
+        Some(next) if next < first => Some(Error::OutOfOrder { session, seq: first, expected: next }),
+        Some(_) => None,
+    }
+}

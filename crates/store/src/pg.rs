@@ -690,14 +690,7 @@ impl Store for PgStore {
 
     async fn append_live(&self, events: &[LiveEvent]) -> Result<()> {
         // Each session's events in this call, in order: (session, first seq, how many).
-        let mut runs: Vec<(SessionId, u64, u64)> = Vec::new();
-        for e in events {
-            match runs.iter_mut().find(|r| r.0 == e.session) {
-                Some(run) if run.1 + run.2 == e.seq => run.2 += 1,
-                Some(run) => return Err(Error::OutOfOrder { session: e.session, seq: e.seq, expected: run.1 + run.2 }),
-                None => runs.push((e.session, e.seq, 1)),
-            }
-        }
+        let mut runs = crate::live_runs(events)?;
         if runs.is_empty() {
             return Ok(());
         }
@@ -732,13 +725,8 @@ impl Store for PgStore {
                 .bind(session.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-            match next.map(|n| u64::try_from(n).unwrap_or(0)) {
-                None => return Err(Error::NotLive(*session)),
-                Some(next) if next > *first => return Err(Error::EventTaken { session: *session, seq: *first }),
-                Some(next) if next < *first => {
-                    return Err(Error::OutOfOrder { session: *session, seq: *first, expected: next });
-                }
-                Some(_) => {}
+            if let Some(error) = crate::misplaced(*session, *first, next) {
+                return Err(error);
             }
         }
         // The head moved between the check and the diagnosis: another writer got there.
