@@ -361,6 +361,21 @@ async fn insert_sessions(
     Ok(report)
 }
 
+/// A stored live session from its `live_sessions` row and its appended events.
+fn live_from(row: &sqlx::sqlite::SqliteRow, events: Vec<String>) -> Result<LiveRecord> {
+    let uuid: String = row.try_get("uuid")?;
+    Ok(LiveRecord {
+        id: uuid.parse().map_err(|e: uuid::Error| Error::Decode { what: "live session id", detail: e.to_string() })?,
+        user: UserId(row.try_get("user_id")?),
+        plan: row.try_get("plan")?,
+        screening: row.try_get("screening")?,
+        log: row.try_get("log")?,
+        events,
+        started_at_ms: row.try_get("started_at")?,
+        speed: row.try_get("speed")?,
+    })
+}
+
 pub(crate) fn parse_id(text: &str) -> Result<SessionId> {
     text.parse::<SessionId>().map_err(|e| Error::Decode { what: "session id", detail: e.to_string() })
 }
@@ -903,20 +918,30 @@ impl Store for SqliteStore {
         rows.iter()
             .map(|row| {
                 let uuid: String = row.try_get("uuid")?;
-                Ok(LiveRecord {
-                    id: uuid
-                        .parse()
-                        .map_err(|e: uuid::Error| Error::Decode { what: "live session id", detail: e.to_string() })?,
-                    user: UserId(row.try_get("user_id")?),
-                    plan: row.try_get("plan")?,
-                    screening: row.try_get("screening")?,
-                    log: row.try_get("log")?,
-                    events: events.remove(&uuid).unwrap_or_default(),
-                    started_at_ms: row.try_get("started_at")?,
-                    speed: row.try_get("speed")?,
-                })
+                live_from(row, events.remove(&uuid).unwrap_or_default())
             })
             .collect()
+    }
+
+    async fn live_session(&self, id: SessionId) -> Result<Option<LiveRecord>> {
+        // One read transaction: the session and its events as of one moment.
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT uuid, user_id, plan, screening, log, started_at, speed FROM live_sessions WHERE uuid = ?",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let events: Vec<String> = sqlx::query_scalar(
+            "SELECT e.event FROM live_events e JOIN live_heads h ON h.id = e.session \
+             WHERE h.uuid = ? AND e.seq < h.next ORDER BY e.seq",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        live_from(&row, events).map(Some)
     }
 
     async fn remove_live(&self, id: SessionId) -> Result<bool> {

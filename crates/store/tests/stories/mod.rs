@@ -383,6 +383,12 @@ pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
     assert_eq!(store.live_events_since(a.id, 1).await.unwrap(), texts(&a, &[1, 2]), "catching up from place 1");
     assert_eq!(store.live_events_since(a.id, 3).await.unwrap(), Vec::<String>::new(), "nothing new");
     assert_eq!(store.live_events_since(SessionId::new(), 0).await.unwrap(), Vec::<String>::new(), "not live");
+    // One session read alone is that session as read with all the others.
+    let all = store.live_sessions().await.unwrap();
+    for s in [&a, &b] {
+        assert_eq!(store.live_session(s.id).await.unwrap().as_ref(), all.iter().find(|l| l.id == s.id));
+    }
+    assert_eq!(store.live_session(SessionId::new()).await.unwrap(), None);
 
     // A place already taken fails the whole call: b's new event is not written either.
     let taken = store.append_live(&[event(&b, 2), event(&a, 1)]).await;
