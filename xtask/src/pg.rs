@@ -114,6 +114,13 @@ impl Cluster {
         self.dir.path().join("data")
     }
 
+    /// The pid of the cluster's postmaster, the parent of all its processes.
+    pub(crate) fn postmaster(&self) -> anyhow::Result<u32> {
+        let file = self.data().join("postmaster.pid");
+        let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        text.lines().next().and_then(|l| l.trim().parse().ok()).with_context(|| format!("no pid in {}", file.display()))
+    }
+
     /// One of PostgreSQL's tools, run as the postgres user when we are root.
     fn tool(&self, name: &str) -> Command {
         let path = self.bin.join(name);

@@ -406,6 +406,134 @@ fn wrk_with(url: &str, script: &Path, seconds: u64, threads: usize, connections:
     Ok(Load { ok_per_s: (requests - non_2xx) as f64 / (duration_us as f64 / 1e6), requests, non_2xx, median_us })
 }
 
+// ---------------------------------------------------------------- CPU
+
+/// The CPU a load used, in cores of this machine: PostgreSQL (all of its processes), the
+/// `limber-server` instances, and whatever else was busy (wrk, the kernel), out of `cores`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct CpuUse {
+    postgres: f64,
+    servers: f64,
+    rest: f64,
+    cores: f64,
+}
+
+impl CpuUse {
+    fn busy(&self) -> f64 {
+        self.postgres + self.servers + self.rest
+    }
+}
+
+impl std::fmt::Display for CpuUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "CPU {:.2} of {:.0} cores: PostgreSQL {:.2}, limber-server {:.2}, wrk and the rest {:.2}",
+            self.busy(),
+            self.cores,
+            self.postgres,
+            self.servers,
+            self.rest
+        )
+    }
+}
+
+/// Clock ticks from `/proc`: the whole machine's (busy, all) and those of the processes watched.
+#[derive(Clone, Copy)]
+struct Ticks {
+    busy: u64,
+    all: u64,
+    postgres: u64,
+    servers: u64,
+}
+
+/// Samples the CPU time of a PostgreSQL cluster (its postmaster and the children) and of some
+/// servers, to tell afterwards which of them a load kept busy.
+struct CpuMeter {
+    postmaster: u32,
+    servers: Vec<u32>,
+    cores: f64,
+}
+
+impl CpuMeter {
+    fn new(postmaster: u32, servers: &[&Process]) -> anyhow::Result<CpuMeter> {
+        let stat = std::fs::read_to_string("/proc/stat").context("cannot read /proc/stat")?;
+        let cores = stat.lines().filter(|l| l.starts_with("cpu") && !l.starts_with("cpu ")).count().max(1);
+        Ok(CpuMeter { postmaster, servers: servers.iter().map(|p| p.child.id()).collect(), cores: cores as f64 })
+    }
+
+    fn sample(&self) -> anyhow::Result<Ticks> {
+        let stat = std::fs::read_to_string("/proc/stat").context("cannot read /proc/stat")?;
+        let (busy, all) = machine_ticks(&stat).context("no cpu line in /proc/stat")?;
+        let mut postgres = 0;
+        for entry in std::fs::read_dir("/proc").context("cannot list /proc")?.flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            // A process may end between the listing and the read: it is simply not counted.
+            let Ok(text) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+            if let Some((parent, ticks)) = process_ticks(&text)
+                && (pid == self.postmaster || parent == self.postmaster)
+            {
+                postgres += ticks;
+            }
+        }
+        let servers = self
+            .servers
+            .iter()
+            .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+            .filter_map(|text| process_ticks(&text).map(|(_, ticks)| ticks))
+            .sum();
+        Ok(Ticks { busy, all, postgres, servers })
+    }
+
+    fn between(&self, before: Ticks, after: Ticks) -> CpuUse {
+        let all = after.all.saturating_sub(before.all).max(1) as f64;
+        let cores = |ticks: u64| ticks as f64 / all * self.cores;
+        let (postgres, servers) = (
+            cores(after.postgres.saturating_sub(before.postgres)),
+            cores(after.servers.saturating_sub(before.servers)),
+        );
+        let busy = cores(after.busy.saturating_sub(before.busy));
+        CpuUse { postgres, servers, rest: (busy - postgres - servers).max(0.0), cores: self.cores }
+    }
+}
+
+/// The machine's busy and total clock ticks from the text of `/proc/stat`.
+fn machine_ticks(stat: &str) -> Option<(u64, u64)> {
+    let fields: Vec<u64> = stat
+        .lines()
+        .find(|l| l.starts_with("cpu "))?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let all: u64 = fields.iter().sum();
+    // idle and iowait are the fourth and fifth.
+    let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+    Some((all - idle, all))
+}
+
+/// A process's parent and the clock ticks it has used (user and system) from the text of its
+/// `/proc/PID/stat`.
+fn process_ticks(stat: &str) -> Option<(u32, u64)> {
+    // The command name may hold spaces and parentheses: the fields start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let parent = fields.get(1)?.parse().ok()?;
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some((parent, user + system))
+}
+
+/// The median of each part of `uses`.
+fn median_use(uses: &[CpuUse]) -> CpuUse {
+    let part = |f: fn(&CpuUse) -> f64| median(&mut uses.iter().map(f).collect::<Vec<_>>());
+    CpuUse {
+        postgres: part(|u| u.postgres),
+        servers: part(|u| u.servers),
+        rest: part(|u| u.rest),
+        cores: uses.first().map_or(0.0, |u| u.cores),
+    }
+}
+
 // ---------------------------------------------------------------- PostgreSQL
 
 /// Sessions the PostgreSQL intent loads spread over (two instances take half each).
@@ -445,13 +573,17 @@ pub(crate) fn postgres(program: &Path) -> anyhow::Result<Vec<Row>> {
     std::fs::write(&warm, toggles(&runtime.block_on(create(&a.addr, PG_SESSIONS, 4, 1.0, true))?, WRK_THREADS))?;
     wrk(&a.url("/"), &warm, 1)?;
 
-    let (mut ones, mut medians) = (Vec::new(), Vec::new());
+    let mut meter = CpuMeter::new(cluster.postmaster()?, &[&a])?;
+    let (mut ones, mut medians, mut one_cpu) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut peaks, mut peak_cpu) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let script = scripts.path().join(format!("one-{round}.lua"));
         std::fs::write(&script, toggles(&runtime.block_on(create(&a.addr, PG_SESSIONS, 4, 1.0, true))?, WRK_THREADS))?;
+        let before = meter.sample()?;
         let load = wrk(&a.url("/"), &script, WRK_SECONDS)?;
+        let cpu = meter.between(before, meter.sample()?);
         eprintln!(
-            "    one instance, round {}: {:.0} 2xx/s, median {:.2} ms ({} non-2xx)",
+            "    one instance, round {}: {:.0} 2xx/s, median {:.2} ms ({} non-2xx); {cpu}",
             round + 1,
             load.ok_per_s,
             load.median_us as f64 / 1000.0,
@@ -459,10 +591,24 @@ pub(crate) fn postgres(program: &Path) -> anyhow::Result<Vec<Row>> {
         );
         ones.push(load.ok_per_s);
         medians.push(load.median_us as f64 / 1000.0);
+        one_cpu.push(cpu);
+        // Twice the clients: how far one instance goes before the machine is busy.
+        let before = meter.sample()?;
+        let peak = wrk_with(&a.url("/"), &script, WRK_SECONDS, WRK_THREADS, 2 * WRK_CONNECTIONS)?;
+        let cpu = meter.between(before, meter.sample()?);
+        eprintln!(
+            "    one instance, {} clients, round {}: {:.0} 2xx/s; {cpu}",
+            2 * WRK_CONNECTIONS,
+            round + 1,
+            peak.ok_per_s
+        );
+        peaks.push(peak.ok_per_s);
+        peak_cpu.push(cpu);
     }
 
     let b = limber_server_on(program, &cluster.url, "limber-server-b")?;
-    let mut twos = Vec::new();
+    meter.servers.push(b.child.id());
+    let (mut twos, mut two_cpu) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let ids = runtime.block_on(create(&a.addr, PG_SESSIONS, 4, 1.0, true))?;
         let (on_a, on_b) = ids.split_at(ids.len() / 2);
@@ -480,17 +626,19 @@ pub(crate) fn postgres(program: &Path) -> anyhow::Result<Vec<Row>> {
         std::fs::write(&script_a, toggles(on_a, 1))?;
         std::fs::write(&script_b, toggles(on_b, 1))?;
         let half = WRK_CONNECTIONS / 2;
+        let before = meter.sample()?;
         let (la, lb) = std::thread::scope(|s| {
             let la = s.spawn(|| wrk_with(&a.url("/"), &script_a, WRK_SECONDS, 1, half));
             let lb = s.spawn(|| wrk_with(&b.url("/"), &script_b, WRK_SECONDS, 1, half));
             (la.join(), lb.join())
         });
+        let cpu = meter.between(before, meter.sample()?);
         let (la, lb) = (
             la.map_err(|_| anyhow::anyhow!("wrk thread panicked"))??,
             lb.map_err(|_| anyhow::anyhow!("wrk thread panicked"))??,
         );
         eprintln!(
-            "    two instances, round {}: {:.0} + {:.0} = {:.0} 2xx/s ({} + {} non-2xx)",
+            "    two instances, round {}: {:.0} + {:.0} = {:.0} 2xx/s ({} + {} non-2xx); {cpu}",
             round + 1,
             la.ok_per_s,
             lb.ok_per_s,
@@ -499,13 +647,28 @@ pub(crate) fn postgres(program: &Path) -> anyhow::Result<Vec<Row>> {
             lb.non_2xx
         );
         twos.push(la.ok_per_s + lb.ok_per_s);
+        two_cpu.push(cpu);
     }
-    let (one, two, median_ms) = (median(&mut ones), median(&mut twos), median(&mut medians));
+    let (one, two, median_ms, peak) = (median(&mut ones), median(&mut twos), median(&mut medians), median(&mut peaks));
+    let (one_cpu, two_cpu, peak_cpu) = (median_use(&one_cpu), median_use(&two_cpu), median_use(&peak_cpu));
+    // A load that keeps every core busy can grow by at most (all cores ÷ busy cores), unless
+    // each intent costs less: the ceiling two instances have on this machine.
+    eprintln!("    what limits it, median of the rounds:");
+    eprintln!("      one instance, {WRK_CONNECTIONS} clients: {one:.0} 2xx/s; {one_cpu}");
+    eprintln!("      one instance, {} clients: {peak:.0} 2xx/s; {peak_cpu}", 2 * WRK_CONNECTIONS);
+    eprintln!("      two instances, {WRK_CONNECTIONS} clients: {two:.0} 2xx/s; {two_cpu}");
     let gain = two / one.max(1.0);
     Ok(vec![
         Row::new(
             "PostgreSQL POST intent: two instances against one",
-            format!("{two:.0} vs {one:.0} 2xx/s = {gain:.2}× (2 cores shared by PostgreSQL, both servers and wrk)"),
+            format!(
+                "{two:.0} vs {one:.0} 2xx/s = {gain:.2}× (CPU busy {:.2} vs {:.2} of {:.0} cores: at one instance's \
+                 CPU per intent, all cores give at most {:.2}×; one instance with twice the clients: {peak:.0} 2xx/s)",
+                two_cpu.busy(),
+                one_cpu.busy(),
+                one_cpu.cores,
+                one_cpu.cores / one_cpu.busy().max(f64::EPSILON),
+            ),
             "≥ 1.6×",
             1.6 / gain.max(f64::EPSILON),
         ),
@@ -907,7 +1070,7 @@ async fn create(addr: &str, n: usize, connections: usize, speed: f64, warm_up: b
 
 #[cfg(test)]
 mod tests {
-    use super::{Dechunk, Tally};
+    use super::{CpuMeter, Dechunk, Tally, Ticks, machine_ticks, process_ticks};
 
     #[test]
     fn a_chunked_body_decodes_whatever_the_reads_are() {
@@ -929,5 +1092,28 @@ mod tests {
             tally.line(line);
         }
         assert_eq!((tally.cues, tally.lost, tally.repeated, tally.last, tally.views), (3, 1, 2, 4, 1));
+    }
+
+    #[test]
+    fn proc_stat_lines_give_parents_and_ticks() {
+        // A command name with a space and a parenthesis, as a kernel thread or a script may have.
+        let stat = "4242 (post gres: a) b) S 4200 4242 4242 0 -1 4194560 512 0 0 0 150 25 3 1 20 0 1 0 9";
+        assert_eq!(process_ticks(stat), Some((4200, 175)));
+        assert_eq!(process_ticks("4242 (cut short) S 1"), None);
+        let machine = "cpu  100 5 50 800 20 3 2 0 0 0\ncpu0 50 2 25 400 10 1 1 0 0 0\n";
+        assert_eq!(machine_ticks(machine), Some((160, 980)));
+        assert_eq!(machine_ticks("intr 1 2 3"), None);
+    }
+
+    #[test]
+    fn cpu_use_is_in_cores_of_the_whole_machine() {
+        let meter = CpuMeter { postmaster: 1, servers: Vec::new(), cores: 2.0 };
+        let before = Ticks { busy: 1_000, all: 10_000, postgres: 300, servers: 200 };
+        // One second on 2 cores at 100 ticks a second: 200 ticks, 150 of them busy.
+        let after = Ticks { busy: 1_150, all: 10_200, postgres: 350, servers: 280 };
+        let cpu = meter.between(before, after);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(close(cpu.postgres, 0.5) && close(cpu.servers, 0.8) && close(cpu.rest, 0.2), "{cpu:?}");
+        assert!(close(cpu.busy(), 1.5) && close(cpu.cores, 2.0), "{cpu:?}");
     }
 }

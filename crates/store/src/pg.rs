@@ -28,8 +28,8 @@ use crate::{Backend, Error, Import, ImportReport, LOCAL_USER, LiveChange, Result
 /// The migrations in `migrations/postgres/`, compiled in.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The channel every instance listens on: the payload is the id of a live session that changed,
-/// then a space and how many events it has (appended), or nothing more (removed).
+/// The channel every instance listens on: each line of a payload is the id of a live session
+/// that changed, then a space and how many events it has (appended), or nothing more (removed).
 const CHANNEL: &str = "limber_live";
 
 /// Connections in the pool when no size is given.
@@ -812,27 +812,37 @@ impl Store for PgStore {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(CHANNEL).await?;
         let changes = futures_util::stream::unfold(listener, |mut listener| async move {
-            loop {
-                match listener.try_recv().await {
-                    Ok(Some(notice)) => {
-                        let (id, events) = notice.payload().split_once(' ').unwrap_or((notice.payload(), ""));
-                        let Ok(id) = id.parse::<SessionId>() else { continue };
-                        return Some((LiveChange::Session { id, events: events.parse().ok() }, listener));
-                    }
-                    // The connection was lost (and is made again on the next call): whatever
-                    // was sent meanwhile is missed.
-                    Ok(None) => return Some((LiveChange::Missed, listener)),
-                    // Cannot reconnect yet: try again in a second; the instance reloads what
-                    // it holds once it can.
-                    Err(_) => {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        return Some((LiveChange::Missed, listener));
-                    }
+            let changes = match listener.try_recv().await {
+                Ok(Some(notice)) => changes_in(notice.payload()),
+                // The connection was lost (and is made again on the next call): whatever was
+                // sent meanwhile is missed.
+                Ok(None) => vec![LiveChange::Missed],
+                // Cannot reconnect yet: try again in a second; the instance reloads what it
+                // holds once it can.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    vec![LiveChange::Missed]
                 }
-            }
-        });
+            };
+            Some((futures_util::stream::iter(changes), listener))
+        })
+        .flatten();
         Ok(Some(changes.boxed()))
     }
+}
+
+/// The changes one notification on [`CHANNEL`] tells of: a line per session, its id and then,
+/// after a space, how many events it has (appended) or nothing more (removed). A line that
+/// names no session is skipped.
+fn changes_in(payload: &str) -> Vec<LiveChange> {
+    payload
+        .lines()
+        .filter_map(|line| {
+            let (id, events) = line.split_once(' ').unwrap_or((line, ""));
+            let id = id.parse::<SessionId>().ok()?;
+            Some(LiveChange::Session { id, events: events.parse().ok() })
+        })
+        .collect()
 }
 
 /// `url` with its database name replaced by `name` (query parameters kept).
@@ -873,12 +883,23 @@ pub async fn drop_database(url: &str, name: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{changes_in, with_database};
+    use crate::LiveChange;
 
     #[test]
     fn a_url_gets_another_database() {
         assert_eq!(with_database("postgres://u@h:5/postgres", "t1"), "postgres://u@h:5/t1");
         assert_eq!(with_database("postgres://u@h:5", "t1"), "postgres://u@h:5/t1");
         assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "t1"), "postgres://u:p@h/t1?sslmode=disable");
+    }
+
+    #[test]
+    fn a_notification_tells_of_each_session_on_its_lines() {
+        let (a, b) = ("0b6f7c1e-8a7e-4c59-9d5e-3b1c2f0e4a11", "f1e2d3c4-b5a6-4798-8a9b-0c1d2e3f4a5b");
+        let changes = changes_in(&format!("{a} 12\n{b}\nnot-a-session 3\n{b} 4"));
+        let session = |id: &str, events| LiveChange::Session { id: id.parse().unwrap(), events };
+        assert_eq!(changes, [session(a, Some(12)), session(b, None), session(b, Some(4))]);
+        assert_eq!(changes_in(&format!("{a} 7")), [session(a, Some(7))]);
+        assert!(changes_in("").is_empty());
     }
 }

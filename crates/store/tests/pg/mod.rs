@@ -156,6 +156,46 @@ async fn two_instances_racing_for_one_place_in_a_log_store_it_once() {
 }
 
 #[tokio::test]
+async fn every_session_of_a_batch_is_heard_by_the_other_instances_once() {
+    let Some(db) = TestDb::new().await else { return };
+    let (a, b) = (db.store().await, db.store().await);
+    let user = a.local_user().await.unwrap();
+    // More sessions than one notification carries, with one to three events each.
+    let mut events = Vec::new();
+    let mut expected = std::collections::BTreeMap::new();
+    for n in 0..150_u64 {
+        let id = SessionId::new();
+        let live = LiveRecord {
+            id,
+            user,
+            plan: "{}".into(),
+            screening: "null".into(),
+            log: "{}".into(),
+            events: Vec::new(),
+            started_at_ms: 0,
+            speed: 1.0,
+        };
+        a.save_live(&live).await.unwrap();
+        let count = n % 3 + 1;
+        events.extend((0..count).map(|seq| LiveEvent { session: id, seq, event: format!("{seq}") }));
+        expected.insert(id, count);
+    }
+    let mut changes = b.watch_live().await.unwrap().expect("PostgreSQL tells other instances");
+    a.append_live(&events).await.unwrap();
+    let mut heard = std::collections::BTreeMap::new();
+    while heard.len() < expected.len() {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(5), futures_util::StreamExt::next(&mut changes));
+        match next.await.expect("every session is heard of").unwrap() {
+            limber_store::LiveChange::Session { id, events: Some(n) } => {
+                assert!(heard.insert(id, n).is_none(), "{id} heard of twice");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(heard, expected);
+}
+
+#[tokio::test]
 async fn a_database_from_a_newer_limber_is_refused_and_left_untouched() {
     let Some(db) = TestDb::new().await else { return };
     let store = PgStore::connect(&db.url, 2).await.unwrap();
