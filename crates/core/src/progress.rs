@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cue::StopReason;
 use crate::library::Library;
 use crate::session::{Comfort, ItemRecord, ItemStatus, Summary};
 use crate::stretch::StretchId;
@@ -37,10 +38,12 @@ impl Default for ProgressRules {
 /// Whether a stretch felt comfortable: an explicit "comfortable", or a completed stretch with
 /// no discomfort, no pain rating above 2 and no answer (a person stretching hands-free).
 fn felt_comfortable(item: &ItemRecord) -> bool {
-    item.status == ItemStatus::Done
-        && !item.discomfort
-        && item.max_pain.is_none_or(|p| p <= 2)
-        && item.comfort != Some(Comfort::Discomfort)
+    item.status == ItemStatus::Done && !felt_pain(item)
+}
+
+/// Discomfort was reported during the stretch, it was rated above 2, or said to be uncomfortable.
+fn felt_pain(item: &ItemRecord) -> bool {
+    item.discomfort || item.max_pain.is_some_and(|p| p > 2) || item.comfort == Some(Comfort::Discomfort)
 }
 
 /// The person's usual "before" pain: the median of earlier ratings, if any.
@@ -137,18 +140,29 @@ impl Progress {
 /// whose stretch is in `library`, with the sharp-pain flag on the last change of the flagged
 /// stretch (or on a change of its own when the flagged stretch has no item).
 ///
-/// A "before" rating above the person's `usual` level means no hold grows that day.
+/// A "before" rating above the person's `usual` level, or a session stopped for safety (an
+/// emergency sign, sharp pain, pain above 5, or a clinician to see first), means no hold grows
+/// that day. A stretch in which pain was felt starts its streak again, finished or not.
 pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) -> Vec<ProgressChange> {
     let worse_today = matches!((summary.pain_before, usual), (Some(b), Some(u)) if b > u);
+    let stopped_for_safety = matches!(
+        summary.stopped,
+        Some(StopReason::Emergency | StopReason::SharpPain | StopReason::Pain | StopReason::SeeClinician)
+    );
+    let may_grow = !worse_today && !stopped_for_safety;
     let mut changes: Vec<ProgressChange> = summary
         .items
         .iter()
         .filter_map(|item| {
             let range = library.stretch(&item.stretch)?.dose.range();
-            let outcome = if item.status == ItemStatus::NotReached || item.status == ItemStatus::Skipped {
+            // Pain felt counts whether or not the stretch was finished: one stopped for a
+            // rating above 5 starts its streak again like one finished with discomfort.
+            let outcome = if felt_pain(item) || summary.too_much.contains(&item.stretch) {
+                Outcome::Uncomfortable
+            } else if item.status == ItemStatus::NotReached || item.status == ItemStatus::Skipped {
                 Outcome::NotDone
             } else if felt_comfortable(item) {
-                Outcome::Comfortable { may_grow: !worse_today }
+                Outcome::Comfortable { may_grow }
             } else {
                 Outcome::Uncomfortable
             };
@@ -185,8 +199,8 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
 /// for the first time starts with [`Progress::start`]).
 ///
 /// Holds grow within each stretch's range after comfortable sessions; discomfort holds them
-/// steady; a "before" rating above the person's `usual` level stops growth that day; sharp
-/// pain flags the stretch. Returns the stretches whose hold grew.
+/// steady; a "before" rating above the person's `usual` level or a stop for safety stops growth
+/// that day; sharp pain flags the stretch. Returns the stretches whose hold grew.
 pub fn apply_session(
     progress: &mut BTreeMap<StretchId, Progress>,
     summary: &Summary,

@@ -81,6 +81,52 @@ fn discomfort_and_a_worse_day_hold_steady_and_sharp_pain_flags() {
 }
 
 #[test]
+fn pain_above_five_or_a_stop_for_safety_grows_no_hold() {
+    let lib = library();
+    let rules = ProgressRules::default();
+    let ext = StretchId::from("ext");
+    let comfy = summary(vec![item("ext", ItemStatus::Done, Some(Comfort::Comfortable), false)], None, None);
+    let mut progress = BTreeMap::new();
+    apply_session(&mut progress, &comfy, &lib, None, rules);
+    assert_eq!(progress[&ext].comfortable_streak, 1);
+
+    // Stopped for a rating of 8: set aside, and its streak starts again.
+    let mut too_much = item("ext", ItemStatus::Skipped, None, false);
+    too_much.max_pain = Some(8);
+    let mut rated = summary(vec![too_much], None, None);
+    rated.too_much = vec![ext.clone()];
+    apply_session(&mut progress, &rated, &lib, None, rules);
+    assert_eq!(progress[&ext], Progress { hold_seconds: 5, comfortable_streak: 0, flagged: false });
+    // So one comfortable session after it does not grow the hold.
+    assert!(apply_session(&mut progress, &comfy, &lib, None, rules).is_empty());
+    assert_eq!(progress[&ext].hold_seconds, 5);
+
+    // A session stopped for pain grows nothing that day, not even a stretch done comfortably
+    // before the stop; the next comfortable session does.
+    let mut stopped = summary(
+        vec![
+            item("ext", ItemStatus::Done, Some(Comfort::Comfortable), false),
+            item("twist", ItemStatus::Skipped, None, false),
+        ],
+        None,
+        None,
+    );
+    stopped.stopped = Some(StopReason::Pain);
+    stopped.too_much = vec![StretchId::from("twist")];
+    assert!(apply_session(&mut progress, &stopped, &lib, None, rules).is_empty());
+    assert_eq!(progress[&ext].comfortable_streak, 1);
+    assert_eq!(progress[&StretchId::from("twist")].comfortable_streak, 0);
+    assert_eq!(apply_session(&mut progress, &comfy, &lib, None, rules), [StretchId::from("ext")]);
+    assert_eq!(progress[&ext].hold_seconds, 10);
+
+    // Skipping a stretch with nothing felt leaves its streak as it was.
+    let skipped = summary(vec![item("twist", ItemStatus::Skipped, None, false)], None, None);
+    let before = progress[&StretchId::from("twist")].clone();
+    apply_session(&mut progress, &skipped, &lib, None, rules);
+    assert_eq!(progress[&StretchId::from("twist")], before);
+}
+
+#[test]
 fn usual_pain_is_the_median_of_earlier_ratings() {
     assert_eq!(usual_pain(&[]), None);
     assert_eq!(usual_pain(&[4]), Some(4));
