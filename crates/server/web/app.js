@@ -42,6 +42,36 @@ $("#login-form").addEventListener("submit", (e) => {
   init();
 });
 
+// ------------------------------------------------------------------ export
+
+// The export is fetched like every other call (with the token, when there is one) and then
+// saved, so a failure is said on the page instead of being saved as the file.
+$("#export").addEventListener("click", async (e) => {
+  e.preventDefault();
+  const link = e.currentTarget;
+  const status = $("#export-status");
+  status.textContent = "Exporting…";
+  try {
+    const res = await fetch(link.getAttribute("href"), { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    if (res.status === 401) { showLogin(); throw new Error("Sign in to export your history."); }
+    if (!res.ok) {
+      const data = await res.json().catch(() => null);
+      throw new Error(data?.error?.message || res.statusText);
+    }
+    const text = await res.text();
+    const n = JSON.parse(text).sessions.length;
+    const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+    const save = Object.assign(document.createElement("a"), { href: url, download: link.getAttribute("download") });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    status.textContent = `Saved ${n} session${n === 1 ? "" : "s"} as ${link.getAttribute("download")}.`;
+  } catch (err) {
+    status.textContent = `Export failed: ${err.message}`;
+  }
+});
+
 // ------------------------------------------------------------------ tabs
 
 for (const b of document.querySelectorAll("nav [data-tab]")) {

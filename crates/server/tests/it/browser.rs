@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::binary::{get, start};
+use crate::binary::{bin, get, start};
 use crate::http::request;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -260,4 +260,60 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("limber-server-page.png");
     driver.screenshot(&shot);
     assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"), "a PNG screenshot at {}", shot.display());
+}
+
+#[test]
+fn the_page_exports_history_with_its_token_and_says_when_it_cannot() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let add = bin().arg("--data-dir").arg(&data).args(["user", "add", "ann"]).output().unwrap();
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
+    // Off loopback, every personal route needs the token.
+    let server = start(&data, "0.0.0.0:0");
+    let addr = format!("127.0.0.1:{}", server.addr.rsplit(':').next().unwrap());
+    let bearer = format!("Bearer {token}");
+    let call = |method: &str, path: &str, body: Option<Value>| {
+        let body = body.map(|b| b.to_string());
+        request(&addr, method, path, &[("Authorization", &bearer)], body.as_deref()).unwrap().json()
+    };
+    // One session of ann's in history: stopped for sharp pain after the screening.
+    let body =
+        json!({"routine": "desk", "speed": 20, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
+    let id = call("POST", "/api/v1/sessions", Some(body))["id"].as_str().unwrap().to_owned();
+    loop {
+        let state = call("GET", &format!("/api/v1/sessions/{id}"), None);
+        let intent = match state["view"]["phase"]["phase"].as_str().unwrap() {
+            "screening" => "no",
+            "confirm-assessed" => "yes",
+            _ => break,
+        };
+        call("POST", &format!("/api/v1/sessions/{id}/intents"), Some(json!({"intent": intent})));
+    }
+    call("POST", &format!("/api/v1/sessions/{id}/intents"), Some(json!({"intent": "sharp-pain"})));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while call("GET", "/api/v1/history", None)["sessions"].as_array().is_none_or(Vec::is_empty) {
+        assert!(Instant::now() < deadline, "the session never reached history");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{addr}/"));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.click("nav [data-tab=history]");
+    // Signed out: the export says it failed and asks for the token; no error file is saved.
+    driver.click("#export");
+    driver.wait_for("the export to fail", |d| d.text("#export-status").contains("Export failed"));
+    assert_eq!(driver.js("return document.querySelector('#login').hidden"), json!(false));
+
+    driver.js(&format!("document.querySelector('#token').value = {}; return true", json!(token)));
+    driver.click("#login-form button[type=submit]");
+    driver.wait_for("the sign-in", |d| d.js("return document.querySelector('#login').hidden") == json!(true));
+    driver.click("nav [data-tab=history]");
+    driver.click("#export");
+    driver.wait_for("the export", |d| d.text("#export-status").starts_with("Saved"));
+    assert_eq!(driver.text("#export-status"), "Saved 1 session as limber-export.json.");
 }
