@@ -38,6 +38,9 @@ use serde::Serialize;
 
 pub use limber_store as store;
 
+/// The sessions a week a person may aim for.
+pub const WEEKLY_GOALS: std::ops::RangeInclusive<u32> = 1..=14;
+
 /// Why a use case could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -69,6 +72,9 @@ pub enum Error {
     /// A hold time outside what the guidance supports.
     #[error("a hold of {0} s is outside 10–60 s (ACSM: hold 10–30 s, up to 60 s for older adults)")]
     HoldOutOfRange(u32),
+    /// A weekly goal outside [`WEEKLY_GOALS`].
+    #[error("a weekly goal of {0} sessions is outside 1–14")]
+    GoalOutOfRange(u32),
     /// The session is not over yet.
     #[error("the session is not over yet")]
     NotOver,
@@ -449,6 +455,7 @@ impl App {
     }
 
     /// Applies `change` to the profile and saves it; returns the new profile.
+    /// Nothing is saved when a value is out of range ([`Error::GoalOutOfRange`]).
     pub async fn update_profile(&self, user: UserId, change: ProfileChange) -> Result<Profile> {
         let mut profile = self.store.profile(user).await?;
         if let Some(mut e) = change.equipment {
@@ -462,7 +469,10 @@ impl App {
             profile.avoid = a;
         }
         if let Some(goal) = change.weekly_goal {
-            profile.weekly_goal = goal.clamp(1, 14);
+            if !WEEKLY_GOALS.contains(&goal) {
+                return Err(Error::GoalOutOfRange(goal));
+            }
+            profile.weekly_goal = goal;
         }
         if let Some(voice) = change.voice {
             profile.voice = voice;

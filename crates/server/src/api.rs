@@ -328,6 +328,7 @@ pub async fn send_intent(
 /// Where an event stream resumes: after this cue (or the `Last-Event-ID` header).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Send cues after this sequence number.
     pub after: Option<u64>,
@@ -418,13 +419,18 @@ pub async fn events(
 /// Which page of history.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// Only sessions started at or after this moment, Unix milliseconds.
     pub since_ms: Option<i64>,
     /// The `next` cursor of the previous page.
     pub before: Option<String>,
     /// Sessions per page (1–500, 50 by default).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    /// A bearer token, for clients that cannot send headers.
+    #[serde(rename = "access_token")]
+    pub access_token: Option<String>,
 }
 
 /// One page of the caller's history, newest first.
@@ -442,7 +448,12 @@ pub async fn history(
         ),
         None => None,
     };
-    let query = HistoryQuery { since_ms: q.since_ms, before, limit: q.limit.unwrap_or(50) };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=HistoryQuery::MAX_LIMIT).contains(&limit) {
+        let message = format!("limit must be 1 to {}, not {limit}", HistoryQuery::MAX_LIMIT);
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad-query", message));
+    }
+    let query = HistoryQuery { since_ms: q.since_ms, before, limit };
     Ok(Json(st.app.history(user, query).await?))
 }
 

@@ -59,7 +59,11 @@ impl FromRequestParts<Arc<AppState>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Caller, ApiError> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let from_header = header.map(|h| h.strip_prefix("Bearer ").unwrap_or("").trim().to_owned());
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        let from_header = header.map(|h| match h.trim().split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim().to_owned(),
+            _ => String::new(),
+        });
         let from_query = parts
             .uri
             .query()

@@ -65,10 +65,10 @@ pub(crate) struct Args {
     #[arg(long, value_name = "N", hide = true)]
     pub(crate) frame_bench: Option<u32>,
     /// Print a shell completion script and exit (for packagers and `cargo xtask dist`).
-    #[arg(long, value_name = "SHELL", hide = true, exclusive = true)]
+    #[arg(long, value_name = "SHELL", hide = true)]
     pub(crate) completions: Option<clap_complete::Shell>,
     /// Print the man page (roff) and exit (for packagers and `cargo xtask dist`).
-    #[arg(long, hide = true, exclusive = true)]
+    #[arg(long, hide = true)]
     pub(crate) man: bool,
 }
 

@@ -241,6 +241,22 @@ fn a_mistyped_routine_or_hold_is_a_usage_error_before_the_screen_is_taken() {
 }
 
 #[test]
+fn the_man_page_and_completions_print_whatever_the_environment_sets() {
+    let data = tempfile::tempdir().expect("temp dir");
+    for (args, says) in [(&["--man"][..], ".TH limber-tui 1"), (&["--completions", "bash"][..], "_limber__tui()")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))
+            .args(args)
+            .env("LIMBER_DATA_DIR", data.path())
+            .env("LIMBER_CONTENT", data.path())
+            .output()
+            .expect("run limber-tui");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(says), "{args:?}: {}", &stdout[..stdout.len().min(200)]);
+    }
+}
+
+#[test]
 fn a_session_kept_in_postgresql_is_in_the_history_the_cli_reads_there() {
     let Ok(server) = std::env::var("LIMBER_TEST_DATABASE_URL") else {
         assert!(

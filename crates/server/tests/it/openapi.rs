@@ -19,6 +19,17 @@ async fn every_route_is_documented_and_every_documented_path_answers() {
             assert!(op.is_object(), "{method} {path} is not documented");
         }
     }
+    // Query parameters are documented as optional query parameters, with their bounds.
+    let params = |path: &str| paths[path]["get"]["parameters"].as_array().unwrap().clone();
+    let history = params("/api/v1/history");
+    for name in ["since-ms", "before", "limit"] {
+        let p = history.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{name} is not documented"));
+        assert_eq!((&p["in"], p["required"].as_bool().unwrap_or(false)), (&json!("query"), false), "{p}");
+    }
+    let limit = history.iter().find(|p| p["name"] == "limit").unwrap();
+    assert_eq!((&limit["schema"]["minimum"], &limit["schema"]["maximum"]), (&json!(1), &json!(500)), "{limit}");
+    let after = params("/api/v1/sessions/{id}/events").into_iter().find(|p| p["name"] == "after").unwrap();
+    assert_eq!(after["in"], "query", "{after}");
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     let routed: usize = limber_server::ROUTES.iter().map(|(_, m)| m.len()).sum();
     assert_eq!(documented, routed, "nothing documented that is not routed");

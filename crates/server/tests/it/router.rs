@@ -187,6 +187,16 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             "bad-query",
         ),
         (
+            raw(Method::GET, "/api/v1/history?limit=0", "application/json", String::new()),
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+        ),
+        (
+            raw(Method::GET, "/api/v1/history?limit=501", "application/json", String::new()),
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+        ),
+        (
             raw(Method::GET, "/api/v1/history?before=garbage", "application/json", String::new()),
             StatusCode::BAD_REQUEST,
             "bad-cursor",
@@ -195,6 +205,16 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             raw(Method::POST, "/api/v1/import", "application/json", "{\"limber-export\": 99}".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-import",
+        ),
+        (
+            raw(Method::PATCH, "/api/v1/profile", "application/json", "{\"weekly-goal\":0}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::PATCH, "/api/v1/profile", "application/json", "{\"weekly-goal\":15,\"voice\":true}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
         ),
         (
             raw(Method::PATCH, "/api/v1/profile", "application/json", "{\"equipment\":[\"trampoline\"]}".into()),
@@ -210,9 +230,11 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
         assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {v}");
         assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"), "{what}");
     }
-    // Nothing above changed the session.
+    // Nothing above changed the session, nor the profile.
     let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
     assert_eq!(v["view"]["phase"]["phase"], "screening");
+    let (_, p) = f.get("/api/v1/profile", None).await;
+    assert_eq!((&p["profile"]["weekly-goal"], &p["profile"]["voice"]), (&json!(3), &json!(false)), "{p}");
     assert_eq!(v["view"]["question"].as_str().map(|q| !q.is_empty()), Some(true));
 }
 
@@ -319,6 +341,17 @@ async fn users_see_only_their_own_sessions_history_profile_and_streams() {
     assert_eq!(page["sessions"].as_array().unwrap().len(), 1);
     let (_, page) = f.get("/api/v1/history", Some(&bob)).await;
     assert_eq!(page["sessions"], json!([]));
+    // The token as a query parameter, and the scheme in any case, work on every personal route.
+    let (status, page) = f.get(&format!("/api/v1/history?limit=5&access_token={ann}"), None).await;
+    assert_eq!((status, page["sessions"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{page}");
+    let request =
+        Request::get("/api/v1/history").header("authorization", format!("bearer {ann}")).body(Body::empty()).unwrap();
+    let (status, _, body) = f.send(request).await;
+    assert_eq!(status, StatusCode::OK, "{body:?}");
+    let request =
+        Request::get("/api/v1/history").header("authorization", format!("Basic {ann}")).body(Body::empty()).unwrap();
+    let (status, _, _) = f.send(request).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "only the bearer scheme");
     let (_, stats) = f.get("/api/v1/stats", Some(&bob)).await;
     assert_eq!(stats["sessions"], 0);
     let (status, _) = f.call(Method::PATCH, "/api/v1/profile", Some(&bob), Some(json!({"weekly-goal": 5}))).await;
