@@ -159,8 +159,11 @@ pub struct Started {
 pub struct Finished {
     /// The session's outcome.
     pub summary: Summary,
-    /// Whether anything was stored (nothing is when no exercise began).
+    /// Whether the session was stored (it is not when no exercise began).
     pub saved: bool,
+    /// Whether screening answers given in this session were stored (they are once complete,
+    /// or once an answer ends the screening).
+    pub screening_saved: bool,
     /// The stored session id, when saved.
     pub id: Option<SessionId>,
     /// Stretches whose hold grew, with the new hold in seconds.
@@ -356,7 +359,16 @@ impl App {
                 self.store.save_screening(user, entry).await?;
             }
             let (adherence, trend) = self.standing(user, &tz).await?;
-            return Ok(Finished { adherence, trend, summary, saved: false, id: None, grown: Vec::new() });
+            let screening_saved = screening.is_some();
+            return Ok(Finished {
+                adherence,
+                trend,
+                summary,
+                saved: false,
+                screening_saved,
+                id: None,
+                grown: Vec::new(),
+            });
         }
         let tallies = self.store.tallies(user).await?;
         let changes = session_changes(&summary, &self.library, usual_pain_of_counts(&tallies.pain_before));
@@ -364,7 +376,8 @@ impl App {
         let FinishReport { grown, .. } =
             self.store.finish_session(user, &record, &changes, self.rules, screening.as_ref()).await?;
         let (adherence, trend) = self.standing(user, &tz).await?;
-        Ok(Finished { adherence, trend, summary, saved: true, id: Some(record.id), grown })
+        let screening_saved = screening.is_some();
+        Ok(Finished { adherence, trend, summary, saved: true, screening_saved, id: Some(record.id), grown })
     }
 
     /// This week against the goal with the streak, and the pain trend, as they stand now.

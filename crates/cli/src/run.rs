@@ -83,16 +83,34 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     report(lib, &finished)
 }
 
+/// What was done of an item's dose, in its own terms: holds, cycles of a flow, or time.
+fn dose_done(lib: &Library, item: &limber_core::ItemRecord) -> String {
+    let (done, planned, seconds) = (item.holds_done, item.holds_planned, item.seconds);
+    match lib.stretch(&item.stretch).map(|s| &s.dose) {
+        Some(limber_core::Dose::Flow { cycles, .. }) if done >= planned => {
+            format!("{cycles} cycles, {seconds} s in each position")
+        }
+        Some(limber_core::Dose::Flow { cycles, .. }) => format!("stopped within {cycles} cycles"),
+        Some(limber_core::Dose::Timed { .. }) if done >= planned => format!("{seconds} s"),
+        Some(limber_core::Dose::Timed { .. }) => format!("stopped within {seconds} s"),
+        _ => format!("{done} of {planned} holds, {seconds} s each"),
+    }
+}
+
 /// Prints what the session did and returns the exit code.
 fn report(lib: &Library, finished: &Finished) -> anyhow::Result<ExitCode> {
     let summary = &finished.summary;
     if !summary.exercise_started {
         return Ok(match summary.stopped {
             Some(reason) if reason.is_safety() => {
-                eprintln!(
-                    "limber stopped before any exercise, for your safety. Your answers are saved; \
-                     run `limber screening` to answer again."
-                );
+                if finished.screening_saved {
+                    eprintln!(
+                        "limber stopped before any exercise, for your safety. Your answers are saved; \
+                         run `limber screening` to answer again."
+                    );
+                } else {
+                    eprintln!("limber stopped before any exercise, for your safety. Nothing was saved.");
+                }
                 ExitCode::from(EXIT_SAFETY)
             }
             _ => {
@@ -105,19 +123,13 @@ fn report(lib: &Library, finished: &Finished) -> anyhow::Result<ExitCode> {
     println!();
     for item in &summary.items {
         let swap = item.instead_of.as_ref().map(|o| format!(" (instead of {})", name(o))).unwrap_or_default();
-        let feel = match (item.comfort, item.discomfort) {
-            (Some(limber_core::Comfort::Comfortable), _) => ", comfortable",
-            (Some(limber_core::Comfort::Discomfort), _) | (None, true) => ", some discomfort",
-            _ => "",
+        let feel = match (item.max_pain, item.comfort, item.discomfort) {
+            (Some(pain), ..) if pain > 5 => format!(", too painful ({pain}/10)"),
+            (_, Some(limber_core::Comfort::Comfortable), _) => ", comfortable".to_owned(),
+            (_, Some(limber_core::Comfort::Discomfort), _) | (_, None, true) => ", some discomfort".to_owned(),
+            _ => String::new(),
         };
-        println!(
-            "  {:<12} {}{swap} — {} of {} holds, {} s each{feel}",
-            item.status.label(),
-            name(&item.stretch),
-            item.holds_done,
-            item.holds_planned,
-            item.seconds
-        );
+        println!("  {:<12} {}{swap} — {}{feel}", item.status.label(), name(&item.stretch), dose_done(lib, item));
         debug_assert!(item.status != ItemStatus::NotReached || item.holds_done == 0);
     }
     let active = summary.active.as_secs();
@@ -133,7 +145,11 @@ fn report(lib: &Library, finished: &Finished) -> anyhow::Result<ExitCode> {
         println!("{} is set aside until you clear it: `limber profile --clear-flag {flagged}`.", name(flagged));
     }
     let a = &finished.adherence;
-    let streak = if a.streak_weeks > 0 { format!(" · streak: {} weeks", a.streak_weeks) } else { String::new() };
+    let streak = match a.streak_weeks {
+        0 => String::new(),
+        1 => " · streak: 1 week".to_owned(),
+        n => format!(" · streak: {n} weeks"),
+    };
     println!("Saved. This week: {} of {} sessions{streak}.", a.this_week, a.goal);
     if finished.trend.see_clinician {
         println!(

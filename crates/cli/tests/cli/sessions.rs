@@ -68,10 +68,28 @@ fn a_red_flag_answer_stops_before_any_exercise() {
         .stdout(predicate::str::contains("Question 1 of 12"))
         .stdout(predicate::str::contains("call your local emergency number"))
         .stdout(predicate::str::contains("Warm up").not())
-        .stderr(predicate::str::contains("stopped before any exercise"));
+        .stderr(predicate::str::contains("stopped before any exercise"))
+        .stderr(predicate::str::contains("Your answers are saved"));
     assert_eq!(home.json(&["history"]), serde_json::json!([]));
     // The answers were kept, so the next run asks again rather than starting.
     home.limber(&["run", "--speed", "100", "--pain-before", "2"])
+        .write_stdin("")
+        .assert()
+        .stdout(predicate::str::contains("Question 1 of 12"));
+}
+
+#[test]
+fn sharp_pain_during_the_questions_stops_and_says_nothing_was_saved() {
+    let home = Home::new();
+    home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
+        .write_stdin("no\nno\npain sharp\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("Question 3 of 12"))
+        .stderr(predicate::str::contains("stopped before any exercise, for your safety. Nothing was saved."));
+    assert_eq!(home.json(&["history"]), serde_json::json!([]));
+    // The answers were not complete, so none were kept: the questions start again from the first.
+    home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
         .write_stdin("")
         .assert()
         .stdout(predicate::str::contains("Question 1 of 12"));
@@ -247,4 +265,25 @@ fn killing_limber_mid_write_keeps_earlier_history_and_writes_all_or_nothing() {
             break; // the import committed before this kill
         }
     }
+}
+
+#[test]
+fn the_summary_tells_each_dose_in_its_own_terms_and_a_pain_rating_resets_growth() {
+    let home = Home::new().screened();
+    let run = |script: &str| {
+        home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "3", "--pain-after", "3"])
+            .write_stdin(script.to_owned())
+            .assert()
+    };
+    run("").success().stdout(predicate::str::contains("Seated cat-cow — 6 cycles, 3 s in each position"));
+    // Rated 8 in its first cycles: set aside, said as such, and its comfortable streak is gone.
+    run("@360 pain 8\n")
+        .success()
+        .stdout(predicate::str::contains("Seated cat-cow — stopped within 6 cycles, too painful (8/10)"))
+        .stdout(predicate::str::contains("Seated thoracic extension — 3 of 3 holds, 15 s each"));
+    // The others grew after two comfortable sessions; the cat-cow, one session after the pain, did not.
+    run("")
+        .success()
+        .stdout(predicate::str::contains("Seated thoracic extension — 3 of 3 holds, 20 s each"))
+        .stdout(predicate::str::contains("Seated cat-cow now holds").not());
 }
