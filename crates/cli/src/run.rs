@@ -83,20 +83,6 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     report(lib, &finished)
 }
 
-/// What was done of an item's dose, in its own terms: holds, cycles of a flow, or time.
-fn dose_done(lib: &Library, item: &limber_core::ItemRecord) -> String {
-    let (done, planned, seconds) = (item.holds_done, item.holds_planned, item.seconds);
-    match lib.stretch(&item.stretch).map(|s| &s.dose) {
-        Some(limber_core::Dose::Flow { cycles, .. }) if done >= planned => {
-            format!("{cycles} cycles, {seconds} s in each position")
-        }
-        Some(limber_core::Dose::Flow { cycles, .. }) => format!("stopped within {cycles} cycles"),
-        Some(limber_core::Dose::Timed { .. }) if done >= planned => format!("{seconds} s"),
-        Some(limber_core::Dose::Timed { .. }) => format!("stopped within {seconds} s"),
-        _ => format!("{done} of {planned} holds, {seconds} s each"),
-    }
-}
-
 /// Prints what the session did and returns the exit code.
 fn report(lib: &Library, finished: &Finished) -> anyhow::Result<ExitCode> {
     let summary = &finished.summary;
@@ -123,13 +109,8 @@ fn report(lib: &Library, finished: &Finished) -> anyhow::Result<ExitCode> {
     println!();
     for item in &summary.items {
         let swap = item.instead_of.as_ref().map(|o| format!(" (instead of {})", name(o))).unwrap_or_default();
-        let feel = match (item.max_pain, item.comfort, item.discomfort) {
-            (Some(pain), ..) if pain > 5 => format!(", too painful ({pain}/10)"),
-            (_, Some(limber_core::Comfort::Comfortable), _) => ", comfortable".to_owned(),
-            (_, Some(limber_core::Comfort::Discomfort), _) | (_, None, true) => ", some discomfort".to_owned(),
-            _ => String::new(),
-        };
-        println!("  {:<12} {}{swap} — {}{feel}", item.status.label(), name(&item.stretch), dose_done(lib, item));
+        let dose = lib.stretch(&item.stretch).map(|s| &s.dose);
+        println!("  {:<12} {}{swap} — {}", item.status.label(), name(&item.stretch), item.outcome(dose));
         debug_assert!(item.status != ItemStatus::NotReached || item.holds_done == 0);
     }
     let active = summary.active.as_secs();

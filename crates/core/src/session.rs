@@ -173,6 +173,14 @@ pub enum ItemStatus {
     NotReached,
 }
 
+impl ItemRecord {
+    /// How the item went, in a few words: what was done of its `dose` (holds, the cycles of a
+    /// flow, or time; holds when the dose is not known) and how it felt.
+    pub fn outcome(&self, dose: Option<&Dose>) -> String {
+        words::item_outcome(self, dose)
+    }
+}
+
 impl ItemStatus {
     /// The status in words.
     pub fn label(self) -> &'static str {

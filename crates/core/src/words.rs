@@ -1,6 +1,7 @@
 //! Every sentence a session says, composed in one place from content so a translation can replace it.
 
 use crate::plan::{Choice, WarmUpPlan};
+use crate::session::{Comfort, ItemRecord};
 use crate::stretch::{Dose, Side};
 
 pub(crate) fn warm_up(w: &WarmUpPlan) -> String {
@@ -227,4 +228,22 @@ pub(crate) fn sharp_pain(advice: &str, flagged: Option<&str>) -> String {
         Some(name) => format!("{advice} {name} is set aside from your plans until you clear it."),
         None => advice.to_owned(),
     }
+}
+
+pub(crate) fn item_outcome(item: &ItemRecord, dose: Option<&Dose>) -> String {
+    let (done, planned, seconds) = (item.holds_done, item.holds_planned, item.seconds);
+    let what = match dose {
+        Some(Dose::Flow { cycles, .. }) if done >= planned => format!("{cycles} cycles, {seconds} s in each position"),
+        Some(Dose::Flow { cycles, .. }) => format!("stopped within {cycles} cycles"),
+        Some(Dose::Timed { .. }) if done >= planned => format!("{seconds} s"),
+        Some(Dose::Timed { .. }) => format!("stopped within {seconds} s"),
+        _ => format!("{done} of {planned} holds, {seconds} s each"),
+    };
+    let feel = match (item.max_pain, item.comfort, item.discomfort) {
+        (Some(pain), ..) if pain > 5 => format!(", too painful ({pain}/10)"),
+        (_, Some(Comfort::Comfortable), _) => ", comfortable".to_owned(),
+        (_, Some(Comfort::Discomfort), _) | (_, None, true) => ", some discomfort".to_owned(),
+        _ => String::new(),
+    };
+    format!("{what}{feel}")
 }

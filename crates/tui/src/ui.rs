@@ -498,13 +498,12 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             lines.push(Line::default());
             for item in &s.items {
+                let dose = lib.stretch(&item.stretch).map(|s| &s.dose);
                 lines.push(Line::from(format!(
-                    "{:<12} {} — {} of {} holds, {} s each",
+                    "{:<12} {} — {}",
                     item.status.label(),
                     name(&item.stretch),
-                    item.holds_done,
-                    item.holds_planned,
-                    item.seconds
+                    item.outcome(dose)
                 )));
             }
             let active = s.active.as_secs();

@@ -186,3 +186,20 @@ proptest::proptest! {
         );
     }
 }
+
+#[test]
+fn an_items_outcome_tells_its_dose_in_its_own_terms() {
+    use limber_core::{Dose, DoseRange};
+    let range = DoseRange::new(30, 60).unwrap();
+    let timed = Dose::Timed { seconds: range };
+    let mut rolled = item("roll", ItemStatus::Done, Some(Comfort::Comfortable), false);
+    rolled.holds_planned = 1;
+    rolled.holds_done = 1;
+    rolled.seconds = 45;
+    assert_eq!(rolled.outcome(Some(&timed)), "45 s, comfortable");
+    rolled.holds_done = 0;
+    rolled.max_pain = Some(7);
+    assert_eq!(rolled.outcome(Some(&timed)), "stopped within 45 s, too painful (7/10)");
+    let held = item("twist", ItemStatus::Partial, None, true);
+    assert_eq!(held.outcome(None), "2 of 2 holds, 5 s each, some discomfort");
+}
