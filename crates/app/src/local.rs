@@ -10,12 +10,12 @@ use crate::{App, Error};
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
     /// The person's content directory could not be loaded.
-    #[error("cannot load your content from {dir}: {source}")]
+    #[error("cannot load your content from {}: {error}", dir.display())]
     Content {
         /// The directory given.
         dir: PathBuf,
-        /// What was wrong.
-        source: Error,
+        /// What was wrong (in the message, so not a `source` as well: said once).
+        error: Error,
     },
     /// The built-in content could not be read.
     #[error("the built-in content cannot be read: {0}")]
@@ -55,7 +55,7 @@ impl Local {
         database: Option<&str>,
     ) -> Result<Local, LocalError> {
         let library = crate::load_library(content).map_err(|source| match content {
-            Some(dir) => LocalError::Content { dir: dir.to_owned(), source },
+            Some(dir) => LocalError::Content { dir: dir.to_owned(), error: source },
             None => LocalError::Builtin(source),
         })?;
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LocalError::Runtime)?;

@@ -41,12 +41,12 @@ pub const LOCAL_USER: &str = "local";
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The data directory could not be created or read.
-    #[error("cannot use the data directory {}: {source}", path.display())]
+    #[error("cannot use the data directory {}: {error}", path.display())]
     DataDir {
         /// The directory.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (in the message, so not a `source` as well: said once).
+        error: std::io::Error,
     },
     /// The file is not a limber database (or is damaged). It is left untouched.
     #[error(

@@ -72,7 +72,7 @@ impl SqliteStore {
     /// Opens (creating when missing) the database in `data_dir`, applying any pending migrations.
     /// A damaged file or one from a newer limber is reported and never overwritten.
     pub async fn open(data_dir: &Path) -> Result<SqliteStore> {
-        std::fs::create_dir_all(data_dir).map_err(|source| Error::DataDir { path: data_dir.to_owned(), source })?;
+        std::fs::create_dir_all(data_dir).map_err(|error| Error::DataDir { path: data_dir.to_owned(), error })?;
         let path = database_path(data_dir);
         let options = SqliteConnectOptions::new()
             .filename(&path)

@@ -82,3 +82,15 @@ fn sound_is_a_profile_setting_that_the_bell_follows() {
     assert_eq!(home.json(&["profile"])["profile"]["sound"], false);
     home.limber(&["profile", "--sound", "loud"]).assert().code(2);
 }
+
+#[test]
+fn a_data_directory_that_cannot_be_used_is_named_with_its_reason_said_once() {
+    let home = Home::new();
+    let file = home.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let out = home.limber(&["history"]).env("LIMBER_DATA_DIR", file.join("data")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("cannot use the data directory {}", file.join("data").display())), "{stderr}");
+    assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
+}
