@@ -234,9 +234,11 @@ pub(crate) fn item_outcome(item: &ItemRecord, dose: Option<&Dose>) -> String {
     let (done, planned, seconds) = (item.holds_done, item.holds_planned, item.seconds);
     let what = match dose {
         Some(Dose::Flow { cycles, .. }) if done >= planned => format!("{cycles} cycles, {seconds} s in each position"),
-        Some(Dose::Flow { cycles, .. }) => format!("stopped within {cycles} cycles"),
+        Some(Dose::Flow { cycles, .. }) if done == 0 => format!("none of {cycles} cycles"),
+        Some(Dose::Flow { cycles, .. }) => format!("part of {cycles} cycles"),
         Some(Dose::Timed { .. }) if done >= planned => format!("{seconds} s"),
-        Some(Dose::Timed { .. }) => format!("stopped within {seconds} s"),
+        Some(Dose::Timed { .. }) if done == 0 => format!("none of {seconds} s"),
+        Some(Dose::Timed { .. }) => format!("part of {seconds} s"),
         _ => format!("{done} of {planned} holds, {seconds} s each"),
     };
     let feel = match (item.max_pain, item.comfort, item.discomfort) {
