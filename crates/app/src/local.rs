@@ -18,17 +18,52 @@ pub enum LocalError {
         error: Error,
     },
     /// The built-in content could not be read.
-    #[error("the built-in content cannot be read: {0}")]
-    Builtin(Error),
+    #[error("the built-in content cannot be read")]
+    Builtin(#[source] Error),
     /// No data directory was given and the platform has none.
     #[error("no home directory to keep limber's data in; pass --data-dir DIR or set LIMBER_DATA_DIR")]
     NoDataDir,
     /// The async runtime could not start.
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
     /// The history could not be opened.
-    #[error("cannot open limber's history: {0}")]
-    Store(Error),
+    #[error("cannot open limber's history")]
+    Store(#[source] Error),
+}
+
+/// Where a front end's option came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Given {
+    /// A flag on the command line.
+    Flag,
+    /// An environment variable.
+    Env,
+}
+
+/// Which store a front end opens when given a data directory (`--data-dir`/`LIMBER_DATA_DIR`)
+/// and a database URL (`--database`/`LIMBER_DATABASE_URL`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// The SQLite file in the directory given, or in the platform's data directory.
+    Dir,
+    /// The PostgreSQL database at the URL given.
+    Url,
+}
+
+/// Chooses between a data directory and a database URL, each given or not: a flag on the
+/// command line wins over an environment variable, so a variable exported in a shell never
+/// clashes with a flag typed after it. Two flags, or two variables, are a mistake to say.
+pub fn choose_store(dir: Option<Given>, url: Option<Given>) -> Result<StoreChoice, &'static str> {
+    match (dir, url) {
+        (Some(Given::Flag), Some(Given::Flag)) => {
+            Err("--data-dir and --database cannot be used together: give a data directory or a database URL")
+        }
+        (Some(Given::Env), Some(Given::Env)) => Err(
+            "LIMBER_DATA_DIR and LIMBER_DATABASE_URL are both set: unset one, or choose with --data-dir or --database",
+        ),
+        (_, Some(Given::Flag)) | (None, Some(Given::Env)) => Ok(StoreChoice::Url),
+        (Some(_), _) | (None, None) => Ok(StoreChoice::Dir),
+    }
 }
 
 /// The application for the local user, with a runtime for its async calls.
@@ -101,5 +136,30 @@ mod tests {
         let missing = dir.path().join("nope");
         let err = Local::open(Some(&missing), Some(dir.path())).err().expect("fails");
         assert!(err.to_string().contains("nope"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod choice_tests {
+    use super::{Given, StoreChoice, choose_store};
+
+    #[test]
+    fn a_flag_wins_over_a_variable_and_two_of_a_kind_clash() {
+        use Given::{Env, Flag};
+        use StoreChoice::{Dir, Url};
+        let cases = [
+            (None, None, Ok(Dir)),
+            (Some(Flag), None, Ok(Dir)),
+            (Some(Env), None, Ok(Dir)),
+            (None, Some(Flag), Ok(Url)),
+            (None, Some(Env), Ok(Url)),
+            (Some(Env), Some(Flag), Ok(Url)),
+            (Some(Flag), Some(Env), Ok(Dir)),
+        ];
+        for (dir, url, chosen) in cases {
+            assert_eq!(choose_store(dir, url), chosen, "{dir:?} {url:?}");
+        }
+        assert!(choose_store(Some(Flag), Some(Flag)).unwrap_err().contains("--data-dir and --database"));
+        assert!(choose_store(Some(Env), Some(Env)).unwrap_err().contains("both set"));
     }
 }

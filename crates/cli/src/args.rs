@@ -20,6 +20,31 @@ const AFTER_HELP: &str = "Exit codes: 0 done, 1 error, 2 usage error, 3 session 
 (sharp pain, an emergency sign, or screening advising a clinician first).\n\
 limber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
 
+/// The command line, keeping the one store [`limber_app::local::choose_store`] chooses: a
+/// flag wins over an environment variable.
+pub(crate) fn parse() -> Cli {
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let mut parsed = <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
+        .unwrap_or_else(|e| e.format(&mut <Cli as clap::CommandFactory>::command()).exit());
+    match limber_app::local::choose_store(given(&matches, "data_dir"), given(&matches, "database")) {
+        Ok(limber_app::local::StoreChoice::Dir) => parsed.global.database = None,
+        Ok(limber_app::local::StoreChoice::Url) => parsed.global.data_dir = None,
+        Err(message) => {
+            <Cli as clap::CommandFactory>::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit()
+        }
+    }
+    parsed
+}
+
+/// Where a store option came from, as [`limber_app::local::choose_store`] weighs it.
+fn given(matches: &clap::ArgMatches, id: &str) -> Option<limber_app::local::Given> {
+    match matches.value_source(id)? {
+        clap::parser::ValueSource::CommandLine => Some(limber_app::local::Given::Flag),
+        clap::parser::ValueSource::EnvVariable => Some(limber_app::local::Given::Env),
+        _ => None,
+    }
+}
+
 /// Options every command takes.
 #[derive(Args)]
 pub(crate) struct Global {
@@ -28,7 +53,7 @@ pub(crate) struct Global {
     pub(crate) data_dir: Option<PathBuf>,
     /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
     /// instead of the SQLite file, e.g. to import a history into a clinic's server.
-    #[arg(long, global = true, env = "LIMBER_DATABASE_URL", value_name = "URL", conflicts_with = "data_dir")]
+    #[arg(long, global = true, env = "LIMBER_DATABASE_URL", value_name = "URL")]
     pub(crate) database: Option<String>,
     /// A directory of your own RON content, layered over the built-in content.
     #[arg(long, global = true, env = "LIMBER_CONTENT", value_name = "DIR")]

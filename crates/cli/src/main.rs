@@ -13,9 +13,7 @@ mod run;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use crate::args::{Cli, Command};
+use crate::args::Command;
 
 /// Exit code when a session stopped for safety (sharp pain, an emergency sign, or screening
 /// advising a clinician first).
@@ -55,7 +53,7 @@ fn quiet_on_closed_output() {
 
 fn main() -> ExitCode {
     quiet_on_closed_output();
-    let cli = Cli::parse();
+    let cli = args::parse();
     let result = match cli.command {
         Command::Run(ref args) => run::run(&cli.global, args),
         Command::List(ref a) => info::list(&cli.global, a.json),

@@ -26,7 +26,7 @@ struct Cli {
     #[arg(long, env = "LIMBER_BIND", default_value = "127.0.0.1:8080", global = true)]
     bind: SocketAddr,
     /// Keep the database in DIR instead of the platform data directory.
-    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", global = true, conflicts_with = "database")]
+    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", global = true)]
     data_dir: Option<PathBuf>,
     /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
     /// instead of a SQLite file: then any number of instances can serve the same people.
@@ -94,8 +94,33 @@ enum UserCommand {
     },
 }
 
+/// The command line, keeping the one store [`limber_app::local::choose_store`] chooses: a
+/// flag wins over an environment variable.
+fn parse() -> Cli {
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let mut parsed = <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
+        .unwrap_or_else(|e| e.format(&mut <Cli as clap::CommandFactory>::command()).exit());
+    match limber_app::local::choose_store(given(&matches, "data_dir"), given(&matches, "database")) {
+        Ok(limber_app::local::StoreChoice::Dir) => parsed.database = None,
+        Ok(limber_app::local::StoreChoice::Url) => parsed.data_dir = None,
+        Err(message) => {
+            <Cli as clap::CommandFactory>::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit()
+        }
+    }
+    parsed
+}
+
+/// Where a store option came from, as [`limber_app::local::choose_store`] weighs it.
+fn given(matches: &clap::ArgMatches, id: &str) -> Option<limber_app::local::Given> {
+    match matches.value_source(id)? {
+        clap::parser::ValueSource::CommandLine => Some(limber_app::local::Given::Flag),
+        clap::parser::ValueSource::EnvVariable => Some(limber_app::local::Given::Env),
+        _ => None,
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     let generated = match cli.command {
         Some(Command::Completions { shell }) => Some(generate(Some(shell), &mut std::io::stdout().lock())),
         Some(Command::Man) => Some(generate(None, &mut std::io::stdout().lock())),

@@ -17,7 +17,7 @@ pub(crate) struct Args {
     pub(crate) data_dir: Option<PathBuf>,
     /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
     /// instead of the SQLite file: the history `limber` and `limber-server` keep there.
-    #[arg(long, env = "LIMBER_DATABASE_URL", value_name = "URL", conflicts_with = "data_dir")]
+    #[arg(long, env = "LIMBER_DATABASE_URL", value_name = "URL")]
     pub(crate) database: Option<String>,
     /// A directory of your own RON content, layered over the built-in content.
     #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR")]
@@ -70,6 +70,31 @@ pub(crate) struct Args {
     /// Print the man page (roff) and exit (for packagers and `cargo xtask dist`).
     #[arg(long, hide = true)]
     pub(crate) man: bool,
+}
+
+/// The command line, keeping the one store [`limber_app::local::choose_store`] chooses: a
+/// flag wins over an environment variable.
+pub(crate) fn parse() -> Args {
+    let matches = <Args as clap::CommandFactory>::command().get_matches();
+    let mut parsed = <Args as clap::FromArgMatches>::from_arg_matches(&matches)
+        .unwrap_or_else(|e| e.format(&mut <Args as clap::CommandFactory>::command()).exit());
+    match limber_app::local::choose_store(given(&matches, "data_dir"), given(&matches, "database")) {
+        Ok(limber_app::local::StoreChoice::Dir) => parsed.database = None,
+        Ok(limber_app::local::StoreChoice::Url) => parsed.data_dir = None,
+        Err(message) => {
+            <Args as clap::CommandFactory>::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit()
+        }
+    }
+    parsed
+}
+
+/// Where a store option came from, as [`limber_app::local::choose_store`] weighs it.
+fn given(matches: &clap::ArgMatches, id: &str) -> Option<limber_app::local::Given> {
+    match matches.value_source(id)? {
+        clap::parser::ValueSource::CommandLine => Some(limber_app::local::Given::Flag),
+        clap::parser::ValueSource::EnvVariable => Some(limber_app::local::Given::Env),
+        _ => None,
+    }
 }
 
 /// Writes what `--completions SHELL` or `--man` asks for to `out`; false when neither was asked.

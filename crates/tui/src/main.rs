@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
-use clap::Parser;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 
 use crossterm::event::{self, Event};
@@ -26,7 +25,7 @@ use crate::args::Args;
 use limber_app::EXIT_SAFETY;
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = args::parse();
     match args::generate(&args, &mut std::io::stdout().lock()) {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}

@@ -94,3 +94,25 @@ fn a_data_directory_that_cannot_be_used_is_named_with_its_reason_said_once() {
     assert!(stderr.contains(&format!("cannot use the data directory {}", file.join("data").display())), "{stderr}");
     assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_store_flag_wins_over_the_other_stores_variable_and_two_of_a_kind_clash() {
+    let home = Home::new();
+    // LIMBER_DATA_DIR is set by `limber`; a URL in the environment that nothing listens on
+    // would fail if it were used: the flag --data-dir wins.
+    home.limber(&["history", "--data-dir"])
+        .arg(home.path())
+        .env("LIMBER_DATABASE_URL", "postgres://limber@127.0.0.1:1/nothing")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No sessions yet"));
+    home.limber(&["history"])
+        .env("LIMBER_DATABASE_URL", "postgres://limber@127.0.0.1:1/nothing")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("LIMBER_DATA_DIR and LIMBER_DATABASE_URL are both set"));
+    home.limber(&["history", "--data-dir", "a", "--database", "postgres://limber@127.0.0.1:1/nothing"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--data-dir and --database cannot be used together"));
+}

@@ -278,3 +278,24 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     assert!(remove.status.success());
     assert_eq!(request(&addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status, 401);
 }
+
+#[test]
+fn a_store_flag_wins_over_the_other_stores_variable_and_two_variables_clash() {
+    let dir = tempfile::tempdir().unwrap();
+    let nothing = "postgres://limber@127.0.0.1:1/nothing";
+    let list = bin()
+        .args(["--data-dir", dir.path().to_str().unwrap(), "user", "list"])
+        .env("LIMBER_DATABASE_URL", nothing)
+        .output()
+        .unwrap();
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    assert!(String::from_utf8_lossy(&list.stdout).contains("local"));
+    let clash = bin()
+        .args(["user", "list"])
+        .env("LIMBER_DATA_DIR", dir.path())
+        .env("LIMBER_DATABASE_URL", nothing)
+        .output()
+        .unwrap();
+    assert_eq!(clash.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&clash.stderr).contains("LIMBER_DATA_DIR and LIMBER_DATABASE_URL are both set"));
+}
