@@ -651,13 +651,13 @@ pub(crate) fn postgres(program: &Path) -> anyhow::Result<Vec<Row>> {
     }
     let (one, two, median_ms, peak) = (median(&mut ones), median(&mut twos), median(&mut medians), median(&mut peaks));
     let (one_cpu, two_cpu, peak_cpu) = (median_use(&one_cpu), median_use(&two_cpu), median_use(&peak_cpu));
-    // A load that keeps every core busy can grow by at most (all cores ÷ busy cores), unless
-    // each intent costs less: the ceiling two instances have on this machine.
     eprintln!("    what limits it, median of the rounds:");
     eprintln!("      one instance, {WRK_CONNECTIONS} clients: {one:.0} 2xx/s; {one_cpu}");
     eprintln!("      one instance, {} clients: {peak:.0} 2xx/s; {peak_cpu}", 2 * WRK_CONNECTIONS);
     eprintln!("      two instances, {WRK_CONNECTIONS} clients: {two:.0} 2xx/s; {two_cpu}");
     let gain = two / one.max(1.0);
+    // One instance's load, spread over every core at the same CPU per intent, grows by at most
+    // (all cores ÷ the cores it keeps busy): the ceiling two instances have on this machine.
     Ok(vec![
         Row::new(
             "PostgreSQL POST intent: two instances against one",
