@@ -175,6 +175,26 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
             })
         })
         .collect();
+    // A stretch swapped for an alternative after it hurt (rated above 5, or discomfort) has no
+    // item of its own any more: it starts its streak again all the same.
+    let swapped_after_pain =
+        summary.items.iter().filter(|item| felt_pain(item)).filter_map(|item| item.instead_of.as_ref());
+    for hurt in summary.too_much.iter().chain(swapped_after_pain) {
+        match changes.iter_mut().find(|c| &c.stretch == hurt) {
+            Some(change) => change.outcome = Outcome::Uncomfortable,
+            None => {
+                let Some(stretch) = library.stretch(hurt) else { continue };
+                let range = stretch.dose.range();
+                changes.push(ProgressChange {
+                    stretch: hurt.clone(),
+                    low: range.low(),
+                    high: range.high(),
+                    outcome: Outcome::Uncomfortable,
+                    flag: false,
+                });
+            }
+        }
+    }
     if let Some(flagged) = &summary.flagged {
         match changes.iter_mut().rev().find(|c| &c.stretch == flagged) {
             Some(change) => change.flag = true,

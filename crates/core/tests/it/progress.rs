@@ -119,6 +119,25 @@ fn pain_above_five_or_a_stop_for_safety_grows_no_hold() {
     assert_eq!(apply_session(&mut progress, &comfy, &lib, None, rules), [StretchId::from("ext")]);
     assert_eq!(progress[&ext].hold_seconds, 10);
 
+    // Rated 8 and swapped for an alternative that was then finished: the stretch that hurt has
+    // no item of its own, and starts its streak again all the same.
+    let mut fresh = BTreeMap::new();
+    apply_session(&mut fresh, &comfy, &lib, None, rules);
+    assert_eq!(fresh[&ext].comfortable_streak, 1);
+    let mut instead = item("book", ItemStatus::Done, None, false);
+    instead.instead_of = Some(ext.clone());
+    instead.max_pain = Some(8);
+    let mut swapped = summary(vec![instead], None, None);
+    swapped.too_much = vec![ext.clone()];
+    apply_session(&mut fresh, &swapped, &lib, None, rules);
+    assert_eq!(fresh[&ext].comfortable_streak, 0, "{fresh:?}");
+    assert!(apply_session(&mut fresh, &comfy, &lib, None, rules).is_empty());
+    // Swapped after discomfort alone: the same.
+    let mut instead = item("book", ItemStatus::Done, None, true);
+    instead.instead_of = Some(ext.clone());
+    apply_session(&mut fresh, &summary(vec![instead], None, None), &lib, None, rules);
+    assert_eq!(fresh[&ext].comfortable_streak, 0, "{fresh:?}");
+
     // Skipping a stretch with nothing felt leaves its streak as it was.
     let skipped = summary(vec![item("twist", ItemStatus::Skipped, None, false)], None, None);
     let before = progress[&StretchId::from("twist")].clone();
