@@ -470,17 +470,19 @@ impl CpuMeter {
             let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
             // A process may end between the listing and the read: it is simply not counted.
             let Ok(text) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
-            if let Some((parent, ticks)) = process_ticks(&text)
-                && (pid == self.postmaster || parent == self.postmaster)
-            {
-                postgres += ticks;
+            let Some(process) = process_ticks(&text) else { continue };
+            if pid == self.postmaster {
+                // With the children that have ended (autovacuum workers, say): they count too.
+                postgres += process.own + process.ended_children;
+            } else if process.parent == self.postmaster {
+                postgres += process.own;
             }
         }
         let servers = self
             .servers
             .iter()
             .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
-            .filter_map(|text| process_ticks(&text).map(|(_, ticks)| ticks))
+            .filter_map(|text| process_ticks(&text).map(|p| p.own))
             .sum();
         Ok(Ticks { busy, all, postgres, servers })
     }
@@ -499,11 +501,14 @@ impl CpuMeter {
 
 /// The machine's busy and total clock ticks from the text of `/proc/stat`.
 fn machine_ticks(stat: &str) -> Option<(u64, u64)> {
+    // user nice system idle iowait irq softirq steal; guest time that may follow is already
+    // counted in user and nice.
     let fields: Vec<u64> = stat
         .lines()
         .find(|l| l.starts_with("cpu "))?
         .split_whitespace()
         .skip(1)
+        .take(8)
         .filter_map(|f| f.parse().ok())
         .collect();
     let all: u64 = fields.iter().sum();
@@ -512,15 +517,26 @@ fn machine_ticks(stat: &str) -> Option<(u64, u64)> {
     Some((all - idle, all))
 }
 
-/// A process's parent and the clock ticks it has used (user and system) from the text of its
-/// `/proc/PID/stat`.
-fn process_ticks(stat: &str) -> Option<(u32, u64)> {
+/// One process's line of `/proc/PID/stat`, as far as the meter needs it.
+#[derive(Debug, PartialEq, Eq)]
+struct ProcessTicks {
+    parent: u32,
+    /// Clock ticks it has used, user and system.
+    own: u64,
+    /// Clock ticks its children used that have ended and been waited for.
+    ended_children: u64,
+}
+
+/// A process's parent and clock ticks from the text of its `/proc/PID/stat`.
+fn process_ticks(stat: &str) -> Option<ProcessTicks> {
     // The command name may hold spaces and parentheses: the fields start after the last ')'.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let parent = fields.get(1)?.parse().ok()?;
-    let user: u64 = fields.get(11)?.parse().ok()?;
-    let system: u64 = fields.get(12)?.parse().ok()?;
-    Some((parent, user + system))
+    let number = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    Some(ProcessTicks {
+        parent: fields.get(1)?.parse().ok()?,
+        own: number(11)? + number(12)?,
+        ended_children: number(13)? + number(14)?,
+    })
 }
 
 /// The median of each part of `uses`.
@@ -1070,7 +1086,7 @@ async fn create(addr: &str, n: usize, connections: usize, speed: f64, warm_up: b
 
 #[cfg(test)]
 mod tests {
-    use super::{CpuMeter, Dechunk, Tally, Ticks, machine_ticks, process_ticks};
+    use super::{CpuMeter, Dechunk, ProcessTicks, Tally, Ticks, machine_ticks, process_ticks};
 
     #[test]
     fn a_chunked_body_decodes_whatever_the_reads_are() {
@@ -1098,9 +1114,10 @@ mod tests {
     fn proc_stat_lines_give_parents_and_ticks() {
         // A command name with a space and a parenthesis, as a kernel thread or a script may have.
         let stat = "4242 (post gres: a) b) S 4200 4242 4242 0 -1 4194560 512 0 0 0 150 25 3 1 20 0 1 0 9";
-        assert_eq!(process_ticks(stat), Some((4200, 175)));
+        assert_eq!(process_ticks(stat), Some(ProcessTicks { parent: 4200, own: 175, ended_children: 4 }));
         assert_eq!(process_ticks("4242 (cut short) S 1"), None);
-        let machine = "cpu  100 5 50 800 20 3 2 0 0 0\ncpu0 50 2 25 400 10 1 1 0 0 0\n";
+        // Guest time (the last two) is already in user and nice.
+        let machine = "cpu  100 5 50 800 20 3 2 0 7 7\ncpu0 50 2 25 400 10 1 1 0 0 0\n";
         assert_eq!(machine_ticks(machine), Some((160, 980)));
         assert_eq!(machine_ticks("intr 1 2 3"), None);
     }

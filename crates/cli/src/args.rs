@@ -26,6 +26,10 @@ pub(crate) fn parse() -> Cli {
     let matches = <Cli as clap::CommandFactory>::command().get_matches();
     let mut parsed = <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
         .unwrap_or_else(|e| e.format(&mut <Cli as clap::CommandFactory>::command()).exit());
+    // The man page and completions open no store, whatever the environment says.
+    if matches!(parsed.command, Command::Completions { .. } | Command::Man) {
+        return parsed;
+    }
     match limber_app::local::choose_store(given(&matches, "data_dir"), given(&matches, "database")) {
         Ok(limber_app::local::StoreChoice::Dir) => parsed.global.database = None,
         Ok(limber_app::local::StoreChoice::Url) => parsed.global.data_dir = None,

@@ -232,13 +232,15 @@ pub(crate) fn sharp_pain(advice: &str, flagged: Option<&str>) -> String {
 
 pub(crate) fn item_outcome(item: &ItemRecord, dose: Option<&Dose>) -> String {
     let (done, planned, seconds) = (item.holds_done, item.holds_planned, item.seconds);
+    let begun = done > 0 || !item.active.is_zero();
     let what = match dose {
+        // A flow or timed work is one active period: begun but not finished is part of it.
         Some(Dose::Flow { cycles, .. }) if done >= planned => format!("{cycles} cycles, {seconds} s in each position"),
-        Some(Dose::Flow { cycles, .. }) if done == 0 => format!("none of {cycles} cycles"),
-        Some(Dose::Flow { cycles, .. }) => format!("part of {cycles} cycles"),
+        Some(Dose::Flow { cycles, .. }) if begun => format!("part of {cycles} cycles"),
+        Some(Dose::Flow { cycles, .. }) => format!("none of {cycles} cycles"),
         Some(Dose::Timed { .. }) if done >= planned => format!("{seconds} s"),
-        Some(Dose::Timed { .. }) if done == 0 => format!("none of {seconds} s"),
-        Some(Dose::Timed { .. }) => format!("part of {seconds} s"),
+        Some(Dose::Timed { .. }) if begun => format!("part of {seconds} s"),
+        Some(Dose::Timed { .. }) => format!("none of {seconds} s"),
         _ => format!("{done} of {planned} holds, {seconds} s each"),
     };
     let feel = match (item.max_pain, item.comfort, item.discomfort) {

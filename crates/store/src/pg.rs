@@ -702,8 +702,8 @@ impl Store for PgStore {
         let sessions: Vec<String> = events.iter().map(|e| e.session.to_string()).collect();
         let seqs: Vec<i64> = events.iter().map(|e| seq(e.seq)).collect();
         let texts: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
-        // One round trip (migration 0002): lock, check and move the heads, add the events,
-        // notify. Nothing of it is kept when an event is out of place.
+        // One round trip (migrations 0002–0003): lock, check and move the heads, add the events,
+        // notify once. Nothing of it is kept when an event is out of place.
         let appended = sqlx::query("SELECT limber_append_live($1, $2, $3, $4, $5, $6, $7)")
             .bind(CHANNEL)
             .bind(&uuids)

@@ -693,11 +693,14 @@ impl App {
         match key.code {
             KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            // At either end of the goals there are, the key does nothing.
             KeyCode::Left | KeyCode::Char('-') if self.selected == goal_row => {
-                change.weekly_goal = Some(self.profile.weekly_goal.saturating_sub(1));
+                let goal = self.profile.weekly_goal.saturating_sub(1);
+                change.weekly_goal = limber_app::WEEKLY_GOALS.contains(&goal).then_some(goal);
             }
             KeyCode::Right | KeyCode::Char('+') if self.selected == goal_row => {
-                change.weekly_goal = Some(self.profile.weekly_goal + 1);
+                let goal = self.profile.weekly_goal.saturating_add(1);
+                change.weekly_goal = limber_app::WEEKLY_GOALS.contains(&goal).then_some(goal);
             }
             KeyCode::Enter | KeyCode::Char(' ') => {
                 let i = self.selected;

@@ -78,6 +78,10 @@ pub(crate) fn parse() -> Args {
     let matches = <Args as clap::CommandFactory>::command().get_matches();
     let mut parsed = <Args as clap::FromArgMatches>::from_arg_matches(&matches)
         .unwrap_or_else(|e| e.format(&mut <Args as clap::CommandFactory>::command()).exit());
+    // The man page and completions open no store, whatever the environment says.
+    if parsed.man || parsed.completions.is_some() {
+        return parsed;
+    }
     match limber_app::local::choose_store(given(&matches, "data_dir"), given(&matches, "database")) {
         Ok(limber_app::local::StoreChoice::Dir) => parsed.database = None,
         Ok(limber_app::local::StoreChoice::Url) => parsed.data_dir = None,

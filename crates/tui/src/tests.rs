@@ -287,6 +287,25 @@ fn settings_save_the_profile_as_the_cli_does() {
 }
 
 #[test]
+fn the_weekly_goal_stays_within_its_range_at_either_end() {
+    let (mut app, _dir) = app();
+    app.on_key(key('o'), At::ZERO);
+    let goal_row = app.settings_rows().iter().position(|(l, _)| l == "Sessions per week").expect("row");
+    for _ in 0..goal_row {
+        app.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), At::ZERO);
+    }
+    let stored = |app: &App| app.local.block_on(app.local.app.profile(app.local.user)).expect("profile").0.weekly_goal;
+    for (key, end) in [(KeyCode::Left, 1), (KeyCode::Right, 14)] {
+        for _ in 0..20 {
+            app.on_key(KeyEvent::new(key, KeyModifiers::NONE), At::ZERO);
+        }
+        assert_eq!(stored(&app), end);
+        let said = app.message.clone().unwrap_or_default();
+        assert!(!said.contains("could not"), "{said}");
+    }
+}
+
+#[test]
 fn help_lists_every_key_and_any_key_closes_it() {
     let (mut app, _dir) = app();
     app.on_key(key('?'), At::ZERO);

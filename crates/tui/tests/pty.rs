@@ -247,6 +247,7 @@ fn the_man_page_and_completions_print_whatever_the_environment_sets() {
         let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))
             .args(args)
             .env("LIMBER_DATA_DIR", data.path())
+            .env("LIMBER_DATABASE_URL", "postgres://limber@127.0.0.1:1/nothing")
             .env("LIMBER_CONTENT", data.path())
             .output()
             .expect("run limber-tui");

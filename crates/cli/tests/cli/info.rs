@@ -111,6 +111,12 @@ fn a_store_flag_wins_over_the_other_stores_variable_and_two_of_a_kind_clash() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("LIMBER_DATA_DIR and LIMBER_DATABASE_URL are both set"));
+    // The man page opens no store: it prints whatever the environment holds.
+    home.limber(&["man"])
+        .env("LIMBER_DATABASE_URL", "postgres://limber@127.0.0.1:1/nothing")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH limber 1"));
     home.limber(&["history", "--data-dir", "a", "--database", "postgres://limber@127.0.0.1:1/nothing"])
         .assert()
         .code(2)

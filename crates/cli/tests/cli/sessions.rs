@@ -279,7 +279,7 @@ fn the_summary_tells_each_dose_in_its_own_terms_and_a_pain_rating_resets_growth(
     // Rated 8 in its first cycles: set aside, said as such, and its comfortable streak is gone.
     run("@360 pain 8\n")
         .success()
-        .stdout(predicate::str::contains("Seated cat-cow — none of 6 cycles, too painful (8/10)"))
+        .stdout(predicate::str::contains("Seated cat-cow — part of 6 cycles, too painful (8/10)"))
         .stdout(predicate::str::contains("Seated thoracic extension — 3 of 3 holds, 15 s each"));
     // The others grew after two comfortable sessions; the cat-cow, one session after the pain, did not.
     run("")

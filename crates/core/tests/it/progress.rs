@@ -218,6 +218,8 @@ fn an_items_outcome_tells_its_dose_in_its_own_terms() {
     assert_eq!(rolled.outcome(Some(&timed)), "45 s, comfortable");
     rolled.holds_done = 0;
     rolled.max_pain = Some(7);
+    assert_eq!(rolled.outcome(Some(&timed)), "part of 45 s, too painful (7/10)");
+    rolled.active = Duration::ZERO;
     assert_eq!(rolled.outcome(Some(&timed)), "none of 45 s, too painful (7/10)");
     let held = item("twist", ItemStatus::Partial, None, true);
     assert_eq!(held.outcome(None), "2 of 2 holds, 5 s each, some discomfort");

@@ -160,10 +160,11 @@ async fn every_session_of_a_batch_is_heard_by_the_other_instances_once() {
     let Some(db) = TestDb::new().await else { return };
     let (a, b) = (db.store().await, db.store().await);
     let user = a.local_user().await.unwrap();
-    // More sessions than one notification carries, with one to three events each.
+    // More sessions than one notification can carry (PostgreSQL takes at most 8,000 bytes, about
+    // 200 lines), with one to three events each.
     let mut events = Vec::new();
     let mut expected = std::collections::BTreeMap::new();
-    for n in 0..150_u64 {
+    for n in 0..300_u64 {
         let id = SessionId::new();
         let live = LiveRecord {
             id,
