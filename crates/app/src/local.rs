@@ -66,6 +66,33 @@ pub fn choose_store(dir: Option<Given>, url: Option<Given>) -> Result<StoreChoic
     }
 }
 
+/// Parses a binary's command line, then keeps only the store [`choose_store`] chooses:
+/// `keep` clears the other option (or, on a mistake, the error is shown and the process exits
+/// 2, as clap does). A command line that `opens_store` says opens none (the man page, say) is
+/// left as it is, whatever the environment holds.
+#[cfg(feature = "clap")]
+pub fn parse_choosing_store<C: clap::Parser>(
+    opens_store: impl Fn(&C) -> bool,
+    keep: impl Fn(&mut C, StoreChoice),
+) -> C {
+    use clap::parser::ValueSource;
+    let matches = C::command().get_matches();
+    let mut parsed = C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut C::command()).exit());
+    if !opens_store(&parsed) {
+        return parsed;
+    }
+    let given = |id: &str| match matches.value_source(id)? {
+        ValueSource::CommandLine => Some(Given::Flag),
+        ValueSource::EnvVariable => Some(Given::Env),
+        _ => None,
+    };
+    match choose_store(given("data_dir"), given("database")) {
+        Ok(choice) => keep(&mut parsed, choice),
+        Err(message) => C::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit(),
+    }
+    parsed
+}
+
 /// The application for the local user, with a runtime for its async calls.
 pub struct Local {
     rt: tokio::runtime::Runtime,

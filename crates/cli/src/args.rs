@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use limber_app::local::StoreChoice;
 use limber_core::{Equipment, Position};
 
 /// Guided stretches for mid (thoracic) back pain: screening, warm-up, step-by-step cues and a
@@ -20,33 +21,15 @@ const AFTER_HELP: &str = "Exit codes: 0 done, 1 error, 2 usage error, 3 session 
 (sharp pain, an emergency sign, or screening advising a clinician first).\n\
 limber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
 
-/// The command line, keeping the one store [`limber_app::local::choose_store`] chooses: a
-/// flag wins over an environment variable.
+/// The command line, with one store kept as [`limber_app::local::choose_store`] says.
 pub(crate) fn parse() -> Cli {
-    let matches = <Cli as clap::CommandFactory>::command().get_matches();
-    let mut parsed = <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
-        .unwrap_or_else(|e| e.format(&mut <Cli as clap::CommandFactory>::command()).exit());
-    // The man page and completions open no store, whatever the environment says.
-    if matches!(parsed.command, Command::Completions { .. } | Command::Man) {
-        return parsed;
-    }
-    match limber_app::local::choose_store(given(&matches, "data_dir"), given(&matches, "database")) {
-        Ok(limber_app::local::StoreChoice::Dir) => parsed.global.database = None,
-        Ok(limber_app::local::StoreChoice::Url) => parsed.global.data_dir = None,
-        Err(message) => {
-            <Cli as clap::CommandFactory>::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit()
-        }
-    }
-    parsed
-}
-
-/// Where a store option came from, as [`limber_app::local::choose_store`] weighs it.
-fn given(matches: &clap::ArgMatches, id: &str) -> Option<limber_app::local::Given> {
-    match matches.value_source(id)? {
-        clap::parser::ValueSource::CommandLine => Some(limber_app::local::Given::Flag),
-        clap::parser::ValueSource::EnvVariable => Some(limber_app::local::Given::Env),
-        _ => None,
-    }
+    limber_app::local::parse_choosing_store(
+        |cli: &Cli| !matches!(cli.command, Command::Completions { .. } | Command::Man),
+        |cli, keep| match keep {
+            StoreChoice::Dir => cli.global.database = None,
+            StoreChoice::Url => cli.global.data_dir = None,
+        },
+    )
 }
 
 /// Options every command takes.

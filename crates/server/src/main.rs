@@ -94,33 +94,15 @@ enum UserCommand {
     },
 }
 
-/// The command line, keeping the one store [`limber_app::local::choose_store`] chooses: a
-/// flag wins over an environment variable.
+/// The command line, with one store kept as [`limber_app::local::choose_store`] says.
 fn parse() -> Cli {
-    let matches = <Cli as clap::CommandFactory>::command().get_matches();
-    let mut parsed = <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
-        .unwrap_or_else(|e| e.format(&mut <Cli as clap::CommandFactory>::command()).exit());
-    // The man page and completions open no store, whatever the environment says.
-    if matches!(parsed.command, Some(Command::Completions { .. } | Command::Man)) {
-        return parsed;
-    }
-    match limber_app::local::choose_store(given(&matches, "data_dir"), given(&matches, "database")) {
-        Ok(limber_app::local::StoreChoice::Dir) => parsed.database = None,
-        Ok(limber_app::local::StoreChoice::Url) => parsed.data_dir = None,
-        Err(message) => {
-            <Cli as clap::CommandFactory>::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit()
-        }
-    }
-    parsed
-}
-
-/// Where a store option came from, as [`limber_app::local::choose_store`] weighs it.
-fn given(matches: &clap::ArgMatches, id: &str) -> Option<limber_app::local::Given> {
-    match matches.value_source(id)? {
-        clap::parser::ValueSource::CommandLine => Some(limber_app::local::Given::Flag),
-        clap::parser::ValueSource::EnvVariable => Some(limber_app::local::Given::Env),
-        _ => None,
-    }
+    limber_app::local::parse_choosing_store(
+        |cli: &Cli| !matches!(cli.command, Some(Command::Completions { .. } | Command::Man)),
+        |cli, keep| match keep {
+            limber_app::local::StoreChoice::Dir => cli.database = None,
+            limber_app::local::StoreChoice::Url => cli.data_dir = None,
+        },
+    )
 }
 
 fn main() -> ExitCode {

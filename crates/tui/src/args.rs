@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use limber_app::local::StoreChoice;
 use limber_core::{Equipment, Position};
 
 /// A full-screen coach for stretches for mid (thoracic) back pain: a big countdown you can
@@ -72,33 +73,15 @@ pub(crate) struct Args {
     pub(crate) man: bool,
 }
 
-/// The command line, keeping the one store [`limber_app::local::choose_store`] chooses: a
-/// flag wins over an environment variable.
+/// The command line, with one store kept as [`limber_app::local::choose_store`] says.
 pub(crate) fn parse() -> Args {
-    let matches = <Args as clap::CommandFactory>::command().get_matches();
-    let mut parsed = <Args as clap::FromArgMatches>::from_arg_matches(&matches)
-        .unwrap_or_else(|e| e.format(&mut <Args as clap::CommandFactory>::command()).exit());
-    // The man page and completions open no store, whatever the environment says.
-    if parsed.man || parsed.completions.is_some() {
-        return parsed;
-    }
-    match limber_app::local::choose_store(given(&matches, "data_dir"), given(&matches, "database")) {
-        Ok(limber_app::local::StoreChoice::Dir) => parsed.database = None,
-        Ok(limber_app::local::StoreChoice::Url) => parsed.data_dir = None,
-        Err(message) => {
-            <Args as clap::CommandFactory>::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit()
-        }
-    }
-    parsed
-}
-
-/// Where a store option came from, as [`limber_app::local::choose_store`] weighs it.
-fn given(matches: &clap::ArgMatches, id: &str) -> Option<limber_app::local::Given> {
-    match matches.value_source(id)? {
-        clap::parser::ValueSource::CommandLine => Some(limber_app::local::Given::Flag),
-        clap::parser::ValueSource::EnvVariable => Some(limber_app::local::Given::Env),
-        _ => None,
-    }
+    limber_app::local::parse_choosing_store(
+        |args: &Args| !args.man && args.completions.is_none(),
+        |args, keep| match keep {
+            StoreChoice::Dir => args.database = None,
+            StoreChoice::Url => args.data_dir = None,
+        },
+    )
 }
 
 /// Writes what `--completions SHELL` or `--man` asks for to `out`; false when neither was asked.

@@ -117,13 +117,9 @@ async fn two_instances_finish_sessions_at_once_and_lose_no_update() {
     assert_eq!([x.unwrap().already_saved, y.unwrap().already_saved].iter().filter(|s| **s).count(), 1);
 }
 
-#[tokio::test]
-async fn two_instances_racing_for_one_place_in_a_log_store_it_once() {
-    let Some(db) = TestDb::new().await else { return };
-    let (a, b) = (db.store().await, db.store().await);
-    let user = a.local_user().await.unwrap();
-    let id = SessionId::new();
-    let live = LiveRecord {
+/// A live session with nothing in it yet: the store does not read its plan or log.
+fn empty_live(id: SessionId, user: limber_store::UserId) -> LiveRecord {
+    LiveRecord {
         id,
         user,
         plan: "{}".into(),
@@ -132,8 +128,16 @@ async fn two_instances_racing_for_one_place_in_a_log_store_it_once() {
         events: Vec::new(),
         started_at_ms: 0,
         speed: 1.0,
-    };
-    a.save_live(&live).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn two_instances_racing_for_one_place_in_a_log_store_it_once() {
+    let Some(db) = TestDb::new().await else { return };
+    let (a, b) = (db.store().await, db.store().await);
+    let user = a.local_user().await.unwrap();
+    let id = SessionId::new();
+    a.save_live(&empty_live(id, user)).await.unwrap();
     let mut changes = b.watch_live().await.unwrap().expect("PostgreSQL tells other instances");
     for place in 0..50_u64 {
         let event = |who: &str| [LiveEvent { session: id, seq: place, event: format!("\"{who}{place}\"") }];
@@ -166,17 +170,7 @@ async fn every_session_of_a_batch_is_heard_by_the_other_instances_once() {
     let mut expected = std::collections::BTreeMap::new();
     for n in 0..300_u64 {
         let id = SessionId::new();
-        let live = LiveRecord {
-            id,
-            user,
-            plan: "{}".into(),
-            screening: "null".into(),
-            log: "{}".into(),
-            events: Vec::new(),
-            started_at_ms: 0,
-            speed: 1.0,
-        };
-        a.save_live(&live).await.unwrap();
+        a.save_live(&empty_live(id, user)).await.unwrap();
         let count = n % 3 + 1;
         events.extend((0..count).map(|seq| LiveEvent { session: id, seq, event: format!("{seq}") }));
         expected.insert(id, count);
