@@ -81,7 +81,7 @@ pub fn command_intent(command: &str) -> Result<Intent, LineError> {
         ["comfortable" | "fine" | "ok"] => Intent::Comfortable,
         ["sharp"] | ["pain", "sharp"] | ["sharp", "pain"] => Intent::SharpPain,
         ["chest" | "emergency" | "breathless"] | ["chest", "pain"] => Intent::Chest,
-        ["quit" | "abort" | "stop" | "end"] => Intent::Quit,
+        ["quit" | "q" | "abort" | "stop" | "end"] => Intent::Quit,
         ["pain", n] => rating(n)?,
         [n] if n.chars().all(|c| c.is_ascii_digit()) => rating(n)?,
         _ => return Err(LineError::Unknown(command.trim().to_owned())),
@@ -102,6 +102,7 @@ mod tests {
             ("y", None, Intent::Yes),
             ("chest pain", None, Intent::Chest),
             ("@0 quit", Some(At::ZERO), Intent::Quit),
+            ("Q", None, Intent::Quit),
         ];
         for (text, at, intent) in cases {
             assert_eq!(parse(text), Ok(Line { at, intent }), "{text}");

@@ -274,15 +274,23 @@ impl Screen {
 
 /// Runs `session` to its end: the loop every front end has, in its terminal form. Lines
 /// scheduled with `@SECONDS` act at exactly that session time; a signal (`stop`) ends the
-/// session the way `q` does, keeping what was done.
-pub(crate) fn drive(session: &mut Session, clock: &Clock, inputs: &mut Inputs, screen: &mut Screen, stop: &AtomicBool) {
+/// session the way `q` does, keeping what was done. Returns whether it ended the session because
+/// input ended while the session waited for an answer.
+pub(crate) fn drive(
+    session: &mut Session,
+    clock: &Clock,
+    inputs: &mut Inputs,
+    screen: &mut Screen,
+    stop: &AtomicBool,
+) -> bool {
     let mut queue: VecDeque<line::Line> = VecDeque::new();
+    let mut input_ran_out = false;
     loop {
         if stop.load(Ordering::Relaxed) {
             while !session.phase().is_over() {
                 apply(session, Intent::Quit, clock.now(), clock, screen);
             }
-            return;
+            return input_ran_out;
         }
         let now = clock.now();
         while let Some(next) = queue.front().copied() {
@@ -300,7 +308,7 @@ pub(crate) fn drive(session: &mut Session, clock: &Clock, inputs: &mut Inputs, s
             screen.cue(&cue, clock);
         }
         if session.phase().is_over() {
-            return;
+            return input_ran_out;
         }
         screen.status(session);
         let waiting_for_person = session.next_deadline().is_none() && queue.is_empty();
@@ -310,6 +318,7 @@ pub(crate) fn drive(session: &mut Session, clock: &Clock, inputs: &mut Inputs, s
                 Intent::Skip
             } else {
                 screen.note("limber is waiting for an answer, but input has ended; stopping the session.");
+                input_ran_out = true;
                 Intent::Quit
             };
             apply(session, intent, clock.now(), clock, screen);

@@ -73,18 +73,19 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let clock = Clock::start(args.speed);
     let bell = live && !args.no_bell && started.profile.sound;
     let mut screen = Screen::new(live, bell, voice, trace, args.speed);
-    drive(&mut session, &clock, &mut inputs, &mut screen, &stop);
+    let input_ran_out = drive(&mut session, &clock, &mut inputs, &mut screen, &stop);
     screen.finish();
     drop(inputs);
 
     let finished = env
         .block_on(env.app.finish(env.user, &session, started.started_at_ms, args.speed))
         .context("could not save this session")?;
-    report(lib, &finished)
+    report(lib, &finished, input_ran_out)
 }
 
-/// Prints what the session did and returns the exit code.
-fn report(lib: &Library, finished: &Finished) -> anyhow::Result<ExitCode> {
+/// Prints what the session did and returns the exit code: 1 when input ended before any
+/// exercise (a script's answers ran out), as `limber screening` does.
+fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Result<ExitCode> {
     let summary = &finished.summary;
     if !summary.exercise_started {
         return Ok(match summary.stopped {
@@ -98,6 +99,10 @@ fn report(lib: &Library, finished: &Finished) -> anyhow::Result<ExitCode> {
                     eprintln!("limber stopped before any exercise, for your safety. Nothing was saved.");
                 }
                 ExitCode::from(EXIT_SAFETY)
+            }
+            _ if input_ran_out => {
+                eprintln!("Input ended before any exercise; nothing was saved.");
+                ExitCode::FAILURE
             }
             _ => {
                 eprintln!("The session ended before any exercise; nothing was saved.");

@@ -1025,7 +1025,7 @@ impl Session {
                 (words::sharp_pain(&advice.sharp_pain, flagged.as_deref()), Sound::Alert)
             }
             StopReason::Pain => (words::stopped_for_pain(), Sound::Alert),
-            StopReason::Aborted => (words::aborted(), Sound::None),
+            StopReason::Aborted => (words::aborted(self.exercise_started), Sound::None),
         };
         self.say(now, CueKind::Stopped { reason }, text, sound);
         self.end(Some(reason), now);

@@ -219,8 +219,10 @@ pub(crate) fn finished(routine: &str) -> String {
     format!("That completes {routine}. Well done.")
 }
 
-pub(crate) fn aborted() -> String {
-    "Session ended. What you did is kept.".to_owned()
+/// The person ended the session; what was done is kept only once some exercise has started.
+pub(crate) fn aborted(exercise_started: bool) -> String {
+    if exercise_started { "Session ended. What you did is kept." } else { "Session ended before any exercise." }
+        .to_owned()
 }
 
 pub(crate) fn sharp_pain(advice: &str, flagged: Option<&str>) -> String {

@@ -89,10 +89,22 @@ fn sharp_pain_during_the_questions_stops_and_says_nothing_was_saved() {
         .stderr(predicate::str::contains("stopped before any exercise, for your safety. Nothing was saved."));
     assert_eq!(home.json(&["history"]), serde_json::json!([]));
     // The answers were not complete, so none were kept: the questions start again from the first.
+    // Input that ends there is a failure for a script, as it is for `limber screening`.
     home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
         .write_stdin("")
         .assert()
-        .stdout(predicate::str::contains("Question 1 of 12"));
+        .code(1)
+        .stdout(predicate::str::contains("Question 1 of 12"))
+        .stderr(predicate::str::contains("Input ended before any exercise; nothing was saved."));
+    // Quitting on purpose is not.
+    home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
+        .write_stdin("q\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Session ended before any exercise."))
+        .stdout(predicate::str::contains("What you did is kept").not())
+        .stderr(predicate::str::contains("The session ended before any exercise; nothing was saved."));
+    assert_eq!(home.json(&["history"]), serde_json::json!([]));
 }
 
 #[test]
