@@ -608,7 +608,10 @@ pub(crate) fn postgres(program: &Path) -> anyhow::Result<Vec<Row>> {
         ones.push(load.ok_per_s);
         medians.push(load.median_us as f64 / 1000.0);
         one_cpu.push(cpu);
-        // Twice the clients: how far one instance goes before the machine is busy.
+        // Twice the clients: how far one instance goes before the machine is busy (on sessions of
+        // its own, so no toggle finds a session left paused by the run before).
+        let script = scripts.path().join(format!("peak-{round}.lua"));
+        std::fs::write(&script, toggles(&runtime.block_on(create(&a.addr, PG_SESSIONS, 4, 1.0, true))?, WRK_THREADS))?;
         let before = meter.sample()?;
         let peak = wrk_with(&a.url("/"), &script, WRK_SECONDS, WRK_THREADS, 2 * WRK_CONNECTIONS)?;
         let cpu = meter.between(before, meter.sample()?);
