@@ -44,6 +44,17 @@ pub enum StopReason {
     Aborted,
 }
 
+/// A session's early stop as a front end keeps it on screen: why, and what to do now. It stays
+/// in the view until the session is over, above any question that follows (the pain after).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct StopNotice {
+    /// Why the session stopped.
+    pub reason: StopReason,
+    /// What the person was told at the stop: the advice, in full.
+    pub advice: String,
+}
+
 impl StopReason {
     /// Whether the stop is for safety (as opposed to the person choosing to end).
     pub fn is_safety(self) -> bool {

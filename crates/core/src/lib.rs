@@ -23,7 +23,7 @@ pub mod stretch;
 pub mod time;
 mod words;
 
-pub use cue::{Cue, CueKind, Sound, StopReason};
+pub use cue::{Cue, CueKind, Sound, StopNotice, StopReason};
 pub use figure::{Figure, FigureProblem, Pose, Prop, View};
 pub use guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
 pub use intent::{Intent, IntentKind};

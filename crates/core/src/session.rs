@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cue::{Cue, CueKind, Sound, StopReason};
+use crate::cue::{Cue, CueKind, Sound, StopNotice, StopReason};
 use crate::intent::{Intent, IntentKind};
 use crate::plan::{Choice, PainPrompt, Plan};
 use crate::screening::{Clearance, ScreeningRecord};
@@ -264,6 +264,10 @@ pub struct Summary {
 pub struct SessionView {
     /// The moment this view is for.
     pub at: At,
+    /// Why the session stopped early and what to do now, once it has; `None` while it runs and
+    /// when it ran to its end.
+    #[serde(default)]
+    pub stopped: Option<StopNotice>,
     /// The phase.
     pub phase: Phase,
     /// Whether the clock is stopped.
@@ -678,8 +682,13 @@ impl Session {
             p => p.item().map(|i| i + 1),
         };
         let to_ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let stopped = self.outcome.and_then(|reason| {
+            let said = self.cues.iter().rev().find(|c| c.kind == CueKind::Stopped { reason })?;
+            Some(StopNotice { reason, advice: said.text.clone() })
+        });
         SessionView {
             at: now,
+            stopped,
             phase: self.phase,
             paused: self.paused_at.is_some(),
             question,

@@ -460,6 +460,17 @@ impl App {
             self.quit = true;
             return;
         }
+        // Sharp pain and chest pain act at once, whatever is open over the session.
+        let report = match key.code {
+            KeyCode::Char(c) => limber_app::keys::intent(c).filter(|i| i.is_safety_report()),
+            _ => None,
+        };
+        if let (Screen::Session, Some(report), Some(live)) = (self.screen, report, self.live.as_mut()) {
+            self.help = false;
+            live.confirm_quit = false;
+            self.send(report, now);
+            return;
+        }
         if self.help {
             self.help = false;
             return;

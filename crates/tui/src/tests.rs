@@ -227,7 +227,12 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     run_until(&mut app, in_hold);
     let now = at(&app);
     app.on_key(key('x'), now);
-    // The session asks for the pain after; Enter leaves it unrated.
+    // The stop and its advice show at once, above the pain rating the session then asks for.
+    let text = render(&app, 80, 24);
+    assert!(text.contains("STOPPED") && text.contains("Stopped for your safety"), "{text}");
+    assert!(text.contains("Sharp or intense pain means stop"), "{text}");
+    snap("stopped_then_pain_after", &app);
+    // Enter leaves the pain after unrated.
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
     assert_eq!(app.screen, Screen::Summary);
     assert!(app.stopped_for_safety);
@@ -302,6 +307,35 @@ fn the_weekly_goal_stays_within_its_range_at_either_end() {
         assert_eq!(stored(&app), end);
         let said = app.message.clone().unwrap_or_default();
         assert!(!said.contains("could not"), "{said}");
+    }
+}
+
+#[test]
+fn sharp_pain_and_chest_pain_get_through_the_help_and_the_quit_question() {
+    for (open, report, reason) in
+        [('?', 'x', StopReason::SharpPain), ('q', 'x', StopReason::SharpPain), ('?', 'e', StopReason::Emergency)]
+    {
+        let (mut app, _dir) = app();
+        desk(&mut app);
+        app.send(Intent::Pain { score: 3 }, At::ZERO);
+        run_until(&mut app, in_hold);
+        let now = at(&app);
+        app.on_key(key(open), now);
+        assert!(app.help || app.live.as_ref().is_some_and(|l| l.confirm_quit), "{open} opens something");
+        app.on_key(key(report), now);
+        assert!(!app.help, "{open} then {report}: the help is closed");
+        // Sharp pain still asks for the pain after; an emergency ends at once on the summary.
+        let stopped = match app.live.as_ref() {
+            Some(live) => {
+                assert!(!live.confirm_quit, "{open} then {report}: the quit question is closed");
+                live.cues.iter().find_map(|c| match c.kind {
+                    limber_core::CueKind::Stopped { reason } => Some(reason),
+                    _ => None,
+                })
+            }
+            None => app.finished.as_ref().and_then(|(f, _)| f.summary.stopped),
+        };
+        assert_eq!(stopped, Some(reason), "{open} then {report}");
     }
 }
 

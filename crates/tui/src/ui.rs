@@ -268,6 +268,9 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// The big words for the phase: what the person is doing now.
 fn phase_label(live: &Live) -> (String, bool) {
     let v = &live.view;
+    if v.stopped.as_ref().is_some_and(|n| n.reason.is_safety()) {
+        return ("STOPPED".to_owned(), true);
+    }
     if v.paused {
         return ("PAUSED".to_owned(), true);
     }
@@ -305,7 +308,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let hints = limber_app::keys::hints(&v.allowed, v.paused);
-    let hint_pairs: Vec<(&str, &str)> = hints.iter().map(|h| (h.key, h.action)).collect();
+    let hint_pairs: Vec<(&str, &str)> = hints.iter().map(|h| (h.key, action_now(h, v))).collect();
     let hint_rows_text = hint_lines(&hint_pairs, inner.width, theme);
     let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
     let hint_text = Paragraph::new(hint_rows_text);
@@ -421,7 +424,12 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     frame.render_widget(hint_text, keys);
 
     if let Some(q) = question(v) {
-        dialog(frame, area, v, &q, theme);
+        // After a stop, its advice stays above the question that follows (the pain after).
+        let text = match &v.stopped {
+            Some(notice) => format!("{}\n\n{q}", notice.advice),
+            None => q,
+        };
+        dialog(frame, area, v, &text, theme);
     }
     if live.confirm_quit {
         let d = centered(area, 52, 6);
@@ -436,6 +444,14 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     }
 }
 
+/// What a key's hint says in this phase: at a pain rating, Enter leaves it unrated.
+fn action_now(hint: &limber_app::keys::Hint, v: &SessionView) -> &'static str {
+    match (hint.kind, v.phase) {
+        (IntentKind::Start, Phase::PainBefore | Phase::PainAfter) => "no rating",
+        _ => hint.action,
+    }
+}
+
 /// The question waiting for an answer, if the session is asking one.
 fn question(v: &SessionView) -> Option<String> {
     v.question.clone()
@@ -444,6 +460,7 @@ fn question(v: &SessionView) -> Option<String> {
 /// A question from the session (screening, pain rating, stop?) as a dialog over the screen.
 fn dialog(frame: &mut Frame, area: Rect, v: &SessionView, question: &str, theme: &Theme) {
     let title = match v.phase {
+        _ if v.stopped.as_ref().is_some_and(|n| n.reason.is_safety()) => " Stopped for your safety ".to_owned(),
         Phase::Screening { question } => format!(" Safety question {} ", question + 1),
         Phase::ConfirmAssessed => " Before we start ".to_owned(),
         Phase::PainBefore => " Pain before ".to_owned(),
@@ -454,12 +471,13 @@ fn dialog(frame: &mut Frame, area: Rect, v: &SessionView, question: &str, theme:
     let pairs: Vec<(&str, &str)> = hints
         .iter()
         .filter(|h| matches!(h.kind, IntentKind::Yes | IntentKind::No | IntentKind::Pain | IntentKind::Start))
-        .map(|h| (h.key, if h.kind == IntentKind::Start { "no rating" } else { h.action }))
+        .map(|h| (h.key, action_now(h, v)))
         .collect();
     let width = area.width.saturating_sub(8).min(70);
     let body = Paragraph::new(question.to_owned()).wrap(Wrap { trim: true });
     let per_line = usize::from(width.saturating_sub(4).max(1));
-    let height = u16::try_from(question.chars().count().div_ceil(per_line) + 1).unwrap_or(3) + 4;
+    let rows: usize = question.split('\n').map(|p| p.chars().count().div_ceil(per_line).max(1)).sum();
+    let height = u16::try_from(rows + 1).unwrap_or(3) + 4;
     let d = centered(area, width, height);
     frame.render_widget(Clear, d);
     let block = Block::bordered().title(Span::styled(title, theme.title()));

@@ -170,11 +170,14 @@ fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal(
     let still = screen.vt.screen().contents();
     assert_eq!(seconds_left(&still), held, "a pause stops the clock:\n{still}");
 
-    // Resume, then sharp pain: the session stops, asks the pain after, and gives the advice.
+    // Resume, then sharp pain: the session stops and says so at once, with the advice above the
+    // pain-after question; the summary gives the advice again.
     screen.key(" ");
     screen.wait("the pause to end", |s| !s.contains("PAUSED"));
     screen.key("x");
-    screen.shows("Pain after");
+    let stopped = screen.shows("Stopped for your safety");
+    assert!(stopped.contains("STOPPED") && stopped.contains("Sharp or intense pain means stop"), "{stopped}");
+    assert!(stopped.contains("how much does your back hurt"), "the pain after is asked below it:\n{stopped}");
     screen.key("\r");
     let summary = screen.shows("Session stopped: sharp pain");
     assert!(summary.contains("Sharp or intense pain means stop"), "the advice:\n{summary}");

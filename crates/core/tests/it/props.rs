@@ -212,7 +212,24 @@ proptest! {
         prop_assert!(session.allowed().contains(&report.kind()));
         session.handle(report, now).expect("a safety report is never refused");
         let reason = if chest { StopReason::Emergency } else { StopReason::SharpPain };
-        prop_assert!(session.drain_cues().iter().any(|c| c.kind == CueKind::Stopped { reason }), "{}", "property failed");
+        let said = session.drain_cues().into_iter().find(|c| c.kind == CueKind::Stopped { reason });
+        prop_assert!(said.is_some(), "{}", "property failed");
+        // The view keeps the advice on screen, above the pain rating that may follow, to the end.
+        let notice = Some(limber_core::StopNotice { reason, advice: said.map(|c| c.text).unwrap_or_default() });
+        prop_assert_eq!(&session.view().stopped, &notice);
+        let _ = session.handle(Intent::Pain { score: 2 }, now);
+        prop_assert_eq!(&session.view().stopped, &notice);
+    }
+
+    #[test]
+    fn the_view_has_a_stop_notice_exactly_when_a_stop_was_said(opts in any_options(), screened: bool, script in script()) {
+        let (session, _, _) = play(&opts, screened, &script);
+        // A notice exactly when a stop was said: none while the session runs or when it ran to its end.
+        let said = session.cues_since(0).iter().rev().find_map(|c| match c.kind {
+            CueKind::Stopped { reason } => Some(reason),
+            _ => None,
+        });
+        prop_assert_eq!(session.view().stopped.map(|n| n.reason), said);
     }
 
     #[test]
