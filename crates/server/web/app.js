@@ -16,6 +16,12 @@ const PHASES = {
   rest: "Rest", "check-in": "How did that feel?", "pain-after": "After the session",
   finished: "Done", stopped: "Stopped",
 };
+// As limber-core's `StopReason::label`, for headings and history.
+const STOPS = {
+  emergency: "Stopped: an emergency sign", "see-clinician": "Stopped: see a clinician first",
+  "sharp-pain": "Stopped: sharp pain", pain: "Stopped: pain above 5", aborted: "Ended early",
+};
+const routineNames = new Map();
 
 // ------------------------------------------------------------------ API
 
@@ -162,7 +168,29 @@ function follow(state) {
     speak(cue.text);
   });
   stream.addEventListener("view", (e) => render(JSON.parse(e.data)));
+  // The browser reconnects on its own; meanwhile the page says the screen may be behind.
+  stream.addEventListener("open", () => { if (current?.stream === stream) setConnection(null); });
+  stream.addEventListener("error", () => {
+    if (current?.stream !== stream) return;
+    setConnection(stream.readyState === EventSource.CLOSED
+      ? "The connection to limber was lost. Reload the page to carry on."
+      : "Connection to limber lost; trying again. What you see may be out of date.");
+  });
   keepAwake(true);
+}
+
+// A line under the heading when the live connection is down (null: it is fine).
+function setConnection(problem) {
+  const el = $("#connection");
+  el.textContent = problem || "";
+  el.hidden = !problem;
+}
+
+// What went wrong with the last thing sent (null: nothing).
+function setProblem(problem) {
+  const el = $("#problem");
+  el.textContent = problem || "";
+  el.hidden = !problem;
 }
 
 function isOver(view) {
@@ -174,12 +202,24 @@ function render(state) {
   current.state = state;
   current.receivedAt = performance.now();
   const v = state.view;
-  $("#phase").textContent = (PHASES[v.phase.phase] || v.phase.phase) + (v.paused ? " — paused" : "") +
-    (v.number ? ` · stretch ${v.number} of ${v.of}` : "");
-  $("#stretch-name").textContent = v.name || (isOver(v) ? PHASES[v.phase.phase] : state.routine);
+  const stop = v.stopped;
+  // Once over, the outcome below says how it ended: the heading is the routine's name.
+  $("#phase").textContent = isOver(v) ? "" : (PHASES[v.phase.phase] || v.phase.phase) + (v.paused ? " — paused" : "") +
+    (v.number ? ` · stretch ${v.number} of ${v.of}` : "") +
+    (v.phase.phase === "screening" ? ` · question ${v.phase.question + 1}` : "");
+  $("#stretch-name").textContent = v.name || routineNames.get(state.routine) || state.routine;
+  // A stop says so at once, with its advice, and stays above whatever is asked next.
+  const box = $("#stopped");
+  box.hidden = !stop;
+  const said = stop ? `${stop.reason}\n${stop.advice}` : "";
+  if (box.dataset.said !== said) {
+    box.dataset.said = said;
+    $("#stopped-title").textContent = stop ? STOPS[stop.reason] || "Stopped" : "";
+    $("#stopped-advice").textContent = stop ? stop.advice : "";
+  }
   const parts = [];
   if (v.side) parts.push(`${v.side} side`);
-  if (v.repetition) parts.push(`repetition ${v.repetition[0]} of ${v.repetition[1]}`);
+  if (v.repetition && v.repetition[1] > 1) parts.push(`repetition ${v.repetition[0]} of ${v.repetition[1]}`);
   if (v.breathing && v.phase.phase === "active") parts.push(v.breathing);
   $("#detail").textContent = parts.join(" · ");
   $("#question").textContent = v.question || "";
@@ -217,15 +257,25 @@ function renderActions(v) {
       scale.append(b);
     }
   }
-  $("#sharp-pain").hidden = isOver(v);
+  $("#sharp-pain").hidden = isOver(v) || Boolean(v.stopped);
 }
 
 async function send(intent) {
   if (!current) return;
   try {
     render(await api("POST", `/sessions/${current.id}/intents`, intent));
+    setProblem(null);
   } catch (e) {
-    if (e.status === 409) render(await api("GET", `/sessions/${current.id}`));
+    if (e.status === 409) {
+      // Not now (the session moved on): show where it is.
+      await api("GET", `/sessions/${current.id}`).then(render, () => {});
+      return;
+    }
+    if (e.message === "unauthorized") return;
+    const safety = intent.intent === "sharp-pain" || intent.intent === "chest";
+    setProblem(safety
+      ? "limber could not be reached, so it did not hear that. Stop the stretch now anyway and rest; for chest pain or breathlessness, call your emergency number."
+      : `That did not reach limber (${e.message}). Check the connection and try again.`);
   }
 }
 
@@ -237,7 +287,8 @@ const KEYS = { " ": "toggle-pause", Enter: "start", s: "skip", a: "swap", d: "di
   x: "sharp-pain", e: "chest", q: "quit", y: "yes", n: "no" };
 document.addEventListener("keydown", (e) => {
   if (!current?.state || e.ctrlKey || e.metaKey || e.altKey) return;
-  if (e.target.closest("input, select, textarea, button")) return; // their own keys first
+  if (e.target.closest("input:not([type=checkbox]), select, textarea")) return; // typing
+  if (e.target.closest("button, input[type=checkbox]") && (e.key === " " || e.key === "Enter")) return; // pressing it
   const allowed = current.state.view.allowed;
   if (/^[0-9]$/.test(e.key) && allowed.includes("pain")) {
     e.preventDefault();
@@ -254,7 +305,9 @@ function tick() {
   let text = "";
   if (v["remaining-ms"] != null) {
     const gone = v.paused || isOver(v) ? 0 : (performance.now() - current.receivedAt) * current.speed;
-    text = String(Math.max(0, Math.ceil((v["remaining-ms"] - gone) / 1000)));
+    const secs = Math.max(0, Math.ceil((v["remaining-ms"] - gone) / 1000));
+    // As the TUI: seconds, or minutes and seconds from a minute up.
+    text = secs >= 60 ? `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}` : String(secs);
   }
   const el = $("#countdown");
   if (el.textContent !== text) el.textContent = text;
@@ -266,20 +319,25 @@ function finish(state) {
   localStorage.removeItem("limber.session");
   keepAwake(false);
   const out = $("#outcome");
-  // The safety advice (alert cues) stays on screen; otherwise the last few words.
-  const all = [...$("#cues").children];
-  const alerts = all.filter((li) => li.dataset.sound === "alert");
-  const last = (alerts.length ? alerts.slice(0, 1) : all.slice(0, 3)).map((li) => li.textContent).reverse();
+  // A stop's advice stays on screen (above, in #stopped); otherwise the last few words.
+  const stop = state.view.stopped;
+  const last = stop ? [] : [...$("#cues").children].slice(0, 3).map((li) => li.textContent).reverse();
   out.replaceChildren();
   const h = document.createElement("h3");
-  h.textContent = state.view.phase.phase === "stopped" ? "Session stopped" : "Well done";
+  h.textContent = stop ? (stop.reason === "aborted" ? "Session ended" : "Session stopped") : "Well done";
   out.append(h);
   for (const t of last) { const p = document.createElement("p"); p.textContent = t; out.append(p); }
   const again = document.createElement("button");
   again.type = "button";
   again.className = "primary";
   again.textContent = "Back to routines";
-  again.addEventListener("click", () => { current = null; $("#session").hidden = true; $("#start").hidden = false; });
+  again.addEventListener("click", () => {
+    current = null;
+    setConnection(null);
+    setProblem(null);
+    $("#session").hidden = true;
+    $("#start").hidden = false;
+  });
   out.append(again);
   out.hidden = false;
   $("#actions").replaceChildren();
@@ -294,15 +352,16 @@ async function loadHistory(more = false) {
   const [page, stats] = await Promise.all([api("GET", `/history${q}`), more ? null : api("GET", "/stats")]);
   if (stats) {
     const a = stats.adherence;
-    $("#stats").textContent = `${stats.sessions} sessions · this week ${a["this-week"] ?? a.this_week ?? 0} of ${a.goal} · streak ${a["streak-weeks"] ?? a.streak_weeks ?? 0} weeks`;
+    $("#stats").textContent = `${stats.sessions} session${stats.sessions === 1 ? "" : "s"} · this week ${a["this-week"] ?? a.this_week ?? 0} of ${a.goal} · streak ${a["streak-weeks"] ?? a.streak_weeks ?? 0} weeks`;
   }
   const list = $("#history-list");
   if (!more) list.replaceChildren();
   for (const s of page.sessions) {
     const li = document.createElement("li");
     const done = s.items.filter((i) => i.status === "done").length;
-    li.textContent = `${new Date(s["started-at-ms"]).toLocaleString()} — ${s.routine}: ${done} of ${s.items.length} stretches` +
-      (s.stopped ? ` (stopped: ${typeof s.stopped === "string" ? s.stopped : JSON.stringify(s.stopped)})` : "");
+    const stop = typeof s.stopped === "string" ? STOPS[s.stopped] || s.stopped : null;
+    li.textContent = `${new Date(s["started-at-ms"]).toLocaleString()} — ${routineNames.get(s.routine) || s.routine}: ` +
+      `${done} of ${s.items.length} stretches` + (stop ? ` (${stop.toLowerCase()})` : "");
     list.append(li);
   }
   nextCursor = page.next;
@@ -326,14 +385,20 @@ function chart(sessions) {
   line.setAttribute("points", pts.map((s, i) => `${x(i)},${y(s["pain-before"])}`).join(" "));
   line.setAttribute("class", "trend");
   svg.append(line);
+  // A dot for each session, so one session shows too.
+  pts.forEach((s, i) => {
+    const dot = document.createElementNS(ns, "circle");
+    Object.entries({ cx: x(i), cy: y(s["pain-before"]), r: 3, class: "point" }).forEach(([k, v]) => dot.setAttribute(k, v));
+    svg.append(dot);
+  });
 }
 
 let libraryLoaded = false;
 async function loadLibrary() {
   if (libraryLoaded) return;
-  const [stretches, precautions, source] = await Promise.all([api("GET", "/stretches"), api("GET", "/precautions"), api("GET", "/source")]);
+  const [list, precautions, source] = await Promise.all([api("GET", "/stretches"), api("GET", "/precautions"), api("GET", "/source")]);
   const box = $("#stretches");
-  for (const s of stretches) {
+  for (const s of list) {
     const d = document.createElement("details");
     const sum = document.createElement("summary");
     sum.textContent = `${s.name} — ${s.summary}`;
@@ -373,8 +438,13 @@ $("#profile-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const form = e.target;
   const pick = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((b) => b.value);
-  await api("PATCH", "/profile", { equipment: pick("equipment"), avoid: pick("avoid"), "weekly-goal": Number(form.elements["weekly-goal"].value) });
-  $("#profile-status").textContent = "Saved.";
+  const status = $("#profile-status");
+  try {
+    await api("PATCH", "/profile", { equipment: pick("equipment"), avoid: pick("avoid"), "weekly-goal": Number(form.elements["weekly-goal"].value) });
+    status.textContent = "Saved.";
+  } catch (err) {
+    status.textContent = `Not saved: ${err.message}`;
+  }
 });
 
 // ------------------------------------------------------------------ start
@@ -394,6 +464,7 @@ async function init() {
     o.textContent = r.name;
     o.dataset.summary = r.summary;
     select.append(o);
+    routineNames.set(r.id, r.name);
   }
   const wanted = params.get("routine");
   if (wanted) select.value = wanted;
