@@ -36,6 +36,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "figure-bone",
         "figure-joint",
         "figure-prop",
+        "assessment-question",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -84,6 +85,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == figure-prop
         1 problem in content:
         side-bend.ron:14:32: invalid value: Unexpected variant named `Ladder` in enum `Prop`, expected one of `Floor`, `floor`, `Chair`, `chair`, `Wall`, `wall`, `FoamRoller`, `r#foam-roller`, `Towel`, or `towel` instead
+        == assessment-question
+        1 problem in content:
+        screening.ron:7:13: screening question `seen-before` is `about_assessment`: it must be `level: SeeClinician` with `flagged_by: No` ("has a clinician already looked at it?")
     "#]].assert_eq(&report);
 }
 

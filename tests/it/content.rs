@@ -288,6 +288,8 @@ fn the_clinician_question_flags_on_no_and_the_accident_is_recent() {
     assert_eq!(seen.level, Level::SeeClinician);
     assert_eq!(seen.flagged_by, Answer::No);
     assert!(seen.flags(false) && !seen.flags(true));
+    assert!(seen.about_assessment, "a no already answers the confirmation");
+    assert_eq!(lib.screening.iter().filter(|q| q.about_assessment).count(), 1);
     assert!(seen.question.contains("doctor or physiotherapist already looked"), "{}", seen.question);
     assert!(lib.screening.iter().all(|q| q.id != "not-assessed"), "the inverted question must not reuse its old id");
     let others = lib.screening.iter().filter(|q| q.id != seen.id);

@@ -76,3 +76,43 @@ fn sharp_pain_in_the_middle_of_the_full_routine_stops_with_the_advice() {
     assert!(last.text.starts_with(&lib.advice.sharp_pain), "{}", last.text);
     assert_eq!(session.next_deadline(), None);
 }
+
+/// Answers the built-in screening live: `yes_to` the ids answered "yes", "no" to the rest.
+fn screen(session: &mut Session, lib: &limber_core::Library, yes_to: &[&str]) -> Vec<Phase> {
+    let mut phases = Vec::new();
+    while let Phase::Screening { question } = session.phase() {
+        let yes = yes_to.contains(&lib.screening[question].id.as_str());
+        session.handle(if yes { Intent::Yes } else { Intent::No }, At::ZERO).expect("an answer");
+        phases.push(session.phase());
+    }
+    phases
+}
+
+#[test]
+fn no_clinician_yet_stops_the_screening_without_asking_to_confirm_an_assessment() {
+    let lib = builtin().expect("content");
+    let plan = || Plan::resolve(&lib, &RoutineId::from("desk"), &PlanOptions::default()).expect("plan");
+
+    // Every warning sign "no", and no clinician has looked at the pain: the advice, no confirmation.
+    let mut session = Session::new(plan(), None, At::ZERO);
+    let phases = screen(&mut session, &lib, &[]);
+    assert!(!phases.contains(&Phase::ConfirmAssessed), "{phases:?}");
+    assert_eq!(session.phase(), Phase::Stopped { reason: limber_core::StopReason::SeeClinician });
+    let said = session.drain_cues().pop().expect("the advice");
+    assert!(said.text.contains("You said no doctor or physiotherapist has looked at this pain yet"), "{}", said.text);
+    assert!(!said.text.contains("(yes or no)"), "{}", said.text);
+
+    // A clinician has looked at it, and the pain is worse at night: confirm what they said.
+    let mut session = Session::new(plan(), None, At::ZERO);
+    screen(&mut session, &lib, &["already-assessed", "rest-night"]);
+    assert_eq!(session.phase(), Phase::ConfirmAssessed);
+    session.handle(Intent::Yes, At::ZERO).expect("confirmed");
+    assert!(session.screening().clinician_assessed);
+    assert!(!session.phase().is_over());
+
+    // A clinician has looked at it and nothing else is flagged: clear at once.
+    let mut session = Session::new(plan(), None, At::ZERO);
+    let phases = screen(&mut session, &lib, &["already-assessed"]);
+    assert!(!phases.contains(&Phase::ConfirmAssessed), "{phases:?}");
+    assert!(!session.phase().is_over());
+}

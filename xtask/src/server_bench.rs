@@ -1039,8 +1039,11 @@ async fn screen(addr: &str) -> anyhow::Result<()> {
     loop {
         let (_, s) = conn.call("GET", &format!("/api/v1/sessions/{id}"), None).await?;
         let intent = match s["view"]["phase"]["phase"].as_str() {
+            // Has a clinician already looked at the pain: "yes", or the screening stops there.
+            Some("screening") if s["view"]["question"].as_str().is_some_and(|q| q.contains("already looked at")) => {
+                "yes"
+            }
             Some("screening") => "no",
-            Some("confirm-assessed") => "yes",
             _ => break,
         };
         let path = format!("/api/v1/sessions/{id}/intents");

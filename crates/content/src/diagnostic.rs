@@ -88,6 +88,12 @@ pub enum Problem {
     /// A stretch listed as its own alternative.
     #[error("stretch `{0}` lists itself as an alternative")]
     SelfAlternative(String),
+    /// A question about an earlier assessment that is not a see-a-clinician question flagged by "no".
+    #[error(
+        "screening question `{0}` is `about_assessment`: it must be `level: SeeClinician` with `flagged_by: No` \
+         (\"has a clinician already looked at it?\")"
+    )]
+    AssessmentQuestion(String),
     /// A section the library needs, defined in no file.
     #[error("no file defines `{0}`; the library needs it")]
     MissingSection(&'static str),

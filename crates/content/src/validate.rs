@@ -1,6 +1,6 @@
 //! Merging parsed files by id and checking what no parser can: ids, references, emptiness, promises.
 
-use limber_core::{Advice, Dose, Library, Routine, SourceCredit, Stretch, WarmUp};
+use limber_core::{Advice, Answer, Dose, Level, Library, Routine, SourceCredit, Stretch, WarmUp};
 
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::document::Document;
@@ -219,8 +219,24 @@ impl<'a> Merger<'a> {
         }
     }
 
+    /// A question about an earlier assessment only makes sense as a see-a-clinician question
+    /// that a "no" flags.
+    fn check_screening(&mut self, index: usize) {
+        let item = &self.screening[index];
+        let q = &item.value;
+        if q.about_assessment && (q.level != Level::SeeClinician || q.flagged_by != Answer::No) {
+            let text = &self.files[item.file].text;
+            let at = find_key(text, "about_assessment", item.at, item.until).unwrap_or(item.at);
+            let (file, problem) = (item.file, Problem::AssessmentQuestion(q.id.clone()));
+            self.problem(file, at, problem);
+        }
+    }
+
     /// Checks the merged content; returns the library when nothing is wrong, and every problem found.
     pub(crate) fn finish(mut self) -> (Option<Library>, Vec<(usize, Diagnostic)>) {
+        for i in 0..self.screening.len() {
+            self.check_screening(i);
+        }
         for i in 0..self.stretches.len() {
             self.check_stretch(i);
         }

@@ -44,6 +44,11 @@ pub struct ScreeningQuestion {
     /// `flagged_by: No`. Always decide through [`ScreeningQuestion::flags`].
     #[serde(default)]
     pub flagged_by: Answer,
+    /// Whether the question asks if a clinician has already looked at the pain. Its flagging
+    /// answer says no one has, which already answers the confirmation a see-a-clinician flag asks
+    /// for: the screening stops with the advice instead of asking for it.
+    #[serde(default)]
+    pub about_assessment: bool,
     /// The public guidance it comes from.
     pub source: String,
 }
@@ -106,7 +111,14 @@ mod tests {
     use super::*;
 
     fn q(id: &str, level: Level) -> ScreeningQuestion {
-        ScreeningQuestion { id: id.into(), level, question: "?".into(), flagged_by: Answer::Yes, source: "s".into() }
+        ScreeningQuestion {
+            id: id.into(),
+            level,
+            question: "?".into(),
+            flagged_by: Answer::Yes,
+            about_assessment: false,
+            source: "s".into(),
+        }
     }
 
     fn asked_the_other_way(id: &str, level: Level) -> ScreeningQuestion {

@@ -918,11 +918,24 @@ impl Session {
         } else if question + 1 < self.plan.screening.len() {
             self.enter(Phase::Screening { question: question + 1 }, now);
         } else if self.screening.clearance(&self.plan.screening) == Clearance::SeeClinician {
-            self.enter(Phase::ConfirmAssessed, now);
+            // "No clinician has looked at it" already answers the confirmation: do not ask it.
+            if self.said_unassessed() {
+                self.stop(StopReason::SeeClinician, now);
+            } else {
+                self.enter(Phase::ConfirmAssessed, now);
+            }
         } else {
             self.say(now, CueKind::Cleared, words::cleared(), Sound::None);
             self.after_screening(now);
         }
+    }
+
+    /// Whether an answer in the screening said no clinician has looked at this pain yet.
+    fn said_unassessed(&self) -> bool {
+        self.plan
+            .screening
+            .iter()
+            .any(|q| q.about_assessment && self.screening.answer(&q.id).is_some_and(|yes| q.flags(yes)))
     }
 
     /// Screening is clear: ask for the pain rating when the plan says so, then exercise.
@@ -1026,6 +1039,9 @@ impl Session {
         let advice = &self.plan.advice;
         let (text, sound) = match reason {
             StopReason::Emergency => (advice.emergency.clone(), Sound::Alert),
+            StopReason::SeeClinician if self.said_unassessed() => {
+                (words::not_yet_assessed(&advice.see_clinician), Sound::Alert)
+            }
             StopReason::SeeClinician => (advice.see_clinician.clone(), Sound::Alert),
             StopReason::SharpPain => {
                 let flagged = self.flagged.as_ref().and_then(|id| {

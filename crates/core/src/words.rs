@@ -207,6 +207,14 @@ pub(crate) fn assessed_question() -> String {
     "Has a doctor or physiotherapist already assessed this pain and said stretching is fine? (yes or no)".to_owned()
 }
 
+/// The see-a-clinician advice when the person said no clinician has looked at the pain yet.
+pub(crate) fn not_yet_assessed(advice: &str) -> String {
+    format!(
+        "{advice} You said no doctor or physiotherapist has looked at this pain yet. Once one has, and says \
+         stretching is fine, answer the safety questions again."
+    )
+}
+
 pub(crate) fn cleared_after_assessment() -> String {
     "Thank you. Go gently, as your clinician advised, and stop if anything feels wrong.".to_owned()
 }

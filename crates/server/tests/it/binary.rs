@@ -87,8 +87,9 @@ pub fn start_session(addr: &str, speed: f64) -> String {
     loop {
         let (_, s) = get(addr, &format!("/api/v1/sessions/{id}"));
         let intent = match s["view"]["phase"]["phase"].as_str().unwrap() {
+            // Has a clinician already looked at the pain: "yes", or the screening stops there.
+            "screening" if s["view"]["question"].as_str().is_some_and(|q| q.contains("already looked at")) => "yes",
             "screening" => "no",
-            "confirm-assessed" => "yes",
             _ => break,
         };
         assert_eq!(post(addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": intent})).0, 200);

@@ -213,13 +213,24 @@ fn the_page_shows_the_library_refuses_a_bad_goal_and_says_when_the_server_is_gon
     driver.wait_for("the first question", |d| d.text("#phase").contains("question 1"));
     // Keys work while a checkbox has the focus (space and Enter stay the checkbox's own).
     driver.click("#speak");
-    let keyed = "document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true})); return true";
+    let keyed =
+        "document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true})); return true";
     driver.js(keyed);
     driver.wait_for("the second question", |d| d.text("#phase").contains("question 2"));
     drop(server);
-    driver.wait_for("the lost connection", |d| d.js("return document.querySelector('#connection').hidden") == json!(false));
+    driver.wait_for("the lost connection", |d| {
+        d.js("return document.querySelector('#connection').hidden") == json!(false)
+    });
     driver.click("#sharp-pain");
     driver.wait_for("the failed report", |d| d.text("#problem").contains("Stop the stretch now anyway"));
+}
+
+/// The question the last session is asking, as the server has it.
+fn question(addr: &str) -> String {
+    let (_, list) = get(addr, "/api/v1/sessions");
+    list.as_array()
+        .and_then(|l| l.last())
+        .map_or(String::new(), |s| s["view"]["question"].as_str().unwrap_or("").to_owned())
 }
 
 fn phase(addr: &str) -> String {
@@ -250,8 +261,11 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     );
     loop {
         match phase(&server.addr).as_str() {
+            // Has a clinician already looked at the pain: "yes", or the screening stops there.
+            "screening" if question(&server.addr).contains("already looked at") => {
+                driver.click("#actions [data-intent=yes]");
+            }
             "screening" => driver.click("#actions [data-intent=no]"),
-            "confirm-assessed" => driver.click("#actions [data-intent=yes]"),
             "pain-before" => {
                 driver.wait_for("the pain scale", |d| {
                     d.js("return document.querySelector('#pain-scale').hidden") == json!(false)
@@ -352,8 +366,9 @@ fn the_page_exports_history_with_its_token_and_says_when_it_cannot() {
     loop {
         let state = call("GET", &format!("/api/v1/sessions/{id}"), None);
         let intent = match state["view"]["phase"]["phase"].as_str().unwrap() {
+            // Has a clinician already looked at the pain: "yes", or the screening stops there.
+            "screening" if state["view"]["question"].as_str().is_some_and(|q| q.contains("already looked at")) => "yes",
             "screening" => "no",
-            "confirm-assessed" => "yes",
             _ => break,
         };
         call("POST", &format!("/api/v1/sessions/{id}/intents"), Some(json!({"intent": intent})));

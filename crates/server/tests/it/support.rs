@@ -92,8 +92,11 @@ impl Fixture {
         loop {
             let (_, state) = self.get(&format!("/api/v1/sessions/{id}"), token).await;
             let intent = match state["view"]["phase"]["phase"].as_str().unwrap() {
+                // Has a clinician already looked at the pain: "yes", or the screening stops there.
+                "screening" if state["view"]["question"].as_str().is_some_and(|q| q.contains("already looked at")) => {
+                    "yes"
+                }
                 "screening" => "no",
-                "confirm-assessed" => "yes",
                 _ => return state,
             };
             let (status, v) = self.post(&path, token, json!({"intent": intent})).await;
