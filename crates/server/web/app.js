@@ -230,22 +230,47 @@ function render(state) {
   if (isOver(v)) finish(state);
 }
 
+// What a button says in this phase: at a pain rating Start leaves it unrated; at a check-in it
+// carries on.
+function label(kind, v) {
+  const phase = v.phase.phase;
+  if (kind === "start" && (phase === "pain-before" || phase === "pain-after")) return "No rating";
+  if (kind === "start" && phase === "check-in") return "Carry on";
+  return LABELS[kind];
+}
+
+let painOpen = false; // the 0–10 scale opened by hand during the exercise
+let quitArmed = null; // the timer while "End session" waits for a second press
+
 function renderActions(v) {
   const box = $("#actions");
   box.replaceChildren();
+  const asked = Boolean(v.question) || v.phase.phase === "pain-before" || v.phase.phase === "pain-after";
   for (const kind of v.allowed) {
     if (!(kind in LABELS)) continue; // pain has its own scale; sharp pain its own button
     if (kind === "toggle-pause") continue;
     const b = document.createElement("button");
     b.type = "button";
-    b.textContent = LABELS[kind];
+    b.textContent = label(kind, v);
     b.dataset.intent = kind;
     if (kind === "chest") b.className = "danger";
-    b.addEventListener("click", () => send({ intent: kind }));
+    if (kind === "quit" && quitArmed) { b.textContent = "Press again to end"; b.classList.add("armed"); }
+    if (kind === "quit") b.addEventListener("click", () => armQuit(b));
+    else b.addEventListener("click", () => send({ intent: kind }));
+    box.append(b);
+  }
+  // A rating at any moment of the exercise, not only when asked: the scale opens on a press.
+  if (v.allowed.includes("pain") && !asked) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = painOpen ? "Hide pain scale" : "Rate pain 0–10";
+    b.setAttribute("aria-expanded", String(painOpen));
+    b.dataset.open = "pain";
+    b.addEventListener("click", () => { painOpen = !painOpen; renderActions(current.state.view); });
     box.append(b);
   }
   const scale = $("#pain-scale");
-  const rate = v.allowed.includes("pain") && (v.question || v.phase.phase === "pain-before" || v.phase.phase === "pain-after");
+  const rate = v.allowed.includes("pain") && (asked || painOpen);
   scale.hidden = !rate;
   if (rate && !scale.children.length) {
     for (let n = 0; n <= 10; n++) {
@@ -253,11 +278,24 @@ function renderActions(v) {
       b.type = "button";
       b.textContent = String(n);
       b.setAttribute("aria-label", `Pain ${n} of 10`);
-      b.addEventListener("click", () => send({ intent: "pain", score: n }));
+      b.addEventListener("click", () => { painOpen = false; send({ intent: "pain", score: n }); });
       scale.append(b);
     }
   }
   $("#sharp-pain").hidden = isOver(v) || Boolean(v.stopped);
+}
+
+// "End session" asks to be pressed again within four seconds, so a stray tap ends nothing.
+function armQuit(button) {
+  if (quitArmed) {
+    clearTimeout(quitArmed);
+    quitArmed = null;
+    send({ intent: "quit" });
+    return;
+  }
+  button.textContent = "Press again to end";
+  button.classList.add("armed");
+  quitArmed = setTimeout(() => { quitArmed = null; if (current?.state) renderActions(current.state.view); }, 4000);
 }
 
 async function send(intent) {
@@ -428,10 +466,32 @@ async function loadLibrary() {
 }
 
 async function loadProfile() {
-  const { profile } = await api("GET", "/profile");
+  const { profile, flagged } = await api("GET", "/profile");
   const form = $("#profile-form");
   for (const box of form.querySelectorAll("input[type=checkbox]")) box.checked = profile[box.name].includes(box.value);
   form.elements["weekly-goal"].value = profile["weekly-goal"];
+  // Stretches set aside after sharp pain: each can be cleared once it is fine again.
+  const list = $("#flagged");
+  list.replaceChildren();
+  $("#flags").hidden = !flagged.length;
+  for (const id of flagged) {
+    const li = document.createElement("li");
+    const name = (await stretchFor(id))?.name || id;
+    const clear = document.createElement("button");
+    clear.type = "button";
+    clear.textContent = "Clear";
+    clear.setAttribute("aria-label", `Clear ${name}`);
+    clear.addEventListener("click", async () => {
+      try {
+        await api("DELETE", `/profile/flags/${encodeURIComponent(id)}`);
+        loadProfile();
+      } catch (err) {
+        $("#profile-status").textContent = `Not cleared: ${err.message}`;
+      }
+    });
+    li.append(`${name} `, clear);
+    list.append(li);
+  }
 }
 
 $("#profile-form").addEventListener("submit", async (e) => {

@@ -632,6 +632,8 @@ impl App {
                     Some(Guide::Source) => None,
                 };
             }
+            // Esc closes the guide first, then the library.
+            KeyCode::Esc if self.guide.is_some() => self.guide = None,
             KeyCode::Esc | KeyCode::Char('q' | 'h') => {
                 self.guide = None;
                 self.open(Screen::Home);

@@ -220,6 +220,43 @@ fn quit_asks_first_and_keeps_what_was_done() {
 }
 
 #[test]
+fn the_steps_scroll_to_the_current_one_in_a_small_window() {
+    let (mut app, _dir) = app();
+    app.start("full").expect("start");
+    for _ in 0..11 {
+        app.send(Intent::No, At::ZERO);
+    }
+    app.send(Intent::Yes, At::ZERO);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    // The last step of a stretch with many (thread the needle has seven).
+    let last_step = |a: &App| {
+        a.live.as_ref().is_some_and(|l| l.view.steps.len() >= 7 && l.view.step == Some(l.view.steps.len() - 1))
+    };
+    run_until(&mut app, last_step);
+    let n = app.live.as_ref().map_or(0, |l| l.view.steps.len());
+    let text = render(&app, 80, 24);
+    assert!(text.contains(&format!("▶ {n}.")), "step {n} is not in view:\n{text}");
+}
+
+#[test]
+fn a_reply_to_a_high_rating_stays_on_screen_while_the_next_cues_come() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    app.send(Intent::Pain { score: 7 }, at(&app));
+    let reply = app.live.as_ref().and_then(|l| l.cues.iter().rev().find(|c| c.kind == limber_core::CueKind::TooMuch));
+    let reply = reply.expect("a reply to 7 out of 10").text.clone();
+    // A few cues later (what comes next, its first step), the reply still shows.
+    let last = |a: &App| a.live.as_ref().and_then(|l| l.cues.last()).map_or(0, |c| c.seq);
+    let seen = last(&app);
+    run_until(&mut app, |a| last(a) >= seen + 3);
+    let start: String = reply.chars().take(30).collect();
+    let text = render(&app, 120, 40);
+    assert!(text.contains(&start), "{start:?} is gone:\n{text}");
+}
+
+#[test]
 fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     let (mut app, _dir) = app();
     desk(&mut app);
@@ -266,6 +303,11 @@ fn library_filters_by_equipment_and_shows_a_stretch() {
     assert!(none.len() < all && none.iter().all(|s| s.equipment.is_empty()));
     app.on_key(key('g'), At::ZERO);
     assert!(render(&app, 80, 24).contains("Precautions"));
+    // Esc closes the guide and stays in the library; a second Esc goes home.
+    app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), At::ZERO);
+    assert_eq!((app.screen, app.guide), (Screen::Library, None));
+    app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), At::ZERO);
+    assert_eq!(app.screen, Screen::Home);
 }
 
 #[test]
@@ -360,11 +402,15 @@ fn a_small_window_says_the_size_it_needs() {
     run_until(&mut app, in_hold);
     // The smallest size that is not refused still shows the countdown and the safety key.
     let smallest = render(&app, ui::MIN_SIZE.0, ui::MIN_SIZE.1);
-    assert!(smallest.contains("HOLD") && smallest.contains("SHARP PAIN"), "{smallest}");
+    // (The desk routine's first stretch is a flow: moved through, not held.)
+    assert!(smallest.contains("MOVE") && smallest.contains("SHARP PAIN"), "{smallest}");
     insta::assert_snapshot!("hold_60x20", smallest);
     let text = render(&app, 40, 10);
     assert!(text.contains("60×20"), "{text}");
     assert!(text.contains("40×10"), "{text}");
+    // Smaller still, the session goes on out of sight: where it is, and the safety key.
+    let left = crate::ui::countdown_text(app.live.as_ref().and_then(|l| l.view.remaining_ms).expect("a countdown"));
+    assert!(text.contains(&format!("MOVE {left}")) && text.contains("SHARP PAIN"), "{text}");
 }
 
 #[test]

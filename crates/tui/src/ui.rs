@@ -19,6 +19,9 @@ use crate::app::{App, Guide, Live, Screen};
 /// The smallest window every screen fits in.
 pub(crate) const MIN_SIZE: (u16, u16) = (60, 20);
 
+/// How many cues an alert stays on screen for, above the newest ones.
+const ALERT_KEPT: usize = 5;
+
 /// Styles that carry meaning by text and weight first; colour only adds to them, and goes
 /// away with `NO_COLOR`.
 struct Theme {
@@ -115,11 +118,24 @@ pub(crate) fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let theme = Theme { color: !app.no_color };
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        let text = format!(
+        let mut lines = vec![Line::from(format!(
             "limber-tui needs a window of at least {}×{}; this one is {}×{}. Make it bigger, or press q to quit.",
             MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
-        );
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        ))];
+        // A session carries on out of sight: say where it is and that the safety keys still work.
+        if let (Screen::Session, Some(live)) = (app.screen, &app.live) {
+            let (label, _) = phase_label(live);
+            let left = live.view.remaining_ms.map(|ms| format!(" {}", countdown_text(ms))).unwrap_or_default();
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(format!("{label}{left}"), theme.strong())));
+            lines.push(Line::from(vec![
+                Span::styled(" x ", theme.key()),
+                Span::styled(" SHARP PAIN  ", theme.danger()),
+                Span::styled(" space ", theme.key()),
+                Span::raw(" pause  "),
+            ]));
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
         return;
     }
     match app.screen {
@@ -213,7 +229,12 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .routines()
         .iter()
         .map(|r| {
-            let stretches: Vec<&limber_core::Stretch> = r.stretches.iter().filter_map(|id| lib.stretch(id)).collect();
+            // What today's plan does (the profile's kit and positions applied), when it resolved.
+            let preview = app.previews.iter().find(|p| p.routine == r.id);
+            let stretches: Vec<&limber_core::Stretch> = match preview {
+                Some(p) => p.plan.items.iter().map(|i| &*i.choice.stretch).collect(),
+                None => r.stretches.iter().filter_map(|id| lib.stretch(id)).collect(),
+            };
             let mut equipment: Vec<&str> =
                 stretches.iter().flat_map(|s| s.equipment.iter().map(|e| e.label())).collect();
             equipment.sort_unstable();
@@ -221,7 +242,6 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let mut positions: Vec<&str> = stretches.iter().map(|s| s.position.label()).collect();
             positions.sort_unstable();
             positions.dedup();
-            let preview = app.previews.iter().find(|p| p.routine == r.id);
             let minutes = preview.map(|p| format!("about {} min · ", p.plan.total_time().as_secs().div_ceil(60)));
             let star = if app.suggested.as_ref() == Some(&r.id) { "  ★ suggested" } else { "" };
             let warm = if r.warm_up && !app.options.no_warm_up { "warm-up + " } else { "" };
@@ -279,6 +299,7 @@ fn phase_label(live: &Live) -> (String, bool) {
         Phase::Prepare { .. } if v.remaining_ms.is_none() => ("READY WHEN YOU ARE".to_owned(), true),
         Phase::Prepare { .. } => ("GET INTO POSITION".to_owned(), false),
         Phase::GetReady { .. } => ("GET READY".to_owned(), true),
+        Phase::Active { .. } if is_flow(live) => ("MOVE".to_owned(), true),
         Phase::Active { .. } => ("HOLD".to_owned(), true),
         Phase::Rest { .. } => match live.switch_to {
             Some(side) => (format!("SWITCH SIDES → {}", side.label().to_uppercase()), true),
@@ -290,6 +311,18 @@ fn phase_label(live: &Live) -> (String, bool) {
         Phase::Finished => ("DONE".to_owned(), false),
         Phase::Stopped { .. } => ("STOPPED".to_owned(), true),
     }
+}
+
+/// Whether the stretch on screen is a flow (moved through, not held).
+fn is_flow(live: &Live) -> bool {
+    let Some(id) = &live.view.stretch else { return false };
+    live.session
+        .plan()
+        .items
+        .iter()
+        .flat_map(|i| std::iter::once(&i.choice).chain(&i.alternatives))
+        .find(|c| &c.stretch.id == id)
+        .is_some_and(|c| matches!(c.stretch.dose, limber_core::Dose::Flow { .. }))
 }
 
 /// The countdown as big digits show it: seconds, or minutes and seconds from a minute up.
@@ -376,6 +409,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
 
     // Right: the steps, the current one marked, and the cautions; the warm-up's activities.
     let mut lines = Vec::new();
+    let mut current_line = None;
     if matches!(v.phase, Phase::WarmUp)
         && let Some(warm) = &live.session.plan().warm_up
     {
@@ -386,6 +420,9 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         lines.push(Line::from(Span::styled("Steps", theme.title())));
         for (i, step) in v.steps.iter().enumerate() {
             let current = v.step == Some(i);
+            if current {
+                current_line = Some(lines.len());
+            }
             let mark = if current { "▶ " } else { "  " };
             let style = if current { theme.selected() } else { Style::new() };
             lines.push(Line::from(Span::styled(format!("{mark}{}. {step}", i + 1), style)));
@@ -411,14 +448,34 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         }
         _ => panel_inner,
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), steps_area);
+    // When the steps run past the panel, scroll so the current one is in view.
+    let width = usize::from(steps_area.width.max(1));
+    let rows = |l: &Line| l.width().div_ceil(width).max(1);
+    let scroll = current_line.map_or(0, |at| {
+        let end: usize = lines[..=at].iter().map(rows).sum();
+        end.saturating_sub(usize::from(steps_area.height))
+    });
+    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((scroll, 0)), steps_area);
 
     // The spoken count is on screen as big digits already.
     let shown: Vec<&limber_core::Cue> =
         live.cues.iter().filter(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. })).collect();
-    let skip = shown.len().saturating_sub(usize::from(cues_area.height));
-    let cue_lines: Vec<Line> =
-        shown[skip..].iter().map(|c| Line::from(Span::styled(c.text.clone(), theme.dim()))).collect();
+    let rows = usize::from(cues_area.height);
+    let mut recent: Vec<&limber_core::Cue> = shown[shown.len().saturating_sub(rows)..].to_vec();
+    // An alert (a pain reply, a stop) stays on its line while the next few cues come.
+    let alert = shown.iter().rev().take(ALERT_KEPT).find(|c| c.sound == limber_core::Sound::Alert);
+    if let Some(alert) = alert.filter(|a| rows > 1 && !recent.iter().any(|c| c.seq == a.seq)) {
+        recent.remove(0);
+        recent.insert(0, alert);
+    }
+    let cue_lines: Vec<Line> = recent
+        .iter()
+        .map(|c| {
+            let style = if c.sound == limber_core::Sound::Alert { theme.danger() } else { theme.dim() };
+            Line::from(Span::styled(c.text.clone(), style))
+        })
+        .collect();
     frame.render_widget(Paragraph::new(cue_lines), cues_area);
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
     frame.render_widget(hint_text, keys);
@@ -580,7 +637,7 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let chart = BarChart::default()
-        .block(Block::bordered().title(format!(" Sessions per week (goal {goal}, ✓ met) ")))
+        .block(Block::bordered().title(format!(" Sessions per week (goal {goal}; ✓ = goal met that week) ")))
         .data(BarGroup::new(bars))
         .bar_width(3)
         .bar_gap(1)

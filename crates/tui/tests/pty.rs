@@ -202,7 +202,7 @@ fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal(
 fn ends_keeping_what_was_done(end: impl FnOnce(&mut Screen)) {
     let data = tempfile::tempdir().expect("temp dir");
     let mut screen = desk(data.path());
-    screen.wait("a hold", |s| s.contains("HOLD"));
+    screen.wait("a hold", |s| s.contains("HOLD") || s.contains("MOVE"));
     end(&mut screen);
     let status = screen.pty.process().wait().expect("exit status");
     screen.restored();
@@ -274,7 +274,7 @@ fn a_session_kept_in_postgresql_is_in_the_history_the_cli_reads_there() {
     let name = format!("limber_tui_test_{}", std::process::id());
     let url = rt.block_on(limber_app::store::create_database(&server, &name)).expect("a database of the test's own");
     let mut screen = desk_in(Keep::Database(&url));
-    screen.wait("a hold", |s| s.contains("HOLD"));
+    screen.wait("a hold", |s| s.contains("HOLD") || s.contains("MOVE"));
     screen.key("\u{3}");
     let status = screen.pty.process().wait().expect("exit status");
     screen.restored();

@@ -288,6 +288,15 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     driver.screenshot(&shot);
     assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"), "a PNG screenshot at {}", shot.display());
 
+    // A pain rating at any moment: the scale opens on a press.
+    assert_eq!(driver.js("return document.querySelector('#pain-scale').hidden"), json!(true));
+    driver.click("#actions [data-open=pain]");
+    driver.wait_for("the pain scale", |d| d.js("return document.querySelector('#pain-scale').hidden") == json!(false));
+    // Ending takes a second press: one press only asks.
+    driver.click("#actions [data-intent=quit]");
+    driver.wait_for("the second press", |d| d.text("#actions [data-intent=quit]") == "Press again to end");
+    assert!(!phase(&server.addr).is_empty() && phase(&server.addr) != "stopped", "one press ends nothing");
+
     driver.click("#actions [data-intent=pause]");
     driver.wait_for("the pause", |d| d.text("#phase").contains("paused"));
     let held = driver.text("#countdown");
@@ -335,6 +344,14 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     assert_eq!(driver.js("return document.querySelector('#sharp-pain').hidden"), json!(true));
     let (_, page) = get(&server.addr, "/api/v1/history");
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
+    // The stretch that hurt is set aside; the profile shows it and clears it.
+    driver.click("nav [data-tab=profile]");
+    driver.wait_for("the set-aside stretch", |d| d.text("#flagged").contains("Seated cat-cow"));
+    driver.click("#flagged button");
+    driver.wait_for("the flag cleared", |d| d.js("return document.querySelector('#flags').hidden") == json!(true));
+    let (_, profile) = get(&server.addr, "/api/v1/profile");
+    assert_eq!(profile["flagged"], json!([]), "{profile}");
+    driver.click("nav [data-tab=start]");
 
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("limber-server-page.png");
     driver.screenshot(&shot);
