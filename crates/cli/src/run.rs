@@ -115,7 +115,7 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
     for item in &summary.items {
         let swap = item.instead_of.as_ref().map(|o| format!(" (instead of {})", name(o))).unwrap_or_default();
         let dose = lib.stretch(&item.stretch).map(|s| &s.dose);
-        println!("  {:<12} {}{swap} — {}", item.status.label(), name(&item.stretch), item.outcome(dose));
+        println!("  {:<12} {}{swap} — {}", item.label(), name(&item.stretch), item.outcome(dose));
         debug_assert!(item.status != ItemStatus::NotReached || item.holds_done == 0);
     }
     let active = summary.active.as_secs();

@@ -174,6 +174,15 @@ pub enum ItemStatus {
 }
 
 impl ItemRecord {
+    /// Its status in a word or two, as summaries list it: a stretch left after its first hold or
+    /// flow had begun (skipped, or stopped for pain) was left partway, not skipped untouched.
+    pub fn label(&self) -> &'static str {
+        match self.status {
+            ItemStatus::Skipped if !self.active.is_zero() => "left partway",
+            status => status.label(),
+        }
+    }
+
     /// How the item went, in a few words: what was done of its `dose` (holds, the cycles of a
     /// flow, or time; holds when the dose is not known) and how it felt.
     pub fn outcome(&self, dose: Option<&Dose>) -> String {

@@ -576,7 +576,7 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 let dose = lib.stretch(&item.stretch).map(|s| &s.dose);
                 lines.push(Line::from(format!(
                     "{:<12} {} — {}",
-                    item.status.label(),
+                    item.label(),
                     name(&item.stretch),
                     item.outcome(dose)
                 )));

@@ -189,6 +189,7 @@ fn sharp_pain_stops_at_once_and_nothing_runs_after() {
     assert_eq!(summary.stopped, Some(StopReason::SharpPain));
     assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some("twist"));
     assert_eq!(summary.items[0].status, ItemStatus::Skipped);
+    assert_eq!(summary.items[0].label(), "left partway", "its hold had begun");
 }
 
 #[test]
@@ -219,6 +220,7 @@ fn swap_changes_the_stretch_and_skip_moves_on() {
     assert_eq!(summary.items[0].stretch.as_str(), "book");
     assert_eq!(summary.items[0].instead_of.as_ref().map(|s| s.as_str()), Some("twist"));
     assert_eq!(summary.items[0].status, ItemStatus::Skipped);
+    assert_eq!(summary.items[0].label(), "left partway", "skipped during its hold");
 }
 
 #[test]
@@ -394,6 +396,7 @@ fn the_warm_up_counts_down_and_can_be_skipped() {
     assert!(!summary.warmed_up);
     assert_eq!(summary.stopped, Some(StopReason::Aborted));
     assert!(summary.items.iter().all(|i| i.status == ItemStatus::Skipped || i.status == ItemStatus::NotReached));
+    assert_eq!(summary.items[0].label(), "skipped", "its flow never began");
 }
 
 #[test]
