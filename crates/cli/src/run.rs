@@ -101,7 +101,11 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
                 ExitCode::from(EXIT_SAFETY)
             }
             _ if input_ran_out => {
-                eprintln!("Input ended before any exercise; nothing was saved.");
+                if finished.screening_saved {
+                    eprintln!("Input ended before any exercise; your answers to the safety questions are saved.");
+                } else {
+                    eprintln!("Input ended before any exercise; nothing was saved.");
+                }
                 ExitCode::FAILURE
             }
             _ => {

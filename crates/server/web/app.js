@@ -146,6 +146,7 @@ async function startSession(form) {
 function follow(state) {
   current?.stream?.close();
   current = { id: state.id, speed: state.speed, stream: null };
+  resetAsks();
   localStorage.setItem("limber.session", state.id);
   $("#cues").replaceChildren();
   $("#outcome").hidden = true;
@@ -182,6 +183,7 @@ function follow(state) {
 // A line under the heading when the live connection is down (null: it is fine).
 function setConnection(problem) {
   const el = $("#connection");
+  if (el.textContent === (problem || "")) return; // said once, not again at every retry
   el.textContent = problem || "";
   el.hidden = !problem;
 }
@@ -202,7 +204,8 @@ function render(state) {
   current.state = state;
   current.receivedAt = performance.now();
   const v = state.view;
-  const stop = v.stopped;
+  // The red box is for a stop for safety; ending by choice shows only in the outcome.
+  const stop = v.stopped && v.stopped.reason !== "aborted" ? v.stopped : null;
   // Once over, the outcome below says how it ended: the heading is the routine's name.
   $("#phase").textContent = isOver(v) ? "" : (PHASES[v.phase.phase] || v.phase.phase) + (v.paused ? " — paused" : "") +
     (v.number ? ` · stretch ${v.number} of ${v.of}` : "") +
@@ -282,7 +285,14 @@ function renderActions(v) {
       scale.append(b);
     }
   }
-  $("#sharp-pain").hidden = isOver(v) || Boolean(v.stopped);
+  $("#sharp-pain").hidden = isOver(v) || Boolean(v.stopped && v.stopped.reason !== "aborted");
+}
+
+// A new or ended session starts with the pain scale closed and "End session" unarmed.
+function resetAsks() {
+  painOpen = false;
+  clearTimeout(quitArmed);
+  quitArmed = null;
 }
 
 // "End session" asks to be pressed again within four seconds, so a stray tap ends nothing.
@@ -309,11 +319,13 @@ async function send(intent) {
       await api("GET", `/sessions/${current.id}`).then(render, () => {});
       return;
     }
-    if (e.message === "unauthorized") return;
-    const safety = intent.intent === "sharp-pain" || intent.intent === "chest";
-    setProblem(safety
-      ? "limber could not be reached, so it did not hear that. Stop the stretch now anyway and rest; for chest pain or breathlessness, call your emergency number."
-      : `That did not reach limber (${e.message}). Check the connection and try again.`);
+    if (intent.intent === "chest") {
+      setProblem("limber did not hear that. Call your local emergency number now, or ask someone to call for you, and stop stretching.");
+    } else if (intent.intent === "sharp-pain") {
+      setProblem("limber did not hear that. Stop the stretch now anyway and rest; if the pain does not settle, see a doctor or physiotherapist.");
+    } else if (e.message !== "unauthorized") {
+      setProblem(`That did not reach limber (${e.message}). Check the connection and try again.`);
+    }
   }
 }
 
@@ -331,6 +343,11 @@ document.addEventListener("keydown", (e) => {
   if (/^[0-9]$/.test(e.key) && allowed.includes("pain")) {
     e.preventDefault();
     send({ intent: "pain", score: Number(e.key) });
+  } else if (KEYS[e.key] === "quit" && allowed.includes("quit")) {
+    // As the button: a second press ends it.
+    e.preventDefault();
+    const button = $("#actions [data-intent=quit]");
+    if (button) armQuit(button);
   } else if (KEYS[e.key] && allowed.includes(KEYS[e.key])) {
     e.preventDefault();
     send({ intent: KEYS[e.key] });
@@ -354,6 +371,7 @@ setInterval(tick, 100);
 
 function finish(state) {
   current.stream?.close();
+  resetAsks();
   localStorage.removeItem("limber.session");
   keepAwake(false);
   const out = $("#outcome");
@@ -471,12 +489,10 @@ async function loadProfile() {
   for (const box of form.querySelectorAll("input[type=checkbox]")) box.checked = profile[box.name].includes(box.value);
   form.elements["weekly-goal"].value = profile["weekly-goal"];
   // Stretches set aside after sharp pain: each can be cleared once it is fine again.
-  const list = $("#flagged");
-  list.replaceChildren();
-  $("#flags").hidden = !flagged.length;
-  for (const id of flagged) {
+  const names = await Promise.all(flagged.map(async (id) => (await stretchFor(id))?.name || id));
+  const items = flagged.map((id, i) => {
     const li = document.createElement("li");
-    const name = (await stretchFor(id))?.name || id;
+    const name = names[i];
     const clear = document.createElement("button");
     clear.type = "button";
     clear.textContent = "Clear";
@@ -490,8 +506,10 @@ async function loadProfile() {
       }
     });
     li.append(`${name} `, clear);
-    list.append(li);
-  }
+    return li;
+  });
+  $("#flagged").replaceChildren(...items);
+  $("#flags").hidden = !flagged.length;
 }
 
 $("#profile-form").addEventListener("submit", async (e) => {

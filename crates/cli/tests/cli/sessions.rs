@@ -120,7 +120,16 @@ fn a_see_a_clinician_answer_stops_unless_a_clinician_has_assessed_it() {
         .stdout(predicate::str::contains("You said no doctor or physiotherapist has looked at this pain yet"))
         .stdout(predicate::str::contains("said stretching is fine? (yes or no)").not());
     // Pain worse at night (question 8), and a clinician has looked at it: asked to confirm that
-    // they said stretching is fine; "yes" goes on.
+    // they said stretching is fine. Input that ends there keeps the answers and exits 1.
+    home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
+        .write_stdin(format!("{}yes\n{}yes\n", "no\n".repeat(7), "no\n".repeat(3)))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("said stretching is fine? (yes or no)"))
+        .stderr(predicate::str::contains(
+            "Input ended before any exercise; your answers to the safety questions are saved.",
+        ));
+    // "yes" goes on.
     let answers = format!("{}yes\n{}yes\nyes\n@1 quit\n", "no\n".repeat(7), "no\n".repeat(3));
     home.limber(&[
         "run",

@@ -213,6 +213,7 @@ fn the_page_shows_the_library_refuses_a_bad_goal_and_says_when_the_server_is_gon
     driver.wait_for("the first question", |d| d.text("#phase").contains("question 1"));
     // Keys work while a checkbox has the focus (space and Enter stay the checkbox's own).
     driver.click("#speak");
+    assert_eq!(driver.js("return document.activeElement?.id ?? ''"), json!("speak"), "the checkbox has the focus");
     let keyed =
         "document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true})); return true";
     driver.js(keyed);
@@ -329,7 +330,7 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
     assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");
     assert!(driver.text("#stopped-advice").contains("Sharp or intense pain means stop"), "{}", driver.text("#stopped"));
-    assert!(driver.text("#cues").to_lowercase().contains("sharp"));
+    driver.wait_for("the stop among the cues", |d| d.text("#cues").to_lowercase().contains("sharp"));
     assert_eq!(phase(&server.addr), "pain-after");
     assert!(!driver.text("#question").is_empty(), "the pain after is asked below the advice");
     assert_eq!(driver.js("return document.querySelector('#sharp-pain').hidden"), json!(true), "already stopped");
@@ -345,8 +346,12 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     let (_, page) = get(&server.addr, "/api/v1/history");
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
     // The stretch that hurt is set aside; the profile shows it and clears it.
+    let (_, profile) = get(&server.addr, "/api/v1/profile");
+    let flagged = profile["flagged"][0].as_str().unwrap_or_else(|| panic!("a stretch set aside: {profile}")).to_owned();
+    let (_, stretch) = get(&server.addr, &format!("/api/v1/stretches/{flagged}"));
+    let name = stretch["name"].as_str().unwrap().to_owned();
     driver.click("nav [data-tab=profile]");
-    driver.wait_for("the set-aside stretch", |d| d.text("#flagged").contains("Seated cat-cow"));
+    driver.wait_for("the set-aside stretch", |d| d.text("#flagged").contains(&name));
     driver.click("#flagged button");
     driver.wait_for("the flag cleared", |d| d.js("return document.querySelector('#flags').hidden") == json!(true));
     let (_, profile) = get(&server.addr, "/api/v1/profile");
