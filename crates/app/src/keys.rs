@@ -86,6 +86,50 @@ pub fn hints(allowed: &[IntentKind], paused: bool) -> Vec<Hint> {
     out
 }
 
+/// A pain rating typed at a rating prompt, where 10 takes two keys: `1` waits for the next key
+/// (`0` makes 10, Enter keeps 1, another digit replaces it); every other digit answers at once.
+/// During the exercise digits act at once instead, through [`intent`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PainEntry {
+    one: bool,
+}
+
+/// What a key did to a [`PainEntry`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Typed {
+    /// The rating is complete: send it.
+    Rate(u8),
+    /// A `1` waits for the next key.
+    Waiting,
+    /// Not a rating key: handle it as usual (a waiting `1` is dropped).
+    Other,
+}
+
+impl PainEntry {
+    /// Takes one key (`'\r'`/`'\n'` is Enter).
+    pub fn key(&mut self, key: char) -> Typed {
+        let waiting = std::mem::take(&mut self.one);
+        match (waiting, key) {
+            (_, '1') => {
+                self.one = true;
+                Typed::Waiting
+            }
+            (true, '0') => Typed::Rate(10),
+            (true, '\r' | '\n') => Typed::Rate(1),
+            (_, digit @ '0'..='9') => Typed::Rate(digit as u8 - b'0'),
+            _ => Typed::Other,
+        }
+    }
+
+    /// The digit waiting for a second key, to show beside the question.
+    pub fn waiting(self) -> Option<u8> {
+        self.one.then_some(1)
+    }
+}
+
+/// What a waiting `1` tells the person.
+pub const ONE_WAITING: &str = "1 — press 0 to make it 10, or Enter to keep 1";
+
 /// Whether a cue with this sound rings the terminal bell: the start, the last seconds, the end
 /// of each hold, and safety messages.
 pub fn rings_bell(sound: Sound) -> bool {
@@ -119,6 +163,27 @@ mod tests {
         let paused = hints(&[IntentKind::Resume, IntentKind::TogglePause], true);
         assert_eq!(paused.len(), 1);
         assert_eq!(paused[0].action, "resume");
+    }
+
+    #[test]
+    fn ten_takes_two_keys_at_a_prompt() {
+        let typed = |keys: &str| {
+            let mut entry = PainEntry::default();
+            keys.chars().map(|k| entry.key(k)).collect::<Vec<_>>()
+        };
+        assert_eq!(typed("7"), [Typed::Rate(7)]);
+        assert_eq!(typed("0"), [Typed::Rate(0)]);
+        assert_eq!(typed("10"), [Typed::Waiting, Typed::Rate(10)]);
+        assert_eq!(typed("1\r"), [Typed::Waiting, Typed::Rate(1)]);
+        assert_eq!(typed("13"), [Typed::Waiting, Typed::Rate(3)], "another digit replaces the 1");
+        assert_eq!(typed("11\r"), [Typed::Waiting, Typed::Waiting, Typed::Rate(1)]);
+        assert_eq!(typed("1x"), [Typed::Waiting, Typed::Other], "a safety key is never taken");
+        assert_eq!(typed("\r"), [Typed::Other], "Enter alone is the prompt's own (no rating)");
+        let mut entry = PainEntry::default();
+        entry.key('1');
+        assert_eq!(entry.waiting(), Some(1));
+        entry.key('q');
+        assert_eq!(entry.waiting(), None, "any other key drops the waiting 1");
     }
 
     #[test]

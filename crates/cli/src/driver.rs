@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use limber_app::clock::Clock;
-use limber_app::line;
+use limber_app::{keys, line};
 use limber_core::{At, Cue, Intent, IntentKind, Phase, Session, SessionView};
 use serde_json::json;
 
@@ -249,7 +249,7 @@ impl Screen {
             (true, _, _) if view.question.is_some() => "y to stop · n to carry on".to_owned(),
             (true, _, _) => "paused — space to resume".to_owned(),
             (_, Phase::Screening { .. } | Phase::ConfirmAssessed, _) => "answer y or n".to_owned(),
-            (_, Phase::PainBefore | Phase::PainAfter, _) => "0-9 to rate, Enter to skip".to_owned(),
+            (_, Phase::PainBefore | Phase::PainAfter, _) => "0-10 to rate (1 then 0 for 10), Enter to skip".to_owned(),
             (_, Phase::CheckIn { .. }, Some(ms)) => format!("c comfortable · d discomfort · {} s", ms.div_ceil(1000)),
             (_, Phase::Active { .. }, Some(ms)) => format!("{} s", ms.div_ceil(1000)),
             (_, _, Some(ms)) => format!("{} s", ms.div_ceil(1000)),
@@ -285,6 +285,7 @@ pub(crate) fn drive(
 ) -> bool {
     let mut queue: VecDeque<line::Line> = VecDeque::new();
     let mut input_ran_out = false;
+    let mut pain_entry = keys::PainEntry::default();
     loop {
         if stop.load(Ordering::Relaxed) {
             while !session.phase().is_over() {
@@ -332,8 +333,21 @@ pub(crate) fn drive(
         wait = wait.min(Duration::from_millis(if screen.bar.is_some() { 100 } else { 250 }));
         match inputs.next(wait) {
             Some(Input::Key(key)) => {
-                if let Some(intent) = key_intent(key) {
-                    apply(session, intent, clock.now(), clock, screen);
+                // At a rating prompt 10 takes two keys (1 then 0); during the exercise a digit
+                // acts at once.
+                let prompt = matches!(session.phase(), Phase::PainBefore | Phase::PainAfter);
+                let typed = if prompt { pain_entry.key(char::from(key)) } else { keys::Typed::Other };
+                if !prompt {
+                    pain_entry = keys::PainEntry::default();
+                }
+                match typed {
+                    keys::Typed::Rate(score) => apply(session, Intent::Pain { score }, clock.now(), clock, screen),
+                    keys::Typed::Waiting => screen.note(keys::ONE_WAITING),
+                    keys::Typed::Other => {
+                        if let Some(intent) = key_intent(key) {
+                            apply(session, intent, clock.now(), clock, screen);
+                        }
+                    }
                 }
             }
             Some(Input::Line(text)) => match line::parse(&text) {

@@ -243,6 +243,14 @@ function label(kind, v) {
 }
 
 let painOpen = false; // the 0–10 scale opened by hand during the exercise
+let oneWaiting = false; // a typed 1 at a rating prompt, waiting for a 0 (10) or Enter (1)
+
+function setOneWaiting(on) {
+  oneWaiting = on;
+  const el = $("#typed");
+  el.textContent = on ? "1 — press 0 to make it 10, or Enter to keep 1" : "";
+  el.hidden = !on;
+}
 let quitArmed = null; // the timer while "End session" waits for a second press
 
 function renderActions(v) {
@@ -291,6 +299,7 @@ function renderActions(v) {
 // A new or ended session starts with the pain scale closed and "End session" unarmed.
 function resetAsks() {
   painOpen = false;
+  setOneWaiting(false);
   clearTimeout(quitArmed);
   quitArmed = null;
 }
@@ -340,7 +349,17 @@ document.addEventListener("keydown", (e) => {
   if (e.target.closest("input:not([type=checkbox]), select, textarea")) return; // typing
   if (e.target.closest("button, input[type=checkbox]") && (e.key === " " || e.key === "Enter")) return; // pressing it
   const allowed = current.state.view.allowed;
-  if (/^[0-9]$/.test(e.key) && allowed.includes("pain")) {
+  // At a rating prompt 10 takes two keys: 1 waits for the next (0 makes 10, Enter keeps 1).
+  const prompt = ["pain-before", "pain-after"].includes(current.state.view.phase.phase) && allowed.includes("pain");
+  const waiting = oneWaiting;
+  setOneWaiting(false);
+  if (prompt && e.key === "1") {
+    e.preventDefault();
+    setOneWaiting(true);
+  } else if (prompt && waiting && (e.key === "0" || e.key === "Enter")) {
+    e.preventDefault();
+    send({ intent: "pain", score: e.key === "0" ? 10 : 1 });
+  } else if (/^[0-9]$/.test(e.key) && allowed.includes("pain")) {
     e.preventDefault();
     send({ intent: "pain", score: Number(e.key) });
   } else if (KEYS[e.key] === "quit" && allowed.includes("quit")) {

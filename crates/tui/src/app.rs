@@ -5,13 +5,14 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use futures_util::{StreamExt, TryStreamExt};
 use limber_app::clock::Clock;
+use limber_app::keys::{PainEntry, Typed};
 use limber_app::local::Local;
 use limber_app::speech::Voice;
 use limber_app::store::{Profile, SessionQuery};
 use limber_app::{Finished, ProfileChange, StartRequest, Stats, when};
 use limber_core::{
-    At, Cue, CueKind, Equipment, Intent, IntentKind, Motion, PainPrompt, Position, Session, SessionView, Shown, Side,
-    Stretch, pose_at,
+    At, Cue, CueKind, Equipment, Intent, IntentKind, Motion, PainPrompt, Phase, Position, Session, SessionView, Shown,
+    Side, Stretch, pose_at,
 };
 
 /// How many recent cues the session screen keeps.
@@ -81,6 +82,8 @@ pub(crate) struct Live {
     pub(crate) switch_to: Option<Side>,
     /// The quit confirmation is showing.
     pub(crate) confirm_quit: bool,
+    /// A pain rating being typed at a rating prompt (10 takes two keys).
+    pub(crate) pain_entry: limber_app::keys::PainEntry,
     /// The routine's name.
     pub(crate) routine: String,
 }
@@ -308,6 +311,7 @@ impl App {
             cues: Vec::new(),
             switch_to: None,
             confirm_quit: false,
+            pain_entry: limber_app::keys::PainEntry::default(),
             routine: name,
         });
         self.screen = Screen::Session;
@@ -507,6 +511,16 @@ impl App {
             KeyCode::Enter => '\r',
             _ => return,
         };
+        // At a rating prompt, 10 takes two keys; during the exercise a digit acts at once.
+        if matches!(live.view.phase, Phase::PainBefore | Phase::PainAfter) {
+            match live.pain_entry.key(ch) {
+                Typed::Rate(score) => return self.send(Intent::Pain { score }, now),
+                Typed::Waiting => return,
+                Typed::Other => {}
+            }
+        } else {
+            live.pain_entry = PainEntry::default();
+        }
         let Some(intent) = limber_app::keys::intent(ch) else { return };
         if intent == Intent::Quit && live.view.allowed.contains(&IntentKind::Quit) {
             live.confirm_quit = true;

@@ -220,6 +220,22 @@ fn quit_asks_first_and_keeps_what_was_done() {
 }
 
 #[test]
+fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    assert_eq!(phase(&app), Some(Phase::PainBefore));
+    app.on_key(key('1'), At::ZERO);
+    assert_eq!(phase(&app), Some(Phase::PainBefore), "a 1 waits for the next key");
+    let text = render(&app, 80, 24);
+    assert!(text.contains("press 0 to make it 10"), "{text}");
+    app.on_key(key('0'), At::ZERO);
+    assert_ne!(phase(&app), Some(Phase::PainBefore));
+    app.quit_session(At::ZERO);
+    let (finished, _) = app.finished.as_ref().expect("finished");
+    assert_eq!(finished.summary.pain_before, Some(10));
+}
+
+#[test]
 fn the_steps_scroll_to_the_current_one_in_a_small_window() {
     let (mut app, _dir) = app();
     app.start("full").expect("start");

@@ -482,10 +482,13 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
 
     if let Some(q) = question(v) {
         // After a stop, its advice stays above the question that follows (the pain after).
-        let text = match &v.stopped {
+        let mut text = match &v.stopped {
             Some(notice) => format!("{}\n\n{q}", notice.advice),
             None => q,
         };
+        if live.pain_entry.waiting().is_some() {
+            text = format!("{text}\n\n{}", limber_app::keys::ONE_WAITING);
+        }
         dialog(frame, area, v, &text, theme);
     }
     if live.confirm_quit {

@@ -38,6 +38,29 @@ fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
 }
 
 #[test]
+fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
+    let home = Home::new().screened();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
+    cmd.args(["run", "desk", "--no-warmup", "--speed", "5", "--pain-after", "0"])
+        .env("LIMBER_DATA_DIR", home.path())
+        .env("TZ", "UTC")
+        .env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    p.exp_string("to 10? Or skip.").expect("the pain before is asked");
+    p.send("1").expect("send 1");
+    p.flush().expect("flush");
+    p.exp_string("press 0 to make it 10").expect("a 1 waits for the next key");
+    p.send("0").expect("send 0");
+    p.flush().expect("flush");
+    p.exp_string("Step 1.").expect("the session goes on");
+    p.send("q").expect("send q");
+    p.flush().expect("flush");
+    p.exp_eof().expect("the process ends");
+    let history = home.json(&["history"]);
+    assert_eq!(history[0]["pain-before"], 10, "{history}");
+}
+
+#[test]
 fn show_draws_the_key_poses_on_a_terminal_and_not_with_plain_or_in_a_pipe() {
     let home = Home::new();
     let names = "Table-top           Cat                 Camel";

@@ -271,7 +271,16 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
                 driver.wait_for("the pain scale", |d| {
                     d.js("return document.querySelector('#pain-scale').hidden") == json!(false)
                 });
-                driver.click("#pain-scale button:nth-child(4)");
+                // Typed: 10 takes two keys, 1 then 0.
+                let key = |k: &str| {
+                    format!(
+                        "document.body.dispatchEvent(new KeyboardEvent('keydown', {{key: '{k}', bubbles: true}})); return true"
+                    )
+                };
+                driver.js(&key("1"));
+                driver.wait_for("the waiting 1", |d| d.text("#typed").contains("press 0 to make it 10"));
+                driver.js(&key("0"));
+                driver.wait_for("the rating", |_| phase(&server.addr) != "pain-before");
             }
             _ => break,
         }
@@ -345,6 +354,7 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     assert_eq!(driver.js("return document.querySelector('#sharp-pain').hidden"), json!(true));
     let (_, page) = get(&server.addr, "/api/v1/history");
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
+    assert_eq!(page["sessions"][0]["pain-before"], 10, "typed as 1 then 0: {page}");
     // The stretch that hurt is set aside; the profile shows it and clears it.
     let (_, profile) = get(&server.addr, "/api/v1/profile");
     let flagged = profile["flagged"][0].as_str().unwrap_or_else(|| panic!("a stretch set aside: {profile}")).to_owned();
