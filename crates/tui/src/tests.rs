@@ -220,6 +220,21 @@ fn quit_asks_first_and_keeps_what_was_done() {
 }
 
 #[test]
+fn the_countdown_doubles_in_a_big_window() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    // Rows of block pixels in the left column: the digits' rows (and the gauge's one).
+    let tall = |text: &str| text.lines().filter(|l| l.chars().take(40).any(|c| c == '█')).count();
+    let small = tall(&render(&app, 80, 24));
+    let big = tall(&render(&app, 120, 40));
+    assert!((6..=9).contains(&small), "the big digits' rows at 80×24, not {small}");
+    assert!(big >= 2 * small - 1, "twice the rows at 120×40: {big} against {small}");
+    insta::assert_snapshot!("hold_doubled_120x40", render(&app, 120, 40));
+}
+
+#[test]
 fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
     let (mut app, _dir) = app();
     desk(&mut app);

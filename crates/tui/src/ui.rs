@@ -3,10 +3,12 @@
 use limber_core::drawing::{self, Shape, Tone};
 use limber_core::{Figure, IntentKind, Phase, Posed, SessionView};
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::Widget;
 use ratatui::widgets::canvas::{Canvas, Circle, Line as CanvasLine};
 use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Block, Chart, Clear, Dataset, GraphType, LineGauge, List, ListItem, ListState,
@@ -325,6 +327,42 @@ fn is_flow(live: &Live) -> bool {
         .is_some_and(|c| matches!(c.stretch.dose, limber_core::Dose::Flow { .. }))
 }
 
+/// How many cells each pixel of a glyph takes when the countdown is doubled.
+const DOUBLE: u16 = 2;
+
+/// Text in the 8×8 font, each pixel `scale` × `scale` cells, centred in its area.
+struct Scaled<'a> {
+    text: &'a str,
+    scale: u16,
+    style: Style,
+}
+
+impl Widget for Scaled<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        use font8x8::UnicodeFonts;
+        let glyph = 8 * self.scale;
+        let width = glyph.saturating_mul(u16::try_from(self.text.chars().count()).unwrap_or(u16::MAX));
+        let left = area.x + area.width.saturating_sub(width) / 2;
+        for (i, c) in (0u16..).zip(self.text.chars()) {
+            let Some(rows) = font8x8::BASIC_FONTS.get(c) else { continue };
+            for (row, bits) in (0u16..).zip(rows) {
+                for col in (0u16..8).filter(|col| bits & (1 << col) != 0) {
+                    for (dx, dy) in (0..self.scale).flat_map(|dx| (0..self.scale).map(move |dy| (dx, dy))) {
+                        let x = left + i * glyph + col * self.scale + dx;
+                        let y = area.y + row * self.scale + dy;
+                        if x < area.right()
+                            && y < area.bottom()
+                            && let Some(cell) = buf.cell_mut((x, y))
+                        {
+                            cell.set_symbol("█").set_style(self.style);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The countdown as big digits show it: seconds, or minutes and seconds from a minute up.
 pub(crate) fn countdown_text(remaining_ms: u64) -> String {
     let secs = remaining_ms.div_ceil(1000);
@@ -370,7 +408,19 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         who.push(Span::raw(format!(" · {rep} of {of}")));
     }
     heading.push(Line::from(who));
-    let big_rows: u16 = if left.height >= 14 { 8 } else { 4 };
+    // The countdown as large as the window allows: twice the big digits when they fit, for
+    // someone a couple of metres away.
+    let count = v.remaining_ms.map(countdown_text);
+    let twice = count
+        .as_ref()
+        .is_some_and(|t| left.height >= 24 && usize::from(left.width) >= t.chars().count() * usize::from(8 * DOUBLE));
+    let big_rows: u16 = if twice {
+        8 * DOUBLE
+    } else if left.height >= 14 {
+        8
+    } else {
+        4
+    };
     let [head, digits, gauge, extra] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(big_rows),
@@ -379,15 +429,19 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     ])
     .areas(left);
     frame.render_widget(Paragraph::new(heading), head);
-    if let Some(ms) = v.remaining_ms {
-        let size = if big_rows >= 8 { PixelSize::Full } else { PixelSize::HalfHeight };
-        let big = BigText::builder()
-            .pixel_size(size)
-            .style(theme.strong())
-            .alignment(Alignment::Center)
-            .lines(vec![Line::from(countdown_text(ms))])
-            .build();
-        frame.render_widget(big, digits);
+    if let (Some(ms), Some(count)) = (v.remaining_ms, count) {
+        if twice {
+            frame.render_widget(Scaled { text: &count, scale: DOUBLE, style: theme.strong() }, digits);
+        } else {
+            let size = if big_rows >= 8 { PixelSize::Full } else { PixelSize::HalfHeight };
+            let big = BigText::builder()
+                .pixel_size(size)
+                .style(theme.strong())
+                .alignment(Alignment::Center)
+                .lines(vec![Line::from(count)])
+                .build();
+            frame.render_widget(big, digits);
+        }
         if let Some(total) = v.phase_ms.filter(|t| *t > 0) {
             let done = 1.0 - (ms as f64 / total as f64).clamp(0.0, 1.0);
             let g = LineGauge::default()
