@@ -20,10 +20,30 @@ fn the_full_routine_runs_every_step_of_every_stretch_in_order() {
     let total = plan.total_time();
     let mut session = Session::new(plan, Some(&clear(&lib)), At::ZERO);
     let mut cues = session.drain_cues();
+    let (mut switches, mut flows, mut holds) = (0, 0, 0);
     while let Some(due) = session.next_deadline() {
         session.advance(due);
-        cues.extend(session.drain_cues());
+        let fresh = session.drain_cues();
+        // The view says what the cues say: a change of sides during its rest, a flow as a flow.
+        let view = session.view();
+        let switch = fresh.iter().find_map(|c| match c.kind {
+            CueKind::SwitchSides { to } => Some(to),
+            _ => None,
+        });
+        if switch.is_some() {
+            switches += 1;
+            assert_eq!(view.switch_to, switch);
+        } else if !matches!(session.phase(), Phase::Rest { .. }) {
+            assert_eq!(view.switch_to, None);
+        }
+        if matches!(session.phase(), Phase::Active { .. }) {
+            let stretch = view.stretch.as_ref().and_then(|id| lib.stretch(id)).expect("a stretch");
+            assert_eq!(view.flow, matches!(stretch.dose, limber_core::Dose::Flow { .. }), "{}", stretch.id);
+            if view.flow { flows += 1 } else { holds += 1 }
+        }
+        cues.extend(fresh);
     }
+    assert!(switches > 0 && flows > 0 && holds > 0, "{switches} {flows} {holds}");
     assert_eq!(session.phase(), Phase::Finished);
     assert_eq!(session.summary().expect("summary").ended.0, total);
     // Every step of every stretch was cued, in order, with the right numbering.

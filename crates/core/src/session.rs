@@ -277,6 +277,12 @@ pub struct SessionView {
     /// when it ran to its end.
     #[serde(default)]
     pub stopped: Option<StopNotice>,
+    /// The stretch on screen is moved through (a flow, e.g. cat-camel), not held.
+    #[serde(default)]
+    pub flow: bool,
+    /// During a rest between sides: the side that works next.
+    #[serde(default)]
+    pub switch_to: Option<Side>,
     /// The phase.
     pub phase: Phase,
     /// Whether the clock is stopped.
@@ -691,6 +697,13 @@ impl Session {
             p => p.item().map(|i| i + 1),
         };
         let to_ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let switch_to = match (self.phase, dose) {
+            (Phase::Rest { next_hold, .. }, Some(d)) if next_hold > 0 => {
+                let (before, after) = (d.side_of(next_hold - 1), d.side_of(next_hold));
+                after.filter(|_| after != before)
+            }
+            _ => None,
+        };
         let stopped = self.outcome.and_then(|reason| {
             let said = self.cues.iter().rev().find(|c| c.kind == CueKind::Stopped { reason })?;
             Some(StopNotice { reason, advice: said.text.clone() })
@@ -698,6 +711,8 @@ impl Session {
         SessionView {
             at: now,
             stopped,
+            flow: matches!(dose, Some(Dose::Flow { .. })),
+            switch_to,
             phase: self.phase,
             paused: self.paused_at.is_some(),
             question,

@@ -207,7 +207,10 @@ function render(state) {
   // The red box is for a stop for safety; ending by choice shows only in the outcome.
   const stop = v.stopped && v.stopped.reason !== "aborted" ? v.stopped : null;
   // Once over, the outcome below says how it ended: the heading is the routine's name.
-  $("#phase").textContent = isOver(v) ? "" : (PHASES[v.phase.phase] || v.phase.phase) + (v.paused ? " — paused" : "") +
+  // As the TUI: a flow is moved through, not held, and a rest between sides says which is next.
+  const doing = v.phase.phase === "active" && v.flow ? "Move"
+    : v["switch-to"] ? `Switch sides → ${v["switch-to"]}` : PHASES[v.phase.phase] || v.phase.phase;
+  $("#phase").textContent = isOver(v) ? "" : doing + (v.paused ? " — paused" : "") +
     (v.number ? ` · stretch ${v.number} of ${v.of}` : "") +
     (v.phase.phase === "screening" ? ` · question ${v.phase.question + 1}` : "");
   $("#stretch-name").textContent = v.name || routineNames.get(state.routine) || state.routine;

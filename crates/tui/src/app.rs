@@ -11,8 +11,8 @@ use limber_app::speech::Voice;
 use limber_app::store::{Profile, SessionQuery};
 use limber_app::{Finished, ProfileChange, StartRequest, Stats, when};
 use limber_core::{
-    At, Cue, CueKind, Equipment, Intent, IntentKind, Motion, PainPrompt, Phase, Position, Session, SessionView, Shown,
-    Side, Stretch, pose_at,
+    At, Cue, Equipment, Intent, IntentKind, Motion, PainPrompt, Phase, Position, Session, SessionView, Shown, Stretch,
+    pose_at,
 };
 
 /// How many recent cues the session screen keeps.
@@ -78,8 +78,6 @@ pub(crate) struct Live {
     pub(crate) clock: Clock,
     /// The latest cues, oldest first.
     pub(crate) cues: Vec<Cue>,
-    /// Set while a rest is a change of sides: the side that works next.
-    pub(crate) switch_to: Option<Side>,
     /// The quit confirmation is showing.
     pub(crate) confirm_quit: bool,
     /// A pain rating being typed at a rating prompt (10 takes two keys).
@@ -309,7 +307,6 @@ impl App {
             started_at_ms: started.started_at_ms,
             clock: Clock::start(self.options.speed),
             cues: Vec::new(),
-            switch_to: None,
             confirm_quit: false,
             pain_entry: limber_app::keys::PainEntry::default(),
             routine: name,
@@ -351,11 +348,6 @@ impl App {
             }
             if let Some(voice) = &self.voice {
                 voice.say(&cue.text);
-            }
-            match cue.kind {
-                CueKind::SwitchSides { to } => live.switch_to = Some(to),
-                CueKind::Begin { .. } | CueKind::NextUp { .. } => live.switch_to = None,
-                _ => {}
             }
             live.cues.push(cue);
             if live.cues.len() > CUE_LOG {

@@ -122,7 +122,7 @@ fn the_get_ready_count_and_the_switch_of_sides_are_distinct_moments() {
     run_until(&mut app, |a| matches!(phase(a), Some(Phase::GetReady { .. })));
     assert!(render(&app, 80, 24).contains("GET READY"));
     snap("get_ready", &app);
-    run_until(&mut app, |a| a.live.as_ref().is_some_and(|l| l.switch_to.is_some()));
+    run_until(&mut app, |a| a.live.as_ref().is_some_and(|l| l.view.switch_to.is_some()));
     let text = render(&app, 80, 24);
     assert!(text.contains("SWITCH SIDES →"), "{text}");
     snap("switch_sides", &app);

@@ -301,9 +301,9 @@ fn phase_label(live: &Live) -> (String, bool) {
         Phase::Prepare { .. } if v.remaining_ms.is_none() => ("READY WHEN YOU ARE".to_owned(), true),
         Phase::Prepare { .. } => ("GET INTO POSITION".to_owned(), false),
         Phase::GetReady { .. } => ("GET READY".to_owned(), true),
-        Phase::Active { .. } if is_flow(live) => ("MOVE".to_owned(), true),
+        Phase::Active { .. } if v.flow => ("MOVE".to_owned(), true),
         Phase::Active { .. } => ("HOLD".to_owned(), true),
-        Phase::Rest { .. } => match live.switch_to {
+        Phase::Rest { .. } => match v.switch_to {
             Some(side) => (format!("SWITCH SIDES → {}", side.label().to_uppercase()), true),
             None => ("REST".to_owned(), false),
         },
@@ -313,18 +313,6 @@ fn phase_label(live: &Live) -> (String, bool) {
         Phase::Finished => ("DONE".to_owned(), false),
         Phase::Stopped { .. } => ("STOPPED".to_owned(), true),
     }
-}
-
-/// Whether the stretch on screen is a flow (moved through, not held).
-fn is_flow(live: &Live) -> bool {
-    let Some(id) = &live.view.stretch else { return false };
-    live.session
-        .plan()
-        .items
-        .iter()
-        .flat_map(|i| std::iter::once(&i.choice).chain(&i.alternatives))
-        .find(|c| &c.stretch.id == id)
-        .is_some_and(|c| matches!(c.stretch.dose, limber_core::Dose::Flow { .. }))
 }
 
 /// How many cells each pixel of a glyph takes when the countdown is doubled.

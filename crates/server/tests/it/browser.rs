@@ -298,6 +298,8 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     driver.screenshot(&shot);
     assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"), "a PNG screenshot at {}", shot.display());
 
+    // The first stretch is a flow: moved through, not held.
+    driver.wait_for("the flow", |d| d.text("#phase").starts_with("Move"));
     // A pain rating at any moment: the scale opens on a press.
     assert_eq!(driver.js("return document.querySelector('#pain-scale').hidden"), json!(true));
     driver.click("#actions [data-open=pain]");
