@@ -220,6 +220,21 @@ fn quit_asks_first_and_keeps_what_was_done() {
 }
 
 #[test]
+fn no_clinician_yet_ends_on_the_advice_with_the_answers_kept() {
+    let (mut app, _dir) = app();
+    app.start("desk").expect("start");
+    for _ in 0..12 {
+        app.on_key(key('n'), At::ZERO);
+    }
+    assert_eq!(app.screen, Screen::Summary);
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Session stopped: see a clinician"), "{text}");
+    assert!(text.contains("No doctor or physiotherapist") || text.contains("no doctor or physiotherapist"), "{text}");
+    assert!(text.contains("your answers to the safety questions are saved"), "{text}");
+    assert!(!text.contains("not reached") && !text.contains("Stretching time"), "no stretch list:\n{text}");
+}
+
+#[test]
 fn the_countdown_doubles_in_a_big_window() {
     let (mut app, _dir) = app();
     desk(&mut app);

@@ -617,7 +617,9 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 None => lines.push(Line::from(Span::styled("Session complete. Well done.", theme.strong()))),
             }
             lines.push(Line::default());
-            for item in &s.items {
+            // Stopped before any exercise (in the questions): no stretch list, no times.
+            let items = if s.exercise_started { s.items.as_slice() } else { &[] };
+            for item in items {
                 let dose = lib.stretch(&item.stretch).map(|s| &s.dose);
                 lines.push(Line::from(format!(
                     "{:<12} {} — {}",
@@ -626,12 +628,14 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     item.outcome(dose)
                 )));
             }
-            let active = s.active.as_secs();
-            let mut last = format!("Stretching time {}:{:02}", active / 60, active % 60);
-            if let (Some(b), Some(a)) = (s.pain_before, s.pain_after) {
-                last.push_str(&format!(" · pain {b} → {a}"));
+            if s.exercise_started {
+                let active = s.active.as_secs();
+                let mut last = format!("Stretching time {}:{:02}", active / 60, active % 60);
+                if let (Some(b), Some(a)) = (s.pain_before, s.pain_after) {
+                    last.push_str(&format!(" · pain {b} → {a}"));
+                }
+                lines.push(Line::from(last));
             }
-            lines.push(Line::from(last));
             for (id, secs) in &f.grown {
                 lines.push(Line::from(format!("{} now holds for {secs} s.", name(id))));
             }
@@ -639,7 +643,11 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 lines.push(Line::from(format!("{} is set aside until you clear it (Progress, c).", name(flagged))));
             }
             let a = &f.adherence;
-            let saved = if f.saved { "Saved." } else { "Nothing was saved: no exercise began." };
+            let saved = match (f.saved, f.screening_saved) {
+                (true, _) => "Saved.",
+                (false, true) => "No exercise began; your answers to the safety questions are saved.",
+                (false, false) => "Nothing was saved: no exercise began.",
+            };
             lines.push(Line::from(format!("{saved} This week: {} of {} sessions.", a.this_week, a.goal)));
             if f.trend.see_clinician {
                 lines.push(Line::from(Span::styled(
