@@ -176,11 +176,7 @@ fn the_page_shows_the_library_refuses_a_bad_goal_and_says_when_the_server_is_gon
     if !browser_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir.path().join("data"), "127.0.0.1:0");
-    let driver = Driver::start(&dir.path().join("chromium"));
-    driver.goto(&format!("http://{}/?routine=desk&speed=20", server.addr));
-    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    let (_dir, server, driver) = desk_page();
 
     // The library: every stretch, its drawings, the precautions and the source.
     driver.click("nav [data-tab=library]");
@@ -234,6 +230,17 @@ fn question(addr: &str) -> String {
         .map_or(String::new(), |s| s["view"]["question"].as_str().unwrap_or("").to_owned())
 }
 
+/// A server on a data directory of its own and the page in Chromium, loaded for the desk routine
+/// at 20× (the directory lives as long as the returned guard).
+fn desk_page() -> (tempfile::TempDir, crate::binary::Server, Driver) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/?routine=desk&speed=20", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    (dir, server, driver)
+}
+
 fn phase(addr: &str) -> String {
     let (_, list) = get(addr, "/api/v1/sessions");
     list.as_array()
@@ -246,11 +253,7 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     if !browser_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir.path().join("data"), "127.0.0.1:0");
-    let driver = Driver::start(&dir.path().join("chromium"));
-    driver.goto(&format!("http://{}/?routine=desk&speed=20", server.addr));
-    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    let (_dir, server, driver) = desk_page();
     assert_eq!(driver.js("return document.querySelector('#routine').value"), json!("desk"));
     driver.click("#start-form button[type=submit]");
 
