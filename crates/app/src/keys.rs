@@ -1,6 +1,6 @@
 //! The single-key table every keyboard front end shares: which key means which intent, the hints shown for the intents that apply now, and which cue sounds ring the terminal bell.
 
-use limber_core::{Intent, IntentKind, Sound};
+use limber_core::{Intent, IntentKind, Phase, Sound};
 
 /// What a key means: the same intent in every phase; the session decides what it means now.
 /// `'\r'`/`'\n'` is Enter and `'\u{3}'` is Ctrl-C. Letters are case-insensitive.
@@ -121,6 +121,17 @@ impl PainEntry {
         }
     }
 
+    /// Takes one key in `phase`: at a rating prompt (the pain before or after) as [`Self::key`];
+    /// elsewhere nothing waits, and a digit acts at once through [`intent`] ([`Typed::Other`]).
+    pub fn key_in(&mut self, phase: Phase, key: char) -> Typed {
+        if matches!(phase, Phase::PainBefore | Phase::PainAfter) {
+            self.key(key)
+        } else {
+            *self = PainEntry::default();
+            Typed::Other
+        }
+    }
+
     /// The digit waiting for a second key, to show beside the question.
     pub fn waiting(self) -> Option<u8> {
         self.one.then_some(1)
@@ -184,6 +195,10 @@ mod tests {
         assert_eq!(entry.waiting(), Some(1));
         entry.key('q');
         assert_eq!(entry.waiting(), None, "any other key drops the waiting 1");
+        // Only at a rating prompt: during the exercise a 1 is a 1 at once.
+        assert_eq!(entry.key_in(Phase::PainAfter, '1'), Typed::Waiting);
+        assert_eq!(entry.key_in(Phase::WarmUp, '1'), Typed::Other);
+        assert_eq!(entry.waiting(), None);
     }
 
     #[test]

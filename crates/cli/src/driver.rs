@@ -335,12 +335,7 @@ pub(crate) fn drive(
             Some(Input::Key(key)) => {
                 // At a rating prompt 10 takes two keys (1 then 0); during the exercise a digit
                 // acts at once.
-                let prompt = matches!(session.phase(), Phase::PainBefore | Phase::PainAfter);
-                let typed = if prompt { pain_entry.key(char::from(key)) } else { keys::Typed::Other };
-                if !prompt {
-                    pain_entry = keys::PainEntry::default();
-                }
-                match typed {
+                match pain_entry.key_in(session.phase(), char::from(key)) {
                     keys::Typed::Rate(score) => apply(session, Intent::Pain { score }, clock.now(), clock, screen),
                     keys::Typed::Waiting => screen.note(keys::ONE_WAITING),
                     keys::Typed::Other => {

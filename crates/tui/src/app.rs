@@ -5,14 +5,13 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use futures_util::{StreamExt, TryStreamExt};
 use limber_app::clock::Clock;
-use limber_app::keys::{PainEntry, Typed};
+use limber_app::keys::Typed;
 use limber_app::local::Local;
 use limber_app::speech::Voice;
 use limber_app::store::{Profile, SessionQuery};
 use limber_app::{Finished, ProfileChange, StartRequest, Stats, when};
 use limber_core::{
-    At, Cue, Equipment, Intent, IntentKind, Motion, PainPrompt, Phase, Position, Session, SessionView, Shown, Stretch,
-    pose_at,
+    At, Cue, Equipment, Intent, IntentKind, Motion, PainPrompt, Position, Session, SessionView, Shown, Stretch, pose_at,
 };
 
 /// How many recent cues the session screen keeps.
@@ -504,14 +503,10 @@ impl App {
             _ => return,
         };
         // At a rating prompt, 10 takes two keys; during the exercise a digit acts at once.
-        if matches!(live.view.phase, Phase::PainBefore | Phase::PainAfter) {
-            match live.pain_entry.key(ch) {
-                Typed::Rate(score) => return self.send(Intent::Pain { score }, now),
-                Typed::Waiting => return,
-                Typed::Other => {}
-            }
-        } else {
-            live.pain_entry = PainEntry::default();
+        match live.pain_entry.key_in(live.view.phase, ch) {
+            Typed::Rate(score) => return self.send(Intent::Pain { score }, now),
+            Typed::Waiting => return,
+            Typed::Other => {}
         }
         let Some(intent) = limber_app::keys::intent(ch) else { return };
         if intent == Intent::Quit && live.view.allowed.contains(&IntentKind::Quit) {
