@@ -1,18 +1,26 @@
 //! Single-key control through a real pseudo-terminal.
 
-use rexpect::session::spawn_command;
+use rexpect::session::{PtySession, spawn_command};
 
 use crate::support::Home;
+
+/// `limber run ARGS` for `home` in a pseudo-terminal.
+fn run_in_pty(home: &Home, args: &[&str]) -> PtySession {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
+    cmd.arg("run").args(args).env("LIMBER_DATA_DIR", home.path()).env("TZ", "UTC").env("TERM", "xterm");
+    spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
+}
+
+/// Presses `key`.
+fn press(p: &mut PtySession, key: &str) {
+    p.send(key).expect("send a key");
+    p.flush().expect("flush");
+}
 
 #[test]
 fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
     let home = Home::new().screened();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
-    cmd.args(["run", "desk", "--no-warmup", "--speed", "5", "--pain-before", "0", "--pain-after", "0"])
-        .env("LIMBER_DATA_DIR", home.path())
-        .env("TZ", "UTC")
-        .env("TERM", "xterm");
-    let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    let mut p = run_in_pty(&home, &["desk", "--no-warmup", "--speed", "5", "--pain-before", "0", "--pain-after", "0"]);
     // rexpect reads bytes as Latin-1, so match ASCII stretches of the keys line.
     p.exp_string("Keys: space pause").expect("keys are shown");
     p.exp_string("0-9 pain").expect("the pain keys are shown");
@@ -25,8 +33,7 @@ fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
         ("x", "Sharp or intense pain means stop", "x stops for sharp pain"),
     ];
     for (key, shown, what) in steps {
-        p.send(key).expect("send a key");
-        p.flush().expect("flush");
+        press(&mut p, key);
         p.exp_string(shown).expect(what);
     }
     p.exp_string("stopped this session for your safety").expect("the safety note");
@@ -40,21 +47,13 @@ fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
 #[test]
 fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
     let home = Home::new().screened();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
-    cmd.args(["run", "desk", "--no-warmup", "--speed", "5", "--pain-after", "0"])
-        .env("LIMBER_DATA_DIR", home.path())
-        .env("TZ", "UTC")
-        .env("TERM", "xterm");
-    let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    let mut p = run_in_pty(&home, &["desk", "--no-warmup", "--speed", "5", "--pain-after", "0"]);
     p.exp_string("to 10? Or skip.").expect("the pain before is asked");
-    p.send("1").expect("send 1");
-    p.flush().expect("flush");
+    press(&mut p, "1");
     p.exp_string("press 0 to make it 10").expect("a 1 waits for the next key");
-    p.send("0").expect("send 0");
-    p.flush().expect("flush");
+    press(&mut p, "0");
     p.exp_string("Step 1.").expect("the session goes on");
-    p.send("q").expect("send q");
-    p.flush().expect("flush");
+    press(&mut p, "q");
     p.exp_eof().expect("the process ends");
     let history = home.json(&["history"]);
     assert_eq!(history[0]["pain-before"], 10, "{history}");
