@@ -66,10 +66,23 @@ fn browser() -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// Free space on the disk that holds `target/`, for the log: a fresh CI machine may have only a
+/// few GB, and a build that runs out says so only deep inside a compiler error.
+fn disk_free() -> String {
+    match nix::sys::statvfs::statvfs(root()) {
+        Ok(fs) => {
+            let bytes = fs.blocks_available() * fs.fragment_size();
+            format!("{:.1} GB free", bytes as f64 / 1e9)
+        }
+        Err(e) => format!("free space unknown ({e})"),
+    }
+}
+
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let started = Instant::now();
     let mut times = Vec::new();
+    eprintln!("xtask ci: {} on the disk of {}", disk_free(), root().display());
     if !browser()? {
         return Ok(ExitCode::FAILURE);
     }
@@ -99,10 +112,16 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             .status()
             .with_context(|| format!("could not start `cargo` for the {} step", step.name))?;
         if !status.success() {
-            eprintln!("xtask ci: FAILED at step {} ({}) after {:.1?}", n + 1, step.name, t.elapsed());
+            eprintln!(
+                "xtask ci: FAILED at step {} ({}) after {:.1?}; {} left",
+                n + 1,
+                step.name,
+                t.elapsed(),
+                disk_free()
+            );
             return Ok(ExitCode::FAILURE);
         }
-        eprintln!("    {} passed in {:.1?}", step.name, t.elapsed());
+        eprintln!("    {} passed in {:.1?}; {} left", step.name, t.elapsed(), disk_free());
         times.push((step.name, t.elapsed()));
     }
     eprintln!("xtask ci: all {} steps passed in {:.1?}", STEPS.len(), started.elapsed());
