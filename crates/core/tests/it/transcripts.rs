@@ -118,6 +118,73 @@ fn a_see_clinician_answer_stops_unless_assessed() {
     assert!(s.summary().is_none());
 }
 
+/// The fixture's screening plus "has a clinician looked at this pain?", flagged by a "no".
+fn with_assessment_question() -> limber_core::Plan {
+    let mut plan = plan("short", &options());
+    let mut questions = plan.screening.to_vec();
+    questions.push(limber_core::ScreeningQuestion {
+        id: "assessed".into(),
+        level: limber_core::Level::SeeClinician,
+        question: "Has a clinician looked at it?".into(),
+        flagged_by: limber_core::Answer::No,
+        about_assessment: true,
+        source: "s".into(),
+    });
+    plan.screening = questions.into();
+    plan
+}
+
+fn check_plan(plan: limber_core::Plan, script: &str, expected: Expect) -> Session {
+    let (session, transcript) = run(Session::new(plan, None, limber_core::At::ZERO), script);
+    expected.assert_eq(&transcript);
+    session
+}
+
+#[test]
+fn no_clinician_has_looked_at_it_stops_without_asking_for_an_assessment() {
+    let s = check_plan(
+        with_assessment_question(),
+        "0 no\n1 no\n2 no\n3 yes",
+        expect![[r#"
+            0:00.000 None    Question 1 of 3: Chest pain? (yes or no)
+            == Screening { question: 0 }
+            0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
+            == Screening { question: 1 }
+            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no)
+            == Screening { question: 2 }
+            0:02.000 Alert   SEE A CLINICIAN. You said no doctor or physiotherapist has looked at this pain yet. Once one has, and says stretching is fine, answer the safety questions again.
+            == Stopped { reason: SeeClinician }
+            0:03.000 !! yes: the session is over
+        "#]],
+    );
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::SeeClinician));
+    assert!(!s.screening().clinician_assessed);
+}
+
+#[test]
+fn a_clinician_has_looked_at_it_so_a_warning_sign_asks_for_the_assessment() {
+    let s = check_plan(
+        with_assessment_question(),
+        "0 no\n1 yes\n2 yes\n3 yes\n4 end",
+        expect![[r#"
+            0:00.000 None    Question 1 of 3: Chest pain? (yes or no)
+            == Screening { question: 0 }
+            0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
+            == Screening { question: 1 }
+            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no)
+            == Screening { question: 2 }
+            0:02.000 Alert   SEE A CLINICIAN. Has a doctor or physiotherapist already assessed this pain and said stretching is fine? (yes or no)
+            == ConfirmAssessed
+            0:03.000 None    Thank you. Go gently, as your clinician advised, and stop if anything feels wrong.
+            0:03.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:04.000 None    Step 1. Sit tall.
+        "#]],
+    );
+    assert!(s.screening().clinician_assessed);
+    assert!(s.summary().is_none());
+}
+
 #[test]
 fn a_pause_keeps_exactly_the_remaining_time() {
     check(
