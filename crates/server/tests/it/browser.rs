@@ -1,6 +1,6 @@
 //! The page in a real headless Chromium (Debian's `chromium` + `chromium-driver`), driven over
 //! the WebDriver protocol by hand: load the page, run the desk routine at a high speed, watch the
-//! countdown change and the figure drawn, pause and resume, report sharp pain, see the advice, save screenshots.
+//! countdown change and the figure drawn, pause and resume, report sharp pain, see the advice, see which side comes next, save screenshots.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::binary::{bin, get, start};
+use crate::binary::{bin, get, post, start, start_session};
 use crate::http::request;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -433,4 +433,46 @@ fn the_page_exports_history_with_its_token_and_says_when_it_cannot() {
     driver.click("#export");
     driver.wait_for("the export", |d| d.text("#export-status").starts_with("Saved"));
     assert_eq!(driver.text("#export-status"), "Saved 1 session as limber-export.json.");
+}
+
+#[test]
+fn the_page_says_which_side_comes_next_between_the_sides_of_a_stretch() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    let id = start_session(&server.addr, 20.0);
+    let session = format!("/api/v1/sessions/{id}");
+    let intent = |intent: &str| post(&server.addr, &format!("{session}/intents"), json!({"intent": intent}));
+    // Past the warm-up and the first two stretches to the seated twist, done on each side.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, s) = get(&server.addr, &session);
+        if s["view"]["number"] == json!(3) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never reached the third stretch: {s}");
+        assert_eq!(intent("skip").0, 200, "{s}");
+    }
+    // The rest between its sides lasts 8 s, 0.4 s at 20×: caught and paused there.
+    loop {
+        let (_, s) = get(&server.addr, &session);
+        if s["view"]["switch-to"] == json!("left") {
+            let (status, paused) = intent("pause");
+            assert_eq!(status, 200, "{paused}");
+            assert_eq!(paused["view"]["phase"]["phase"], json!("rest"), "paused in the rest: {paused}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no rest between sides: {s}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.wait_for("the paused rest", |d| d.text("#phase").contains("paused"));
+    let phase = driver.text("#phase");
+    assert!(phase.starts_with("Switch sides → left"), "{phase}");
+    assert!(phase.contains("stretch 3 of 4"), "{phase}");
 }
