@@ -1,6 +1,7 @@
 //! The page in a real headless Chromium (Debian's `chromium` + `chromium-driver`), driven over
 //! the WebDriver protocol by hand: load the page, run the desk routine at a high speed, watch the
-//! countdown change and the figure drawn, pause and resume, report sharp pain, see the advice, see which side comes next, save screenshots.
+//! countdown change and the figure drawn, pause and resume, report sharp pain, see the advice,
+//! see which side comes next, save screenshots.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
