@@ -124,6 +124,29 @@ impl IntentKind {
         IntentKind::Quit,
     ];
 
+    /// The intent of this kind: a pain rating takes its `score`, every other kind none. `None`
+    /// when the score is missing from a rating or given to anything else.
+    pub fn with_score(self, score: Option<u8>) -> Option<Intent> {
+        let intent = match (self, score) {
+            (IntentKind::Pain, Some(score)) => Intent::Pain { score },
+            (IntentKind::Pain, None) | (_, Some(_)) => return None,
+            (IntentKind::Yes, None) => Intent::Yes,
+            (IntentKind::No, None) => Intent::No,
+            (IntentKind::Start, None) => Intent::Start,
+            (IntentKind::Pause, None) => Intent::Pause,
+            (IntentKind::Resume, None) => Intent::Resume,
+            (IntentKind::TogglePause, None) => Intent::TogglePause,
+            (IntentKind::Skip, None) => Intent::Skip,
+            (IntentKind::Swap, None) => Intent::Swap,
+            (IntentKind::Discomfort, None) => Intent::Discomfort,
+            (IntentKind::Comfortable, None) => Intent::Comfortable,
+            (IntentKind::SharpPain, None) => Intent::SharpPain,
+            (IntentKind::Chest, None) => Intent::Chest,
+            (IntentKind::Quit, None) => Intent::Quit,
+        };
+        Some(intent)
+    }
+
     /// The intent in a person's words, as typed lines spell it (`pain N` for a rating).
     pub fn words(self) -> &'static str {
         match self {
@@ -157,5 +180,21 @@ impl fmt::Display for Intent {
             Intent::Pain { score } => write!(f, "pain {score}"),
             other => f.write_str(other.kind().words()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_makes_an_intent_of_that_kind_and_only_a_rating_takes_a_score() {
+        for kind in IntentKind::ALL {
+            let score = (kind == IntentKind::Pain).then_some(7);
+            assert_eq!(kind.with_score(score).map(Intent::kind), Some(kind), "{kind:?}");
+            let wrong = if score.is_some() { None } else { Some(7) };
+            assert_eq!(kind.with_score(wrong), None, "{kind:?} with {wrong:?}");
+        }
+        assert_eq!(IntentKind::Pain.with_score(Some(3)), Some(Intent::Pain { score: 3 }));
     }
 }

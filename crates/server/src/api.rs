@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{Stream, TryStreamExt};
 use limber_app::store::{Cursor, HistoryPage, HistoryQuery, ImportReport, SessionId};
 use limber_app::{ProfileChange, StartRequest, Stats};
-use limber_core::{Equipment, Intent, PainPrompt, Position, Rejected, Timing};
+use limber_core::{Equipment, Intent, IntentKind, PainPrompt, Position, Rejected, Timing};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -293,18 +293,43 @@ pub async fn get_session(
     Ok(session_json(&find(&st, user, id).await?.snapshot().await))
 }
 
+/// An intent as the API takes it: `{"intent":"pause"}`, `{"intent":"pain","score":7}`, …
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct IntentBody {
+    /// What the person meant: `yes`, `no`, `start`, `pause`, `resume`, `toggle-pause`, `skip`,
+    /// `swap`, `discomfort`, `comfortable`, `pain`, `sharp-pain`, `chest` or `quit`.
+    #[schema(value_type = String, example = "pause")]
+    pub intent: IntentKind,
+    /// The rating, 0 (none) to 10 (worst imaginable): with `pain`, and only with it.
+    pub score: Option<u8>,
+}
+
+impl IntentBody {
+    fn intent(&self) -> Result<Intent, ApiError> {
+        self.intent.with_score(self.score).ok_or_else(|| {
+            ApiError::invalid(if self.intent == IntentKind::Pain {
+                "a `pain` intent needs a `score` from 0 to 10"
+            } else {
+                "only a `pain` intent has a `score`"
+            })
+        })
+    }
+}
+
 /// Sends an intent (the engine's: `{"intent":"pause"}`, `{"intent":"pain","score":7}`, …).
 /// Persisted before the answer; 409 with the engine's typed rejection when it does not apply now.
 #[utoipa::path(post, path = "/api/v1/sessions/{id}/intents", tag = "sessions",
-    params(("id" = String, Path)), request_body = serde_json::Value,
+    params(("id" = String, Path)), request_body = IntentBody,
     responses((status = 200, body = SessionState), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn send_intent(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     Id(id): Id<SessionId>,
-    Body(intent): Body<Intent>,
+    Body(body): Body<IntentBody>,
 ) -> Result<Response, ApiError> {
+    let intent = body.intent()?;
     let live = find(&st, user, id).await?;
     match st.live.intent(&live, intent).await {
         Ok(state) => Ok(session_json(&state)),

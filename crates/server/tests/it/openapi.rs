@@ -30,6 +30,11 @@ async fn every_route_is_documented_and_every_documented_path_answers() {
     assert_eq!((&limit["schema"]["minimum"], &limit["schema"]["maximum"]), (&json!(1), &json!(500)), "{limit}");
     let after = params("/api/v1/sessions/{id}/events").into_iter().find(|p| p["name"] == "after").unwrap();
     assert_eq!(after["in"], "query", "{after}");
+    // The intent body names its fields (it was an untyped object).
+    let body = &paths["/api/v1/sessions/{id}/intents"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    let name = body["$ref"].as_str().and_then(|r| r.rsplit('/').next()).unwrap_or_else(|| panic!("{body}"));
+    let fields = &doc["components"]["schemas"][name]["properties"];
+    assert!(fields["intent"].is_object() && fields["score"].is_object(), "{name}: {fields}");
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     let routed: usize = limber_server::ROUTES.iter().map(|(_, m)| m.len()).sum();
     assert_eq!(documented, routed, "nothing documented that is not routed");
