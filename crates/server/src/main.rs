@@ -50,8 +50,7 @@ enum Command {
     /// People and their tokens.
     #[command(subcommand)]
     User(UserCommand),
-    /// Print a shell completion script (for packagers and `cargo xtask dist`).
-    #[command(hide = true)]
+    /// Print a shell completion script.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -126,8 +125,7 @@ fn main() -> ExitCode {
     // Logs go to stderr from a thread of their own, so a request never waits on a write; the
     // guard flushes what is left when the server stops.
     let (writer, _flush) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LIMBER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = log_filter(std::env::var("LIMBER_LOG").ok().as_deref());
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_env_filter(filter)
@@ -264,6 +262,17 @@ async fn signal() {
         () = ctrl_c => {}
         () = term => {}
     }
+}
+
+/// The log filter `LIMBER_LOG` asks for (`info` when unset). sqlx logs every SQL statement at
+/// debug, which would drown the request lines: it stays at warn unless named.
+fn log_filter(wanted: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let wanted = wanted.map(str::trim).filter(|w| !w.is_empty()).unwrap_or("info");
+    let directives = if wanted.contains("sqlx") { wanted.to_owned() } else { format!("{wanted},sqlx=warn") };
+    tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+        eprintln!("limber-server: LIMBER_LOG={wanted:?} is not a log filter ({e}); logging at info");
+        tracing_subscriber::EnvFilter::new("info,sqlx=warn")
+    })
 }
 
 #[cfg(test)]

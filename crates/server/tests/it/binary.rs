@@ -141,6 +141,11 @@ fn requests_are_logged_changes_and_failures_by_default_reads_too_at_debug() {
     let (read, _, created, lines) = logged(Some("debug"), Duration::from_secs(10));
     assert!(read.as_deref().is_some_and(|l| l.contains("DEBUG")), "{lines:#?}");
     assert!(created.is_some(), "{lines:#?}");
+    // The store's SQL statements stay out unless asked for by name.
+    let sql = |lines: &[String]| lines.iter().any(|l| l.contains("db.statement") || l.contains("summary=\"INSERT"));
+    assert!(!sql(&lines), "{lines:#?}");
+    let (_, _, _, lines) = logged(Some("debug,sqlx=debug"), Duration::from_secs(10));
+    assert!(sql(&lines), "sqlx named: its statements are logged {lines:#?}");
     // Nothing to wait for: a second is plenty for lines that would come.
     let (_, missing, created, lines) = logged(Some("warn"), Duration::from_secs(1));
     assert!(missing.is_none() && created.is_none(), "{lines:#?}");
@@ -299,4 +304,18 @@ fn a_store_flag_wins_over_the_other_stores_variable_and_two_variables_clash() {
         .unwrap();
     assert_eq!(clash.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&clash.stderr).contains("LIMBER_DATA_DIR and LIMBER_DATABASE_URL are both set"));
+}
+
+#[test]
+fn help_lists_completions_which_print_with_the_man_page() {
+    let help = bin().arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("completions") && !help.contains("\n  man "), "{help}");
+    for (args, says) in [(&["completions", "bash"][..], "_limber__server()"), (&["man"][..], ".TH limber-server 1")] {
+        let out = bin().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(says), "{args:?} printed:\n{}", &text[..text.len().min(400)]);
+    }
 }
