@@ -86,8 +86,12 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
             )?,
             Shape::Text if shown.more => writeln!(
                 out,
-                "\nThe latest {} sessions; `limber history --all` shows every one, `--limit N` the latest N.",
-                shown.sessions
+                "\n{}; `limber history --all` shows every one, `--limit N` the latest N.",
+                if shown.sessions == 1 {
+                    "The latest session".to_owned()
+                } else {
+                    format!("The latest {} sessions", shown.sessions)
+                }
             )?,
             Shape::Text => {}
         }

@@ -25,7 +25,13 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
         env.block_on(env.app.update_profile(env.user, change)).context("could not save your profile")?;
     }
     for id in &args.clear_flag {
-        env.block_on(env.app.clear_flag(env.user, id)).context("could not clear the flag")?;
+        let cleared = env.block_on(env.app.clear_flag(env.user, id)).context("could not clear the flag")?;
+        let name = env.app.stretch(id).map_or(id.as_str(), |s| &s.name);
+        if cleared {
+            eprintln!("{name} is back in your sessions.");
+        } else {
+            eprintln!("{name} was not set aside; nothing to clear.");
+        }
     }
     let (profile, flagged) = env.block_on(env.app.profile(env.user))?;
     if args.json {

@@ -68,6 +68,10 @@ fn history_shows_the_latest_page_or_what_was_asked_newest_first() {
         .stdout(predicate::str::contains("2026-02-14 08:00"))
         .stdout(predicate::str::contains("2026-01-25 08:00").not())
         .stdout(predicate::str::contains("The latest 20 sessions; `limber history --all`"));
+    home.limber(&["history", "--limit", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("The latest session; `limber history --all`"));
     home.limber(&["history", "--limit", "50"]).assert().success().stdout(predicate::str::contains("--all").not());
     for bad in [&["--limit", "0"][..], &["--limit", "many"], &["--all", "--limit", "3"], &["--json", "--jsonl"]] {
         home.limber(&[&["history"], bad].concat()).assert().code(2);
