@@ -317,3 +317,21 @@ fn the_remaining_article_facts_are_there_in_limbers_words() {
     let warm = lib.precautions.iter().find(|p| p.id == "warm-up").expect("warm-up precaution");
     assert!(warm.text.contains("flare-up of the pain"), "{}", warm.text);
 }
+
+#[test]
+fn the_readmes_authoring_example_loads_as_written() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md reads");
+    let example = readme
+        .split("```ron\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("README.md has a ```ron example");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("mine.ron"), example).expect("example written");
+    let mut loader = Loader::builtin();
+    loader.add_dir(dir.path()).expect("the example reads");
+    let lib = loader.build().unwrap_or_else(|e| panic!("README's example does not load: {e}"));
+    let bend = stretch(&lib, "side-bend");
+    assert_eq!(bend.figure.as_ref().map(|f| f.poses.len()), Some(2), "its figure has both poses");
+    assert!(lib.routine(&RoutineId::from("evening")).is_some());
+}
