@@ -14,6 +14,7 @@ pub mod keys;
 pub mod line;
 pub mod local;
 pub mod plans;
+pub mod report;
 pub mod speech;
 pub mod suggest;
 pub mod when;

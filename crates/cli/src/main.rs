@@ -90,7 +90,7 @@ fn main() -> ExitCode {
                 eprintln!("error: {usage}");
                 return ExitCode::from(EXIT_USAGE);
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", limber_app::report::error_line(err.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -142,7 +142,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("limber-server: {e:#}");
+            eprintln!("limber-server: {}", limber_app::report::error_line(e.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -117,6 +117,16 @@ pub enum Error {
     /// Any other database error (the engine's error is the source).
     #[error("the database could not be read or written")]
     Database(#[from] sqlx::Error),
+    /// The PostgreSQL server could not be reached or refused the connection (the engine's error
+    /// is the source: refused, unknown host, bad password, no such database).
+    #[error("cannot connect to {place}")]
+    Connect {
+        /// The server and database, without the password.
+        place: String,
+        /// Why.
+        #[source]
+        source: sqlx::Error,
+    },
     /// A `--database` URL names a database limber cannot use.
     #[error("`{0}` is not a database limber can use: give a postgres://… URL, or leave it out for the SQLite file")]
     UnsupportedUrl(String),

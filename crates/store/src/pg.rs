@@ -13,7 +13,7 @@ use limber_core::{
 };
 use sqlx::migrate::{Migrate, MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row, Transaction};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Postgres, QueryBuilder, Row, Transaction};
 
 use crate::ids::{SessionId, UserId};
 use crate::records::{
@@ -31,6 +31,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// The channel every instance listens on: each line of a payload is the id of a live session
 /// that changed, then a space and how many events it has (appended), or nothing more (removed).
 const CHANNEL: &str = "limber_live";
+
+/// How long opening the store waits for PostgreSQL, and a request for a pooled connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections in the pool when no size is given.
 pub const DEFAULT_POOL: u32 = 10;
@@ -66,9 +69,17 @@ impl PgStore {
             options.get_port(),
             options.get_database().unwrap_or("")
         );
+        // One connection first: the pool would retry a refused or unauthorized connection until
+        // its timeout, then report only that it timed out.
+        let first = tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await;
+        match first {
+            Ok(Ok(conn)) => conn.close().await?,
+            Ok(Err(source)) => return Err(Error::Connect { place, source }),
+            Err(_) => return Err(Error::Connect { place, source: sqlx::Error::PoolTimedOut }),
+        }
         let pool = PgPoolOptions::new()
             .max_connections(pool.max(2))
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await?;
         let store = PgStore { pool, place };

@@ -536,7 +536,7 @@ impl App {
                 if let Some(id) = self.routines().get(self.selected).map(|r| r.id.0.clone()) {
                     self.after_summary = Screen::Progress;
                     if let Err(e) = self.start(&id) {
-                        self.message = Some(format!("{e:#}"));
+                        self.message = Some(limber_app::report::error_line(e.as_ref()));
                     }
                 }
             }

@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", limber_app::report::error_line(err.as_ref()));
             // A person's mistake (an unknown routine, a hold out of range) is a usage error, as in `limber`.
             match err.downcast_ref::<limber_app::Error>() {
                 Some(e) if e.is_usage() => ExitCode::from(limber_app::EXIT_USAGE),

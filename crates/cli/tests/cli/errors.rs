@@ -99,3 +99,18 @@ fn importing_something_that_is_not_an_export_changes_nothing() {
         .stderr(predicate::str::contains("cannot read"));
     assert_eq!(home.json(&["history"]).as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn an_unreachable_database_is_reported_at_once_with_its_reason() {
+    let home = Home::new();
+    // A port nothing listens on: taken, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("postgres://limber@127.0.0.1:{port}/limber");
+    let out = home.limber(&["--database", &url, "stats"]).env_remove("LIMBER_DATA_DIR").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("cannot connect to {url}")) && said.contains("refused"), "{said}");
+    assert_eq!(said.matches("refused").count(), 1, "each cause once: {said}");
+    // Not the pool's retries ending in "pool timed out" with the reason lost.
+    assert!(!said.contains("timed out"), "{said}");
+}

@@ -1,0 +1,51 @@
+//! An error and its causes as one line for a person to read, each cause said once.
+
+use std::error::Error;
+
+/// `error: cause: cause`, leaving out a cause whose words the line already ends with (many
+/// errors repeat their source in their own message, e.g. an I/O error inside a database error).
+pub fn error_line(error: &(dyn Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let said = e.to_string();
+        if !said.is_empty() && !line.ends_with(&said) {
+            line.push_str(": ");
+            line.push_str(&said);
+        }
+        cause = e.source();
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{text}")]
+    struct Layer {
+        text: &'static str,
+        #[source]
+        source: Option<Box<Layer>>,
+    }
+
+    fn layers(texts: &[&'static str]) -> Layer {
+        texts
+            .iter()
+            .rev()
+            .fold(None, |source, text| Some(Layer { text, source: source.map(Box::new) }))
+            .unwrap_or(Layer { text: "", source: None })
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        assert_eq!(
+            error_line(&layers(&["cannot open the history", "the file is locked"])),
+            "cannot open the history: the file is locked"
+        );
+        let repeated = layers(&["cannot connect", "error communicating with database: refused", "refused"]);
+        assert_eq!(error_line(&repeated), "cannot connect: error communicating with database: refused");
+        assert_eq!(error_line(&layers(&["alone"])), "alone");
+    }
+}
