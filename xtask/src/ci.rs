@@ -66,8 +66,9 @@ fn browser() -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// Free space on the disk that holds `target/`, for the log: a fresh CI machine may have only a
-/// few GB, and a build that runs out says so only deep inside a compiler error.
+/// Free space on the disk that holds the repository (and `target/`, unless `CARGO_TARGET_DIR`
+/// moves it), for the log: a fresh CI machine may have only a few GB, and a build that runs out
+/// says so only deep inside a compiler error.
 fn disk_free() -> String {
     match nix::sys::statvfs::statvfs(root()) {
         Ok(fs) => {

@@ -2,14 +2,14 @@
 
 use std::error::Error;
 
-/// `error: cause: cause`, leaving out a cause whose words the line already ends with (many
+/// `error: cause: cause`, leaving out a cause the line already ends with after a `: ` (many
 /// errors repeat their source in their own message, e.g. an I/O error inside a database error).
 pub fn error_line(error: &(dyn Error + 'static)) -> String {
     let mut line = error.to_string();
     let mut cause = error.source();
     while let Some(e) = cause {
         let said = e.to_string();
-        if !said.is_empty() && !line.ends_with(&said) {
+        if !said.is_empty() && line != said && !line.ends_with(&format!(": {said}")) {
             line.push_str(": ");
             line.push_str(&said);
         }
@@ -47,5 +47,7 @@ mod tests {
         let repeated = layers(&["cannot connect", "error communicating with database: refused", "refused"]);
         assert_eq!(error_line(&repeated), "cannot connect: error communicating with database: refused");
         assert_eq!(error_line(&layers(&["alone"])), "alone");
+        // A cause that only happens to end the line's last word is still said.
+        assert_eq!(error_line(&layers(&["no such user: annie", "nie"])), "no such user: annie: nie");
     }
 }

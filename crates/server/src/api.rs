@@ -302,11 +302,12 @@ pub struct IntentBody {
     #[schema(value_type = String, example = "pause")]
     pub intent: IntentKind,
     /// The rating, 0 (none) to 10 (worst imaginable): with `pain`, and only with it.
+    #[schema(maximum = 10)]
     pub score: Option<u8>,
 }
 
 impl IntentBody {
-    fn intent(&self) -> Result<Intent, ApiError> {
+    fn into_intent(self) -> Result<Intent, ApiError> {
         self.intent.with_score(self.score).ok_or_else(|| {
             ApiError::invalid(if self.intent == IntentKind::Pain {
                 "a `pain` intent needs a `score` from 0 to 10"
@@ -329,7 +330,7 @@ pub async fn send_intent(
     Id(id): Id<SessionId>,
     Body(body): Body<IntentBody>,
 ) -> Result<Response, ApiError> {
-    let intent = body.intent()?;
+    let intent = body.into_intent()?;
     let live = find(&st, user, id).await?;
     match st.live.intent(&live, intent).await {
         Ok(state) => Ok(session_json(&state)),

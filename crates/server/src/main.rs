@@ -267,12 +267,18 @@ async fn signal() {
 /// The log filter `LIMBER_LOG` asks for (`info` when unset). sqlx logs every SQL statement at
 /// debug, which would drown the request lines: it stays at warn unless named.
 fn log_filter(wanted: Option<&str>) -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::filter::LevelFilter;
     let wanted = wanted.map(str::trim).filter(|w| !w.is_empty()).unwrap_or("info");
-    let directives = if wanted.contains("sqlx") { wanted.to_owned() } else { format!("{wanted},sqlx=warn") };
-    tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+    let filter = tracing_subscriber::EnvFilter::try_new(wanted).unwrap_or_else(|e| {
         eprintln!("limber-server: LIMBER_LOG={wanted:?} is not a log filter ({e}); logging at info");
-        tracing_subscriber::EnvFilter::new("info,sqlx=warn")
-    })
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    // Only quietens: `warn`, `error` and `off` already keep sqlx's statements out.
+    let chatty = filter.max_level_hint().is_none_or(|level| level > LevelFilter::WARN);
+    match "sqlx=warn".parse() {
+        Ok(quiet) if chatty && !wanted.contains("sqlx") => filter.add_directive(quiet),
+        _ => filter,
+    }
 }
 
 #[cfg(test)]
@@ -292,5 +298,18 @@ mod tests {
             generate(Some(*shell), &mut script).expect("writes");
             assert!(String::from_utf8_lossy(&script).contains("db-pool"), "{shell}");
         }
+    }
+
+    #[test]
+    fn the_log_filter_quietens_sqlx_and_never_makes_a_quiet_level_louder() {
+        use tracing_subscriber::filter::LevelFilter;
+        let hint = |wanted: Option<&str>| log_filter(wanted).max_level_hint();
+        assert_eq!(hint(None), Some(LevelFilter::INFO));
+        assert_eq!(hint(Some("debug")), Some(LevelFilter::DEBUG));
+        // A `sqlx=warn` added to these would let sqlx's warnings through.
+        assert_eq!(hint(Some("off")), Some(LevelFilter::OFF));
+        assert_eq!(hint(Some("error")), Some(LevelFilter::ERROR));
+        assert_eq!(log_filter(Some("debug")).to_string(), "sqlx=warn,debug");
+        assert_eq!(log_filter(Some("debug,sqlx=trace")).to_string(), "sqlx=trace,debug");
     }
 }

@@ -69,13 +69,10 @@ impl PgStore {
             options.get_port(),
             options.get_database().unwrap_or("")
         );
-        // One connection first: the pool would retry a refused or unauthorized connection until
-        // its timeout, then report only that it timed out.
-        let first = tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await;
-        match first {
-            Ok(Ok(conn)) => conn.close().await?,
-            Ok(Err(source)) => return Err(Error::Connect { place, source }),
-            Err(_) => return Err(Error::Connect { place, source: sqlx::Error::PoolTimedOut }),
+        // One connection first, so that a failure says why: the pool would wait the same way for
+        // a server that refuses or is starting, then say only that it timed out.
+        if let Err(source) = first_connection(&options).await {
+            return Err(Error::Connect { place, source });
         }
         let pool = PgPoolOptions::new()
             .max_connections(pool.max(2))
@@ -109,6 +106,40 @@ impl PgStore {
             Err(MigrateError::Execute(e)) => Err(Error::Database(e)),
             Err(e) => Err(Error::Migrate(e)),
         }
+    }
+}
+
+/// Connects once, waiting up to [`CONNECT_TIMEOUT`] while the server refuses connections, is
+/// starting up or has too many (a limber-server started beside PostgreSQL meets all three);
+/// any other failure, or the last of these, is the answer.
+async fn first_connection(options: &PgConnectOptions) -> std::result::Result<(), sqlx::Error> {
+    let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let failed = match tokio::time::timeout(left, options.connect()).await {
+            Ok(Ok(conn)) => {
+                // Only a check: failing to say goodbye changes nothing.
+                let _ = conn.close().await;
+                return Ok(());
+            }
+            Ok(Err(e)) => e,
+            Err(_) => {
+                let waited = format!("no answer within {} s", CONNECT_TIMEOUT.as_secs());
+                return Err(sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, waited)));
+            }
+        };
+        let passing = match &failed {
+            sqlx::Error::Io(e) => e.kind() == std::io::ErrorKind::ConnectionRefused,
+            // 57P03: the database system is starting up; 53300: too many connections.
+            sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("57P03" | "53300")),
+            _ => false,
+        };
+        if !passing || tokio::time::Instant::now() + pause >= deadline {
+            return Err(failed);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
     }
 }
 

@@ -131,6 +131,16 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             "invalid-body",
         ),
         (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":\"pause\",\"score\":3}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":\"pain\"}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
             raw(Method::POST, "/api/v1/sessions", "application/json", "{\"routine\":\"desk\",\"speed\":-1}".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-body",
