@@ -102,6 +102,15 @@ pub struct Local {
     pub user: UserId,
 }
 
+impl Drop for Local {
+    /// Waits for the store to close its connections, so that SQLite's last one checkpoints its
+    /// write-ahead log instead of leaving it (88 MB after importing 100,000 sessions) for every
+    /// later command to read through.
+    fn drop(&mut self) {
+        self.rt.block_on(self.app.store().close());
+    }
+}
+
 impl Local {
     /// Loads the content (built-in plus `content`) and opens the store in `data_dir`, or in the
     /// platform data directory when `None`.

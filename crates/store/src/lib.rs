@@ -196,6 +196,12 @@ pub trait Store: Send + Sync {
     /// Which engine this is.
     fn backend(&self) -> Backend;
 
+    /// Closes every connection, waiting for the database's own upkeep at close: SQLite's last
+    /// connection folds the write-ahead log back into the file and removes it. A process that
+    /// exits without this loses nothing, but can leave a large log (after an import, say) that
+    /// every later open reads through again.
+    async fn close(&self) {}
+
     /// Whether the database answers now (a trivial query).
     async fn ping(&self) -> Result<()> {
         self.user_by_name(LOCAL_USER).await.map(|_| ())

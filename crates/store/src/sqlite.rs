@@ -555,6 +555,11 @@ impl Store for SqliteStore {
         crate::Backend::Sqlite
     }
 
+    async fn close(&self) {
+        self.journal.close().await;
+        self.pool.close().await;
+    }
+
     async fn local_user(&self) -> Result<UserId> {
         if let Some(user) = self.user_by_name(LOCAL_USER).await? {
             return Ok(user);

@@ -198,3 +198,14 @@ fn a_sqlite_history_exported_and_imported_into_postgres_has_the_same_history_and
         .success()
         .stdout("Imported 0 sessions (1200 already present).\n");
 }
+
+#[test]
+fn an_import_leaves_no_write_ahead_log_for_later_commands_to_read() {
+    let home = Home::new();
+    let file = export_file(&home, "many.json", 0..3000, None);
+    home.limber(&["import", &file]).assert().success();
+    assert!(home.path().join("limber.db").is_file());
+    // SQLite's last connection, closed before limber exits, folds the log into the file.
+    let log = std::fs::metadata(home.path().join("limber.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(log, 0, "a write-ahead log of {log} bytes was left behind");
+}
