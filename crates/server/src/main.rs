@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use limber_app::App;
-use limber_app::store::{SqliteStore, Store};
+use limber_app::store::{Backend, SqliteStore, Store};
 use limber_server::{Access, AppState, Registry, auth, router};
 
 /// mimalloc: many small allocations per request and per live session (less memory per session
@@ -225,6 +225,7 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let shared = live.share().await.context("cannot follow the other instances' live sessions")?;
     let resumed = if shared { 0 } else { live.resume_all().await.context("cannot resume the live sessions")? };
     let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let store = app.store().clone();
     let state = AppState { app, live, access, shutdown };
     let listener =
         tokio::net::TcpListener::bind(cli.bind).await.with_context(|| format!("cannot listen on {}", cli.bind))?;
@@ -239,6 +240,16 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         })
         .await
         .context("the server failed")?;
+    // Every intent answered was stored before its answer; what the sessions' own timers were
+    // still writing is redone from the log at the next start. SQLite's last connection folds
+    // its write-ahead log into the file as it closes (PostgreSQL needs no such care, and its
+    // LISTEN connection would hold the pool's close up). A task still holding a connection is
+    // not waited for long.
+    if store.backend() == Backend::Sqlite
+        && tokio::time::timeout(std::time::Duration::from_secs(5), store.close()).await.is_err()
+    {
+        tracing::warn!("a database connection was still in use at exit");
+    }
     Ok(())
 }
 

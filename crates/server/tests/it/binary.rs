@@ -238,6 +238,9 @@ fn sigterm_ends_the_server_gracefully_even_with_a_stream_open() {
     };
     assert!(status.success(), "{status:?}");
     assert!(reader.join().unwrap() > 0, "the stream delivered events, then ended");
+    // The store was closed on the way out: SQLite folded its write-ahead log into the file.
+    let log = std::fs::metadata(dir.path().join("limber.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(log, 0, "a write-ahead log of {log} bytes was left behind");
     // The live session is still stored for the next start.
     let server = start(dir.path(), "127.0.0.1:0");
     let (_, list) = get(&server.addr, "/api/v1/sessions");
