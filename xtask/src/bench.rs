@@ -296,20 +296,9 @@ pub(crate) fn ensure_tool(tool: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     eprintln!("    {tool} is missing; installing it with apt-get");
-    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    let apt = |args: &[&str]| {
-        let mut cmd = if root { Command::new("apt-get") } else { Command::new("sudo") };
-        if !root {
-            cmd.arg("apt-get");
-        }
-        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive").status().is_ok_and(|s| s.success())
-    };
-    let install = ["install", "-y", "--no-install-recommends", tool];
-    // The package lists may be missing on a fresh machine: update once and retry.
-    let installed = apt(&install) || (apt(&["update"]) && apt(&install));
-    if !installed {
-        bail!("{tool} is needed and could not be installed; install it (e.g. `apt-get install {tool}`) and retry");
-    }
+    crate::apt::install(&["--no-install-recommends", tool]).with_context(|| {
+        format!("{tool} is needed and could not be installed; install it (e.g. `apt-get install {tool}`) and retry")
+    })?;
     Ok(())
 }
 

@@ -49,17 +49,8 @@ fn browser() -> anyhow::Result<bool> {
         eprintln!("    browser already installed ({:.1?})", t.elapsed());
         return Ok(true);
     }
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .with_context(|| format!("could not start `apt-get {}`", args.join(" ")))
-    };
-    let installed = apt(&["install", "-y", "chromium", "chromium-driver"])?.success()
-        || (apt(&["update"])?.success() && apt(&["install", "-y", "chromium", "chromium-driver"])?.success());
-    if !installed {
-        eprintln!("xtask ci: FAILED at step 0 (browser) after {:.1?}", t.elapsed());
+    if let Err(e) = crate::apt::install(&["chromium", "chromium-driver"]) {
+        eprintln!("xtask ci: FAILED at step 0 (browser) after {:.1?}: {e:#}", t.elapsed());
         return Ok(false);
     }
     eprintln!("    browser passed in {:.1?}", t.elapsed());

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod apt;
 mod bench;
 mod ci;
 mod content;

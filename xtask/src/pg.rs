@@ -40,18 +40,7 @@ fn bin() -> anyhow::Result<PathBuf> {
         return Ok(bin);
     }
     eprintln!("    PostgreSQL is not installed: apt-get install -y postgresql");
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .with_context(|| format!("could not start `apt-get {}`", args.join(" ")))
-    };
-    let installed = apt(&["install", "-y", "postgresql"])?.success()
-        || (apt(&["update"])?.success() && apt(&["install", "-y", "postgresql"])?.success());
-    if !installed {
-        bail!("could not install PostgreSQL with apt-get");
-    }
+    crate::apt::install(&["postgresql"])?;
     find_bin().context("PostgreSQL was installed but no /usr/lib/postgresql/*/bin/initdb was found")
 }
 
