@@ -116,6 +116,8 @@ enum BenchPart {
     Postgres,
     /// limber-tui: frame times, and its CPU and memory while a hold counts down.
     Tui,
+    /// How fast `limber list --json` starts, against a hello world.
+    Startup,
 }
 
 #[derive(Subcommand)]
@@ -142,6 +144,7 @@ fn main() -> ExitCode {
                 Some(BenchPart::History) => bench::Part::History,
                 Some(BenchPart::Postgres) => bench::Part::Postgres,
                 Some(BenchPart::Tui) => bench::Part::Tui,
+                Some(BenchPart::Startup) => bench::Part::Startup,
             };
             bench::run(part, quick)
         }
