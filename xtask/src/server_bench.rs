@@ -422,6 +422,12 @@ impl CpuUse {
     fn busy(&self) -> f64 {
         self.postgres + self.servers + self.rest
     }
+
+    /// CPU time per request at `per_s` requests a second: (PostgreSQL, limber-server), in µs.
+    fn per_request_us(&self, per_s: f64) -> (f64, f64) {
+        let per = |cores: f64| cores / per_s.max(1.0) * 1e6;
+        (per(self.postgres), per(self.servers))
+    }
 }
 
 impl std::fmt::Display for CpuUse {
@@ -670,10 +676,19 @@ pub(crate) fn postgres(program: &Path) -> anyhow::Result<Vec<Row>> {
     }
     let (one, two, median_ms, peak) = (median(&mut ones), median(&mut twos), median(&mut medians), median(&mut peaks));
     let (one_cpu, two_cpu, peak_cpu) = (median_use(&one_cpu), median_use(&two_cpu), median_use(&peak_cpu));
-    eprintln!("    what limits it, median of the rounds:");
-    eprintln!("      one instance, {WRK_CONNECTIONS} clients: {one:.0} 2xx/s; {one_cpu}");
-    eprintln!("      one instance, {} clients: {peak:.0} 2xx/s; {peak_cpu}", 2 * WRK_CONNECTIONS);
-    eprintln!("      two instances, {WRK_CONNECTIONS} clients: {two:.0} 2xx/s; {two_cpu}");
+    eprintln!("    what limits it, median of the rounds (CPU per intent: PostgreSQL, limber-server):");
+    for (what, rate, cpu) in [
+        (format!("one instance, {WRK_CONNECTIONS} clients"), one, &one_cpu),
+        (format!("one instance, {} clients", 2 * WRK_CONNECTIONS), peak, &peak_cpu),
+        (format!("two instances, {WRK_CONNECTIONS} clients"), two, &two_cpu),
+    ] {
+        let (db, server) = cpu.per_request_us(rate);
+        eprintln!("      {what}: {rate:.0} 2xx/s; {cpu}; per intent {db:.0} µs + {server:.0} µs");
+    }
+    // Each instance writes its intents in group commits (`Journal`): fewer clients per instance
+    // make smaller batches, so every intent carries more of a transaction's fixed cost (and each
+    // commit's notification now wakes two listening instances).
+    let ((db_one, server_one), (db_two, server_two)) = (one_cpu.per_request_us(one), two_cpu.per_request_us(two));
     let gain = two / one.max(1.0);
     // One instance's load, spread over every core at the same CPU per intent, grows by at most
     // (all cores ÷ the cores it keeps busy): the ceiling two instances have on this machine.
@@ -682,7 +697,9 @@ pub(crate) fn postgres(program: &Path) -> anyhow::Result<Vec<Row>> {
             "PostgreSQL POST intent: two instances against one",
             format!(
                 "{two:.0} vs {one:.0} 2xx/s = {gain:.2}× (CPU busy {:.2} vs {:.2} of {:.0} cores: at one instance's \
-                 CPU per intent, all cores give at most {:.2}×; one instance with twice the clients: {peak:.0} 2xx/s)",
+                 CPU per intent, all cores give at most {:.2}×; CPU per intent with two: PostgreSQL {db_two:.0} µs \
+                 vs {db_one:.0}, limber-server {server_two:.0} vs {server_one:.0}, as each instance's group commits \
+                 are half as large; one instance with twice the clients: {peak:.0} 2xx/s)",
                 two_cpu.busy(),
                 one_cpu.busy(),
                 one_cpu.cores,
