@@ -371,9 +371,11 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let hint_rows_text = hint_lines(&hint_pairs, inner.width, theme);
     let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
     let hint_text = Paragraph::new(hint_rows_text);
+    // Cues wrap (a step's cue runs past 80 columns): a third row when the screen has it.
+    let cue_rows = if inner.height >= 30 { 3 } else { 2 };
     let [main, cues_area, msg, keys] = Layout::vertical([
         Constraint::Min(10),
-        Constraint::Length(2),
+        Constraint::Length(cue_rows),
         Constraint::Length(1),
         Constraint::Length(hint_rows),
     ])
@@ -503,14 +505,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     // The spoken count is on screen as big digits already.
     let shown: Vec<&limber_core::Cue> =
         live.cues.iter().filter(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. })).collect();
-    let rows = usize::from(cues_area.height);
-    let mut recent: Vec<&limber_core::Cue> = shown[shown.len().saturating_sub(rows)..].to_vec();
-    // An alert (a pain reply, a stop) stays on its line while the next few cues come.
-    let alert = shown.iter().rev().take(ALERT_KEPT).find(|c| c.sound == limber_core::Sound::Alert);
-    if let Some(alert) = alert.filter(|a| rows > 1 && !recent.iter().any(|c| c.seq == a.seq)) {
-        recent.remove(0);
-        recent.insert(0, alert);
-    }
+    let recent = recent_cues(&shown, cues_area);
     let cue_lines: Vec<Line> = recent
         .iter()
         .map(|c| {
@@ -518,7 +513,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
             Line::from(Span::styled(c.text.clone(), style))
         })
         .collect();
-    frame.render_widget(Paragraph::new(cue_lines), cues_area);
+    frame.render_widget(Paragraph::new(cue_lines).wrap(Wrap { trim: true }), cues_area);
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
     frame.render_widget(hint_text, keys);
 
@@ -544,6 +539,35 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         ];
         frame.render_widget(Paragraph::new(text).block(Block::bordered().title(" Quit ")), d);
     }
+}
+
+/// The newest cues whose wrapped lines fit `area`, oldest first: always the newest (cut short if
+/// it alone is longer), and a recent alert (a pain reply, a stop) kept at the top while the next
+/// few cues come.
+fn recent_cues<'a>(shown: &[&'a limber_core::Cue], area: Rect) -> Vec<&'a limber_core::Cue> {
+    let rows_of =
+        |c: &limber_core::Cue| Paragraph::new(c.text.as_str()).wrap(Wrap { trim: true }).line_count(area.width);
+    let room = usize::from(area.height);
+    let mut chosen: Vec<&limber_core::Cue> = Vec::new();
+    let mut used = 0;
+    for &cue in shown.iter().rev() {
+        let rows = rows_of(cue);
+        if !chosen.is_empty() && used + rows > room {
+            break;
+        }
+        chosen.push(cue);
+        used += rows;
+    }
+    let alert = shown.iter().rev().take(ALERT_KEPT).find(|c| c.sound == limber_core::Sound::Alert);
+    if let Some(&alert) = alert.filter(|a| room > 1 && !chosen.iter().any(|c| c.seq == a.seq)) {
+        let alert_rows = rows_of(alert);
+        while chosen.len() > 1 && used + alert_rows > room {
+            used -= chosen.pop().map_or(0, rows_of);
+        }
+        chosen.push(alert);
+    }
+    chosen.reverse();
+    chosen
 }
 
 /// What a key's hint says in this phase: at a pain rating, Enter leaves it unrated.
