@@ -83,7 +83,7 @@ fn screening_is_a_dialog_with_only_yes_and_no() {
     let (mut app, _dir) = app();
     app.start("desk").expect("start");
     let text = render(&app, 80, 24);
-    assert!(text.contains("Safety question 1"), "{text}");
+    assert!(text.contains("Safety question 1 of 12"), "{text}");
     assert!(!text.contains("pause"), "no pause key while a question waits:\n{text}");
     snap("screening", &app);
 }

@@ -526,7 +526,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         if live.pain_entry.waiting().is_some() {
             text = format!("{text}\n\n{}", limber_app::keys::ONE_WAITING);
         }
-        dialog(frame, area, v, &text, theme);
+        dialog(frame, area, v, live.session.plan().screening.len(), &text, theme);
     }
     if live.confirm_quit {
         let d = centered(area, 52, 6);
@@ -583,11 +583,12 @@ fn question(v: &SessionView) -> Option<String> {
     v.question.clone()
 }
 
-/// A question from the session (screening, pain rating, stop?) as a dialog over the screen.
-fn dialog(frame: &mut Frame, area: Rect, v: &SessionView, question: &str, theme: &Theme) {
+/// A question from the session (screening, pain rating, stop?) as a dialog over the screen;
+/// `questions` is how many safety questions the plan asks.
+fn dialog(frame: &mut Frame, area: Rect, v: &SessionView, questions: usize, question: &str, theme: &Theme) {
     let title = match v.phase {
         _ if v.stopped.as_ref().is_some_and(|n| n.reason.is_safety()) => " Stopped for your safety ".to_owned(),
-        Phase::Screening { question } => format!(" Safety question {} ", question + 1),
+        Phase::Screening { question } => format!(" Safety question {} of {questions} ", question + 1),
         Phase::ConfirmAssessed => " Before we start ".to_owned(),
         Phase::PainBefore => " Pain before ".to_owned(),
         Phase::PainAfter => " Pain after ".to_owned(),
