@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod export;
+pub mod flags;
 pub mod handout;
 pub mod keys;
 pub mod line;

@@ -18,7 +18,7 @@ pub(crate) struct Cli {
 }
 
 const AFTER_HELP: &str = "Exit codes: 0 done, 1 error, 2 usage error, 3 session stopped for safety \
-(sharp pain, an emergency sign, or screening advising a clinician first).\n\
+(sharp pain, pain above 5 twice, an emergency sign, or screening advising a clinician first).\n\
 limber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
 
 /// The command line, with one store kept as [`limber_app::local::choose_store`] says.
@@ -146,7 +146,7 @@ pub(crate) struct HistoryArgs {
     #[arg(long, value_name = "DATE", value_parser = limber_app::when::parse_date)]
     pub(crate) since: Option<jiff::civil::Date>,
     /// Show at most N sessions, the most recent (20 by default).
-    #[arg(long, value_name = "N", conflicts_with = "all", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", conflicts_with = "all", value_parser = limber_app::flags::at_least_one)]
     pub(crate) limit: Option<u64>,
     /// Show every session.
     #[arg(long)]
@@ -225,7 +225,7 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) no_warmup: bool,
     /// Hold every held stretch this many seconds (10–60), instead of your progression.
-    #[arg(long, value_name = "SECS", value_parser = parse_hold)]
+    #[arg(long, value_name = "SECS", value_parser = limber_app::flags::hold)]
     pub(crate) hold: Option<u32>,
     /// Equipment you have today, e.g. `chair,towel` or `none` (default: your profile).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
@@ -237,7 +237,7 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) wait: bool,
     /// Run the clock this many times faster: to preview a routine, or for tests.
-    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = parse_speed)]
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = limber_app::flags::speed)]
     pub(crate) speed: f64,
     /// One line per cue, no redraws: for screen readers, logs and pipes (default when output is not a terminal).
     #[arg(long)]
@@ -255,10 +255,10 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) screening: bool,
     /// Pain right now, 0–10, instead of being asked.
-    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain)]
     pub(crate) pain_before: Option<u8>,
     /// Pain at the end, 0–10, instead of being asked.
-    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain)]
     pub(crate) pain_after: Option<u8>,
     /// Write every cue with its scheduled and actual time to FILE (JSON lines), for timing checks.
     #[arg(long, value_name = "FILE", hide = true)]
@@ -266,24 +266,6 @@ pub(crate) struct RunArgs {
 }
 
 /// A hold of 10–60 s: ACSM advises 10–30 s, and up to 60 s for older adults.
-fn parse_hold(text: &str) -> Result<u32, String> {
-    let secs: u32 = text.parse().map_err(|_| format!("`{text}` is not a whole number of seconds"))?;
-    if limber_app::HOLD_RANGE.contains(&secs) {
-        Ok(secs)
-    } else {
-        Err(format!("a hold of {secs} s is outside 10–60 s (ACSM: hold 10–30 s, up to 60 s for older adults)"))
-    }
-}
-
-fn parse_speed(text: &str) -> Result<f64, String> {
-    let v: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
-    if limber_app::SPEED_RANGE.contains(&v) {
-        Ok(v)
-    } else {
-        Err("the speed factor must be between 0.1 and 1000".to_owned())
-    }
-}
-
 #[derive(Args)]
 pub(crate) struct ProfileArgs {
     /// The equipment you own, e.g. `chair,foam-roller,towel` or `none`.
@@ -293,7 +275,7 @@ pub(crate) struct ProfileArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST", num_args = 0..)]
     pub(crate) avoid: Option<Vec<PositionArg>>,
     /// Sessions you aim for each week (the article: at least 2–3).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=14))]
+    #[arg(long, value_name = "N", value_parser = limber_app::flags::weekly_goal)]
     pub(crate) goal: Option<u32>,
     /// Speak cues by default.
     #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
@@ -352,9 +334,17 @@ mod tests {
     }
 
     #[test]
-    fn speed_is_bounded() {
-        assert!(parse_speed("60").is_ok());
-        assert!(parse_speed("0").is_err());
-        assert!(parse_speed("fast").is_err());
+    fn out_of_range_numbers_say_the_range_in_words() {
+        let error = |args: &[&str]| match Cli::try_parse_from(args) {
+            Ok(_) => panic!("{args:?} parsed"),
+            Err(e) => e.to_string(),
+        };
+        let limit = error(&["limber", "history", "--limit", "0"]);
+        assert!(limit.contains("--limit <N>") && limit.contains("must be 1 or more"), "{limit}");
+        let pain = error(&["limber", "run", "--pain-before", "11"]);
+        assert!(pain.contains("from 0 (none) to 10"), "{pain}");
+        assert!(error(&["limber", "run", "--speed", "0"]).contains("between 0.1 and 1000"));
+        assert!(error(&["limber", "profile", "--goal", "20"]).contains("1 to 14 sessions a week"));
+        assert!(Cli::try_parse_from(["limber", "run", "--speed", "60", "--pain-before", "10"]).is_ok());
     }
 }

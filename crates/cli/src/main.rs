@@ -15,8 +15,8 @@ use std::process::ExitCode;
 
 use crate::args::Command;
 
-/// Exit code when a session stopped for safety (sharp pain, an emergency sign, or screening
-/// advising a clinician first).
+/// Exit code when a session stopped for safety (sharp pain, pain above 5 twice, an emergency
+/// sign, or screening advising a clinician first).
 pub(crate) const EXIT_SAFETY: u8 = limber_app::EXIT_SAFETY;
 /// Exit code for a usage error (bad flag, unknown routine or stretch).
 pub(crate) const EXIT_USAGE: u8 = limber_app::EXIT_USAGE;

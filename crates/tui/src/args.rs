@@ -39,7 +39,7 @@ pub(crate) struct Args {
     #[arg(long)]
     pub(crate) wait: bool,
     /// Run the clock this many times faster: to preview a routine, or for tests.
-    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = parse_speed)]
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = limber_app::flags::speed)]
     pub(crate) speed: f64,
     /// Speak cues aloud (espeak-ng, spd-say or the command in LIMBER_SPEAK).
     #[arg(long, overrides_with = "no_voice")]
@@ -57,10 +57,10 @@ pub(crate) struct Args {
     #[arg(long)]
     pub(crate) screening: bool,
     /// Pain right now, 0–10, instead of being asked.
-    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain)]
     pub(crate) pain_before: Option<u8>,
     /// Pain at the end, 0–10, instead of being asked.
-    #[arg(long, value_name = "0-10", value_parser = clap::value_parser!(u8).range(0..=10))]
+    #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain)]
     pub(crate) pain_after: Option<u8>,
     /// Render the session screen at 200×60 this many times, print the median µs per frame and exit.
     #[arg(long, value_name = "N", hide = true)]
@@ -117,15 +117,6 @@ fn parse_equipment(text: &str) -> Result<Option<Equipment>, String> {
 
 fn parse_position(text: &str) -> Result<Position, String> {
     kebab(text, "a position", "kneeling, seated, standing, lying-on-back, lying-on-side")
-}
-
-fn parse_speed(text: &str) -> Result<f64, String> {
-    let v: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
-    if limber_app::SPEED_RANGE.contains(&v) {
-        Ok(v)
-    } else {
-        Err("the speed factor must be between 0.1 and 1000".to_owned())
-    }
 }
 
 #[cfg(test)]
