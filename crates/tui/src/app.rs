@@ -79,6 +79,9 @@ pub(crate) struct Live {
     pub(crate) cues: Vec<Cue>,
     /// The quit confirmation is showing.
     pub(crate) confirm_quit: bool,
+    /// The clock was paused because the help or the quit question opened over a running
+    /// session; it runs again when they close.
+    pub(crate) overlay_paused: bool,
     /// A pain rating being typed at a rating prompt (10 takes two keys).
     pub(crate) pain_entry: limber_app::keys::PainEntry,
     /// The routine's name.
@@ -307,6 +310,7 @@ impl App {
             clock: Clock::start(self.options.speed),
             cues: Vec::new(),
             confirm_quit: false,
+            overlay_paused: false,
             pain_entry: limber_app::keys::PainEntry::default(),
             routine: name,
         });
@@ -463,15 +467,20 @@ impl App {
         if let (Screen::Session, Some(report), Some(live)) = (self.screen, report, self.live.as_mut()) {
             self.help = false;
             live.confirm_quit = false;
+            live.overlay_paused = false;
             self.send(report, now);
             return;
         }
         if self.help {
             self.help = false;
+            self.resume_after_overlay(now);
             return;
         }
         if key.code == KeyCode::Char('?') {
             self.help = true;
+            if self.screen == Screen::Session {
+                self.pause_for_overlay(now);
+            }
             return;
         }
         match self.screen {
@@ -492,7 +501,10 @@ impl App {
                     live.confirm_quit = false;
                     self.quit_session(now);
                 }
-                KeyCode::Char('n' | 'N') | KeyCode::Esc => live.confirm_quit = false,
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                    live.confirm_quit = false;
+                    self.resume_after_overlay(now);
+                }
                 _ => {}
             }
             return;
@@ -511,9 +523,33 @@ impl App {
         let Some(intent) = limber_app::keys::intent(ch) else { return };
         if intent == Intent::Quit && live.view.allowed.contains(&IntentKind::Quit) {
             live.confirm_quit = true;
+            self.pause_for_overlay(now);
             return;
         }
         self.send(intent, now);
+    }
+
+    /// Pauses a running session while the help or the quit question covers it, so that no hold
+    /// runs out unseen.
+    fn pause_for_overlay(&mut self, now: At) {
+        let Some(live) = &self.live else { return };
+        if live.overlay_paused || live.view.paused || !live.view.allowed.contains(&IntentKind::Pause) {
+            return;
+        }
+        self.send(Intent::Pause, now);
+        if let Some(live) = &mut self.live {
+            live.overlay_paused = live.view.paused;
+        }
+    }
+
+    /// Runs the clock again once nothing covers the session, if an overlay paused it.
+    fn resume_after_overlay(&mut self, now: At) {
+        let Some(live) = &mut self.live else { return };
+        if !live.overlay_paused || self.help || live.confirm_quit {
+            return;
+        }
+        live.overlay_paused = false;
+        self.send(Intent::Resume, now);
     }
 
     /// Where the suggested routine is in the home list.

@@ -220,6 +220,34 @@ fn quit_asks_first_and_keeps_what_was_done() {
 }
 
 #[test]
+fn the_help_and_the_quit_question_pause_a_hold_and_give_it_back_whole() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    let left = |app: &App| app.live.as_ref().and_then(|l| l.view.remaining_ms).expect("a countdown");
+    let paused = |app: &App| app.live.as_ref().is_some_and(|l| l.view.paused);
+    let before = left(&app);
+    let mut now = at(&app);
+    for (open, close) in [('q', 'n'), ('?', 'z')] {
+        app.on_key(key(open), now);
+        assert!(paused(&app), "`{open}` pauses the hold under it");
+        // Longer than any hold: it must not run out unseen.
+        now = now + std::time::Duration::from_secs(90);
+        app.tick(now);
+        assert!(in_hold(&app) && left(&app) == before, "the hold waits under `{open}`");
+        app.on_key(key(close), now);
+        assert!(!paused(&app) && in_hold(&app), "`{close}` closes `{open}` and the hold runs again");
+        assert_eq!(left(&app), before);
+    }
+    // A hold paused by hand stays paused after the help closes.
+    app.on_key(key(' '), now);
+    app.on_key(key('?'), now);
+    app.on_key(key('z'), now);
+    assert!(paused(&app), "still paused by hand");
+}
+
+#[test]
 fn no_clinician_yet_ends_on_the_advice_with_the_answers_kept() {
     let (mut app, _dir) = app();
     app.start("desk").expect("start");
