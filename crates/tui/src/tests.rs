@@ -93,6 +93,9 @@ fn pain_before_is_a_dialog() {
     let (mut app, _dir) = app();
     desk(&mut app);
     assert_eq!(phase(&app), Some(Phase::PainBefore));
+    let text = render(&app, 80, 24);
+    assert!(text.contains("enter  no rating"), "{text}");
+    assert!(!text.contains("s  skip"), "one key to go on without a rating:\n{text}");
     snap("pain_before", &app);
 }
 

@@ -367,7 +367,10 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let hints = limber_app::keys::hints(&v.allowed, v.paused);
-    let hint_pairs: Vec<(&str, &str)> = hints.iter().map(|h| (h.key, action_now(h, v))).collect();
+    // At a pain prompt, skipping it is what "no rating" (Enter) does: one key for it.
+    let rating = matches!(v.phase, Phase::PainBefore | Phase::PainAfter);
+    let hint_pairs: Vec<(&str, &str)> =
+        hints.iter().filter(|h| !(rating && h.kind == IntentKind::Skip)).map(|h| (h.key, action_now(h, v))).collect();
     let hint_rows_text = hint_lines(&hint_pairs, inner.width, theme);
     let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
     let hint_text = Paragraph::new(hint_rows_text);
