@@ -102,6 +102,9 @@ pub struct Local {
     pub user: UserId,
 }
 
+/// How long opening a database may take before a front end is told it is waiting.
+pub const WAIT_NOTICE: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Drop for Local {
     /// Waits for the store to close its connections, so that SQLite's last one checkpoints its
     /// write-ahead log instead of leaving it (88 MB after importing 100,000 sessions) for every
@@ -125,6 +128,18 @@ impl Local {
         data_dir: Option<&Path>,
         database: Option<&str>,
     ) -> Result<Local, LocalError> {
+        Local::open_telling(content, data_dir, database, || {})
+    }
+
+    /// [`Local::open_with`], calling `waiting` once if the database has not answered within
+    /// [`WAIT_NOTICE`] (it may wait up to 10 s for a PostgreSQL that is starting or refusing),
+    /// so that a front end can say why nothing happens yet.
+    pub fn open_telling(
+        content: Option<&Path>,
+        data_dir: Option<&Path>,
+        database: Option<&str>,
+        waiting: impl FnOnce(),
+    ) -> Result<Local, LocalError> {
         let library = crate::load_library(content).map_err(|source| match content {
             Some(dir) => LocalError::Content { dir: dir.to_owned(), error: source },
             None => LocalError::Builtin(source),
@@ -132,7 +147,18 @@ impl Local {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LocalError::Runtime)?;
         let store: Arc<dyn Store> = match database {
             // One command at a time: a small pool.
-            Some(url) => rt.block_on(crate::store::open(url, 2)).map_err(|e| LocalError::Store(e.into()))?,
+            Some(url) => rt
+                .block_on(async {
+                    let mut open = std::pin::pin!(crate::store::open(url, 2));
+                    match tokio::time::timeout(WAIT_NOTICE, &mut open).await {
+                        Ok(opened) => opened,
+                        Err(_) => {
+                            waiting();
+                            open.await
+                        }
+                    }
+                })
+                .map_err(|e| LocalError::Store(e.into()))?,
             None => {
                 let dir = data_dir
                     .map(Path::to_owned)

@@ -17,10 +17,11 @@ pub(crate) struct Env {
 impl Env {
     /// Loads the content and opens the store in the data directory.
     pub(crate) fn open(global: &Global) -> anyhow::Result<Env> {
-        let local = limber_app::local::Local::open_with(
+        let local = limber_app::local::Local::open_telling(
             global.content.as_deref(),
             global.data_dir.as_deref(),
             global.database.as_deref(),
+            || eprintln!("limber: the database is not answering yet; waiting up to 10 s…"),
         )?;
         let (app, user) = (local.app.clone(), local.user);
         Ok(Env { local, app, user })

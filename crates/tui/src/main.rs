@@ -50,10 +50,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let local = limber_app::local::Local::open_with(
+    let local = limber_app::local::Local::open_telling(
         args.content.as_deref(),
         args.data_dir.as_deref(),
         args.database.as_deref(),
+        || eprintln!("limber-tui: the database is not answering yet; waiting up to 10 s…"),
     )?;
     let options = SessionOptions {
         no_warm_up: args.no_warmup,

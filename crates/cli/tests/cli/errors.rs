@@ -101,7 +101,7 @@ fn importing_something_that_is_not_an_export_changes_nothing() {
 }
 
 #[test]
-fn an_unreachable_database_is_reported_at_once_with_its_reason() {
+fn an_unreachable_database_is_waited_for_aloud_then_reported_with_its_reason() {
     let home = Home::new();
     // A port nothing listens on: taken, then let go.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -113,4 +113,6 @@ fn an_unreachable_database_is_reported_at_once_with_its_reason() {
     assert_eq!(said.matches("refused").count(), 1, "each cause once: {said}");
     // Not the pool's retries ending in "pool timed out" with the reason lost.
     assert!(!said.contains("timed out"), "{said}");
+    // The wait (for a PostgreSQL still starting) is not silent.
+    assert!(said.starts_with("limber: the database is not answering yet; waiting up to 10 s"), "{said}");
 }
