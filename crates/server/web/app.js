@@ -22,6 +22,13 @@ const STOPS = {
   "sharp-pain": "Stopped: sharp pain", pain: "Stopped: pain above 5", aborted: "Ended early",
 };
 const routineNames = new Map();
+// Intents that stop for safety: one that does not reach the server stops the page at once and
+// is sent again until it arrives. Others are not: once the moment has passed they mean nothing.
+const STOP_INTENTS = new Set(["sharp-pain", "chest"]);
+// Cues that say what to do now, shown under the countdown while their phase lasts, and cues
+// that end it.
+const LEAD_CUES = new Set(["warm-up", "begin", "flow-position"]);
+const LEAD_ENDS = new Set(["next-up", "release", "skipped", "stopped", "finished"]);
 
 // ------------------------------------------------------------------ API
 
@@ -145,7 +152,8 @@ async function startSession(form) {
 
 function follow(state) {
   current?.stream?.close();
-  current = { id: state.id, speed: state.speed, stream: null };
+  if (current?.resendTimer) clearTimeout(current.resendTimer);
+  current = { id: state.id, speed: state.speed, stream: null, pending: null, lead: "", questionOf: null };
   resetAsks();
   localStorage.setItem("limber.session", state.id);
   $("#cues").replaceChildren();
@@ -165,12 +173,23 @@ function follow(state) {
     li.dataset.sound = cue.sound;
     $("#cues").prepend(li);
     while ($("#cues").children.length > 30) $("#cues").lastChild.remove();
+    const kind = cue.kind?.kind;
+    if (kind === "question" && cue.kind.of) current.questionOf = { number: cue.kind.number, of: cue.kind.of };
+    if (LEAD_CUES.has(kind)) current.lead = cue.text;
+    else if (LEAD_ENDS.has(kind)) current.lead = "";
+    if ((kind === "question" || LEAD_CUES.has(kind) || LEAD_ENDS.has(kind)) && current.state) render(current.state);
+    // A stop not yet heard by the server: silence, not the session's next words.
+    if (current.pending) return;
     beep(cue.sound);
     speak(cue.text);
   });
   stream.addEventListener("view", (e) => render(JSON.parse(e.data)));
   // The browser reconnects on its own; meanwhile the page says the screen may be behind.
-  stream.addEventListener("open", () => { if (current?.stream === stream) setConnection(null); });
+  stream.addEventListener("open", () => {
+    if (current?.stream !== stream) return;
+    setConnection(null);
+    if (current.pending) resend(); // back: the stop goes first
+  });
   stream.addEventListener("error", () => {
     if (current?.stream !== stream) return;
     setConnection(stream.readyState === EventSource.CLOSED
@@ -201,8 +220,11 @@ function isOver(view) {
 
 function render(state) {
   if (!current || state.id !== current.id) return;
-  current.state = state;
-  current.receivedAt = performance.now();
+  // A new view restarts the countdown's clock; the same view drawn again (a cue came) does not.
+  if (state !== current.state) {
+    current.state = state;
+    current.receivedAt = performance.now();
+  }
   const v = state.view;
   // The red box is for a stop for safety; ending by choice shows only in the outcome.
   const stop = v.stopped && v.stopped.reason !== "aborted" ? v.stopped : null;
@@ -210,9 +232,16 @@ function render(state) {
   // As the TUI: a flow is moved through, not held, and a rest between sides says which is next.
   const doing = v.phase.phase === "active" && v.flow ? "Move"
     : v["switch-to"] ? `Switch sides → ${v["switch-to"]}` : PHASES[v.phase.phase] || v.phase.phase;
+  const asked = v.phase.phase === "screening" ? v.phase.question + 1 : null;
+  const of = asked && current.questionOf?.number === asked ? ` of ${current.questionOf.of}` : "";
   $("#phase").textContent = isOver(v) ? "" : doing + (v.paused ? " — paused" : "") +
     (v.number ? ` · stretch ${v.number} of ${v.of}` : "") +
-    (v.phase.phase === "screening" ? ` · question ${v.phase.question + 1}` : "");
+    (asked ? ` · question ${asked}${of}` : "");
+  const [word, key] = current.pending ? ["STOPPED", "stopped"] : phaseWord(v);
+  const clock = $("#clock");
+  $("#phase-word").textContent = word;
+  clock.dataset.phase = key;
+  clock.classList.toggle("paused", Boolean(v.paused) && !current.pending);
   $("#stretch-name").textContent = v.name || routineNames.get(state.routine) || state.routine;
   // A stop says so at once, with its advice, and stays above whatever is asked next.
   const box = $("#stopped");
@@ -229,11 +258,38 @@ function render(state) {
   if (v.breathing && v.phase.phase === "active") parts.push(v.breathing);
   $("#detail").textContent = parts.join(" · ");
   $("#question").textContent = v.question || "";
-  $("#step").textContent = v.step != null && v.steps[v.step] ? v.steps[v.step] : "";
+  $("#step").textContent = current.pending ? "" : stepText(v);
   $("#next").textContent = v.next ? `Next: ${v.next}` : "";
   renderActions(v);
   tick();
   if (isOver(v)) finish(state);
+}
+
+// The phase as one big word and the key of its colour, from the view alone.
+function phaseWord(v) {
+  const phase = v.phase.phase;
+  if (phase === "stopped" || (v.stopped && v.stopped.reason !== "aborted")) return v.stopped?.reason === "aborted" ? ["ENDED", "done"] : ["STOPPED", "stopped"];
+  switch (phase) {
+    case "finished": return ["DONE", "done"];
+    case "screening": case "confirm-assessed": return ["QUESTIONS", "ask"];
+    case "pain-before": case "pain-after": return ["RATE PAIN", "ask"];
+    case "warm-up": return ["WARM-UP", "warm-up"];
+    case "prepare": return ["GET IN POSITION", "prepare"];
+    case "get-ready": return ["GET READY", "get-ready"];
+    case "active": return v.flow ? ["MOVE", "move"] : ["HOLD", "hold"];
+    case "rest": return v["switch-to"] ? ["SWITCH SIDES", "switch"] : ["REST", "rest"];
+    case "check-in": return ["CHECK-IN", "ask"];
+    default: return [phase.toUpperCase(), "ask"];
+  }
+}
+
+// What to do right now, under the countdown: the step being read, or the warm-up's or the
+// flow's latest words while that phase lasts.
+function stepText(v) {
+  const phase = v.phase.phase;
+  if (phase === "prepare") return v.step != null && v.steps[v.step] ? v.steps[v.step] : "";
+  if (phase === "warm-up" || phase === "active") return current.lead || "";
+  return "";
 }
 
 // What a button says in this phase: at a pain rating Start leaves it unrated; at a check-in it
@@ -259,10 +315,13 @@ let quitArmed = null; // the timer while "End session" waits for a second press
 function renderActions(v) {
   const box = $("#actions");
   box.replaceChildren();
+  if (current?.pending) { $("#pain-scale").hidden = true; return; } // stopped here; only sharp pain stays
   const asked = Boolean(v.question) || v.phase.phase === "pain-before" || v.phase.phase === "pain-after";
   for (const kind of v.allowed) {
     if (!(kind in LABELS)) continue; // pain has its own scale; sharp pain its own button
     if (kind === "toggle-pause") continue;
+    // At a rating prompt Start already leaves it unrated ("No rating"): one button for it.
+    if (kind === "skip" && (v.phase.phase === "pain-before" || v.phase.phase === "pain-after") && v.allowed.includes("start")) continue;
     const b = document.createElement("button");
     b.type = "button";
     b.textContent = label(kind, v);
@@ -323,21 +382,69 @@ function armQuit(button) {
 async function send(intent) {
   if (!current) return;
   try {
-    render(await api("POST", `/sessions/${current.id}/intents`, intent));
+    const state = await api("POST", `/sessions/${current.id}/intents`, intent);
+    if (STOP_INTENTS.has(intent.intent) && current) stopHeard();
+    render(state);
     setProblem(null);
   } catch (e) {
+    // Not heard (no connection, or the server failing): stop here at once and say it again
+    // as soon as the server is back.
+    if (STOP_INTENTS.has(intent.intent) && (!e.status || e.status >= 500)) holdStop(intent);
     if (e.status === 409) {
       // Not now (the session moved on): show where it is.
       await api("GET", `/sessions/${current.id}`).then(render, () => {});
       return;
     }
     if (intent.intent === "chest") {
-      setProblem("limber did not hear that. Call your local emergency number now, or ask someone to call for you, and stop stretching.");
+      setProblem("limber did not hear that yet; it will be told as soon as the connection is back. Call your local emergency number now, or ask someone to call for you, and stop stretching.");
     } else if (intent.intent === "sharp-pain") {
-      setProblem("limber did not hear that. Stop the stretch now anyway and rest; if the pain does not settle, see a doctor or physiotherapist.");
+      setProblem("limber did not hear that yet; it will be told as soon as the connection is back. Stop the stretch now anyway and rest; if the pain does not settle, see a doctor or physiotherapist.");
     } else if (e.message !== "unauthorized") {
       setProblem(`That did not reach limber (${e.message}). Check the connection and try again.`);
     }
+  }
+}
+
+// A stop the server has not heard yet: the countdown and the figure stand still, cues are
+// silent, and the intent is sent again until the server answers.
+function holdStop(intent) {
+  if (!current) return;
+  current.pending = intent;
+  if ("speechSynthesis" in window) speechSynthesis.cancel();
+  if (current.state) render(current.state);
+  document.body.dataset.pendingStop = intent.intent;
+  clearTimeout(current.resendTimer);
+  current.resendTimer = setTimeout(resend, 2000);
+}
+
+function stopHeard() {
+  clearTimeout(current.resendTimer);
+  current.pending = null;
+  delete document.body.dataset.pendingStop;
+}
+
+async function resend() {
+  const c = current;
+  if (!c?.pending || c.resending) return;
+  c.resending = true;
+  clearTimeout(c.resendTimer);
+  try {
+    const state = await api("POST", `/sessions/${c.id}/intents`, c.pending);
+    if (current !== c) return;
+    stopHeard();
+    setProblem(null);
+    render(state);
+  } catch (e) {
+    if (current !== c) return;
+    if (!e.status || e.status >= 500) {
+      c.resendTimer = setTimeout(resend, 2000);
+    } else {
+      // Refused (e.g. the session is already over): show where the server is.
+      stopHeard();
+      await api("GET", `/sessions/${c.id}`).then(render, () => {});
+    }
+  } finally {
+    c.resending = false;
   }
 }
 
@@ -377,7 +484,7 @@ document.addEventListener("keydown", (e) => {
 });
 
 function tick() {
-  if (!current?.state) return;
+  if (!current?.state || current.pending) return; // a stop not yet heard: the countdown stands still
   const v = current.state.view;
   let text = "";
   if (v["remaining-ms"] != null) {
@@ -704,6 +811,7 @@ async function animateFigure() {
   if (figureStretch?.id !== v.stretch) figureStretch = await stretchFor(v.stretch);
   const s = figureStretch;
   if (!s?.figure) { svg.toggleAttribute("hidden", true); requestAnimationFrame(animateFigure); return; }
+  if (current.pending) { requestAnimationFrame(animateFigure); return; } // stands still
   const gone = v.paused ? 0 : (performance.now() - current.receivedAt) * current.speed;
   const now = { ...v, "remaining-ms": v["remaining-ms"] == null ? null : Math.max(0, v["remaining-ms"] - gone) };
   const pose = poseAt(s, now, reducedMotion.matches);

@@ -260,6 +260,12 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
 
     // Screening and pain before, as forms: buttons for the allowed intents only.
     driver.wait_for("the first question", |d| !d.text("#question").is_empty());
+    // Which question of how many (the library's screening is the plan's).
+    let (_, questions) = get(&server.addr, "/api/v1/screening/questions");
+    let total = questions.as_array().unwrap().len();
+    let first = format!("question 1 of {total}");
+    driver.wait_for("the question's number of all", |d| d.text("#phase").ends_with(&first));
+    assert_eq!(driver.text("#phase-word"), "QUESTIONS");
     assert!(
         !driver.js("return document.querySelector('#sharp-pain').hidden").as_bool().unwrap(),
         "sharp pain is always there"
@@ -304,6 +310,8 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
 
     // The first stretch is a flow: moved through, not held.
     driver.wait_for("the flow", |d| d.text("#phase").starts_with("Move"));
+    assert_eq!(driver.text("#phase-word"), "MOVE");
+    assert_eq!(driver.js("return document.querySelector('#clock').dataset.phase"), json!("move"));
     // A pain rating at any moment: the scale opens on a press.
     assert_eq!(driver.js("return document.querySelector('#pain-scale').hidden"), json!(true));
     driver.click("#actions [data-open=pain]");
@@ -349,7 +357,10 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     assert_eq!(phase(&server.addr), "pain-after");
     assert!(!driver.text("#question").is_empty(), "the pain after is asked below the advice");
     assert_eq!(driver.js("return document.querySelector('#sharp-pain').hidden"), json!(true), "already stopped");
-    driver.click("#actions [data-intent=skip]");
+    // One button leaves the rating out: "No rating", not "Skip" beside it.
+    assert_eq!(driver.js("return document.querySelector('#actions [data-intent=skip]') === null"), json!(true));
+    assert_eq!(driver.text("#actions [data-intent=start]"), "No rating");
+    driver.click("#actions [data-intent=start]");
     driver.wait_for("the end", |d| d.js("return document.querySelector('#outcome').hidden") == json!(false));
     let (_, list) = get(&server.addr, "/api/v1/sessions");
     assert_eq!(list[0]["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}));
@@ -477,4 +488,205 @@ fn the_page_says_which_side_comes_next_between_the_sides_of_a_stretch() {
     let phase = driver.text("#phase");
     assert!(phase.starts_with("Switch sides → left"), "{phase}");
     assert!(phase.contains("stretch 3 of 4"), "{phase}");
+}
+
+/// Pauses session `id` as soon as the server has it in `phase` (and, when `number` is given, on
+/// that stretch); returns the paused view. Without `number`, a pause that lands after the phase
+/// ended (a short one, on a busy machine) is resumed and the next time the phase comes is tried.
+fn pause_in(addr: &str, id: &str, phase: &str, number: Option<u64>) -> Value {
+    let session = format!("/api/v1/sessions/{id}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, s) = get(addr, &session);
+        let here =
+            s["view"]["phase"]["phase"] == json!(phase) && number.is_none_or(|n| s["view"]["number"] == json!(n));
+        if here {
+            let (status, paused) = post(addr, &format!("{session}/intents"), json!({"intent": "pause"}));
+            assert_eq!(status, 200, "{paused}");
+            if paused["view"]["phase"]["phase"] == json!(phase) {
+                return paused;
+            }
+            assert!(number.is_none(), "paused too late for {phase}: {paused}");
+            let (status, resumed) = post(addr, &format!("{session}/intents"), json!({"intent": "resume"}));
+            assert_eq!(status, 200, "{resumed}");
+        }
+        assert!(Instant::now() < deadline, "never reached {phase}: {s}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The word above the countdown once the page shows the session paused, and its colour.
+fn paused_word(driver: &Driver) -> (String, String, Value) {
+    driver.wait_for("the pause on the page", |d| d.text("#phase").contains("paused"));
+    let colour = driver.js("return getComputedStyle(document.querySelector('#countdown')).color");
+    let key = driver.js("return document.querySelector('#clock').dataset.phase");
+    (driver.text("#phase-word"), colour.as_str().unwrap_or("").to_owned(), key)
+}
+
+/// Makes the page's viewport `width` × `height` CSS pixels, as on that device.
+fn viewport(driver: &Driver, width: u32, height: u32) {
+    let params = json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false});
+    let cdp = json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": params});
+    driver.call("POST", &driver.s("/goog/cdp/execute"), Some(cdp));
+}
+
+/// Whether everything that matters mid-stretch is on the first screen: the phase, the
+/// countdown, the step text and the buttons (measured from the top of the page).
+fn fits_on_screen(driver: &Driver, width: u32, height: u32) -> Value {
+    viewport(driver, width, height);
+    driver.js("window.scrollTo(0, 0); return true");
+    driver.screenshot(&Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("limber-server-{width}x{height}.png")));
+    driver.js("window.scrollTo(0, 0);
+         const h = window.innerHeight, w = document.documentElement.clientWidth;
+         const out = {}, seen = {width: w, height: h};
+         for (const css of ['#phase-word', '#countdown', '#step', '#actions button']) {
+           const r = document.querySelector(css).getBoundingClientRect();
+           out[css] = r.height > 0 && r.bottom + window.scrollY <= h && r.right <= w;
+           seen[css] = [r.top + window.scrollY, r.bottom + window.scrollY];
+         }
+         return {fits: out, seen};")
+}
+
+#[test]
+fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    let id = start_session(&server.addr, 5.0);
+    let session = format!("/api/v1/sessions/{id}");
+    let intent = |intent: &str| post(&server.addr, &format!("{session}/intents"), json!({"intent": intent}));
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+
+    // The warm-up: its word, and what to do in the main area, not only among the cues.
+    driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP");
+    assert_eq!(driver.js("return document.querySelector('#clock').dataset.phase"), json!("warm-up"));
+    driver.wait_for("the warm-up's words", |d| d.text("#step").starts_with("Warm up"));
+
+    // Getting into position: the step being read, under the countdown.
+    assert_eq!(intent("skip").0, 200);
+    driver.wait_for("the steps", |d| d.text("#phase-word") == "GET IN POSITION" && !d.text("#step").is_empty());
+    let (_, s) = get(&server.addr, &session);
+    let step = driver.text("#step");
+    assert!(s["view"]["steps"].as_array().unwrap().iter().any(|t| t == &json!(step)), "{step} is a step: {s}");
+
+    // A flow: MOVE, and the position being moved to, in words.
+    pause_in(&server.addr, &id, "active", Some(1));
+    let (word, move_colour, key) = paused_word(&driver);
+    assert_eq!((word.as_str(), key), ("MOVE", json!("move")));
+    driver.wait_for("the position", |d| {
+        let t = d.text("#step");
+        t.contains("Round:") || t.contains("Arch:")
+    });
+    assert_eq!(intent("resume").0, 200);
+
+    // A hold: HOLD, in a colour of its own.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, s) = get(&server.addr, &session);
+        if s["view"]["number"] == json!(2) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never reached the second stretch: {s}");
+        assert_eq!(intent("skip").0, 200, "{s}");
+    }
+    pause_in(&server.addr, &id, "active", Some(2));
+    let (word, hold_colour, key) = paused_word(&driver);
+    assert_eq!((word.as_str(), key), ("HOLD", json!("hold")));
+    assert_ne!(hold_colour, move_colour, "each phase has its own colour");
+
+    // Phone and laptop: the figure leaves room for the phase, the countdown, the step and
+    // the buttons on the first screen.
+    driver.wait_for("the figure", |d| {
+        d.js("return document.querySelector('#figure').hasAttribute('hidden')") == json!(false)
+    });
+    let all = json!({"#phase-word": true, "#countdown": true, "#step": true, "#actions button": true});
+    for (width, height) in [(390, 844), (1366, 768)] {
+        let measured = fits_on_screen(&driver, width, height);
+        assert_eq!(measured["fits"], all, "on a {width}×{height} screen: {measured}");
+    }
+
+    // The 0–10 scale fits a 390-pixel screen: no number sticks out past the margin.
+    viewport(&driver, 390, 844);
+    driver.click("#actions [data-open=pain]");
+    driver.wait_for("the pain scale", |d| d.js("return document.querySelector('#pain-scale').hidden") == json!(false));
+    let fits = driver.js(
+        "const w = document.documentElement.clientWidth, main = document.querySelector('main').getBoundingClientRect();
+         const inner = main.right - parseFloat(getComputedStyle(document.querySelector('main')).paddingRight);
+         return [...document.querySelectorAll('#pain-scale button')].every((b) => b.getBoundingClientRect().right <= Math.min(w, inner) + 0.5)
+           && document.documentElement.scrollWidth <= w;",
+    );
+    assert_eq!(fits, json!(true), "the pain scale fits 390 pixels");
+    driver.click("#actions [data-open=pain]");
+    assert_eq!(intent("resume").0, 200);
+
+    pause_in(&server.addr, &id, "rest", Some(2));
+    let (word, rest_colour, key) = paused_word(&driver);
+    assert_eq!((word.as_str(), key), ("REST", json!("rest")));
+    assert_ne!(rest_colour, hold_colour);
+    assert_eq!(intent("resume").0, 200);
+
+    // Get ready: 3 s before a stretch (0.6 s at 5×), caught on whichever stretch comes next.
+    let get_ready = pause_in(&server.addr, &id, "get-ready", None);
+    driver.wait_for("the page in get-ready", |d| {
+        d.js("return document.querySelector('#clock').dataset.phase") == json!("get-ready")
+    });
+    let (word, ready_colour, key) = paused_word(&driver);
+    assert_eq!((word.as_str(), key), ("GET READY", json!("get-ready")), "{get_ready}");
+    for other in [&move_colour, &hold_colour, &rest_colour] {
+        assert_ne!(&ready_colour, other, "each phase has its own colour");
+    }
+}
+
+#[test]
+fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_server_when_it_is_back() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(&data, "127.0.0.1:0");
+    let addr = server.addr.clone();
+    // In real time: the warm-up lasts minutes, its countdown moving every second.
+    let id = start_session(&addr, 1.0);
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{addr}/"));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP" && is_countdown(&d.text("#countdown")));
+
+    drop(server);
+    driver.wait_for("the lost connection", |d| {
+        d.js("return document.querySelector('#connection').hidden") == json!(false)
+    });
+    driver.click("#sharp-pain");
+    driver.wait_for("the failed report", |d| d.text("#problem").contains("Stop the stretch now anyway"));
+    // Stopped here at once: the word says so, the countdown stands still, no buttons to go on.
+    assert_eq!(driver.text("#phase-word"), "STOPPED");
+    assert_eq!(driver.js("return document.querySelector('#clock').dataset.phase"), json!("stopped"));
+    assert_eq!(driver.js("return document.body.dataset.pendingStop ?? ''"), json!("sharp-pain"));
+    assert_eq!(driver.js("return document.querySelectorAll('#actions button').length"), json!(0));
+    let held = driver.text("#countdown");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(driver.text("#countdown"), held, "the countdown stands still");
+
+    // The server comes back (same data, same address): the stop reaches it without a press.
+    let server = start(&data, &addr);
+    let session = format!("/api/v1/sessions/{id}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, s) = get(&server.addr, &session);
+        if s["view"]["stopped"]["reason"] == json!("sharp-pain") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the stop never reached the server: {s}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // And the page shows the server's stop, with its advice.
+    driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
+    assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");
+    assert_eq!(driver.js("return document.body.dataset.pendingStop ?? ''"), json!(""));
+    assert_eq!(driver.text("#problem"), "");
 }
