@@ -198,18 +198,19 @@ pub struct CreateSession {
     /// Phase timings other than the defaults.
     #[schema(value_type = Option<Object>)]
     pub timing: Option<Timing>,
-    /// Session seconds per wall-clock second, above 0 and up to 1000 (1 by default): previews and tests.
+    /// Session seconds per wall-clock second, 0.1 to 1000 (1 by default), as `limber run --speed`:
+    /// previews and tests.
     pub speed: Option<f64>,
 }
 
-/// The most a session may be sped up.
-pub const MAX_SPEED: f64 = 1000.0;
-
 fn speed_of(speed: Option<f64>) -> Result<f64, ApiError> {
+    let range = limber_app::SPEED_RANGE;
     match speed {
         None => Ok(1.0),
-        Some(s) if s.is_finite() && s > 0.0 && s <= MAX_SPEED => Ok(s),
-        Some(s) => Err(ApiError::invalid(format!("speed must be above 0 and at most {MAX_SPEED}, not {s}"))),
+        Some(s) if range.contains(&s) => Ok(s),
+        Some(s) => {
+            Err(ApiError::invalid(format!("speed must be between {} and {}, not {s}", range.start(), range.end())))
+        }
     }
 }
 

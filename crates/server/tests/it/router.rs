@@ -146,6 +146,12 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             "invalid-body",
         ),
         (
+            // The CLI's and the TUI's floor too.
+            raw(Method::POST, "/api/v1/sessions", "application/json", "{\"routine\":\"desk\",\"speed\":0.05}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
             raw(Method::POST, "/api/v1/sessions", "application/json", "{\"routine\":\"desk\",\"hold\":500}".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-body",
