@@ -760,8 +760,20 @@ impl Session {
     /// What an accepted intent means in the current phase.
     fn apply(&mut self, intent: Intent, now: At) {
         match intent {
+            Intent::SharpPain if self.outcome == Some(StopReason::SharpPain) => {
+                // Pressed again after the stop (at the rating after): the advice again; the
+                // stretch set aside stays set aside and the rating is still asked.
+                let (text, sound) = self.stop_words(StopReason::SharpPain);
+                self.say(now, CueKind::Stopped { reason: StopReason::SharpPain }, text, sound);
+                if self.phase == Phase::PainAfter {
+                    self.say(now, CueKind::AskPain, words::pain_after_question(), Sound::None);
+                }
+                return;
+            }
             Intent::SharpPain => {
-                self.flagged = self.phase.item().map(|i| self.items[i].choice.stretch.id.clone());
+                if let Some(i) = self.phase.item() {
+                    self.flagged = Some(self.items[i].choice.stretch.id.clone());
+                }
                 self.stop(StopReason::SharpPain, now);
                 return;
             }
@@ -1060,8 +1072,15 @@ impl Session {
         if let Some(item) = self.phase.item() {
             self.close_item(item, now);
         }
+        let (text, sound) = self.stop_words(reason);
+        self.say(now, CueKind::Stopped { reason }, text, sound);
+        self.end(Some(reason), now);
+    }
+
+    /// What a stop for `reason` says, and how it sounds.
+    fn stop_words(&self, reason: StopReason) -> (String, Sound) {
         let advice = &self.plan.advice;
-        let (text, sound) = match reason {
+        match reason {
             StopReason::Emergency => (advice.emergency.clone(), Sound::Alert),
             StopReason::SeeClinician if self.said_unassessed() => {
                 (words::not_yet_assessed(&advice.see_clinician), Sound::Alert)
@@ -1075,9 +1094,7 @@ impl Session {
             }
             StopReason::Pain => (words::stopped_for_pain(), Sound::Alert),
             StopReason::Aborted => (words::aborted(self.exercise_started), Sound::None),
-        };
-        self.say(now, CueKind::Stopped { reason }, text, sound);
-        self.end(Some(reason), now);
+        }
     }
 
     /// The exercise is over (finished, or stopped for `outcome`): ask for the pain rating

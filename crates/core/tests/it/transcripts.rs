@@ -740,6 +740,43 @@ fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come
 }
 
 #[test]
+fn sharp_pain_pressed_again_repeats_the_advice_and_keeps_the_flag_and_the_rating_after() {
+    let s = check(
+        "short",
+        &asking(true, true),
+        true,
+        "1 3\n8 sharp\n9 sharp\n10 4\n11 end",
+        expect![[r#"
+            0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+            == PainBefore
+            0:01.000 None    Noted: 3 out of 10.
+            0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:02.000 None    Step 1. Sit tall.
+            0:03.000 None    Step 2. Turn right.
+            0:04.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:05.000 Tick    1
+            0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:07.000 Tick    3
+            0:08.000 Tick    2
+            0:08.000 Alert   SHARP PAIN: STOP. Twist is set aside from your plans until you clear it.
+            0:08.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            == PainAfter
+            0:09.000 Alert   SHARP PAIN: STOP. Twist is set aside from your plans until you clear it.
+            0:09.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            0:10.000 None    Noted: 4 out of 10.
+            == Stopped { reason: SharpPain }
+        "#]],
+    );
+    let summary = s.summary().expect("stopped");
+    assert_eq!(summary.stopped, Some(StopReason::SharpPain));
+    assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some("twist"), "the second press keeps the flag");
+    assert_eq!(summary.pain_after, Some(4), "and the rating after is still asked");
+}
+
+#[test]
 fn safety_reports_are_heard_at_every_prompt() {
     let s = check(
         "short",
