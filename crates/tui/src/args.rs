@@ -27,7 +27,7 @@ pub(crate) struct Args {
     #[arg(long)]
     pub(crate) no_warmup: bool,
     /// Hold every held stretch this many seconds (10–60), instead of your progression.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = limber_app::flags::hold)]
     pub(crate) hold: Option<u32>,
     /// Equipment you have today, e.g. `chair,towel` or `none` (default: your profile).
     #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_equipment)]
@@ -123,6 +123,15 @@ fn parse_position(text: &str) -> Result<Position, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn flags_out_of_range_are_refused_before_anything_opens() {
+        let said = |args: &[&str]| Args::try_parse_from(args).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(said(&["limber-tui", "--hold", "5"]).contains("outside 10–60 s"));
+        assert!(said(&["limber-tui", "--pain-before", "11"]).contains("from 0 (none) to 10"));
+        assert!(said(&["limber-tui", "--speed", "0"]).contains("between 0.1 and 1000"));
+        assert!(Args::try_parse_from(["limber-tui", "--hold", "20", "--pain-before", "10"]).is_ok());
+    }
 
     #[test]
     fn the_man_page_and_every_completion_generate() {

@@ -653,3 +653,37 @@ fn equipment_for_today_changes_the_plan_and_the_swaps_are_announced() {
     let message = app.message.clone().unwrap_or_default();
     assert!(message.contains("instead") || message.contains("left out"), "{message}");
 }
+
+#[test]
+fn a_recent_alert_keeps_a_row_above_the_newest_cue_which_always_shows() {
+    use limber_core::{Cue, CueKind, Sound};
+    let cue = |seq: u64, text: &str, sound: Sound| Cue {
+        seq,
+        at: At::ZERO,
+        kind: CueKind::Noted,
+        text: text.to_owned(),
+        sound,
+    };
+    let long = "Sharp or intense pain is a signal to stop: ease out of the stretch now, gently.";
+    let cues = [
+        cue(1, "Step 1. Sit tall.", Sound::None),
+        cue(2, long, Sound::Alert),
+        cue(3, "Step 2. Turn right.", Sound::None),
+        cue(
+            4,
+            "Hold for 15 seconds — right side. Sit tall as you breathe in; turn further as you breathe out.",
+            Sound::None,
+        ),
+    ];
+    let shown: Vec<&Cue> = cues.iter().collect();
+    let seqs = |r: &ui::RecentCues| r.newest.iter().map(|c| c.seq).collect::<Vec<_>>();
+    // Two rows of 40 columns: the newest needs both, yet the alert keeps one and the newest the other.
+    let two = ui::recent_cues(&shown, ratatui::layout::Rect::new(0, 0, 40, 2));
+    assert_eq!((two.alert.map(|a| a.seq), seqs(&two), two.rows), (Some(2), vec![4], 1));
+    // Wide rows: everything recent fits, the alert among it in its place.
+    let wide = ui::recent_cues(&shown, ratatui::layout::Rect::new(0, 0, 200, 3));
+    assert_eq!((wide.alert.map(|a| a.seq), seqs(&wide), wide.rows), (None, vec![2, 3, 4], 3));
+    // One row: only the newest.
+    let one = ui::recent_cues(&shown, ratatui::layout::Rect::new(0, 0, 200, 1));
+    assert_eq!((one.alert.map(|a| a.seq), seqs(&one)), (None, vec![4]));
+}

@@ -509,14 +509,26 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let shown: Vec<&limber_core::Cue> =
         live.cues.iter().filter(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. })).collect();
     let recent = recent_cues(&shown, cues_area);
-    let cue_lines: Vec<Line> = recent
-        .iter()
-        .map(|c| {
-            let style = if c.sound == limber_core::Sound::Alert { theme.danger() } else { theme.dim() };
-            Line::from(Span::styled(c.text.clone(), style))
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(cue_lines).wrap(Wrap { trim: true }), cues_area);
+    let cue_lines = |cues: &[&limber_core::Cue]| -> Paragraph {
+        let lines: Vec<Line> = cues
+            .iter()
+            .map(|c| {
+                let style = if c.sound == limber_core::Sound::Alert { theme.danger() } else { theme.dim() };
+                Line::from(Span::styled(c.text.clone(), style))
+            })
+            .collect();
+        Paragraph::new(lines).wrap(Wrap { trim: true })
+    };
+    match recent.alert {
+        // The alert above, cut short if need be; the newest cues keep their rows below it.
+        Some(alert) => {
+            let [top, bottom] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(recent.rows)]).areas(cues_area);
+            frame.render_widget(cue_lines(&[alert]), top);
+            frame.render_widget(cue_lines(&recent.newest), bottom);
+        }
+        None => frame.render_widget(cue_lines(&recent.newest), cues_area),
+    }
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
     frame.render_widget(hint_text, keys);
 
@@ -544,33 +556,50 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     }
 }
 
-/// The newest cues whose wrapped lines fit `area`, oldest first: always the newest (cut short if
-/// it alone is longer), and a recent alert (a pain reply, a stop) kept at the top while the next
-/// few cues come.
-fn recent_cues<'a>(shown: &[&'a limber_core::Cue], area: Rect) -> Vec<&'a limber_core::Cue> {
+/// The cues for the cue rows: the newest, and a recent alert (a pain reply, a stop) kept above
+/// them while the next few cues come.
+pub(crate) struct RecentCues<'a> {
+    /// The alert, when it is not among the newest.
+    pub(crate) alert: Option<&'a limber_core::Cue>,
+    /// The newest cues that fit, oldest first: always the newest one (cut short if it alone is
+    /// longer than the rows it gets).
+    pub(crate) newest: Vec<&'a limber_core::Cue>,
+    /// The rows the newest take (with an alert, at least one row is left to it).
+    pub(crate) rows: u16,
+}
+
+/// Picks the cues for `area`, measuring each as it wraps there.
+pub(crate) fn recent_cues<'a>(shown: &[&'a limber_core::Cue], area: Rect) -> RecentCues<'a> {
     let rows_of =
         |c: &limber_core::Cue| Paragraph::new(c.text.as_str()).wrap(Wrap { trim: true }).line_count(area.width);
     let room = usize::from(area.height);
-    let mut chosen: Vec<&limber_core::Cue> = Vec::new();
+    let alert = shown
+        .iter()
+        .rev()
+        .take(ALERT_KEPT)
+        .find(|c| c.sound == limber_core::Sound::Alert)
+        .copied()
+        .filter(|_| room > 1);
+    let mut newest: Vec<&limber_core::Cue> = Vec::new();
     let mut used = 0;
     for &cue in shown.iter().rev() {
         let rows = rows_of(cue);
-        if !chosen.is_empty() && used + rows > room {
+        if !newest.is_empty() && used + rows > room {
             break;
         }
-        chosen.push(cue);
+        newest.push(cue);
         used += rows;
     }
-    let alert = shown.iter().rev().take(ALERT_KEPT).find(|c| c.sound == limber_core::Sound::Alert);
-    if let Some(&alert) = alert.filter(|a| room > 1 && !chosen.iter().any(|c| c.seq == a.seq)) {
-        let alert_rows = rows_of(alert);
-        while chosen.len() > 1 && used + alert_rows > room {
-            used -= chosen.pop().map_or(0, rows_of);
+    let alert = alert.filter(|a| !newest.iter().any(|c| c.seq == a.seq));
+    if alert.is_some() {
+        // One row at least for the alert: older cues give way first.
+        while newest.len() > 1 && used >= room {
+            used -= newest.pop().map_or(0, rows_of);
         }
-        chosen.push(alert);
+        used = used.min(room - 1);
     }
-    chosen.reverse();
-    chosen
+    newest.reverse();
+    RecentCues { alert, newest, rows: u16::try_from(used.min(room)).unwrap_or(area.height) }
 }
 
 /// What a key's hint says in this phase: at a pain rating, Enter leaves it unrated.
