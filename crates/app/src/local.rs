@@ -131,9 +131,9 @@ impl Local {
         Local::open_telling(content, data_dir, database, || {})
     }
 
-    /// [`Local::open_with`], calling `waiting` once if the database has not answered within
-    /// [`WAIT_NOTICE`] (it may wait up to 10 s for a PostgreSQL that is starting or refusing),
-    /// so that a front end can say why nothing happens yet.
+    /// [`Local::open_with`], calling `waiting` once if opening the database (connecting, and
+    /// migrating) has taken longer than [`WAIT_NOTICE`] (it may wait up to 10 s for a PostgreSQL
+    /// that is starting or refusing), so that a front end can say why nothing happens yet.
     pub fn open_telling(
         content: Option<&Path>,
         data_dir: Option<&Path>,

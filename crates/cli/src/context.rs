@@ -21,7 +21,7 @@ impl Env {
             global.content.as_deref(),
             global.data_dir.as_deref(),
             global.database.as_deref(),
-            || eprintln!("limber: the database is not answering yet; waiting up to 10 s…"),
+            || eprintln!("limber: waiting for the database…"),
         )?;
         let (app, user) = (local.app.clone(), local.user);
         Ok(Env { local, app, user })

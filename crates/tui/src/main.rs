@@ -54,7 +54,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         args.content.as_deref(),
         args.data_dir.as_deref(),
         args.database.as_deref(),
-        || eprintln!("limber-tui: the database is not answering yet; waiting up to 10 s…"),
+        || eprintln!("limber-tui: waiting for the database…"),
     )?;
     let options = SessionOptions {
         no_warm_up: args.no_warmup,
