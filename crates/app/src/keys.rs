@@ -1,6 +1,6 @@
 //! The single-key table every keyboard front end shares: which key means which intent, the hints shown for the intents that apply now, and which cue sounds ring the terminal bell.
 
-use limber_core::{Intent, IntentKind, Phase, Sound};
+use limber_core::{Intent, IntentKind, Phase, SessionView, Sound};
 
 /// What a key means: the same intent in every phase; the session decides what it means now.
 /// `'\r'`/`'\n'` is Enter and `'\u{3}'` is Ctrl-C. Letters are case-insensitive.
@@ -84,6 +84,22 @@ pub fn hints(allowed: &[IntentKind], paused: bool) -> Vec<Hint> {
         push("q", "quit", K::Quit);
     }
     out
+}
+
+/// The keys for `view` in the words of its phase: [`hints`], except that at a pain prompt Enter
+/// goes on with "no rating" and skipping, which does the same, is not offered twice.
+pub fn hints_now(view: &SessionView) -> Vec<Hint> {
+    let rating = matches!(view.phase, Phase::PainBefore | Phase::PainAfter);
+    hints(&view.allowed, view.paused)
+        .into_iter()
+        .filter(|h| !(rating && h.kind == IntentKind::Skip))
+        .map(|h| if rating && h.kind == IntentKind::Start { Hint { action: "no rating", ..h } } else { h })
+        .collect()
+}
+
+/// Hints as one line of text: `space pause · s skip · x SHARP PAIN`.
+pub fn hint_line(hints: &[Hint]) -> String {
+    hints.iter().map(|h| format!("{} {}", h.key, h.action)).collect::<Vec<_>>().join(" · ")
 }
 
 /// A pain rating typed at a rating prompt, where 10 takes two keys: `1` waits for the next key

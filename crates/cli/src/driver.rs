@@ -169,6 +169,14 @@ impl Inputs {
     }
 }
 
+/// Shows `keys` on the bar's last line.
+fn set_keys(bar: &ProgressBar, keys: &str) {
+    let template = format!("{{prefix:.bold}}\n[{{bar:40.cyan/blue}}] {{msg:.bold}}\n{keys}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("█▓░"));
+    }
+}
+
 /// What a key means: the shared key table in limber-app.
 pub(crate) fn key_intent(key: u8) -> Option<Intent> {
     limber_app::keys::intent(char::from(key))
@@ -177,6 +185,8 @@ pub(crate) fn key_intent(key: u8) -> Option<Intent> {
 /// Renders cues and the live status: plain lines, or a redrawn countdown bar.
 pub(crate) struct Screen {
     bar: Option<ProgressBar>,
+    /// The keys the bar's last line shows: those that apply now.
+    keys: std::cell::RefCell<String>,
     bell: bool,
     voice: Option<Voice>,
     trace: Option<File>,
@@ -187,13 +197,10 @@ impl Screen {
     pub(crate) fn new(live: bool, bell: bool, voice: Option<Voice>, trace: Option<File>, speed: f64) -> Screen {
         let bar = live.then(|| {
             let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stdout_with_hz(10));
-            let template = format!("{{prefix:.bold}}\n[{{bar:40.cyan/blue}}] {{msg:.bold}}\n{KEYS}");
-            if let Ok(style) = ProgressStyle::with_template(&template) {
-                bar.set_style(style.progress_chars("█▓░"));
-            }
+            set_keys(&bar, KEYS);
             bar
         });
-        Screen { bar, bell, voice, trace, speed }
+        Screen { bar, keys: std::cell::RefCell::new(KEYS.to_owned()), bell, voice, trace, speed }
     }
 
     /// Prints a message that is not a cue.
@@ -256,6 +263,11 @@ impl Screen {
             (_, _, None) => "press Enter to start".to_owned(),
         };
         bar.set_message(msg);
+        let keys = limber_app::keys::hint_line(&limber_app::keys::hints_now(&view));
+        if *self.keys.borrow() != keys {
+            set_keys(bar, &keys);
+            *self.keys.borrow_mut() = keys;
+        }
         let (len, left) = (view.phase_ms.unwrap_or(1).max(1), view.remaining_ms.unwrap_or(0));
         bar.set_length(len);
         bar.set_position(len.saturating_sub(left));

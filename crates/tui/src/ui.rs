@@ -366,11 +366,8 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let block = frame_block(&live.routine, right, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let hints = limber_app::keys::hints(&v.allowed, v.paused);
-    // At a pain prompt, skipping it is what "no rating" (Enter) does: one key for it.
-    let rating = matches!(v.phase, Phase::PainBefore | Phase::PainAfter);
-    let hint_pairs: Vec<(&str, &str)> =
-        hints.iter().filter(|h| !(rating && h.kind == IntentKind::Skip)).map(|h| (h.key, action_now(h, v))).collect();
+    let hints = limber_app::keys::hints_now(v);
+    let hint_pairs: Vec<(&str, &str)> = hints.iter().map(|h| (h.key, h.action)).collect();
     let hint_rows_text = hint_lines(&hint_pairs, inner.width, theme);
     let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
     let hint_text = Paragraph::new(hint_rows_text);
@@ -602,14 +599,6 @@ pub(crate) fn recent_cues<'a>(shown: &[&'a limber_core::Cue], area: Rect) -> Rec
     RecentCues { alert, newest, rows: u16::try_from(used.min(room)).unwrap_or(area.height) }
 }
 
-/// What a key's hint says in this phase: at a pain rating, Enter leaves it unrated.
-fn action_now(hint: &limber_app::keys::Hint, v: &SessionView) -> &'static str {
-    match (hint.kind, v.phase) {
-        (IntentKind::Start, Phase::PainBefore | Phase::PainAfter) => "no rating",
-        _ => hint.action,
-    }
-}
-
 /// The question waiting for an answer, if the session is asking one.
 fn question(v: &SessionView) -> Option<String> {
     v.question.clone()
@@ -626,11 +615,11 @@ fn dialog(frame: &mut Frame, area: Rect, v: &SessionView, questions: usize, ques
         Phase::PainAfter => " Pain after ".to_owned(),
         _ => " A question ".to_owned(),
     };
-    let hints = limber_app::keys::hints(&v.allowed, v.paused);
+    let hints = limber_app::keys::hints_now(v);
     let pairs: Vec<(&str, &str)> = hints
         .iter()
         .filter(|h| matches!(h.kind, IntentKind::Yes | IntentKind::No | IntentKind::Pain | IntentKind::Start))
-        .map(|h| (h.key, action_now(h, v)))
+        .map(|h| (h.key, h.action))
         .collect();
     let width = area.width.saturating_sub(8).min(70);
     let body = Paragraph::new(question.to_owned()).wrap(Wrap { trim: true });

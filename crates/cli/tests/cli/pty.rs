@@ -49,6 +49,9 @@ fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
     let home = Home::new().screened();
     let mut p = run_in_pty(&home, &["desk", "--no-warmup", "--speed", "5", "--pain-after", "0"]);
     p.exp_string("to 10? Or skip.").expect("the pain before is asked");
+    // The keys line shows the keys that apply now, in the prompt's words.
+    p.exp_string("enter no rating").expect("the keys of the prompt");
+    p.exp_string("0-9 rate pain").expect("the keys of the prompt");
     press(&mut p, "1");
     p.exp_string("press 0 to make it 10").expect("a 1 waits for the next key");
     press(&mut p, "0");
