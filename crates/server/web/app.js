@@ -153,9 +153,15 @@ async function startSession(form) {
 function follow(state) {
   current?.stream?.close();
   if (current?.resendTimer) clearTimeout(current.resendTimer);
-  current = { id: state.id, speed: state.speed, stream: null, pending: null, lead: "", questionOf: null };
+  // A stop not yet heard survives a sign-in, a reload or a new tab: it is kept per session.
+  const pending = savedStop(state.id);
+  current = { id: state.id, speed: state.speed, stream: null, pending, lead: "", questionOf: null };
   resetAsks();
   localStorage.setItem("limber.session", state.id);
+  if (pending) {
+    document.body.dataset.pendingStop = pending.intent;
+    setProblem(notHeard(pending));
+  }
   $("#cues").replaceChildren();
   $("#outcome").hidden = true;
   $("#start").hidden = true;
@@ -178,8 +184,9 @@ function follow(state) {
     if (LEAD_CUES.has(kind)) current.lead = cue.text;
     else if (LEAD_ENDS.has(kind)) current.lead = "";
     if ((kind === "question" || LEAD_CUES.has(kind) || LEAD_ENDS.has(kind)) && current.state) render(current.state);
-    // A stop not yet heard by the server: silence, not the session's next words.
-    if (current.pending) return;
+    // A stop not yet heard by the server: silence, not the session's next words; but a stop's
+    // own advice (often the resent stop's, before its answer comes) is always said.
+    if (current.pending && kind !== "stopped") return;
     beep(cue.sound);
     speak(cue.text);
   });
@@ -197,6 +204,7 @@ function follow(state) {
       : "Connection to limber lost; trying again. What you see may be out of date.");
   });
   keepAwake(true);
+  if (pending) resend(); // the stop goes first
 }
 
 // A line under the heading when the live connection is down (null: it is fine).
@@ -239,7 +247,8 @@ function render(state) {
     (asked ? ` · question ${asked}${of}` : "");
   const [word, key] = current.pending ? ["STOPPED", "stopped"] : phaseWord(v);
   const clock = $("#clock");
-  $("#phase-word").textContent = word;
+  // A status region: written only when the word changes, so it is announced once.
+  if ($("#phase-word").textContent !== word) $("#phase-word").textContent = word;
   clock.dataset.phase = key;
   clock.classList.toggle("paused", Boolean(v.paused) && !current.pending);
   $("#stretch-name").textContent = v.name || routineNames.get(state.routine) || state.routine;
@@ -315,7 +324,12 @@ let quitArmed = null; // the timer while "End session" waits for a second press
 function renderActions(v) {
   const box = $("#actions");
   box.replaceChildren();
-  if (current?.pending) { $("#pain-scale").hidden = true; return; } // stopped here; only sharp pain stays
+  if (current?.pending) {
+    // Stopped here: only sharp pain (its own bar) and chest pain stay.
+    $("#pain-scale").hidden = true;
+    box.append(chestButton());
+    return;
+  }
   const asked = Boolean(v.question) || v.phase.phase === "pain-before" || v.phase.phase === "pain-after";
   for (const kind of v.allowed) {
     if (!(kind in LABELS)) continue; // pain has its own scale; sharp pain its own button
@@ -326,7 +340,7 @@ function renderActions(v) {
     b.type = "button";
     b.textContent = label(kind, v);
     b.dataset.intent = kind;
-    if (kind === "chest") b.className = "danger";
+    if (kind === "chest") { box.append(chestButton()); continue; }
     if (kind === "quit" && quitArmed) { b.textContent = "Press again to end"; b.classList.add("armed"); }
     if (kind === "quit") b.addEventListener("click", () => armQuit(b));
     else b.addEventListener("click", () => send({ intent: kind }));
@@ -358,6 +372,16 @@ function renderActions(v) {
   $("#sharp-pain").hidden = isOver(v) || Boolean(v.stopped && v.stopped.reason !== "aborted");
 }
 
+function chestButton() {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = LABELS.chest;
+  b.dataset.intent = "chest";
+  b.className = "danger";
+  b.addEventListener("click", () => pressStop({ intent: "chest" }));
+  return b;
+}
+
 // A new or ended session starts with the pain scale closed and "End session" unarmed.
 function resetAsks() {
   painOpen = false;
@@ -381,74 +405,140 @@ function armQuit(button) {
 
 async function send(intent) {
   if (!current) return;
+  // While a stop waits to be heard nothing else is sent: it could arrive before the stop.
+  if (current.pending) return;
+  const c = current;
+  const stop = STOP_INTENTS.has(intent.intent);
+  if (stop) c.sendingStop = intent.intent;
   try {
-    const state = await api("POST", `/sessions/${current.id}/intents`, intent);
-    if (STOP_INTENTS.has(intent.intent) && current) stopHeard();
+    const state = await api("POST", `/sessions/${c.id}/intents`, intent);
+    if (current !== c || c.pending) return; // a stop pressed meanwhile: its warning stays
     render(state);
     setProblem(null);
   } catch (e) {
-    // Not heard (no connection, or the server failing): stop here at once and say it again
-    // as soon as the server is back.
-    if (STOP_INTENTS.has(intent.intent) && (!e.status || e.status >= 500)) holdStop(intent);
-    if (e.status === 409) {
-      // Not now (the session moved on): show where it is.
-      await api("GET", `/sessions/${current.id}`).then(render, () => {});
+    if (current !== c || c.pending) return;
+    // Not heard (no connection, the server failing or timing out, or signed out): stop here at
+    // once and say it again as soon as the server answers.
+    if (STOP_INTENTS.has(intent.intent) && e.status !== 409) {
+      holdStop(intent);
       return;
     }
-    if (intent.intent === "chest") {
-      setProblem("limber did not hear that yet; it will be told as soon as the connection is back. Call your local emergency number now, or ask someone to call for you, and stop stretching.");
-    } else if (intent.intent === "sharp-pain") {
-      setProblem("limber did not hear that yet; it will be told as soon as the connection is back. Stop the stretch now anyway and rest; if the pain does not settle, see a doctor or physiotherapist.");
-    } else if (e.message !== "unauthorized") {
+    if (e.status === 409) {
+      // Not now (the session moved on): show where it is.
+      await api("GET", `/sessions/${c.id}`).then(render, () => {});
+      return;
+    }
+    if (e.message !== "unauthorized") {
       setProblem(`That did not reach limber (${e.message}). Check the connection and try again.`);
     }
+  } finally {
+    if (stop && c.sendingStop === intent.intent) c.sendingStop = null;
+  }
+}
+
+// A sharp-pain or chest press: sent at once, or, while a stop waits to be heard, through the
+// one resend (chest pain taking the place of sharp pain), so only one request is in flight.
+function pressStop(intent) {
+  if (!current) return;
+  if (!current.pending) {
+    if (current.sendingStop !== intent.intent) send(intent); // pressed again: already on its way
+    return;
+  }
+  if (intent.intent === "chest" && current.pending.intent !== "chest") holdStop(intent);
+  else resend();
+}
+
+// What the page says while a stop has not been heard.
+function notHeard(intent) {
+  const told = "limber did not hear that yet; it will be told as soon as the connection is back.";
+  return intent.intent === "chest"
+    ? `${told} Call your local emergency number now, or ask someone to call for you, and stop stretching.`
+    : `${told} Stop the stretch now anyway and rest; if the pain does not settle, see a doctor or physiotherapist.`;
+}
+
+const stopKey = (id) => `limber.pending-stop.${id}`;
+
+function savedStop(id) {
+  try {
+    const intent = JSON.parse(localStorage.getItem(stopKey(id)) || "null");
+    return intent && STOP_INTENTS.has(intent.intent) ? intent : null;
+  } catch {
+    return null;
   }
 }
 
 // A stop the server has not heard yet: the countdown and the figure stand still, cues are
-// silent, and the intent is sent again until the server answers.
+// silent, and the intent is sent again until the server answers; it is kept for this session
+// across a reload or a sign-in.
 function holdStop(intent) {
   if (!current) return;
+  // Chest pain, once pressed, is what is sent: a sharp-pain press does not take its place.
+  if (current.pending?.intent === "chest") intent = current.pending;
   current.pending = intent;
+  localStorage.setItem(stopKey(current.id), JSON.stringify(intent));
   if ("speechSynthesis" in window) speechSynthesis.cancel();
-  if (current.state) render(current.state);
   document.body.dataset.pendingStop = intent.intent;
-  clearTimeout(current.resendTimer);
-  current.resendTimer = setTimeout(resend, 2000);
+  setProblem(notHeard(intent));
+  if (current.state) render(current.state);
+  resend();
 }
 
-function stopHeard() {
-  clearTimeout(current.resendTimer);
-  current.pending = null;
-  delete document.body.dataset.pendingStop;
+// The server has the stop (or the session is over): back to showing what it says.
+function stopHeard(c) {
+  clearTimeout(c.resendTimer);
+  c.pending = null;
+  localStorage.removeItem(stopKey(c.id));
+  if (current === c) delete document.body.dataset.pendingStop;
 }
 
+// Whether the server already has this stop: a stop of the same kind (a sharp-pain press
+// after any stop asks nothing new), or the session is over.
+function alreadyStopped(view, intent) {
+  if (isOver(view)) return true;
+  if (!view.stopped) return false;
+  return intent.intent !== "chest" || view.stopped.reason === "emergency";
+}
+
+// Sends the pending stop, one request at a time; first asks the server where the session is,
+// since a press stored whose answer was lost must not be sent twice.
 async function resend() {
   const c = current;
   if (!c?.pending || c.resending) return;
   c.resending = true;
   clearTimeout(c.resendTimer);
+  const sent = c.pending;
   try {
-    const state = await api("POST", `/sessions/${c.id}/intents`, c.pending);
-    if (current !== c) return;
-    stopHeard();
+    let state = await api("GET", `/sessions/${c.id}`);
+    if (current !== c || c.pending !== sent) return;
+    if (!alreadyStopped(state.view, sent)) state = await api("POST", `/sessions/${c.id}/intents`, sent);
+    if (current !== c || c.pending !== sent) return;
+    stopHeard(c);
     setProblem(null);
     render(state);
   } catch (e) {
-    if (current !== c) return;
-    if (!e.status || e.status >= 500) {
+    if (current !== c || c.pending !== sent) return;
+    if (e.message === "unauthorized") {
+      // Signed out: the sign-in is shown; once signed in, the page follows the session again
+      // and the stop (kept) is sent from there.
+      return;
+    }
+    if (!e.status || e.status >= 500 || e.status === 408 || e.status === 429) {
       c.resendTimer = setTimeout(resend, 2000);
     } else {
       // Refused (e.g. the session is already over): show where the server is.
-      stopHeard();
+      stopHeard(c);
+      setProblem(`limber could not take that (${e.message}). Stop the stretch now anyway and rest.`);
       await api("GET", `/sessions/${c.id}`).then(render, () => {});
+      if (current === c && c.state) render(c.state);
     }
   } finally {
     c.resending = false;
+    // Chest pain pressed while sharp pain was on its way: it goes next.
+    if (current === c && c.pending && c.pending !== sent) resend();
   }
 }
 
-$("#sharp-pain").addEventListener("click", () => send({ intent: "sharp-pain" }));
+$("#sharp-pain").addEventListener("click", () => pressStop({ intent: "sharp-pain" }));
 
 // The CLI's keys, during a session: space pause/resume, Enter start, s skip, a swap,
 // d discomfort, c comfortable, 0–9 pain, x sharp pain, e chest, q quit, y/n answers.
@@ -459,6 +549,14 @@ document.addEventListener("keydown", (e) => {
   if (e.target.closest("input:not([type=checkbox]), select, textarea")) return; // typing
   if (e.target.closest("button, input[type=checkbox]") && (e.key === " " || e.key === "Enter")) return; // pressing it
   const allowed = current.state.view.allowed;
+  if (current.pending) {
+    // A stop not yet heard: only sharp pain and chest pain, nothing that could arrive first.
+    if (STOP_INTENTS.has(KEYS[e.key])) {
+      e.preventDefault();
+      pressStop({ intent: KEYS[e.key] });
+    }
+    return;
+  }
   // At a rating prompt 10 takes two keys: 1 waits for the next (0 makes 10, Enter keeps 1).
   const prompt = ["pain-before", "pain-after"].includes(current.state.view.phase.phase) && allowed.includes("pain");
   const waiting = oneWaiting;
@@ -479,7 +577,8 @@ document.addEventListener("keydown", (e) => {
     if (button) armQuit(button);
   } else if (KEYS[e.key] && allowed.includes(KEYS[e.key])) {
     e.preventDefault();
-    send({ intent: KEYS[e.key] });
+    if (STOP_INTENTS.has(KEYS[e.key])) pressStop({ intent: KEYS[e.key] });
+    else send({ intent: KEYS[e.key] });
   }
 });
 
@@ -683,7 +782,8 @@ async function init() {
     const live = await api("GET", "/sessions");
     const open = live.filter((s) => !isOver(s.view));
     const saved = localStorage.getItem("limber.session");
-    const pick = open.find((s) => s.id === saved) || open[open.length - 1];
+    // A session with a stop not yet heard comes first: the stop is sent from there.
+    const pick = open.find((s) => savedStop(s.id)) || open.find((s) => s.id === saved) || open[open.length - 1];
     if (pick) follow(pick);
   } catch { /* signed out */ }
   document.body.dataset.ready = "true";

@@ -641,6 +641,51 @@ fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
     }
 }
 
+/// Wraps the page's `fetch` and speech to watch them: `__intents` lists every intent posted,
+/// `__reached` those the server answered, `__most` the most intents in flight at once, and
+/// `__spoken` every text spoken. `__mode` changes what an intent's request does: `"408"` answers
+/// the next one 408 and then fails the rest, `"fail"` fails each after half a second (as if the
+/// connection were down), `"lose"` lets the next one reach the server but loses its answer, and
+/// `"401"` answers every request about a session 401 (as when a token is no longer good).
+const WATCH: &str = "
+    const real = window.fetch.bind(window);
+    Object.assign(window, {__intents: [], __reached: [], __most: 0, __spoken: [], __mode: null});
+    let flying = 0;
+    window.fetch = async (url, opts = {}) => {
+      if (__mode === '401' && String(url).includes('/api/v1/sessions/')) return new Response('{}', {status: 401});
+      if (!String(url).endsWith('/intents')) return real(url, opts);
+      const intent = JSON.parse(opts.body).intent;
+      __intents.push(intent);
+      flying += 1;
+      __most = Math.max(__most, flying);
+      try {
+        if (__mode === '408') {
+          __mode = 'fail';
+          return new Response(JSON.stringify({error: {message: 'Request Timeout'}}), {status: 408});
+        }
+        if (__mode === 'fail') {
+          await new Promise((r) => setTimeout(r, 500));
+          throw new TypeError('Failed to fetch');
+        }
+        const res = await real(url, opts);
+        __reached.push(intent);
+        if (__mode === 'lose') { __mode = null; throw new TypeError('the answer was lost'); }
+        return res;
+      } finally {
+        flying -= 1;
+      }
+    };
+    speechSynthesis.speak = (u) => { __spoken.push(u.text); };
+    return true";
+
+/// Presses `key` on the page as a person at the keyboard.
+fn press(driver: &Driver, key: &str) {
+    driver.js(&format!(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {{key: {}, bubbles: true}})); return true",
+        json!(key)
+    ));
+}
+
 #[test]
 fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_server_when_it_is_back() {
     if !browser_available() {
@@ -656,6 +701,7 @@ fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_ser
     driver.goto(&format!("http://{addr}/"));
     driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
     driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP" && is_countdown(&d.text("#countdown")));
+    assert_eq!(driver.js(WATCH), json!(true));
 
     drop(server);
     driver.wait_for("the lost connection", |d| {
@@ -663,16 +709,24 @@ fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_ser
     });
     driver.click("#sharp-pain");
     driver.wait_for("the failed report", |d| d.text("#problem").contains("Stop the stretch now anyway"));
-    // Stopped here at once: the word says so, the countdown stands still, no buttons to go on.
+    // Stopped here at once: the word says so, the countdown stands still, no buttons to go on
+    // but chest pain.
     assert_eq!(driver.text("#phase-word"), "STOPPED");
     assert_eq!(driver.js("return document.querySelector('#clock').dataset.phase"), json!("stopped"));
     assert_eq!(driver.js("return document.body.dataset.pendingStop ?? ''"), json!("sharp-pain"));
-    assert_eq!(driver.js("return document.querySelectorAll('#actions button').length"), json!(0));
+    let buttons = "return [...document.querySelectorAll('#actions button')].map((b) => b.dataset.intent)";
+    assert_eq!(driver.js(buttons), json!(["chest"]), "chest pain can still be pressed");
+    // Pressed again while it waits: no second request beside the one resend.
+    driver.js("const b = document.querySelector('#sharp-pain'); b.click(); b.click(); return true");
+    press(&driver, "x");
+    assert_eq!(driver.js("return __most"), json!(1), "one request at a time: {}", driver.js("return __intents"));
     let held = driver.text("#countdown");
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(driver.text("#countdown"), held, "the countdown stands still");
 
-    // The server comes back (same data, same address): the stop reaches it without a press.
+    // The server comes back (same data, same address): the stop reaches it without a press,
+    // the first time with its answer lost: it is not sent again, and its advice is spoken.
+    driver.js("__mode = 'lose'; return true");
     let server = start(&data, &addr);
     let session = format!("/api/v1/sessions/{id}");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -687,6 +741,151 @@ fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_ser
     // And the page shows the server's stop, with its advice.
     driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
     assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");
-    assert_eq!(driver.js("return document.body.dataset.pendingStop ?? ''"), json!(""));
+    driver.wait_for("the stop heard", |d| d.js("return document.body.dataset.pendingStop ?? ''") == json!(""));
     assert_eq!(driver.text("#problem"), "");
+    assert_eq!(driver.js("return __reached"), json!(["sharp-pain"]), "the server was told once");
+    assert_eq!(driver.js("return __most"), json!(1));
+    driver.wait_for("the advice spoken", |d| {
+        d.js("return __spoken.some((t) => t.includes('Sharp or intense pain means stop'))") == json!(true)
+    });
+    assert_eq!(driver.js(&format!("return localStorage.getItem('limber.pending-stop.{id}')")), json!(null));
+}
+
+#[test]
+fn a_stop_the_server_timed_out_waits_alone_survives_a_reload_and_is_sent_from_there() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    // In real time: the warm-up lasts minutes.
+    let id = start_session(&server.addr, 1.0);
+    let session = format!("/api/v1/sessions/{id}");
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP" && is_countdown(&d.text("#countdown")));
+
+    // The big word is a status region: a view that does not change it leaves it alone.
+    driver.js("window.__rewritten = 0;
+         new MutationObserver((m) => { __rewritten += m.length; })
+           .observe(document.querySelector('#phase-word'), {childList: true, characterData: true, subtree: true});
+         return true");
+    let intent = |intent: &str| post(&server.addr, &format!("{session}/intents"), json!({"intent": intent}));
+    assert_eq!(intent("pause").0, 200);
+    driver.wait_for("the pause", |d| d.text("#phase").contains("paused"));
+    assert_eq!(intent("resume").0, 200);
+    driver.wait_for("the resume", |d| !d.text("#phase").contains("paused"));
+    assert_eq!(driver.text("#phase-word"), "WARM-UP");
+    assert_eq!(driver.js("return __rewritten"), json!(0), "the same word is not written again");
+
+    // The server times the press out (408): the page stops here and keeps the stop to send.
+    assert_eq!(driver.js(WATCH), json!(true));
+    driver.js("__mode = '408'; return true");
+    driver.click("#sharp-pain");
+    driver.wait_for("the stop held", |d| d.js("return document.body.dataset.pendingStop ?? ''") == json!("sharp-pain"));
+    assert!(driver.text("#problem").contains("Stop the stretch now anyway"), "{}", driver.text("#problem"));
+    assert_eq!(driver.text("#phase-word"), "STOPPED");
+    // Meanwhile only sharp pain and chest pain: no other key sends anything.
+    for key in [" ", "Enter", "s", "d", "a", "5", "q"] {
+        press(&driver, key);
+    }
+    assert_eq!(driver.js("return __intents.filter((i) => i !== 'sharp-pain')"), json!([]));
+    assert_eq!(driver.js("return document.querySelector('#pain-scale').hidden"), json!(true));
+    assert!(driver.text("#problem").contains("Stop the stretch now anyway"), "the warning stays");
+    // Pressed again: through the one resend, never two requests at once.
+    driver.js("const b = document.querySelector('#sharp-pain'); b.click(); b.click(); return true");
+    driver.wait_for("a resend", |d| d.js("return __intents.length >= 2") == json!(true));
+    assert_eq!(driver.js("return __most"), json!(1), "one request at a time: {}", driver.js("return __intents"));
+    let (_, s) = get(&server.addr, &session);
+    assert_eq!(s["view"]["stopped"], Value::Null, "not heard yet: {s}");
+
+    // A reload (the page asks for one when the connection closes) keeps the stop and sends it.
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load again", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, s) = get(&server.addr, &session);
+        if s["view"]["stopped"]["reason"] == json!("sharp-pain") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the stop never reached the server: {s}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
+    driver.wait_for("the stop heard", |d| d.js("return document.body.dataset.pendingStop ?? ''") == json!(""));
+    assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");
+    assert_eq!(driver.text("#problem"), "");
+    assert_eq!(driver.js(&format!("return localStorage.getItem('limber.pending-stop.{id}')")), json!(null));
+}
+
+#[test]
+fn a_stop_answered_401_shows_the_sign_in_and_is_sent_once_signed_in() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let add = bin().arg("--data-dir").arg(&data).args(["user", "add", "ann"]).output().unwrap();
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
+    // Off loopback, every personal route needs the token.
+    let server = start(&data, "0.0.0.0:0");
+    let addr = format!("127.0.0.1:{}", server.addr.rsplit(':').next().unwrap());
+    let bearer = format!("Bearer {token}");
+    let call = |method: &str, path: &str, body: Option<Value>| {
+        let body = body.map(|b| b.to_string());
+        request(&addr, method, path, &[("Authorization", &bearer)], body.as_deref()).unwrap().json()
+    };
+    // In real time: the warm-up lasts minutes.
+    let body =
+        json!({"routine": "desk", "speed": 1, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
+    let id = call("POST", "/api/v1/sessions", Some(body))["id"].as_str().unwrap().to_owned();
+    let session = format!("/api/v1/sessions/{id}");
+    loop {
+        let state = call("GET", &session, None);
+        let intent = match state["view"]["phase"]["phase"].as_str().unwrap() {
+            // Has a clinician already looked at the pain: "yes", or the screening stops there.
+            "screening" if state["view"]["question"].as_str().is_some_and(|q| q.contains("already looked at")) => "yes",
+            "screening" => "no",
+            _ => break,
+        };
+        call("POST", &format!("{session}/intents"), Some(json!({"intent": intent})));
+    }
+
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{addr}/"));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    let sign_in = |driver: &Driver| {
+        driver.js(&format!("document.querySelector('#token').value = {}; return true", json!(token)));
+        driver.click("#login-form button[type=submit]");
+        driver.wait_for("the sign-in", |d| d.js("return document.querySelector('#login').hidden") == json!(true));
+    };
+    sign_in(&driver);
+    driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP" && is_countdown(&d.text("#countdown")));
+
+    // The token is no longer good: the stop is kept, and the sign-in shows.
+    assert_eq!(driver.js(WATCH), json!(true));
+    driver.js("__mode = '401'; return true");
+    driver.click("#sharp-pain");
+    driver.wait_for("the stop held", |d| d.js("return document.body.dataset.pendingStop ?? ''") == json!("sharp-pain"));
+    driver.wait_for("the sign-in", |d| d.js("return document.querySelector('#login').hidden") == json!(false));
+    assert_eq!(driver.text("#phase-word"), "STOPPED");
+    assert_eq!(call("GET", &session, None)["view"]["stopped"], Value::Null);
+
+    // Signed in again (the page follows the same session anew): the stop is sent from there.
+    driver.js("__mode = null; return true");
+    sign_in(&driver);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = call("GET", &session, None);
+        if s["view"]["stopped"]["reason"] == json!("sharp-pain") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the stop never reached the server: {s}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    driver.wait_for("the stop heard", |d| d.js("return document.body.dataset.pendingStop ?? ''") == json!(""));
+    driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
+    assert_eq!(driver.js("return __reached"), json!(["sharp-pain"]), "the server was told once");
 }
