@@ -396,18 +396,9 @@ fn the_page_exports_history_with_its_token_and_says_when_it_cannot() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let add = bin().arg("--data-dir").arg(&data).args(["user", "add", "ann"]).output().unwrap();
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
-    let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
-    // Off loopback, every personal route needs the token.
-    let server = start(&data, "0.0.0.0:0");
-    let addr = format!("127.0.0.1:{}", server.addr.rsplit(':').next().unwrap());
-    let bearer = format!("Bearer {token}");
-    let call = |method: &str, path: &str, body: Option<Value>| {
-        let body = body.map(|b| b.to_string());
-        request(&addr, method, path, &[("Authorization", &bearer)], body.as_deref()).unwrap().json()
-    };
+    let ann = WithToken::start(&dir.path().join("data"));
+    let (addr, token) = (ann.addr.clone(), ann.token.clone());
+    let call = |method: &str, path: &str, body: Option<Value>| ann.call(method, path, body);
     // One session of ann's in history: stopped for sharp pain after the screening.
     let body =
         json!({"routine": "desk", "speed": 20, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
@@ -825,18 +816,9 @@ fn a_stop_answered_401_shows_the_sign_in_and_is_sent_once_signed_in() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let add = bin().arg("--data-dir").arg(&data).args(["user", "add", "ann"]).output().unwrap();
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
-    let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
-    // Off loopback, every personal route needs the token.
-    let server = start(&data, "0.0.0.0:0");
-    let addr = format!("127.0.0.1:{}", server.addr.rsplit(':').next().unwrap());
-    let bearer = format!("Bearer {token}");
-    let call = |method: &str, path: &str, body: Option<Value>| {
-        let body = body.map(|b| b.to_string());
-        request(&addr, method, path, &[("Authorization", &bearer)], body.as_deref()).unwrap().json()
-    };
+    let ann = WithToken::start(&dir.path().join("data"));
+    let (addr, token) = (ann.addr.clone(), ann.token.clone());
+    let call = |method: &str, path: &str, body: Option<Value>| ann.call(method, path, body);
     // In real time: the warm-up lasts minutes.
     let body =
         json!({"routine": "desk", "speed": 1, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
@@ -888,4 +870,31 @@ fn a_stop_answered_401_shows_the_sign_in_and_is_sent_once_signed_in() {
     driver.wait_for("the stop heard", |d| d.js("return document.body.dataset.pendingStop ?? ''") == json!(""));
     driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
     assert_eq!(driver.js("return __reached"), json!(["sharp-pain"]), "the server was told once");
+}
+
+/// limber-server off loopback, where every personal route needs a token, with one user, ann.
+struct WithToken {
+    _server: crate::binary::Server,
+    /// Where to reach it.
+    addr: String,
+    /// Ann's token.
+    token: String,
+}
+
+impl WithToken {
+    fn start(data: &Path) -> WithToken {
+        let add = bin().arg("--data-dir").arg(data).args(["user", "add", "ann"]).output().unwrap();
+        assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+        let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
+        let server = start(data, "0.0.0.0:0");
+        let addr = format!("127.0.0.1:{}", server.addr.rsplit(':').next().unwrap());
+        WithToken { _server: server, addr, token }
+    }
+
+    /// A request with ann's token; the answer's JSON.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let bearer = format!("Bearer {}", self.token);
+        let body = body.map(|b| b.to_string());
+        request(&self.addr, method, path, &[("Authorization", &bearer)], body.as_deref()).unwrap().json()
+    }
 }
