@@ -118,22 +118,14 @@ impl Local {
     /// Loads the content (built-in plus `content`) and opens the store in `data_dir`, or in the
     /// platform data directory when `None`.
     pub fn open(content: Option<&Path>, data_dir: Option<&Path>) -> Result<Local, LocalError> {
-        Local::open_with(content, data_dir, None)
+        Local::open_telling(content, data_dir, None, || {})
     }
 
     /// [`Local::open`], or with the PostgreSQL database at `database` (a `postgres://` URL)
-    /// instead of the SQLite file when one is given.
-    pub fn open_with(
-        content: Option<&Path>,
-        data_dir: Option<&Path>,
-        database: Option<&str>,
-    ) -> Result<Local, LocalError> {
-        Local::open_telling(content, data_dir, database, || {})
-    }
-
-    /// [`Local::open_with`], calling `waiting` once if opening the database (connecting, and
-    /// migrating) has taken longer than [`WAIT_NOTICE`] (it may wait up to 10 s for a PostgreSQL
-    /// that is starting or refusing), so that a front end can say why nothing happens yet.
+    /// instead of the SQLite file when one is given; `waiting` is called once if opening it
+    /// (connecting, and migrating) has taken longer than [`WAIT_NOTICE`] (it may wait up to 10 s
+    /// for a PostgreSQL that is starting or refusing), so that a front end can say why nothing
+    /// happens yet.
     pub fn open_telling(
         content: Option<&Path>,
         data_dir: Option<&Path>,

@@ -400,9 +400,7 @@ fn the_page_exports_history_with_its_token_and_says_when_it_cannot() {
     let (addr, token) = (ann.addr.clone(), ann.token.clone());
     let call = |method: &str, path: &str, body: Option<Value>| ann.call(method, path, body);
     // One session of ann's in history: stopped for sharp pain after the screening.
-    let body =
-        json!({"routine": "desk", "speed": 20, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
-    let id = call("POST", "/api/v1/sessions", Some(body))["id"].as_str().unwrap().to_owned();
+    let id = ann.new_session(20.0);
     loop {
         let state = call("GET", &format!("/api/v1/sessions/{id}"), None);
         let intent = match state["view"]["phase"]["phase"].as_str().unwrap() {
@@ -820,9 +818,7 @@ fn a_stop_answered_401_shows_the_sign_in_and_is_sent_once_signed_in() {
     let (addr, token) = (ann.addr.clone(), ann.token.clone());
     let call = |method: &str, path: &str, body: Option<Value>| ann.call(method, path, body);
     // In real time: the warm-up lasts minutes.
-    let body =
-        json!({"routine": "desk", "speed": 1, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
-    let id = call("POST", "/api/v1/sessions", Some(body))["id"].as_str().unwrap().to_owned();
+    let id = ann.new_session(1.0);
     let session = format!("/api/v1/sessions/{id}");
     loop {
         let state = call("GET", &session, None);
@@ -889,6 +885,12 @@ impl WithToken {
         let server = start(data, "0.0.0.0:0");
         let addr = format!("127.0.0.1:{}", server.addr.rsplit(':').next().unwrap());
         WithToken { _server: server, addr, token }
+    }
+
+    /// Starts the desk routine for ann at `speed`, no pain prompts; its id.
+    fn new_session(&self, speed: f64) -> String {
+        let body = json!({"routine": "desk", "speed": speed, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
+        self.call("POST", "/api/v1/sessions", Some(body))["id"].as_str().unwrap().to_owned()
     }
 
     /// A request with ann's token; the answer's JSON.
