@@ -110,7 +110,7 @@ fn requests_are_logged_changes_and_failures_by_default_reads_too_at_debug() {
         assert_eq!(get(&server.addr, "/api/v1/routines").0, 200);
         assert_eq!(get(&server.addr, "/api/v1/nothing-here?access_token=secret").0, 404);
         assert_eq!(post(&server.addr, "/api/v1/sessions", json!({"routine": "desk"})).0, 201);
-        // The log is written from a thread of its own: wait for the last line to be due.
+        // Another thread reads the server's stderr: wait until it has the last line.
         let deadline = Instant::now() + patience;
         while !lines.lock().unwrap().iter().any(|l| l.contains("path=/api/v1/sessions")) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
