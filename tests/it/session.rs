@@ -91,7 +91,7 @@ fn sharp_pain_in_the_middle_of_the_full_routine_stops_with_the_advice() {
             | Phase::GetReady { .. }
             | Phase::CheckIn { .. }
     ));
-    session.handle(Intent::SharpPain, At::secs(401)).expect("heard");
+    session.handle(Intent::SharpPain { during: None }, At::secs(401)).expect("heard");
     let last = session.drain_cues().pop().expect("a stop cue");
     assert!(last.text.starts_with(&lib.advice.sharp_pain), "{}", last.text);
     assert_eq!(session.next_deadline(), None);

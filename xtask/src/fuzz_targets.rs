@@ -110,7 +110,7 @@ fn intent(byte: u8) -> Intent {
         7 => Intent::Swap,
         8 => Intent::Discomfort,
         9 => Intent::Comfortable,
-        10 => Intent::SharpPain,
+        10 => Intent::SharpPain { during: (byte > 127).then_some(u16::from(byte % 6)) },
         11 => Intent::Chest,
         12 => Intent::Pain { score: byte / 14 % 13 },
         _ => Intent::Quit,

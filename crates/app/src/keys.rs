@@ -14,7 +14,7 @@ pub fn intent(key: char) -> Option<Intent> {
         'a' => Intent::Swap,
         'd' => Intent::Discomfort,
         'c' => Intent::Comfortable,
-        'x' | '!' => Intent::SharpPain,
+        'x' | '!' => Intent::SharpPain { during: None },
         'e' => Intent::Chest,
         'q' | '\u{3}' => Intent::Quit,
         digit @ '0'..='9' => Intent::Pain { score: digit as u8 - b'0' },
@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn keys_map_to_intents() {
-        assert_eq!(intent('X'), Some(Intent::SharpPain));
+        assert_eq!(intent('X'), Some(Intent::SharpPain { during: None }));
         assert_eq!(intent('4'), Some(Intent::Pain { score: 4 }));
         assert_eq!(intent('\u{3}'), Some(Intent::Quit));
         assert_eq!(intent('z'), None);

@@ -79,7 +79,7 @@ pub fn command_intent(command: &str) -> Result<Intent, LineError> {
         ["swap" | "alternative" | "substitute"] => Intent::Swap,
         ["discomfort" | "uncomfortable"] => Intent::Discomfort,
         ["comfortable" | "fine" | "ok"] => Intent::Comfortable,
-        ["sharp"] | ["pain", "sharp"] | ["sharp", "pain"] => Intent::SharpPain,
+        ["sharp"] | ["pain", "sharp"] | ["sharp", "pain"] => Intent::SharpPain { during: None },
         ["chest" | "emergency" | "breathless"] | ["chest", "pain"] => Intent::Chest,
         ["quit" | "q" | "abort" | "stop" | "end"] => Intent::Quit,
         ["pain", n] => rating(n)?,
@@ -95,8 +95,8 @@ mod tests {
     #[test]
     fn lines_read_as_intents_with_an_optional_time() {
         let cases = [
-            ("pain sharp", None, Intent::SharpPain),
-            ("  Sharp Pain ", None, Intent::SharpPain),
+            ("pain sharp", None, Intent::SharpPain { during: None }),
+            ("  Sharp Pain ", None, Intent::SharpPain { during: None }),
             ("@12.5 pain 7", Some(At::millis(12_500)), Intent::Pain { score: 7 }),
             ("3", None, Intent::Pain { score: 3 }),
             ("y", None, Intent::Yes),

@@ -36,8 +36,16 @@ pub enum Intent {
         /// The rating, 0 (none) to 10 (worst imaginable).
         score: u8,
     },
-    /// Sharp or intense pain: the session stops at once.
-    SharpPain,
+    /// Sharp or intense pain: the session stops at once, and the stretch is set aside.
+    SharpPain {
+        /// The stretch the person was doing when they pressed, by its number in the session
+        /// (the view's `number`, from 1), when the front end may be behind the session: a page
+        /// whose connection dropped sends it when the press reaches the server, which may have
+        /// moved on to the next stretch meanwhile. Without it (or when it names a stretch not
+        /// reached yet) the stretch under way is the one set aside.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        during: Option<u16>,
+    },
     /// Chest pain, pressure or breathlessness: emergency advice.
     Chest,
     /// End the session, keeping what was done.
@@ -93,7 +101,7 @@ impl Intent {
             Intent::Discomfort => IntentKind::Discomfort,
             Intent::Comfortable => IntentKind::Comfortable,
             Intent::Pain { .. } => IntentKind::Pain,
-            Intent::SharpPain => IntentKind::SharpPain,
+            Intent::SharpPain { .. } => IntentKind::SharpPain,
             Intent::Chest => IntentKind::Chest,
             Intent::Quit => IntentKind::Quit,
         }
@@ -101,7 +109,7 @@ impl Intent {
 
     /// Whether this intent reports a danger sign, which is acted on in every phase.
     pub fn is_safety_report(self) -> bool {
-        matches!(self, Intent::SharpPain | Intent::Chest)
+        matches!(self, Intent::SharpPain { .. } | Intent::Chest)
     }
 }
 
@@ -124,8 +132,9 @@ impl IntentKind {
         IntentKind::Quit,
     ];
 
-    /// The intent of this kind: a pain rating takes its `score`, every other kind none. `None`
-    /// when the score is missing from a rating or given to anything else.
+    /// The intent of this kind: a pain rating takes its `score`, every other kind none (sharp
+    /// pain names no stretch: the one under way). `None` when the score is missing from a
+    /// rating or given to anything else.
     pub fn with_score(self, score: Option<u8>) -> Option<Intent> {
         let intent = match (self, score) {
             (IntentKind::Pain, Some(score)) => Intent::Pain { score },
@@ -140,7 +149,7 @@ impl IntentKind {
             (IntentKind::Swap, None) => Intent::Swap,
             (IntentKind::Discomfort, None) => Intent::Discomfort,
             (IntentKind::Comfortable, None) => Intent::Comfortable,
-            (IntentKind::SharpPain, None) => Intent::SharpPain,
+            (IntentKind::SharpPain, None) => Intent::SharpPain { during: None },
             (IntentKind::Chest, None) => Intent::Chest,
             (IntentKind::Quit, None) => Intent::Quit,
         };
@@ -196,5 +205,16 @@ mod tests {
             assert_eq!(kind.with_score(wrong), None, "{kind:?} with {wrong:?}");
         }
         assert_eq!(IntentKind::Pain.with_score(Some(3)), Some(Intent::Pain { score: 3 }));
+    }
+
+    #[test]
+    fn sharp_pain_reads_as_logs_wrote_it_before_it_could_name_a_stretch() {
+        let old: Intent = serde_json::from_str(r#"{"intent":"sharp-pain"}"#).expect("an older log's press");
+        assert_eq!(old, Intent::SharpPain { during: None });
+        assert_eq!(serde_json::to_string(&old).expect("json"), r#"{"intent":"sharp-pain"}"#);
+        let named = Intent::SharpPain { during: Some(2) };
+        let text = serde_json::to_string(&named).expect("json");
+        assert_eq!(text, r#"{"intent":"sharp-pain","during":2}"#);
+        assert_eq!(serde_json::from_str::<Intent>(&text).expect("back"), named);
     }
 }

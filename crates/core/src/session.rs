@@ -760,7 +760,7 @@ impl Session {
     /// What an accepted intent means in the current phase.
     fn apply(&mut self, intent: Intent, now: At) {
         match intent {
-            Intent::SharpPain if self.outcome == Some(StopReason::SharpPain) => {
+            Intent::SharpPain { .. } if self.outcome == Some(StopReason::SharpPain) => {
                 // Pressed again after the stop (at the rating after): the advice again; the
                 // stretch set aside stays set aside and the rating is still asked.
                 let (text, sound) = self.stop_words(StopReason::SharpPain);
@@ -770,8 +770,8 @@ impl Session {
                 }
                 return;
             }
-            Intent::SharpPain => {
-                if let Some(i) = self.phase.item() {
+            Intent::SharpPain { during } => {
+                if let Some(i) = self.hurt_item(during) {
                     self.flagged = Some(self.items[i].choice.stretch.id.clone());
                 }
                 self.stop(StopReason::SharpPain, now);
@@ -1065,6 +1065,17 @@ impl Session {
         it.choice = next;
         self.enter(Phase::Prepare { item }, now);
         true
+    }
+
+    /// The item a sharp-pain press was about: the one it names (`during`, numbered from 1)
+    /// when the session has reached it, since a front end behind the session saw that one;
+    /// otherwise the one under way, if any.
+    fn hurt_item(&self, during: Option<u16>) -> Option<usize> {
+        let current = self.phase.item();
+        let named = during.and_then(|n| usize::from(n).checked_sub(1)).filter(|&i| {
+            i < self.items.len() && (Some(i) == current || self.items[i].record.status != ItemStatus::NotReached)
+        });
+        named.or(current)
     }
 
     /// Stops the session early for `reason`, saying why at once.

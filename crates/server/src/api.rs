@@ -305,17 +305,31 @@ pub struct IntentBody {
     /// The rating, 0 (none) to 10 (worst imaginable): with `pain`, and only with it.
     #[schema(maximum = 10)]
     pub score: Option<u8>,
+    /// With `sharp-pain`, and only with it: the stretch the person was doing when they pressed,
+    /// by its number in the session (the view's `number`). A client that may be behind the
+    /// session (its connection dropped) sends it, so that stretch is set aside even if the
+    /// session has moved on to the next one meanwhile.
+    #[schema(minimum = 1)]
+    pub during: Option<u16>,
 }
 
 impl IntentBody {
     fn into_intent(self) -> Result<Intent, ApiError> {
-        self.intent.with_score(self.score).ok_or_else(|| {
+        let intent = self.intent.with_score(self.score).ok_or_else(|| {
             ApiError::invalid(if self.intent == IntentKind::Pain {
                 "a `pain` intent needs a `score` from 0 to 10"
             } else {
                 "only a `pain` intent has a `score`"
             })
-        })
+        })?;
+        match (intent, self.during) {
+            (_, None) => Ok(intent),
+            (Intent::SharpPain { .. }, Some(0)) => {
+                Err(ApiError::invalid("`during` is a stretch's number in the session, from 1"))
+            }
+            (Intent::SharpPain { .. }, during) => Ok(Intent::SharpPain { during }),
+            _ => Err(ApiError::invalid("only a `sharp-pain` intent names the stretch it was `during`")),
+        }
     }
 }
 

@@ -440,6 +440,10 @@ async function send(intent) {
 // one resend (chest pain taking the place of sharp pain), so only one request is in flight.
 function pressStop(intent) {
   if (!current) return;
+  // Sharp pain names the stretch on screen: if this press reaches the server late (the
+  // connection dropped), that stretch is set aside, not the one the session moved on to.
+  const shown = current.state?.view.number;
+  if (intent.intent === "sharp-pain" && shown) intent = { ...intent, during: shown };
   if (!current.pending) {
     if (current.sendingStop !== intent.intent) send(intent); // pressed again: already on its way
     return;

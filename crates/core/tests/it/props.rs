@@ -21,7 +21,8 @@ fn any_event() -> impl Strategy<Value = Intent> {
         Just(Intent::Swap),
         Just(Intent::Discomfort),
         Just(Intent::Comfortable),
-        Just(Intent::SharpPain),
+        Just(Intent::SharpPain { during: None }),
+        (0u16..8).prop_map(|n| Intent::SharpPain { during: Some(n) }),
         Just(Intent::Chest),
         (0u8..=12).prop_map(|score| Intent::Pain { score }),
         Just(Intent::Quit),
@@ -110,7 +111,7 @@ proptest! {
         if session.phase().is_over() {
             return Ok(());
         }
-        session.handle(Intent::SharpPain, now).expect("sharp pain is always heard");
+        session.handle(Intent::SharpPain { during: None }, now).expect("sharp pain is always heard");
         let stop_cues = session.drain_cues();
         prop_assert!(stop_cues.iter().any(|c| c.kind == CueKind::Stopped { reason: StopReason::SharpPain }), "{}", "property failed");
         let mut t = now.as_millis();
@@ -209,7 +210,7 @@ proptest! {
         if session.phase().is_over() {
             return Ok(());
         }
-        let report = if chest { Intent::Chest } else { Intent::SharpPain };
+        let report = if chest { Intent::Chest } else { Intent::SharpPain { during: None } };
         prop_assert!(session.allowed().contains(&report.kind()));
         session.handle(report, now).expect("a safety report is never refused");
         let reason = if chest { StopReason::Emergency } else { StopReason::SharpPain };
@@ -262,7 +263,7 @@ proptest! {
         }
         let mut t = lead;
         for (gap, intent) in during {
-            if matches!(intent, Intent::Resume | Intent::TogglePause | Intent::No | Intent::Quit | Intent::Yes | Intent::SharpPain | Intent::Chest) {
+            if matches!(intent, Intent::Resume | Intent::TogglePause | Intent::No | Intent::Quit | Intent::Yes | Intent::SharpPain { .. } | Intent::Chest) {
                 continue;
             }
             let before = session.view_at(At::millis(t));

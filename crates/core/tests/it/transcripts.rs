@@ -777,6 +777,56 @@ fn sharp_pain_pressed_again_repeats_the_advice_and_keeps_the_flag_and_the_rating
 }
 
 #[test]
+fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
+    // A page whose connection dropped during stretch 1 sends the press when it is back, with
+    // the stretch it showed; the session had moved on to stretch 2 meanwhile.
+    let s = check(
+        "all",
+        &options(),
+        true,
+        "1 skip\n17 sharp during 1\n18 end",
+        expect![[r#"
+        0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+        == WarmUp
+        0:01.000 None    Skipped the warm-up.
+        0:01.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
+        == Prepare { item: 0 }
+        0:02.000 None    Step 1. All fours.
+        0:03.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:04.000 Tick    1
+        0:05.000 Start   Begin. Out on cat. Cat: round.
+        == Active { item: 0, hold: 0 }
+        0:07.000 Tick    Cow: arch.
+        0:09.000 Tick    Cat: round.
+        0:10.000 Tick    3
+        0:11.000 Tick    Cow: arch.
+        0:11.000 Tick    2
+        0:12.000 Tick    1
+        0:13.000 End     Come back to a neutral position and rest.
+        0:13.000 None    How did Cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
+        == CheckIn { item: 0 }
+        0:15.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+        == Prepare { item: 1 }
+        0:16.000 None    Step 1. Sit.
+        0:17.000 None    Step 2. Lean back.
+        0:17.000 Alert   SHARP PAIN: STOP. Cat-cow is set aside from your plans until you clear it.
+        == Stopped { reason: SharpPain }
+    "#]],
+    );
+    let summary = s.summary().expect("stopped");
+    assert_eq!(summary.stopped, Some(StopReason::SharpPain));
+    assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[0].stretch.as_str()));
+    // A number the session has not reached (or none) names the stretch under way.
+    for script in ["1 skip\n17 sharp during 3\n18 end", "1 skip\n17 sharp during 0\n18 end", "1 skip\n17 sharp\n18 end"]
+    {
+        let (s, _) = run(Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO), script);
+        let summary = s.summary().expect("stopped");
+        assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[1].stretch.as_str()), "{script}");
+    }
+}
+
+#[test]
 fn safety_reports_are_heard_at_every_prompt() {
     let s = check(
         "short",

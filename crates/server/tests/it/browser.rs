@@ -348,11 +348,14 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
         !d.text("#phase").contains("paused") && d.text("#countdown") != held
     });
 
+    assert_eq!(driver.js(WATCH), json!(true));
     driver.click("#sharp-pain");
     // The stop and its advice at once, above the pain after the session then asks for.
     driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
     assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");
     assert!(driver.text("#stopped-advice").contains("Sharp or intense pain means stop"), "{}", driver.text("#stopped"));
+    // The press names the stretch on screen, should it reach the server late.
+    assert_eq!(driver.js("return __sent"), json!([{"intent": "sharp-pain", "during": 1}]));
     driver.wait_for("the stop among the cues", |d| d.text("#cues").to_lowercase().contains("sharp"));
     assert_eq!(phase(&server.addr), "pain-after");
     assert!(!driver.text("#question").is_empty(), "the pain after is asked below the advice");
@@ -638,13 +641,14 @@ fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
 /// `"401"` answers every request about a session 401 (as when a token is no longer good).
 const WATCH: &str = "
     const real = window.fetch.bind(window);
-    Object.assign(window, {__intents: [], __reached: [], __most: 0, __spoken: [], __mode: null});
+    Object.assign(window, {__intents: [], __sent: [], __reached: [], __most: 0, __spoken: [], __mode: null});
     let flying = 0;
     window.fetch = async (url, opts = {}) => {
       if (__mode === '401' && String(url).includes('/api/v1/sessions/')) return new Response('{}', {status: 401});
       if (!String(url).endsWith('/intents')) return real(url, opts);
       const intent = JSON.parse(opts.body).intent;
       __intents.push(intent);
+      __sent.push(JSON.parse(opts.body));
       flying += 1;
       __most = Math.max(__most, flying);
       try {

@@ -141,6 +141,16 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             "invalid-body",
         ),
         (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":\"skip\",\"during\":1}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":\"sharp-pain\",\"during\":0}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
             raw(Method::POST, "/api/v1/sessions", "application/json", "{\"routine\":\"desk\",\"speed\":-1}".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-body",
@@ -335,6 +345,32 @@ async fn sharp_pain_stops_the_session_at_once_with_the_advice() {
         f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
     let text = String::from_utf8(bytes).unwrap();
     assert!(text.to_lowercase().contains("sharp"), "the advice is among the cues: {text}");
+}
+
+#[tokio::test]
+async fn a_sharp_pain_press_that_names_the_stretch_it_saw_sets_that_one_aside() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    let path = format!("/api/v1/sessions/{id}/intents");
+    let state = f.screen(&id, None).await;
+    assert_eq!(state["view"]["phase"]["phase"], "warm-up", "{state}");
+    let (_, first) = f.post(&path, None, json!({"intent": "skip"})).await;
+    assert_eq!(first["view"]["number"], 1, "{first}");
+    let passed = first["view"]["name"].clone();
+    // On to stretch 2, which a page whose connection dropped during stretch 1 would not see.
+    let (_, second) = f.post(&path, None, json!({"intent": "skip"})).await;
+    assert_eq!(second["view"]["number"], 2, "{second}");
+    let (status, v) = f.post(&path, None, json!({"intent": "sharp-pain", "during": 1})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["view"]["phase"]["phase"], "stopped", "{v}");
+    let advice = v["view"]["stopped"]["advice"].as_str().unwrap();
+    assert!(advice.contains(passed.as_str().unwrap()), "the advice names stretch 1: {advice}");
+    // The event stream ends once the session is recorded.
+    f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
+    let (_, profile) = f.get("/api/v1/profile", None).await;
+    assert_eq!(profile["flagged"].as_array().map(Vec::len), Some(1), "{profile}");
+    let (_, stretch) = f.get(&format!("/api/v1/stretches/{}", profile["flagged"][0].as_str().unwrap()), None).await;
+    assert_eq!(stretch["name"], passed, "{stretch}");
 }
 
 #[tokio::test]
