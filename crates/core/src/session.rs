@@ -1,5 +1,6 @@
 //! The session state machine: intents and time in, phases and numbered cues out. Pure and deterministic.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -398,6 +399,11 @@ struct Item {
     next_alternative: usize,
 }
 
+/// How many of its latest cues a session keeps, once drained, for watchers that catch up (a
+/// few minutes of a routine); older ones are dropped, so a long session holds the same memory
+/// as a short one.
+pub const KEPT_CUES: usize = 32;
+
 /// How many ratings above 5 in one session stop it for safety.
 const TOO_MUCH_STOPS_AT: u32 = 2;
 
@@ -427,8 +433,14 @@ pub struct Session {
     outcome: Option<StopReason>,
     started: At,
     ended: Option<At>,
-    cues: Vec<Cue>,
-    drained: usize,
+    /// The latest cues said, at most [`KEPT_CUES`], oldest first.
+    cues: VecDeque<Cue>,
+    /// The number of the latest cue said (0 before the first).
+    said: u64,
+    /// The number of the latest cue [`Session::drain_cues`] handed out.
+    drained: u64,
+    /// What each kind of stop said, for the view after the stop's cue is no longer kept.
+    stop_advice: Vec<(StopReason, String)>,
     log: SessionLog,
 }
 
@@ -487,8 +499,10 @@ impl Session {
             outcome: None,
             started: at,
             ended: None,
-            cues: Vec::new(),
+            cues: VecDeque::with_capacity(KEPT_CUES),
+            said: 0,
             drained: 0,
+            stop_advice: Vec::new(),
             log: SessionLog { started: at, intents: Vec::new() },
         };
         if cleared {
@@ -585,17 +599,35 @@ impl Session {
         }
     }
 
-    /// Takes the cues produced since the last call, in order.
+    /// Takes the cues produced since the last call, in order, however many. Every driver calls
+    /// it (a driver whose watchers read [`Session::cues_since`] instead drops what it takes):
+    /// of the cues taken, only the latest [`KEPT_CUES`] are kept.
     pub fn drain_cues(&mut self) -> Vec<Cue> {
-        let fresh = self.cues[self.drained..].to_vec();
-        self.drained = self.cues.len();
+        let fresh = self.cues_since(self.drained).cloned().collect();
+        self.release_cues();
         fresh
     }
 
-    /// Every cue with a sequence number above `seq`, in order: each watcher keeps its own `seq`.
-    pub fn cues_since(&self, seq: u64) -> &[Cue] {
-        let from = usize::try_from(seq).unwrap_or(usize::MAX).min(self.cues.len());
-        &self.cues[from..]
+    /// Marks every cue said so far as taken, without copying them: a driver whose watchers
+    /// read [`Session::cues_since`] calls it where another would drain.
+    pub fn release_cues(&mut self) {
+        self.drained = self.said;
+        self.forget_old_cues();
+    }
+
+    /// The number of the latest cue said (0 before the first); the view's `last_cue`.
+    pub fn last_cue(&self) -> u64 {
+        self.said
+    }
+
+    /// The cues numbered above `seq`, in order, of those kept (every cue not yet drained and
+    /// the latest [`KEPT_CUES`] drained): each watcher keeps its own `seq`, and one further
+    /// behind than that catches up from the view.
+    pub fn cues_since(&self, seq: u64) -> impl Iterator<Item = &Cue> {
+        // Numbers are consecutive: the first one wanted is `skip` places in.
+        let first = self.said + 1 - self.cues.len() as u64;
+        let skip = usize::try_from(seq.saturating_add(1).saturating_sub(first)).unwrap_or(usize::MAX);
+        self.cues.iter().skip(skip)
     }
 
     /// The intents that apply now: the one table both [`Session::handle`] and key hints use.
@@ -705,8 +737,8 @@ impl Session {
             _ => None,
         };
         let stopped = self.outcome.and_then(|reason| {
-            let said = self.cues.iter().rev().find(|c| c.kind == CueKind::Stopped { reason })?;
-            Some(StopNotice { reason, advice: said.text.clone() })
+            let (_, advice) = self.stop_advice.iter().find(|(r, _)| *r == reason)?;
+            Some(StopNotice { reason, advice: advice.clone() })
         });
         SessionView {
             at: now,
@@ -730,7 +762,7 @@ impl Session {
             phase_ms: self.phase_len.map(to_ms),
             remaining_ms: remaining.map(to_ms),
             allowed: self.allowed(),
-            last_cue: self.cues.last().map_or(0, |c| c.seq),
+            last_cue: self.said,
         }
     }
 
@@ -941,8 +973,22 @@ impl Session {
     }
 
     fn say(&mut self, at: At, kind: CueKind, text: String, sound: Sound) {
-        let seq = self.cues.last().map_or(1, |c| c.seq + 1);
-        self.cues.push(Cue { seq, at, kind, text, sound });
+        if let CueKind::Stopped { reason } = kind {
+            match self.stop_advice.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, advice)) => advice.clone_from(&text),
+                None => self.stop_advice.push((reason, text.clone())),
+            }
+        }
+        self.said += 1;
+        self.cues.push_back(Cue { seq: self.said, at, kind, text, sound });
+        self.forget_old_cues();
+    }
+
+    /// Drops drained cues beyond the latest [`KEPT_CUES`].
+    fn forget_old_cues(&mut self) {
+        while self.cues.len() > KEPT_CUES && self.cues.front().is_some_and(|c| c.seq <= self.drained) {
+            self.cues.pop_front();
+        }
     }
 
     fn answer(&mut self, question: usize, yes: bool, now: At) {

@@ -737,11 +737,13 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                 // Recorded by another instance: nothing is left to drive here.
                 return;
             }
-            let before = state.session.view().last_cue;
+            let before = state.session.last_cue();
             state.session.advance(live.at(now_ms()));
-            if state.session.view().last_cue != before {
+            if state.session.last_cue() != before {
                 live.bump();
             }
+            // Watchers read the cues kept in the session; only its latest are kept from here.
+            state.session.release_cues();
             if state.session.phase().is_over() {
                 if !state.recorded {
                     // Boxed: the recording future is large and needed once, so it is not kept

@@ -1,7 +1,7 @@
 //! Scripted sessions: events and times in, phases and cues out.
 
 use expect_test::{Expect, expect};
-use limber_core::{ItemStatus, PainPrompt, PlanOptions, Session, StopReason};
+use limber_core::{ItemStatus, KEPT_CUES, PainPrompt, PlanOptions, Session, StopReason};
 
 use crate::harness::{clear_record, options, plan, run};
 
@@ -736,7 +736,7 @@ fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come
     "#]],
     );
     assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Pain));
-    assert!(!s.cues_since(0).iter().any(|c| c.text.contains("Come out")), "no stretch was running");
+    assert!(!s.cues_since(0).any(|c| c.text.contains("Come out")), "no stretch was running");
 }
 
 #[test]
@@ -824,6 +824,25 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
         let summary = s.summary().expect("stopped");
         assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[1].stretch.as_str()), "{script}");
     }
+}
+
+#[test]
+fn a_session_keeps_every_cue_until_drained_then_only_the_latest() {
+    // A long jump (a driver that slept) says many cues at once: a drain still takes them all.
+    let mut s = Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO);
+    s.advance(limber_core::At::secs(600));
+    let said = s.cues_since(0).count();
+    assert!(said > KEPT_CUES, "the whole routine: {said} cues");
+    let drained = s.drain_cues();
+    assert_eq!(drained.len(), said);
+    assert!(drained.iter().enumerate().all(|(n, c)| c.seq == n as u64 + 1), "numbered without gaps");
+    // Then only the latest are kept, for watchers that catch up; the stop notice and the
+    // view's last cue number do not depend on them.
+    let kept: Vec<u64> = s.cues_since(0).map(|c| c.seq).collect();
+    assert_eq!(kept, (said - KEPT_CUES + 1..=said).map(|n| n as u64).collect::<Vec<_>>());
+    assert_eq!(s.cues_since(said as u64 - 3).count(), 3);
+    assert_eq!(s.view().last_cue, said as u64);
+    assert!(s.drain_cues().is_empty());
 }
 
 #[test]

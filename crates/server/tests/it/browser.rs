@@ -349,13 +349,21 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     });
 
     assert_eq!(driver.js(WATCH), json!(true));
-    driver.click("#sharp-pain");
+    // Pressed, and the stretch on screen read in the same task (no view can come between).
+    let shown =
+        driver.js("document.querySelector('#sharp-pain').click(); return document.querySelector('#phase').textContent");
+    let shown: u64 = shown
+        .as_str()
+        .and_then(|t| t.split("stretch ").nth(1))
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a stretch on screen: {shown}"));
     // The stop and its advice at once, above the pain after the session then asks for.
     driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
     assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");
     assert!(driver.text("#stopped-advice").contains("Sharp or intense pain means stop"), "{}", driver.text("#stopped"));
     // The press names the stretch on screen, should it reach the server late.
-    assert_eq!(driver.js("return __sent"), json!([{"intent": "sharp-pain", "during": 1}]));
+    assert_eq!(driver.js("return __sent"), json!([{"intent": "sharp-pain", "during": shown}]));
     driver.wait_for("the stop among the cues", |d| d.text("#cues").to_lowercase().contains("sharp"));
     assert_eq!(phase(&server.addr), "pain-after");
     assert!(!driver.text("#question").is_empty(), "the pain after is asked below the advice");

@@ -296,7 +296,8 @@ pub fn parse_sse(text: &str) -> Vec<(String, Option<u64>, Value)> {
 #[tokio::test]
 async fn the_event_stream_follows_a_session_to_its_end_and_resumes_without_gap_or_repeat() {
     let f = fixture(false).await;
-    let id = f.start("desk", 1000.0, None).await;
+    // Fast, but not so fast that the stream falls more than KEPT_CUES behind the session.
+    let id = f.start("desk", 100.0, None).await;
     f.screen(&id, None).await;
     let (status, headers, bytes) =
         f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
@@ -311,18 +312,28 @@ async fn the_event_stream_follows_a_session_to_its_end_and_resumes_without_gap_o
     assert!(last["summary"].is_object());
     assert_eq!(last["view"]["last-cue"].as_u64(), seqs.last().copied());
 
-    // Resume after cue 10: 11.. exactly.
-    let request = Request::get(format!("/api/v1/sessions/{id}/events"))
-        .header("last-event-id", "10")
-        .body(Body::empty())
-        .unwrap();
-    let (_, _, bytes) = f.send(request).await;
-    let again: Vec<u64> = parse_sse(&String::from_utf8(bytes).unwrap())
-        .iter()
-        .filter(|(e, _, _)| e == "cue")
-        .map(|(_, id, _)| id.unwrap())
-        .collect();
-    assert_eq!(again, (11..=seqs.len() as u64).collect::<Vec<_>>());
+    // Resume after the 10th cue from the end: the 9 after it exactly.
+    let said = seqs.len() as u64;
+    assert!(said > limber_core::KEPT_CUES as u64, "a routine says more than the cues kept: {said}");
+    let resume = |after: u64| {
+        let request = Request::get(format!("/api/v1/sessions/{id}/events"))
+            .header("last-event-id", after.to_string())
+            .body(Body::empty())
+            .unwrap();
+        async {
+            let (_, _, bytes) = f.send(request).await;
+            parse_sse(&String::from_utf8(bytes).unwrap())
+        }
+    };
+    let cues = |events: &[(String, Option<u64>, Value)]| -> Vec<u64> {
+        events.iter().filter(|(e, _, _)| e == "cue").map(|(_, id, _)| id.unwrap()).collect()
+    };
+    assert_eq!(cues(&resume(said - 10).await), (said - 9..=said).collect::<Vec<_>>());
+    // A watcher further behind than the cues kept gets the latest of them, then the view.
+    let behind = resume(10).await;
+    let kept = limber_core::KEPT_CUES as u64;
+    assert_eq!(cues(&behind), (said - kept + 1..=said).collect::<Vec<_>>());
+    assert_eq!(behind.last().unwrap().2["view"]["phase"]["phase"], "finished");
 
     // Recorded once, under the session's own id.
     let (_, page) = f.get("/api/v1/history", None).await;
