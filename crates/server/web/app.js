@@ -109,6 +109,7 @@ function beep(sound) {
   if (!$("#beep").checked || sound === "none") return;
   try {
     audio ||= new AudioContext();
+    if (audio.state === "suspended") return; // no tap on this page yet: see soundHint
     const freq = { start: 660, tick: 440, halfway: 550, end: 880, alert: 300 }[sound] || 500;
     const osc = audio.createOscillator();
     const gain = audio.createGain();
@@ -125,13 +126,39 @@ function speak(text) {
   speechSynthesis.speak(new SpeechSynthesisUtterance(text));
 }
 
+// Browsers play sound and speech only once the page has had a tap or a key (a page reloaded
+// mid-session has had none): until then a line says so, and the first tap or key turns it on.
+function soundBlocked() {
+  return ($("#beep").checked || $("#speak").checked) && navigator.userActivation?.hasBeenActive === false;
+}
+function soundHint() {
+  $("#sound-hint").hidden = !(current && soundBlocked());
+}
+function unlockSound() {
+  try {
+    audio ||= new AudioContext();
+    if (audio.state === "suspended") audio.resume();
+  } catch { /* no audio here */ }
+  $("#sound-hint").hidden = true;
+}
+document.addEventListener("pointerdown", unlockSound, { capture: true });
+document.addEventListener("keydown", unlockSound, { capture: true });
+
 let wakeLock = null;
 async function keepAwake(on) {
   try {
-    if (on && !wakeLock && navigator.wakeLock) wakeLock = await navigator.wakeLock.request("screen");
-    if (!on && wakeLock) { await wakeLock.release(); wakeLock = null; }
+    if (on && !wakeLock && navigator.wakeLock && document.visibilityState === "visible") {
+      const lock = await navigator.wakeLock.request("screen");
+      // The browser lets go when the page is hidden: it is taken again when it is back.
+      lock.addEventListener("release", () => { if (wakeLock === lock) wakeLock = null; });
+      wakeLock = lock;
+    }
+    if (!on && wakeLock) { const lock = wakeLock; wakeLock = null; await lock.release(); }
   } catch { /* not allowed here */ }
 }
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && current?.state && !isOver(current.state.view)) keepAwake(true);
+});
 
 // ------------------------------------------------------------------ a live session
 
@@ -147,15 +174,19 @@ async function startSession(form) {
     speed: Number(params.get("speed") || data.get("speed") || 1),
   };
   const state = await api("POST", "/sessions", body);
-  follow(state);
+  follow(state, { fresh: true });
 }
 
-function follow(state) {
+// Follows a session: a new one (`fresh`: every cue is said), or one already under way (a
+// reload, a sign-in): the cues it said before are listed, not spoken again.
+function follow(state, { fresh = false } = {}) {
   current?.stream?.close();
   if (current?.resendTimer) clearTimeout(current.resendTimer);
+  if (current?.reopenTimer) clearTimeout(current.reopenTimer);
   // A stop not yet heard survives a sign-in, a reload or a new tab: it is kept per session.
   const pending = savedStop(state.id);
-  current = { id: state.id, speed: state.speed, stream: null, pending, lead: "", questionOf: null };
+  const said = fresh ? 0 : state.view["last-cue"] || 0;
+  current = { id: state.id, speed: state.speed, stream: null, pending, lead: "", questionOf: null, said, seen: 0 };
   resetAsks();
   localStorage.setItem("limber.session", state.id);
   if (pending) {
@@ -168,15 +199,34 @@ function follow(state) {
   $("#session").hidden = false;
   $("#sharp-pain").hidden = false;
   render(state);
-  const q = token ? `?access_token=${encodeURIComponent(token)}` : "";
-  const stream = new EventSource(`/api/v1/sessions/${state.id}/events${q}`);
-  current.stream = stream;
+  openStream(current);
+  keepAwake(true);
+  soundHint();
+  if (pending) resend(); // the stop goes first
+}
+
+// The session's event stream, from the cue after the last one seen. The browser reconnects
+// by itself after a dropped connection; a stream it gives up on (the server answered with an
+// error) is opened again here, every few seconds, until the session is over.
+function openStream(c) {
+  const q = new URLSearchParams();
+  if (token) q.set("access_token", token);
+  if (c.seen) q.set("after", String(c.seen));
+  const stream = new EventSource(`/api/v1/sessions/${c.id}/events${q.size ? `?${q}` : ""}`);
+  c.stream = stream;
+  const mine = () => current === c && c.stream === stream;
   stream.addEventListener("cue", (e) => {
+    if (!mine()) return;
     const cue = JSON.parse(e.data);
+    if (cue.seq <= c.seen) return; // already shown
+    c.seen = cue.seq;
     const li = document.createElement("li");
     li.textContent = cue.text;
     li.dataset.seq = cue.seq;
     li.dataset.sound = cue.sound;
+    // Said before this page followed the session: listed, not said again.
+    const before = cue.seq <= c.said;
+    li.dataset.said = before ? "before" : "now";
     $("#cues").prepend(li);
     while ($("#cues").children.length > 30) $("#cues").lastChild.remove();
     const kind = cue.kind?.kind;
@@ -184,27 +234,51 @@ function follow(state) {
     if (LEAD_CUES.has(kind)) current.lead = cue.text;
     else if (LEAD_ENDS.has(kind)) current.lead = "";
     if ((kind === "question" || LEAD_CUES.has(kind) || LEAD_ENDS.has(kind)) && current.state) render(current.state);
+    if (before) return;
     // A stop not yet heard by the server: silence, not the session's next words; but a stop's
     // own advice (often the resent stop's, before its answer comes) is always said.
     if (current.pending && kind !== "stopped") return;
     beep(cue.sound);
     speak(cue.text);
   });
-  stream.addEventListener("view", (e) => render(JSON.parse(e.data)));
-  // The browser reconnects on its own; meanwhile the page says the screen may be behind.
+  stream.addEventListener("view", (e) => {
+    if (!mine()) return;
+    const state = JSON.parse(e.data);
+    render(state);
+    // The stream's last view comes after the session's last cues: nothing more is coming.
+    if (isOver(state.view)) stream.close();
+  });
   stream.addEventListener("open", () => {
-    if (current?.stream !== stream) return;
+    if (!mine()) return;
     setConnection(null);
-    if (current.pending) resend(); // back: the stop goes first
+    if (c.pending) resend(); // back: the stop goes first
   });
   stream.addEventListener("error", () => {
-    if (current?.stream !== stream) return;
-    setConnection(stream.readyState === EventSource.CLOSED
-      ? "The connection to limber was lost. Reload the page to carry on."
-      : "Connection to limber lost; trying again. What you see may be out of date.");
+    if (!mine()) return;
+    setConnection("Connection to limber lost; trying again. What you see may be out of date.");
+    if (stream.readyState !== EventSource.CLOSED) return; // the browser tries again by itself
+    clearTimeout(c.reopenTimer);
+    c.reopenTimer = setTimeout(() => reopen(c), 3000);
   });
-  keepAwake(true);
-  if (pending) resend(); // the stop goes first
+}
+
+// After the browser gave up on the stream: where is the session now (which also asks for a
+// sign-in when the token no longer works), then the stream again.
+async function reopen(c) {
+  if (current !== c || (c.state && isOver(c.state.view))) return;
+  try {
+    render(await api("GET", `/sessions/${c.id}`));
+  } catch (e) {
+    if (current !== c) return;
+    if (e.status === 404) {
+      setConnection("This session is no longer on the server: it may have ended while the page was away.");
+      return;
+    }
+    if (e.message === "unauthorized") return; // the sign-in follows the session again
+    c.reopenTimer = setTimeout(() => reopen(c), 3000);
+    return;
+  }
+  if (current === c && !isOver(c.state.view)) openStream(c);
 }
 
 // A line under the heading when the live connection is down (null: it is fine).
@@ -226,8 +300,15 @@ function isOver(view) {
   return view.phase.phase === "finished" || view.phase.phase === "stopped";
 }
 
+// Whether view `a` is older than view `b`: an answer to a request can arrive after the
+// stream's newer view of the same moment.
+function isOlder(a, b) {
+  return a.at < b.at || (a.at === b.at && a["last-cue"] < b["last-cue"]);
+}
+
 function render(state) {
   if (!current || state.id !== current.id) return;
+  if (current.state && state !== current.state && isOlder(state.view, current.state.view)) return;
   // A new view restarts the countdown's clock; the same view drawn again (a cue came) does not.
   if (state !== current.state) {
     current.state = state;
@@ -323,6 +404,18 @@ let quitArmed = null; // the timer while "End session" waits for a second press
 
 function renderActions(v) {
   const box = $("#actions");
+  // Rebuilt only when what it offers changes, not at every view: a button someone is on
+  // (the keyboard's focus, a screen reader's place, a press under way) stays where it is.
+  const offer = JSON.stringify([Boolean(current?.pending), v.allowed, v.phase.phase, Boolean(v.question),
+    Boolean(quitArmed), painOpen]);
+  if (box.dataset.offer === offer && box.children.length) {
+    $("#sharp-pain").hidden = isOver(v) || Boolean(v.stopped && v.stopped.reason !== "aborted");
+    return;
+  }
+  box.dataset.offer = offer;
+  // The button with the focus gets it back after the rebuild.
+  const focused = box.contains(document.activeElement) ? document.activeElement : null;
+  const refocus = focused && (focused.dataset.intent ? `[data-intent="${focused.dataset.intent}"]` : focused.dataset.open ? `[data-open="${focused.dataset.open}"]` : null);
   box.replaceChildren();
   if (current?.pending) {
     // Stopped here: only sharp pain (its own bar) and chest pain stay.
@@ -356,6 +449,7 @@ function renderActions(v) {
     b.addEventListener("click", () => { painOpen = !painOpen; renderActions(current.state.view); });
     box.append(b);
   }
+  if (refocus) box.querySelector(refocus)?.focus();
   const scale = $("#pain-scale");
   const rate = v.allowed.includes("pain") && (asked || painOpen);
   scale.hidden = !rate;
@@ -550,8 +644,11 @@ const KEYS = { " ": "toggle-pause", Enter: "start", s: "skip", a: "swap", d: "di
   x: "sharp-pain", e: "chest", q: "quit", y: "yes", n: "no" };
 document.addEventListener("keydown", (e) => {
   if (!current?.state || e.ctrlKey || e.metaKey || e.altKey) return;
+  // A key held down repeats: one press is one intent (and quit still takes a second press).
+  if (e.repeat) return;
   if (e.target.closest("input:not([type=checkbox]), select, textarea")) return; // typing
-  if (e.target.closest("button, input[type=checkbox]") && (e.key === " " || e.key === "Enter")) return; // pressing it
+  // Pressing a focused control (a button, a link, a summary that opens its details).
+  if (e.target.closest("button, input[type=checkbox], a[href], summary") && (e.key === " " || e.key === "Enter")) return;
   const allowed = current.state.view.allowed;
   if (current.pending) {
     // A stop not yet heard: only sharp pain and chest pain, nothing that could arrive first.
@@ -602,7 +699,11 @@ function tick() {
 setInterval(tick, 100);
 
 function finish(state) {
-  current.stream?.close();
+  // The stream closes itself with its last view, after the session's last cues; should that
+  // view not come (an answer to a request brought the end first), it closes a little later.
+  const c = current;
+  if (c.stream && !c.closing) c.closing = setTimeout(() => c.stream?.close(), 5000);
+  clearTimeout(c.reopenTimer);
   resetAsks();
   localStorage.removeItem("limber.session");
   keepAwake(false);

@@ -321,6 +321,15 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     driver.wait_for("the second press", |d| d.text("#actions [data-intent=quit]") == "Press again to end");
     assert!(!phase(&server.addr).is_empty() && phase(&server.addr) != "stopped", "one press ends nothing");
 
+    // A key held down repeats: its repeats send nothing.
+    driver.js("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: ' ', repeat: true, bubbles: true})); return true");
+    // A button with the keyboard's focus keeps it as views come (the buttons stay put).
+    driver.js("document.querySelector('#actions [data-intent=pause]').focus(); return true");
+    let newest = "return Number(document.querySelector('#cues li').dataset.seq)";
+    let seen = driver.js(newest).as_u64().unwrap();
+    driver.wait_for("two more cues, and their views", |d| d.js(newest).as_u64().unwrap() >= seen + 2);
+    assert_eq!(driver.js("return document.activeElement.dataset.intent ?? null"), json!("pause"));
+    assert!(!driver.text("#phase").contains("paused"), "a repeated key sent nothing");
     driver.click("#actions [data-intent=pause]");
     driver.wait_for("the pause", |d| d.text("#phase").contains("paused"));
     let held = driver.text("#countdown");
@@ -343,10 +352,19 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     driver.wait_for("the page to load again", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
     driver.wait_for("the session after the reload", |d| d.text("#phase").contains("paused"));
     assert_eq!(driver.text("#countdown"), held, "the same time left after a reload");
+    // What was said before the reload is listed, not said again; sound waits for a tap.
+    let said = "return [...document.querySelectorAll('#cues li')].map((li) => li.dataset.said)";
+    let before = driver.js(said);
+    assert!(before.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|s| s == "before")), "{before}");
+    assert_eq!(driver.js("return document.querySelector('#sound-hint').hidden"), json!(false));
     driver.click("#actions [data-intent=resume]");
     driver.wait_for("the countdown to run again", |d| {
         !d.text("#phase").contains("paused") && d.text("#countdown") != held
     });
+    driver.wait_for("a cue said after the reload", |d| {
+        d.js("return document.querySelector('#cues li').dataset.said") == json!("now")
+    });
+    assert_eq!(driver.js("return document.querySelector('#sound-hint').hidden"), json!(true), "the tap turned it on");
 
     assert_eq!(driver.js(WATCH), json!(true));
     // Pressed, and the stretch on screen read in the same task (no view can come between).
@@ -648,7 +666,8 @@ fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
 /// connection were down), `"lose"` lets the next one reach the server but loses its answer, and
 /// `"401"` answers every request about a session 401 (as when a token is no longer good).
 const WATCH: &str = "
-    const real = window.fetch.bind(window);
+    // Installed again, it replaces its own wrapper rather than wrapping it.
+    const real = window.__realFetch ||= window.fetch.bind(window);
     Object.assign(window, {__intents: [], __sent: [], __reached: [], __most: 0, __spoken: [], __mode: null});
     let flying = 0;
     window.fetch = async (url, opts = {}) => {
@@ -663,6 +682,14 @@ const WATCH: &str = "
         if (__mode === '408') {
           __mode = 'fail';
           return new Response(JSON.stringify({error: {message: 'Request Timeout'}}), {status: 408});
+        }
+        if (__mode === 'slow') {
+          // The answer held back: the stream's views overtake it.
+          __mode = null;
+          const res = await real(url, opts);
+          await new Promise((r) => setTimeout(r, 1500));
+          __reached.push(intent);
+          return res;
         }
         if (__mode === 'fail') {
           await new Promise((r) => setTimeout(r, 500));
@@ -779,6 +806,17 @@ fn a_stop_the_server_timed_out_waits_alone_survives_a_reload_and_is_sent_from_th
     driver.wait_for("the resume", |d| !d.text("#phase").contains("paused"));
     assert_eq!(driver.text("#phase-word"), "WARM-UP");
     assert_eq!(driver.js("return __rewritten"), json!(0), "the same word is not written again");
+
+    // An answer that comes after the stream's newer view does not put the older one back:
+    // paused from the page (its answer held back), resumed from elsewhere meanwhile.
+    assert_eq!(driver.js(WATCH), json!(true));
+    driver.js("__mode = 'slow'; return true");
+    press(&driver, " ");
+    driver.wait_for("the pause heard", |_| get(&server.addr, &session).1["view"]["paused"] == json!(true));
+    assert_eq!(intent("resume").0, 200);
+    driver.wait_for("the held-back answer", |d| d.js("return __reached.includes('toggle-pause')") == json!(true));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!driver.text("#phase").contains("paused"), "the older view stays behind: {}", driver.text("#phase"));
 
     // The server times the press out (408): the page stops here and keeps the stop to send.
     assert_eq!(driver.js(WATCH), json!(true));
