@@ -24,7 +24,7 @@ use limber_app::App;
 use tower_http::timeout::TimeoutLayer;
 
 pub use auth::Access;
-pub use live::Registry;
+pub use live::{IDLE_LIMIT, Registry};
 
 /// The largest request body most routes take.
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -230,7 +230,15 @@ pub struct Registry {
     journal: Journal,
     /// Other instances share the store ([`Registry::share`]).
     shared: Arc<AtomicBool>,
+    /// How long a session waiting for the person may go without a word from them before it is
+    /// ended ([`Registry::with_idle_limit`]).
+    idle: Duration,
 }
+
+/// How long a session waiting for the person (a question unanswered, paused) goes without a
+/// word from them before it is ended as quitting would end it, by default: a person who closed
+/// the page at the pain rating after a sharp-pain stop still has that stretch set aside.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(60 * 60);
 
 /// How many times an intent is re-applied when other instances keep taking its place; each
 /// retry first waits a random moment of up to one millisecond per attempt, so that two
@@ -250,7 +258,16 @@ impl Registry {
             app: app.clone(),
             journal: Journal::start(app.clone()),
             shared: Arc::default(),
+            idle: IDLE_LIMIT,
         }
+    }
+
+    /// Ends a session waiting for the person after `idle` without a word from them (instead of
+    /// [`IDLE_LIMIT`]): what was done is recorded, as if they had quit.
+    #[must_use]
+    pub fn with_idle_limit(mut self, idle: Duration) -> Registry {
+        self.idle = idle;
+        self
     }
 
     /// Whether other instances share the store (then sessions are loaded on demand).
@@ -530,10 +547,13 @@ impl Registry {
         let mut attempt = 0;
         loop {
             let at = live.at(now_ms());
+            let said = state.session.last_cue();
             if let Err(why) = state.session.handle(intent, at) {
+                let moved = state.session.last_cue() != said;
                 drop(state);
-                if attempt > 0 {
-                    // Reloaded with another instance's intents: watchers here see them too.
+                if attempt > 0 || moved {
+                    // Reloaded with another instance's intents, or deadlines passed on the way
+                    // to refusing it: watchers here see what was said.
                     live.bump();
                     live.wake.notify_one();
                 }
@@ -774,7 +794,16 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                     () = live.wake.notified() => {}
                 }
             }
-            None => live.wake.notified().await,
+            None => {
+                if tokio::time::timeout(registry.idle, live.wake.notified()).await.is_err() {
+                    // Waiting for the person, who has said nothing for the idle limit: ended as
+                    // quitting ends it (through the log, so a replay agrees), and recorded.
+                    tracing::info!(session = %live.id, "ending a session left waiting");
+                    if let Err(IntentError::Store(e)) = registry.intent(&live, Intent::Quit).await {
+                        tracing::warn!(session = %live.id, error = %e, "cannot end a session left waiting");
+                    }
+                }
+            }
         }
     }
 }

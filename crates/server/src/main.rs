@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -39,6 +40,12 @@ struct Cli {
     /// Layer the RON content in DIR over the built-in content.
     #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR", global = true)]
     content: Option<PathBuf>,
+    /// End a session left waiting for its person (a question unanswered, paused) after N minutes
+    /// without a word from them, recording what was done as if they had quit.
+    #[arg(long, env = "LIMBER_IDLE_MINUTES", value_name = "N", global = true,
+          default_value_t = limber_server::IDLE_LIMIT.as_secs() / 60,
+          value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60))]
+    idle_minutes: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -219,7 +226,7 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         }
         Access::Tokens
     };
-    let live = Registry::new(&app);
+    let live = Registry::new(&app).with_idle_limit(Duration::from_secs(cli.idle_minutes * 60));
     // On a database other instances share, sessions are loaded when asked for; on a file of its
     // own, this instance resumes every one.
     let shared = live.share().await.context("cannot follow the other instances' live sessions")?;

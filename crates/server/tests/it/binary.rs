@@ -315,6 +315,10 @@ fn help_lists_completions_which_print_with_the_man_page() {
     assert!(help.status.success());
     let help = String::from_utf8(help.stdout).unwrap();
     assert!(help.contains("completions") && !help.contains("\n  man "), "{help}");
+    assert!(help.contains("--idle-minutes <N>") && help.contains("[default: 60]"), "{help}");
+    let zero = bin().args(["--idle-minutes", "0", "user", "list"]).output().unwrap();
+    assert_eq!(zero.status.code(), Some(2), "an idle limit of 0 is refused");
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--idle-minutes"));
     for (args, says) in [(&["completions", "bash"][..], "_limber__server()"), (&["man"][..], ".TH limber-server 1")] {
         let out = bin().args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));

@@ -385,6 +385,38 @@ async fn a_sharp_pain_press_that_names_the_stretch_it_saw_sets_that_one_aside() 
 }
 
 #[tokio::test]
+async fn a_session_left_waiting_is_ended_and_recorded_with_the_stretch_set_aside() {
+    // The person pressed sharp pain, then closed the page at the rating after.
+    let f = crate::support::fixture_with(false, std::time::Duration::from_millis(400)).await;
+    let body = json!({"routine": "desk", "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "ask"}});
+    let (status, v) = f.post("/api/v1/sessions", None, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/sessions/{id}/intents");
+    f.screen(&id, None).await;
+    let (_, first) = f.post(&path, None, json!({"intent": "skip"})).await;
+    assert_eq!(first["view"]["number"], 1, "{first}");
+    let (_, v) = f.post(&path, None, json!({"intent": "sharp-pain"})).await;
+    assert_eq!(v["view"]["phase"]["phase"], "pain-after", "{v}");
+    // Nothing more: the event stream ends once the session is ended and recorded.
+    let started = std::time::Instant::now();
+    let (_, _, bytes) =
+        f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300), "not before the idle limit");
+    let events = parse_sse(&String::from_utf8(bytes).unwrap());
+    let last = &events.last().unwrap().2;
+    assert_eq!(last["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}), "{last}");
+    let (_, page) = f.get("/api/v1/history", None).await;
+    assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
+    assert_eq!(page["sessions"][0]["pain-after"], Value::Null, "no rating was given: {page}");
+    let (_, profile) = f.get("/api/v1/profile", None).await;
+    assert_eq!(profile["flagged"], json!([first["view"]["stretch"]]), "{profile}");
+    // The ending is in the session's log, as a quit: a replay of the log agrees.
+    let (status, v) = f.post(&path, None, json!({"intent": "pain", "score": 3})).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "over"), "{v}");
+}
+
+#[tokio::test]
 async fn users_see_only_their_own_sessions_history_profile_and_streams() {
     let f = fixture(true).await;
     let (_, ann) = f.user("ann").await;

@@ -21,11 +21,16 @@ pub struct Fixture {
 
 /// A server over a fresh store; `tokens` makes it require bearer tokens.
 pub async fn fixture(tokens: bool) -> Fixture {
+    fixture_with(tokens, limber_server::IDLE_LIMIT).await
+}
+
+/// [`fixture`] that ends sessions left waiting after `idle`.
+pub async fn fixture_with(tokens: bool, idle: std::time::Duration) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).await.unwrap();
     let app = Arc::new(App::new(limber_app::load_library(None).unwrap(), Arc::new(store)));
     let access = if tokens { Access::Tokens } else { Access::Open { local: app.local_user().await.unwrap() } };
-    let live = Registry::new(&app);
+    let live = Registry::new(&app).with_idle_limit(idle);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let router = router(AppState { app: app.clone(), live: live.clone(), access, shutdown });
     Fixture { _dir: dir, app, router, live, _stop: stop }
