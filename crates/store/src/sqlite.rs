@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::stream::BoxStream;
@@ -53,6 +53,8 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Live sessions removed since their events were last swept.
     removed_since_sweep: Arc<AtomicU32>,
+    /// Whether this process has swept once, on its first [`Store::live_sessions`].
+    swept_at_start: Arc<AtomicBool>,
 }
 
 /// The connection that appends live sessions' intents: `synchronous=NORMAL`, so a commit is
@@ -91,7 +93,13 @@ impl SqliteStore {
                     SqlitePoolOptions::new().max_connections(2).connect_with(options.clone()).await.map_err(corrupt)?;
                 let journal =
                     SqlitePoolOptions::new().max_connections(1).connect_lazy_with(journal_options(options.clone()));
-                let store = SqliteStore { pool, journal, path: path.clone(), removed_since_sweep: Arc::default() };
+                let store = SqliteStore {
+                    pool,
+                    journal,
+                    path: path.clone(),
+                    removed_since_sweep: Arc::default(),
+                    swept_at_start: Arc::default(),
+                };
                 store.migrate().await?;
                 Ok(store)
             }
@@ -908,6 +916,11 @@ impl Store for SqliteStore {
     }
 
     async fn live_sessions(&self) -> Result<Vec<LiveRecord>> {
+        // A server reads them all when it starts: the events left by sessions removed before
+        // (the last run ended before its next sweep) go first, so they never pile up.
+        if !self.swept_at_start.swap(true, Ordering::Relaxed) {
+            self.sweep_live_events().await?;
+        }
         let mut events: HashMap<String, Vec<String>> = HashMap::new();
         let stored = "SELECT h.uuid, e.event FROM live_events e JOIN live_heads h ON h.id = e.session \
                       WHERE e.seq < h.next ORDER BY e.session, e.seq";

@@ -76,6 +76,48 @@ async fn live_events_are_appended_in_order_once() {
 }
 
 #[tokio::test]
+async fn events_of_removed_sessions_are_swept_when_a_server_next_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let user = store.create_user("sweeper").await.unwrap();
+    let live = |n: i64| limber_store::LiveRecord {
+        id: limber_store::SessionId::new(),
+        user,
+        plan: r#"{"plan":1}"#.into(),
+        screening: "null".into(),
+        log: r#"{"started":0,"intents":[]}"#.into(),
+        events: Vec::new(),
+        started_at_ms: 1_700_000_000_000 + n,
+        speed: 1.0,
+    };
+    let (gone, kept) = (live(0), live(1));
+    for s in [&gone, &kept] {
+        store.save_live(s).await.unwrap();
+        let event = |seq: u64| limber_store::LiveEvent {
+            session: s.id,
+            seq,
+            event: format!(r#"{{"at":{seq},"intent":"pause"}}"#),
+        };
+        store.append_live(&[event(0), event(1)]).await.unwrap();
+    }
+    assert!(store.remove_live(gone.id).await.unwrap());
+    store.close().await;
+    // Fewer removals than a sweep waits for, then the process ended: the rows are still there.
+    let rows = |pool: SqlitePool| async move {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM live_events").fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n
+    };
+    assert_eq!(rows(raw(dir.path()).await).await, 4);
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let resumed = store.live_sessions().await.unwrap();
+    assert_eq!(resumed.iter().map(|l| l.id).collect::<Vec<_>>(), vec![kept.id]);
+    assert_eq!(resumed[0].events.len(), 2, "the live session keeps its events");
+    store.close().await;
+    assert_eq!(rows(raw(dir.path()).await).await, 2, "the removed session's events are swept");
+}
+
+#[tokio::test]
 async fn users_are_isolated() {
     let (_dir, store) = fresh().await;
     stories::users_are_isolated(store.as_ref()).await;
