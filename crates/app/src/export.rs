@@ -297,6 +297,14 @@ fn check(s: &SessionRecord) -> Result<(), String> {
     if s.routine.trim().is_empty() {
         return Err("it names no routine".to_owned());
     }
+    // Names are ids like `seated-twist`: a control character (which PostgreSQL's text cannot
+    // even hold, in the case of NUL) marks a damaged file.
+    let stretches =
+        s.items.iter().flat_map(|i| [Some(i.stretch.as_str()), i.instead_of.as_ref().map(|id| id.as_str())]);
+    let mut names = [Some(s.routine.as_str()), s.flagged.as_deref()].into_iter().chain(stretches).flatten();
+    if names.any(|n| n.chars().any(char::is_control)) {
+        return Err("a routine or stretch name has a control character in it".to_owned());
+    }
     if let Some(i) = s.items.iter().position(|i| i.holds_done > i.holds_planned) {
         return Err(format!("stretch {} has more holds done than planned", i + 1));
     }
@@ -337,6 +345,9 @@ mod tests {
         let odd = good.replacen(r#""pain-before":3"#, r#""pain-before":12"#, 1);
         let err = read(&format!(r#"{{"limber-export":2,"sessions":[{good},{good},{odd}]}}"#)).unwrap_err();
         assert!(err.to_string().starts_with("session 3 (id 0b5c0d7e"), "{err}");
+        let nul = good.replacen(r#""routine":"desk""#, r#""routine":"de\u0000sk""#, 1);
+        let err = read(&format!(r#"{{"limber-export":2,"sessions":[{nul}]}}"#)).unwrap_err();
+        assert!(err.to_string().contains("control character"), "{err}");
         let err = read(r#"{"limber-export":2}"#).unwrap_err();
         assert!(err.to_string().contains("missing field `sessions`"), "{err}");
         let err = read(r#"{"limber-export":2,"sessions":[]} and more"#).unwrap_err();
