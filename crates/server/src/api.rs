@@ -504,22 +504,39 @@ pub async fn stats(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Res
     Ok(Json(st.app.stats(user).await?))
 }
 
+/// Sessions an export reads from the store at a time.
+const EXPORT_PAGE: usize = 500;
+
 /// Every session as a limber export file (JSON, format 2), oldest first, streamed as the store
 /// reads it.
 #[utoipa::path(get, path = "/api/v1/export", tag = "records", responses((status = 200, body = serde_json::Value)))]
 pub async fn export(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Response, ApiError> {
     // A task reads and writes; the body follows through a small channel, so a slow client holds
-    // back the reading instead of the whole history piling up in memory.
+    // back the reading instead of the whole history piling up in memory. The store is read a
+    // page at a time: a client that reads slowly (or not at all) keeps no read transaction
+    // open on the store (nor a PostgreSQL connection from the pool) while it waits.
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
     let app = st.app.clone();
     tokio::spawn(async move {
         let written = async {
-            let mut sessions = app.stream_sessions(user, limber_app::store::SessionQuery::oldest_first());
             let mut writer = limber_app::export::Writer::new(Vec::new())?;
-            while let Some(s) = sessions.try_next().await.map_err(std::io::Error::other)? {
-                writer.session(&s)?;
-                if writer.written() % 100 == 0 && tx.send(Ok(writer.take())).await.is_err() {
-                    return Ok(()); // the client went away
+            let mut after = None;
+            loop {
+                let query =
+                    limber_app::store::SessionQuery { after, ..limber_app::store::SessionQuery::oldest_first() };
+                let page: Vec<_> = futures_util::StreamExt::take(app.stream_sessions(user, query), EXPORT_PAGE)
+                    .try_collect()
+                    .await
+                    .map_err(std::io::Error::other)?;
+                for s in &page {
+                    writer.session(s)?;
+                    if writer.written() % 100 == 0 && tx.send(Ok(writer.take())).await.is_err() {
+                        return Ok(()); // the client went away
+                    }
+                }
+                match page.last() {
+                    Some(last) if page.len() == EXPORT_PAGE => after = Some(Cursor::after(last)),
+                    _ => break,
                 }
             }
             let _ = tx.send(Ok(writer.finish()?)).await;

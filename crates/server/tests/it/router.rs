@@ -417,6 +417,40 @@ async fn a_session_left_waiting_is_ended_and_recorded_with_the_stretch_set_aside
 }
 
 #[tokio::test]
+async fn a_long_history_exports_whole_in_order_page_by_page_and_stalled_exports_block_nothing() {
+    let f = fixture(false).await;
+    let sessions: Vec<Value> = (0..1_234i64)
+        .map(|n| {
+            json!({"id": format!("00000000-0000-4000-8000-{n:012x}"), "routine": "desk", "started-at-ms": 1_700_000_000_000i64 + n * 60_000,
+                   "ended-at-ms": 1_700_000_000_000i64 + n * 60_000 + 1_000, "stopped": null, "warmed-up": true,
+                   "active-ms": 1_000, "pain-before": (n % 11), "pain-after": null, "flagged": null, "items": []})
+        })
+        .collect();
+    let (status, report) = f.post("/api/v1/import", None, json!({"limber-export": 2, "sessions": sessions})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    // Two exports whose bodies nobody reads: the rest of the server goes on.
+    let mut unread = Vec::new();
+    for _ in 0..2 {
+        let export = Request::get("/api/v1/export").body(Body::empty()).unwrap();
+        let response = tower::ServiceExt::oneshot(f.router.clone(), export).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        unread.push(response);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let answered =
+        tokio::time::timeout(std::time::Duration::from_secs(5), f.get("/api/v1/history?limit=1", None)).await;
+    assert!(answered.is_ok_and(|(status, _)| status == StatusCode::OK), "history answers beside stalled exports");
+    drop(unread);
+    // Read in full: every session once, oldest first, as imported.
+    let (status, _, bytes) = f.send(Request::get("/api/v1/export").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let export: Value = serde_json::from_slice(&bytes).unwrap();
+    let ids: Vec<&str> = export["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let imported: Vec<&str> = sessions.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, imported);
+}
+
+#[tokio::test]
 async fn users_see_only_their_own_sessions_history_profile_and_streams() {
     let f = fixture(true).await;
     let (_, ann) = f.user("ann").await;
