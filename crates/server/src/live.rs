@@ -770,6 +770,12 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                     // inline in every waiting session's driver.
                     match Box::pin(finish(&app, &live, &state.session)).await {
                         Ok(()) => state.recorded = true,
+                        Err(LiveError::App(limber_app::Error::Store(limber_app::store::Error::UnknownUser(_)))) => {
+                            // Its person was removed (`limber-server user remove`) while it ran:
+                            // there is no one to record it for, and trying again cannot help.
+                            tracing::warn!(session = %live.id, "the person of a finished session was removed; it is dropped");
+                            state.recorded = true;
+                        }
                         Err(e) => {
                             tracing::error!(session = %live.id, error = %e, "cannot record a finished session; retrying");
                             drop(state);

@@ -451,6 +451,26 @@ async fn a_long_history_exports_whole_in_order_page_by_page_and_stalled_exports_
 }
 
 #[tokio::test]
+async fn a_session_whose_person_is_removed_while_it_runs_ends_its_streams() {
+    let f = fixture(true).await;
+    let (ann, token) = f.user("ann").await;
+    let id = f.start("desk", 1000.0, Some(&token)).await;
+    f.screen(&id, Some(&token)).await;
+    let live = f.live.get(ann, id.parse().unwrap()).await.unwrap().expect("held");
+    assert!(f.app.store().remove_user(ann).await.unwrap());
+    // The session runs on to its end in memory; with no one to record it for, it is dropped
+    // (its streams end) instead of waiting on a record that can never be written.
+    let ended = async {
+        while !live.state.lock().await.recorded {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), ended).await.expect("dropped, not retried for ever");
+    let (status, _) = f.get("/api/v1/history", Some(&token)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the token went with its person");
+}
+
+#[tokio::test]
 async fn users_see_only_their_own_sessions_history_profile_and_streams() {
     let f = fixture(true).await;
     let (_, ann) = f.user("ann").await;
