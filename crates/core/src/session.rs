@@ -499,7 +499,7 @@ impl Session {
             outcome: None,
             started: at,
             ended: None,
-            cues: VecDeque::with_capacity(KEPT_CUES),
+            cues: VecDeque::new(),
             said: 0,
             drained: 0,
             stop_advice: Vec::new(),
@@ -612,7 +612,7 @@ impl Session {
     /// read [`Session::cues_since`] calls it where another would drain.
     pub fn release_cues(&mut self) {
         self.drained = self.said;
-        self.forget_old_cues();
+        self.forget_old_cues(KEPT_CUES);
     }
 
     /// The number of the latest cue said (0 before the first); the view's `last_cue`.
@@ -979,14 +979,15 @@ impl Session {
                 None => self.stop_advice.push((reason, text.clone())),
             }
         }
+        // Room made first, so the queue never grows past what it keeps.
+        self.forget_old_cues(KEPT_CUES - 1);
         self.said += 1;
         self.cues.push_back(Cue { seq: self.said, at, kind, text, sound });
-        self.forget_old_cues();
     }
 
-    /// Drops drained cues beyond the latest [`KEPT_CUES`].
-    fn forget_old_cues(&mut self) {
-        while self.cues.len() > KEPT_CUES && self.cues.front().is_some_and(|c| c.seq <= self.drained) {
+    /// Drops drained cues beyond the latest `keep`.
+    fn forget_old_cues(&mut self, keep: usize) {
+        while self.cues.len() > keep && self.cues.front().is_some_and(|c| c.seq <= self.drained) {
             self.cues.pop_front();
         }
     }
