@@ -1,5 +1,7 @@
 //! The single-key table every keyboard front end shares: which key means which intent, the hints shown for the intents that apply now, and which cue sounds ring the terminal bell.
 
+use std::time::{Duration, Instant};
+
 use limber_core::{Intent, IntentKind, Phase, SessionView, Sound};
 
 /// What a key means: the same intent in every phase; the session decides what it means now.
@@ -104,11 +106,18 @@ pub fn hint_line(hints: &[Hint]) -> String {
 
 /// A pain rating typed at a rating prompt, where 10 takes two keys: `1` waits for the next key
 /// (`0` makes 10, Enter keeps 1, another digit replaces it); every other digit answers at once.
-/// During the exercise digits act at once instead, through [`intent`].
+/// During the exercise a rating acts at once (a 1 is not held back while someone hurts), and a
+/// `0` within [`TEN_AFTER_ONE`] of a `1` makes it 10: someone in severe pain who types 10 is
+/// heard as 10, not as 1 and then 0.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PainEntry {
     one: bool,
+    /// When a `1` was sent during the exercise.
+    one_sent: Option<Instant>,
 }
+
+/// How soon after a `1` typed during the exercise a `0` makes it 10.
+pub const TEN_AFTER_ONE: Duration = Duration::from_secs(2);
 
 /// What a key did to a [`PainEntry`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,14 +146,23 @@ impl PainEntry {
         }
     }
 
-    /// Takes one key in `phase`: at a rating prompt (the pain before or after) as [`Self::key`];
-    /// elsewhere nothing waits, and a digit acts at once through [`intent`] ([`Typed::Other`]).
-    pub fn key_in(&mut self, phase: Phase, key: char) -> Typed {
+    /// Takes one key in `phase`, typed at `now`: at a rating prompt (the pain before or after)
+    /// as [`Self::key`]; elsewhere nothing waits: a digit acts at once through [`intent`]
+    /// ([`Typed::Other`]), except a `0` right after a `1`, which is a 10 ([`Typed::Rate`]).
+    pub fn key_in(&mut self, phase: Phase, key: char, now: Instant) -> Typed {
         if matches!(phase, Phase::PainBefore | Phase::PainAfter) {
-            self.key(key)
-        } else {
-            *self = PainEntry::default();
-            Typed::Other
+            self.one_sent = None;
+            return self.key(key);
+        }
+        self.one = false;
+        let after_one = self.one_sent.take().is_some_and(|at| now.saturating_duration_since(at) <= TEN_AFTER_ONE);
+        match key {
+            '0' if after_one => Typed::Rate(10),
+            '1' => {
+                self.one_sent = Some(now);
+                Typed::Other
+            }
+            _ => Typed::Other,
         }
     }
 
@@ -212,9 +230,26 @@ mod tests {
         entry.key('q');
         assert_eq!(entry.waiting(), None, "any other key drops the waiting 1");
         // Only at a rating prompt: during the exercise a 1 is a 1 at once.
-        assert_eq!(entry.key_in(Phase::PainAfter, '1'), Typed::Waiting);
-        assert_eq!(entry.key_in(Phase::WarmUp, '1'), Typed::Other);
+        let t = Instant::now();
+        assert_eq!(entry.key_in(Phase::PainAfter, '1', t), Typed::Waiting);
+        assert_eq!(entry.key_in(Phase::WarmUp, '1', t), Typed::Other);
         assert_eq!(entry.waiting(), None);
+    }
+
+    #[test]
+    fn ten_typed_during_the_exercise_is_ten_not_one_then_zero() {
+        let hold = Phase::Active { item: 0, hold: 0 };
+        let t = Instant::now();
+        let mut entry = PainEntry::default();
+        assert_eq!(entry.key_in(hold, '1', t), Typed::Other, "the 1 goes at once");
+        assert_eq!(entry.key_in(hold, '0', t + Duration::from_millis(400)), Typed::Rate(10));
+        assert_eq!(entry.key_in(hold, '0', t + Duration::from_millis(500)), Typed::Other, "a 0 alone is a 0");
+        // A 0 long after the 1 is its own rating; so is one after another key.
+        assert_eq!(entry.key_in(hold, '1', t), Typed::Other);
+        assert_eq!(entry.key_in(hold, '0', t + TEN_AFTER_ONE + Duration::from_millis(1)), Typed::Other);
+        assert_eq!(entry.key_in(hold, '1', t), Typed::Other);
+        assert_eq!(entry.key_in(hold, ' ', t), Typed::Other);
+        assert_eq!(entry.key_in(hold, '0', t), Typed::Other);
     }
 
     #[test]

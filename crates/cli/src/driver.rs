@@ -346,8 +346,8 @@ pub(crate) fn drive(
         match inputs.next(wait) {
             Some(Input::Key(key)) => {
                 // At a rating prompt 10 takes two keys (1 then 0); during the exercise a digit
-                // acts at once.
-                match pain_entry.key_in(session.phase(), char::from(key)) {
+                // acts at once, and a 0 just after a 1 makes it 10.
+                match pain_entry.key_in(session.phase(), char::from(key), std::time::Instant::now()) {
                     keys::Typed::Rate(score) => apply(session, Intent::Pain { score }, clock.now(), clock, screen),
                     keys::Typed::Waiting => screen.note(keys::ONE_WAITING),
                     keys::Typed::Other => {

@@ -393,6 +393,7 @@ function label(kind, v) {
 
 let painOpen = false; // the 0–10 scale opened by hand during the exercise
 let oneWaiting = false; // a typed 1 at a rating prompt, waiting for a 0 (10) or Enter (1)
+let oneSent = null; // when a 1 was sent during the exercise: a 0 just after makes it 10
 
 function setOneWaiting(on) {
   oneWaiting = on;
@@ -658,6 +659,8 @@ document.addEventListener("keydown", (e) => {
     }
     return;
   }
+  const lastOne = oneSent;
+  oneSent = null;
   // At a rating prompt 10 takes two keys: 1 waits for the next (0 makes 10, Enter keeps 1).
   const prompt = ["pain-before", "pain-after"].includes(current.state.view.phase.phase) && allowed.includes("pain");
   const waiting = oneWaiting;
@@ -670,7 +673,11 @@ document.addEventListener("keydown", (e) => {
     send({ intent: "pain", score: e.key === "0" ? 10 : 1 });
   } else if (/^[0-9]$/.test(e.key) && allowed.includes("pain")) {
     e.preventDefault();
-    send({ intent: "pain", score: Number(e.key) });
+    // During the exercise a rating goes at once; a 0 within two seconds of a 1 makes it 10,
+    // so someone in severe pain who types 10 is heard as 10, not as 1 and then 0.
+    const ten = e.key === "0" && lastOne !== null && performance.now() - lastOne <= 2000;
+    if (e.key === "1") oneSent = performance.now();
+    send({ intent: "pain", score: ten ? 10 : Number(e.key) });
   } else if (KEYS[e.key] === "quit" && allowed.includes("quit")) {
     // As the button: a second press ends it.
     e.preventDefault();

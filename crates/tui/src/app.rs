@@ -514,8 +514,9 @@ impl App {
             KeyCode::Enter => '\r',
             _ => return,
         };
-        // At a rating prompt, 10 takes two keys; during the exercise a digit acts at once.
-        match live.pain_entry.key_in(live.view.phase, ch) {
+        // At a rating prompt, 10 takes two keys; during the exercise a digit acts at once, and a
+        // 0 just after a 1 makes it 10.
+        match live.pain_entry.key_in(live.view.phase, ch, std::time::Instant::now()) {
             Typed::Rate(score) => return self.send(Intent::Pain { score }, now),
             Typed::Waiting => return,
             Typed::Other => {}

@@ -297,6 +297,21 @@ fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
 }
 
 #[test]
+fn ten_typed_during_a_hold_is_ten_not_one_then_zero() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    let now = at(&app);
+    app.on_key(key('1'), now);
+    app.on_key(key('0'), now);
+    let live = app.live.as_ref().expect("live");
+    let said: Vec<&str> = live.cues.iter().map(|c| c.text.as_str()).collect();
+    assert!(said.iter().any(|t| t.starts_with("10 out of 10 is too much")), "{said:?}");
+    assert!(!said.iter().any(|t| t.contains("no pain")), "not taken as 1 then 0: {said:?}");
+}
+
+#[test]
 fn the_steps_scroll_to_the_current_one_in_a_small_window() {
     let (mut app, _dir) = app();
     app.start("full").expect("start");

@@ -506,6 +506,12 @@ fn the_page_says_which_side_comes_next_between_the_sides_of_a_stretch() {
     let phase = driver.text("#phase");
     assert!(phase.starts_with("Switch sides → left"), "{phase}");
     assert!(phase.contains("stretch 3 of 4"), "{phase}");
+
+    // 10 typed on the keyboard mid-stretch is heard as 10, not as 1 and then 0.
+    press(&driver, "1");
+    press(&driver, "0");
+    driver.wait_for("the rating of 10", |d| d.text("#cues").contains("10 out of 10"));
+    assert!(!driver.text("#cues").contains("Noted: no pain"), "{}", driver.text("#cues"));
 }
 
 /// Pauses session `id` as soon as the server has it in `phase` (and, when `number` is given, on
