@@ -867,7 +867,19 @@ impl Session {
                 self.paused_at = Some(now);
                 self.say(now, CueKind::Paused, words::paused(), Sound::None);
             }
-            (Intent::Start, Phase::Prepare { item }) => self.enter(Phase::GetReady { item }, now),
+            (Intent::Start, Phase::Prepare { item }) => {
+                // Ready before the steps were all read: the steps left are theirs to skip, but
+                // the cautions not said yet are said now, before the countdown.
+                let unsaid: Vec<Mark> = self.marks[self.next_mark..]
+                    .iter()
+                    .filter(|(_, m)| matches!(m, Mark::Caution(_)))
+                    .map(|(_, m)| *m)
+                    .collect();
+                for caution in unsaid {
+                    self.mark(caution, now);
+                }
+                self.enter(Phase::GetReady { item }, now);
+            }
             (Intent::Skip, Phase::WarmUp) => {
                 self.say(now, CueKind::Skipped, words::skipped("the warm-up"), Sound::None);
                 self.begin_item(0, now);

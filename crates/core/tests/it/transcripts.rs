@@ -846,6 +846,33 @@ fn a_session_keeps_every_cue_until_drained_then_only_the_latest() {
 }
 
 #[test]
+fn ready_before_the_steps_are_read_still_hears_the_cautions() {
+    check(
+        "all",
+        &options(),
+        true,
+        "1 skip\n2 skip\n2.5 start\n6 end",
+        expect![[r#"
+        0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+        == WarmUp
+        0:01.000 None    Skipped the warm-up.
+        0:01.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
+        == Prepare { item: 0 }
+        0:02.000 None    Step 1. All fours.
+        0:02.000 None    Skipped Cat-cow.
+        0:02.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+        == Prepare { item: 1 }
+        0:02.500 None    Take care: Use a chair that cannot tip.
+        0:02.500 Tick    Get ready. 2
+        == GetReady { item: 1 }
+        0:03.500 Tick    1
+        0:04.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
+        == Active { item: 1, hold: 0 }
+    "#]],
+    );
+}
+
+#[test]
 fn safety_reports_are_heard_at_every_prompt() {
     let s = check(
         "short",
