@@ -355,8 +355,9 @@ pub struct PainTrend {
     pub change: Option<i16>,
     /// Whether the change is 2 points or more either way (a meaningful change).
     pub meaningful: bool,
-    /// Whether the ratings say it is time to see a clinician: worse over the last three rated
-    /// sessions, or no better after about a month of sessions.
+    /// Whether the ratings say it is time to see a clinician: getting worse (the last three
+    /// rated sessions rising by 2 points or more, or all three at least 2 points above the
+    /// first rating), or no better after about a month of sessions.
     pub see_clinician: bool,
 }
 
@@ -371,9 +372,12 @@ pub fn pain_trend_of_ends(rated_sessions: usize, first: Option<(i64, u8)>, lates
     let latest3 = &latest[latest.len().saturating_sub(3)..];
     let last = latest3.last().copied();
     let change = first.zip(last).map(|((_, a), (_, b))| i16::from(b) - i16::from(a));
+    // A change of 2 points is the smallest that means something (as `meaningful`).
     let worsening = rated_sessions >= 3 && latest3.len() == 3 && {
         let last3: Vec<u8> = latest3.iter().map(|(_, r)| *r).collect();
-        last3[2] > last3[0] && last3.windows(2).all(|w| w[1] >= w[0]) && first.is_some_and(|(_, f)| last3[2] > f)
+        let rising = last3.windows(2).all(|w| w[1] >= w[0]) && last3[2] >= last3[0] + 2;
+        let stayed_up = first.is_some_and(|(_, f)| last3.iter().all(|&r| u16::from(r) >= u16::from(f) + 2));
+        rising || stayed_up
     };
     let month_without_improvement =
         first.zip(last).is_some_and(|((d0, a), (d1, b))| d1 - d0 >= 28 && i16::from(a) - i16::from(b) < 2);

@@ -171,6 +171,12 @@ fn pain_trend_flags_worsening_and_a_month_without_improvement() {
     assert!(worse.see_clinician);
     let flat_month = pain_trend(&[(0, 5), (14, 5), (30, 4)]);
     assert_eq!((flat_month.meaningful, flat_month.see_clinician), (false, true));
+    // Worse and staying worse within the month, and a relapse from a better spell.
+    assert!(pain_trend(&[(0, 3), (2, 6), (4, 6), (6, 6)]).see_clinician, "up 3 and staying there");
+    assert!(pain_trend(&[(0, 8), (2, 2), (4, 3), (6, 5), (8, 6)]).see_clinician, "rising again: 3, 5, 6");
+    // Small wobbles are not a trend.
+    assert!(!pain_trend(&[(0, 3), (2, 3), (4, 4), (6, 4)]).see_clinician, "one point up");
+    assert!(!pain_trend(&[(0, 4), (2, 5), (4, 3), (6, 5)]).see_clinician, "up and down");
     assert_eq!(pain_trend(&[]).first_and_latest, None);
 }
 
