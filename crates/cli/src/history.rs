@@ -169,8 +169,8 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
             trend.rated_sessions
         );
     }
-    if trend.see_clinician {
-        println!("Your ratings have not improved (or have got worse) over several sessions: please see a clinician.");
+    if let Some(advice) = &trend.advice {
+        println!("{advice}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -141,11 +141,8 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
         n => format!(" · streak: {n} weeks"),
     };
     println!("Saved. This week: {} of {} sessions{streak}.", a.this_week, a.goal);
-    if finished.trend.see_clinician {
-        println!(
-            "Your pain ratings have not improved (or have got worse) over several sessions. \
-             Please see a doctor or physiotherapist about it."
-        );
+    if let Some(advice) = &finished.trend.advice {
+        println!("{advice}");
     }
     match summary.stopped {
         Some(reason) if reason.is_safety() => {

@@ -359,6 +359,9 @@ pub struct PainTrend {
     /// rated sessions rising by 2 points or more, or all three at least 2 points above the
     /// first rating), or no better after about a month of sessions.
     pub see_clinician: bool,
+    /// What to tell the person when `see_clinician` holds, in the words every front end shows.
+    #[serde(default)]
+    pub advice: Option<String>,
 }
 
 /// Computes the trend from (day number, before rating) pairs, oldest first.
@@ -387,5 +390,6 @@ pub fn pain_trend_of_ends(rated_sessions: usize, first: Option<(i64, u8)>, lates
         change,
         meaningful: change.is_some_and(|c| c.abs() >= 2),
         see_clinician: worsening || month_without_improvement,
+        advice: (worsening || month_without_improvement).then(crate::words::trend_advice),
     }
 }

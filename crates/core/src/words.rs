@@ -261,3 +261,9 @@ pub(crate) fn item_outcome(item: &ItemRecord, dose: Option<&Dose>) -> String {
     };
     format!("{what}{feel}")
 }
+
+pub(crate) fn trend_advice() -> String {
+    "Your pain ratings have not improved, or have got worse, over several sessions: please see a doctor or \
+     physiotherapist about it."
+        .to_owned()
+}

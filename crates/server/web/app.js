@@ -736,8 +736,36 @@ function finish(state) {
   });
   out.append(again);
   out.hidden = false;
+  if (c.advice) showAdvice(out, c.advice);
+  if (!c.trendAsked) {
+    c.trendAsked = true;
+    trendAdvice(c);
+  }
   $("#actions").replaceChildren();
   $("#pain-scale").hidden = true;
+}
+
+// After a session: the pain trend's advice to see a clinician, when the ratings call for it,
+// once the session is in history (it is recorded a moment after it ends).
+async function trendAdvice(c, tries = 10) {
+  try {
+    const page = await api("GET", "/history?limit=1");
+    if (page.sessions[0]?.id !== c.id) {
+      if (tries > 0 && current === c) setTimeout(() => trendAdvice(c, tries - 1), 500);
+      return;
+    }
+    c.advice = (await api("GET", "/stats")).pain_trend?.advice || null;
+    if (c.advice && current === c) showAdvice($("#outcome"), c.advice);
+  } catch { /* History shows it too */ }
+}
+
+function showAdvice(out, advice) {
+  if (out.querySelector(".trend-advice")) return;
+  const p = document.createElement("p");
+  p.className = "warning trend-advice";
+  p.setAttribute("role", "alert");
+  p.textContent = advice;
+  out.insertBefore(p, out.querySelector("button"));
 }
 
 // ------------------------------------------------------------------ history, library, profile
@@ -749,6 +777,10 @@ async function loadHistory(more = false) {
   if (stats) {
     const a = stats.adherence;
     $("#stats").textContent = `${stats.sessions} session${stats.sessions === 1 ? "" : "s"} · this week ${a["this-week"] ?? a.this_week ?? 0} of ${a.goal} · streak ${a["streak-weeks"] ?? a.streak_weeks ?? 0} weeks`;
+    // The pain trend's advice to see a clinician, in the server's words.
+    const advice = stats.pain_trend?.advice;
+    $("#trend-advice").textContent = advice || "";
+    $("#trend-advice").hidden = !advice;
   }
   const list = $("#history-list");
   if (!more) list.replaceChildren();

@@ -695,11 +695,8 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 (false, false) => "Nothing was saved: no exercise began.",
             };
             lines.push(Line::from(format!("{saved} This week: {} of {} sessions.", a.this_week, a.goal)));
-            if f.trend.see_clinician {
-                lines.push(Line::from(Span::styled(
-                    "Your pain ratings have not improved over several sessions: please see a doctor or physiotherapist.",
-                    theme.danger(),
-                )));
+            if let Some(advice) = &f.trend.advice {
+                lines.push(Line::from(Span::styled(advice.clone(), theme.danger())));
             }
         }
     }

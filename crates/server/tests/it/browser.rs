@@ -255,6 +255,19 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
         return;
     }
     let (_dir, server, driver) = desk_page();
+    // Three earlier sessions, rated 3, then 6, then 7 before: with today's 10, getting worse.
+    let day = 86_400_000i64;
+    let earlier: Vec<Value> = [(40, 3), (20, 6), (10, 7)]
+        .iter()
+        .map(|&(ago, pain)| {
+            json!({"id": format!("00000000-0000-4000-8000-{ago:012}"), "routine": "desk",
+                   "started-at-ms": 1_700_000_000_000i64 + (60 - ago) * day, "ended-at-ms": 1_700_000_000_000i64 + (60 - ago) * day + 60_000,
+                   "stopped": null, "warmed-up": true, "active-ms": 60_000, "pain-before": pain, "pain-after": null,
+                   "flagged": null, "items": []})
+        })
+        .collect();
+    let (status, report) = post(&server.addr, "/api/v1/import", json!({"limber-export": 2, "sessions": earlier}));
+    assert_eq!(status, 200, "{report}");
     assert_eq!(driver.js("return document.querySelector('#routine').value"), json!("desk"));
     driver.click("#start-form button[type=submit]");
 
@@ -395,12 +408,16 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     assert_eq!(list[0]["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}));
     let outcome = driver.text("#outcome");
     assert!(outcome.contains("Session stopped"), "{outcome}");
+    // The ratings before are getting worse: the outcome says to see a clinician, as History does.
+    driver.wait_for("the trend's advice", |d| d.text("#outcome .trend-advice").contains("doctor or physiotherapist"));
     assert_eq!(driver.js("return document.querySelector('#stopped').hidden"), json!(false), "the advice stays");
     assert!(driver.text("#stopped-advice").contains("Sharp or intense pain means stop"));
     assert_eq!(driver.js("return document.querySelector('#sharp-pain').hidden"), json!(true));
     let (_, page) = get(&server.addr, "/api/v1/history");
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
     assert_eq!(page["sessions"][0]["pain-before"], 10, "typed as 1 then 0: {page}");
+    driver.click("nav [data-tab=history]");
+    driver.wait_for("the trend's advice in History", |d| d.text("#trend-advice").contains("doctor or physiotherapist"));
     // The stretch that hurt is set aside; the profile shows it and clears it.
     let (_, profile) = get(&server.addr, "/api/v1/profile");
     let flagged = profile["flagged"][0].as_str().unwrap_or_else(|| panic!("a stretch set aside: {profile}")).to_owned();
