@@ -1128,13 +1128,19 @@ impl Session {
 
     /// The item a sharp-pain press was about: the one it names (`during`, numbered from 1)
     /// when the session has reached it, since a front end behind the session saw that one;
-    /// otherwise the one under way, if any.
+    /// otherwise the one under way; at the rating after the routine, the last one stretched.
     fn hurt_item(&self, during: Option<u16>) -> Option<usize> {
         let current = self.phase.item();
         let named = during.and_then(|n| usize::from(n).checked_sub(1)).filter(|&i| {
             i < self.items.len() && (Some(i) == current || self.items[i].record.status != ItemStatus::NotReached)
         });
-        named.or(current)
+        // At the rating after the last stretch: the pain came from the stretching just done.
+        let last_done = || {
+            (self.phase == Phase::PainAfter)
+                .then(|| self.items.iter().rposition(|i| !i.record.active.is_zero()))
+                .flatten()
+        };
+        named.or(current).or_else(last_done)
     }
 
     /// Stops the session early for `reason`, saying why at once.

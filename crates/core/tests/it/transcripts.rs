@@ -873,6 +873,18 @@ fn ready_before_the_steps_are_read_still_hears_the_cautions() {
 }
 
 #[test]
+fn sharp_pain_at_the_rating_after_the_routine_sets_the_last_stretch_aside() {
+    let (s, transcript) = run(
+        Session::new(plan("short", &asking(false, true)), Some(&clear_record()), limber_core::At::ZERO),
+        "30 sharp",
+    );
+    assert!(transcript.contains("== PainAfter"), "{transcript}");
+    let summary = s.summary().expect("over");
+    assert_eq!(summary.stopped, Some(StopReason::SharpPain), "{transcript}");
+    assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some("twist"), "{transcript}");
+}
+
+#[test]
 fn safety_reports_are_heard_at_every_prompt() {
     let s = check(
         "short",
@@ -906,39 +918,39 @@ fn safety_reports_are_heard_at_every_prompt() {
         true,
         "1 3\n30 sharp",
         expect![[r#"
-        0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
-        == PainBefore
-        0:01.000 None    Noted: 3 out of 10.
-        0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
-        == Prepare { item: 0 }
-        0:02.000 None    Step 1. Sit tall.
-        0:03.000 None    Step 2. Turn right.
-        0:04.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:05.000 Tick    1
-        0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:07.000 Tick    3
-        0:08.000 Tick    2
-        0:09.000 Tick    1
-        0:10.000 End     Slowly ease out of the stretch.
-        0:10.000 None    Switch sides: now the left side, the same steps mirrored.
-        == Rest { item: 0, next_hold: 1 }
-        0:11.000 Tick    1
-        0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
-        == Active { item: 0, hold: 1 }
-        0:13.000 Tick    3
-        0:14.000 Tick    2
-        0:15.000 Tick    1
-        0:16.000 End     Slowly ease out of the stretch.
-        0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
-        == CheckIn { item: 0 }
-        0:18.000 End     That completes Short. Well done.
-        0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
-        == PainAfter
-        0:30.000 Alert   SHARP PAIN: STOP.
-        == Stopped { reason: SharpPain }
-    "#]],
+            0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+            == PainBefore
+            0:01.000 None    Noted: 3 out of 10.
+            0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:02.000 None    Step 1. Sit tall.
+            0:03.000 None    Step 2. Turn right.
+            0:04.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:05.000 Tick    1
+            0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:07.000 Tick    3
+            0:08.000 Tick    2
+            0:09.000 Tick    1
+            0:10.000 End     Slowly ease out of the stretch.
+            0:10.000 None    Switch sides: now the left side, the same steps mirrored.
+            == Rest { item: 0, next_hold: 1 }
+            0:11.000 Tick    1
+            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            == Active { item: 0, hold: 1 }
+            0:13.000 Tick    3
+            0:14.000 Tick    2
+            0:15.000 Tick    1
+            0:16.000 End     Slowly ease out of the stretch.
+            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:18.000 End     That completes Short. Well done.
+            0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            == PainAfter
+            0:30.000 Alert   SHARP PAIN: STOP. Twist is set aside from your plans until you clear it.
+            == Stopped { reason: SharpPain }
+        "#]],
     );
     let summary = s.summary().expect("stopped");
     assert_eq!((summary.stopped, summary.pain_before), (Some(StopReason::SharpPain), Some(3)));
