@@ -141,21 +141,22 @@ fn session(input: &[u8]) -> Result<(), String> {
     };
     let screening = (flags & 128 != 0).then_some(&record);
     let mut live = Session::new(plan.clone(), screening, At::ZERO);
+    let mut said = live.drain_cues();
     let mut now = 0u64;
     for pair in script.chunks(2) {
         // Mostly small gaps; a byte above 240 jumps minutes ahead, over many deadlines.
         let gap = pair.get(1).map_or(0, |&g| if g > 240 { u64::from(g - 240) * 60_000 } else { u64::from(g) * 250 });
         now += gap;
         let _ = live.handle(intent(pair[0]), At::millis(now));
-        live.drain_cues();
+        said.extend(live.drain_cues());
     }
     let end = At::millis(now + 90_000);
     live.advance(end);
+    said.extend(live.drain_cues());
     let mut replayed = Session::replay(plan, screening, live.log()).map_err(|e| format!("replay refused: {e}"))?;
     replayed.advance(end);
-    // Both drained (the live one was, as it went): the same latest cues kept.
-    let (_, _) = (live.drain_cues(), replayed.drain_cues());
-    if !replayed.cues_since(0).eq(live.cues_since(0)) {
+    // Every cue the live session said, in order, is what the replay says.
+    if replayed.drain_cues() != said || !replayed.cues_since(0).eq(live.cues_since(0)) {
         return Err("replayed cues differ from the live session's".into());
     }
     if replayed.view() != live.view() || replayed.summary() != live.summary() || replayed.log() != live.log() {

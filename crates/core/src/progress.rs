@@ -378,7 +378,7 @@ pub fn pain_trend_of_ends(rated_sessions: usize, first: Option<(i64, u8)>, lates
     // A change of 2 points is the smallest that means something (as `meaningful`).
     let worsening = rated_sessions >= 3 && latest3.len() == 3 && {
         let last3: Vec<u8> = latest3.iter().map(|(_, r)| *r).collect();
-        let rising = last3.windows(2).all(|w| w[1] >= w[0]) && last3[2] >= last3[0] + 2;
+        let rising = last3.windows(2).all(|w| w[1] >= w[0]) && u16::from(last3[2]) >= u16::from(last3[0]) + 2;
         let stayed_up = first.is_some_and(|(_, f)| last3.iter().all(|&r| u16::from(r) >= u16::from(f) + 2));
         rising || stayed_up
     };

@@ -625,7 +625,7 @@ impl Session {
     /// behind than that catches up from the view.
     pub fn cues_since(&self, seq: u64) -> impl Iterator<Item = &Cue> {
         // Numbers are consecutive: the first one wanted is `skip` places in.
-        let first = self.said + 1 - self.cues.len() as u64;
+        let first = (self.said + 1).saturating_sub(self.cues.len() as u64);
         let skip = usize::try_from(seq.saturating_add(1).saturating_sub(first)).unwrap_or(usize::MAX);
         self.cues.iter().skip(skip)
     }
@@ -1127,13 +1127,14 @@ impl Session {
     }
 
     /// The item a sharp-pain press was about: the one it names (`during`, numbered from 1)
-    /// when the session has reached it, since a front end behind the session saw that one;
+    /// when it is under way or was stretched, since a front end behind the session saw that one;
     /// otherwise the one under way; at the rating after the routine, the last one stretched.
     fn hurt_item(&self, during: Option<u16>) -> Option<usize> {
         let current = self.phase.item();
-        let named = during.and_then(|n| usize::from(n).checked_sub(1)).filter(|&i| {
-            i < self.items.len() && (Some(i) == current || self.items[i].record.status != ItemStatus::NotReached)
-        });
+        // A stretch named must be the one under way or one stretched (not one skipped unseen).
+        let named = during
+            .and_then(|n| usize::from(n).checked_sub(1))
+            .filter(|&i| i < self.items.len() && (Some(i) == current || !self.items[i].record.active.is_zero()));
         // At the rating after the last stretch: the pain came from the stretching just done.
         let last_done = || {
             (self.phase == Phase::PainAfter)

@@ -109,7 +109,8 @@ function beep(sound) {
   if (!$("#beep").checked || sound === "none") return;
   try {
     audio ||= new AudioContext();
-    if (audio.state === "suspended") return; // no tap on this page yet: see soundHint
+    // Still waiting for a tap on this page (see soundHint): ask again; it plays once allowed.
+    if (audio.state === "suspended") audio.resume().catch(() => {});
     const freq = { start: 660, tick: 440, halfway: 550, end: 880, alert: 300 }[sound] || 500;
     const osc = audio.createOscillator();
     const gain = audio.createGain();
@@ -137,12 +138,13 @@ function soundHint() {
 function unlockSound() {
   try {
     audio ||= new AudioContext();
-    if (audio.state === "suspended") audio.resume();
+    if (audio.state === "suspended") audio.resume().catch(() => {});
   } catch { /* no audio here */ }
   $("#sound-hint").hidden = true;
 }
-document.addEventListener("pointerdown", unlockSound, { capture: true });
-document.addEventListener("keydown", unlockSound, { capture: true });
+// A touch counts as the tap browsers wait for only when it ends (click, pointerup), not when
+// it begins; a key counts at once.
+for (const type of ["click", "pointerup", "keydown"]) document.addEventListener(type, unlockSound, { capture: true });
 
 let wakeLock = null;
 async function keepAwake(on) {
@@ -414,7 +416,8 @@ function renderActions(v) {
     return;
   }
   box.dataset.offer = offer;
-  // The button with the focus gets it back after the rebuild.
+  // The button the keyboard is on gets the focus back after the rebuild (one clicked or tapped
+  // has let go of it already: the space bar stays pause/resume).
   const focused = box.contains(document.activeElement) ? document.activeElement : null;
   const refocus = focused && (focused.dataset.intent ? `[data-intent="${focused.dataset.intent}"]` : focused.dataset.open ? `[data-open="${focused.dataset.open}"]` : null);
   box.replaceChildren();
@@ -466,6 +469,12 @@ function renderActions(v) {
   }
   $("#sharp-pain").hidden = isOver(v) || Boolean(v.stopped && v.stopped.reason !== "aborted");
 }
+
+// A button clicked with a mouse or a finger lets go of the focus, so that space and Enter keep
+// their session meaning; one pressed from the keyboard (detail 0) keeps it.
+$("#actions").addEventListener("click", (e) => {
+  if (e.detail > 0 && e.target.closest("button")) e.target.closest("button").blur();
+});
 
 function chestButton() {
   const b = document.createElement("button");

@@ -345,6 +345,8 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     assert!(!driver.text("#phase").contains("paused"), "a repeated key sent nothing");
     driver.click("#actions [data-intent=pause]");
     driver.wait_for("the pause", |d| d.text("#phase").contains("paused"));
+    // Clicked, the button lets go of the focus: the space bar is pause/resume again.
+    assert_eq!(driver.js("return document.querySelector('#actions').contains(document.activeElement)"), json!(false));
     let held = driver.text("#countdown");
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(driver.text("#countdown"), held, "a paused countdown stands still");

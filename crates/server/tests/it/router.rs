@@ -296,8 +296,8 @@ pub fn parse_sse(text: &str) -> Vec<(String, Option<u64>, Value)> {
 #[tokio::test]
 async fn the_event_stream_follows_a_session_to_its_end_and_resumes_without_gap_or_repeat() {
     let f = fixture(false).await;
-    // Fast, but not so fast that the stream falls more than KEPT_CUES behind the session.
-    let id = f.start("desk", 100.0, None).await;
+    // Fast, but not so fast that a stalled test falls more than KEPT_CUES behind the session.
+    let id = f.start("desk", 50.0, None).await;
     f.screen(&id, None).await;
     let (status, headers, bytes) =
         f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
@@ -361,14 +361,20 @@ async fn sharp_pain_stops_the_session_at_once_with_the_advice() {
 #[tokio::test]
 async fn a_sharp_pain_press_that_names_the_stretch_it_saw_sets_that_one_aside() {
     let f = fixture(false).await;
-    let id = f.start("desk", 1.0, None).await;
+    let id = f.start("desk", 20.0, None).await;
     let path = format!("/api/v1/sessions/{id}/intents");
     let state = f.screen(&id, None).await;
     assert_eq!(state["view"]["phase"]["phase"], "warm-up", "{state}");
     let (_, first) = f.post(&path, None, json!({"intent": "skip"})).await;
     assert_eq!(first["view"]["number"], 1, "{first}");
     let passed = first["view"]["name"].clone();
-    // On to stretch 2, which a page whose connection dropped during stretch 1 would not see.
+    // Stretch 1 under way, then on to stretch 2, which a page whose connection dropped during
+    // stretch 1 would not see.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while f.get(&format!("/api/v1/sessions/{id}"), None).await.1["view"]["phase"]["phase"] != "active" {
+        assert!(std::time::Instant::now() < deadline, "stretch 1 never began");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let (_, second) = f.post(&path, None, json!({"intent": "skip"})).await;
     assert_eq!(second["view"]["number"], 2, "{second}");
     let (status, v) = f.post(&path, None, json!({"intent": "sharp-pain", "during": 1})).await;
@@ -387,7 +393,7 @@ async fn a_sharp_pain_press_that_names_the_stretch_it_saw_sets_that_one_aside() 
 #[tokio::test]
 async fn a_session_left_waiting_is_ended_and_recorded_with_the_stretch_set_aside() {
     // The person pressed sharp pain, then closed the page at the rating after.
-    let f = crate::support::fixture_with(false, std::time::Duration::from_millis(400)).await;
+    let f = crate::support::fixture_with(false, std::time::Duration::from_millis(1500)).await;
     let body = json!({"routine": "desk", "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "ask"}});
     let (status, v) = f.post("/api/v1/sessions", None, body).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
@@ -402,7 +408,7 @@ async fn a_session_left_waiting_is_ended_and_recorded_with_the_stretch_set_aside
     let started = std::time::Instant::now();
     let (_, _, bytes) =
         f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
-    assert!(started.elapsed() >= std::time::Duration::from_millis(300), "not before the idle limit");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1000), "not before the idle limit");
     let events = parse_sse(&String::from_utf8(bytes).unwrap());
     let last = &events.last().unwrap().2;
     assert_eq!(last["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}), "{last}");
