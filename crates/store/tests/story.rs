@@ -80,17 +80,7 @@ async fn events_of_removed_sessions_are_swept_when_a_server_next_starts() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).await.unwrap();
     let user = store.create_user("sweeper").await.unwrap();
-    let live = |n: i64| limber_store::LiveRecord {
-        id: limber_store::SessionId::new(),
-        user,
-        plan: r#"{"plan":1}"#.into(),
-        screening: "null".into(),
-        log: r#"{"started":0,"intents":[]}"#.into(),
-        events: Vec::new(),
-        started_at_ms: 1_700_000_000_000 + n,
-        speed: 1.0,
-    };
-    let (gone, kept) = (live(0), live(1));
+    let (gone, kept) = (stories::live_record(user, 0), stories::live_record(user, 1));
     for s in [&gone, &kept] {
         store.save_live(s).await.unwrap();
         let event = |seq: u64| limber_store::LiveEvent {

@@ -731,6 +731,19 @@ const WATCH: &str = "
     speechSynthesis.speak = (u) => { __spoken.push(u.text); };
     return true";
 
+/// Waits until the server has session `session` (its path) stopped for sharp pain.
+fn wait_for_sharp_pain_stop(addr: &str, session: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, s) = get(addr, session);
+        if s["view"]["stopped"]["reason"] == json!("sharp-pain") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the stop never reached the server: {s}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Presses `key` on the page as a person at the keyboard.
 fn press(driver: &Driver, key: &str) {
     driver.js(&format!(
@@ -782,15 +795,7 @@ fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_ser
     driver.js("__mode = 'lose'; return true");
     let server = start(&data, &addr);
     let session = format!("/api/v1/sessions/{id}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, s) = get(&server.addr, &session);
-        if s["view"]["stopped"]["reason"] == json!("sharp-pain") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the stop never reached the server: {s}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_sharp_pain_stop(&server.addr, &session);
     // And the page shows the server's stop, with its advice.
     driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
     assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");
@@ -864,18 +869,10 @@ fn a_stop_the_server_timed_out_waits_alone_survives_a_reload_and_is_sent_from_th
     let (_, s) = get(&server.addr, &session);
     assert_eq!(s["view"]["stopped"], Value::Null, "not heard yet: {s}");
 
-    // A reload (the page asks for one when the connection closes) keeps the stop and sends it.
+    // A reload keeps the stop and sends it.
     driver.goto(&format!("http://{}/", server.addr));
     driver.wait_for("the page to load again", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, s) = get(&server.addr, &session);
-        if s["view"]["stopped"]["reason"] == json!("sharp-pain") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the stop never reached the server: {s}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_sharp_pain_stop(&server.addr, &session);
     driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
     driver.wait_for("the stop heard", |d| d.js("return document.body.dataset.pendingStop ?? ''") == json!(""));
     assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");

@@ -351,9 +351,9 @@ pub(crate) async fn live_sessions_are_saved_updated_and_removed(store: &dyn Stor
 
 /// Intents are appended to live sessions' logs, many sessions in one call, all or nothing, each
 /// place in a log taken once; they come back in order and go with their session.
-pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
-    let user = new_user(store, "appender").await;
-    let live = |n: i64| LiveRecord {
+/// A live session of `user` with an empty log, started `n` ms after a fixed moment.
+pub(crate) fn live_record(user: UserId, n: i64) -> LiveRecord {
+    LiveRecord {
         id: SessionId::new(),
         user,
         plan: r#"{"plan":1}"#.into(),
@@ -362,7 +362,12 @@ pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
         events: Vec::new(),
         started_at_ms: 1_700_000_000_000 + n,
         speed: 1.0,
-    };
+    }
+}
+
+pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
+    let user = new_user(store, "appender").await;
+    let live = |n: i64| live_record(user, n);
     let (a, b) = (live(0), live(1));
     store.save_live(&a).await.unwrap();
     store.save_live(&b).await.unwrap();
