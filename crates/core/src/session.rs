@@ -569,6 +569,14 @@ impl Session {
         self.now
     }
 
+    /// The latest moment something happened: the last intent taken or the last cue said.
+    /// While the session waits for the person, that is how long they have been silent.
+    pub fn last_activity(&self) -> At {
+        let intent = self.log.intents.last().map_or(At::ZERO, |l| l.at);
+        let cue = self.cues.back().map_or(At::ZERO, |c| c.at);
+        intent.max(cue)
+    }
+
     /// The log of accepted intents, for storing and replaying the session.
     pub fn log(&self) -> &SessionLog {
         &self.log

@@ -142,7 +142,7 @@ pub struct SessionState {
 
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, millis)
 }
 
 impl Live {
@@ -155,7 +155,7 @@ impl Live {
     /// Wall-clock Unix milliseconds of session time `at`.
     fn wall_ms(&self, at: At) -> i64 {
         let wall = at.0.div_f64(self.speed);
-        self.started_at_ms.saturating_add(i64::try_from(wall.as_millis()).unwrap_or(i64::MAX))
+        self.started_at_ms.saturating_add(millis(wall))
     }
 
     /// The session's state for the API at the server's now.
@@ -352,8 +352,10 @@ impl Registry {
         }
     }
 
-    /// Records the stored sessions that are over and held by no one here; the others are left
-    /// for whichever instance is asked about them.
+    /// Records the stored sessions that are over and held by no one here, and takes over those
+    /// left waiting for their person past the idle limit (their instance stopped), so that they
+    /// are ended and recorded as this instance would end its own; the others are left for
+    /// whichever instance is asked about them.
     async fn sweep(&self) -> Result<(), LiveError> {
         for record in self.app.store().live_sessions().await.map_err(limber_app::Error::from)? {
             if self.held(record.id).is_some() {
@@ -365,6 +367,14 @@ impl Registry {
             state.session.advance(live.at(now_ms()));
             if state.session.phase().is_over() {
                 finish(&self.app, &live, &state.session).await?;
+            } else if state.session.next_deadline().is_none()
+                && now_ms().saturating_sub(live.wall_ms(state.session.last_activity())) >= millis(self.idle)
+            {
+                // An instance that held it would have ended it by now: none does. Its driver
+                // here ends it at once.
+                drop(state);
+                tracing::info!(session = %record.id, "taking over a session left waiting by a stopped instance");
+                self.adopt(&record)?;
             }
         }
         Ok(())
@@ -634,6 +644,11 @@ impl Registry {
     }
 }
 
+/// `d` in whole milliseconds, as the wall clock counts them.
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// A random wait of up to `attempt` milliseconds (from the clock's nanoseconds: good enough to
 /// break a tie between two instances).
 fn jitter(attempt: u32) -> Duration {
@@ -751,7 +766,7 @@ fn replay(record: &LiveRecord, app: &App) -> Result<(Kind, Session, usize), Live
 async fn drive(registry: Registry, live: Arc<Live>) {
     let app = registry.app.clone();
     loop {
-        let deadline = {
+        let (deadline, idle_left) = {
             let mut state = live.state.lock().await;
             if state.gone {
                 // Recorded by another instance: nothing is left to drive here.
@@ -790,7 +805,13 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                 registry.remove(live.id);
                 return;
             }
-            state.session.next_deadline()
+            // Waiting for the person: the idle limit counts from their last word (or the last
+            // cue), which may be before a restart or before another instance let it go.
+            let silent = now_ms().saturating_sub(live.wall_ms(state.session.last_activity()));
+            (
+                state.session.next_deadline(),
+                registry.idle.saturating_sub(Duration::from_millis(u64::try_from(silent).unwrap_or(0))),
+            )
         };
         match deadline {
             Some(due) => {
@@ -801,7 +822,7 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                 }
             }
             None => {
-                if tokio::time::timeout(registry.idle, live.wake.notified()).await.is_err() {
+                if tokio::time::timeout(idle_left, live.wake.notified()).await.is_err() {
                     // Waiting for the person, who has said nothing for the idle limit: ended as
                     // quitting ends it (through the log, so a replay agrees), and recorded.
                     tracing::info!(session = %live.id, "ending a session left waiting");

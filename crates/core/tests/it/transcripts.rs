@@ -1071,3 +1071,21 @@ fn a_question_asked_the_other_way_round_flags_on_no() {
     assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Emergency));
     assert_eq!(s.screening().answers, vec![("chest".to_owned(), false)]);
 }
+
+#[test]
+fn a_session_waiting_for_the_person_knows_since_when_they_have_been_silent() {
+    // Paused at 6.5 s and left there: silent since the pause, however late the clock is now.
+    let record = clear_record();
+    let paused = Session::new(plan("short", &options()), Some(&record), limber_core::At::ZERO);
+    let (paused, _) = run(paused, "6.5 pause\n3600 end");
+    assert_eq!((paused.next_deadline(), paused.now()), (None, limber_core::At::secs(3600)));
+    assert_eq!(paused.last_activity(), limber_core::At::millis(6500));
+    // Left at the rating after the routine: silent since that question was asked, which
+    // deadlines brought without a word from them.
+    let asked = Session::new(plan("short", &asking(false, true)), Some(&record), limber_core::At::ZERO);
+    let (asked, transcript) = run(asked, "3600 end");
+    assert_eq!((asked.next_deadline(), asked.phase().is_over()), (None, false), "{transcript}");
+    let question = transcript.lines().rev().find(|l| !l.starts_with("==")).unwrap();
+    assert!(question.contains("0 to 10"), "{transcript}");
+    assert_eq!(asked.last_activity().to_string(), question.split(' ').next().unwrap(), "{transcript}");
+}

@@ -216,6 +216,56 @@ fn a_killed_server_resumes_its_sessions_with_the_right_time_left() {
     assert!(again["view"]["remaining-ms"].as_u64().unwrap() < r["view"]["remaining-ms"].as_u64().unwrap());
 }
 
+/// Moves a stored live session `by` into the past, as if it had started (and everything in it
+/// had happened) that much earlier; its appended events are folded into its log.
+pub async fn age_live(store: &dyn limber_app::store::Store, id: &str, by: Duration) {
+    let mut record = store.live_session(id.parse().unwrap()).await.unwrap().expect("the session is stored");
+    let mut log: Value = serde_json::from_str(&record.log).unwrap();
+    for event in record.events.drain(..) {
+        log["intents"].as_array_mut().unwrap().push(serde_json::from_str(&event).unwrap());
+    }
+    record.log = log.to_string();
+    record.started_at_ms -= i64::try_from(by.as_millis()).unwrap();
+    assert!(store.remove_live(record.id).await.unwrap());
+    store.save_live(&record).await.unwrap();
+}
+
+/// Waits up to ten seconds for `addr`'s history to hold a session; returns the page.
+pub fn wait_for_history(addr: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, page) = get(addr, "/api/v1/history?limit=50");
+        if !page["sessions"].as_array().unwrap().is_empty() || Instant::now() > deadline {
+            return page;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_session_left_paused_before_a_restart_is_ended_once_the_idle_limit_is_up() {
+    // Paused, then the server went down for two hours: on restart the person has been silent
+    // for longer than the idle limit (an hour), so the session is ended and recorded at once.
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path(), "127.0.0.1:0");
+    let id = start_session(&server.addr, 1.0);
+    let (status, v) = post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "pause"}));
+    assert_eq!(status, 200, "{v}");
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let store = limber_app::store::SqliteStore::open(dir.path()).await.unwrap();
+        age_live(&store, &id, Duration::from_secs(2 * 60 * 60)).await;
+        limber_app::store::Store::close(&store).await;
+    });
+
+    let server = start(dir.path(), "127.0.0.1:0");
+    let page = wait_for_history(&server.addr);
+    let sessions = page["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "ended and recorded: {page}");
+    assert_eq!((&sessions[0]["id"], &sessions[0]["stopped"]), (&json!(id), &json!("aborted")), "{page}");
+}
+
 #[test]
 fn sigterm_ends_the_server_gracefully_even_with_a_stream_open() {
     let dir = tempfile::tempdir().unwrap();

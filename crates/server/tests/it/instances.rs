@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use limber_app::store::{PgStore, SessionId, Store};
 use serde_json::{Value, json};
 
-use crate::binary::{Server, get, post, start_session, start_with};
+use crate::binary::{Server, age_live, get, post, start_session, start_with, wait_for_history};
 use crate::http::sse;
 
 /// A database of one test's own, dropped when it ends.
@@ -151,14 +151,7 @@ fn a_session_moves_between_instances_and_survives_losing_one() {
     assert_eq!(db.stored_intents(&id), Some(before_kill + 1), "every event is in the store");
     let (status, over) = intent(&b.addr, &id, "quit");
     assert_eq!(status, 200, "{over}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let page = loop {
-        let (_, page) = get(&b.addr, "/api/v1/history?limit=50");
-        if !page["sessions"].as_array().unwrap().is_empty() || Instant::now() > deadline {
-            break page;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let page = wait_for_history(&b.addr);
     let sessions = page["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 1, "recorded once: {page}");
     assert_eq!(sessions[0]["id"], id.as_str());
@@ -253,4 +246,28 @@ fn an_instance_lets_go_of_a_session_used_elsewhere_unless_it_is_watched_there() 
     }
     let (status, answer) = intent(&a.addr, &watched, "pause");
     assert!(status == 409 || status == 404, "an intent for a recorded session: {status} {answer}");
+}
+
+#[test]
+fn a_session_left_waiting_by_a_stopped_instance_is_ended_by_another() {
+    // Paused on A, which then stopped for good; two hours on, no instance holds the session, yet
+    // the person is long gone: B, on starting, ends it as A's idle limit would have, and
+    // records it (the stretch it stopped on would be set aside).
+    let Some(db) = TestDb::new() else { return };
+    let mut a = db.instance();
+    let id = start_session(&a.addr, 1.0);
+    assert_eq!(intent(&a.addr, &id, "pause").0, 200);
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    runtime().block_on(async {
+        let store = PgStore::connect(&db.url, 2).await.unwrap();
+        age_live(&store, &id, Duration::from_secs(2 * 60 * 60)).await;
+    });
+
+    let b = db.instance();
+    let page = wait_for_history(&b.addr);
+    let sessions = page["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "ended and recorded: {page}");
+    assert_eq!((&sessions[0]["id"], &sessions[0]["stopped"]), (&json!(id), &json!("aborted")), "{page}");
+    assert_eq!(db.stored_intents(&id), None, "no longer live");
 }
