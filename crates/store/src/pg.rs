@@ -256,14 +256,17 @@ async fn insert_sessions(conn: &mut PgConnection, user: UserId, sessions: &[Sess
 }
 
 async fn insert_screening(conn: &mut PgConnection, user: UserId, entry: &ScreeningEntry) -> Result<()> {
-    sqlx::query("INSERT INTO screenings (user_id, taken_at, answers, clinician_assessed) VALUES ($1, $2, $3, $4)")
-        .bind(user.0)
-        .bind(entry.taken_at_ms)
-        .bind(to_json(&entry.record.answers))
-        .bind(entry.record.clinician_assessed)
-        .execute(&mut *conn)
-        .await
-        .map_err(for_user(user))?;
+    sqlx::query(
+        "INSERT INTO screenings (user_id, taken_at, answers, clinician_assessed) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id, taken_at) DO NOTHING",
+    )
+    .bind(user.0)
+    .bind(entry.taken_at_ms)
+    .bind(to_json(&entry.record.answers))
+    .bind(entry.record.clinician_assessed)
+    .execute(&mut *conn)
+    .await
+    .map_err(for_user(user))?;
     Ok(())
 }
 

@@ -389,14 +389,17 @@ pub(crate) fn parse_id(text: &str) -> Result<SessionId> {
 }
 
 async fn insert_screening(conn: &mut SqliteConnection, user: UserId, entry: &ScreeningEntry) -> Result<()> {
-    sqlx::query("INSERT INTO screenings (user_id, taken_at, answers, clinician_assessed) VALUES (?, ?, ?, ?)")
-        .bind(user.0)
-        .bind(entry.taken_at_ms)
-        .bind(to_json(&entry.record.answers))
-        .bind(entry.record.clinician_assessed)
-        .execute(&mut *conn)
-        .await
-        .map_err(for_user(user))?;
+    sqlx::query(
+        "INSERT INTO screenings (user_id, taken_at, answers, clinician_assessed) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (user_id, taken_at) DO NOTHING",
+    )
+    .bind(user.0)
+    .bind(entry.taken_at_ms)
+    .bind(to_json(&entry.record.answers))
+    .bind(entry.record.clinician_assessed)
+    .execute(&mut *conn)
+    .await
+    .map_err(for_user(user))?;
     Ok(())
 }
 

@@ -108,6 +108,12 @@ async fn events_of_removed_sessions_are_swept_when_a_server_next_starts() {
 }
 
 #[tokio::test]
+async fn screening_is_stored_once_per_moment() {
+    let (_dir, store) = fresh().await;
+    stories::screening_is_stored_once_per_moment(store.as_ref()).await;
+}
+
+#[tokio::test]
 async fn users_are_isolated() {
     let (_dir, store) = fresh().await;
     stories::users_are_isolated(store.as_ref()).await;
@@ -267,6 +273,8 @@ async fn a_database_from_the_first_schema_is_upgraded_and_belongs_to_the_local_u
             "INSERT INTO progression VALUES ('seated-twist', 20, 1, 1)",
             "INSERT INTO profile VALUES (1, '[\"Chair\"]', '[]', 4, 1)",
             "INSERT INTO screenings (taken_at, answers, clinician_assessed) VALUES (9, '[[\"chest-pain\",false]]', 0)",
+            // The same answers stored twice, as a server stopped between two writes left them.
+            "INSERT INTO screenings (taken_at, answers, clinician_assessed) VALUES (9, '[[\"chest-pain\",false]]', 0)",
         ] {
             sqlx::query(sql).execute(&pool).await.unwrap();
         }
@@ -290,6 +298,10 @@ async fn a_database_from_the_first_schema_is_upgraded_and_belongs_to_the_local_u
     );
     assert_eq!(store.profile(local).await.unwrap().weekly_goal, 4);
     assert_eq!(store.latest_screening(local).await.unwrap().map(|e: ScreeningEntry| e.taken_at_ms), Some(9));
+    let pool = raw(dir.path()).await;
+    let copies: i64 = sqlx::query_scalar("SELECT count(*) FROM screenings").fetch_one(&pool).await.unwrap();
+    assert_eq!(copies, 1, "the copy is removed");
+    pool.close().await;
     assert_eq!(store.tallies(local).await.unwrap().sessions, 1, "tallies are made from what was there");
     // Nobody else sees it, and the upgraded file keeps working.
     let other = store.create_user("someone-else").await.unwrap();

@@ -76,6 +76,7 @@ on_postgres!(
     live_events_are_appended_in_order_once,
     users_are_isolated,
     clear_flag_clears_one_flag,
+    screening_is_stored_once_per_moment,
     import_is_idempotent_and_all_or_nothing,
 );
 

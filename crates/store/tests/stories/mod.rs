@@ -284,6 +284,28 @@ pub(crate) async fn clear_flag_clears_one_flag(store: &dyn Store) {
     assert!(progression[&StretchId::from("cat-cow")].flagged);
 }
 
+/// Screening answers stored again for the same person and moment (a server stopped between
+/// storing them and forgetting their live session, or two instances both saw it over) are kept
+/// once: the first answers stand, and storing again is not an error.
+pub(crate) async fn screening_is_stored_once_per_moment(store: &dyn Store) {
+    let user = new_user(store, "screening-once").await;
+    let first = ScreeningEntry {
+        taken_at_ms: 5,
+        record: ScreeningRecord { answers: vec![("chest-pain".into(), false)], clinician_assessed: false },
+    };
+    store.save_screening(user, &first).await.unwrap();
+    let again = ScreeningEntry {
+        record: ScreeningRecord { answers: vec![("chest-pain".into(), true)], clinician_assessed: false },
+        ..first.clone()
+    };
+    store.save_screening(user, &again).await.unwrap();
+    store.finish_session(user, &session(0, None), &[], EVERY_TIME, Some(&again)).await.unwrap();
+    assert_eq!(store.latest_screening(user).await.unwrap(), Some(first));
+    let later = ScreeningEntry { taken_at_ms: 6, ..again };
+    store.save_screening(user, &later).await.unwrap();
+    assert_eq!(store.latest_screening(user).await.unwrap(), Some(later));
+}
+
 /// Importing the same sessions twice adds them once; an import that fails adds nothing.
 pub(crate) async fn import_is_idempotent_and_all_or_nothing(store: &dyn Store) {
     let user = new_user(store, "import").await;
