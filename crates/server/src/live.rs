@@ -287,6 +287,13 @@ impl Registry {
         let registry = self.clone();
         tokio::spawn(async move {
             while let Some(change) = changes.next().await {
+                // Every instance hears every append: those to sessions not held here cost a
+                // lookup, not a task.
+                if let LiveChange::Session { id, .. } = change
+                    && registry.held(id).is_none()
+                {
+                    continue;
+                }
                 let registry = registry.clone();
                 tokio::spawn(async move { registry.changed_elsewhere(change).await });
             }
