@@ -327,7 +327,11 @@ pub(crate) fn drive(
         let waiting_for_person = session.next_deadline().is_none() && queue.is_empty();
         if waiting_for_person && inputs.ended {
             // Input has ended: leave a prompt empty when that is allowed, else end the session.
-            let intent = if session.view().question.is_some() && session.allowed().contains(&IntentKind::Skip) {
+            // Not the rating before the routine: nobody is there to start it.
+            let intent = if session.view().question.is_some()
+                && session.phase() != Phase::PainBefore
+                && session.allowed().contains(&IntentKind::Skip)
+            {
                 Intent::Skip
             } else {
                 screen.note("limber is waiting for an answer, but input has ended; stopping the session.");

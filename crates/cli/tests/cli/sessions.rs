@@ -86,6 +86,23 @@ fn a_red_flag_answer_stops_before_any_exercise() {
 }
 
 #[test]
+fn input_ending_at_the_rating_before_the_routine_runs_nothing_and_saves_nothing() {
+    // Nobody is there to rate the pain: no warm-up, no stretch, no session that would count as
+    // done and lengthen the holds.
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--speed", "1000"])
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("How much does your back hurt right now"))
+        .stdout(predicate::str::contains("Warm up").not())
+        .stdout(predicate::str::contains("Next up").not())
+        .stderr(predicate::str::contains("Input ended before any exercise; nothing was saved."));
+    assert_eq!(home.json(&["history"]), serde_json::json!([]));
+    assert_eq!(home.json(&["stats"])["sessions"], 0);
+}
+
+#[test]
 fn sharp_pain_during_the_questions_stops_and_says_nothing_was_saved() {
     let home = Home::new();
     home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
