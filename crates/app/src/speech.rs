@@ -14,7 +14,8 @@ pub enum SpeechError {
     /// No speech program is installed and `LIMBER_SPEAK` is not set.
     #[error(
         "speaking cues needs a speech command, and none was found. Install espeak-ng \
-         (e.g. `sudo apt install espeak-ng`), or set LIMBER_SPEAK to a command that speaks its last argument"
+         (e.g. `sudo apt install espeak-ng`), set LIMBER_SPEAK to a command that speaks its last argument, \
+         or leave speech off"
     )]
     NoneFound,
     /// The program named by `LIMBER_SPEAK` does not exist.

@@ -138,7 +138,7 @@ pub(crate) enum HandoutFormat {
     Md,
 }
 
-/// Which sessions `limber history` shows, and how.
+// Which sessions `limber history` shows, and how (its help is the subcommand's own line).
 #[derive(Args)]
 pub(crate) struct HistoryArgs {
     /// Only sessions on or after this date (YYYY-MM-DD, local time); every one of them unless
@@ -265,7 +265,7 @@ pub(crate) struct RunArgs {
     pub(crate) trace: Option<PathBuf>,
 }
 
-/// A hold of 10–60 s: ACSM advises 10–30 s, and up to 60 s for older adults.
+// What `limber profile` changes (its help is the subcommand's own line, not a doc comment here).
 #[derive(Args)]
 pub(crate) struct ProfileArgs {
     /// The equipment you own, e.g. `chair,foam-roller,towel` or `none`.

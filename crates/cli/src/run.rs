@@ -35,7 +35,20 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let lib = env.app.library();
 
     let voice_wanted = (args.voice || started.profile.voice) && !args.no_voice;
-    let voice = if voice_wanted { Some(limber_app::speech::Voice::find()?) } else { None };
+    let voice = match (voice_wanted, args.voice) {
+        (false, _) => None,
+        // Asked for now: no voice is an error.
+        (true, true) => Some(limber_app::speech::Voice::find()?),
+        // On in the profile: the session goes on without a voice rather than not at all.
+        (true, false) => limber_app::speech::Voice::find()
+            .inspect_err(|e| {
+                eprintln!(
+                    "No voice: {e}.\nSpeaking is on in your profile; this session goes on without it \
+                     (`limber profile --voice off` turns it off)."
+                );
+            })
+            .ok(),
+    };
     let trace = match &args.trace {
         Some(path) => Some(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?),
         None => None,

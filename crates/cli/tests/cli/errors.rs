@@ -81,6 +81,18 @@ fn a_missing_speech_command_is_a_clear_error() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("speech command `/nonexistent/speaker`"));
+    // Speaking on in the profile: the session still runs, without a voice, and says how to stop
+    // asking for one.
+    home.limber(&["profile", "--voice", "on"]).assert().success();
+    home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
+        .env("LIMBER_SPEAK", "/nonexistent/speaker")
+        .write_stdin("")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Next up, stretch 1"))
+        .stderr(predicate::str::contains("speech command `/nonexistent/speaker`"))
+        .stderr(predicate::str::contains("limber profile --voice off"));
+    assert_eq!(home.json(&["history"]).as_array().map(Vec::len), Some(1));
 }
 
 #[test]

@@ -56,6 +56,28 @@ fn version_help_and_completions_work() {
 }
 
 #[test]
+fn every_subcommand_opens_its_help_with_what_the_command_list_says_it_does() {
+    let home = Home::new();
+    let out = home.limber(&["--help"]).output().expect("limber runs");
+    let help = String::from_utf8(out.stdout).expect("utf-8");
+    let commands = help.split("Commands:\n").nth(1).expect("a command list").split("\n\n").next().unwrap_or("");
+    let mut seen = 0;
+    for line in commands.lines().filter(|l| l.starts_with("  ") && !l.starts_with("   ")) {
+        let (name, said) = line.trim().split_once(' ').expect("a name and what it does");
+        if name == "help" {
+            continue;
+        }
+        let own = home.limber(&[name, "--help"]).output().expect("limber runs");
+        let own = String::from_utf8(own.stdout).expect("utf-8");
+        let first = own.lines().next().unwrap_or("");
+        let said: String = said.trim().chars().take(30).collect();
+        assert!(first.starts_with(&said), "`limber {name} --help` opens with {first:?}, not {said:?}");
+        seen += 1;
+    }
+    assert!(seen >= 15, "{help}");
+}
+
+#[test]
 fn the_profile_keeps_defaults_that_plans_use() {
     let home = Home::new().screened();
     home.limber(&["profile", "--equipment", "none", "--avoid", "kneeling", "--goal", "2"]).assert().success();
