@@ -299,9 +299,12 @@ fn parse_on_off(text: &str) -> Result<bool, String> {
     }
 }
 
-pub(crate) fn completions(shell: clap_complete::Shell) {
-    let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "limber", &mut std::io::stdout());
+/// Writes the completion script for `shell` to `out` (made in memory first: clap_complete
+/// panics on a write error, such as a closed pipe).
+pub(crate) fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "limber", &mut script);
+    out.write_all(&script)
 }
 
 /// Writes the man page of `limber` (every subcommand built, none deferred) to `out`.

@@ -61,6 +61,29 @@ pub(crate) fn stretch<'a>(library: &'a limber_core::Library, id: &str) -> anyhow
     })
 }
 
+/// Standard output was closed by its reader (`limber history --all | head`): what was wanted
+/// has been read, and limber ends quietly, with success.
+#[derive(Debug)]
+pub(crate) struct OutputClosed;
+
+impl std::fmt::Display for OutputClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for OutputClosed {}
+
+/// An error met writing to standard output, as `main` reports it: [`OutputClosed`] when the
+/// reader has gone, else the error with what was being done.
+pub(crate) fn writing_stdout(err: impl Into<anyhow::Error>) -> anyhow::Error {
+    let err = err.into();
+    let closed = err.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if closed { OutputClosed.into() } else { err.context("cannot write to standard output") }
+}
+
 /// Prints `value` as one line of JSON.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     use std::io::Write;
@@ -68,5 +91,5 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     // would each scan for newlines.
     let mut bytes = serde_json::to_vec(value).context("cannot write JSON")?;
     bytes.push(b'\n');
-    std::io::stdout().lock().write_all(&bytes).context("cannot write to standard output")
+    std::io::stdout().lock().write_all(&bytes).map_err(writing_stdout)
 }

@@ -29,7 +29,7 @@ pub(crate) fn handout(
     })?;
     match output {
         Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(text.as_bytes()).context("cannot write to standard output")?,
+        None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(crate::context::writing_stdout)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -98,14 +98,9 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
         out.flush()?;
         Ok(())
     });
-    match written {
-        // A reader that has seen enough (`limber history --all | head`) is not an error.
-        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => Err(e),
-        Ok(()) => Ok(ExitCode::SUCCESS),
-    }
+    // A reader that has seen enough (`limber history --all | head`) is not an error.
+    written.map_err(crate::context::writing_stdout)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// How many sessions `limber history` showed, and whether there were more.
@@ -181,7 +176,7 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
         Some(path) => {
             // Written beside the file, then renamed over it: a failed export leaves no half file.
             let tmp = path.with_extension("tmp-limber");
-            let file = std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+            let file = std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", path.display()))?;
             let written = export_to(&env, format, std::io::BufWriter::new(file)).and_then(|(file, count)| {
                 file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
                 Ok(count)
@@ -190,7 +185,7 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
                 Ok(count) => count,
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
-                    return Err(e.context(format!("cannot write {}", tmp.display())));
+                    return Err(e.context(format!("cannot write {}", path.display())));
                 }
             };
             std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
@@ -198,8 +193,8 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
         }
         None => {
             let (mut out, _) = export_to(&env, format, std::io::BufWriter::new(std::io::stdout().lock()))
-                .context("cannot write to standard output")?;
-            out.flush().context("cannot write to standard output")?;
+                .map_err(crate::context::writing_stdout)?;
+            out.flush().map_err(crate::context::writing_stdout)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -228,7 +223,7 @@ fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Resul
                     write_csv(&mut writer, &s, &tz)?;
                     count += 1;
                 }
-                Ok((writer.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))?, count))
+                Ok((writer.into_inner().map_err(|e| e.into_error())?, count))
             }
         }
     })

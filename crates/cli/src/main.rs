@@ -75,16 +75,16 @@ fn main() -> ExitCode {
         Command::Handout { ref routine, format, ref output } => {
             handout::handout(&cli.global, Some(routine), format, output.as_deref())
         }
-        Command::Completions { shell } => {
-            args::completions(shell);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Man => args::man(&mut std::io::stdout().lock())
+        Command::Completions { shell } => args::completions(shell, &mut std::io::stdout().lock())
             .map(|()| ExitCode::SUCCESS)
-            .map_err(|e| anyhow::Error::new(e).context("cannot write the man page")),
+            .map_err(context::writing_stdout),
+        Command::Man => {
+            args::man(&mut std::io::stdout().lock()).map(|()| ExitCode::SUCCESS).map_err(context::writing_stdout)
+        }
     };
     match result {
         Ok(code) => code,
+        Err(err) if err.is::<context::OutputClosed>() => ExitCode::SUCCESS,
         Err(err) => {
             if let Some(usage) = err.downcast_ref::<UsageError>() {
                 eprintln!("error: {usage}");

@@ -72,8 +72,10 @@ fn generate(shell: Option<clap_complete::Shell>, out: &mut dyn std::io::Write) -
     use clap::CommandFactory as _;
     match shell {
         Some(shell) => {
-            clap_complete::generate(shell, &mut Cli::command(), "limber-server", out);
-            Ok(())
+            // Made in memory first: clap_complete panics on a write error, such as a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "limber-server", &mut script);
+            out.write_all(&script)
         }
         None => clap_mangen::Man::new(Cli::command()).render(out),
     }

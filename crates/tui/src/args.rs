@@ -88,7 +88,10 @@ pub(crate) fn parse() -> Args {
 pub(crate) fn generate(args: &Args, out: &mut dyn std::io::Write) -> std::io::Result<bool> {
     use clap::CommandFactory as _;
     if let Some(shell) = args.completions {
-        clap_complete::generate(shell, &mut Args::command(), "limber-tui", out);
+        // Made in memory first: clap_complete panics on a write error, such as a closed pipe.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Args::command(), "limber-tui", &mut script);
+        out.write_all(&script)?;
         return Ok(true);
     }
     if args.man {

@@ -257,6 +257,11 @@ fn the_man_page_and_completions_print_whatever_the_environment_sets() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(stdout.contains(says), "{args:?}: {}", &stdout[..stdout.len().min(200)]);
+        // To a reader that has gone (`| head -c 0`): quietly, and still a success.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_limber-tui")).args(args).stdout(writer).output().expect("run");
+        assert!(out.status.success() && out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
 

@@ -128,3 +128,12 @@ fn an_unreachable_database_is_waited_for_aloud_then_reported_with_its_reason() {
     // The wait (for a PostgreSQL still starting) is not silent.
     assert!(said.starts_with("limber: waiting for the database…\n"), "{said}");
 }
+
+#[test]
+fn an_export_that_cannot_be_written_names_the_file_asked_for() {
+    let home = Home::new().screened();
+    home.limber(&["export", "--output", "/nonexistent/dir/history.json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot write /nonexistent/dir/history.json"));
+}

@@ -117,6 +117,33 @@ fn a_closed_pipe_ends_limber_quietly() {
 }
 
 #[test]
+fn commands_printing_to_a_reader_that_has_gone_end_quietly() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
+        .write_stdin("")
+        .assert()
+        .success();
+    for args in [
+        &["completions", "bash"][..],
+        &["history", "--jsonl", "--all"],
+        &["history"],
+        &["stats", "--json"],
+        &["export"],
+        &["export", "--format", "csv"],
+        &["handout"],
+        &["list", "--json"],
+        &["man"],
+    ] {
+        // A pipe whose reader has already gone: every write fails (`| head -c 0`).
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = limber_process(&home, args).stdin(Stdio::null()).stdout(writer).output().expect("limber runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!((out.status.code(), err.as_ref()), (Some(0), ""), "limber {}", args.join(" "));
+    }
+}
+
+#[test]
 fn sigterm_or_sighup_mid_session_keeps_what_was_done_as_a_stopped_session() {
     for signal in [nix::sys::signal::Signal::SIGTERM, nix::sys::signal::Signal::SIGHUP] {
         ends_on_signal(signal);

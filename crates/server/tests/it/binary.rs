@@ -374,5 +374,10 @@ fn help_lists_completions_which_print_with_the_man_page() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains(says), "{args:?} printed:\n{}", &text[..text.len().min(400)]);
+        // To a reader that has gone (`| head -c 0`): quietly, and still a success.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = bin().args(args).stdout(writer).output().unwrap();
+        assert!(out.status.success() && out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
