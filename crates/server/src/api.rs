@@ -566,8 +566,24 @@ pub async fn export(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Re
 pub async fn import(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<ImportReport>, ApiError> {
+    // JSON only, said so: a web page can send any other type without asking first.
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| {
+            m.type_() == mime::APPLICATION && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+        });
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "an import is a limber JSON export sent with `Content-Type: application/json`",
+        ));
+    }
     let body = body.map_err(|r| {
         let status = r.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload-too-large" } else { "bad-request" };

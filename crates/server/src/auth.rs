@@ -77,13 +77,58 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 }
             }
             _ => match state.access {
-                Access::Open { local } => Ok(Caller(local)),
+                Access::Open { local } => {
+                    from_this_machine(parts)?;
+                    Ok(Caller(local))
+                }
                 Access::Tokens => {
                     Err(unauthorized("send `Authorization: Bearer TOKEN`; `limber-server user add NAME` makes one"))
                 }
             },
         }
     }
+}
+
+/// On an open server a request without a token acts as the local user, so it must come from
+/// this machine's own page or a program on it, never from a web site the person happens to
+/// visit: its `Host` must be a loopback name (a DNS-rebinding page's is its own name), and a
+/// browser's `Origin` must be this server's, its `Sec-Fetch-Site` not another site.
+fn from_this_machine(parts: &Parts) -> Result<(), ApiError> {
+    use axum::http::header::{HOST, ORIGIN};
+    let forbidden = |m: &str| ApiError::new(StatusCode::FORBIDDEN, "cross-site", m);
+    let header = |name: &str| parts.headers.get(name).map(|v| v.to_str().unwrap_or("\u{0}"));
+    let host = header(HOST.as_str()).or_else(|| parts.uri.authority().map(axum::http::uri::Authority::as_str));
+    if let Some(host) = host
+        && !is_loopback(host)
+    {
+        return Err(forbidden(
+            "this server acts for its local user only when called as localhost; send a token from another name",
+        ));
+    }
+    let origin = header(ORIGIN.as_str());
+    let same_origin = |origin: &str| {
+        host.is_some_and(|host| {
+            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+        })
+    };
+    if origin.is_some_and(|o| !same_origin(o)) || header("sec-fetch-site") == Some("cross-site") {
+        return Err(forbidden("a request from another web site needs a token"));
+    }
+    Ok(())
+}
+
+/// Whether `host` (a `Host` header: a name or address, with or without a port) names this
+/// machine's loopback interface.
+fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => {
+            host.rsplit_once(':').map_or(host, |(name, port)| if port.parse::<u16>().is_ok() { name } else { host })
+        }
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.to_ascii_lowercase().ends_with(".localhost")
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -96,5 +141,18 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.starts_with("lmb_") && a.len() == 4 + 64, "{a}");
         assert_eq!(hash_token("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn loopback_hosts_are_told_apart_from_other_names() {
+        for host in
+            ["127.0.0.1:8080", "127.0.0.1", "localhost:1", "LocalHost", "app.localhost:9", "[::1]:80", "127.1.2.3"]
+        {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in ["evil.example:8080", "evil.example", "192.168.1.2:80", "[2001:db8::1]:80", "localhost.evil:80", ""]
+        {
+            assert!(!is_loopback(host), "{host}");
+        }
     }
 }

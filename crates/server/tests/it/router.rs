@@ -730,3 +730,128 @@ async fn sessions_of_one_routine_with_the_same_settings_share_one_plan_even_afte
     let (qa, qb) = (ra.state.lock().await.session.plan() as *const _, rb.state.lock().await.session.plan() as *const _);
     assert_eq!(qa, qb, "replayed sessions share their plan too");
 }
+
+#[tokio::test]
+async fn a_web_site_the_person_visits_cannot_act_for_them_on_an_open_server() {
+    let f = crate::support::fixture(false).await;
+    let (_, token) = f.user("clinic").await;
+    let export = json!({"limber-export": 2, "sessions": []}).to_string();
+    let request = |method: Method, path: &str, headers: &[(&str, &str)], body: &str| {
+        let mut r = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            r = r.header(*name, *value);
+        }
+        r.body(Body::from(body.to_owned())).unwrap()
+    };
+    let json_type = ("content-type", "application/json");
+    for (what, req, status, expected) in [
+        (
+            "a form post from another site",
+            request(
+                Method::POST,
+                "/api/v1/import",
+                &[("host", "127.0.0.1:8080"), ("origin", "https://evil.example"), ("content-type", "text/plain")],
+                &export,
+            ),
+            StatusCode::FORBIDDEN,
+            "cross-site",
+        ),
+        (
+            "a JSON post from another site",
+            request(
+                Method::POST,
+                "/api/v1/screening",
+                &[("host", "127.0.0.1:8080"), ("origin", "https://evil.example"), json_type],
+                "",
+            ),
+            StatusCode::FORBIDDEN,
+            "cross-site",
+        ),
+        (
+            "another port of this machine is another site",
+            request(
+                Method::POST,
+                "/api/v1/sessions",
+                &[("host", "localhost:8080"), ("origin", "http://localhost:3000"), json_type],
+                "{}",
+            ),
+            StatusCode::FORBIDDEN,
+            "cross-site",
+        ),
+        (
+            "a page read through DNS rebinding",
+            request(Method::GET, "/api/v1/export", &[("host", "evil.example:8080")], ""),
+            StatusCode::FORBIDDEN,
+            "cross-site",
+        ),
+        (
+            "a script tag on another site",
+            request(
+                Method::GET,
+                "/api/v1/history",
+                &[("host", "127.0.0.1:8080"), ("sec-fetch-site", "cross-site")],
+                "",
+            ),
+            StatusCode::FORBIDDEN,
+            "cross-site",
+        ),
+        (
+            "an import that does not say it is JSON",
+            request(
+                Method::POST,
+                "/api/v1/import",
+                &[("host", "127.0.0.1:8080"), ("content-type", "text/plain")],
+                &export,
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+        ),
+    ] {
+        let (got, _, body) = f.send(req).await;
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!((got, code(&body)), (status, expected), "{what}: {body}");
+    }
+    // The page itself, programs on this machine, and anyone with a token.
+    for (what, req) in [
+        (
+            "the page",
+            request(
+                Method::POST,
+                "/api/v1/import",
+                &[
+                    ("host", "127.0.0.1:8080"),
+                    ("origin", "http://127.0.0.1:8080"),
+                    ("sec-fetch-site", "same-origin"),
+                    json_type,
+                ],
+                &export,
+            ),
+        ),
+        (
+            "curl",
+            request(
+                Method::POST,
+                "/api/v1/import",
+                &[("host", "localhost:8080"), ("content-type", "application/json; charset=utf-8")],
+                &export,
+            ),
+        ),
+        ("IPv6 loopback", request(Method::GET, "/api/v1/export", &[("host", "[::1]:8080")], "")),
+        (
+            "a token from another site",
+            request(
+                Method::GET,
+                "/api/v1/history",
+                &[
+                    ("host", "limber.example"),
+                    ("origin", "https://dashboard.example"),
+                    ("authorization", &format!("Bearer {token}")),
+                ],
+                "",
+            ),
+        ),
+    ] {
+        let (got, _, body) = f.send(req).await;
+        assert_eq!(got, StatusCode::OK, "{what}: {}", String::from_utf8_lossy(&body));
+    }
+}
