@@ -74,6 +74,12 @@ pub enum Error {
     /// A hold time outside what the guidance supports.
     #[error("a hold of {0} s is outside 10–60 s (ACSM: hold 10–30 s, up to 60 s for older adults)")]
     HoldOutOfRange(u32),
+    /// A pain rating given ahead outside 0–10.
+    #[error("a pain rating is from 0 to 10, not {0}")]
+    PainOutOfRange(u8),
+    /// Phase timings a session cannot run with.
+    #[error("timing: {0}")]
+    TimingOutOfRange(String),
     /// A weekly goal outside [`WEEKLY_GOALS`].
     #[error("a weekly goal of {0} sessions is outside 1–14")]
     GoalOutOfRange(u32),
@@ -89,7 +95,14 @@ impl Error {
     /// Whether this is a person's mistake in how they asked (an unknown routine or stretch, a
     /// hold out of range) rather than a failure: front ends report it as a usage error.
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::UnknownRoutine { .. } | Error::UnknownStretch { .. } | Error::HoldOutOfRange(_))
+        matches!(
+            self,
+            Error::UnknownRoutine { .. }
+                | Error::UnknownStretch { .. }
+                | Error::HoldOutOfRange(_)
+                | Error::PainOutOfRange(_)
+                | Error::TimingOutOfRange(_)
+        )
     }
 }
 
@@ -99,6 +112,28 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The longest any one phase timing may be, in seconds (a step, a rest, a check-in).
+pub const TIMING_MAX: u32 = 600;
+
+/// Checks phase timings other than the defaults: each at most [`TIMING_MAX`] seconds, and
+/// words read at 1 to 20 a second.
+fn check_timing(t: &limber_core::Timing) -> Result<()> {
+    if !(1..=20).contains(&t.words_per_second) {
+        return Err(Error::TimingOutOfRange(format!("words-per-second is from 1 to 20, not {}", t.words_per_second)));
+    }
+    let phases = [
+        ("intro", t.intro),
+        ("min-step", t.min_step),
+        ("get-ready", t.get_ready),
+        ("rest", t.rest),
+        ("check-in", t.check_in),
+    ];
+    match phases.iter().find(|(_, secs)| *secs > TIMING_MAX) {
+        Some((name, secs)) => Err(Error::TimingOutOfRange(format!("{name} is at most {TIMING_MAX} s, not {secs}"))),
+        None => Ok(()),
+    }
+}
 
 /// Holds the shortest and longest hold a person may choose for a session, in seconds.
 pub const HOLD_RANGE: std::ops::RangeInclusive<u32> = 10..=60;
@@ -284,6 +319,16 @@ impl App {
             && !HOLD_RANGE.contains(&hold)
         {
             return Err(Error::HoldOutOfRange(hold));
+        }
+        for prompt in [request.pain_before, request.pain_after] {
+            if let PainPrompt::Given { score } = prompt
+                && score > 10
+            {
+                return Err(Error::PainOutOfRange(score));
+            }
+        }
+        if let Some(timing) = &request.timing {
+            check_timing(timing)?;
         }
         let progression = self.store.progression(user).await?;
         Ok(PlanOptions {

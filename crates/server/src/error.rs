@@ -80,7 +80,11 @@ impl From<limber_app::Error> for ApiError {
             E::UnknownRoutine { .. } | E::UnknownStretch { .. } => {
                 ApiError::new(StatusCode::NOT_FOUND, "not-found", e.to_string())
             }
-            E::HoldOutOfRange(_) | E::GoalOutOfRange(_) | E::Plan(_) => ApiError::invalid(e.to_string()),
+            E::HoldOutOfRange(_)
+            | E::PainOutOfRange(_)
+            | E::TimingOutOfRange(_)
+            | E::GoalOutOfRange(_)
+            | E::Plan(_) => ApiError::invalid(e.to_string()),
             E::Import(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-import", e.to_string()),
             E::NotOver => ApiError::new(StatusCode::CONFLICT, "not-over", e.to_string()),
             E::Store(_) | E::Content(_) => ApiError::internal(&e),

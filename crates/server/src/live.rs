@@ -833,8 +833,17 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                     // Waiting for the person, who has said nothing for the idle limit: ended as
                     // quitting ends it (through the log, so a replay agrees), and recorded.
                     tracing::info!(session = %live.id, "ending a session left waiting");
-                    if let Err(IntentError::Store(e)) = registry.intent(&live, Intent::Quit).await {
-                        tracing::warn!(session = %live.id, error = %e, "cannot end a session left waiting");
+                    // Quitting may ask for the rating after the routine: nobody is there to
+                    // give it, so that question is quit at once too.
+                    for _ in 0..2 {
+                        match registry.intent(&live, Intent::Quit).await {
+                            Ok(state) if state.summary.is_none() => {}
+                            Err(IntentError::Store(e)) => {
+                                tracing::warn!(session = %live.id, error = %e, "cannot end a session left waiting");
+                                break;
+                            }
+                            _ => break,
+                        }
                     }
                 }
             }

@@ -243,6 +243,40 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             "invalid-import",
         ),
         (
+            raw(
+                Method::POST,
+                "/api/v1/sessions",
+                "application/json",
+                json!({"routine": "desk", "pain-before": {"prompt": "given", "score": 200}}).to_string(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(
+                Method::POST,
+                "/api/v1/sessions",
+                "application/json",
+                json!({"routine": "desk", "timing": {"intro": 4_294_967_295_u32, "min-step": 3, "words-per-second": 2,
+                    "get-ready": 3, "rest": 8, "check-in": 8}})
+                .to_string(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(
+                Method::POST,
+                "/api/v1/sessions",
+                "application/json",
+                json!({"routine": "desk", "timing": {"intro": 4, "min-step": 3, "words-per-second": 0,
+                    "get-ready": 3, "rest": 8, "check-in": 8}})
+                .to_string(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
             raw(Method::PATCH, "/api/v1/profile", "application/json", "{\"weekly-goal\":0}".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-body",
@@ -854,4 +888,25 @@ async fn a_web_site_the_person_visits_cannot_act_for_them_on_an_open_server() {
         let (got, _, body) = f.send(req).await;
         assert_eq!(got, StatusCode::OK, "{what}: {}", String::from_utf8_lossy(&body));
     }
+}
+
+#[tokio::test]
+async fn a_paused_session_left_alone_is_ended_after_one_idle_limit_not_two() {
+    // Quitting a paused session asks for the rating after the routine; nobody is there to
+    // answer it, so that question must not wait for an idle limit of its own.
+    let idle = std::time::Duration::from_millis(1500);
+    let f = crate::support::fixture_with(false, idle).await;
+    let body = json!({"routine": "desk", "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "ask"}});
+    let (_, v) = f.post("/api/v1/sessions", None, body).await;
+    let (id, started) = (v["id"].as_str().unwrap().to_owned(), v["started-at-ms"].as_i64().unwrap());
+    f.screen(&id, None).await;
+    let (status, paused) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause"})).await;
+    assert_eq!(status, StatusCode::OK, "{paused}");
+    f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
+    let (_, page) = f.get("/api/v1/history", None).await;
+    let record = &page["sessions"][0];
+    assert_eq!((&record["id"], &record["pain-after"]), (&json!(id), &Value::Null), "{page}");
+    let paused_at = started + paused["view"]["at"].as_i64().unwrap();
+    let silent = record["ended-at-ms"].as_i64().unwrap() - paused_at;
+    assert!((1500..3000).contains(&silent), "ended {silent} ms after the pause, with an idle limit of 1.5 s");
 }
