@@ -183,11 +183,11 @@ fn line(input: &[u8]) -> Result<(), String> {
 
 /// An import file is read or refused; what is read writes back and reads again the same.
 fn import(input: &[u8]) -> Result<(), String> {
-    let Ok(sessions) = limber_app::export::read(&String::from_utf8_lossy(input)) else { return Ok(()) };
-    let written = limber_app::export::write(&sessions).map_err(|e| format!("cannot write back: {e}"))?;
+    let Ok(file) = limber_app::export::read(&String::from_utf8_lossy(input)) else { return Ok(()) };
+    let written = limber_app::export::write(&file.0, &file.1).map_err(|e| format!("cannot write back: {e}"))?;
     let again = limber_app::export::read(&String::from_utf8_lossy(&written))
         .map_err(|e| format!("written export does not read: {e}"))?;
-    if again != sessions {
+    if again != file {
         return Err("an import written back reads differently".into());
     }
     Ok(())

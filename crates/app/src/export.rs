@@ -1,16 +1,22 @@
 //! The export file: its versioned JSON shape, written and read one session at a time, and the
 //! checks every imported record passes.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
 
+use limber_core::{Progress, StretchId};
 use limber_store::{ImportReport, SessionRecord, Store, UserId};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// The export format this limber writes. Format 1 (snake_case fields, PascalCase values) is
-/// still read.
-pub const FORMAT: u32 = 2;
+/// The export format this limber writes: 3 adds each stretch's progression (hold, streak and
+/// sharp-pain flag) after the sessions. Formats 1 (snake_case fields, PascalCase values) and 2
+/// (sessions only) are still read.
+pub const FORMAT: u32 = 3;
+
+/// The longest hold an imported progression may hold, in seconds.
+const MAX_HOLD: u32 = 600;
 
 /// Sessions written to the store at a time during an import.
 const BATCH: usize = 500;
@@ -28,6 +34,33 @@ pub struct ExportFile {
     pub limber_export: u32,
     /// The sessions, oldest first.
     pub sessions: Vec<SessionRecord>,
+    /// Each stretch's progression (format 3).
+    #[serde(default)]
+    pub progression: BTreeMap<StretchId, ExportedProgress>,
+}
+
+/// One stretch's progression as the export file writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ExportedProgress {
+    /// Seconds per hold reached.
+    pub hold_seconds: u32,
+    /// Comfortable sessions in a row since the hold last grew.
+    pub comfortable_streak: u32,
+    /// Set aside after sharp pain until the person clears it.
+    pub flagged: bool,
+}
+
+impl From<&Progress> for ExportedProgress {
+    fn from(p: &Progress) -> ExportedProgress {
+        ExportedProgress { hold_seconds: p.hold_seconds, comfortable_streak: p.comfortable_streak, flagged: p.flagged }
+    }
+}
+
+impl From<ExportedProgress> for Progress {
+    fn from(p: ExportedProgress) -> Progress {
+        Progress { hold_seconds: p.hold_seconds, comfortable_streak: p.comfortable_streak, flagged: p.flagged }
+    }
 }
 
 /// Why an import file was refused; nothing was imported.
@@ -42,8 +75,16 @@ pub enum ImportError {
         hint: &'static str,
     },
     /// A format this limber does not read.
-    #[error("export format {0}, and this limber reads formats 1 and {FORMAT}")]
+    #[error("export format {0}, and this limber reads formats 1 to {FORMAT}")]
     Format(u32),
+    /// One stretch's progression is wrong.
+    #[error("the progression of `{stretch}`: {problem}; nothing was imported")]
+    Progression {
+        /// The stretch.
+        stretch: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// One record is wrong.
     #[error("session {position} (id {id}): {problem}; nothing was imported")]
     Record {
@@ -103,33 +144,37 @@ impl<W: Write> Writer<W> {
         std::mem::take(&mut self.out)
     }
 
-    /// Ends the file and hands back the output.
-    pub fn finish(mut self) -> std::io::Result<W> {
-        self.out.write_all(b"\n]}\n")?;
+    /// Ends the file with each stretch's `progression` and hands back the output.
+    pub fn finish(mut self, progression: &BTreeMap<StretchId, Progress>) -> std::io::Result<W> {
+        let progression: BTreeMap<&StretchId, ExportedProgress> =
+            progression.iter().map(|(id, p)| (id, ExportedProgress::from(p))).collect();
+        self.out.write_all(b"\n], \"progression\": ")?;
+        serde_json::to_writer(&mut self.out, &progression)?;
+        self.out.write_all(b"}\n")?;
         self.out.flush()?;
         Ok(self.out)
     }
 }
 
-/// The export file for `sessions`, in memory.
-pub fn write(sessions: &[SessionRecord]) -> std::io::Result<Vec<u8>> {
+/// The export file for `sessions` and `progression`, in memory.
+pub fn write(sessions: &[SessionRecord], progression: &BTreeMap<StretchId, Progress>) -> std::io::Result<Vec<u8>> {
     let mut writer = Writer::new(Vec::new())?;
     for s in sessions {
         writer.session(s)?;
     }
-    writer.finish()
+    writer.finish(progression)
 }
 
 /// Parses and checks a whole export file's text, in memory (tests and tools; imports stream
 /// with `import`).
-pub fn read(text: &str) -> Result<Vec<SessionRecord>, ImportError> {
+pub fn read(text: &str) -> Result<(Vec<SessionRecord>, BTreeMap<StretchId, Progress>), ImportError> {
     let mut sessions = Vec::new();
-    parse(text.as_bytes(), |position, s| {
+    let progression = parse(text.as_bytes(), |position, s| {
         check(&s).map_err(|problem| ImportError::Record { position, id: s.id.to_string(), problem })?;
         sessions.push(s);
         Ok(())
     })?;
-    Ok(sessions)
+    Ok((sessions, progression))
 }
 
 /// Reads `file` on a blocking thread, checks each session as it arrives and adds them to the
@@ -156,33 +201,54 @@ pub(crate) async fn import(
         }
     }
     // The reader has stopped: at the end of the file, or at its first problem.
-    reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
+    let progression = reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
     report += import.add(&batch).await?;
+    report.stretches = import.merge_progression(&progression).await?;
     import.commit().await?;
     Ok(report)
 }
 
 /// Parses an export file from `file`, handing each session with its position (from 1) to
-/// `each` as soon as it is read. Stops at the first problem, `each`'s included.
+/// `each` as soon as it is read, and returns the progression it ends with (checked; empty
+/// before format 3). Stops at the first problem, `each`'s included.
 fn parse<R: Read>(
     file: R,
     mut each: impl FnMut(usize, SessionRecord) -> Result<(), ImportError>,
-) -> Result<(), ImportError> {
+) -> Result<BTreeMap<StretchId, Progress>, ImportError> {
     let mut file = BufReader::with_capacity(64 * 1024, file);
     let hint = match file.fill_buf() {
         Ok(start) if start.starts_with(b"session,") => " (that looks like a CSV export; import reads the JSON export)",
         Ok(_) => "",
         Err(e) => return Err(ImportError::Io(e.to_string())),
     };
-    let mut failure = None;
+    let (mut failure, mut progression) = (None, BTreeMap::new());
     let mut de = serde_json::Deserializer::from_reader(file);
-    let outcome = Top { each: &mut each, failure: &mut failure }.deserialize(&mut de).and_then(|()| de.end());
+    let outcome = Top { each: &mut each, failure: &mut failure, progression: &mut progression }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
     match (failure, outcome) {
         (Some(failure), _) => Err(failure),
         (None, Err(e)) if e.is_io() => Err(ImportError::Io(e.to_string())),
         (None, Err(e)) => Err(ImportError::Shape { detail: e.to_string(), hint }),
-        (None, Ok(())) => Ok(()),
+        (None, Ok(())) => progression
+            .into_iter()
+            .map(|(stretch, p)| match check_progress(&stretch, &p) {
+                Ok(()) => Ok((stretch, Progress::from(p))),
+                Err(problem) => Err(ImportError::Progression { stretch: stretch.to_string(), problem }),
+            })
+            .collect(),
     }
+}
+
+/// What an imported stretch's progression must satisfy.
+fn check_progress(stretch: &StretchId, p: &ExportedProgress) -> Result<(), String> {
+    if stretch.as_str().trim().is_empty() || stretch.as_str().chars().any(char::is_control) {
+        return Err("the stretch's name is empty or has a control character in it".to_owned());
+    }
+    if !(1..=MAX_HOLD).contains(&p.hold_seconds) {
+        return Err(format!("a hold of {} s is outside 1–{MAX_HOLD} s", p.hold_seconds));
+    }
+    Ok(())
 }
 
 /// The whole file: an object with the format and the sessions, in either order. A problem
@@ -190,6 +256,7 @@ fn parse<R: Read>(
 struct Top<'a, F> {
     each: &'a mut F,
     failure: &'a mut Option<ImportError>,
+    progression: &'a mut BTreeMap<StretchId, ExportedProgress>,
 }
 
 impl<'de, F: FnMut(usize, SessionRecord) -> Result<(), ImportError>> DeserializeSeed<'de> for Top<'_, F> {
@@ -224,6 +291,7 @@ impl<'de, F: FnMut(usize, SessionRecord) -> Result<(), ImportError>> Visitor<'de
                     map.next_value_seed(Sessions { each: &mut *self.each, failure: &mut *self.failure })?;
                     sessions = true;
                 }
+                "progression" => *self.progression = map.next_value()?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -322,23 +390,40 @@ mod tests {
             "pain_before":3,"pain_after":null,"flagged":"seated-twist","items":[{"stretch":"seated-twist",
             "instead_of":null,"seconds":15,"holds_done":1,"sides_done":["Right"],"holds_planned":2,
             "active":15000,"comfort":null,"discomfort":false,"max_pain":null,"status":"Partial"}]}]}"#;
-        let sessions = read(v1).expect("format 1 reads");
+        let (sessions, progression) = read(v1).expect("format 1 reads");
+        assert!(progression.is_empty());
         assert_eq!(sessions[0].stopped, Some(limber_core::StopReason::SharpPain));
         assert_eq!(sessions[0].items[0].sides_done, [limber_core::Side::Right]);
-        let v2 = String::from_utf8(write(&sessions).expect("writes")).expect("utf-8");
-        assert!(v2.contains(r#""status":"partial""#) && v2.contains(r#""sides-done":["#), "{v2}");
-        assert_eq!(read(&v2).expect("format 2 reads"), sessions);
-        let whole: ExportFile = serde_json::from_str(&v2).expect("one JSON document");
+        let kept = BTreeMap::from([(
+            StretchId::from("seated-twist"),
+            Progress { hold_seconds: 20, comfortable_streak: 1, flagged: true },
+        )]);
+        let v3 = String::from_utf8(write(&sessions, &kept).expect("writes")).expect("utf-8");
+        assert!(v3.contains(r#""status":"partial""#) && v3.contains(r#""sides-done":["#), "{v3}");
+        assert!(
+            v3.contains(r#""progression": {"seated-twist":{"hold-seconds":20,"comfortable-streak":1,"flagged":true}}"#),
+            "{v3}"
+        );
+        assert_eq!(read(&v3).expect("format 3 reads"), (sessions, kept));
+        let whole: ExportFile = serde_json::from_str(&v3).expect("one JSON document");
         assert_eq!(whole.limber_export, FORMAT);
     }
 
     #[test]
     fn a_bad_record_names_its_position() {
-        assert!(read(r#"{"limber-export":2,"sessions":[]}"#).expect("empty is fine").is_empty());
-        assert!(read(r#"{"sessions":[], "limber-export":2, "more": {"x": [1]}}"#).expect("any order").is_empty());
+        assert!(read(r#"{"limber-export":2,"sessions":[]}"#).expect("empty is fine").0.is_empty());
+        assert!(read(r#"{"sessions":[], "limber-export":2, "more": {"x": [1]}}"#).expect("any order").0.is_empty());
+        let (_, p) = read(r#"{"progression":{"cat-cow":{"hold-seconds":3,"comfortable-streak":0,"flagged":true}},"limber-export":3,"sessions":[]}"#)
+            .expect("progression first");
+        assert!(p[&StretchId::from("cat-cow")].flagged);
+        let err = read(r#"{"limber-export":3,"sessions":[],"progression":{"cat-cow":{"hold-seconds":0,"comfortable-streak":0,"flagged":true}}}"#)
+            .unwrap_err();
+        assert!(err.to_string().starts_with("the progression of `cat-cow`: a hold of 0 s"), "{err}");
+        let err = read(r#"{"limber-export":3,"sessions":[],"progression":{"cat-cow":{"hold":5}}}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `hold`"), "{err}");
         let err = read(r#"{"limber-export":9,"sessions":[]}"#).unwrap_err();
         assert!(err.to_string().contains("format 9"), "{err}");
-        let good = serde_json::to_string(&read(&sample()).expect("sample")[0]).expect("json");
+        let good = serde_json::to_string(&read(&sample()).expect("sample").0[0]).expect("json");
         let broken = good.replacen(r#""routine":"desk""#, r#""routine":7"#, 1);
         let err = read(&format!(r#"{{"limber-export":2,"sessions":[{good},{broken}]}}"#)).unwrap_err();
         assert!(err.to_string().starts_with("session 2: invalid type"), "{err}");

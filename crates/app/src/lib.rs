@@ -507,6 +507,14 @@ impl App {
         export::import(self.store.as_ref(), user, file).await
     }
 
+    /// Each stretch's progression: hold, streak and sharp-pain flag.
+    pub async fn progression(
+        &self,
+        user: UserId,
+    ) -> Result<std::collections::BTreeMap<StretchId, limber_core::Progress>> {
+        Ok(self.store.progression(user).await?)
+    }
+
     /// The profile and the stretches set aside after sharp pain.
     pub async fn profile(&self, user: UserId) -> Result<(Profile, Vec<StretchId>)> {
         let profile = self.store.profile(user).await?;

@@ -213,7 +213,8 @@ fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Resul
                     writer.session(&s)?;
                 }
                 let count = writer.written();
-                Ok((writer.finish()?, count))
+                let progression = env.app.progression(env.user).await?;
+                Ok((writer.finish(&progression)?, count))
             }
             ExportFormat::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
@@ -283,5 +284,11 @@ pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
     let report = env.block_on(env.app.import(env.user, reader)).with_context(|| format!("{}", file.display()))?;
     println!("Imported {} sessions ({} already present).", report.added, report.skipped);
+    if report.stretches > 0 {
+        println!(
+            "Merged the hold times and set-aside stretches of {} stretches (where both had one, the safer stands).",
+            report.stretches
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

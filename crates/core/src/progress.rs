@@ -108,6 +108,17 @@ impl Progress {
         Progress { hold_seconds: low, ..Progress::default() }
     }
 
+    /// Two records of one stretch's progression as one, when an imported history meets one
+    /// already kept: the safer of each, so set aside if either sets it aside, and the shorter
+    /// hold and streak (holds grow again from there).
+    pub fn merged_with(&self, other: &Progress) -> Progress {
+        Progress {
+            hold_seconds: self.hold_seconds.min(other.hold_seconds),
+            comfortable_streak: self.comfortable_streak.min(other.comfortable_streak),
+            flagged: self.flagged || other.flagged,
+        }
+    }
+
     /// Applies one change. Holds grow by `rules.step_seconds` (never past `change.high`) after
     /// `rules.sessions_per_step` comfortable sessions in a row; discomfort starts the streak
     /// again; a change may set the flag but never clears it. Returns whether the hold grew.

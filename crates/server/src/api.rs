@@ -539,7 +539,8 @@ pub async fn export(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Re
                     _ => break,
                 }
             }
-            let _ = tx.send(Ok(writer.finish()?)).await;
+            let progression = app.progression(user).await.map_err(std::io::Error::other)?;
+            let _ = tx.send(Ok(writer.finish(&progression)?)).await;
             Ok::<_, std::io::Error>(())
         }
         .await;

@@ -145,6 +145,9 @@ pub struct ImportReport {
     pub added: usize,
     /// Sessions already present (same id), left as they were.
     pub skipped: usize,
+    /// Stretches whose progression (hold, streak, sharp-pain flag) the file carried and that
+    /// were merged in.
+    pub stretches: usize,
 }
 
 /// Which database engine a store keeps its data in.
@@ -281,7 +284,7 @@ pub trait Store: Send + Sync {
 
     /// Starts an import for `user`: one transaction that batches of sessions are added to, all
     /// visible at once on [`Import::commit`]; dropped without a commit, it adds nothing.
-    /// Progression is not touched.
+    /// Progression changes only through [`Import::merge_progression`].
     async fn begin_import(&self, user: UserId) -> Result<Box<dyn Import>>;
 
     /// Adds sessions that are not stored yet (by id), all or none; the same file twice adds
@@ -366,6 +369,11 @@ pub trait Import: Send {
     /// the others are counted as skipped.
     async fn add(&mut self, sessions: &[SessionRecord]) -> Result<ImportReport>;
 
+    /// Merges an exported progression (hold, streak, sharp-pain flag per stretch) into the
+    /// person's: where both have a stretch, the safer of the two ([`Progress::merged_with`]).
+    /// Returns how many stretches it names.
+    async fn merge_progression(&mut self, progression: &BTreeMap<StretchId, Progress>) -> Result<usize>;
+
     /// Makes every added session visible at once.
     async fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -374,6 +382,7 @@ impl std::ops::AddAssign for ImportReport {
     fn add_assign(&mut self, other: ImportReport) {
         self.added += other.added;
         self.skipped += other.skipped;
+        self.stretches += other.stretches;
     }
 }
 

@@ -308,7 +308,13 @@ async fn apply_changes(
             }
         }
     }
-    for (stretch, p) in &touched {
+    write_progress(conn, user, &touched).await?;
+    Ok(grown)
+}
+
+/// Stores `progress` for each stretch it names, replacing what was stored.
+async fn write_progress(conn: &mut PgConnection, user: UserId, progress: &BTreeMap<StretchId, Progress>) -> Result<()> {
+    for (stretch, p) in progress {
         sqlx::query(
             "INSERT INTO progression (user_id, stretch, hold_seconds, comfortable_streak, flagged) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, stretch) DO UPDATE SET \
@@ -324,7 +330,30 @@ async fn apply_changes(
         .await
         .map_err(for_user(user))?;
     }
-    Ok(grown)
+    Ok(())
+}
+
+/// Merges an imported progression into what `user` has ([`Progress::merged_with`]: the safer
+/// of each stretch's); returns how many stretches it names.
+async fn merge_progress(
+    conn: &mut PgConnection,
+    user: UserId,
+    incoming: &BTreeMap<StretchId, Progress>,
+) -> Result<usize> {
+    let mut merged = BTreeMap::new();
+    for (stretch, new) in incoming {
+        let row = sqlx::query(
+            "SELECT hold_seconds, comfortable_streak, flagged FROM progression WHERE user_id = $1 AND stretch = $2",
+        )
+        .bind(user.0)
+        .bind(stretch.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let stored = row.as_ref().map(progress_from).transpose()?;
+        merged.insert(stretch.clone(), stored.map_or_else(|| new.clone(), |s| s.merged_with(new)));
+    }
+    write_progress(conn, user, &merged).await?;
+    Ok(merged.len())
 }
 
 /// What a session stream selects, read by position: the session (0–10), then one of its items
@@ -407,6 +436,10 @@ struct PgImport {
 impl Import for PgImport {
     async fn add(&mut self, sessions: &[SessionRecord]) -> Result<ImportReport> {
         insert_sessions(&mut self.tx, self.user, sessions).await
+    }
+
+    async fn merge_progression(&mut self, progression: &BTreeMap<StretchId, Progress>) -> Result<usize> {
+        merge_progress(&mut self.tx, self.user, progression).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -108,6 +108,12 @@ async fn events_of_removed_sessions_are_swept_when_a_server_next_starts() {
 }
 
 #[tokio::test]
+async fn imported_progression_merges_the_safer_way() {
+    let (_dir, store) = fresh().await;
+    stories::imported_progression_merges_the_safer_way(store.as_ref()).await;
+}
+
+#[tokio::test]
 async fn screening_is_stored_once_per_moment() {
     let (_dir, store) = fresh().await;
     stories::screening_is_stored_once_per_moment(store.as_ref()).await;

@@ -183,11 +183,11 @@ fn a_see_a_clinician_answer_stops_unless_a_clinician_has_assessed_it() {
 #[test]
 fn export_then_import_into_a_fresh_home_gives_identical_history() {
     let home = Home::new().screened();
-    for script in ["@1 quit\n", "@5 skip\n@30 swap\n"] {
+    for (script, code) in [("@1 quit\n", 0), ("@5 skip\n@30 swap\n", 0), ("@40 pain sharp\n", 3)] {
         home.limber(&["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "5", "--pain-after", "3"])
             .write_stdin(script)
             .assert()
-            .success();
+            .code(code);
     }
     let file = home.path().join("export.json");
     home.limber(&["export", "--format", "json", "--output", file.to_str().expect("utf-8 path")]).assert().success();
@@ -196,17 +196,23 @@ fn export_then_import_into_a_fresh_home_gives_identical_history() {
         .limber(&["import", file.to_str().expect("utf-8 path")])
         .assert()
         .success()
-        .stdout("Imported 2 sessions (0 already present).\n");
+        .stdout(predicate::str::starts_with("Imported 3 sessions (0 already present).\n"))
+        .stdout(predicate::str::contains("Merged the hold times and set-aside stretches of"));
+    // What makes the next plan is kept too: holds, and the stretch set aside after sharp pain.
+    let flagged = home.json(&["profile"])["flagged"].clone();
+    assert_eq!(flagged.as_array().map(Vec::len), Some(1), "{flagged}");
+    assert_eq!(fresh.json(&["profile"])["flagged"], flagged);
+    assert_eq!(fresh.json(&["stats"])["holds"], home.json(&["stats"])["holds"]);
     fresh
         .limber(&["import", file.to_str().expect("utf-8 path")])
         .assert()
         .success()
-        .stdout("Imported 0 sessions (2 already present).\n");
+        .stdout(predicate::str::starts_with("Imported 0 sessions (3 already present).\n"));
     assert_eq!(fresh.json(&["history"]), home.json(&["history"]));
     let csv = home.limber(&["export", "--format", "csv"]).assert().success().get_output().stdout.clone();
     let csv = String::from_utf8(csv).expect("utf-8");
     assert!(csv.starts_with("session,started_at,routine,outcome"));
-    assert_eq!(csv.lines().count(), 1 + 4 + 4, "a header and one row per stretch");
+    assert_eq!(csv.lines().count(), 1 + 3 * 4, "a header and one row per stretch");
     let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
     let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
     assert!(rows.iter().all(|r| r.len() == header.len()));

@@ -570,8 +570,10 @@ async fn records_export_import_profile_and_screening() {
     let (status, export) = f.get("/api/v1/export", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(export["sessions"].as_array().unwrap().len(), 1, "{export}");
+    let stretches = export["progression"].as_object().map_or(0, serde_json::Map::len);
+    assert!(stretches > 0, "the holds of the stretches done: {export}");
     let (status, report) = f.post("/api/v1/import", None, export.clone()).await;
-    assert_eq!((status, report), (StatusCode::OK, json!({"added": 0, "skipped": 1})));
+    assert_eq!((status, report), (StatusCode::OK, json!({"added": 0, "skipped": 1, "stretches": stretches})));
 
     let (status, v) =
         f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"equipment": ["chair"], "weekly-goal": 4}))).await;

@@ -77,6 +77,7 @@ on_postgres!(
     users_are_isolated,
     clear_flag_clears_one_flag,
     screening_is_stored_once_per_moment,
+    imported_progression_merges_the_safer_way,
     import_is_idempotent_and_all_or_nothing,
 );
 

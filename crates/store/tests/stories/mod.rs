@@ -5,6 +5,7 @@
 // Test code called from tests, which clippy cannot tell from library code.
 #![allow(clippy::unwrap_used)]
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
@@ -304,6 +305,42 @@ pub(crate) async fn screening_is_stored_once_per_moment(store: &dyn Store) {
     let later = ScreeningEntry { taken_at_ms: 6, ..again };
     store.save_screening(user, &later).await.unwrap();
     assert_eq!(store.latest_screening(user).await.unwrap(), Some(later));
+}
+
+/// An imported progression joins the person's own: a stretch only one side has is taken as it
+/// is; one both have keeps the safer of each (set aside if either is, the shorter hold and
+/// streak). An import that is not committed changes nothing.
+pub(crate) async fn imported_progression_merges_the_safer_way(store: &dyn Store) {
+    let user = new_user(store, "progression-import").await;
+    let changes = [change("seated-twist", COMFY, false), change("cat-cow", Outcome::NotDone, true)];
+    store.finish_session(user, &session(0, None), &changes, EVERY_TIME, None).await.unwrap();
+    let before = store.progression(user).await.unwrap();
+    let incoming = BTreeMap::from([
+        (StretchId::from("seated-twist"), Progress { hold_seconds: 10, comfortable_streak: 0, flagged: true }),
+        (StretchId::from("cat-cow"), Progress { hold_seconds: 30, comfortable_streak: 1, flagged: false }),
+        (StretchId::from("open-book"), Progress { hold_seconds: 25, comfortable_streak: 1, flagged: false }),
+    ]);
+    let mut dropped = store.begin_import(user).await.unwrap();
+    assert_eq!(dropped.merge_progression(&incoming).await.unwrap(), 3);
+    drop(dropped);
+    assert_eq!(store.progression(user).await.unwrap(), before, "not committed: nothing changed");
+
+    let mut import = store.begin_import(user).await.unwrap();
+    assert_eq!(import.merge_progression(&incoming).await.unwrap(), 3);
+    import.commit().await.unwrap();
+    let after = store.progression(user).await.unwrap();
+    let twist = &before[&StretchId::from("seated-twist")];
+    let cat = &before[&StretchId::from("cat-cow")];
+    assert_eq!(
+        after[&StretchId::from("seated-twist")],
+        Progress { hold_seconds: 10, comfortable_streak: 0, flagged: true },
+        "{twist:?}"
+    );
+    assert_eq!(
+        after[&StretchId::from("cat-cow")],
+        Progress { hold_seconds: cat.hold_seconds.min(30), comfortable_streak: 0, flagged: true }
+    );
+    assert_eq!(after[&StretchId::from("open-book")], incoming[&StretchId::from("open-book")]);
 }
 
 /// Importing the same sessions twice adds them once; an import that fails adds nothing.
