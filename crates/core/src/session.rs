@@ -124,7 +124,8 @@ pub enum Comfort {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Ask {
-    /// Pain above 5 outside a stretch (warm-up, check-in): stop the session?
+    /// Pain above 5 outside a stretch (warm-up, check-in), or before the routine: stop the
+    /// session?
     StopForPain,
 }
 
@@ -645,7 +646,10 @@ impl Session {
             return Vec::new();
         }
         const SAFETY: [IntentKind; 3] = [K::SharpPain, K::Chest, K::Quit];
-        let mut out: Vec<IntentKind> = if self.asking.is_some() {
+        let mut out: Vec<IntentKind> = if self.asking.is_some() && self.phase == Phase::PainBefore {
+            // Nothing has started, so there is nothing to resume: an answer or a new rating.
+            vec![K::Yes, K::No, K::Pain]
+        } else if self.asking.is_some() {
             vec![K::Yes, K::No, K::Resume, K::TogglePause, K::Pain]
         } else if self.paused_at.is_some() {
             vec![K::Resume, K::TogglePause, K::Pain, K::Discomfort]
@@ -833,7 +837,13 @@ impl Session {
         if self.asking.is_some() {
             match intent {
                 Intent::Yes => self.stop(StopReason::Pain, now),
+                // Rated again before the routine: the new rating stands.
+                Intent::Pain { score } if self.phase == Phase::PainBefore => self.rated_before(score, now),
                 Intent::Pain { score } => self.pain(score, now),
+                Intent::No if self.phase == Phase::PainBefore => {
+                    self.asking = None;
+                    self.start_exercise(now);
+                }
                 _ => {
                     self.asking = None;
                     self.resume(now);
@@ -859,15 +869,10 @@ impl Session {
                 self.after_screening(now);
             }
             (Intent::No, Phase::ConfirmAssessed) => self.stop(StopReason::SeeClinician, now),
-            (Intent::Pain { score }, Phase::PainBefore) => {
-                self.pain_before = Some(score);
-                self.say(now, CueKind::Noted, words::pain_noted(score), Sound::None);
-                self.start_exercise(now);
-            }
+            (Intent::Pain { score }, Phase::PainBefore) => self.rated_before(score, now),
             (_, Phase::PainBefore) => self.start_exercise(now),
             (Intent::Pain { score }, Phase::PainAfter) => {
-                self.pain_after = Some(score);
-                self.say(now, CueKind::Noted, words::pain_noted(score), Sound::None);
+                self.rated_after(score, now, true);
                 self.conclude(now);
             }
             (_, Phase::PainAfter) => self.conclude(now),
@@ -1045,11 +1050,31 @@ impl Session {
     fn after_screening(&mut self, at: At) {
         match self.plan.pain_before {
             PainPrompt::Ask => self.enter(Phase::PainBefore, at),
+            PainPrompt::Given { score } if score > 5 => {
+                // Given ahead, and too much: asked whether to stop before anything starts.
+                self.pain_before = Some(score.min(10));
+                self.enter(Phase::PainBefore, at);
+                self.rated_before(score.min(10), at);
+            }
             PainPrompt::Given { score } => {
                 self.pain_before = Some(score.min(10));
                 self.start_exercise(at);
             }
             PainPrompt::Skip => self.start_exercise(at),
+        }
+    }
+
+    /// The rating before the routine. Above 5 (too much, as during a stretch) the person is
+    /// asked whether to stop for today before anything starts; otherwise the routine begins.
+    fn rated_before(&mut self, score: u8, at: At) {
+        self.pain_before = Some(score);
+        if score > 5 {
+            self.asking = Some(Ask::StopForPain);
+            self.say(at, CueKind::AskStop, words::high_before(score), Sound::Alert);
+        } else {
+            self.say(at, CueKind::Noted, words::pain_noted(score), Sound::None);
+            self.asking = None;
+            self.start_exercise(at);
         }
     }
 
@@ -1192,11 +1217,27 @@ impl Session {
         match self.plan.pain_after {
             PainPrompt::Ask if rate => self.enter(Phase::PainAfter, at),
             PainPrompt::Given { score } if rate => {
-                self.pain_after = Some(score.min(10));
+                self.rated_after(score.min(10), at, false);
                 self.conclude(at);
             }
             _ => self.conclude(at),
         }
+    }
+
+    /// The rating after the routine. Worse than before by a meaningful change (2 points), or
+    /// above 5, it comes with the advice to rest and to see a clinician if the pain does not
+    /// settle; a plain rating is acknowledged only when it was just `asked`.
+    fn rated_after(&mut self, score: u8, at: At, asked: bool) {
+        self.pain_after = Some(score);
+        let text = match self.pain_before {
+            Some(before) if score >= before.saturating_add(2) || (score > 5 && score > before) => {
+                words::worse_after(before, score)
+            }
+            _ if score > 5 => words::high_after(score),
+            _ if asked => return self.say(at, CueKind::Noted, words::pain_noted(score), Sound::None),
+            _ => return,
+        };
+        self.say(at, CueKind::Noted, text, Sound::Alert);
     }
 
     /// Enters the final phase for the outcome decided at the end of the exercise.
@@ -1324,9 +1365,11 @@ impl Session {
                 let text = words::ask_assessed(&self.plan.advice.see_clinician);
                 self.say(at, CueKind::AskAssessed, text, Sound::Alert);
             }
-            Phase::PainBefore => {
+            // Not when the rating was given ahead: it is not asked again.
+            Phase::PainBefore if self.pain_before.is_none() => {
                 self.say(at, CueKind::AskPain, words::pain_before_question(), Sound::None);
             }
+            Phase::PainBefore => {}
             Phase::PainAfter => {
                 self.say(at, CueKind::AskPain, words::pain_after_question(), Sound::None);
             }

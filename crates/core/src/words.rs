@@ -179,6 +179,28 @@ pub(crate) fn pain_noted(score: u8) -> String {
     format!("Noted: {score} out of 10.")
 }
 
+pub(crate) fn high_before(score: u8) -> String {
+    format!(
+        "{score} out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a \
+         doctor or physiotherapist. {}",
+        ask_stop_question()
+    )
+}
+
+pub(crate) fn worse_after(before: u8, after: u8) -> String {
+    format!(
+        "Noted: {after} out of 10, up from {before} before the session. Rest today and go gentler next time; if \
+         the pain does not settle, see a doctor or physiotherapist."
+    )
+}
+
+pub(crate) fn high_after(score: u8) -> String {
+    format!(
+        "Noted: {score} out of 10. Rest today, and if the pain does not settle, see a doctor or \
+         physiotherapist."
+    )
+}
+
 pub(crate) fn pain_before_question() -> String {
     "How much does your back hurt right now, from 0 (not at all) to 10? Or skip.".to_owned()
 }

@@ -290,6 +290,12 @@ fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
     let text = render(&app, 80, 24);
     assert!(text.contains("press 0 to make it 10"), "{text}");
     app.on_key(key('0'), At::ZERO);
+    // That much pain before starting: asked whether to stop for today; n carries on.
+    assert_eq!(phase(&app), Some(Phase::PainBefore));
+    let text = render(&app, 80, 24);
+    assert!(text.contains("stop for today?") && text.contains("10 out of 10"), "{text}");
+    insta::assert_snapshot!("asked_to_stop_before_80x24", text);
+    app.on_key(key('n'), At::ZERO);
     assert_ne!(phase(&app), Some(Phase::PainBefore));
     app.quit_session(At::ZERO);
     let (finished, _) = app.finished.as_ref().expect("finished");

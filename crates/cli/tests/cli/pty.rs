@@ -55,6 +55,10 @@ fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
     press(&mut p, "1");
     p.exp_string("press 0 to make it 10").expect("a 1 waits for the next key");
     press(&mut p, "0");
+    // That much pain before starting: asked whether to stop for today; n carries on.
+    p.exp_string("10 out of 10 before starting").expect("the rating was 10");
+    p.exp_string("stop for today?").expect("asked whether to stop");
+    press(&mut p, "n");
     p.exp_string("Step 1.").expect("the session goes on");
     press(&mut p, "q");
     p.exp_eof().expect("the process ends");

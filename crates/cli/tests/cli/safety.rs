@@ -117,6 +117,28 @@ fn a_closed_pipe_ends_limber_quietly() {
 }
 
 #[test]
+fn a_high_rating_before_the_routine_asks_first_and_yes_stops_before_any_exercise() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--speed", "1000"])
+        .write_stdin("pain 8\nyes\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("8 out of 10 before starting is a lot"))
+        .stdout(predicate::str::contains("Do you want to stop for today?"))
+        .stdout(predicate::str::contains("Next up").not())
+        .stderr(predicate::str::contains("stopped before any exercise, for your safety"));
+    assert_eq!(home.json(&["history"]), serde_json::json!([]));
+    // Given on the command line, it is asked all the same; no carries on.
+    home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "7", "--pain-after", "9"])
+        .write_stdin("no\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("7 out of 10 before starting is a lot"))
+        .stdout(predicate::str::contains("Next up, stretch 1"))
+        .stdout(predicate::str::contains("Noted: 9 out of 10, up from 7 before the session."));
+}
+
+#[test]
 fn commands_printing_to_a_reader_that_has_gone_end_quietly() {
     let home = Home::new().screened();
     home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use limber_core::{
-    At, Cue, CueKind, Intent, KEPT_CUES, PainPrompt, Phase, PlanOptions, Position, Session, SessionView, StopReason,
-    Summary,
+    At, Cue, CueKind, Intent, IntentKind, KEPT_CUES, PainPrompt, Phase, PlanOptions, Position, Session, SessionView,
+    StopReason, Summary,
 };
 use proptest::prelude::*;
 
@@ -83,6 +83,8 @@ fn finish(session: &mut Session, mut now: At) -> Vec<Cue> {
         } else {
             let event = match session.phase() {
                 Phase::Screening { .. } => Intent::No,
+                // Asked whether to stop for today (a high rating before the routine): carry on.
+                Phase::PainBefore if session.allowed().contains(&IntentKind::Yes) => Intent::No,
                 Phase::ConfirmAssessed => Intent::Yes,
                 Phase::Prepare { .. } | Phase::PainBefore | Phase::PainAfter => Intent::Start,
                 other => panic!("stuck with no deadline in {other:?}"),

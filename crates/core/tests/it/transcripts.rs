@@ -1089,3 +1089,188 @@ fn a_session_waiting_for_the_person_knows_since_when_they_have_been_silent() {
     assert!(question.contains("0 to 10"), "{transcript}");
     assert_eq!(asked.last_activity().to_string(), question.split(' ').next().unwrap(), "{transcript}");
 }
+
+#[test]
+fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts() {
+    // Stopping: nothing was exercised, and the stop is for pain.
+    let s = check(
+        "short",
+        &asking(true, false),
+        true,
+        "1 8\n3 yes",
+        expect![[r#"
+            0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+            == PainBefore
+            0:01.000 Alert   8 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            0:03.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            == Stopped { reason: Pain }
+        "#]],
+    );
+    assert!(!s.summary().expect("over").exercise_started);
+    // Carrying on: the routine starts at the answer; a new rating may replace the first.
+    check(
+        "short",
+        &asking(true, false),
+        true,
+        "1 9\n2 4\n3 end",
+        expect![[r#"
+            0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+            == PainBefore
+            0:01.000 Alert   9 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            0:02.000 None    Noted: 4 out of 10.
+            0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:03.000 None    Step 1. Sit tall.
+        "#]],
+    );
+    check(
+        "short",
+        &asking(true, false),
+        true,
+        "1 7\n2 no\n4 end",
+        expect![[r#"
+            0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+            == PainBefore
+            0:01.000 Alert   7 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:03.000 None    Step 1. Sit tall.
+            0:04.000 None    Step 2. Turn right.
+        "#]],
+    );
+    // Given ahead (`--pain-before 8`): asked at once, and the rating is not asked again.
+    let given = PlanOptions { pain_before: PainPrompt::Given { score: 8 }, ..options() };
+    check(
+        "short",
+        &given,
+        true,
+        "1 no\n3 end",
+        expect![[r#"
+            0:00.000 Alert   8 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            == PainBefore
+            0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:02.000 None    Step 1. Sit tall.
+            0:03.000 None    Step 2. Turn right.
+        "#]],
+    );
+}
+
+#[test]
+fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
+    let after = |script: &str, expected: Expect| check("short", &asking(true, true), true, script, expected);
+    after(
+        "1 1\n30 9",
+        expect![[r#"
+        0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+        == PainBefore
+        0:01.000 None    Noted: 1 out of 10.
+        0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+        == Prepare { item: 0 }
+        0:02.000 None    Step 1. Sit tall.
+        0:03.000 None    Step 2. Turn right.
+        0:04.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:05.000 Tick    1
+        0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:07.000 Tick    3
+        0:08.000 Tick    2
+        0:09.000 Tick    1
+        0:10.000 End     Slowly ease out of the stretch.
+        0:10.000 None    Switch sides: now the left side, the same steps mirrored.
+        == Rest { item: 0, next_hold: 1 }
+        0:11.000 Tick    1
+        0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+        == Active { item: 0, hold: 1 }
+        0:13.000 Tick    3
+        0:14.000 Tick    2
+        0:15.000 Tick    1
+        0:16.000 End     Slowly ease out of the stretch.
+        0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+        == CheckIn { item: 0 }
+        0:18.000 End     That completes Short. Well done.
+        0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+        == PainAfter
+        0:30.000 Alert   Noted: 9 out of 10, up from 1 before the session. Rest today and go gentler next time; if the pain does not settle, see a doctor or physiotherapist.
+        == Finished
+    "#]],
+    );
+    after(
+        "1 3\n30 4",
+        expect![[r#"
+        0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+        == PainBefore
+        0:01.000 None    Noted: 3 out of 10.
+        0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+        == Prepare { item: 0 }
+        0:02.000 None    Step 1. Sit tall.
+        0:03.000 None    Step 2. Turn right.
+        0:04.000 Tick    Get ready. 2
+        == GetReady { item: 0 }
+        0:05.000 Tick    1
+        0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+        == Active { item: 0, hold: 0 }
+        0:07.000 Tick    3
+        0:08.000 Tick    2
+        0:09.000 Tick    1
+        0:10.000 End     Slowly ease out of the stretch.
+        0:10.000 None    Switch sides: now the left side, the same steps mirrored.
+        == Rest { item: 0, next_hold: 1 }
+        0:11.000 Tick    1
+        0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+        == Active { item: 0, hold: 1 }
+        0:13.000 Tick    3
+        0:14.000 Tick    2
+        0:15.000 Tick    1
+        0:16.000 End     Slowly ease out of the stretch.
+        0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+        == CheckIn { item: 0 }
+        0:18.000 End     That completes Short. Well done.
+        0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+        == PainAfter
+        0:30.000 None    Noted: 4 out of 10.
+        == Finished
+    "#]],
+    );
+    let high_all_along = PlanOptions { pain_before: PainPrompt::Given { score: 9 }, ..asking(false, true) };
+    check(
+        "short",
+        &high_all_along,
+        true,
+        "0 no\n30 7",
+        expect![[r#"
+            0:00.000 Alert   9 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            == PainBefore
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:07.000 Tick    2
+            0:08.000 Tick    1
+            0:09.000 End     Slowly ease out of the stretch.
+            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            == Rest { item: 0, next_hold: 1 }
+            0:10.000 Tick    1
+            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            == Active { item: 0, hold: 1 }
+            0:12.000 Tick    3
+            0:13.000 Tick    2
+            0:14.000 Tick    1
+            0:15.000 End     Slowly ease out of the stretch.
+            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:17.000 End     That completes Short. Well done.
+            0:17.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            == PainAfter
+            0:30.000 Alert   Noted: 7 out of 10. Rest today, and if the pain does not settle, see a doctor or physiotherapist.
+            == Finished
+        "#]],
+    );
+}
