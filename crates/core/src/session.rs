@@ -155,6 +155,13 @@ pub enum Rejected {
         /// The rating given.
         score: u8,
     },
+    /// A swap asked for where no other stretch that suits the person and the routine reaches
+    /// the same area: the stretch stays (skip moves on).
+    #[error("no other stretch that suits you and this routine reaches the same area as {stretch}")]
+    NoAlternative {
+        /// The stretch's name.
+        stretch: String,
+    },
 }
 
 /// What became of one stretch of the plan.
@@ -670,6 +677,10 @@ impl Session {
                 Phase::Finished | Phase::Stopped { .. } => Vec::new(),
             }
         };
+        // A swap only where there is something to swap to.
+        if self.phase.item().is_some_and(|i| self.alternative(i).is_none()) {
+            out.retain(|k| *k != K::Swap);
+        }
         out.extend(SAFETY);
         out
     }
@@ -688,6 +699,13 @@ impl Session {
             return Err(Rejected::BadScore { score });
         }
         if !self.allowed().contains(&intent.kind()) {
+            if let (Intent::Swap, Some(item)) = (intent, self.phase.item())
+                && self.phase.on_stretch()
+                && self.paused_at.is_none()
+                && self.asking.is_none()
+            {
+                return Err(Rejected::NoAlternative { stretch: self.items[item].choice.stretch.name.clone() });
+            }
             return Err(Rejected::NotNow { intent: intent.kind(), phase: self.phase, paused: self.is_paused() });
         }
         self.log.intents.push(Logged { at: now, intent });
@@ -1181,6 +1199,12 @@ impl Session {
     fn stop(&mut self, reason: StopReason, now: At) {
         if let Some(item) = self.phase.item() {
             self.close_item(item, now);
+            // Stopped before it was stretched at all (while it was introduced): not reached,
+            // rather than skipped, which the person did not do.
+            let rec = &mut self.items[item].record;
+            if rec.status == ItemStatus::Skipped && rec.active.is_zero() {
+                rec.status = ItemStatus::NotReached;
+            }
         }
         let (text, sound) = self.stop_words(reason);
         self.say(now, CueKind::Stopped { reason }, text, sound);

@@ -354,6 +354,7 @@ pub async fn send_intent(
                 Rejected::NotNow { .. } => (StatusCode::CONFLICT, "not-now"),
                 Rejected::Over { .. } => (StatusCode::CONFLICT, "over"),
                 Rejected::BadScore { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "bad-score"),
+                Rejected::NoAlternative { .. } => (StatusCode::CONFLICT, "no-alternative"),
             };
             let mut e = ApiError::new(status, code, why.to_string());
             e.detail = serde_json::to_value(&why).ok();
