@@ -498,8 +498,11 @@ impl App {
         if live.confirm_quit {
             match key.code {
                 KeyCode::Char('y' | 'Y' | 'q') => {
+                    // Ended as `q` ends it in `limber`: the rating after is still asked (when
+                    // the plan asks it), and what was done is kept.
                     live.confirm_quit = false;
-                    self.quit_session(now);
+                    live.overlay_paused = false;
+                    self.send(Intent::Quit, now);
                 }
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                     live.confirm_quit = false;

@@ -213,9 +213,13 @@ fn quit_asks_first_and_keeps_what_was_done() {
     assert!(in_hold(&app), "n carries on");
     app.on_key(key('q'), now);
     app.on_key(key('y'), now);
+    // The rating after is asked, as `limber` asks it when q ends a session.
+    assert_eq!(phase(&app), Some(Phase::PainAfter));
+    app.on_key(key('2'), now);
     assert_eq!(app.screen, Screen::Summary);
     let (finished, _) = app.finished.as_ref().expect("finished");
     assert_eq!(finished.summary.stopped, Some(StopReason::Aborted));
+    assert_eq!(finished.summary.pain_after, Some(2));
     assert!(finished.saved);
     assert!(!app.stopped_for_safety);
     let history = app.local.block_on(app.local.app.sessions(app.local.user, None)).expect("history");
