@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod live;
 pub mod openapi;
+pub mod serve;
 pub mod web;
 
 use std::sync::Arc;

@@ -241,14 +241,12 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(%local, resumed, shared, open = matches!(access, Access::Open { .. }), "limber-server listening");
     eprintln!("limber-server listening on http://{local}");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            signal().await;
-            tracing::info!("shutting down: finishing requests; live sessions are stored");
-            let _ = stop.send(true);
-        })
-        .await
-        .context("the server failed")?;
+    limber_server::serve::serve(listener, router(state), async move {
+        signal().await;
+        tracing::info!("shutting down: finishing requests; live sessions are stored");
+        let _ = stop.send(true);
+    })
+    .await;
     // Every intent answered was stored before its answer; what the sessions' own timers were
     // still writing is redone from the log at the next start. SQLite's last connection folds
     // its write-ahead log into the file as it closes (PostgreSQL needs no such care, and its

@@ -381,3 +381,24 @@ fn help_lists_completions_which_print_with_the_man_page() {
         assert!(out.status.success() && out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn a_connection_that_never_finishes_its_headers_is_closed() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0");
+    let mut silent = std::net::TcpStream::connect(&server.addr).unwrap();
+    let mut stalled = std::net::TcpStream::connect(&server.addr).unwrap();
+    stalled.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = Instant::now();
+    for (what, conn) in [("a silent connection", &mut silent), ("one stalled in its headers", &mut stalled)] {
+        conn.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
+        let mut rest = Vec::new();
+        // The server closes it (end of stream, perhaps after a 408): no read error, no hang.
+        conn.read_to_end(&mut rest).unwrap_or_else(|e| panic!("{what} was never closed: {e}"));
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_secs(25), "{what} closed after {waited:?}, before the limit");
+    }
+    // Meanwhile and after, the server answers.
+    assert_eq!(get(&server.addr, "/healthz").0, 200);
+}
