@@ -18,7 +18,7 @@ use limber_core::{Equipment, Intent, IntentKind, PainPrompt, Position, Rejected,
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, TokenHash};
 use crate::error::ApiError;
 use crate::live::{IntentError, Kind, Live, NewLive, SessionState, now_ms};
 
@@ -381,6 +381,8 @@ pub struct EventsQuery {
 
 struct Follow {
     live: Arc<Live>,
+    /// The token the stream was opened with, checked every [`TOKEN_RECHECK`].
+    token: Option<TokenCheck>,
     seq: u64,
     changed: tokio::sync::watch::Receiver<u64>,
     shutdown: tokio::sync::watch::Receiver<bool>,
@@ -399,9 +401,22 @@ impl Follow {
                 return None;
             }
             if !self.first {
+                let recheck = async {
+                    match &self.token {
+                        Some(check) => tokio::time::sleep_until(check.next).await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     r = self.changed.changed() => if r.is_err() { return None },
                     _ = self.shutdown.changed() => return None,
+                    () = recheck => {
+                        let check = self.token.as_mut()?;
+                        if !check.still_valid().await {
+                            return None; // rotated, or its person removed
+                        }
+                        continue;
+                    }
                 }
             }
             self.first = false;
@@ -421,6 +436,32 @@ impl Follow {
     }
 }
 
+/// How often an event stream opened with a token checks that the token still lets it in.
+const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A token to check again: its hash, whose it was, and when next.
+struct TokenCheck {
+    app: Arc<limber_app::App>,
+    hash: String,
+    user: limber_app::store::UserId,
+    next: tokio::time::Instant,
+}
+
+impl TokenCheck {
+    /// Whether the token still names the same person (a store that cannot answer now is given
+    /// the benefit of the doubt until the next check).
+    async fn still_valid(&mut self) -> bool {
+        self.next = tokio::time::Instant::now() + TOKEN_RECHECK;
+        match self.app.store().user_by_token_hash(&self.hash).await {
+            Ok(found) => found == Some(self.user),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot check an event stream's token");
+                true
+            }
+        }
+    }
+}
+
 /// Server-Sent Events: `cue` events (SSE id = the cue's sequence number) and `view` events (the
 /// session's state after them). Resumes after `Last-Event-ID` without a gap or a repeat; ends
 /// once the session is over and recorded.
@@ -432,6 +473,7 @@ impl Follow {
 pub async fn events(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,
+    TokenHash(hash): TokenHash,
     Id(id): Id<SessionId>,
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
@@ -445,6 +487,12 @@ pub async fn events(
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let follow = Follow {
         seq: last.or(query.after).unwrap_or(0),
+        token: hash.map(|hash| TokenCheck {
+            app: st.app.clone(),
+            hash,
+            user,
+            next: tokio::time::Instant::now() + TOKEN_RECHECK,
+        }),
         changed,
         shutdown: st.shutdown.clone(),
         live,

@@ -54,22 +54,42 @@ fn hex(bytes: &[u8]) -> String {
 #[derive(Clone, Copy, Debug)]
 pub struct Caller(pub UserId);
 
+/// The token a request carries, from `Authorization: Bearer TOKEN` or `?access_token=`; an
+/// empty string for an `Authorization` header of another scheme.
+fn token_of(parts: &Parts) -> Option<String> {
+    let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    let from_header = header.map(|h| match h.trim().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim().to_owned(),
+        _ => String::new(),
+    });
+    let from_query = parts
+        .uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("access_token=")).map(str::to_owned));
+    from_header.or(from_query)
+}
+
+/// The hash of the token a request was let in with, if any: a long-lived response (an event
+/// stream) checks it again now and then, and ends once the token is rotated or its person
+/// removed.
+#[derive(Clone, Debug)]
+pub struct TokenHash(pub Option<String>);
+
+impl FromRequestParts<Arc<AppState>> for TokenHash {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &Arc<AppState>) -> Result<TokenHash, Self::Rejection> {
+        Ok(TokenHash(token_of(parts).filter(|t| !t.is_empty()).map(|t| hash_token(&t))))
+    }
+}
+
 impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Caller, ApiError> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        // The scheme is case-insensitive (RFC 9110 §11.1).
-        let from_header = header.map(|h| match h.trim().split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim().to_owned(),
-            _ => String::new(),
-        });
-        let from_query = parts
-            .uri
-            .query()
-            .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("access_token=")).map(str::to_owned));
         let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
-        match from_header.or(from_query) {
+        match token_of(parts) {
             Some(token) if !token.is_empty() => {
                 match state.app.store().user_by_token_hash(&hash_token(&token)).await? {
                     Some(user) => Ok(Caller(user)),

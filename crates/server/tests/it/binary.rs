@@ -402,3 +402,31 @@ fn a_connection_that_never_finishes_its_headers_is_closed() {
     // Meanwhile and after, the server answers.
     assert_eq!(get(&server.addr, "/healthz").0, 200);
 }
+
+#[test]
+fn an_event_stream_ends_once_its_token_is_rotated() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let add = bin().args(["--data-dir", data, "user", "add", "ann"]).output().unwrap();
+    let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
+    let server = start(dir.path(), "127.0.0.1:0");
+    let bearer = format!("Bearer {token}");
+    let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/json")];
+    let created = request(&server.addr, "POST", "/api/v1/sessions", &headers, Some(r#"{"routine":"desk"}"#)).unwrap();
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let (addr, path) = (server.addr.clone(), format!("/api/v1/sessions/{id}/events?access_token={token}"));
+    let (opened, stream_opened) = std::sync::mpsc::channel();
+    let (ended, stream_ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let lines = sse(&addr, &path, None).unwrap();
+        let _ = opened.send(());
+        lines.for_each(drop);
+        let _ = ended.send(());
+    });
+    stream_opened.recv_timeout(Duration::from_secs(10)).expect("the stream opens");
+    assert!(stream_ended.recv_timeout(Duration::from_secs(7)).is_err(), "open while the token is good");
+    let rotate = bin().args(["--data-dir", data, "user", "rotate", "ann"]).output().unwrap();
+    assert!(rotate.status.success());
+    stream_ended.recv_timeout(Duration::from_secs(20)).expect("the stream ends once its token is rotated");
+}
