@@ -20,6 +20,12 @@ const CUE_LOG: usize = 6;
 /// Sessions the pain chart of the progress screen reads, the latest.
 const PAIN_CHART_SESSIONS: usize = 120;
 
+/// Lines a page key scrolls the library's text by.
+const SCROLL_STEP: u16 = 8;
+
+/// The furthest the library's text is scrolled (the drawing stops at its last line anyway).
+const MAX_SCROLL: u16 = 400;
+
 /// Which screen is showing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Screen {
@@ -147,6 +153,9 @@ pub(crate) struct App {
     pub(crate) filters: Filters,
     /// Guidance page in the library.
     pub(crate) guide: Option<Guide>,
+    /// Lines scrolled down in the library's text (a stretch's detail or a guidance page); the
+    /// drawing stops at the last line.
+    pub(crate) scroll: u16,
     /// A one-line message (a refused key, an error).
     pub(crate) message: Option<String>,
     /// Bells to ring (the loop writes them to the terminal).
@@ -189,6 +198,7 @@ impl App {
             selected: 0,
             filters: Filters::default(),
             guide: None,
+            scroll: 0,
             message: None,
             bells: 0,
             bell,
@@ -631,7 +641,12 @@ impl App {
 
     fn library_key(&mut self, key: KeyEvent) {
         let n = self.filtered().len();
+        // Whatever else a key does, a new stretch or page is read from its top.
+        let scroll = std::mem::take(&mut self.scroll);
         match key.code {
+            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll = scroll.saturating_add(SCROLL_STEP).min(MAX_SCROLL),
+            KeyCode::PageUp => self.scroll = scroll.saturating_sub(SCROLL_STEP),
+            KeyCode::Home => {}
             KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             KeyCode::Char('e') => {

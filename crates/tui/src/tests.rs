@@ -712,3 +712,46 @@ fn a_recent_alert_keeps_a_row_above_the_newest_cue_which_always_shows() {
     let one = ui::recent_cues(&shown, ratatui::layout::Rect::new(0, 0, 200, 1));
     assert_eq!((one.alert.map(|a| a.seq), seqs(&one)), (None, vec![4]));
 }
+
+#[test]
+fn a_stretch_and_a_guidance_page_scroll_to_their_last_line_at_80x24() {
+    let (mut app, _dir) = app();
+    app.on_key(key('l'), At::ZERO);
+    let at = app.filtered().iter().position(|s| s.id.as_str() == "standing-rotation").expect("listed");
+    for _ in 0..at {
+        app.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), At::ZERO);
+    }
+    let stretch = app.filtered()[at].clone();
+    let text = render(&app, 80, 24);
+    // Its cautions come before its steps, on the first screen.
+    let first_caution: String = stretch.cautions[0].chars().take(20).collect();
+    assert!(text.contains(&first_caution), "{text}");
+    assert!(text.contains("more: PgDn"), "{text}");
+    let breathing: String = stretch.breathing.chars().take(16).collect();
+    assert!(!text.contains(&breathing), "the last line is below the fold: {text}");
+    for _ in 0..5 {
+        app.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE), At::ZERO);
+    }
+    let text = render(&app, 80, 24);
+    let flat: String = text.lines().map(|l| l.trim_matches(|c| c == '"' || c == '│')).collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Breathing"), "scrolled to the end: {text}");
+    assert!(!text.contains("more: PgDn"), "{text}");
+    insta::assert_snapshot!("library_detail_scrolled_80x24", text);
+    // A new choice starts at its top.
+    app.on_key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE), At::ZERO);
+    assert_eq!(app.scroll, 0);
+    // The FAQ's last answer is reached the same way.
+    for _ in 0..3 {
+        app.on_key(key('g'), At::ZERO);
+    }
+    let last = app.local.app.library().faq.last().expect("answers").answer.clone();
+    let end: String =
+        last.split_whitespace().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" ");
+    for _ in 0..40 {
+        app.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE), At::ZERO);
+    }
+    let text = render(&app, 80, 24);
+    let flat: String =
+        text.lines().map(|l| l.trim_matches(|c| c == '"' || c == '│').trim()).collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&end), "the last answer's end ({end}) is shown: {text}");
+}

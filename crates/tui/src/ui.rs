@@ -802,6 +802,22 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
+/// `lines`, wrapped, in `area`, from line `scroll` (no further than shows the last line), with
+/// a mark on the last row when more is below.
+fn scrolled(frame: &mut Frame, area: Rect, lines: Vec<Line<'_>>, scroll: u16, theme: &Theme) {
+    let text = Paragraph::new(lines).wrap(Wrap { trim: true });
+    let total = u16::try_from(text.line_count(area.width)).unwrap_or(u16::MAX);
+    let scroll = scroll.min(total.saturating_sub(area.height));
+    frame.render_widget(text.scroll((scroll, 0)), area);
+    if total > scroll.saturating_add(area.height) && area.height > 0 {
+        let more = " ↓ more: PgDn ";
+        let width = u16::try_from(more.chars().count()).unwrap_or(0).min(area.width);
+        let mark = Rect { x: area.right().saturating_sub(width), y: area.bottom() - 1, width, height: 1 };
+        frame.render_widget(Clear, mark);
+        frame.render_widget(Paragraph::new(more).style(theme.selected()), mark);
+    }
+}
+
 fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let f = &app.filters;
     let areas = app.areas();
@@ -836,10 +852,10 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ("Source", l)
             }
         };
-        frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(format!(" {title} "))),
-            body,
-        );
+        let block = Block::bordered().title(format!(" {title} "));
+        let text_area = block.inner(body);
+        frame.render_widget(block, body);
+        scrolled(frame, text_area, lines, app.scroll, theme);
     } else {
         let [list_area, detail] = Layout::horizontal([Constraint::Length(28), Constraint::Min(20)]).areas(body);
         let shown = app.filtered();
@@ -862,14 +878,16 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 lines.push(Line::from(format!("Position: {} · equipment: {kit}", s.position.label())));
                 let targets: Vec<&str> = s.targets.iter().map(|a| a.label()).collect();
                 lines.push(Line::from(format!("Works: {}", targets.join(", "))));
+                // The cautions before the steps: read before trying it, and on a small screen
+                // not below the fold.
+                for c in &s.cautions {
+                    lines.push(Line::from(Span::styled(format!("! {c}"), theme.danger())));
+                }
                 lines.push(Line::from(Span::styled("Steps", theme.title())));
                 for (i, step) in s.steps.iter().enumerate() {
                     lines.push(Line::from(format!("{}. {step}", i + 1)));
                 }
                 lines.push(Line::from(format!("Breathing: {}", s.breathing)));
-                for c in &s.cautions {
-                    lines.push(Line::from(Span::styled(format!("! {c}"), theme.danger())));
-                }
                 let alts: Vec<String> = s
                     .alternatives
                     .iter()
@@ -891,11 +909,18 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             key_poses(frame, top, f, theme);
             text_area = rest;
         }
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text_area);
+        scrolled(frame, text_area, lines, app.scroll, theme);
     }
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
-    let hints =
-        [("↑↓", "choose"), ("e", "equipment"), ("v", "position"), ("t", "area"), ("g", "guidance"), ("esc", "home")];
+    let hints = [
+        ("↑↓", "choose"),
+        ("PgDn", "more"),
+        ("e", "kit"),
+        ("v", "position"),
+        ("t", "area"),
+        ("g", "guide"),
+        ("esc", "home"),
+    ];
     frame.render_widget(Paragraph::new(hint_line(&hints, theme)), keys);
 }
 
