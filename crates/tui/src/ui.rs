@@ -913,7 +913,7 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
     let hints = [
-        ("↑↓", "choose"),
+        ("↑↓", "pick"),
         ("PgDn", "more"),
         ("e", "kit"),
         ("v", "position"),
