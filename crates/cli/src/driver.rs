@@ -171,6 +171,7 @@ impl Inputs {
 
 /// Shows `keys` on the bar's last line.
 fn set_keys(bar: &ProgressBar, keys: &str) {
+    let keys = crate::wrap::wrapped_keys(keys, crate::wrap::terminal_width());
     let template = format!("{{prefix:.bold}}\n[{{bar:40.cyan/blue}}] {{msg:.bold}}\n{keys}");
     if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style.progress_chars("█▓░"));
@@ -213,7 +214,11 @@ impl Screen {
 
     fn cue(&mut self, cue: &Cue, clock: &Clock) {
         let secs = cue.at.0.as_secs();
-        self.note(&format!("[{}:{:02}] {}", secs / 60, secs % 60, cue.text));
+        let line = format!("[{}:{:02}] {}", secs / 60, secs % 60, cue.text);
+        // On the live screen, wrapped at words under its time; plain output keeps a cue a line.
+        let width = self.bar.as_ref().and_then(|_| crate::wrap::terminal_width());
+        let indent = line.find(']').map_or(0, |i| i + 2);
+        self.note(&crate::wrap::wrapped(&line, width, indent));
         if self.bell && limber_app::keys::rings_bell(cue.sound) {
             print!("\u{7}");
             let _ = std::io::stdout().flush();
@@ -256,6 +261,10 @@ impl Screen {
             (true, _, _) if view.question.is_some() => "y to stop · n to carry on".to_owned(),
             (true, _, _) => "paused — space to resume".to_owned(),
             (_, Phase::Screening { .. } | Phase::ConfirmAssessed, _) => "answer y or n".to_owned(),
+            // Asked whether to stop for today after a high rating.
+            (_, Phase::PainBefore, _) if view.allowed.contains(&IntentKind::Yes) => {
+                "y to stop · n to carry on".to_owned()
+            }
             (_, Phase::PainBefore | Phase::PainAfter, _) => "0-10 to rate (1 then 0 for 10), Enter to skip".to_owned(),
             (_, Phase::CheckIn { .. }, Some(ms)) => format!("c comfortable · d discomfort · {} s", ms.div_ceil(1000)),
             (_, Phase::Active { .. }, Some(ms)) => format!("{} s", ms.div_ceil(1000)),

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::args::Global;
 use crate::context::{library, print_json, stretch};
+use crate::wrap::say;
 
 /// The content for a read-only command that prints and exits: not freed at the end, since the
 /// process is about to end anyway (freeing it was 5 % of `limber list --json`).
@@ -99,26 +100,28 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool, draw: bool) -> anyh
         return Ok(ExitCode::SUCCESS);
     }
     println!("{} ({})", s.name, s.id);
-    println!("{}\n", s.summary);
+    say(&s.summary, 0);
+    println!();
     if let Some(figure) = s.figure.as_ref().filter(|_| draw) {
         println!("{}", key_poses(figure));
     }
     let areas: Vec<&str> = s.targets.iter().map(|a| a.label()).collect();
-    println!("Works: {}", areas.join(", "));
-    println!("Position: {}   Equipment: {}", s.position.label(), equipment(s));
-    println!("Dose: {}\n", s.dose.describe());
-    println!("Steps:");
+    say(&format!("Works: {}", areas.join(", ")), 7);
+    say(&format!("Position: {}   Equipment: {}", s.position.label(), equipment(s)), 0);
+    say(&format!("Dose: {}", s.dose.describe()), 6);
+    println!("\nSteps:");
     for (n, step) in s.steps.iter().enumerate() {
-        println!("  {}. {step}", n + 1);
+        say(&format!("  {}. {step}", n + 1), 5);
     }
-    println!("\nBreathing: {}", s.breathing);
+    println!();
+    say(&format!("Breathing: {}", s.breathing), 11);
     if !s.cautions.is_empty() {
         println!("\nCautions:");
-        s.cautions.iter().for_each(|c| println!("  - {c}"));
+        s.cautions.iter().for_each(|c| say(&format!("  - {c}"), 4));
     }
     if !s.modifications.is_empty() {
         println!("\nModifications:");
-        s.modifications.iter().for_each(|m| println!("  - {m}"));
+        s.modifications.iter().for_each(|m| say(&format!("  - {m}"), 4));
     }
     if !s.alternatives.is_empty() {
         let names: Vec<String> = s
@@ -126,7 +129,8 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool, draw: bool) -> anyh
             .iter()
             .map(|a| lib.stretch(a).map_or_else(|| a.to_string(), |t| format!("{} ({})", t.name, t.id)))
             .collect();
-        println!("\nAlternatives for the same area: {}", names.join(", "));
+        println!();
+        say(&format!("Alternatives for the same area: {}", names.join(", ")), 2);
     }
     match &s.origin {
         Origin::Article => println!("\n{}", credit(&lib)),
@@ -158,7 +162,9 @@ pub(crate) fn precautions(global: &Global, as_json: bool) -> anyhow::Result<Exit
         return Ok(ExitCode::SUCCESS);
     }
     for (n, p) in lib.precautions.iter().enumerate() {
-        println!("{}. {}\n   {}\n", n + 1, p.title, p.text);
+        say(&format!("{}. {}", n + 1, p.title), 3);
+        say(&format!("   {}", p.text), 3);
+        println!();
     }
     let w = &lib.warm_up;
     println!("Warm-up: {}–{} minutes of {}. {}", w.minutes.low(), w.minutes.high(), w.activities.join(" or "), w.why);
@@ -173,7 +179,9 @@ pub(crate) fn tips(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for (n, t) in lib.tips.iter().enumerate() {
-        println!("{}. {}\n   {}\n", n + 1, t.title, t.text);
+        say(&format!("{}. {}", n + 1, t.title), 3);
+        say(&format!("   {}", t.text), 3);
+        println!();
     }
     println!("{}", credit(&lib));
     Ok(ExitCode::SUCCESS)
@@ -186,7 +194,9 @@ pub(crate) fn faq(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for f in &lib.faq {
-        println!("Q: {}\nA: {}\n", f.question, f.answer);
+        say(&format!("Q: {}", f.question), 3);
+        say(&format!("A: {}", f.answer), 3);
+        println!();
     }
     println!("{}", credit(&lib));
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ mod history;
 mod info;
 mod profile;
 mod run;
+mod wrap;
 
 use std::process::ExitCode;
 

@@ -45,7 +45,7 @@ pub(crate) fn caution(text: &str) -> String {
 }
 
 pub(crate) fn waiting_for_start() -> String {
-    "Get into position, then say start when you are ready.".to_owned()
+    "Get into position, then start when you are ready.".to_owned()
 }
 
 pub(crate) fn get_ready(n: u32) -> String {

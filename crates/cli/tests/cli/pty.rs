@@ -86,3 +86,33 @@ fn show_draws_the_key_poses_on_a_terminal_and_not_with_plain_or_in_a_pipe() {
     let piped = home.limber(&["show", "cat-camel"]).assert().success().get_output().stdout.clone();
     assert!(!String::from_utf8_lossy(&piped).contains(names));
 }
+
+#[test]
+fn cues_on_a_narrow_terminal_wrap_between_words_under_their_time() {
+    let home = Home::new().screened();
+    let limber = assert_cmd::cargo::cargo_bin("limber");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "stty cols 60 rows 30; exec '{}' run desk --no-warmup --speed 5 --pain-before 0 --pain-after 0",
+            limber.display()
+        ))
+        .env("LIMBER_DATA_DIR", home.path())
+        .env("TZ", "UTC")
+        .env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    // rexpect reads bytes as Latin-1: back to bytes, for a 60-column screen model.
+    let before = p.exp_string("Step 1.").expect("the first step");
+    press(&mut p, "q");
+    let bytes: Vec<u8> = before.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect();
+    let mut screen = vt100::Parser::new(30, 60, 0);
+    screen.process(&bytes);
+    let rows: Vec<String> = screen.screen().rows(0, 60).collect();
+    // "Next up, stretch 1 of 4: Seated cat-cow. The cat-camel movement…" is longer than 60
+    // columns: it goes on under the text, after the time, and never inside a word.
+    let first = rows.iter().position(|r| r.starts_with("[0:00] Next up, stretch 1 of 4")).expect("the first cue");
+    assert!(rows[first + 1].starts_with("       ") && !rows[first + 1].starts_with("        "), "{rows:#?}");
+    let text: Vec<&str> = rows[first..].iter().take_while(|r| !r.is_empty()).map(|r| r.trim()).collect();
+    assert!(text.join(" ").contains("Seated cat-cow. The cat-camel movement done on a chair"), "{rows:#?}");
+    p.exp_eof().expect("the process ends");
+}

@@ -273,7 +273,7 @@ fn wait_hold_and_no_warmup_shape_the_session() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Warm up").not())
-        .stdout(predicate::str::contains("say start when you are ready"))
+        .stdout(predicate::str::contains("start when you are ready"))
         .stdout(predicate::str::contains("Next up, stretch 2 of 5"))
         .stdout(predicate::str::contains("waiting for an answer, but input has ended"));
     let history = home.json(&["history"]);

@@ -430,7 +430,7 @@ fn waiting_for_start_holds_the_preparation_until_the_person_is_ready() {
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.
             0:02.000 None    Step 2. Turn right.
-            0:03.000 None    Get into position, then say start when you are ready.
+            0:03.000 None    Get into position, then start when you are ready.
             0:40.000 Tick    Get ready. 2
             == GetReady { item: 0 }
             0:41.000 Tick    1
