@@ -90,10 +90,13 @@ enum UserCommand {
     },
     /// List users.
     List,
-    /// Remove a user and all their data.
+    /// Remove a user and all their data (asks first on a terminal).
     Remove {
         /// Their name.
         name: String,
+        /// Remove without asking (needed when standard input is not a terminal).
+        #[arg(long, short)]
+        yes: bool,
     },
     /// Give a user a new token; the old one stops working.
     Rotate {
@@ -187,6 +190,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add { name } => {
+            let name = limber_app::store::user_name(name)?;
             let id = store.create_user(name).await?;
             let token = auth::new_token()?;
             store.set_token_hash(id, &auth::hash_token(&token)).await?;
@@ -198,12 +202,25 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
                 println!("{}\t{}", u.id, u.name);
             }
         }
-        UserCommand::Remove { name } => {
+        UserCommand::Remove { name, yes } => {
+            let name = name.trim();
             let Some(id) = store.user_by_name(name).await? else { bail!("there is no user called `{name}`") };
+            let sessions = store.tallies(id).await?.sessions;
+            let whose = if name == limber_app::store::LOCAL_USER {
+                " (the person `limber` and `limber-tui` keep history for on this machine)"
+            } else {
+                ""
+            };
+            let question =
+                format!("Remove {name}{whose} and all their data: {sessions} sessions, profile and progression?");
+            if !yes && !confirm(&question)? {
+                bail!("{name} was not removed");
+            }
             store.remove_user(id).await?;
             eprintln!("Removed {name} and all their data.");
         }
         UserCommand::Rotate { name } => {
+            let name = name.trim();
             let Some(id) = store.user_by_name(name).await? else { bail!("there is no user called `{name}`") };
             let token = auth::new_token()?;
             store.set_token_hash(id, &auth::hash_token(&token)).await?;
@@ -212,6 +229,19 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Asks `question` on the terminal and reads yes or no; refuses without a terminal to ask on.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        bail!("{question} Add --yes to confirm: standard input is not a terminal to ask on");
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
 async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {

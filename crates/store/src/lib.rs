@@ -81,6 +81,9 @@ pub enum Error {
     /// A user name must have at least one visible character.
     #[error("a user name cannot be empty")]
     EmptyUserName,
+    /// A user name that `user list` could not show on one line, or far too long.
+    #[error("a user name {0}")]
+    BadUserName(&'static str),
     /// Data was written for a user the store does not know (removed, or never created).
     #[error("there is no user with id {0}")]
     UnknownUser(UserId),
@@ -172,6 +175,25 @@ pub enum LiveChange {
     },
     /// Changes may have been missed (the connection was lost and made again): reload them all.
     Missed,
+}
+
+/// The longest user name, in characters.
+pub const MAX_USER_NAME: usize = 64;
+
+/// `name` as a user is named: without the spaces around it, at least one character and at most
+/// [`MAX_USER_NAME`], no control characters (a name is one line of `user list`).
+pub fn user_name(name: &str) -> Result<&str> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::EmptyUserName);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::BadUserName("cannot have a control character (a line break, a tab) in it"));
+    }
+    if name.chars().count() > MAX_USER_NAME {
+        return Err(Error::BadUserName("is at most 64 characters long"));
+    }
+    Ok(name)
 }
 
 /// Opens the store named by `database`: a `postgres://` (or `postgresql://`) URL with at most

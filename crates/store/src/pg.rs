@@ -494,9 +494,7 @@ impl Store for PgStore {
     }
 
     async fn create_user(&self, name: &str) -> Result<UserId> {
-        if name.trim().is_empty() {
-            return Err(Error::EmptyUserName);
-        }
+        let name = crate::user_name(name)?;
         let id: i64 = sqlx::query_scalar("INSERT INTO users (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(name)
             .bind(now_ms())

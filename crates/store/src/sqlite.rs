@@ -622,9 +622,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_user(&self, name: &str) -> Result<UserId> {
-        if name.trim().is_empty() {
-            return Err(Error::EmptyUserName);
-        }
+        let name = crate::user_name(name)?;
         let inserted = sqlx::query("INSERT INTO users (name, created_at) VALUES (?, ?)")
             .bind(name)
             .bind(now_ms())

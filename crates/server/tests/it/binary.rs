@@ -317,6 +317,15 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "only a hash is stored");
     let list = bin().args(["--data-dir", data, "user", "list"]).output().unwrap();
     assert!(String::from_utf8_lossy(&list.stdout).contains("ann"));
+    // A name is one line of that list: no line breaks or tabs, at most 64 characters, and the
+    // spaces around it are not part of it.
+    for (bad, says) in [("x\ny", "control character"), ("a\tb", "control character"), (&"n".repeat(65), "at most 64")] {
+        let out = bin().args(["--data-dir", data, "user", "add", bad]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{bad:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let padded = bin().args(["--data-dir", data, "user", "add", " ann "]).output().unwrap();
+    assert!(String::from_utf8_lossy(&padded.stderr).contains("already"), "{}", String::from_utf8_lossy(&padded.stderr));
 
     let server = start(dir.path(), "0.0.0.0:0");
     let port = server.addr.rsplit(':').next().unwrap();
@@ -333,8 +342,14 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     assert_eq!(request(&addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status, 401);
     let bearer = format!("Bearer {fresh}");
     assert_eq!(request(&addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status, 200);
-    let remove = bin().args(["--data-dir", data, "user", "remove", "ann"]).output().unwrap();
-    assert!(remove.status.success());
+    // Removing asks first; without a terminal to ask on, only --yes removes.
+    let asked = bin().args(["--data-dir", data, "user", "remove", "ann"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(asked.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&asked.stderr);
+    assert!(said.contains("Remove ann and all their data: 0 sessions") && said.contains("--yes"), "{said}");
+    assert_eq!(request(&addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status, 200);
+    let remove = bin().args(["--data-dir", data, "user", "remove", " ann ", "--yes"]).output().unwrap();
+    assert!(remove.status.success(), "{}", String::from_utf8_lossy(&remove.stderr));
     assert_eq!(request(&addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status, 401);
 }
 
