@@ -475,9 +475,10 @@ pub async fn events(
     Caller(user): Caller,
     TokenHash(hash): TokenHash,
     Id(id): Id<SessionId>,
-    Query(query): Query<EventsQuery>,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let Query(query) = query?;
     let (live, changed) = st
         .live
         .watch(user, id)
@@ -556,10 +557,26 @@ pub async fn stats(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Res
 /// Sessions an export reads from the store at a time.
 const EXPORT_PAGE: usize = 500;
 
-/// Every session as a limber export file (JSON, format 2), oldest first, streamed as the store
-/// reads it.
-#[utoipa::path(get, path = "/api/v1/export", tag = "records", responses((status = 200, body = serde_json::Value)))]
-pub async fn export(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Response, ApiError> {
+/// What an export takes in its query: only a token, for clients that cannot send headers (it
+/// is JSON only: `limber export --format csv` writes CSV).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// A bearer token.
+    pub access_token: Option<String>,
+}
+
+/// Every session as a limber export file (JSON, format 3: the sessions, then each stretch's
+/// progression), oldest first, streamed as the store reads it.
+#[utoipa::path(get, path = "/api/v1/export", tag = "records", params(ExportParams),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn export(
+    State(st): State<Arc<AppState>>,
+    Caller(user): Caller,
+    query: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    query?;
     // A task reads and writes; the body follows through a small channel, so a slow client holds
     // back the reading instead of the whole history piling up in memory. The store is read a
     // page at a time: a client that reads slowly (or not at all) keeps no read transaction

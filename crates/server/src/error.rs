@@ -67,9 +67,18 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status;
         let body =
             ErrorBody { error: ErrorInfo { code: self.code.to_owned(), message: self.message, detail: self.detail } };
-        (self.status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // How to authenticate (RFC 9110 §11.6.1): a bearer token.
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"limber\""),
+            );
+        }
+        response
     }
 }
 

@@ -24,7 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(version, about)]
 struct Cli {
     /// Where to listen. On an address other than loopback every personal route needs a token.
-    #[arg(long, env = "LIMBER_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(long, env = "LIMBER_BIND", default_value = "127.0.0.1:8080", global = true, value_parser = bind_address)]
     bind: SocketAddr,
     /// Keep the database in DIR instead of the platform data directory.
     #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", global = true)]
@@ -229,6 +229,19 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A `--bind` address: `IP:PORT`, or `NAME:PORT` (`localhost:8080`), taking the first address
+/// the name resolves to.
+fn bind_address(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let mut found = text
+        .to_socket_addrs()
+        .map_err(|e| format!("`{text}` is not an address to listen on, like 127.0.0.1:8080 or localhost:8080 ({e})"))?;
+    found.next().ok_or_else(|| format!("`{text}` names no address"))
 }
 
 /// Asks `question` on the terminal and reads yes or no; refuses without a terminal to ask on.

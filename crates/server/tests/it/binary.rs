@@ -381,6 +381,13 @@ fn help_lists_completions_which_print_with_the_man_page() {
     let help = String::from_utf8(help.stdout).unwrap();
     assert!(help.contains("completions") && !help.contains("\n  man "), "{help}");
     assert!(help.contains("--idle-minutes <N>") && help.contains("[default: 60]"), "{help}");
+    // A name to listen on is resolved; nonsense is a usage error that says what it wanted.
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "localhost:0");
+    assert_eq!(get(&server.addr, "/healthz").0, 200, "listening on {}", server.addr);
+    let nonsense = bin().args(["--bind", "no such place", "user", "list"]).output().unwrap();
+    assert_eq!(nonsense.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nonsense.stderr).contains("localhost:8080"));
     let zero = bin().args(["--idle-minutes", "0", "user", "list"]).output().unwrap();
     assert_eq!(zero.status.code(), Some(2), "an idle limit of 0 is refused");
     assert!(String::from_utf8_lossy(&zero.stderr).contains("--idle-minutes"));

@@ -238,6 +238,16 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             "bad-cursor",
         ),
         (
+            raw(Method::GET, "/api/v1/export?format=csv", "application/json", String::new()),
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+        ),
+        (
+            raw(Method::GET, &format!("/api/v1/sessions/{id}/events?after=abc"), "application/json", String::new()),
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+        ),
+        (
             raw(Method::POST, "/api/v1/import", "application/json", "{\"limber-export\": 99}".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-import",
@@ -298,6 +308,11 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
         let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{what}: not JSON: {bytes:?}"));
         assert_eq!((got, code(&v)), (status, expected), "{what}: {v}");
         assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {v}");
+        if expected == "bad-query" {
+            // The message names what was wrong with the query.
+            let m = v["error"]["message"].as_str().unwrap_or("");
+            assert!(["limit", "before", "format", "after"].iter().any(|p| m.contains(p)), "{what}: {v}");
+        }
         assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"), "{what}");
     }
     // Nothing above changed the session, nor the profile.
@@ -517,6 +532,8 @@ async fn users_see_only_their_own_sessions_history_profile_and_streams() {
     let (_, bob) = f.user("bob").await;
     let (status, v) = f.get("/api/v1/history", None).await;
     assert_eq!((status, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let (_, headers, _) = f.send(Request::get("/api/v1/history").body(Body::empty()).unwrap()).await;
+    assert_eq!(headers["www-authenticate"], "Bearer realm=\"limber\"", "how to authenticate");
     let (status, v) = f.get("/api/v1/sessions", Some("lmb_wrong")).await;
     assert_eq!((status, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
     let (status, _) = f.post("/api/v1/sessions", None, json!({"routine": "desk"})).await;
