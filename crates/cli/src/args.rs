@@ -200,8 +200,14 @@ impl PositionArg {
     }
 }
 
-/// The equipment named by a list, `none` meaning the empty set.
-pub(crate) fn equipment(list: &[EquipmentArg]) -> Vec<Equipment> {
+/// The equipment named by a list, `none` meaning the empty set (and only alone: `none,chair`
+/// is a mistake, not a chair).
+pub(crate) fn equipment(list: &[EquipmentArg]) -> Result<Vec<Equipment>, crate::UsageError> {
+    if list.contains(&EquipmentArg::None) && list.iter().any(|e| *e != EquipmentArg::None) {
+        return Err(crate::UsageError(
+            "--equipment none means no equipment, so it cannot be listed with other equipment".to_owned(),
+        ));
+    }
     let mut out: Vec<Equipment> = list
         .iter()
         .filter_map(|e| match e {
@@ -213,7 +219,7 @@ pub(crate) fn equipment(list: &[EquipmentArg]) -> Vec<Equipment> {
         .collect();
     out.sort();
     out.dedup();
-    out
+    Ok(out)
 }
 
 #[derive(Args)]

@@ -159,10 +159,9 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
     if let Some((first, latest)) = trend.first_and_latest {
         let change = trend.change.unwrap_or(0);
         let meaning = if trend.meaningful { ", a meaningful change" } else { "" };
-        println!(
-            "\nPain before sessions: {first} → {latest} over {} rated sessions ({change:+}{meaning})",
-            trend.rated_sessions
-        );
+        let n = trend.rated_sessions;
+        let sessions = if n == 1 { "session" } else { "sessions" };
+        println!("\nPain before sessions: {first} → {latest} over {n} rated {sessions} ({change:+}{meaning})");
     }
     if let Some(advice) = &trend.advice {
         println!("{advice}");

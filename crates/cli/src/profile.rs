@@ -14,7 +14,7 @@ use crate::driver::{Inputs, say_line};
 pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
     let change = ProfileChange {
-        equipment: args.equipment.as_deref().map(equipment),
+        equipment: args.equipment.as_deref().map(equipment).transpose()?,
         avoid: args.avoid.as_ref().map(|list| list.iter().map(|p| p.position()).collect()),
         weekly_goal: args.goal,
         voice: args.voice,

@@ -20,7 +20,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let prompt = |given: Option<u8>| given.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score });
     let request = StartRequest {
         routine: args.routine.clone(),
-        equipment: args.equipment.as_deref().map(equipment),
+        equipment: args.equipment.as_deref().map(equipment).transpose()?,
         avoid: args.avoid.as_ref().map(|list| list.iter().map(|p| p.position()).collect()),
         hold: args.hold,
         no_warm_up: args.no_warmup,
@@ -142,7 +142,8 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
         _ => println!(),
     }
     for (id, seconds) in &finished.grown {
-        println!("Well done: {} now holds for {seconds} s.", name(id));
+        let grown = lib.stretch(id).map_or_else(|| format!("holds for {seconds} s"), |s| s.dose.grown_to(*seconds));
+        println!("Well done: {} now {grown}.", name(id));
     }
     if let Some(flagged) = &summary.flagged {
         println!("{} is set aside until you clear it: `limber profile --clear-flag {flagged}`.", name(flagged));

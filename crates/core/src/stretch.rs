@@ -341,6 +341,16 @@ impl Dose {
         self.describe_with(&self.range().to_string())
     }
 
+    /// What grew when progression lengthened this dose to `seconds`, after "now":
+    /// `holds for 25 s`, `spends 5 s in each position`, `lasts 60 s`.
+    pub fn grown_to(&self, seconds: u32) -> String {
+        match self {
+            Dose::Hold { .. } => format!("holds for {seconds} s"),
+            Dose::Flow { .. } => format!("spends {seconds} s in each position"),
+            Dose::Timed { .. } => format!("lasts {seconds} s"),
+        }
+    }
+
     /// The dose in plain words with `seconds` (a number or a range) as the time per hold,
     /// per flow position, or of timed work.
     pub fn describe_with(&self, seconds: &str) -> String {
@@ -457,5 +467,13 @@ mod tests {
         let timed: Dose = ron::from_str("Timed(seconds: (60, 120))").unwrap();
         assert_eq!(timed.describe(), "60–120 seconds of steady work");
         assert_eq!(timed.repetitions(), 1);
+        // What grew, in the dose's own terms: a flow's time is per position, not a hold.
+        assert_eq!(hold.grown_to(25), "holds for 25 s");
+        assert_eq!(timed.grown_to(90), "lasts 90 s");
+        let flow: Dose = ron::from_str(
+            "Flow(positions: [(name: \"Cat\", cue: \"round\"), (name: \"Cow\", cue: \"arch\")], seconds_each: (3, 5), cycles: 6)",
+        )
+        .unwrap();
+        assert_eq!(flow.grown_to(5), "spends 5 s in each position");
     }
 }

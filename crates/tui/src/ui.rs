@@ -683,7 +683,8 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 lines.push(Line::from(last));
             }
             for (id, secs) in &f.grown {
-                lines.push(Line::from(format!("{} now holds for {secs} s.", name(id))));
+                let grown = lib.stretch(id).map_or_else(|| format!("holds for {secs} s"), |s| s.dose.grown_to(*secs));
+                lines.push(Line::from(format!("{} now {grown}.", name(id))));
             }
             if let Some(flagged) = &s.flagged {
                 lines.push(Line::from(format!("{} is set aside until you clear it (Progress, c).", name(flagged))));

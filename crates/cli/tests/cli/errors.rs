@@ -137,3 +137,16 @@ fn an_export_that_cannot_be_written_names_the_file_asked_for() {
         .code(1)
         .stderr(predicate::str::contains("cannot write /nonexistent/dir/history.json"));
 }
+
+#[test]
+fn no_equipment_listed_with_equipment_is_a_usage_error() {
+    let home = Home::new().screened();
+    for args in [&["run", "desk", "--equipment", "none,chair"][..], &["profile", "--equipment", "chair,none"]] {
+        home.limber(args)
+            .write_stdin("")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--equipment none means no equipment"));
+    }
+    assert_eq!(home.json(&["history"]), serde_json::json!([]));
+}
