@@ -293,7 +293,15 @@ impl App {
         if self.voice_wanted && self.voice.is_none() {
             match Voice::find() {
                 Ok(voice) => self.voice = Some(voice),
-                Err(e) => self.message = Some(e.to_string()),
+                // One line of the screen: what is missing and what to do, in short.
+                Err(e) => {
+                    self.message = Some(match e {
+                        limber_app::speech::SpeechError::NoneFound => {
+                            "No voice: install espeak-ng or set LIMBER_SPEAK (o: settings turns speech off)".to_owned()
+                        }
+                        e => format!("No voice: {e}"),
+                    });
+                }
             }
         }
         let session = started.session;
