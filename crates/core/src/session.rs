@@ -342,13 +342,32 @@ pub struct Logged {
 }
 
 /// A session's timed log: with its plan and screening record it rebuilds the exact session.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct SessionLog {
     /// When the session started.
     pub started: At,
     /// Every accepted intent, in order.
     pub intents: Vec<Logged>,
+    /// The rules the session ran under ([`RULES`]); a log stored before rules changed (a live
+    /// session across an upgrade) replays under its own, so it replays exactly.
+    #[serde(default = "first_rules")]
+    pub rules: u32,
+}
+
+impl Default for SessionLog {
+    fn default() -> SessionLog {
+        SessionLog { started: At::ZERO, intents: Vec::new(), rules: RULES }
+    }
+}
+
+/// The rules this engine runs new sessions under. 2: a pain rating above 5 before the routine
+/// asks whether to stop before anything starts, and a swap with nothing to swap to is refused.
+pub const RULES: u32 = 2;
+
+/// The rules of a log that does not say (stored before there were versions).
+fn first_rules() -> u32 {
+    1
 }
 
 /// Why a log could not be replayed.
@@ -457,6 +476,11 @@ impl Session {
     /// record covering every question of the plan. Sessions over one shared plan (an
     /// `Arc<Plan>`) hold it once.
     pub fn new(plan: impl Into<Arc<Plan>>, screening: Option<&ScreeningRecord>, at: At) -> Session {
+        Session::under_rules(plan, screening, at, RULES)
+    }
+
+    /// [`Session::new`] under the `rules` of a stored log.
+    fn under_rules(plan: impl Into<Arc<Plan>>, screening: Option<&ScreeningRecord>, at: At, rules: u32) -> Session {
         let plan: Arc<Plan> = plan.into();
         let items = plan
             .items
@@ -511,7 +535,7 @@ impl Session {
             said: 0,
             drained: 0,
             stop_advice: Vec::new(),
-            log: SessionLog { started: at, intents: Vec::new() },
+            log: SessionLog { started: at, intents: Vec::new(), rules },
         };
         if cleared {
             session.after_screening(at);
@@ -530,7 +554,7 @@ impl Session {
         screening: Option<&ScreeningRecord>,
         log: &SessionLog,
     ) -> Result<Session, ReplayError> {
-        let mut session = Session::new(plan, screening, log.started);
+        let mut session = Session::under_rules(plan, screening, log.started, log.rules);
         let mut last = log.started;
         for (index, logged) in log.intents.iter().enumerate() {
             if logged.at < last {
@@ -678,7 +702,7 @@ impl Session {
             }
         };
         // A swap only where there is something to swap to.
-        if self.phase.item().is_some_and(|i| self.alternative(i).is_none()) {
+        if self.log.rules >= 2 && self.phase.item().is_some_and(|i| self.alternative(i).is_none()) {
             out.retain(|k| *k != K::Swap);
         }
         out.extend(SAFETY);
@@ -1068,7 +1092,7 @@ impl Session {
     fn after_screening(&mut self, at: At) {
         match self.plan.pain_before {
             PainPrompt::Ask => self.enter(Phase::PainBefore, at),
-            PainPrompt::Given { score } if score > 5 => {
+            PainPrompt::Given { score } if score > 5 && self.log.rules >= 2 => {
                 // Given ahead, and too much: asked whether to stop before anything starts.
                 self.pain_before = Some(score.min(10));
                 self.enter(Phase::PainBefore, at);
@@ -1086,7 +1110,7 @@ impl Session {
     /// asked whether to stop for today before anything starts; otherwise the routine begins.
     fn rated_before(&mut self, score: u8, at: At) {
         self.pain_before = Some(score);
-        if score > 5 {
+        if score > 5 && self.log.rules >= 2 {
             self.asking = Some(Ask::StopForPain);
             self.say(at, CueKind::AskStop, words::high_before(score), Sound::Alert);
         } else {

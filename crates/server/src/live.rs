@@ -454,7 +454,11 @@ impl Registry {
                 if !out.iter().any(|l| l.id == id)
                     && let Some(record) = self.app.store().live_session(id).await.map_err(limber_app::Error::from)?
                 {
-                    out.push(self.adopt(&record)?.0);
+                    match self.adopt(&record) {
+                        Ok((live, _)) => out.push(live),
+                        // One that cannot be replayed stays stored, untouched; the others are listed.
+                        Err(e) => tracing::error!(error = %e, "skipping a live session that cannot be replayed"),
+                    }
                 }
             }
         }

@@ -1275,3 +1275,31 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
         "#]],
     );
 }
+
+#[test]
+fn a_log_stored_under_the_first_rules_replays_under_them() {
+    use limber_core::{At, Intent, Logged, RULES, SessionLog};
+    // A live session stored before this version: a rating of 8 before the routine started it
+    // at once, and a swap with nothing to swap to moved on. Today the first asks whether to
+    // stop and the second is refused; the old log must still replay, exactly.
+    let mut p = plan("short", &asking(true, false));
+    p.items[0].alternatives.clear();
+    let intents = vec![
+        Logged { at: At::secs(1), intent: Intent::Pain { score: 8 } },
+        Logged { at: At::secs(2), intent: Intent::Swap },
+    ];
+    // Stored without a version, as every log before this one was.
+    let mut json = serde_json::to_value(SessionLog { started: At::ZERO, intents, rules: RULES }).expect("json");
+    json.as_object_mut().expect("an object").remove("rules");
+    let log: SessionLog = serde_json::from_value(json).expect("an old log reads");
+    assert_eq!(log.rules, 1, "a log without a version is of the first rules");
+    let replayed = Session::replay(p.clone(), Some(&clear_record()), &log).expect("replays under its own rules");
+    assert_eq!(replayed.phase(), limber_core::Phase::Finished, "the swap moved on past the only stretch");
+    assert_eq!(replayed.log().rules, 1, "and goes on under them");
+    // The same log under today's rules does not replay: the swap is refused.
+    let today = SessionLog { rules: RULES, ..log };
+    assert!(Session::replay(p, Some(&clear_record()), &today).is_err());
+    // A new session's log says its rules, so it replays under them after a later change.
+    let fresh = Session::new(plan("short", &options()), Some(&clear_record()), At::ZERO);
+    assert_eq!(serde_json::to_value(fresh.log()).expect("json")["rules"], RULES);
+}
