@@ -78,9 +78,20 @@ impl std::error::Error for OutputClosed {}
 /// reader has gone, else the error with what was being done.
 pub(crate) fn writing_stdout(err: impl Into<anyhow::Error>) -> anyhow::Error {
     let err = err.into();
-    let closed = err.chain().any(|cause| {
-        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    });
+    // serde_json and csv keep a write error to themselves: its kind is asked of theirs.
+    let kind = |cause: &(dyn std::error::Error + 'static)| {
+        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+            return Some(e.kind());
+        }
+        if let Some(e) = cause.downcast_ref::<serde_json::Error>() {
+            return e.io_error_kind();
+        }
+        match cause.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+            Some(csv::ErrorKind::Io(e)) => Some(e.kind()),
+            _ => None,
+        }
+    };
+    let closed = err.chain().any(|cause| kind(cause) == Some(std::io::ErrorKind::BrokenPipe));
     if closed { OutputClosed.into() } else { err.context("cannot write to standard output") }
 }
 

@@ -147,6 +147,19 @@ fn commands_printing_to_a_reader_that_has_gone_end_quietly() {
         .write_stdin("")
         .assert()
         .success();
+    // More history than the output buffers hold, so writes fail before the last flush too.
+    let file = home.path().join("many.json");
+    home.limber(&["export", "--output", file.to_str().expect("utf-8")]).assert().success();
+    let one: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).expect("export")).expect("json");
+    let many: Vec<serde_json::Value> = (0..200)
+        .map(|n| {
+            let mut s = one["sessions"][0].clone();
+            s["id"] = serde_json::json!(format!("00000000-0000-4000-8000-{n:012}"));
+            s
+        })
+        .collect();
+    std::fs::write(&file, serde_json::json!({"limber-export": 3, "sessions": many}).to_string()).expect("write");
+    home.limber(&["import", file.to_str().expect("utf-8")]).assert().success();
     for args in [
         &["completions", "bash"][..],
         &["history", "--jsonl", "--all"],
@@ -156,6 +169,12 @@ fn commands_printing_to_a_reader_that_has_gone_end_quietly() {
         &["export", "--format", "csv"],
         &["handout"],
         &["list", "--json"],
+        &["history", "--json", "--all"],
+        &["list"],
+        &["show", "thread-the-needle"],
+        &["faq"],
+        &["tips"],
+        &["precautions"],
         &["man"],
     ] {
         // A pipe whose reader has already gone: every write fails (`| head -c 0`).
