@@ -182,6 +182,7 @@ pub fn read(text: &str) -> Result<(Vec<SessionRecord>, BTreeMap<StretchId, Progr
 /// and every session passed.
 pub(crate) async fn import(
     store: &dyn Store,
+    library: &limber_core::Library,
     user: UserId,
     file: impl Read + Send + 'static,
 ) -> crate::Result<ImportReport> {
@@ -201,7 +202,10 @@ pub(crate) async fn import(
         }
     }
     // The reader has stopped: at the end of the file, or at its first problem.
-    let progression = reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
+    let mut progression = reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
+    // Only stretches this limber has: another machine's own content may have had more, and a
+    // made-up file could name thousands.
+    progression.retain(|id, _| library.stretch(id).is_some());
     report += import.add(&batch).await?;
     report.stretches = import.merge_progression(&progression).await?;
     import.commit().await?;

@@ -504,7 +504,7 @@ impl App {
     /// in batches inside one transaction: all or nothing, in constant memory. A bad session is
     /// named by its position in the file.
     pub async fn import(&self, user: UserId, file: impl std::io::Read + Send + 'static) -> Result<ImportReport> {
-        export::import(self.store.as_ref(), user, file).await
+        export::import(self.store.as_ref(), &self.library, user, file).await
     }
 
     /// Each stretch's progression: hold, streak and sharp-pain flag.

@@ -203,8 +203,7 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::Remove { name, yes } => {
-            let name = name.trim();
-            let Some(id) = store.user_by_name(name).await? else { bail!("there is no user called `{name}`") };
+            let (name, id) = find_user(store, name).await?;
             let sessions = store.tallies(id).await?.sessions;
             let whose = if name == limber_app::store::LOCAL_USER {
                 " (the person `limber` and `limber-tui` keep history for on this machine)"
@@ -220,8 +219,7 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
             eprintln!("Removed {name} and all their data.");
         }
         UserCommand::Rotate { name } => {
-            let name = name.trim();
-            let Some(id) = store.user_by_name(name).await? else { bail!("there is no user called `{name}`") };
+            let (name, id) = find_user(store, name).await?;
             let token = auth::new_token()?;
             store.set_token_hash(id, &auth::hash_token(&token)).await?;
             println!("{token}");
@@ -231,17 +229,29 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A `--bind` address: `IP:PORT`, or `NAME:PORT` (`localhost:8080`), taking the first address
-/// the name resolves to.
+/// A `--bind` address: `IP:PORT`, or `NAME:PORT` (`localhost:8080`), taking the name's IPv4
+/// address when it has one (clients and containers without IPv6 expect it), else its first.
 fn bind_address(text: &str) -> Result<SocketAddr, String> {
     use std::net::ToSocketAddrs;
     if let Ok(addr) = text.parse() {
         return Ok(addr);
     }
-    let mut found = text
+    let found: Vec<SocketAddr> = text
         .to_socket_addrs()
-        .map_err(|e| format!("`{text}` is not an address to listen on, like 127.0.0.1:8080 or localhost:8080 ({e})"))?;
-    found.next().ok_or_else(|| format!("`{text}` names no address"))
+        .map_err(|e| format!("`{text}` is not an address to listen on, like 127.0.0.1:8080 or localhost:8080 ({e})"))?
+        .collect();
+    found.iter().find(|a| a.is_ipv4()).or(found.first()).copied().ok_or_else(|| format!("`{text}` names no address"))
+}
+
+/// The user called `name` exactly, or else with the spaces around it trimmed (names are
+/// stored trimmed now; older limbers kept them as typed). Returns the name found and the id.
+async fn find_user<'a>(store: &dyn Store, name: &'a str) -> anyhow::Result<(&'a str, limber_app::store::UserId)> {
+    for candidate in [name, name.trim()] {
+        if let Some(id) = store.user_by_name(candidate).await? {
+            return Ok((candidate, id));
+        }
+    }
+    bail!("there is no user called `{}`", name.trim())
 }
 
 /// Asks `question` on the terminal and reads yes or no; refuses without a terminal to ask on.

@@ -45,5 +45,11 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // A client that stopped reading (a streamed export) does not hold the exit up for long.
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?} are dropped");
+    }
 }
+
+/// How long requests under way are given to finish once the server is asked to stop.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -37,7 +37,9 @@ async function api(method, path, body) {
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.status === 401) { showLogin(); throw new Error("unauthorized"); }
+  // 403 without a token: the server acts for its local person only when called as localhost
+  // (behind a reverse proxy it is not): a token lets anyone in.
+  if (res.status === 401 || (res.status === 403 && !token)) { showLogin(); throw new Error("unauthorized"); }
   const data = await res.json().catch(() => null);
   if (!res.ok) throw Object.assign(new Error(data?.error?.message || res.statusText), { data, status: res.status });
   return data;
@@ -66,7 +68,7 @@ $("#export").addEventListener("click", async (e) => {
   status.textContent = "Exporting…";
   try {
     const res = await fetch(link.getAttribute("href"), { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-    if (res.status === 401) { showLogin(); throw new Error("Sign in to export your history."); }
+    if (res.status === 401 || (res.status === 403 && !token)) { showLogin(); throw new Error("Sign in to export your history."); }
     if (!res.ok) {
       const data = await res.json().catch(() => null);
       throw new Error(data?.error?.message || res.statusText);

@@ -153,9 +153,11 @@ pub(crate) struct App {
     pub(crate) filters: Filters,
     /// Guidance page in the library.
     pub(crate) guide: Option<Guide>,
-    /// Lines scrolled down in the library's text (a stretch's detail or a guidance page); the
-    /// drawing stops at the last line.
+    /// Lines scrolled down in the library's text (a stretch's detail or a guidance page).
     pub(crate) scroll: u16,
+    /// The furthest that text scrolls, as last drawn (the drawing knows the width it wraps to):
+    /// page keys stop there, so PgUp acts at once after paging past the end.
+    pub(crate) scroll_max: std::cell::Cell<u16>,
     /// A one-line message (a refused key, an error).
     pub(crate) message: Option<String>,
     /// Bells to ring (the loop writes them to the terminal).
@@ -199,6 +201,7 @@ impl App {
             filters: Filters::default(),
             guide: None,
             scroll: 0,
+            scroll_max: std::cell::Cell::new(MAX_SCROLL),
             message: None,
             bells: 0,
             bell,
@@ -652,8 +655,10 @@ impl App {
         // Whatever else a key does, a new stretch or page is read from its top.
         let scroll = std::mem::take(&mut self.scroll);
         match key.code {
-            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll = scroll.saturating_add(SCROLL_STEP).min(MAX_SCROLL),
-            KeyCode::PageUp => self.scroll = scroll.saturating_sub(SCROLL_STEP),
+            KeyCode::PageDown | KeyCode::Char(' ') => {
+                self.scroll = scroll.saturating_add(SCROLL_STEP).min(self.scroll_max.get()).min(MAX_SCROLL);
+            }
+            KeyCode::PageUp => self.scroll = scroll.min(self.scroll_max.get()).saturating_sub(SCROLL_STEP),
             KeyCode::Home => {}
             KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),

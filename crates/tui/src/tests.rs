@@ -731,8 +731,15 @@ fn a_stretch_and_a_guidance_page_scroll_to_their_last_line_at_80x24() {
     assert!(!text.contains(&breathing), "the last line is below the fold: {text}");
     for _ in 0..5 {
         app.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE), At::ZERO);
+        render(&app, 80, 24);
     }
     let text = render(&app, 80, 24);
+    // Paging on past the end stops there: one PgUp goes back up at once.
+    let end = app.scroll;
+    assert!(end > 0 && end <= app.scroll_max.get(), "{end}");
+    app.on_key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE), At::ZERO);
+    assert!(app.scroll < end, "PgUp acts at once");
+    app.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE), At::ZERO);
     let flat: String = text.lines().map(|l| l.trim_matches(|c| c == '"' || c == '│')).collect::<Vec<_>>().join(" ");
     assert!(flat.contains("Breathing"), "scrolled to the end: {text}");
     assert!(!text.contains("more: PgDn"), "{text}");

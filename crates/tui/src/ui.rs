@@ -803,12 +803,20 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
-/// `lines`, wrapped, in `area`, from line `scroll` (no further than shows the last line), with
-/// a mark on the last row when more is below.
-fn scrolled(frame: &mut Frame, area: Rect, lines: Vec<Line<'_>>, scroll: u16, theme: &Theme) {
+/// `lines`, wrapped, in `area`, from line `scroll` (no further than shows the last line, which
+/// `max` is told), with a mark on the last row when more is below.
+fn scrolled(
+    frame: &mut Frame,
+    area: Rect,
+    lines: Vec<Line<'_>>,
+    scroll: u16,
+    max: &std::cell::Cell<u16>,
+    theme: &Theme,
+) {
     let text = Paragraph::new(lines).wrap(Wrap { trim: true });
     let total = u16::try_from(text.line_count(area.width)).unwrap_or(u16::MAX);
-    let scroll = scroll.min(total.saturating_sub(area.height));
+    max.set(total.saturating_sub(area.height));
+    let scroll = scroll.min(max.get());
     frame.render_widget(text.scroll((scroll, 0)), area);
     if total > scroll.saturating_add(area.height) && area.height > 0 {
         let more = " ↓ more: PgDn ";
@@ -856,7 +864,7 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let block = Block::bordered().title(format!(" {title} "));
         let text_area = block.inner(body);
         frame.render_widget(block, body);
-        scrolled(frame, text_area, lines, app.scroll, theme);
+        scrolled(frame, text_area, lines, app.scroll, &app.scroll_max, theme);
     } else {
         let [list_area, detail] = Layout::horizontal([Constraint::Length(28), Constraint::Min(20)]).areas(body);
         let shown = app.filtered();
@@ -910,7 +918,7 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             key_poses(frame, top, f, theme);
             text_area = rest;
         }
-        scrolled(frame, text_area, lines, app.scroll, theme);
+        scrolled(frame, text_area, lines, app.scroll, &app.scroll_max, theme);
     }
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
     let hints = [
