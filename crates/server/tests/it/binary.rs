@@ -452,3 +452,27 @@ fn an_event_stream_ends_once_its_token_is_rotated() {
     assert!(rotate.status.success());
     stream_ended.recv_timeout(Duration::from_secs(20)).expect("the stream ends once its token is rotated");
 }
+
+#[test]
+fn sigterm_does_not_wait_long_for_a_request_that_never_ends() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path(), "127.0.0.1:0");
+    // A body promised and never sent: the request would hold the exit up until its 30 s limit.
+    let mut stalled = std::net::TcpStream::connect(&server.addr).unwrap();
+    let head = "POST /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+    stalled.write_all(format!("{head}Content-Length: 100\r\n\r\n{{").as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = nix::unistd::Pid::from_raw(server.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(25), "shutdown waited on the stalled request");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() >= Duration::from_secs(5), "requests under way were given their grace");
+}
