@@ -46,16 +46,28 @@ fn the_full_routine_runs_every_step_of_every_stretch_in_order() {
     assert!(switches > 0 && flows > 0 && holds > 0, "{switches} {flows} {holds}");
     assert_eq!(session.phase(), Phase::Finished);
     assert_eq!(session.summary().expect("summary").ended.0, total);
-    // Every step of every stretch was cued, in order, with the right numbering.
+    // Every step of every stretch was cued, in order, with the right numbering; a step that
+    // gives the dose's range of seconds gives this session's hold instead.
     let routine = lib.routine(&RoutineId::from("full")).expect("full");
     let mut steps = cues.iter().filter(|c| matches!(c.kind, CueKind::Step { .. })).map(|c| c.text.as_str());
-    for id in &routine.stretches {
+    let mut ranges_named = 0;
+    for (id, item) in routine.stretches.iter().zip(&session.plan().items) {
         let s = lib.stretch(id).expect("stretch");
+        assert_eq!(&item.choice.stretch.id, id);
         for (n, step) in s.steps.iter().enumerate() {
-            assert_eq!(steps.next(), Some(format!("Step {}. {step}", n + 1).as_str()));
+            let range = s.dose.range();
+            let named = format!("{} to {} seconds", range.low(), range.high());
+            let said = if step.contains(&named) {
+                ranges_named += 1;
+                step.replace(&named, &format!("{} seconds", item.choice.seconds))
+            } else {
+                step.clone()
+            };
+            assert_eq!(steps.next(), Some(format!("Step {}. {said}", n + 1).as_str()));
         }
     }
     assert_eq!(steps.next(), None);
+    assert!(ranges_named > 0, "the content names a range in a step");
     // A warm-up of five minutes, and a get-ready countdown before each of the 10 holds.
     assert!(matches!(cues[0].kind, CueKind::WarmUp));
     let begins = cues.iter().filter(|c| matches!(c.kind, CueKind::Begin { .. })).count();

@@ -145,6 +145,24 @@ pub struct Choice {
 }
 
 impl Choice {
+    /// Step `n` (from 0) as a session says it: a step that names the dose's range of seconds
+    /// ("Stay for 15 to 30 seconds") names the seconds chosen for this session instead, so that
+    /// the steps and the countdown agree.
+    pub fn step(&self, n: usize) -> Option<std::borrow::Cow<'_, str>> {
+        let text = self.stretch.steps.get(n)?;
+        let range = self.stretch.dose.range();
+        let named = format!("{} to {} seconds", range.low(), range.high());
+        Some(match text.contains(&named) && range.low() != range.high() {
+            true => std::borrow::Cow::Owned(text.replace(&named, &format!("{} seconds", self.seconds))),
+            false => std::borrow::Cow::Borrowed(text.as_str()),
+        })
+    }
+
+    /// Every step as a session says it ([`Choice::step`]).
+    pub fn steps(&self) -> Vec<String> {
+        (0..self.stretch.steps.len()).filter_map(|n| self.step(n)).map(std::borrow::Cow::into_owned).collect()
+    }
+
     /// Length of one active period (one hold, the whole flow, or the timed work).
     pub fn active_time(&self) -> Duration {
         match &self.stretch.dose {

@@ -806,7 +806,7 @@ impl Session {
             of: self.items.len(),
             stretch: item.map(|i| i.choice.stretch.id.clone()),
             name: item.map(|i| i.choice.stretch.name.clone()),
-            steps: item.map(|i| i.choice.stretch.steps.clone()).unwrap_or_default(),
+            steps: item.map(|i| i.choice.steps()).unwrap_or_default(),
             step: matches!(self.phase, Phase::Prepare { .. }).then_some(self.step).flatten(),
             cautions: item.map(|i| i.choice.stretch.cautions.clone()).unwrap_or_default(),
             breathing: item.map(|i| i.choice.stretch.breathing.clone()),
@@ -1317,9 +1317,9 @@ impl Session {
         match mark {
             Mark::Step(n) => {
                 let Some(item) = item else { return };
-                let steps = &item.choice.stretch.steps;
-                let text = words::step(n + 1, &steps[n]);
-                let of = steps.len();
+                let Some(step) = item.choice.step(n) else { return };
+                let text = words::step(n + 1, &step);
+                let of = item.choice.stretch.steps.len();
                 self.step = Some(n);
                 self.say(at, CueKind::Step { number: n + 1, of }, text, Sound::None);
             }

@@ -159,3 +159,23 @@ fn plans_share_the_library_stretches_and_a_stored_plan_shares_them_again() {
     assert!(!Arc::ptr_eq(&edited.screening, &lib.screening), "content that differs is kept as it was");
     assert!(edited.screening[0].question.ends_with("(edited)"));
 }
+
+#[test]
+fn a_step_that_names_the_dose_range_names_the_sessions_seconds() {
+    let mut p = plan("short", &options());
+    std::sync::Arc::make_mut(&mut p.items[0].choice.stretch).steps.push("Stay for 4 to 8 seconds and breathe.".into());
+    let choice = &p.items[0].choice;
+    let said = format!("Stay for {} seconds and breathe.", choice.seconds);
+    assert_eq!(choice.step(2).as_deref(), Some(said.as_str()), "the hold this session counts down");
+    assert_eq!(choice.step(0).as_deref(), Some("Sit tall."), "other steps as written");
+    assert_eq!(choice.step(3), None);
+    assert_eq!(choice.steps(), ["Sit tall.", "Turn right.", said.as_str()]);
+    // Said so in the session, and shown so in its view; the stretch itself keeps the range.
+    let record = crate::harness::clear_record();
+    let mut session = limber_core::Session::new(p.clone(), Some(&record), limber_core::At::ZERO);
+    assert_eq!(session.view().steps, choice.steps(), "the view lists the steps as said");
+    session.advance(limber_core::At::secs(30));
+    let cues: Vec<String> = session.drain_cues().into_iter().map(|c| c.text).collect();
+    assert!(cues.iter().any(|c| c.ends_with(&said)), "{cues:#?}");
+    assert!(p.items[0].choice.stretch.steps[2].contains("4 to 8 seconds"));
+}
