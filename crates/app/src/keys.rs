@@ -80,7 +80,7 @@ pub fn hints(allowed: &[IntentKind], paused: bool) -> Vec<Hint> {
         push("x", "SHARP PAIN", K::SharpPain);
     }
     if has(K::Chest) {
-        push("e", "chest pain", K::Chest);
+        push("e", "chest pain/breathless", K::Chest);
     }
     if has(K::Quit) {
         push("q", "quit", K::Quit);

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use futures_util::TryStreamExt;
 use futures_util::stream::BoxStream;
 use jiff::tz::TimeZone;
-use limber_core::progress::{pain_trend_of_ends, session_changes, usual_pain_of_counts};
+use limber_core::progress::{RatedDay, pain_trend_of_ends, session_changes, usual_pain_of_counts};
 use limber_core::{
     Adherence, AdherenceWalk, Clearance, Equipment, Library, PainPrompt, PainTrend, Plan, PlanOptions, Position,
     Progress, ProgressRules, RoutineId, ScreeningRecord, Session, StretchId, Summary, Timing,
@@ -447,12 +447,16 @@ impl App {
         Ok(walk.finish())
     }
 
-    /// The trend of "before" pain ratings, by local day, from the first rating and the latest
+    /// The trend of pain ratings, by local day, from the first rated session and the latest
     /// three.
     async fn trend(&self, user: UserId, tallies: &Tallies, tz: &TimeZone) -> Result<PainTrend> {
         let ends = self.store.pain_ends(user, 3).await?;
-        let day = |r: &Rating| (when::day_number(r.started_at_ms, tz), r.pain_before);
-        let latest: Vec<(i64, u8)> = ends.latest.iter().map(day).collect();
+        let day = |r: &Rating| RatedDay {
+            day: when::day_number(r.started_at_ms, tz),
+            before: r.pain_before,
+            after: r.pain_after,
+        };
+        let latest: Vec<RatedDay> = ends.latest.iter().map(day).collect();
         let rated = usize::try_from(tallies.rated()).unwrap_or(usize::MAX);
         Ok(pain_trend_of_ends(rated, ends.first.as_ref().map(day), &latest))
     }

@@ -41,7 +41,7 @@ pub enum LineError {
 
 /// The commands, for messages and help texts.
 pub const HELP: &str = "try yes, no, start, pause, resume, skip, swap, discomfort, comfortable, pain N (0-10), \
-                        pain sharp, chest, quit";
+                        pain sharp, chest (chest pain or breathless), quit";
 
 /// Reads one line.
 pub fn parse(line: &str) -> Result<Line, LineError> {
@@ -82,10 +82,26 @@ pub fn command_intent(command: &str) -> Result<Intent, LineError> {
         ["sharp"] | ["pain", "sharp"] | ["sharp", "pain"] => Intent::SharpPain { during: None },
         ["chest" | "emergency" | "breathless"] | ["chest", "pain"] => Intent::Chest,
         ["quit" | "q" | "abort" | "stop" | "end"] => Intent::Quit,
-        ["pain", n] => rating(n)?,
+        ["pain", n] => rating(n).or_else(|bad| safety_report(command).ok_or(bad))?,
         [n] if n.chars().all(|c| c.is_ascii_digit()) => rating(n)?,
-        _ => return Err(LineError::Unknown(command.trim().to_owned())),
+        _ => return safety_report(command).ok_or_else(|| LineError::Unknown(command.trim().to_owned())),
     })
+}
+
+/// A line that is no command but names a safety sign in the person's own words ("short of
+/// breath", "chest tightness", "sharp pain!"): a safety report is never refused for its
+/// wording. Chest and breathing signs come first, as the graver.
+fn safety_report(command: &str) -> Option<Intent> {
+    let lower = command.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let any = |pred: &dyn Fn(&str) -> bool| words.iter().any(|w| pred(w));
+    if any(&|w| w == "chest" || w == "emergency" || w.starts_with("breath")) {
+        Some(Intent::Chest)
+    } else if any(&|w| matches!(w, "sharp" | "stabbing" | "shooting")) {
+        Some(Intent::SharpPain { during: None })
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -103,10 +119,24 @@ mod tests {
             ("chest pain", None, Intent::Chest),
             ("@0 quit", Some(At::ZERO), Intent::Quit),
             ("Q", None, Intent::Quit),
+            ("breathless", None, Intent::Chest),
         ];
         for (text, at, intent) in cases {
             assert_eq!(parse(text), Ok(Line { at, intent }), "{text}");
         }
+    }
+
+    #[test]
+    fn safety_signs_in_a_persons_own_words_are_never_refused() {
+        for chest in ["breathlessness", "short of breath", "can't breathe", "chest tightness", "@40 tight chest"] {
+            assert_eq!(parse(chest).map(|l| l.intent), Ok(Intent::Chest), "{chest}");
+        }
+        for sharp in ["sharp pain!", "pain sharp!", "a sharp twinge", "stabbing pain", "@12 Shooting pain down my arm"]
+        {
+            assert_eq!(parse(sharp).map(|l| l.intent), Ok(Intent::SharpPain { during: None }), "{sharp}");
+        }
+        assert_eq!(parse("sharp pain in my chest").map(|l| l.intent), Ok(Intent::Chest), "the graver sign wins");
+        assert_eq!(parse("sharpen"), Err(LineError::Unknown("sharpen".into())), "whole words only");
     }
 
     #[test]

@@ -227,7 +227,8 @@ pub(crate) struct RunArgs {
     /// The routine to run (see `limber routines`).
     #[arg(default_value = "full")]
     pub(crate) routine: String,
-    /// Leave out the warm-up.
+    /// Leave out the warm-up: only when you have just moved around for 5–10 minutes (a brisk walk,
+    /// marching on the spot), since stretches want warm muscles.
     #[arg(long)]
     pub(crate) no_warmup: bool,
     /// Hold every held stretch this many seconds (10–60), instead of your progression.

@@ -18,7 +18,7 @@ use limber_app::speech::Voice;
 
 /// The keys shown on screen during a session.
 pub(crate) const KEYS: &str = "space pause · enter start · s skip · a swap · d discomfort · c comfortable · 0-9 pain · \
-     x SHARP PAIN · e chest pain · q quit";
+     x SHARP PAIN · e chest pain/breathless · q quit";
 
 /// One thing the person typed.
 pub(crate) enum Input {

@@ -161,7 +161,7 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
     match summary.stopped {
         Some(reason) if reason.is_safety() => {
             if reason == StopReason::Pain {
-                eprintln!("limber stopped this session because the pain went above 5 twice.");
+                eprintln!("limber stopped this session because the pain went above 5.");
             }
             eprintln!("limber stopped this session for your safety (exit code {EXIT_SAFETY}).");
             Ok(ExitCode::from(EXIT_SAFETY))

@@ -151,11 +151,12 @@ impl Progress {
 /// whose stretch is in `library`, with the sharp-pain flag on the last change of the flagged
 /// stretch (or on a change of its own when the flagged stretch has no item).
 ///
-/// A "before" rating above the person's `usual` level, or a session stopped for safety (an
-/// emergency sign, sharp pain, pain above 5, or a clinician to see first), means no hold grows
-/// that day. A stretch in which pain was felt starts its streak again, finished or not.
+/// A "before" rating above the person's `usual` level, an "after" rating that says the session
+/// made the pain worse ([`worse_after`]), or a session stopped for safety (an emergency sign,
+/// sharp pain, pain above 5, or a clinician to see first), means no hold grows that day. A stretch in which pain was felt starts its streak again, finished or not.
 pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) -> Vec<ProgressChange> {
-    let worse_today = matches!((summary.pain_before, usual), (Some(b), Some(u)) if b > u);
+    let worse_today = matches!((summary.pain_before, usual), (Some(b), Some(u)) if b > u)
+        || summary.pain_after.is_some_and(|after| worse_after(summary.pain_before, after));
     let stopped_for_safety = matches!(
         summary.stopped,
         Some(StopReason::Emergency | StopReason::SharpPain | StopReason::Pain | StopReason::SeeClinician)
@@ -366,41 +367,75 @@ pub struct PainTrend {
     pub change: Option<i16>,
     /// Whether the change is 2 points or more either way (a meaningful change).
     pub meaningful: bool,
-    /// Whether the ratings say it is time to see a clinician: getting worse (the last three
-    /// rated sessions rising by 2 points or more, or all three at least 2 points above the
-    /// first rating), or no better after about a month of sessions.
+    /// Whether the ratings say it is time to see a clinician (see [`pain_trend_of_ends`]):
+    /// getting worse over several sessions, worse after each of the last three, or no better
+    /// after about a month of sessions.
     pub see_clinician: bool,
     /// What to tell the person when `see_clinician` holds, in the words every front end shows.
     #[serde(default)]
     pub advice: Option<String>,
 }
 
-/// Computes the trend from (day number, before rating) pairs, oldest first.
-pub fn pain_trend(ratings: &[(i64, u8)]) -> PainTrend {
-    pain_trend_of_ends(ratings.len(), ratings.first().copied(), &ratings[ratings.len().saturating_sub(3)..])
+/// Whether a rating `after` a session says the session made the pain worse: up by a meaningful
+/// change (2 points) from the rating `before` it, or above 5 and higher than before.
+pub fn worse_after(before: Option<u8>, after: u8) -> bool {
+    match before {
+        Some(before) => u16::from(after) >= u16::from(before) + 2 || (after > 5 && after > before),
+        None => after > 5,
+    }
 }
 
-/// [`pain_trend`] from all it depends on: how many sessions were rated, the first rating and
-/// the latest three (fewer when there are fewer), oldest first, each as (day number, rating).
-pub fn pain_trend_of_ends(rated_sessions: usize, first: Option<(i64, u8)>, latest: &[(i64, u8)]) -> PainTrend {
+/// One rated session as the trend reads it: its local day number, its "before" rating and its
+/// "after" rating when one was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RatedDay {
+    /// Local day number of the session's start.
+    pub day: i64,
+    /// Pain 0–10 before.
+    pub before: u8,
+    /// Pain 0–10 after, when rated.
+    pub after: Option<u8>,
+}
+
+/// Computes the trend from (day number, before rating) pairs, oldest first.
+pub fn pain_trend(ratings: &[(i64, u8)]) -> PainTrend {
+    let days: Vec<RatedDay> = ratings.iter().map(|&(day, before)| RatedDay { day, before, after: None }).collect();
+    pain_trend_of_ends(days.len(), days.first().copied(), &days[days.len().saturating_sub(3)..])
+}
+
+/// [`pain_trend`] from all it depends on: how many sessions were rated, the first rated session
+/// and the latest three (fewer when there are fewer), oldest first.
+///
+/// A change of 2 points is the smallest that means something (as `meaningful`). The ratings say
+/// to see a clinician when the pain gets worse over several sessions (the last three rising step
+/// by step by 2 points or more in all, the last two both 2 points or more above the one before
+/// them, or all three 2 points or more above the first rating; one bad day is not a trend), when
+/// each of the last three sessions left the pain worse than before it ([`worse_after`]), or when
+/// pain is still there (2 or more) after about a month without improving by 2 points.
+pub fn pain_trend_of_ends(rated_sessions: usize, first: Option<RatedDay>, latest: &[RatedDay]) -> PainTrend {
     let latest3 = &latest[latest.len().saturating_sub(3)..];
     let last = latest3.last().copied();
-    let change = first.zip(last).map(|((_, a), (_, b))| i16::from(b) - i16::from(a));
-    // A change of 2 points is the smallest that means something (as `meaningful`).
+    let change = first.zip(last).map(|(a, b)| i16::from(b.before) - i16::from(a.before));
+    let up = |from: u8, to: u8| u16::from(to) >= u16::from(from) + 2;
     let worsening = rated_sessions >= 3 && latest3.len() == 3 && {
-        let last3: Vec<u8> = latest3.iter().map(|(_, r)| *r).collect();
-        let rising = last3.windows(2).all(|w| w[1] >= w[0]) && u16::from(last3[2]) >= u16::from(last3[0]) + 2;
-        let stayed_up = first.is_some_and(|(_, f)| last3.iter().all(|&r| u16::from(r) >= u16::from(f) + 2));
-        rising || stayed_up
+        let [a, b, c] = [latest3[0].before, latest3[1].before, latest3[2].before];
+        let rising = a < b && b < c && up(a, c);
+        let stayed_up = up(a, b) && up(a, c);
+        let above_first = first.is_some_and(|f| [a, b, c].iter().all(|&r| up(f.before, r)));
+        rising || stayed_up || above_first
     };
-    let month_without_improvement =
-        first.zip(last).is_some_and(|((d0, a), (d1, b))| d1 - d0 >= 28 && i16::from(a) - i16::from(b) < 2);
+    let worse_after_each =
+        latest3.len() == 3 && latest3.iter().all(|r| r.after.is_some_and(|after| worse_after(Some(r.before), after)));
+    let month_without_improvement = first
+        .zip(last)
+        .is_some_and(|(a, b)| b.day - a.day >= 28 && b.before >= 2 && i16::from(a.before) - i16::from(b.before) < 2);
+    let see_clinician = worsening || worse_after_each || month_without_improvement;
     PainTrend {
         rated_sessions,
-        first_and_latest: first.zip(last).map(|((_, a), (_, b))| (a, b)),
+        first_and_latest: first.zip(last).map(|(a, b)| (a.before, b.before)),
         change,
         meaningful: change.is_some_and(|c| c.abs() >= 2),
-        see_clinician: worsening || month_without_improvement,
-        advice: (worsening || month_without_improvement).then(crate::words::trend_advice),
+        see_clinician,
+        advice: see_clinician.then(crate::words::trend_advice),
     }
 }

@@ -363,7 +363,9 @@ impl Default for SessionLog {
 
 /// The rules this engine runs new sessions under. 2: a pain rating above 5 before the routine
 /// asks whether to stop before anything starts, and a swap with nothing to swap to is refused.
-pub const RULES: u32 = 2;
+/// 3: as 2, but a swap with nothing to swap to says so and moves on to the next stretch (as
+/// under 1).
+pub const RULES: u32 = 3;
 
 /// The rules of a log that does not say (stored before there were versions).
 fn first_rules() -> u32 {
@@ -701,8 +703,10 @@ impl Session {
                 Phase::Finished | Phase::Stopped { .. } => Vec::new(),
             }
         };
-        // A swap only where there is something to swap to.
-        if self.log.rules >= 2 && self.phase.item().is_some_and(|i| self.alternative(i).is_none()) {
+        // Rules 2 offered a swap only where there was something to swap to. From rules 3 a swap
+        // with nothing to swap to says so and moves on, as the safety rules ask: the person
+        // wanted out of this stretch.
+        if self.log.rules == 2 && self.phase.item().is_some_and(|i| self.alternative(i).is_none()) {
             out.retain(|k| *k != K::Swap);
         }
         out.extend(SAFETY);
@@ -936,7 +940,7 @@ impl Session {
                 self.enter(Phase::GetReady { item }, now);
             }
             (Intent::Skip, Phase::WarmUp) => {
-                self.say(now, CueKind::Skipped, words::skipped("the warm-up"), Sound::None);
+                self.say(now, CueKind::Skipped, words::skipped_warm_up(), Sound::None);
                 self.begin_item(0, now);
             }
             (Intent::Skip | Intent::Start, Phase::CheckIn { item }) => self.begin_item(item + 1, now),
@@ -1278,9 +1282,7 @@ impl Session {
     fn rated_after(&mut self, score: u8, at: At, asked: bool) {
         self.pain_after = Some(score);
         let text = match self.pain_before {
-            Some(before) if score >= before.saturating_add(2) || (score > 5 && score > before) => {
-                words::worse_after(before, score)
-            }
+            Some(before) if crate::progress::worse_after(Some(before), score) => words::worse_after(before, score),
             _ if score > 5 => words::high_after(score),
             _ if asked => return self.say(at, CueKind::Noted, words::pain_noted(score), Sound::None),
             _ => return,

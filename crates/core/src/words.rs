@@ -118,6 +118,12 @@ pub(crate) fn skipped(what: &str) -> String {
     format!("Skipped {what}.")
 }
 
+pub(crate) fn skipped_warm_up() -> String {
+    "Skipped the warm-up. Stretch only once you are warm: if you have not moved around yet, walk briskly or \
+     march on the spot for a few minutes first."
+        .to_owned()
+}
+
 pub(crate) fn swapped(from: &str, to: &str, area: &str) -> String {
     format!("Swapping {from} for {to}, which also works the {area}.")
 }
@@ -285,7 +291,7 @@ pub(crate) fn item_outcome(item: &ItemRecord, dose: Option<&Dose>) -> String {
 }
 
 pub(crate) fn trend_advice() -> String {
-    "Your pain ratings have not improved, or have got worse, over several sessions: please see a doctor or \
-     physiotherapist about it."
+    "Your pain ratings have not improved, or have got worse, over your recent sessions: please see a doctor \
+     or physiotherapist about it."
         .to_owned()
 }

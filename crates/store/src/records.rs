@@ -177,13 +177,16 @@ impl Tallies {
     }
 }
 
-/// A session's "before" pain rating and when it started.
+/// A session's pain ratings (it has one before) and when it started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rating {
     /// When the session started, Unix milliseconds UTC.
     pub started_at_ms: i64,
     /// Pain 0–10 before.
     pub pain_before: u8,
+    /// Pain 0–10 after, when rated.
+    #[serde(default)]
+    pub pain_after: Option<u8>,
 }
 
 /// The ends of a person's "before" ratings: what the pain trend reads.

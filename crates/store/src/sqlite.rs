@@ -735,17 +735,21 @@ impl Store for SqliteStore {
 
     async fn pain_ends(&self, user: UserId, latest: u32) -> Result<PainEnds> {
         let rating = |row: &SqliteRow| -> Result<Rating> {
-            Ok(Rating { started_at_ms: row.try_get(0)?, pain_before: small(row.try_get(1)?).unwrap_or(0) })
+            Ok(Rating {
+                started_at_ms: row.try_get(0)?,
+                pain_before: small(row.try_get(1)?).unwrap_or(0),
+                pain_after: small(row.try_get(2)?),
+            })
         };
         let first = sqlx::query(
-            "SELECT started_at, pain_before FROM sessions INDEXED BY sessions_rated \
+            "SELECT started_at, pain_before, pain_after FROM sessions INDEXED BY sessions_rated \
              WHERE user_id = ? AND pain_before IS NOT NULL ORDER BY started_at, uuid LIMIT 1",
         )
         .bind(user.0)
         .fetch_optional(&self.pool)
         .await?;
         let newest = sqlx::query(
-            "SELECT started_at, pain_before FROM sessions INDEXED BY sessions_rated \
+            "SELECT started_at, pain_before, pain_after FROM sessions INDEXED BY sessions_rated \
              WHERE user_id = ? AND pain_before IS NOT NULL ORDER BY started_at DESC, uuid DESC LIMIT ?",
         )
         .bind(user.0)

@@ -23,7 +23,8 @@ pub(crate) struct Args {
     /// A directory of your own RON content, layered over the built-in content.
     #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR")]
     pub(crate) content: Option<PathBuf>,
-    /// Leave out the warm-up.
+    /// Leave out the warm-up: only when you have just moved around for 5–10 minutes (a brisk walk,
+    /// marching on the spot), since stretches want warm muscles.
     #[arg(long)]
     pub(crate) no_warmup: bool,
     /// Hold every held stretch this many seconds (10–60), instead of your progression.

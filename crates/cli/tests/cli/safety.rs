@@ -31,6 +31,34 @@ fn a_second_rating_above_five_stops_the_session_for_safety() {
 }
 
 #[test]
+fn one_rating_above_five_and_yes_to_stopping_says_so_truly() {
+    let home = Home::new().screened();
+    // During the warm-up, a rating above 5 asks whether to stop; yes stops after that one rating.
+    home.limber(&["run", "desk", "--speed", "200", "--pain-before", "2", "--pain-after", "7"])
+        .write_stdin("@5 pain 7\n@6 yes\n")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("because the pain went above 5."))
+        .stderr(predicate::str::contains("twice").not());
+}
+
+#[test]
+fn safety_signs_typed_in_the_persons_own_words_stop_the_session() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "2"])
+        .write_stdin("@5 short of breath\n@6 quit\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("call your local emergency number"))
+        .stdout(predicate::str::contains("unknown command").not());
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "2", "--pain-after", "4"])
+        .write_stdin("@5 sharp pain!\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("Sharp or intense pain means stop"));
+}
+
+#[test]
 fn sharp_pain_typed_at_the_first_prompt_stops_at_once() {
     let home = Home::new().screened();
     home.limber(&["run", "full", "--speed", "200"])
@@ -61,10 +89,10 @@ fn desk_swaps_stay_on_the_chair() {
         .stdout
         .clone();
     let out = String::from_utf8(out).expect("utf-8");
-    // Every other seated stretch for the mid back is already in the desk routine, so a swap is
-    // refused with the reason, and the stretch stays, rather than leaving the chair or repeating
-    // a stretch.
-    assert!(out.contains("(no other stretch that suits you and this routine reaches the same area"), "{out}");
+    // Every other seated stretch for the mid back is already in the desk routine, so a swap
+    // says so and moves on, rather than leaving the chair or repeating a stretch.
+    assert!(out.contains("No other stretch that suits you and this routine reaches the same area"), "{out}");
+    assert!(out.contains("so we move on"), "{out}");
     assert!(!out.contains("Swapping"), "{out}");
     for off_the_chair in ["Cat-camel", "Thread the needle", "Open book", "Towel extension", "Standing"] {
         assert!(
@@ -86,7 +114,7 @@ fn no_kneel_swaps_never_kneel_or_need_equipment() {
         .stdout
         .clone();
     let out = String::from_utf8(out).expect("utf-8");
-    assert!(out.contains("Swapping") || out.contains("(no other stretch that suits you"), "{out}");
+    assert!(out.contains("Swapping") || out.contains("No other stretch that suits you"), "{out}");
     for kneeling_or_kit in ["Cat-camel", "Thread the needle", "Towel extension", "Upper-back foam rolling", "Seated"] {
         assert!(!out.contains(&format!("for {kneeling_or_kit}")), "no-kneel swapped to {kneeling_or_kit}:\n{out}");
     }

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use limber_core::progress::{apply_session, counts_toward_goal, pain_trend, usual_pain};
+use limber_core::progress::{
+    RatedDay, apply_session, counts_toward_goal, pain_trend, pain_trend_of_ends, usual_pain, worse_after,
+};
 use limber_core::{
     Adherence, At, Comfort, ItemRecord, ItemStatus, Progress, ProgressRules, StopReason, StretchId, Summary,
 };
@@ -73,6 +75,16 @@ fn discomfort_and_a_worse_day_hold_steady_and_sharp_pain_flags() {
     let grown = apply_session(&mut progress, &silent, &lib, Some(6), rules);
     assert_eq!(grown, [StretchId::from("twist")]);
     assert_eq!(progress[&StretchId::from("twist")].hold_seconds, 5);
+
+    // A rating after that says the session made the pain worse (up 2 or more, or above 5 and
+    // up) stops growth that day too; a rating after that stayed put does not.
+    for (before, after, grows) in [(Some(2), 4, false), (Some(3), 7, false), (None, 6, false), (Some(3), 4, true)] {
+        let mut rated = summary(vec![item("twist", ItemStatus::Done, None, false)], before, None);
+        rated.pain_after = Some(after);
+        let mut copy = progress.clone();
+        let grown = apply_session(&mut copy, &rated, &lib, None, rules);
+        assert_eq!(!grown.is_empty(), grows, "{before:?} → {after}");
+    }
 
     let sharp = summary(vec![item("twist", ItemStatus::Skipped, None, false)], None, Some("twist"));
     apply_session(&mut progress, &sharp, &lib, None, rules);
@@ -177,7 +189,29 @@ fn pain_trend_flags_worsening_and_a_month_without_improvement() {
     // Small wobbles are not a trend.
     assert!(!pain_trend(&[(0, 3), (2, 3), (4, 4), (6, 4)]).see_clinician, "one point up");
     assert!(!pain_trend(&[(0, 4), (2, 5), (4, 3), (6, 5)]).see_clinician, "up and down");
+    assert!(!pain_trend(&[(0, 2), (2, 2), (4, 2), (6, 4)]).see_clinician, "one bad day: 2, 2, 4");
+    assert!(pain_trend(&[(0, 3), (2, 2), (4, 4), (6, 4)]).see_clinician, "two days up: 2, 4, 4");
+    // A month with the pain all but gone is no reason to worry; one still there is.
+    assert!(!pain_trend(&[(0, 1), (14, 1), (30, 1)]).see_clinician, "a month at 1");
+    assert!(!pain_trend(&[(0, 0), (14, 1), (30, 0)]).see_clinician, "a month at 0");
+    assert!(pain_trend(&[(0, 3), (14, 2), (30, 2)]).see_clinician, "a month at 2, from 3");
     assert_eq!(pain_trend(&[]).first_and_latest, None);
+}
+
+#[test]
+fn pain_worse_after_each_of_three_sessions_advises_a_clinician() {
+    let day = |day, before, after| RatedDay { day, before, after };
+    let every_time = [day(0, 3, Some(8)), day(2, 3, Some(8)), day(4, 3, Some(8))];
+    let trend = pain_trend_of_ends(3, Some(every_time[0]), &every_time);
+    assert_eq!((trend.change, trend.see_clinician), (Some(0), true), "the before ratings alone look flat");
+    assert!(trend.advice.is_some());
+    // Twice worse after, once not, or an unrated "after": not yet a pattern.
+    let twice = [day(0, 3, Some(8)), day(2, 3, Some(3)), day(4, 3, Some(8))];
+    assert!(!pain_trend_of_ends(3, Some(twice[0]), &twice).see_clinician);
+    let unrated = [day(0, 3, Some(8)), day(2, 3, None), day(4, 3, Some(8))];
+    assert!(!pain_trend_of_ends(3, Some(unrated[0]), &unrated).see_clinician);
+    assert!(worse_after(Some(3), 5) && worse_after(Some(5), 6) && worse_after(None, 6));
+    assert!(!worse_after(Some(3), 4) && !worse_after(Some(7), 7) && !worse_after(None, 5));
 }
 
 proptest::proptest! {

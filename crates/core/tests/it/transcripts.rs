@@ -451,7 +451,7 @@ fn the_warm_up_counts_down_and_can_be_skipped() {
             0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
             == WarmUp
             0:30.000 Halfway Halfway through the warm-up. Keep it light and keep breathing easily.
-            0:35.000 None    Skipped the warm-up.
+            0:35.000 None    Skipped the warm-up. Stretch only once you are warm: if you have not moved around yet, walk briskly or march on the spot for a few minutes first.
             0:35.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
             == Prepare { item: 0 }
             0:36.000 None    Step 1. All fours.
@@ -559,19 +559,28 @@ fn a_second_pause_is_refused_and_skipping_mid_rest_leaves_a_partial_stretch() {
 }
 
 #[test]
-fn a_swap_with_no_alternative_is_not_offered_and_the_stretch_stays() {
+fn a_swap_with_no_alternative_says_so_and_moves_on() {
+    use limber_core::{At, Intent, IntentKind, Logged, SessionLog};
     let mut p = plan("short", &options());
     p.items[0].alternatives.clear();
-    let session = Session::new(p, Some(&clear_record()), limber_core::At::ZERO);
-    assert!(!session.allowed().contains(&limber_core::IntentKind::Swap), "no swap hinted");
+    let session = Session::new(p.clone(), Some(&clear_record()), At::ZERO);
+    assert!(session.allowed().contains(&IntentKind::Swap), "swap is how the person asks to get out of it");
     let (session, transcript) = run(session, "0.5 swap\n1.5 end");
     expect![[r#"
         0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
         == Prepare { item: 0 }
-        0:00.500 !! swap: no other stretch that suits you and this routine reaches the same area as Twist
-        0:01.000 None    Step 1. Sit tall.
+        0:00.500 None    No other stretch that suits you and this routine reaches the same area as Twist, so we move on.
+        0:00.500 End     That completes Short. Well done.
+        == Finished
     "#]].assert_eq(&transcript);
-    assert_eq!(session.phase(), limber_core::Phase::Prepare { item: 0 });
+    assert_eq!(session.phase(), limber_core::Phase::Finished);
+    // Under rules 2 (a live session stored then) the swap was refused and the stretch stayed.
+    let log =
+        SessionLog { started: At::ZERO, intents: vec![Logged { at: At::millis(500), intent: Intent::Swap }], rules: 2 };
+    assert!(Session::replay(p.clone(), Some(&clear_record()), &log).is_err(), "refused under rules 2");
+    let log = SessionLog { rules: 3, ..log };
+    let replayed = Session::replay(p, Some(&clear_record()), &log).expect("replays under rules 3");
+    assert_eq!(replayed.phase(), limber_core::Phase::Finished);
 }
 
 #[test]
@@ -787,33 +796,33 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
         true,
         "1 skip\n17 sharp during 1\n18 end",
         expect![[r#"
-        0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
-        == WarmUp
-        0:01.000 None    Skipped the warm-up.
-        0:01.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
-        == Prepare { item: 0 }
-        0:02.000 None    Step 1. All fours.
-        0:03.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:04.000 Tick    1
-        0:05.000 Start   Begin. Out on cat. Cat: round.
-        == Active { item: 0, hold: 0 }
-        0:07.000 Tick    Cow: arch.
-        0:09.000 Tick    Cat: round.
-        0:10.000 Tick    3
-        0:11.000 Tick    Cow: arch.
-        0:11.000 Tick    2
-        0:12.000 Tick    1
-        0:13.000 End     Come back to a neutral position and rest.
-        0:13.000 None    How did Cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
-        == CheckIn { item: 0 }
-        0:15.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
-        == Prepare { item: 1 }
-        0:16.000 None    Step 1. Sit.
-        0:17.000 None    Step 2. Lean back.
-        0:17.000 Alert   SHARP PAIN: STOP. Cat-cow is set aside from your plans until you clear it.
-        == Stopped { reason: SharpPain }
-    "#]],
+            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            == WarmUp
+            0:01.000 None    Skipped the warm-up. Stretch only once you are warm: if you have not moved around yet, walk briskly or march on the spot for a few minutes first.
+            0:01.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
+            == Prepare { item: 0 }
+            0:02.000 None    Step 1. All fours.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Begin. Out on cat. Cat: round.
+            == Active { item: 0, hold: 0 }
+            0:07.000 Tick    Cow: arch.
+            0:09.000 Tick    Cat: round.
+            0:10.000 Tick    3
+            0:11.000 Tick    Cow: arch.
+            0:11.000 Tick    2
+            0:12.000 Tick    1
+            0:13.000 End     Come back to a neutral position and rest.
+            0:13.000 None    How did Cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:15.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+            == Prepare { item: 1 }
+            0:16.000 None    Step 1. Sit.
+            0:17.000 None    Step 2. Lean back.
+            0:17.000 Alert   SHARP PAIN: STOP. Cat-cow is set aside from your plans until you clear it.
+            == Stopped { reason: SharpPain }
+        "#]],
     );
     let summary = s.summary().expect("stopped");
     assert_eq!(summary.stopped, Some(StopReason::SharpPain));
@@ -854,22 +863,22 @@ fn ready_before_the_steps_are_read_still_hears_the_cautions() {
         true,
         "1 skip\n2 skip\n2.5 start\n6 end",
         expect![[r#"
-        0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
-        == WarmUp
-        0:01.000 None    Skipped the warm-up.
-        0:01.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
-        == Prepare { item: 0 }
-        0:02.000 None    Step 1. All fours.
-        0:02.000 None    Skipped Cat-cow.
-        0:02.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
-        == Prepare { item: 1 }
-        0:02.500 None    Take care: Use a chair that cannot tip.
-        0:02.500 Tick    Get ready. 2
-        == GetReady { item: 1 }
-        0:03.500 Tick    1
-        0:04.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
-        == Active { item: 1, hold: 0 }
-    "#]],
+            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            == WarmUp
+            0:01.000 None    Skipped the warm-up. Stretch only once you are warm: if you have not moved around yet, walk briskly or march on the spot for a few minutes first.
+            0:01.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
+            == Prepare { item: 0 }
+            0:02.000 None    Step 1. All fours.
+            0:02.000 None    Skipped Cat-cow.
+            0:02.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+            == Prepare { item: 1 }
+            0:02.500 None    Take care: Use a chair that cannot tip.
+            0:02.500 Tick    Get ready. 2
+            == GetReady { item: 1 }
+            0:03.500 Tick    1
+            0:04.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
+            == Active { item: 1, hold: 0 }
+        "#]],
     );
 }
 
@@ -1296,9 +1305,9 @@ fn a_log_stored_under_the_first_rules_replays_under_them() {
     let replayed = Session::replay(p.clone(), Some(&clear_record()), &log).expect("replays under its own rules");
     assert_eq!(replayed.phase(), limber_core::Phase::Finished, "the swap moved on past the only stretch");
     assert_eq!(replayed.log().rules, 1, "and goes on under them");
-    // The same log under today's rules does not replay: the swap is refused.
-    let today = SessionLog { rules: RULES, ..log };
-    assert!(Session::replay(p, Some(&clear_record()), &today).is_err());
+    // The same log under rules 2 does not replay: the rating asks first, and the swap is refused.
+    let second = SessionLog { rules: 2, ..log };
+    assert!(Session::replay(p, Some(&clear_record()), &second).is_err());
     // A new session's log says its rules, so it replays under them after a later change.
     let fresh = Session::new(plan("short", &options()), Some(&clear_record()), At::ZERO);
     assert_eq!(serde_json::to_value(fresh.log()).expect("json")["rules"], RULES);

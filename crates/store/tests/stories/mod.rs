@@ -495,6 +495,7 @@ pub(crate) fn varied(n: i64) -> Vec<SessionRecord> {
             let mut s = session_at(1_700_000_000_000 + (k * 7919 % 97) * 3_600_000 * 11, None);
             s.routine = ["full", "desk", "morning"][usize::try_from(k % 3).unwrap()].into();
             s.pain_before = (k % 5 != 0).then(|| u8::try_from(k * 7 % 11).unwrap());
+            s.pain_after = (k % 7 != 0).then(|| u8::try_from(k * 3 % 11).unwrap());
             if k % 4 == 0 {
                 for item in &mut s.items {
                     item.status = ItemStatus::Skipped;
@@ -551,7 +552,9 @@ pub(crate) async fn aggregates_match_a_naive_count(store: &dyn Store) {
 
     let rated: Vec<Rating> = oldest_first
         .iter()
-        .filter_map(|s| s.pain_before.map(|p| Rating { started_at_ms: s.started_at_ms, pain_before: p }))
+        .filter_map(|s| {
+            s.pain_before.map(|p| Rating { started_at_ms: s.started_at_ms, pain_before: p, pain_after: s.pain_after })
+        })
         .collect();
     let ends = store.pain_ends(user, 3).await.unwrap();
     assert_eq!(ends, PainEnds { first: rated.first().copied(), latest: rated[rated.len() - 3..].to_vec() });
