@@ -37,6 +37,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "figure-joint",
         "figure-prop",
         "assessment-question",
+        "weakened-screening",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -88,6 +89,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == assessment-question
         1 problem in content:
         screening.ron:7:13: screening question `seen-before` is `about_assessment`: it must be `level: SeeClinician` with `flagged_by: No` ("has a clinician already looked at it?")
+        == weakened-screening
+        1 problem in content:
+        screening.ron:5:17: screening question `chest-pain` overrides a built-in question and must keep its `level: Emergency`, `flagged_by: Yes` and `about_assessment`: own content may reword a safety question, not weaken it
     "#]].assert_eq(&report);
 }
 

@@ -140,6 +140,21 @@ fn a_user_directory_adds_and_overrides_by_id() {
 }
 
 #[test]
+fn own_content_may_reword_a_screening_question_but_keeps_its_level() {
+    let mut loader = Loader::builtin();
+    let reworded = r#"Content(screening: [ScreeningQuestion(id: "chest-pain", level: Emergency,
+        question: "Any chest pain or tightness, or breathlessness, right now?", source: "my clinic")])"#;
+    loader.add_text("mine.ron", reworded, Layer::User);
+    let lib = loader.build().expect("a reworded question keeps its meaning");
+    let q = lib.screening.iter().find(|q| q.id == "chest-pain").expect("still asked");
+    assert_eq!(
+        (q.question.as_str(), q.level),
+        ("Any chest pain or tightness, or breathlessness, right now?", Level::Emergency)
+    );
+    // The weakening override is refused in the broken fixtures (`weakened-screening`).
+}
+
+#[test]
 fn the_compiled_snapshot_equals_the_validated_ron() {
     let checked = limber_content::builtin_checked().expect("built-in RON is valid");
     assert!(library() == checked, "the build-time snapshot differs from parsing content/ at run time");

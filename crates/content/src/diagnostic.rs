@@ -94,6 +94,19 @@ pub enum Problem {
          (\"has a clinician already looked at it?\")"
     )]
     AssessmentQuestion(String),
+    /// Own content that changes what a built-in screening question means for safety.
+    #[error(
+        "screening question `{id}` overrides a built-in question and must keep its `level: {level:?}`, \
+         `flagged_by: {flagged_by:?}` and `about_assessment`: own content may reword a safety question, not weaken it"
+    )]
+    WeakenedScreening {
+        /// The question.
+        id: String,
+        /// Its built-in level.
+        level: limber_core::Level,
+        /// The answer that flags it, built in.
+        flagged_by: limber_core::Answer,
+    },
     /// A section the library needs, defined in no file.
     #[error("no file defines `{0}`; the library needs it")]
     MissingSection(&'static str),

@@ -4,7 +4,7 @@ use limber_core::{Advice, Answer, Dose, Level, Library, Routine, SourceCredit, S
 
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::document::Document;
-use crate::loader::SourceFile;
+use crate::loader::{Layer, SourceFile};
 use crate::locate::{find_id, find_key, find_within, line_col};
 
 /// An item with the file and byte range it was defined in.
@@ -82,6 +82,9 @@ impl<'a> Merger<'a> {
         let items = locate(text, file, doc.faq, |q| &q.id);
         self.merge("FAQ", items, |q| &q.id, |m| &mut m.faq);
         let items = locate(text, file, doc.screening, |q| &q.id);
+        for item in &items {
+            self.check_screening_override(item);
+        }
         self.merge("screening question", items, |q| &q.id, |m| &mut m.screening);
         let items = locate(text, file, doc.stretches, |s| &s.id.0);
         self.merge("stretch", items, |s| &s.id.0, |m| &mut m.stretches);
@@ -216,6 +219,24 @@ impl<'a> Merger<'a> {
                 },
             };
             self.problem(file, offset, problem);
+        }
+    }
+
+    /// Own content may reword a built-in screening question but not weaken it: its level, the
+    /// answer that flags it and whether it asks about an assessment stay as built in, so a
+    /// content directory can never turn an emergency sign into a lesser one.
+    fn check_screening_override(&mut self, item: &Located<limber_core::ScreeningQuestion>) {
+        let files = self.files;
+        let built_in = self
+            .screening
+            .iter()
+            .find(|e| e.value.id == item.value.id && files[e.file].layer == Layer::Builtin)
+            .map(|e| (e.value.level, e.value.flagged_by, e.value.about_assessment));
+        let Some(built_in) = built_in else { return };
+        let (new, old) = (&item.value, built_in);
+        if files[item.file].layer != Layer::Builtin && (new.level, new.flagged_by, new.about_assessment) != old {
+            let problem = Problem::WeakenedScreening { id: new.id.clone(), level: old.0, flagged_by: old.1 };
+            self.problem(item.file, item.at, problem);
         }
     }
 
