@@ -140,6 +140,36 @@ fn a_user_directory_adds_and_overrides_by_id() {
 }
 
 #[test]
+fn each_stretch_offers_the_alternatives_the_safety_rules_name() {
+    // SAFETY.md, "Alternatives that reach the same area".
+    let lib = library();
+    let pairs = [
+        ("cat-camel", "seated-cat-cow"),
+        ("seated-thoracic-extension", "wall-extension"),
+        ("seated-thoracic-extension", "towel-extension"),
+        ("seated-twist", "folded-arm-twist"),
+        ("seated-twist", "open-book"),
+        ("thread-the-needle", "open-book"),
+        ("thread-the-needle", "folded-arm-twist"),
+        ("upper-back-foam-rolling", "seated-thoracic-extension"),
+    ];
+    for (stretch_id, alternative) in pairs {
+        let s = stretch(&lib, stretch_id);
+        assert!(
+            s.alternatives.iter().any(|a| a.as_str() == alternative),
+            "{stretch_id} should offer {alternative}: {:?}",
+            s.alternatives
+        );
+    }
+    // For people who cannot kneel or have no roller, the alternatives named above need neither.
+    for id in ["seated-cat-cow", "open-book", "folded-arm-twist", "seated-thoracic-extension"] {
+        let s = stretch(&lib, id);
+        assert_ne!(s.position, Position::Kneeling, "{id} kneels");
+        assert!(!s.equipment.contains(&Equipment::FoamRoller), "{id} needs a roller");
+    }
+}
+
+#[test]
 fn own_content_may_reword_a_screening_question_but_keeps_its_level() {
     let mut loader = Loader::builtin();
     let reworded = r#"Content(screening: [ScreeningQuestion(id: "chest-pain", level: Emergency,
