@@ -255,6 +255,7 @@ function openStream(c) {
   stream.addEventListener("open", () => {
     if (!mine()) return;
     setConnection(null);
+    setProblem(null); // what did not reach limber while it was away is said no more
     if (c.pending) resend(); // back: the stop goes first
   });
   stream.addEventListener("error", () => {
@@ -286,6 +287,11 @@ async function reopen(c) {
 }
 
 // A line under the heading when the live connection is down (null: it is fine).
+// "1 week", "3 weeks".
+function weeks(n) {
+  return n === 1 ? "1 week" : `${n} weeks`;
+}
+
 function setConnection(problem) {
   const el = $("#connection");
   if (el.textContent === (problem || "")) return; // said once, not again at every retry
@@ -319,6 +325,9 @@ function render(state) {
     current.receivedAt = performance.now();
   }
   const v = state.view;
+  // A typed 1 waits for a 0 only at a rating prompt: once the session has moved on (a rating
+  // tapped on the scale, or given elsewhere), the hint goes.
+  if (oneWaiting && (!["pain-before", "pain-after"].includes(v.phase.phase) || stopAsked(v))) setOneWaiting(false);
   // The red box is for a stop for safety; ending by choice shows only in the outcome.
   const stop = v.stopped && v.stopped.reason !== "aborted" ? v.stopped : null;
   // Once over, the outcome below says how it ended: the heading is the routine's name.
@@ -360,8 +369,15 @@ function render(state) {
 }
 
 // The phase as one big word and the key of its colour, from the view alone.
+// Whether the session asks whether to stop for today (after a rating above 5): only yes or no
+// answers it, so the pain scale is not offered under it.
+function stopAsked(v) {
+  return Boolean(v.question) && v.allowed.includes("yes") && v.allowed.includes("pain");
+}
+
 function phaseWord(v) {
   const phase = v.phase.phase;
+  if (stopAsked(v) && !isOver(v)) return ["STOP FOR TODAY?", "ask"];
   if (phase === "stopped" || (v.stopped && v.stopped.reason !== "aborted")) return v.stopped?.reason === "aborted" ? ["ENDED", "done"] : ["STOPPED", "stopped"];
   switch (phase) {
     case "finished": return ["DONE", "done"];
@@ -457,7 +473,7 @@ function renderActions(v) {
   }
   if (refocus) box.querySelector(refocus)?.focus();
   const scale = $("#pain-scale");
-  const rate = v.allowed.includes("pain") && (asked || painOpen);
+  const rate = v.allowed.includes("pain") && ((asked && !stopAsked(v)) || painOpen);
   scale.hidden = !rate;
   if (rate && !scale.children.length) {
     for (let n = 0; n <= 10; n++) {
@@ -465,7 +481,7 @@ function renderActions(v) {
       b.type = "button";
       b.textContent = String(n);
       b.setAttribute("aria-label", `Pain ${n} of 10`);
-      b.addEventListener("click", () => { painOpen = false; send({ intent: "pain", score: n }); });
+      b.addEventListener("click", () => { painOpen = false; setOneWaiting(false); send({ intent: "pain", score: n }); });
       scale.append(b);
     }
   }
@@ -787,7 +803,7 @@ async function loadHistory(more = false) {
   const [page, stats] = await Promise.all([api("GET", `/history${q}`), more ? null : api("GET", "/stats")]);
   if (stats) {
     const a = stats.adherence;
-    $("#stats").textContent = `${stats.sessions} session${stats.sessions === 1 ? "" : "s"} · this week ${a["this-week"] ?? a.this_week ?? 0} of ${a.goal} · streak ${a["streak-weeks"] ?? a.streak_weeks ?? 0} weeks`;
+    $("#stats").textContent = `${stats.sessions} session${stats.sessions === 1 ? "" : "s"} · this week ${a["this-week"] ?? a.this_week ?? 0} of ${a.goal} · streak ${weeks(a["streak-weeks"] ?? a.streak_weeks ?? 0)}`;
     // The pain trend's advice to see a clinician, in the server's words.
     const advice = stats.pain_trend?.advice;
     $("#trend-advice").textContent = advice || "";

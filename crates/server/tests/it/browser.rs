@@ -305,6 +305,11 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
                 driver.js(&key("0"));
                 // That much pain before starting: the page asks whether to stop; No carries on.
                 driver.wait_for("the question to stop", |d| d.text("#question").contains("stop for today?"));
+                // Only yes or no answers it: no pain scale under it, and the big word asks it.
+                driver.wait_for("the scale to go", |d| {
+                    d.js("return document.querySelector('#pain-scale').hidden") == json!(true)
+                });
+                assert_eq!(driver.text("#phase-word"), "STOP FOR TODAY?");
                 driver.click("#actions [data-intent=no]");
                 driver.wait_for("the rating", |_| phase(&server.addr) != "pain-before");
             }
@@ -407,7 +412,11 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     // One button leaves the rating out: "No rating", not "Skip" beside it.
     assert_eq!(driver.js("return document.querySelector('#actions [data-intent=skip]') === null"), json!(true));
     assert_eq!(driver.text("#actions [data-intent=start]"), "No rating");
-    driver.click("#actions [data-intent=start]");
+    // A typed 1 waits for a 0; a rating tapped on the scale instead answers, and the hint goes
+    // (a 0 pressed after it would otherwise be read as a rating of no pain).
+    driver.js("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: '1', bubbles: true})); return true");
+    driver.wait_for("the waiting 1", |d| d.text("#typed").contains("press 0 to make it 10"));
+    driver.click("#pain-scale button:nth-child(4)");
     driver.wait_for("the end", |d| d.js("return document.querySelector('#outcome').hidden") == json!(false));
     let (_, list) = get(&server.addr, "/api/v1/sessions");
     assert_eq!(list[0]["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}));
@@ -421,6 +430,8 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     let (_, page) = get(&server.addr, "/api/v1/history");
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
     assert_eq!(page["sessions"][0]["pain-before"], 10, "typed as 1 then 0: {page}");
+    assert_eq!(page["sessions"][0]["pain-after"], 3, "tapped after a typed 1: {page}");
+    assert_eq!(driver.js("return document.querySelector('#typed').hidden"), json!(true), "no hint left waiting");
     driver.click("nav [data-tab=history]");
     driver.wait_for("the trend's advice in History", |d| d.text("#trend-advice").contains("doctor or physiotherapist"));
     // The stretch that hurt is set aside; the profile shows it and clears it.
@@ -974,4 +985,32 @@ impl WithToken {
         let body = body.map(|b| b.to_string());
         request(&self.addr, method, path, &[("Authorization", &bearer)], body.as_deref()).unwrap().json()
     }
+}
+
+#[test]
+fn what_did_not_reach_the_server_is_said_no_more_once_the_connection_is_back() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(&data, "127.0.0.1:0");
+    let addr = server.addr.clone();
+    start_session(&addr, 1.0);
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{addr}/"));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP");
+
+    drop(server);
+    driver.wait_for("the lost connection", |d| {
+        d.js("return document.querySelector('#connection').hidden") == json!(false)
+    });
+    driver.click("#actions [data-intent=pause]");
+    driver.wait_for("the failed pause", |d| d.text("#problem").contains("did not reach limber"));
+    let _server = start(&data, &addr);
+    driver.wait_for("the connection back", |d| {
+        d.js("return document.querySelector('#connection').hidden") == json!(true)
+    });
+    driver.wait_for("the problem gone", |d| d.js("return document.querySelector('#problem').hidden") == json!(true));
 }
