@@ -62,13 +62,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         plan.total_time().as_secs().div_ceil(60)
     );
     for a in &plan.adjustments {
-        let name = lib.stretch(&a.stretch).map_or(a.stretch.as_str(), |s| s.name.as_str());
-        match a.replaced_by.as_ref().and_then(|id| lib.stretch(id)) {
-            Some(sub) => println!("  {name} {}: doing {} instead.", a.reason.describe(), sub.name),
-            None => {
-                println!("  {name} {}, and nothing that fits reaches the same area: left out.", a.reason.describe())
-            }
-        }
+        println!("  {}", a.note(lib));
     }
 
     // SIGTERM, SIGHUP (a closed terminal) and SIGINT end the session the way `q` does.

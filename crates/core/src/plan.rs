@@ -231,6 +231,23 @@ pub struct Adjustment {
     pub replaced_by: Option<StretchId>,
 }
 
+impl Adjustment {
+    /// What the plan did, in words every front end shows before the session starts: "Seated
+    /// twist caused sharp pain before and is set aside until you clear it: doing Folded-arm twist
+    /// instead."
+    pub fn note(&self, library: &Library) -> String {
+        let name = |id: &StretchId| library.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        match &self.replaced_by {
+            Some(sub) => format!("{} {}: doing {} instead.", name(&self.stretch), self.reason.describe(), name(sub)),
+            None => format!(
+                "{} {}, and nothing that fits reaches the same area: left out.",
+                name(&self.stretch),
+                self.reason.describe()
+            ),
+        }
+    }
+}
+
 /// The warm-up as planned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -245,6 +245,8 @@ pub async fn create_session(
         timing: req.timing,
     };
     let started = st.app.start(user, &request, now_ms()).await?;
+    let adjustments: Vec<String> =
+        started.session.plan().adjustments.iter().map(|a| a.note(st.app.library())).collect();
     let live = st
         .live
         .start(NewLive {
@@ -257,7 +259,7 @@ pub async fn create_session(
         })
         .await
         .map_err(|e| ApiError::internal(&e))?;
-    let state = live.snapshot().await;
+    let state = SessionState { adjustments, ..live.snapshot().await };
     Ok(created(&live, state))
 }
 

@@ -138,6 +138,11 @@ pub struct SessionState {
     /// What happened, once the session is over.
     #[schema(value_type = Option<Object>)]
     pub summary: Option<Summary>,
+    /// In the answer that creates it: what the plan changed from the routine for this person (a
+    /// stretch set aside or needing what they lack, and what is done instead), in words to show
+    /// before the session starts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<String>,
 }
 
 /// Unix milliseconds now.
@@ -174,6 +179,7 @@ impl Live {
             speed: self.speed,
             view: session.view_at(self.at(now_ms())),
             summary: session.summary(),
+            adjustments: Vec::new(),
         }
     }
 

@@ -197,6 +197,11 @@ function follow(state, { fresh = false } = {}) {
     document.body.dataset.pendingStop = pending.intent;
     setProblem(notHeard(pending));
   }
+  // What the plan changed from the routine for this person, said before it starts (only the
+  // answer that creates a session carries it).
+  const notes = fresh ? state.adjustments || [] : [];
+  $("#adjustments").textContent = notes.join(" ");
+  $("#adjustments").hidden = !notes.length;
   $("#cues").replaceChildren();
   $("#outcome").hidden = true;
   $("#start").hidden = true;

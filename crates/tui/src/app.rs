@@ -309,16 +309,7 @@ impl App {
         }
         let session = started.session;
         let lib = local.app.library();
-        let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
-        let notes: Vec<String> = session
-            .plan()
-            .adjustments
-            .iter()
-            .map(|a| match &a.replaced_by {
-                Some(sub) => format!("{} {}: doing {} instead.", name(&a.stretch), a.reason.describe(), name(sub)),
-                None => format!("{} {}: left out.", name(&a.stretch), a.reason.describe()),
-            })
-            .collect();
+        let notes: Vec<String> = session.plan().adjustments.iter().map(|a| a.note(lib)).collect();
         if !notes.is_empty() {
             self.message = Some(notes.join(" "));
         }

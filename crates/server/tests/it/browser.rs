@@ -1014,3 +1014,22 @@ fn what_did_not_reach_the_server_is_said_no_more_once_the_connection_is_back() {
     });
     driver.wait_for("the problem gone", |d| d.js("return document.querySelector('#problem').hidden") == json!(true));
 }
+
+#[test]
+fn the_page_says_what_the_plan_changed_before_the_session_starts() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    let body = json!({"equipment": ["chair", "towel"]}).to_string();
+    let r = request(&server.addr, "PATCH", "/api/v1/profile", &[], Some(&body)).unwrap();
+    assert_eq!(r.status, 200, "{}", r.json());
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/?routine=full&speed=20", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.click("#start-form button[type=submit]");
+    driver.wait_for("the plan's change", |d| {
+        d.text("#adjustments").starts_with("Upper-back foam rolling needs a foam roller: doing ")
+    });
+}

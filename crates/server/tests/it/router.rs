@@ -74,6 +74,23 @@ async fn a_session_is_created_read_paused_and_resumed() {
     assert_eq!(v["view"]["paused"], false);
     let (_, list) = f.get("/api/v1/sessions", None).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(created.get("adjustments").is_none(), "nothing changed from the desk routine: {created}");
+}
+
+#[tokio::test]
+async fn a_new_session_says_what_its_plan_changed_from_the_routine() {
+    let f = fixture(false).await;
+    let (status, v) =
+        f.post("/api/v1/sessions", None, json!({"routine": "full", "equipment": ["chair", "towel"]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let notes = v["adjustments"].as_array().unwrap_or_else(|| panic!("adjustments: {v}"));
+    assert_eq!(notes.len(), 1, "{v}");
+    let note = notes[0].as_str().unwrap();
+    assert!(note.starts_with("Upper-back foam rolling needs a foam roller: doing "), "{note}");
+    assert!(note.ends_with(" instead."), "{note}");
+    // Said once, before it starts: reading the session again does not repeat it.
+    let (_, again) = f.get(&format!("/api/v1/sessions/{}", v["id"].as_str().unwrap()), None).await;
+    assert!(again.get("adjustments").is_none(), "{again}");
 }
 
 #[tokio::test]
