@@ -364,7 +364,7 @@ impl Default for SessionLog {
 /// The rules this engine runs new sessions under. 2: a pain rating above 5 before the routine
 /// asks whether to stop before anything starts, and a swap with nothing to swap to is refused.
 /// 3: as 2, but a swap with nothing to swap to says so and moves on to the next stretch (as
-/// under 1).
+/// under 1), and a swap never brings in a stretch another item of the session is doing.
 pub const RULES: u32 = 3;
 
 /// The rules of a log that does not say (stored before there were versions).
@@ -1174,9 +1174,16 @@ impl Session {
         let it = &self.items[item];
         let alts = &self.plan.items[item].alternatives;
         let original = &self.plan.items[item].choice;
+        // From rules 3, never a stretch another item of the session is doing: the session would
+        // repeat it and its record would stand for two.
+        let elsewhere = |c: &Choice| {
+            self.log.rules >= 3
+                && self.items.iter().enumerate().any(|(j, other)| j != item && other.choice.stretch.id == c.stretch.id)
+        };
         let candidates: Vec<&Choice> = std::iter::once(original)
             .chain(alts)
             .filter(|c| c.stretch.id != it.choice.stretch.id && !self.too_much.contains(&c.stretch.id))
+            .filter(|c| !elsewhere(c))
             .collect();
         if candidates.is_empty() {
             return None;

@@ -584,6 +584,20 @@ fn a_swap_with_no_alternative_says_so_and_moves_on() {
 }
 
 #[test]
+fn a_swap_never_brings_in_a_stretch_the_session_is_doing_elsewhere() {
+    // Cat-cow's alternatives here include Extension, stretch 2 of this session (as when a
+    // stretch put in at plan time is another's alternative too).
+    let mut p = plan("all", &options());
+    let ext = p.items[1].choice.clone();
+    p.items[0].alternatives.push(ext);
+    let session = Session::new(p, Some(&clear_record()), limber_core::At::ZERO);
+    // Swapped round every candidate, twice over.
+    let (_, transcript) = run(session, "0.5 skip\n1 swap\n1.5 swap\n2 swap\n2.5 swap\n3 swap\n3.5 swap\n4 end");
+    assert_eq!(transcript.matches("Swapping").count(), 6, "{transcript}");
+    assert!(!transcript.contains("for Extension"), "no swap to a stretch already in the session:\n{transcript}");
+}
+
+#[test]
 fn skipping_the_check_in_moves_on_without_an_answer() {
     let s = check(
         "short",
