@@ -276,6 +276,25 @@ pub struct Summary {
     pub active: Duration,
 }
 
+impl Summary {
+    /// The advice the rating after the session came with, when it says the session left the
+    /// pain worse or high: for a summary shown after the cues are gone.
+    pub fn pain_after_advice(&self) -> Option<String> {
+        after_advice(self.pain_before, self.pain_after?)
+    }
+}
+
+/// What a rating `after` the exercise calls for: worse than `before` by a meaningful change (2
+/// points), or above 5, it comes with the advice to rest and to see a clinician if the pain does
+/// not settle.
+fn after_advice(before: Option<u8>, after: u8) -> Option<String> {
+    match before {
+        Some(before) if crate::progress::worse_after(Some(before), after) => Some(words::worse_after(before, after)),
+        _ if after > 5 => Some(words::high_after(after)),
+        _ => None,
+    }
+}
+
 /// A snapshot of a session for any front end, at one moment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -1288,13 +1307,11 @@ impl Session {
     /// settle; a plain rating is acknowledged only when it was just `asked`.
     fn rated_after(&mut self, score: u8, at: At, asked: bool) {
         self.pain_after = Some(score);
-        let text = match self.pain_before {
-            Some(before) if crate::progress::worse_after(Some(before), score) => words::worse_after(before, score),
-            _ if score > 5 => words::high_after(score),
-            _ if asked => return self.say(at, CueKind::Noted, words::pain_noted(score), Sound::None),
-            _ => return,
-        };
-        self.say(at, CueKind::Noted, text, Sound::Alert);
+        match after_advice(self.pain_before, score) {
+            Some(text) => self.say(at, CueKind::Noted, text, Sound::Alert),
+            None if asked => self.say(at, CueKind::Noted, words::pain_noted(score), Sound::None),
+            None => {}
+        }
     }
 
     /// Enters the final phase for the outcome decided at the end of the exercise.

@@ -520,6 +520,12 @@ impl App {
                     live.confirm_quit = false;
                     self.resume_after_overlay(now);
                 }
+                // A pain rating is a report too: it closes the question and is heard.
+                KeyCode::Char(c) if c.is_ascii_digit() => {
+                    live.confirm_quit = false;
+                    self.resume_after_overlay(now);
+                    self.session_key(key, now);
+                }
                 _ => {}
             }
             return;

@@ -211,6 +211,16 @@ fn quit_asks_first_and_keeps_what_was_done() {
     snap("confirm_quit", &app);
     app.on_key(key('n'), now);
     assert!(in_hold(&app), "n carries on");
+    // A rating pressed under the question closes it and is heard.
+    app.on_key(key('q'), now);
+    app.on_key(key('4'), now);
+    assert!(app.live.as_ref().is_some_and(|l| !l.confirm_quit), "the rating closed the question");
+    let record = |app: &App| app.live.as_ref().and_then(|l| l.session.view().number).expect("on a stretch");
+    let n = record(&app);
+    assert!(
+        app.live.as_ref().is_some_and(|l| l.cues.iter().any(|c| c.text.contains("4 out of 10"))),
+        "the 4 was noted on stretch {n}"
+    );
     app.on_key(key('q'), now);
     app.on_key(key('y'), now);
     // The rating after is asked, as `limber` asks it when q ends a session.
@@ -611,6 +621,21 @@ fn the_warm_up_counts_down_with_its_own_label() {
     assert!(text.contains("WARM-UP"), "{text}");
     assert!(text.contains("s left"), "{text}");
     snap("warm_up", &app);
+}
+
+#[test]
+fn a_rating_after_that_is_worse_brings_its_advice_to_the_summary() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 1 }, At::ZERO);
+    run_until(&mut app, |a| phase(a) == Some(Phase::PainAfter));
+    let now = at(&app);
+    app.on_key(key('7'), now);
+    assert_eq!(app.screen, Screen::Summary);
+    let text = render(&app, 80, 24).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("pain 1 → 7"), "{text}");
+    assert!(text.contains("up from 1 before the session. Rest today"), "{text}");
+    assert!(text.contains("see a doctor or physiotherapist"), "{text}");
 }
 
 #[test]

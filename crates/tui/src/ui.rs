@@ -367,7 +367,14 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let hints = limber_app::keys::hints_now(v);
-    let hint_pairs: Vec<(&str, &str)> = hints.iter().map(|h| (h.key, h.action)).collect();
+    let hint_pairs: Vec<(&str, &str)> = if live.confirm_quit {
+        // Under the quit question only its answers, a rating and the safety reports work.
+        use limber_core::IntentKind as K;
+        let reports = hints.iter().filter(|h| matches!(h.kind, K::Pain | K::SharpPain | K::Chest));
+        [("y", "end it"), ("n", "carry on")].into_iter().chain(reports.map(|h| (h.key, h.action))).collect()
+    } else {
+        hints.iter().map(|h| (h.key, h.action)).collect()
+    };
     let hint_rows_text = hint_lines(&hint_pairs, inner.width, theme);
     let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
     let hint_text = Paragraph::new(hint_rows_text);
@@ -681,6 +688,9 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     last.push_str(&format!(" · pain {b} → {a}"));
                 }
                 lines.push(Line::from(last));
+            }
+            if let Some(advice) = s.pain_after_advice() {
+                lines.push(Line::from(Span::styled(advice, theme.danger())));
             }
             for (id, secs) in &f.grown {
                 let grown = lib.stretch(id).map_or_else(|| format!("holds for {secs} s"), |s| s.dose.grown_to(*secs));
