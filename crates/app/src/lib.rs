@@ -30,7 +30,7 @@ use jiff::tz::TimeZone;
 use limber_core::progress::{RatedDay, pain_trend_of_ends, session_changes, usual_pain_of_counts};
 use limber_core::{
     Adherence, AdherenceWalk, Clearance, Equipment, Library, PainPrompt, PainTrend, Plan, PlanOptions, Position,
-    Progress, ProgressRules, RoutineId, ScreeningRecord, Session, StretchId, Summary, Timing,
+    Progress, ProgressRules, RoutineId, ScreeningRecord, Session, StopReason, StretchId, Summary, Timing,
 };
 use limber_store::{
     FinishReport, HistoryPage, HistoryQuery, ImportReport, Profile, Rating, ScreeningEntry, SessionId, SessionQuery,
@@ -352,10 +352,18 @@ impl App {
         let profile = self.store.profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;
         let plan = Plan::resolve(&self.library, &routine, &options)?;
-        let screening =
-            if request.rescreen { None } else { self.store.latest_screening(user).await?.map(|e| e.record) };
+        // After a session stopped for an emergency sign ("do not stretch today"), the safety
+        // questions are asked again before the next one, whatever answers are stored.
+        let rescreen = request.rescreen || self.last_stopped_for_emergency(user).await?;
+        let screening = if rescreen { None } else { self.store.latest_screening(user).await?.map(|e| e.record) };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
         Ok(Started { session, screening, profile, started_at_ms })
+    }
+
+    /// Whether `user`'s most recent session stopped for an emergency sign.
+    async fn last_stopped_for_emergency(&self, user: UserId) -> Result<bool> {
+        let latest = self.store.history(user, HistoryQuery::first(1)).await?;
+        Ok(latest.sessions.first().is_some_and(|s| s.stopped == Some(StopReason::Emergency)))
     }
 
     /// `plan`, or an equal plan another session of this application already runs: a server
