@@ -67,13 +67,20 @@ fn key_byte(event: &crossterm::event::KeyEvent) -> Option<u8> {
     }
 }
 
+/// Set once standard output is a pipe whose reader has gone (`limber run | head -3`): nobody
+/// reads the cues any more, so the session ends the way `q` ends it, keeping what was done,
+/// rather than running on unseen and being saved as done.
+pub(crate) static OUTPUT_GONE: AtomicBool = AtomicBool::new(false);
+
 /// Prints one line, returning the cursor to the start of the next line in raw mode too. A
-/// closed terminal or pipe must not stop a session from being saved, so errors are ignored.
+/// failed write never stops a session from being saved; a closed pipe sets [`OUTPUT_GONE`].
 pub(crate) fn say_line(text: &str) {
     let end = if KeyMode::on() { "\r\n" } else { "\n" };
     let mut out = std::io::stdout().lock();
-    let _ = write!(out, "{}{end}", text.replace('\n', end));
-    let _ = out.flush();
+    let written = write!(out, "{}{end}", text.replace('\n', end)).and_then(|()| out.flush());
+    if written.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+        OUTPUT_GONE.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Where input comes from: single keys from a terminal, or lines from a pipe.
@@ -308,7 +315,7 @@ pub(crate) fn drive(
     let mut input_ran_out = false;
     let mut pain_entry = keys::PainEntry::default();
     loop {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) || OUTPUT_GONE.load(Ordering::Relaxed) {
             while !session.phase().is_over() {
                 apply(session, Intent::Quit, clock.now(), clock, screen);
             }

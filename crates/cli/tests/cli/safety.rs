@@ -171,6 +171,14 @@ fn a_closed_pipe_ends_limber_quietly() {
     child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
     assert!(!err.contains("panicked"), "{err}");
     assert_ne!(status.code(), Some(101), "{err}");
+    // Nobody read the cues: the session ended there, as `q` ends it, and is not saved as done
+    // (at 50×, running on would have taken some 10 s and finished every stretch).
+    let history = home.json(&["history"]);
+    assert_eq!(history[0]["stopped"], "aborted", "{history}");
+    assert!(
+        history[0]["items"].as_array().is_some_and(|items| items.iter().all(|i| i["status"] != "done")),
+        "{history}"
+    );
 }
 
 #[test]
