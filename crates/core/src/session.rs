@@ -140,7 +140,7 @@ pub enum Rejected {
         intent: IntentKind,
     },
     /// The intent does not apply in the current phase.
-    #[error("{intent} does not apply {}{}", phase.describe(), if *.paused { " (the session is paused)" } else { "" })]
+    #[error("{}", not_now(*.intent, *.phase, *.paused))]
     NotNow {
         /// What was asked.
         intent: IntentKind,
@@ -162,6 +162,23 @@ pub enum Rejected {
         /// The stretch's name.
         stretch: String,
     },
+}
+
+/// Why `intent` does not apply now, in words: "the session is not paused: nothing to resume".
+fn not_now(intent: IntentKind, phase: Phase, paused: bool) -> String {
+    // Pause and resume belong to the exercise: there, say what is in the way.
+    let exercise = phase == Phase::WarmUp || phase.on_stretch() || matches!(phase, Phase::CheckIn { .. });
+    match intent {
+        IntentKind::Resume if !paused && exercise => "the session is not paused: nothing to resume".to_owned(),
+        IntentKind::Pause if paused && exercise => "the session is paused already".to_owned(),
+        _ => {
+            format!(
+                "{intent} does not apply {}{}",
+                phase.describe(),
+                if paused { " (the session is paused)" } else { "" }
+            )
+        }
+    }
 }
 
 /// What became of one stretch of the plan.

@@ -258,7 +258,7 @@ pub async fn create_session(
             speed,
         })
         .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .map_err(ApiError::from)?;
     let state = SessionState { adjustments, ..live.snapshot().await };
     Ok(created(&live, state))
 }
@@ -270,18 +270,14 @@ pub async fn list_sessions(
     Caller(user): Caller,
 ) -> Result<Json<Vec<SessionState>>, ApiError> {
     let mut out = Vec::new();
-    for live in st.live.of_user(user).await.map_err(|e| ApiError::internal(&e))? {
+    for live in st.live.of_user(user).await.map_err(ApiError::from)? {
         out.push(live.snapshot().await);
     }
     Ok(Json(out))
 }
 
 async fn find(st: &AppState, user: limber_app::store::UserId, id: SessionId) -> Result<Arc<Live>, ApiError> {
-    st.live
-        .get(user, id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .ok_or_else(|| ApiError::not_found("session with that id"))
+    st.live.get(user, id).await.map_err(ApiError::from)?.ok_or_else(|| ApiError::not_found("session with that id"))
 }
 
 /// A session's state at the server's now.
@@ -485,7 +481,7 @@ pub async fn events(
         .live
         .watch(user, id)
         .await
-        .map_err(|e| ApiError::internal(&e))?
+        .map_err(ApiError::from)?
         .ok_or_else(|| ApiError::not_found("session with that id"))?;
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let follow = Follow {
@@ -776,7 +772,7 @@ pub async fn start_screening(State(st): State<Arc<AppState>>, Caller(user): Call
         .live
         .start(NewLive { user, kind: Kind::Screening, session, screening: None, started_at_ms: now_ms(), speed: 1.0 })
         .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .map_err(ApiError::from)?;
     let state = live.snapshot().await;
     Ok(created(&live, state))
 }

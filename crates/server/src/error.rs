@@ -96,7 +96,28 @@ impl From<limber_app::Error> for ApiError {
             | E::Plan(_) => ApiError::invalid(e.to_string()),
             E::Import(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-import", e.to_string()),
             E::NotOver => ApiError::new(StatusCode::CONFLICT, "not-over", e.to_string()),
+            // The person an open server acts for was removed while it ran (`limber-server user
+            // remove local`): say so, rather than fail every call as an internal error.
+            E::Store(limber_app::store::Error::UnknownUser(_)) => ApiError::new(
+                StatusCode::GONE,
+                "user-removed",
+                "the person this server acts for has been removed (limber-server user remove); restart the server to \
+                 act for a new local person",
+            ),
             E::Store(_) | E::Content(_) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<crate::live::LiveError> for ApiError {
+    /// A store error the API has words for keeps them (a removed person); anything else a live
+    /// session meets is the server's own problem.
+    fn from(e: crate::live::LiveError) -> ApiError {
+        match e {
+            crate::live::LiveError::App(e @ limber_app::Error::Store(limber_app::store::Error::UnknownUser(_))) => {
+                ApiError::from(e)
+            }
+            e => ApiError::internal(&e),
         }
     }
 }

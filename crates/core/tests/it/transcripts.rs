@@ -530,7 +530,7 @@ fn a_second_pause_is_refused_and_skipping_mid_rest_leaves_a_partial_stretch() {
             0:01.500 None    Next up, stretch 1 of 1: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             0:02.000 None    Paused. Resume when you are ready.
             == Prepare { item: 0 } (paused)
-            0:02.500 !! pause: pause does not apply while a stretch is being explained (the session is paused)
+            0:02.500 !! pause: the session is paused already
             0:03.000 None    Resuming: 4 seconds left.
             == Prepare { item: 0 }
             0:03.500 None    Step 1. Sit.

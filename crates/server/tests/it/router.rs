@@ -543,6 +543,18 @@ async fn a_session_whose_person_is_removed_while_it_runs_ends_its_streams() {
 }
 
 #[tokio::test]
+async fn an_open_server_whose_local_person_was_removed_says_so_with_a_4xx() {
+    let f = fixture(false).await;
+    let local = f.app.local_user().await.unwrap();
+    assert!(f.app.store().remove_user(local).await.unwrap());
+    let (status, v) = f.post("/api/v1/sessions", None, json!({"routine": "desk"})).await;
+    assert_eq!((status, code(&v)), (StatusCode::GONE, "user-removed"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("restart the server"), "{v}");
+    let (status, v) = f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"weekly-goal": 4}))).await;
+    assert_eq!((status, code(&v)), (StatusCode::GONE, "user-removed"), "{v}");
+}
+
+#[tokio::test]
 async fn users_see_only_their_own_sessions_history_profile_and_streams() {
     let f = fixture(true).await;
     let (_, ann) = f.user("ann").await;
