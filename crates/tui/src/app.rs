@@ -137,6 +137,9 @@ pub(crate) struct App {
     pub(crate) screen: Screen,
     /// The help overlay is showing.
     pub(crate) help: bool,
+    /// The window is below [`crate::ui::MIN_SIZE`]: nothing but where the session is shows, so
+    /// only the keys that screen names act (a stray `y` must not answer a question unseen).
+    pub(crate) too_small: bool,
     /// The running session.
     pub(crate) live: Option<Live>,
     /// What the last session did, and its last cues (the advice after a stop).
@@ -192,6 +195,7 @@ impl App {
             options,
             screen: Screen::Home,
             help: false,
+            too_small: false,
             live: None,
             finished: None,
             stats: None,
@@ -481,6 +485,18 @@ impl App {
             live.confirm_quit = false;
             live.overlay_paused = false;
             self.send(report, now);
+            return;
+        }
+        if self.too_small {
+            match key.code {
+                // As the small screen says: q quits (keeping what was done), space pauses.
+                KeyCode::Char('q' | 'Q') => {
+                    self.quit_session(now);
+                    self.quit = true;
+                }
+                KeyCode::Char(' ') if self.screen == Screen::Session && !self.help => self.session_key(key, now),
+                _ => {}
+            }
             return;
         }
         if self.help {

@@ -144,6 +144,9 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &Ato
             app.bells = 0;
         }
         if redraw {
+            if let Ok(size) = terminal.size() {
+                app.too_small = size.width < ui::MIN_SIZE.0 || size.height < ui::MIN_SIZE.1;
+            }
             terminal.draw(|frame| ui::draw(frame, app)).context("cannot draw")?;
         }
         if app.quit {

@@ -526,6 +526,28 @@ fn a_small_window_says_the_size_it_needs() {
 }
 
 #[test]
+fn a_window_too_small_to_show_a_question_lets_no_key_answer_it_unseen() {
+    let (mut app, _dir) = app();
+    app.start("desk").expect("start");
+    app.too_small = true;
+    // At the first safety question (chest pain), a stray y or n answers nothing unseen.
+    app.on_key(key('y'), At::ZERO);
+    app.on_key(key('n'), At::ZERO);
+    assert!(matches!(phase(&app), Some(Phase::Screening { question: 0 })), "{:?}", phase(&app));
+    assert!(app.live.as_ref().is_some_and(|l| l.session.log().intents.is_empty()), "nothing was answered");
+    // Once the window is big enough again, keys answer.
+    app.too_small = false;
+    app.on_key(key('n'), At::ZERO);
+    assert!(matches!(phase(&app), Some(Phase::Screening { question: 1 })), "{:?}", phase(&app));
+    // The safety keys act even unseen; q quits, as the small screen says.
+    app.too_small = true;
+    app.on_key(key('x'), At::ZERO);
+    assert!(!matches!(phase(&app), Some(Phase::Screening { .. })), "sharp pain stopped it: {:?}", phase(&app));
+    app.on_key(key('q'), At::ZERO);
+    assert!(app.quit);
+}
+
+#[test]
 fn ctrl_c_in_a_session_keeps_what_was_done_and_quits() {
     let (mut app, _dir) = app();
     desk(&mut app);

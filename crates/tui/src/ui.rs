@@ -133,8 +133,12 @@ pub(crate) fn draw(frame: &mut Frame, app: &App) {
             lines.push(Line::from(vec![
                 Span::styled(" x ", theme.key()),
                 Span::styled(" SHARP PAIN  ", theme.danger()),
+                Span::styled(" e ", theme.key()),
+                Span::styled(" chest pain/breathless  ", theme.danger()),
                 Span::styled(" space ", theme.key()),
                 Span::raw(" pause  "),
+                Span::styled(" q ", theme.key()),
+                Span::raw(" quit  "),
             ]));
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
