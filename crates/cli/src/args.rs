@@ -186,18 +186,29 @@ pub(crate) enum PositionArg {
     Standing,
     LyingOnBack,
     LyingOnSide,
+    /// No position to avoid.
+    None,
 }
 
-impl PositionArg {
-    pub(crate) fn position(self) -> Position {
-        match self {
-            PositionArg::Kneeling => Position::Kneeling,
-            PositionArg::Seated => Position::Seated,
-            PositionArg::Standing => Position::Standing,
-            PositionArg::LyingOnBack => Position::LyingOnBack,
-            PositionArg::LyingOnSide => Position::LyingOnSide,
-        }
+/// The positions named by a list, `none` meaning the empty set (and only alone, as for
+/// [`equipment`]).
+pub(crate) fn positions(list: &[PositionArg]) -> Result<Vec<Position>, crate::UsageError> {
+    if list.contains(&PositionArg::None) && list.iter().any(|p| *p != PositionArg::None) {
+        return Err(crate::UsageError(
+            "--avoid none means no position to avoid, so it cannot be listed with positions".to_owned(),
+        ));
     }
+    Ok(list
+        .iter()
+        .filter_map(|p| match p {
+            PositionArg::Kneeling => Some(Position::Kneeling),
+            PositionArg::Seated => Some(Position::Seated),
+            PositionArg::Standing => Some(Position::Standing),
+            PositionArg::LyingOnBack => Some(Position::LyingOnBack),
+            PositionArg::LyingOnSide => Some(Position::LyingOnSide),
+            PositionArg::None => None,
+        })
+        .collect())
 }
 
 /// The equipment named by a list, `none` meaning the empty set (and only alone: `none,chair`
@@ -237,7 +248,7 @@ pub(crate) struct RunArgs {
     /// Equipment you have today, e.g. `chair,towel` or `none` (default: your profile).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub(crate) equipment: Option<Vec<EquipmentArg>>,
-    /// Positions to avoid today, e.g. `kneeling` (default: your profile).
+    /// Positions to avoid today, e.g. `kneeling`, or `none` (default: your profile).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub(crate) avoid: Option<Vec<PositionArg>>,
     /// Wait for a key (Enter) before each stretch instead of starting it by itself.
@@ -278,7 +289,7 @@ pub(crate) struct ProfileArgs {
     /// The equipment you own, e.g. `chair,foam-roller,towel` or `none`.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub(crate) equipment: Option<Vec<EquipmentArg>>,
-    /// Positions you avoid, e.g. `kneeling`; `--avoid ''` clears them.
+    /// Positions you avoid, e.g. `kneeling`; `--avoid none` clears them.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST", num_args = 0..)]
     pub(crate) avoid: Option<Vec<PositionArg>>,
     /// Sessions you aim for each week (the article: at least 2–3).

@@ -7,7 +7,7 @@ use limber_app::{ProfileChange, when};
 use limber_core::{Clearance, CueKind, Phase};
 
 use crate::EXIT_SAFETY;
-use crate::args::{Global, ProfileArgs, equipment};
+use crate::args::{Global, ProfileArgs, equipment, positions};
 use crate::context::{Env, print_json};
 use crate::driver::{Inputs, say_line};
 
@@ -15,7 +15,7 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
     let env = Env::open(global)?;
     let change = ProfileChange {
         equipment: args.equipment.as_deref().map(equipment).transpose()?,
-        avoid: args.avoid.as_ref().map(|list| list.iter().map(|p| p.position()).collect()),
+        avoid: args.avoid.as_deref().map(positions).transpose()?,
         weekly_goal: args.goal,
         voice: args.voice,
         sound: args.sound,

@@ -10,7 +10,7 @@ use limber_app::{Finished, StartRequest, when};
 use limber_core::{ItemStatus, Library, PainPrompt, StopReason};
 
 use crate::EXIT_SAFETY;
-use crate::args::{Global, RunArgs, equipment};
+use crate::args::{Global, RunArgs, equipment, positions};
 use crate::context::Env;
 use crate::driver::{Inputs, KEYS, Screen, drive, say_line};
 use limber_app::clock::Clock;
@@ -21,7 +21,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let request = StartRequest {
         routine: args.routine.clone(),
         equipment: args.equipment.as_deref().map(equipment).transpose()?,
-        avoid: args.avoid.as_ref().map(|list| list.iter().map(|p| p.position()).collect()),
+        avoid: args.avoid.as_deref().map(positions).transpose()?,
         hold: args.hold,
         no_warm_up: args.no_warmup,
         wait_for_start: args.wait,

@@ -91,6 +91,14 @@ fn the_profile_keeps_defaults_that_plans_use() {
         .success()
         .stdout(predicate::str::contains("Cat-camel is done kneeling: doing Standing cat-cow instead."))
         .stdout(predicate::str::contains("Upper-back foam rolling needs a foam roller"));
+    // `none` clears the positions, as it does the equipment; listed with a position it is a
+    // usage error.
+    home.limber(&["profile", "--avoid", "none"]).assert().success();
+    assert_eq!(home.json(&["profile"])["profile"]["avoid"], serde_json::json!([]));
+    home.limber(&["profile", "--avoid", "none,kneeling"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--avoid none means no position to avoid"));
 }
 
 #[test]
