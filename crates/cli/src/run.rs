@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use limber_app::{Finished, StartRequest, when};
-use limber_core::{ItemStatus, Library, PainPrompt, StopReason};
+use limber_core::{Library, PainPrompt, StopReason};
 
 use crate::EXIT_SAFETY;
 use crate::args::{Global, RunArgs, equipment, positions};
@@ -123,18 +123,10 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
     }
     let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
     println!();
-    for item in &summary.items {
-        let swap = item.instead_of.as_ref().map(|o| format!(" (instead of {})", name(o))).unwrap_or_default();
-        let dose = lib.stretch(&item.stretch).map(|s| &s.dose);
-        println!("  {:<12} {}{swap} — {}", item.label(), name(&item.stretch), item.outcome(dose));
-        debug_assert!(item.status != ItemStatus::NotReached || item.holds_done == 0);
+    for line in summary.item_lines(lib) {
+        println!("  {line}");
     }
-    let active = summary.active.as_secs();
-    print!("Stretching time: {}:{:02}", active / 60, active % 60);
-    match (summary.pain_before, summary.pain_after) {
-        (Some(b), Some(a)) => println!(" · pain {b} → {a}"),
-        _ => println!(),
-    }
+    println!("{}", summary.time_and_pain());
     for (id, seconds) in &finished.grown {
         let grown = lib.stretch(id).map_or_else(|| format!("holds for {seconds} s"), |s| s.dose.grown_to(*seconds));
         println!("Well done: {} now {grown}.", name(id));

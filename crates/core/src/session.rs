@@ -294,6 +294,32 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// One line per stretch of the plan, as every front end's summary shows it: "done
+    /// Seated twist (instead of Thread the needle) — 2 of 2 holds, 15 s each".
+    pub fn item_lines(&self, library: &crate::Library) -> Vec<String> {
+        let name = |id: &StretchId| library.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        self.items
+            .iter()
+            .map(|item| {
+                let swap = item.instead_of.as_ref().map(|o| format!(" (instead of {})", name(o))).unwrap_or_default();
+                let dose = library.stretch(&item.stretch).map(|s| &s.dose);
+                format!("{:<12} {}{swap} — {}", item.label(), name(&item.stretch), item.outcome(dose))
+            })
+            .collect()
+    }
+
+    /// The time spent stretching and the pain before and after, "?" for a rating not given
+    /// when the other was: "Stretching time: 2:21 · pain 4 → ?".
+    pub fn time_and_pain(&self) -> String {
+        let active = self.active.as_secs();
+        let time = format!("Stretching time: {}:{:02}", active / 60, active % 60);
+        let rating = |r: Option<u8>| r.map_or_else(|| "?".to_owned(), |r| r.to_string());
+        match (self.pain_before, self.pain_after) {
+            (None, None) => time,
+            (before, after) => format!("{time} · pain {} → {}", rating(before), rating(after)),
+        }
+    }
+
     /// The advice the rating after the session came with, when it says the session left the
     /// pain worse or high: for a summary shown after the cues are gone.
     pub fn pain_after_advice(&self) -> Option<String> {

@@ -675,23 +675,9 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             lines.push(Line::default());
             // Stopped before any exercise (in the questions): no stretch list, no times.
-            let items = if s.exercise_started { s.items.as_slice() } else { &[] };
-            for item in items {
-                let dose = lib.stretch(&item.stretch).map(|s| &s.dose);
-                lines.push(Line::from(format!(
-                    "{:<12} {} — {}",
-                    item.label(),
-                    name(&item.stretch),
-                    item.outcome(dose)
-                )));
-            }
             if s.exercise_started {
-                let active = s.active.as_secs();
-                let mut last = format!("Stretching time {}:{:02}", active / 60, active % 60);
-                if let (Some(b), Some(a)) = (s.pain_before, s.pain_after) {
-                    last.push_str(&format!(" · pain {b} → {a}"));
-                }
-                lines.push(Line::from(last));
+                lines.extend(s.item_lines(lib).into_iter().map(Line::from));
+                lines.push(Line::from(s.time_and_pain()));
             }
             if let Some(advice) = s.pain_after_advice() {
                 lines.push(Line::from(Span::styled(advice, theme.danger())));
@@ -805,10 +791,14 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let mut state = ListState::default().with_selected(Some(app.selected));
     let sessions = app.stats.as_ref().map_or(0, |s| s.sessions);
-    let list = List::new(items)
-        .block(Block::bordered().title(format!(" Holds and flags · {sessions} sessions in all ")))
-        .highlight_style(theme.selected())
-        .highlight_symbol("▶ ");
+    let list =
+        List::new(items)
+            .block(Block::bordered().title(format!(
+                " Holds and flags · {sessions} session{} in all ",
+                if sessions == 1 { "" } else { "s" }
+            )))
+            .highlight_style(theme.selected())
+            .highlight_symbol("▶ ");
     frame.render_stateful_widget(list, holds, &mut state);
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
     frame.render_widget(

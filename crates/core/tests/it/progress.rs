@@ -199,6 +199,24 @@ fn pain_trend_flags_worsening_and_a_month_without_improvement() {
 }
 
 #[test]
+fn a_summary_reads_the_same_in_every_front_end() {
+    let lib = library();
+    let mut swapped = item("twist", ItemStatus::Done, Some(Comfort::Comfortable), false);
+    swapped.instead_of = Some(StretchId::from("book"));
+    let mut s = summary(vec![swapped], Some(4), None);
+    s.active = Duration::from_secs(141);
+    let lines = s.item_lines(&lib);
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].starts_with("done         Twist (instead of Open book) — "), "{lines:?}");
+    assert_eq!(s.time_and_pain(), "Stretching time: 2:21 · pain 4 → ?");
+    s.pain_after = Some(2);
+    assert_eq!(s.time_and_pain(), "Stretching time: 2:21 · pain 4 → 2");
+    s.pain_before = None;
+    s.pain_after = None;
+    assert_eq!(s.time_and_pain(), "Stretching time: 2:21");
+}
+
+#[test]
 fn pain_worse_after_each_of_three_sessions_advises_a_clinician() {
     let day = |day, before, after| RatedDay { day, before, after };
     let every_time = [day(0, 3, Some(8)), day(2, 3, Some(8)), day(4, 3, Some(8))];
