@@ -80,7 +80,7 @@ pub fn hints(allowed: &[IntentKind], paused: bool) -> Vec<Hint> {
         push("x", "SHARP PAIN", K::SharpPain);
     }
     if has(K::Chest) {
-        push("e", "chest pain/breathless", K::Chest);
+        push("e", CHEST, K::Chest);
     }
     if has(K::Quit) {
         push("q", "quit", K::Quit);
@@ -118,6 +118,9 @@ pub struct PainEntry {
 
 /// How soon after a `1` typed during the exercise a `0` makes it 10.
 pub const TEN_AFTER_ONE: Duration = Duration::from_secs(2);
+
+/// What the `e` key reports, as every key line names it.
+pub const CHEST: &str = "chest pain/breathless";
 
 /// What a key did to a [`PainEntry`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

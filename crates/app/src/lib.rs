@@ -211,6 +211,19 @@ pub struct Finished {
     pub trend: PainTrend,
 }
 
+impl Finished {
+    /// Each hold that grew, in words every front end shows: "Seated twist now holds for 20 s".
+    pub fn grown_lines(&self, library: &Library) -> Vec<String> {
+        self.grown
+            .iter()
+            .map(|(id, seconds)| match library.stretch(id) {
+                Some(s) => format!("{} now {}", s.name, s.dose.grown_to(*seconds)),
+                None => format!("{id} now holds for {seconds} s"),
+            })
+            .collect()
+    }
+}
+
 /// Statistics for one person.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stats {

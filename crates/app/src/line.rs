@@ -90,12 +90,18 @@ pub fn command_intent(command: &str) -> Result<Intent, LineError> {
 
 /// A line that is no command but names a safety sign in the person's own words ("short of
 /// breath", "chest tightness", "sharp pain!"): a safety report is never refused for its
-/// wording. Chest and breathing signs come first, as the graver.
+/// wording. Chest and breathing signs come first, as the graver. A line that denies one ("no
+/// chest pain", "breathing fine") reports nothing: it is an unknown command, asked again.
 fn safety_report(command: &str) -> Option<Intent> {
     let lower = command.to_lowercase();
     let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let any = |pred: &dyn Fn(&str) -> bool| words.iter().any(|w| pred(w));
-    if any(&|w| w == "chest" || w == "emergency" || w.starts_with("breath")) {
+    let denied = |w: &str| {
+        matches!(w, "no" | "not" | "never" | "without" | "don" | "doesn" | "isn" | "fine" | "ok" | "okay" | "better")
+    };
+    if any(&denied) {
+        None
+    } else if any(&|w| w == "chest" || w == "emergency" || w.starts_with("breath")) {
         Some(Intent::Chest)
     } else if any(&|w| matches!(w, "sharp" | "stabbing" | "shooting")) {
         Some(Intent::SharpPain { during: None })
@@ -137,6 +143,10 @@ mod tests {
         }
         assert_eq!(parse("sharp pain in my chest").map(|l| l.intent), Ok(Intent::Chest), "the graver sign wins");
         assert_eq!(parse("sharpen"), Err(LineError::Unknown("sharpen".into())), "whole words only");
+        // A denial, typed at the chest-pain question or at any moment, raises no alarm.
+        for denial in ["no chest pain", "breathing fine", "not sharp", "I don't have chest pain"] {
+            assert_eq!(parse(denial), Err(LineError::Unknown(denial.into())), "{denial}");
+        }
     }
 
     #[test]

@@ -17,8 +17,13 @@ use serde_json::json;
 use limber_app::speech::Voice;
 
 /// The keys shown on screen during a session.
-pub(crate) const KEYS: &str = "space pause · enter start · s skip · a swap · d discomfort · c comfortable · 0-9 pain · \
-     x SHARP PAIN · e chest pain/breathless · q quit";
+pub(crate) fn all_keys() -> String {
+    format!(
+        "space pause · enter start · s skip · a swap · d discomfort · c comfortable · 0-9 pain · x SHARP PAIN · e {} · \
+         q quit",
+        keys::CHEST
+    )
+}
 
 /// One thing the person typed.
 pub(crate) enum Input {
@@ -205,10 +210,10 @@ impl Screen {
     pub(crate) fn new(live: bool, bell: bool, voice: Option<Voice>, trace: Option<File>, speed: f64) -> Screen {
         let bar = live.then(|| {
             let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stdout_with_hz(10));
-            set_keys(&bar, KEYS);
+            set_keys(&bar, &all_keys());
             bar
         });
-        Screen { bar, keys: std::cell::RefCell::new(KEYS.to_owned()), bell, voice, trace, speed }
+        Screen { bar, keys: std::cell::RefCell::new(all_keys()), bell, voice, trace, speed }
     }
 
     /// Prints a message that is not a cue.

@@ -12,7 +12,7 @@ use limber_core::{Library, PainPrompt, StopReason};
 use crate::EXIT_SAFETY;
 use crate::args::{Global, RunArgs, equipment, positions};
 use crate::context::Env;
-use crate::driver::{Inputs, KEYS, Screen, drive, say_line};
+use crate::driver::{Inputs, Screen, all_keys, drive, say_line};
 use limber_app::clock::Clock;
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -73,7 +73,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut inputs = Inputs::start();
     let live = std::io::stdout().is_terminal() && !args.plain;
     if inputs.keys() {
-        say_line(&format!("Keys: {KEYS}"));
+        say_line(&format!("Keys: {}", all_keys()));
     } else {
         say_line(&format!("Reading commands from standard input, one per line ({}).", limber_app::line::HELP));
     }
@@ -127,9 +127,8 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
         println!("  {line}");
     }
     println!("{}", summary.time_and_pain());
-    for (id, seconds) in &finished.grown {
-        let grown = lib.stretch(id).map_or_else(|| format!("holds for {seconds} s"), |s| s.dose.grown_to(*seconds));
-        println!("Well done: {} now {grown}.", name(id));
+    for grown in finished.grown_lines(lib) {
+        println!("Well done: {grown}.");
     }
     if let Some(flagged) = &summary.flagged {
         println!("{} is set aside until you clear it: `limber profile --clear-flag {flagged}`.", name(flagged));

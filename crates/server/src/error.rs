@@ -101,8 +101,8 @@ impl From<limber_app::Error> for ApiError {
             E::Store(limber_app::store::Error::UnknownUser(_)) => ApiError::new(
                 StatusCode::GONE,
                 "user-removed",
-                "the person this server acts for has been removed (limber-server user remove); restart the server to \
-                 act for a new local person",
+                "the person this request acts for has been removed (limber-server user remove); an open server acts \
+                 for a new local person once restarted",
             ),
             E::Store(_) | E::Content(_) => ApiError::internal(&e),
         }

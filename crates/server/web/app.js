@@ -260,8 +260,10 @@ function openStream(c) {
   stream.addEventListener("open", () => {
     if (!mine()) return;
     setConnection(null);
-    setProblem(null); // what did not reach limber while it was away is said no more
+    // What did not reach limber while it was away is said no more; a stop still waiting to be
+    // heard keeps its warning until it is.
     if (c.pending) resend(); // back: the stop goes first
+    else setProblem(null);
   });
   stream.addEventListener("error", () => {
     if (!mine()) return;
@@ -291,12 +293,12 @@ async function reopen(c) {
   if (current === c && !isOver(c.state.view)) openStream(c);
 }
 
-// A line under the heading when the live connection is down (null: it is fine).
 // "1 week", "3 weeks".
 function weeks(n) {
   return n === 1 ? "1 week" : `${n} weeks`;
 }
 
+// A line under the heading when the live connection is down (null: it is fine).
 function setConnection(problem) {
   const el = $("#connection");
   if (el.textContent === (problem || "")) return; // said once, not again at every retry
@@ -373,13 +375,13 @@ function render(state) {
   if (isOver(v)) finish(state);
 }
 
-// The phase as one big word and the key of its colour, from the view alone.
 // Whether the session asks whether to stop for today (after a rating above 5): only yes or no
 // answers it, so the pain scale is not offered under it.
 function stopAsked(v) {
   return Boolean(v.question) && v.allowed.includes("yes") && v.allowed.includes("pain");
 }
 
+// The phase as one big word and the key of its colour, from the view alone.
 function phaseWord(v) {
   const phase = v.phase.phase;
   if (stopAsked(v) && !isOver(v)) return ["STOP FOR TODAY?", "ask"];

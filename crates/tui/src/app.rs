@@ -489,11 +489,9 @@ impl App {
         }
         if self.too_small {
             match key.code {
-                // As the small screen says: q quits (keeping what was done), space pauses.
-                KeyCode::Char('q' | 'Q') => {
-                    self.quit_session(now);
-                    self.quit = true;
-                }
+                // As the small screen says: q quits outside a session (in one, where its
+                // question cannot show, Ctrl-C ends it, keeping what was done); space pauses.
+                KeyCode::Char('q' | 'Q') if self.screen != Screen::Session => self.quit = true,
                 KeyCode::Char(' ') if self.screen == Screen::Session && !self.help => self.session_key(key, now),
                 _ => {}
             }

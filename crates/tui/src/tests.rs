@@ -540,11 +540,12 @@ fn a_window_too_small_to_show_a_question_lets_no_key_answer_it_unseen() {
     app.on_key(key('n'), At::ZERO);
     assert!(matches!(phase(&app), Some(Phase::Screening { question: 1 })), "{:?}", phase(&app));
     // The safety keys act even unseen; q quits, as the small screen says.
+    // A stray q does not end it unseen either; the safety keys act.
     app.too_small = true;
+    app.on_key(key('q'), At::ZERO);
+    assert!(!app.quit && matches!(phase(&app), Some(Phase::Screening { question: 1 })), "{:?}", phase(&app));
     app.on_key(key('x'), At::ZERO);
     assert!(!matches!(phase(&app), Some(Phase::Screening { .. })), "sharp pain stopped it: {:?}", phase(&app));
-    app.on_key(key('q'), At::ZERO);
-    assert!(app.quit);
 }
 
 #[test]

@@ -21,6 +21,9 @@ use crate::app::{App, Guide, Live, Screen};
 /// The smallest window every screen fits in.
 pub(crate) const MIN_SIZE: (u16, u16) = (60, 20);
 
+/// The answers to the quit question, in its box and on the key line under it.
+const QUIT_ANSWERS: [(&str, &str); 2] = [("y", "end it"), ("n", "carry on")];
+
 /// How many cues an alert stays on screen for, above the newest ones.
 const ALERT_KEPT: usize = 5;
 
@@ -120,9 +123,14 @@ pub(crate) fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let theme = Theme { color: !app.no_color };
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let session = app.screen == Screen::Session && app.live.is_some();
         let mut lines = vec![Line::from(format!(
-            "limber-tui needs a window of at least {}×{}; this one is {}×{}. Make it bigger, or press q to quit.",
-            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+            "limber-tui needs a window of at least {}×{}; this one is {}×{}. Make it bigger{}.",
+            MIN_SIZE.0,
+            MIN_SIZE.1,
+            area.width,
+            area.height,
+            if session { "" } else { ", or press q to quit" }
         ))];
         // A session carries on out of sight: say where it is and that the safety keys still work.
         if let (Screen::Session, Some(live)) = (app.screen, &app.live) {
@@ -134,11 +142,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &App) {
                 Span::styled(" x ", theme.key()),
                 Span::styled(" SHARP PAIN  ", theme.danger()),
                 Span::styled(" e ", theme.key()),
-                Span::styled(" chest pain/breathless  ", theme.danger()),
+                Span::styled(format!(" {}  ", limber_app::keys::CHEST), theme.danger()),
                 Span::styled(" space ", theme.key()),
                 Span::raw(" pause  "),
-                Span::styled(" q ", theme.key()),
-                Span::raw(" quit  "),
+                Span::styled(" ctrl-c ", theme.key()),
+                Span::raw(" end, keeping what was done"),
             ]));
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
@@ -375,7 +383,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         // Under the quit question only its answers, a rating and the safety reports work.
         use limber_core::IntentKind as K;
         let reports = hints.iter().filter(|h| matches!(h.kind, K::Pain | K::SharpPain | K::Chest));
-        [("y", "end it"), ("n", "carry on")].into_iter().chain(reports.map(|h| (h.key, h.action))).collect()
+        QUIT_ANSWERS.into_iter().chain(reports.map(|h| (h.key, h.action))).collect()
     } else {
         hints.iter().map(|h| (h.key, h.action)).collect()
     };
@@ -558,7 +566,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
             Line::from("End this session now?"),
             Line::from("What you have done so far is kept."),
             Line::default(),
-            hint_line(&[("y", "end it"), ("n", "carry on")], theme),
+            hint_line(&QUIT_ANSWERS, theme),
         ];
         frame.render_widget(Paragraph::new(text).block(Block::bordered().title(" Quit ")), d);
     }
@@ -682,10 +690,7 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if let Some(advice) = s.pain_after_advice() {
                 lines.push(Line::from(Span::styled(advice, theme.danger())));
             }
-            for (id, secs) in &f.grown {
-                let grown = lib.stretch(id).map_or_else(|| format!("holds for {secs} s"), |s| s.dose.grown_to(*secs));
-                lines.push(Line::from(format!("{} now {grown}.", name(id))));
-            }
+            lines.extend(f.grown_lines(lib).into_iter().map(|grown| Line::from(format!("{grown}."))));
             if let Some(flagged) = &s.flagged {
                 lines.push(Line::from(format!("{} is set aside until you clear it (Progress, c).", name(flagged))));
             }

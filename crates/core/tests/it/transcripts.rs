@@ -592,9 +592,17 @@ fn a_swap_never_brings_in_a_stretch_the_session_is_doing_elsewhere() {
     p.items[0].alternatives.push(ext);
     let session = Session::new(p, Some(&clear_record()), limber_core::At::ZERO);
     // Swapped round every candidate, twice over.
-    let (_, transcript) = run(session, "0.5 skip\n1 swap\n1.5 swap\n2 swap\n2.5 swap\n3 swap\n3.5 swap\n4 end");
+    let (session, transcript) = run(session, "0.5 skip\n1 swap\n1.5 swap\n2 swap\n2.5 swap\n3 swap\n3.5 swap\n4 end");
     assert_eq!(transcript.matches("Swapping").count(), 6, "{transcript}");
     assert!(!transcript.contains("for Extension"), "no swap to a stretch already in the session:\n{transcript}");
+    // A log stored under rules 2 replays as it ran then: there, a swap did bring it in.
+    let mut p = plan("all", &options());
+    let ext = p.items[1].choice.clone();
+    p.items[0].alternatives.push(ext);
+    let log = limber_core::SessionLog { rules: 2, ..session.log().clone() };
+    let mut old = Session::replay(p, Some(&clear_record()), &log).expect("replays under rules 2");
+    let cues: Vec<String> = old.drain_cues().into_iter().map(|c| c.text).collect();
+    assert!(cues.iter().any(|c| c.contains("for Extension")), "{cues:#?}");
 }
 
 #[test]

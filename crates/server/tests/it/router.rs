@@ -549,7 +549,7 @@ async fn an_open_server_whose_local_person_was_removed_says_so_with_a_4xx() {
     assert!(f.app.store().remove_user(local).await.unwrap());
     let (status, v) = f.post("/api/v1/sessions", None, json!({"routine": "desk"})).await;
     assert_eq!((status, code(&v)), (StatusCode::GONE, "user-removed"), "{v}");
-    assert!(v["error"]["message"].as_str().unwrap().contains("restart the server"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("once restarted"), "{v}");
     let (status, v) = f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"weekly-goal": 4}))).await;
     assert_eq!((status, code(&v)), (StatusCode::GONE, "user-removed"), "{v}");
 }
