@@ -365,18 +365,10 @@ impl App {
         let profile = self.store.profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;
         let plan = Plan::resolve(&self.library, &routine, &options)?;
-        // After a session stopped for an emergency sign ("do not stretch today"), the safety
-        // questions are asked again before the next one, whatever answers are stored.
-        let rescreen = request.rescreen || self.last_stopped_for_emergency(user).await?;
-        let screening = if rescreen { None } else { self.store.latest_screening(user).await?.map(|e| e.record) };
+        let screening =
+            if request.rescreen { None } else { self.store.latest_screening(user).await?.map(|e| e.record) };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
         Ok(Started { session, screening, profile, started_at_ms })
-    }
-
-    /// Whether `user`'s most recent session stopped for an emergency sign.
-    async fn last_stopped_for_emergency(&self, user: UserId) -> Result<bool> {
-        let latest = self.store.history(user, HistoryQuery::first(1)).await?;
-        Ok(latest.sessions.first().is_some_and(|s| s.stopped == Some(StopReason::Emergency)))
     }
 
     /// `plan`, or an equal plan another session of this application already runs: a server
@@ -418,6 +410,29 @@ impl App {
         speed: f64,
     ) -> Result<Finished> {
         let summary = session.summary().ok_or(Error::NotOver)?;
+        let finished = self.record_finished(user, id, session, &summary, started_at_ms, speed).await?;
+        if summary.stopped == Some(StopReason::Emergency) {
+            // "Do not stretch today": the answers stored so far no longer clear the person. An
+            // empty record, newer than any answer given in this session, makes the next session
+            // (or `screening`) ask every question again.
+            let ended_at_ms = record(&summary, started_at_ms, speed).ended_at_ms.max(started_at_ms + 1);
+            let entry = ScreeningEntry { taken_at_ms: ended_at_ms, record: ScreeningRecord::default() };
+            self.store.save_screening(user, &entry).await?;
+        }
+        Ok(finished)
+    }
+
+    /// [`App::finish_as`] but for what an emergency stop asks.
+    async fn record_finished(
+        &self,
+        user: UserId,
+        id: SessionId,
+        session: &Session,
+        summary: &Summary,
+        started_at_ms: i64,
+        speed: f64,
+    ) -> Result<Finished> {
+        let summary = summary.clone();
         let tz = when::zone();
         let screening = (session.screened_now()
             && session.screening().clearance(&self.library.screening) != Clearance::Incomplete)

@@ -105,6 +105,9 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
                 } else {
                     eprintln!("limber stopped before any exercise, for your safety. Nothing was saved.");
                 }
+                if reason == StopReason::Emergency {
+                    eprintln!("No more stretching today; the next session asks the safety questions again.");
+                }
                 ExitCode::from(EXIT_SAFETY)
             }
             _ if input_ran_out => {
@@ -147,6 +150,9 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
         Some(reason) if reason.is_safety() => {
             if reason == StopReason::Pain {
                 eprintln!("limber stopped this session because the pain went above 5.");
+            }
+            if reason == StopReason::Emergency {
+                eprintln!("No more stretching today; the next session asks the safety questions again.");
             }
             eprintln!("limber stopped this session for your safety (exit code {EXIT_SAFETY}).");
             Ok(ExitCode::from(EXIT_SAFETY))
