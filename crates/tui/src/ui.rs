@@ -21,6 +21,22 @@ use crate::app::{App, Guide, Live, Screen};
 /// The smallest window every screen fits in.
 pub(crate) const MIN_SIZE: (u16, u16) = (60, 20);
 
+/// `parts` joined by `sep` into lines of at most `width` characters, each starting with
+/// `indent`; a line breaks only between parts (a part longer than a line has one of its own).
+fn joined_lines(parts: &[String], sep: &str, indent: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in parts {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + sep.chars().count() + part.chars().count() <= width => {
+                line.push_str(sep);
+                line.push_str(part);
+            }
+            _ => lines.push(format!("{indent}{part}")),
+        }
+    }
+    lines
+}
+
 /// The answers to the quit question, in its box and on the key line under it.
 const QUIT_ANSWERS: [(&str, &str); 2] = [("y", "end it"), ("n", "carry on")];
 
@@ -260,15 +276,17 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let star = if app.suggested.as_ref() == Some(&r.id) { "  ★ suggested" } else { "" };
             let warm = if r.warm_up && !app.options.no_warm_up { "warm-up + " } else { "" };
             let kit = if equipment.is_empty() { "no equipment".to_owned() } else { equipment.join(", ") };
-            ListItem::new(vec![
-                Line::from(vec![Span::styled(r.name.clone(), theme.strong()), Span::raw(star)]),
-                Line::from(format!(
-                    "   {}{warm}{} stretches · {kit} · {}",
-                    minutes.unwrap_or_default(),
-                    stretches.len(),
-                    positions.join(", ")
-                )),
-            ])
+            let parts = [
+                format!("{}{warm}{} stretches", minutes.unwrap_or_default(), stretches.len()),
+                kit,
+                positions.join(", "),
+            ];
+            // Inside the borders and the highlight mark, the details wrap at their dots rather
+            // than being cut off.
+            let width = usize::from(list_area.width.saturating_sub(4));
+            let mut lines = vec![Line::from(vec![Span::styled(r.name.clone(), theme.strong()), Span::raw(star)])];
+            lines.extend(joined_lines(&parts, " · ", "   ", width).into_iter().map(Line::from));
+            ListItem::new(lines)
         })
         .collect();
     let mut state = ListState::default().with_selected(Some(app.selected));
@@ -739,7 +757,7 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let chart = BarChart::default()
-        .block(Block::bordered().title(format!(" Sessions per week (goal {goal}; ✓ = goal met that week) ")))
+        .block(Block::bordered().title(format!(" Sessions per week (✓ goal {goal} met) ")))
         .data(BarGroup::new(bars))
         .bar_width(3)
         .bar_gap(1)
@@ -875,7 +893,11 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(block, body);
         scrolled(frame, text_area, lines, app.scroll, &app.scroll_max, theme);
     } else {
-        let [list_area, detail] = Layout::horizontal([Constraint::Length(28), Constraint::Min(20)]).areas(body);
+        // As wide as the longest name with the mark and the borders (within reason), so no name
+        // is cut off.
+        let longest = app.local.app.library().stretches.iter().map(|s| s.name.chars().count()).max().unwrap_or(0);
+        let list_width = u16::try_from(longest + 4).unwrap_or(28).clamp(28, 36);
+        let [list_area, detail] = Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(body);
         let shown = app.filtered();
         let items: Vec<ListItem> = shown.iter().map(|s| ListItem::new(s.name.clone())).collect();
         let mut state = ListState::default().with_selected(Some(app.selected));
