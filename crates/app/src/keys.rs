@@ -99,6 +99,23 @@ pub fn hints_now(view: &SessionView) -> Vec<Hint> {
         .collect()
 }
 
+/// [`hints_now`] while `entry` may hold a typed 1 at a rating prompt: then Enter keeps the 1 and
+/// 0 makes it 10, and the key line says so rather than "no rating".
+pub fn hints_typing(view: &SessionView, entry: PainEntry) -> Vec<Hint> {
+    let hints = hints_now(view);
+    if entry.waiting().is_none() {
+        return hints;
+    }
+    hints
+        .into_iter()
+        .map(|h| match h.kind {
+            IntentKind::Start => Hint { action: "keep 1", ..h },
+            IntentKind::Pain => Hint { key: "0", action: "make it 10", ..h },
+            _ => h,
+        })
+        .collect()
+}
+
 /// Hints as one line of text: `space pause · s skip · x SHARP PAIN`.
 pub fn hint_line(hints: &[Hint]) -> String {
     hints.iter().map(|h| format!("{} {}", h.key, h.action)).collect::<Vec<_>>().join(" · ")

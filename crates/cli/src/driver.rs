@@ -250,7 +250,7 @@ impl Screen {
         }
     }
 
-    fn status(&self, session: &Session) {
+    fn status(&self, session: &Session, entry: keys::PainEntry) {
         let Some(bar) = &self.bar else { return };
         let view: SessionView = session.view();
         let mut prefix = match (view.number, &view.name) {
@@ -284,7 +284,7 @@ impl Screen {
             (_, _, None) => "press Enter to start".to_owned(),
         };
         bar.set_message(msg);
-        let keys = limber_app::keys::hint_line(&limber_app::keys::hints_now(&view));
+        let keys = limber_app::keys::hint_line(&limber_app::keys::hints_typing(&view, entry));
         if *self.keys.borrow() != keys {
             set_keys(bar, &keys);
             *self.keys.borrow_mut() = keys;
@@ -344,7 +344,7 @@ pub(crate) fn drive(
         if session.phase().is_over() {
             return input_ran_out;
         }
-        screen.status(session);
+        screen.status(session, pain_entry);
         let waiting_for_person = session.next_deadline().is_none() && queue.is_empty();
         if waiting_for_person && inputs.ended {
             // Input has ended: leave a prompt empty when that is allowed, else end the session.

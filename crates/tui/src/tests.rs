@@ -303,6 +303,8 @@ fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
     assert_eq!(phase(&app), Some(Phase::PainBefore), "a 1 waits for the next key");
     let text = render(&app, 80, 24);
     assert!(text.contains("press 0 to make it 10"), "{text}");
+    // The dialog's keys agree: Enter keeps the 1, 0 makes it 10 (not "no rating").
+    assert!(text.contains("keep 1") && text.contains("make it 10") && !text.contains("no rating"), "{text}");
     app.on_key(key('0'), At::ZERO);
     // That much pain before starting: asked whether to stop for today; n carries on.
     assert_eq!(phase(&app), Some(Phase::PainBefore));

@@ -396,7 +396,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let block = frame_block(&live.routine, right, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let hints = limber_app::keys::hints_now(v);
+    let hints = limber_app::keys::hints_typing(v, live.pain_entry);
     let hint_pairs: Vec<(&str, &str)> = if live.confirm_quit {
         // Under the quit question only its answers, a rating and the safety reports work.
         use limber_core::IntentKind as K;
@@ -575,7 +575,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         if live.pain_entry.waiting().is_some() {
             text = format!("{text}\n\n{}", limber_app::keys::ONE_WAITING);
         }
-        dialog(frame, area, v, live.session.plan().screening.len(), &text, theme);
+        dialog(frame, area, v, live.session.plan().screening.len(), &text, live.pain_entry, theme);
     }
     if live.confirm_quit {
         let d = centered(area, 52, 6);
@@ -643,7 +643,15 @@ fn question(v: &SessionView) -> Option<String> {
 
 /// A question from the session (screening, pain rating, stop?) as a dialog over the screen;
 /// `questions` is how many safety questions the plan asks.
-fn dialog(frame: &mut Frame, area: Rect, v: &SessionView, questions: usize, question: &str, theme: &Theme) {
+fn dialog(
+    frame: &mut Frame,
+    area: Rect,
+    v: &SessionView,
+    questions: usize,
+    question: &str,
+    entry: limber_app::keys::PainEntry,
+    theme: &Theme,
+) {
     let title = match v.phase {
         _ if v.stopped.as_ref().is_some_and(|n| n.reason.is_safety()) => " Stopped for your safety ".to_owned(),
         Phase::Screening { question } => format!(" Safety question {} of {questions} ", question + 1),
@@ -652,7 +660,7 @@ fn dialog(frame: &mut Frame, area: Rect, v: &SessionView, questions: usize, ques
         Phase::PainAfter => " Pain after ".to_owned(),
         _ => " A question ".to_owned(),
     };
-    let hints = limber_app::keys::hints_now(v);
+    let hints = limber_app::keys::hints_typing(v, entry);
     let pairs: Vec<(&str, &str)> = hints
         .iter()
         .filter(|h| matches!(h.kind, IntentKind::Yes | IntentKind::No | IntentKind::Pain | IntentKind::Start))
