@@ -72,13 +72,24 @@ impl<'a> Sheet<'a> {
     }
 
     /// The safety advice every sheet carries, as (heading, text).
-    fn safety(&self) -> [(&'static str, &'a str); 4] {
+    /// The safety rules for a sheet of paper: what to do, not what a session says at the
+    /// moment it happens (there are no answers or ratings on paper to refer to).
+    fn safety(&self) -> [(&'static str, String); 5] {
         let a = &self.library.advice;
         [
-            ("Sharp pain", &a.sharp_pain),
-            ("Too much", &a.too_much),
-            ("See a clinician", &a.see_clinician),
-            ("Emergency", &a.emergency),
+            (
+                "First",
+                "Have a doctor or physiotherapist look at mid-back pain before you start if no one has yet, and \
+                 answer limber's safety questions (`limber screening`)."
+                    .to_owned(),
+            ),
+            ("Chest pain, pressure or breathlessness", a.emergency.clone()),
+            ("Sharp pain", a.sharp_pain.clone()),
+            (
+                "Pain above 5 out of 10",
+                format!("Too much for that stretch. {} Try its alternative, or go on to the next one.", a.too_much),
+            ),
+            ("Mild discomfort", a.discomfort.clone()),
         ]
     }
 
@@ -168,7 +179,7 @@ fn html(sheet: &Sheet<'_>) -> String {
     );
     s.push_str("<section class=\"safety\">\n<h2>Before you start</h2>\n<ul>\n");
     for (title, text) in sheet.safety() {
-        let _ = writeln!(s, "<li><strong>{}:</strong> {}</li>", esc(title), esc(text));
+        let _ = writeln!(s, "<li><strong>{}:</strong> {}</li>", esc(title), esc(&text));
     }
     s.push_str("</ul>\n</section>\n");
     if r.warm_up {
@@ -314,6 +325,18 @@ mod tests {
                 assert!(text.contains(&library.source.author), "credit missing");
             }
         }
+    }
+
+    #[test]
+    fn before_you_start_gives_rules_for_paper_not_words_for_a_session() {
+        let lib = library();
+        let text = handout(&lib, Some("full"), Format::Markdown).expect("handout");
+        let before = text.split("## Before you start").nth(1).and_then(|t| t.split("\n## ").next()).expect("section");
+        assert!(!before.contains(&lib.advice.see_clinician), "no 'your answers' on paper:\n{before}");
+        for title in ["First", "Chest pain, pressure or breathlessness", "Sharp pain", "Pain above 5 out of 10"] {
+            assert!(before.contains(&format!("**{title}:**")), "{title}:\n{before}");
+        }
+        assert!(before.contains(&lib.advice.emergency), "{before}");
     }
 
     #[test]
