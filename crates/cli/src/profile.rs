@@ -24,6 +24,11 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
     if changed {
         env.block_on(env.app.update_profile(env.user, change)).context("could not save your profile")?;
     }
+    if args.voice == Some(true)
+        && let Err(e) = limber_app::speech::Voice::find()
+    {
+        eprintln!("Speaking is on, but there is no voice here yet: {e}. Sessions go on without one until there is.");
+    }
     for id in &args.clear_flag {
         let cleared = env.block_on(env.app.clear_flag(env.user, id)).context("could not clear the flag")?;
         let name = env.app.stretch(id).map_or(id.as_str(), |s| &s.name);

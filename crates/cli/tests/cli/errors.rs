@@ -83,7 +83,11 @@ fn a_missing_speech_command_is_a_clear_error() {
         .stderr(predicate::str::contains("speech command `/nonexistent/speaker`"));
     // Speaking on in the profile: the session still runs, without a voice, and says how to stop
     // asking for one.
-    home.limber(&["profile", "--voice", "on"]).assert().success();
+    home.limber(&["profile", "--voice", "on"])
+        .env("LIMBER_SPEAK", "/nonexistent/speaker")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Speaking is on, but there is no voice here yet"));
     home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
         .env("LIMBER_SPEAK", "/nonexistent/speaker")
         .write_stdin("")

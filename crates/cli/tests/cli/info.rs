@@ -123,6 +123,11 @@ fn a_data_directory_that_cannot_be_used_is_named_with_its_reason_said_once() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(&format!("cannot use the data directory {}", file.join("data").display())), "{stderr}");
     assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
+    // The file itself given as the directory: said plainly, not "File exists".
+    let out = home.limber(&["history"]).env("LIMBER_DATA_DIR", &file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("it is a file, not a directory"), "{stderr}");
 }
 
 #[test]
