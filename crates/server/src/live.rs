@@ -852,6 +852,13 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                                 tracing::warn!(session = %live.id, error = %e, "cannot end a session left waiting");
                                 break;
                             }
+                            Err(IntentError::Gone) => {
+                                tracing::info!(
+                                    session = %live.id,
+                                    "a session left waiting is gone: another instance recorded it, or its person was removed"
+                                );
+                                break;
+                            }
                             _ => break,
                         }
                     }
