@@ -176,6 +176,9 @@ pub struct StartRequest {
     pub pain_after: PainPrompt,
     /// Phase timings other than the defaults (tests, previews).
     pub timing: Option<Timing>,
+    /// Stretches set aside after sharp pain in a session not yet recorded (one still asking
+    /// for its rating after): left out as the stored flags are.
+    pub set_aside: Vec<StretchId>,
 }
 
 /// A session ready to run, with what the driver needs to know about it.
@@ -351,7 +354,12 @@ impl App {
             hold_override: request.hold,
             warm_up: !request.no_warm_up,
             wait_for_start: request.wait_for_start,
-            flagged: progression.iter().filter(|(_, p)| p.flagged).map(|(id, _)| id.clone()).collect::<BTreeSet<_>>(),
+            flagged: progression
+                .iter()
+                .filter(|(_, p)| p.flagged)
+                .map(|(id, _)| id.clone())
+                .chain(request.set_aside.iter().cloned())
+                .collect::<BTreeSet<_>>(),
             timing: request.timing.unwrap_or_default(),
             pain_before: request.pain_before,
             pain_after: request.pain_after,

@@ -886,6 +886,12 @@ impl Session {
         }
     }
 
+    /// The stretch sharp pain set aside in this session, as soon as it was reported (the
+    /// summary says it only once the session is over, after the rating that may follow).
+    pub fn set_aside(&self) -> Option<&StretchId> {
+        self.flagged.as_ref()
+    }
+
     /// What happened, once the session is finished or stopped.
     pub fn summary(&self) -> Option<Summary> {
         let ended = self.ended?;

@@ -457,6 +457,32 @@ async fn a_sharp_pain_press_that_names_the_stretch_it_saw_sets_that_one_aside() 
 }
 
 #[tokio::test]
+async fn a_stretch_set_aside_is_left_out_of_a_session_started_before_the_first_is_recorded() {
+    let f = fixture(false).await;
+    let body = json!({"routine": "desk", "speed": 20, "pain-before": {"prompt": "given", "score": 2}});
+    let (status, v) = f.post("/api/v1/sessions", None, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/sessions/{id}/intents");
+    f.screen(&id, None).await;
+    let (_, first) = f.post(&path, None, json!({"intent": "skip"})).await;
+    let hurt = first["view"]["name"].as_str().unwrap().to_owned();
+    let (_, v) = f.post(&path, None, json!({"intent": "sharp-pain"})).await;
+    // Still asking for the rating after: not recorded yet, so the flag is not stored yet.
+    assert_eq!(v["view"]["phase"]["phase"], "pain-after", "{v}");
+    let (_, profile) = f.get("/api/v1/profile", None).await;
+    assert_eq!(profile["flagged"], json!([]), "{profile}");
+    // A second session started meanwhile leaves it out all the same, and says so.
+    let (status, second) = f.post("/api/v1/sessions", None, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let notes = second["adjustments"].as_array().unwrap_or_else(|| panic!("adjustments: {second}"));
+    assert!(
+        notes.iter().any(|n| n.as_str().unwrap().starts_with(&format!("{hurt} caused sharp pain before"))),
+        "{second}"
+    );
+}
+
+#[tokio::test]
 async fn a_session_left_waiting_is_ended_and_recorded_with_the_stretch_set_aside() {
     // The person pressed sharp pain, then closed the page at the rating after.
     let f = crate::support::fixture_with(false, std::time::Duration::from_millis(1500)).await;
