@@ -390,12 +390,19 @@ impl App {
         Session::new(Plan::screening_only(&self.library), None, limber_core::At::ZERO)
     }
 
-    /// Stores screening answers given in `session` (if complete) at `taken_at_ms`.
+    /// Stores screening answers given in `session` (if complete) at `taken_at_ms`. A screening
+    /// stopped for an emergency sign before its end (chest pain reported at a question) stores
+    /// an empty record instead: the answers stored before no longer count.
     pub async fn save_screening(&self, user: UserId, session: &Session, taken_at_ms: i64) -> Result<Clearance> {
         let record = session.screening().clone();
         let clearance = record.clearance(&self.library.screening);
+        let emergency = session.summary().is_some_and(|s| s.stopped == Some(StopReason::Emergency));
         if clearance != Clearance::Incomplete {
             self.store.save_screening(user, &ScreeningEntry { taken_at_ms, record }).await?;
+        } else if emergency {
+            self.store
+                .save_screening(user, &ScreeningEntry { taken_at_ms, record: ScreeningRecord::default() })
+                .await?;
         }
         Ok(clearance)
     }

@@ -89,21 +89,34 @@ pub fn command_intent(command: &str) -> Result<Intent, LineError> {
 }
 
 /// A line that is no command but names a safety sign in the person's own words ("short of
-/// breath", "chest tightness", "sharp pain!"): a safety report is never refused for its
-/// wording. Chest and breathing signs come first, as the graver. A line that denies one ("no
-/// chest pain", "breathing fine") reports nothing: it is an unknown command, asked again.
+/// breath", "chest tightness", "sharp pain!", "heart attack"): a safety report is never refused
+/// for its wording. Chest and breathing signs come first, as the graver. Only a line that denies
+/// the sign itself reports nothing ("no chest pain", "I don't have sharp pain", "breathing
+/// fine"): a denial word just before the sign, or a word of relief just after it. A worry said
+/// after it ("chest pain not going away", "sharp pain, no better") is still a report.
 fn safety_report(command: &str) -> Option<Intent> {
     let lower = command.to_lowercase();
     let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    let any = |pred: &dyn Fn(&str) -> bool| words.iter().any(|w| pred(w));
-    let denied = |w: &str| {
-        matches!(w, "no" | "not" | "never" | "without" | "don" | "doesn" | "isn" | "fine" | "ok" | "okay" | "better")
+    let chest = |w: &str| {
+        matches!(w, "chest" | "emergency" | "heart" | "winded") || w.starts_with("breath") || w.starts_with("gasp")
     };
-    if any(&denied) {
-        None
-    } else if any(&|w| w == "chest" || w == "emergency" || w.starts_with("breath")) {
+    let sharp = |w: &str| matches!(w, "sharp" | "stabbing" | "shooting");
+    let denial = |w: &str| matches!(w, "no" | "not" | "never" | "without" | "don" | "doesn" | "isn" | "didn" | "haven");
+    let relief = |w: &str| matches!(w, "fine" | "ok" | "okay" | "better" | "good" | "gone");
+    // The sign at `i` is denied by a denial word among the three before it, or by a word of
+    // relief right after it (or after the "pain" that follows it).
+    let denied = |i: usize| {
+        words[i.saturating_sub(3)..i].iter().any(|w| denial(w))
+            || match words.get(i + 1) {
+                Some(&"pain") => words.get(i + 2).is_some_and(|w| relief(w)),
+                Some(w) => relief(w),
+                None => false,
+            }
+    };
+    let reported = |sign: &dyn Fn(&str) -> bool| words.iter().enumerate().any(|(i, w)| sign(w) && !denied(i));
+    if reported(&chest) {
         Some(Intent::Chest)
-    } else if any(&|w| matches!(w, "sharp" | "stabbing" | "shooting")) {
+    } else if reported(&sharp) {
         Some(Intent::SharpPain { during: None })
     } else {
         None
@@ -134,17 +147,35 @@ mod tests {
 
     #[test]
     fn safety_signs_in_a_persons_own_words_are_never_refused() {
-        for chest in ["breathlessness", "short of breath", "can't breathe", "chest tightness", "@40 tight chest"] {
+        for chest in [
+            "breathlessness",
+            "short of breath",
+            "can't breathe",
+            "chest tightness",
+            "@40 tight chest",
+            "chest pain not going away",
+            "my chest hurts and it doesn't stop",
+            "can't breathe, not ok",
+            "I think I'm having a heart attack",
+            "gasping",
+        ] {
             assert_eq!(parse(chest).map(|l| l.intent), Ok(Intent::Chest), "{chest}");
         }
-        for sharp in ["sharp pain!", "pain sharp!", "a sharp twinge", "stabbing pain", "@12 Shooting pain down my arm"]
-        {
+        for sharp in [
+            "sharp pain!",
+            "pain sharp!",
+            "a sharp twinge",
+            "stabbing pain",
+            "@12 Shooting pain down my arm",
+            "sharp pain, not stopping",
+            "sharp pain, no better",
+        ] {
             assert_eq!(parse(sharp).map(|l| l.intent), Ok(Intent::SharpPain { during: None }), "{sharp}");
         }
         assert_eq!(parse("sharp pain in my chest").map(|l| l.intent), Ok(Intent::Chest), "the graver sign wins");
         assert_eq!(parse("sharpen"), Err(LineError::Unknown("sharpen".into())), "whole words only");
         // A denial, typed at the chest-pain question or at any moment, raises no alarm.
-        for denial in ["no chest pain", "breathing fine", "not sharp", "I don't have chest pain"] {
+        for denial in ["no chest pain", "breathing fine", "not sharp", "I don't have chest pain", "chest pain gone"] {
             assert_eq!(parse(denial), Err(LineError::Unknown(denial.into())), "{denial}");
         }
     }

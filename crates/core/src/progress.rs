@@ -376,13 +376,10 @@ pub struct PainTrend {
     pub advice: Option<String>,
 }
 
-/// Whether a rating `after` a session says the session made the pain worse: up by a meaningful
-/// change (2 points) from the rating `before` it, or above 5 and higher than before.
+/// Whether a rating `after` a session says the session left the pain worse or high: up by a
+/// meaningful change (2 points) from the rating `before` it, or above 5 whatever it was before.
 pub fn worse_after(before: Option<u8>, after: u8) -> bool {
-    match before {
-        Some(before) => u16::from(after) >= u16::from(before) + 2 || (after > 5 && after > before),
-        None => after > 5,
-    }
+    after > 5 || before.is_some_and(|before| u16::from(after) >= u16::from(before) + 2)
 }
 
 /// One rated session as the trend reads it: its local day number, its "before" rating and its

@@ -332,8 +332,11 @@ impl Summary {
 /// not settle.
 fn after_advice(before: Option<u8>, after: u8) -> Option<String> {
     match before {
-        Some(before) if crate::progress::worse_after(Some(before), after) => Some(words::worse_after(before, after)),
-        _ if after > 5 => Some(words::high_after(after)),
+        // "Up from": only when it did go up.
+        Some(before) if after > before && crate::progress::worse_after(Some(before), after) => {
+            Some(words::worse_after(before, after))
+        }
+        _ if crate::progress::worse_after(before, after) => Some(words::high_after(after)),
         _ => None,
     }
 }
@@ -426,7 +429,8 @@ impl Default for SessionLog {
 /// The rules this engine runs new sessions under. 2: a pain rating above 5 before the routine
 /// asks whether to stop before anything starts, and a swap with nothing to swap to is refused.
 /// 3: as 2, but a swap with nothing to swap to says so and moves on to the next stretch (as
-/// under 1), and a swap never brings in a stretch another item of the session is doing.
+/// under 1), a swap never brings in a stretch another item of the session is doing, and sharp
+/// pain during a stretch's introduction sets aside the stretch just done, not that one.
 pub const RULES: u32 = 3;
 
 /// The rules of a log that does not say (stored before there were versions).
@@ -1295,7 +1299,15 @@ impl Session {
                 .then(|| self.items.iter().rposition(|i| !i.record.active.is_zero()))
                 .flatten()
         };
-        named.or(current).or_else(last_done)
+        // From rules 3, while the next stretch is only being introduced (not stretched yet), the
+        // pain came from the one just stretched, which is set aside rather than one never done.
+        let just_done = || match self.phase {
+            Phase::Prepare { item } if self.log.rules >= 3 && self.items[item].record.active.is_zero() => {
+                self.items[..item].iter().rposition(|i| !i.record.active.is_zero())
+            }
+            _ => None,
+        };
+        named.or_else(just_done).or(current).or_else(last_done)
     }
 
     /// Stops the session early for `reason`, saying why at once.

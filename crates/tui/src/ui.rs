@@ -148,8 +148,22 @@ pub(crate) fn draw(frame: &mut Frame, app: &App) {
             area.height,
             if session { "" } else { ", or press q to quit" }
         ))];
+        // A stop for safety says its advice whatever the size: it is what matters most.
+        let advice: Option<String> = match (app.screen, &app.live, &app.finished) {
+            (Screen::Session, Some(live), _) => live.view.stopped.as_ref().map(|n| n.advice.clone()),
+            (Screen::Summary, _, Some((f, cues))) if f.summary.stopped.is_some_and(|r| r.is_safety()) => {
+                cues.iter().rev().find(|c| c.sound == limber_core::Sound::Alert).map(|c| c.text.clone())
+            }
+            _ => None,
+        };
+        if let Some(advice) = advice {
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(advice, theme.danger())));
+        }
         // A session carries on out of sight: say where it is and that the safety keys still work.
-        if let (Screen::Session, Some(live)) = (app.screen, &app.live) {
+        if let (Screen::Session, Some(live)) = (app.screen, &app.live)
+            && !live.view.stopped.as_ref().is_some_and(|n| n.reason.is_safety())
+        {
             let (label, _) = phase_label(live);
             let left = live.view.remaining_ms.map(|ms| format!(" {}", countdown_text(ms))).unwrap_or_default();
             lines.push(Line::default());

@@ -88,6 +88,14 @@ fn after_an_emergency_stop_the_next_session_asks_the_safety_questions_again() {
         .stdout(predicate::str::contains("call your local emergency number"))
         .stderr(predicate::str::contains("asks the safety questions again"));
     asks_again();
+    // Inside `limber screening` itself (chest pain reported at a question), the same.
+    home.limber(&["screening"]).write_stdin(clear).assert().success();
+    home.limber(&["screening"])
+        .write_stdin("no\nshort of breath\n")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("your earlier answers no longer count"));
+    asks_again();
     home.limber(&["screening"]).write_stdin(clear).assert().success();
     home.limber(&["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
         .write_stdin("")

@@ -229,7 +229,9 @@ fn pain_worse_after_each_of_three_sessions_advises_a_clinician() {
     let unrated = [day(0, 3, Some(8)), day(2, 3, None), day(4, 3, Some(8))];
     assert!(!pain_trend_of_ends(3, Some(unrated[0]), &unrated).see_clinician);
     assert!(worse_after(Some(3), 5) && worse_after(Some(5), 6) && worse_after(None, 6));
-    assert!(!worse_after(Some(3), 4) && !worse_after(Some(7), 7) && !worse_after(None, 5));
+    // Above 5 after is high whatever it was before: no hold grows on it.
+    assert!(worse_after(Some(7), 7) && worse_after(Some(8), 6));
+    assert!(!worse_after(Some(3), 4) && !worse_after(Some(5), 5) && !worse_after(None, 5));
 }
 
 proptest::proptest! {

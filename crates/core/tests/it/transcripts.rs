@@ -849,13 +849,26 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
     let summary = s.summary().expect("stopped");
     assert_eq!(summary.stopped, Some(StopReason::SharpPain));
     assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[0].stretch.as_str()));
-    // A number the session has not reached (or none) names the stretch under way.
+    // A number the session has not reached (or none) names none: while stretch 2 is only being
+    // introduced, the pain came from stretch 1, just stretched, and that one is set aside.
     for script in ["1 skip\n17 sharp during 3\n18 end", "1 skip\n17 sharp during 0\n18 end", "1 skip\n17 sharp\n18 end"]
     {
         let (s, _) = run(Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO), script);
         let summary = s.summary().expect("stopped");
+        assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[0].stretch.as_str()), "{script}");
+        // Under rules 2 (a live session stored then) it set aside the stretch being introduced.
+        let log = limber_core::SessionLog { rules: 2, ..s.log().clone() };
+        let old = Session::replay(plan("all", &options()), Some(&clear_record()), &log).expect("replays");
+        let summary = old.summary().expect("stopped");
         assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[1].stretch.as_str()), "{script}");
     }
+    // Once stretch 2 is under way (its count to the hold begun), the pain is its own.
+    let (s, _) = run(
+        Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO),
+        "1 skip\n20 sharp\n21 end",
+    );
+    let summary = s.summary().expect("stopped");
+    assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[1].stretch.as_str()));
 }
 
 #[test]
