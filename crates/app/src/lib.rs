@@ -176,9 +176,6 @@ pub struct StartRequest {
     pub pain_after: PainPrompt,
     /// Phase timings other than the defaults (tests, previews).
     pub timing: Option<Timing>,
-    /// Stretches set aside after sharp pain in a session not yet recorded (one still asking
-    /// for its rating after): left out as the stored flags are.
-    pub set_aside: Vec<StretchId>,
 }
 
 /// A session ready to run, with what the driver needs to know about it.
@@ -354,12 +351,7 @@ impl App {
             hold_override: request.hold,
             warm_up: !request.no_warm_up,
             wait_for_start: request.wait_for_start,
-            flagged: progression
-                .iter()
-                .filter(|(_, p)| p.flagged)
-                .map(|(id, _)| id.clone())
-                .chain(request.set_aside.iter().cloned())
-                .collect::<BTreeSet<_>>(),
+            flagged: progression.iter().filter(|(_, p)| p.flagged).map(|(id, _)| id.clone()).collect::<BTreeSet<_>>(),
             timing: request.timing.unwrap_or_default(),
             pain_before: request.pain_before,
             pain_after: request.pain_after,
@@ -605,6 +597,14 @@ impl App {
         }
         self.store.save_profile(user, &profile).await?;
         Ok(profile)
+    }
+
+    /// Sets `stretch` aside for `user` as soon as sharp pain is reported in a session that is
+    /// not recorded yet (it still asks for the rating after): a session started meanwhile
+    /// leaves it out. Recording the session sets it aside again, which changes nothing.
+    pub async fn set_aside(&self, user: UserId, stretch: &StretchId) -> Result<()> {
+        let low = self.library.stretch(stretch).map_or(0, |s| s.dose.range().low());
+        Ok(self.store.set_aside(user, stretch, Progress::start(low)).await?)
     }
 
     /// Clears the sharp-pain flag on a stretch so plans include it again.

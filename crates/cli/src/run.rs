@@ -29,8 +29,6 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         pain_before: prompt(args.pain_before),
         pain_after: prompt(args.pain_after),
         timing: None,
-        // One process, one session at a time: none is left unrecorded.
-        set_aside: Vec::new(),
     };
     let started = env.block_on(env.app.start(env.user, &request, when::now_ms()))?;
     let mut session = started.session;

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{Stream, TryStreamExt};
 use limber_app::store::{Cursor, HistoryPage, HistoryQuery, ImportReport, SessionId};
 use limber_app::{ProfileChange, StartRequest, Stats};
-use limber_core::{Equipment, Intent, IntentKind, PainPrompt, Position, Rejected, StretchId, Timing};
+use limber_core::{Equipment, Intent, IntentKind, PainPrompt, Position, Rejected, Timing};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -243,7 +243,6 @@ pub async fn create_session(
         pain_before: req.pain_before.unwrap_or(PainPrompt::Ask),
         pain_after: req.pain_after.unwrap_or(PainPrompt::Ask),
         timing: req.timing,
-        set_aside: set_aside_by_live(&st, user).await?,
     };
     let started = st.app.start(user, &request, now_ms()).await?;
     let adjustments: Vec<String> =
@@ -262,21 +261,6 @@ pub async fn create_session(
         .map_err(ApiError::from)?;
     let state = SessionState { adjustments, ..live.snapshot().await };
     Ok(created(&live, state))
-}
-
-/// Stretches sharp pain set aside in the caller's sessions not yet recorded (one still asking
-/// for the rating after): a session started meanwhile leaves them out too.
-async fn set_aside_by_live(st: &AppState, user: limber_app::store::UserId) -> Result<Vec<StretchId>, ApiError> {
-    let mut out = Vec::new();
-    for live in st.live.of_user(user).await.map_err(ApiError::from)? {
-        let state = live.state.lock().await;
-        if !state.recorded
-            && let Some(id) = state.session.set_aside()
-        {
-            out.push(id.clone());
-        }
-    }
-    Ok(out)
 }
 
 /// The caller's sessions held by this server (live, or over since it started), oldest first.

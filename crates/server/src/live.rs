@@ -572,6 +572,7 @@ impl Registry {
             return Ok(None);
         }
         let mut attempt = 0;
+        let set_aside_before = state.session.set_aside().is_some();
         loop {
             let at = live.at(now_ms());
             let said = state.session.last_cue();
@@ -626,9 +627,17 @@ impl Registry {
         }
         state.stored = state.session.log().intents.len();
         let snapshot = live.snapshot_of(&state.session);
+        let set_aside_now = state.session.set_aside().filter(|_| !set_aside_before).cloned();
         drop(state);
         live.bump();
         live.wake.notify_one();
+        if let Some(stretch) = set_aside_now {
+            // Stored at once, not only when the session is recorded after the rating that
+            // follows: a session the person starts meanwhile leaves it out.
+            if let Err(e) = self.app.set_aside(live.user, &stretch).await {
+                tracing::warn!(session = %live.id, error = %e, "cannot set the stretch aside yet; recording the session will");
+            }
+        }
         Ok(Some(snapshot))
     }
 }

@@ -337,6 +337,10 @@ pub trait Store: Send + Sync {
     /// whether it was flagged. The only way a flag is ever cleared.
     async fn clear_flag(&self, user: UserId, stretch: &StretchId) -> Result<bool>;
 
+    /// Sets `stretch` aside for `user` (sharp pain), keeping its hold and streak; a stretch with
+    /// no progression yet starts at `start`. Setting it aside again changes nothing.
+    async fn set_aside(&self, user: UserId, stretch: &StretchId, start: Progress) -> Result<()>;
+
     /// Sets the hash of `user`'s bearer token, replacing any earlier one (rotation).
     /// [`Error::UnknownUser`] for a user the store does not know.
     async fn set_token_hash(&self, user: UserId, hash: &str) -> Result<()>;

@@ -871,6 +871,21 @@ impl Store for SqliteStore {
         Ok(cleared.rows_affected() > 0)
     }
 
+    async fn set_aside(&self, user: UserId, stretch: &StretchId, start: Progress) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO progression (user_id, stretch, hold_seconds, comfortable_streak, flagged) \
+             VALUES (?, ?, ?, ?, 1) ON CONFLICT (user_id, stretch) DO UPDATE SET flagged = 1",
+        )
+        .bind(user.0)
+        .bind(stretch.as_str())
+        .bind(i64::from(start.hold_seconds))
+        .bind(i64::from(start.comfortable_streak))
+        .execute(&self.pool)
+        .await
+        .map_err(for_user(user))?;
+        Ok(())
+    }
+
     async fn set_token_hash(&self, user: UserId, hash: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO tokens (user_id, hash, created_at) VALUES (?, ?, ?) \

@@ -293,8 +293,6 @@ impl App {
             pain_before: self.options.pain_before.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score }),
             pain_after: self.options.pain_after.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score }),
             timing: None,
-            // One session at a time: none is left unrecorded.
-            set_aside: Vec::new(),
         };
         let local = &self.local;
         let started = local.block_on(local.app.start(local.user, &request, when::now_ms()))?;

@@ -283,6 +283,17 @@ pub(crate) async fn clear_flag_clears_one_flag(store: &dyn Store) {
         "the hold is kept"
     );
     assert!(progression[&StretchId::from("cat-cow")].flagged);
+    // Setting aside again keeps the hold and streak; a stretch never done starts where told.
+    let start = Progress { hold_seconds: 10, comfortable_streak: 0, flagged: false };
+    store.set_aside(user, &StretchId::from("seated-twist"), start.clone()).await.unwrap();
+    store.set_aside(user, &StretchId::from("seated-twist"), start.clone()).await.unwrap();
+    store.set_aside(user, &StretchId::from("never-done"), start.clone()).await.unwrap();
+    let progression = store.progression(user).await.unwrap();
+    assert_eq!(
+        progression[&StretchId::from("seated-twist")],
+        Progress { hold_seconds: 15, comfortable_streak: 0, flagged: true }
+    );
+    assert_eq!(progression[&StretchId::from("never-done")], Progress { flagged: true, ..start });
 }
 
 /// Screening answers stored again for the same person and moment (a server stopped between
