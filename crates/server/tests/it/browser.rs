@@ -242,6 +242,20 @@ fn desk_page() -> (tempfile::TempDir, crate::binary::Server, Driver) {
     (dir, server, driver)
 }
 
+/// A server on a data directory of its own with a desk session in real time (its warm-up lasts
+/// minutes, the countdown moving every second), and the page in Chromium following it, at the
+/// warm-up. Returns the directory (data in `data/`), the server, the session's id and the page.
+fn warm_up_page() -> (tempfile::TempDir, crate::binary::Server, String, Driver) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    let id = start_session(&server.addr, 1.0);
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP" && is_countdown(&d.text("#countdown")));
+    (dir, server, id, driver)
+}
+
 fn phase(addr: &str) -> String {
     let (_, list) = get(addr, "/api/v1/sessions");
     list.as_array()
@@ -771,16 +785,8 @@ fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_ser
     if !browser_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = start(&data, "127.0.0.1:0");
-    let addr = server.addr.clone();
-    // In real time: the warm-up lasts minutes, its countdown moving every second.
-    let id = start_session(&addr, 1.0);
-    let driver = Driver::start(&dir.path().join("chromium"));
-    driver.goto(&format!("http://{addr}/"));
-    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
-    driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP" && is_countdown(&d.text("#countdown")));
+    let (dir, server, id, driver) = warm_up_page();
+    let (data, addr) = (dir.path().join("data"), server.addr.clone());
     assert_eq!(driver.js(WATCH), json!(true));
 
     drop(server);
@@ -992,15 +998,8 @@ fn what_did_not_reach_the_server_is_said_no_more_once_the_connection_is_back() {
     if !browser_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = start(&data, "127.0.0.1:0");
-    let addr = server.addr.clone();
-    start_session(&addr, 1.0);
-    let driver = Driver::start(&dir.path().join("chromium"));
-    driver.goto(&format!("http://{addr}/"));
-    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
-    driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP");
+    let (dir, server, _, driver) = warm_up_page();
+    let (data, addr) = (dir.path().join("data"), server.addr.clone());
 
     drop(server);
     driver.wait_for("the lost connection", |d| {
