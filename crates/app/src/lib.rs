@@ -392,9 +392,7 @@ impl App {
         if clearance != Clearance::Incomplete {
             self.store.save_screening(user, &ScreeningEntry { taken_at_ms, record }).await?;
         } else if emergency {
-            self.store
-                .save_screening(user, &ScreeningEntry { taken_at_ms, record: ScreeningRecord::default() })
-                .await?;
+            self.set_screening_aside(user, taken_at_ms).await?;
         }
         Ok(clearance)
     }
@@ -416,30 +414,33 @@ impl App {
         started_at_ms: i64,
         speed: f64,
     ) -> Result<Finished> {
-        let summary = session.summary().ok_or(Error::NotOver)?;
-        let finished = self.record_finished(user, id, session, &summary, started_at_ms, speed).await?;
-        if summary.stopped == Some(StopReason::Emergency) {
-            // "Do not stretch today": the answers stored so far no longer clear the person. An
-            // empty record, newer than any answer given in this session, makes the next session
-            // (or `screening`) ask every question again.
-            let ended_at_ms = record(&summary, started_at_ms, speed).ended_at_ms.max(started_at_ms + 1);
-            let entry = ScreeningEntry { taken_at_ms: ended_at_ms, record: ScreeningRecord::default() };
-            self.store.save_screening(user, &entry).await?;
+        let finished = self.record_finished(user, id, session, started_at_ms, speed).await?;
+        if finished.summary.stopped == Some(StopReason::Emergency) {
+            // Newer than any answer given in this session, so those are set aside too.
+            let ended_at_ms = record(&finished.summary, started_at_ms, speed).ended_at_ms.max(started_at_ms + 1);
+            self.set_screening_aside(user, ended_at_ms).await?;
         }
         Ok(finished)
     }
 
-    /// [`App::finish_as`] but for what an emergency stop asks.
+    /// "Do not stretch today": after an emergency stop the answers stored so far no longer
+    /// clear the person. An empty record taken at `at_ms` makes the next session (or
+    /// `screening`) ask every question again.
+    async fn set_screening_aside(&self, user: UserId, at_ms: i64) -> Result<()> {
+        let entry = ScreeningEntry { taken_at_ms: at_ms, record: ScreeningRecord::default() };
+        Ok(self.store.save_screening(user, &entry).await?)
+    }
+
+    /// [`App::finish_as`] for every session: the record, its progression and its screening.
     async fn record_finished(
         &self,
         user: UserId,
         id: SessionId,
         session: &Session,
-        summary: &Summary,
         started_at_ms: i64,
         speed: f64,
     ) -> Result<Finished> {
-        let summary = summary.clone();
+        let summary = session.summary().ok_or(Error::NotOver)?;
         let tz = when::zone();
         let screening = (session.screened_now()
             && session.screening().clearance(&self.library.screening) != Clearance::Incomplete)
