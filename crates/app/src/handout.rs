@@ -74,7 +74,7 @@ impl<'a> Sheet<'a> {
     /// The safety advice every sheet carries, as (heading, text).
     /// The safety rules for a sheet of paper: what to do, not what a session says at the
     /// moment it happens (there are no answers or ratings on paper to refer to).
-    fn safety(&self) -> [(&'static str, String); 5] {
+    fn safety(&self) -> [(&'static str, String); 6] {
         let a = &self.library.advice;
         [
             (
@@ -90,7 +90,28 @@ impl<'a> Sheet<'a> {
                 format!("Too much for that stretch. {} Try its alternative, or go on to the next one.", a.too_much),
             ),
             ("Mild discomfort", a.discomfort.clone()),
+            ("Breathing", a.breathe.clone()),
         ]
+    }
+
+    /// What to do when `stretch` does not suit: its own easier versions, then the stretches
+    /// that reach the same area and keep this routine's promises (a seated sheet lists no
+    /// kneeling stretch), by name.
+    fn if_it_does_not_suit(&self, stretch: &'a Stretch) -> (Vec<&'a str>, Vec<&'a str>) {
+        let easier = stretch.modifications.iter().map(String::as_str).collect();
+        let swaps = stretch
+            .alternatives
+            .iter()
+            .filter_map(|id| self.library.stretch(id))
+            .filter(|alt| self.routine.broken_by(alt).is_none() && !self.routine.stretches.contains(&alt.id))
+            .map(|alt| alt.name.as_str())
+            .collect();
+        (easier, swaps)
+    }
+
+    /// How often to do the routine: the content's answer to "how often?", when it has one.
+    fn how_often(&self) -> Option<&'a str> {
+        self.library.faq.iter().find(|q| q.id == "how-often").map(|q| q.answer.as_str())
     }
 
     fn credit(&self) -> String {
@@ -182,6 +203,9 @@ fn html(sheet: &Sheet<'_>) -> String {
         let _ = writeln!(s, "<li><strong>{}:</strong> {}</li>", esc(title), esc(&text));
     }
     s.push_str("</ul>\n</section>\n");
+    if let Some(often) = sheet.how_often() {
+        let _ = writeln!(s, "<p><strong>How often:</strong> {}</p>", esc(often));
+    }
     if r.warm_up {
         let w = &sheet.library.warm_up;
         let _ = writeln!(
@@ -226,6 +250,17 @@ fn html(sheet: &Sheet<'_>) -> String {
             }
             s.push_str("</ul>\n</div>\n");
         }
+        let (easier, swaps) = sheet.if_it_does_not_suit(stretch);
+        if !easier.is_empty() || !swaps.is_empty() {
+            s.push_str("<h3>If it does not suit you</h3>\n<ul>\n");
+            for e in easier {
+                let _ = writeln!(s, "<li>{}</li>", esc(e));
+            }
+            if !swaps.is_empty() {
+                let _ = writeln!(s, "<li>Or do instead: {}</li>", esc(&swaps.join(", ")));
+            }
+            s.push_str("</ul>\n");
+        }
         s.push_str("</section>\n");
     }
     let _ = write!(
@@ -256,6 +291,9 @@ fn markdown(sheet: &Sheet<'_>) -> String {
     for (title, text) in sheet.safety() {
         let _ = writeln!(s, "- **{title}:** {text}");
     }
+    if let Some(often) = sheet.how_often() {
+        let _ = writeln!(s, "\n**How often:** {often}");
+    }
     if r.warm_up {
         let w = &sheet.library.warm_up;
         let _ = write!(s, "\n## Warm-up: {} minutes\n\n{}\n\n", w.minutes, w.why);
@@ -281,6 +319,16 @@ fn markdown(sheet: &Sheet<'_>) -> String {
             s.push_str("\n### Cautions\n\n");
             for c in &stretch.cautions {
                 let _ = writeln!(s, "- {c}");
+            }
+        }
+        let (easier, swaps) = sheet.if_it_does_not_suit(stretch);
+        if !easier.is_empty() || !swaps.is_empty() {
+            s.push_str("\n### If it does not suit you\n\n");
+            for e in easier {
+                let _ = writeln!(s, "- {e}");
+            }
+            if !swaps.is_empty() {
+                let _ = writeln!(s, "- Or do instead: {}", swaps.join(", "));
             }
         }
     }
@@ -337,6 +385,30 @@ mod tests {
             assert!(before.contains(&format!("**{title}:**")), "{title}:\n{before}");
         }
         assert!(before.contains(&lib.advice.emergency), "{before}");
+    }
+
+    #[test]
+    fn each_stretch_says_what_to_do_when_it_does_not_suit_within_the_routines_promise() {
+        let lib = library();
+        let full = handout(&lib, Some("full"), Format::Markdown).expect("handout");
+        let section = |text: &str, name: &str| {
+            text.split(&format!(". {name}\n")).nth(1).and_then(|t| t.split("\n## ").next()).expect("section").to_owned()
+        };
+        let extension = section(&full, "Seated thoracic extension");
+        assert!(extension.contains("### If it does not suit you"), "{extension}");
+        assert!(extension.contains("- Lean back less far"), "its modification:\n{extension}");
+        assert!(extension.contains("- Or do instead: Wall extension, Towel extension"), "{extension}");
+        let cat = section(&full, "Cat-camel");
+        assert!(cat.contains("Seated cat-cow"), "{cat}");
+        // The desk routine promises a chair and nothing else: no lying or kneeling stand-in.
+        let desk = handout(&lib, Some("desk"), Format::Markdown).expect("handout");
+        let desk_extension = section(&desk, "Seated thoracic extension");
+        assert!(desk_extension.contains("- Lean back less far"), "{desk_extension}");
+        assert!(!desk_extension.contains("Towel extension"), "a lying stretch on a seated sheet:\n{desk_extension}");
+        for text in [&full, &desk] {
+            assert!(text.contains("**How often:** At least 2 to 3 times a week"), "frequency missing");
+            assert!(text.contains(&format!("- **Breathing:** {}", lib.advice.breathe)), "breathing rule missing");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ fn loaded(global: &Global) -> anyhow::Result<std::mem::ManuallyDrop<Library>> {
 }
 
 fn credit(lib: &Library) -> String {
-    format!("Source: \"{}\" by {}. Wording is limber's own.", lib.source.full_title(), lib.source.author)
+    lib.source.line()
 }
 
 fn equipment(s: &Stretch) -> String {

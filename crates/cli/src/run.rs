@@ -64,6 +64,10 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     for a in &plan.adjustments {
         println!("  {}", a.note(lib));
     }
+    // The session gives each stretch in full, so it credits the article it follows.
+    if plan.items.iter().any(|i| i.choice.stretch.origin == limber_core::Origin::Article) {
+        println!("{}", lib.source.line());
+    }
 
     // SIGTERM, SIGHUP (a closed terminal) and SIGINT end the session the way `q` does.
     let stop = Arc::new(AtomicBool::new(false));

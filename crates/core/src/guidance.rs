@@ -96,4 +96,10 @@ impl SourceCredit {
             None => self.title.clone(),
         }
     }
+
+    /// The one-line credit shown wherever a stretch is given in full:
+    /// `Source: "Title: Subtitle" by Author. Wording is limber's own.`
+    pub fn line(&self) -> String {
+        format!("Source: \"{}\" by {}. Wording is limber's own.", self.full_title(), self.author)
+    }
 }

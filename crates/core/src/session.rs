@@ -1060,9 +1060,11 @@ impl Session {
         if let Some(i) = item {
             self.items[i].record.discomfort = true;
         }
-        let alt =
-            item.filter(|_| self.phase.on_stretch()).and_then(|i| self.alternative(i)).map(|c| c.stretch.name.clone());
-        let text = words::discomfort(&self.plan.advice.discomfort, alt.as_deref());
+        let on_stretch = item.filter(|_| self.phase.on_stretch());
+        let alt = on_stretch.and_then(|i| self.alternative(i)).map(|c| c.stretch.name.clone());
+        // The stretch's own easier version comes first: the article's "modify it" before a swap.
+        let easier = on_stretch.and_then(|i| self.items[i].choice.stretch.modifications.first());
+        let text = words::discomfort(&self.plan.advice.discomfort, easier.map(String::as_str), alt.as_deref());
         self.say(now, CueKind::Discomfort, text, Sound::None);
     }
 

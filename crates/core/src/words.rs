@@ -128,10 +128,15 @@ pub(crate) fn swapped(from: &str, to: &str, area: &str) -> String {
     format!("Swapping {from} for {to}, which also works the {area}.")
 }
 
-pub(crate) fn discomfort(advice: &str, alternative: Option<&str>) -> String {
+/// `easier` is the stretch's first modification, said before the offer of a swap.
+pub(crate) fn discomfort(advice: &str, easier: Option<&str>, alternative: Option<&str>) -> String {
+    let mut text = advice.to_owned();
+    if let Some(easier) = easier {
+        text = format!("{text} {easier}");
+    }
     match alternative {
-        Some(alt) => format!("{advice} You can also swap to {alt}."),
-        None => advice.to_owned(),
+        Some(alt) => format!("{text} You can also swap to {alt}."),
+        None => text,
     }
 }
 

@@ -955,9 +955,19 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     .iter()
                     .map(|a| lib.stretch(a).map_or_else(|| a.to_string(), |x| x.name.clone()))
                     .collect();
+                for m in &s.modifications {
+                    lines.push(Line::from(format!("Easier: {m}")));
+                }
                 if !alts.is_empty() {
                     lines.push(Line::from(format!("Alternatives: {}", alts.join(", "))));
                 }
+                lines.push(Line::from(Span::styled(
+                    match &s.origin {
+                        limber_core::Origin::Article => lib.source.line(),
+                        limber_core::Origin::Addition(basis) => format!("Added by limber: {basis}"),
+                    },
+                    theme.dim(),
+                )));
             }
         }
         let block = Block::bordered();

@@ -12,6 +12,10 @@ fn a_scripted_session_finishes_and_appears_in_history_and_stats() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Next up, stretch 1 of 4: Seated cat-cow"))
+        // The steps are given in full, so the article they follow is credited.
+        .stdout(predicate::str::contains(
+            "Source: \"Stretches for Mid Back Pain: Relieve Tension and Improve Flexibility\" by Lisa Miller.",
+        ))
         .stdout(predicate::str::contains("Step 3. Turn your upper body slowly to the right"))
         .stdout(predicate::str::contains("Switch sides"))
         .stdout(predicate::str::contains("That completes Seated desk break"))

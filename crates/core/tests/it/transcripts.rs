@@ -360,7 +360,7 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
             0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
             == Active { item: 0, hold: 0 }
             0:06.000 Tick    3
-            0:06.000 None    Mild is fine. You can also swap to Open book.
+            0:06.000 None    Mild is fine. Fold your arms for a gentler turn. You can also swap to Open book.
             0:07.000 Tick    2
             0:08.000 Tick    1
             0:09.000 End     Slowly ease out of the stretch.
