@@ -38,6 +38,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "figure-prop",
         "assessment-question",
         "weakened-screening",
+        "unsafe-hold",
+        "many-repetitions",
+        "unsafe-timed",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -73,7 +76,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         side-bend.ron:10:40: invalid value: the range (30, 15) is reversed: write the low end first, (15, 30)
         == zero-repetitions
         1 problem in content:
-        side-bend.ron:10:56: invalid value: Expected a nonzero u32 but found the unsigned integer `0` instead
+        side-bend.ron:10:56: invalid value: expected a whole number of at least 1, found the unsigned integer `0`
         == broken-promise
         1 problem in content:
         routine.ron:9:41: routine `chair-only` promises SeatedOnly (every stretch stays on the chair), but its stretch `cat-camel` does not keep it
@@ -92,6 +95,15 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == weakened-screening
         1 problem in content:
         screening.ron:5:17: screening question `chest-pain` overrides a built-in question and must keep its `level: Emergency`, `flagged_by: Yes` and `about_assessment`: own content may reword a safety question, not weaken it
+        == unsafe-hold
+        1 problem in content:
+        side-bend.ron:10:13: stretch `side-bend`: a hold of 300 s is outside 10–60 s (ACSM: 10–30 s, up to 60 s for older adults)
+        == many-repetitions
+        1 problem in content:
+        side-bend.ron:10:13: stretch `side-bend`: 40 repetitions are more than 6 (about 60 s in all per stretch is the target: Harvard Health)
+        == unsafe-timed
+        1 problem in content:
+        side-bend.ron:10:13: stretch `side-bend`: timed work of 1800–3600 s is outside 10–600 s (at most ten minutes)
     "#]].assert_eq(&report);
 }
 

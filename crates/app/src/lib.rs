@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod content_check;
 pub mod export;
 pub mod flags;
 pub mod handout;
@@ -135,8 +136,9 @@ fn check_timing(t: &limber_core::Timing) -> Result<()> {
     }
 }
 
-/// Holds the shortest and longest hold a person may choose for a session, in seconds.
-pub const HOLD_RANGE: std::ops::RangeInclusive<u32> = 10..=60;
+/// Holds the shortest and longest hold a person may choose for a session, in seconds: the same
+/// limits content is held to ([`limber_core::Dose::HOLD_SECONDS`]).
+pub const HOLD_RANGE: std::ops::RangeInclusive<u32> = limber_core::Dose::HOLD_SECONDS;
 
 /// The exit code of a terminal front end after a session stopped for safety (sharp pain, pain
 /// above 5 twice, an emergency sign, or screening advising a clinician first).

@@ -119,6 +119,9 @@ pub(crate) enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Check your own RON content before you use it.
+    #[command(subcommand)]
+    Content(ContentCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -127,6 +130,23 @@ pub(crate) enum Command {
     /// Print the man page (roff), for packagers and `cargo xtask dist`.
     #[command(hide = true)]
     Man,
+}
+
+/// What `limber content` does.
+#[derive(Subcommand)]
+pub(crate) enum ContentCommand {
+    /// Validate a directory of your own .ron files layered over the built-in content: every
+    /// problem as file:line:column, and which built-in items your files replace. Exits with 1
+    /// when there is a problem.
+    Check {
+        /// The directory (default: the one --content or LIMBER_CONTENT names; without either, the
+        /// built-in content alone is checked).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// How `limber handout` writes the sheet.

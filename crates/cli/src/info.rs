@@ -218,3 +218,17 @@ pub(crate) fn about(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
     lib.source.also.iter().for_each(|a| println!("  - {a}"));
     Ok(ExitCode::SUCCESS)
 }
+
+/// `limber content check [DIR]`: the same check as `cargo xtask content check`, for authors
+/// without the source tree.
+pub(crate) fn content_check(dir: Option<&std::path::Path>, as_json: bool) -> anyhow::Result<ExitCode> {
+    let report = limber_app::content_check::check_content(dir, as_json)
+        .map_err(|e| anyhow::anyhow!("cannot check the content: {e}"))?;
+    if !report.stdout.is_empty() {
+        println!("{}", report.stdout);
+    }
+    if !report.stderr.is_empty() {
+        eprintln!("{}", report.stderr);
+    }
+    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

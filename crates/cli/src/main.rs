@@ -79,6 +79,9 @@ fn main() -> ExitCode {
         Command::Completions { shell } => args::completions(shell, &mut std::io::stdout().lock())
             .map(|()| ExitCode::SUCCESS)
             .map_err(context::writing_stdout),
+        Command::Content(args::ContentCommand::Check { ref dir, json }) => {
+            info::content_check(dir.as_deref().or(cli.global.content.as_deref()), json)
+        }
         Command::Man => {
             args::man(&mut std::io::stdout().lock()).map(|()| ExitCode::SUCCESS).map_err(context::writing_stdout)
         }

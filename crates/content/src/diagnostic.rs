@@ -62,6 +62,14 @@ pub enum Problem {
         /// The promise the stretch breaks.
         promise: limber_core::Promise,
     },
+    /// A dose outside what limber may ask of a person (a 5-minute hold, 40 repetitions).
+    #[error("stretch `{stretch}`: {reason}")]
+    UnsafeDose {
+        /// The stretch.
+        stretch: String,
+        /// What is outside the limits, and the limits.
+        reason: String,
+    },
     /// A stretch with no steps.
     #[error("stretch `{0}` has no steps: list at least one")]
     EmptySteps(String),
@@ -118,6 +126,9 @@ pub enum Problem {
         /// What is wrong with its figure.
         problem: limber_core::FigureProblem,
     },
+    /// A content directory with no `.ron` file in it.
+    #[error("no .ron files to read: only files directly in this directory, named *.ron, are read")]
+    NoFiles,
     /// The file is not UTF-8.
     #[error("the file is not UTF-8 text")]
     NotUtf8,
@@ -169,6 +180,10 @@ pub(crate) fn from_ron(file: &str, err: &ron::error::SpannedError) -> Diagnostic
             Problem::MissingField { field: (*field).to_owned(), outer: outer.clone() }
         }
         E::Message(m) => Problem::Invalid(m.clone()),
+        // A repetition or round count of 0: said in words, not as Rust's `NonZeroU32`.
+        E::InvalidValueForType { expected, found } if expected.contains("nonzero") => {
+            Problem::Invalid(format!("expected a whole number of at least 1, found {found}"))
+        }
         E::InvalidValueForType { .. }
         | E::NoSuchEnumVariant { .. }
         | E::ExpectedDifferentLength { .. }

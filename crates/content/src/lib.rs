@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 mod builtin;
+mod check;
 mod diagnostic;
 mod document;
 mod loader;
@@ -16,6 +17,7 @@ mod locate;
 mod validate;
 
 pub use builtin::{BUILTIN_FILES, builtin, builtin_checked};
+pub use check::{Checked, Replaced, check};
 pub use diagnostic::{Diagnostic, Problem};
 pub use limber_core::Library;
 pub use loader::{Layer, Loader, SourceFile, Summary};

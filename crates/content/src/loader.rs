@@ -120,7 +120,7 @@ impl Loader {
 }
 
 /// Counts of what a library holds, for a one-line report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     /// Files read.
     pub files: usize,

@@ -156,6 +156,9 @@ impl<'a> Merger<'a> {
         if s.targets.is_empty() {
             self.problem(file, targets_at, Problem::NoTargets(id.clone()));
         }
+        if let Some(reason) = s.dose.unsafe_because() {
+            self.problem(file, here("dose"), Problem::UnsafeDose { stretch: id.clone(), reason });
+        }
         if let Dose::Flow { positions, .. } = &s.dose
             && positions.len() < 2
         {

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::num::NonZeroU32;
+use std::ops::RangeInclusive;
 
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -302,6 +303,51 @@ pub enum Dose {
 }
 
 impl Dose {
+    /// The seconds a hold may last, in content and as a person's choice: ACSM advises 10–30 s,
+    /// and up to 60 s for older adults.
+    pub const HOLD_SECONDS: RangeInclusive<u32> = 10..=60;
+    /// The most holds per side (or in all): about 60 s per stretch in total is the target
+    /// (Harvard Health), so more than a handful of holds only tires the person.
+    pub const MAX_REPETITIONS: u32 = 6;
+    /// The seconds one position of a flow may last: the movement stays slow and keeps going.
+    pub const FLOW_SECONDS: RangeInclusive<u32> = 1..=30;
+    /// The most rounds of a flow.
+    pub const MAX_CYCLES: u32 = 20;
+    /// The seconds timed work (such as foam rolling) may last: at most ten minutes.
+    pub const TIMED_SECONDS: RangeInclusive<u32> = 10..=600;
+
+    /// Why this dose is outside what limber may ask of a person, in words for the author of the
+    /// content; `None` when it is within the limits above.
+    pub fn unsafe_because(&self) -> Option<String> {
+        let outside = |what: &str, range: DoseRange, limits: &RangeInclusive<u32>, why: &str| {
+            (!limits.contains(&range.low()) || !limits.contains(&range.high()))
+                .then(|| format!("{what} of {range} s is outside {}–{} s ({why})", limits.start(), limits.end()))
+        };
+        match self {
+            Dose::Hold { seconds, repetitions, .. } => {
+                outside("a hold", *seconds, &Self::HOLD_SECONDS, "ACSM: 10–30 s, up to 60 s for older adults").or_else(
+                    || {
+                        (repetitions.get() > Self::MAX_REPETITIONS).then(|| {
+                            format!(
+                                "{repetitions} repetitions are more than {} (about 60 s in all per stretch is the \
+                                 target: Harvard Health)",
+                                Self::MAX_REPETITIONS
+                            )
+                        })
+                    },
+                )
+            }
+            Dose::Flow { seconds_each, cycles, .. } => {
+                outside("a flow position", *seconds_each, &Self::FLOW_SECONDS, "keep the movement slow and going")
+                    .or_else(|| {
+                        (cycles.get() > Self::MAX_CYCLES)
+                            .then(|| format!("{cycles} rounds are more than {}", Self::MAX_CYCLES))
+                    })
+            }
+            Dose::Timed { seconds } => outside("timed work", *seconds, &Self::TIMED_SECONDS, "at most ten minutes"),
+        }
+    }
+
     /// The range the person's time for this dose moves within.
     pub fn range(&self) -> DoseRange {
         match self {

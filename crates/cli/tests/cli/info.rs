@@ -157,3 +157,34 @@ fn a_store_flag_wins_over_the_other_stores_variable_and_two_of_a_kind_clash() {
         .code(2)
         .stderr(predicate::str::contains("--data-dir and --database cannot be used together"));
 }
+
+#[test]
+fn content_check_passes_good_content_names_what_it_replaces_and_fails_bad_or_missing_files() {
+    let home = Home::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let user = fixtures.join("user");
+    home.limber(&["content", "check", user.to_str().expect("utf-8 path")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("6 files OK: 13 stretches"))
+        .stdout(predicate::str::contains("my-content.ron replaces the built-in stretch `seated-twist`"));
+    // The directory --content names is the one checked when none is given, and --json says the same.
+    let checked = home.json(&["--content", user.to_str().expect("utf-8 path"), "content", "check"]);
+    assert_eq!((checked["ok"].as_bool(), checked["own_files"].as_u64()), (Some(true), Some(1)));
+    assert_eq!(checked["replaced"][0]["id"], "seated-twist");
+    // A 5-minute hold is refused with its place and the limits.
+    home.limber(&["content", "check", fixtures.join("broken/unsafe-hold").to_str().expect("utf-8 path")])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "side-bend.ron:10:13: stretch `side-bend`: a hold of 300 s is outside 10–60 s",
+        ));
+    // A directory whose files are not named *.ron checks nothing: that is a problem, not a pass.
+    let empty = home.path().join("no-ron");
+    std::fs::create_dir(&empty).expect("mkdir");
+    std::fs::write(empty.join("mine.RON.txt"), "Content()").expect("write");
+    home.limber(&["content", "check", empty.to_str().expect("utf-8 path")])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no .ron files to read"));
+}
