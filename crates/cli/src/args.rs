@@ -18,7 +18,7 @@ pub(crate) struct Cli {
 }
 
 const AFTER_HELP: &str = "Exit codes: 0 done, 1 error, 2 usage error, 3 session stopped for safety \
-(sharp pain, pain above 5 twice, an emergency sign, or screening advising a clinician first).\n\
+(sharp pain, pain above 5 twice or once with a yes to stopping, an emergency sign, or screening advising a clinician first).\n\
 limber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
 
 /// The command line, with one store kept as [`limber_app::local::choose_store`] says.

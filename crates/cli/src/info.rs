@@ -149,7 +149,19 @@ pub(crate) fn routines(global: &Global, as_json: bool) -> anyhow::Result<ExitCod
         let warm = if r.warm_up { "warm-up, then " } else { "" };
         let names: Vec<&str> =
             r.stretches.iter().map(|id| lib.stretch(id).map_or(id.as_str(), |s| s.name.as_str())).collect();
-        println!("{} — {}\n  {}\n  {warm}{}\n", r.id, r.name, r.summary, names.join(", "));
+        let stretches: Vec<&Stretch> = r.stretches.iter().filter_map(|id| lib.stretch(id)).collect();
+        let mut kit: Vec<&str> = stretches.iter().flat_map(|s| s.equipment.iter().map(|e| e.label())).collect();
+        kit.sort_unstable();
+        kit.dedup();
+        let mut positions: Vec<&str> = stretches.iter().map(|s| s.position.label()).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        let kit = if kit.is_empty() { "no equipment".to_owned() } else { format!("needs: {}", kit.join(", ")) };
+        println!("{} — {}", r.id, r.name);
+        say(&format!("  {}", r.summary), 2);
+        say(&format!("  {warm}{}", names.join(", ")), 2);
+        say(&format!("  {kit} · {}", positions.join(", ")), 2);
+        println!();
     }
     println!("Run one with `limber run ROUTINE`.");
     Ok(ExitCode::SUCCESS)

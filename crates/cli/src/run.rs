@@ -77,7 +77,9 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut inputs = Inputs::start();
     let live = std::io::stdout().is_terminal() && !args.plain;
     if inputs.keys() {
-        say_line(&format!("Keys: {}", all_keys()));
+        // Broken only between two keys, never inside one (`x SHARP PAIN`), at the terminal's width.
+        let width = crate::wrap::terminal_width().map(|w| w.saturating_sub("Keys: ".len()));
+        say_line(&format!("Keys: {}", crate::wrap::wrapped_keys(&all_keys(), width).replace('\n', "\n      ")));
     } else {
         say_line(&format!("Reading commands from standard input, one per line ({}).", limber_app::line::HELP));
     }

@@ -431,7 +431,9 @@ impl Default for SessionLog {
 /// 3: as 2, but a swap with nothing to swap to says so and moves on to the next stretch (as
 /// under 1), a swap never brings in a stretch another item of the session is doing, and sharp
 /// pain during a stretch's introduction sets aside the stretch just done, not that one.
-pub const RULES: u32 = 3;
+/// 4: as 3, but carrying on after a rating above 5 before the routine counts that rating as the
+/// session's first above 5, so one more during the exercise stops the session.
+pub const RULES: u32 = 4;
 
 /// The rules of a log that does not say (stored before there were versions).
 fn first_rules() -> u32 {
@@ -960,6 +962,12 @@ impl Session {
                 Intent::Pain { score } => self.pain(score, now),
                 Intent::No if self.phase == Phase::PainBefore => {
                     self.asking = None;
+                    // From rules 4, the rating before counts as the session's first above 5:
+                    // one more during the exercise stops it.
+                    if self.log.rules >= 4 {
+                        self.too_much_count += 1;
+                        self.say(now, CueKind::Noted, words::carrying_on_after_high(), Sound::None);
+                    }
                     self.start_exercise(now);
                 }
                 _ => {

@@ -161,6 +161,10 @@ pub(crate) enum TooMuchNext<'a> {
     MoveOn,
 }
 
+pub(crate) fn carrying_on_after_high() -> String {
+    "We carry on, gently. If the pain goes above 5 again today, the session stops.".to_owned()
+}
+
 pub(crate) fn too_much_again(score: u8) -> String {
     format!("{score} out of 10, and that is the second time the pain has gone above 5 today.")
 }

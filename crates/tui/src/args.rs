@@ -33,9 +33,9 @@ pub(crate) struct Args {
     /// Equipment you have today, e.g. `chair,towel` or `none` (default: your profile).
     #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_equipment)]
     pub(crate) equipment: Option<Vec<Option<Equipment>>>,
-    /// Positions to avoid today, e.g. `kneeling` (default: your profile).
+    /// Positions to avoid today, e.g. `kneeling`, or `none` (default: your profile).
     #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_position)]
-    pub(crate) avoid: Option<Vec<Position>>,
+    pub(crate) avoid: Option<Vec<Option<Position>>>,
     /// Wait for a key (Enter) before each stretch instead of starting it by itself.
     #[arg(long)]
     pub(crate) wait: bool,
@@ -119,8 +119,11 @@ fn parse_equipment(text: &str) -> Result<Option<Equipment>, String> {
     kebab(text, "equipment", "chair, foam-roller, towel, none").map(Some)
 }
 
-fn parse_position(text: &str) -> Result<Position, String> {
-    kebab(text, "a position", "kneeling, seated, standing, lying-on-back, lying-on-side")
+fn parse_position(text: &str) -> Result<Option<Position>, String> {
+    if text.trim() == "none" {
+        return Ok(None);
+    }
+    kebab(text, "a position", "kneeling, seated, standing, lying-on-back, lying-on-side, none").map(Some)
 }
 
 #[cfg(test)]
@@ -162,7 +165,10 @@ mod tests {
         let args = Args::try_parse_from(["limber-tui", "--equipment", "chair,foam-roller,none", "--avoid", "kneeling"])
             .expect("parses");
         assert_eq!(args.equipment, Some(vec![Some(Equipment::Chair), Some(Equipment::FoamRoller), None]));
-        assert_eq!(args.avoid, Some(vec![Position::Kneeling]));
+        assert_eq!(args.avoid, Some(vec![Some(Position::Kneeling)]));
+        // `none` avoids nothing today, whatever the profile says, as `limber run --avoid none` does.
+        let args = Args::try_parse_from(["limber-tui", "--avoid", "none"]).expect("none parses");
+        assert_eq!(args.avoid, Some(vec![None]));
         assert!(Args::try_parse_from(["limber-tui", "--equipment", "sofa"]).is_err());
     }
 }

@@ -64,7 +64,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         speed: args.speed,
         no_animation: args.no_animation,
         equipment: args.equipment.as_ref().map(|list| list.iter().flatten().copied().collect()),
-        avoid: args.avoid.clone(),
+        avoid: args.avoid.as_ref().map(|list| list.iter().flatten().copied().collect()),
         pain_before: args.pain_before,
         pain_after: args.pain_after,
     };

@@ -188,3 +188,14 @@ fn content_check_passes_good_content_names_what_it_replaces_and_fails_bad_or_mis
         .code(1)
         .stderr(predicate::str::contains("no .ron files to read"));
 }
+
+#[test]
+fn routines_say_what_each_needs_and_which_positions_it_takes() {
+    Home::new()
+        .limber(&["routines"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("desk — Seated desk break"))
+        .stdout(predicate::str::contains("  needs: a stable chair · seated\n"))
+        .stdout(predicate::str::contains("  no equipment · lying on your side, standing\n"));
+}

@@ -1,7 +1,7 @@
 //! The safety defects found in use, each through the real binary: pain above 5 twice, safety
 //! reports at prompts, routine promises, closed pipes, bad holds, signals and lost flags.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -181,10 +181,15 @@ fn a_closed_pipe_ends_limber_quietly() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut first = [0u8; 16];
-    out.read_exact(&mut first).expect("some output");
-    drop(out); // `| head -c 16`
+    // Read up to the first timed cue, so the exercise has begun (a session that ends before it
+    // is not saved at all), then stop reading, as `| head -3` does.
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while !line.starts_with('[') {
+        line.clear();
+        assert_ne!(out.read_line(&mut line).expect("some output"), 0, "output ended before the first cue");
+    }
+    drop(out);
     let status = child.wait().expect("ends");
     let mut err = String::new();
     child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");

@@ -1177,12 +1177,47 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
             == PainBefore
             0:01.000 Alert   7 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            0:02.000 None    We carry on, gently. If the pain goes above 5 again today, the session stops.
             0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:03.000 None    Step 1. Sit tall.
             0:04.000 None    Step 2. Turn right.
         "#]],
     );
+    // Carrying on counts that rating as the session's first above 5: one more during a
+    // stretch stops the session (rules 4), with no alternative offered.
+    let s = check(
+        "short",
+        &asking(true, false),
+        true,
+        "1 7\n2 no\n9 7",
+        expect![[r#"
+            0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+            == PainBefore
+            0:01.000 Alert   7 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            0:02.000 None    We carry on, gently. If the pain goes above 5 again today, the session stops.
+            0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:03.000 None    Step 1. Sit tall.
+            0:04.000 None    Step 2. Turn right.
+            0:05.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:06.000 Tick    1
+            0:07.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:08.000 Tick    3
+            0:09.000 Tick    2
+            0:09.000 Alert   7 out of 10, and that is the second time the pain has gone above 5 today.
+            0:09.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            == Stopped { reason: Pain }
+        "#]],
+    );
+    assert_eq!(s.summary().expect("over").stopped, Some(limber_core::StopReason::Pain));
+    // A log stored under rules 3 replays as it ran then: the rating before did not count.
+    let log = limber_core::SessionLog { rules: 3, ..s.log().clone() };
+    let old = Session::replay(plan("short", &asking(true, false)), Some(&clear_record()), &log).expect("replays");
+    // There the 7 during the twist only swapped it for its alternative.
+    assert_eq!(old.view().phase, limber_core::Phase::Prepare { item: 0 }, "not stopped under rules 3");
     // Given ahead (`--pain-before 8`): asked at once, and the rating is not asked again.
     let given = PlanOptions { pain_before: PainPrompt::Given { score: 8 }, ..options() };
     check(
@@ -1193,6 +1228,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
         expect![[r#"
             0:00.000 Alert   8 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
             == PainBefore
+            0:01.000 None    We carry on, gently. If the pain goes above 5 again today, the session stops.
             0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:02.000 None    Step 1. Sit tall.
@@ -1287,6 +1323,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
         expect![[r#"
             0:00.000 Alert   9 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
             == PainBefore
+            0:00.000 None    We carry on, gently. If the pain goes above 5 again today, the session stops.
             0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.
