@@ -110,9 +110,20 @@ fn the_three_routines_fit_who_they_are_for() {
 
 #[test]
 fn the_content_directory_on_disk_is_what_is_compiled_in() {
+    // Read as the built-in layer, as they are compiled in (a user layer credits a stretch
+    // without an `origin` to its author, not to the article).
     let mut loader = Loader::empty();
-    let n = loader.add_dir(&workspace_root().join("content")).expect("content dir reads");
-    assert_eq!(n, limber_content::BUILTIN_FILES.len());
+    let mut paths: Vec<_> = std::fs::read_dir(workspace_root().join("content"))
+        .expect("content dir reads")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), limber_content::BUILTIN_FILES.len());
+    for path in paths {
+        let text = std::fs::read_to_string(&path).expect("content file reads");
+        loader.add_text(path.display().to_string(), text, Layer::Builtin);
+    }
     // Files on disk load in name order, so compare with items sorted by id.
     let sorted = |mut l: Library| {
         l.stretches.sort_by(|a, b| a.id.cmp(&b.id));
@@ -137,6 +148,15 @@ fn a_user_directory_adds_and_overrides_by_id() {
     assert_eq!(position(&lib), position(&base), "an override keeps its place");
     assert!(lib.routine(&RoutineId::from("evening")).is_some());
     assert_eq!(lib.routines.len(), base.routines.len() + 1);
+    // The override says nothing of its origin: it is the author's, no longer the article's.
+    match &stretch(&lib, "seated-twist").origin {
+        limber_core::Origin::Addition(basis) => {
+            assert!(basis.starts_with("your own content (") && basis.ends_with("my-content.ron)"), "{basis}")
+        }
+        other => panic!("an own override credited as {other:?}"),
+    }
+    // One that says where it comes from keeps it.
+    assert_eq!(stretch(&lib, "side-bend").origin, limber_core::Origin::Addition("A coach's routine".to_owned()));
 }
 
 #[test]

@@ -129,6 +129,15 @@ fn dose_line(stretch: &Stretch) -> String {
     line
 }
 
+/// What a stretch that is not the article's rests on (a limber addition, or the author's own
+/// content), so a sheet never credits it to the article.
+fn not_from_the_article(stretch: &Stretch) -> Option<&str> {
+    match &stretch.origin {
+        limber_core::Origin::Article => None,
+        limber_core::Origin::Addition(basis) => Some(basis),
+    }
+}
+
 /// Every key pose of `stretch` as (name, SVG).
 fn figures(stretch: &Stretch) -> Vec<(String, String)> {
     let Some(figure) = &stretch.figure else { return Vec::new() };
@@ -250,6 +259,9 @@ fn html(sheet: &Sheet<'_>) -> String {
             }
             s.push_str("</ul>\n</div>\n");
         }
+        if let Some(basis) = not_from_the_article(stretch) {
+            let _ = writeln!(s, "<p class=\"origin\">Not from the article: {}</p>", esc(basis));
+        }
         let (easier, swaps) = sheet.if_it_does_not_suit(stretch);
         if !easier.is_empty() || !swaps.is_empty() {
             s.push_str("<h3>If it does not suit you</h3>\n<ul>\n");
@@ -320,6 +332,9 @@ fn markdown(sheet: &Sheet<'_>) -> String {
             for c in &stretch.cautions {
                 let _ = writeln!(s, "- {c}");
             }
+        }
+        if let Some(basis) = not_from_the_article(stretch) {
+            let _ = write!(s, "\n*Not from the article: {basis}*\n");
         }
         let (easier, swaps) = sheet.if_it_does_not_suit(stretch);
         if !easier.is_empty() || !swaps.is_empty() {
@@ -403,6 +418,9 @@ mod tests {
         // The desk routine promises a chair and nothing else: no lying or kneeling stand-in.
         let desk = handout(&lib, Some("desk"), Format::Markdown).expect("handout");
         let desk_extension = section(&desk, "Seated thoracic extension");
+        assert!(!desk_extension.contains("Not from the article"), "an article stretch:\n{desk_extension}");
+        let seated_cat_cow = section(&desk, "Seated cat-cow");
+        assert!(seated_cat_cow.contains("*Not from the article: "), "an addition says so:\n{seated_cat_cow}");
         assert!(desk_extension.contains("- Lean back less far"), "{desk_extension}");
         assert!(!desk_extension.contains("Towel extension"), "a lying stretch on a seated sheet:\n{desk_extension}");
         for text in [&full, &desk] {

@@ -134,7 +134,7 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool, draw: bool) -> anyh
     }
     match &s.origin {
         Origin::Article => println!("\n{}", credit(&lib)),
-        Origin::Addition(basis) => println!("\nAdded by limber: {basis}"),
+        Origin::Addition(basis) => println!("\nNot from the article: {basis}"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -86,7 +86,19 @@ impl<'a> Merger<'a> {
             self.check_screening_override(item);
         }
         self.merge("screening question", items, |q| &q.id, |m| &mut m.screening);
-        let items = locate(text, file, doc.stretches, |s| &s.id.0);
+        let mut items = locate(text, file, doc.stretches, |s| &s.id.0);
+        // A stretch of the user's own that does not say where it comes from is theirs, not the
+        // article's: an override reworded by a clinician must not be credited to the article
+        // (a built-in stretch copied unchanged stays the article's).
+        if self.files[file].layer == Layer::User {
+            for item in &mut items {
+                let copied = self.stretches.iter().any(|b| b.value == item.value);
+                if !copied && find_key(text, "origin", item.at, item.until).is_none() {
+                    let name = &self.files[file].name;
+                    item.value.origin = limber_core::Origin::Addition(format!("your own content ({name})"));
+                }
+            }
+        }
         self.merge("stretch", items, |s| &s.id.0, |m| &mut m.stretches);
         let items = locate(text, file, doc.routines, |r| &r.id.0);
         self.merge("routine", items, |r| &r.id.0, |m| &mut m.routines);

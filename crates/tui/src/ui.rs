@@ -964,7 +964,7 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 lines.push(Line::from(Span::styled(
                     match &s.origin {
                         limber_core::Origin::Article => lib.source.line(),
-                        limber_core::Origin::Addition(basis) => format!("Added by limber: {basis}"),
+                        limber_core::Origin::Addition(basis) => format!("Not from the article: {basis}"),
                     },
                     theme.dim(),
                 )));
