@@ -41,6 +41,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "unsafe-hold",
         "many-repetitions",
         "unsafe-timed",
+        "own-stretch-breaks-promise",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -104,6 +105,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == unsafe-timed
         1 problem in content:
         side-bend.ron:10:13: stretch `side-bend`: timed work of 1800–3600 s is outside 10–600 s (at most ten minutes)
+        == own-stretch-breaks-promise
+        1 problem in content:
+        twist.ron:5:17: routine `desk` promises SeatedOnly (every stretch stays on the chair), but its stretch `seated-twist` does not keep it
     "#]].assert_eq(&report);
 }
 

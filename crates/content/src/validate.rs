@@ -226,13 +226,23 @@ impl<'a> Merger<'a> {
             self.problem(file, list_at, Problem::EmptyRoutine(r.id.0.clone()));
         }
         for (s, offset) in r.stretches.iter().zip(refs) {
-            let problem = match self.stretches.iter().find(|o| &o.value.id == s) {
-                None => Problem::UnknownStretch { owner_kind: "routine", owner: r.id.0.clone(), id: s.0.clone() },
+            let (problem, place) = match self.stretches.iter().find(|o| &o.value.id == s) {
+                None => {
+                    (Problem::UnknownStretch { owner_kind: "routine", owner: r.id.0.clone(), id: s.0.clone() }, None)
+                }
                 Some(stretch) => match r.broken_by(&stretch.value) {
                     None => continue,
-                    Some(promise) => Problem::BrokenPromise { routine: r.id.0.clone(), stretch: s.0.clone(), promise },
+                    // A built-in routine broken by the user's own stretch: the mistake, and the
+                    // file the author can change, is the stretch.
+                    Some(promise) => {
+                        let own =
+                            self.files[stretch.file].layer == Layer::User && self.files[file].layer == Layer::Builtin;
+                        let place = own.then_some((stretch.file, stretch.at));
+                        (Problem::BrokenPromise { routine: r.id.0.clone(), stretch: s.0.clone(), promise }, place)
+                    }
                 },
             };
+            let (file, offset) = place.unwrap_or((file, offset));
             self.problem(file, offset, problem);
         }
     }
