@@ -114,8 +114,12 @@ impl Inputs {
                     }
                 }
             } else {
-                for line in stdin.lock().lines() {
-                    let Ok(line) = line else { return };
+                // Bytes, not `lines()`: a line that is not UTF-8 is read (and refused as a
+                // command) rather than ending the input, so a later `pain sharp` is still heard.
+                for line in stdin.lock().split(b'\n') {
+                    let Ok(bytes) = line else { return };
+                    let text = String::from_utf8_lossy(&bytes);
+                    let line = text.strip_suffix('\r').unwrap_or(&text).to_owned();
                     if tx.send(Input::Line(line)).is_err() {
                         return;
                     }

@@ -1,6 +1,6 @@
 //! History, statistics, export and import.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -173,6 +173,7 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
     let env = Env::open(global)?;
     match output {
         Some(path) => {
+            refuse_to_replace(path)?;
             // Written beside the file, then renamed over it: a failed export leaves no half file.
             let tmp = path.with_extension("tmp-limber");
             let file = std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", path.display()))?;
@@ -197,6 +198,33 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An export replaces only an earlier export or another regular file: never a link, a device,
+/// a pipe or a folder (a rename would put a file in its place), nor a database (`-o limber.db`
+/// would wipe the history being exported).
+fn refuse_to_replace(path: &Path) -> anyhow::Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return Ok(()) };
+    if !meta.file_type().is_file() {
+        return Err(crate::UsageError(format!(
+            "{} exists and is not a regular file (a link, a device, a pipe or a folder); export to a new file",
+            path.display()
+        ))
+        .into());
+    }
+    let mut head = [0u8; 16];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    // SQLite's file header, and the first bytes of its write-ahead log.
+    let database = head[..read].starts_with(b"SQLite format 3\0")
+        || (read >= 4 && matches!(u32::from_be_bytes([head[0], head[1], head[2], head[3]]), 0x377f_0682 | 0x377f_0683));
+    if database {
+        return Err(crate::UsageError(format!(
+            "{} is a database (perhaps limber's own): export will not replace it; export to a new file",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// Writes every session, oldest first, to `out` as it reads them; hands back `out` and the

@@ -43,6 +43,42 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
     }
 }
 
+/// An intent's body, checked as [`IntentBody`], except that a safety report is never refused over
+/// what surrounds it: `{"intent":"sharp-pain","during":70000}` or one with an unknown field
+/// still stops the session (SAFETY.md: a safety report is acted on wherever it is given).
+pub struct IntentJson(pub Intent);
+
+impl<S: Send + Sync> FromRequest<S> for IntentJson {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let plain = req.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == "application/json");
+        if !plain {
+            let Body(body) = Body::<IntentBody>::from_request(req, state).await?;
+            return body.into_intent().map(IntentJson);
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
+        let checked = Json::<IntentBody>::from_bytes(&bytes).map_err(ApiError::from).and_then(|b| b.0.into_intent());
+        checked.or_else(|refused| safety_report(&bytes).ok_or(refused)).map(IntentJson)
+    }
+}
+
+/// The safety report a body names as its `intent` (`sharp-pain`, with a `during` kept only when
+/// it is a stretch's number, or `chest`), however the rest of it is wrong.
+fn safety_report(bytes: &[u8]) -> Option<Intent> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    match value.get("intent")?.as_str()? {
+        "sharp-pain" => {
+            let during = value.get("during").and_then(serde_json::Value::as_u64).and_then(|n| u16::try_from(n).ok());
+            Some(Intent::SharpPain { during: during.filter(|&n| n > 0) })
+        }
+        "chest" => Some(Intent::Chest),
+        _ => None,
+    }
+}
+
 /// A path parameter whose rejection is a 404, like an unknown id.
 pub struct Id<T>(pub T);
 
@@ -341,9 +377,8 @@ pub async fn send_intent(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     Id(id): Id<SessionId>,
-    Body(body): Body<IntentBody>,
+    IntentJson(intent): IntentJson,
 ) -> Result<Response, ApiError> {
-    let intent = body.into_intent()?;
     let live = find(&st, user, id).await?;
     match st.live.intent(&live, intent).await {
         Ok(state) => Ok(session_json(&state)),

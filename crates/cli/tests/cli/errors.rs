@@ -154,3 +154,35 @@ fn no_equipment_listed_with_equipment_is_a_usage_error() {
     }
     assert_eq!(home.json(&["history"]), serde_json::json!([]));
 }
+
+#[test]
+fn an_export_never_replaces_the_database_or_what_is_not_a_regular_file() {
+    let home = Home::new().screened();
+    let db = std::fs::read_dir(home.path())
+        .expect("data dir")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "db"))
+        .expect("the database file");
+    let before = std::fs::read(&db).expect("database reads");
+    home.limber(&["export", "--output", db.to_str().expect("utf-8 path")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a database"));
+    assert_eq!(std::fs::read(&db).expect("database reads"), before, "the database is untouched");
+    home.json(&["history"]);
+    // A link is not replaced by a file of its own (nor a folder, a pipe or a device).
+    let target = home.path().join("elsewhere.json");
+    std::fs::write(&target, "kept").expect("write");
+    let link = home.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    home.limber(&["export", "--output", link.to_str().expect("utf-8 path")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a regular file"));
+    assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
+    // An earlier export is replaced, as before.
+    let earlier = home.path().join("history.json");
+    std::fs::write(&earlier, "old").expect("write");
+    home.limber(&["export", "--output", earlier.to_str().expect("utf-8 path")]).assert().success();
+    assert!(std::fs::read_to_string(&earlier).expect("export").contains("\"limber-export\""));
+}

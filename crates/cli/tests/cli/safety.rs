@@ -364,3 +364,13 @@ fn a_scripted_line_acts_at_exactly_its_session_time() {
     // Session time 12.5 s at 100x is 125 ms of wall time, to the millisecond, whatever the jitter.
     assert_eq!(paused["scheduled_ms"].as_f64(), Some(125.0), "{paused}");
 }
+
+#[test]
+fn a_line_that_is_not_utf8_does_not_stop_a_later_sharp_pain_being_heard() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "1", "--pain-after", "1"])
+        .write_stdin(b"caf\xe9\n@12 pain sharp\n".to_vec())
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("Sharp or intense pain means stop"));
+}

@@ -163,11 +163,6 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             "invalid-body",
         ),
         (
-            raw(Method::POST, &intents, "application/json", "{\"intent\":\"sharp-pain\",\"during\":0}".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-body",
-        ),
-        (
             raw(Method::POST, "/api/v1/sessions", "application/json", "{\"routine\":\"desk\",\"speed\":-1}".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-body",
@@ -422,6 +417,33 @@ async fn sharp_pain_stops_the_session_at_once_with_the_advice() {
         f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
     let text = String::from_utf8(bytes).unwrap();
     assert!(text.to_lowercase().contains("sharp"), "the advice is among the cues: {text}");
+}
+
+#[tokio::test]
+async fn a_safety_report_is_never_refused_over_the_fields_around_it() {
+    let f = fixture(false).await;
+    for body in [
+        json!({"intent": "sharp-pain", "during": 70000}),
+        json!({"intent": "sharp-pain", "during": 0}),
+        json!({"intent": "sharp-pain", "during": "2"}),
+        json!({"intent": "sharp-pain", "extra": 1}),
+        json!({"intent": "sharp-pain", "score": 9}),
+    ] {
+        let id = f.start("desk", 1.0, None).await;
+        let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body} refused: {v}");
+        assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}), "{body}: {v}");
+    }
+    let id = f.start("desk", 1.0, None).await;
+    let (status, v) =
+        f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "chest", "now": true})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{v}");
+    // Anything else with a wrong field is still refused, in the API's error shape.
+    let id = f.start("desk", 1.0, None).await;
+    let (status, v) =
+        f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause", "extra": 1})).await;
+    assert_eq!((status, &v["error"]["code"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("invalid-body")), "{v}");
 }
 
 #[tokio::test]
