@@ -42,6 +42,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "many-repetitions",
         "unsafe-timed",
         "own-stretch-breaks-promise",
+        "blank-question",
+        "repeated-stretch",
+        "negative-hold",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -108,6 +111,15 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == own-stretch-breaks-promise
         1 problem in content:
         twist.ron:5:17: routine `desk` promises SeatedOnly (every stretch stays on the chair), but its stretch `seated-twist` does not keep it
+        == blank-question
+        1 problem in content:
+        screening.ron:7:13: screening question `chest-pain` has a blank `question`: write the words a person will read or hear
+        == repeated-stretch
+        1 problem in content:
+        routine.ron:4:65: routine `twists` names stretch `seated-twist` more than once: list each stretch once (its dose sets the repetitions)
+        == negative-hold
+        1 problem in content:
+        side-bend.ron:10:35: invalid value: a number out of range here: use a whole number, 0 or more (seconds, counts)
     "#]].assert_eq(&report);
 }
 
@@ -125,4 +137,19 @@ fn a_file_that_is_not_utf8_is_reported_by_name() {
     std::fs::write(dir.path().join("bad.ron"), [0xff, 0xfe, 0x00]).expect("write");
     let err = Loader::builtin().add_dir(dir.path()).unwrap_err();
     assert!(err.to_string().contains("bad.ron: the file is not UTF-8 text"), "{err}");
+}
+
+#[test]
+fn hidden_files_are_not_read_and_a_byte_order_mark_is_not_content() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let routine = "Content(routines: [Routine(id: \"mine\", name: \"Mine\", summary: \"One twist.\", warm_up: false, \
+                   stretches: [\"seated-twist\"])])";
+    // Written by an editor that starts UTF-8 with a byte-order mark.
+    std::fs::write(dir.path().join("mine.ron"), format!("\u{feff}{routine}")).expect("write");
+    // The `._mine.ron` a copy to a USB stick leaves beside it: not content, and not valid RON.
+    std::fs::write(dir.path().join("._mine.ron"), [0u8, 5, 22, 7, 0, 2]).expect("write");
+    let mut loader = Loader::builtin();
+    assert_eq!(loader.add_dir(dir.path()).expect("reads"), 1, "only mine.ron is read");
+    let lib = loader.build().unwrap_or_else(|e| panic!("a BOM or a hidden file broke the load: {e}"));
+    assert!(lib.routine(&limber_core::RoutineId::from("mine")).is_some());
 }

@@ -70,6 +70,26 @@ pub enum Problem {
         /// What is outside the limits, and the limits.
         reason: String,
     },
+    /// A text a person must read or hear that has no words (a blank question, name or id).
+    #[error("{kind} `{id}` has a blank `{field}`: write the words a person will read or hear")]
+    Blank {
+        /// The kind of item.
+        kind: &'static str,
+        /// Its id (blank itself when the id is the blank field).
+        id: String,
+        /// The field.
+        field: &'static str,
+    },
+    /// A routine that names one stretch more than once.
+    #[error(
+        "routine `{routine}` names stretch `{stretch}` more than once: list each stretch once (its dose sets the repetitions)"
+    )]
+    RepeatedStretch {
+        /// The routine.
+        routine: String,
+        /// The stretch named again.
+        stretch: String,
+    },
     /// A stretch with no steps.
     #[error("stretch `{0}` has no steps: list at least one")]
     EmptySteps(String),
@@ -184,10 +204,12 @@ pub(crate) fn from_ron(file: &str, err: &ron::error::SpannedError) -> Diagnostic
         E::InvalidValueForType { expected, found } if expected.contains("nonzero") => {
             Problem::Invalid(format!("expected a whole number of at least 1, found {found}"))
         }
+        E::IntegerOutOfBounds => {
+            Problem::Invalid("a number out of range here: use a whole number, 0 or more (seconds, counts)".to_owned())
+        }
         E::InvalidValueForType { .. }
         | E::NoSuchEnumVariant { .. }
         | E::ExpectedDifferentLength { .. }
-        | E::IntegerOutOfBounds
         | E::DuplicateStructField { .. } => Problem::Invalid(err.code.to_string()),
         other => Problem::Syntax(other.to_string()),
     };

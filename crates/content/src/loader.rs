@@ -68,14 +68,16 @@ impl Loader {
         self
     }
 
-    /// Adds every `*.ron` file of `dir` (not its subdirectories), in name order, as the user layer.
+    /// Adds every `*.ron` file of `dir` (not its subdirectories, nor hidden files such as the
+    /// `._name.ron` copies some systems leave beside files), in name order, as the user layer.
     /// Returns how many files were added.
     pub fn add_dir(&mut self, dir: &Path) -> Result<usize> {
         let read_err = |source| Error::Read { path: dir.to_owned(), source };
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(read_err)? {
             let path = entry.map_err(read_err)?.path();
-            if path.extension().is_some_and(|e| e == "ron") && path.is_file() {
+            let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if path.extension().is_some_and(|e| e == "ron") && path.is_file() && !hidden {
                 paths.push(path);
             }
         }
@@ -86,6 +88,11 @@ impl Loader {
             let name = path.display().to_string();
             match String::from_utf8(bytes) {
                 Ok(text) => {
+                    // A byte-order mark, as some Windows editors write, is not content.
+                    let text = match text.strip_prefix('\u{feff}') {
+                        Some(rest) => rest.to_owned(),
+                        None => text,
+                    };
                     self.add_text(name, text, Layer::User);
                 }
                 Err(_) => not_utf8.push(Diagnostic { file: name, line: 0, column: 0, problem: Problem::NotUtf8 }),

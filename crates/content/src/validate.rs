@@ -160,6 +160,11 @@ impl<'a> Merger<'a> {
             .map(|a| find_within(text, &format!("\"{a}\""), at + s.id.0.len() + 2, until).unwrap_or(at))
             .collect();
         let id = s.id.0.clone();
+        for (field, value) in [("id", &s.id.0), ("name", &s.name), ("breathing", &s.breathing)] {
+            if value.trim().is_empty() {
+                self.problem(file, here(field), Problem::Blank { kind: "stretch", id: id.clone(), field });
+            }
+        }
         if s.steps.is_empty() {
             self.problem(file, steps_at, Problem::EmptySteps(id.clone()));
         } else if s.steps.iter().any(|step| step.trim().is_empty()) {
@@ -225,6 +230,20 @@ impl<'a> Merger<'a> {
         if r.stretches.is_empty() {
             self.problem(file, list_at, Problem::EmptyRoutine(r.id.0.clone()));
         }
+        for (field, value) in [("id", &r.id.0), ("name", &r.name)] {
+            if value.trim().is_empty() {
+                let at = find_key(text, field, at, until).unwrap_or(at);
+                self.problem(file, at, Problem::Blank { kind: "routine", id: r.id.0.clone(), field });
+            }
+        }
+        let text = &self.files[file].text;
+        for (n, s) in r.stretches.iter().enumerate() {
+            if r.stretches[..n].contains(s) {
+                let again = find_within(text, &format!("\"{s}\""), refs[n] + 1, until).unwrap_or(list_at);
+                self.problem(file, again, Problem::RepeatedStretch { routine: r.id.0.clone(), stretch: s.0.clone() });
+                break;
+            }
+        }
         for (s, offset) in r.stretches.iter().zip(refs) {
             let (problem, place) = match self.stretches.iter().find(|o| &o.value.id == s) {
                 None => {
@@ -268,6 +287,16 @@ impl<'a> Merger<'a> {
     /// A question about an earlier assessment only makes sense as a see-a-clinician question
     /// that a "no" flags.
     fn check_screening(&mut self, index: usize) {
+        let files = self.files;
+        let item = &self.screening[index];
+        let (file, from, until) = (item.file, item.at, item.until);
+        let (id, question) = (item.value.id.clone(), item.value.question.clone());
+        for (field, value) in [("id", &id), ("question", &question)] {
+            if value.trim().is_empty() {
+                let at = find_key(&files[file].text, field, from, until).unwrap_or(from);
+                self.problem(file, at, Problem::Blank { kind: "screening question", id: id.clone(), field });
+            }
+        }
         let item = &self.screening[index];
         let q = &item.value;
         if q.about_assessment && (q.level != Level::SeeClinician || q.flagged_by != Answer::No) {
