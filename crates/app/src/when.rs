@@ -19,9 +19,11 @@ pub fn zone() -> TimeZone {
     TimeZone::try_system().unwrap_or(TimeZone::UTC)
 }
 
-/// Local midnight at the start of `date`, as Unix milliseconds.
+/// Local midnight at the start of `date`, as Unix milliseconds; a date too far out for a
+/// time zone to place is before or after every moment limber can store.
 pub fn start_of(date: Date, tz: &TimeZone) -> i64 {
-    date.to_zoned_datetime(tz.clone()).map_or(0, |z| z.timestamp().as_millisecond())
+    let beyond = if date > jiff::civil::date(1970, 1, 1) { i64::MAX } else { i64::MIN };
+    date.to_zoned_datetime(tz.clone()).map_or(beyond, |z| z.timestamp().as_millisecond())
 }
 
 /// The moment `ms` in `tz`.
@@ -54,6 +56,14 @@ pub fn week_number(ms: i64, tz: &TimeZone) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_beyond_what_a_zone_can_place_is_before_or_after_everything() {
+        let tz = TimeZone::fixed(jiff::tz::offset(-5));
+        assert_eq!(start_of(Date::constant(9999, 12, 31), &tz), i64::MAX, "--since 9999-12-31 lists nothing");
+        assert_eq!(start_of(Date::constant(-9999, 1, 1), &tz), i64::MIN);
+        assert_eq!(start_of(Date::constant(1970, 1, 2), &TimeZone::UTC), 86_400_000);
+    }
 
     #[test]
     fn weeks_start_on_monday() {

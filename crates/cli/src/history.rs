@@ -278,19 +278,25 @@ const CSV_HEADER: [&str; 17] = [
 ];
 
 /// The rows of one session: one per stretch.
+/// A text cell a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@` or
+/// a tab (an id in an imported history could be `=HYPERLINK(…)`) gets a leading `'`.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
+}
+
 fn write_csv<W: Write>(w: &mut csv::Writer<W>, s: &SessionRecord, tz: &jiff::tz::TimeZone) -> anyhow::Result<()> {
     let opt = |v: Option<u8>| v.map(|v| v.to_string()).unwrap_or_default();
     for (n, i) in s.items.iter().enumerate() {
         w.write_record([
             s.id.to_string(),
             when::rfc3339(s.started_at_ms, tz),
-            s.routine.clone(),
+            cell(&s.routine),
             outcome(s.stopped).to_owned(),
             opt(s.pain_before),
             opt(s.pain_after),
             (n + 1).to_string(),
-            i.stretch.to_string(),
-            i.instead_of.as_ref().map(ToString::to_string).unwrap_or_default(),
+            cell(i.stretch.as_str()),
+            i.instead_of.as_ref().map(|s| cell(s.as_str())).unwrap_or_default(),
             i.status.label().to_owned(),
             i.holds_done.to_string(),
             i.holds_planned.to_string(),
@@ -318,4 +324,17 @@ pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn a_cell_that_a_spreadsheet_would_run_is_quoted() {
+        assert_eq!(cell("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("seated-twist"), "seated-twist");
+    }
 }
