@@ -3,8 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use limber_core::{Session, Summary};
+
 use crate::store::{SqliteStore, Store, UserId};
-use crate::{App, Error};
+use crate::{App, Error, Finished};
 
 /// Why the local application could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -96,11 +98,43 @@ pub fn parse_choosing_store<C: clap::Parser>(
 /// The application for the local user, with a runtime for its async calls.
 pub struct Local {
     rt: tokio::runtime::Runtime,
+    /// The SQLite data directory, where a session that could not be saved is kept.
+    data_dir: Option<PathBuf>,
     /// The application.
     pub app: App,
     /// The local user.
     pub user: UserId,
 }
+
+/// A finished session the store would not take, and where it was kept instead.
+#[derive(Debug)]
+pub struct Unsaved {
+    /// Why the store refused it.
+    pub error: Error,
+    /// The export file it was written to, if one could be written.
+    pub kept: Option<PathBuf>,
+    /// The stretch that caused sharp pain in it, whose flag the store could not set.
+    pub set_aside: Option<String>,
+}
+
+impl std::fmt::Display for Unsaved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "could not save this session: {}", crate::report::error_line(&self.error))?;
+        if let Some(path) = &self.kept {
+            let path = path.display();
+            write!(
+                f,
+                ". It is kept in {path}: `limber import {path}` adds it to your history once limber can write there again"
+            )?;
+        }
+        if let Some(name) = &self.set_aside {
+            write!(f, ". {name} caused sharp pain: leave it out until a clinician says it is fine")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Unsaved {}
 
 /// How long opening a database may take before a front end is told it is waiting.
 pub const WAIT_NOTICE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -137,6 +171,7 @@ impl Local {
             None => LocalError::Builtin(source),
         })?;
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LocalError::Runtime)?;
+        let mut kept_in = None;
         let store: Arc<dyn Store> = match database {
             // One command at a time: a small pool.
             Some(url) => rt
@@ -156,12 +191,47 @@ impl Local {
                     .map(Path::to_owned)
                     .or_else(crate::store::default_data_dir)
                     .ok_or(LocalError::NoDataDir)?;
-                Arc::new(rt.block_on(SqliteStore::open(&dir)).map_err(|e| LocalError::Store(e.into()))?)
+                let store = rt.block_on(SqliteStore::open(&dir)).map_err(|e| LocalError::Store(e.into()))?;
+                kept_in = Some(dir);
+                Arc::new(store)
             }
         };
         let app = App::new(library, store);
         let user = rt.block_on(app.local_user()).map_err(LocalError::Store)?;
-        Ok(Local { rt, app, user })
+        Ok(Local { rt, data_dir: kept_in, app, user })
+    }
+
+    /// Saves a finished session ([`App::finish`]). When the store will not take it (a full disk,
+    /// a read-only file, a database that stays locked), a session that got as far as the
+    /// exercise is kept as an export file instead, in the data directory or else the temporary
+    /// one, for `limber import` to add later: nothing done on the floor is lost.
+    pub fn finish(&self, session: &Session, started_at_ms: i64, speed: f64) -> Result<Finished, Unsaved> {
+        self.block_on(self.app.finish(self.user, session, started_at_ms, speed)).map_err(|error| {
+            let summary = session.summary().filter(|s| s.exercise_started);
+            let kept = summary.as_ref().and_then(|s| self.keep(s, started_at_ms, speed));
+            let set_aside = summary
+                .and_then(|s| s.flagged)
+                .map(|id| self.app.library().stretch(&id).map_or_else(|| id.to_string(), |s| s.name.clone()));
+            Unsaved { error, kept, set_aside }
+        })
+    }
+
+    /// Writes `summary` as an export file of one session; where it went, if anywhere.
+    fn keep(&self, summary: &Summary, started_at_ms: i64, speed: f64) -> Option<PathBuf> {
+        let record = crate::record(summary, started_at_ms, speed);
+        let name = format!("limber-unsaved-{started_at_ms}.json");
+        let dirs = self.data_dir.iter().cloned().chain(std::iter::once(std::env::temp_dir()));
+        dirs.map(|dir| dir.join(&name)).find(|path| {
+            let write = || -> std::io::Result<()> {
+                let file = std::fs::File::create(path)?;
+                let mut writer = crate::export::Writer::new(std::io::BufWriter::new(file))?;
+                writer.session(&record)?;
+                let file =
+                    writer.finish(&std::collections::BTreeMap::new())?.into_inner().map_err(|e| e.into_error())?;
+                file.sync_all()
+            };
+            write().inspect_err(|_| drop(std::fs::remove_file(path))).is_ok()
+        })
     }
 
     /// Runs a use case to completion.

@@ -34,6 +34,16 @@ impl Env {
 }
 
 impl Env {
+    /// Saves a finished session, or keeps it in a file to import when the store will not take it.
+    pub(crate) fn finish(
+        &self,
+        session: &limber_core::Session,
+        started_at_ms: i64,
+        speed: f64,
+    ) -> Result<limber_app::Finished, limber_app::local::Unsaved> {
+        self.local.finish(session, started_at_ms, speed)
+    }
+
     /// Runs a future that reports its own errors (one that writes as it reads, say).
     pub(crate) fn run<T>(&self, f: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
         self.local.block_on(f)

@@ -90,9 +90,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     screen.finish();
     drop(inputs);
 
-    let finished = env
-        .block_on(env.app.finish(env.user, &session, started.started_at_ms, args.speed))
-        .context("could not save this session")?;
+    let finished = env.finish(&session, started.started_at_ms, args.speed)?;
     report(lib, &finished, input_ran_out)
 }
 

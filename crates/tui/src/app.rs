@@ -400,15 +400,14 @@ impl App {
     /// Saves the finished session and shows the summary.
     fn finish(&mut self) {
         let Some(live) = self.live.take() else { return };
-        let local = &self.local;
-        match local.block_on(local.app.finish(local.user, &live.session, live.started_at_ms, live.clock.speed())) {
+        match self.local.finish(&live.session, live.started_at_ms, live.clock.speed()) {
             Ok(finished) => {
                 if finished.summary.stopped.is_some_and(|r| r.is_safety()) {
                     self.stopped_for_safety = true;
                 }
                 self.finished = Some((finished, live.cues));
             }
-            Err(e) => self.message = Some(format!("could not save this session: {e}")),
+            Err(unsaved) => self.message = Some(unsaved.to_string()),
         }
         if let Some(voice) = self.voice.take() {
             voice.finish(Duration::from_secs(5));

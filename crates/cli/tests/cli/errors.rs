@@ -186,3 +186,61 @@ fn an_export_never_replaces_the_database_or_what_is_not_a_regular_file() {
     home.limber(&["export", "--output", earlier.to_str().expect("utf-8 path")]).assert().success();
     assert!(std::fs::read_to_string(&earlier).expect("export").contains("\"limber-export\""));
 }
+
+/// Whether this process runs as root (which may write to any file, read-only or not).
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new().screened();
+    let rescue = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(rescue.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    // The history can be read but not written: the database file is read-only to whoever runs
+    // the session (root writes anyway, so the session runs as `nobody` then).
+    let db = home.path().join("limber.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let limber = assert_cmd::cargo::cargo_bin("limber");
+    let mut cmd = if running_as_root() {
+        let mut cmd = assert_cmd::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&limber);
+        cmd
+    } else {
+        assert_cmd::Command::new(&limber)
+    };
+    let out = cmd
+        .args(["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "1", "--pain-after", "1"])
+        .env("LIMBER_DATA_DIR", home.path())
+        .env("TMPDIR", rescue.path())
+        .env("TZ", "UTC")
+        .env_remove("LIMBER_CONTENT")
+        .write_stdin("@12 pain sharp\n")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("could not save this session"))
+        .stderr(predicate::str::contains("It is kept in"))
+        .stderr(predicate::str::contains("Seated cat-cow caused sharp pain: leave it out"))
+        .get_output()
+        .clone();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    // Kept beside the database, where the person will look (the temporary directory only when
+    // the data directory cannot be written either).
+    let kept: Vec<_> = std::fs::read_dir(home.path())
+        .expect("data dir")
+        .chain(std::fs::read_dir(rescue.path()).expect("rescue dir"))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("limber-unsaved-")))
+        .collect();
+    assert_eq!(kept.len(), 1, "one file kept: {kept:?}\n{}", String::from_utf8_lossy(&out.stderr));
+    // Once the history can be written again, the file brings the session in, stopped as it was.
+    home.limber(&["import", kept[0].to_str().expect("utf-8 path")]).assert().success();
+    let history = home.json(&["history"]);
+    assert_eq!(history.as_array().map(Vec::len), Some(1), "{history}");
+    assert_eq!(history[0]["stopped"], "sharp-pain", "{history}");
+}
