@@ -154,7 +154,8 @@ fn write_seed(path: &Path, n: usize) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(file);
     write!(out, r#"{{"limber-export":2,"sessions":["#)?;
     for i in 0..n {
-        let start = now_ms - i64::try_from(i)? * 2 * 86_400_000;
+        // Six a day: 100,000 sessions reach back to 1981 (an import refuses dates before 1970).
+        let start = now_ms - i64::try_from(i)? * 4 * 3_600_000;
         let comma = if i == 0 { "" } else { "," };
         writeln!(
             out,

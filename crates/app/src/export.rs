@@ -363,6 +363,12 @@ fn check(s: &SessionRecord) -> Result<(), String> {
     if s.ended_at_ms < s.started_at_ms {
         return Err("it ends before it starts".to_owned());
     }
+    // From 1970 to the end of 9999: anything else is a damaged number, not a session someone
+    // did (it would show as year -1199 and sort as the newest or oldest of all).
+    const DATES: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999;
+    if !DATES.contains(&s.started_at_ms) || !DATES.contains(&s.ended_at_ms) {
+        return Err("its start or end is not a date between 1970 and 9999".to_owned());
+    }
     if s.active_ms < 0 {
         return Err("its stretching time is negative".to_owned());
     }
@@ -434,6 +440,9 @@ mod tests {
         let odd = good.replacen(r#""pain-before":3"#, r#""pain-before":12"#, 1);
         let err = read(&format!(r#"{{"limber-export":2,"sessions":[{good},{good},{odd}]}}"#)).unwrap_err();
         assert!(err.to_string().starts_with("session 3 (id 0b5c0d7e"), "{err}");
+        let far = good.replacen(r#""ended-at-ms":2"#, r#""ended-at-ms":9223372036854775807"#, 1);
+        let err = read(&format!(r#"{{"limber-export":2,"sessions":[{far}]}}"#)).unwrap_err();
+        assert!(err.to_string().contains("not a date between 1970 and 9999"), "{err}");
         let nul = good.replacen(r#""routine":"desk""#, r#""routine":"de\u0000sk""#, 1);
         let err = read(&format!(r#"{{"limber-export":2,"sessions":[{nul}]}}"#)).unwrap_err();
         assert!(err.to_string().contains("control character"), "{err}");

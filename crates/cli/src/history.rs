@@ -313,14 +313,20 @@ fn write_csv<W: Write>(w: &mut csv::Writer<W>, s: &SessionRecord, tz: &jiff::tz:
 }
 
 pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
-    let reader = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    // `-` is standard input: `ssh laptop limber export | limber import -`.
+    let reader: Box<dyn std::io::Read + Send> = if file == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?)
+    };
     let env = Env::open(global)?;
     let report = env.block_on(env.app.import(env.user, reader)).with_context(|| format!("{}", file.display()))?;
-    println!("Imported {} sessions ({} already present).", report.added, report.skipped);
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    println!("Imported {} ({} already present).", plural(report.added, "session", "sessions"), report.skipped);
     if report.stretches > 0 {
         println!(
-            "Merged the hold times and set-aside stretches of {} stretches (where both had one, the safer stands).",
-            report.stretches
+            "Merged the hold times and set-aside stretches of {} (where both had one, the safer stands).",
+            plural(report.stretches, "stretch", "stretches")
         );
     }
     Ok(ExitCode::SUCCESS)

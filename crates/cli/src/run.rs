@@ -55,11 +55,12 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     };
 
     let plan = session.plan();
+    let (stretches, minutes) = (plan.items.len(), plan.total_time().as_secs().div_ceil(60));
     println!(
-        "{} — {} stretches, about {} minutes.",
+        "{} — {stretches} stretch{}, about {minutes} minute{}.",
         plan.routine_name,
-        plan.items.len(),
-        plan.total_time().as_secs().div_ceil(60)
+        if stretches == 1 { "" } else { "es" },
+        if minutes == 1 { "" } else { "s" }
     );
     for a in &plan.adjustments {
         println!("  {}", a.note(lib));

@@ -92,6 +92,15 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
+    {
+        use std::io::IsTerminal;
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "limber-tui draws on a terminal, and its input or output is not one: run it in a terminal \
+                 window (for pipes and scripts, `limber run --plain` reads typed lines)"
+            );
+        }
+    }
     // SIGTERM, SIGHUP and SIGINT end a session the way `q` does, keeping what was done.
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {

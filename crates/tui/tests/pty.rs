@@ -244,6 +244,21 @@ fn a_mistyped_routine_or_hold_is_a_usage_error_before_the_screen_is_taken() {
 }
 
 #[test]
+fn without_a_terminal_it_says_it_needs_one() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))
+        .env("LIMBER_DATA_DIR", data.path())
+        .env_remove("LIMBER_CONTENT")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run limber-tui");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("limber-tui draws on a terminal") && stderr.contains("limber run --plain"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing drawn: {}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
 fn the_man_page_and_completions_print_whatever_the_environment_sets() {
     let data = tempfile::tempdir().expect("temp dir");
     for (args, says) in [(&["--man"][..], ".TH limber-tui 1"), (&["--completions", "bash"][..], "_limber__tui()")] {

@@ -210,3 +210,20 @@ fn an_import_leaves_no_write_ahead_log_for_later_commands_to_read() {
     let log = std::fs::metadata(home.path().join("limber.db-wal")).map_or(0, |m| m.len());
     assert_eq!(log, 0, "a write-ahead log of {log} bytes was left behind");
 }
+
+#[test]
+fn import_dash_reads_standard_input_and_counts_in_words() {
+    let home = Home::new();
+    let file = serde_json::json!({"limber-export": 3, "sessions": [session(0)], "progression": {}}).to_string();
+    home.limber(&["import", "-"])
+        .write_stdin(file.clone())
+        .assert()
+        .success()
+        .stdout("Imported 1 session (0 already present).\n");
+    home.limber(&["import", "-"])
+        .write_stdin(file)
+        .assert()
+        .success()
+        .stdout("Imported 0 sessions (1 already present).\n");
+    assert_eq!(home.json(&["history"]).as_array().map(Vec::len), Some(1));
+}
