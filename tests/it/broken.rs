@@ -45,6 +45,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "blank-question",
         "repeated-stretch",
         "negative-hold",
+        "blank-modification",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -120,6 +121,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == negative-hold
         1 problem in content:
         side-bend.ron:10:35: invalid value: a number out of range here: use a whole number, 0 or more (seconds, counts)
+        == blank-modification
+        1 problem in content:
+        side-bend.ron:12:13: stretch `side-bend` has a blank `modifications`: write the words a person will read or hear
     "#]].assert_eq(&report);
 }
 

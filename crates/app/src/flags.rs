@@ -11,6 +11,18 @@ pub fn pain(text: &str) -> Result<u8, String> {
     }
 }
 
+/// Whether a list flag that takes `none` (`--equipment`, `--avoid`) has it alone: `none,chair`
+/// is a mistake, not a chair. Both terminal front ends refuse it with the messages below.
+pub fn none_alone<T>(list: &[Option<T>]) -> bool {
+    !(list.iter().any(Option::is_none) && list.iter().any(Option::is_some))
+}
+
+/// Why `--equipment none,…` is refused.
+pub const EQUIPMENT_NONE_ALONE: &str =
+    "--equipment none means no equipment, so it cannot be listed with other equipment";
+/// Why `--avoid none,…` is refused.
+pub const AVOID_NONE_ALONE: &str = "--avoid none means no position to avoid, so it cannot be listed with positions";
+
 /// How many seconds to hold each stretch.
 pub fn hold(text: &str) -> Result<u32, String> {
     let secs: u32 = text.trim().parse().map_err(|_| format!("`{text}` is not a whole number of seconds"))?;

@@ -1,11 +1,12 @@
 //! The application for the single local user, as the terminal front ends open it: content from `--content`, history in `--data-dir` or the platform's data directory (or a `--database` URL), and a runtime to run the use cases to completion.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use limber_core::{Session, Summary};
+use limber_core::{Progress, Session, StopReason, StretchId, Summary};
 
-use crate::store::{SqliteStore, Store, UserId};
+use crate::store::{SessionId, SessionRecord, SqliteStore, Store, UserId};
 use crate::{App, Error, Finished};
 
 /// Why the local application could not be opened.
@@ -115,6 +116,8 @@ pub struct Unsaved {
     pub kept: Option<PathBuf>,
     /// The stretch that caused sharp pain in it, whose flag the store could not set.
     pub set_aside: Option<String>,
+    /// Why the session stopped, if it did: a front end still ends with its safety exit code.
+    pub stopped: Option<StopReason>,
 }
 
 impl std::fmt::Display for Unsaved {
@@ -129,6 +132,9 @@ impl std::fmt::Display for Unsaved {
         }
         if let Some(name) = &self.set_aside {
             write!(f, ". {name} caused sharp pain: leave it out until a clinician says it is fine")?;
+        }
+        if self.stopped == Some(StopReason::Emergency) {
+            write!(f, ". Do not stretch today, and answer the safety questions again (`limber screening`) first")?;
         }
         Ok(())
     }
@@ -205,32 +211,55 @@ impl Local {
     /// a read-only file, a database that stays locked), a session that got as far as the
     /// exercise is kept as an export file instead, in the data directory or else the temporary
     /// one, for `limber import` to add later: nothing done on the floor is lost.
-    pub fn finish(&self, session: &Session, started_at_ms: i64, speed: f64) -> Result<Finished, Unsaved> {
-        self.block_on(self.app.finish(self.user, session, started_at_ms, speed)).map_err(|error| {
-            let summary = session.summary().filter(|s| s.exercise_started);
-            let kept = summary.as_ref().and_then(|s| self.keep(s, started_at_ms, speed));
-            let set_aside = summary
+    pub fn finish(&self, session: &Session, started_at_ms: i64, speed: f64) -> Result<Finished, Box<Unsaved>> {
+        // The id is chosen first, so a file kept after a failure that came once the session was
+        // stored (reading the week back, say) imports as already present, not as a second copy.
+        let id = SessionId::new();
+        self.block_on(self.app.finish_as(self.user, id, session, started_at_ms, speed)).map_err(|error| {
+            let summary = session.summary();
+            let stopped = summary.as_ref().and_then(|s| s.stopped);
+            let exercised = summary.filter(|s| s.exercise_started);
+            let kept = exercised.as_ref().and_then(|s| self.keep(id, s, started_at_ms, speed));
+            let set_aside = exercised
                 .and_then(|s| s.flagged)
                 .map(|id| self.app.library().stretch(&id).map_or_else(|| id.to_string(), |s| s.name.clone()));
-            Unsaved { error, kept, set_aside }
+            Box::new(Unsaved { error, kept, set_aside, stopped })
         })
     }
 
-    /// Writes `summary` as an export file of one session; where it went, if anywhere.
-    fn keep(&self, summary: &Summary, started_at_ms: i64, speed: f64) -> Option<PathBuf> {
-        let record = crate::record(summary, started_at_ms, speed);
+    /// Writes `summary` as an export file of one session, with the stretch that caused sharp
+    /// pain set aside in its progression (its hold back at the low end), so importing it sets
+    /// the flag the store could not; where it went, if anywhere.
+    fn keep(&self, id: SessionId, summary: &Summary, started_at_ms: i64, speed: f64) -> Option<PathBuf> {
+        let record = SessionRecord { id, ..crate::record(summary, started_at_ms, speed) };
+        let flagged: BTreeMap<StretchId, Progress> = summary
+            .flagged
+            .iter()
+            .filter_map(|s| self.app.library().stretch(s))
+            .map(|s| {
+                let progress = Progress { hold_seconds: s.dose.range().low(), comfortable_streak: 0, flagged: true };
+                (s.id.clone(), progress)
+            })
+            .collect();
         let name = format!("limber-unsaved-{started_at_ms}.json");
         let dirs = self.data_dir.iter().cloned().chain(std::iter::once(std::env::temp_dir()));
         dirs.map(|dir| dir.join(&name)).find(|path| {
             let write = || -> std::io::Result<()> {
-                let file = std::fs::File::create(path)?;
+                // A new file only: never through a link someone left in a shared directory.
+                let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
                 let mut writer = crate::export::Writer::new(std::io::BufWriter::new(file))?;
                 writer.session(&record)?;
-                let file =
-                    writer.finish(&std::collections::BTreeMap::new())?.into_inner().map_err(|e| e.into_error())?;
+                let file = writer.finish(&flagged)?.into_inner().map_err(|e| e.into_error())?;
                 file.sync_all()
             };
-            write().inspect_err(|_| drop(std::fs::remove_file(path))).is_ok()
+            match write() {
+                Ok(()) => true,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+                Err(_) => {
+                    let _ = std::fs::remove_file(path);
+                    false
+                }
+            }
         })
     }
 

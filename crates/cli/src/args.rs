@@ -213,10 +213,9 @@ pub(crate) enum PositionArg {
 /// The positions named by a list, `none` meaning the empty set (and only alone, as for
 /// [`equipment`]).
 pub(crate) fn positions(list: &[PositionArg]) -> Result<Vec<Position>, crate::UsageError> {
-    if list.contains(&PositionArg::None) && list.iter().any(|p| *p != PositionArg::None) {
-        return Err(crate::UsageError(
-            "--avoid none means no position to avoid, so it cannot be listed with positions".to_owned(),
-        ));
+    let named: Vec<Option<()>> = list.iter().map(|p| (*p != PositionArg::None).then_some(())).collect();
+    if !limber_app::flags::none_alone(&named) {
+        return Err(crate::UsageError(limber_app::flags::AVOID_NONE_ALONE.to_owned()));
     }
     Ok(list
         .iter()
@@ -234,10 +233,9 @@ pub(crate) fn positions(list: &[PositionArg]) -> Result<Vec<Position>, crate::Us
 /// The equipment named by a list, `none` meaning the empty set (and only alone: `none,chair`
 /// is a mistake, not a chair).
 pub(crate) fn equipment(list: &[EquipmentArg]) -> Result<Vec<Equipment>, crate::UsageError> {
-    if list.contains(&EquipmentArg::None) && list.iter().any(|e| *e != EquipmentArg::None) {
-        return Err(crate::UsageError(
-            "--equipment none means no equipment, so it cannot be listed with other equipment".to_owned(),
-        ));
+    let named: Vec<Option<()>> = list.iter().map(|e| (*e != EquipmentArg::None).then_some(())).collect();
+    if !limber_app::flags::none_alone(&named) {
+        return Err(crate::UsageError(limber_app::flags::EQUIPMENT_NONE_ALONE.to_owned()));
     }
     let mut out: Vec<Equipment> = list
         .iter()

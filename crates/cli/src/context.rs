@@ -40,7 +40,7 @@ impl Env {
         session: &limber_core::Session,
         started_at_ms: i64,
         speed: f64,
-    ) -> Result<limber_app::Finished, limber_app::local::Unsaved> {
+    ) -> Result<limber_app::Finished, Box<limber_app::local::Unsaved>> {
         self.local.finish(session, started_at_ms, speed)
     }
 

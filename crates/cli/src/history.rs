@@ -215,7 +215,12 @@ fn refuse_to_replace(path: &Path) -> anyhow::Result<()> {
     let mut head = [0u8; 16];
     let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
     // SQLite's file header, and the first bytes of its write-ahead log.
-    let database = head[..read].starts_with(b"SQLite format 3\0")
+    let sidecar = path.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy();
+        n.ends_with("-wal") || n.ends_with("-shm") || n.ends_with("-journal")
+    });
+    let database = sidecar
+        || head[..read].starts_with(b"SQLite format 3\0")
         || (read >= 4 && matches!(u32::from_be_bytes([head[0], head[1], head[2], head[3]]), 0x377f_0682 | 0x377f_0683));
     if database {
         return Err(crate::UsageError(format!(
@@ -277,13 +282,13 @@ const CSV_HEADER: [&str; 17] = [
     "max_pain",
 ];
 
-/// The rows of one session: one per stretch.
 /// A text cell a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@` or
 /// a tab (an id in an imported history could be `=HYPERLINK(…)`) gets a leading `'`.
 fn cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
 }
 
+/// The rows of one session: one per stretch.
 fn write_csv<W: Write>(w: &mut csv::Writer<W>, s: &SessionRecord, tz: &jiff::tz::TimeZone) -> anyhow::Result<()> {
     let opt = |v: Option<u8>| v.map(|v| v.to_string()).unwrap_or_default();
     for (n, i) in s.items.iter().enumerate() {

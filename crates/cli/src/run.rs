@@ -91,7 +91,15 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     screen.finish();
     drop(inputs);
 
-    let finished = env.finish(&session, started.started_at_ms, args.speed)?;
+    let finished = match env.finish(&session, started.started_at_ms, args.speed) {
+        Ok(finished) => finished,
+        // Said in full, and a safety stop still ends with its own code.
+        Err(unsaved) => {
+            eprintln!("error: {unsaved}");
+            let safety = unsaved.stopped.is_some_and(StopReason::is_safety);
+            return Ok(if safety { ExitCode::from(EXIT_SAFETY) } else { ExitCode::FAILURE });
+        }
+    };
     report(lib, &finished, input_ran_out)
 }
 

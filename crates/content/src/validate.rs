@@ -94,7 +94,10 @@ impl<'a> Merger<'a> {
             for item in &mut items {
                 let copied = self.stretches.iter().any(|b| b.value == item.value);
                 if !copied && find_key(text, "origin", item.at, item.until).is_none() {
-                    let name = &self.files[file].name;
+                    // The file's name, not its path: the credit is shown to clients.
+                    let path = std::path::Path::new(&self.files[file].name);
+                    let name =
+                        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
                     item.value.origin = limber_core::Origin::Addition(format!("your own content ({name})"));
                 }
             }
@@ -160,7 +163,11 @@ impl<'a> Merger<'a> {
             .map(|a| find_within(text, &format!("\"{a}\""), at + s.id.0.len() + 2, until).unwrap_or(at))
             .collect();
         let id = s.id.0.clone();
-        for (field, value) in [("id", &s.id.0), ("name", &s.name), ("breathing", &s.breathing)] {
+        let blank_modification = s.modifications.iter().find(|m| m.trim().is_empty());
+        for (field, value) in [("id", &s.id.0), ("name", &s.name), ("breathing", &s.breathing)]
+            .into_iter()
+            .chain(blank_modification.map(|m| ("modifications", m)))
+        {
             if value.trim().is_empty() {
                 self.problem(file, here(field), Problem::Blank { kind: "stretch", id: id.clone(), field });
             }

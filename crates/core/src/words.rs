@@ -162,7 +162,7 @@ pub(crate) enum TooMuchNext<'a> {
 }
 
 pub(crate) fn carrying_on_after_high() -> String {
-    "We carry on, gently. If the pain goes above 5 again today, the session stops.".to_owned()
+    "We carry on, gently. If the pain goes above 5 again in this session, it stops.".to_owned()
 }
 
 pub(crate) fn too_much_again(score: u8) -> String {

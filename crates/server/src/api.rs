@@ -45,7 +45,8 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
 
 /// An intent's body, checked as [`IntentBody`], except that a safety report is never refused over
 /// what surrounds it: `{"intent":"sharp-pain","during":70000}` or one with an unknown field
-/// still stops the session (SAFETY.md: a safety report is acted on wherever it is given).
+/// still stops the session (a safety report is acted on wherever it is given), whatever JSON
+/// media type the client sends it as.
 pub struct IntentJson(pub Intent);
 
 impl<S: Send + Sync> FromRequest<S> for IntentJson {
@@ -53,22 +54,27 @@ impl<S: Send + Sync> FromRequest<S> for IntentJson {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let plain = req.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == "application/json");
-        if !plain {
-            let Body(body) = Body::<IntentBody>::from_request(req, state).await?;
-            return body.into_intent().map(IntentJson);
+        if plain {
+            let bytes = Bytes::from_request(req, state)
+                .await
+                .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
+            let checked =
+                Json::<IntentBody>::from_bytes(&bytes).map_err(ApiError::from).and_then(|b| b.0.into_intent());
+            let report = || serde_json::from_slice(&bytes).ok().and_then(|v| safety_report(&v));
+            return checked.or_else(|refused| report().ok_or(refused)).map(IntentJson);
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
-        let checked = Json::<IntentBody>::from_bytes(&bytes).map_err(ApiError::from).and_then(|b| b.0.into_intent());
-        checked.or_else(|refused| safety_report(&bytes).ok_or(refused)).map(IntentJson)
+        // Any other media type goes through axum's full parsing (`+json`, parameters, 415).
+        let Body(value) = Body::<serde_json::Value>::from_request(req, state).await?;
+        let checked = serde_json::from_value::<IntentBody>(value.clone())
+            .map_err(|e| ApiError::invalid(format!("Failed to deserialize the JSON body into the target type: {e}")))
+            .and_then(IntentBody::into_intent);
+        checked.or_else(|refused| safety_report(&value).ok_or(refused)).map(IntentJson)
     }
 }
 
 /// The safety report a body names as its `intent` (`sharp-pain`, with a `during` kept only when
 /// it is a stretch's number, or `chest`), however the rest of it is wrong.
-fn safety_report(bytes: &[u8]) -> Option<Intent> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+fn safety_report(value: &serde_json::Value) -> Option<Intent> {
     match value.get("intent")?.as_str()? {
         "sharp-pain" => {
             let during = value.get("during").and_then(serde_json::Value::as_u64).and_then(|n| u16::try_from(n).ok());

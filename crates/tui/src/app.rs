@@ -175,6 +175,9 @@ pub(crate) struct App {
     pub(crate) quit: bool,
     /// A session stopped for safety during this run (exit code 3).
     pub(crate) stopped_for_safety: bool,
+    /// The last session could not be saved: where it was kept instead, and what to do (shown on
+    /// the summary and printed again on exit).
+    pub(crate) unsaved: Option<String>,
     /// Where to go when the summary is dismissed.
     pub(crate) after_summary: Screen,
     /// `NO_COLOR` is set.
@@ -213,6 +216,7 @@ impl App {
             voice: None,
             quit: false,
             stopped_for_safety: false,
+            unsaved: None,
             after_summary: Screen::Progress,
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             previews: Vec::new(),
@@ -406,8 +410,14 @@ impl App {
                     self.stopped_for_safety = true;
                 }
                 self.finished = Some((finished, live.cues));
+                self.unsaved = None;
             }
-            Err(unsaved) => self.message = Some(unsaved.to_string()),
+            Err(unsaved) => {
+                self.stopped_for_safety |= unsaved.stopped.is_some_and(|r| r.is_safety());
+                // Not the summary of an earlier session: this one's story is the message.
+                self.finished = None;
+                self.unsaved = Some(unsaved.to_string());
+            }
         }
         if let Some(voice) = self.voice.take() {
             voice.finish(Duration::from_secs(5));

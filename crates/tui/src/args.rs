@@ -76,13 +76,27 @@ pub(crate) struct Args {
 
 /// The command line, with one store kept as [`limber_app::local::choose_store`] says.
 pub(crate) fn parse() -> Args {
-    limber_app::local::parse_choosing_store(
+    let args = limber_app::local::parse_choosing_store(
         |args: &Args| !args.man && args.completions.is_none(),
         |args, keep| match keep {
             StoreChoice::Dir => args.database = None,
             StoreChoice::Url => args.data_dir = None,
         },
-    )
+    );
+    if let Some(mistake) = none_not_alone(&args) {
+        use clap::CommandFactory as _;
+        Args::command().error(clap::error::ErrorKind::ArgumentConflict, mistake).exit();
+    }
+    args
+}
+
+/// `--equipment none,chair` or `--avoid kneeling,none`: refused as `limber run` refuses them.
+fn none_not_alone(args: &Args) -> Option<&'static str> {
+    use limber_app::flags::{AVOID_NONE_ALONE, EQUIPMENT_NONE_ALONE, none_alone};
+    if args.equipment.as_deref().is_some_and(|l| !none_alone(l)) {
+        return Some(EQUIPMENT_NONE_ALONE);
+    }
+    args.avoid.as_deref().is_some_and(|l| !none_alone(l)).then_some(AVOID_NONE_ALONE)
 }
 
 /// Writes what `--completions SHELL` or `--man` asks for to `out`; false when neither was asked.
@@ -162,10 +176,15 @@ mod tests {
         let args = Args::try_parse_from(["limber-tui", "desk", "--speed", "20", "--no-warmup"]).expect("parses");
         assert_eq!(args.routine.as_deref(), Some("desk"));
         assert!(Args::try_parse_from(["limber-tui", "--speed", "0"]).is_err());
-        let args = Args::try_parse_from(["limber-tui", "--equipment", "chair,foam-roller,none", "--avoid", "kneeling"])
+        let args = Args::try_parse_from(["limber-tui", "--equipment", "chair,foam-roller", "--avoid", "kneeling"])
             .expect("parses");
-        assert_eq!(args.equipment, Some(vec![Some(Equipment::Chair), Some(Equipment::FoamRoller), None]));
-        assert_eq!(args.avoid, Some(vec![Some(Position::Kneeling)]));
+        assert_eq!(args.equipment, Some(vec![Some(Equipment::Chair), Some(Equipment::FoamRoller)]));
+        // `none` with something else is a mistake, as in `limber run`.
+        let args = Args::try_parse_from(["limber-tui", "--equipment", "none,chair"]).expect("parses");
+        assert_eq!(none_not_alone(&args), Some(limber_app::flags::EQUIPMENT_NONE_ALONE));
+        let args = Args::try_parse_from(["limber-tui", "--avoid", "kneeling,none"]).expect("parses");
+        assert_eq!(none_not_alone(&args), Some(limber_app::flags::AVOID_NONE_ALONE));
+        assert_eq!(args.avoid, Some(vec![Some(Position::Kneeling), None]));
         // `none` avoids nothing today, whatever the profile says, as `limber run --avoid none` does.
         let args = Args::try_parse_from(["limber-tui", "--avoid", "none"]).expect("none parses");
         assert_eq!(args.avoid, Some(vec![None]));

@@ -126,6 +126,9 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(voice) = app.voice.take() {
         voice.finish(std::time::Duration::from_secs(5));
     }
+    if let Some(unsaved) = &app.unsaved {
+        eprintln!("error: {unsaved}");
+    }
     result?;
     if app.stopped_for_safety {
         eprintln!("limber stopped a session for your safety (exit code {EXIT_SAFETY}).");

@@ -815,3 +815,30 @@ fn a_stretch_and_a_guidance_page_scroll_to_their_last_line_at_80x24() {
         text.lines().map(|l| l.trim_matches(|c| c == '"' || c == '│').trim()).collect::<Vec<_>>().join(" ");
     assert!(flat.contains(&end), "the last answer's end ({end}) is shown: {text}");
 }
+
+#[test]
+fn a_session_the_store_will_not_take_is_kept_and_said_on_the_summary() {
+    let (mut app, dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 1 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    // The database goes away under the session (as a full disk or a lost file would take it).
+    app.local.block_on(app.local.app.store().close());
+    let now = at(&app);
+    app.on_key(key('x'), now);
+    // Enter leaves the pain after unrated; the session ends and is saved, or here kept.
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+    assert_eq!(app.screen, Screen::Summary);
+    assert!(app.finished.is_none(), "no earlier session's summary stands in for this one");
+    assert!(app.stopped_for_safety, "a safety stop still ends with exit code 3");
+    let unsaved = app.unsaved.clone().expect("the failure is kept to say");
+    assert!(unsaved.contains("could not save this session") && unsaved.contains("It is kept in"), "{unsaved}");
+    assert!(unsaved.contains("Seated cat-cow caused sharp pain"), "{unsaved}");
+    let kept = std::fs::read_dir(dir.path())
+        .expect("data dir")
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().starts_with("limber-unsaved-"));
+    assert!(kept, "the session is kept beside the database");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("could not save this session"), "{screen}");
+}

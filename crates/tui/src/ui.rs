@@ -703,7 +703,10 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Layout::vertical([Constraint::Min(5), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
     let mut lines = Vec::new();
     match &app.finished {
-        None => lines.push(Line::from("No session yet.")),
+        None => match &app.unsaved {
+            Some(unsaved) => lines.push(Line::from(Span::styled(unsaved.clone(), theme.danger()))),
+            None => lines.push(Line::from("No session yet.")),
+        },
         Some((f, cues)) => {
             let s = &f.summary;
             let lib = app.local.app.library();

@@ -222,7 +222,8 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
         .env_remove("LIMBER_CONTENT")
         .write_stdin("@12 pain sharp\n")
         .assert()
-        .failure()
+        // Stopped for safety: its own exit code, saved or not.
+        .code(3)
         .stderr(predicate::str::contains("could not save this session"))
         .stderr(predicate::str::contains("It is kept in"))
         .stderr(predicate::str::contains("Seated cat-cow caused sharp pain: leave it out"))
@@ -243,4 +244,11 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
     let history = home.json(&["history"]);
     assert_eq!(history.as_array().map(Vec::len), Some(1), "{history}");
     assert_eq!(history[0]["stopped"], "sharp-pain", "{history}");
+    // And the stretch that caused it is set aside, as a saved session would have set it.
+    assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-cat-cow"]));
+    // Importing it again adds nothing: the file carries the session's one id.
+    home.limber(&["import", kept[0].to_str().expect("utf-8 path")])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("Imported 0 sessions (1 already present)."));
 }

@@ -1177,7 +1177,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
             == PainBefore
             0:01.000 Alert   7 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
-            0:02.000 None    We carry on, gently. If the pain goes above 5 again today, the session stops.
+            0:02.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:03.000 None    Step 1. Sit tall.
@@ -1195,7 +1195,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
             == PainBefore
             0:01.000 Alert   7 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
-            0:02.000 None    We carry on, gently. If the pain goes above 5 again today, the session stops.
+            0:02.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:03.000 None    Step 1. Sit tall.
@@ -1228,7 +1228,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
         expect![[r#"
             0:00.000 Alert   8 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
             == PainBefore
-            0:01.000 None    We carry on, gently. If the pain goes above 5 again today, the session stops.
+            0:01.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:02.000 None    Step 1. Sit tall.
@@ -1323,7 +1323,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
         expect![[r#"
             0:00.000 Alert   9 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
             == PainBefore
-            0:00.000 None    We carry on, gently. If the pain goes above 5 again today, the session stops.
+            0:00.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
             0:01.000 None    Step 1. Sit tall.

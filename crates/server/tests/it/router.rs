@@ -439,6 +439,16 @@ async fn a_safety_report_is_never_refused_over_the_fields_around_it() {
         f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "chest", "now": true})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{v}");
+    // Sent as another JSON media type, it is heard all the same.
+    let id = f.start("desk", 1.0, None).await;
+    let intents = format!("/api/v1/sessions/{id}/intents");
+    let body = "{\"intent\":\"sharp-pain\",\"during\":0}".to_owned();
+    let request =
+        Request::post(&intents).header("content-type", "application/json; charset=utf-8").body(Body::from(body));
+    let (status, _, bytes) = f.send(request.unwrap()).await;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}), "{v}");
     // Anything else with a wrong field is still refused, in the API's error shape.
     let id = f.start("desk", 1.0, None).await;
     let (status, v) =
