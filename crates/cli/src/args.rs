@@ -132,8 +132,9 @@ pub(crate) enum Command {
     Man,
 }
 
-/// What `limber content` does.
+/// What `limber content` does (built only when invoked, as the top-level commands are).
 #[derive(Subcommand)]
+#[command(defer = true)]
 pub(crate) enum ContentCommand {
     /// Validate a directory of your own .ron files layered over the built-in content: every
     /// problem as file:line:column, and which built-in items your files replace. Exits with 1
