@@ -149,13 +149,7 @@ pub(crate) fn routines(global: &Global, as_json: bool) -> anyhow::Result<ExitCod
         let warm = if r.warm_up { "warm-up, then " } else { "" };
         let names: Vec<&str> =
             r.stretches.iter().map(|id| lib.stretch(id).map_or(id.as_str(), |s| s.name.as_str())).collect();
-        let stretches: Vec<&Stretch> = r.stretches.iter().filter_map(|id| lib.stretch(id)).collect();
-        let mut kit: Vec<&str> = stretches.iter().flat_map(|s| s.equipment.iter().map(|e| e.label())).collect();
-        kit.sort_unstable();
-        kit.dedup();
-        let mut positions: Vec<&str> = stretches.iter().map(|s| s.position.label()).collect();
-        positions.sort_unstable();
-        positions.dedup();
+        let (kit, positions) = limber_core::kit_and_positions(r.stretches.iter().filter_map(|id| lib.stretch(id)));
         let kit = if kit.is_empty() { "no equipment".to_owned() } else { format!("needs: {}", kit.join(", ")) };
         println!("{} — {}", r.id, r.name);
         say(&format!("  {}", r.summary), 2);

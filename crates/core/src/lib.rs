@@ -39,5 +39,7 @@ pub use session::{
     Ask, Comfort, ItemRecord, ItemStatus, KEPT_CUES, Logged, Phase, RULES, Rejected, ReplayError, Session, SessionLog,
     SessionView, Summary,
 };
-pub use stretch::{Area, Dose, DoseRange, Equipment, FlowPosition, Origin, Position, Side, Stretch, StretchId};
+pub use stretch::{
+    Area, Dose, DoseRange, Equipment, FlowPosition, Origin, Position, Side, Stretch, StretchId, kit_and_positions,
+};
 pub use time::At;

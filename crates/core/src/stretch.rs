@@ -468,6 +468,23 @@ pub struct Stretch {
     pub figure: Option<Figure>,
 }
 
+/// What a set of stretches (a routine, or today's plan of it) needs and asks of a person, as
+/// every front end lists it: the equipment and the positions, each named once, in order.
+pub fn kit_and_positions<'a>(
+    stretches: impl IntoIterator<Item = &'a Stretch>,
+) -> (Vec<&'static str>, Vec<&'static str>) {
+    let (mut kit, mut positions): (Vec<&'static str>, Vec<&'static str>) = (Vec::new(), Vec::new());
+    for s in stretches {
+        kit.extend(s.equipment.iter().map(|e| e.label()));
+        positions.push(s.position.label());
+    }
+    for list in [&mut kit, &mut positions] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    (kit, positions)
+}
+
 impl Stretch {
     /// The main area this stretch reaches.
     pub fn main_target(&self) -> Option<Area> {

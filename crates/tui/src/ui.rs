@@ -279,13 +279,7 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Some(p) => p.plan.items.iter().map(|i| &*i.choice.stretch).collect(),
                 None => r.stretches.iter().filter_map(|id| lib.stretch(id)).collect(),
             };
-            let mut equipment: Vec<&str> =
-                stretches.iter().flat_map(|s| s.equipment.iter().map(|e| e.label())).collect();
-            equipment.sort_unstable();
-            equipment.dedup();
-            let mut positions: Vec<&str> = stretches.iter().map(|s| s.position.label()).collect();
-            positions.sort_unstable();
-            positions.dedup();
+            let (equipment, positions) = limber_core::kit_and_positions(stretches.iter().copied());
             let minutes = preview.map(|p| format!("about {} min · ", p.plan.total_time().as_secs().div_ceil(60)));
             let star = if app.suggested.as_ref() == Some(&r.id) { "  ★ suggested" } else { "" };
             let warm = if r.warm_up && !app.options.no_warm_up { "warm-up + " } else { "" };
