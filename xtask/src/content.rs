@@ -4,12 +4,5 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub(crate) fn check(dir: Option<&Path>, as_json: bool) -> anyhow::Result<ExitCode> {
-    let report = limber_app::content_check::check_content(dir, as_json)?;
-    if !report.stdout.is_empty() {
-        println!("{}", report.stdout);
-    }
-    if !report.stderr.is_empty() {
-        eprintln!("{}", report.stderr);
-    }
-    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(limber_app::content_check::check_content(dir, as_json)?.print())
 }

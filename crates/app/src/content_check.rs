@@ -16,6 +16,19 @@ pub struct CheckReport {
     pub stderr: String,
 }
 
+impl CheckReport {
+    /// Prints the report where it belongs and gives the exit code: success, or 1 on a problem.
+    pub fn print(&self) -> std::process::ExitCode {
+        if !self.stdout.is_empty() {
+            println!("{}", self.stdout);
+        }
+        if !self.stderr.is_empty() {
+            eprintln!("{}", self.stderr);
+        }
+        if self.ok { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::FAILURE }
+    }
+}
+
 /// Checks the built-in content with `dir`'s files layered over it (see [`limber_content::check`]).
 /// Content problems are a report that did not pass; only a directory that cannot be read is an error.
 pub fn check_content(dir: Option<&Path>, as_json: bool) -> Result<CheckReport, Error> {

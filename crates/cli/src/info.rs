@@ -230,11 +230,5 @@ pub(crate) fn about(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
 pub(crate) fn content_check(dir: Option<&std::path::Path>, as_json: bool) -> anyhow::Result<ExitCode> {
     let report = limber_app::content_check::check_content(dir, as_json)
         .map_err(|e| anyhow::anyhow!("cannot check the content: {e}"))?;
-    if !report.stdout.is_empty() {
-        println!("{}", report.stdout);
-    }
-    if !report.stderr.is_empty() {
-        eprintln!("{}", report.stderr);
-    }
-    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(report.print())
 }
