@@ -54,20 +54,35 @@ fn hex(bytes: &[u8]) -> String {
 #[derive(Clone, Copy, Debug)]
 pub struct Caller(pub UserId);
 
-/// The token a request carries, from `Authorization: Bearer TOKEN` or `?access_token=`; an
-/// empty string for an `Authorization` header of another scheme.
-fn token_of(parts: &Parts) -> Option<String> {
-    let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    // The scheme is case-insensitive (RFC 9110 §11.1).
-    let from_header = header.map(|h| match h.trim().split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim().to_owned(),
-        _ => String::new(),
-    });
-    let from_query = parts
-        .uri
-        .query()
-        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("access_token=")).map(str::to_owned));
-    from_header.or(from_query)
+/// What a request presents to say who it is.
+enum Presented {
+    /// Neither an `Authorization` header nor `?access_token=`.
+    Nothing,
+    /// A bearer token, from the header or the query.
+    Token(String),
+    /// An `Authorization` header that is not `Bearer TOKEN` (another scheme, no token, bytes
+    /// that are not text): refused, never taken for the local user on an open server.
+    Malformed,
+}
+
+/// What a request presents, from `Authorization: Bearer TOKEN` or `?access_token=`; the header
+/// wins when both are sent.
+fn presented(parts: &Parts) -> Presented {
+    if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        return match header.to_str().ok().and_then(|h| h.trim().split_once(' ')) {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+                Presented::Token(token.trim().to_owned())
+            }
+            _ => Presented::Malformed,
+        };
+    }
+    let query = parts.uri.query().and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("access_token=")));
+    match query {
+        None => Presented::Nothing,
+        Some("") => Presented::Malformed,
+        Some(token) => Presented::Token(token.to_owned()),
+    }
 }
 
 /// The hash of the token a request was let in with, if any: a long-lived response (an event
@@ -80,7 +95,10 @@ impl FromRequestParts<Arc<AppState>> for TokenHash {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &Arc<AppState>) -> Result<TokenHash, Self::Rejection> {
-        Ok(TokenHash(token_of(parts).filter(|t| !t.is_empty()).map(|t| hash_token(&t))))
+        Ok(TokenHash(match presented(parts) {
+            Presented::Token(token) => Some(hash_token(&token)),
+            Presented::Nothing | Presented::Malformed => None,
+        }))
     }
 }
 
@@ -89,14 +107,13 @@ impl FromRequestParts<Arc<AppState>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Caller, ApiError> {
         let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
-        match token_of(parts) {
-            Some(token) if !token.is_empty() => {
-                match state.app.store().user_by_token_hash(&hash_token(&token)).await? {
-                    Some(user) => Ok(Caller(user)),
-                    None => Err(unauthorized("that token is not valid (it may have been rotated)")),
-                }
-            }
-            _ => match state.access {
+        match presented(parts) {
+            Presented::Token(token) => match state.app.store().user_by_token_hash(&hash_token(&token)).await? {
+                Some(user) => Ok(Caller(user)),
+                None => Err(unauthorized("that token is not valid (it may have been rotated)")),
+            },
+            Presented::Malformed => Err(unauthorized("the Authorization header must be `Bearer TOKEN`")),
+            Presented::Nothing => match state.access {
                 Access::Open { local } => {
                     from_this_machine(parts)?;
                     Ok(Caller(local))

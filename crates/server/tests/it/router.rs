@@ -997,6 +997,47 @@ async fn a_web_site_the_person_visits_cannot_act_for_them_on_an_open_server() {
 }
 
 #[tokio::test]
+async fn a_malformed_authorization_is_refused_never_taken_for_the_local_person() {
+    for tokens in [false, true] {
+        let f = crate::support::fixture(tokens).await;
+        let history = |authorization: Option<axum::http::HeaderValue>, query: &str| {
+            let mut r = Request::builder().uri(format!("/api/v1/history{query}")).header("host", "127.0.0.1:8080");
+            if let Some(value) = authorization {
+                r = r.header("authorization", value);
+            }
+            r.body(Body::empty()).unwrap()
+        };
+        let text = |v: &str| Some(axum::http::HeaderValue::from_str(v).unwrap());
+        for (what, req) in [
+            ("another scheme", history(text("Basic bGltYmVyOnB3"), "")),
+            ("no token", history(text("Bearer"), "")),
+            ("a blank token", history(text("Bearer    "), "")),
+            (
+                "bytes that are not text",
+                history(Some(axum::http::HeaderValue::from_bytes(b"Bearer \xff").unwrap()), ""),
+            ),
+            ("an empty query token", history(None, "?access_token=")),
+            ("a good query token beside a bad header", history(text("Basic x"), "?access_token=lmb_x")),
+        ] {
+            let (status, _, body) = f.send(req).await;
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(
+                (status, code(&body)),
+                (StatusCode::UNAUTHORIZED, "unauthorized"),
+                "{what} (tokens: {tokens}): {body}"
+            );
+        }
+        // Without any, an open server acts for its local person and a token server asks for one.
+        let (status, _, _) = f.send(history(None, "")).await;
+        let expected = if tokens { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+        assert_eq!(status, expected, "no Authorization at all (tokens: {tokens})");
+        let (_, token) = f.user("ana").await;
+        let (status, _, _) = f.send(history(text(&format!("bearer {token}")), "")).await;
+        assert_eq!(status, StatusCode::OK, "the scheme is case-insensitive");
+    }
+}
+
+#[tokio::test]
 async fn a_paused_session_left_alone_is_ended_after_one_idle_limit_not_two() {
     // Quitting a paused session asks for the rating after the routine; nobody is there to
     // answer it, so that question must not wait for an idle limit of its own.
