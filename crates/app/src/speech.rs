@@ -1,6 +1,8 @@
 //! The speech runner: cues spoken aloud through a speech command found on the machine.
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -23,11 +25,20 @@ pub enum SpeechError {
     NotFound(String),
 }
 
-/// A voice: texts sent to it are spoken one after another on a background thread.
+/// The longest one cue may take to speak before its command is ended: a speech command that
+/// hangs must not silence every cue after it.
+pub const UTTERANCE_LIMIT: Duration = Duration::from_secs(30);
+
+/// How often a cue being spoken is looked at (ended yet? told to stop?).
+const POLL: Duration = Duration::from_millis(25);
+
+/// A voice: texts sent to it are spoken one after another on a background thread. Dropping it
+/// (or [`Voice::finish`]) ends the cue being spoken, so no speech outlives the session.
 #[derive(Debug)]
 pub struct Voice {
-    tx: Sender<String>,
-    speaker: JoinHandle<()>,
+    tx: Option<Sender<String>>,
+    speaker: Option<JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
 }
 
 impl Voice {
@@ -51,33 +62,153 @@ impl Voice {
         if which::which(&program).is_err() {
             return Err(SpeechError::NotFound(program));
         }
-        let (tx, rx) = channel::<String>();
-        let speaker = thread::spawn(move || {
-            for text in rx {
-                // A failing speech command must never stop the session.
-                let _ = Command::new(&program)
-                    .args(&args)
-                    .arg(&text)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
-            }
-        });
-        Ok(Voice { tx, speaker })
+        Ok(Voice::with_command(program, args))
     }
 
-    /// Lets the last cues finish speaking, waiting at most `limit`.
-    pub fn finish(self, limit: Duration) {
-        drop(self.tx);
+    /// A voice speaking through `program`, each text added as its last argument.
+    pub fn with_command(program: String, args: Vec<String>) -> Voice {
+        let (tx, rx) = channel::<String>();
+        let stop = Arc::new(AtomicBool::new(false));
+        let told = stop.clone();
+        let speaker = thread::spawn(move || {
+            for text in rx {
+                if told.load(Ordering::Relaxed) {
+                    break;
+                }
+                speak(&program, &args, &text, &told);
+            }
+        });
+        Voice { tx: Some(tx), speaker: Some(speaker), stop }
+    }
+
+    /// Lets the cues already queued finish speaking, waiting at most `limit`; whatever is still
+    /// being spoken then is ended.
+    pub fn finish(mut self, limit: Duration) {
+        self.tx.take();
         let deadline = Instant::now() + limit;
-        while !self.speaker.is_finished() && Instant::now() < deadline {
+        while self.speaker.as_ref().is_some_and(|s| !s.is_finished()) && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(20));
         }
     }
 
     /// Queues `text` to be spoken.
     pub fn say(&self, text: &str) {
-        let _ = self.tx.send(text.to_owned());
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(text.to_owned());
+        }
+    }
+}
+
+impl Drop for Voice {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.tx.take();
+        if let Some(speaker) = self.speaker.take() {
+            // It sees the stop within one poll and ends the command it is waiting on.
+            let _ = speaker.join();
+        }
+    }
+}
+
+/// Speaks `text` with the speech command, until it ends, [`UTTERANCE_LIMIT`] passes or `stop`
+/// is set. A failing command never stops the session: its failure is ignored.
+fn speak(program: &str, args: &[String], text: &str, stop: &AtomicBool) {
+    let mut command = Command::new(program);
+    command.args(args).arg(text).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    #[cfg(unix)]
+    {
+        // Its own process group, so that ending it ends what it started too (a script's player).
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    }
+    let Ok(mut child) = command.spawn() else { return };
+    let started = Instant::now();
+    while let Ok(None) = child.try_wait() {
+        if stop.load(Ordering::Relaxed) || started.elapsed() >= UTTERANCE_LIMIT {
+            end(&mut child);
+            return;
+        }
+        thread::sleep(POLL);
+    }
+}
+
+/// Ends a speech command and everything in its process group, and reaps it.
+fn end(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        use nix::sys::signal::{Signal, killpg};
+        let _ = killpg(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Whether process `pid` has ended (gone, or a zombie waiting for its parent).
+    fn ended(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |stat| stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')))
+    }
+
+    /// A speech command that never ends and starts a player that never ends either; each
+    /// writes its process id to `dir`.
+    fn hanging_speaker(dir: &std::path::Path) -> Voice {
+        let script = format!("echo $$ > '{0}/speaker'; sleep 1000 & echo $! > '{0}/player'; wait", dir.display());
+        Voice::with_command("sh".to_owned(), vec!["-c".to_owned(), script, "limber-speaks".to_owned()])
+    }
+
+    fn pid(dir: &std::path::Path, name: &str) -> String {
+        for _ in 0..500 {
+            if let Ok(pid) = std::fs::read_to_string(dir.join(name))
+                && !pid.trim().is_empty()
+            {
+                return pid.trim().to_owned();
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        panic!("the speech command never wrote {name}");
+    }
+
+    #[test]
+    fn speech_still_going_when_the_session_ends_is_ended_with_what_it_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let voice = hanging_speaker(dir.path());
+        voice.say("Hold for 30 seconds");
+        let (speaker, player) = (pid(dir.path(), "speaker"), pid(dir.path(), "player"));
+        assert!(!ended(&speaker) && !ended(&player), "speaking");
+        voice.finish(Duration::from_millis(50));
+        assert!(ended(&speaker), "the speech command outlived the session");
+        for _ in 0..200 {
+            if ended(&player) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        panic!("the player the speech command started outlived the session");
+    }
+
+    #[test]
+    fn a_voice_dropped_without_finishing_ends_its_speech_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let voice = hanging_speaker(dir.path());
+        voice.say("Release");
+        let speaker = pid(dir.path(), "speaker");
+        drop(voice);
+        assert!(ended(&speaker));
+    }
+
+    #[test]
+    fn queued_cues_are_all_spoken_in_order_when_there_is_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("spoken");
+        let script = format!("echo \"$0\" >> '{}'", log.display());
+        let voice = Voice::with_command("sh".to_owned(), vec!["-c".to_owned(), script]);
+        for cue in ["one", "two", "three"] {
+            voice.say(cue);
+        }
+        voice.finish(Duration::from_secs(30));
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "one\ntwo\nthree\n");
     }
 }
