@@ -104,6 +104,11 @@ impl From<limber_app::Error> for ApiError {
                 "the person this request acts for has been removed (limber-server user remove); an open server acts \
                  for a new local person once restarted",
             ),
+            // The operator's to fix, and said so: nothing was stored.
+            E::Store(limber_app::store::Error::ReadOnly { engine } | limber_app::store::Error::DiskFull { engine }) => {
+                tracing::error!(error = %e, engine, "the database cannot be written");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage-unavailable", e.to_string())
+            }
             E::Store(_) | E::Content(_) => ApiError::internal(&e),
         }
     }
@@ -114,9 +119,13 @@ impl From<crate::live::LiveError> for ApiError {
     /// session meets is the server's own problem.
     fn from(e: crate::live::LiveError) -> ApiError {
         match e {
-            crate::live::LiveError::App(e @ limber_app::Error::Store(limber_app::store::Error::UnknownUser(_))) => {
-                ApiError::from(e)
-            }
+            crate::live::LiveError::App(
+                e @ limber_app::Error::Store(
+                    limber_app::store::Error::UnknownUser(_)
+                    | limber_app::store::Error::ReadOnly { .. }
+                    | limber_app::store::Error::DiskFull { .. },
+                ),
+            ) => ApiError::from(e),
             e => ApiError::internal(&e),
         }
     }
@@ -183,4 +192,31 @@ pub fn json_errors(response: Response) -> Response {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use limber_app::store::Error as StoreError;
+
+    #[test]
+    fn a_database_the_operator_must_fix_is_a_503_in_words_and_anything_else_a_500() {
+        for (store, status, code) in [
+            (
+                StoreError::ReadOnly { engine: "attempt to write a readonly database".into() },
+                503,
+                "storage-unavailable",
+            ),
+            (StoreError::DiskFull { engine: "database or disk is full".into() }, 503, "storage-unavailable"),
+            (StoreError::Decode { what: "plan", detail: "eof".into() }, 500, "internal"),
+        ] {
+            let said = store.to_string();
+            let e = ApiError::from(limber_app::Error::Store(store));
+            assert_eq!((e.status.as_u16(), e.code), (status, code), "{said}");
+            if status == 503 {
+                assert_eq!(e.message, said, "the operator is told what to fix");
+                assert!(!e.message.contains("readonly") && !e.message.contains("disk is full"), "{}", e.message);
+            }
+        }
+    }
 }

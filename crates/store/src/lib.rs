@@ -117,9 +117,27 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+    /// The database, or the folder it is in, cannot be written by this process. Nothing in it
+    /// was changed.
+    #[error(
+        "limber's database cannot be written: the file or its folder is read-only to this user. \
+         Check their owner and permissions; the history in it is unchanged"
+    )]
+    ReadOnly {
+        /// The engine's own words, for logs (not said to the person: they name the engine).
+        engine: String,
+    },
+    /// The disk holding the database is full. Nothing in it was changed.
+    #[error(
+        "the disk holding limber's database is full: free some space and try again; the history in it is unchanged"
+    )]
+    DiskFull {
+        /// The engine's own words, for logs.
+        engine: String,
+    },
     /// Any other database error (the engine's error is the source).
     #[error("the database could not be read or written")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
     /// The PostgreSQL server could not be reached or refused the connection (the engine's error
     /// is the source: refused, unknown host, bad password, no such database).
     #[error("cannot connect to {place}")]
@@ -136,6 +154,27 @@ pub enum Error {
     /// Applying the schema failed (the migration error is the source).
     #[error("could not update the database schema")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for Error {
+    /// SQLite's read-only and disk-full failures are said in words (they are the person's to
+    /// fix); every other engine error is kept as the source of [`Error::Database`].
+    fn from(e: sqlx::Error) -> Error {
+        if let sqlx::Error::Database(db) = &e
+            && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        {
+            let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+            let engine = db.message().to_owned();
+            // Primary codes SQLITE_READONLY (8) and SQLITE_FULL (13); SQLITE_IOERR_SHMOPEN and
+            // _SHMSIZE (4618, 4874) are a write-ahead log that cannot be made in a read-only folder.
+            match (code & 0xff, code) {
+                (8, _) | (_, 4618 | 4874) => return Error::ReadOnly { engine },
+                (13, _) => return Error::DiskFull { engine },
+                _ => {}
+            }
+        }
+        Error::Database(e)
+    }
 }
 
 /// The result type of this crate.

@@ -103,7 +103,7 @@ impl PgStore {
         match MIGRATOR.run(&self.pool).await {
             Ok(()) => Ok(()),
             Err(MigrateError::VersionMissing(found)) => Err(newer(found)),
-            Err(MigrateError::Execute(e)) => Err(Error::Database(e)),
+            Err(MigrateError::Execute(e)) => Err(Error::from(e)),
             Err(e) => Err(Error::Migrate(e)),
         }
     }
@@ -147,7 +147,7 @@ async fn first_connection(options: &PgConnectOptions) -> std::result::Result<(),
 fn for_user(user: UserId) -> impl Fn(sqlx::Error) -> Error {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::UnknownUser(user),
-        _ => Error::Database(e),
+        _ => Error::from(e),
     }
 }
 
@@ -502,7 +502,7 @@ impl Store for PgStore {
             .await
             .map_err(|e| match &e {
                 sqlx::Error::Database(db) if db.is_unique_violation() => Error::UserExists { name: name.to_owned() },
-                _ => Error::Database(e),
+                _ => Error::from(e),
             })?;
         Ok(UserId(id))
     }

@@ -192,7 +192,7 @@ fn classify(e: sqlx::Error, path: &Path) -> Error {
             return Error::Corrupt { path: path.to_owned() };
         }
     }
-    Error::Database(e)
+    Error::from(e)
 }
 
 pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
@@ -235,7 +235,7 @@ pub(crate) fn now_ms() -> i64 {
 fn for_user(user: UserId) -> impl Fn(sqlx::Error) -> Error {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::UnknownUser(user),
-        _ => Error::Database(e),
+        _ => Error::from(e),
     }
 }
 
@@ -639,7 +639,7 @@ impl Store for SqliteStore {
             .await
             .map_err(|e| match &e {
                 sqlx::Error::Database(db) if db.is_unique_violation() => Error::UserExists { name: name.to_owned() },
-                _ => Error::Database(e),
+                _ => Error::from(e),
             })?;
         Ok(UserId(inserted.last_insert_rowid()))
     }
@@ -1036,5 +1036,25 @@ impl Store for SqliteStore {
             self.sweep_live_events().await?;
         }
         Ok(removed.rows_affected() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_write_sqlite_refuses_as_read_only_is_said_in_words_not_in_the_engines_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        SqliteStore::open(dir.path()).await.unwrap();
+        let options = SqliteConnectOptions::new().filename(database_path(dir.path())).read_only(true);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        let refused = sqlx::query("DELETE FROM users").execute(&pool).await.unwrap_err();
+        let error = Error::from(refused);
+        assert!(matches!(error, Error::ReadOnly { .. }), "{error:?}");
+        assert!(std::error::Error::source(&error).is_none(), "nothing below it names the engine");
+        // Anything else keeps the engine's error as its source.
+        let other = Error::from(sqlx::query("SELECT * FROM no_such_table").execute(&pool).await.unwrap_err());
+        assert!(matches!(other, Error::Database(_)) && std::error::Error::source(&other).is_some(), "{other:?}");
     }
 }

@@ -195,6 +195,52 @@ fn running_as_root() -> bool {
         .unwrap_or(false)
 }
 
+/// `limber` as a user who may not write to the data directory (`nobody` when the tests run as
+/// root, who may write anywhere).
+fn limber_as_someone_else() -> assert_cmd::Command {
+    let limber = assert_cmd::cargo::cargo_bin("limber");
+    if running_as_root() {
+        let mut cmd = assert_cmd::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&limber);
+        cmd
+    } else {
+        assert_cmd::Command::new(&limber)
+    }
+}
+
+#[test]
+fn a_history_that_cannot_be_written_says_so_in_words_and_is_left_as_it_was() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
+        .write_stdin("")
+        .assert()
+        .success();
+    let before = home.json(&["history"]);
+    let db = home.path().join("limber.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    for command in [&["history"][..], &["profile", "--goal", "4"], &["stats"]] {
+        let out = limber_as_someone_else()
+            .args(command)
+            .env("LIMBER_DATA_DIR", home.path())
+            .env_remove("LIMBER_CONTENT")
+            .assert()
+            .failure()
+            .get_output()
+            .clone();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("read-only to this user") && said.contains("Check their owner and permissions"),
+            "{said}"
+        );
+        assert!(!said.contains("code:") && !said.contains("database:"), "the engine's words stay out: {said}");
+    }
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    assert_eq!(home.json(&["history"]), before, "the history is unchanged");
+}
+
 #[test]
 fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
     use std::os::unix::fs::PermissionsExt;
@@ -206,15 +252,7 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
     let db = home.path().join("limber.db");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
     std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
-    let limber = assert_cmd::cargo::cargo_bin("limber");
-    let mut cmd = if running_as_root() {
-        let mut cmd = assert_cmd::Command::new("setpriv");
-        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&limber);
-        cmd
-    } else {
-        assert_cmd::Command::new(&limber)
-    };
-    let out = cmd
+    let out = limber_as_someone_else()
         .args(["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "1", "--pain-after", "1"])
         .env("LIMBER_DATA_DIR", home.path())
         .env("TMPDIR", rescue.path())
@@ -225,6 +263,8 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
         // Stopped for safety: its own exit code, saved or not.
         .code(3)
         .stderr(predicate::str::contains("could not save this session"))
+        .stderr(predicate::str::contains("the file or its folder is read-only to this user"))
+        .stderr(predicate::str::contains("code:").not())
         .stderr(predicate::str::contains("It is kept in"))
         .stderr(predicate::str::contains("Seated cat-cow caused sharp pain: leave it out"))
         .get_output()
