@@ -93,6 +93,20 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether this is one stored session that could not be read, given by a stream of
+    /// sessions in its place: the others still come, and a front end names it and goes on.
+    pub fn is_unreadable_session(&self) -> bool {
+        matches!(self, Error::Store(limber_store::Error::UnreadableSession { .. }))
+    }
+
+    /// Where a page after an unreadable session starts, when its id and start could be read.
+    pub fn unreadable_cursor(&self) -> Option<limber_store::Cursor> {
+        match self {
+            Error::Store(limber_store::Error::UnreadableSession { cursor, .. }) => *cursor,
+            _ => None,
+        }
+    }
+
     /// Whether this is a person's mistake in how they asked (an unknown routine or stretch, a
     /// hold out of range) rather than a failure: front ends report it as a usage error.
     pub fn is_usage(&self) -> bool {

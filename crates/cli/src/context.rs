@@ -1,5 +1,7 @@
 //! What commands share: the application (content + store) for the local user, and its runtime.
 
+use std::process::ExitCode;
+
 use anyhow::{Context, anyhow};
 use limber_app::App;
 use limber_app::store::UserId;
@@ -84,10 +86,38 @@ impl std::fmt::Display for OutputClosed {
 
 impl std::error::Error for OutputClosed {}
 
+/// The history could not be read while it was being written out: a failure to read, said as
+/// such (not as one to write).
+#[derive(Debug)]
+pub(crate) struct ReadingHistory;
+
+impl std::fmt::Display for ReadingHistory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cannot read the history")
+    }
+}
+
+/// Stored sessions that could not be read were left out of what was written; each was named
+/// as it was met.
+pub(crate) fn left_out(unreadable: u64) -> anyhow::Result<ExitCode> {
+    if unreadable == 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sessions = if unreadable == 1 { "1 stored session" } else { &format!("{unreadable} stored sessions") };
+    eprintln!(
+        "limber: {sessions} could not be read and {} left out (named above); everything else was written.",
+        if unreadable == 1 { "was" } else { "were" }
+    );
+    Ok(ExitCode::FAILURE)
+}
+
 /// An error met writing to standard output, as `main` reports it: [`OutputClosed`] when the
 /// reader has gone, else the error with what was being done.
 pub(crate) fn writing_stdout(err: impl Into<anyhow::Error>) -> anyhow::Error {
     let err = err.into();
+    if err.downcast_ref::<ReadingHistory>().is_some() {
+        return err;
+    }
     // serde_json and csv keep a write error to themselves: its kind is asked of theirs.
     let kind = |cause: &(dyn std::error::Error + 'static)| {
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {

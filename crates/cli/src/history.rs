@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use futures_util::TryStreamExt;
+use futures_util::StreamExt;
 use limber_app::store::{SessionQuery, SessionRecord};
 use limber_app::when;
 use limber_core::{ItemStatus, StopReason};
@@ -46,10 +46,11 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
     let shown = env.run(async {
         let query = SessionQuery::newest_first().since(since_ms);
         let mut sessions = env.app.stream_sessions(env.user, query);
-        let mut shown: u64 = 0;
-        while let Some(s) = sessions.try_next().await.context("cannot read the history")? {
+        let (mut shown, mut unreadable) = (0, 0);
+        while let Some(read) = sessions.next().await {
+            let Some(s) = readable(read, &mut unreadable)? else { continue };
             if limit.is_some_and(|n| shown >= n) {
-                return Ok(Shown { sessions: shown, more: true });
+                return Ok(Shown { sessions: shown, more: true, unreadable });
             }
             match shape {
                 Shape::Text if shown == 0 => {
@@ -72,7 +73,7 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
             }
             shown += 1;
         }
-        Ok(Shown { sessions: shown, more: false })
+        Ok(Shown { sessions: shown, more: false, unreadable })
     });
     let written = shown.and_then(|shown| {
         match shape {
@@ -96,17 +97,34 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
             Shape::Text => {}
         }
         out.flush()?;
-        Ok(())
+        Ok(shown)
     });
     // A reader that has seen enough (`limber history --all | head`) is not an error.
-    written.map_err(crate::context::writing_stdout)?;
-    Ok(ExitCode::SUCCESS)
+    let shown = written.map_err(crate::context::writing_stdout)?;
+    crate::context::left_out(shown.unreadable)
 }
 
-/// How many sessions `limber history` showed, and whether there were more.
+/// How many sessions `limber history` showed, whether there were more, and how many stored
+/// ones could not be read.
 struct Shown {
     sessions: u64,
     more: bool,
+    unreadable: u64,
+}
+
+/// A session read from the history, or `None` for one that could not be read (named on
+/// standard error and counted in `unreadable`, the others still coming); any other failure to
+/// read is an error.
+fn readable(read: limber_app::Result<SessionRecord>, unreadable: &mut u64) -> anyhow::Result<Option<SessionRecord>> {
+    match read {
+        Ok(session) => Ok(Some(session)),
+        Err(e) if e.is_unreadable_session() => {
+            eprintln!("limber: {e}");
+            *unreadable += 1;
+            Ok(None)
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(crate::context::ReadingHistory)),
+    }
 }
 
 fn write_row(out: &mut impl Write, s: &SessionRecord, tz: &jiff::tz::TimeZone) -> std::io::Result<()> {
@@ -189,15 +207,28 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
                 }
             };
             std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("Exported {count} sessions to {}.", path.display());
+            eprintln!("Exported {} to {}.", count.sessions(), path.display());
+            crate::context::left_out(count.unreadable)
         }
         None => {
-            let (mut out, _) = export_to(&env, format, std::io::BufWriter::new(std::io::stdout().lock()))
+            let (mut out, count) = export_to(&env, format, std::io::BufWriter::new(std::io::stdout().lock()))
                 .map_err(crate::context::writing_stdout)?;
             out.flush().map_err(crate::context::writing_stdout)?;
+            crate::context::left_out(count.unreadable)
         }
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// What an export wrote: the sessions, and how many stored ones could not be read.
+struct Exported {
+    written: usize,
+    unreadable: u64,
+}
+
+impl Exported {
+    fn sessions(&self) -> String {
+        if self.written == 1 { "1 session".to_owned() } else { format!("{} sessions", self.written) }
+    }
 }
 
 /// An export replaces only an earlier export or another regular file: never a link, a device,
@@ -232,31 +263,36 @@ fn refuse_to_replace(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes every session, oldest first, to `out` as it reads them; hands back `out` and the
-/// number of sessions.
-fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Result<(W, usize)> {
+/// Writes every session that can be read, oldest first, to `out` as it reads them (naming any
+/// that cannot); hands back `out` and what was written.
+fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Result<(W, Exported)> {
     let tz = when::zone();
     env.run(async {
         let mut sessions = env.app.stream_sessions(env.user, SessionQuery::oldest_first());
+        let mut unreadable = 0;
         match format {
             ExportFormat::Json => {
                 let mut writer = limber_app::export::Writer::new(out)?;
-                while let Some(s) = sessions.try_next().await? {
-                    writer.session(&s)?;
+                while let Some(read) = sessions.next().await {
+                    if let Some(s) = readable(read, &mut unreadable)? {
+                        writer.session(&s)?;
+                    }
                 }
-                let count = writer.written();
-                let progression = env.app.progression(env.user).await?;
-                Ok((writer.finish(&progression)?, count))
+                let written = writer.written();
+                let progression = env.app.progression(env.user).await.context(crate::context::ReadingHistory)?;
+                Ok((writer.finish(&progression)?, Exported { written, unreadable }))
             }
             ExportFormat::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
                 writer.write_record(CSV_HEADER)?;
-                let mut count = 0;
-                while let Some(s) = sessions.try_next().await? {
-                    write_csv(&mut writer, &s, &tz)?;
-                    count += 1;
+                let mut written = 0;
+                while let Some(read) = sessions.next().await {
+                    if let Some(s) = readable(read, &mut unreadable)? {
+                        write_csv(&mut writer, &s, &tz)?;
+                        written += 1;
+                    }
                 }
-                Ok((writer.into_inner().map_err(|e| e.into_error())?, count))
+                Ok((writer.into_inner().map_err(|e| e.into_error())?, Exported { written, unreadable }))
             }
         }
     })

@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::{Stream, TryStreamExt};
+use futures_util::{Stream, StreamExt};
 use limber_app::store::{Cursor, HistoryPage, HistoryQuery, ImportReport, SessionId};
 use limber_app::{ProfileChange, StartRequest, Stats};
 use limber_core::{Equipment, Intent, IntentKind, PainPrompt, Position, Rejected, Timing};
@@ -629,20 +629,32 @@ pub async fn export(
             loop {
                 let query =
                     limber_app::store::SessionQuery { after, ..limber_app::store::SessionQuery::oldest_first() };
-                let page: Vec<_> = futures_util::StreamExt::take(app.stream_sessions(user, query), EXPORT_PAGE)
-                    .try_collect()
-                    .await
-                    .map_err(std::io::Error::other)?;
-                for s in &page {
+                let page: Vec<_> = app.stream_sessions(user, query).take(EXPORT_PAGE).collect().await;
+                let mut next = after;
+                for read in &page {
+                    let s = match read {
+                        Ok(s) => s,
+                        // A damaged session is left out (and logged); the rest of the history still
+                        // leaves with the person.
+                        Err(e) if e.is_unreadable_session() => {
+                            tracing::warn!(error = %e, "a session left out of an export");
+                            next = e.unreadable_cursor().or(next);
+                            continue;
+                        }
+                        Err(e) => return Err(std::io::Error::other(e.to_string())),
+                    };
+                    next = Some(Cursor::after(s));
                     writer.session(s)?;
                     if writer.written() % 100 == 0 && tx.send(Ok(writer.take())).await.is_err() {
                         return Ok(()); // the client went away
                     }
                 }
-                match page.last() {
-                    Some(last) if page.len() == EXPORT_PAGE => after = Some(Cursor::after(last)),
-                    _ => break,
+                // A full page that could not move on (every session in it unreadable, with no id
+                // to go on from) ends the export rather than read the same page again.
+                if page.len() < EXPORT_PAGE || next == after {
+                    break;
                 }
+                after = next;
             }
             let progression = app.progression(user).await.map_err(std::io::Error::other)?;
             let _ = tx.send(Ok(writer.finish(&progression)?)).await;

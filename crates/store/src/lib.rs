@@ -11,11 +11,12 @@ mod ids;
 mod pg;
 mod records;
 mod sqlite;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use std::sync::Arc;
 
 use futures_util::stream::BoxStream;
@@ -108,6 +109,17 @@ pub enum Error {
         seq: u64,
         /// The next free place.
         expected: u64,
+    },
+    /// One stored session could not be read back; a stream of sessions gives this in its place
+    /// and goes on with the others.
+    #[error("stored session {id} could not be read ({reason}); the others are unaffected")]
+    UnreadableSession {
+        /// Its id as stored.
+        id: String,
+        /// Where a page after it starts, when its id and start could be read.
+        cursor: Option<Cursor>,
+        /// What could not be read.
+        reason: Box<Error>,
     },
     /// A stored value could not be read back (e.g. a JSON column that does not parse).
     #[error("a stored {what} could not be read: {detail}")]
@@ -314,14 +326,23 @@ pub trait Store: Send + Sync {
         let page = SessionQuery { order: Order::NewestFirst, since_ms: query.since_ms, after: query.before };
         let mut stream = self.stream_sessions(user, page);
         let mut sessions = Vec::with_capacity(limit);
-        while let Some(session) = stream.try_next().await? {
+        let mut unreadable = 0;
+        while let Some(read) = stream.next().await {
+            let session = match read {
+                Ok(session) => session,
+                Err(Error::UnreadableSession { .. }) => {
+                    unreadable += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if sessions.len() == limit {
                 // One more than asked came back: there is a next page.
-                return Ok(HistoryPage { next: sessions.last().map(Cursor::after), sessions });
+                return Ok(HistoryPage { next: sessions.last().map(Cursor::after), sessions, unreadable });
             }
             sessions.push(session);
         }
-        Ok(HistoryPage { sessions, next: None })
+        Ok(HistoryPage { sessions, next: None, unreadable })
     }
 
     /// Sessions started at or after `since_ms` (Unix milliseconds), oldest first, with items, all

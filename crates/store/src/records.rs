@@ -205,6 +205,10 @@ pub struct HistoryPage {
     pub sessions: Vec<SessionRecord>,
     /// Where the next (older) page starts, or `None` when this is the last page.
     pub next: Option<Cursor>,
+    /// Stored sessions in this stretch of history that could not be read, left out of
+    /// `sessions` (a damaged row; the others are whole).
+    #[serde(default)]
+    pub unreadable: u64,
 }
 
 /// A place in a person's history, newest first: an opaque keyset cursor (start time and

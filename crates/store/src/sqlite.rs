@@ -547,30 +547,19 @@ fn item_from(row: &SqliteRow) -> Result<Option<ItemRecord>> {
     }))
 }
 
-/// Rows of a session joined with its items, in order, turned into sessions as they arrive:
-/// one session (and the next one's first row) in memory at a time.
-fn sessions_of<'a>(
-    rows: BoxStream<'a, std::result::Result<SqliteRow, sqlx::Error>>,
-) -> BoxStream<'a, Result<SessionRecord>> {
-    let state: (BoxStream<'a, _>, Option<(i64, SessionRecord)>) = (rows, None);
-    futures_util::stream::try_unfold(state, |(mut rows, mut pending)| async move {
-        while let Some(row) = rows.try_next().await? {
-            let id: i64 = row.try_get(0)?;
-            let item = item_from(&row)?;
-            match &mut pending {
-                Some((current, session)) if *current == id => session.items.extend(item),
-                _ => {
-                    let (id, mut session) = session_from(&row)?;
-                    session.items.extend(item);
-                    if let Some((_, done)) = pending.replace((id, session)) {
-                        return Ok(Some((done, (rows, pending))));
-                    }
-                }
-            }
-        }
-        Ok(pending.take().map(|(_, done)| (done, (rows, None))))
-    })
-    .boxed()
+impl crate::stream::SessionRow for SqliteRow {
+    fn row_id(&self) -> Result<i64> {
+        Ok(self.try_get(0)?)
+    }
+    fn session(&self) -> Result<SessionRecord> {
+        session_from(self).map(|(_, record)| record)
+    }
+    fn item(&self) -> Result<Option<ItemRecord>> {
+        item_from(self)
+    }
+    fn identity(&self) -> (Option<String>, Option<i64>) {
+        (self.try_get(1).ok(), self.try_get(3).ok())
+    }
 }
 
 /// An import's transaction.
@@ -722,7 +711,7 @@ impl Store for SqliteStore {
         if let Some(cursor) = query.after {
             q = q.bind(cursor.started_at_ms).bind(cursor.id.to_string());
         }
-        sessions_of(q.fetch(&self.pool))
+        crate::stream::sessions_of(q.fetch(&self.pool))
     }
 
     async fn tallies(&self, user: UserId) -> Result<Tallies> {

@@ -271,7 +271,13 @@ impl App {
             let latest = local.app.stream_sessions(local.user, SessionQuery::newest_first());
             let mut sessions = latest.take(PAIN_CHART_SESSIONS);
             let mut pain = Vec::new();
-            while let Some(r) = sessions.try_next().await? {
+            while let Some(read) = sessions.next().await {
+                let r = match read {
+                    Ok(r) => r,
+                    // A damaged session leaves a gap in the chart, not an empty one.
+                    Err(e) if e.is_unreadable_session() => continue,
+                    Err(e) => return Err(e),
+                };
                 if r.pain_before.is_some() || r.pain_after.is_some() {
                     pain.push((r.pain_before, r.pain_after));
                 }

@@ -227,3 +227,72 @@ fn import_dash_reads_standard_input_and_counts_in_words() {
         .stdout("Imported 0 sessions (1 already present).\n");
     assert_eq!(home.json(&["history"]).as_array().map(Vec::len), Some(1));
 }
+
+/// Writes `sql` straight into the database of `home`, as damage from outside limber would.
+fn damage(home: &Home, sql: &'static str) {
+    let db = home.path().join("limber.db");
+    tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(async {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open");
+        sqlx::query(sql).execute(&mut conn).await.expect("damage");
+    });
+}
+
+#[test]
+fn one_damaged_session_is_named_and_left_out_and_the_rest_of_the_history_still_reads_and_exports() {
+    let home = Home::new().screened();
+    let file = export_file(&home, "three.json", 0..3, None);
+    home.limber(&["import", &file]).assert().success();
+    // The middle session's first stretch says it was done on a side that does not exist.
+    damage(
+        &home,
+        "UPDATE session_items SET sides_done = '[\"upside-down\"]' WHERE session_id = \
+         (SELECT id FROM sessions WHERE uuid = '00000000-0000-4000-8000-000000000001')",
+    );
+    let named = "stored session 00000000-0000-4000-8000-000000000001 could not be read";
+    let summary = "1 stored session could not be read and was left out";
+    for (args, rows) in [
+        (&["history", "--json"][..], 2),
+        (&["history", "--jsonl"], 2),
+        (&["history"], 2),
+        (&["export"], 2),
+        (&["export", "--format", "csv"], 2),
+    ] {
+        let out = home.limber(args).assert().code(1).get_output().clone();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(stderr.contains(named) && stderr.contains(summary), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("cannot write to standard output"),
+            "{args:?}: a failure to read is not one to write: {stderr}"
+        );
+        let others = ["00000000-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000002"];
+        let shown = match args {
+            ["history", "--json"] => starts(&serde_json::from_str(&stdout).expect("whole JSON")).len(),
+            ["history", "--jsonl"] => stdout
+                .lines()
+                .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v.is_object()))
+                .count(),
+            ["history"] => stdout.lines().filter(|l| l.contains("desk")).count(),
+            ["export"] => {
+                let export: serde_json::Value = serde_json::from_str(&stdout).expect("a whole export");
+                export["sessions"].as_array().expect("sessions").len()
+            }
+            _ => others.iter().filter(|id| stdout.contains(*id)).count(),
+        };
+        assert_eq!(shown, rows, "{args:?}: {stdout}");
+    }
+    // Written to a file, the export brings the readable sessions into another history.
+    let saved = home.path().join("rescued.json");
+    home.limber(&["export", "-o", saved.to_str().expect("utf-8")])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Exported 2 sessions to"));
+    let elsewhere = Home::new().screened();
+    elsewhere
+        .limber(&["import", saved.to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("Imported 2 sessions"));
+    // Stats do not read sessions one by one, and still count all three.
+    assert_eq!(home.json(&["stats"])["sessions"], 3);
+}

@@ -1057,3 +1057,47 @@ async fn a_paused_session_left_alone_is_ended_after_one_idle_limit_not_two() {
     let silent = record["ended-at-ms"].as_i64().unwrap() - paused_at;
     assert!((1500..3000).contains(&silent), "ended {silent} ms after the pause, with an idle limit of 1.5 s");
 }
+
+#[tokio::test]
+async fn a_damaged_session_is_left_out_of_history_and_export_and_the_rest_still_come() {
+    let f = fixture(false).await;
+    let session = |k: i64| {
+        let start = 1_767_254_400_000 + k * 86_400_000;
+        json!({
+            "id": format!("00000000-0000-4000-8000-{k:012x}"), "routine": "desk", "started-at-ms": start,
+            "ended-at-ms": start + 600_000, "stopped": null, "warmed-up": true, "active-ms": 60_000,
+            "pain-before": 2, "pain-after": 1, "flagged": null,
+            "items": [{"stretch": "seated-twist", "instead-of": null, "seconds": 15, "holds-done": 2,
+                       "sides-done": ["right", "left"], "holds-planned": 2, "active": 30_000,
+                       "comfort": "comfortable", "discomfort": false, "max-pain": null, "status": "done"}],
+        })
+    };
+    let export = json!({"limber-export": 2, "sessions": [session(0), session(1), session(2)]});
+    let (status, v) = f.post("/api/v1/import", None, export).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    {
+        use sqlx::ConnectOptions;
+        let db = f._dir.path().join(limber_app::store::DATABASE_FILE);
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+        sqlx::query(
+            "UPDATE session_items SET status = 'half-done' WHERE session_id = \
+             (SELECT id FROM sessions WHERE uuid = '00000000-0000-4000-8000-000000000001')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let ids = |sessions: &Value| -> Vec<String> {
+        sessions.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()[35..].to_owned()).collect()
+    };
+    let (status, page) = f.get("/api/v1/history", None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!((ids(&page["sessions"]), page["unreadable"].as_u64()), (vec!["2".to_owned(), "0".to_owned()], Some(1)));
+    // A page that ends at the damaged one still leads on to the rest.
+    let (_, first) = f.get("/api/v1/history?limit=1", None).await;
+    let (_, second) = f.get(&format!("/api/v1/history?limit=1&before={}", first["next"].as_str().unwrap()), None).await;
+    assert_eq!((ids(&first["sessions"]), ids(&second["sessions"])), (vec!["2".to_owned()], vec!["0".to_owned()]));
+    let (status, export) = f.get("/api/v1/export", None).await;
+    assert_eq!(status, StatusCode::OK, "{export}");
+    assert_eq!(ids(&export["sessions"]), ["0", "2"], "{export}");
+}
