@@ -131,13 +131,21 @@ impl FromRequestParts<Arc<AppState>> for Caller {
 /// visit: its `Host` must be a loopback name (a DNS-rebinding page's is its own name), and a
 /// browser's `Origin` must be this server's, its `Sec-Fetch-Site` not another site.
 fn from_this_machine(parts: &Parts) -> Result<(), ApiError> {
-    use axum::http::header::{HOST, ORIGIN};
+    use axum::http::header::{FORWARDED, HOST, ORIGIN};
     let forbidden = |m: &str| ApiError::new(StatusCode::FORBIDDEN, "cross-site", m);
     let header = |name: &str| parts.headers.get(name).map(|v| v.to_str().unwrap_or("\u{0}"));
+    // A reverse proxy on this machine calls as localhost (nginx's default `Host` is the
+    // upstream's own), but for someone elsewhere: what it adds says so.
+    let proxied = [FORWARDED.as_str(), "x-forwarded-for", "x-forwarded-host", "x-real-ip"]
+        .iter()
+        .any(|name| parts.headers.contains_key(*name));
+    if proxied {
+        return Err(forbidden(
+            "a request through a proxy needs a token: give each person one with `limber-server user add NAME`",
+        ));
+    }
     let host = header(HOST.as_str()).or_else(|| parts.uri.authority().map(axum::http::uri::Authority::as_str));
-    if let Some(host) = host
-        && !is_loopback(host)
-    {
+    if !host.is_some_and(is_loopback) {
         return Err(forbidden(
             "this server acts for its local user only when called as localhost; send a token from another name",
         ));

@@ -561,7 +561,7 @@ async fn a_long_history_exports_whole_in_order_page_by_page_and_stalled_exports_
     // Two exports whose bodies nobody reads: the rest of the server goes on.
     let mut unread = Vec::new();
     for _ in 0..2 {
-        let export = Request::get("/api/v1/export").body(Body::empty()).unwrap();
+        let export = Request::get("/api/v1/export").header("host", "localhost").body(Body::empty()).unwrap();
         let response = tower::ServiceExt::oneshot(f.router.clone(), export).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         unread.push(response);
@@ -842,6 +842,7 @@ async fn a_request_whose_body_never_arrives_times_out_with_the_json_shape() {
         futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"routine\":"))])
             .chain(futures_util::stream::pending());
     let request = Request::post("/api/v1/sessions")
+        .header("host", "localhost")
         .header("content-type", "application/json")
         .body(Body::from_stream(chunks))
         .unwrap();
@@ -936,6 +937,34 @@ async fn a_web_site_the_person_visits_cannot_act_for_them_on_an_open_server() {
             "cross-site",
         ),
         (
+            "a request relayed by a reverse proxy on this machine",
+            request(
+                Method::GET,
+                "/api/v1/export",
+                &[("host", "127.0.0.1:8080"), ("x-forwarded-for", "203.0.113.9")],
+                "",
+            ),
+            StatusCode::FORBIDDEN,
+            "cross-site",
+        ),
+        (
+            "a proxy that says so the standard way",
+            request(
+                Method::GET,
+                "/api/v1/history",
+                &[("host", "localhost:8080"), ("forwarded", "for=203.0.113.9")],
+                "",
+            ),
+            StatusCode::FORBIDDEN,
+            "cross-site",
+        ),
+        (
+            "a request that names no host at all",
+            request(Method::GET, "/api/v1/history", &[], ""),
+            StatusCode::FORBIDDEN,
+            "cross-site",
+        ),
+        (
             "an import that does not say it is JSON",
             request(
                 Method::POST,
@@ -947,7 +976,7 @@ async fn a_web_site_the_person_visits_cannot_act_for_them_on_an_open_server() {
             "unsupported-media-type",
         ),
     ] {
-        let (got, _, body) = f.send(req).await;
+        let (got, _, body) = f.send_exactly(req).await;
         let body: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!((got, code(&body)), (status, expected), "{what}: {body}");
     }

@@ -45,8 +45,17 @@ impl Fixture {
         (id, token)
     }
 
-    /// A raw request.
-    pub async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    /// A raw request, naming this machine as its host unless it names one (as every HTTP/1.1
+    /// client does).
+    pub async fn send(&self, mut request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        if !request.headers().contains_key("host") {
+            request.headers_mut().insert("host", axum::http::HeaderValue::from_static("127.0.0.1:8080"));
+        }
+        self.send_exactly(request).await
+    }
+
+    /// A raw request exactly as given.
+    pub async fn send_exactly(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
