@@ -46,6 +46,10 @@ struct Cli {
           default_value_t = limber_server::IDLE_LIMIT.as_secs() / 60,
           value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60))]
     idle_minutes: u64,
+    /// Every personal route needs a token even on loopback: for a server behind a reverse proxy
+    /// on the same machine, whose requests all arrive from localhost.
+    #[arg(long, env = "LIMBER_REQUIRE_TOKENS", global = true)]
+    require_tokens: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -268,15 +272,18 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
 }
 
 async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
-    let access = if cli.bind.ip().is_loopback() {
+    let access = if cli.bind.ip().is_loopback() && !cli.require_tokens {
         Access::Open { local: app.local_user().await? }
     } else {
         let users = app.store().users().await?;
         if !users.iter().any(|u| u.name != limber_app::store::LOCAL_USER) {
+            let why = if cli.require_tokens {
+                "--require-tokens is given".to_owned()
+            } else {
+                format!("{} is not a loopback address", cli.bind)
+            };
             bail!(
-                "{} is not a loopback address, so every request needs a token, and there is no user yet. \
-                 Add one first: limber-server user add NAME",
-                cli.bind
+                "{why}, so every request needs a token, and there is no user yet. Add one first: limber-server user add NAME"
             );
         }
         Access::Tokens

@@ -345,6 +345,30 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
 }
 
 #[test]
+fn require_tokens_closes_a_loopback_server_behind_a_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let refused = bin()
+        .args(["--data-dir", data, "--bind", "127.0.0.1:0", "--require-tokens"])
+        .env_remove("LIMBER_BIND")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && said.contains("--require-tokens") && said.contains("user add"), "{said}");
+    let add = bin().args(["--data-dir", data, "user", "add", "ann"]).output().unwrap();
+    let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
+    let server = start_with(&["--data-dir", data, "--bind", "127.0.0.1:0", "--require-tokens"]);
+    // Exactly what a proxy that sets no headers of its own relays: a plain call from localhost.
+    assert_eq!(request(&server.addr, "GET", "/api/v1/history", &[], None).unwrap().status, 401);
+    let bearer = format!("Bearer {token}");
+    assert_eq!(
+        request(&server.addr, "GET", "/api/v1/history", &[("Authorization", &bearer)], None).unwrap().status,
+        200
+    );
+    assert_eq!(request(&server.addr, "GET", "/api/v1/stretches", &[], None).unwrap().status, 200, "content is public");
+}
+
+#[test]
 fn a_store_flag_wins_over_the_other_stores_variable_and_two_variables_clash() {
     let dir = tempfile::tempdir().unwrap();
     let nothing = "postgres://limber@127.0.0.1:1/nothing";
