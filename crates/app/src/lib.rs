@@ -28,7 +28,9 @@ use std::sync::Arc;
 use futures_util::TryStreamExt;
 use futures_util::stream::BoxStream;
 use jiff::tz::TimeZone;
-use limber_core::progress::{RatedDay, pain_trend_of_ends, session_changes, usual_pain_of_counts};
+use limber_core::progress::{
+    RatedDay, as_preview, is_preview, pain_trend_of_ends, session_changes, usual_pain_of_counts,
+};
 use limber_core::{
     Adherence, AdherenceWalk, Clearance, Equipment, Library, PainPrompt, PainTrend, Plan, PlanOptions, Position,
     Progress, ProgressRules, RoutineId, ScreeningRecord, Session, StopReason, StretchId, Summary, Timing,
@@ -225,9 +227,30 @@ pub struct Finished {
     pub adherence: Adherence,
     /// The trend of "before" ratings; `see_clinician` asks for advice.
     pub trend: PainTrend,
+    /// It was saved as a preview (run faster than real time): no goal counted, no hold grown.
+    pub preview: bool,
 }
 
 impl Finished {
+    /// What was kept, and this week against the goal, in words every front end shows.
+    pub fn saved_line(&self) -> String {
+        let kept = match (self.saved, self.screening_saved) {
+            (true, _) if self.preview => {
+                "Saved as a preview (run faster than real time): it counts toward no weekly goal and grows no hold."
+            }
+            (true, _) => "Saved.",
+            (false, true) => "No exercise began; your answers to the safety questions are saved.",
+            (false, false) => "Nothing was saved: no exercise began.",
+        };
+        let a = &self.adherence;
+        let streak = match a.streak_weeks {
+            0 => String::new(),
+            1 => " · streak: 1 week".to_owned(),
+            n => format!(" · streak: {n} weeks"),
+        };
+        format!("{kept} This week: {} of {} sessions{streak}.", a.this_week, a.goal)
+    }
+
     /// Each hold that grew, in words every front end shows: "Seated twist now holds for 20 s".
     pub fn grown_lines(&self, library: &Library) -> Vec<String> {
         self.grown
@@ -475,16 +498,27 @@ impl App {
                 screening_saved,
                 id: None,
                 grown: Vec::new(),
+                preview: false,
             });
         }
         let tallies = self.store.tallies(user).await?;
         let changes = session_changes(&summary, &self.library, usual_pain_of_counts(&tallies.pain_before));
         let record = SessionRecord { id, ..record(&summary, started_at_ms, speed) };
+        let changes = if record.preview { as_preview(changes) } else { changes };
         let FinishReport { grown, .. } =
             self.store.finish_session(user, &record, &changes, self.rules, screening.as_ref()).await?;
         let (adherence, trend) = self.standing(user, &tz).await?;
         let screening_saved = screening.is_some();
-        Ok(Finished { adherence, trend, summary, saved: true, screening_saved, id: Some(record.id), grown })
+        Ok(Finished {
+            adherence,
+            trend,
+            summary,
+            saved: true,
+            screening_saved,
+            id: Some(record.id),
+            grown,
+            preview: record.preview,
+        })
     }
 
     /// This week against the goal with the streak, and the pain trend, as they stand now.
@@ -647,5 +681,6 @@ pub fn record(summary: &Summary, started_at_ms: i64, speed: f64) -> SessionRecor
         pain_after: summary.pain_after,
         flagged: summary.flagged.as_ref().map(|s| s.0.clone()),
         items: summary.items.clone(),
+        preview: is_preview(speed),
     }
 }

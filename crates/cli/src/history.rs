@@ -141,7 +141,7 @@ fn write_row(out: &mut impl Write, s: &SessionRecord, tz: &jiff::tz::TimeZone) -
         "{:<16}  {:<10}  {:<24}  {:>2}:{:02}  {:>2} of {}  {pain}",
         when::local(s.started_at_ms, tz),
         s.routine,
-        outcome(s.stopped),
+        if s.preview { format!("{} (preview)", outcome(s.stopped)) } else { outcome(s.stopped).to_owned() },
         secs / 60,
         secs % 60,
         done,
@@ -298,7 +298,7 @@ fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Resul
     })
 }
 
-const CSV_HEADER: [&str; 17] = [
+const CSV_HEADER: [&str; 18] = [
     "session",
     "started_at",
     "routine",
@@ -316,6 +316,7 @@ const CSV_HEADER: [&str; 17] = [
     "comfort",
     "discomfort",
     "max_pain",
+    "preview",
 ];
 
 /// A text cell a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@` or
@@ -348,6 +349,7 @@ fn write_csv<W: Write>(w: &mut csv::Writer<W>, s: &SessionRecord, tz: &jiff::tz:
                 .unwrap_or_default(),
             i.discomfort.to_string(),
             opt(i.max_pain),
+            if s.preview { "yes" } else { "no" }.to_owned(),
         ])?;
     }
     Ok(())

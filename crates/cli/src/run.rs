@@ -149,13 +149,7 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
     if let Some(flagged) = &summary.flagged {
         println!("{} is set aside until you clear it: `limber profile --clear-flag {flagged}`.", name(flagged));
     }
-    let a = &finished.adherence;
-    let streak = match a.streak_weeks {
-        0 => String::new(),
-        1 => " · streak: 1 week".to_owned(),
-        n => format!(" · streak: {n} weeks"),
-    };
-    println!("Saved. This week: {} of {} sessions{streak}.", a.this_week, a.goal);
+    println!("{}", finished.saved_line());
     if let Some(advice) = &finished.trend.advice {
         println!("{advice}");
     }

@@ -147,6 +147,24 @@ impl Progress {
     }
 }
 
+/// Whether a session run at `speed` times real time is a preview: one run faster than real
+/// time, in which nobody held anything for as long as it says. A preview is kept in history,
+/// but it counts toward no weekly goal and grows no hold ([`as_preview`]).
+pub fn is_preview(speed: f64) -> bool {
+    speed.is_finite() && speed > 1.0
+}
+
+/// The changes of a preview ([`is_preview`]): nothing in it may grow a hold or a streak, while
+/// what it says about pain (a streak started again, a stretch set aside) still stands.
+pub fn as_preview(mut changes: Vec<ProgressChange>) -> Vec<ProgressChange> {
+    for change in &mut changes {
+        if let Outcome::Comfortable { may_grow } = &mut change.outcome {
+            *may_grow = false;
+        }
+    }
+    changes
+}
+
 /// The changes one finished or stopped session makes to progression, in order: one per item
 /// whose stretch is in `library`, with the sharp-pain flag on the last change of the flagged
 /// stretch (or on a change of its own when the flagged stretch has no item).

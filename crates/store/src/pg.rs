@@ -213,10 +213,9 @@ async fn insert_sessions(conn: &mut PgConnection, user: UserId, sessions: &[Sess
     for chunk in sessions.chunks(SESSIONS_PER_INSERT) {
         let mut insert = QueryBuilder::new(
             "INSERT INTO sessions (user_id, uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, \
-             done_items, pain_before, pain_after, flagged) ",
+             done_items, pain_before, pain_after, flagged, preview) ",
         );
         insert.push_values(chunk, |mut row, s| {
-            let done = s.items.iter().filter(|i| i.status == ItemStatus::Done).count();
             row.push_bind(user.0)
                 .push_bind(s.id.to_string())
                 .push_bind(s.routine.clone())
@@ -225,10 +224,11 @@ async fn insert_sessions(conn: &mut PgConnection, user: UserId, sessions: &[Sess
                 .push_bind(s.stopped.as_ref().map(enum_text))
                 .push_bind(s.warmed_up)
                 .push_bind(s.active_ms)
-                .push_bind(i64::try_from(done).unwrap_or(i64::MAX))
+                .push_bind(s.counted_items())
                 .push_bind(s.pain_before.map(i64::from))
                 .push_bind(s.pain_after.map(i64::from))
-                .push_bind(s.flagged.clone());
+                .push_bind(s.flagged.clone())
+                .push_bind(s.preview);
         });
         insert.push(" ON CONFLICT (user_id, uuid) DO NOTHING RETURNING id, uuid");
         let rows = insert.build().fetch_all(&mut *conn).await.map_err(for_user(user))?;
@@ -357,10 +357,10 @@ async fn merge_progress(
 }
 
 /// What a session stream selects, read by position: the session (0–10), then one of its items
-/// (11–21; `NULL`s for a session without items).
+/// (11–21; `NULL`s for a session without items), then whether the session was a preview (22).
 const STREAM_COLUMNS: &str = "s.id, s.uuid, s.routine, s.started_at, s.ended_at, s.stopped, s.warmed_up, s.active_ms, \
      s.pain_before, s.pain_after, s.flagged, i.stretch, i.instead_of, i.seconds, i.holds_done, i.sides_done, \
-     i.holds_planned, i.active_ms, i.comfort, i.discomfort, i.max_pain, i.status";
+     i.holds_planned, i.active_ms, i.comfort, i.discomfort, i.max_pain, i.status, s.preview";
 
 /// The session of a stream row, without items, and its row id.
 fn session_from(row: &PgRow) -> Result<(i64, SessionRecord)> {
@@ -378,6 +378,7 @@ fn session_from(row: &PgRow) -> Result<(i64, SessionRecord)> {
         pain_after: small(row.try_get(9)?),
         flagged: row.try_get(10)?,
         items: Vec::new(),
+        preview: row.try_get(22)?,
     };
     Ok((row.try_get(0)?, record))
 }

@@ -40,6 +40,21 @@ pub struct SessionRecord {
     pub flagged: Option<String>,
     /// Each stretch of the plan.
     pub items: Vec<ItemRecord>,
+    /// Run faster than real time ([`limber_core::progress::is_preview`]): kept, but counted
+    /// toward no weekly goal. Written only when true, so exports of real sessions are as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
+}
+
+impl SessionRecord {
+    /// The stretches done in full that count toward the weekly goal: none in a preview.
+    pub(crate) fn counted_items(&self) -> i64 {
+        if self.preview {
+            return 0;
+        }
+        i64::try_from(self.items.iter().filter(|i| i.status == limber_core::ItemStatus::Done).count())
+            .unwrap_or(i64::MAX)
+    }
 }
 
 /// Screening answers with the moment they were given.

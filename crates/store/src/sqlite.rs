@@ -241,15 +241,15 @@ fn for_user(user: UserId) -> impl Fn(sqlx::Error) -> Error {
 
 /// The columns of `sessions` an insert writes, and their number.
 const INSERT_SESSION_COLUMNS: &str = "user_id, uuid, routine, started_at, ended_at, stopped, warmed_up, active_ms, \
-     done_items, pain_before, pain_after, flagged";
-const SESSION_PARAMS: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+     done_items, pain_before, pain_after, flagged, preview";
+const SESSION_PARAMS: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// The columns of `session_items` an insert writes, and their number.
 const INSERT_ITEM_COLUMNS: &str = "session_id, position, stretch, instead_of, seconds, holds_done, sides_done, \
      holds_planned, active_ms, comfort, discomfort, max_pain, status";
 const ITEM_PARAMS: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-/// Sessions per multi-row insert (12 parameters each, well under SQLite's 32,766).
+/// Sessions per multi-row insert (13 parameters each, well under SQLite's 32,766).
 const SESSIONS_PER_INSERT: usize = 200;
 
 /// Items per multi-row insert (13 parameters each).
@@ -267,10 +267,11 @@ fn bind_session<'q>(query: Query<'q>, user: UserId, s: &SessionRecord) -> Query<
         .bind(s.stopped.as_ref().map(enum_text))
         .bind(s.warmed_up)
         .bind(s.active_ms)
-        .bind(i64::try_from(s.items.iter().filter(|i| i.status == ItemStatus::Done).count()).unwrap_or(i64::MAX))
+        .bind(s.counted_items())
         .bind(s.pain_before.map(i64::from))
         .bind(s.pain_after.map(i64::from))
         .bind(s.flagged.clone())
+        .bind(s.preview)
 }
 
 fn bind_item<'q>(query: Query<'q>, session_id: i64, position: usize, item: &ItemRecord) -> Query<'q> {
@@ -503,10 +504,10 @@ async fn merge_progress(
 }
 
 /// What a session stream selects, read by position: the session (0–10), then one of its items
-/// (11–21; `NULL`s for a session without items).
+/// (11–21; `NULL`s for a session without items), then whether the session was a preview (22).
 const STREAM_COLUMNS: &str = "s.id, s.uuid, s.routine, s.started_at, s.ended_at, s.stopped, s.warmed_up, s.active_ms, \
      s.pain_before, s.pain_after, s.flagged, i.stretch, i.instead_of, i.seconds, i.holds_done, i.sides_done, \
-     i.holds_planned, i.active_ms, i.comfort, i.discomfort, i.max_pain, i.status";
+     i.holds_planned, i.active_ms, i.comfort, i.discomfort, i.max_pain, i.status, s.preview";
 
 /// The session of a stream row, without items, and its row id.
 fn session_from(row: &SqliteRow) -> Result<(i64, SessionRecord)> {
@@ -524,6 +525,7 @@ fn session_from(row: &SqliteRow) -> Result<(i64, SessionRecord)> {
         pain_after: small(row.try_get(9)?),
         flagged: row.try_get(10)?,
         items: Vec::new(),
+        preview: row.try_get(22)?,
     };
     Ok((row.try_get(0)?, record))
 }

@@ -130,6 +130,7 @@ mod tests {
                 pain_after: None,
                 flagged: None,
                 items: Vec::new(),
+                preview: false,
             })
         }
         fn item(&self) -> Result<Option<ItemRecord>> {

@@ -39,7 +39,8 @@ pub(crate) struct Args {
     /// Wait for a key (Enter) before each stretch instead of starting it by itself.
     #[arg(long)]
     pub(crate) wait: bool,
-    /// Run the clock this many times faster: to preview a routine, or for tests.
+    /// Run the clock this many times faster: to preview a routine, or for tests. Above 1 the
+    /// session is a preview: kept in history, but counted toward no goal and growing no hold.
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = limber_app::flags::speed)]
     pub(crate) speed: f64,
     /// Speak cues aloud (espeak-ng, spd-say or the command in LIMBER_SPEAK).

@@ -667,6 +667,47 @@ fn a_rating_after_that_is_worse_brings_its_advice_to_the_summary() {
 }
 
 #[test]
+fn a_session_run_faster_than_real_time_is_saved_as_a_preview_that_counts_for_nothing() {
+    let (mut app, _dir) = app();
+    app.options.speed = 10.0;
+    desk(&mut app);
+    app.send(Intent::Pain { score: 2 }, At::ZERO);
+    run_until(&mut app, |a| phase(a) == Some(Phase::PainAfter));
+    let now = at(&app);
+    app.on_key(key('2'), now);
+    assert_eq!(app.screen, Screen::Summary);
+    let text = render(&app, 120, 40);
+    assert!(text.contains("Saved as a preview") && text.contains("This week: 0 of 3"), "{text}");
+    let history = app.local.block_on(app.local.app.sessions(app.local.user, None)).expect("history");
+    assert!(history.len() == 1 && history[0].preview, "kept in history, marked: {history:?}");
+    let progression = app.local.block_on(app.local.app.progression(app.local.user)).expect("progression");
+    assert!(progression.values().all(|p| p.comfortable_streak == 0), "no streak begun: {progression:?}");
+}
+
+#[test]
+fn holds_grow_after_two_comfortable_sessions_in_real_time() {
+    let (mut app, _dir) = app();
+    let session = |app: &mut App, first: bool| {
+        if first {
+            desk(app);
+        } else {
+            app.start("desk").expect("start");
+        }
+        app.send(Intent::Pain { score: 2 }, At::ZERO);
+        run_until(app, |a| phase(a) == Some(Phase::PainAfter));
+        let now = at(app);
+        app.on_key(key('2'), now);
+        assert_eq!(app.screen, Screen::Summary);
+        render(app, 120, 40)
+    };
+    let first = session(&mut app, true);
+    assert!(!first.contains("now holds"), "{first}");
+    let second = session(&mut app, false);
+    assert!(second.contains("Seated thoracic extension now holds for 20 s"), "{second}");
+    assert!(second.contains("This week: 2 of 3"), "{second}");
+}
+
+#[test]
 fn a_whole_session_ends_in_a_summary_and_counts_for_the_week() {
     let (mut app, _dir) = app();
     desk(&mut app);

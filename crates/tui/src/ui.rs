@@ -731,13 +731,7 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if let Some(flagged) = &s.flagged {
                 lines.push(Line::from(format!("{} is set aside until you clear it (Progress, c).", name(flagged))));
             }
-            let a = &f.adherence;
-            let saved = match (f.saved, f.screening_saved) {
-                (true, _) => "Saved.",
-                (false, true) => "No exercise began; your answers to the safety questions are saved.",
-                (false, false) => "Nothing was saved: no exercise began.",
-            };
-            lines.push(Line::from(format!("{saved} This week: {} of {} sessions.", a.this_week, a.goal)));
+            lines.push(Line::from(f.saved_line()));
             if let Some(advice) = &f.trend.advice {
                 lines.push(Line::from(Span::styled(advice.clone(), theme.danger())));
             }

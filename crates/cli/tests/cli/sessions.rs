@@ -19,7 +19,9 @@ fn a_scripted_session_finishes_and_appears_in_history_and_stats() {
         .stdout(predicate::str::contains("Step 3. Turn your upper body slowly to the right"))
         .stdout(predicate::str::contains("Switch sides"))
         .stdout(predicate::str::contains("That completes Seated desk break"))
-        .stdout(predicate::str::contains("Saved. This week: 1 of 3 sessions."));
+        // Run 500 times faster than real time, nobody held anything for 15 s: a preview.
+        .stdout(predicate::str::contains("Saved as a preview (run faster than real time)"))
+        .stdout(predicate::str::contains("This week: 0 of 3 sessions."));
     let history = home.json(&["history"]);
     let sessions = history.as_array().expect("a list");
     assert_eq!(sessions.len(), 1);
@@ -29,11 +31,13 @@ fn a_scripted_session_finishes_and_appears_in_history_and_stats() {
     assert_eq!((s["pain-before"].as_u64(), s["pain-after"].as_u64()), (Some(4), Some(2)));
     assert_eq!(s["items"].as_array().map(Vec::len), Some(4));
     assert!(s["items"].as_array().expect("items").iter().all(|i| i["status"] == "done"));
+    assert_eq!(s["preview"], true);
+    home.limber(&["history"]).assert().success().stdout(predicate::str::contains("finished (preview)"));
     assert_eq!(home.json(&["history", "--since", "2000-01-01"]).as_array().map(Vec::len), Some(1));
     assert_eq!(home.json(&["history", "--since", "2999-01-01"]), serde_json::json!([]));
     let stats = home.json(&["stats"]);
     assert_eq!(stats["sessions"], 1);
-    assert_eq!(stats["adherence"]["this_week"], 1);
+    assert_eq!(stats["adherence"]["this_week"], 0, "a preview counts toward no weekly goal");
     assert_eq!(stats["adherence"]["goal"], 3);
     assert_eq!(stats["holds"].as_array().map(Vec::len), Some(4));
 }
@@ -333,7 +337,7 @@ fn killing_limber_mid_write_keeps_earlier_history_and_writes_all_or_nothing() {
 }
 
 #[test]
-fn the_summary_tells_each_dose_in_its_own_terms_and_a_pain_rating_resets_growth() {
+fn the_summary_tells_each_dose_in_its_own_terms_and_previews_grow_no_hold() {
     let home = Home::new().screened();
     let run = |script: &str| {
         home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "3", "--pain-after", "3"])
@@ -346,9 +350,12 @@ fn the_summary_tells_each_dose_in_its_own_terms_and_a_pain_rating_resets_growth(
         .success()
         .stdout(predicate::str::contains("Seated cat-cow — part of 6 cycles, too painful (8/10)"))
         .stdout(predicate::str::contains("Seated thoracic extension — 3 of 3 holds, 15 s each"));
-    // The others grew after two comfortable sessions; the cat-cow, one session after the pain, did not.
+    // Two comfortable sessions would grow the others' holds, but these were previews: nothing
+    // grew (growth from sessions in real time is the TUI's test, on its simulated clock).
     run("")
         .success()
-        .stdout(predicate::str::contains("Seated thoracic extension — 3 of 3 holds, 20 s each"))
-        .stdout(predicate::str::contains("Seated cat-cow now holds").not());
+        .stdout(predicate::str::contains("Seated thoracic extension — 3 of 3 holds, 15 s each"))
+        .stdout(predicate::str::contains("now holds").not());
+    let holds = home.json(&["stats"])["holds"].clone();
+    assert!(holds.as_array().expect("holds").iter().all(|h| h["hold_seconds"] == h["range"][0]), "{holds}");
 }

@@ -284,3 +284,30 @@ fn an_items_outcome_tells_its_dose_in_its_own_terms() {
     let held = item("twist", ItemStatus::Partial, None, true);
     assert_eq!(held.outcome(None), "2 of 2 holds, 5 s each, some discomfort");
 }
+
+#[test]
+fn a_preview_grows_no_hold_or_streak_but_what_it_says_about_pain_stands() {
+    use limber_core::progress::{as_preview, is_preview, session_changes};
+    let lib = library();
+    let rules = ProgressRules { step_seconds: 1, sessions_per_step: 1 };
+    assert!(is_preview(1.5) && is_preview(1000.0));
+    assert!(!is_preview(1.0) && !is_preview(0.5) && !is_preview(f64::NAN) && !is_preview(f64::INFINITY));
+    let apply = |progress: &mut BTreeMap<StretchId, Progress>, s: &Summary| {
+        for change in as_preview(session_changes(s, &lib, None)) {
+            progress.entry(change.stretch.clone()).or_insert_with(|| Progress::start(change.low)).apply(&change, rules);
+        }
+    };
+    let mut progress = BTreeMap::new();
+    let comfy = summary(vec![item("twist", ItemStatus::Done, Some(Comfort::Comfortable), false)], None, None);
+    apply_session(&mut progress, &comfy, &lib, None, rules);
+    let real = progress[&StretchId::from("twist")].clone();
+    for _ in 0..3 {
+        apply(&mut progress, &comfy);
+    }
+    assert_eq!(progress[&StretchId::from("twist")], real, "three comfortable previews change nothing");
+    // Discomfort in a preview still starts the streak again, and sharp pain still sets aside.
+    let sore = summary(vec![item("twist", ItemStatus::Done, None, true)], None, Some("twist"));
+    apply(&mut progress, &sore);
+    let after = &progress[&StretchId::from("twist")];
+    assert_eq!((after.hold_seconds, after.comfortable_streak, after.flagged), (real.hold_seconds, 0, true));
+}

@@ -42,6 +42,7 @@ pub(crate) fn session_at(started_at_ms: i64, stopped: Option<StopReason>) -> Ses
         pain_before: Some(4),
         pain_after: Some(3),
         flagged: stopped.map(|_| "seated-twist".to_owned()),
+        preview: false,
         items: vec![
             ItemRecord {
                 stretch: StretchId::from("seated-twist"),
@@ -135,6 +136,14 @@ pub(crate) async fn history_round_trips(store: &dyn Store) {
     assert_eq!(again, FinishReport { grown: Vec::new(), already_saved: true });
     assert_eq!(store.sessions(user, None).await.unwrap().len(), 2);
     assert_eq!(store.progression(user).await.unwrap()[&StretchId::from("seated-twist")].hold_seconds, 15);
+
+    // A preview is kept, marked as one, but counts toward no weekly goal.
+    let preview = SessionRecord { preview: true, ..session(2, None) };
+    store.finish_session(user, &preview, &[], EVERY_TIME, None).await.unwrap();
+    assert_eq!(store.sessions(user, Some(preview.started_at_ms)).await.unwrap(), vec![preview.clone()]);
+    let starts: Vec<i64> = store.goal_session_starts(user).try_collect().await.unwrap();
+    assert_eq!(starts, [second.started_at_ms, first.started_at_ms], "the preview is not among them");
+    assert_eq!(store.tallies(user).await.unwrap().sessions, 3, "but it is a session in all");
 }
 
 /// Paging walks every session exactly once, newest first, through cursors written as text;
