@@ -55,7 +55,7 @@ pub fn at_least_one(text: &str) -> Result<u64, String> {
 /// Sessions a week to aim for: 1 to 14.
 pub fn weekly_goal(text: &str) -> Result<u32, String> {
     match text.trim().parse::<u32>() {
-        Ok(n) if (1..=14).contains(&n) => Ok(n),
+        Ok(n) if crate::WEEKLY_GOALS.contains(&n) => Ok(n),
         _ => Err(format!("`{text}` is not a weekly goal; aim for 1 to 14 sessions a week (the article: at least 2–3)")),
     }
 }

@@ -746,6 +746,7 @@ pub struct ProfileView {
     #[schema(value_type = Vec<String>)]
     pub avoid: Vec<Position>,
     /// Sessions wanted per week.
+    #[schema(minimum = 1, maximum = 14)]
     pub weekly_goal: u32,
     /// Speak cues by default.
     pub voice: bool,
@@ -763,7 +764,8 @@ pub struct ProfileUpdate {
     /// Positions to avoid.
     #[schema(value_type = Option<Vec<String>>)]
     pub avoid: Option<Vec<Position>>,
-    /// Sessions wanted per week.
+    /// Sessions wanted per week (1–14).
+    #[schema(minimum = 1, maximum = 14)]
     pub weekly_goal: Option<u32>,
     /// Speak cues by default.
     pub voice: Option<bool>,

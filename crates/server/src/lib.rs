@@ -152,7 +152,11 @@ async fn requests(request: axum::extract::Request, next: axum::middleware::Next)
     // The URI is shared, not copied; its path is read only when a line is written.
     let logged = tracing::enabled!(tracing::Level::WARN)
         .then(|| (request.method().clone(), request.uri().clone(), std::time::Instant::now()));
-    let response = error::json_errors(next.run(request).await);
+    let mut response = error::json_errors(next.run(request).await);
+    // Every answer is what its Content-Type says, never sniffed into something else.
+    response
+        .headers_mut()
+        .insert(axum::http::header::X_CONTENT_TYPE_OPTIONS, axum::http::HeaderValue::from_static("nosniff"));
     if let Some((method, uri, started)) = logged {
         let path = uri.path();
         let status = response.status();

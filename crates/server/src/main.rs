@@ -164,6 +164,40 @@ fn main() -> ExitCode {
     }
 }
 
+/// The SQLite data directory this server keeps its database in (`None` on PostgreSQL).
+fn sqlite_dir(cli: &Cli) -> anyhow::Result<Option<PathBuf>> {
+    if cli.database.is_some() {
+        return Ok(None);
+    }
+    cli.data_dir
+        .clone()
+        .or_else(limber_app::store::default_data_dir)
+        .context("no home directory to keep limber's data in; pass --data-dir DIR or set LIMBER_DATA_DIR")
+        .map(Some)
+}
+
+/// Holds the data directory for this server alone: two servers on one SQLite file would each
+/// run the same live sessions, and answer their people differently. The lock goes with the
+/// process, however it ends.
+fn serve_alone(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("limber-server.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another limber-server is already serving {}: two on one SQLite file would run the same live sessions \
+             twice. Stop that one, or run several on one PostgreSQL database (--database postgres://…)",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+    }
+}
+
 async fn open(cli: &Cli) -> anyhow::Result<Arc<App>> {
     let library = limber_app::load_library(cli.content.as_deref()).map_err(|e| match &cli.content {
         Some(dir) => anyhow::anyhow!("cannot load your content from {}: {e}", dir.display()),
@@ -172,10 +206,7 @@ async fn open(cli: &Cli) -> anyhow::Result<Arc<App>> {
     let store: Arc<dyn Store> = match &cli.database {
         Some(url) => limber_app::store::open(url, cli.db_pool).await.context("cannot open limber's database")?,
         None => {
-            let dir =
-                cli.data_dir.clone().or_else(limber_app::store::default_data_dir).context(
-                    "no home directory to keep limber's data in; pass --data-dir DIR or set LIMBER_DATA_DIR",
-                )?;
+            let dir = sqlite_dir(cli)?.unwrap_or_default();
             Arc::new(SqliteStore::open(&dir).await.context("cannot open limber's database")?)
         }
     };
@@ -272,6 +303,8 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
 }
 
 async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
+    let dir = sqlite_dir(cli)?;
+    let _alone = dir.as_deref().map(serve_alone).transpose()?;
     let access = if cli.bind.ip().is_loopback() && !cli.require_tokens {
         Access::Open { local: app.local_user().await? }
     } else {
@@ -300,6 +333,11 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         tokio::net::TcpListener::bind(cli.bind).await.with_context(|| format!("cannot listen on {}", cli.bind))?;
     let local = listener.local_addr()?;
     tracing::info!(%local, resumed, shared, open = matches!(access, Access::Open { .. }), "limber-server listening");
+    let database = match &dir {
+        Some(dir) => dir.join(limber_app::store::DATABASE_FILE).display().to_string(),
+        None => "PostgreSQL (--database)".to_owned(),
+    };
+    tracing::info!(%database, "history kept in");
     eprintln!("limber-server listening on http://{local}");
     limber_server::serve::serve(listener, router(state), async move {
         signal().await;

@@ -345,6 +345,21 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
 }
 
 #[test]
+fn a_second_server_on_one_sqlite_data_directory_is_refused_until_the_first_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let first = start(dir.path(), "127.0.0.1:0");
+    let second = bin().args(["--data-dir", data, "--bind", "127.0.0.1:0"]).env_remove("LIMBER_BIND").output().unwrap();
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success() && said.contains("another limber-server is already serving"), "{said}");
+    // The people's commands still work beside it.
+    assert!(bin().args(["--data-dir", data, "user", "list"]).output().unwrap().status.success());
+    drop(first);
+    let third = start(dir.path(), "127.0.0.1:0");
+    assert_eq!(request(&third.addr, "GET", "/healthz", &[], None).unwrap().status, 200);
+}
+
+#[test]
 fn require_tokens_closes_a_loopback_server_behind_a_proxy() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();

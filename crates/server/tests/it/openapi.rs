@@ -35,6 +35,11 @@ async fn every_route_is_documented_and_every_documented_path_answers() {
     let name = body["$ref"].as_str().and_then(|r| r.rsplit('/').next()).unwrap_or_else(|| panic!("{body}"));
     let fields = &doc["components"]["schemas"][name]["properties"];
     assert!(fields["intent"].is_object() && fields["score"].is_object(), "{name}: {fields}");
+    // A weekly goal's bounds are the server's own (1–14), in the profile and a change to it.
+    for schema in ["ProfileView", "ProfileUpdate"] {
+        let goal = &doc["components"]["schemas"][schema]["properties"]["weekly-goal"];
+        assert_eq!((&goal["minimum"], &goal["maximum"]), (&json!(1), &json!(14)), "{schema}: {goal}");
+    }
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     let routed: usize = limber_server::ROUTES.iter().map(|(_, m)| m.len()).sum();
     assert_eq!(documented, routed, "nothing documented that is not routed");

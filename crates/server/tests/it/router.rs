@@ -1130,3 +1130,17 @@ async fn a_damaged_session_is_left_out_of_history_and_export_and_the_rest_still_
     assert_eq!(status, StatusCode::OK, "{export}");
     assert_eq!(ids(&export["sessions"]), ["0", "2"], "{export}");
 }
+
+#[tokio::test]
+async fn the_page_may_not_be_framed_by_another_site_and_no_answer_is_sniffed() {
+    let f = fixture(false).await;
+    let (status, headers, _) = f.send(Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"), "{csp}");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    for path in ["/", "/app.js", "/api/v1/stretches", "/api/v1/history", "/no-such-page"] {
+        let (_, headers, _) = f.send(Request::get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+    }
+}
