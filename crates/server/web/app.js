@@ -54,7 +54,17 @@ $("#login-form").addEventListener("submit", (e) => {
   token = $("#token").value.trim();
   localStorage.setItem("limber.token", token);
   $("#login").hidden = true;
+  $("#sign-out").hidden = !token;
   init();
+});
+
+// On a shared tablet the next person must not act as, or see the history of, the last: signing
+// out forgets the token and the session this page followed, and starts the page afresh.
+$("#sign-out").hidden = !token;
+$("#sign-out").addEventListener("click", () => {
+  localStorage.removeItem("limber.token");
+  localStorage.removeItem("limber.session");
+  location.reload();
 });
 
 // ------------------------------------------------------------------ export

@@ -510,6 +510,15 @@ fn the_page_exports_history_with_its_token_and_says_when_it_cannot() {
     driver.click("#export");
     driver.wait_for("the export", |d| d.text("#export-status").starts_with("Saved"));
     assert_eq!(driver.text("#export-status"), "Saved 1 session as limber-export.json.");
+    // Signing out forgets the token: the next person on this tablet is asked for theirs.
+    driver.click("#sign-out");
+    driver.wait_for("the page to load again", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    assert_eq!(driver.js("return localStorage.getItem('limber.token')"), Value::Null);
+    assert_eq!(driver.js("return document.querySelector('#sign-out').hidden"), json!(true));
+    driver.click("nav [data-tab=history]");
+    driver.click("#export");
+    driver.wait_for("the export to fail", |d| d.text("#export-status").contains("Export failed"));
+    assert_eq!(driver.js("return document.querySelector('#login').hidden"), json!(false));
 }
 
 #[test]
