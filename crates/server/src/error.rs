@@ -146,8 +146,31 @@ impl From<JsonRejection> for ApiError {
             _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", StatusCode::PAYLOAD_TOO_LARGE),
             _ => ("bad-request", StatusCode::BAD_REQUEST),
         };
-        ApiError::new(status, code, r.body_text())
+        ApiError::new(status, code, in_words(&r.body_text()))
     }
+}
+
+/// A JSON rejection's message with serde's names for Rust types put in the API's words: a
+/// client knows `{"prompt": "given", "score": 3}`, not `internally tagged enum PainPrompt`.
+fn in_words(message: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        (
+            "internally tagged enum PainPrompt",
+            r#"an object: {"prompt": "given", "score": 0-10}, {"prompt": "ask"} or {"prompt": "skip"}"#,
+        ),
+        ("internally tagged enum", "an object naming its kind"),
+    ];
+    let mut said = message.to_owned();
+    for (rust, api) in WORDS {
+        said = said.replace(rust, api);
+    }
+    // "expected struct CreateSession with 11 elements" (a list sent for an object).
+    if let Some(at) = said.find("expected struct ")
+        && let Some(elements) = said[at..].find(" elements")
+    {
+        said.replace_range(at + "expected ".len()..at + elements + " elements".len(), "a JSON object");
+    }
+    said
 }
 
 impl From<PathRejection> for ApiError {
@@ -198,6 +221,20 @@ pub fn json_errors(response: Response) -> Response {
 mod tests {
     use super::*;
     use limber_app::store::Error as StoreError;
+
+    #[test]
+    fn serdes_names_for_rust_types_are_put_in_the_apis_words() {
+        let said = in_words("pain-before: expected internally tagged enum PainPrompt at line 1 column 20");
+        assert_eq!(
+            said,
+            r#"pain-before: expected an object: {"prompt": "given", "score": 0-10}, {"prompt": "ask"} or {"prompt": "skip"} at line 1 column 20"#
+        );
+        assert_eq!(
+            in_words("invalid type: sequence, expected struct CreateSession with 11 elements at line 1 column 2"),
+            "invalid type: sequence, expected a JSON object at line 1 column 2"
+        );
+        assert_eq!(in_words("unknown field `x`"), "unknown field `x`");
+    }
 
     #[test]
     fn a_database_the_operator_must_fix_is_a_503_in_words_and_anything_else_a_500() {
