@@ -48,9 +48,12 @@ fn main() {
         stretches: merged.stretches.into_iter().map(std::sync::Arc::new).collect(),
         routines: merged.routines,
     };
+    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|e| fail(&e.to_string()))).to_owned();
     let bytes = postcard::to_allocvec(&library).unwrap_or_else(|e| fail(&e.to_string()));
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|e| fail(&e.to_string()))).join("builtin.postcard");
-    std::fs::write(&out, bytes).unwrap_or_else(|e| fail(&e.to_string()));
+    std::fs::write(out.join("builtin.postcard"), bytes).unwrap_or_else(|e| fail(&e.to_string()));
+    // The stretches alone, as a list shows them: `limber list` reads these, not the library.
+    let bytes = postcard::to_allocvec(&library.entries()).unwrap_or_else(|e| fail(&e.to_string()));
+    std::fs::write(out.join("builtin-entries.postcard"), bytes).unwrap_or_else(|e| fail(&e.to_string()));
 }
 
 fn fail(message: &str) -> ! {

@@ -208,6 +208,10 @@ fn own_content_may_reword_a_screening_question_but_keeps_its_level() {
 fn the_compiled_snapshot_equals_the_validated_ron() {
     let checked = limber_content::builtin_checked().expect("built-in RON is valid");
     assert!(library() == checked, "the build-time snapshot differs from parsing content/ at run time");
+    // And the stretches `limber list` reads on their own are the library's, in its order.
+    let entries = limber_content::builtin_entries().expect("the compiled list of stretches reads");
+    assert_eq!(entries, checked.entries());
+    assert_eq!(entries.len(), checked.stretches.len());
 }
 
 #[test]

@@ -171,6 +171,15 @@ pub fn load_library(content_dir: Option<&Path>) -> Result<Library> {
     Ok(loader.build()?)
 }
 
+/// The stretches as a list shows them: the built-in ones read from their own compiled list,
+/// or, with a content directory, those of the library it makes.
+pub fn load_entries(content_dir: Option<&Path>) -> Result<Vec<limber_core::StretchEntry>> {
+    match content_dir {
+        None => Ok(limber_content::builtin_entries()?),
+        Some(dir) => Ok(load_library(Some(dir))?.entries()),
+    }
+}
+
 /// What a person asks for when starting a session; `None` means "from the profile".
 #[derive(Clone, Debug, Default)]
 pub struct StartRequest {

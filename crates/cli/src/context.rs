@@ -59,10 +59,20 @@ pub(crate) fn usage(e: limber_app::Error) -> anyhow::Error {
 
 /// The built-in content plus the user's directory, if any.
 pub(crate) fn library(global: &Global) -> anyhow::Result<limber_core::Library> {
-    limber_app::load_library(global.content.as_deref()).map_err(|e| match &global.content {
+    limber_app::load_library(global.content.as_deref()).map_err(|e| content_error(global, &e))
+}
+
+/// Content that could not be loaded, said with where it was read from.
+fn content_error(global: &Global, e: &limber_app::Error) -> anyhow::Error {
+    match &global.content {
         Some(dir) => anyhow!("cannot load your content from {}: {e}", dir.display()),
         None => anyhow!("the built-in content cannot be read: {e}"),
-    })
+    }
+}
+
+/// The stretches as a list shows them (built-in and the user's directory, if any).
+pub(crate) fn entries(global: &Global) -> anyhow::Result<Vec<limber_core::StretchEntry>> {
+    limber_app::load_entries(global.content.as_deref()).map_err(|e| content_error(global, &e))
 }
 
 /// The stretch `id`, or a usage error listing the known ids.

@@ -42,10 +42,10 @@ struct ListItem<'a> {
 }
 
 pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    let lib = loaded(global)?;
+    // The stretches alone, not the whole library: what `limber list` starts fast with.
+    let entries = std::mem::ManuallyDrop::new(crate::context::entries(global)?);
     if as_json {
-        let items: Vec<ListItem<'_>> = lib
-            .stretches
+        let items: Vec<ListItem<'_>> = entries
             .iter()
             .map(|s| ListItem {
                 id: s.id.as_str(),
@@ -61,12 +61,12 @@ pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
         print_json(&items)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let width = lib.stretches.iter().map(|s| s.id.as_str().len()).max().unwrap_or(0);
-    for s in &lib.stretches {
+    let width = entries.iter().map(|s| s.id.as_str().len()).max().unwrap_or(0);
+    for s in entries.iter() {
         let mark = if s.origin == Origin::Article { "" } else { " (alternative)" };
         println!("{:width$}  {}{mark} — {}; {}", s.id.as_str(), s.name, s.position.label(), s.dose.describe());
     }
-    println!("\n{}", credit(&lib));
+    println!("\n{}", credit(&*loaded(global)?));
     Ok(ExitCode::SUCCESS)
 }
 

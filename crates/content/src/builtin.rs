@@ -22,6 +22,15 @@ pub fn builtin() -> Result<Library> {
     postcard::from_bytes(SNAPSHOT).map_err(|e| Error::Snapshot(e.to_string()))
 }
 
+/// The built-in stretches as a list shows them, compiled in on their own (see `build.rs`):
+/// far less to read than [`builtin`]. Tests keep them equal to the library's own.
+pub fn builtin_entries() -> Result<Vec<limber_core::StretchEntry>> {
+    postcard::from_bytes(ENTRIES).map_err(|e| Error::Snapshot(e.to_string()))
+}
+
+/// The built-in stretches' entries, merged at build time.
+const ENTRIES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin-entries.postcard"));
+
 /// The built-in library, parsed from its RON files and validated like user content.
 pub fn builtin_checked() -> Result<Library> {
     Loader::builtin().build()

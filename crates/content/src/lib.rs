@@ -16,7 +16,7 @@ mod loader;
 mod locate;
 mod validate;
 
-pub use builtin::{BUILTIN_FILES, builtin, builtin_checked};
+pub use builtin::{BUILTIN_FILES, builtin, builtin_checked, builtin_entries};
 pub use check::{Checked, Replaced, check};
 pub use diagnostic::{Diagnostic, Problem};
 pub use limber_core::Library;

@@ -40,6 +40,7 @@ pub use session::{
     SessionView, Summary,
 };
 pub use stretch::{
-    Area, Dose, DoseRange, Equipment, FlowPosition, Origin, Position, Side, Stretch, StretchId, kit_and_positions,
+    Area, Dose, DoseRange, Equipment, FlowPosition, Origin, Position, Side, Stretch, StretchEntry, StretchId,
+    kit_and_positions,
 };
 pub use time::At;

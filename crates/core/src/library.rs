@@ -35,6 +35,11 @@ pub struct Library {
 }
 
 impl Library {
+    /// Every stretch as a list shows it, in order.
+    pub fn entries(&self) -> Vec<crate::StretchEntry> {
+        self.stretches.iter().map(|s| s.entry()).collect()
+    }
+
     /// The stretch with this id.
     pub fn stretch(&self, id: &StretchId) -> Option<&Stretch> {
         self.stretches.iter().find(|s| &s.id == id).map(|s| &**s)

@@ -468,6 +468,45 @@ pub struct Stretch {
     pub figure: Option<Figure>,
 }
 
+/// A stretch as a list of them shows it: enough to choose one, without its steps, cautions or
+/// figure. The built-in ones are compiled in on their own (`limber_content::builtin_entries`), so
+/// that listing them reads far less than the whole library.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StretchEntry {
+    /// Stable id.
+    pub id: StretchId,
+    /// Display name.
+    pub name: String,
+    /// One sentence on what it does.
+    pub summary: String,
+    /// Areas it reaches, the main one first.
+    pub targets: Vec<Area>,
+    /// The position it is done in.
+    pub position: Position,
+    /// What it needs.
+    pub equipment: Vec<Equipment>,
+    /// How much to do.
+    pub dose: Dose,
+    /// Where it comes from.
+    pub origin: Origin,
+}
+
+impl Stretch {
+    /// This stretch as a list shows it.
+    pub fn entry(&self) -> StretchEntry {
+        StretchEntry {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            summary: self.summary.clone(),
+            targets: self.targets.clone(),
+            position: self.position,
+            equipment: self.equipment.clone(),
+            dose: self.dose.clone(),
+            origin: self.origin.clone(),
+        }
+    }
+}
+
 /// What a set of stretches (a routine, or today's plan of it) needs and asks of a person, as
 /// every front end lists it: the equipment and the positions, each named once, in order.
 pub fn kit_and_positions<'a>(

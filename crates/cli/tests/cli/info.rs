@@ -45,6 +45,15 @@ fn user_content_adds_routines() {
         .assert()
         .success()
         .stdout(predicate::str::contains("evening — Evening"));
+    // Own stretches are listed with the built-in ones, as their own, and replace those they name.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/user");
+    let out = home.limber(&["list", "--json", "--content", fixture.to_str().expect("utf-8")]).output().expect("runs");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let item = |id: &str| list.as_array().expect("a list").iter().find(|s| s["id"] == id).cloned();
+    let added = item("side-bend").expect("the added stretch is listed");
+    assert_eq!((&added["name"], &added["from_article"]), (&serde_json::json!("Side bend"), &serde_json::json!(false)));
+    assert_eq!(item("seated-twist").expect("listed")["name"], "Seated twist (my version)");
+    assert_eq!(list.as_array().map(Vec::len), home.json(&["list"]).as_array().map(|l| l.len() + 1));
 }
 
 #[test]
