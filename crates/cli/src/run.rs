@@ -110,16 +110,19 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
     if !summary.exercise_started {
         return Ok(match summary.stopped {
             Some(reason) if reason.is_safety() => {
-                if finished.screening_saved {
+                if reason == StopReason::Emergency {
+                    // The answers no longer clear anyone: saying they were saved would read as if they did.
+                    eprintln!(
+                        "limber stopped before any exercise, for your safety. No more stretching today; \
+                         the next session asks the safety questions again."
+                    );
+                } else if finished.screening_saved {
                     eprintln!(
                         "limber stopped before any exercise, for your safety. Your answers are saved; \
                          run `limber screening` to answer again."
                     );
                 } else {
                     eprintln!("limber stopped before any exercise, for your safety. Nothing was saved.");
-                }
-                if reason == StopReason::Emergency {
-                    eprintln!("No more stretching today; the next session asks the safety questions again.");
                 }
                 ExitCode::from(EXIT_SAFETY)
             }

@@ -170,8 +170,8 @@ pub(crate) fn too_much_again(score: u8) -> String {
 }
 
 pub(crate) fn stopped_for_pain() -> String {
-    "We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or \
-     physiotherapist."
+    "Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not \
+     settle, see a doctor or physiotherapist."
         .to_owned()
 }
 

@@ -691,7 +691,7 @@ fn a_second_rating_above_five_stops_the_session_and_no_rated_stretch_comes_back(
             0:20.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
             0:20.000 Alert   8 out of 10, and that is the second time the pain has gone above 5 today.
-            0:20.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            0:20.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
             0:20.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
             == PainAfter
             0:21.000 None    Noted: 4 out of 10.
@@ -712,17 +712,17 @@ fn pain_above_five_in_the_warm_up_pauses_and_asks_whether_to_stop() {
         true,
         "5 pain 6\n8 no\n10 pain 0\n12 pain 7\n13 end",
         expect![[r#"
-        0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
-        == WarmUp
-        0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
-        == WarmUp (paused)
-        0:08.000 None    Resuming: 55 seconds left.
-        == WarmUp
-        0:10.000 None    Noted: no pain.
-        0:12.000 Alert   7 out of 10, and that is the second time the pain has gone above 5 today.
-        0:12.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
-        == Stopped { reason: Pain }
-    "#]],
+            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            == WarmUp
+            0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+            == WarmUp (paused)
+            0:08.000 None    Resuming: 55 seconds left.
+            == WarmUp
+            0:10.000 None    Noted: no pain.
+            0:12.000 Alert   7 out of 10, and that is the second time the pain has gone above 5 today.
+            0:12.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            == Stopped { reason: Pain }
+        "#]],
     );
     let summary = s.summary().expect("stopped");
     assert_eq!(summary.stopped, Some(StopReason::Pain));
@@ -737,35 +737,35 @@ fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come
         true,
         "15.5 pain 9\n16 yes",
         expect![[r#"
-        0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
-        == Prepare { item: 0 }
-        0:01.000 None    Step 1. Sit tall.
-        0:02.000 None    Step 2. Turn right.
-        0:03.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:04.000 Tick    1
-        0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:06.000 Tick    3
-        0:07.000 Tick    2
-        0:08.000 Tick    1
-        0:09.000 End     Slowly ease out of the stretch.
-        0:09.000 None    Switch sides: now the left side, the same steps mirrored.
-        == Rest { item: 0, next_hold: 1 }
-        0:10.000 Tick    1
-        0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
-        == Active { item: 0, hold: 1 }
-        0:12.000 Tick    3
-        0:13.000 Tick    2
-        0:14.000 Tick    1
-        0:15.000 End     Slowly ease out of the stretch.
-        0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
-        == CheckIn { item: 0 }
-        0:15.500 Alert   9 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
-        == CheckIn { item: 0 } (paused)
-        0:16.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
-        == Stopped { reason: Pain }
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Sit tall.
+            0:02.000 None    Step 2. Turn right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:07.000 Tick    2
+            0:08.000 Tick    1
+            0:09.000 End     Slowly ease out of the stretch.
+            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            == Rest { item: 0, next_hold: 1 }
+            0:10.000 Tick    1
+            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            == Active { item: 0, hold: 1 }
+            0:12.000 Tick    3
+            0:13.000 Tick    2
+            0:14.000 Tick    1
+            0:15.000 End     Slowly ease out of the stretch.
+            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:15.500 Alert   9 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+            == CheckIn { item: 0 } (paused)
+            0:16.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            == Stopped { reason: Pain }
+        "#]],
     );
     assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Pain));
     assert!(!s.cues_since(0).any(|c| c.text.contains("Come out")), "no stretch was running");
@@ -1147,7 +1147,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
             == PainBefore
             0:01.000 Alert   8 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
-            0:03.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            0:03.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
             == Stopped { reason: Pain }
         "#]],
     );
@@ -1208,7 +1208,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:08.000 Tick    3
             0:09.000 Tick    2
             0:09.000 Alert   7 out of 10, and that is the second time the pain has gone above 5 today.
-            0:09.000 Alert   We stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            0:09.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
             == Stopped { reason: Pain }
         "#]],
     );
