@@ -972,6 +972,10 @@ impl Session {
                 }
                 _ => {
                     self.asking = None;
+                    // Carrying on after pain above 5: said how, and what stops it next time.
+                    if intent == Intent::No {
+                        self.say(now, CueKind::Noted, words::carrying_on_after_high(), Sound::None);
+                    }
                     self.resume(now);
                 }
             }

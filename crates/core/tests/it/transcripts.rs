@@ -716,6 +716,7 @@ fn pain_above_five_in_the_warm_up_pauses_and_asks_whether_to_stop() {
             == WarmUp
             0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
             == WarmUp (paused)
+            0:08.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:08.000 None    Resuming: 55 seconds left.
             == WarmUp
             0:10.000 None    Noted: no pain.
