@@ -429,7 +429,15 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
 
     // Left: what to do now, the countdown, the gauge, breathing and what comes next.
     let (label, strong) = phase_label(live);
-    let mut heading = vec![Line::from(Span::styled(label, if strong { theme.danger() } else { theme.strong() }))];
+    let label_style = if strong { theme.danger() } else { theme.strong() };
+    // What to do now as big as half-height digits when the window has room, to be read from
+    // the floor like the number (the big font has no arrows).
+    let big_label = label.replace('→', "TO");
+    let label_is_big = left.height >= 28 && usize::from(left.width) >= big_label.chars().count() * 8;
+    let mut heading = Vec::new();
+    if !label_is_big {
+        heading.push(Line::from(Span::styled(label, label_style)));
+    }
     let mut who = Vec::new();
     if let Some(name) = &v.name {
         who.push(Span::styled(name.clone(), theme.strong()));
@@ -457,13 +465,25 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         4
     };
     let [head, digits, gauge, extra] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(if label_is_big { 5 } else { 2 }),
         Constraint::Length(big_rows),
         Constraint::Length(1),
         Constraint::Min(1),
     ])
     .areas(left);
-    frame.render_widget(Paragraph::new(heading), head);
+    if label_is_big {
+        let [word, name] = Layout::vertical([Constraint::Length(4), Constraint::Length(1)]).areas(head);
+        let big = BigText::builder()
+            .pixel_size(PixelSize::HalfHeight)
+            .style(label_style)
+            .alignment(Alignment::Center)
+            .lines(vec![Line::from(big_label)])
+            .build();
+        frame.render_widget(big, word);
+        frame.render_widget(Paragraph::new(heading), name);
+    } else {
+        frame.render_widget(Paragraph::new(heading), head);
+    }
     if let (Some(ms), Some(count)) = (v.remaining_ms, count) {
         if twice {
             frame.render_widget(Scaled { text: &count, scale: DOUBLE, style: theme.strong() }, digits);
