@@ -218,6 +218,23 @@ pub struct Started {
     pub started_at_ms: i64,
 }
 
+/// What recording a session that is over stored ([`App::record_as`]).
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// The session's outcome.
+    pub summary: Summary,
+    /// Whether the session was stored (it is not when no exercise began).
+    pub saved: bool,
+    /// Whether screening answers given in this session were stored.
+    pub screening_saved: bool,
+    /// The stored session id, when saved.
+    pub id: Option<SessionId>,
+    /// Stretches whose hold grew, with the new hold in seconds.
+    pub grown: Vec<(StretchId, u32)>,
+    /// It was saved as a preview.
+    pub preview: bool,
+}
+
 /// What finishing a session did.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finished {
@@ -248,6 +265,10 @@ impl Finished {
                 "Saved as a preview (run faster than real time): it counts toward no weekly goal and grows no hold."
             }
             (true, _) => "Saved.",
+            // After a chest-pain answer the answers clear no one: "saved" would say they do.
+            (false, _) if self.summary.stopped == Some(StopReason::Emergency) => {
+                "No exercise began. No more stretching today; the next session asks the safety questions again."
+            }
             (false, true) => "No exercise began; your answers to the safety questions are saved.",
             (false, false) => "Nothing was saved: no exercise began.",
         };
@@ -462,13 +483,31 @@ impl App {
         started_at_ms: i64,
         speed: f64,
     ) -> Result<Finished> {
-        let finished = self.record_finished(user, id, session, started_at_ms, speed).await?;
-        if finished.summary.stopped == Some(StopReason::Emergency) {
+        let recorded = self.record_as(user, id, session, started_at_ms, speed).await?;
+        let (adherence, trend) = self.standing(user, &when::zone()).await?;
+        let Recorded { summary, saved, screening_saved, id, grown, preview } = recorded;
+        Ok(Finished { summary, saved, screening_saved, id, grown, adherence, trend, preview })
+    }
+
+    /// [`App::finish_as`] without reading back the week and the pain trend: all a server needs,
+    /// and everything that must be stored is stored before this returns — the session, its
+    /// progression, the screening answered in it and, after an emergency stop, the answers set
+    /// aside — so a failure to read the standing later never undoes or repeats any of it.
+    pub async fn record_as(
+        &self,
+        user: UserId,
+        id: SessionId,
+        session: &Session,
+        started_at_ms: i64,
+        speed: f64,
+    ) -> Result<Recorded> {
+        let recorded = self.record_finished(user, id, session, started_at_ms, speed).await?;
+        if recorded.summary.stopped == Some(StopReason::Emergency) {
             // Newer than any answer given in this session, so those are set aside too.
-            let ended_at_ms = record(&finished.summary, started_at_ms, speed).ended_at_ms.max(started_at_ms + 1);
+            let ended_at_ms = record(&recorded.summary, started_at_ms, speed).ended_at_ms.max(started_at_ms + 1);
             self.set_screening_aside(user, ended_at_ms).await?;
         }
-        Ok(finished)
+        Ok(recorded)
     }
 
     /// "Do not stretch today": after an emergency stop the answers stored so far no longer
@@ -479,7 +518,7 @@ impl App {
         Ok(self.store.save_screening(user, &entry).await?)
     }
 
-    /// [`App::finish_as`] for every session: the record, its progression and its screening.
+    /// [`App::record_as`] for every session: the record, its progression and its screening.
     async fn record_finished(
         &self,
         user: UserId,
@@ -487,21 +526,17 @@ impl App {
         session: &Session,
         started_at_ms: i64,
         speed: f64,
-    ) -> Result<Finished> {
+    ) -> Result<Recorded> {
         let summary = session.summary().ok_or(Error::NotOver)?;
-        let tz = when::zone();
         let screening = (session.screened_now()
             && session.screening().clearance(&self.library.screening) != Clearance::Incomplete)
             .then(|| ScreeningEntry { taken_at_ms: started_at_ms, record: session.screening().clone() });
+        let screening_saved = screening.is_some();
         if !summary.exercise_started {
             if let Some(entry) = &screening {
                 self.store.save_screening(user, entry).await?;
             }
-            let (adherence, trend) = self.standing(user, &tz).await?;
-            let screening_saved = screening.is_some();
-            return Ok(Finished {
-                adherence,
-                trend,
+            return Ok(Recorded {
                 summary,
                 saved: false,
                 screening_saved,
@@ -516,18 +551,7 @@ impl App {
         let changes = if record.preview { as_preview(changes) } else { changes };
         let FinishReport { grown, .. } =
             self.store.finish_session(user, &record, &changes, self.rules, screening.as_ref()).await?;
-        let (adherence, trend) = self.standing(user, &tz).await?;
-        let screening_saved = screening.is_some();
-        Ok(Finished {
-            adherence,
-            trend,
-            summary,
-            saved: true,
-            screening_saved,
-            id: Some(record.id),
-            grown,
-            preview: record.preview,
-        })
+        Ok(Recorded { summary, saved: true, screening_saved, id: Some(record.id), grown, preview: record.preview })
     }
 
     /// This week against the goal with the streak, and the pain trend, as they stand now.

@@ -125,10 +125,16 @@ fn speak(program: &str, args: &[String], text: &str, stop: &AtomicBool) {
     while let Ok(None) = child.try_wait() {
         if stop.load(Ordering::Relaxed) || started.elapsed() >= UTTERANCE_LIMIT {
             end(&mut child);
+            // spd-say only asks speech-dispatcher to speak: ending it leaves the speech going.
+            if program == "spd-say" {
+                let _ = Command::new(program).arg("-C").stdout(Stdio::null()).stderr(Stdio::null()).status();
+            }
             return;
         }
         thread::sleep(POLL);
     }
+    // A command that left a player running in the background when it ended: that goes too.
+    end(&mut child);
 }
 
 /// Ends a speech command and everything in its process group, and reaps it.
@@ -142,7 +148,7 @@ fn end(child: &mut Child) {
     let _ = child.wait();
 }
 
-#[cfg(all(test, unix))]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
@@ -197,6 +203,23 @@ mod tests {
         let speaker = pid(dir.path(), "speaker");
         drop(voice);
         assert!(ended(&speaker));
+    }
+
+    #[test]
+    fn a_player_left_running_by_a_speech_command_that_ended_is_ended_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = format!("sleep 1000 & echo $! > '{}/player'", dir.path().display());
+        let voice = Voice::with_command("sh".to_owned(), vec!["-c".to_owned(), script, "limber-speaks".to_owned()]);
+        voice.say("Release");
+        let player = pid(dir.path(), "player");
+        voice.finish(Duration::from_secs(5));
+        for _ in 0..200 {
+            if ended(&player) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        panic!("the player outlived the speech command that started it");
     }
 
     #[test]

@@ -48,10 +48,11 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
         let mut sessions = env.app.stream_sessions(env.user, query);
         let (mut shown, mut unreadable) = (0, 0);
         while let Some(read) = sessions.next().await {
-            let Some(s) = readable(read, &mut unreadable)? else { continue };
+            // Past the sessions asked for, whatever comes (readable or not) only says there is more.
             if limit.is_some_and(|n| shown >= n) {
                 return Ok(Shown { sessions: shown, more: true, unreadable });
             }
+            let Some(s) = readable(read, &mut unreadable)? else { continue };
             match shape {
                 Shape::Text if shown == 0 => {
                     writeln!(

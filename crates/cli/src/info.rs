@@ -42,9 +42,20 @@ struct ListItem<'a> {
 }
 
 pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    // The stretches alone, not the whole library: what `limber list` starts fast with.
+    if !as_json {
+        // Text ends with the source's credit, which takes the library: read once, all of it.
+        let lib = loaded(global)?;
+        let width = lib.stretches.iter().map(|s| s.id.as_str().len()).max().unwrap_or(0);
+        for s in &lib.stretches {
+            let mark = if s.origin == Origin::Article { "" } else { " (alternative)" };
+            println!("{:width$}  {}{mark} — {}; {}", s.id.as_str(), s.name, s.position.label(), s.dose.describe());
+        }
+        println!("\n{}", credit(&lib));
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The stretches alone, not the whole library: what `limber list --json` starts fast with.
     let entries = std::mem::ManuallyDrop::new(crate::context::entries(global)?);
-    if as_json {
+    {
         let items: Vec<ListItem<'_>> = entries
             .iter()
             .map(|s| ListItem {
@@ -59,14 +70,7 @@ pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
             })
             .collect();
         print_json(&items)?;
-        return Ok(ExitCode::SUCCESS);
     }
-    let width = entries.iter().map(|s| s.id.as_str().len()).max().unwrap_or(0);
-    for s in entries.iter() {
-        let mark = if s.origin == Origin::Article { "" } else { " (alternative)" };
-        println!("{:width$}  {}{mark} — {}; {}", s.id.as_str(), s.name, s.position.label(), s.dose.describe());
-    }
-    println!("\n{}", credit(&*loaded(global)?));
     Ok(ExitCode::SUCCESS)
 }
 

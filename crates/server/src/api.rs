@@ -649,10 +649,13 @@ pub async fn export(
                         return Ok(()); // the client went away
                     }
                 }
-                // A full page that could not move on (every session in it unreadable, with no id
-                // to go on from) ends the export rather than read the same page again.
-                if page.len() < EXPORT_PAGE || next == after {
+                if page.len() < EXPORT_PAGE {
                     break;
+                }
+                // A full page that cannot move on (every session in it unreadable, with no id to
+                // go on from) fails the export rather than end it looking whole.
+                if next == after {
+                    return Err(std::io::Error::other("a page of the history could not be read at all"));
                 }
                 after = next;
             }

@@ -136,7 +136,7 @@ fn from_this_machine(parts: &Parts) -> Result<(), ApiError> {
     let header = |name: &str| parts.headers.get(name).map(|v| v.to_str().unwrap_or("\u{0}"));
     // A reverse proxy on this machine calls as localhost (nginx's default `Host` is the
     // upstream's own), but for someone elsewhere: what it adds says so.
-    let proxied = [FORWARDED.as_str(), "x-forwarded-for", "x-forwarded-host", "x-real-ip"]
+    let proxied = [FORWARDED.as_str(), "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via"]
         .iter()
         .any(|name| parts.headers.contains_key(*name));
     if proxied {

@@ -882,7 +882,8 @@ async fn drive(registry: Registry, live: Arc<Live>) {
 async fn finish(app: &App, live: &Live, session: &Session) -> Result<(), LiveError> {
     match live.kind {
         Kind::Routine => {
-            app.finish_as(live.user, live.id, session, live.started_at_ms, live.speed).await?;
+            // Recorded only: the week and the trend are read when someone asks for them.
+            app.record_as(live.user, live.id, session, live.started_at_ms, live.speed).await?;
         }
         Kind::Screening => {
             app.save_screening(live.user, session, live.started_at_ms).await?;

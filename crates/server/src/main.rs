@@ -214,6 +214,17 @@ async fn open(cli: &Cli) -> anyhow::Result<Arc<App>> {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // A server holds its data directory before it opens the database: a second one (a newer
+    // limber, say) is refused before it migrates anything.
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    let _alone = match sqlite_dir(&cli)? {
+        Some(dir) if serving => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot use the data directory {}", dir.display()))?;
+            Some(serve_alone(&dir)?)
+        }
+        _ => None,
+    };
     let app = open(&cli).await?;
     match &cli.command {
         None | Some(Command::Serve) => serve(&cli, app).await,
@@ -304,7 +315,6 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
 
 async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let dir = sqlite_dir(cli)?;
-    let _alone = dir.as_deref().map(serve_alone).transpose()?;
     let access = if cli.bind.ip().is_loopback() && !cli.require_tokens {
         Access::Open { local: app.local_user().await? }
     } else {

@@ -330,8 +330,12 @@ pub trait Store: Send + Sync {
         while let Some(read) = stream.next().await {
             let session = match read {
                 Ok(session) => session,
+                // Counted on the page it falls in: one met while looking past a full page for
+                // the next is the next page's.
                 Err(Error::UnreadableSession { .. }) => {
-                    unreadable += 1;
+                    if sessions.len() < limit {
+                        unreadable += 1;
+                    }
                     continue;
                 }
                 Err(e) => return Err(e),

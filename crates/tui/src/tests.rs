@@ -637,6 +637,22 @@ fn chest_pain_gives_the_emergency_advice() {
 }
 
 #[test]
+fn a_yes_to_chest_pain_in_the_screening_does_not_say_the_answers_are_saved() {
+    let (mut app, _dir) = app();
+    app.start("desk").expect("start");
+    // The first question is the emergency one: chest pain or breathlessness now.
+    app.send(Intent::Yes, At::ZERO);
+    let now = at(&app);
+    if app.screen == Screen::Session {
+        app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+    }
+    assert_eq!(app.screen, Screen::Summary);
+    let text = render(&app, 120, 40);
+    assert!(text.contains("No more stretching today"), "{text}");
+    assert!(!text.contains("answers to the safety questions are saved"), "{text}");
+}
+
+#[test]
 fn the_warm_up_counts_down_with_its_own_label() {
     let (mut app, _dir) = app();
     app.options.no_warm_up = false;

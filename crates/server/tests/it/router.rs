@@ -1126,6 +1126,8 @@ async fn a_damaged_session_is_left_out_of_history_and_export_and_the_rest_still_
     let (_, first) = f.get("/api/v1/history?limit=1", None).await;
     let (_, second) = f.get(&format!("/api/v1/history?limit=1&before={}", first["next"].as_str().unwrap()), None).await;
     assert_eq!((ids(&first["sessions"]), ids(&second["sessions"])), (vec!["2".to_owned()], vec!["0".to_owned()]));
+    // The damaged one is counted once, on the page it falls in.
+    assert_eq!((first["unreadable"].as_u64(), second["unreadable"].as_u64()), (Some(0), Some(1)));
     let (status, export) = f.get("/api/v1/export", None).await;
     assert_eq!(status, StatusCode::OK, "{export}");
     assert_eq!(ids(&export["sessions"]), ["0", "2"], "{export}");
