@@ -399,7 +399,8 @@ pub async fn send_intent(
             e.detail = serde_json::to_value(&why).ok();
             Err(e)
         }
-        Err(IntentError::Store(e)) => Err(ApiError::internal(&e)),
+        // A read-only or full database, or a removed person, keeps its own answer (503, 410).
+        Err(IntentError::Store(e)) => Err(ApiError::from(e)),
         Err(IntentError::Gone) => {
             Err(ApiError::new(StatusCode::CONFLICT, "over", "the session is over: it has been recorded"))
         }

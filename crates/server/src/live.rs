@@ -886,7 +886,13 @@ async fn finish(app: &App, live: &Live, session: &Session) -> Result<(), LiveErr
             app.record_as(live.user, live.id, session, live.started_at_ms, live.speed).await?;
         }
         Kind::Screening => {
-            app.save_screening(live.user, session, live.started_at_ms).await?;
+            // Taken when the questions ended, as the CLI takes them: an emergency stop's
+            // set-aside is then newer than answers a session started meanwhile stored. The same
+            // moment on every retry (it comes from the log), so it is stored once.
+            let ended_ms = session
+                .summary()
+                .map_or(live.started_at_ms, |s| limber_app::record(&s, live.started_at_ms, live.speed).ended_at_ms);
+            app.save_screening(live.user, session, ended_ms.max(live.started_at_ms)).await?;
         }
     }
     app.store().remove_live(live.id).await.map_err(limber_app::Error::from)?;

@@ -1146,3 +1146,29 @@ async fn the_page_may_not_be_framed_by_another_site_and_no_answer_is_sniffed() {
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_screening_on_its_own_is_stored_as_of_when_it_ended() {
+    let f = fixture(false).await;
+    let before_ms =
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()).unwrap();
+    let (status, v) = f.post("/api/v1/screening", None, json!(null)).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    // The person reads the first question for a while, then answers yes: chest pain now.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "yes"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let latest = loop {
+        let (_, latest) = f.get("/api/v1/screening", None).await;
+        if latest.is_object() {
+            break latest;
+        }
+        assert!(std::time::Instant::now() < deadline, "the answers were never stored");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let taken = latest["taken-at-ms"].as_i64().or(latest["taken_at_ms"].as_i64()).unwrap_or_else(|| panic!("{latest}"));
+    assert!(taken >= before_ms + 400, "stored as of the answer, not the start: {taken} vs {before_ms}");
+    assert_eq!(latest["record"]["answers"], json!([["chest-pain", true]]), "{latest}");
+}
