@@ -1221,7 +1221,8 @@ impl Session {
 
     fn begin_item(&mut self, item: usize, at: At) {
         let Some(it) = self.items.get(item) else {
-            self.say(at, CueKind::Finished, words::finished(&self.plan.routine_name), Sound::End);
+            let hurt = self.too_much_count > 0;
+            self.say(at, CueKind::Finished, words::finished(&self.plan.routine_name, hurt), Sound::End);
             self.end(None, at);
             return;
         };

@@ -260,8 +260,13 @@ pub(crate) fn cleared() -> String {
     "Thank you. Nothing in your answers stands in the way of stretching today.".to_owned()
 }
 
-pub(crate) fn finished(routine: &str) -> String {
-    format!("That completes {routine}. Well done.")
+/// The end of a routine; after pain above 5 in it, rest rather than praise.
+pub(crate) fn finished(routine: &str, hurt: bool) -> String {
+    if hurt {
+        format!("That completes {routine}. Rest now and go easy today; if the pain does not settle, see a clinician.")
+    } else {
+        format!("That completes {routine}. Well done.")
+    }
 }
 
 /// The person ended the session; what was done is kept only once some exercise has started.

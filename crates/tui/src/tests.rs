@@ -724,6 +724,23 @@ fn holds_grow_after_two_comfortable_sessions_in_real_time() {
 }
 
 #[test]
+fn a_session_finished_after_pain_above_five_ends_in_rest_not_praise() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 2 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    let now = at(&app);
+    app.send(Intent::Pain { score: 6 }, now);
+    run_until(&mut app, |a| phase(a) == Some(Phase::PainAfter));
+    let now = at(&app);
+    app.on_key(key('2'), now);
+    assert_eq!(app.screen, Screen::Summary);
+    let text = render(&app, 120, 40);
+    assert!(text.contains("Session complete. Rest now and go easy today."), "{text}");
+    assert!(!text.contains("Well done"), "{text}");
+}
+
+#[test]
 fn a_whole_session_ends_in_a_summary_and_counts_for_the_week() {
     let (mut app, _dir) = app();
     desk(&mut app);

@@ -736,6 +736,9 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         }
                     }
                 }
+                // After pain above 5 in it, rest rather than praise, as the last cue says.
+                None if !s.too_much.is_empty() => lines
+                    .push(Line::from(Span::styled("Session complete. Rest now and go easy today.", theme.strong()))),
                 None => lines.push(Line::from(Span::styled("Session complete. Well done.", theme.strong()))),
             }
             lines.push(Line::default());

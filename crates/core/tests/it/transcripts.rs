@@ -333,7 +333,7 @@ fn pain_above_five_stops_the_stretch_and_offers_the_alternative() {
             0:20.000 End     Slowly ease out of the stretch.
             0:20.000 None    How did Open book feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:22.000 End     That completes Short. Well done.
+            0:22.000 End     That completes Short. Rest now and go easy today; if the pain does not settle, see a clinician.
             == Finished
         "#]],
     );
@@ -1349,7 +1349,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:15.000 End     Slowly ease out of the stretch.
             0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:17.000 End     That completes Short. Well done.
+            0:17.000 End     That completes Short. Rest now and go easy today; if the pain does not settle, see a clinician.
             0:17.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
             == PainAfter
             0:30.000 Alert   Noted: 7 out of 10. Rest today, and if the pain does not settle, see a doctor or physiotherapist.
