@@ -212,10 +212,7 @@ fn limber_as_someone_else() -> assert_cmd::Command {
 fn a_history_that_cannot_be_written_says_so_in_words_and_is_left_as_it_was() {
     use std::os::unix::fs::PermissionsExt;
     let home = Home::new().screened();
-    home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
-        .write_stdin("")
-        .assert()
-        .success();
+    one_session(&home);
     let before = home.json(&["history"]);
     let db = home.path().join("limber.db");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
