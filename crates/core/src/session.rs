@@ -641,6 +641,24 @@ impl Session {
         Ok(session)
     }
 
+    /// This session as it was right after the first `intents` intents of its log (all of them
+    /// when it has fewer): rebuilt from its plan, the screening record it started with and that
+    /// much of its log, as [`Session::replay`] rebuilds a stored one. A driver that could not
+    /// store the intents after those takes them back with it, so the session never runs ahead
+    /// of what a restart would resume.
+    pub fn rewound(&self, intents: usize) -> Result<Session, ReplayError> {
+        // A session that asked the screening questions started from no clear record (any record
+        // it was given was not clear, so it was not used); one that did not, from the clear
+        // record it holds, which nothing changes afterwards.
+        let started_with = (!self.screened_now).then_some(&self.screening);
+        let log = SessionLog {
+            started: self.log.started,
+            intents: self.log.intents[..intents.min(self.log.intents.len())].to_vec(),
+            rules: self.log.rules,
+        };
+        Session::replay(self.plan.clone(), started_with, &log)
+    }
+
     /// The plan this session runs.
     pub fn plan(&self) -> &Plan {
         &self.plan

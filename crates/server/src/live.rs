@@ -608,7 +608,21 @@ impl Registry {
             }
             match self.reload(live.id).await {
                 Ok(stored) => state.reload(stored),
-                Err(e) => tracing::error!(session = %live.id, error = %e, "cannot reload the session"),
+                Err(reload) => {
+                    // The store cannot be read either (it is down, say): take back in memory
+                    // what was not stored, so that the intent is not in effect here while its
+                    // sender is told it failed (sent again, it would be applied twice).
+                    tracing::error!(session = %live.id, error = %reload, "cannot reload the session; taking back what was not stored");
+                    match state.session.rewound(state.stored) {
+                        Ok(session) => state.session = session,
+                        // Cannot happen (every intent in the log was accepted once already), but
+                        // if it did, this copy is let go: it is loaded again when asked for.
+                        Err(e) => {
+                            tracing::error!(session = %live.id, error = %e, "cannot take back an intent; letting the session go here");
+                            state.gone = true;
+                        }
+                    }
+                }
             }
             let gone = state.gone;
             if retry && !gone {

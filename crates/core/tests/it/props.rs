@@ -176,6 +176,22 @@ proptest! {
     }
 
     #[test]
+    fn rewinding_takes_back_exactly_the_intents_after_the_point(opts in any_options(), screened: bool, script in script(), keep in 0usize..40) {
+        let (live, _, _) = play(&opts, screened, &script);
+        let record = clear_record();
+        let all = live.log().intents.len();
+        let mut prefix = live.log().clone();
+        prefix.intents.truncate(keep);
+        let rewound = live.rewound(keep).expect("rewinds");
+        let replayed = Session::replay(plan("all", &opts), screened.then_some(&record), &prefix).expect("replays");
+        prop_assert_eq!(rewound.log(), &prefix);
+        prop_assert_eq!(&rewound, &replayed);
+        // Rewound to its whole log, it is the session itself (up to its last intent).
+        let whole = Session::replay(plan("all", &opts), screened.then_some(&record), live.log()).expect("replays");
+        prop_assert_eq!(live.rewound(all).expect("rewinds"), whole);
+    }
+
+    #[test]
     fn a_view_at_any_moment_matches_advancing(opts in any_options(), screened: bool, script in script(), ahead in 0u64..200_000) {
         let (session, _, now) = play(&opts, screened, &script);
         let at = At::millis(now.as_millis() + ahead);

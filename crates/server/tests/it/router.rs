@@ -1172,3 +1172,33 @@ async fn a_screening_on_its_own_is_stored_as_of_when_it_ended() {
     assert!(taken >= before_ms + 400, "stored as of the answer, not the start: {taken} vs {before_ms}");
     assert_eq!(latest["record"]["answers"], json!([["chest-pain", true]]), "{latest}");
 }
+
+#[tokio::test]
+async fn an_intent_that_cannot_be_stored_or_read_back_is_taken_back_not_left_in_effect() {
+    use sqlx::ConnectOptions;
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    let state = f.screen(&id, None).await;
+    assert_eq!(state["view"]["phase"]["phase"], "warm-up", "{state}");
+    let db = f._dir.path().join(limber_app::store::DATABASE_FILE);
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+    // The events' table out of reach: an intent can be neither stored nor read back.
+    sqlx::query("ALTER TABLE live_events RENAME TO live_events_away").execute(&mut conn).await.unwrap();
+    let intents = format!("/api/v1/sessions/{id}/intents");
+    let (status, v) = f.post(&intents, None, json!({"intent": "pause"})).await;
+    assert!(status.is_server_error(), "{status} {v}");
+    let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
+    assert_eq!(v["view"]["paused"], false, "the pause that failed is not in effect: {v}");
+    // Back in reach: the same intent sent again is applied, once.
+    sqlx::query("ALTER TABLE live_events_away RENAME TO live_events").execute(&mut conn).await.unwrap();
+    let (status, v) = f.post(&intents, None, json!({"intent": "pause"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["view"]["paused"], true, "{v}");
+    // What is stored agrees with what was shown: a restart resumes it paused, as it is here.
+    let live = limber_server::Registry::new(&f.app);
+    assert_eq!(live.resume_all().await.unwrap(), 1);
+    let user = f.app.local_user().await.unwrap();
+    let resumed = live.get(user, id.parse().unwrap()).await.unwrap().unwrap().snapshot().await;
+    let resumed = serde_json::to_value(resumed).unwrap();
+    assert_eq!((&resumed["view"]["paused"], &resumed["view"]["phase"]), (&v["view"]["paused"], &v["view"]["phase"]));
+}
