@@ -374,21 +374,30 @@ impl Registry {
             if self.held(record.id).is_some() {
                 continue;
             }
-            let Ok((kind, session, saved)) = replay(&record, &self.app) else { continue };
-            let live = new_live(&record, kind, State::new(session, saved + record.events.len(), saved));
-            let mut state = live.state.lock().await;
-            state.session.advance(live.at(now_ms()));
-            if state.session.phase().is_over() {
-                finish(&self.app, &live, &state.session).await?;
-            } else if state.session.next_deadline().is_none()
-                && now_ms().saturating_sub(live.wall_ms(state.session.last_activity())) >= millis(self.idle)
-            {
-                // An instance that held it would have ended it by now: none does. Its driver
-                // here ends it at once.
-                drop(state);
-                tracing::info!(session = %record.id, "taking over a session left waiting by a stopped instance");
-                self.adopt(&record)?;
+            // One session that cannot be recorded yet does not hold up the others.
+            if let Err(e) = self.sweep_one(&record).await {
+                tracing::warn!(session = %record.id, error = %e, "cannot record or take over a session no one holds");
             }
+        }
+        Ok(())
+    }
+
+    /// [`Registry::sweep`] for one stored session no one here holds.
+    async fn sweep_one(&self, record: &LiveRecord) -> Result<(), LiveError> {
+        let (kind, session, saved) = replay(record, &self.app)?;
+        let live = new_live(record, kind, State::new(session, saved + record.events.len(), saved));
+        let mut state = live.state.lock().await;
+        state.session.advance(live.at(now_ms()));
+        if state.session.phase().is_over() {
+            finish(&self.app, &live, &state.session).await?;
+        } else if state.session.next_deadline().is_none()
+            && now_ms().saturating_sub(live.wall_ms(state.session.last_activity())) >= millis(self.idle)
+        {
+            // An instance that held it would have ended it by now: none does. Its driver here
+            // ends it at once.
+            drop(state);
+            tracing::info!(session = %record.id, "taking over a session left waiting by a stopped instance");
+            self.adopt(record)?;
         }
         Ok(())
     }
