@@ -459,7 +459,9 @@ async fn a_safety_report_is_never_refused_over_the_fields_around_it() {
 #[tokio::test]
 async fn a_sharp_pain_press_that_names_the_stretch_it_saw_sets_that_one_aside() {
     let f = fixture(false).await;
-    let id = f.start("desk", 20.0, None).await;
+    // At 5x a hold lasts 3 s: room for the skip below to reach stretch 1 before it ends, even
+    // on a loaded machine.
+    let id = f.start("desk", 5.0, None).await;
     let path = format!("/api/v1/sessions/{id}/intents");
     let state = f.screen(&id, None).await;
     assert_eq!(state["view"]["phase"]["phase"], "warm-up", "{state}");
@@ -468,6 +470,8 @@ async fn a_sharp_pain_press_that_names_the_stretch_it_saw_sets_that_one_aside() 
     let passed = first["view"]["name"].clone();
     // Stretch 1 under way, then on to stretch 2, which a page whose connection dropped during
     // stretch 1 would not see.
+    let (_, begun) = f.post(&path, None, json!({"intent": "start"})).await;
+    assert_eq!(begun["view"]["number"], 1, "{begun}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while f.get(&format!("/api/v1/sessions/{id}"), None).await.1["view"]["phase"]["phase"] != "active" {
         assert!(std::time::Instant::now() < deadline, "stretch 1 never began");
