@@ -187,7 +187,8 @@ impl Drop for Process {
 fn limber_server(program: &Path) -> anyhow::Result<Process> {
     let dir = tempfile::tempdir().context("temp dir")?;
     let mut command = Command::new(program);
-    command.args(["--bind", "127.0.0.1:0", "--data-dir"]).arg(dir.path().join("data"));
+    // The bench's one person holds every session: far more than a person is allowed by default.
+    command.args(["--bind", "127.0.0.1:0", "--live-per-person", "1000000", "--data-dir"]).arg(dir.path().join("data"));
     Process::start(command, "limber-server", dir)
 }
 
@@ -565,7 +566,7 @@ const PG_SESSIONS: usize = 200;
 fn limber_server_on(program: &Path, url: &str, name: &str) -> anyhow::Result<Process> {
     let dir = tempfile::tempdir().context("temp dir")?;
     let mut command = Command::new(program);
-    command.args(["--bind", "127.0.0.1:0", "--database", url]);
+    command.args(["--bind", "127.0.0.1:0", "--live-per-person", "1000000", "--database", url]);
     Process::start(command, name, dir)
 }
 

@@ -264,10 +264,12 @@ fn created(live: &Live, state: SessionState) -> Response {
     response
 }
 
-/// Starts a session from a routine; it runs on the server's clock from now on.
+/// Starts a session from a routine; it runs on the server's clock from now on. Refused (409
+/// `too-many-sessions`) while the caller has as many under way as the server allows.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = CreateSession,
     responses((status = 201, body = SessionState), (status = 400, body = crate::error::ErrorBody),
-              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_session(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,
@@ -822,9 +824,9 @@ pub async fn latest_screening(State(st): State<Arc<AppState>>, Caller(user): Cal
 }
 
 /// Starts the safety questions on their own, answered with intents like any session; the
-/// answers are stored when complete.
+/// answers are stored when complete. Refused (409 `too-many-sessions`) like a routine.
 #[utoipa::path(post, path = "/api/v1/screening", tag = "records",
-    responses((status = 201, body = SessionState)))]
+    responses((status = 201, body = SessionState), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn start_screening(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Response, ApiError> {
     let session = st.app.screening_session();
     let live = st

@@ -126,6 +126,9 @@ impl From<crate::live::LiveError> for ApiError {
                     | limber_app::store::Error::DiskFull { .. },
                 ),
             ) => ApiError::from(e),
+            e @ crate::live::LiveError::TooMany(_) => {
+                ApiError::new(StatusCode::CONFLICT, "too-many-sessions", e.to_string())
+            }
             e => ApiError::internal(&e),
         }
     }

@@ -25,7 +25,7 @@ use limber_app::App;
 use tower_http::timeout::TimeoutLayer;
 
 pub use auth::Access;
-pub use live::{IDLE_LIMIT, Registry};
+pub use live::{IDLE_LIMIT, LIVE_PER_PERSON, Registry};
 
 /// The largest request body most routes take.
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -40,6 +40,13 @@ pub enum LiveError {
     /// taking it over).
     #[error("session {0} keeps moving between instances; try again")]
     Unsettled(SessionId),
+    /// The person has as many sessions under way as the server allows
+    /// ([`Registry::with_live_limit`]).
+    #[error(
+        "you have {0} sessions under way, the most this server allows at once: finish one, or end it with the \
+         intent \"quit\", before starting another"
+    )]
+    TooMany(u64),
     /// The task applying an intent stopped before it finished (the server is stopping).
     #[error("the intent was interrupted before it was stored")]
     Interrupted,
@@ -239,12 +246,19 @@ pub struct Registry {
     /// How long a session waiting for the person may go without a word from them before it is
     /// ended ([`Registry::with_idle_limit`]).
     idle: Duration,
+    /// The most sessions one person may have under way ([`Registry::with_live_limit`]).
+    per_person: u64,
 }
 
 /// How long a session waiting for the person (a question unanswered, paused) goes without a
 /// word from them before it is ended as quitting would end it, by default: a person who closed
 /// the page at the pain rating after a sharp-pain stop still has that stretch set aside.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(60 * 60);
+
+/// The most sessions one person may have under way at once, by default: far more than anyone
+/// runs, few enough that a runaway script (or a stolen token) cannot fill the server's memory
+/// and database with sessions.
+pub const LIVE_PER_PERSON: u64 = 20;
 
 /// How many times an intent is re-applied when other instances keep taking its place; each
 /// retry first waits a random moment of up to one millisecond per attempt, so that two
@@ -265,7 +279,16 @@ impl Registry {
             journal: Journal::start(app.clone()),
             shared: Arc::default(),
             idle: IDLE_LIMIT,
+            per_person: LIVE_PER_PERSON,
         }
+    }
+
+    /// Lets one person have at most `n` sessions under way (instead of [`LIVE_PER_PERSON`]);
+    /// starting another is refused with [`LiveError::TooMany`].
+    #[must_use]
+    pub fn with_live_limit(mut self, n: u64) -> Registry {
+        self.per_person = n;
+        self
     }
 
     /// Ends a session waiting for the person after `idle` without a word from them (instead of
@@ -501,9 +524,14 @@ impl Registry {
         map.insert(live.id, live);
     }
 
-    /// Starts a new live session: stores it, then runs its driver.
+    /// Starts a new live session: stores it, then runs its driver. Refused when its person
+    /// has as many under way as allowed ([`Registry::with_live_limit`]; on a shared store, two
+    /// started at the same moment on two instances may go one over).
     pub async fn start(&self, new: NewLive) -> Result<Arc<Live>, LiveError> {
         let NewLive { user, kind, session, screening, started_at_ms, speed } = new;
+        if self.app.store().count_live_of(user).await.map_err(limber_app::Error::from)? >= self.per_person {
+            return Err(LiveError::TooMany(self.per_person));
+        }
         let id = SessionId::new();
         let saved = session.log().intents.len();
         let record = LiveRecord {

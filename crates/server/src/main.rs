@@ -46,6 +46,12 @@ struct Cli {
           default_value_t = limber_server::IDLE_LIMIT.as_secs() / 60,
           value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60))]
     idle_minutes: u64,
+    /// Let one person have at most N sessions under way at once; starting another is refused
+    /// (409) until one ends.
+    #[arg(long, env = "LIMBER_LIVE_PER_PERSON", value_name = "N", global = true,
+          default_value_t = limber_server::LIVE_PER_PERSON,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    live_per_person: u64,
     /// Every personal route needs a token even on loopback: for a server behind a reverse proxy
     /// on the same machine, whose requests all arrive from localhost.
     #[arg(long, env = "LIMBER_REQUIRE_TOKENS", global = true)]
@@ -331,7 +337,9 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         }
         Access::Tokens
     };
-    let live = Registry::new(&app).with_idle_limit(Duration::from_secs(cli.idle_minutes * 60));
+    let live = Registry::new(&app)
+        .with_idle_limit(Duration::from_secs(cli.idle_minutes * 60))
+        .with_live_limit(cli.live_per_person);
     // On a database other instances share, sessions are loaded when asked for; on a file of its
     // own, this instance resumes every one.
     let shared = live.share().await.context("cannot follow the other instances' live sessions")?;

@@ -444,6 +444,11 @@ pub trait Store: Send + Sync {
         Ok(self.live_sessions().await?.into_iter().filter(|r| r.user == user).map(|r| r.id).collect())
     }
 
+    /// How many live sessions `user` has: what a server checks before starting another.
+    async fn count_live_of(&self, user: UserId) -> Result<u64> {
+        Ok(self.live_sessions_of(user).await?.len() as u64)
+    }
+
     /// Changes other processes make to live sessions, as they commit: `None` when no other
     /// process can make any (SQLite: one server per file).
     async fn watch_live(&self) -> Result<Option<BoxStream<'static, LiveChange>>> {

@@ -885,6 +885,14 @@ impl Store for PgStore {
         ids.iter().map(|id| parse_id(id)).collect()
     }
 
+    async fn count_live_of(&self, user: UserId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM live_sessions WHERE user_id = $1")
+            .bind(user.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.unsigned_abs())
+    }
+
     async fn remove_live(&self, id: SessionId) -> Result<bool> {
         // Its head and events go with it (ON DELETE CASCADE); other instances hear of it.
         let removed = sqlx::query(

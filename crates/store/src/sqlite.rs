@@ -1019,6 +1019,14 @@ impl Store for SqliteStore {
         live_from(&row, events).map(Some)
     }
 
+    async fn count_live_of(&self, user: UserId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM live_sessions WHERE user_id = ?")
+            .bind(user.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.unsigned_abs())
+    }
+
     async fn remove_live(&self, id: SessionId) -> Result<bool> {
         let removed =
             sqlx::query("DELETE FROM live_sessions WHERE uuid = ?").bind(id.to_string()).execute(&self.pool).await?;

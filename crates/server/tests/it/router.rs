@@ -1206,3 +1206,37 @@ async fn an_intent_that_cannot_be_stored_or_read_back_is_taken_back_not_left_in_
     let resumed = serde_json::to_value(resumed).unwrap();
     assert_eq!((&resumed["view"]["paused"], &resumed["view"]["phase"]), (&v["view"]["paused"], &v["view"]["phase"]));
 }
+
+#[tokio::test]
+async fn a_person_may_have_only_so_many_sessions_under_way_and_one_ended_makes_room() {
+    let f = fixture(true).await;
+    let (_, ann) = f.user("ann").await;
+    let (_, bob) = f.user("bob").await;
+    let body = json!({"routine": "desk"});
+    let mut ids = Vec::new();
+    for _ in 0..limber_server::LIVE_PER_PERSON {
+        ids.push(f.start("desk", 1.0, Some(&ann)).await);
+    }
+    let (status, v) = f.post("/api/v1/sessions", Some(&ann), body.clone()).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "too-many-sessions"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("quit"), "says how to make room: {v}");
+    let (status, v) = f.post("/api/v1/screening", Some(&ann), json!({})).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "too-many-sessions"), "the questions alone too: {v}");
+    // Someone else's sessions are their own.
+    let (status, v) = f.post("/api/v1/sessions", Some(&bob), body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    // One ended (and recorded) makes room for another.
+    let (status, v) =
+        f.post(&format!("/api/v1/sessions/{}/intents", ids[0]), Some(&ann), json!({"intent": "quit"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, v) = f.post("/api/v1/sessions", Some(&ann), body.clone()).await;
+        if status == StatusCode::CREATED {
+            break;
+        }
+        assert_eq!(status, StatusCode::CONFLICT, "{v}");
+        assert!(std::time::Instant::now() < deadline, "the ended session never made room");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}

@@ -413,12 +413,17 @@ pub(crate) async fn live_sessions_are_saved_updated_and_removed(store: &dyn Stor
         started_at_ms: 1_700_000_000_000,
         speed: 2.5,
     };
+    let other = new_user(store, "live-other").await;
     store.save_live(&live).await.unwrap();
     live.log = r#"{"started":0,"intents":[{"at":1000,"intent":"pause"}]}"#.into();
     store.save_live(&live).await.unwrap();
     let mine: Vec<LiveRecord> = store.live_sessions().await.unwrap().into_iter().filter(|l| l.user == user).collect();
     assert_eq!(mine, vec![live.clone()], "one row per session, with the latest log");
+    store.save_live(&live_record(other, 0)).await.unwrap();
+    let counts = (store.count_live_of(user).await.unwrap(), store.count_live_of(other).await.unwrap());
+    assert_eq!(counts, (1, 1), "each person's own, once however often saved");
     assert!(store.remove_live(live.id).await.unwrap());
+    assert_eq!(store.count_live_of(user).await.unwrap(), 0);
     assert!(!store.remove_live(live.id).await.unwrap(), "removing twice finds nothing");
     assert!(store.live_sessions().await.unwrap().iter().all(|l| l.id != live.id));
     let orphan = LiveRecord { id: SessionId::new(), user: UserId(i64::MAX), ..live.clone() };
@@ -428,8 +433,6 @@ pub(crate) async fn live_sessions_are_saved_updated_and_removed(store: &dyn Stor
     assert!(store.live_sessions().await.unwrap().iter().all(|l| l.user != user), "removed with their user");
 }
 
-/// Intents are appended to live sessions' logs, many sessions in one call, all or nothing, each
-/// place in a log taken once; they come back in order and go with their session.
 /// A live session of `user` with an empty log, started `n` ms after a fixed moment.
 pub(crate) fn live_record(user: UserId, n: i64) -> LiveRecord {
     LiveRecord {
@@ -444,6 +447,8 @@ pub(crate) fn live_record(user: UserId, n: i64) -> LiveRecord {
     }
 }
 
+/// Intents are appended to live sessions' logs, many sessions in one call, all or nothing, each
+/// place in a log taken once; they come back in order and go with their session.
 pub(crate) async fn live_events_are_appended_in_order_once(store: &dyn Store) {
     let user = new_user(store, "appender").await;
     let live = |n: i64| live_record(user, n);
