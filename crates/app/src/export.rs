@@ -1,13 +1,13 @@
 //! The export file: its versioned JSON shape, written and read one session at a time, and the
 //! checks every imported record passes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
 
 use limber_core::{Progress, StretchId};
 use limber_store::{ImportReport, SessionRecord, Store, UserId};
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The export format this limber writes: 3 adds each stretch's progression (hold, streak and
@@ -17,6 +17,15 @@ pub const FORMAT: u32 = 3;
 
 /// The longest hold an imported progression may hold, in seconds.
 const MAX_HOLD: u32 = 600;
+
+/// Limits on an imported session beyond which it is a damaged or made-up record, not one
+/// someone did: a day of stretching, 200 stretches, an hour per hold, 100 holds, names of 100
+/// characters (ids like `seated-twist`; content of one's own may name stretches limber lacks).
+const MAX_ACTIVE_MS: i64 = 24 * 60 * 60 * 1000;
+const MAX_ITEMS: usize = 200;
+const MAX_ITEM_SECONDS: u32 = 60 * 60;
+const MAX_HOLDS: u32 = 100;
+const MAX_NAME: usize = 100;
 
 /// Sessions written to the store at a time during an import.
 const BATCH: usize = 500;
@@ -226,6 +235,17 @@ fn parse<R: Read>(
         Err(e) => return Err(ImportError::Io(e.to_string())),
     };
     let (mut failure, mut progression) = (None, BTreeMap::new());
+    // An export holds each session once: a second with the same id is a damaged or pasted-
+    // together file, and which of the two is right cannot be told.
+    let mut seen: HashMap<limber_store::SessionId, usize> = HashMap::new();
+    let mut each = |position: usize, s: SessionRecord| match seen.insert(s.id, position) {
+        Some(first) => Err(ImportError::Record {
+            position,
+            id: s.id.to_string(),
+            problem: format!("session {first} of the file has the same id"),
+        }),
+        None => each(position, s),
+    };
     let mut de = serde_json::Deserializer::from_reader(file);
     let outcome = Top { each: &mut each, failure: &mut failure, progression: &mut progression }
         .deserialize(&mut de)
@@ -296,9 +316,8 @@ impl<'de, F: FnMut(usize, SessionRecord) -> Result<(), ImportError>> Visitor<'de
                     sessions = true;
                 }
                 "progression" => *self.progression = map.next_value()?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                // A misspelt `progression` would otherwise be dropped without a word.
+                other => return Err(A::Error::unknown_field(other, &["limber-export", "sessions", "progression"])),
             }
         }
         if format.is_none() {
@@ -372,6 +391,19 @@ fn check(s: &SessionRecord) -> Result<(), String> {
     if s.active_ms < 0 {
         return Err("its stretching time is negative".to_owned());
     }
+    if s.active_ms > MAX_ACTIVE_MS || s.items.iter().any(|i| i.active.as_millis() > MAX_ACTIVE_MS.unsigned_abs().into())
+    {
+        return Err("its stretching time is more than a day".to_owned());
+    }
+    if s.items.len() > MAX_ITEMS {
+        return Err(format!("it has {} stretches, more than the {MAX_ITEMS} a session can have", s.items.len()));
+    }
+    if let Some(i) = s.items.iter().position(|i| i.seconds > MAX_ITEM_SECONDS) {
+        return Err(format!("stretch {} lasts {} s at a time, more than an hour", i + 1, s.items[i].seconds));
+    }
+    if let Some(i) = s.items.iter().position(|i| i.holds_planned > MAX_HOLDS) {
+        return Err(format!("stretch {} plans {} holds, more than {MAX_HOLDS}", i + 1, s.items[i].holds_planned));
+    }
     if s.routine.trim().is_empty() {
         return Err("it names no routine".to_owned());
     }
@@ -379,9 +411,14 @@ fn check(s: &SessionRecord) -> Result<(), String> {
     // even hold, in the case of NUL) marks a damaged file.
     let stretches =
         s.items.iter().flat_map(|i| [Some(i.stretch.as_str()), i.instead_of.as_ref().map(|id| id.as_str())]);
-    let mut names = [Some(s.routine.as_str()), s.flagged.as_deref()].into_iter().chain(stretches).flatten();
-    if names.any(|n| n.chars().any(char::is_control)) {
-        return Err("a routine or stretch name has a control character in it".to_owned());
+    let names = [Some(s.routine.as_str()), s.flagged.as_deref()].into_iter().chain(stretches).flatten();
+    for name in names {
+        if name.chars().any(char::is_control) {
+            return Err("a routine or stretch name has a control character in it".to_owned());
+        }
+        if name.chars().count() > MAX_NAME {
+            return Err(format!("a routine or stretch name is longer than {MAX_NAME} characters"));
+        }
     }
     if let Some(i) = s.items.iter().position(|i| i.holds_done > i.holds_planned) {
         return Err(format!("stretch {} has more holds done than planned", i + 1));
@@ -422,7 +459,9 @@ mod tests {
     #[test]
     fn a_bad_record_names_its_position() {
         assert!(read(r#"{"limber-export":2,"sessions":[]}"#).expect("empty is fine").0.is_empty());
-        assert!(read(r#"{"sessions":[], "limber-export":2, "more": {"x": [1]}}"#).expect("any order").0.is_empty());
+        assert!(read(r#"{"sessions":[], "limber-export":2}"#).expect("any order").0.is_empty());
+        let err = read(r#"{"limber-export":3,"sessions":[],"progresion":{}}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `progresion`, expected one of"), "{err}");
         let (_, p) = read(r#"{"progression":{"cat-cow":{"hold-seconds":3,"comfortable-streak":0,"flagged":true}},"limber-export":3,"sessions":[]}"#)
             .expect("progression first");
         assert!(p[&StretchId::from("cat-cow")].flagged);
@@ -438,11 +477,33 @@ mod tests {
         let err = read(&format!(r#"{{"limber-export":2,"sessions":[{good},{broken}]}}"#)).unwrap_err();
         assert!(err.to_string().starts_with("session 2: invalid type"), "{err}");
         let odd = good.replacen(r#""pain-before":3"#, r#""pain-before":12"#, 1);
-        let err = read(&format!(r#"{{"limber-export":2,"sessions":[{good},{good},{odd}]}}"#)).unwrap_err();
+        let other = good.replacen("0b5c0d7e", "1b5c0d7e", 1);
+        let err = read(&format!(r#"{{"limber-export":2,"sessions":[{good},{other},{odd}]}}"#)).unwrap_err();
         assert!(err.to_string().starts_with("session 3 (id 0b5c0d7e"), "{err}");
         let far = good.replacen(r#""ended-at-ms":2"#, r#""ended-at-ms":9223372036854775807"#, 1);
         let err = read(&format!(r#"{{"limber-export":2,"sessions":[{far}]}}"#)).unwrap_err();
         assert!(err.to_string().contains("not a date between 1970 and 9999"), "{err}");
+        let twice = good.replacen(r#""pain-before":3"#, r#""pain-before":4"#, 1);
+        let err = read(&format!(r#"{{"limber-export":2,"sessions":[{good},{twice}]}}"#)).unwrap_err();
+        assert!(
+            err.to_string().starts_with("session 2 (id 0b5c0d7e")
+                && err.to_string().contains("session 1 of the file has the same id"),
+            "{err}"
+        );
+        let extra = good.replacen(r#""routine":"desk""#, r#""routine":"desk","rutine":"x""#, 1);
+        let err = read(&format!(r#"{{"limber-export":2,"sessions":[{extra}]}}"#)).unwrap_err();
+        assert!(err.to_string().contains("unknown field `rutine`"), "{err}");
+        for (damage, said) in [
+            ((r#""active-ms":0"#, r#""active-ms":4611686018427387904"#), "more than a day"),
+            ((r#""seconds":15"#, r#""seconds":4294967295"#), "more than an hour"),
+            ((r#""holds-planned":2"#, r#""holds-planned":100000"#), "more than 100"),
+            ((r#""routine":"desk""#, &*format!(r#""routine":"{}""#, "d".repeat(101))), "longer than 100 characters"),
+        ] {
+            let bad = good.replacen(damage.0, damage.1, 1);
+            assert_ne!(bad, good, "{damage:?} applies");
+            let err = read(&format!(r#"{{"limber-export":2,"sessions":[{bad}]}}"#)).unwrap_err();
+            assert!(err.to_string().contains(said), "{damage:?}: {err}");
+        }
         let nul = good.replacen(r#""routine":"desk""#, r#""routine":"de\u0000sk""#, 1);
         let err = read(&format!(r#"{{"limber-export":2,"sessions":[{nul}]}}"#)).unwrap_err();
         assert!(err.to_string().contains("control character"), "{err}");
@@ -457,7 +518,9 @@ mod tests {
     fn sample() -> String {
         r#"{"limber-export":2,"sessions":[{"id":"0b5c0d7e-55b9-4a5d-9f0e-3c2c8e1f4a11","routine":"desk",
             "started-at-ms":1,"ended-at-ms":2,"stopped":null,"warmed-up":false,"active-ms":0,
-            "pain-before":3,"pain-after":null,"flagged":null,"items":[]}]}"#
+            "pain-before":3,"pain-after":null,"flagged":null,"items":[{"stretch":"seated-twist",
+            "instead-of":null,"seconds":15,"holds-done":1,"sides-done":["right"],"holds-planned":2,
+            "active":15000,"comfort":null,"discomfort":false,"max-pain":null,"status":"partial"}]}]}"#
             .to_owned()
     }
 }

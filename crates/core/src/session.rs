@@ -230,7 +230,7 @@ impl ItemStatus {
 
 /// What happened to one stretch of the plan during the session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ItemRecord {
     /// The stretch done (after any swap).
     pub stretch: StretchId,

@@ -10,7 +10,7 @@ use crate::ids::{SessionId, UserId};
 
 /// One finished or stopped session with its stretches; the unit of history, export and import.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct SessionRecord {
     /// A unique id (per user), so that importing the same session twice adds it once.
     pub id: SessionId,
