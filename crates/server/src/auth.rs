@@ -49,8 +49,8 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// The person making the request, from `Authorization: Bearer TOKEN` (or `?access_token=`,
-/// which `EventSource` needs), or the local user on an open server.
+/// The person making the request, from `Authorization: Bearer TOKEN` (or, on an event stream
+/// only, `?access_token=`, which `EventSource` needs), or the local user on an open server.
 #[derive(Clone, Copy, Debug)]
 pub struct Caller(pub UserId);
 
@@ -63,10 +63,13 @@ enum Presented {
     /// An `Authorization` header that is not `Bearer TOKEN` (another scheme, no token, bytes
     /// that are not text): refused, never taken for the local user on an open server.
     Malformed,
+    /// `?access_token=` on a route other than an event stream: refused. A token in a URL ends
+    /// up in proxies' logs and the browser's history; only `EventSource` cannot send a header.
+    InUrl,
 }
 
-/// What a request presents, from `Authorization: Bearer TOKEN` or `?access_token=`; the header
-/// wins when both are sent.
+/// What a request presents, from `Authorization: Bearer TOKEN` or, on an event stream,
+/// `?access_token=`; the header wins when both are sent.
 fn presented(parts: &Parts) -> Presented {
     if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         // The scheme is case-insensitive (RFC 9110 §11.1).
@@ -80,6 +83,7 @@ fn presented(parts: &Parts) -> Presented {
     let query = parts.uri.query().and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("access_token=")));
     match query {
         None => Presented::Nothing,
+        Some(_) if !parts.uri.path().ends_with("/events") => Presented::InUrl,
         Some("") => Presented::Malformed,
         Some(token) => Presented::Token(token.to_owned()),
     }
@@ -97,7 +101,7 @@ impl FromRequestParts<Arc<AppState>> for TokenHash {
     async fn from_request_parts(parts: &mut Parts, _: &Arc<AppState>) -> Result<TokenHash, Self::Rejection> {
         Ok(TokenHash(match presented(parts) {
             Presented::Token(token) => Some(hash_token(&token)),
-            Presented::Nothing | Presented::Malformed => None,
+            Presented::Nothing | Presented::Malformed | Presented::InUrl => None,
         }))
     }
 }
@@ -113,6 +117,9 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 None => Err(unauthorized("that token is not valid (it may have been rotated)")),
             },
             Presented::Malformed => Err(unauthorized("the Authorization header must be `Bearer TOKEN`")),
+            Presented::InUrl => Err(unauthorized(
+                "send the token as `Authorization: Bearer TOKEN`; only event streams take `?access_token=`",
+            )),
             Presented::Nothing => match state.access {
                 Access::Open { local } => {
                     from_this_machine(parts)?;
