@@ -167,7 +167,7 @@ pub(crate) struct HistoryArgs {
     #[arg(long, value_name = "DATE", value_parser = limber_app::when::parse_date)]
     pub(crate) since: Option<jiff::civil::Date>,
     /// Show at most N sessions, the most recent (20 by default).
-    #[arg(long, value_name = "N", conflicts_with = "all", value_parser = limber_app::flags::at_least_one)]
+    #[arg(long, value_name = "N", conflicts_with = "all", value_parser = limber_app::flags::at_least_one, allow_negative_numbers = true)]
     pub(crate) limit: Option<u64>,
     /// Show every session.
     #[arg(long)]
@@ -262,7 +262,7 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) no_warmup: bool,
     /// Hold every held stretch this many seconds (10–60), instead of your progression.
-    #[arg(long, value_name = "SECS", value_parser = limber_app::flags::hold)]
+    #[arg(long, value_name = "SECS", value_parser = limber_app::flags::hold, allow_negative_numbers = true)]
     pub(crate) hold: Option<u32>,
     /// Equipment you have today, e.g. `chair,towel` or `none` (default: your profile).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
@@ -275,7 +275,7 @@ pub(crate) struct RunArgs {
     pub(crate) wait: bool,
     /// Run the clock this many times faster: to preview a routine, or for tests. Above 1 the
     /// session is a preview: kept in history, but counted toward no goal and growing no hold.
-    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = limber_app::flags::speed)]
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = limber_app::flags::speed, allow_negative_numbers = true)]
     pub(crate) speed: f64,
     /// One line per cue, no redraws: for screen readers, logs and pipes (default when output is not a terminal).
     #[arg(long)]
@@ -293,10 +293,10 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) screening: bool,
     /// Pain right now, 0–10, instead of being asked.
-    #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain)]
+    #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain, allow_negative_numbers = true)]
     pub(crate) pain_before: Option<u8>,
     /// Pain at the end, 0–10, instead of being asked.
-    #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain)]
+    #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain, allow_negative_numbers = true)]
     pub(crate) pain_after: Option<u8>,
     /// Write every cue with its scheduled and actual time to FILE (JSON lines), for timing checks.
     #[arg(long, value_name = "FILE", hide = true)]
@@ -313,7 +313,7 @@ pub(crate) struct ProfileArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST", num_args = 0..)]
     pub(crate) avoid: Option<Vec<PositionArg>>,
     /// Sessions you aim for each week (the article: at least 2–3).
-    #[arg(long, value_name = "N", value_parser = limber_app::flags::weekly_goal)]
+    #[arg(long, value_name = "N", value_parser = limber_app::flags::weekly_goal, allow_negative_numbers = true)]
     pub(crate) goal: Option<u32>,
     /// Speak cues by default.
     #[arg(long, value_name = "on|off", value_parser = parse_on_off)]

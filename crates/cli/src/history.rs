@@ -137,17 +137,23 @@ fn write_row(out: &mut impl Write, s: &SessionRecord, tz: &jiff::tz::TimeZone) -
         (None, Some(a)) => format!("? → {a}"),
         (None, None) => String::new(),
     };
-    writeln!(
-        out,
-        "{:<16}  {:<10}  {:<24}  {:>2}:{:02}  {:>2} of {}  {pain}",
+    // A preview says so at the end of its line, so the columns stay in line.
+    let preview = match (s.preview, pain.is_empty()) {
+        (false, _) => "",
+        (true, true) => "(preview)",
+        (true, false) => "  (preview)",
+    };
+    let line = format!(
+        "{:<16}  {:<10}  {:<24}  {:>2}:{:02}  {:>2} of {}  {pain}{preview}",
         when::local(s.started_at_ms, tz),
         s.routine,
-        if s.preview { format!("{} (preview)", outcome(s.stopped)) } else { outcome(s.stopped).to_owned() },
+        outcome(s.stopped),
         secs / 60,
         secs % 60,
         done,
         s.items.len()
-    )
+    );
+    writeln!(out, "{}", line.trim_end())
 }
 
 pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {

@@ -13,6 +13,7 @@ use crate::EXIT_SAFETY;
 use crate::args::{Global, RunArgs, equipment, positions};
 use crate::context::Env;
 use crate::driver::{Inputs, Screen, all_keys, drive, say_line};
+use crate::wrap::{say, say_err};
 use limber_app::clock::Clock;
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -56,18 +57,21 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
 
     let plan = session.plan();
     let (stretches, minutes) = (plan.items.len(), plan.total_time().as_secs().div_ceil(60));
-    println!(
-        "{} — {stretches} stretch{}, about {minutes} minute{}.",
-        plan.routine_name,
-        if stretches == 1 { "" } else { "es" },
-        if minutes == 1 { "" } else { "s" }
+    say(
+        &format!(
+            "{} — {stretches} stretch{}, about {minutes} minute{}.",
+            plan.routine_name,
+            if stretches == 1 { "" } else { "es" },
+            if minutes == 1 { "" } else { "s" }
+        ),
+        0,
     );
     for a in &plan.adjustments {
-        println!("  {}", a.note(lib));
+        say(&format!("  {}", a.note(lib)), 4);
     }
     // The session gives each stretch in full, so it credits the article it follows.
     if plan.items.iter().any(|i| i.choice.stretch.origin == limber_core::Origin::Article) {
-        println!("{}", lib.source.line());
+        say(&lib.source.line(), 0);
     }
 
     // SIGTERM, SIGHUP (a closed terminal) and SIGINT end the session the way `q` does.
@@ -112,59 +116,62 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
             Some(reason) if reason.is_safety() => {
                 if reason == StopReason::Emergency {
                     // The answers no longer clear anyone: saying they were saved would read as if they did.
-                    eprintln!(
+                    say_err(
                         "limber stopped before any exercise, for your safety. No more stretching today; \
-                         the next session asks the safety questions again."
+                         the next session asks the safety questions again.",
                     );
                 } else if finished.screening_saved {
-                    eprintln!(
+                    say_err(
                         "limber stopped before any exercise, for your safety. Your answers are saved; \
-                         run `limber screening` to answer again."
+                         run `limber screening` to answer again.",
                     );
                 } else {
-                    eprintln!("limber stopped before any exercise, for your safety. Nothing was saved.");
+                    say_err("limber stopped before any exercise, for your safety. Nothing was saved.");
                 }
                 ExitCode::from(EXIT_SAFETY)
             }
             _ if input_ran_out => {
                 if finished.screening_saved {
-                    eprintln!("Input ended before any exercise; your answers to the safety questions are saved.");
+                    say_err("Input ended before any exercise; your answers to the safety questions are saved.");
                 } else {
-                    eprintln!("Input ended before any exercise; nothing was saved.");
+                    say_err("Input ended before any exercise; nothing was saved.");
                 }
                 ExitCode::FAILURE
             }
             _ => {
-                eprintln!("The session ended before any exercise; nothing was saved.");
+                say_err("The session ended before any exercise; nothing was saved.");
                 ExitCode::SUCCESS
             }
         });
     }
     let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
     println!();
+    // Each line wrapped at words on a terminal, item lines hanging under their first word.
     for line in summary.item_lines(lib) {
-        println!("  {line}");
+        say(&format!("  {line}"), 4);
     }
-    println!("{}", summary.time_and_pain());
+    say(&summary.time_and_pain(), 0);
     for grown in finished.grown_lines(lib) {
-        println!("Well done: {grown}.");
+        say(&format!("Well done: {grown}."), 0);
     }
     if let Some(flagged) = &summary.flagged {
-        println!("{} is set aside until you clear it: `limber profile --clear-flag {flagged}`.", name(flagged));
+        say(&format!("{} is set aside until you clear it: `limber profile --clear-flag {flagged}`.", name(flagged)), 0);
     }
-    println!("{}", finished.saved_line());
+    say(&finished.saved_line(), 0);
     if let Some(advice) = &finished.trend.advice {
-        println!("{advice}");
+        say(advice, 0);
     }
     match summary.stopped {
+        // One line, in words (the exit code is for scripts, and `--help` gives it).
         Some(reason) if reason.is_safety() => {
-            if reason == StopReason::Pain {
-                eprintln!("limber stopped this session because the pain went above 5.");
-            }
-            if reason == StopReason::Emergency {
-                eprintln!("No more stretching today; the next session asks the safety questions again.");
-            }
-            eprintln!("limber stopped this session for your safety (exit code {EXIT_SAFETY}).");
+            say_err(match reason {
+                StopReason::Pain => "limber stopped this session for your safety, because the pain went above 5.",
+                StopReason::Emergency => {
+                    "limber stopped this session for your safety. No more stretching today; the next session \
+                     asks the safety questions again."
+                }
+                _ => "limber stopped this session for your safety.",
+            });
             Ok(ExitCode::from(EXIT_SAFETY))
         }
         _ => Ok(ExitCode::SUCCESS),

@@ -5,7 +5,12 @@ use std::io::IsTerminal;
 
 /// The width of the terminal standard output is, if it is one.
 pub(crate) fn terminal_width() -> Option<usize> {
-    if !std::io::stdout().is_terminal() {
+    width_if(std::io::stdout().is_terminal())
+}
+
+/// The terminal's width when `terminal` (the stream written to is one).
+fn width_if(terminal: bool) -> Option<usize> {
+    if !terminal {
         return None;
     }
     crossterm::terminal::size().ok().map(|(cols, _)| usize::from(cols)).filter(|w| *w >= 20)
@@ -25,6 +30,11 @@ pub(crate) fn wrapped(text: &str, width: Option<usize>, indent: usize) -> String
 /// Prints `text` (one paragraph) wrapped to the terminal, later lines indented by `indent`.
 pub(crate) fn say(text: &str, indent: usize) {
     println!("{}", wrapped(text, terminal_width(), indent));
+}
+
+/// Prints `text` (one paragraph) to standard error, wrapped when that is a terminal.
+pub(crate) fn say_err(text: &str) {
+    eprintln!("{}", wrapped(text, width_if(std::io::stderr().is_terminal()), 0));
 }
 
 /// Key hints (`space pause · s skip · …`) in lines of at most `width`, broken only between two

@@ -19,6 +19,20 @@ fn bad_flags_are_usage_errors() {
     home.limber(&["run", "--equipment", "sofa"]).assert().code(2).stderr(predicate::str::contains("possible values"));
     home.limber(&["history", "--since", "yesterday"]).assert().code(2).stderr(predicate::str::contains("YYYY-MM-DD"));
     home.limber(&["frobnicate"]).assert().code(2);
+    // A negative number is a bad value, said as such, not an unknown flag with a `--` tip.
+    for args in [
+        &["run", "--hold", "-5"][..],
+        &["run", "--speed", "-1"],
+        &["run", "--pain-before", "-1"],
+        &["history", "--limit", "-1"],
+        &["profile", "--goal", "-2"],
+    ] {
+        home.limber(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("invalid value '{}'", args[2])))
+            .stderr(predicate::str::contains("tip:").not());
+    }
 }
 
 #[test]

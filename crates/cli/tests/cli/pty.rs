@@ -114,5 +114,9 @@ fn cues_on_a_narrow_terminal_wrap_between_words_under_their_time() {
     assert!(rows[first + 1].starts_with("       ") && !rows[first + 1].starts_with("        "), "{rows:#?}");
     let text: Vec<&str> = rows[first..].iter().take_while(|r| !r.is_empty()).map(|r| r.trim()).collect();
     assert!(text.join(" ").contains("Seated cat-cow. The cat-camel movement done on a chair"), "{rows:#?}");
+    // The lines before the session (its name, the source's credit) wrap between words too.
+    let credit = rows.iter().position(|r| r.starts_with("Source: ")).expect("the credit");
+    let text: Vec<&str> = rows[credit..].iter().take(3).map(|r| r.trim()).collect();
+    assert!(text.join(" ").contains("Relieve Tension and Improve Flexibility\" by"), "{rows:#?}");
     p.exp_eof().expect("the process ends");
 }

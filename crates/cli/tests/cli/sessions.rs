@@ -32,7 +32,7 @@ fn a_scripted_session_finishes_and_appears_in_history_and_stats() {
     assert_eq!(s["items"].as_array().map(Vec::len), Some(4));
     assert!(s["items"].as_array().expect("items").iter().all(|i| i["status"] == "done"));
     assert_eq!(s["preview"], true);
-    home.limber(&["history"]).assert().success().stdout(predicate::str::contains("finished (preview)"));
+    home.limber(&["history"]).assert().success().stdout(predicate::str::contains("4 of 4  4 → 2  (preview)"));
     assert_eq!(home.json(&["history", "--since", "2000-01-01"]).as_array().map(Vec::len), Some(1));
     assert_eq!(home.json(&["history", "--since", "2999-01-01"]), serde_json::json!([]));
     let stats = home.json(&["stats"]);
@@ -40,6 +40,15 @@ fn a_scripted_session_finishes_and_appears_in_history_and_stats() {
     assert_eq!(stats["adherence"]["this_week"], 0, "a preview counts toward no weekly goal");
     assert_eq!(stats["adherence"]["goal"], 3);
     assert_eq!(stats["holds"].as_array().map(Vec::len), Some(4));
+    // Marked at the end of its line, a preview keeps the columns in line with other sessions.
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "500", "--pain-before", "1", "--pain-after", "1"])
+        .write_stdin("@12 pain sharp\n")
+        .assert()
+        .code(3);
+    let out = home.limber(&["history"]).assert().success().get_output().stdout.clone();
+    let rows: Vec<String> = String::from_utf8(out).expect("utf-8").lines().map(str::to_owned).collect();
+    let column = |row: &String| row.find(" of ").expect("the stretches column");
+    assert!(rows.len() == 3 && column(&rows[1]) == column(&rows[2]), "a heading and two sessions: {rows:#?}");
 }
 
 #[test]
