@@ -178,8 +178,6 @@ pub(crate) struct App {
     /// The last session could not be saved: where it was kept instead, and what to do (shown on
     /// the summary and printed again on exit).
     pub(crate) unsaved: Option<String>,
-    /// Where to go when the summary is dismissed.
-    pub(crate) after_summary: Screen,
     /// `NO_COLOR` is set.
     pub(crate) no_color: bool,
     /// Every routine as it would run today, for the home screen.
@@ -217,7 +215,6 @@ impl App {
             quit: false,
             stopped_for_safety: false,
             unsaved: None,
-            after_summary: Screen::Progress,
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             previews: Vec::new(),
             suggested: None,
@@ -621,7 +618,6 @@ impl App {
             KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             KeyCode::Enter | KeyCode::Char(' ') => {
                 if let Some(id) = self.routines().get(self.selected).map(|r| r.id.0.clone()) {
-                    self.after_summary = Screen::Progress;
                     if let Err(e) = self.start(&id) {
                         self.message = Some(limber_app::report::error_line(e.as_ref()));
                     }
@@ -741,10 +737,8 @@ impl App {
         match key.code {
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('p') => self.open(Screen::Progress),
-            KeyCode::Enter | KeyCode::Esc | KeyCode::Char('h') => {
-                let next = self.after_summary;
-                self.open(next);
-            }
+            // Home, where the next session starts; progress is one key away (p).
+            KeyCode::Enter | KeyCode::Esc | KeyCode::Char('h') => self.open(Screen::Home),
             _ => {}
         }
     }

@@ -20,7 +20,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 
 use crossterm::event::{self, Event};
 
-use crate::app::{App, Screen, SessionOptions};
+use crate::app::{App, SessionOptions};
 use crate::args::Args;
 use limber_app::EXIT_SAFETY;
 
@@ -110,7 +110,6 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut terminal = ratatui::try_init().context("cannot take over the terminal")?;
     let result = (|| {
         if let Some(routine) = &args.routine {
-            app.after_summary = Screen::Home;
             app.start(routine)?;
         }
         event_loop(&mut terminal, &mut app, &stop)

@@ -79,6 +79,21 @@ fn home_lists_the_routines_and_the_week() {
 }
 
 #[test]
+fn a_small_window_says_how_many_routines_are_out_of_sight() {
+    let (mut app, _dir) = app();
+    app.selected = 0;
+    let text = render(&app, 60, 20);
+    assert!(text.contains("↓ 2 more") && !text.contains("↑ 2 more"), "{text}");
+    // Moved down to the last, the first is above (the two shorter ones fit together).
+    app.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), At::ZERO);
+    app.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), At::ZERO);
+    let text = render(&app, 60, 20);
+    assert!(text.contains("↑ 1 more") && !text.contains(" more ┘"), "{text}");
+    // With room for all, nothing is said.
+    assert!(!render(&app, 120, 40).contains(" more "), "all three fit");
+}
+
+#[test]
 fn screening_is_a_dialog_with_only_yes_and_no() {
     let (mut app, _dir) = app();
     app.start("desk").expect("start");
@@ -755,8 +770,11 @@ fn a_whole_session_ends_in_a_summary_and_counts_for_the_week() {
     assert!(text.contains("pain 4 → 2"), "{text}");
     assert!(text.contains("This week: 1 of 3"), "{text}");
     snap("summary_complete", &app);
-    // Enter goes on to progress, where this week's bar has the session.
+    // Enter goes home, where the next session starts; progress (p) has the session in this
+    // week's bar.
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+    assert_eq!(app.screen, Screen::Home);
+    app.on_key(key('p'), now);
     assert_eq!(app.screen, Screen::Progress);
     assert_eq!(app.progress.weeks.last().map(|w| w.1), Some(1));
     // Back home, the suggestion has moved on from the routine just done.

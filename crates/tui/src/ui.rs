@@ -244,6 +244,33 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
+/// On a bordered list's frame: how many items are out of sight above and below (a small
+/// window shows only some), given each item's height and the first one shown.
+fn more_marks(frame: &mut Frame, area: Rect, heights: &[usize], offset: usize) {
+    let rows = usize::from(area.height.saturating_sub(2));
+    let mut used = 0;
+    let shown = heights[offset.min(heights.len())..]
+        .iter()
+        .take_while(|h| {
+            used += **h;
+            used <= rows
+        })
+        .count();
+    let below = heights.len().saturating_sub(offset + shown);
+    let mark = |text: String, y: u16| {
+        let width = u16::try_from(text.chars().count()).unwrap_or(u16::MAX).min(area.width.saturating_sub(2));
+        Rect { x: area.right().saturating_sub(width + 1), y, width, height: 1 }
+    };
+    if offset > 0 && area.height > 2 {
+        let text = format!(" ↑ {offset} more ");
+        frame.render_widget(Paragraph::new(text.clone()), mark(text, area.y));
+    }
+    if below > 0 && area.height > 2 {
+        let text = format!(" ↓ {below} more ");
+        frame.render_widget(Paragraph::new(text.clone()), mark(text, area.bottom() - 1));
+    }
+}
+
 fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let week = app.stats.as_ref().map(|s| &s.adherence);
     let right = match week {
@@ -297,12 +324,14 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ListItem::new(lines)
         })
         .collect();
+    let heights: Vec<usize> = items.iter().map(ListItem::height).collect();
     let mut state = ListState::default().with_selected(Some(app.selected));
     let list = List::new(items)
         .block(Block::bordered().title(" Routines "))
         .highlight_style(theme.selected())
         .highlight_symbol("▶ ");
     frame.render_stateful_widget(list, list_area, &mut state);
+    more_marks(frame, list_area, &heights, state.offset());
     if let Some(r) = app.routines().get(app.selected) {
         let text = format!("{} — {}", r.name, r.summary);
         frame.render_widget(
@@ -762,10 +791,7 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), body);
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
-    frame.render_widget(
-        Paragraph::new(hint_line(&[("enter", "continue"), ("p", "progress"), ("q", "quit")], theme)),
-        keys,
-    );
+    frame.render_widget(Paragraph::new(hint_line(&[("enter", "home"), ("p", "progress"), ("q", "quit")], theme)), keys);
 }
 
 fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
