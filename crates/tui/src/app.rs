@@ -617,10 +617,10 @@ impl App {
             KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             KeyCode::Enter | KeyCode::Char(' ') => {
-                if let Some(id) = self.routines().get(self.selected).map(|r| r.id.0.clone()) {
-                    if let Err(e) = self.start(&id) {
-                        self.message = Some(limber_app::report::error_line(e.as_ref()));
-                    }
+                if let Some(id) = self.routines().get(self.selected).map(|r| r.id.0.clone())
+                    && let Err(e) = self.start(&id)
+                {
+                    self.message = Some(limber_app::report::error_line(e.as_ref()));
                 }
             }
             KeyCode::Char('w') => self.options.wait = !self.options.wait,
