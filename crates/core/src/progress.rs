@@ -165,8 +165,20 @@ pub fn as_preview(mut changes: Vec<ProgressChange>) -> Vec<ProgressChange> {
     changes
 }
 
-/// The changes one finished or stopped session makes to progression, in order: one per item
-/// whose stretch is in `library`, with the sharp-pain flag on the last change of the flagged
+/// Of two outcomes of one stretch in one session, the one that counts: discomfort in either
+/// starts the streak again, and one done counts over one not done.
+fn worse(a: Outcome, b: Outcome) -> Outcome {
+    match (a, b) {
+        (Outcome::Uncomfortable, _) | (_, Outcome::Uncomfortable) => Outcome::Uncomfortable,
+        (Outcome::NotDone, other) | (other, Outcome::NotDone) => other,
+        (Outcome::Comfortable { may_grow: a }, Outcome::Comfortable { may_grow: b }) => {
+            Outcome::Comfortable { may_grow: a && b }
+        }
+    }
+}
+
+/// The changes one finished or stopped session makes to progression, in order: one per stretch
+/// of its items that is in `library`, with the sharp-pain flag on the last change of the flagged
 /// stretch (or on a change of its own when the flagged stretch has no item).
 ///
 /// A "before" rating above the person's `usual` level, an "after" rating that says the session
@@ -180,36 +192,36 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
         Some(StopReason::Emergency | StopReason::SharpPain | StopReason::Pain | StopReason::SeeClinician)
     );
     let may_grow = !worse_today && !stopped_for_safety;
-    let mut changes: Vec<ProgressChange> = summary
-        .items
-        .iter()
-        .filter_map(|item| {
-            let range = library.stretch(&item.stretch)?.dose.range();
-            // Pain felt counts whether or not the stretch was finished: one stopped for a
-            // rating above 5 starts its streak again like one finished with discomfort.
-            let outcome = if felt_pain(item) || summary.too_much.contains(&item.stretch) {
-                Outcome::Uncomfortable
-            } else if item.status == ItemStatus::NotReached || item.status == ItemStatus::Skipped {
-                Outcome::NotDone
-            } else if felt_comfortable(item) {
-                Outcome::Comfortable { may_grow }
-            } else {
-                Outcome::Uncomfortable
-            };
-            Some(ProgressChange {
+    let mut changes: Vec<ProgressChange> = Vec::new();
+    for item in &summary.items {
+        let Some(stretch) = library.stretch(&item.stretch) else { continue };
+        let range = stretch.dose.range();
+        // Pain felt counts whether or not the stretch was finished: one stopped for a rating
+        // above 5 (or swapped out after it hurt: its own record says so) starts its streak
+        // again like one finished with discomfort.
+        let outcome = if felt_pain(item) || summary.too_much.contains(&item.stretch) {
+            Outcome::Uncomfortable
+        } else if matches!(item.status, ItemStatus::NotReached | ItemStatus::Skipped | ItemStatus::Swapped) {
+            Outcome::NotDone
+        } else if felt_comfortable(item) {
+            Outcome::Comfortable { may_grow }
+        } else {
+            Outcome::Uncomfortable
+        };
+        // A stretch swapped out and later swapped back in has two records: one change, the
+        // worse of the two (discomfort in either starts the streak again).
+        match changes.iter_mut().find(|c| c.stretch == item.stretch) {
+            Some(change) => change.outcome = worse(change.outcome, outcome),
+            None => changes.push(ProgressChange {
                 stretch: item.stretch.clone(),
                 low: range.low(),
                 high: range.high(),
                 outcome,
                 flag: false,
-            })
-        })
-        .collect();
-    // A stretch swapped for an alternative after it hurt (rated above 5, or discomfort) has no
-    // item of its own any more: it starts its streak again all the same.
-    let swapped_after_pain =
-        summary.items.iter().filter(|item| felt_pain(item)).filter_map(|item| item.instead_of.as_ref());
-    for hurt in summary.too_much.iter().chain(swapped_after_pain) {
+            }),
+        }
+    }
+    for hurt in &summary.too_much {
         match changes.iter_mut().find(|c| &c.stretch == hurt) {
             Some(change) => change.outcome = Outcome::Uncomfortable,
             None => {

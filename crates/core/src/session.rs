@@ -194,6 +194,9 @@ pub enum ItemStatus {
     /// Skipped before any active period was done.
     #[serde(alias = "Skipped")]
     Skipped,
+    /// Begun or felt, then swapped for another stretch (the record that follows it, whose
+    /// `instead-of` names the routine's stretch).
+    Swapped,
     /// The session ended before reaching it.
     #[serde(alias = "NotReached")]
     NotReached,
@@ -223,6 +226,7 @@ impl ItemStatus {
             ItemStatus::Done => "done",
             ItemStatus::Partial => "partly done",
             ItemStatus::Skipped => "skipped",
+            ItemStatus::Swapped => "swapped out",
             ItemStatus::NotReached => "not reached",
         }
     }
@@ -492,8 +496,18 @@ enum Mark {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Item {
     choice: Choice,
+    /// The record of the stretch being done; its `active` counts the time of every stretch this
+    /// item has had (what the session's rules read), its pain only this stretch's.
     record: ItemRecord,
     next_alternative: usize,
+    /// The stretches swapped out of this item after being begun or felt, each with its own
+    /// record (status `Swapped`), in order.
+    #[serde(default)]
+    tried: Vec<ItemRecord>,
+    /// Of `record.active`, the time spent on the stretches in `tried` and those swapped out
+    /// untouched.
+    #[serde(default)]
+    active_before: Duration,
 }
 
 /// How many of its latest cues a session keeps, once drained, for watchers that catch up (a
@@ -571,6 +585,8 @@ impl Session {
                     status: ItemStatus::NotReached,
                 },
                 next_alternative: 0,
+                tried: Vec::new(),
+                active_before: Duration::ZERO,
             })
             .collect();
         let cleared = match screening {
@@ -919,7 +935,16 @@ impl Session {
     /// What happened, once the session is finished or stopped.
     pub fn summary(&self) -> Option<Summary> {
         let ended = self.ended?;
-        let items: Vec<ItemRecord> = self.items.iter().map(|i| i.record.clone()).collect();
+        // Each stretch swapped out after it was begun or felt, then the one the item ended with.
+        let items: Vec<ItemRecord> = self
+            .items
+            .iter()
+            .flat_map(|i| {
+                let current =
+                    ItemRecord { active: i.record.active.saturating_sub(i.active_before), ..i.record.clone() };
+                i.tried.iter().cloned().chain(std::iter::once(current))
+            })
+            .collect();
         Some(Summary {
             routine: self.plan.routine.0.clone(),
             stopped: match self.phase {
@@ -1304,6 +1329,16 @@ impl Session {
         let area = current.targets.iter().find(|a| next.stretch.targets.contains(a)).map_or("same area", |a| a.label());
         self.say(now, CueKind::Swapped, words::swapped(&current.name, &next.stretch.name, area), Sound::None);
         let it = &mut self.items[item];
+        // The stretch swapped out keeps its own record when it was begun or felt, so its pain is
+        // never put down to the one that replaces it; the replacement starts with none.
+        let rec = &it.record;
+        let active = rec.active.saturating_sub(it.active_before);
+        let felt = rec.comfort.is_some() || rec.discomfort || rec.max_pain.is_some();
+        if felt || rec.holds_done > 0 || !active.is_zero() {
+            it.tried.push(ItemRecord { active, status: ItemStatus::Swapped, ..rec.clone() });
+        }
+        it.active_before = it.record.active;
+        (it.record.comfort, it.record.discomfort, it.record.max_pain) = (None, false, None);
         let routine_stretch = it.record.instead_of.clone().unwrap_or_else(|| it.record.stretch.clone());
         it.next_alternative += 1;
         it.record.instead_of = (routine_stretch != next.stretch.id).then_some(routine_stretch);

@@ -833,7 +833,7 @@ async function loadHistory(more = false) {
     const done = s.items.filter((i) => i.status === "done").length;
     const stop = typeof s.stopped === "string" ? STOPS[s.stopped] || s.stopped : null;
     li.textContent = `${new Date(s["started-at-ms"]).toLocaleString()} — ${routineNames.get(s.routine) || s.routine}: ` +
-      `${done} of ${s.items.length} stretches` + (stop ? ` (${stop.toLowerCase()})` : "") +
+      `${done} of ${s.items.filter((i) => i.status !== "swapped").length} stretches` + (stop ? ` (${stop.toLowerCase()})` : "") +
       (s.preview ? " · preview, not counted" : "");
     list.append(li);
   }

@@ -374,3 +374,34 @@ fn a_line_that_is_not_utf8_does_not_stop_a_later_sharp_pain_being_heard() {
         .code(3)
         .stdout(predicate::str::contains("Sharp or intense pain means stop"));
 }
+
+#[test]
+fn pain_that_swaps_a_stretch_is_put_down_to_that_stretch_not_its_replacement() {
+    let home = Home::new().screened();
+    let out = home
+        .limber(&["run", "full", "--no-warmup", "--speed", "100", "--pain-before", "2", "--pain-after", "2"])
+        .write_stdin("@50 pain 7\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Let's try Seated cat-cow instead"))
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).expect("utf-8");
+    let line = |start: &str| out.lines().find(|l| l.trim_start().starts_with(start)).map(str::to_owned);
+    let hurt = line("swapped out  Cat-camel").unwrap_or_else(|| panic!("the stretch that hurt: {out}"));
+    assert!(hurt.contains("too painful (7/10)"), "{hurt}");
+    let instead = line("done         Seated cat-cow (instead of Cat-camel)").unwrap_or_else(|| panic!("{out}"));
+    assert!(!instead.contains("painful") && !instead.contains("discomfort"), "{instead}");
+    let history = home.json(&["history"]);
+    let items: Vec<(String, String)> = history[0]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| (i["stretch"].as_str().unwrap().to_owned(), i["status"].as_str().unwrap().to_owned()))
+        .take(2)
+        .collect();
+    assert_eq!(items, [("cat-camel".into(), "swapped".into()), ("seated-cat-cow".into(), "done".into())]);
+    // The routine's five stretches, the one swapped out counted once.
+    home.limber(&["history"]).assert().success().stdout(predicate::str::contains("5 of 5"));
+}

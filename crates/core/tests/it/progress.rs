@@ -131,23 +131,38 @@ fn pain_above_five_or_a_stop_for_safety_grows_no_hold() {
     assert_eq!(apply_session(&mut progress, &comfy, &lib, None, rules), [StretchId::from("ext")]);
     assert_eq!(progress[&ext].hold_seconds, 10);
 
-    // Rated 8 and swapped for an alternative that was then finished: the stretch that hurt has
-    // no item of its own, and starts its streak again all the same.
+    // Rated 8 and swapped for an alternative that was then finished comfortably: the stretch
+    // that hurt (its own record, swapped out) starts its streak again; the one done instead
+    // is not blamed for it.
+    let book = StretchId::from("book");
     let mut fresh = BTreeMap::new();
     apply_session(&mut fresh, &comfy, &lib, None, rules);
     assert_eq!(fresh[&ext].comfortable_streak, 1);
     let mut instead = item("book", ItemStatus::Done, None, false);
     instead.instead_of = Some(ext.clone());
-    instead.max_pain = Some(8);
-    let mut swapped = summary(vec![instead], None, None);
+    let swapped_out = |pain: Option<u8>, discomfort: bool| {
+        let mut hurt = item("ext", ItemStatus::Swapped, None, discomfort);
+        hurt.max_pain = pain;
+        hurt
+    };
+    let mut swapped = summary(vec![swapped_out(Some(8), true), instead.clone()], None, None);
     swapped.too_much = vec![ext.clone()];
     apply_session(&mut fresh, &swapped, &lib, None, rules);
-    assert_eq!(fresh[&ext].comfortable_streak, 0, "{fresh:?}");
+    assert_eq!((fresh[&ext].comfortable_streak, fresh[&book].comfortable_streak), (0, 1), "{fresh:?}");
     assert!(apply_session(&mut fresh, &comfy, &lib, None, rules).is_empty());
-    // Swapped after discomfort alone: the same.
-    let mut instead = item("book", ItemStatus::Done, None, true);
-    instead.instead_of = Some(ext.clone());
-    apply_session(&mut fresh, &summary(vec![instead], None, None), &lib, None, rules);
+    // Swapped after discomfort alone: the same (and a second comfortable session grows the hold
+    // of the one done instead).
+    let book_before = fresh[&book].hold_seconds;
+    apply_session(&mut fresh, &summary(vec![swapped_out(None, true), instead.clone()], None, None), &lib, None, rules);
+    assert_eq!(fresh[&ext].comfortable_streak, 0, "{fresh:?}");
+    assert!(fresh[&book].hold_seconds > book_before, "{fresh:?}");
+    // Swapped out with nothing felt (the person chose another): its streak is left as it was.
+    apply_session(&mut fresh, &comfy, &lib, None, rules);
+    apply_session(&mut fresh, &summary(vec![swapped_out(None, false), instead], None, None), &lib, None, rules);
+    assert_eq!(fresh[&ext].comfortable_streak, 1, "{fresh:?}");
+    // Swapped out after discomfort and later back in and done comfortably: discomfort counts.
+    let back = summary(vec![swapped_out(None, true), item("ext", ItemStatus::Done, None, false)], None, None);
+    apply_session(&mut fresh, &back, &lib, None, rules);
     assert_eq!(fresh[&ext].comfortable_streak, 0, "{fresh:?}");
 
     // Skipping a stretch with nothing felt leaves its streak as it was.

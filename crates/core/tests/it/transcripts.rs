@@ -1,7 +1,7 @@
 //! Scripted sessions: events and times in, phases and cues out.
 
 use expect_test::{Expect, expect};
-use limber_core::{ItemStatus, KEPT_CUES, PainPrompt, PlanOptions, Session, StopReason};
+use limber_core::{ItemStatus, KEPT_CUES, PainPrompt, PlanOptions, Session, StopReason, StretchId};
 
 use crate::harness::{clear_record, options, plan, run};
 
@@ -337,9 +337,22 @@ fn pain_above_five_stops_the_stretch_and_offers_the_alternative() {
             == Finished
         "#]],
     );
+    // The pain is on the record of the stretch that hurt, swapped out; the one done instead
+    // has a record of its own, with none.
     let summary = s.summary().expect("finished");
-    assert_eq!(summary.items[0].stretch.as_str(), "book");
-    assert_eq!(summary.items[0].max_pain, Some(7));
+    let items: Vec<(&str, ItemStatus, Option<u8>, Option<&str>)> = summary
+        .items
+        .iter()
+        .map(|i| (i.stretch.as_str(), i.status, i.max_pain, i.instead_of.as_ref().map(StretchId::as_str)))
+        .collect();
+    let original = summary.items[0].stretch.as_str();
+    assert_eq!(
+        items,
+        [(original, ItemStatus::Swapped, Some(7), None), ("book", ItemStatus::Done, None, Some(original))],
+        "{:#?}",
+        summary.items
+    );
+    assert_eq!(summary.active, summary.items.iter().map(|i| i.active).sum(), "the time of both, once");
 }
 
 #[test]
