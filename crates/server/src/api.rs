@@ -119,7 +119,11 @@ pub struct Health {
     /// `ok` when the server answers and its database does; `unavailable` (with a 503) when the
     /// database does not.
     pub status: String,
-    /// Live sessions held by this instance.
+    /// This limber-server's version.
+    pub version: &'static str,
+    /// How long this instance has been up, in seconds.
+    pub uptime_seconds: u64,
+    /// Live sessions held by this instance (those over stay an hour, readable).
     pub live_sessions: usize,
     /// The database.
     pub database: DatabaseHealth,
@@ -148,6 +152,8 @@ pub async fn health(State(st): State<Arc<AppState>>) -> Response {
         tokio::time::timeout(std::time::Duration::from_secs(1), store.ping()).await.is_ok_and(|r| r.is_ok());
     let health = Health {
         status: if reachable { "ok" } else { "unavailable" }.into(),
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_seconds: st.live.age().as_secs(),
         live_sessions: st.live.len(),
         database: DatabaseHealth { kind: store.backend(), reachable, shared: st.live.is_shared() },
     };

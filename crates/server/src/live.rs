@@ -248,6 +248,8 @@ pub struct Registry {
     idle: Duration,
     /// The most sessions one person may have under way ([`Registry::with_live_limit`]).
     per_person: u64,
+    /// When this registry (this instance's sessions) began.
+    born: std::time::Instant,
 }
 
 /// How long a session waiting for the person (a question unanswered, paused) goes without a
@@ -280,7 +282,13 @@ impl Registry {
             shared: Arc::default(),
             idle: IDLE_LIMIT,
             per_person: LIVE_PER_PERSON,
+            born: std::time::Instant::now(),
         }
+    }
+
+    /// How long this registry (the server) has been running.
+    pub fn age(&self) -> Duration {
+        self.born.elapsed()
     }
 
     /// Lets one person have at most `n` sessions under way (instead of [`LIVE_PER_PERSON`]);

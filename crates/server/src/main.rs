@@ -41,13 +41,13 @@ struct Cli {
     #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR", global = true)]
     content: Option<PathBuf>,
     /// End a session left waiting for its person (a question unanswered, paused) after N minutes
-    /// without a word from them, recording what was done as if they had quit.
+    /// without a word from them, recording what was done as if they had quit (1 to 10080, a week).
     #[arg(long, env = "LIMBER_IDLE_MINUTES", value_name = "N", global = true,
           default_value_t = limber_server::IDLE_LIMIT.as_secs() / 60,
           value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60))]
     idle_minutes: u64,
     /// Let one person have at most N sessions under way at once; starting another is refused
-    /// (409) until one ends.
+    /// (409) until one ends (1 to 1000000).
     #[arg(long, env = "LIMBER_LIVE_PER_PERSON", value_name = "N", global = true,
           default_value_t = limber_server::LIVE_PER_PERSON,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -243,6 +243,14 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add { name } => {
             let name = limber_app::store::user_name(name)?;
+            // `Ann` beside `ann` would be two people whom `user list` and the logs hardly tell apart.
+            if let Some(other) = store.users().await?.into_iter().find(|u| u.name.to_lowercase() == name.to_lowercase())
+            {
+                anyhow::bail!(
+                    "there is already a user called `{}`; names that differ only in capitals would be mistaken for each other",
+                    other.name
+                );
+            }
             let id = store.create_user(name).await?;
             let token = auth::new_token()?;
             store.set_token_hash(id, &auth::hash_token(&token)).await?;

@@ -232,7 +232,8 @@ pub enum LiveChange {
 pub const MAX_USER_NAME: usize = 64;
 
 /// `name` as a user is named: without the spaces around it, at least one character and at most
-/// [`MAX_USER_NAME`], no control characters (a name is one line of `user list`).
+/// [`MAX_USER_NAME`], no control characters (a name is one line of `user list`) and no invisible
+/// ones (zero-width spaces, joiners, direction overrides that show `user list` reversed).
 pub fn user_name(name: &str) -> Result<&str> {
     let name = name.trim();
     if name.is_empty() {
@@ -240,6 +241,13 @@ pub fn user_name(name: &str) -> Result<&str> {
     }
     if name.chars().any(char::is_control) {
         return Err(Error::BadUserName("cannot have a control character (a line break, a tab) in it"));
+    }
+    // Unicode's format characters that matter in a name shown on a terminal.
+    let invisible = |c: char| matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}');
+    if name.chars().any(invisible) {
+        return Err(Error::BadUserName(
+            "cannot have an invisible character (a zero-width space, a direction mark or override) in it",
+        ));
     }
     if name.chars().count() > MAX_USER_NAME {
         return Err(Error::BadUserName("is at most 64 characters long"));

@@ -310,7 +310,16 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     assert!(String::from_utf8_lossy(&list.stdout).contains("ann"));
     // A name is one line of that list: no line breaks or tabs, at most 64 characters, and the
     // spaces around it are not part of it.
-    for (bad, says) in [("x\ny", "control character"), ("a\tb", "control character"), (&"n".repeat(65), "at most 64")] {
+    // Nor invisible characters (a direction override shows the list reversed), nor a name that
+    // differs from another only in capitals.
+    for (bad, says) in [
+        ("x\ny", "control character"),
+        ("a\tb", "control character"),
+        (&"n".repeat(65), "at most 64"),
+        ("Ann\u{202e}live", "invisible character"),
+        ("a\u{200b}nn", "invisible character"),
+        ("ANN", "differ only in capitals"),
+    ] {
         let out = bin().args(["--data-dir", data, "user", "add", bad]).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{bad:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));

@@ -32,6 +32,8 @@ async fn content_routes_answer_without_a_token_even_on_a_token_server() {
     assert_eq!((status, code(&v)), (StatusCode::NOT_FOUND, "not-found"));
     let (status, v) = f.get("/healthz", None).await;
     assert_eq!((status, v["status"].as_str()), (StatusCode::OK, Some("ok")));
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"), "{v}");
+    assert!(v["uptime-seconds"].is_u64(), "{v}");
 }
 
 #[tokio::test]
