@@ -74,7 +74,7 @@ impl Default for PlanOptions {
 
 /// Durations of the guided phases around the work itself, in seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Timing {
     /// Time to hear the name of the next stretch before its steps.
     pub intro: u32,

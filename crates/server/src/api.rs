@@ -257,7 +257,9 @@ fn speed_of(speed: Option<f64>) -> Result<f64, ApiError> {
         None => Ok(1.0),
         Some(s) if range.contains(&s) => Ok(s),
         Some(s) => {
-            Err(ApiError::invalid(format!("speed must be between {} and {}, not {s}", range.start(), range.end())))
+            // A number far out of range is shown short (1e308, not 309 digits).
+            let shown = if s.abs() >= 1e6 || (s != 0.0 && s.abs() < 1e-3) { format!("{s:e}") } else { s.to_string() };
+            Err(ApiError::invalid(format!("speed must be between {} and {}, not {shown}", range.start(), range.end())))
         }
     }
 }

@@ -301,6 +301,18 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             "invalid-body",
         ),
         (
+            raw(
+                Method::POST,
+                "/api/v1/sessions",
+                "application/json",
+                json!({"routine": "desk", "timing": {"intro": 4, "min-step": 3, "words-per-second": 2,
+                    "get-ready": 3, "rest": 8, "check-in": 8, "bogus": 1}})
+                .to_string(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
             raw(Method::PATCH, "/api/v1/profile", "application/json", "{\"weekly-goal\":0}".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-body",
@@ -1242,5 +1254,16 @@ async fn a_person_may_have_only_so_many_sessions_under_way_and_one_ended_makes_r
         assert_eq!(status, StatusCode::CONFLICT, "{v}");
         assert!(std::time::Instant::now() < deadline, "the ended session never made room");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_speed_far_out_of_range_is_said_in_a_short_message() {
+    let f = fixture(false).await;
+    for (speed, shown) in [(json!(1e308), "not 1e308"), (json!(-5), "not -5"), (json!(1e-320), "not 1e-320")] {
+        let (status, v) = f.post("/api/v1/sessions", None, json!({"routine": "desk", "speed": speed})).await;
+        assert_eq!((status, code(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid-body"), "{v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains(shown) && message.len() < 100, "{message}");
     }
 }
