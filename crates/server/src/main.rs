@@ -411,6 +411,9 @@ async fn signal() {
 fn log_filter(wanted: Option<&str>) -> tracing_subscriber::EnvFilter {
     use tracing_subscriber::filter::LevelFilter;
     let wanted = wanted.map(str::trim).filter(|w| !w.is_empty()).unwrap_or("info");
+    if let Some(warning) = silencing(wanted) {
+        eprintln!("limber-server: {warning}");
+    }
     let filter = tracing_subscriber::EnvFilter::try_new(wanted).unwrap_or_else(|e| {
         eprintln!("limber-server: LIMBER_LOG={wanted:?} is not a log filter ({e}); logging at info");
         tracing_subscriber::EnvFilter::new("info")
@@ -423,9 +426,34 @@ fn log_filter(wanted: Option<&str>) -> tracing_subscriber::EnvFilter {
     }
 }
 
+/// Why `wanted` (a valid filter) would show none of limber's own logs, if it would: a bare word
+/// that is not a level (`LIMBER_LOG=verbose`) names a target, and everything else goes quiet.
+fn silencing(wanted: &str) -> Option<String> {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let directives: Vec<&str> = wanted.split(',').map(str::trim).filter(|d| !d.is_empty()).collect();
+    let any_level = directives.iter().any(|d| LEVELS.iter().any(|l| d.eq_ignore_ascii_case(l)));
+    let names_limber = directives.iter().any(|d| d.starts_with("limber"));
+    (!any_level && !names_limber).then(|| {
+        format!(
+            "LIMBER_LOG={wanted:?} names no level and none of limber's logs, so it shows none of them; \
+             give a level (error, warn, info, debug or trace), e.g. LIMBER_LOG=debug"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_filter_that_would_hide_every_limber_log_is_warned_about() {
+        for quiet in ["nonsense", "sqlx=debug", "verbose,tower_http=debug"] {
+            assert!(silencing(quiet).is_some_and(|w| w.contains("shows none")), "{quiet}");
+        }
+        for fine in ["info", "DEBUG", "warn,sqlx=debug", "limber_server=debug", "off"] {
+            assert_eq!(silencing(fine), None, "{fine}");
+        }
+    }
 
     #[test]
     fn the_man_page_and_every_completion_generate() {
