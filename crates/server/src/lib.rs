@@ -143,13 +143,15 @@ pub fn router_with(state: AppState, limits: Limits) -> Router {
 }
 
 /// Around every request: gives error answers the JSON shape ([`error::json_errors`]) and logs one
-/// line per request — method, path (never the query: it may carry a token), status and time
-/// taken. A request that changes something or fails is logged at INFO (a server error at WARN);
+/// line per request — method, path (never the query: it may carry a token), status, time taken
+/// and the client's address (what a reverse proxy in front says it is relayed for is not
+/// trusted: that is the proxy's own log's to say). A request that changes something or fails is logged at INFO (a server error at WARN);
 /// a read that succeeds (`GET`, `HEAD`) at DEBUG, as tower-http's request traces are, so that a
 /// page or script reading often does not flood the log at the default level.
 async fn requests(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let read = matches!(*request.method(), Method::GET | Method::HEAD);
     // The URI is shared, not copied; its path is read only when a line is written.
+    let client = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let logged = tracing::enabled!(tracing::Level::WARN)
         .then(|| (request.method().clone(), request.uri().clone(), std::time::Instant::now()));
     let mut response = error::json_errors(next.run(request).await);
@@ -162,12 +164,13 @@ async fn requests(request: axum::extract::Request, next: axum::middleware::Next)
         let status = response.status();
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let code = status.as_u16();
+        let client = client.map(tracing::field::display);
         if status.is_server_error() {
-            tracing::warn!(%method, %path, status = code, micros, "request failed");
+            tracing::warn!(%method, %path, status = code, micros, client, "request failed");
         } else if !read || status.is_client_error() {
-            tracing::info!(%method, %path, status = code, micros, "request");
+            tracing::info!(%method, %path, status = code, micros, client, "request");
         } else {
-            tracing::debug!(%method, %path, status = code, micros, "request");
+            tracing::debug!(%method, %path, status = code, micros, client, "request");
         }
     }
     response

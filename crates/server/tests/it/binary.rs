@@ -37,7 +37,7 @@ pub fn start_with(args: &[&str]) -> Server {
 }
 
 /// [`start_with`] with `LIMBER_LOG` set to `filter` (unset: the default), handing every log
-/// line after the one that says where it listens to `keep`.
+/// line to `keep`.
 pub fn start_logging(args: &[&str], filter: Option<&str>, keep: impl Fn(String) + Send + 'static) -> Server {
     let mut command = bin();
     command.args(args).env_remove("LIMBER_BIND").env_remove("LIMBER_DATABASE_URL").env_remove("LIMBER_LOG");
@@ -51,6 +51,7 @@ pub fn start_logging(args: &[&str], filter: Option<&str>, keep: impl Fn(String) 
         if let Some(rest) = line.split("listening on http://").nth(1) {
             break rest.trim().to_owned();
         }
+        keep(line);
     };
     // Keep draining the logs so the server never blocks on a full pipe; a failing test shows
     // the server's warnings and errors.
@@ -136,7 +137,7 @@ fn requests_are_logged_changes_and_failures_by_default_reads_too_at_debug() {
     let (read, missing, created, lines) = logged(None, Duration::from_secs(10));
     assert!(read.is_none(), "a successful read is DEBUG: {lines:#?}");
     assert!(missing.as_deref().is_some_and(|l| l.contains(" INFO ") && l.contains("micros=")), "{lines:#?}");
-    assert!(created.as_deref().is_some_and(|l| l.contains(" INFO ")), "{lines:#?}");
+    assert!(created.as_deref().is_some_and(|l| l.contains(" INFO ") && l.contains("client=127.0.0.1")), "{lines:#?}");
     assert!(!lines.iter().any(|l| l.contains("secret")), "the query is never logged: {lines:#?}");
     let (read, _, created, lines) = logged(Some("debug"), Duration::from_secs(10));
     assert!(read.as_deref().is_some_and(|l| l.contains("DEBUG")), "{lines:#?}");
@@ -149,6 +150,9 @@ fn requests_are_logged_changes_and_failures_by_default_reads_too_at_debug() {
     // Nothing to wait for: a second is plenty for lines that would come.
     let (_, missing, created, lines) = logged(Some("warn"), Duration::from_secs(1));
     assert!(missing.is_none() && created.is_none(), "{lines:#?}");
+    // A filter that would hide everything limber logs says so at the start.
+    let (_, _, _, lines) = logged(Some("verbose"), Duration::from_secs(1));
+    assert!(lines.iter().any(|l| l.contains("LIMBER_LOG=\"verbose\" names no level")), "{lines:#?}");
 }
 
 #[test]
