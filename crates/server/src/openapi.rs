@@ -21,16 +21,63 @@ use crate::api;
 )]
 pub struct ApiDoc;
 
+/// The routes anyone may call, token or not: health, this document and the content.
+pub const PUBLIC: &[&str] = &[
+    "/healthz",
+    "/api/v1/openapi.json",
+    "/api/v1/stretches",
+    "/api/v1/stretches/{id}",
+    "/api/v1/routines",
+    "/api/v1/precautions",
+    "/api/v1/tips",
+    "/api/v1/faq",
+    "/api/v1/screening/questions",
+    "/api/v1/source",
+];
+
+/// The bearer scheme every personal route needs (each says it may answer 401); the public
+/// routes need none.
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::{RefOr, ResponseBuilder};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        let unauthorized = ResponseBuilder::new()
+            .description("No token, a token that is not valid, or one sent where it is not taken")
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody"))))
+                    .build(),
+            )
+            .build();
+        for (path, item) in &mut openapi.paths.paths {
+            let public = PUBLIC.contains(&path.as_str());
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if public {
+                    // An empty list overrides the document's bearer requirement.
+                    operation.security = Some(Vec::new());
+                } else {
+                    operation.responses.responses.insert("401".to_owned(), RefOr::T(unauthorized.clone()));
+                }
+            }
+        }
     }
 }
 

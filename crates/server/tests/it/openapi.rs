@@ -40,6 +40,24 @@ async fn every_route_is_documented_and_every_documented_path_answers() {
         let goal = &doc["components"]["schemas"][schema]["properties"]["weekly-goal"];
         assert_eq!((&goal["minimum"], &goal["maximum"]), (&json!(1), &json!(14)), "{schema}: {goal}");
     }
+    // The public routes need no token (an empty requirement overrides the document's bearer
+    // one); every other operation inherits it and says it may answer 401.
+    assert_eq!(doc["security"], json!([{"bearer": []}]), "{}", doc["security"]);
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            if limber_server::openapi::PUBLIC.contains(&path.as_str()) {
+                assert_eq!(op["security"], json!([]), "{method} {path}");
+            } else {
+                assert!(op.get("security").is_none(), "{method} {path}");
+                assert!(op["responses"]["401"].is_object(), "{method} {path}: {}", op["responses"]);
+            }
+        }
+    }
+    let tokens = fixture(true).await;
+    for path in limber_server::openapi::PUBLIC {
+        let (status, _) = tokens.get(&path.replace("{id}", "seated-twist"), None).await;
+        assert_eq!(status, StatusCode::OK, "{path} answers without a token");
+    }
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     let routed: usize = limber_server::ROUTES.iter().map(|(_, m)| m.len()).sum();
     assert_eq!(documented, routed, "nothing documented that is not routed");
