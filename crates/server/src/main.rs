@@ -98,8 +98,12 @@ enum UserCommand {
         /// Their name.
         name: String,
     },
-    /// List users.
-    List,
+    /// List users: id, name and when they were added (local time), under a heading.
+    List {
+        /// As JSON, for scripts: `[{"id", "name", "created-at-ms"}]`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove a user and all their data (asks first on a terminal).
     Remove {
         /// Their name.
@@ -257,9 +261,20 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
             println!("{token}");
             eprintln!("Added {name}. Keep this token: it is shown once (only its hash is stored).");
         }
-        UserCommand::List => {
-            for u in store.users().await? {
-                println!("{}\t{}", u.id, u.name);
+        UserCommand::List { json } => {
+            let users = store.users().await?;
+            if *json {
+                let listed: Vec<serde_json::Value> = users
+                    .iter()
+                    .map(|u| serde_json::json!({"id": u.id.0, "name": u.name, "created-at-ms": u.created_at_ms}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&listed)?);
+            } else {
+                let tz = limber_app::when::zone();
+                println!("id\tname\tadded");
+                for u in users {
+                    println!("{}\t{}\t{}", u.id, u.name, limber_app::when::local(u.created_at_ms, &tz));
+                }
             }
         }
         UserCommand::Remove { name, yes } => {

@@ -311,7 +311,12 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     let db = std::fs::read(dir.path().join("limber.db")).unwrap();
     assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "only a hash is stored");
     let list = bin().args(["--data-dir", data, "user", "list"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&list.stdout).contains("ann"));
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(listed.starts_with("id\tname\tadded\n") && listed.contains("\tann\t"), "{listed}");
+    let list = bin().args(["--data-dir", data, "user", "list", "--json"]).output().unwrap();
+    let listed: Value = serde_json::from_slice(&list.stdout).unwrap();
+    let ann = listed.as_array().unwrap().iter().find(|u| u["name"] == "ann").unwrap_or_else(|| panic!("{listed}"));
+    assert!(ann["id"].is_i64() && ann["created-at-ms"].as_i64().is_some_and(|ms| ms > 1_700_000_000_000), "{ann}");
     // A name is one line of that list: no line breaks or tabs, at most 64 characters, and the
     // spaces around it are not part of it.
     // Nor invisible characters (a direction override shows the list reversed), nor a name that
