@@ -86,7 +86,8 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         let width = crate::wrap::terminal_width().map(|w| w.saturating_sub("Keys: ".len()));
         say_line(&format!("Keys: {}", crate::wrap::wrapped_keys(&all_keys(), width).replace('\n', "\n      ")));
     } else {
-        say_line(&format!("Reading commands from standard input, one per line ({}).", limber_app::line::HELP));
+        let text = format!("Reading commands from standard input, one per line ({}).", limber_app::line::HELP);
+        say_line(&crate::wrap::wrapped(&text, crate::wrap::terminal_width(), 0));
     }
     let clock = Clock::start(args.speed);
     let bell = live && !args.no_bell && started.profile.sound;
