@@ -10,10 +10,11 @@ use limber_store::{ImportReport, SessionRecord, Store, UserId};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// The export format this limber writes: 3 adds each stretch's progression (hold, streak and
-/// sharp-pain flag) after the sessions. Formats 1 (snake_case fields, PascalCase values) and 2
-/// (sessions only) are still read.
-pub const FORMAT: u32 = 3;
+/// The export format this limber writes: 4 may hold items with status `swapped` (a stretch
+/// swapped out after it was begun or felt), which an older limber cannot read; 3 added each
+/// stretch's progression (hold, streak and sharp-pain flag) after the sessions. Formats 1
+/// (snake_case fields, PascalCase values), 2 (sessions only) and 3 are still read.
+pub const FORMAT: u32 = 4;
 
 /// The longest hold an imported progression may hold, in seconds.
 const MAX_HOLD: u32 = 600;
@@ -395,7 +396,9 @@ fn check(s: &SessionRecord) -> Result<(), String> {
     {
         return Err("its stretching time is more than a day".to_owned());
     }
-    if s.items.len() > MAX_ITEMS {
+    // Stretches swapped out keep records of their own: at most one per stretch in each item.
+    let planned = s.items.iter().filter(|i| i.status != limber_core::ItemStatus::Swapped).count();
+    if planned > MAX_ITEMS || s.items.len() > MAX_ITEMS * 10 {
         return Err(format!("it has {} stretches, more than the {MAX_ITEMS} a session can have", s.items.len()));
     }
     if let Some(i) = s.items.iter().position(|i| i.seconds > MAX_ITEM_SECONDS) {

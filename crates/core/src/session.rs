@@ -1335,7 +1335,20 @@ impl Session {
         let active = rec.active.saturating_sub(it.active_before);
         let felt = rec.comfort.is_some() || rec.discomfort || rec.max_pain.is_some();
         if felt || rec.holds_done > 0 || !active.is_zero() {
-            it.tried.push(ItemRecord { active, status: ItemStatus::Swapped, ..rec.clone() });
+            let gone = ItemRecord { active, status: ItemStatus::Swapped, ..rec.clone() };
+            // Swapped back in and out again, a stretch keeps one record (so an item has at most
+            // one per stretch that can stand in for it, however often swaps go round).
+            match it.tried.iter_mut().find(|t| t.stretch == gone.stretch) {
+                Some(t) => {
+                    t.holds_done = t.holds_done.saturating_add(gone.holds_done).min(t.holds_planned);
+                    t.sides_done.extend(gone.sides_done);
+                    t.active += gone.active;
+                    t.comfort = gone.comfort.or(t.comfort);
+                    t.discomfort |= gone.discomfort;
+                    t.max_pain = t.max_pain.max(gone.max_pain);
+                }
+                None => it.tried.push(gone),
+            }
         }
         it.active_before = it.record.active;
         (it.record.comfort, it.record.discomfort, it.record.max_pain) = (None, false, None);
@@ -1384,9 +1397,10 @@ impl Session {
             self.close_item(item, now);
             // Stopped before it was stretched at all (while it was introduced): not reached,
             // rather than skipped, which the person did not do.
-            let rec = &mut self.items[item].record;
-            if rec.status == ItemStatus::Skipped && rec.active.is_zero() {
-                rec.status = ItemStatus::NotReached;
+            // (The time of stretches swapped out of the item before does not count.)
+            let it = &mut self.items[item];
+            if it.record.status == ItemStatus::Skipped && it.record.active == it.active_before {
+                it.record.status = ItemStatus::NotReached;
             }
         }
         let (text, sound) = self.stop_words(reason);

@@ -569,9 +569,6 @@ pub struct HistoryParams {
     /// Sessions per page (1–500, 50 by default).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
-    /// A bearer token, for clients that cannot send headers.
-    #[serde(rename = "access_token")]
-    pub access_token: Option<String>,
 }
 
 /// One page of the caller's history, newest first.
@@ -607,17 +604,14 @@ pub async fn stats(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Res
 /// Sessions an export reads from the store at a time.
 const EXPORT_PAGE: usize = 500;
 
-/// What an export takes in its query: only a token, for clients that cannot send headers (it
-/// is JSON only: `limber export --format csv` writes CSV).
+/// What an export takes in its query: nothing (it is JSON only: `limber export --format csv`
+/// writes CSV), so a parameter is refused rather than ignored.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ExportParams {
-    /// A bearer token.
-    pub access_token: Option<String>,
-}
+pub struct ExportParams {}
 
-/// Every session as a limber export file (JSON, format 3: the sessions, then each stretch's
+/// Every session as a limber export file (JSON, format 4: the sessions, then each stretch's
 /// progression), oldest first, streamed as the store reads it.
 #[utoipa::path(get, path = "/api/v1/export", tag = "records", params(ExportParams),
     responses((status = 200, body = serde_json::Value), (status = 400, body = crate::error::ErrorBody)))]

@@ -126,7 +126,7 @@ impl From<crate::live::LiveError> for ApiError {
                     | limber_app::store::Error::DiskFull { .. },
                 ),
             ) => ApiError::from(e),
-            e @ crate::live::LiveError::TooMany(_) => {
+            e @ crate::live::LiveError::TooMany { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "too-many-sessions", e.to_string())
             }
             e => ApiError::internal(&e),

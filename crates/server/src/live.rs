@@ -43,10 +43,15 @@ pub enum LiveError {
     /// The person has as many sessions under way as the server allows
     /// ([`Registry::with_live_limit`]).
     #[error(
-        "you have {0} sessions under way, the most this server allows at once: finish one, or end it with the \
-         intent \"quit\", before starting another"
+        "you already have {open} sessions under way, and this server allows {limit} at once: finish or stop \
+         one of them (the intent \"quit\") before starting another"
     )]
-    TooMany(u64),
+    TooMany {
+        /// How many the person has.
+        open: u64,
+        /// How many are allowed.
+        limit: u64,
+    },
     /// The task applying an intent stopped before it finished (the server is stopping).
     #[error("the intent was interrupted before it was stored")]
     Interrupted,
@@ -248,6 +253,9 @@ pub struct Registry {
     idle: Duration,
     /// The most sessions one person may have under way ([`Registry::with_live_limit`]).
     per_person: u64,
+    /// Held from counting a person's sessions to storing a new one, so that starts sent at
+    /// once cannot all see room for one more.
+    starting: Arc<Mutex<()>>,
     /// When this registry (this instance's sessions) began.
     born: std::time::Instant,
 }
@@ -282,6 +290,7 @@ impl Registry {
             shared: Arc::default(),
             idle: IDLE_LIMIT,
             per_person: LIVE_PER_PERSON,
+            starting: Arc::default(),
             born: std::time::Instant::now(),
         }
     }
@@ -405,9 +414,17 @@ impl Registry {
             if self.held(record.id).is_some() {
                 continue;
             }
-            // One session that cannot be recorded yet does not hold up the others.
-            if let Err(e) = self.sweep_one(&record).await {
-                tracing::warn!(session = %record.id, error = %e, "cannot record or take over a session no one holds");
+            // One session that cannot be recorded yet does not hold up the others. One that
+            // cannot be replayed stays stored, untouched (said once, when an instance resumes or
+            // is asked for it), rather than warned about every minute.
+            match self.sweep_one(&record).await {
+                Ok(()) => {}
+                Err(e @ LiveError::Resume { .. }) => {
+                    tracing::debug!(session = %record.id, error = %e, "skipping a live session that cannot be replayed")
+                }
+                Err(e) => {
+                    tracing::warn!(session = %record.id, error = %e, "cannot record or take over a session no one holds")
+                }
             }
         }
         Ok(())
@@ -533,12 +550,14 @@ impl Registry {
     }
 
     /// Starts a new live session: stores it, then runs its driver. Refused when its person
-    /// has as many under way as allowed ([`Registry::with_live_limit`]; on a shared store, two
-    /// started at the same moment on two instances may go one over).
+    /// has as many under way as allowed ([`Registry::with_live_limit`]; on a shared store,
+    /// starts at the same moment on several instances may each take the last place).
     pub async fn start(&self, new: NewLive) -> Result<Arc<Live>, LiveError> {
         let NewLive { user, kind, session, screening, started_at_ms, speed } = new;
-        if self.app.store().count_live_of(user).await.map_err(limber_app::Error::from)? >= self.per_person {
-            return Err(LiveError::TooMany(self.per_person));
+        let starting = self.starting.lock().await;
+        let open = self.app.store().count_live_of(user).await.map_err(limber_app::Error::from)?;
+        if open >= self.per_person {
+            return Err(LiveError::TooMany { open, limit: self.per_person });
         }
         let id = SessionId::new();
         let saved = session.log().intents.len();
@@ -553,6 +572,7 @@ impl Registry {
             speed,
         };
         self.app.store().save_live(&record).await.map_err(limber_app::Error::from)?;
+        drop(starting);
         let live = Arc::new(Live {
             id,
             user,
@@ -647,25 +667,28 @@ impl Registry {
             // took the place, its intents are in what is reloaded, and this one is applied
             // after them (or refused, if it no longer applies).
             attempt += 1;
-            let retry = e.is_taken() && attempt <= RETRIES;
+            let mut retry = e.is_taken() && attempt <= RETRIES;
             if retry {
                 tokio::time::sleep(jitter(attempt)).await;
             }
             match self.reload(live.id).await {
                 Ok(stored) => state.reload(stored),
+                // The store cannot be read either (it is down, say). A stop for sharp pain or
+                // an emergency stays in effect: the session must not go on cueing holds, and
+                // it is recorded with its stop once the store is back (a second press of it
+                // changes nothing). It is not tried again here, where it would be logged twice.
+                Err(reload) if intent.is_safety_report() => {
+                    tracing::error!(session = %live.id, error = %reload, "cannot store a safety stop; it stays in effect and is recorded once the store is back");
+                    retry = false;
+                }
                 Err(reload) => {
-                    // The store cannot be read either (it is down, say): take back in memory
-                    // what was not stored, so that the intent is not in effect here while its
-                    // sender is told it failed (sent again, it would be applied twice).
+                    // Anything else is taken back in memory, so that it is not in effect here
+                    // while its sender is told it failed (sent again, it would be applied twice).
                     tracing::error!(session = %live.id, error = %reload, "cannot reload the session; taking back what was not stored");
                     match state.session.rewound(state.stored) {
                         Ok(session) => state.session = session,
-                        // Cannot happen (every intent in the log was accepted once already), but
-                        // if it did, this copy is let go: it is loaded again when asked for.
-                        Err(e) => {
-                            tracing::error!(session = %live.id, error = %e, "cannot take back an intent; letting the session go here");
-                            state.gone = true;
-                        }
+                        // Cannot happen: every intent in the log was accepted once already.
+                        Err(e) => tracing::error!(session = %live.id, error = %e, "cannot take back an intent"),
                     }
                 }
             }

@@ -426,13 +426,18 @@ async fn signal() {
 fn log_filter(wanted: Option<&str>) -> tracing_subscriber::EnvFilter {
     use tracing_subscriber::filter::LevelFilter;
     let wanted = wanted.map(str::trim).filter(|w| !w.is_empty()).unwrap_or("info");
-    if let Some(warning) = silencing(wanted) {
-        eprintln!("limber-server: {warning}");
-    }
-    let filter = tracing_subscriber::EnvFilter::try_new(wanted).unwrap_or_else(|e| {
-        eprintln!("limber-server: LIMBER_LOG={wanted:?} is not a log filter ({e}); logging at info");
-        tracing_subscriber::EnvFilter::new("info")
-    });
+    let filter = match tracing_subscriber::EnvFilter::try_new(wanted) {
+        Ok(filter) => {
+            if let Some(warning) = silencing(wanted) {
+                eprintln!("limber-server: {warning}");
+            }
+            filter
+        }
+        Err(e) => {
+            eprintln!("limber-server: LIMBER_LOG={wanted:?} is not a log filter ({e}); logging at info");
+            tracing_subscriber::EnvFilter::new("info")
+        }
+    };
     // Only quietens: `warn`, `error` and `off` already keep sqlx's statements out.
     let chatty = filter.max_level_hint().is_none_or(|level| level > LevelFilter::WARN);
     match "sqlx=warn".parse() {
@@ -444,7 +449,7 @@ fn log_filter(wanted: Option<&str>) -> tracing_subscriber::EnvFilter {
 /// Why `wanted` (a valid filter) would show none of limber's own logs, if it would: a bare word
 /// that is not a level (`LIMBER_LOG=verbose`) names a target, and everything else goes quiet.
 fn silencing(wanted: &str) -> Option<String> {
-    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    const LEVELS: [&str; 12] = ["trace", "debug", "info", "warn", "error", "off", "0", "1", "2", "3", "4", "5"];
     let directives: Vec<&str> = wanted.split(',').map(str::trim).filter(|d| !d.is_empty()).collect();
     let any_level = directives.iter().any(|d| LEVELS.iter().any(|l| d.eq_ignore_ascii_case(l)));
     let names_limber = directives.iter().any(|d| d.starts_with("limber"));
@@ -465,7 +470,7 @@ mod tests {
         for quiet in ["nonsense", "sqlx=debug", "verbose,tower_http=debug"] {
             assert!(silencing(quiet).is_some_and(|w| w.contains("shows none")), "{quiet}");
         }
-        for fine in ["info", "DEBUG", "warn,sqlx=debug", "limber_server=debug", "off"] {
+        for fine in ["info", "DEBUG", "warn,sqlx=debug", "limber_server=debug", "off", "4"] {
             assert_eq!(silencing(fine), None, "{fine}");
         }
     }

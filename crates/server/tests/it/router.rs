@@ -1238,9 +1238,11 @@ async fn a_person_may_have_only_so_many_sessions_under_way_and_one_ended_makes_r
     assert!(v["error"]["message"].as_str().unwrap().contains("quit"), "says how to make room: {v}");
     let (status, v) = f.post("/api/v1/screening", Some(&ann), json!({})).await;
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "too-many-sessions"), "the questions alone too: {v}");
-    // Someone else's sessions are their own.
-    let (status, v) = f.post("/api/v1/sessions", Some(&bob), body.clone()).await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
+    // Someone else's sessions are their own; starts sent all at once cannot all take the last place.
+    let starts = (0..limber_server::LIVE_PER_PERSON + 5).map(|_| f.post("/api/v1/sessions", Some(&bob), body.clone()));
+    let answers = futures_util::future::join_all(starts).await;
+    let created = answers.iter().filter(|(status, _)| *status == StatusCode::CREATED).count();
+    assert_eq!(created as u64, limber_server::LIVE_PER_PERSON, "{answers:?}");
     // One ended (and recorded) makes room for another.
     let (status, v) =
         f.post(&format!("/api/v1/sessions/{}/intents", ids[0]), Some(&ann), json!({"intent": "quit"})).await;
@@ -1266,4 +1268,33 @@ async fn a_speed_far_out_of_range_is_said_in_a_short_message() {
         let message = v["error"]["message"].as_str().unwrap();
         assert!(message.contains(shown) && message.len() < 100, "{message}");
     }
+}
+
+#[tokio::test]
+async fn a_sharp_pain_stop_that_cannot_be_stored_stays_in_effect_and_is_recorded_once_the_store_is_back() {
+    use sqlx::ConnectOptions;
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    f.screen(&id, None).await;
+    let db = f._dir.path().join(limber_app::store::DATABASE_FILE);
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+    sqlx::query("ALTER TABLE live_events RENAME TO live_events_away").execute(&mut conn).await.unwrap();
+    let intents = format!("/api/v1/sessions/{id}/intents");
+    let (status, v) = f.post(&intents, None, json!({"intent": "sharp-pain"})).await;
+    assert!(status.is_server_error(), "{status} {v}");
+    // Never taken back: no hold is cued after a stop.
+    let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
+    assert_eq!(v["view"]["phase"]["phase"], "stopped", "{v}");
+    sqlx::query("ALTER TABLE live_events_away RENAME TO live_events").execute(&mut conn).await.unwrap();
+    // Once the store is back, the session is recorded as it ended: stopped for sharp pain.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let page = loop {
+        let (_, page) = f.get("/api/v1/history", None).await;
+        if page["sessions"].as_array().is_some_and(|s| !s.is_empty()) {
+            break page;
+        }
+        assert!(std::time::Instant::now() < deadline, "never recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
 }
