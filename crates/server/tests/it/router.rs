@@ -1193,24 +1193,35 @@ async fn a_screening_on_its_own_is_stored_as_of_when_it_ended() {
     assert_eq!(latest["record"]["answers"], json!([["chest-pain", true]]), "{latest}");
 }
 
+/// A connection to the fixture's database with the live events' table moved out of the server's
+/// reach: an intent can be neither stored nor read back until [`events_back`].
+async fn events_away(f: &crate::support::Fixture) -> sqlx::SqliteConnection {
+    use sqlx::ConnectOptions;
+    let db = f._dir.path().join(limber_app::store::DATABASE_FILE);
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+    sqlx::query("ALTER TABLE live_events RENAME TO live_events_away").execute(&mut conn).await.unwrap();
+    conn
+}
+
+/// The live events' table back where the server looks for it.
+async fn events_back(conn: &mut sqlx::SqliteConnection) {
+    sqlx::query("ALTER TABLE live_events_away RENAME TO live_events").execute(conn).await.unwrap();
+}
+
 #[tokio::test]
 async fn an_intent_that_cannot_be_stored_or_read_back_is_taken_back_not_left_in_effect() {
-    use sqlx::ConnectOptions;
     let f = fixture(false).await;
     let id = f.start("desk", 1.0, None).await;
     let state = f.screen(&id, None).await;
     assert_eq!(state["view"]["phase"]["phase"], "warm-up", "{state}");
-    let db = f._dir.path().join(limber_app::store::DATABASE_FILE);
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
-    // The events' table out of reach: an intent can be neither stored nor read back.
-    sqlx::query("ALTER TABLE live_events RENAME TO live_events_away").execute(&mut conn).await.unwrap();
+    let mut conn = events_away(&f).await;
     let intents = format!("/api/v1/sessions/{id}/intents");
     let (status, v) = f.post(&intents, None, json!({"intent": "pause"})).await;
     assert!(status.is_server_error(), "{status} {v}");
     let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
     assert_eq!(v["view"]["paused"], false, "the pause that failed is not in effect: {v}");
     // Back in reach: the same intent sent again is applied, once.
-    sqlx::query("ALTER TABLE live_events_away RENAME TO live_events").execute(&mut conn).await.unwrap();
+    events_back(&mut conn).await;
     let (status, v) = f.post(&intents, None, json!({"intent": "pause"})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["view"]["paused"], true, "{v}");
@@ -1272,20 +1283,17 @@ async fn a_speed_far_out_of_range_is_said_in_a_short_message() {
 
 #[tokio::test]
 async fn a_sharp_pain_stop_that_cannot_be_stored_stays_in_effect_and_is_recorded_once_the_store_is_back() {
-    use sqlx::ConnectOptions;
     let f = fixture(false).await;
     let id = f.start("desk", 1.0, None).await;
     f.screen(&id, None).await;
-    let db = f._dir.path().join(limber_app::store::DATABASE_FILE);
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
-    sqlx::query("ALTER TABLE live_events RENAME TO live_events_away").execute(&mut conn).await.unwrap();
+    let mut conn = events_away(&f).await;
     let intents = format!("/api/v1/sessions/{id}/intents");
     let (status, v) = f.post(&intents, None, json!({"intent": "sharp-pain"})).await;
     assert!(status.is_server_error(), "{status} {v}");
     // Never taken back: no hold is cued after a stop.
     let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
     assert_eq!(v["view"]["phase"]["phase"], "stopped", "{v}");
-    sqlx::query("ALTER TABLE live_events_away RENAME TO live_events").execute(&mut conn).await.unwrap();
+    events_back(&mut conn).await;
     // Once the store is back, the session is recorded as it ended: stopped for sharp pain.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let page = loop {
