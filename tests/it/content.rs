@@ -288,7 +288,7 @@ fn cat_rounds_and_camel_arches_everywhere_cat_camel_says_so() {
     assert!(cue("Camel").contains("arch") && cue("Camel").contains("breathe in"), "{}", cue("Camel"));
     assert!(s.breathing.contains("out as you round into the cat"), "{}", s.breathing);
     assert!(s.breathing.contains("in as you arch into the camel"), "{}", s.breathing);
-    assert!(s.steps[1].starts_with("Round") && s.steps[1].contains("cat"), "{}", s.steps[1]);
+    assert!(s.steps[1].starts_with("Slowly round") && s.steps[1].contains("cat"), "{}", s.steps[1]);
     assert!(s.steps[3].contains("arch") && s.steps[3].contains("camel"), "{}", s.steps[3]);
     assert!(s.steps.iter().all(|step| !step.contains("cat arches")));
 }
@@ -404,4 +404,31 @@ fn the_readmes_authoring_example_loads_as_written() {
     let bend = stretch(&lib, "side-bend");
     assert_eq!(bend.figure.as_ref().map(|f| f.poses.len()), Some(2), "its figure has both poses");
     assert!(lib.routine(&RoutineId::from("evening")).is_some());
+}
+
+#[test]
+fn the_details_a_person_on_the_floor_needs_are_in_the_steps() {
+    let lib = library();
+    // The article lowers the right shoulder and the right cheek, and then works the other side.
+    let needle = stretch(&lib, "thread-the-needle");
+    assert!(needle.steps[2].contains("right cheek"), "{}", needle.steps[2]);
+    assert!(needle.steps[6].contains("left arm under the right"), "{}", needle.steps[6]);
+    // Foam rolling: how to move on the roller, never the lower back, and how to come off it.
+    let roll = stretch(&lib, "upper-back-foam-rolling");
+    assert!(roll.steps[3].contains("never down to your lower back"), "{}", roll.steps[3]);
+    assert!(roll.steps[5].contains("roll onto one side"), "{}", roll.steps[5]);
+    // The extension leans over a backrest, which a plain stool lacks.
+    let extension = stretch(&lib, "seated-thoracic-extension");
+    assert!(extension.steps[0].contains("backrest") && extension.steps[2].contains("backrest"));
+    assert!(extension.cautions[0].contains("without wheels"), "{}", extension.cautions[0]);
+    // The article: sharp pain means stop and see a professional, not only when it lingers.
+    let advice = lib.advice.sharp_pain.as_str();
+    assert!(advice.contains("get the pain checked by a doctor or physiotherapist"), "{advice}");
+}
+
+#[test]
+fn the_credit_says_which_numbers_and_cautions_are_limbers_own() {
+    let lib = library();
+    let note = &lib.source.note;
+    assert!(note.contains("exact counts") && note.contains("cautions"), "{note}");
 }

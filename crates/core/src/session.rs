@@ -1603,8 +1603,8 @@ impl Session {
                 self.say(at, CueKind::NextUp { number: item + 1, of }, text, Sound::None);
                 let stretch = &self.items[item].choice.stretch;
                 let prep = timing.prepare(stretch);
-                self.marks = prep.steps.iter().enumerate().map(|(n, off)| (*off, Mark::Step(n))).collect();
-                self.marks.extend(prep.cautions.iter().enumerate().map(|(n, off)| (*off, Mark::Caution(n))));
+                self.marks = prep.cautions.iter().enumerate().map(|(n, off)| (*off, Mark::Caution(n))).collect();
+                self.marks.extend(prep.steps.iter().enumerate().map(|(n, off)| (*off, Mark::Step(n))));
                 if self.plan.wait_for_start {
                     self.marks.push((prep.total, Mark::WaitPrompt));
                 } else {

@@ -546,9 +546,9 @@ fn a_second_pause_is_refused_and_skipping_mid_rest_leaves_a_partial_stretch() {
             0:02.500 !! pause: the session is paused already
             0:03.000 None    Resuming: 4 seconds left.
             == Prepare { item: 0 }
-            0:03.500 None    Step 1. Sit.
-            0:04.500 None    Step 2. Lean back.
-            0:05.500 None    Take care: Use a chair that cannot tip.
+            0:03.500 None    Take care: Use a chair that cannot tip.
+            0:04.500 None    Step 1. Sit.
+            0:05.500 None    Step 2. Lean back.
             0:06.500 Tick    Get ready. 2
             == GetReady { item: 0 }
             0:07.500 Tick    1
@@ -854,8 +854,8 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
             == CheckIn { item: 0 }
             0:15.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
-            0:16.000 None    Step 1. Sit.
-            0:17.000 None    Step 2. Lean back.
+            0:16.000 None    Take care: Use a chair that cannot tip.
+            0:17.000 None    Step 1. Sit.
             0:17.000 Alert   SHARP PAIN: STOP. Cat-cow is set aside from your plans until you clear it.
             == Stopped { reason: SharpPain }
         "#]],
@@ -1093,27 +1093,51 @@ fn a_routine_that_stays_on_the_chair_never_swaps_off_it() {
 }
 
 #[test]
-fn cautions_are_said_before_the_first_hold() {
+fn ready_before_the_cautions_are_read_still_hears_them_before_the_countdown() {
+    // Enter during the name of the stretch: the steps are the person's to skip, the caution not.
+    check(
+        "desk",
+        &PlanOptions { warm_up: false, wait_for_start: true, ..options() },
+        true,
+        "0.5 skip\n1 start\n3 end",
+        expect![[r#"
+            0:00.000 None    Next up, stretch 1 of 2: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:00.500 None    Skipped Twist.
+            0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+            == Prepare { item: 1 }
+            0:01.000 None    Take care: Use a chair that cannot tip.
+            0:01.000 Tick    Get ready. 2
+            == GetReady { item: 1 }
+            0:02.000 Tick    1
+            0:03.000 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
+            == Active { item: 1, hold: 0 }
+        "#]],
+    );
+}
+
+#[test]
+fn cautions_are_said_before_the_steps_and_the_first_hold() {
     check(
         "desk",
         &PlanOptions { warm_up: false, ..options() },
         true,
         "0.5 skip\n7 end",
         expect![[r#"
-        0:00.000 None    Next up, stretch 1 of 2: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
-        == Prepare { item: 0 }
-        0:00.500 None    Skipped Twist.
-        0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
-        == Prepare { item: 1 }
-        0:01.500 None    Step 1. Sit.
-        0:02.500 None    Step 2. Lean back.
-        0:03.500 None    Take care: Use a chair that cannot tip.
-        0:04.500 Tick    Get ready. 2
-        == GetReady { item: 1 }
-        0:05.500 Tick    1
-        0:06.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
-        == Active { item: 1, hold: 0 }
-    "#]],
+            0:00.000 None    Next up, stretch 1 of 2: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:00.500 None    Skipped Twist.
+            0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+            == Prepare { item: 1 }
+            0:01.500 None    Take care: Use a chair that cannot tip.
+            0:02.500 None    Step 1. Sit.
+            0:03.500 None    Step 2. Lean back.
+            0:04.500 Tick    Get ready. 2
+            == GetReady { item: 1 }
+            0:05.500 Tick    1
+            0:06.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
+            == Active { item: 1, hold: 0 }
+        "#]],
     );
 }
 
