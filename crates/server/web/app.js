@@ -371,6 +371,12 @@ function render(state) {
     box.dataset.said = said;
     $("#stopped-title").textContent = stop ? STOPS[stop.reason] || "Stopped" : "";
     $("#stopped-advice").textContent = stop ? stop.advice : "";
+    // Wherever the person had scrolled (to the buttons, the cues), the advice comes into view
+    // and takes the focus, so a screen reader reads it too.
+    if (stop) {
+      box.scrollIntoView({ block: "start" });
+      box.focus({ preventScroll: true });
+    }
   }
   const parts = [];
   if (v.side) parts.push(`${v.side} side`);
@@ -391,8 +397,20 @@ function stopAsked(v) {
   return Boolean(v.question) && v.allowed.includes("yes") && v.allowed.includes("pain");
 }
 
-// The phase as one big word and the key of its colour, from the view alone.
+// The phase as one big word and the key of its colour, from the view alone: with the side being
+// worked or switched to, and "PAUSED" while it stands still, so both read from the mat.
 function phaseWord(v) {
+  const [word, key] = phaseOnly(v);
+  if (isOver(v) || key === "stopped" || stopAsked(v)) return [word, key];
+  if (v.paused && !v.question) return ["PAUSED", key];
+  return [v.phase.phase === "active" && v.side ? `${word} · ${v.side.toUpperCase()}` : word, key];
+}
+
+// For the console and the page's browser tests: the view shown, and what the big word says for
+// a view.
+window.limberPage = { phaseWord, view: () => current?.state?.view };
+
+function phaseOnly(v) {
   const phase = v.phase.phase;
   if (stopAsked(v) && !isOver(v)) return ["STOP FOR TODAY?", "ask"];
   if (phase === "stopped" || (v.stopped && v.stopped.reason !== "aborted")) return v.stopped?.reason === "aborted" ? ["ENDED", "done"] : ["STOPPED", "stopped"];
@@ -404,7 +422,7 @@ function phaseWord(v) {
     case "prepare": return ["GET IN POSITION", "prepare"];
     case "get-ready": return ["GET READY", "get-ready"];
     case "active": return v.flow ? ["MOVE", "move"] : ["HOLD", "hold"];
-    case "rest": return v["switch-to"] ? ["SWITCH SIDES", "switch"] : ["REST", "rest"];
+    case "rest": return v["switch-to"] ? [`SWITCH → ${v["switch-to"].toUpperCase()}`, "switch"] : ["REST", "rest"];
     case "check-in": return ["CHECK-IN", "ask"];
     default: return [phase.toUpperCase(), "ask"];
   }

@@ -404,6 +404,10 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     assert_eq!(driver.js("return document.querySelector('#sound-hint').hidden"), json!(true), "the tap turned it on");
 
     assert_eq!(driver.js(WATCH), json!(true));
+    // Scrolled down to the cues on a phone, as a person checking what was said would be.
+    viewport(&driver, 390, 844);
+    driver.js("window.scrollTo(0, document.body.scrollHeight); return true");
+    assert!(driver.js("return window.scrollY").as_f64().unwrap_or(0.0) > 0.0, "the page scrolls on a phone");
     // Pressed, and the stretch on screen read in the same task (no view can come between).
     let shown =
         driver.js("document.querySelector('#sharp-pain').click(); return document.querySelector('#phase').textContent");
@@ -417,6 +421,10 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     driver.wait_for("the advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
     assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");
     assert!(driver.text("#stopped-advice").contains("Sharp or intense pain means stop"), "{}", driver.text("#stopped"));
+    // The advice is brought into view where the person was scrolled away, and has the focus.
+    let seen = driver.js("const r = document.querySelector('#stopped').getBoundingClientRect();
+         return {top: r.top >= 0 && r.top < window.innerHeight, focused: document.activeElement.id};");
+    assert_eq!(seen, json!({"top": true, "focused": "stopped"}), "the advice in view");
     // The press names the stretch on screen, should it reach the server late.
     assert_eq!(driver.js("return __sent"), json!([{"intent": "sharp-pain", "during": shown}]));
     driver.wait_for("the stop among the cues", |d| d.text("#cues").to_lowercase().contains("sharp"));
@@ -562,6 +570,12 @@ fn the_page_says_which_side_comes_next_between_the_sides_of_a_stretch() {
     let phase = driver.text("#phase");
     assert!(phase.starts_with("Switch sides → left"), "{phase}");
     assert!(phase.contains("stretch 3 of 4"), "{phase}");
+    // The big word says the side too, and that it stands still.
+    assert_eq!(driver.text("#phase-word"), "PAUSED");
+    assert_eq!(
+        driver.js("return limberPage.phaseWord({...limberPage.view(), paused: false})[0]"),
+        json!("SWITCH → LEFT")
+    );
 
     // 10 typed on the keyboard mid-stretch is heard as 10, not as 1 and then 0.
     press(&driver, "1");
@@ -595,12 +609,15 @@ fn pause_in(addr: &str, id: &str, phase: &str, number: Option<u64>) -> Value {
     }
 }
 
-/// The word above the countdown once the page shows the session paused, and its colour.
+/// Once the page shows the session paused: the word above the countdown when it runs (paused,
+/// the word is PAUSED, in the phase's colour), that colour and its key.
 fn paused_word(driver: &Driver) -> (String, String, Value) {
     driver.wait_for("the pause on the page", |d| d.text("#phase").contains("paused"));
+    assert_eq!(driver.text("#phase-word"), "PAUSED", "paused, the big word says so");
     let colour = driver.js("return getComputedStyle(document.querySelector('#countdown')).color");
     let key = driver.js("return document.querySelector('#clock').dataset.phase");
-    (driver.text("#phase-word"), colour.as_str().unwrap_or("").to_owned(), key)
+    let running = driver.js("return limberPage.phaseWord({...limberPage.view(), paused: false})[0]");
+    (running.as_str().unwrap_or("").to_owned(), colour.as_str().unwrap_or("").to_owned(), key)
 }
 
 /// Makes the page's viewport `width` × `height` CSS pixels, as on that device.
@@ -864,7 +881,8 @@ fn a_stop_the_server_timed_out_waits_alone_survives_a_reload_and_is_sent_from_th
     assert_eq!(intent("resume").0, 200);
     driver.wait_for("the resume", |d| !d.text("#phase").contains("paused"));
     assert_eq!(driver.text("#phase-word"), "WARM-UP");
-    assert_eq!(driver.js("return __rewritten"), json!(0), "the same word is not written again");
+    // Written twice (PAUSED, then WARM-UP again), however many views came between.
+    assert_eq!(driver.js("return __rewritten"), json!(2), "the same word is not written again");
 
     // An answer that comes after the stream's newer view does not put the older one back:
     // paused from the page (its answer held back), resumed from elsewhere meanwhile.
