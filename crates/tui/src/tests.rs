@@ -143,7 +143,50 @@ fn the_get_ready_count_and_the_switch_of_sides_are_distinct_moments() {
     run_until(&mut app, |a| a.live.as_ref().is_some_and(|l| l.view.switch_to.is_some()));
     let text = render(&app, 80, 24);
     assert!(text.contains("SWITCH SIDES →"), "{text}");
+    // The steps are written for the right side: on the left the panel says to mirror them.
+    assert!(text.contains("LEFT SIDE: the steps mirrored"), "{text}");
     snap("switch_sides", &app);
+}
+
+#[test]
+fn the_newest_cue_is_in_full_weight_and_older_ones_fade() {
+    use ratatui::style::Modifier;
+    let (mut app, _dir) = app();
+    app.no_color = false;
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    terminal.draw(|frame| ui::draw(frame, &app)).expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    let live = app.live.as_ref().expect("a session");
+    let shown: Vec<_> =
+        live.cues.iter().filter(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. })).collect();
+    let (newest, older) = (shown[shown.len() - 1], shown[shown.len() - 2]);
+    // The row where a cue's first words are drawn, and whether they are drawn faint.
+    let dim_at = |text: &str| {
+        let start: String = text.chars().take(20).collect();
+        (0..buffer.area.height)
+            .find_map(|y| {
+                let row: String = (0..buffer.area.width).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
+                let x = row.find(&start)?;
+                let x = u16::try_from(row[..x].chars().count()).ok()?;
+                Some(buffer[(x, y)].modifier.contains(Modifier::DIM))
+            })
+            .unwrap_or_else(|| panic!("{text:?} on screen"))
+    };
+    assert!(!dim_at(&newest.text), "the newest cue is not faint: {}", newest.text);
+    assert!(dim_at(&older.text), "an older cue is: {}", older.text);
+}
+
+#[test]
+fn a_long_notice_wraps_instead_of_stopping_mid_sentence() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    let notice = "Seated thoracic extension caused sharp pain before and is set aside until you clear it in Progress.";
+    app.message = Some(notice.to_owned());
+    let text = render(&app, 60, 20);
+    assert!(text.contains("clear it in Progress."), "the end of the notice is on screen:\n{text}");
 }
 
 #[test]

@@ -440,17 +440,32 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         let reports = hints.iter().filter(|h| matches!(h.kind, K::Pain | K::SharpPain | K::Chest));
         QUIT_ANSWERS.into_iter().chain(reports.map(|h| (h.key, h.action))).collect()
     } else {
-        hints.iter().map(|h| (h.key, h.action)).collect()
+        // `?` shows every key, the dialogs' too.
+        hints.iter().map(|h| (h.key, h.action)).chain([("?", "all keys")]).collect()
     };
     let hint_rows_text = hint_lines(&hint_pairs, inner.width, theme);
     let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
     let hint_text = Paragraph::new(hint_rows_text);
-    // Cues wrap (a step's cue runs past 80 columns): a third row when the screen has it.
-    let cue_rows = if inner.height >= 30 { 3 } else { 2 };
+    // A notice (a stretch set aside, no voice) wraps rather than stopping mid-sentence.
+    let message =
+        app.message.as_deref().map(|m| Paragraph::new(Span::styled(m, theme.strong())).wrap(Wrap { trim: true }));
+    let msg_rows = message.as_ref().map_or(0, |p| p.line_count(inner.width).min(3));
+    let msg_rows = u16::try_from(msg_rows).unwrap_or(1);
+    // Cues wrap (a step's cue runs past 80 columns): a third row when the screen has it, and
+    // as many as the newest cue needs (up to 5) while the stretch keeps its 10 rows.
+    let newest_rows = live
+        .cues
+        .iter()
+        .rev()
+        .find(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. }))
+        .map_or(0, |c| Paragraph::new(c.text.as_str()).wrap(Wrap { trim: true }).line_count(inner.width));
+    let room = inner.height.saturating_sub(10 + msg_rows + hint_rows);
+    let cue_rows =
+        u16::try_from(newest_rows.min(5)).unwrap_or(5).max(if inner.height >= 30 { 3 } else { 2 }).min(room.max(1));
     let [main, cues_area, msg, keys] = Layout::vertical([
         Constraint::Min(10),
         Constraint::Length(cue_rows),
-        Constraint::Length(1),
+        Constraint::Length(msg_rows),
         Constraint::Length(hint_rows),
     ])
     .areas(inner);
@@ -555,6 +570,11 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         lines.extend(warm.activities.iter().map(|a| Line::from(format!("• {a}"))));
     }
     if !v.steps.is_empty() {
+        // The steps are written for the first side (the right); on the other, say so above
+        // them, so a glance mid-hold does not turn the wrong way.
+        if v.side == Some(limber_core::Side::Left) || v.switch_to == Some(limber_core::Side::Left) {
+            lines.push(Line::from(Span::styled("LEFT SIDE: the steps mirrored, left for right", theme.danger())));
+        }
         lines.push(Line::from(Span::styled("Steps", theme.title())));
         for (i, step) in v.steps.iter().enumerate() {
             let current = v.step == Some(i);
@@ -586,12 +606,13 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         }
         _ => panel_inner,
     };
-    // When the steps run past the panel, scroll so the current one is in view.
-    let width = usize::from(steps_area.width.max(1));
-    let rows = |l: &Line| l.width().div_ceil(width).max(1);
+    // When the steps run past the panel, scroll so the current one is in view: all of it, or
+    // from its start when it alone is taller than the panel. Rows are counted as they wrap.
+    let rows = |l: &Line| Paragraph::new(l.clone()).wrap(Wrap { trim: true }).line_count(steps_area.width).max(1);
     let scroll = current_line.map_or(0, |at| {
-        let end: usize = lines[..=at].iter().map(rows).sum();
-        end.saturating_sub(usize::from(steps_area.height))
+        let start: usize = lines[..at].iter().map(rows).sum();
+        let end = start + rows(&lines[at]);
+        end.saturating_sub(usize::from(steps_area.height)).min(start)
     });
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((scroll, 0)), steps_area);
@@ -600,11 +621,19 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let shown: Vec<&limber_core::Cue> =
         live.cues.iter().filter(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. })).collect();
     let recent = recent_cues(&shown, cues_area);
+    // The newest cue is what to do now: in full weight; the older ones fade.
+    let newest_seq = shown.last().map(|c| c.seq);
     let cue_lines = |cues: &[&limber_core::Cue]| -> Paragraph {
         let lines: Vec<Line> = cues
             .iter()
             .map(|c| {
-                let style = if c.sound == limber_core::Sound::Alert { theme.danger() } else { theme.dim() };
+                let style = if c.sound == limber_core::Sound::Alert {
+                    theme.danger()
+                } else if Some(c.seq) == newest_seq {
+                    Style::new()
+                } else {
+                    theme.dim()
+                };
                 Line::from(Span::styled(c.text.clone(), style))
             })
             .collect();
@@ -620,7 +649,9 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         }
         None => frame.render_widget(cue_lines(&recent.newest), cues_area),
     }
-    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    if let Some(message) = message {
+        frame.render_widget(message, msg);
+    }
     frame.render_widget(hint_text, keys);
 
     if let Some(q) = question(v) {
