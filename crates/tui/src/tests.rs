@@ -126,6 +126,7 @@ fn the_hold_shows_big_digits_gauge_side_and_keys() {
     assert!(text.contains("HOLD"), "{text}");
     assert!(text.contains("stretch 3 of 4"), "{text}");
     assert!(text.contains("left side") || text.contains("right side"), "{text}");
+    assert!(text.contains("HOLD · LEFT") || text.contains("HOLD · RIGHT"), "the side in the word:\n{text}");
     assert!(text.contains("█"), "big digits and gauge:\n{text}");
     assert!(text.contains("SHARP PAIN"), "{text}");
     assert!(!text.contains("enter  start"), "Enter does nothing during a hold:\n{text}");
@@ -142,7 +143,7 @@ fn the_get_ready_count_and_the_switch_of_sides_are_distinct_moments() {
     snap("get_ready", &app);
     run_until(&mut app, |a| a.live.as_ref().is_some_and(|l| l.view.switch_to.is_some()));
     let text = render(&app, 80, 24);
-    assert!(text.contains("SWITCH SIDES →"), "{text}");
+    assert!(text.contains("SWITCH → LEFT"), "{text}");
     // The steps are written for the right side: on the left the panel says to mirror them.
     assert!(text.contains("LEFT SIDE: the steps mirrored"), "{text}");
     snap("switch_sides", &app);

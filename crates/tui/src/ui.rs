@@ -369,9 +369,13 @@ fn phase_label(live: &Live) -> (String, bool) {
         Phase::Prepare { .. } => ("GET INTO POSITION".to_owned(), false),
         Phase::GetReady { .. } => ("GET READY".to_owned(), true),
         Phase::Active { .. } if v.flow => ("MOVE".to_owned(), true),
-        Phase::Active { .. } => ("HOLD".to_owned(), true),
+        // The side in the big word too: it is what a glance from the floor needs.
+        Phase::Active { .. } => match v.side {
+            Some(side) => (format!("HOLD · {}", side.label().to_uppercase()), true),
+            None => ("HOLD".to_owned(), true),
+        },
         Phase::Rest { .. } => match v.switch_to {
-            Some(side) => (format!("SWITCH SIDES → {}", side.label().to_uppercase()), true),
+            Some(side) => (format!("SWITCH → {}", side.label().to_uppercase()), true),
             None => ("REST".to_owned(), false),
         },
         Phase::CheckIn { .. } => ("HOW DID THAT FEEL?".to_owned(), true),
@@ -476,8 +480,12 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let label_style = if strong { theme.danger() } else { theme.strong() };
     // What to do now as big as half-height digits when the window has room, to be read from
     // the floor like the number (the big font has no arrows).
-    let big_label = label.replace('→', "TO");
-    let label_is_big = left.height >= 28 && usize::from(left.width) >= big_label.chars().count() * 8;
+    // With the side ("HOLD LEFT") when that fits, else the word alone (the side is below it).
+    let fits = |text: &String| usize::from(left.width) >= text.chars().count() * 8;
+    let big_label = Some(label.replace('→', "TO").replace(" · ", " "))
+        .filter(fits)
+        .unwrap_or_else(|| label.split(" · ").next().unwrap_or_default().replace('→', "TO"));
+    let label_is_big = left.height >= 28 && fits(&big_label);
     let mut heading = Vec::new();
     if !label_is_big {
         heading.push(Line::from(Span::styled(label, label_style)));
