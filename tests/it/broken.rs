@@ -46,6 +46,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "repeated-stretch",
         "negative-hold",
         "blank-modification",
+        "long-id",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -124,6 +125,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == blank-modification
         1 problem in content:
         side-bend.ron:12:13: stretch `side-bend` has a blank `modifications`: write the words a person will read or hear
+        == long-id
+        1 problem in content:
+        side-bend.ron:4:17: stretch id `side-bend-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx` is longer than 100 characters: history keeps ids, and an export must read back in
     "#]].assert_eq(&report);
 }
 

@@ -26,7 +26,6 @@ const MAX_ACTIVE_MS: i64 = 24 * 60 * 60 * 1000;
 const MAX_ITEMS: usize = 200;
 const MAX_ITEM_SECONDS: u32 = 60 * 60;
 const MAX_HOLDS: u32 = 100;
-const MAX_NAME: usize = 100;
 
 /// Sessions written to the store at a time during an import.
 const BATCH: usize = 500;
@@ -415,13 +414,9 @@ fn check(s: &SessionRecord) -> Result<(), String> {
     let stretches =
         s.items.iter().flat_map(|i| [Some(i.stretch.as_str()), i.instead_of.as_ref().map(|id| id.as_str())]);
     let names = [Some(s.routine.as_str()), s.flagged.as_deref()].into_iter().chain(stretches).flatten();
-    for name in names {
-        if name.chars().any(char::is_control) {
-            return Err("a routine or stretch name has a control character in it".to_owned());
-        }
-        if name.chars().count() > MAX_NAME {
-            return Err(format!("a routine or stretch name is longer than {MAX_NAME} characters"));
-        }
+    // The same rule content is held to, so whatever limber recorded reads back in.
+    if let Some(problem) = names.into_iter().find_map(limber_core::id_problem) {
+        return Err(format!("a routine or stretch name {problem}"));
     }
     if let Some(i) = s.items.iter().position(|i| i.holds_done > i.holds_planned) {
         return Err(format!("stretch {} has more holds done than planned", i + 1));

@@ -70,6 +70,16 @@ pub enum Problem {
         /// What is outside the limits, and the limits.
         reason: String,
     },
+    /// An id history could not carry: too long, or with a control character.
+    #[error("{kind} id `{id}` {problem}: history keeps ids, and an export must read back in")]
+    BadId {
+        /// The kind of item.
+        kind: &'static str,
+        /// The id (as written).
+        id: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A text a person must read or hear that has no words (a blank question, name or id).
     #[error("{kind} `{id}` has a blank `{field}`: write the words a person will read or hear")]
     Blank {

@@ -172,6 +172,9 @@ impl<'a> Merger<'a> {
                 self.problem(file, here(field), Problem::Blank { kind: "stretch", id: id.clone(), field });
             }
         }
+        if let Some(problem) = limber_core::id_problem(&id) {
+            self.problem(file, here("id"), Problem::BadId { kind: "stretch", id: id.clone(), problem });
+        }
         if s.steps.is_empty() {
             self.problem(file, steps_at, Problem::EmptySteps(id.clone()));
         } else if s.steps.iter().any(|step| step.trim().is_empty()) {
@@ -236,6 +239,10 @@ impl<'a> Merger<'a> {
             .collect();
         if r.stretches.is_empty() {
             self.problem(file, list_at, Problem::EmptyRoutine(r.id.0.clone()));
+        }
+        if let Some(problem) = limber_core::id_problem(&r.id.0) {
+            let at = find_key(text, "id", at, until).unwrap_or(at);
+            self.problem(file, at, Problem::BadId { kind: "routine", id: r.id.0.clone(), problem });
         }
         for (field, value) in [("id", &r.id.0), ("name", &r.name)] {
             if value.trim().is_empty() {

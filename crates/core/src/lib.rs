@@ -40,7 +40,7 @@ pub use session::{
     SessionView, Summary,
 };
 pub use stretch::{
-    Area, Dose, DoseRange, Equipment, FlowPosition, Origin, Position, Side, Stretch, StretchEntry, StretchId,
-    kit_and_positions,
+    Area, Dose, DoseRange, Equipment, FlowPosition, MAX_ID_CHARS, Origin, Position, Side, Stretch, StretchEntry,
+    StretchId, id_problem, kit_and_positions,
 };
 pub use time::At;

@@ -9,6 +9,22 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::figure::Figure;
 
+/// The longest id a routine or stretch may have, in characters: history keeps ids, and an
+/// export must read back in (import refuses longer ones as damage).
+pub const MAX_ID_CHARS: usize = 100;
+
+/// Why `id` cannot be a routine's or a stretch's id, if it cannot: too long, or a control
+/// character in it (both would make history that cannot be exported and read back).
+pub fn id_problem(id: &str) -> Option<String> {
+    if id.chars().any(char::is_control) {
+        Some("has a control character in it".to_owned())
+    } else if id.chars().count() > MAX_ID_CHARS {
+        Some(format!("is longer than {MAX_ID_CHARS} characters"))
+    } else {
+        None
+    }
+}
+
 /// The stable identifier of a stretch, e.g. `seated-twist`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
