@@ -47,6 +47,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "negative-hold",
         "blank-modification",
         "long-id",
+        "other-side-once",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -55,7 +56,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         side-bend.ron:10:35: syntax error: Expected comma
         == unknown-field
         1 problem in content:
-        side-bend.ron:9:13: unknown field `colour` in `Stretch`; expected one of: `id`, `name`, `summary`, `targets`, `position`, `equipment`, `steps`, `dose`, `breathing`, `cautions`, `modifications`, `alternatives`, `origin`, `figure`
+        side-bend.ron:9:13: unknown field `colour` in `Stretch`; expected one of: `id`, `name`, `summary`, `targets`, `position`, `equipment`, `steps`, `dose`, `breathing`, `cautions`, `other_side`, `modifications`, `alternatives`, `origin`, `figure`
         == missing-field
         1 problem in content:
         side-bend.ron:11:9: missing field `breathing` in `Stretch`
@@ -128,6 +129,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == long-id
         1 problem in content:
         side-bend.ron:4:17: stretch id `side-bend-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx` is longer than 100 characters: history keeps ids, and an export must read back in
+        == other-side-once
+        1 problem in content:
+        side-bend.ron:12:13: stretch `side-bend` has `other_side`, but its dose is not done on each side (`per_side: true`)
     "#]].assert_eq(&report);
 }
 

@@ -432,3 +432,13 @@ fn the_credit_says_which_numbers_and_cautions_are_limbers_own() {
     let note = &lib.source.note;
     assert!(note.contains("exact counts") && note.contains("cautions"), "{note}");
 }
+
+#[test]
+fn every_stretch_done_on_each_side_says_how_the_left_side_goes() {
+    let lib = library();
+    for s in lib.stretches.iter().filter(|s| !s.dose.sides().is_empty()) {
+        let other = s.other_side.as_deref().unwrap_or_else(|| panic!("{}: no words for the left side", s.id));
+        assert!(other.contains("left"), "{}: {other}", s.id);
+    }
+    assert!(lib.stretches.iter().filter(|s| s.dose.sides().is_empty()).all(|s| s.other_side.is_none()));
+}

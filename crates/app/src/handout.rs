@@ -251,6 +251,9 @@ fn html(sheet: &Sheet<'_>) -> String {
             let _ = writeln!(s, "<li>{}</li>", esc(step));
         }
         s.push_str("</ol>\n");
+        if let Some(other) = &stretch.other_side {
+            let _ = writeln!(s, "<p><strong>Left side:</strong> {}</p>", esc(other));
+        }
         let _ = writeln!(s, "<p><strong>Breathing:</strong> {}</p>", esc(&stretch.breathing));
         if !stretch.cautions.is_empty() {
             s.push_str("<div class=\"cautions\">\n<h3>Cautions</h3>\n<ul>\n");
@@ -325,6 +328,9 @@ fn markdown(sheet: &Sheet<'_>) -> String {
         let _ = write!(s, "**Dose:** {}\n\n### Steps\n\n", dose_line(stretch));
         for (i, step) in stretch.steps.iter().enumerate() {
             let _ = writeln!(s, "{}. {step}", i + 1);
+        }
+        if let Some(other) = &stretch.other_side {
+            let _ = write!(s, "\n**Left side:** {other}\n");
         }
         let _ = write!(s, "\n**Breathing:** {}\n", stretch.breathing);
         if !stretch.cautions.is_empty() {

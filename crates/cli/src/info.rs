@@ -117,6 +117,9 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool, draw: bool) -> anyh
     for (n, step) in s.steps.iter().enumerate() {
         say(&format!("  {}. {step}", n + 1), 5);
     }
+    if let Some(other) = &s.other_side {
+        say(&format!("  Left side: {other}"), 4);
+    }
     println!();
     say(&format!("Breathing: {}", s.breathing), 11);
     if !s.cautions.is_empty() {

@@ -70,6 +70,9 @@ pub enum Problem {
         /// What is outside the limits, and the limits.
         reason: String,
     },
+    /// Words for the second side on a stretch that is not done on each side.
+    #[error("stretch `{0}` has `other_side`, but its dose is not done on each side (`per_side: true`)")]
+    OtherSideOnce(String),
     /// An id history could not carry: too long, or with a control character.
     #[error("{kind} id `{id}` {problem}: history keeps ids, and an export must read back in")]
     BadId {

@@ -167,6 +167,7 @@ impl<'a> Merger<'a> {
         for (field, value) in [("id", &s.id.0), ("name", &s.name), ("breathing", &s.breathing)]
             .into_iter()
             .chain(blank_modification.map(|m| ("modifications", m)))
+            .chain(s.other_side.as_ref().map(|o| ("other_side", o)))
         {
             if value.trim().is_empty() {
                 self.problem(file, here(field), Problem::Blank { kind: "stretch", id: id.clone(), field });
@@ -182,6 +183,9 @@ impl<'a> Merger<'a> {
         }
         if s.targets.is_empty() {
             self.problem(file, targets_at, Problem::NoTargets(id.clone()));
+        }
+        if s.other_side.is_some() && s.dose.sides().is_empty() {
+            self.problem(file, here("other_side"), Problem::OtherSideOnce(id.clone()));
         }
         if let Some(reason) = s.dose.unsafe_because() {
             self.problem(file, here("dose"), Problem::UnsafeDose { stretch: id.clone(), reason });

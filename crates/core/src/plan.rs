@@ -104,9 +104,9 @@ impl Timing {
         secs(self.min_step.max(words.div_ceil(wps)))
     }
 
-    /// When each caution and then each step is read within the preparation, and its length.
-    /// The cautions come first: they are about setting up safely (a chair that cannot roll, never
-    /// the lower back), so they are heard before the steps that move into the stretch.
+    /// When each step and then each caution is read within the preparation, and its length.
+    /// The cautions come last, the words heard just before the count; what must come before
+    /// moving at all (a chair without wheels, never the lower back) is in the steps themselves.
     pub fn prepare(&self, stretch: &Stretch) -> Preparation {
         let mut at = secs(self.intro);
         let mut read = |texts: &[String]| {
@@ -119,8 +119,8 @@ impl Timing {
                 })
                 .collect::<Vec<_>>()
         };
-        let cautions = read(&stretch.cautions);
         let steps = read(&stretch.steps);
+        let cautions = read(&stretch.cautions);
         Preparation { steps, cautions, total: at }
     }
 }
@@ -130,7 +130,7 @@ impl Timing {
 pub struct Preparation {
     /// The offset of each step.
     pub steps: Vec<Duration>,
-    /// The offset of each caution, read before the steps (and so before the first hold).
+    /// The offset of each caution, read after the steps and before the first hold.
     pub cautions: Vec<Duration>,
     /// The length of the whole preparation.
     pub total: Duration,

@@ -385,6 +385,10 @@ pub struct SessionView {
     pub breathing: Option<String>,
     /// The side being worked.
     pub side: Option<Side>,
+    /// On the second side of a stretch done on each side (and in the rest that switches to
+    /// it): how that side goes, since the steps are written for the first.
+    #[serde(default)]
+    pub other_side: Option<String>,
     /// Repetition on this side, from 1, and repetitions per side.
     pub repetition: Option<(u32, u32)>,
     /// The name of the stretch that comes next, if any.
@@ -916,6 +920,9 @@ impl Session {
             step: matches!(self.phase, Phase::Prepare { .. }).then_some(self.step).flatten(),
             cautions: item.map(|i| i.choice.stretch.cautions.clone()).unwrap_or_default(),
             breathing: item.map(|i| i.choice.stretch.breathing.clone()),
+            other_side: item
+                .filter(|_| side == Some(Side::Left) || switch_to == Some(Side::Left))
+                .and_then(|i| i.choice.stretch.other_side.clone()),
             side,
             repetition,
             next: next_item.and_then(|i| self.items.get(i)).map(|i| i.choice.stretch.name.clone()),
@@ -1603,8 +1610,8 @@ impl Session {
                 self.say(at, CueKind::NextUp { number: item + 1, of }, text, Sound::None);
                 let stretch = &self.items[item].choice.stretch;
                 let prep = timing.prepare(stretch);
-                self.marks = prep.cautions.iter().enumerate().map(|(n, off)| (*off, Mark::Caution(n))).collect();
-                self.marks.extend(prep.steps.iter().enumerate().map(|(n, off)| (*off, Mark::Step(n))));
+                self.marks = prep.steps.iter().enumerate().map(|(n, off)| (*off, Mark::Step(n))).collect();
+                self.marks.extend(prep.cautions.iter().enumerate().map(|(n, off)| (*off, Mark::Caution(n))));
                 if self.plan.wait_for_start {
                     self.marks.push((prep.total, Mark::WaitPrompt));
                 } else {
@@ -1640,7 +1647,10 @@ impl Session {
                 let dose = &choice.stretch.dose;
                 let (before, after) = (dose.side_of(next_hold - 1), dose.side_of(next_hold));
                 let (kind, text) = match after {
-                    Some(side) if after != before => (CueKind::SwitchSides { to: side }, words::switch_sides(side)),
+                    Some(side) if after != before => {
+                        let how = choice.stretch.other_side.as_deref().filter(|_| side == Side::Left);
+                        (CueKind::SwitchSides { to: side }, words::switch_sides(side, how))
+                    }
                     _ => (CueKind::Rest, words::rest(dose.repetition_of(next_hold), dose.repetitions())),
                 };
                 let len = timing.rest;

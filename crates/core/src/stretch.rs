@@ -470,6 +470,10 @@ pub struct Stretch {
     /// What to watch out for.
     #[serde(default)]
     pub cautions: Vec<String>,
+    /// For a stretch done on each side: how the second side (the left) goes, in a few words,
+    /// said when the sides switch. The steps are written for the right side.
+    #[serde(default)]
+    pub other_side: Option<String>,
     /// Easier or adapted ways to do it.
     #[serde(default)]
     pub modifications: Vec<String>,

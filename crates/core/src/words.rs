@@ -95,8 +95,12 @@ pub(crate) fn rest(next: u32, of: u32) -> String {
     format!("Rest. Repetition {next} of {of} is next.")
 }
 
-pub(crate) fn switch_sides(side: Side) -> String {
-    format!("Switch sides: now the {} side, the same steps mirrored.", side.label())
+/// `how` is the stretch's own words for the other side, when it has them.
+pub(crate) fn switch_sides(side: Side, how: Option<&str>) -> String {
+    match how {
+        Some(how) => format!("Switch sides: now the {} side. {how}", side.label()),
+        None => format!("Switch sides: now the {} side, the same steps mirrored.", side.label()),
+    }
 }
 
 pub(crate) fn check_in(name: &str) -> String {

@@ -360,6 +360,8 @@ function render(state) {
   const clock = $("#clock");
   // A status region: written only when the word changes, so it is announced once.
   if ($("#phase-word").textContent !== word) $("#phase-word").textContent = word;
+  // A long word (a side named) in smaller letters, to stay on one line on a phone.
+  $("#phase-word").classList.toggle("long", word.length > 10);
   clock.dataset.phase = key;
   clock.classList.toggle("paused", Boolean(v.paused) && !current.pending);
   $("#stretch-name").textContent = v.name || routineNames.get(state.routine) || state.routine;
@@ -380,6 +382,8 @@ function render(state) {
   }
   const parts = [];
   if (v.side) parts.push(`${v.side} side`);
+  // The steps are written for the right side: on the left, how that side goes.
+  if (v["other-side"]) parts.push(v["other-side"]);
   if (v.repetition && v.repetition[1] > 1) parts.push(`repetition ${v.repetition[0]} of ${v.repetition[1]}`);
   if (v.breathing && v.phase.phase === "active") parts.push(v.breathing);
   $("#detail").textContent = parts.join(" · ");
@@ -403,7 +407,8 @@ function phaseWord(v) {
   const [word, key] = phaseOnly(v);
   if (isOver(v) || key === "stopped" || stopAsked(v)) return [word, key];
   if (v.paused && !v.question) return ["PAUSED", key];
-  return [v.phase.phase === "active" && v.side ? `${word} · ${v.side.toUpperCase()}` : word, key];
+  // No-break spaces: on a narrow screen the word wraps whole, never leaving "HOLD ·" alone.
+  return [v.phase.phase === "active" && v.side ? `${word}\u00a0·\u00a0${v.side.toUpperCase()}` : word, key];
 }
 
 // For the console and the page's browser tests: the view shown, and what the big word says for
@@ -422,7 +427,7 @@ function phaseOnly(v) {
     case "prepare": return ["GET IN POSITION", "prepare"];
     case "get-ready": return ["GET READY", "get-ready"];
     case "active": return v.flow ? ["MOVE", "move"] : ["HOLD", "hold"];
-    case "rest": return v["switch-to"] ? [`SWITCH → ${v["switch-to"].toUpperCase()}`, "switch"] : ["REST", "rest"];
+    case "rest": return v["switch-to"] ? [`SWITCH\u00a0→\u00a0${v["switch-to"].toUpperCase()}`, "switch"] : ["REST", "rest"];
     case "check-in": return ["CHECK-IN", "ask"];
     default: return [phase.toUpperCase(), "ask"];
   }
@@ -896,6 +901,7 @@ async function loadLibrary() {
     const ol = document.createElement("ol");
     for (const step of s.steps) { const li = document.createElement("li"); li.textContent = step; ol.append(li); }
     d.append(sum);
+    const other = s.other_side ? Object.assign(document.createElement("p"), { textContent: `Left side: ${s.other_side}` }) : null;
     if (s.figure) {
       stretches.set(s.id, Promise.resolve(s));
       const row = document.createElement("div");
@@ -911,6 +917,7 @@ async function loadLibrary() {
       d.append(row);
     }
     d.append(ol);
+    if (other) d.append(other);
     box.append(d);
   }
   for (const p of precautions) { const li = document.createElement("li"); li.textContent = `${p.title}: ${p.text}`; $("#precautions").append(li); }

@@ -144,8 +144,8 @@ fn the_get_ready_count_and_the_switch_of_sides_are_distinct_moments() {
     run_until(&mut app, |a| a.live.as_ref().is_some_and(|l| l.view.switch_to.is_some()));
     let text = render(&app, 80, 24);
     assert!(text.contains("SWITCH → LEFT"), "{text}");
-    // The steps are written for the right side: on the left the panel says to mirror them.
-    assert!(text.contains("LEFT SIDE: the steps mirrored"), "{text}");
+    // The steps are written for the right side: on the left the panel says how that side goes.
+    assert!(text.contains("LEFT SIDE: Right hand against"), "{text}");
     snap("switch_sides", &app);
 }
 

@@ -456,16 +456,16 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let msg_rows = message.as_ref().map_or(0, |p| p.line_count(inner.width).min(3));
     let msg_rows = u16::try_from(msg_rows).unwrap_or(1);
     // Cues wrap (a step's cue runs past 80 columns): a third row when the screen has it, and
-    // as many as the newest cue needs (up to 5) while the stretch keeps its 10 rows.
+    // as many as the newest cue needs (up to 5) while the stretch keeps 12 rows, enough for its
+    // figure (a figure that came and went with each long cue would flicker).
     let newest_rows = live
         .cues
         .iter()
         .rev()
         .find(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. }))
         .map_or(0, |c| Paragraph::new(c.text.as_str()).wrap(Wrap { trim: true }).line_count(inner.width));
-    let room = inner.height.saturating_sub(10 + msg_rows + hint_rows);
-    let cue_rows =
-        u16::try_from(newest_rows.min(5)).unwrap_or(5).max(if inner.height >= 30 { 3 } else { 2 }).min(room.max(1));
+    let room = inner.height.saturating_sub(12 + msg_rows + hint_rows);
+    let cue_rows = u16::try_from(newest_rows.min(5)).unwrap_or(5).min(room).max(if inner.height >= 30 { 3 } else { 2 });
     let [main, cues_area, msg, keys] = Layout::vertical([
         Constraint::Min(10),
         Constraint::Length(cue_rows),
@@ -581,7 +581,8 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         // The steps are written for the first side (the right); on the other, say so above
         // them, so a glance mid-hold does not turn the wrong way.
         if v.side == Some(limber_core::Side::Left) || v.switch_to == Some(limber_core::Side::Left) {
-            lines.push(Line::from(Span::styled("LEFT SIDE: the steps mirrored, left for right", theme.danger())));
+            let how = v.other_side.as_deref().unwrap_or("the same steps, the other way round");
+            lines.push(Line::from(Span::styled(format!("LEFT SIDE: {how}"), theme.strong())));
         }
         lines.push(Line::from(Span::styled("Steps", theme.title())));
         for (i, step) in v.steps.iter().enumerate() {
@@ -1027,6 +1028,9 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 lines.push(Line::from(Span::styled("Steps", theme.title())));
                 for (i, step) in s.steps.iter().enumerate() {
                     lines.push(Line::from(format!("{}. {step}", i + 1)));
+                }
+                if let Some(other) = &s.other_side {
+                    lines.push(Line::from(format!("Left side: {other}")));
                 }
                 lines.push(Line::from(format!("Breathing: {}", s.breathing)));
                 let alts: Vec<String> = s

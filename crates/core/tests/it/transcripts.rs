@@ -34,7 +34,7 @@ fn a_short_routine_runs_by_itself() {
             0:07.000 Tick    2
             0:08.000 Tick    1
             0:09.000 End     Slowly ease out of the stretch.
-            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
             0:10.000 Tick    1
             0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
@@ -210,7 +210,7 @@ fn a_pause_keeps_exactly_the_remaining_time() {
             1:00.500 Tick    2
             1:01.500 Tick    1
             1:02.500 End     Slowly ease out of the stretch.
-            1:02.500 None    Switch sides: now the left side, the same steps mirrored.
+            1:02.500 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
             1:03.500 Tick    1
             1:04.500 Start   Hold for 4 seconds — left side. Turn on the out-breath.
@@ -377,7 +377,7 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
             0:07.000 Tick    2
             0:08.000 Tick    1
             0:09.000 End     Slowly ease out of the stretch.
-            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
             0:10.000 Tick    1
             0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
@@ -546,9 +546,9 @@ fn a_second_pause_is_refused_and_skipping_mid_rest_leaves_a_partial_stretch() {
             0:02.500 !! pause: the session is paused already
             0:03.000 None    Resuming: 4 seconds left.
             == Prepare { item: 0 }
-            0:03.500 None    Take care: Use a chair that cannot tip.
-            0:04.500 None    Step 1. Sit.
-            0:05.500 None    Step 2. Lean back.
+            0:03.500 None    Step 1. Sit.
+            0:04.500 None    Step 2. Lean back.
+            0:05.500 None    Take care: Use a chair that cannot tip.
             0:06.500 Tick    Get ready. 2
             == GetReady { item: 0 }
             0:07.500 Tick    1
@@ -639,7 +639,7 @@ fn skipping_the_check_in_moves_on_without_an_answer() {
             0:07.000 Tick    2
             0:08.000 Tick    1
             0:09.000 End     Slowly ease out of the stretch.
-            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
             0:10.000 Tick    1
             0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
@@ -764,7 +764,7 @@ fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come
             0:07.000 Tick    2
             0:08.000 Tick    1
             0:09.000 End     Slowly ease out of the stretch.
-            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
             0:10.000 Tick    1
             0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
@@ -854,8 +854,8 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
             == CheckIn { item: 0 }
             0:15.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
-            0:16.000 None    Take care: Use a chair that cannot tip.
-            0:17.000 None    Step 1. Sit.
+            0:16.000 None    Step 1. Sit.
+            0:17.000 None    Step 2. Lean back.
             0:17.000 Alert   SHARP PAIN: STOP. Cat-cow is set aside from your plans until you clear it.
             == Stopped { reason: SharpPain }
         "#]],
@@ -993,7 +993,7 @@ fn safety_reports_are_heard_at_every_prompt() {
             0:08.000 Tick    2
             0:09.000 Tick    1
             0:10.000 End     Slowly ease out of the stretch.
-            0:10.000 None    Switch sides: now the left side, the same steps mirrored.
+            0:10.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
             0:11.000 Tick    1
             0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
@@ -1094,7 +1094,7 @@ fn a_routine_that_stays_on_the_chair_never_swaps_off_it() {
 
 #[test]
 fn ready_before_the_cautions_are_read_still_hears_them_before_the_countdown() {
-    // Enter during the name of the stretch: the steps are the person's to skip, the caution not.
+    // Enter while the stretch is named: the steps are the person's to skip, the caution not.
     check(
         "desk",
         &PlanOptions { warm_up: false, wait_for_start: true, ..options() },
@@ -1117,7 +1117,7 @@ fn ready_before_the_cautions_are_read_still_hears_them_before_the_countdown() {
 }
 
 #[test]
-fn cautions_are_said_before_the_steps_and_the_first_hold() {
+fn cautions_are_said_after_the_steps_and_before_the_first_hold() {
     check(
         "desk",
         &PlanOptions { warm_up: false, ..options() },
@@ -1129,9 +1129,9 @@ fn cautions_are_said_before_the_steps_and_the_first_hold() {
             0:00.500 None    Skipped Twist.
             0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
-            0:01.500 None    Take care: Use a chair that cannot tip.
-            0:02.500 None    Step 1. Sit.
-            0:03.500 None    Step 2. Lean back.
+            0:01.500 None    Step 1. Sit.
+            0:02.500 None    Step 2. Lean back.
+            0:03.500 None    Take care: Use a chair that cannot tip.
             0:04.500 Tick    Get ready. 2
             == GetReady { item: 1 }
             0:05.500 Tick    1
@@ -1281,76 +1281,76 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
     after(
         "1 1\n30 9",
         expect![[r#"
-        0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
-        == PainBefore
-        0:01.000 None    Noted: 1 out of 10.
-        0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
-        == Prepare { item: 0 }
-        0:02.000 None    Step 1. Sit tall.
-        0:03.000 None    Step 2. Turn right.
-        0:04.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:05.000 Tick    1
-        0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:07.000 Tick    3
-        0:08.000 Tick    2
-        0:09.000 Tick    1
-        0:10.000 End     Slowly ease out of the stretch.
-        0:10.000 None    Switch sides: now the left side, the same steps mirrored.
-        == Rest { item: 0, next_hold: 1 }
-        0:11.000 Tick    1
-        0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
-        == Active { item: 0, hold: 1 }
-        0:13.000 Tick    3
-        0:14.000 Tick    2
-        0:15.000 Tick    1
-        0:16.000 End     Slowly ease out of the stretch.
-        0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
-        == CheckIn { item: 0 }
-        0:18.000 End     That completes Short. Well done.
-        0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
-        == PainAfter
-        0:30.000 Alert   Noted: 9 out of 10, up from 1 before the session. Rest today and go gentler next time; if the pain does not settle, see a doctor or physiotherapist.
-        == Finished
-    "#]],
+            0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+            == PainBefore
+            0:01.000 None    Noted: 1 out of 10.
+            0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:02.000 None    Step 1. Sit tall.
+            0:03.000 None    Step 2. Turn right.
+            0:04.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:05.000 Tick    1
+            0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:07.000 Tick    3
+            0:08.000 Tick    2
+            0:09.000 Tick    1
+            0:10.000 End     Slowly ease out of the stretch.
+            0:10.000 None    Switch sides: now the left side. Turn left.
+            == Rest { item: 0, next_hold: 1 }
+            0:11.000 Tick    1
+            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            == Active { item: 0, hold: 1 }
+            0:13.000 Tick    3
+            0:14.000 Tick    2
+            0:15.000 Tick    1
+            0:16.000 End     Slowly ease out of the stretch.
+            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:18.000 End     That completes Short. Well done.
+            0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            == PainAfter
+            0:30.000 Alert   Noted: 9 out of 10, up from 1 before the session. Rest today and go gentler next time; if the pain does not settle, see a doctor or physiotherapist.
+            == Finished
+        "#]],
     );
     after(
         "1 3\n30 4",
         expect![[r#"
-        0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
-        == PainBefore
-        0:01.000 None    Noted: 3 out of 10.
-        0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
-        == Prepare { item: 0 }
-        0:02.000 None    Step 1. Sit tall.
-        0:03.000 None    Step 2. Turn right.
-        0:04.000 Tick    Get ready. 2
-        == GetReady { item: 0 }
-        0:05.000 Tick    1
-        0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
-        == Active { item: 0, hold: 0 }
-        0:07.000 Tick    3
-        0:08.000 Tick    2
-        0:09.000 Tick    1
-        0:10.000 End     Slowly ease out of the stretch.
-        0:10.000 None    Switch sides: now the left side, the same steps mirrored.
-        == Rest { item: 0, next_hold: 1 }
-        0:11.000 Tick    1
-        0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
-        == Active { item: 0, hold: 1 }
-        0:13.000 Tick    3
-        0:14.000 Tick    2
-        0:15.000 Tick    1
-        0:16.000 End     Slowly ease out of the stretch.
-        0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
-        == CheckIn { item: 0 }
-        0:18.000 End     That completes Short. Well done.
-        0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
-        == PainAfter
-        0:30.000 None    Noted: 4 out of 10.
-        == Finished
-    "#]],
+            0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
+            == PainBefore
+            0:01.000 None    Noted: 3 out of 10.
+            0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+            == Prepare { item: 0 }
+            0:02.000 None    Step 1. Sit tall.
+            0:03.000 None    Step 2. Turn right.
+            0:04.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:05.000 Tick    1
+            0:06.000 Start   Hold for 4 seconds — right side. Turn on the out-breath.
+            == Active { item: 0, hold: 0 }
+            0:07.000 Tick    3
+            0:08.000 Tick    2
+            0:09.000 Tick    1
+            0:10.000 End     Slowly ease out of the stretch.
+            0:10.000 None    Switch sides: now the left side. Turn left.
+            == Rest { item: 0, next_hold: 1 }
+            0:11.000 Tick    1
+            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            == Active { item: 0, hold: 1 }
+            0:13.000 Tick    3
+            0:14.000 Tick    2
+            0:15.000 Tick    1
+            0:16.000 End     Slowly ease out of the stretch.
+            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:18.000 End     That completes Short. Well done.
+            0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            == PainAfter
+            0:30.000 None    Noted: 4 out of 10.
+            == Finished
+        "#]],
     );
     let high_all_along = PlanOptions { pain_before: PainPrompt::Given { score: 9 }, ..asking(false, true) };
     check(
@@ -1375,7 +1375,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:07.000 Tick    2
             0:08.000 Tick    1
             0:09.000 End     Slowly ease out of the stretch.
-            0:09.000 None    Switch sides: now the left side, the same steps mirrored.
+            0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
             0:10.000 Tick    1
             0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
@@ -1421,4 +1421,23 @@ fn a_log_stored_under_the_first_rules_replays_under_them() {
     // A new session's log says its rules, so it replays under them after a later change.
     let fresh = Session::new(plan("short", &options()), Some(&clear_record()), At::ZERO);
     assert_eq!(serde_json::to_value(fresh.log()).expect("json")["rules"], RULES);
+}
+
+#[test]
+fn the_second_side_is_said_in_the_stretchs_own_words_and_stays_in_the_view() {
+    // The short routine's twist: right side 5–9 s, the rest that switches at 9 s, left after.
+    let record = clear_record();
+    let mut s = Session::new(plan("short", &options()), Some(&record), limber_core::At::ZERO);
+    let other_side_at = |s: &mut Session, secs: u64| {
+        s.advance(limber_core::At(std::time::Duration::from_secs(secs)));
+        (s.view().side, s.view().switch_to, s.view().other_side)
+    };
+    use limber_core::Side::{Left, Right};
+    assert_eq!(other_side_at(&mut s, 6), (Some(Right), None, None), "the steps say the right side");
+    assert_eq!(
+        other_side_at(&mut s, 9),
+        (Some(Left), Some(Left), Some("Turn left.".to_owned())),
+        "switching to the left"
+    );
+    assert_eq!(other_side_at(&mut s, 14), (Some(Left), None, Some("Turn left.".to_owned())), "on the left");
 }

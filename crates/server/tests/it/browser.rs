@@ -572,9 +572,13 @@ fn the_page_says_which_side_comes_next_between_the_sides_of_a_stretch() {
     assert!(phase.contains("stretch 3 of 4"), "{phase}");
     // The big word says the side too, and that it stands still.
     assert_eq!(driver.text("#phase-word"), "PAUSED");
+    // The steps are the right side's: the left side's own words are under the countdown.
+    let detail = driver.text("#detail");
+    assert!(detail.contains("Right hand against the outside of your left knee"), "{detail}");
     assert_eq!(
         driver.js("return limberPage.phaseWord({...limberPage.view(), paused: false})[0]"),
-        json!("SWITCH → LEFT")
+        json!("SWITCH\u{a0}→\u{a0}LEFT"),
+        "no-break spaces: the word wraps whole"
     );
 
     // 10 typed on the keyboard mid-stretch is heard as 10, not as 1 and then 0.

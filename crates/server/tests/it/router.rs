@@ -489,7 +489,10 @@ async fn a_sharp_pain_press_that_names_the_stretch_it_saw_sets_that_one_aside() 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     // Stretched for a moment, not only begun: a skip in the very millisecond the hold began
     // (session time moves in steps of 5 ms at 5x) would leave stretch 1 never stretched.
-    let stretched = |v: &Value| v["phase"]["phase"] == "active" && v["remaining-ms"].as_u64() < v["phase-ms"].as_u64();
+    let stretched = |v: &Value| {
+        v["phase"]["phase"] == "active"
+            && matches!((v["remaining-ms"].as_u64(), v["phase-ms"].as_u64()), (Some(left), Some(all)) if left < all)
+    };
     while !stretched(&f.get(&format!("/api/v1/sessions/{id}"), None).await.1["view"]) {
         assert!(std::time::Instant::now() < deadline, "stretch 1 never began");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
