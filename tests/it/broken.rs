@@ -48,6 +48,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "blank-modification",
         "long-id",
         "other-side-once",
+        "blank-other-side",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
     expect![[r#"
@@ -132,6 +133,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == other-side-once
         1 problem in content:
         side-bend.ron:12:13: stretch `side-bend` has `other_side`, but its dose is not done on each side (`per_side: true`)
+        == blank-other-side
+        1 problem in content:
+        side-bend.ron:12:13: stretch `side-bend` has a blank `other_side`: write the words a person will read or hear
     "#]].assert_eq(&report);
 }
 

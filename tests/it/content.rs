@@ -434,11 +434,35 @@ fn the_credit_says_which_numbers_and_cautions_are_limbers_own() {
 }
 
 #[test]
-fn every_stretch_done_on_each_side_says_how_the_left_side_goes() {
+fn every_stretch_done_on_each_side_says_how_the_left_side_goes_mirrored() {
     let lib = library();
-    for s in lib.stretches.iter().filter(|s| !s.dose.sides().is_empty()) {
-        let other = s.other_side.as_deref().unwrap_or_else(|| panic!("{}: no words for the left side", s.id));
-        assert!(other.contains("left"), "{}: {other}", s.id);
+    // What the right side's steps say, and what the left side must say instead.
+    let mirrored = [
+        (
+            "seated-twist",
+            "left hand against the outer side of your right knee",
+            "right hand against the outside of your left knee",
+        ),
+        ("thread-the-needle", "right arm under your left arm", "left arm under the right"),
+        ("open-book", "lie on your left", "lie on your right side"),
+        ("folded-arm-twist", "turn your chest slowly to the right", "turn your chest slowly to the left"),
+        ("standing-rotation", "turn your chest slowly to the right", "turn your chest slowly to the left"),
+    ];
+    let sided: Vec<&str> = lib.stretches.iter().filter(|s| !s.dose.sides().is_empty()).map(|s| s.id.as_str()).collect();
+    assert_eq!(sided.len(), mirrored.len(), "every stretch done on each side is checked: {sided:?}");
+    for (id, right, left) in mirrored {
+        let s = stretch(&lib, id);
+        let steps = s.steps.join(" ").to_lowercase();
+        assert!(steps.contains(right), "{id}: the steps do the right side: {steps}");
+        let other = s.other_side.as_deref().unwrap_or_else(|| panic!("{id}: no words for the left side"));
+        assert!(other.to_lowercase().contains(left), "{id}: {other}");
     }
-    assert!(lib.stretches.iter().filter(|s| s.dose.sides().is_empty()).all(|s| s.other_side.is_none()));
+}
+
+#[test]
+fn every_stretch_on_a_chair_asks_for_one_without_wheels_before_moving() {
+    let lib = library();
+    for s in lib.stretches.iter().filter(|s| s.equipment.contains(&limber_core::Equipment::Chair)) {
+        assert!(s.steps[0].contains("chair without wheels"), "{}: {}", s.id, s.steps[0]);
+    }
 }

@@ -10,7 +10,7 @@ use crate::guidance::Advice;
 use crate::library::Library;
 use crate::routine::{Promise, Routine, RoutineId};
 use crate::screening::ScreeningQuestion;
-use crate::stretch::{Dose, Equipment, Position, Stretch, StretchId};
+use crate::stretch::{Dose, Equipment, Position, Side, Stretch, StretchId};
 use crate::time::secs;
 
 /// What a person brings to a plan.
@@ -102,6 +102,21 @@ impl Timing {
         let words = u32::try_from(step.split_whitespace().count()).unwrap_or(u32::MAX);
         let wps = self.words_per_second.max(1);
         secs(self.min_step.max(words.div_ceil(wps)))
+    }
+
+    /// The rest, in seconds, before the hold after `hold` of `stretch`: the usual one, or, when
+    /// the sides switch to the left and the stretch says how that side goes, long enough to hear
+    /// it at the pace steps are read.
+    pub fn rest_after(&self, stretch: &Stretch, hold: u32) -> u32 {
+        let sides = (stretch.dose.side_of(hold), stretch.dose.side_of(hold + 1));
+        match (&stretch.other_side, sides) {
+            (Some(how), (Some(Side::Right), Some(Side::Left))) => {
+                let said = crate::words::switch_sides(Side::Left, Some(how));
+                let needed = self.step_time(&said).as_secs();
+                self.rest.max(u32::try_from(needed).unwrap_or(u32::MAX))
+            }
+            _ => self.rest,
+        }
     }
 
     /// When each step and then each caution is read within the preparation, and its length.
@@ -509,10 +524,11 @@ impl Plan {
     pub fn item_time(&self, choice: &Choice) -> Duration {
         let t = &self.timing;
         let holds = choice.holds();
+        let rests: u32 = (0..holds.saturating_sub(1)).map(|hold| t.rest_after(&choice.stretch, hold)).sum();
         t.prepare(&choice.stretch).total
             + secs(t.get_ready)
             + choice.active_time() * holds
-            + secs(t.rest) * holds.saturating_sub(1)
+            + secs(rests)
             + secs(t.check_in)
     }
 }

@@ -1653,7 +1653,7 @@ impl Session {
                     }
                     _ => (CueKind::Rest, words::rest(dose.repetition_of(next_hold), dose.repetitions())),
                 };
-                let len = timing.rest;
+                let len = timing.rest_after(&choice.stretch, next_hold - 1);
                 self.phase_len = Some(secs(len));
                 self.marks = (1..=timing.get_ready.min(len.saturating_sub(1)))
                     .rev()

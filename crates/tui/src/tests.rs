@@ -145,7 +145,7 @@ fn the_get_ready_count_and_the_switch_of_sides_are_distinct_moments() {
     let text = render(&app, 80, 24);
     assert!(text.contains("SWITCH → LEFT"), "{text}");
     // The steps are written for the right side: on the left the panel says how that side goes.
-    assert!(text.contains("LEFT SIDE: Right hand against"), "{text}");
+    assert!(text.contains("LEFT SIDE: Turn to the left"), "{text}");
     snap("switch_sides", &app);
 }
 

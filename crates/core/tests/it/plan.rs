@@ -179,3 +179,17 @@ fn a_step_that_names_the_dose_range_names_the_sessions_seconds() {
     assert!(cues.iter().any(|c| c.ends_with(&said)), "{cues:#?}");
     assert!(p.items[0].choice.stretch.steps[2].contains("4 to 8 seconds"));
 }
+
+#[test]
+fn the_switch_to_the_left_rests_long_enough_to_hear_how_that_side_goes() {
+    let lib = library();
+    let mut twist = lib.stretch(&StretchId::from("twist")).expect("the twist").clone();
+    let t = limber_core::Timing::default();
+    // Hold 0 is the right side, hold 1 the left: the rest between them switches.
+    assert_eq!(t.rest_after(&twist, 0), t.rest, "a few words fit the usual rest");
+    twist.other_side = Some("word ".repeat(30));
+    // "Switch sides: now the left side." and 30 words, at 2 words a second.
+    assert_eq!(t.rest_after(&twist, 0), 18);
+    twist.other_side = None;
+    assert_eq!(t.rest_after(&twist, 0), t.rest, "the usual switch words fit the usual rest");
+}

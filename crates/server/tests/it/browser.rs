@@ -574,7 +574,7 @@ fn the_page_says_which_side_comes_next_between_the_sides_of_a_stretch() {
     assert_eq!(driver.text("#phase-word"), "PAUSED");
     // The steps are the right side's: the left side's own words are under the countdown.
     let detail = driver.text("#detail");
-    assert!(detail.contains("Right hand against the outside of your left knee"), "{detail}");
+    assert!(detail.contains("right hand against the outside of your left knee"), "{detail}");
     assert_eq!(
         driver.js("return limberPage.phaseWord({...limberPage.view(), paused: false})[0]"),
         json!("SWITCH\u{a0}→\u{a0}LEFT"),
