@@ -169,3 +169,13 @@ fn hidden_files_are_not_read_and_a_byte_order_mark_is_not_content() {
     let lib = loader.build().unwrap_or_else(|e| panic!("a BOM or a hidden file broke the load: {e}"));
     assert!(lib.routine(&limber_core::RoutineId::from("mine")).is_some());
 }
+
+#[test]
+fn a_content_directory_with_no_ron_file_is_a_problem_not_the_builtin_content() {
+    // A mistyped folder, or files named `*.RON.txt`: what the person meant to use is not there,
+    // and running on the built-in content instead would hide it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("mine.RON.txt"), "Content()").expect("write");
+    let err = Loader::builtin().add_dir(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("no .ron files to read"), "{err}");
+}

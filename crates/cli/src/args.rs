@@ -40,7 +40,8 @@ pub(crate) struct Global {
     pub(crate) data_dir: Option<PathBuf>,
     /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
     /// instead of the SQLite file, e.g. to import a history into a clinic's server.
-    #[arg(long, global = true, env = "LIMBER_DATABASE_URL", value_name = "URL")]
+    // Its value is never shown in help: it may hold a password.
+    #[arg(long, global = true, env = "LIMBER_DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub(crate) database: Option<String>,
     /// A directory of your own RON content, layered over the built-in content.
     #[arg(long, global = true, env = "LIMBER_CONTENT", value_name = "DIR")]
@@ -309,8 +310,9 @@ pub(crate) struct ProfileArgs {
     /// The equipment you own, e.g. `chair,foam-roller,towel` or `none`.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub(crate) equipment: Option<Vec<EquipmentArg>>,
-    /// Positions you avoid, e.g. `kneeling`; `--avoid none` clears them.
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST", num_args = 0..)]
+    /// Positions you avoid, e.g. `kneeling` or `kneeling,lying-on-back`; `--avoid none` clears them
+    /// (a value is always needed, so an empty one never clears them by mistake).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub(crate) avoid: Option<Vec<PositionArg>>,
     /// Sessions you aim for each week (the article: at least 2–3).
     #[arg(long, value_name = "N", value_parser = limber_app::flags::weekly_goal, allow_negative_numbers = true)]

@@ -4,7 +4,6 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use limber_app::handout::{self, HandoutError};
 
 use crate::UsageError;
@@ -28,7 +27,10 @@ pub(crate) fn handout(
         e => anyhow::Error::new(e),
     })?;
     match output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => crate::output::replace_file(path, "handout", |mut file| {
+            file.write_all(text.as_bytes())?;
+            Ok((file, ()))
+        })?,
         None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(crate::context::writing_stdout)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,6 @@
 //! History, statistics, export and import.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -199,22 +199,7 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
     let env = Env::open(global)?;
     match output {
         Some(path) => {
-            refuse_to_replace(path)?;
-            // Written beside the file, then renamed over it: a failed export leaves no half file.
-            let tmp = path.with_extension("tmp-limber");
-            let file = std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", path.display()))?;
-            let written = export_to(&env, format, std::io::BufWriter::new(file)).and_then(|(file, count)| {
-                file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-                Ok(count)
-            });
-            let count = match written {
-                Ok(count) => count,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(e.context(format!("cannot write {}", path.display())));
-                }
-            };
-            std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+            let count = crate::output::replace_file(path, "export", |file| export_to(&env, format, file))?;
             eprintln!("Exported {} to {}.", count.sessions(), path.display());
             crate::context::left_out(count.unreadable)
         }
@@ -237,38 +222,6 @@ impl Exported {
     fn sessions(&self) -> String {
         if self.written == 1 { "1 session".to_owned() } else { format!("{} sessions", self.written) }
     }
-}
-
-/// An export replaces only an earlier export or another regular file: never a link, a device,
-/// a pipe or a folder (a rename would put a file in its place), nor a database (`-o limber.db`
-/// would wipe the history being exported).
-fn refuse_to_replace(path: &Path) -> anyhow::Result<()> {
-    let Ok(meta) = std::fs::symlink_metadata(path) else { return Ok(()) };
-    if !meta.file_type().is_file() {
-        return Err(crate::UsageError(format!(
-            "{} exists and is not a regular file (a link, a device, a pipe or a folder); export to a new file",
-            path.display()
-        ))
-        .into());
-    }
-    let mut head = [0u8; 16];
-    let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
-    // SQLite's file header, and the first bytes of its write-ahead log.
-    let sidecar = path.file_name().is_some_and(|n| {
-        let n = n.to_string_lossy();
-        n.ends_with("-wal") || n.ends_with("-shm") || n.ends_with("-journal")
-    });
-    let database = sidecar
-        || head[..read].starts_with(b"SQLite format 3\0")
-        || (read >= 4 && matches!(u32::from_be_bytes([head[0], head[1], head[2], head[3]]), 0x377f_0682 | 0x377f_0683));
-    if database {
-        return Err(crate::UsageError(format!(
-            "{} is a database (perhaps limber's own): export will not replace it; export to a new file",
-            path.display()
-        ))
-        .into());
-    }
-    Ok(())
 }
 
 /// Writes every session that can be read, oldest first, to `out` as it reads them (naming any

@@ -8,6 +8,7 @@ mod driver;
 mod handout;
 mod history;
 mod info;
+mod output;
 mod profile;
 mod run;
 mod wrap;
@@ -35,7 +36,9 @@ impl std::fmt::Display for UsageError {
 impl std::error::Error for UsageError {}
 
 /// A closed pipe (`limber history | head -3`) or a closed terminal ends limber quietly instead
-/// of with a panic message: printing to it is the only thing that can fail that way.
+/// of with a panic message: printing to it is the only thing that can fail that way. Any other
+/// failure to print (a full disk) is an error, exit 1, so a script never takes a cut-off file
+/// for a whole one.
 fn quiet_on_closed_output() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -45,8 +48,13 @@ fn quiet_on_closed_output() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if message.starts_with("failed printing to std") {
-            std::process::exit(0);
+        if let Some(why) = message.strip_prefix("failed printing to std") {
+            if why.contains("(os error 32)") || why.contains("(os error 5)") {
+                std::process::exit(0);
+            }
+            let why = why.split_once(": ").map_or(why, |(_, why)| why);
+            eprintln!("error: cannot write the output: {why}");
+            std::process::exit(1);
         }
         default(info);
     }));

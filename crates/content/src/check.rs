@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::loader::{Layer, Loader, Summary};
-use crate::{Diagnostic, Error, Problem, Result, document};
+use crate::{Result, document};
 
 /// One item of the user's files that takes the place of a built-in item with the same id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,13 +40,7 @@ pub struct Checked {
 pub fn check(dir: Option<&Path>) -> Result<Checked> {
     let mut loader = Loader::builtin();
     let own_files = match dir {
-        Some(dir) => match loader.add_dir(dir)? {
-            0 => {
-                let file = dir.display().to_string();
-                return Err(Error::Invalid(vec![Diagnostic { file, line: 0, column: 0, problem: Problem::NoFiles }]));
-            }
-            n => n,
-        },
+        Some(dir) => loader.add_dir(dir)?,
         None => 0,
     };
     let library = loader.build()?;

@@ -70,7 +70,8 @@ impl Loader {
 
     /// Adds every `*.ron` file of `dir` (not its subdirectories, nor hidden files such as the
     /// `._name.ron` copies some systems leave beside files), in name order, as the user layer.
-    /// Returns how many files were added.
+    /// Returns how many files were added. A directory with none is a problem
+    /// ([`Problem::NoFiles`]): content asked for and not there would pass unnoticed.
     pub fn add_dir(&mut self, dir: &Path) -> Result<usize> {
         let read_err = |source| Error::Read { path: dir.to_owned(), source };
         let mut paths = Vec::new();
@@ -80,6 +81,10 @@ impl Loader {
             if path.extension().is_some_and(|e| e == "ron") && path.is_file() && !hidden {
                 paths.push(path);
             }
+        }
+        if paths.is_empty() {
+            let file = dir.display().to_string();
+            return Err(Error::Invalid(vec![Diagnostic { file, line: 0, column: 0, problem: Problem::NoFiles }]));
         }
         paths.sort();
         let mut not_utf8 = Vec::new();

@@ -441,7 +441,12 @@ impl Default for SessionLog {
 /// pain during a stretch's introduction sets aside the stretch just done, not that one.
 /// 4: as 3, but carrying on after a rating above 5 before the routine counts that rating as the
 /// session's first above 5, so one more during the exercise stops the session.
-pub const RULES: u32 = 4;
+/// 5: as 4, but while a stretch is only introduced, sharp pain, a rating and discomfort are put
+/// down to the stretch held last (one swapped out included), or to none before any was held,
+/// never to one not begun; a rating above 5 there asks whether to stop instead of swapping the
+/// stretch to come; a rating of 1 or 2 is not discomfort; and a rating after given ahead is not
+/// recorded for a session stopped for pain, which it would not describe.
+pub const RULES: u32 = 5;
 
 /// The rules of a log that does not say (stored before there were versions).
 fn first_rules() -> u32 {
@@ -543,6 +548,10 @@ pub struct Session {
     pain_before: Option<u8>,
     pain_after: Option<u8>,
     flagged: Option<StretchId>,
+    /// The stretch the person last held (or flowed, or worked): what a report made while the
+    /// next is only introduced is about, from rules 5.
+    #[serde(default)]
+    last_stretched: Option<StretchId>,
     too_much: Vec<StretchId>,
     too_much_count: u32,
     outcome: Option<StopReason>,
@@ -616,6 +625,7 @@ impl Session {
             pain_before: None,
             pain_after: None,
             flagged: None,
+            last_stretched: None,
             too_much: Vec::new(),
             too_much_count: 0,
             outcome: None,
@@ -985,9 +995,7 @@ impl Session {
                 return;
             }
             Intent::SharpPain { during } => {
-                if let Some(i) = self.hurt_item(during) {
-                    self.flagged = Some(self.items[i].choice.stretch.id.clone());
-                }
+                self.flagged = self.hurt_stretch(during);
                 self.stop(StopReason::SharpPain, now);
                 return;
             }
@@ -1119,8 +1127,8 @@ impl Session {
 
     fn discomfort(&mut self, now: At) {
         let item = self.phase.item();
-        if let Some(i) = item {
-            self.items[i].record.discomfort = true;
+        if let Some(rec) = self.felt_record() {
+            rec.discomfort = true;
         }
         let on_stretch = item.filter(|_| self.phase.on_stretch());
         let alt = on_stretch.and_then(|i| self.alternative(i)).map(|c| c.stretch.name.clone());
@@ -1134,10 +1142,10 @@ impl Session {
     /// whether to stop when no stretch is running), and a second one stops the session.
     fn pain(&mut self, score: u8, now: At) {
         let item = self.phase.item();
-        if let Some(i) = item {
-            let rec = &mut self.items[i].record;
+        let mild = if self.log.rules >= 5 { 2 } else { 0 };
+        if let Some(rec) = self.felt_record() {
             rec.max_pain = Some(rec.max_pain.map_or(score, |m| m.max(score)));
-            rec.discomfort |= score > 0;
+            rec.discomfort |= score > mild;
         }
         if score <= 5 {
             let text = words::pain_ok(score, &self.plan.advice.discomfort);
@@ -1145,18 +1153,17 @@ impl Session {
             return;
         }
         self.too_much_count += 1;
-        if let Some(i) = item {
-            let id = self.items[i].choice.stretch.id.clone();
-            if !self.too_much.contains(&id) {
-                self.too_much.push(id);
-            }
+        if let Some(id) = self.felt_stretch()
+            && !self.too_much.contains(&id)
+        {
+            self.too_much.push(id);
         }
         if self.too_much_count >= TOO_MUCH_STOPS_AT {
             self.say(now, CueKind::TooMuch, words::too_much_again(score), Sound::Alert);
             self.stop(StopReason::Pain, now);
             return;
         }
-        match (item, self.phase.on_stretch()) {
+        match (item, self.phase.on_stretch() && !self.introducing()) {
             (Some(i), true) => {
                 let alt = self.alternative(i).map(|c| c.stretch.name.clone());
                 let next = match &alt {
@@ -1372,7 +1379,56 @@ impl Session {
         true
     }
 
-    /// The item a sharp-pain press was about: the one it names (`during`, numbered from 1)
+    /// From rules 5: whether the stretch of the phase is only being introduced, so that what the
+    /// person reports now is about the stretch held last, not this one, which they have not begun.
+    fn introducing(&self) -> bool {
+        self.log.rules >= 5 && matches!(self.phase, Phase::Prepare { .. })
+    }
+
+    /// The stretch a rating or discomfort reported now is about: the one of the phase, or while
+    /// one is only introduced (from rules 5) the one held last, if any.
+    fn felt_stretch(&self) -> Option<StretchId> {
+        if self.introducing() {
+            return self.last_stretched.clone();
+        }
+        self.phase.item().map(|i| self.items[i].choice.stretch.id.clone())
+    }
+
+    /// The record [`Session::felt_stretch`] is kept in: its item's, or the one it keeps for a
+    /// stretch swapped out of it.
+    fn felt_record(&mut self) -> Option<&mut ItemRecord> {
+        if !self.introducing() {
+            let i = self.phase.item()?;
+            return Some(&mut self.items[i].record);
+        }
+        let id = self.last_stretched.clone()?;
+        let upto = self.phase.item().map_or(self.items.len(), |i| i + 1);
+        self.items[..upto].iter_mut().rev().find_map(|it| {
+            if it.record.stretch == id { Some(&mut it.record) } else { it.tried.iter_mut().find(|t| t.stretch == id) }
+        })
+    }
+
+    /// The stretch a sharp-pain press was about (see [`Session::hurt_item`] for rules before 5).
+    /// From rules 5: the one it names (`during`) when that one was stretched and is not the one
+    /// under way; else while a stretch is only introduced, or at the rating after the routine,
+    /// the stretch held last (none before any was held); else the one under way.
+    fn hurt_stretch(&self, during: Option<u16>) -> Option<StretchId> {
+        let id = |i: usize| self.items[i].choice.stretch.id.clone();
+        if self.log.rules < 5 {
+            return self.hurt_item(during).map(id);
+        }
+        let current = self.phase.item();
+        let named = during
+            .and_then(|n| usize::from(n).checked_sub(1))
+            .filter(|&i| i < self.items.len() && Some(i) != current && !self.items[i].record.active.is_zero());
+        match (named, self.phase) {
+            (Some(i), _) => Some(id(i)),
+            (None, Phase::Prepare { .. } | Phase::PainAfter) => self.last_stretched.clone(),
+            (None, _) => current.map(id),
+        }
+    }
+
+    /// Under rules before 5, the item a sharp-pain press was about: the one it names (`during`, numbered from 1)
     /// when it is under way or was stretched, since a front end behind the session saw that one;
     /// otherwise the one under way; at the rating after the routine, the last one stretched.
     fn hurt_item(&self, during: Option<u16>) -> Option<usize> {
@@ -1425,8 +1481,15 @@ impl Session {
             }
             StopReason::SeeClinician => (advice.see_clinician.clone(), Sound::Alert),
             StopReason::SharpPain => {
+                // The stretch set aside may be one swapped out since: looked up in the whole plan.
                 let flagged = self.flagged.as_ref().and_then(|id| {
-                    self.items.iter().find(|i| &i.choice.stretch.id == id).map(|i| i.choice.stretch.name.clone())
+                    let mut choices = self.items.iter().map(|i| &i.choice);
+                    let mut planned =
+                        self.plan.items.iter().flat_map(|p| std::iter::once(&p.choice).chain(&p.alternatives));
+                    choices
+                        .find(|c| &c.stretch.id == id)
+                        .or_else(|| planned.find(|c| &c.stretch.id == id))
+                        .map(|c| c.stretch.name.clone())
                 });
                 (words::sharp_pain(&advice.sharp_pain, flagged.as_deref()), Sound::Alert)
             }
@@ -1445,7 +1508,12 @@ impl Session {
         match self.plan.pain_after {
             PainPrompt::Ask if rate => self.enter(Phase::PainAfter, at),
             PainPrompt::Given { score } if rate => {
-                self.rated_after(score.min(10), at, false);
+                // From rules 5, a rating given ahead describes a session that ran its course,
+                // not one stopped for pain.
+                let for_pain = matches!(outcome, Some(StopReason::SharpPain | StopReason::Pain));
+                if self.log.rules < 5 || !for_pain {
+                    self.rated_after(score.min(10), at, false);
+                }
                 self.conclude(at);
             }
             _ => self.conclude(at),
@@ -1628,6 +1696,9 @@ impl Session {
             }
             Phase::Active { item, hold } => {
                 let choice = &self.items[item].choice;
+                if self.last_stretched.as_ref() != Some(&choice.stretch.id) {
+                    self.last_stretched = Some(choice.stretch.id.clone());
+                }
                 let len = choice.active_time();
                 let reps = choice.stretch.dose.repetitions();
                 let side = choice.stretch.dose.side_of(hold);

@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use limber_app::store::{Cursor, HistoryPage, HistoryQuery, ImportReport, SessionId};
 use limber_app::{ProfileChange, StartRequest, Stats};
 use limber_core::{Equipment, Intent, IntentKind, PainPrompt, Position, Rejected, Timing};
@@ -329,13 +329,31 @@ pub async fn list_sessions(
 }
 
 async fn find(st: &AppState, user: limber_app::store::UserId, id: SessionId) -> Result<Arc<Live>, ApiError> {
-    st.live.get(user, id).await.map_err(ApiError::from)?.ok_or_else(|| ApiError::not_found("session with that id"))
+    match st.live.get(user, id).await.map_err(ApiError::from)? {
+        Some(live) => Ok(live),
+        None => Err(not_live(st, user, id).await),
+    }
+}
+
+/// The answer for a session no instance holds: 410 `over`, with its record, when it is in the
+/// person's history (it ended before this server started, or was let go since), else 404.
+async fn not_live(st: &AppState, user: limber_app::store::UserId, id: SessionId) -> ApiError {
+    match st.app.store().session(user, id).await {
+        Ok(Some(record)) => {
+            let mut e = ApiError::new(StatusCode::GONE, "over", "the session is over: it is recorded in your history");
+            e.detail = serde_json::to_value(&record).ok().map(|session| serde_json::json!({ "session": session }));
+            e
+        }
+        Ok(None) => ApiError::not_found("session with that id"),
+        Err(e) => ApiError::from(e),
+    }
 }
 
 /// A session's state at the server's now.
 #[utoipa::path(get, path = "/api/v1/sessions/{id}", tag = "sessions",
     params(("id" = String, Path)),
-    responses((status = 200, body = SessionState), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = SessionState), (status = 404, body = crate::error::ErrorBody),
+              (status = 410, body = crate::error::ErrorBody)))]
 pub async fn get_session(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,
@@ -395,7 +413,10 @@ pub async fn send_intent(
     Id(id): Id<SessionId>,
     IntentJson(intent): IntentJson,
 ) -> Result<Response, ApiError> {
-    let live = find(&st, user, id).await?;
+    // A recorded session refuses an intent as a held one that is over does (409 `over`).
+    let live = find(&st, user, id)
+        .await
+        .map_err(|e| if e.code == "over" { ApiError { status: StatusCode::CONFLICT, ..e } } else { e })?;
     match st.live.intent(&live, intent).await {
         Ok(state) => Ok(session_json(&state)),
         Err(IntentError::Rejected(why)) => {
@@ -519,7 +540,7 @@ impl TokenCheck {
     params(("id" = String, Path), EventsQuery,
            ("Last-Event-ID" = Option<u64>, Header, description = "The last cue seen")),
     responses((status = 200, content_type = "text/event-stream", body = String),
-              (status = 404, body = crate::error::ErrorBody)))]
+              (status = 404, body = crate::error::ErrorBody), (status = 410, body = crate::error::ErrorBody)))]
 pub async fn events(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,
@@ -527,14 +548,11 @@ pub async fn events(
     Id(id): Id<SessionId>,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let Query(query) = query?;
-    let (live, changed) = st
-        .live
-        .watch(user, id)
-        .await
-        .map_err(ApiError::from)?
-        .ok_or_else(|| ApiError::not_found("session with that id"))?;
+    let Some((live, changed)) = st.live.watch(user, id).await.map_err(ApiError::from)? else {
+        return Err(not_live(&st, user, id).await);
+    };
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let follow = Follow {
         seq: last.or(query.after).unwrap_or(0),
@@ -552,7 +570,10 @@ pub async fn events(
         done: false,
     };
     let stream = futures_util::stream::unfold(follow, Follow::next);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    // A reverse proxy must pass each event on as it comes (nginx buffers answers by default,
+    // which would hold cues back for seconds).
+    let unbuffered = [(header::HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no"))];
+    Ok((unbuffered, Sse::new(stream).keep_alive(KeepAlive::default())))
 }
 
 // ---------------------------------------------------------------- a person's records

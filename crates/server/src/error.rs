@@ -71,6 +71,10 @@ impl IntoResponse for ApiError {
         let body =
             ErrorBody { error: ErrorInfo { code: self.code.to_owned(), message: self.message, detail: self.detail } };
         let mut response = (status, Json(body)).into_response();
+        if self.code == "storage-busy" {
+            // When to try again (RFC 9110 §10.2.3), in seconds: about one busy timeout.
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("10"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             // How to authenticate (RFC 9110 §11.6.1): a bearer token.
             response.headers_mut().insert(
@@ -109,6 +113,11 @@ impl From<limber_app::Error> for ApiError {
                 tracing::error!(error = %e, engine, "the database cannot be written");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage-unavailable", e.to_string())
             }
+            // Held by another program: worth trying again soon (the answer says when).
+            E::Store(limber_app::store::Error::Busy { engine }) => {
+                tracing::warn!(error = %e, engine, "the database is held by another program");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage-busy", e.to_string())
+            }
             E::Store(_) | E::Content(_) => ApiError::internal(&e),
         }
     }
@@ -123,7 +132,8 @@ impl From<crate::live::LiveError> for ApiError {
                 e @ limber_app::Error::Store(
                     limber_app::store::Error::UnknownUser(_)
                     | limber_app::store::Error::ReadOnly { .. }
-                    | limber_app::store::Error::DiskFull { .. },
+                    | limber_app::store::Error::DiskFull { .. }
+                    | limber_app::store::Error::Busy { .. },
                 ),
             ) => ApiError::from(e),
             e @ crate::live::LiveError::TooMany { .. } => {
@@ -248,6 +258,7 @@ mod tests {
                 "storage-unavailable",
             ),
             (StoreError::DiskFull { engine: "database or disk is full".into() }, 503, "storage-unavailable"),
+            (StoreError::Busy { engine: "database is locked".into() }, 503, "storage-busy"),
             (StoreError::Decode { what: "plan", detail: "eof".into() }, 500, "internal"),
         ] {
             let said = store.to_string();
@@ -255,7 +266,16 @@ mod tests {
             assert_eq!((e.status.as_u16(), e.code), (status, code), "{said}");
             if status == 503 {
                 assert_eq!(e.message, said, "the operator is told what to fix");
-                assert!(!e.message.contains("readonly") && !e.message.contains("disk is full"), "{}", e.message);
+                assert!(
+                    !e.message.contains("readonly")
+                        && !e.message.contains("disk is full")
+                        && !e.message.contains("locked"),
+                    "{}",
+                    e.message
+                );
+                let retry = e.into_response().headers().get(axum::http::header::RETRY_AFTER).cloned();
+                assert_eq!(retry.is_some(), code == "storage-busy", "{code}: try again later only when busy");
+                continue;
             }
         }
     }

@@ -983,10 +983,12 @@ async fn drive(registry: Registry, live: Arc<Live>) {
 /// Records a session that is over (a routine in history, a screening's answers), then forgets
 /// it as live. Recording is idempotent by id, so a crash between the two records it once.
 async fn finish(app: &App, live: &Live, session: &Session) -> Result<(), LiveError> {
-    match live.kind {
+    let outcome = match live.kind {
         Kind::Routine => {
             // Recorded only: the week and the trend are read when someone asks for them.
-            app.record_as(live.user, live.id, session, live.started_at_ms, live.speed).await?;
+            let recorded = app.record_as(live.user, live.id, session, live.started_at_ms, live.speed).await?;
+            // Stopped before any exercise began, only the answers are kept.
+            if recorded.saved { "session over and recorded" } else { "session over before any exercise: not recorded" }
         }
         Kind::Screening => {
             // Taken when the questions ended, as the CLI takes them: an emergency stop's
@@ -996,10 +998,11 @@ async fn finish(app: &App, live: &Live, session: &Session) -> Result<(), LiveErr
                 .summary()
                 .map_or(live.started_at_ms, |s| limber_app::record(&s, live.started_at_ms, live.speed).ended_at_ms);
             app.save_screening(live.user, session, ended_ms.max(live.started_at_ms)).await?;
+            "screening over and recorded"
         }
-    }
+    };
     app.store().remove_live(live.id).await.map_err(limber_app::Error::from)?;
-    tracing::info!(session = %live.id, user = %live.user, "session over and recorded");
+    tracing::info!(session = %live.id, user = %live.user, "{outcome}");
     Ok(())
 }
 

@@ -21,7 +21,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// limber over HTTP: a JSON API, live sessions and a web page.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Logs go to standard error, one line per request that changes something or fails. \
+                  LIMBER_LOG filters them as RUST_LOG does: LIMBER_LOG=debug for every request, \
+                  LIMBER_LOG=warn for problems only."
+)]
 struct Cli {
     /// Where to listen. On an address other than loopback every personal route needs a token.
     #[arg(long, env = "LIMBER_BIND", default_value = "127.0.0.1:8080", global = true, value_parser = bind_address)]
@@ -31,7 +37,8 @@ struct Cli {
     data_dir: Option<PathBuf>,
     /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
     /// instead of a SQLite file: then any number of instances can serve the same people.
-    #[arg(long, env = "LIMBER_DATABASE_URL", value_name = "URL", global = true)]
+    // Its value is never shown in help: it may hold a password.
+    #[arg(long, env = "LIMBER_DATABASE_URL", value_name = "URL", global = true, hide_env_values = true)]
     database: Option<String>,
     /// At most N connections to PostgreSQL from this instance.
     #[arg(long, env = "LIMBER_DB_POOL", value_name = "N", global = true, default_value_t = limber_app::store::DEFAULT_POOL,
@@ -344,6 +351,10 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
 
 async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let dir = sqlite_dir(cli)?;
+    // The address first: a server that cannot listen must not resume (and so end, and record)
+    // sessions another instance may be serving.
+    let listener =
+        tokio::net::TcpListener::bind(cli.bind).await.with_context(|| format!("cannot listen on {}", cli.bind))?;
     let access = if cli.bind.ip().is_loopback() && !cli.require_tokens {
         Access::Open { local: app.local_user().await? }
     } else {
@@ -370,8 +381,6 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let store = app.store().clone();
     let state = AppState { app, live, access, shutdown };
-    let listener =
-        tokio::net::TcpListener::bind(cli.bind).await.with_context(|| format!("cannot listen on {}", cli.bind))?;
     let local = listener.local_addr()?;
     tracing::info!(%local, resumed, shared, open = matches!(access, Access::Open { .. }), "limber-server listening");
     let database = match &dir {
@@ -396,6 +405,7 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     {
         tracing::warn!("a database connection was still in use at exit");
     }
+    tracing::info!("limber-server stopped");
     Ok(())
 }
 

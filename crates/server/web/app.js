@@ -109,9 +109,16 @@ function showTab(name) {
   if (name === "start") $("#session").hidden = !current;
   else $("#session").hidden = true;
   if (name === "start" && current) $("#start").hidden = true;
-  if (name === "history") loadHistory();
-  if (name === "library") loadLibrary();
-  if (name === "profile") loadProfile();
+  const load = { history: loadHistory, library: loadLibrary, profile: loadProfile }[name];
+  if (load) load().then(() => loadProblem(null), (e) => loadProblem(e));
+}
+
+// What could not be loaded (null: all is well): said above every panel, with what to do.
+function loadProblem(e) {
+  if (e?.message === "unauthorized") return; // the sign-in is shown instead
+  const el = $("#load-problem");
+  el.textContent = e ? `limber could not load this (${e.message}). Check the connection, then open the tab again.` : "";
+  el.hidden = !e;
 }
 
 // ------------------------------------------------------------------ sound, speech, wake lock
@@ -187,6 +194,7 @@ async function startSession(form) {
     rescreen: data.has("rescreen"),
     speed: Number(params.get("speed") || data.get("speed") || 1),
   };
+  if (!body.routine) throw new Error("The routines have not loaded yet: wait a moment, then press Start again.");
   const state = await api("POST", "/sessions", body);
   follow(state, { fresh: true });
 }
@@ -231,7 +239,9 @@ function openStream(c) {
   const q = new URLSearchParams();
   if (token) q.set("access_token", token);
   if (c.seen) q.set("after", String(c.seen));
-  const stream = new EventSource(`/api/v1/sessions/${c.id}/events${q.size ? `?${q}` : ""}`);
+  // (`q.size` would be simpler, but browsers before 2023 lack it and would send no token.)
+  const query = q.toString();
+  const stream = new EventSource(`/api/v1/sessions/${c.id}/events${query ? `?${query}` : ""}`);
   c.stream = stream;
   const mine = () => current === c && c.stream === stream;
   stream.addEventListener("cue", (e) => {
@@ -292,6 +302,7 @@ async function reopen(c) {
     render(await api("GET", `/sessions/${c.id}`));
   } catch (e) {
     if (current !== c) return;
+    if (recorded(c, e)) return;
     if (e.status === 404) {
       setConnection("This session is no longer on the server: it may have ended while the page was away.");
       return;
@@ -301,6 +312,24 @@ async function reopen(c) {
     return;
   }
   if (current === c && !isOver(c.state.view)) openStream(c);
+}
+
+// A session the server no longer holds but has recorded (410 `over`, after a restart say):
+// said so, with how it went, instead of a connection lost for good. False for anything else.
+function recorded(c, e) {
+  if (current !== c || e.status !== 410) return false;
+  const s = e.data?.error?.detail?.session;
+  setConnection(`This session is over and kept in your history${s ? `: ${sessionLine(s)}` : ""}.`);
+  return true;
+}
+
+// One session of the history in a line: when, which routine, how much of it, how it ended.
+function sessionLine(s) {
+  const done = s.items.filter((i) => i.status === "done").length;
+  const stop = typeof s.stopped === "string" ? STOPS[s.stopped] || s.stopped : null;
+  return `${new Date(s["started-at-ms"]).toLocaleString()} — ${routineNames.get(s.routine) || s.routine}: ` +
+    `${done} of ${s.items.filter((i) => i.status !== "swapped").length} stretches` + (stop ? ` (${stop.toLowerCase()})` : "") +
+    (s.preview ? " · preview, not counted" : "");
 }
 
 // "1 week", "3 weeks".
@@ -587,7 +616,7 @@ async function send(intent) {
     }
     if (e.status === 409) {
       // Not now (the session moved on): show where it is.
-      await api("GET", `/sessions/${c.id}`).then(render, () => {});
+      await api("GET", `/sessions/${c.id}`).then(render, (e) => recorded(c, e));
       return;
     }
     if (e.message !== "unauthorized") {
@@ -853,18 +882,27 @@ async function loadHistory(more = false) {
   if (!more) list.replaceChildren();
   for (const s of page.sessions) {
     const li = document.createElement("li");
-    const done = s.items.filter((i) => i.status === "done").length;
-    const stop = typeof s.stopped === "string" ? STOPS[s.stopped] || s.stopped : null;
-    li.textContent = `${new Date(s["started-at-ms"]).toLocaleString()} — ${routineNames.get(s.routine) || s.routine}: ` +
-      `${done} of ${s.items.filter((i) => i.status !== "swapped").length} stretches` + (stop ? ` (${stop.toLowerCase()})` : "") +
-      (s.preview ? " · preview, not counted" : "");
+    li.textContent = sessionLine(s);
     list.append(li);
   }
   nextCursor = page.next;
   $("#more").hidden = !page.next;
   if (!more) chart(page.sessions.slice().reverse());
 }
-$("#more").addEventListener("click", () => loadHistory(true));
+// One page at a time: a second click while one is on its way would add that page twice.
+$("#more").addEventListener("click", async (e) => {
+  const button = e.currentTarget;
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    await loadHistory(true);
+    loadProblem(null);
+  } catch (err) {
+    loadProblem(err);
+  } finally {
+    button.disabled = false;
+  }
+});
 
 function chart(sessions) {
   const svg = $("#chart");
@@ -889,9 +927,15 @@ function chart(sessions) {
   });
 }
 
-let libraryLoaded = false;
-async function loadLibrary() {
-  if (libraryLoaded) return;
+// Loaded once, however often the tab is opened, even while a first load is still on its way;
+// a load that failed is tried again next time.
+let libraryLoading = null;
+function loadLibrary() {
+  libraryLoading ||= buildLibrary().catch((e) => { libraryLoading = null; throw e; });
+  return libraryLoading;
+}
+
+async function buildLibrary() {
   const [list, precautions, source] = await Promise.all([api("GET", "/stretches"), api("GET", "/precautions"), api("GET", "/source")]);
   const box = $("#stretches");
   for (const s of list) {
@@ -922,7 +966,6 @@ async function loadLibrary() {
   }
   for (const p of precautions) { const li = document.createElement("li"); li.textContent = `${p.title}: ${p.text}`; $("#precautions").append(li); }
   $("#source").textContent = `Source: ${source.source.title} by ${source.source.author}. ${source.source.note}`;
-  libraryLoaded = true;
 }
 
 async function loadProfile() {
@@ -975,7 +1018,19 @@ $("#start-form").addEventListener("submit", (e) => {
 });
 
 async function init() {
-  const routines = await api("GET", "/routines");
+  // Without its routines the page cannot start anything: tried again until they come.
+  let routines;
+  for (;;) {
+    try {
+      routines = await api("GET", "/routines");
+      loadProblem(null);
+      break;
+    } catch (e) {
+      if (e.message === "unauthorized") throw e;
+      loadProblem(e);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
   const select = $("#routine");
   select.replaceChildren();
   for (const r of routines) {

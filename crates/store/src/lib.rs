@@ -147,6 +147,16 @@ pub enum Error {
         /// The engine's own words, for logs.
         engine: String,
     },
+    /// Another program held the SQLite database for longer than limber waits for it (a long
+    /// import in another limber, a backup tool, an open `sqlite3` shell). Nothing was changed.
+    #[error(
+        "limber's database is busy: another program has held it for over 10 seconds (an import, a backup, \
+         a sqlite3 shell?); try again in a moment; the history in it is unchanged"
+    )]
+    Busy {
+        /// The engine's own words, for logs.
+        engine: String,
+    },
     /// Any other database error (the engine's error is the source).
     #[error("the database could not be read or written")]
     Database(#[source] sqlx::Error),
@@ -169,7 +179,7 @@ pub enum Error {
 }
 
 impl From<sqlx::Error> for Error {
-    /// SQLite's read-only and disk-full failures are said in words (they are the person's to
+    /// SQLite's read-only, disk-full and busy failures are said in words (they are the person's to
     /// fix); every other engine error is kept as the source of [`Error::Database`].
     fn from(e: sqlx::Error) -> Error {
         if let sqlx::Error::Database(db) = &e
@@ -178,10 +188,12 @@ impl From<sqlx::Error> for Error {
             let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
             let engine = db.message().to_owned();
             // Primary codes SQLITE_READONLY (8) and SQLITE_FULL (13); SQLITE_IOERR_SHMOPEN and
-            // _SHMSIZE (4618, 4874) are a write-ahead log that cannot be made in a read-only folder.
+            // _SHMSIZE (4618, 4874) are a write-ahead log that cannot be made in a read-only folder;
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), once the busy timeout has passed.
             match (code & 0xff, code) {
                 (8, _) | (_, 4618 | 4874) => return Error::ReadOnly { engine },
                 (13, _) => return Error::DiskFull { engine },
+                (5 | 6, _) => return Error::Busy { engine },
                 _ => {}
             }
         }
@@ -327,6 +339,10 @@ pub trait Store: Send + Sync {
     /// A person's sessions with their items, one at a time as they are read: memory does not
     /// grow with the history. Reading stops when the stream is dropped.
     fn stream_sessions(&self, user: UserId, query: SessionQuery) -> BoxStream<'_, Result<SessionRecord>>;
+
+    /// One session of `user`'s history by its id, with its items; `None` when they have none
+    /// by that id (a live session is not history until it is recorded).
+    async fn session(&self, user: UserId, id: SessionId) -> Result<Option<SessionRecord>>;
 
     /// One page of history, newest first, with items.
     async fn history(&self, user: UserId, query: HistoryQuery) -> Result<HistoryPage> {

@@ -567,6 +567,16 @@ impl Store for PgStore {
         crate::stream::sessions_of(q.fetch(&self.pool))
     }
 
+    async fn session(&self, user: UserId, id: SessionId) -> Result<Option<SessionRecord>> {
+        // By the (user_id, uuid) key: one session, its items in order.
+        let sql = format!(
+            "SELECT {STREAM_COLUMNS} FROM sessions s LEFT JOIN session_items i ON i.session_id = s.id \
+             WHERE s.user_id = $1 AND s.uuid = $2 ORDER BY i.position"
+        );
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(user.0).bind(id.to_string());
+        crate::stream::sessions_of(q.fetch(&self.pool)).next().await.transpose()
+    }
+
     async fn tallies(&self, user: UserId) -> Result<Tallies> {
         let rows = sqlx::query("SELECT pain_before, sessions FROM session_tallies WHERE user_id = $1")
             .bind(user.0)

@@ -175,6 +175,7 @@ impl SqliteStore {
 /// Whether `e` is SQLite's "database is locked" or "table is locked" (SQLITE_BUSY, SQLITE_LOCKED).
 fn is_busy(e: &Error) -> bool {
     let db = match e {
+        Error::Busy { .. } => return true,
         Error::Database(sqlx::Error::Database(db)) => db,
         Error::Migrate(MigrateError::Execute(sqlx::Error::Database(db))) => db,
         _ => return false,
@@ -716,6 +717,16 @@ impl Store for SqliteStore {
         crate::stream::sessions_of(q.fetch(&self.pool))
     }
 
+    async fn session(&self, user: UserId, id: SessionId) -> Result<Option<SessionRecord>> {
+        // By the (user_id, uuid) key: one session, its items in order.
+        let sql = format!(
+            "SELECT {STREAM_COLUMNS} FROM sessions s LEFT JOIN session_items i ON i.session_id = s.id \
+             WHERE s.user_id = ? AND s.uuid = ? ORDER BY i.position"
+        );
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(user.0).bind(id.to_string());
+        crate::stream::sessions_of(q.fetch(&self.pool)).next().await.transpose()
+    }
+
     async fn tallies(&self, user: UserId) -> Result<Tallies> {
         let rows = sqlx::query("SELECT pain_before, sessions FROM session_tallies WHERE user_id = ?")
             .bind(user.0)
@@ -1055,5 +1066,20 @@ mod tests {
         // Anything else keeps the engine's error as its source.
         let other = Error::from(sqlx::query("SELECT * FROM no_such_table").execute(&pool).await.unwrap_err());
         assert!(matches!(other, Error::Database(_)) && std::error::Error::source(&other).is_some(), "{other:?}");
+    }
+
+    #[tokio::test]
+    async fn a_database_another_program_holds_is_busy_in_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        // Another program holds the write lock (as `sqlite3` with BEGIN EXCLUSIVE would).
+        let mut holder = store.pool.acquire().await.unwrap();
+        sqlx::query("BEGIN EXCLUSIVE").execute(&mut *holder).await.unwrap();
+        let options = SqliteConnectOptions::new().filename(database_path(dir.path())).busy_timeout(Duration::ZERO);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        let error = Error::from(sqlx::query("DELETE FROM users").execute(&pool).await.unwrap_err());
+        assert!(matches!(error, Error::Busy { .. }), "{error:?}");
+        assert!(error.to_string().contains("try again") && !error.to_string().contains("locked"), "{error}");
+        sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
     }
 }

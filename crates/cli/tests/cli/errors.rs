@@ -157,6 +157,21 @@ fn an_export_that_cannot_be_written_names_the_file_asked_for() {
 }
 
 #[test]
+fn positions_to_avoid_are_cleared_only_by_none_never_by_a_missing_value() {
+    let home = Home::new().screened();
+    home.limber(&["profile", "--avoid", "kneeling"]).assert().success();
+    // A script whose variable came out empty, or a space where a comma belongs.
+    for args in
+        [&["profile", "--avoid"][..], &["profile", "--avoid", ""], &["profile", "--avoid", "kneeling", "seated"]]
+    {
+        home.limber(args).assert().code(2);
+        assert_eq!(home.json(&["profile"])["profile"]["avoid"], serde_json::json!(["kneeling"]), "{args:?}");
+    }
+    home.limber(&["profile", "--avoid", "none"]).assert().success();
+    assert_eq!(home.json(&["profile"])["profile"]["avoid"], serde_json::json!([]));
+}
+
+#[test]
 fn no_equipment_listed_with_equipment_is_a_usage_error() {
     let home = Home::new().screened();
     for args in [&["run", "desk", "--equipment", "none,chair"][..], &["profile", "--equipment", "chair,none"]] {
@@ -170,7 +185,7 @@ fn no_equipment_listed_with_equipment_is_a_usage_error() {
 }
 
 #[test]
-fn an_export_never_replaces_the_database_or_what_is_not_a_regular_file() {
+fn an_export_or_a_handout_never_replaces_the_database_or_what_is_not_a_regular_file() {
     let home = Home::new().screened();
     let db = std::fs::read_dir(home.path())
         .expect("data dir")
@@ -178,27 +193,33 @@ fn an_export_never_replaces_the_database_or_what_is_not_a_regular_file() {
         .find(|p| p.extension().is_some_and(|e| e == "db"))
         .expect("the database file");
     let before = std::fs::read(&db).expect("database reads");
-    home.limber(&["export", "--output", db.to_str().expect("utf-8 path")])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is a database"));
-    assert_eq!(std::fs::read(&db).expect("database reads"), before, "the database is untouched");
-    home.json(&["history"]);
-    // A link is not replaced by a file of its own (nor a folder, a pipe or a device).
     let target = home.path().join("elsewhere.json");
     std::fs::write(&target, "kept").expect("write");
     let link = home.path().join("link.json");
     std::os::unix::fs::symlink(&target, &link).expect("symlink");
-    home.limber(&["export", "--output", link.to_str().expect("utf-8 path")])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("is not a regular file"));
-    assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
-    // An earlier export is replaced, as before.
-    let earlier = home.path().join("history.json");
-    std::fs::write(&earlier, "old").expect("write");
-    home.limber(&["export", "--output", earlier.to_str().expect("utf-8 path")]).assert().success();
-    assert!(std::fs::read_to_string(&earlier).expect("export").contains("\"limber-export\""));
+    for (command, written) in [("export", "\"limber-export\""), ("handout", "Seated twist")] {
+        home.limber(&[command, "--output", db.to_str().expect("utf-8 path")])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("is a database"));
+        assert_eq!(std::fs::read(&db).expect("database reads"), before, "{command}: the database is untouched");
+        home.json(&["history"]);
+        // A link is not replaced by a file of its own (nor a folder, a pipe or a device), and
+        // what it points to is not written through it.
+        for refused in [&link, &home.path().to_path_buf()] {
+            home.limber(&[command, "--output", refused.to_str().expect("utf-8 path")])
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains("is not a regular file"));
+        }
+        assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).expect("target"), "kept", "{command} wrote through a link");
+        // An earlier file is replaced, as before.
+        let earlier = home.path().join(format!("earlier-{command}"));
+        std::fs::write(&earlier, "old").expect("write");
+        home.limber(&[command, "--output", earlier.to_str().expect("utf-8 path")]).assert().success();
+        assert!(std::fs::read_to_string(&earlier).expect("written").contains(written), "{command} replaced it");
+    }
 }
 
 /// Whether this process runs as root (which may write to any file, read-only or not).
@@ -269,7 +290,7 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
         .env("TMPDIR", rescue.path())
         .env("TZ", "UTC")
         .env_remove("LIMBER_CONTENT")
-        .write_stdin("@12 pain sharp\n")
+        .write_stdin("@60 pain sharp\n")
         .assert()
         // Stopped for safety: its own exit code, saved or not.
         .code(3)
@@ -302,4 +323,40 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
         .assert()
         .success()
         .stdout(predicate::str::starts_with("Imported 0 sessions (1 already present)."));
+}
+
+#[test]
+fn output_that_cannot_be_written_is_an_error_not_a_quiet_success() {
+    // A full disk (`/dev/full`) is not a reader that went away: a script must not take the
+    // empty file for the whole output.
+    let home = Home::new().screened();
+    for args in [&["stats"][..], &["list"], &["faq"], &["history"], &["stats", "--json"]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"))
+            .args(args)
+            .env("LIMBER_DATA_DIR", home.path())
+            .stdout(full)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("No space left on device") && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn help_never_shows_the_database_password() {
+    let home = Home::new();
+    for args in [&["--help"][..], &["list", "--help"], &["import", "--help"]] {
+        let out = home
+            .limber(args)
+            .env("LIMBER_DATABASE_URL", "postgres://ann:s3cretpw@db.invalid/limber")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let help = String::from_utf8_lossy(&out);
+        assert!(help.contains("LIMBER_DATABASE_URL") && !help.contains("s3cretpw"), "{args:?}: {help}");
+    }
 }

@@ -196,6 +196,11 @@ fn content_check_passes_good_content_names_what_it_replaces_and_fails_bad_or_mis
         .assert()
         .code(1)
         .stderr(predicate::str::contains("no .ron files to read"));
+    // Nor is it used as if it were none: every command that reads content says so.
+    home.limber(&["--content", empty.to_str().expect("utf-8 path"), "list"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no .ron files to read"));
 }
 
 #[test]

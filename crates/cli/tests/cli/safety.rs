@@ -319,9 +319,9 @@ fn a_flag_set_by_another_process_during_a_session_is_kept() {
     .spawn()
     .expect("spawn A");
     std::thread::sleep(Duration::from_millis(500));
-    // B: sharp pain on the first stretch flags it.
+    // B: sharp pain in the first stretch's hold flags it.
     home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "0", "--pain-after", "0"])
-        .write_stdin("@12 pain sharp\n")
+        .write_stdin("@60 pain sharp\n")
         .assert()
         .code(3);
     assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-cat-cow"]));
@@ -337,13 +337,14 @@ fn a_flag_set_by_another_process_during_a_session_is_kept() {
 fn pain_above_five_while_paused_swaps_and_the_new_stretch_starts_whole_at_the_resume() {
     let home = Home::new().screened();
     home.limber(&["run", "no-kneel", "--no-warmup", "--speed", "200", "--pain-before", "0", "--pain-after", "0"])
-        .write_stdin("@5 pause\n@6 pain 7\n@300 resume\n@301 quit\n")
+        // In the first stretch's hold (0:59 to 1:35).
+        .write_stdin("@65 pause\n@66 pain 7\n@360 resume\n@361 quit\n")
         .assert()
         .success()
         .stdout(predicate::str::contains("7 out of 10 is too much"))
-        .stdout(predicate::str::contains("[0:06] Next up, stretch 2 of 4"))
+        .stdout(predicate::str::contains("[1:06] Next up, stretch 2 of 4"))
         // The new stretch's whole introduction is still to come after a pause of almost 5 minutes.
-        .stdout(predicate::str::is_match(r"\[5:00\] Resuming: [1-9][0-9]* seconds left").expect("regex"));
+        .stdout(predicate::str::is_match(r"\[6:00\] Resuming: [1-9][0-9]* seconds left").expect("regex"));
 }
 
 #[test]
@@ -380,7 +381,8 @@ fn pain_that_swaps_a_stretch_is_put_down_to_that_stretch_not_its_replacement() {
     let home = Home::new().screened();
     let out = home
         .limber(&["run", "full", "--no-warmup", "--speed", "100", "--pain-before", "2", "--pain-after", "2"])
-        .write_stdin("@50 pain 7\n")
+        // In Cat-camel's flow (1:10 to 1:46).
+        .write_stdin("@80 pain 7\n")
         .assert()
         .success()
         .stdout(predicate::str::contains("Let's try Seated cat-cow instead"))

@@ -55,7 +55,7 @@ fn a_scripted_session_finishes_and_appears_in_history_and_stats() {
 fn sharp_pain_stops_the_session_with_the_safety_code_and_is_stored_as_stopped() {
     let home = Home::new().screened();
     home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "3", "--pain-after", "6"])
-        .write_stdin("@12 pain sharp\n")
+        .write_stdin("@60 pain sharp\n")
         .assert()
         .code(3)
         .stdout(predicate::str::contains("Sharp or intense pain means stop"))
@@ -202,7 +202,7 @@ fn a_see_a_clinician_answer_stops_unless_a_clinician_has_assessed_it() {
 #[test]
 fn export_then_import_into_a_fresh_home_gives_identical_history() {
     let home = Home::new().screened();
-    for (script, code) in [("@1 quit\n", 0), ("@5 skip\n@30 swap\n", 0), ("@40 pain sharp\n", 3)] {
+    for (script, code) in [("@1 quit\n", 0), ("@5 skip\n@30 swap\n", 0), ("@60 pain sharp\n", 3)] {
         home.limber(&["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "5", "--pain-after", "3"])
             .write_stdin(script)
             .assert()

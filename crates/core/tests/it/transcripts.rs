@@ -1441,3 +1441,111 @@ fn the_second_side_is_said_in_the_stretchs_own_words_and_stays_in_the_view() {
     );
     assert_eq!(other_side_at(&mut s, 14), (Some(Left), None, Some("Turn left.".to_owned())), "on the left");
 }
+
+/// `session`'s log replayed under `rules` (a live session stored by an older limber), then left
+/// to run its course.
+fn under_rules(session: &Session, routine: &str, options: &PlanOptions, rules: u32) -> Session {
+    let log = limber_core::SessionLog { rules, ..session.log().clone() };
+    let mut old = Session::replay(plan(routine, options), Some(&clear_record()), &log).expect("replays");
+    old.advance(limber_core::At::secs(600));
+    old
+}
+
+fn flagged(session: &Session) -> Option<String> {
+    session.summary().expect("over").flagged.map(|s| s.as_str().to_owned())
+}
+
+#[test]
+fn sharp_pain_before_any_stretch_was_held_sets_none_aside() {
+    // While stretch 1 is introduced, and while stretch 2 is after stretch 1 was skipped unheld:
+    // no stretch can have caused it, so none is set aside (the session stops all the same).
+    for script in
+        ["1 skip\n1.5 sharp\n2 end", "1 skip\n1.5 skip\n2 sharp\n3 end", "1 skip\n1.5 skip\n2 sharp during 1\n3 end"]
+    {
+        let session = Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO);
+        let (s, transcript) = run(session, script);
+        assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::SharpPain), "{script}");
+        assert_eq!(flagged(&s), None, "{script}");
+        assert!(transcript.contains("SHARP PAIN: STOP.") && !transcript.contains("set aside"), "{transcript}");
+        // Under rules 4 (a live session stored then), the stretch being introduced was.
+        assert!(flagged(&under_rules(&s, "all", &options(), 4)).is_some(), "{script}");
+    }
+    // Once its count to the hold has begun, the person is in position: the pain is its own.
+    let (s, _) = run(
+        Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO),
+        "1 skip\n3.5 sharp\n4 end",
+    );
+    assert_eq!(flagged(&s).as_deref(), Some("catcow"));
+}
+
+#[test]
+fn sharp_pain_while_a_stand_in_is_introduced_sets_aside_the_stretch_swapped_out() {
+    // Twist rated 7 in its hold is swapped for Open book; the press comes while Open book is
+    // only being read out, so it was the twist that hurt.
+    let (s, transcript) = run(
+        Session::new(plan("short", &options()), Some(&clear_record()), limber_core::At::ZERO),
+        "6 pain 7\n6.5 sharp\n7 end",
+    );
+    assert!(transcript.contains("Twist is set aside"), "{transcript}");
+    assert_eq!(flagged(&s).as_deref(), Some("twist"));
+    assert_eq!(flagged(&under_rules(&s, "short", &options(), 4)).as_deref(), Some("book"), "as it ran under rules 4");
+    // In the stand-in's hold, it is the stand-in's.
+    let (s, _) = run(
+        Session::new(plan("short", &options()), Some(&clear_record()), limber_core::At::ZERO),
+        "6 pain 7\n10.5 sharp\n11 end",
+    );
+    assert_eq!(flagged(&s).as_deref(), Some("book"));
+}
+
+#[test]
+fn a_rating_while_the_next_stretch_is_introduced_is_about_the_one_just_held() {
+    // Stretch 2 (Extension) is being read out from 0:15 when 7 out of 10 comes: the stretch just
+    // held takes the rating, and with no stretch under way the person is asked whether to stop,
+    // rather than Extension, not begun, being swapped away as too painful.
+    let (s, transcript) = run(
+        Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO),
+        "1 skip\n16 pain 7\n16.5 quit\n17 end",
+    );
+    assert!(!transcript.contains("Swapping"), "{transcript}");
+    let asked = transcript.lines().find(|l| l.starts_with("0:16.000 Alert")).expect("answered at once");
+    assert!(asked.contains("7 out of 10") && asked.contains('?'), "asks whether to stop: {asked}");
+    let summary = s.summary().expect("quit");
+    assert_eq!((summary.items[0].max_pain, summary.items[0].discomfort), (Some(7), true));
+    assert_eq!((summary.items[1].max_pain, summary.items[1].discomfort), (None, false));
+    assert_eq!(summary.items[1].instead_of, None, "Extension was not swapped");
+    // Discomfort said there is the stretch just held's too.
+    let (s, _) = run(
+        Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO),
+        "1 skip\n16 discomfort\n16.5 quit\n17 end",
+    );
+    let summary = s.summary().expect("quit");
+    assert_eq!((summary.items[0].discomfort, summary.items[1].discomfort), (true, false));
+    // Under rules 4 (a live session stored then), Extension took them.
+    let old = under_rules(&s, "all", &options(), 4).summary().expect("quit");
+    assert_eq!((old.items[0].discomfort, old.items[1].discomfort), (false, true));
+}
+
+#[test]
+fn a_rating_of_one_or_two_is_not_discomfort() {
+    // "Tightness or mild discomfort is expected": a 2 in the hold keeps the stretch comfortable
+    // for progression, as the rating above 2 rule says.
+    let (s, _) =
+        run(Session::new(plan("short", &options()), Some(&clear_record()), limber_core::At::ZERO), "6 pain 2\n100 end");
+    let summary = s.summary().expect("finished");
+    assert_eq!((summary.items[0].max_pain, summary.items[0].discomfort), (Some(2), false));
+    assert!(under_rules(&s, "short", &options(), 4).summary().expect("finished").items[0].discomfort, "rules 4");
+    let (s, _) =
+        run(Session::new(plan("short", &options()), Some(&clear_record()), limber_core::At::ZERO), "6 pain 3\n100 end");
+    assert!(s.summary().expect("finished").items[0].discomfort);
+}
+
+#[test]
+fn a_rating_after_given_ahead_is_not_kept_for_a_session_stopped_for_pain() {
+    let given = PlanOptions { pain_after: PainPrompt::Given { score: 3 }, ..options() };
+    let (s, _) =
+        run(Session::new(plan("short", &given), Some(&clear_record()), limber_core::At::ZERO), "6 sharp\n7 end");
+    assert_eq!(s.summary().expect("stopped").pain_after, None, "3 would say the stop left the pain as it was");
+    assert_eq!(under_rules(&s, "short", &given, 4).summary().expect("stopped").pain_after, Some(3), "rules 4");
+    let (s, _) = run(Session::new(plan("short", &given), Some(&clear_record()), limber_core::At::ZERO), "100 end");
+    assert_eq!(s.summary().expect("finished").pain_after, Some(3), "a session that ran its course keeps it");
+}

@@ -268,6 +268,22 @@ fn a_session_left_paused_before_a_restart_is_ended_once_the_idle_limit_is_up() {
     let sessions = page["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 1, "ended and recorded: {page}");
     assert_eq!((&sessions[0]["id"], &sessions[0]["stopped"]), (&json!(id), &json!("aborted")), "{page}");
+    // Once no instance holds it (the next start), it is said to be over, with its record: not
+    // confused with an unknown id.
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0");
+    let (status, v) = get(&server.addr, &format!("/api/v1/sessions/{id}"));
+    assert_eq!((status, &v["error"]["code"]), (410, &json!("over")), "{v}");
+    assert_eq!(v["error"]["detail"]["session"], sessions[0], "{v}");
+    let (status, v) = post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "resume"}));
+    assert_eq!((status, &v["error"]["code"]), (409, &json!("over")), "{v}");
+    let (status, v) = get(&server.addr, &format!("/api/v1/sessions/{id}/events"));
+    assert_eq!((status, &v["error"]["code"]), (410, &json!("over")), "{v}");
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let (status, v) = get(&server.addr, &format!("/api/v1/sessions/{unknown}"));
+    assert_eq!((status, &v["error"]["code"]), (404, &json!("not-found")), "{v}");
 }
 
 #[test]
@@ -429,6 +445,12 @@ fn help_lists_completions_which_print_with_the_man_page() {
     let help = String::from_utf8(help.stdout).unwrap();
     assert!(help.contains("completions") && !help.contains("\n  man "), "{help}");
     assert!(help.contains("--idle-minutes <N>") && help.contains("[default: 60]"), "{help}");
+    assert!(help.contains("LIMBER_LOG"), "how to see more or fewer log lines: {help}");
+    // The database URL set in the environment may hold a password: help names the variable only.
+    let secret =
+        bin().arg("--help").env("LIMBER_DATABASE_URL", "postgres://ann:s3cretpw@db.invalid/x").output().unwrap();
+    let secret = String::from_utf8(secret.stdout).unwrap();
+    assert!(secret.contains("LIMBER_DATABASE_URL") && !secret.contains("s3cretpw"), "{secret}");
     // A name to listen on is resolved; nonsense is a usage error that says what it wanted.
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), "localhost:0");

@@ -378,6 +378,7 @@ async fn the_event_stream_follows_a_session_to_its_end_and_resumes_without_gap_o
         f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "text/event-stream");
+    assert_eq!(headers["x-accel-buffering"], "no", "a proxy in front passes each event on at once");
     let events = parse_sse(&String::from_utf8(bytes).unwrap());
     let seqs: Vec<u64> = events.iter().filter(|(e, ..)| e == "cue").map(|(_, id, _)| id.unwrap()).collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "every cue once, in order, from 1");
@@ -523,6 +524,8 @@ async fn a_stretch_set_aside_is_left_out_of_a_session_started_before_the_first_i
     f.screen(&id, None).await;
     let (_, first) = f.post(&path, None, json!({"intent": "skip"})).await;
     let hurt = first["view"]["name"].as_str().unwrap().to_owned();
+    // In position for stretch 1 (its count to the hold begun): the pain is that stretch's.
+    f.post(&path, None, json!({"intent": "start"})).await;
     let (_, v) = f.post(&path, None, json!({"intent": "sharp-pain"})).await;
     // Still asking for the rating after, so not recorded yet; the stretch is set aside at once.
     assert_eq!(v["view"]["phase"]["phase"], "pain-after", "{v}");
@@ -550,6 +553,8 @@ async fn a_session_left_waiting_is_ended_and_recorded_with_the_stretch_set_aside
     f.screen(&id, None).await;
     let (_, first) = f.post(&path, None, json!({"intent": "skip"})).await;
     assert_eq!(first["view"]["number"], 1, "{first}");
+    let (_, counting) = f.post(&path, None, json!({"intent": "start"})).await;
+    assert_eq!(counting["view"]["phase"]["phase"], "get-ready", "{counting}");
     let (_, v) = f.post(&path, None, json!({"intent": "sharp-pain"})).await;
     assert_eq!(v["view"]["phase"]["phase"], "pain-after", "{v}");
     // Nothing more: the event stream ends once the session is ended and recorded.

@@ -118,6 +118,12 @@ pub(crate) async fn history_round_trips(store: &dyn Store) {
     assert_eq!(store.latest_screening(user).await.unwrap(), Some(screening));
     assert_eq!(store.sessions(user, None).await.unwrap(), vec![first.clone(), second.clone()]);
     assert_eq!(store.sessions(user, Some(second.started_at_ms)).await.unwrap(), vec![second.clone()]);
+    // One by its id, with its items; none by an id not recorded, or recorded for someone else.
+    assert_eq!(store.session(user, second.id).await.unwrap(), Some(second.clone()));
+    assert_eq!(store.session(user, first.id).await.unwrap(), Some(first.clone()));
+    assert_eq!(store.session(user, SessionId::new()).await.unwrap(), None);
+    let other = new_user(store, "someone-else").await;
+    assert_eq!(store.session(other, first.id).await.unwrap(), None);
     let progression = store.progression(user).await.unwrap();
     assert_eq!(
         progression.into_iter().collect::<Vec<_>>(),
