@@ -29,7 +29,7 @@ use futures_util::TryStreamExt;
 use futures_util::stream::BoxStream;
 use jiff::tz::TimeZone;
 use limber_core::progress::{
-    RatedDay, as_preview, is_preview, pain_trend_of_ends, session_changes, usual_pain_of_counts,
+    RatedDay, is_preview, pain_trend_of_ends, session_changes, usual_pain_of_counts, without_growth,
 };
 use limber_core::{
     Adherence, AdherenceWalk, Clearance, Equipment, Library, PainPrompt, PainTrend, Plan, PlanOptions, Position,
@@ -546,12 +546,31 @@ impl App {
             });
         }
         let tallies = self.store.tallies(user).await?;
-        let changes = session_changes(&summary, &self.library, usual_pain_of_counts(&tallies.pain_before));
+        let usual = usual_pain_of_counts(&tallies.pain_before);
+        let changes = session_changes(&summary, &self.library, usual);
         let record = SessionRecord { id, ..record(&summary, started_at_ms, speed) };
-        let changes = if record.preview { as_preview(changes) } else { changes };
+        let changes = if record.preview || self.high_before_lately(user, usual, started_at_ms).await? {
+            without_growth(changes)
+        } else {
+            changes
+        };
         let FinishReport { grown, .. } =
             self.store.finish_session(user, &record, &changes, self.rules, screening.as_ref()).await?;
         Ok(Recorded { summary, saved: true, screening_saved, id: Some(record.id), grown, preview: record.preview })
+    }
+
+    /// Whether a session `user` started in the day before `started_at_ms` began with pain
+    /// above their `usual`: then no hold grows "that day" (SAFETY), whatever the sessions after
+    /// it say (one that skips the rating, say). A day is 24 hours: no time zone is needed to
+    /// record a session, and it errs on the side of holding steady.
+    async fn high_before_lately(&self, user: UserId, usual: Option<u8>, started_at_ms: i64) -> Result<bool> {
+        /// Rated sessions looked at: more than anyone starts in a day.
+        const RECENT: u32 = 16;
+        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+        let Some(usual) = usual else { return Ok(false) };
+        let recent = self.store.pain_ends(user, RECENT).await?.latest;
+        let day = started_at_ms.saturating_sub(DAY_MS)..=started_at_ms;
+        Ok(recent.iter().any(|r| day.contains(&r.started_at_ms) && r.pain_before > usual))
     }
 
     /// This week against the goal with the streak, and the pain trend, as they stand now.
@@ -715,5 +734,56 @@ pub fn record(summary: &Summary, started_at_ms: i64, speed: f64) -> SessionRecor
         flagged: summary.flagged.as_ref().map(|s| s.0.clone()),
         items: summary.items.clone(),
         preview: is_preview(speed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A desk break planned as `limber run desk` plans it, run hands-free to its end (every
+    /// stretch done, nothing felt), with `before`.
+    async fn hands_free(app: &App, user: UserId, before: Option<u8>) -> Session {
+        let request = StartRequest {
+            routine: "desk".into(),
+            no_warm_up: true,
+            pain_before: before.map_or(PainPrompt::Skip, |score| PainPrompt::Given { score }),
+            ..StartRequest::default()
+        };
+        let mut session = app.start(user, &request, 0).await.expect("started").session;
+        session.advance(limber_core::At::secs(24 * 60 * 60));
+        assert!(session.phase().is_over(), "{:?}", session.phase());
+        session
+    }
+
+    #[tokio::test]
+    async fn no_hold_grows_for_a_day_after_a_session_begun_with_pain_above_the_usual() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = limber_store::SqliteStore::open(dir.path()).await.expect("store");
+        let app = App::new(limber_content::builtin().expect("content"), Arc::new(store));
+        let user = app.local_user().await.expect("user");
+        let clear = ScreeningRecord {
+            answers: app.library().screening.iter().map(|q| (q.id.clone(), !q.flags(true))).collect(),
+            clinician_assessed: false,
+        };
+        app.store().save_screening(user, &ScreeningEntry { taken_at_ms: 0, record: clear }).await.expect("saved");
+        const HOUR: i64 = 60 * 60 * 1000;
+        let t0 = 1_800_000_000_000;
+        let finish = async |before: Option<u8>, at: i64| {
+            let session = hands_free(&app, user, before).await;
+            app.finish(user, &session, at, 1.0).await.expect("recorded").grown
+        };
+        // Usually 2 before: two comfortable sessions grow the holds once.
+        assert!(finish(Some(2), t0 - 10 * 24 * HOUR).await.is_empty());
+        assert!(!finish(Some(2), t0 - 9 * 24 * HOUR).await.is_empty(), "the second grows them");
+        // A 4 before today: nothing grows that day, not even in sessions after it that skip the
+        // rating (two of them would grow the holds otherwise).
+        assert!(finish(Some(4), t0).await.is_empty());
+        for hour in [1, 2] {
+            assert_eq!(finish(None, t0 + hour * HOUR).await, [], "{hour} h after");
+        }
+        // A day on, two comfortable sessions grow them again.
+        assert!(finish(None, t0 + 25 * HOUR).await.is_empty());
+        assert!(!finish(None, t0 + 26 * HOUR).await.is_empty(), "a day later they grow");
     }
 }

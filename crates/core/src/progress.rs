@@ -100,6 +100,10 @@ pub struct ProgressChange {
     pub outcome: Outcome,
     /// The stretch caused sharp pain: set it aside until the person clears it.
     pub flag: bool,
+    /// The seconds per hold (flow position, timed work) it was done at this session, when it
+    /// was: a comfortable session at less than the hold kept (`--hold 10` under a kept 20)
+    /// says nothing about that hold, so it neither grows it nor counts toward growing it.
+    pub held: Option<u32>,
 }
 
 impl Progress {
@@ -124,8 +128,9 @@ impl Progress {
     /// again; a change may set the flag but never clears it. Returns whether the hold grew.
     pub fn apply(&mut self, change: &ProgressChange, rules: ProgressRules) -> bool {
         let mut grew = false;
+        let short = change.held.is_some_and(|held| held < self.hold_seconds);
         match change.outcome {
-            Outcome::Comfortable { may_grow: true } => {
+            Outcome::Comfortable { may_grow: true } if !short => {
                 self.comfortable_streak = self.comfortable_streak.saturating_add(1);
                 if self.comfortable_streak >= rules.sessions_per_step.max(1) {
                     // Like `DoseRange::clamp`, but never panics on a reversed range from stored data.
@@ -137,7 +142,7 @@ impl Progress {
                     self.comfortable_streak = 0;
                 }
             }
-            Outcome::Comfortable { may_grow: false } | Outcome::NotDone => {}
+            Outcome::Comfortable { .. } | Outcome::NotDone => {}
             Outcome::Uncomfortable => self.comfortable_streak = 0,
         }
         if change.flag {
@@ -156,7 +161,13 @@ pub fn is_preview(speed: f64) -> bool {
 
 /// The changes of a preview ([`is_preview`]): nothing in it may grow a hold or a streak, while
 /// what it says about pain (a streak started again, a stretch set aside) still stands.
-pub fn as_preview(mut changes: Vec<ProgressChange>) -> Vec<ProgressChange> {
+pub fn as_preview(changes: Vec<ProgressChange>) -> Vec<ProgressChange> {
+    without_growth(changes)
+}
+
+/// `changes` with nothing that grows a hold or a streak, and what they say about pain kept:
+/// for a preview, and for a session on a day whose pain before was above the person's usual.
+pub fn without_growth(mut changes: Vec<ProgressChange>) -> Vec<ProgressChange> {
     for change in &mut changes {
         if let Outcome::Comfortable { may_grow } = &mut change.outcome {
             *may_grow = false;
@@ -218,6 +229,7 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
                 high: range.high(),
                 outcome,
                 flag: false,
+                held: (item.status == ItemStatus::Done).then_some(item.seconds),
             }),
         }
     }
@@ -233,6 +245,7 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
                     high: range.high(),
                     outcome: Outcome::Uncomfortable,
                     flag: false,
+                    held: None,
                 });
             }
         }
@@ -249,6 +262,7 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
                     high,
                     outcome: Outcome::NotDone,
                     flag: true,
+                    held: None,
                 });
             }
         }

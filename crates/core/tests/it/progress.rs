@@ -61,6 +61,25 @@ fn holds_grow_after_comfortable_sessions_and_stop_at_the_top_of_the_range() {
 }
 
 #[test]
+fn a_session_held_shorter_than_the_hold_kept_grows_nothing() {
+    // `--hold 10` under a kept 20: comfortable at 10 s says nothing about 20 s.
+    let lib = library();
+    let rules = ProgressRules { step_seconds: 1, sessions_per_step: 1 };
+    let twist = StretchId::from("twist");
+    let mut progress = BTreeMap::from([(twist.clone(), Progress { hold_seconds: 6, ..Progress::default() })]);
+    let mut short = item("twist", ItemStatus::Done, Some(Comfort::Comfortable), false);
+    short.seconds = 4;
+    let grown = apply_session(&mut progress, &summary(vec![short.clone()], None, None), &lib, None, rules);
+    assert!(grown.is_empty());
+    assert_eq!(progress[&twist], Progress { hold_seconds: 6, comfortable_streak: 0, flagged: false });
+    // Held as long as kept (or longer), it grows as ever.
+    short.seconds = 6;
+    let grown = apply_session(&mut progress, &summary(vec![short], None, None), &lib, None, rules);
+    assert_eq!(grown, std::slice::from_ref(&twist));
+    assert_eq!(progress[&twist].hold_seconds, 7);
+}
+
+#[test]
 fn discomfort_and_a_worse_day_hold_steady_and_sharp_pain_flags() {
     let lib = library();
     let rules = ProgressRules { step_seconds: 1, sessions_per_step: 1 };

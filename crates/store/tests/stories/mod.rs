@@ -76,7 +76,7 @@ pub(crate) fn session_at(started_at_ms: i64, stopped: Option<StopReason>) -> Ses
 
 /// A change to `stretch` (range 10–30 s).
 pub(crate) fn change(stretch: &str, outcome: Outcome, flag: bool) -> ProgressChange {
-    ProgressChange { stretch: StretchId::from(stretch), low: 10, high: 30, outcome, flag }
+    ProgressChange { stretch: StretchId::from(stretch), low: 10, high: 30, outcome, flag, held: None }
 }
 
 /// Grows by 5 s after every comfortable session.
