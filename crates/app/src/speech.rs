@@ -2,7 +2,7 @@
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -32,13 +32,16 @@ pub const UTTERANCE_LIMIT: Duration = Duration::from_secs(30);
 /// How often a cue being spoken is looked at (ended yet? told to stop?).
 const POLL: Duration = Duration::from_millis(25);
 
-/// A voice: texts sent to it are spoken one after another on a background thread. Dropping it
-/// (or [`Voice::finish`]) ends the cue being spoken, so no speech outlives the session.
+/// A voice: texts sent to it are spoken one after another on a background thread; an urgent
+/// one ([`Voice::say_urgently`]) ends the one being spoken and goes before those waiting.
+/// Dropping it (or [`Voice::finish`]) ends the cue being spoken, so no speech outlives the session.
 #[derive(Debug)]
 pub struct Voice {
-    tx: Option<Sender<String>>,
+    tx: Option<Sender<(u64, String)>>,
     speaker: Option<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
+    /// Bumped by each urgent text: what was said or queued under an older one is cut short.
+    urgent: Arc<AtomicU64>,
 }
 
 impl Voice {
@@ -67,18 +70,24 @@ impl Voice {
 
     /// A voice speaking through `program`, each text added as its last argument.
     pub fn with_command(program: String, args: Vec<String>) -> Voice {
-        let (tx, rx) = channel::<String>();
+        let (tx, rx) = channel::<(u64, String)>();
         let stop = Arc::new(AtomicBool::new(false));
-        let told = stop.clone();
+        let urgent = Arc::new(AtomicU64::new(0));
+        let (told, latest) = (stop.clone(), urgent.clone());
         let speaker = thread::spawn(move || {
-            for text in rx {
+            for (generation, text) in rx {
                 if told.load(Ordering::Relaxed) {
                     break;
                 }
-                speak(&program, &args, &text, &told);
+                // Queued before an urgent text came: not said at all.
+                if generation < latest.load(Ordering::Relaxed) {
+                    continue;
+                }
+                let cut = || told.load(Ordering::Relaxed) || latest.load(Ordering::Relaxed) > generation;
+                speak(&program, &args, &text, &cut);
             }
         });
-        Voice { tx: Some(tx), speaker: Some(speaker), stop }
+        Voice { tx: Some(tx), speaker: Some(speaker), stop, urgent }
     }
 
     /// Lets the cues already queued finish speaking, waiting at most `limit`; whatever is still
@@ -94,7 +103,23 @@ impl Voice {
     /// Queues `text` to be spoken.
     pub fn say(&self, text: &str) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(text.to_owned());
+            let _ = tx.send((self.urgent.load(Ordering::Relaxed), text.to_owned()));
+        }
+    }
+
+    /// Speaks a session's cue: a safety alert ([`limber_core::Sound::Alert`]: a stop, pain
+    /// that is too much, an emergency) at once, cutting short what is being said; any other in
+    /// turn.
+    pub fn cue(&self, cue: &limber_core::Cue) {
+        if cue.sound == limber_core::Sound::Alert { self.say_urgently(&cue.text) } else { self.say(&cue.text) }
+    }
+
+    /// Speaks `text` as soon as it can: the cue being spoken is ended and those waiting are
+    /// dropped. For safety alerts, which must not wait behind a step still being read out.
+    pub fn say_urgently(&self, text: &str) {
+        if let Some(tx) = &self.tx {
+            let generation = self.urgent.fetch_add(1, Ordering::Relaxed) + 1;
+            let _ = tx.send((generation, text.to_owned()));
         }
     }
 }
@@ -110,9 +135,9 @@ impl Drop for Voice {
     }
 }
 
-/// Speaks `text` with the speech command, until it ends, [`UTTERANCE_LIMIT`] passes or `stop`
-/// is set. A failing command never stops the session: its failure is ignored.
-fn speak(program: &str, args: &[String], text: &str, stop: &AtomicBool) {
+/// Speaks `text` with the speech command, until it ends, [`UTTERANCE_LIMIT`] passes or `cut`
+/// says to stop. A failing command never stops the session: its failure is ignored.
+fn speak(program: &str, args: &[String], text: &str, cut: &dyn Fn() -> bool) {
     let mut command = Command::new(program);
     command.args(args).arg(text).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     #[cfg(unix)]
@@ -123,7 +148,7 @@ fn speak(program: &str, args: &[String], text: &str, stop: &AtomicBool) {
     let Ok(mut child) = command.spawn() else { return };
     let started = Instant::now();
     while let Ok(None) = child.try_wait() {
-        if stop.load(Ordering::Relaxed) || started.elapsed() >= UTTERANCE_LIMIT {
+        if cut() || started.elapsed() >= UTTERANCE_LIMIT {
             end(&mut child);
             // spd-say only asks speech-dispatcher to speak: ending it leaves the speech going.
             if program == "spd-say" {
@@ -219,6 +244,31 @@ mod tests {
         let player = pid(dir.path(), "player");
         voice.finish(Duration::from_secs(5));
         assert!(ends_soon(&player), "the player outlived the speech command that started it");
+    }
+
+    #[test]
+    fn an_urgent_cue_ends_the_one_being_spoken_and_goes_before_those_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("spoken");
+        // Each cue is logged when it starts; a long one would take 1000 s.
+        let script = format!(
+            "echo \"$0\" >> '{}'; case \"$0\" in Step*) sleep 1000;; esac",
+            dir.path().join("spoken").display()
+        );
+        let voice = Voice::with_command("sh".to_owned(), vec!["-c".to_owned(), script]);
+        voice.say("Step 1. A long step");
+        voice.say("Step 2. Another");
+        // Under way: the first step is being spoken.
+        while std::fs::read_to_string(&log).map_or(true, |l| l.is_empty()) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let started = Instant::now();
+        voice.say_urgently("SHARP PAIN: STOP");
+        voice.say("Then this");
+        voice.finish(Duration::from_secs(30));
+        assert!(started.elapsed() < Duration::from_secs(10), "the long step was not cut short");
+        let spoken = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(spoken, "Step 1. A long step\nSHARP PAIN: STOP\nThen this\n", "step 2 was dropped");
     }
 
     #[test]

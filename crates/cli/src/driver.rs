@@ -240,7 +240,7 @@ impl Screen {
             let _ = std::io::stdout().flush();
         }
         if let Some(voice) = &self.voice {
-            voice.say(&cue.text);
+            voice.cue(cue);
         }
         if let Some(trace) = &mut self.trace {
             let actual = clock.elapsed();

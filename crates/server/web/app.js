@@ -141,8 +141,10 @@ function beep(sound) {
   } catch { /* no audio here */ }
 }
 
-function speak(text) {
+// A safety alert (`urgent`) is said at once: what is being said, and what waits, is dropped.
+function speak(text, urgent = false) {
   if (!$("#speak").checked || !("speechSynthesis" in window)) return;
+  if (urgent) speechSynthesis.cancel();
   speechSynthesis.speak(new SpeechSynthesisUtterance(text));
 }
 
@@ -268,7 +270,7 @@ function openStream(c) {
     // own advice (often the resent stop's, before its answer comes) is always said.
     if (current.pending && kind !== "stopped") return;
     beep(cue.sound);
-    speak(cue.text);
+    speak(cue.text, cue.sound === "alert");
   });
   stream.addEventListener("view", (e) => {
     if (!mine()) return;

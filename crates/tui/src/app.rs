@@ -373,7 +373,7 @@ impl App {
                 self.bells += 1;
             }
             if let Some(voice) = &self.voice {
-                voice.say(&cue.text);
+                voice.cue(&cue);
             }
             live.cues.push(cue);
             if live.cues.len() > CUE_LOG {

@@ -266,6 +266,41 @@ fn voice_speaks_each_cue_through_the_speech_command() {
 }
 
 #[test]
+fn a_spoken_safety_alert_does_not_wait_behind_the_cues_before_it() {
+    // A slow voice: every cue takes 3 s to say, so at --speed 1000 the steps pile up behind it.
+    let home = Home::new().screened();
+    let spoken = home.path().join("spoken.txt");
+    let speaker = home.path().join("speak.sh");
+    let script = format!(
+        "#!/bin/sh\necho \"$1\" >> '{}'\ncase \"$1\" in *\"Sharp or intense pain\"*) ;; *) sleep 3;; esac\n",
+        spoken.display()
+    );
+    std::fs::write(&speaker, script).expect("write");
+    std::fs::set_permissions(&speaker, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    home.limber(&[
+        "run",
+        "desk",
+        "--no-warmup",
+        "--speed",
+        "1000",
+        "--voice",
+        "--pain-before",
+        "0",
+        "--pain-after",
+        "0",
+    ])
+    .env("LIMBER_SPEAK", &speaker)
+    .write_stdin("@60 pain sharp\n")
+    .assert()
+    .code(3);
+    let text = std::fs::read_to_string(&spoken).expect("speech happened");
+    let lines: Vec<&str> = text.lines().collect();
+    // The cue being said when it came, then the alert: the steps queued meanwhile are dropped.
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[1].contains("Sharp or intense pain means stop"), "{text}");
+}
+
+#[test]
 fn killing_limber_mid_session_loses_only_that_session() {
     let home = Home::new().screened();
     home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "1", "--pain-after", "1"])
