@@ -215,6 +215,13 @@ pub(crate) async fn import(
     // Only stretches this limber has: another machine's own content may have had more, and a
     // made-up file could name thousands.
     progression.retain(|id, _| library.stretch(id).is_some());
+    // A hold within this limber's range for the stretch (another machine's content may have had
+    // another range, and a hand-edited file anything up to 600 s): a plan clamps it the same way.
+    for (id, p) in &mut progression {
+        if let Some(stretch) = library.stretch(id) {
+            p.hold_seconds = stretch.dose.range().clamp(p.hold_seconds);
+        }
+    }
     report += import.add(&batch).await?;
     report.stretches = import.merge_progression(&progression).await?;
     import.commit().await?;

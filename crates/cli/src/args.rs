@@ -100,7 +100,8 @@ pub(crate) enum Command {
     },
     /// Add sessions from a JSON export; sessions already present are skipped.
     Import {
-        /// A file written by `limber export --format json`.
+        /// A file written by `limber export --format json` (or a session limber kept for you when
+        /// it could not save it), or `-` for standard input.
         file: PathBuf,
     },
     /// Answer the safety screening questions again.
@@ -274,8 +275,9 @@ pub(crate) struct RunArgs {
     /// Wait for a key (Enter) before each stretch instead of starting it by itself.
     #[arg(long)]
     pub(crate) wait: bool,
-    /// Run the clock this many times faster: to preview a routine, or for tests. Above 1 the
-    /// session is a preview: kept in history, but counted toward no goal and growing no hold.
+    /// Run the clock this many times faster (0.1 to 1000): to preview a routine, or for tests.
+    /// Above 1 the session is a preview: kept in history, but counted toward no goal and growing
+    /// no hold.
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = limber_app::flags::speed, allow_negative_numbers = true)]
     pub(crate) speed: f64,
     /// One line per cue, no redraws: for screen readers, logs and pipes (default when output is not a terminal).
@@ -314,7 +316,7 @@ pub(crate) struct ProfileArgs {
     /// (a value is always needed, so an empty one never clears them by mistake).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub(crate) avoid: Option<Vec<PositionArg>>,
-    /// Sessions you aim for each week (the article: at least 2–3).
+    /// Sessions you aim for each week, 1 to 14 (the article: at least 2–3).
     #[arg(long, value_name = "N", value_parser = limber_app::flags::weekly_goal, allow_negative_numbers = true)]
     pub(crate) goal: Option<u32>,
     /// Speak cues by default.

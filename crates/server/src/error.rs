@@ -156,12 +156,17 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::JsonSyntaxError(_) => ("malformed-json", StatusCode::BAD_REQUEST),
             JsonRejection::JsonDataError(_) => ("invalid-body", StatusCode::UNPROCESSABLE_ENTITY),
             JsonRejection::MissingJsonContentType(_) => ("unsupported-media-type", StatusCode::UNSUPPORTED_MEDIA_TYPE),
-            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", StatusCode::PAYLOAD_TOO_LARGE),
+            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", TOO_LARGE);
+            }
             _ => ("bad-request", StatusCode::BAD_REQUEST),
         };
         ApiError::new(status, code, in_words(&r.body_text()))
     }
 }
+
+/// What a 413 says: the limits, in numbers.
+const TOO_LARGE: &str = "the request body is over the limit: 64 KiB (16 MiB for an import)";
 
 /// A JSON rejection's message with serde's names for Rust types put in the API's words: a
 /// client knows `{"prompt": "given", "score": 3}`, not `internally tagged enum PainPrompt`.
@@ -177,11 +182,32 @@ fn in_words(message: &str) -> String {
     for (rust, api) in WORDS {
         said = said.replace(rust, api);
     }
-    // "expected struct CreateSession with 11 elements" (a list sent for an object).
-    if let Some(at) = said.find("expected struct ")
-        && let Some(elements) = said[at..].find(" elements")
-    {
-        said.replace_range(at + "expected ".len()..at + elements + " elements".len(), "a JSON object");
+    // "expected struct CreateSession" (null, a number or a string sent for an object), and
+    // "… with 11 elements" after it (a list).
+    if let Some(at) = said.find("expected struct ") {
+        let name = at + "expected struct ".len();
+        let mut end = name + said[name..].find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(said.len() - name);
+        if let Some(rest) = said[end..].strip_prefix(" with ")
+            && let Some(elements) = rest.find(" elements")
+            && rest[..elements].chars().all(|c| c.is_ascii_digit())
+        {
+            end += " with ".len() + elements + " elements".len();
+        }
+        said.replace_range(at + "expected ".len()..end, "a JSON object");
+    }
+    // "expected one of `Chair`, `chair`, `FoamRoller`, `foam-roller`": the content files' own
+    // spellings of a value (capitalised) are not the API's.
+    if let Some(at) = said.find("expected one of ") {
+        let list = at + "expected one of ".len();
+        let end = said[list..].find(" at line ").map_or(said.len(), |e| list + e);
+        let names: Vec<&str> = said[list..end]
+            .split(", ")
+            .filter(|n| !n.trim_start_matches('`').starts_with(char::is_uppercase))
+            .collect();
+        if !names.is_empty() {
+            let kept = names.join(", ");
+            said.replace_range(list..end, &kept);
+        }
     }
     said
 }
@@ -213,7 +239,7 @@ pub fn json_errors(response: Response) -> Response {
     let (code, message) = match status {
         StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "this path does not answer that method"),
         StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "the request body is over the limit"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", TOO_LARGE),
         StatusCode::NOT_FOUND => ("not-found", "there is nothing here"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             ("unsupported-media-type", "send JSON with Content-Type: application/json")
@@ -246,7 +272,24 @@ mod tests {
             in_words("invalid type: sequence, expected struct CreateSession with 11 elements at line 1 column 2"),
             "invalid type: sequence, expected a JSON object at line 1 column 2"
         );
+        assert_eq!(
+            in_words("invalid type: null, expected struct CreateSession at line 1 column 4"),
+            "invalid type: null, expected a JSON object at line 1 column 4"
+        );
+        assert_eq!(
+            in_words(
+                "unknown variant `sofa`, expected one of `Chair`, `chair`, `FoamRoller`, `foam-roller` at line 1 column 20"
+            ),
+            "unknown variant `sofa`, expected one of `chair`, `foam-roller` at line 1 column 20"
+        );
         assert_eq!(in_words("unknown field `x`"), "unknown field `x`");
+    }
+
+    #[test]
+    fn a_body_too_large_names_the_limits_the_server_has() {
+        let kib = format!("{} KiB", crate::BODY_LIMIT / 1024);
+        let mib = format!("{} MiB", crate::IMPORT_LIMIT / (1024 * 1024));
+        assert!(TOO_LARGE.contains(&kib) && TOO_LARGE.contains(&mib), "{TOO_LARGE}");
     }
 
     #[test]

@@ -228,6 +228,23 @@ fn import_dash_reads_standard_input_and_counts_in_words() {
     assert_eq!(home.json(&["history"]).as_array().map(Vec::len), Some(1));
 }
 
+#[test]
+fn an_imported_hold_outside_the_stretchs_range_is_brought_within_it() {
+    // A hand-edited file, or another machine's content with another range: stats and plans
+    // never show a seated twist held for 500 s.
+    let home = Home::new();
+    let progress = |hold: u32| serde_json::json!({"hold-seconds": hold, "comfortable-streak": 0, "flagged": false});
+    let file = serde_json::json!({"limber-export": 3, "sessions": [],
+        "progression": {"seated-twist": progress(500), "seated-thoracic-extension": progress(3)}});
+    home.limber(&["import", "-"]).write_stdin(file.to_string()).assert().success();
+    let holds = home.json(&["stats"])["holds"].clone();
+    let hold = |id: &str| {
+        holds.as_array().and_then(|h| h.iter().find(|s| s["stretch"] == id)).map(|s| s["hold_seconds"].clone())
+    };
+    assert_eq!(hold("seated-twist"), Some(serde_json::json!(30)), "{holds}");
+    assert_eq!(hold("seated-thoracic-extension"), Some(serde_json::json!(15)), "{holds}");
+}
+
 /// Writes `sql` straight into the database of `home`, as damage from outside limber would.
 fn damage(home: &Home, sql: &'static str) {
     let db = home.path().join("limber.db");
