@@ -35,7 +35,7 @@ pub struct Checked {
 
 /// Validates the built-in content, with `dir`'s `.ron` files layered over it when given.
 ///
-/// A directory with no `.ron` file in it is a problem ([`Problem::NoFiles`]): a check of
+/// A directory with no `.ron` file in it is a problem ([`crate::Problem::NoFiles`]): a check of
 /// nothing would pass and hide the mistake (files in folders inside it are not read).
 pub fn check(dir: Option<&Path>) -> Result<Checked> {
     let mut loader = Loader::builtin();
