@@ -32,12 +32,21 @@ pub const UTTERANCE_LIMIT: Duration = Duration::from_secs(30);
 /// How often a cue being spoken is looked at (ended yet? told to stop?).
 const POLL: Duration = Duration::from_millis(25);
 
+/// One text for the speaker thread.
+#[derive(Debug)]
+struct Utterance {
+    /// How many urgent texts had been sent when it was (its own count, when urgent).
+    generation: u64,
+    urgent: bool,
+    text: String,
+}
+
 /// A voice: texts sent to it are spoken one after another on a background thread; an urgent
 /// one ([`Voice::say_urgently`]) ends the one being spoken and goes before those waiting.
 /// Dropping it (or [`Voice::finish`]) ends the cue being spoken, so no speech outlives the session.
 #[derive(Debug)]
 pub struct Voice {
-    tx: Option<Sender<(u64, String)>>,
+    tx: Option<Sender<Utterance>>,
     speaker: Option<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
     /// Bumped by each urgent text: what was said or queued under an older one is cut short.
@@ -70,20 +79,21 @@ impl Voice {
 
     /// A voice speaking through `program`, each text added as its last argument.
     pub fn with_command(program: String, args: Vec<String>) -> Voice {
-        let (tx, rx) = channel::<(u64, String)>();
+        let (tx, rx) = channel::<Utterance>();
         let stop = Arc::new(AtomicBool::new(false));
         let urgent = Arc::new(AtomicU64::new(0));
         let (told, latest) = (stop.clone(), urgent.clone());
         let speaker = thread::spawn(move || {
-            for (generation, text) in rx {
+            for Utterance { generation, urgent, text } in rx {
                 if told.load(Ordering::Relaxed) {
                     break;
                 }
-                // Queued before an urgent text came: not said at all.
-                if generation < latest.load(Ordering::Relaxed) {
+                // Queued before an urgent text came: not said at all (an urgent one always is).
+                if !urgent && generation < latest.load(Ordering::Relaxed) {
                     continue;
                 }
-                let cut = || told.load(Ordering::Relaxed) || latest.load(Ordering::Relaxed) > generation;
+                // An urgent text is never cut short by the next: two alerts are both heard.
+                let cut = || told.load(Ordering::Relaxed) || (!urgent && latest.load(Ordering::Relaxed) > generation);
                 speak(&program, &args, &text, &cut);
             }
         });
@@ -103,7 +113,8 @@ impl Voice {
     /// Queues `text` to be spoken.
     pub fn say(&self, text: &str) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send((self.urgent.load(Ordering::Relaxed), text.to_owned()));
+            let generation = self.urgent.load(Ordering::Relaxed);
+            let _ = tx.send(Utterance { generation, urgent: false, text: text.to_owned() });
         }
     }
 
@@ -115,11 +126,12 @@ impl Voice {
     }
 
     /// Speaks `text` as soon as it can: the cue being spoken is ended and those waiting are
-    /// dropped. For safety alerts, which must not wait behind a step still being read out.
+    /// dropped, unless they are urgent too (then it follows them). For safety alerts, which
+    /// must not wait behind a step still being read out.
     pub fn say_urgently(&self, text: &str) {
         if let Some(tx) = &self.tx {
             let generation = self.urgent.fetch_add(1, Ordering::Relaxed) + 1;
-            let _ = tx.send((generation, text.to_owned()));
+            let _ = tx.send(Utterance { generation, urgent: true, text: text.to_owned() });
         }
     }
 }
@@ -264,11 +276,15 @@ mod tests {
         }
         let started = Instant::now();
         voice.say_urgently("SHARP PAIN: STOP");
+        voice.say_urgently("Second alert");
         voice.say("Then this");
         voice.finish(Duration::from_secs(30));
         assert!(started.elapsed() < Duration::from_secs(10), "the long step was not cut short");
         let spoken = std::fs::read_to_string(&log).unwrap();
-        assert_eq!(spoken, "Step 1. A long step\nSHARP PAIN: STOP\nThen this\n", "step 2 was dropped");
+        assert_eq!(
+            spoken, "Step 1. A long step\nSHARP PAIN: STOP\nSecond alert\nThen this\n",
+            "step 2 was dropped; both alerts were said"
+        );
     }
 
     #[test]

@@ -47,12 +47,20 @@ pub(crate) fn replace_file<T>(
 ) -> anyhow::Result<T> {
     refuse_to_replace(path, what)?;
     let cannot = || format!("cannot write {}", path.display());
-    let tmp = path.with_extension("tmp-limber");
+    let mut tmp = path.with_extension("tmp-limber");
+    if tmp == path {
+        // `-o x.tmp-limber`: the file beside it must be another.
+        tmp = path.with_extension("tmp-limber-2");
+    }
     // A file left there by an earlier run that failed is replaced; a link there is not followed.
     if std::fs::symlink_metadata(&tmp).is_ok_and(|m| !m.file_type().is_file()) {
         return Err(crate::UsageError(format!("{} is in the way: remove it, then try again", tmp.display())).into());
     }
     let file = std::fs::File::create(&tmp).with_context(cannot)?;
+    // A file replaced keeps who may read it (an export holds health data).
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
     let written = write(std::io::BufWriter::new(file)).and_then(|(file, value)| {
         let mut file = file.into_inner().map_err(|e| e.into_error())?;
         file.flush()?;

@@ -221,15 +221,23 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
         };
         // A stretch swapped out and later swapped back in has two records: one change, the
         // worse of the two (discomfort in either starts the streak again).
+        let held = (item.status == ItemStatus::Done).then_some(item.seconds);
         match changes.iter_mut().find(|c| c.stretch == item.stretch) {
-            Some(change) => change.outcome = worse(change.outcome, outcome),
+            Some(change) => {
+                change.outcome = worse(change.outcome, outcome);
+                // Done in either record: the shorter hold it was done at.
+                change.held = match (change.held, held) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
             None => changes.push(ProgressChange {
                 stretch: item.stretch.clone(),
                 low: range.low(),
                 high: range.high(),
                 outcome,
                 flag: false,
-                held: (item.status == ItemStatus::Done).then_some(item.seconds),
+                held,
             }),
         }
     }

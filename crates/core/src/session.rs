@@ -441,11 +441,12 @@ impl Default for SessionLog {
 /// pain during a stretch's introduction sets aside the stretch just done, not that one.
 /// 4: as 3, but carrying on after a rating above 5 before the routine counts that rating as the
 /// session's first above 5, so one more during the exercise stops the session.
-/// 5: as 4, but while a stretch is only introduced, sharp pain, a rating and discomfort are put
-/// down to the stretch held last (one swapped out included), or to none before any was held,
-/// never to one not begun; a rating above 5 there asks whether to stop instead of swapping the
-/// stretch to come; a rating of 1 or 2 is not discomfort; and a rating after given ahead is not
-/// recorded for a session stopped for pain, which it would not describe.
+/// 5: as 4, but while a stretch is introduced, sharp pain, a rating and discomfort are put down
+/// to the stretch held just before (the one before, or one swapped out of it), else, once its
+/// steps are read, to the one introduced, else to none (see [`About`]); a rating above 5 put
+/// down to the stretch before asks whether to stop instead of swapping the one to come; a
+/// rating of 1 or 2 is not discomfort; and a rating after given ahead is not recorded for a
+/// session stopped for pain, which it would not describe.
 pub const RULES: u32 = 5;
 
 /// The rules of a log that does not say (stored before there were versions).
@@ -473,6 +474,13 @@ pub enum ReplayError {
     OutOfOrder {
         /// Its position in the log, from 0.
         index: usize,
+    },
+    /// The log was written under rules newer than this engine knows (a newer limber shares the
+    /// database): replayed here, it would not run as it ran there.
+    #[error("the session ran under rules {rules}, newer than this limber's {RULES}: upgrade this limber")]
+    NewerRules {
+        /// The log's rules.
+        rules: u32,
     },
 }
 
@@ -524,6 +532,19 @@ struct Item {
 /// as a short one.
 pub const KEPT_CUES: usize = 32;
 
+/// What a report (sharp pain, a rating, discomfort) is about while a stretch is introduced, from
+/// rules 5: the person may be just out of the stretch before, or already getting into this one
+/// as its steps are read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum About {
+    /// The stretch of the phase (always, outside an introduction, or before rules 5).
+    Current,
+    /// The stretch held last, with its item: the one before, or one swapped out of this item.
+    HeldLast(usize, StretchId),
+    /// None: nothing has been held lately and this one's steps have not begun.
+    Nothing,
+}
+
 /// How many ratings above 5 in one session stop it for safety.
 const TOO_MUCH_STOPS_AT: u32 = 2;
 
@@ -548,10 +569,10 @@ pub struct Session {
     pain_before: Option<u8>,
     pain_after: Option<u8>,
     flagged: Option<StretchId>,
-    /// The stretch the person last held (or flowed, or worked): what a report made while the
-    /// next is only introduced is about, from rules 5.
+    /// The stretch the person last held (or flowed, or worked), with its item: what a report
+    /// made while the next is only introduced is about, from rules 5.
     #[serde(default)]
-    last_stretched: Option<StretchId>,
+    last_stretched: Option<(usize, StretchId)>,
     too_much: Vec<StretchId>,
     too_much_count: u32,
     outcome: Option<StopReason>,
@@ -654,6 +675,9 @@ impl Session {
         screening: Option<&ScreeningRecord>,
         log: &SessionLog,
     ) -> Result<Session, ReplayError> {
+        if log.rules > RULES {
+            return Err(ReplayError::NewerRules { rules: log.rules });
+        }
         let mut session = Session::under_rules(plan, screening, log.started, log.rules);
         let mut last = log.started;
         for (index, logged) in log.intents.iter().enumerate() {
@@ -1130,7 +1154,8 @@ impl Session {
         if let Some(rec) = self.felt_record() {
             rec.discomfort = true;
         }
-        let on_stretch = item.filter(|_| self.phase.on_stretch());
+        // What to do instead is offered for the stretch the report is about, when it is this one.
+        let on_stretch = item.filter(|_| self.phase.on_stretch() && self.about() == About::Current);
         let alt = on_stretch.and_then(|i| self.alternative(i)).map(|c| c.stretch.name.clone());
         // The stretch's own easier version comes first: the article's "modify it" before a swap.
         let easier = on_stretch.and_then(|i| self.items[i].choice.stretch.modifications.first());
@@ -1163,7 +1188,7 @@ impl Session {
             self.stop(StopReason::Pain, now);
             return;
         }
-        match (item, self.phase.on_stretch() && !self.introducing()) {
+        match (item, self.phase.on_stretch() && self.about() == About::Current) {
             (Some(i), true) => {
                 let alt = self.alternative(i).map(|c| c.stretch.name.clone());
                 let next = match &alt {
@@ -1379,52 +1404,79 @@ impl Session {
         true
     }
 
-    /// From rules 5: whether the stretch of the phase is only being introduced, so that what the
-    /// person reports now is about the stretch held last, not this one, which they have not begun.
-    fn introducing(&self) -> bool {
-        self.log.rules >= 5 && matches!(self.phase, Phase::Prepare { .. })
+    /// What a report made now is about (see [`About`]).
+    fn about(&self) -> About {
+        let Phase::Prepare { item } = self.phase else { return About::Current };
+        if self.log.rules < 5 {
+            return About::Current;
+        }
+        let current = &self.items[item].choice.stretch.id;
+        match &self.last_stretched {
+            // Back in the stretch held last (swapped back in): it is this one.
+            Some((_, id)) if id == current => About::Current,
+            // Just out of another (the one before, or one swapped out of this item).
+            Some((at, id)) if at + 1 >= item => About::HeldLast(*at, id.clone()),
+            // Getting into this one as its steps are read.
+            _ if self.step.is_some() => About::Current,
+            _ => About::Nothing,
+        }
     }
 
-    /// The stretch a rating or discomfort reported now is about: the one of the phase, or while
-    /// one is only introduced (from rules 5) the one held last, if any.
+    /// The stretch a rating or discomfort reported now is about ([`Session::about`]).
     fn felt_stretch(&self) -> Option<StretchId> {
-        if self.introducing() {
-            return self.last_stretched.clone();
+        match self.about() {
+            About::Current => self.phase.item().map(|i| self.items[i].choice.stretch.id.clone()),
+            About::HeldLast(_, id) => Some(id),
+            About::Nothing => None,
         }
-        self.phase.item().map(|i| self.items[i].choice.stretch.id.clone())
     }
 
-    /// The record [`Session::felt_stretch`] is kept in: its item's, or the one it keeps for a
-    /// stretch swapped out of it.
+    /// The record [`Session::felt_stretch`] is kept in: its item's, or the one its item keeps
+    /// for it once swapped out.
     fn felt_record(&mut self) -> Option<&mut ItemRecord> {
-        if !self.introducing() {
-            let i = self.phase.item()?;
-            return Some(&mut self.items[i].record);
+        match self.about() {
+            About::Current => {
+                let i = self.phase.item()?;
+                Some(&mut self.items[i].record)
+            }
+            About::HeldLast(at, id) => {
+                let it = self.items.get_mut(at)?;
+                if it.record.stretch == id {
+                    Some(&mut it.record)
+                } else {
+                    it.tried.iter_mut().find(|t| t.stretch == id)
+                }
+            }
+            About::Nothing => None,
         }
-        let id = self.last_stretched.clone()?;
-        let upto = self.phase.item().map_or(self.items.len(), |i| i + 1);
-        self.items[..upto].iter_mut().rev().find_map(|it| {
-            if it.record.stretch == id { Some(&mut it.record) } else { it.tried.iter_mut().find(|t| t.stretch == id) }
-        })
+    }
+
+    /// The stretch item `i` was last held as: its current one once begun, else one swapped out
+    /// of it after it was held; `None` when none was held.
+    fn held_in(&self, i: usize) -> Option<StretchId> {
+        let it = self.items.get(i)?;
+        if it.record.active > it.active_before || it.record.holds_done > 0 {
+            return Some(it.choice.stretch.id.clone());
+        }
+        it.tried.iter().rev().find(|t| !t.active.is_zero()).map(|t| t.stretch.clone())
     }
 
     /// The stretch a sharp-pain press was about (see [`Session::hurt_item`] for rules before 5).
-    /// From rules 5: the one it names (`during`) when that one was stretched and is not the one
-    /// under way; else while a stretch is only introduced, or at the rating after the routine,
-    /// the stretch held last (none before any was held); else the one under way.
+    /// From rules 5: the one held in the item it names (`during`) when that is not the one under
+    /// way; else at the rating after the routine the stretch held last; else as
+    /// [`Session::about`] says.
     fn hurt_stretch(&self, during: Option<u16>) -> Option<StretchId> {
-        let id = |i: usize| self.items[i].choice.stretch.id.clone();
         if self.log.rules < 5 {
-            return self.hurt_item(during).map(id);
+            return self.hurt_item(during).map(|i| self.items[i].choice.stretch.id.clone());
         }
         let current = self.phase.item();
-        let named = during
-            .and_then(|n| usize::from(n).checked_sub(1))
-            .filter(|&i| i < self.items.len() && Some(i) != current && !self.items[i].record.active.is_zero());
-        match (named, self.phase) {
-            (Some(i), _) => Some(id(i)),
-            (None, Phase::Prepare { .. } | Phase::PainAfter) => self.last_stretched.clone(),
-            (None, _) => current.map(id),
+        let named = during.and_then(|n| usize::from(n).checked_sub(1)).filter(|&i| Some(i) != current);
+        if let Some(held) = named.and_then(|i| self.held_in(i)) {
+            return Some(held);
+        }
+        match self.phase {
+            Phase::PainAfter => self.last_stretched.as_ref().map(|(_, id)| id.clone()),
+            _ => self.felt_stretch(),
         }
     }
 
@@ -1696,8 +1748,8 @@ impl Session {
             }
             Phase::Active { item, hold } => {
                 let choice = &self.items[item].choice;
-                if self.last_stretched.as_ref() != Some(&choice.stretch.id) {
-                    self.last_stretched = Some(choice.stretch.id.clone());
+                if self.last_stretched.as_ref().is_none_or(|(i, id)| (*i, id) != (item, &choice.stretch.id)) {
+                    self.last_stretched = Some((item, choice.stretch.id.clone()));
                 }
                 let len = choice.active_time();
                 let reps = choice.stretch.dose.repetitions();

@@ -141,11 +141,18 @@ function beep(sound) {
   } catch { /* no audio here */ }
 }
 
-// A safety alert (`urgent`) is said at once: what is being said, and what waits, is dropped.
+// A safety alert (`urgent`) is said at once: what is being said, and what waits, is dropped,
+// unless it is an alert too (then both are heard, in order).
+let alertsToSay = 0;
 function speak(text, urgent = false) {
   if (!$("#speak").checked || !("speechSynthesis" in window)) return;
-  if (urgent) speechSynthesis.cancel();
-  speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+  const utterance = new SpeechSynthesisUtterance(text);
+  if (urgent) {
+    if (alertsToSay === 0) speechSynthesis.cancel();
+    alertsToSay += 1;
+    utterance.onend = utterance.onerror = () => { alertsToSay = Math.max(0, alertsToSay - 1); };
+  }
+  speechSynthesis.speak(utterance);
 }
 
 // Browsers play sound and speech only once the page has had a tap or a key (a page reloaded

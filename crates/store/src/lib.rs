@@ -150,8 +150,8 @@ pub enum Error {
     /// Another program held the SQLite database for longer than limber waits for it (a long
     /// import in another limber, a backup tool, an open `sqlite3` shell). Nothing was changed.
     #[error(
-        "limber's database is busy: another program has held it for over 10 seconds (an import, a backup, \
-         a sqlite3 shell?); try again in a moment; the history in it is unchanged"
+        "limber's database is busy: another program is using it (an import, a backup, a sqlite3 shell?); \
+         try again in a moment; the history in it is unchanged"
     )]
     Busy {
         /// The engine's own words, for logs.

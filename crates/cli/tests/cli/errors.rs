@@ -214,11 +214,18 @@ fn an_export_or_a_handout_never_replaces_the_database_or_what_is_not_a_regular_f
         }
         assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
         assert_eq!(std::fs::read_to_string(&target).expect("target"), "kept", "{command} wrote through a link");
-        // An earlier file is replaced, as before.
+        // An earlier file is replaced, keeping who may read it.
         let earlier = home.path().join(format!("earlier-{command}"));
         std::fs::write(&earlier, "old").expect("write");
+        std::fs::set_permissions(&earlier, std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
         home.limber(&[command, "--output", earlier.to_str().expect("utf-8 path")]).assert().success();
         assert!(std::fs::read_to_string(&earlier).expect("written").contains(written), "{command} replaced it");
+        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&earlier).expect("meta").permissions());
+        assert_eq!(mode & 0o777, 0o600, "{command} kept the file's permissions");
+        // Named like the file written beside it: still written whole.
+        let odd = home.path().join(format!("{command}.tmp-limber"));
+        home.limber(&[command, "--output", odd.to_str().expect("utf-8 path")]).assert().success();
+        assert!(std::fs::read_to_string(&odd).expect("written").contains(written), "{command} to {odd:?}");
     }
 }
 

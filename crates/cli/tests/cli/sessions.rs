@@ -295,9 +295,10 @@ fn a_spoken_safety_alert_does_not_wait_behind_the_cues_before_it() {
     .code(3);
     let text = std::fs::read_to_string(&spoken).expect("speech happened");
     let lines: Vec<&str> = text.lines().collect();
-    // The cue being said when it came, then the alert: the steps queued meanwhile are dropped.
-    assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[1].contains("Sharp or intense pain means stop"), "{text}");
+    // The cue being said when it came (if its command had started), then the alert: the steps
+    // queued meanwhile are dropped.
+    assert!(lines.len() <= 2, "{text}");
+    assert!(lines.last().is_some_and(|l| l.contains("Sharp or intense pain means stop")), "{text}");
 }
 
 #[test]
