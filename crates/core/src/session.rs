@@ -443,7 +443,7 @@ impl Default for SessionLog {
 /// session's first above 5, so one more during the exercise stops the session.
 /// 5: as 4, but while a stretch is introduced, sharp pain, a rating and discomfort are put down
 /// to the stretch held just before (the one before, or one swapped out of it), else, once its
-/// steps are read, to the one introduced, else to none (see [`About`]); a rating above 5 put
+/// steps are read, to the one introduced, else to none (see the private `About`); a rating above 5 put
 /// down to the stretch before asks whether to stop instead of swapping the one to come; a
 /// rating of 1 or 2 is not discomfort; and a rating after given ahead is not recorded for a
 /// session stopped for pain, which it would not describe.
