@@ -564,13 +564,26 @@ impl App {
     /// it say (one that skips the rating, say). A day is 24 hours: no time zone is needed to
     /// record a session, and it errs on the side of holding steady.
     async fn high_before_lately(&self, user: UserId, usual: Option<u8>, started_at_ms: i64) -> Result<bool> {
-        /// Rated sessions looked at: more than anyone starts in a day.
-        const RECENT: u32 = 16;
         const DAY_MS: i64 = 24 * 60 * 60 * 1000;
         let Some(usual) = usual else { return Ok(false) };
-        let recent = self.store.pain_ends(user, RECENT).await?.latest;
-        let day = started_at_ms.saturating_sub(DAY_MS)..=started_at_ms;
-        Ok(recent.iter().any(|r| day.contains(&r.started_at_ms) && r.pain_before > usual))
+        // Every session of that day, however many (a day's are few); one that cannot be read
+        // says nothing either way.
+        let day = SessionQuery::oldest_first().since(Some(started_at_ms.saturating_sub(DAY_MS)));
+        let mut sessions = self.store.stream_sessions(user, day);
+        while let Some(read) = futures_util::StreamExt::next(&mut sessions).await {
+            let session = match read {
+                Ok(session) => session,
+                Err(limber_store::Error::UnreadableSession { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if session.started_at_ms > started_at_ms {
+                break;
+            }
+            if session.pain_before.is_some_and(|before| before > usual) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// This week against the goal with the streak, and the pain trend, as they stand now.
@@ -779,6 +792,11 @@ mod tests {
         // A 4 before today: nothing grows that day, not even in sessions after it that skip the
         // rating (two of them would grow the holds otherwise).
         assert!(finish(Some(4), t0).await.is_empty());
+        // However many sessions come between (previews at 2, say).
+        for minute in 1..=20 {
+            let session = hands_free(&app, user, Some(2)).await;
+            app.finish(user, &session, t0 + minute * 60 * 1000, 10.0).await.expect("recorded");
+        }
         for hour in [1, 2] {
             assert_eq!(finish(None, t0 + hour * HOUR).await, [], "{hour} h after");
         }
