@@ -79,7 +79,12 @@ pub fn parse_choosing_store<C: clap::Parser>(
     keep: impl Fn(&mut C, StoreChoice),
 ) -> C {
     use clap::parser::ValueSource;
-    let matches = C::command().get_matches();
+    let matches = C::command().try_get_matches().unwrap_or_else(|e| {
+        match empty_variable(&C::command(), &e, std::env::args_os()) {
+            Some(message) => C::command().error(clap::error::ErrorKind::InvalidValue, message).exit(),
+            None => e.exit(),
+        }
+    });
     let mut parsed = C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut C::command()).exit());
     if !opens_store(&parsed) {
         return parsed;
@@ -94,6 +99,35 @@ pub fn parse_choosing_store<C: clap::Parser>(
         Err(message) => C::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit(),
     }
     parsed
+}
+
+/// When clap wants a value for a flag that was not typed but comes from an environment variable
+/// set to nothing (`LIMBER_DATA_DIR=`), says so: clap's own message names only the flag, which
+/// the person never typed.
+#[cfg(feature = "clap")]
+fn empty_variable(
+    command: &clap::Command,
+    error: &clap::Error,
+    typed: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Option<String> {
+    if error.kind() != clap::error::ErrorKind::InvalidValue {
+        return None;
+    }
+    let typed: Vec<std::ffi::OsString> = typed.into_iter().collect();
+    let said = error.to_string();
+    let mut args: Vec<&clap::Arg> = command.get_arguments().collect();
+    args.extend(command.get_subcommands().flat_map(clap::Command::get_arguments));
+    args.into_iter().find_map(|arg| {
+        let long = format!("--{}", arg.get_long()?);
+        let name = arg.get_env()?;
+        let empty = std::env::var_os(name).is_some_and(|v| v.is_empty());
+        let typed_it =
+            typed.iter().any(|t| t.to_str().is_some_and(|t| t == long || t.starts_with(&format!("{long}="))));
+        (empty && !typed_it && said.contains(&format!("'{long} "))).then(|| {
+            let name = name.to_string_lossy();
+            format!("{name} is set but empty, which gives {long} no value: unset it (`unset {name}`) or give it one")
+        })
+    })
 }
 
 /// The application for the local user, with a runtime for its async calls.

@@ -211,8 +211,8 @@ pub struct ImportReport {
     pub added: usize,
     /// Sessions already present (same id), left as they were.
     pub skipped: usize,
-    /// Stretches whose progression (hold, streak, sharp-pain flag) the file carried and that
-    /// were merged in.
+    /// Stretches whose progression (hold, streak, sharp-pain flag) the file changed: new ones,
+    /// and ones where the file's was the safer. Importing the same file again changes none.
     pub stretches: usize,
 }
 
@@ -490,7 +490,7 @@ pub trait Import: Send {
 
     /// Merges an exported progression (hold, streak, sharp-pain flag per stretch) into the
     /// person's: where both have a stretch, the safer of the two ([`Progress::merged_with`]).
-    /// Returns how many stretches it names.
+    /// Returns how many stretches' progression this changed (none when the file adds nothing).
     async fn merge_progression(&mut self, progression: &BTreeMap<StretchId, Progress>) -> Result<usize>;
 
     /// Makes every added session visible at once.

@@ -482,7 +482,7 @@ async fn write_progress(
 }
 
 /// Merges an imported progression into what `user` has ([`Progress::merged_with`]: the safer
-/// of each stretch's); returns how many stretches it names.
+/// of each stretch's); returns how many stretches that changed.
 async fn merge_progress(
     conn: &mut SqliteConnection,
     user: UserId,
@@ -498,7 +498,12 @@ async fn merge_progress(
         .fetch_optional(&mut *conn)
         .await?;
         let stored = row.as_ref().map(progress_from).transpose()?;
-        merged.insert(stretch.clone(), stored.map_or_else(|| new.clone(), |s| s.merged_with(new)));
+        let safer = stored.as_ref().map_or_else(|| new.clone(), |s| s.merged_with(new));
+        // Only what the file changes is written and counted: importing the same file again
+        // reports nothing merged.
+        if stored.as_ref() != Some(&safer) {
+            merged.insert(stretch.clone(), safer);
+        }
     }
     write_progress(conn, user, &merged).await?;
     Ok(merged.len())

@@ -18,7 +18,8 @@ pub(crate) struct Args {
     pub(crate) data_dir: Option<PathBuf>,
     /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
     /// instead of the SQLite file: the history `limber` and `limber-server` keep there.
-    #[arg(long, env = "LIMBER_DATABASE_URL", value_name = "URL")]
+    // Its value is never shown in help: it may hold a password.
+    #[arg(long, env = "LIMBER_DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub(crate) database: Option<String>,
     /// A directory of your own RON content, layered over the built-in content.
     #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR")]

@@ -244,6 +244,25 @@ fn a_mistyped_routine_or_hold_is_a_usage_error_before_the_screen_is_taken() {
 }
 
 #[test]
+fn help_names_the_database_variable_never_its_password_nor_an_empty_one_as_a_flag() {
+    let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))
+        .arg("--help")
+        .env("LIMBER_DATABASE_URL", "postgres://ann:s3cretpw@db.invalid/limber")
+        .output()
+        .expect("run limber-tui");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && help.contains("LIMBER_DATABASE_URL") && !help.contains("s3cretpw"), "{help}");
+    let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))
+        .env("LIMBER_DATA_DIR", "")
+        .env_remove("LIMBER_DATABASE_URL")
+        .output()
+        .expect("run limber-tui");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("LIMBER_DATA_DIR is set but empty"), "{said}");
+}
+
+#[test]
 fn without_a_terminal_it_says_it_needs_one() {
     let data = tempfile::tempdir().expect("temp dir");
     let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))

@@ -168,6 +168,19 @@ fn a_store_flag_wins_over_the_other_stores_variable_and_two_of_a_kind_clash() {
 }
 
 #[test]
+fn a_variable_set_to_nothing_is_named_not_the_flag_that_was_never_typed() {
+    let home = Home::new();
+    let out = home.limber(&["history"]).env("LIMBER_DATA_DIR", "").assert().code(2).get_output().stderr.clone();
+    let said = String::from_utf8_lossy(&out);
+    assert!(said.contains("LIMBER_DATA_DIR is set but empty") && said.contains("unset LIMBER_DATA_DIR"), "{said}");
+    // Typed with no value, it is the flag that is named, as clap says it.
+    let out =
+        home.limber(&["history", "--content"]).env("LIMBER_CONTENT", "").assert().code(2).get_output().stderr.clone();
+    let said = String::from_utf8_lossy(&out);
+    assert!(said.contains("'--content <DIR>'") && !said.contains("LIMBER_CONTENT is set"), "{said}");
+}
+
+#[test]
 fn content_check_passes_good_content_names_what_it_replaces_and_fails_bad_or_missing_files() {
     let home = Home::new();
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
