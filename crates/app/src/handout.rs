@@ -280,8 +280,9 @@ fn html(sheet: &Sheet<'_>) -> String {
     }
     let _ = write!(
         s,
-        "<footer>\n<p>Source: {}</p>\n<p>limber gives no diagnosis. If your pain is severe, long-standing or worrying, see a clinician.</p>\n</footer>\n</body>\n</html>\n",
-        esc(&sheet.credit())
+        "<footer>\n<p>Source: {}</p>\n<ul>\n{}</ul>\n<p>limber gives no diagnosis. If your pain is severe, long-standing or worrying, see a clinician.</p>\n</footer>\n</body>\n</html>\n",
+        esc(&sheet.credit()),
+        sheet.library.source.also.iter().map(|a| format!("<li>{}</li>\n", esc(a))).collect::<String>()
     );
     s
 }
@@ -355,8 +356,9 @@ fn markdown(sheet: &Sheet<'_>) -> String {
     }
     let _ = write!(
         s,
-        "\n---\n\nSource: {}\n\nlimber gives no diagnosis. If your pain is severe, long-standing or worrying, see a clinician.\n",
-        sheet.credit()
+        "\n---\n\nSource: {}\n\n{}\nlimber gives no diagnosis. If your pain is severe, long-standing or worrying, see a clinician.\n",
+        sheet.credit(),
+        sheet.library.source.also.iter().map(|a| format!("- {a}\n")).collect::<String>()
     );
     s
 }
@@ -392,6 +394,11 @@ mod tests {
                     assert!(text.contains(&stretch.dose.describe()), "dose missing");
                 }
                 assert!(text.contains(&library.source.author), "credit missing");
+                // The note says the additions' sources are listed: they are, on paper too.
+                for also in &library.source.also {
+                    let also = if format == Format::Html { esc(also) } else { also.clone() };
+                    assert!(text.contains(&also), "{also} missing from {format:?}");
+                }
             }
         }
     }

@@ -25,7 +25,7 @@ fn show_prints_every_step_and_credits_the_source() {
         .limber(&["show", "thread-the-needle"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("  7. Come out of it slowly"))
+        .stdout(predicate::str::contains("  7. When the hold ends, come out of it slowly"))
         .stdout(predicate::str::contains(
             "Source: \"Stretches for Mid Back Pain: Relieve Tension and Improve Flexibility\" by Lisa Miller",
         ));

@@ -708,7 +708,8 @@ async fn records_export_import_profile_and_screening() {
     let stretches = export["progression"].as_object().map_or(0, serde_json::Map::len);
     assert!(stretches > 0, "the holds of the stretches done: {export}");
     let (status, report) = f.post("/api/v1/import", None, export.clone()).await;
-    assert_eq!((status, report), (StatusCode::OK, json!({"added": 0, "skipped": 1, "stretches": stretches})));
+    // Its own export changes nothing: no session added, no stretch's progression changed.
+    assert_eq!((status, report), (StatusCode::OK, json!({"added": 0, "skipped": 1, "stretches": 0})));
 
     let (status, v) =
         f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"equipment": ["chair"], "weekly-goal": 4}))).await;
