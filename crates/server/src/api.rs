@@ -846,11 +846,25 @@ pub async fn latest_screening(State(st): State<Arc<AppState>>, Caller(user): Cal
     Ok(json(&st.app.store().latest_screening(user).await?))
 }
 
+/// The body of a request that takes no options: `{}`, refusing any field.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoOptions {}
+
 /// Starts the safety questions on their own, answered with intents like any session; the
 /// answers are stored when complete. Refused (409 `too-many-sessions`) like a routine.
 #[utoipa::path(post, path = "/api/v1/screening", tag = "records",
     responses((status = 201, body = SessionState), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn start_screening(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Response, ApiError> {
+pub async fn start_screening(
+    State(st): State<Arc<AppState>>,
+    Caller(user): Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    // It takes no options: no body, or `{}`. Anything else is a mistake worth saying (400
+    // malformed, 422 an option it does not have) rather than a 201 that ignored it.
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        let _ = Json::<NoOptions>::from_bytes(&body)?;
+    }
     let session = st.app.screening_session();
     let live = st
         .live

@@ -29,6 +29,10 @@ const STOP_INTENTS = new Set(["sharp-pain", "chest"]);
 // that end it.
 const LEAD_CUES = new Set(["warm-up", "begin", "flow-position"]);
 const LEAD_ENDS = new Set(["next-up", "release", "skipped", "stopped", "finished"]);
+// limber's answers to what the person reported (a rating, discomfort, a swap): shown under the
+// countdown until the next work begins, so a rating is seen to be taken even with sound off.
+const REPLIES = new Set(["noted", "discomfort", "too-much", "ask-stop", "no-alternative", "swapped", "skipped"]);
+const REPLY_ENDS = new Set(["begin", "stopped", "finished", "warm-up"]);
 
 // ------------------------------------------------------------------ API
 
@@ -39,14 +43,25 @@ async function api(method, path, body) {
   const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   // 403 without a token: the server acts for its local person only when called as localhost
   // (behind a reverse proxy it is not): a token lets anyone in.
-  if (res.status === 401 || (res.status === 403 && !token)) { showLogin(); throw new Error("unauthorized"); }
+  if (res.status === 401 || (res.status === 403 && !token)) {
+    // A token that was given and refused is said so, with the server's reason.
+    const refused = token ? (await res.json().catch(() => null))?.error?.message || res.statusText : "";
+    showLogin(refused);
+    throw new Error("unauthorized");
+  }
   const data = await res.json().catch(() => null);
   if (!res.ok) throw Object.assign(new Error(data?.error?.message || res.statusText), { data, status: res.status });
   return data;
 }
 
-function showLogin() {
+// The sign-in, with why the token given was refused (empty: none was given yet).
+function showLogin(refused = "") {
   $("#login").hidden = false;
+  const problem = $("#login-problem");
+  problem.textContent = refused
+    ? `That token was not accepted (${refused}). Check it, or get a new one with limber-server user rotate NAME.`
+    : "";
+  problem.hidden = !refused;
 }
 
 $("#login-form").addEventListener("submit", (e) => {
@@ -235,6 +250,8 @@ function follow(state, { fresh = false } = {}) {
   $("#session").hidden = false;
   $("#sharp-pain").hidden = false;
   render(state);
+  // Started here: the keyboard's place moves from the gone form to the session.
+  if (fresh) $("#stretch-name").focus({ preventScroll: true });
   openStream(current);
   keepAwake(true);
   soundHint();
@@ -258,6 +275,7 @@ function openStream(c) {
     const cue = JSON.parse(e.data);
     if (cue.seq <= c.seen) return; // already shown
     c.seen = cue.seq;
+    const kind = cue.kind?.kind;
     const li = document.createElement("li");
     li.textContent = cue.text;
     li.dataset.seq = cue.seq;
@@ -265,13 +283,19 @@ function openStream(c) {
     // Said before this page followed the session: listed, not said again.
     const before = cue.seq <= c.said;
     li.dataset.said = before ? "before" : "now";
+    // Read out by a screen reader as they come, but not the cues of before a reload (listed
+    // all at once) nor the countdown's numbers (the phase word says what is happening).
+    if (kind === "countdown") li.setAttribute("aria-hidden", "true");
+    $("#cues").setAttribute("aria-live", before ? "off" : "polite");
     $("#cues").prepend(li);
     while ($("#cues").children.length > 30) $("#cues").lastChild.remove();
-    const kind = cue.kind?.kind;
+    if (REPLIES.has(kind)) current.reply = { text: cue.text, alert: cue.sound === "alert" };
+    else if (REPLY_ENDS.has(kind)) current.reply = null;
     if (kind === "question" && cue.kind.of) current.questionOf = { number: cue.kind.number, of: cue.kind.of };
     if (LEAD_CUES.has(kind)) current.lead = cue.text;
     else if (LEAD_ENDS.has(kind)) current.lead = "";
-    if ((kind === "question" || LEAD_CUES.has(kind) || LEAD_ENDS.has(kind)) && current.state) render(current.state);
+    const redraw = kind === "question" || LEAD_CUES.has(kind) || LEAD_ENDS.has(kind) || REPLIES.has(kind) || REPLY_ENDS.has(kind);
+    if (redraw && current.state) render(current.state);
     if (before) return;
     // A stop not yet heard by the server: silence, not the session's next words; but a stop's
     // own advice (often the resent stop's, before its answer comes) is always said.
@@ -414,6 +438,8 @@ function render(state) {
     // Wherever the person had scrolled (to the buttons, the cues), the advice comes into view
     // and takes the focus, so a screen reader reads it too.
     if (stop) {
+      // From another tab (the history, the library): the session and its advice come back.
+      if ($("#session").hidden) showTab("start");
       box.scrollIntoView({ block: "start" });
       box.focus({ preventScroll: true });
     }
@@ -427,6 +453,10 @@ function render(state) {
   $("#detail").textContent = parts.join(" · ");
   $("#question").textContent = v.question || "";
   $("#step").textContent = current.pending ? "" : stepText(v);
+  const reply = current.pending || stop ? null : current.reply;
+  $("#reply").textContent = reply?.text || "";
+  $("#reply").classList.toggle("warning", Boolean(reply?.alert));
+  $("#reply").hidden = !reply;
   $("#next").textContent = v.next ? `Next: ${v.next}` : "";
   renderActions(v);
   tick();
@@ -515,7 +545,11 @@ function renderActions(v) {
   // The button the keyboard is on gets the focus back after the rebuild (one clicked or tapped
   // has let go of it already: the space bar stays pause/resume).
   const focused = box.contains(document.activeElement) ? document.activeElement : null;
-  const refocus = focused && (focused.dataset.intent ? `[data-intent="${focused.dataset.intent}"]` : focused.dataset.open ? `[data-open="${focused.dataset.open}"]` : null);
+  // Pause becomes Resume (and back): the focus goes to the button that took its place.
+  const twin = { pause: "resume", resume: "pause" }[focused?.dataset.intent];
+  const refocus = focused && (focused.dataset.intent
+    ? `[data-intent="${focused.dataset.intent}"]${twin ? `, [data-intent="${twin}"]` : ""}`
+    : focused.dataset.open ? `[data-open="${focused.dataset.open}"]` : null);
   box.replaceChildren();
   if (current?.pending) {
     // Stopped here: only sharp pain (its own bar) and chest pain stay.
@@ -760,6 +794,15 @@ document.addEventListener("keydown", (e) => {
     // A stop not yet heard: only sharp pain and chest pain, nothing that could arrive first.
     if (STOP_INTENTS.has(KEYS[e.key])) {
       e.preventDefault();
+      pressStop({ intent: KEYS[e.key] });
+    }
+    return;
+  }
+  // On another tab the session is out of sight: only a stop acts there, and brings it back.
+  if ($("#session").hidden) {
+    if (STOP_INTENTS.has(KEYS[e.key]) && allowed.includes(KEYS[e.key])) {
+      e.preventDefault();
+      showTab("start");
       pressStop({ intent: KEYS[e.key] });
     }
     return;

@@ -705,10 +705,17 @@ fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
         d.js("return document.querySelector('#figure').hasAttribute('hidden')") == json!(false)
     });
     let all = json!({"#phase-word": true, "#countdown": true, "#step": true, "#actions button": true});
-    for (width, height) in [(390, 844), (1366, 768)] {
+    for (width, height) in [(390, 844), (1366, 768), (1920, 1080)] {
         let measured = fits_on_screen(&driver, width, height);
         assert_eq!(measured["fits"], all, "on a {width}×{height} screen: {measured}");
     }
+    // Seen from across the room, a TV's countdown is far bigger than a laptop's.
+    let size = |d: &Driver| d.js("return parseFloat(getComputedStyle(document.querySelector('#countdown')).fontSize)");
+    viewport(&driver, 1366, 768);
+    let laptop = size(&driver).as_f64().unwrap();
+    viewport(&driver, 1920, 1080);
+    let tv = size(&driver).as_f64().unwrap();
+    assert!(tv >= 1.5 * laptop, "countdown {tv}px on 1920×1080 against {laptop}px on 1366×768");
 
     // The 0–10 scale fits a 390-pixel screen: no number sticks out past the margin.
     viewport(&driver, 390, 844);
@@ -808,6 +815,57 @@ fn press(driver: &Driver, key: &str) {
         "document.body.dispatchEvent(new KeyboardEvent('keydown', {{key: {}, bubbles: true}})); return true",
         json!(key)
     ));
+}
+
+/// Types `key` (a WebDriver key: `\u{E007}` is Enter) into whatever has the focus, as a real
+/// key press: a focused button is pressed by it.
+fn type_key(driver: &Driver, key: &str) {
+    let press = json!([{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]);
+    let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": press}]});
+    driver.call("POST", &driver.s("/actions"), Some(actions));
+}
+
+#[test]
+fn a_report_is_answered_on_screen_the_focus_stays_and_a_stop_from_another_tab_brings_the_session_back() {
+    if !browser_available() {
+        return;
+    }
+    let (_dir, server, id, driver) = warm_up_page();
+    let session = format!("/api/v1/sessions/{id}");
+    // A rating is seen to be taken, under the countdown, not only in the list of cues.
+    assert_eq!(driver.js("return document.querySelector('#reply').hidden"), json!(true));
+    press(&driver, "3");
+    driver.wait_for("the reply", |d| d.js("return document.querySelector('#reply').hidden") == json!(false));
+    let reply = driver.text("#reply");
+    assert!(reply.contains('3'), "{reply}");
+
+    // Pause pressed with Enter: the focus moves to Resume, so Enter again resumes.
+    driver.js("document.querySelector('#actions [data-intent=pause]').focus(); return true");
+    type_key(&driver, "\u{E007}");
+    driver.wait_for("paused", |_| get(&server.addr, &session).1["view"]["paused"] == json!(true));
+    driver.wait_for("the focus on Resume", |d| {
+        d.js("return document.activeElement?.dataset?.intent ?? ''") == json!("resume")
+    });
+    type_key(&driver, "\u{E007}");
+    driver.wait_for("resumed", |_| get(&server.addr, &session).1["view"]["paused"] == json!(false));
+
+    // On another tab the session's keys do nothing unseen...
+    driver.click("nav [data-tab=history]");
+    driver.wait_for("the history", |d| d.js("return document.querySelector('#session').hidden") == json!(true));
+    press(&driver, " ");
+    press(&driver, "s");
+    std::thread::sleep(Duration::from_millis(500));
+    let view = get(&server.addr, &session).1["view"].clone();
+    assert_eq!((view["paused"].clone(), phase(&server.addr)), (json!(false), "warm-up".to_owned()), "{view}");
+    // ...but sharp pain stops it, and the session comes back with the advice, focused.
+    press(&driver, "x");
+    wait_for_sharp_pain_stop(&server.addr, &session);
+    driver.wait_for("the advice", |d| {
+        d.js("return !document.querySelector('#session').hidden && !document.querySelector('#stopped').hidden")
+            == json!(true)
+    });
+    assert_eq!(driver.js("return document.activeElement?.id ?? ''"), json!("stopped"));
+    assert_eq!(driver.js("return document.querySelector('#history').hidden"), json!(true));
 }
 
 #[test]
@@ -962,6 +1020,11 @@ fn a_stop_answered_401_shows_the_sign_in_and_is_sent_once_signed_in() {
         driver.click("#login-form button[type=submit]");
         driver.wait_for("the sign-in", |d| d.js("return document.querySelector('#login').hidden") == json!(true));
     };
+    // A wrong token is said to be wrong, with the server's reason, not silently asked for again.
+    driver.js("document.querySelector('#token').value = 'not-a-token'; return true");
+    driver.click("#login-form button[type=submit]");
+    driver.wait_for("the refusal", |d| d.text("#login-problem").contains("That token was not accepted"));
+    assert_eq!(driver.js("return document.querySelector('#login').hidden"), json!(false));
     sign_in(&driver);
     driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP" && is_countdown(&d.text("#countdown")));
 
