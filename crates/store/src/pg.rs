@@ -312,14 +312,16 @@ async fn apply_changes(
     Ok(grown)
 }
 
-/// Stores `progress` for each stretch it names, replacing what was stored.
+/// Stores `progress` for each stretch it names, replacing what was stored, except that a stretch
+/// set aside stays set aside: [`Store::set_aside`] may have set the flag after `progress` was
+/// read (it takes no lock), and only [`Store::clear_flag`] clears one.
 async fn write_progress(conn: &mut PgConnection, user: UserId, progress: &BTreeMap<StretchId, Progress>) -> Result<()> {
     for (stretch, p) in progress {
         sqlx::query(
             "INSERT INTO progression (user_id, stretch, hold_seconds, comfortable_streak, flagged) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, stretch) DO UPDATE SET \
              hold_seconds = excluded.hold_seconds, comfortable_streak = excluded.comfortable_streak, \
-             flagged = excluded.flagged",
+             flagged = progression.flagged OR excluded.flagged",
         )
         .bind(user.0)
         .bind(stretch.as_str())

@@ -88,6 +88,53 @@ async fn progression_changes_from_two_instances_interleave_without_losing_a_flag
     stories::progression_changes_interleave_without_losing_a_flag(a.as_ref(), b.as_ref()).await;
 }
 
+/// Sharp pain set aside (by another instance, which takes no lock to do it) after a save read
+/// the stretch's progression and before it wrote it back: the save is held at that very moment
+/// by a lock on the table, the flag is set, and the save's write must keep it.
+#[tokio::test]
+async fn a_flag_set_between_a_saves_read_and_its_write_is_kept() {
+    use sqlx::Connection as _;
+    let Some(db) = TestDb::new().await else { return };
+    let store = db.store().await;
+    let user = store.local_user().await.unwrap();
+    let comfy = [change("seated-twist", Outcome::Comfortable { may_grow: true }, false)];
+    store.finish_session(user, &session(0, None), &comfy, EVERY_TIME, None).await.unwrap();
+
+    let mut raw = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut tx = raw.begin().await.unwrap();
+    // Reads go on; writes to the table wait for this transaction.
+    sqlx::query("LOCK TABLE progression IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await.unwrap();
+    let save = tokio::spawn({
+        let store = Arc::clone(&store);
+        async move { store.finish_session(user, &session(1, None), &comfy, EVERY_TIME, None).await }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+             WHERE c.relname = 'progression' AND NOT l.granted",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break; // the save has read the stretch and waits to write it
+        }
+        assert!(std::time::Instant::now() < deadline, "the save never reached its write");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    sqlx::query("UPDATE progression SET flagged = TRUE WHERE user_id = $1 AND stretch = 'seated-twist'")
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    save.await.unwrap().unwrap();
+    let twist = &store.progression(user).await.unwrap()[&limber_core::StretchId::from("seated-twist")];
+    assert!(twist.flagged, "the flag set meanwhile was written over: {twist:?}");
+    assert_eq!(twist.hold_seconds, 20, "and the save's own change landed too");
+}
+
 #[tokio::test]
 async fn two_instances_finish_sessions_at_once_and_lose_no_update() {
     let Some(db) = TestDb::new().await else { return };
