@@ -461,7 +461,8 @@ impl App {
         if clearance != Clearance::Incomplete {
             self.store.save_screening(user, &ScreeningEntry { taken_at_ms, record }).await?;
         } else if emergency {
-            self.set_screening_aside(user, taken_at_ms).await?;
+            let aside = ScreeningEntry { taken_at_ms, record: ScreeningRecord::default() };
+            self.store.save_screening(user, &aside).await?;
         }
         Ok(clearance)
     }
@@ -501,21 +502,7 @@ impl App {
         started_at_ms: i64,
         speed: f64,
     ) -> Result<Recorded> {
-        let recorded = self.record_finished(user, id, session, started_at_ms, speed).await?;
-        if recorded.summary.stopped == Some(StopReason::Emergency) {
-            // Newer than any answer given in this session, so those are set aside too.
-            let ended_at_ms = record(&recorded.summary, started_at_ms, speed).ended_at_ms.max(started_at_ms + 1);
-            self.set_screening_aside(user, ended_at_ms).await?;
-        }
-        Ok(recorded)
-    }
-
-    /// "Do not stretch today": after an emergency stop the answers stored so far no longer
-    /// clear the person. An empty record taken at `at_ms` makes the next session (or
-    /// `screening`) ask every question again.
-    async fn set_screening_aside(&self, user: UserId, at_ms: i64) -> Result<()> {
-        let entry = ScreeningEntry { taken_at_ms: at_ms, record: ScreeningRecord::default() };
-        Ok(self.store.save_screening(user, &entry).await?)
+        self.record_finished(user, id, session, started_at_ms, speed).await
     }
 
     /// [`App::record_as`] for every session: the record, its progression and its screening.
@@ -528,12 +515,22 @@ impl App {
         speed: f64,
     ) -> Result<Recorded> {
         let summary = session.summary().ok_or(Error::NotOver)?;
-        let screening = (session.screened_now()
+        let answered = (session.screened_now()
             && session.screening().clearance(&self.library.screening) != Clearance::Incomplete)
             .then(|| ScreeningEntry { taken_at_ms: started_at_ms, record: session.screening().clone() });
-        let screening_saved = screening.is_some();
+        let screening_saved = answered.is_some();
+        // "Do not stretch today": after an emergency stop the answers stored so far (this
+        // session's too: it is newer than them) no longer clear the person. An empty record
+        // makes the next session (or `screening`) ask every question again. It is stored with
+        // the session, in its transaction, so a failure can never leave the old answers standing.
+        let aside = (summary.stopped == Some(StopReason::Emergency)).then(|| {
+            let ended_at_ms = record(&summary, started_at_ms, speed).ended_at_ms.max(started_at_ms + 1);
+            ScreeningEntry { taken_at_ms: ended_at_ms, record: ScreeningRecord::default() }
+        });
+        let screening: Vec<ScreeningEntry> = answered.into_iter().chain(aside).collect();
         if !summary.exercise_started {
-            if let Some(entry) = &screening {
+            // No session to record: the entries alone, the answers first.
+            for entry in &screening {
                 self.store.save_screening(user, entry).await?;
             }
             return Ok(Recorded {
@@ -555,7 +552,7 @@ impl App {
             changes
         };
         let FinishReport { grown, .. } =
-            self.store.finish_session(user, &record, &changes, self.rules, screening.as_ref()).await?;
+            self.store.finish_session(user, &record, &changes, self.rules, &screening).await?;
         Ok(Recorded { summary, saved: true, screening_saved, id: Some(record.id), grown, preview: record.preview })
     }
 

@@ -322,8 +322,9 @@ pub trait Store: Send + Sync {
     /// Saves a finished or stopped session, in one transaction that other writers wait for:
     /// stores the session with its items, applies each progression change to what is stored at
     /// that moment (with [`Progress::apply`]; a stretch seen for the first time starts with
-    /// [`Progress::start`]), and stores the screening answers given in it. When this returns,
-    /// the session is on disk.
+    /// [`Progress::start`]), and stores the screening entries, in order (the answers given in
+    /// it and, after an emergency stop, the empty record that sets every answer aside). When
+    /// this returns, the session is on disk.
     ///
     /// Idempotent by session id: a session already stored is left as it is and its changes and
     /// screening are not applied again ([`FinishReport::already_saved`]).
@@ -333,7 +334,7 @@ pub trait Store: Send + Sync {
         session: &SessionRecord,
         changes: &[ProgressChange],
         rules: ProgressRules,
-        screening: Option<&ScreeningEntry>,
+        screening: &[ScreeningEntry],
     ) -> Result<FinishReport>;
 
     /// A person's sessions with their items, one at a time as they are read: memory does not

@@ -539,7 +539,7 @@ impl Store for PgStore {
         session: &SessionRecord,
         changes: &[ProgressChange],
         rules: ProgressRules,
-        screening: Option<&ScreeningEntry>,
+        screening: &[ScreeningEntry],
     ) -> Result<FinishReport> {
         let mut tx = self.pool.begin().await?;
         lock_user(&mut tx, user).await?;
@@ -548,7 +548,7 @@ impl Store for PgStore {
             return Ok(FinishReport { grown: Vec::new(), already_saved: true });
         }
         let grown = apply_changes(&mut tx, user, changes, rules).await?;
-        if let Some(entry) = screening {
+        for entry in screening {
             insert_screening(&mut tx, user, entry).await?;
         }
         tx.commit().await?;

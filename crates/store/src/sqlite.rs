@@ -688,7 +688,7 @@ impl Store for SqliteStore {
         session: &SessionRecord,
         changes: &[ProgressChange],
         rules: ProgressRules,
-        screening: Option<&ScreeningEntry>,
+        screening: &[ScreeningEntry],
     ) -> Result<FinishReport> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         if insert_sessions(&mut tx, user, std::slice::from_ref(session)).await?.added == 0 {
@@ -696,7 +696,7 @@ impl Store for SqliteStore {
             return Ok(FinishReport { grown: Vec::new(), already_saved: true });
         }
         let grown = apply_changes(&mut tx, user, changes, rules).await?;
-        if let Some(entry) = screening {
+        for entry in screening {
             insert_screening(&mut tx, user, entry).await?;
         }
         tx.commit().await?;

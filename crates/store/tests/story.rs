@@ -169,7 +169,7 @@ async fn two_handles_write_the_same_file_at_once() {
         tokio::spawn(async move {
             let changes = [change("seated-twist", Outcome::Comfortable { may_grow: true }, n == 7)];
             let rules = limber_core::ProgressRules { step_seconds: 1, sessions_per_step: 1 };
-            store.finish_session(user, &session(n, None), &changes, rules, None).await
+            store.finish_session(user, &session(n, None), &changes, rules, &[]).await
         })
     });
     for w in writes {
@@ -209,7 +209,7 @@ async fn write_as(dir: &Path, first: bool) {
         change.high = 100;
         let day = if first { n } else { 100 + n };
         let stopped = (first && n == 5).then_some(StopReason::SharpPain);
-        store.finish_session(user, &session(day, stopped), &[change], rules, None).await.unwrap();
+        store.finish_session(user, &session(day, stopped), &[change], rules, &[]).await.unwrap();
     }
 }
 
@@ -332,7 +332,7 @@ async fn a_database_from_a_newer_limber_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).await.unwrap();
     let user = store.local_user().await.unwrap();
-    store.finish_session(user, &session(0, None), &[], EVERY_TIME, None).await.unwrap();
+    store.finish_session(user, &session(0, None), &[], EVERY_TIME, &[]).await.unwrap();
     drop(store);
     // Pretend a newer limber applied migration 99.
     {

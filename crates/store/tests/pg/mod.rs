@@ -98,7 +98,7 @@ async fn a_flag_set_between_a_saves_read_and_its_write_is_kept() {
     let store = db.store().await;
     let user = store.local_user().await.unwrap();
     let comfy = [change("seated-twist", Outcome::Comfortable { may_grow: true }, false)];
-    store.finish_session(user, &session(0, None), &comfy, EVERY_TIME, None).await.unwrap();
+    store.finish_session(user, &session(0, None), &comfy, EVERY_TIME, &[]).await.unwrap();
 
     let mut raw = sqlx::PgConnection::connect(&db.url).await.unwrap();
     let mut tx = raw.begin().await.unwrap();
@@ -106,7 +106,7 @@ async fn a_flag_set_between_a_saves_read_and_its_write_is_kept() {
     sqlx::query("LOCK TABLE progression IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await.unwrap();
     let save = tokio::spawn({
         let store = Arc::clone(&store);
-        async move { store.finish_session(user, &session(1, None), &comfy, EVERY_TIME, None).await }
+        async move { store.finish_session(user, &session(1, None), &comfy, EVERY_TIME, &[]).await }
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
@@ -145,7 +145,7 @@ async fn two_instances_finish_sessions_at_once_and_lose_no_update() {
         tokio::spawn(async move {
             let changes = [change("seated-twist", Outcome::Comfortable { may_grow: true }, n == 7)];
             let rules = limber_core::ProgressRules { step_seconds: 1, sessions_per_step: 1 };
-            store.finish_session(user, &session(n, None), &changes, rules, None).await
+            store.finish_session(user, &session(n, None), &changes, rules, &[]).await
         })
     });
     for w in writes {
@@ -160,8 +160,8 @@ async fn two_instances_finish_sessions_at_once_and_lose_no_update() {
     // The same session finished on both at once is recorded once.
     let s = session(99, None);
     let (x, y) = tokio::join!(
-        a.finish_session(user, &s, &[], EVERY_TIME, None),
-        b.finish_session(user, &s, &[], EVERY_TIME, None)
+        a.finish_session(user, &s, &[], EVERY_TIME, &[]),
+        b.finish_session(user, &s, &[], EVERY_TIME, &[])
     );
     assert_eq!([x.unwrap().already_saved, y.unwrap().already_saved].iter().filter(|s| **s).count(), 1);
 }
@@ -244,7 +244,7 @@ async fn a_database_from_a_newer_limber_is_refused_and_left_untouched() {
     let Some(db) = TestDb::new().await else { return };
     let store = PgStore::connect(&db.url, 2).await.unwrap();
     let user = store.local_user().await.unwrap();
-    store.finish_session(user, &session(0, None), &[], EVERY_TIME, None).await.unwrap();
+    store.finish_session(user, &session(0, None), &[], EVERY_TIME, &[]).await.unwrap();
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
          VALUES (99, 'future', TRUE, '\\x00', 0)",

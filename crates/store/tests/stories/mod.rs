@@ -106,11 +106,12 @@ pub(crate) async fn history_round_trips(store: &dyn Store) {
     };
     let first = session(0, None);
     let changes = [change("seated-twist", COMFY, false), change("cat-cow", Outcome::NotDone, false)];
-    let report = store.finish_session(user, &first, &changes, EVERY_TIME, Some(&screening)).await.unwrap();
+    let report =
+        store.finish_session(user, &first, &changes, EVERY_TIME, std::slice::from_ref(&screening)).await.unwrap();
     assert_eq!(report, FinishReport { grown: vec![(StretchId::from("seated-twist"), 15)], already_saved: false });
     let second = session(1, Some(StopReason::SharpPain));
     let report = store
-        .finish_session(user, &second, &[change("seated-twist", Outcome::Uncomfortable, true)], EVERY_TIME, None)
+        .finish_session(user, &second, &[change("seated-twist", Outcome::Uncomfortable, true)], EVERY_TIME, &[])
         .await
         .unwrap();
     assert_eq!(report, FinishReport::default());
@@ -138,14 +139,14 @@ pub(crate) async fn history_round_trips(store: &dyn Store) {
     assert_eq!(starts, [second.started_at_ms, first.started_at_ms]);
 
     // Saving the same session again (a retry) changes nothing, progression included.
-    let again = store.finish_session(user, &first, &changes, EVERY_TIME, None).await.unwrap();
+    let again = store.finish_session(user, &first, &changes, EVERY_TIME, &[]).await.unwrap();
     assert_eq!(again, FinishReport { grown: Vec::new(), already_saved: true });
     assert_eq!(store.sessions(user, None).await.unwrap().len(), 2);
     assert_eq!(store.progression(user).await.unwrap()[&StretchId::from("seated-twist")].hold_seconds, 15);
 
     // A preview is kept, marked as one, but counts toward no weekly goal.
     let preview = SessionRecord { preview: true, ..session(2, None) };
-    store.finish_session(user, &preview, &[], EVERY_TIME, None).await.unwrap();
+    store.finish_session(user, &preview, &[], EVERY_TIME, &[]).await.unwrap();
     assert_eq!(store.sessions(user, Some(preview.started_at_ms)).await.unwrap(), vec![preview.clone()]);
     let starts: Vec<i64> = store.goal_session_starts(user).try_collect().await.unwrap();
     assert_eq!(starts, [second.started_at_ms, first.started_at_ms], "the preview is not among them");
@@ -208,8 +209,8 @@ pub(crate) async fn users_are_isolated(store: &dyn Store) {
 
     let shared = session(0, None);
     let anns = session(1, None);
-    store.finish_session(ann, &shared, &[change("seated-twist", COMFY, true)], EVERY_TIME, None).await.unwrap();
-    store.finish_session(ann, &anns, &[], EVERY_TIME, None).await.unwrap();
+    store.finish_session(ann, &shared, &[change("seated-twist", COMFY, true)], EVERY_TIME, &[]).await.unwrap();
+    store.finish_session(ann, &anns, &[], EVERY_TIME, &[]).await.unwrap();
     store.save_profile(ann, &Profile { weekly_goal: 5, ..Profile::default() }).await.unwrap();
     let answers = ScreeningEntry { taken_at_ms: 1, record: ScreeningRecord::default() };
     store.save_screening(ann, &answers).await.unwrap();
@@ -233,7 +234,7 @@ pub(crate) async fn users_are_isolated(store: &dyn Store) {
     assert!(store.progression(ann).await.unwrap().is_empty());
     assert_eq!(store.latest_screening(ann).await.unwrap(), None);
     assert_eq!(store.sessions(bob, None).await.unwrap(), vec![shared.clone()]);
-    let gone = store.finish_session(ann, &session(2, None), &[], EVERY_TIME, None).await;
+    let gone = store.finish_session(ann, &session(2, None), &[], EVERY_TIME, &[]).await;
     assert!(matches!(gone, Err(Error::UnknownUser(u)) if u == ann), "{gone:?}");
     assert!(matches!(store.save_profile(ann, &Profile::default()).await, Err(Error::UnknownUser(_))));
     // A removed user's id is never given to someone else.
@@ -256,7 +257,7 @@ pub(crate) async fn progression_changes_interleave_without_losing_a_flag(a: &dyn
         &session(0, Some(StopReason::SharpPain)),
         &[change("seated-twist", Outcome::Uncomfortable, true)],
         EVERY_TIME,
-        None,
+        &[],
     )
     .await
     .unwrap();
@@ -267,7 +268,7 @@ pub(crate) async fn progression_changes_interleave_without_losing_a_flag(a: &dyn
             &session(1, None),
             &[change("seated-twist", COMFY, false), change("cat-cow", COMFY, false)],
             EVERY_TIME,
-            None,
+            &[],
         )
         .await
         .unwrap();
@@ -287,7 +288,7 @@ pub(crate) async fn progression_changes_interleave_without_losing_a_flag(a: &dyn
 pub(crate) async fn clear_flag_clears_one_flag(store: &dyn Store) {
     let user = new_user(store, "clear-flag").await;
     let changes = [change("seated-twist", COMFY, true), change("cat-cow", Outcome::NotDone, true)];
-    store.finish_session(user, &session(0, None), &changes, EVERY_TIME, None).await.unwrap();
+    store.finish_session(user, &session(0, None), &changes, EVERY_TIME, &[]).await.unwrap();
     assert!(store.clear_flag(user, &StretchId::from("seated-twist")).await.unwrap());
     assert!(!store.clear_flag(user, &StretchId::from("seated-twist")).await.unwrap(), "already clear");
     assert!(!store.clear_flag(user, &StretchId::from("never-done")).await.unwrap());
@@ -326,11 +327,20 @@ pub(crate) async fn screening_is_stored_once_per_moment(store: &dyn Store) {
         ..first.clone()
     };
     store.save_screening(user, &again).await.unwrap();
-    store.finish_session(user, &session(0, None), &[], EVERY_TIME, Some(&again)).await.unwrap();
+    store.finish_session(user, &session(0, None), &[], EVERY_TIME, std::slice::from_ref(&again)).await.unwrap();
     assert_eq!(store.latest_screening(user).await.unwrap(), Some(first));
     let later = ScreeningEntry { taken_at_ms: 6, ..again };
     store.save_screening(user, &later).await.unwrap();
-    assert_eq!(store.latest_screening(user).await.unwrap(), Some(later));
+    assert_eq!(store.latest_screening(user).await.unwrap(), Some(later.clone()));
+
+    // A session stopped for an emergency sign stores its answers and, after them, the empty
+    // record that sets every answer aside, with the session: the empty one is the latest.
+    let answered = ScreeningEntry { taken_at_ms: 7, ..later };
+    let aside = ScreeningEntry { taken_at_ms: 8, record: ScreeningRecord::default() };
+    let stopped = session(1, Some(StopReason::Emergency));
+    let entries = [answered, aside.clone()];
+    store.finish_session(user, &stopped, &[], EVERY_TIME, &entries).await.unwrap();
+    assert_eq!(store.latest_screening(user).await.unwrap(), Some(aside));
 }
 
 /// An imported progression joins the person's own: a stretch only one side has is taken as it
@@ -339,7 +349,7 @@ pub(crate) async fn screening_is_stored_once_per_moment(store: &dyn Store) {
 pub(crate) async fn imported_progression_merges_the_safer_way(store: &dyn Store) {
     let user = new_user(store, "progression-import").await;
     let changes = [change("seated-twist", COMFY, false), change("cat-cow", Outcome::NotDone, true)];
-    store.finish_session(user, &session(0, None), &changes, EVERY_TIME, None).await.unwrap();
+    store.finish_session(user, &session(0, None), &changes, EVERY_TIME, &[]).await.unwrap();
     let before = store.progression(user).await.unwrap();
     let incoming = BTreeMap::from([
         (StretchId::from("seated-twist"), Progress { hold_seconds: 10, comfortable_streak: 0, flagged: true }),
@@ -381,7 +391,7 @@ pub(crate) async fn imported_progression_merges_the_safer_way(store: &dyn Store)
 pub(crate) async fn import_is_idempotent_and_all_or_nothing(store: &dyn Store) {
     let user = new_user(store, "import").await;
     let first = session(0, None);
-    store.finish_session(user, &first, &[], EVERY_TIME, None).await.unwrap();
+    store.finish_session(user, &first, &[], EVERY_TIME, &[]).await.unwrap();
     let file = [first.clone(), session(1, None), session(2, Some(StopReason::Aborted))];
     let report = store.import(user, &file).await.unwrap();
     assert_eq!((report.added, report.skipped), (2, 1));
@@ -556,7 +566,7 @@ pub(crate) async fn aggregates_match_a_naive_count(store: &dyn Store) {
     let other = new_user(store, "aggregates-other").await;
     let all = varied(300);
     for s in &all[..20] {
-        store.finish_session(user, s, &[], EVERY_TIME, None).await.unwrap();
+        store.finish_session(user, s, &[], EVERY_TIME, &[]).await.unwrap();
     }
     let mut import = store.begin_import(user).await.unwrap();
     for batch in all[20..].chunks(37) {
@@ -628,7 +638,7 @@ pub(crate) async fn aggregates_match_a_naive_count(store: &dyn Store) {
 pub(crate) async fn batched_imports_are_all_or_nothing(store: &dyn Store) {
     let user = new_user(store, "batches").await;
     let all = varied(50);
-    store.finish_session(user, &all[0], &[], EVERY_TIME, None).await.unwrap();
+    store.finish_session(user, &all[0], &[], EVERY_TIME, &[]).await.unwrap();
 
     let mut import = store.begin_import(user).await.unwrap();
     let mut report = import.add(&all[..30]).await.unwrap();
