@@ -914,10 +914,15 @@ impl Session {
         };
         let until = self.paused_at.unwrap_or(now);
         let remaining = self.phase_len.map(|len| len.saturating_sub(until - self.phase_start));
+        // A question that comes with advice carries it, so a front end that shows only the
+        // question (a dialog, a small screen) never asks it without its reason.
         let question = match (self.asking, self.phase) {
+            (Some(Ask::StopForPain), Phase::PainBefore) => {
+                Some(self.pain_before.map_or_else(words::ask_stop_question, words::high_before))
+            }
             (Some(Ask::StopForPain), _) => Some(words::ask_stop_question()),
             (None, Phase::Screening { question }) => self.plan.screening.get(question).map(|q| q.question.clone()),
-            (None, Phase::ConfirmAssessed) => Some(words::assessed_question()),
+            (None, Phase::ConfirmAssessed) => Some(words::ask_assessed(&self.plan.advice.see_clinician)),
             (None, Phase::PainBefore) => Some(words::pain_before_question()),
             (None, Phase::PainAfter) => Some(words::pain_after_question()),
             _ => None,

@@ -860,10 +860,10 @@ pub async fn start_screening(
     Caller(user): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    // It takes no options: no body, or `{}`. Anything else is a mistake worth saying (400
+    // It takes no options: no body, `{}` or `null`. Anything else is a mistake worth saying (400
     // malformed, 422 an option it does not have) rather than a 201 that ignored it.
     if !body.iter().all(u8::is_ascii_whitespace) {
-        let _ = Json::<NoOptions>::from_bytes(&body)?;
+        let _ = Json::<Option<NoOptions>>::from_bytes(&body)?;
     }
     let session = st.app.screening_session();
     let live = st

@@ -505,6 +505,11 @@ impl App {
                 // question cannot show, Ctrl-C ends it, keeping what was done); space pauses.
                 KeyCode::Char('q' | 'Q') if self.screen != Screen::Session => self.quit = true,
                 KeyCode::Char(' ') if self.screen == Screen::Session && !self.help => self.session_key(key, now),
+                // A rating during the exercise acts here too (above 5 it stops the stretch): it
+                // answers no question, so nothing unseen is agreed to. Its answer is shown.
+                KeyCode::Char('0'..='9') if self.screen == Screen::Session && !self.help && self.rating_anytime() => {
+                    self.session_key(key, now);
+                }
                 _ => {}
             }
             return;
@@ -575,6 +580,14 @@ impl App {
             return;
         }
         self.send(intent, now);
+    }
+
+    /// Whether a rating may be typed now without answering a question: during the exercise,
+    /// with no question asked (a small window shows no question, so none may be answered).
+    fn rating_anytime(&self) -> bool {
+        self.live.as_ref().is_some_and(|live| {
+            live.view.question.is_none() && !live.confirm_quit && live.view.allowed.contains(&IntentKind::Pain)
+        })
     }
 
     /// Pauses a running session while the help or the quit question covers it, so that no hold

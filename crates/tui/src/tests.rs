@@ -584,6 +584,13 @@ fn a_small_window_says_the_size_it_needs() {
     // Smaller still, the session goes on out of sight: where it is, and the safety key.
     let left = crate::ui::countdown_text(app.live.as_ref().and_then(|l| l.view.remaining_ms).expect("a countdown"));
     assert!(text.contains(&format!("MOVE {left}")) && text.contains("SHARP PAIN"), "{text}");
+    // A rating acts there too (SAFETY: one above 5 stops the stretch), and its answer shows.
+    app.too_small = true;
+    let now = at(&app);
+    app.on_key(key('7'), now);
+    assert!(!in_hold(&app), "7 stopped the stretch: {:?}", phase(&app));
+    let text = render(&app, 40, 10).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("7 out of 10 is too much"), "{text}");
 }
 
 #[test]
@@ -594,6 +601,7 @@ fn a_window_too_small_to_show_a_question_lets_no_key_answer_it_unseen() {
     // At the first safety question (chest pain), a stray y or n answers nothing unseen.
     app.on_key(key('y'), At::ZERO);
     app.on_key(key('n'), At::ZERO);
+    app.on_key(key('3'), At::ZERO);
     assert!(matches!(phase(&app), Some(Phase::Screening { question: 0 })), "{:?}", phase(&app));
     assert!(app.live.as_ref().is_some_and(|l| l.session.log().intents.is_empty()), "nothing was answered");
     // Once the window is big enough again, keys answer.

@@ -168,6 +168,15 @@ pub(crate) fn draw(frame: &mut Frame, app: &App) {
             let left = live.view.remaining_ms.map(|ms| format!(" {}", countdown_text(ms))).unwrap_or_default();
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(format!("{label}{left}"), theme.strong())));
+            // A recent alert (the answer to a rating, say), so a key pressed here is seen to be
+            // taken, then what limber said last.
+            let alert = live.cues.iter().rev().take(6).find(|c| c.sound == limber_core::Sound::Alert);
+            if let Some(cue) = alert {
+                lines.push(Line::from(Span::styled(cue.text.clone(), theme.danger())));
+            }
+            if let Some(cue) = live.cues.last().filter(|c| Some(c.seq) != alert.map(|a| a.seq)) {
+                lines.push(Line::from(cue.text.clone()));
+            }
             lines.push(Line::from(vec![
                 Span::styled(" x ", theme.key()),
                 Span::styled(" SHARP PAIN  ", theme.danger()),
@@ -175,6 +184,8 @@ pub(crate) fn draw(frame: &mut Frame, app: &App) {
                 Span::styled(format!(" {}  ", limber_app::keys::CHEST), theme.danger()),
                 Span::styled(" space ", theme.key()),
                 Span::raw(" pause  "),
+                Span::styled(" 0-9 ", theme.key()),
+                Span::raw(" pain  "),
                 Span::styled(" ctrl-c ", theme.key()),
                 Span::raw(" end, keeping what was done"),
             ]));
