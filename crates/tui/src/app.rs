@@ -140,6 +140,9 @@ pub(crate) struct App {
     /// The window is below [`crate::ui::MIN_SIZE`]: nothing but where the session is shows, so
     /// only the keys that screen names act (a stray `y` must not answer a question unseen).
     pub(crate) too_small: bool,
+    /// A stretch set aside after sharp pain that one press of `c` on Progress asked to clear:
+    /// a second `c` clears it (in a session the same key means "comfortable").
+    pub(crate) clear_asked: Option<limber_core::StretchId>,
     /// The running session.
     pub(crate) live: Option<Live>,
     /// What the last session did, and its last cues (the advice after a stop).
@@ -208,6 +211,7 @@ impl App {
             scroll: 0,
             scroll_max: std::cell::Cell::new(MAX_SCROLL),
             message: None,
+            clear_asked: None,
             bells: 0,
             bell,
             voice_wanted,
@@ -758,22 +762,37 @@ impl App {
 
     fn progress_key(&mut self, key: KeyEvent) {
         let n = self.stats.as_ref().map_or(0, |s| s.holds.len());
+        // Any key but a second `c` keeps the stretch set aside.
+        let asked = self.clear_asked.take();
+        if asked.is_some() && key.code != KeyCode::Char('c') {
+            self.message = Some("Kept set aside.".to_owned());
+        }
         match key.code {
             KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
-            KeyCode::Char('c') => self.clear_selected_flag(),
+            KeyCode::Char('c') => self.clear_selected_flag(asked),
             KeyCode::Esc | KeyCode::Char('q' | 'h') | KeyCode::Enter => self.open(Screen::Home),
             _ => {}
         }
     }
 
-    fn clear_selected_flag(&mut self) {
+    /// Clears the selected stretch's sharp-pain flag once asked twice (`asked`: the stretch the
+    /// press before asked about).
+    fn clear_selected_flag(&mut self, asked: Option<limber_core::StretchId>) {
         let Some(hold) = self.stats.as_ref().and_then(|s| s.holds.get(self.selected)) else { return };
         if !hold.flagged {
             self.message = Some("That stretch is not set aside.".to_owned());
             return;
         }
         let id = hold.stretch.clone();
+        if asked.as_ref() != Some(&id) {
+            self.message = Some(format!(
+                "Include {} in plans again? Only once it no longer hurts. Press c again to clear it; any other key keeps it set aside.",
+                hold_name(self, &id)
+            ));
+            self.clear_asked = Some(id);
+            return;
+        }
         let local = &self.local;
         self.message = Some(match local.block_on(local.app.clear_flag(local.user, id.as_str())) {
             Ok(_) => format!("Cleared: plans include {} again.", hold_name(self, &id)),

@@ -459,9 +459,16 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     assert!(text.contains("SET ASIDE"), "{text}");
     snap("progress", &app);
     app.selected = row;
+    // One press asks (in a session the same key means "comfortable"); another key keeps it.
+    let flagged_now = |app: &App| app.local.block_on(app.local.app.profile(app.local.user)).expect("profile").1;
     app.on_key(key('c'), now);
-    let (_, flagged) = app.local.block_on(app.local.app.profile(app.local.user)).expect("profile");
-    assert!(flagged.is_empty(), "cleared: {flagged:?}");
+    assert!(render(&app, 120, 40).contains("Press c again to clear it"));
+    app.on_key(key('j'), now);
+    app.selected = row;
+    app.on_key(key('c'), now);
+    assert_eq!(flagged_now(&app).len(), 1, "asked, not cleared");
+    app.on_key(key('c'), now);
+    assert!(flagged_now(&app).is_empty(), "cleared: {:?}", flagged_now(&app));
 }
 
 #[test]

@@ -918,7 +918,7 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .map(|h| {
                 let name = h.name.clone().unwrap_or_else(|| h.stretch.to_string());
                 let range = h.range.map(|(lo, hi)| format!(" (range {lo}–{hi} s)")).unwrap_or_default();
-                let flag = if h.flagged { "  SET ASIDE after sharp pain — c clears" } else { "" };
+                let flag = if h.flagged { "  SET ASIDE after sharp pain — c twice clears" } else { "" };
                 let style = if h.flagged { theme.danger() } else { Style::new() };
                 ListItem::new(Line::from(Span::styled(format!("{name}: {} s{range}{flag}", h.hold_seconds), style)))
             })
@@ -1137,7 +1137,7 @@ pub(crate) const HELP: &[(&str, &str)] = &[
     ("enter", "start the chosen routine"),
     ("l p o w", "library, progress, settings; w waits for you before each stretch"),
     ("e v t g", "library filters: equipment, position, area; guidance"),
-    ("c", "clear a stretch's sharp-pain flag (progress)"),
+    ("c c", "clear a stretch's sharp-pain flag (progress; asks first)"),
     ("esc / q", "back, or quit from home"),
     ("?", "this help"),
 ];
