@@ -308,23 +308,17 @@ impl App {
         let local = &self.local;
         let started = local.block_on(local.app.start(local.user, &request, when::now_ms()))?;
         self.options.rescreen = false;
+        let session = started.session;
+        let lib = local.app.library();
+        // What the plan changed, then a voice asked for and not found: both said, neither
+        // hiding the other (someone counting on hearing the cues must know they will not).
+        let mut notes: Vec<String> = session.plan().adjustments.iter().map(|a| a.note(lib)).collect();
         if self.voice_wanted && self.voice.is_none() {
             match Voice::find() {
                 Ok(voice) => self.voice = Some(voice),
-                // One line of the screen: what is missing and what to do, in short.
-                Err(e) => {
-                    self.message = Some(match e {
-                        limber_app::speech::SpeechError::NoneFound => {
-                            "No voice: install espeak-ng or set LIMBER_SPEAK (o: settings turns speech off)".to_owned()
-                        }
-                        e => format!("No voice: {e}"),
-                    });
-                }
+                Err(e) => notes.push(no_voice(&e)),
             }
         }
-        let session = started.session;
-        let lib = local.app.library();
-        let notes: Vec<String> = session.plan().adjustments.iter().map(|a| a.note(lib)).collect();
         if !notes.is_empty() {
             self.message = Some(notes.join(" "));
         }
@@ -859,16 +853,32 @@ impl App {
             _ => return,
         }
         if !change.is_empty() {
+            let voice_on = change.voice == Some(true);
             let local = &self.local;
             match local.block_on(local.app.update_profile(local.user, change)) {
                 Ok(profile) => {
                     self.voice_wanted = profile.voice;
                     self.profile = profile;
-                    self.message = Some("Saved.".to_owned());
+                    // Speech turned on where there is no voice: said now, not at the first cue.
+                    let missing = (voice_on && self.voice.is_none()).then(Voice::find).and_then(Result::err);
+                    self.message = Some(match missing {
+                        Some(e) => format!("Saved. {}", no_voice(&e)),
+                        None => "Saved.".to_owned(),
+                    });
                 }
                 Err(e) => self.message = Some(format!("could not save your profile: {e}")),
             }
         }
+    }
+}
+
+/// Why cues will not be spoken, and what to do, in a line.
+fn no_voice(e: &limber_app::speech::SpeechError) -> String {
+    match e {
+        limber_app::speech::SpeechError::NoneFound => {
+            "No voice: install espeak-ng or set LIMBER_SPEAK; cues are shown, not spoken.".to_owned()
+        }
+        e => format!("No voice: {e}; cues are shown, not spoken."),
     }
 }
 

@@ -575,6 +575,38 @@ fn help_lists_every_key_and_any_key_closes_it() {
 }
 
 #[test]
+fn a_voice_not_found_is_said_beside_what_the_plan_changed() {
+    let (mut app, _dir) = app();
+    app.voice_wanted = true;
+    // With no foam roller (a new profile), the full routine plans a stand-in: its note shows, and
+    // so does the missing voice, where there is none (the machine's own voice, if any, speaks).
+    app.start("full").expect("start");
+    let message = app.message.clone().unwrap_or_default();
+    assert!(message.contains("instead"), "{message}");
+    if let Err(e) = limber_app::speech::Voice::find() {
+        assert!(message.contains("No voice") && message.contains("not spoken"), "{e}: {message}");
+    }
+    // Turning speech on in the settings says so at once too.
+    app.voice_wanted = false;
+    app.live = None;
+    app.screen = Screen::Home;
+    app.on_key(key('o'), At::ZERO);
+    assert_eq!(app.screen, Screen::Settings);
+    let row = app.settings_rows().iter().position(|(label, _)| label == "Speak cues").expect("the row");
+    app.selected = row;
+    if app.profile.voice {
+        app.on_key(key(' '), At::ZERO);
+    }
+    app.on_key(key(' '), At::ZERO);
+    assert!(app.profile.voice);
+    let message = app.message.clone().unwrap_or_default();
+    assert!(message.starts_with("Saved."), "{message}");
+    if limber_app::speech::Voice::find().is_err() {
+        assert!(message.contains("No voice"), "{message}");
+    }
+}
+
+#[test]
 fn a_small_window_says_the_size_it_needs() {
     let (mut app, _dir) = app();
     desk(&mut app);
