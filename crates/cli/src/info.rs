@@ -139,10 +139,7 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool, draw: bool) -> anyh
         println!();
         say(&format!("Alternatives for the same area: {}", names.join(", ")), 2);
     }
-    match &s.origin {
-        Origin::Article => println!("\n{}", credit(&lib)),
-        Origin::Addition(basis) => println!("\nNot from the article: {basis}"),
-    }
+    println!("\n{}", s.credit(&lib.source));
     Ok(ExitCode::SUCCESS)
 }
 

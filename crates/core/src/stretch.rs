@@ -554,6 +554,15 @@ impl Stretch {
     pub fn shares_target_with(&self, other: &Stretch) -> bool {
         self.targets.iter().any(|a| other.targets.contains(a))
     }
+
+    /// Where this stretch comes from, in one line for every front end: the article's credit
+    /// (`source`), or what an addition rests on, so no addition is ever credited to the article.
+    pub fn credit(&self, source: &crate::SourceCredit) -> String {
+        match &self.origin {
+            Origin::Article => source.line(),
+            Origin::Addition(basis) => format!("Not from the article: {basis}"),
+        }
+    }
 }
 
 #[cfg(test)]

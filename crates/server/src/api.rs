@@ -164,7 +164,27 @@ pub async fn health(State(st): State<Arc<AppState>>) -> Response {
 /// Every stretch.
 #[utoipa::path(get, path = "/api/v1/stretches", tag = "content", responses((status = 200, body = serde_json::Value)))]
 pub async fn stretches(State(st): State<Arc<AppState>>) -> Response {
-    json(&st.app.library().stretches)
+    let lib = st.app.library();
+    json(&lib.stretches.iter().map(|s| StretchEntry::new(s, lib)).collect::<Vec<_>>())
+}
+
+/// A stretch as the API gives it: the content's fields, and the words every front end shows
+/// with them, so a client never composes them itself.
+#[derive(Serialize)]
+struct StretchEntry<'a> {
+    #[serde(flatten)]
+    stretch: &'a limber_core::Stretch,
+    /// Its dose in words ("hold 15–30 seconds, 3 times").
+    dose_text: String,
+    /// Where it comes from: the article's credit, or "Not from the article: …" and what it
+    /// rests on.
+    credit: String,
+}
+
+impl<'a> StretchEntry<'a> {
+    fn new(stretch: &'a limber_core::Stretch, lib: &limber_core::Library) -> StretchEntry<'a> {
+        StretchEntry { stretch, dose_text: stretch.dose.describe(), credit: stretch.credit(&lib.source) }
+    }
 }
 
 /// One stretch, with its steps.
@@ -172,7 +192,7 @@ pub async fn stretches(State(st): State<Arc<AppState>>) -> Response {
     params(("id" = String, Path, description = "A stretch id, e.g. `seated-twist`")),
     responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn stretch(State(st): State<Arc<AppState>>, Id(id): Id<String>) -> Result<Response, ApiError> {
-    Ok(json(st.app.stretch(&id)?))
+    Ok(json(&StretchEntry::new(st.app.stretch(&id)?, st.app.library())))
 }
 
 /// Every routine.

@@ -988,15 +988,21 @@ function loadLibrary() {
 }
 
 async function buildLibrary() {
-  const [list, precautions, source] = await Promise.all([api("GET", "/stretches"), api("GET", "/precautions"), api("GET", "/source")]);
+  const [list, precautions, tips, faq, source] = await Promise.all(
+    ["/stretches", "/precautions", "/tips", "/faq", "/source"].map((path) => api("GET", path)));
   const box = $("#stretches");
+  const para = (text, className) => Object.assign(document.createElement("p"), { textContent: text, className: className || "" });
   for (const s of list) {
     const d = document.createElement("details");
     const sum = document.createElement("summary");
-    sum.textContent = `${s.name} — ${s.summary}`;
+    // An addition says so where it is listed, not only inside.
+    sum.textContent = `${s.name} — ${s.summary}${s.origin === "Article" ? "" : " (not from the article)"}`;
     const ol = document.createElement("ol");
     for (const step of s.steps) { const li = document.createElement("li"); li.textContent = step; ol.append(li); }
     d.append(sum);
+    // What to know before moving: how much, the cautions, how to breathe.
+    d.append(para(`Dose: ${s.dose_text}.`));
+    for (const c of s.cautions) d.append(para(`Caution: ${c}`, "caution"));
     const other = s.other_side ? Object.assign(document.createElement("p"), { textContent: `Left side: ${s.other_side}` }) : null;
     if (s.figure) {
       stretches.set(s.id, Promise.resolve(s));
@@ -1014,10 +1020,23 @@ async function buildLibrary() {
     }
     d.append(ol);
     if (other) d.append(other);
+    if (s.breathing) d.append(para(`Breathing: ${s.breathing}`));
+    for (const m of s.modifications) d.append(para(`Easier: ${m}`));
+    d.append(para(s.credit, "muted"));
     box.append(d);
   }
-  for (const p of precautions) { const li = document.createElement("li"); li.textContent = `${p.title}: ${p.text}`; $("#precautions").append(li); }
-  $("#source").textContent = `Source: ${source.source.title} by ${source.source.author}. ${source.source.note}`;
+  const item = (text) => Object.assign(document.createElement("li"), { textContent: text });
+  $("#precautions").append(...precautions.map((p) => item(`${p.title}: ${p.text}`)));
+  $("#tips").append(...tips.map((t) => item(`${t.title}: ${t.text}`)));
+  for (const q of faq) {
+    $("#faq").append(Object.assign(document.createElement("dt"), { textContent: q.question }),
+      Object.assign(document.createElement("dd"), { textContent: q.answer }));
+  }
+  $("#background").append(...source.background.map((b) => para(b)));
+  const credit = source.source;
+  const title = credit.subtitle ? `${credit.title}: ${credit.subtitle}` : credit.title;
+  $("#source").textContent = `Source: "${title}" by ${credit.author}. ${credit.note}`;
+  $("#also").append(...credit.also.map(item));
 }
 
 async function loadProfile() {

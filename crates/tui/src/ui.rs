@@ -1055,13 +1055,7 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 if !alts.is_empty() {
                     lines.push(Line::from(format!("Alternatives: {}", alts.join(", "))));
                 }
-                lines.push(Line::from(Span::styled(
-                    match &s.origin {
-                        limber_core::Origin::Article => lib.source.line(),
-                        limber_core::Origin::Addition(basis) => format!("Not from the article: {basis}"),
-                    },
-                    theme.dim(),
-                )));
+                lines.push(Line::from(Span::styled(s.credit(&lib.source), theme.dim())));
             }
         }
         let block = Block::bordered();

@@ -186,6 +186,26 @@ fn the_page_shows_the_library_refuses_a_bad_goal_and_says_when_the_server_is_gon
     let shown = driver.js("return document.querySelectorAll('#stretches details').length");
     assert_eq!(shown, json!(stretches.as_array().unwrap().len()));
     assert!(driver.js("return document.querySelectorAll('#precautions li').length").as_u64().unwrap() > 0);
+    // The article's stretches and limber's additions are told apart where they are listed; each
+    // shows its dose, cautions and breathing; the tips, the answers and the sources are there.
+    let additions = stretches.as_array().unwrap().iter().filter(|s| s["origin"] != json!("Article")).count();
+    assert!(additions > 0);
+    let marked = driver.js(
+        "return [...document.querySelectorAll('#stretches summary')].filter((s) => s.textContent.endsWith('(not from the article)')).length",
+    );
+    assert_eq!(marked, json!(additions));
+    let twist = driver.js(
+        "return [...document.querySelectorAll('#stretches details')].find((d) => d.textContent.startsWith('Seated twist'))?.textContent ?? ''",
+    );
+    let twist = twist.as_str().unwrap();
+    for part in ["Dose: hold 15–30 seconds", "Caution: ", "Breathing: ", "Source: \"Stretches for Mid Back Pain"] {
+        assert!(twist.contains(part), "{part}: {twist}");
+    }
+    assert_eq!(driver.js("return document.querySelectorAll('#tips li').length"), json!(5));
+    assert_eq!(driver.js("return document.querySelectorAll('#faq dt').length"), json!(5));
+    assert!(driver.text("#source").contains("Relieve Tension and Improve Flexibility"), "{}", driver.text("#source"));
+    assert!(driver.text("#also").contains("NHS"), "the sources the credit names: {}", driver.text("#also"));
+    assert!(driver.text("#background").contains("general guidance"), "{}", driver.text("#background"));
 
     // The profile: a goal the server refuses is not reported as saved, and nothing changes.
     driver.click("nav [data-tab=profile]");

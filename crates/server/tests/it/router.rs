@@ -25,6 +25,12 @@ async fn content_routes_answer_without_a_token_even_on_a_token_server() {
     let (status, v) = f.get("/api/v1/stretches/seated-twist", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!v["steps"].as_array().unwrap().is_empty(), "a stretch comes with its steps: {v}");
+    // With the words a client shows beside them: its dose, and where it comes from.
+    assert_eq!(v["dose_text"], "hold 15–30 seconds, once on each side", "{v}");
+    assert!(v["credit"].as_str().unwrap().starts_with("Source: \"Stretches for Mid Back Pain"), "{v}");
+    let (_, all) = f.get("/api/v1/stretches", None).await;
+    let addition = all.as_array().unwrap().iter().find(|s| s["origin"] != "Article").expect("an addition");
+    assert!(addition["credit"].as_str().unwrap().starts_with("Not from the article: "), "{addition}");
     let (status, v) = f.get("/api/v1/source", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(v["source"].is_object(), "{v}");
