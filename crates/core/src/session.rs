@@ -172,10 +172,12 @@ fn not_now(intent: IntentKind, phase: Phase, paused: bool) -> String {
         IntentKind::Resume if !paused && exercise => "the session is not paused: nothing to resume".to_owned(),
         IntentKind::Pause if paused && exercise => "the session is paused already".to_owned(),
         _ => {
+            // "pain N" is how the CLI's line is typed: in a sentence it is a rating.
+            let what = if intent == IntentKind::Pain { "a pain rating".to_owned() } else { intent.to_string() };
             format!(
-                "{intent} does not apply {}{}",
+                "{what} does not apply {}{}",
                 phase.describe(),
-                if paused { " (the session is paused)" } else { "" }
+                if paused && exercise { " while the session is paused: resume first" } else { "" }
             )
         }
     }

@@ -40,8 +40,9 @@ pub(crate) struct Args {
     /// Wait for a key (Enter) before each stretch instead of starting it by itself.
     #[arg(long)]
     pub(crate) wait: bool,
-    /// Run the clock this many times faster: to preview a routine, or for tests. Above 1 the
-    /// session is a preview: kept in history, but counted toward no goal and growing no hold.
+    /// Run the clock this many times faster (0.1 to 1000): to preview a routine, or for tests.
+    /// Above 1 the session is a preview: kept in history, but counted toward no goal and growing
+    /// no hold.
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = limber_app::flags::speed)]
     pub(crate) speed: f64,
     /// Speak cues aloud (espeak-ng, spd-say or the command in LIMBER_SPEAK).
@@ -153,6 +154,8 @@ mod tests {
         assert!(said(&["limber-tui", "--hold", "5"]).contains("outside 10–60 s"));
         assert!(said(&["limber-tui", "--pain-before", "11"]).contains("from 0 (none) to 10"));
         assert!(said(&["limber-tui", "--speed", "0"]).contains("between 0.1 and 1000"));
+        let help = said(&["limber-tui", "--help"]);
+        assert!(help.contains("faster (0.1 to 1000)"), "{help}");
         assert!(Args::try_parse_from(["limber-tui", "--hold", "20", "--pain-before", "10"]).is_ok());
     }
 

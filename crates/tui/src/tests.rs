@@ -150,6 +150,18 @@ fn the_get_ready_count_and_the_switch_of_sides_are_distinct_moments() {
 }
 
 #[test]
+fn what_to_do_now_is_big_as_far_as_it_fits_and_a_switch_keeps_its_side_big() {
+    use crate::ui::big_label;
+    assert_eq!(big_label("HOLD · LEFT", 80).as_deref(), Some("HOLD LEFT"));
+    assert_eq!(big_label("HOLD · LEFT", 64).as_deref(), Some("HOLD"));
+    assert_eq!(big_label("SWITCH → LEFT", 120).as_deref(), Some("SWITCH TO LEFT"));
+    // About 120 columns give the left pane 64: the side to go to, big.
+    assert_eq!(big_label("SWITCH → RIGHT", 64).as_deref(), Some("RIGHT"));
+    assert_eq!(big_label("GET INTO POSITION", 64), None);
+    assert_eq!(big_label("HOLD", 20), None);
+}
+
+#[test]
 fn the_newest_cue_is_in_full_weight_and_older_ones_fade() {
     use ratatui::style::Modifier;
     let (mut app, _dir) = app();
@@ -442,10 +454,18 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     assert!(text.contains("STOPPED") && text.contains("Stopped for your safety"), "{text}");
     assert!(text.contains("Sharp or intense pain means stop"), "{text}");
     snap("stopped_then_pain_after", &app);
+    // q asks about leaving the rating, not about carrying on with a session already stopped.
+    app.on_key(key('q'), now);
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Leave without rating your pain now?") && !text.contains("carry on"), "{text}");
+    app.on_key(key('n'), now);
     // Enter leaves the pain after unrated.
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
     assert_eq!(app.screen, Screen::Summary);
     assert!(app.stopped_for_safety);
+    // The advice once, not once per alert said in the session.
+    let text = render(&app, 120, 40);
+    assert_eq!(text.matches("Sharp or intense pain means stop").count(), 1, "{text}");
     let text = render(&app, 80, 24);
     assert!(text.contains("stopped: sharp pain"), "{text}");
     assert!(text.contains("Sharp or intense pain means stop"), "{text}");

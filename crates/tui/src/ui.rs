@@ -40,6 +40,18 @@ fn joined_lines(parts: &[String], sep: &str, indent: &str, width: usize) -> Vec<
 /// The answers to the quit question, in its box and on the key line under it.
 const QUIT_ANSWERS: [(&str, &str); 2] = [("y", "end it"), ("n", "carry on")];
 
+/// The quit question's answers once the session has stopped (only the pain after is left).
+const QUIT_AFTER_STOP: [(&str, &str); 2] = [("y", "leave it unrated"), ("n", "rate it")];
+
+/// The quit question's words and answers: a stopped session has nothing to carry on with.
+fn quit_question(v: &SessionView) -> (&'static str, &'static [(&'static str, &'static str); 2]) {
+    if v.stopped.is_some() {
+        ("Leave without rating your pain now?", &QUIT_AFTER_STOP)
+    } else {
+        ("End this session now?", &QUIT_ANSWERS)
+    }
+}
+
 /// How many cues an alert stays on screen for, above the newest ones.
 const ALERT_KEPT: usize = 5;
 
@@ -397,6 +409,20 @@ fn phase_label(live: &Live) -> (String, bool) {
     }
 }
 
+/// What of `label` fits `width` columns in the big font (8 columns a letter): all of it
+/// ("HOLD LEFT"), else the word before the side ("HOLD"), else at a switch the side to go to
+/// alone ("LEFT"): the moment someone on the floor most needs to read. The font has no arrows.
+pub(crate) fn big_label(label: &str, width: u16) -> Option<String> {
+    let fits = |text: &String| usize::from(width) >= text.chars().count() * 8;
+    [
+        label.replace('→', "TO").replace(" · ", " "),
+        label.split(" · ").next().unwrap_or_default().replace('→', "TO"),
+        label.rsplit(" → ").next().unwrap_or_default().to_owned(),
+    ]
+    .into_iter()
+    .find(fits)
+}
+
 /// How many cells each pixel of a glyph takes when the countdown is doubled.
 const DOUBLE: u16 = 2;
 
@@ -453,7 +479,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         // Under the quit question only its answers, a rating and the safety reports work.
         use limber_core::IntentKind as K;
         let reports = hints.iter().filter(|h| matches!(h.kind, K::Pain | K::SharpPain | K::Chest));
-        QUIT_ANSWERS.into_iter().chain(reports.map(|h| (h.key, h.action))).collect()
+        quit_question(v).1.iter().copied().chain(reports.map(|h| (h.key, h.action))).collect()
     } else {
         // `?` shows every key, the dialogs' too.
         hints.iter().map(|h| (h.key, h.action)).chain([("?", "all keys")]).collect()
@@ -492,13 +518,12 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     // What to do now as big as half-height digits when the window has room, to be read from
     // the floor like the number (the big font has no arrows).
     // With the side ("HOLD LEFT") when that fits, else the word alone (the side is below it).
-    let fits = |text: &String| usize::from(left.width) >= text.chars().count() * 8;
-    let big_label = Some(label.replace('→', "TO").replace(" · ", " "))
-        .filter(fits)
-        .unwrap_or_else(|| label.split(" · ").next().unwrap_or_default().replace('→', "TO"));
-    let label_is_big = left.height >= 28 && fits(&big_label);
+    let big = big_label(&label, left.width).filter(|_| left.height >= 28);
+    let label_is_big = big.is_some();
+    let big_label = big.unwrap_or_default();
     let mut heading = Vec::new();
-    if !label_is_big {
+    // A switch shown as its side alone keeps its whole label above, small.
+    if !label_is_big || (label.contains('→') && !big_label.contains("TO")) {
         heading.push(Line::from(Span::styled(label, label_style)));
     }
     let mut who = Vec::new();
@@ -688,11 +713,12 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     if live.confirm_quit {
         let d = centered(area, 52, 6);
         frame.render_widget(Clear, d);
+        let (asked, answers) = quit_question(v);
         let text = vec![
-            Line::from("End this session now?"),
+            Line::from(asked),
             Line::from("What you have done so far is kept."),
             Line::default(),
-            hint_line(&QUIT_ANSWERS, theme),
+            hint_line(answers, theme),
         ];
         frame.render_widget(Paragraph::new(text).block(Block::bordered().title(" Quit ")), d);
     }
@@ -810,8 +836,11 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     let style = if reason.is_safety() { theme.danger() } else { theme.strong() };
                     lines.push(Line::from(Span::styled(format!("Session {}", reason.label()), style)));
                     if reason.is_safety() {
-                        // The advice the session gave when it stopped, in its own words.
-                        for c in cues.iter().filter(|c| c.sound == limber_core::Sound::Alert) {
+                        // The advice the session gave when it stopped, in its own words (not the
+                        // questions asked before, which this screen cannot answer, nor the reply
+                        // to the pain after, said below).
+                        let stops = cues.iter().filter(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. }));
+                        for c in stops {
                             lines.push(Line::from(c.text.clone()));
                         }
                     }
@@ -832,7 +861,7 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             lines.extend(f.grown_lines(lib).into_iter().map(|grown| Line::from(format!("{grown}."))));
             if let Some(flagged) = &s.flagged {
-                lines.push(Line::from(format!("{} is set aside until you clear it (Progress, c).", name(flagged))));
+                lines.push(Line::from(format!("{} is set aside until you clear it in Progress.", name(flagged))));
             }
             lines.push(Line::from(f.saved_line()));
             if let Some(advice) = &f.trend.advice {
@@ -1136,11 +1165,19 @@ pub(crate) const HELP: &[(&str, &str)] = &[
     ("?", "this help"),
 ];
 
-fn help(frame: &mut Frame, area: Rect, _app: &App, theme: &Theme) {
-    let d = centered(area, 76, u16::try_from(HELP.len()).unwrap_or(20) + 3);
-    frame.render_widget(Clear, d);
-    let lines: Vec<Line> = HELP
-        .iter()
+fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // Where the whole list does not fit (below about 100×30), the keys of where the person is
+    // come first: the session's in a session, the others elsewhere.
+    let elsewhere = HELP.iter().position(|(k, v)| v.is_empty() && *k == "Elsewhere").unwrap_or(HELP.len());
+    let (here, there) = HELP.split_at(elsewhere);
+    let ordered: Vec<&(&str, &str)> = if app.screen == Screen::Session {
+        here.iter().chain(there).collect()
+    } else {
+        there.iter().chain(here).collect()
+    };
+    let width = 76.min(area.width);
+    let lines: Vec<Line> = ordered
+        .into_iter()
         .map(|(k, v)| {
             if v.is_empty() {
                 Line::from(Span::styled(*k, theme.title()))
@@ -1149,9 +1186,14 @@ fn help(frame: &mut Frame, area: Rect, _app: &App, theme: &Theme) {
             }
         })
         .collect();
-    let text = Text::from(lines);
-    frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: false }).block(Block::bordered().title(" Keys · any key closes ")),
-        d,
-    );
+    let paragraph = Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false });
+    let rows = u16::try_from(paragraph.line_count(width.saturating_sub(2))).unwrap_or(u16::MAX);
+    let d = centered(area, width, rows.saturating_add(2));
+    let title = if rows.saturating_add(2) > d.height {
+        " Keys · more in a bigger window · any key closes "
+    } else {
+        " Keys · any key closes "
+    };
+    frame.render_widget(Clear, d);
+    frame.render_widget(paragraph.block(Block::bordered().title(title)), d);
 }

@@ -454,6 +454,23 @@ fn waiting_for_start_holds_the_preparation_until_the_person_is_ready() {
 }
 
 #[test]
+fn a_refusal_while_paused_says_to_resume_first() {
+    check(
+        "all",
+        &options(),
+        true,
+        "10 pause\n12 skip",
+        expect![[r#"
+            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            == WarmUp
+            0:10.000 None    Paused. Resume when you are ready.
+            == WarmUp (paused)
+            0:12.000 !! skip: skip does not apply during the warm-up while the session is paused: resume first
+        "#]],
+    );
+}
+
+#[test]
 fn the_warm_up_counts_down_and_can_be_skipped() {
     let s = check(
         "all",
@@ -485,7 +502,7 @@ fn events_that_do_not_apply_are_refused_without_changing_anything() {
         "short",
         &options(),
         false,
-        "0 start\n0.5 pause\n1 comfortable\n2 pain 11\n3 resume\n4 end",
+        "0 start\n0.5 pause\n1 comfortable\n2 pain 11\n2.5 pain 3\n3 resume\n4 end",
         expect![[r#"
             0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
             == Screening { question: 0 }
@@ -493,6 +510,7 @@ fn events_that_do_not_apply_are_refused_without_changing_anything() {
             0:00.500 !! pause: pause does not apply during the safety questions
             0:01.000 !! comfortable: comfortable does not apply during the safety questions
             0:02.000 !! pain 11: a pain rating is from 0 to 10, not 11
+            0:02.500 !! pain 3: a pain rating does not apply during the safety questions
             0:03.000 !! resume: resume does not apply during the safety questions
         "#]],
     );
