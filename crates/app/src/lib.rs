@@ -74,6 +74,16 @@ pub enum Error {
     /// The routine cannot be planned for this person.
     #[error(transparent)]
     Plan(#[from] limber_core::PlanError),
+    /// Nothing in the routine suits this person today, said with the stretches' names.
+    #[error(
+        "nothing in {routine} suits you today: {why}. Change the equipment you have or the positions you avoid, or choose another routine"
+    )]
+    NothingFits {
+        /// The routine's name.
+        routine: String,
+        /// Why each stretch was left out, by name.
+        why: String,
+    },
     /// A hold time outside what the guidance supports.
     #[error("a hold of {0} s is outside 10–60 s (ACSM: hold 10–30 s, up to 60 s for older adults)")]
     HoldOutOfRange(u32),
@@ -427,13 +437,24 @@ impl App {
         })
     }
 
+    /// A planning error as a person reads it: stretches and routines by name, not by id.
+    fn in_words(&self, e: limber_core::PlanError) -> Error {
+        let limber_core::PlanError::NothingFits { routine, adjustments } = e else { return e.into() };
+        let name = |id: &StretchId| self.library.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        let why = adjustments.iter().map(|a| format!("{} {}", name(&a.stretch), a.reason.describe()));
+        Error::NothingFits {
+            routine: self.library.routine(&routine).map_or_else(|| routine.to_string(), |r| r.name.clone()),
+            why: why.collect::<Vec<_>>().join("; "),
+        }
+    }
+
     /// Plans the routine for `user` and starts a session at time zero: screening is asked when
     /// no clear answers are stored (or when asked again).
     pub async fn start(&self, user: UserId, request: &StartRequest, started_at_ms: i64) -> Result<Started> {
         let routine = self.routine(&request.routine)?;
         let profile = self.store.profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;
-        let plan = Plan::resolve(&self.library, &routine, &options)?;
+        let plan = Plan::resolve(&self.library, &routine, &options).map_err(|e| self.in_words(e))?;
         let screening =
             if request.rescreen { None } else { self.store.latest_screening(user).await?.map(|e| e.record) };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);

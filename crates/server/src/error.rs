@@ -97,7 +97,8 @@ impl From<limber_app::Error> for ApiError {
             | E::PainOutOfRange(_)
             | E::TimingOutOfRange(_)
             | E::GoalOutOfRange(_)
-            | E::Plan(_) => ApiError::invalid(e.to_string()),
+            | E::Plan(_)
+            | E::NothingFits { .. } => ApiError::invalid(e.to_string()),
             E::Import(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-import", e.to_string()),
             E::NotOver => ApiError::new(StatusCode::CONFLICT, "not-over", e.to_string()),
             // The person an open server acts for was removed while it ran (`limber-server user

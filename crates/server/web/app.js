@@ -40,7 +40,13 @@ async function api(method, path, body) {
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    // The browser's words ("Failed to fetch", "NetworkError…") say nothing to a person.
+    throw Object.assign(new Error("no connection to the limber server"), { cause: e });
+  }
   // 403 without a token: the server acts for its local person only when called as localhost
   // (behind a reverse proxy it is not): a token lets anyone in.
   if (res.status === 401 || (res.status === 403 && !token)) {
@@ -280,6 +286,7 @@ function openStream(c) {
     li.textContent = cue.text;
     li.dataset.seq = cue.seq;
     li.dataset.sound = cue.sound;
+    li.dataset.kind = kind || "";
     // Said before this page followed the session: listed, not said again.
     const before = cue.seq <= c.said;
     li.dataset.said = before ? "before" : "now";
@@ -865,7 +872,10 @@ function finish(state) {
   const out = $("#outcome");
   // A stop's advice stays on screen (above, in #stopped); otherwise the last few words.
   const stop = state.view.stopped;
-  const last = stop ? [] : [...$("#cues").children].slice(0, 3).map((li) => li.textContent).reverse();
+  // (Not a question: the ones asked are answered by now.)
+  const asked = new Set(["question", "ask-pain", "ask-assessed", "ask-stop", "countdown"]);
+  const said = [...$("#cues").children].filter((li) => !asked.has(li.dataset.kind));
+  const last = stop ? [] : said.slice(0, 3).map((li) => li.textContent).reverse();
   out.replaceChildren();
   const h = document.createElement("h3");
   h.textContent = stop ? (stop.reason === "aborted" ? "Session ended" : "Session stopped") : "Well done";
@@ -1083,9 +1093,20 @@ $("#profile-form").addEventListener("submit", async (e) => {
 
 // ------------------------------------------------------------------ start
 
+// Why a session could not start, under the Start button (not in a pop-up someone on the floor
+// has to get up to close), in the page's words where the server's are an API's.
 $("#start-form").addEventListener("submit", (e) => {
   e.preventDefault();
-  startSession(e.target).catch((err) => alert(err.message));
+  const problem = $("#start-problem");
+  problem.hidden = true;
+  startSession(e.target).catch((err) => {
+    if (err.message === "unauthorized") return; // the sign-in is shown instead
+    problem.textContent = err.data?.error?.code === "too-many-sessions"
+      ? "You have as many sessions under way as this server allows: end one (End session) before starting another."
+      : `Could not start: ${err.message}`;
+    problem.hidden = false;
+    problem.scrollIntoView({ block: "nearest" });
+  });
 });
 
 async function init() {

@@ -50,6 +50,17 @@ fn unknown_routines_and_stretches_name_the_known_ones() {
 }
 
 #[test]
+fn a_routine_nothing_of_which_suits_names_its_stretches_and_what_to_change() {
+    let home = Home::new();
+    home.limber(&["profile", "--avoid", "seated,standing,kneeling,lying-on-back,lying-on-side"]).assert().success();
+    home.limber(&["run", "desk"]).assert().failure().stderr(
+        predicate::str::contains("nothing in Seated desk break suits you today: Seated cat-cow is done seated;")
+            .and(predicate::str::contains("positions you avoid"))
+            .and(predicate::str::contains("`").not()),
+    );
+}
+
+#[test]
 fn a_corrupt_database_is_reported_and_left_as_it_was() {
     let home = Home::new();
     let db = home.path().join("limber.db");

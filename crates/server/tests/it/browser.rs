@@ -223,6 +223,20 @@ fn the_page_shows_the_library_refuses_a_bad_goal_and_says_when_the_server_is_gon
     let (_, profile) = get(&server.addr, "/api/v1/profile");
     assert_eq!(profile["profile"]["avoid"], json!(["standing"]), "standing can be avoided from the page: {profile}");
 
+    // A routine nothing of which suits today: said under Start, by name, not in a pop-up.
+    let avoid = |list: Value| {
+        let body = json!({ "avoid": list }).to_string();
+        let r = request(&server.addr, "PATCH", "/api/v1/profile", &[("content-type", "application/json")], Some(&body));
+        assert_eq!(r.unwrap().status, 200);
+    };
+    avoid(json!(["seated", "standing", "kneeling", "lying-on-back", "lying-on-side"]));
+    driver.click("nav [data-tab=start]");
+    driver.click("#start-form button[type=submit]");
+    driver.wait_for("the refusal", |d| d.text("#start-problem").contains("suits you today"));
+    let said = driver.text("#start-problem");
+    assert!(said.contains("Seated cat-cow") && !said.contains('`'), "{said}");
+    avoid(json!([]));
+
     // A session, then the server goes: the page says the connection is lost, and that a sharp
     // pain report did not arrive, with what to do anyway.
     driver.click("nav [data-tab=start]");
@@ -837,6 +851,41 @@ fn press(driver: &Driver, key: &str) {
     ));
 }
 
+#[test]
+fn the_end_of_a_session_gives_its_last_words_not_a_question_already_answered() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    let body = json!({"routine": "desk", "speed": 1000.0, "no-warm-up": true, "pain-before": {"prompt": "skip"}});
+    let (status, v) = post(&server.addr, "/api/v1/sessions", body);
+    assert_eq!(status, 201, "{v}");
+    let session = format!("/api/v1/sessions/{}", v["id"].as_str().unwrap());
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    loop {
+        let (_, s) = get(&server.addr, &session);
+        let intent = match s["view"]["phase"]["phase"].as_str().unwrap() {
+            "screening" if s["view"]["question"].as_str().is_some_and(|q| q.contains("already looked at")) => "yes",
+            "screening" => "no",
+            "pain-after" => break,
+            _ => {
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        assert_eq!(post(&server.addr, &format!("{session}/intents"), json!({"intent": intent})).0, 200);
+    }
+    driver.wait_for("the question after", |d| d.text("#question").contains("how much does your back hurt"));
+    assert_eq!(post(&server.addr, &format!("{session}/intents"), json!({"intent": "pain", "score": 2})).0, 200);
+    driver.wait_for("the end", |d| d.js("return document.querySelector('#outcome').hidden") == json!(false));
+    let outcome = driver.text("#outcome");
+    assert!(outcome.contains("Well done"), "{outcome}");
+    assert!(!outcome.contains("how much does your back hurt"), "the answered question again: {outcome}");
+}
+
 /// Types `key` (a WebDriver key: `\u{E007}` is Enter) into whatever has the focus, as a real
 /// key press: a focused button is pressed by it.
 fn type_key(driver: &Driver, key: &str) {
@@ -1121,6 +1170,8 @@ fn what_did_not_reach_the_server_is_said_no_more_once_the_connection_is_back() {
     });
     driver.click("#actions [data-intent=pause]");
     driver.wait_for("the failed pause", |d| d.text("#problem").contains("did not reach limber"));
+    let said = driver.text("#problem");
+    assert!(said.contains("no connection to the limber server") && !said.contains("fetch"), "{said}");
     let _server = start(&data, &addr);
     driver.wait_for("the connection back", |d| {
         d.js("return document.querySelector('#connection').hidden") == json!(true)
