@@ -433,7 +433,9 @@ function render(state) {
   $("#phase-word").classList.toggle("long", word.length > 10);
   clock.dataset.phase = key;
   clock.classList.toggle("paused", Boolean(v.paused) && !current.pending);
-  $("#stretch-name").textContent = v.name || routineNames.get(state.routine) || state.routine;
+  // (A session of safety questions only has no routine to name.)
+  $("#stretch-name").textContent = v.name || routineNames.get(state.routine) ||
+    (state.kind === "screening" ? "Safety questions" : state.routine);
   // A stop says so at once, with its advice, and stays above whatever is asked next.
   const box = $("#stopped");
   box.hidden = !stop;

@@ -886,6 +886,20 @@ fn the_end_of_a_session_gives_its_last_words_not_a_question_already_answered() {
     assert!(!outcome.contains("how much does your back hurt"), "the answered question again: {outcome}");
 }
 
+#[test]
+fn a_session_of_safety_questions_only_is_named_so() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    assert_eq!(post(&server.addr, "/api/v1/screening", json!(null)).0, 201);
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the questions", |d| d.text("#phase").contains("question 1"));
+    assert_eq!(driver.text("#stretch-name"), "Safety questions");
+}
+
 /// Types `key` (a WebDriver key: `\u{E007}` is Enter) into whatever has the focus, as a real
 /// key press: a focused button is pressed by it.
 fn type_key(driver: &Driver, key: &str) {
