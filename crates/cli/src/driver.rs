@@ -325,8 +325,9 @@ pub(crate) fn drive(
     let mut pain_entry = keys::PainEntry::default();
     loop {
         if stop.load(Ordering::Relaxed) || OUTPUT_GONE.load(Ordering::Relaxed) {
-            while !session.phase().is_over() {
-                apply(session, Intent::Quit, clock.now(), clock, screen);
+            session.quit_to_end(clock.now());
+            for cue in session.drain_cues() {
+                screen.cue(&cue, clock);
             }
             return input_ran_out;
         }

@@ -855,6 +855,21 @@ impl Session {
         out
     }
 
+    /// Ends the session at `at` the way `q` does, keeping what was done, for a driver whose
+    /// person has gone (Ctrl-C, a closed terminal): a quit during the exercise first asks for the
+    /// rating after, which the next quit leaves out. Each quit is an intent in the log, so a
+    /// replay ends the same way. Never loops: it stops at a quit refused. Returns whether the
+    /// session is over.
+    pub fn quit_to_end(&mut self, at: At) -> bool {
+        // A quit ends the session or moves it one question on; a handful is always enough.
+        for _ in 0..8 {
+            if self.phase.is_over() || self.handle(Intent::Quit, at).is_err() {
+                break;
+            }
+        }
+        self.phase.is_over()
+    }
+
     /// Applies `intent` at `at`, after processing every deadline up to `at`. What the intent
     /// means depends on the phase; one that does not apply is refused and changes nothing.
     pub fn handle(&mut self, intent: Intent, at: At) -> Result<(), Rejected> {

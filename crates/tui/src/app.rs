@@ -393,13 +393,10 @@ impl App {
 
     /// Ends the session the way `q` does, keeping what was done.
     pub(crate) fn quit_session(&mut self, now: At) {
-        for _ in 0..8 {
-            let over = self.live.as_ref().is_none_or(|l| l.session.phase().is_over());
-            if over {
-                break;
-            }
-            self.send(Intent::Quit, now);
-        }
+        let Some(live) = &mut self.live else { return };
+        live.session.quit_to_end(now);
+        self.take_cues();
+        self.refresh_view(now);
     }
 
     /// Saves the finished session and shows the summary.

@@ -159,6 +159,17 @@ proptest! {
     }
 
     #[test]
+    fn quitting_ends_any_session_and_a_replay_ends_the_same(opts in any_options(), screened: bool, script in script(), tail in 0u64..300_000) {
+        let (mut live, _, now) = play(&opts, screened, &script);
+        let later = At::millis(now.as_millis() + tail);
+        prop_assert!(live.quit_to_end(later), "still {:?}", live.phase());
+        let record = clear_record();
+        let mut replayed = Session::replay(plan("all", &opts), screened.then_some(&record), live.log()).expect("replays");
+        replayed.advance(later);
+        prop_assert_eq!(replayed.summary(), live.summary());
+    }
+
+    #[test]
     fn replay_rebuilds_the_live_session(opts in any_options(), screened: bool, script in script(), tail in 0u64..300_000) {
         let (mut live, mut said, now) = play(&opts, screened, &script);
         let later = At::millis(now.as_millis() + tail);
