@@ -611,6 +611,24 @@ impl App {
         Ok((self.adherence(user, profile.weekly_goal, tz).await?, self.trend(user, &tallies, tz).await?))
     }
 
+    /// The sessions that count toward the goal in each of the last `weeks` local weeks, this
+    /// week first: reads them newest first, only as far back as that.
+    pub async fn sessions_per_week(&self, user: UserId, weeks: usize, tz: &TimeZone) -> Result<Vec<u64>> {
+        let this_week = when::week_number(when::now_ms(), tz);
+        let mut per_week = vec![0_u64; weeks];
+        let mut starts = self.store.goal_session_starts(user);
+        while let Some(ms) = starts.try_next().await? {
+            let back = this_week - when::week_number(ms, tz);
+            match usize::try_from(back).ok().and_then(|b| per_week.get_mut(b)) {
+                Some(n) => *n += 1,
+                // A session dated ahead (a clock set wrong): in no week shown.
+                None if back < 0 => {}
+                None => break,
+            }
+        }
+        Ok(per_week)
+    }
+
     /// This week against `goal` and the streak, in local weeks: reads the sessions that count,
     /// newest first, only as far back as the streak goes.
     pub async fn adherence(&self, user: UserId, goal: u32, tz: &TimeZone) -> Result<Adherence> {
@@ -785,6 +803,33 @@ mod tests {
         session.advance(limber_core::At::secs(24 * 60 * 60));
         assert!(session.phase().is_over(), "{:?}", session.phase());
         session
+    }
+
+    #[tokio::test]
+    async fn sessions_per_week_counts_each_local_week_this_week_first() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = limber_store::SqliteStore::open(dir.path()).await.expect("store");
+        let app = App::new(limber_content::builtin().expect("content"), Arc::new(store));
+        let user = app.local_user().await.expect("user");
+        let clear = ScreeningRecord {
+            answers: app.library().screening.iter().map(|q| (q.id.clone(), !q.flags(true))).collect(),
+            clinician_assessed: false,
+        };
+        app.store().save_screening(user, &ScreeningEntry { taken_at_ms: 0, record: clear }).await.expect("saved");
+        const WEEK: i64 = 7 * 24 * 60 * 60 * 1000;
+        let now = when::now_ms();
+        // This week, two the week before, one five weeks back, and a preview (which counts for
+        // no goal) this week.
+        for at in [now, now - WEEK, now - WEEK - 60_000, now - 5 * WEEK] {
+            app.finish(user, &hands_free(&app, user, None).await, at, 1.0).await.expect("recorded");
+        }
+        app.finish(user, &hands_free(&app, user, None).await, now, 10.0).await.expect("recorded");
+        let tz = jiff::tz::TimeZone::UTC;
+        let weeks = app.sessions_per_week(user, 4, &tz).await.expect("counted");
+        // (The week before may hold 1 or 2: "a week ago" is last week in local weeks, and so is
+        // a minute before it, unless the week turned over in that minute.)
+        assert_eq!((weeks[0], weeks[1] + weeks[2], weeks[3]), (1, 2, 0), "{weeks:?}");
+        assert_eq!(weeks.len(), 4);
     }
 
     #[tokio::test]

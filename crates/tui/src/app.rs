@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use limber_app::clock::Clock;
 use limber_app::keys::Typed;
 use limber_app::local::Local;
@@ -238,30 +238,17 @@ impl App {
         if let Ok((profile, _)) = local.block_on(local.app.profile(local.user)) {
             self.profile = profile;
         }
-        let tz = when::zone();
-        let this_week = when::week_number(when::now_ms(), &tz);
-        // The last eight weeks only: the sessions that count, newest first, until older than that.
-        let recent = local.block_on(async {
-            let mut per_week = [0_u64; 8];
-            let mut starts = local.app.store().goal_session_starts(local.user);
-            while let Some(ms) = starts.try_next().await? {
-                let back = this_week - when::week_number(ms, &tz);
-                match usize::try_from(back).ok().and_then(|b| per_week.get_mut(b)) {
-                    Some(n) => *n += 1,
-                    None if back < 0 => {}
-                    None => break,
-                }
+        // The last eight weeks only.
+        match local.block_on(local.app.sessions_per_week(local.user, 8, &when::zone())) {
+            Ok(per_week) => {
+                self.progress.weeks = per_week
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(back, n)| (if back == 0 { "now".to_owned() } else { format!("-{back}") }, *n))
+                    .collect();
             }
-            Ok::<_, limber_app::store::Error>(per_week)
-        });
-        if let Ok(per_week) = recent {
-            self.progress.weeks = (0..8_i64)
-                .rev()
-                .map(|back| {
-                    let label = if back == 0 { "now".to_owned() } else { format!("-{back}") };
-                    (label, per_week[usize::try_from(back).unwrap_or(0)])
-                })
-                .collect();
+            Err(e) => self.message = Some(format!("cannot read your sessions per week: {e}")),
         }
         if let Ok(previews) = local.block_on(local.app.previews(local.user)) {
             self.suggested = limber_app::App::suggest(&previews).map(|p| p.routine.clone());
