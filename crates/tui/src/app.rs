@@ -408,6 +408,7 @@ impl App {
             voice.finish(Duration::from_secs(5));
         }
         self.screen = Screen::Summary;
+        self.scroll = 0;
         self.selected = 0;
         self.reload();
     }
@@ -730,6 +731,14 @@ impl App {
 
     fn summary_key(&mut self, key: KeyEvent) {
         match key.code {
+            // A small window shows part of it: the rest (what was saved, the trend's advice) is
+            // a page down.
+            KeyCode::PageDown | KeyCode::Char(' ') | KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll = self.scroll.saturating_add(SCROLL_STEP).min(self.scroll_max.get()).min(MAX_SCROLL);
+            }
+            KeyCode::PageUp | KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.min(self.scroll_max.get()).saturating_sub(SCROLL_STEP);
+            }
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('p') => self.open(Screen::Progress),
             // Home, where the next session starts; progress is one key away (p).

@@ -466,6 +466,33 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     // The advice once, not once per alert said in the session.
     let text = render(&app, 120, 40);
     assert_eq!(text.matches("Sharp or intense pain means stop").count(), 1, "{text}");
+}
+
+#[test]
+fn a_summary_too_long_for_the_window_scrolls_to_what_was_saved() {
+    let (mut app, _dir) = app();
+    app.start("full").expect("start");
+    for _ in 0..11 {
+        app.on_key(key('n'), At::ZERO);
+    }
+    app.on_key(key('y'), At::ZERO);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    let now = at(&app);
+    app.on_key(key('x'), now);
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+    assert_eq!(app.screen, Screen::Summary);
+    let saved = app.finished.as_ref().map(|(f, _)| f.saved_line()).expect("finished");
+    let start: String = saved.chars().take(20).collect();
+    let flat = |app: &App| render(app, ui::MIN_SIZE.0, ui::MIN_SIZE.1).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat(&app).contains("more: PgDn") && !flat(&app).contains(&start), "{}", flat(&app));
+    for _ in 0..10 {
+        if flat(&app).contains(&start) {
+            break;
+        }
+        app.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE), now);
+    }
+    assert!(flat(&app).contains(&start), "{start:?} never shows:\n{}", flat(&app));
     let text = render(&app, 80, 24);
     assert!(text.contains("stopped: sharp pain"), "{text}");
     assert!(text.contains("Sharp or intense pain means stop"), "{text}");

@@ -869,9 +869,10 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), body);
+    scrolled(frame, body, lines, app.scroll, &app.scroll_max, theme);
     frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
-    frame.render_widget(Paragraph::new(hint_line(&[("enter", "home"), ("p", "progress"), ("q", "quit")], theme)), keys);
+    let hints = [("enter", "home"), ("p", "progress"), ("PgDn", "more"), ("q", "quit")];
+    frame.render_widget(Paragraph::new(hint_line(&hints, theme)), keys);
 }
 
 fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
