@@ -466,6 +466,29 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     // The advice once, not once per alert said in the session.
     let text = render(&app, 120, 40);
     assert_eq!(text.matches("Sharp or intense pain means stop").count(), 1, "{text}");
+    let text = render(&app, 80, 24);
+    assert!(text.contains("stopped: sharp pain"), "{text}");
+    assert!(text.contains("Sharp or intense pain means stop"), "{text}");
+    snap("summary_sharp_pain", &app);
+
+    // Progress shows the flag, and c clears it in the store.
+    app.on_key(key('p'), now);
+    assert_eq!(app.screen, Screen::Progress);
+    let row = app.stats.as_ref().and_then(|s| s.holds.iter().position(|h| h.flagged)).expect("a flagged stretch");
+    let text = render(&app, 120, 40);
+    assert!(text.contains("SET ASIDE"), "{text}");
+    snap("progress", &app);
+    app.selected = row;
+    // One press asks (in a session the same key means "comfortable"); another key keeps it.
+    let flagged_now = |app: &App| app.local.block_on(app.local.app.profile(app.local.user)).expect("profile").1;
+    app.on_key(key('c'), now);
+    assert!(render(&app, 120, 40).contains("Press c again to clear it"));
+    app.on_key(key('j'), now);
+    app.selected = row;
+    app.on_key(key('c'), now);
+    assert_eq!(flagged_now(&app).len(), 1, "asked, not cleared");
+    app.on_key(key('c'), now);
+    assert!(flagged_now(&app).is_empty(), "cleared: {:?}", flagged_now(&app));
 }
 
 #[test]
@@ -493,29 +516,6 @@ fn a_summary_too_long_for_the_window_scrolls_to_what_was_saved() {
         app.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE), now);
     }
     assert!(flat(&app).contains(&start), "{start:?} never shows:\n{}", flat(&app));
-    let text = render(&app, 80, 24);
-    assert!(text.contains("stopped: sharp pain"), "{text}");
-    assert!(text.contains("Sharp or intense pain means stop"), "{text}");
-    snap("summary_sharp_pain", &app);
-
-    // Progress shows the flag, and c clears it in the store.
-    app.on_key(key('p'), now);
-    assert_eq!(app.screen, Screen::Progress);
-    let row = app.stats.as_ref().and_then(|s| s.holds.iter().position(|h| h.flagged)).expect("a flagged stretch");
-    let text = render(&app, 120, 40);
-    assert!(text.contains("SET ASIDE"), "{text}");
-    snap("progress", &app);
-    app.selected = row;
-    // One press asks (in a session the same key means "comfortable"); another key keeps it.
-    let flagged_now = |app: &App| app.local.block_on(app.local.app.profile(app.local.user)).expect("profile").1;
-    app.on_key(key('c'), now);
-    assert!(render(&app, 120, 40).contains("Press c again to clear it"));
-    app.on_key(key('j'), now);
-    app.selected = row;
-    app.on_key(key('c'), now);
-    assert_eq!(flagged_now(&app).len(), 1, "asked, not cleared");
-    app.on_key(key('c'), now);
-    assert!(flagged_now(&app).is_empty(), "cleared: {:?}", flagged_now(&app));
 }
 
 #[test]
