@@ -530,6 +530,17 @@ fn library_filters_by_equipment_and_shows_a_stretch() {
     assert!(none.len() < all && none.iter().all(|s| s.equipment.is_empty()));
     app.on_key(key('g'), At::ZERO);
     assert!(render(&app, 80, 24).contains("Precautions"));
+    // The source page ends with what the article says of mid-back pain, down to the
+    // "general guidance" disclaimer.
+    for _ in 0..3 {
+        app.on_key(key('g'), At::ZERO);
+    }
+    assert_eq!(app.guide, Some(crate::app::Guide::Source));
+    for _ in 0..40 {
+        app.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE), At::ZERO);
+    }
+    let flat = render(&app, 120, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("This is general guidance"), "{flat}");
     // Esc closes the guide and stays in the library; a second Esc goes home.
     app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), At::ZERO);
     assert_eq!((app.screen, app.guide), (Screen::Library, None));

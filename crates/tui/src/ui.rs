@@ -1028,6 +1028,10 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 l.push(Line::from(format!("by {}", s.author)));
                 l.push(Line::from(s.note.clone()));
                 l.extend(s.also.iter().map(|a| Line::from(a.clone())));
+                // What the article says of mid-back pain, and that this is general guidance.
+                l.push(Line::default());
+                l.push(Line::from(Span::styled("About mid-back pain", theme.strong())));
+                l.extend(lib.background.iter().map(|b| Line::from(b.clone())));
                 ("Source", l)
             }
         };
