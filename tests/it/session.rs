@@ -109,6 +109,31 @@ fn sharp_pain_in_the_middle_of_the_full_routine_stops_with_the_advice() {
     assert_eq!(session.next_deadline(), None);
 }
 
+#[test]
+fn discomfort_in_a_hold_offers_every_easier_version_of_the_stretch() {
+    let lib = builtin().expect("content");
+    let options = PlanOptions { warm_up: false, ..PlanOptions::default() };
+    let plan = Plan::resolve(&lib, &RoutineId::from("desk"), &options).expect("plan");
+    let mut session = Session::new(plan, Some(&clear(&lib)), At::ZERO);
+    // The desk break's second stretch, the seated thoracic extension, has two easier versions.
+    let extension = lib.stretch(&"seated-thoracic-extension".into()).expect("the extension");
+    assert_eq!(extension.modifications.len(), 2);
+    let mut at = At::ZERO;
+    while !(matches!(session.phase(), Phase::Active { item: 1, .. })) {
+        at = session.next_deadline().expect("the session goes on");
+        session.advance(at);
+        if matches!(session.phase(), Phase::PainBefore) {
+            session.handle(Intent::Start, at).expect("no rating");
+        }
+    }
+    session.drain_cues();
+    session.handle(Intent::Discomfort, at).expect("heard");
+    let reply = session.drain_cues().into_iter().find(|c| c.kind == CueKind::Discomfort).expect("a reply");
+    for easier in &extension.modifications {
+        assert!(reply.text.contains(easier.as_str()), "{easier:?} not offered: {}", reply.text);
+    }
+}
+
 /// Answers the built-in screening live: `yes_to` the ids answered "yes", "no" to the rest.
 fn screen(session: &mut Session, lib: &limber_core::Library, yes_to: &[&str]) -> Vec<Phase> {
     let mut phases = Vec::new();

@@ -1179,9 +1179,11 @@ impl Session {
         // What to do instead is offered for the stretch the report is about, when it is this one.
         let on_stretch = item.filter(|_| self.phase.on_stretch() && self.about() == About::Current);
         let alt = on_stretch.and_then(|i| self.alternative(i)).map(|c| c.stretch.name.clone());
-        // The stretch's own easier version comes first: the article's "modify it" before a swap.
-        let easier = on_stretch.and_then(|i| self.items[i].choice.stretch.modifications.first());
-        let text = words::discomfort(&self.plan.advice.discomfort, easier.map(String::as_str), alt.as_deref());
+        // The stretch's own easier versions come first, every one (crossing the arms may be what
+        // suits, not leaning less): the article's "modify it" before a swap.
+        let easier =
+            on_stretch.map(|i| self.items[i].choice.stretch.modifications.join(" Or: ")).filter(|e| !e.is_empty());
+        let text = words::discomfort(&self.plan.advice.discomfort, easier.as_deref(), alt.as_deref());
         self.say(now, CueKind::Discomfort, text, Sound::None);
     }
 
