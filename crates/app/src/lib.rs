@@ -75,14 +75,14 @@ pub enum Error {
     #[error(transparent)]
     Plan(#[from] limber_core::PlanError),
     /// Nothing in the routine suits this person today, said with the stretches' names.
-    #[error(
-        "nothing in {routine} suits you today: {why}. Change the equipment you have or the positions you avoid, or choose another routine"
-    )]
+    #[error("nothing in {routine} suits you today: {why}. {what_to_do}")]
     NothingFits {
         /// The routine's name.
         routine: String,
         /// Why each stretch was left out, by name.
         why: String,
+        /// What could change that, for the reasons given.
+        what_to_do: String,
     },
     /// A hold time outside what the guidance supports.
     #[error("a hold of {0} s is outside 10–60 s (ACSM: hold 10–30 s, up to 60 s for older adults)")]
@@ -442,9 +442,26 @@ impl App {
         let limber_core::PlanError::NothingFits { routine, adjustments } = e else { return e.into() };
         let name = |id: &StretchId| self.library.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
         let why = adjustments.iter().map(|a| format!("{} {}", name(&a.stretch), a.reason.describe()));
+        // Only what applies: a stretch set aside after sharp pain is not a setting to change.
+        use limber_core::Unfit;
+        let mut changes = Vec::new();
+        if adjustments.iter().any(|a| matches!(a.reason, Unfit::Needs(_))) {
+            changes.push("say which equipment you have");
+        }
+        if adjustments.iter().any(|a| matches!(a.reason, Unfit::Position(_))) {
+            changes.push("avoid fewer positions");
+        }
+        if adjustments.iter().any(|a| a.reason == Unfit::Flagged) {
+            changes.push("clear a stretch set aside after sharp pain, only once it no longer hurts");
+        }
+        changes.push("choose another routine");
+        let what_to_do = changes.join(", or ");
+        let mut first = what_to_do.chars();
+        let what_to_do = first.next().map_or_else(String::new, |c| c.to_uppercase().chain(first).collect());
         Error::NothingFits {
             routine: self.library.routine(&routine).map_or_else(|| routine.to_string(), |r| r.name.clone()),
             why: why.collect::<Vec<_>>().join("; "),
+            what_to_do: format!("{what_to_do}."),
         }
     }
 
@@ -550,8 +567,10 @@ impl App {
         });
         let screening: Vec<ScreeningEntry> = answered.into_iter().chain(aside).collect();
         if !summary.exercise_started {
-            // No session to record: the entries alone, the answers first.
-            for entry in &screening {
+            // No session to record: the entry alone, in one write. After an emergency stop that
+            // is the empty record only (the answers before it would clear the person, should
+            // the second of two writes fail).
+            if let Some(entry) = screening.last() {
                 self.store.save_screening(user, entry).await?;
             }
             return Ok(Recorded {

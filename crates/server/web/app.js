@@ -32,7 +32,8 @@ const LEAD_ENDS = new Set(["next-up", "release", "skipped", "stopped", "finished
 // limber's answers to what the person reported (a rating, discomfort, a swap): shown under the
 // countdown until the next work begins, so a rating is seen to be taken even with sound off.
 const REPLIES = new Set(["noted", "discomfort", "too-much", "ask-stop", "no-alternative", "swapped", "skipped"]);
-const REPLY_ENDS = new Set(["begin", "stopped", "finished", "warm-up"]);
+// (A question answered ends it too: "stop for today?" no longer stands once the session goes on.)
+const REPLY_ENDS = new Set(["begin", "stopped", "finished", "warm-up", "resumed"]);
 
 // ------------------------------------------------------------------ API
 

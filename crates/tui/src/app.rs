@@ -490,7 +490,9 @@ impl App {
                 KeyCode::Char(' ') if self.screen == Screen::Session && !self.help => self.session_key(key, now),
                 // A rating during the exercise acts here too (above 5 it stops the stretch): it
                 // answers no question, so nothing unseen is agreed to. Its answer is shown.
-                KeyCode::Char('0'..='9') if self.screen == Screen::Session && !self.help && self.rating_anytime() => {
+                KeyCode::Char('0'..='9')
+                    if self.screen == Screen::Session && !self.help && self.rating_in_a_small_window() =>
+                {
                     self.session_key(key, now);
                 }
                 _ => {}
@@ -565,11 +567,15 @@ impl App {
         self.send(intent, now);
     }
 
-    /// Whether a rating may be typed now without answering a question: during the exercise,
-    /// with no question asked (a small window shows no question, so none may be answered).
-    fn rating_anytime(&self) -> bool {
+    /// Whether a rating typed in a window too small to show questions may act: only while a
+    /// stretch is being worked, where one above 5 stops that stretch and asks nothing (out of
+    /// one, a rating above 5 asks whether to stop, a question the small window cannot show).
+    pub(crate) fn rating_in_a_small_window(&self) -> bool {
         self.live.as_ref().is_some_and(|live| {
-            live.view.question.is_none() && !live.confirm_quit && live.view.allowed.contains(&IntentKind::Pain)
+            matches!(live.view.phase, limber_core::Phase::Active { .. })
+                && live.view.question.is_none()
+                && !live.confirm_quit
+                && live.view.allowed.contains(&IntentKind::Pain)
         })
     }
 
@@ -631,6 +637,7 @@ impl App {
     fn open(&mut self, screen: Screen) {
         self.screen = screen;
         self.selected = 0;
+        self.scroll = 0;
         self.message = None;
         if matches!(screen, Screen::Progress | Screen::Home) {
             self.reload();

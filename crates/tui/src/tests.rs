@@ -146,6 +146,9 @@ fn the_get_ready_count_and_the_switch_of_sides_are_distinct_moments() {
     assert!(text.contains("SWITCH → LEFT"), "{text}");
     // The steps are written for the right side: on the left the panel says how that side goes.
     assert!(text.contains("LEFT SIDE: Turn to the left"), "{text}");
+    // With the side big, the stretch and the side are still named under the whole label.
+    let text = render(&app, 120, 40);
+    assert!(text.contains("SWITCH → LEFT") && text.contains("Seated twist · left side"), "{text}");
     snap("switch_sides", &app);
 }
 
@@ -459,6 +462,8 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     let text = render(&app, 80, 24);
     assert!(text.contains("Leave without rating your pain now?") && !text.contains("carry on"), "{text}");
     app.on_key(key('n'), now);
+    // Sharp pain pressed again at the rating after: heard again, said once on the summary.
+    app.on_key(key('x'), now);
     // Enter leaves the pain after unrated.
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
     assert_eq!(app.screen, Screen::Summary);
@@ -688,6 +693,13 @@ fn a_small_window_says_the_size_it_needs() {
     assert!(!in_hold(&app), "7 stopped the stretch: {:?}", phase(&app));
     let text = render(&app, 40, 10).split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(text.contains("7 out of 10 is too much"), "{text}");
+    // Out of a stretch a rating above 5 would ask whether to stop, which this window cannot
+    // show: there a rating does nothing, and the keys shown say so.
+    run_until(&mut app, |a| matches!(phase(a), Some(Phase::Prepare { .. })));
+    let now = at(&app);
+    app.on_key(key('8'), now);
+    assert!(app.live.as_ref().is_some_and(|l| l.view.question.is_none()), "nothing asked unseen");
+    assert!(!render(&app, 40, 10).contains("0-9"), "{}", render(&app, 40, 10));
 }
 
 #[test]

@@ -163,9 +163,11 @@ pub(crate) fn draw(frame: &mut Frame, app: &App) {
         // A stop for safety says its advice whatever the size: it is what matters most.
         let advice: Option<String> = match (app.screen, &app.live, &app.finished) {
             (Screen::Session, Some(live), _) => live.view.stopped.as_ref().map(|n| n.advice.clone()),
-            (Screen::Summary, _, Some((f, cues))) if f.summary.stopped.is_some_and(|r| r.is_safety()) => {
-                cues.iter().rev().find(|c| c.sound == limber_core::Sound::Alert).map(|c| c.text.clone())
-            }
+            (Screen::Summary, _, Some((f, cues))) if f.summary.stopped.is_some_and(|r| r.is_safety()) => cues
+                .iter()
+                .rev()
+                .find(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. }))
+                .map(|c| c.text.clone()),
             _ => None,
         };
         if let Some(advice) = advice {
@@ -196,8 +198,8 @@ pub(crate) fn draw(frame: &mut Frame, app: &App) {
                 Span::styled(format!(" {}  ", limber_app::keys::CHEST), theme.danger()),
                 Span::styled(" space ", theme.key()),
                 Span::raw(" pause  "),
-                Span::styled(" 0-9 ", theme.key()),
-                Span::raw(" pain  "),
+                Span::styled(if app.rating_in_a_small_window() { " 0-9 " } else { "" }, theme.key()),
+                Span::raw(if app.rating_in_a_small_window() { " pain  " } else { "" }),
                 Span::styled(" ctrl-c ", theme.key()),
                 Span::raw(" end, keeping what was done"),
             ]));
@@ -552,15 +554,16 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     } else {
         4
     };
+    let heading_rows = u16::try_from(heading.len()).unwrap_or(1);
     let [head, digits, gauge, extra] = Layout::vertical([
-        Constraint::Length(if label_is_big { 5 } else { 2 }),
+        Constraint::Length(if label_is_big { 4 + heading_rows } else { 2 }),
         Constraint::Length(big_rows),
         Constraint::Length(1),
         Constraint::Min(1),
     ])
     .areas(left);
     if label_is_big {
-        let [word, name] = Layout::vertical([Constraint::Length(4), Constraint::Length(1)]).areas(head);
+        let [word, name] = Layout::vertical([Constraint::Length(4), Constraint::Length(heading_rows)]).areas(head);
         let big = BigText::builder()
             .pixel_size(PixelSize::HalfHeight)
             .style(label_style)
@@ -839,9 +842,13 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         // The advice the session gave when it stopped, in its own words (not the
                         // questions asked before, which this screen cannot answer, nor the reply
                         // to the pain after, said below).
-                        let stops = cues.iter().filter(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. }));
-                        for c in stops {
-                            lines.push(Line::from(c.text.clone()));
+                        // (Once, however often the stop was pressed again at the rating after.)
+                        let mut said: Vec<&str> = Vec::new();
+                        for c in cues.iter().filter(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. })) {
+                            if !said.contains(&c.text.as_str()) {
+                                said.push(&c.text);
+                                lines.push(Line::from(c.text.clone()));
+                            }
                         }
                     }
                 }

@@ -921,6 +921,12 @@ fn a_report_is_answered_on_screen_the_focus_stays_and_a_stop_from_another_tab_br
     driver.wait_for("the reply", |d| d.js("return document.querySelector('#reply').hidden") == json!(false));
     let reply = driver.text("#reply");
     assert!(reply.contains('3'), "{reply}");
+    // "Stop for today?" stands while it is asked, and goes once answered.
+    press(&driver, "7");
+    driver.wait_for("the question", |d| d.text("#reply").contains("stop for today"));
+    press(&driver, "n");
+    driver.wait_for("the question gone", |d| d.js("return document.querySelector('#reply').hidden") == json!(true));
+    driver.wait_for("going on", |_| get(&server.addr, &session).1["view"]["paused"] == json!(false));
 
     // Pause pressed with Enter: the focus moves to Resume, so Enter again resumes.
     driver.js("document.querySelector('#actions [data-intent=pause]').focus(); return true");
