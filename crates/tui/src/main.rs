@@ -100,6 +100,14 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
                  window (for pipes and scripts, `limber run --plain` reads typed lines)"
             );
         }
+        // A terminal that says it can move no cursor (an editor's shell, a serial console)
+        // would show the screen as garbage; the plain coach suits it.
+        if std::env::var_os("TERM").is_some_and(|t| t == "dumb") {
+            anyhow::bail!(
+                "limber-tui draws a full screen, which TERM=dumb cannot show: use `limber run --plain` there, \
+                 or run limber-tui in a terminal window"
+            );
+        }
     }
     // SIGTERM, SIGHUP and SIGINT end a session the way `q` does, keeping what was done.
     let stop = Arc::new(AtomicBool::new(false));

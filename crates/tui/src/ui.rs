@@ -907,7 +907,7 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let chart = BarChart::default()
-        .block(Block::bordered().title(format!(" Sessions per week (✓ goal {goal} met) ")))
+        .block(Block::bordered().title(format!(" Sessions per week · goal {goal} (✓ met) ")))
         .data(BarGroup::new(bars))
         .bar_width(3)
         .bar_gap(1)

@@ -278,6 +278,19 @@ fn without_a_terminal_it_says_it_needs_one() {
 }
 
 #[test]
+fn a_dumb_terminal_is_told_to_use_the_plain_coach() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "stty rows 24 cols 80 && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_limber-tui")]);
+    cmd.env("LIMBER_DATA_DIR", data.path()).env("TERM", "dumb").env_remove("LIMBER_CONTENT");
+    let pty = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    let mut screen = Screen { pty, vt: vt100::Parser::new(24, 80, 0) };
+    let said = screen.shows("limber run --plain");
+    assert!(said.contains("TERM=dumb"), "{said}");
+    assert!(!screen.vt.screen().alternate_screen(), "no screen was taken");
+}
+
+#[test]
 fn the_man_page_and_completions_print_whatever_the_environment_sets() {
     let data = tempfile::tempdir().expect("temp dir");
     for (args, says) in [(&["--man"][..], ".TH limber-tui 1"), (&["--completions", "bash"][..], "_limber__tui()")] {
