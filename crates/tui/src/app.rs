@@ -92,6 +92,26 @@ pub(crate) struct Live {
     pub(crate) pain_entry: limber_app::keys::PainEntry,
     /// The routine's name.
     pub(crate) routine: String,
+    /// What the plan changed and a voice not found: shown until the first stretch begins, under
+    /// any other message (a key's answer does not wipe them out).
+    pub(crate) notes: Option<String>,
+}
+
+impl Live {
+    /// The notes, while they still concern what is ahead: until the first stretch is under way.
+    pub(crate) fn notes_now(&self) -> Option<&str> {
+        use limber_core::Phase as P;
+        let before = matches!(
+            self.view.phase,
+            P::Screening { .. }
+                | P::ConfirmAssessed
+                | P::PainBefore
+                | P::WarmUp
+                | P::Prepare { item: 0 }
+                | P::GetReady { item: 0 }
+        );
+        self.notes.as_deref().filter(|_| before)
+    }
 }
 
 /// Library filters: each `None` means any.
@@ -306,9 +326,7 @@ impl App {
                 Err(e) => notes.push(no_voice(&e)),
             }
         }
-        if !notes.is_empty() {
-            self.message = Some(notes.join(" "));
-        }
+        let notes = (!notes.is_empty()).then(|| notes.join(" "));
         let view = session.view();
         let name = session.plan().routine_name.clone();
         self.live = Some(Live {
@@ -321,6 +339,7 @@ impl App {
             overlay_paused: false,
             pain_entry: limber_app::keys::PainEntry::default(),
             routine: name,
+            notes,
         });
         self.screen = Screen::Session;
         self.help = false;

@@ -644,11 +644,15 @@ fn a_voice_not_found_is_said_beside_what_the_plan_changed() {
     // With no foam roller (a new profile), the full routine plans a stand-in: its note shows, and
     // so does the missing voice, where there is none (the machine's own voice, if any, speaks).
     app.start("full").expect("start");
-    let message = app.message.clone().unwrap_or_default();
-    assert!(message.contains("instead"), "{message}");
+    let notes = app.live.as_ref().and_then(|l| l.notes_now()).unwrap_or_default().to_owned();
+    assert!(notes.contains("instead"), "{notes}");
     if let Err(e) = limber_app::speech::Voice::find() {
-        assert!(message.contains("No voice") && message.contains("not spoken"), "{e}: {message}");
+        assert!(notes.contains("No voice") && notes.contains("not spoken"), "{e}: {notes}");
     }
+    // They stay through the safety questions (a key's answer does not wipe them out).
+    app.on_key(key('n'), At::ZERO);
+    let text = render(&app, 120, 40).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("instead"), "{text}");
     // Turning speech on in the settings says so at once too.
     app.voice_wanted = false;
     app.live = None;
@@ -981,8 +985,8 @@ fn equipment_for_today_changes_the_plan_and_the_swaps_are_announced() {
     app.start("full").expect("start");
     let live = app.live.as_ref().expect("a session");
     assert!(live.session.plan().items.iter().all(|i| i.choice.stretch.equipment.is_empty()), "no equipment today");
-    let message = app.message.clone().unwrap_or_default();
-    assert!(message.contains("instead") || message.contains("left out"), "{message}");
+    let notes = live.notes_now().unwrap_or_default();
+    assert!(notes.contains("instead") || notes.contains("left out"), "{notes}");
 }
 
 #[test]
