@@ -644,7 +644,13 @@ function armQuit(button) {
   }
   button.textContent = "Press again to end";
   button.classList.add("armed");
-  quitArmed = setTimeout(() => { quitArmed = null; if (current?.state) renderActions(current.state.view); }, 4000);
+  // Said to a screen reader too: the button's new words alone are not announced.
+  $("#announce").textContent = "Press End session again within 4 seconds to end the session.";
+  quitArmed = setTimeout(() => {
+    quitArmed = null;
+    $("#announce").textContent = "";
+    if (current?.state) renderActions(current.state.view);
+  }, 4000);
 }
 
 async function send(intent) {

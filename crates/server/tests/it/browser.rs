@@ -388,6 +388,7 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     // Ending takes a second press: one press only asks.
     driver.click("#actions [data-intent=quit]");
     driver.wait_for("the second press", |d| d.text("#actions [data-intent=quit]") == "Press again to end");
+    assert!(driver.text("#announce").contains("again within 4 seconds"), "said to a screen reader too");
     assert!(!phase(&server.addr).is_empty() && phase(&server.addr) != "stopped", "one press ends nothing");
 
     // A key held down repeats: its repeats send nothing.
