@@ -202,8 +202,14 @@ pub(crate) async fn import(
     let mut import = store.begin_import(user).await?;
     let mut report = ImportReport::default();
     let mut batch = Vec::with_capacity(BATCH);
+    // The stretches sessions set aside after sharp pain: a file from before the progression was
+    // exported (formats 1 and 2) says so only there.
+    let mut set_aside: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     while let Some((position, s)) = rx.recv().await {
         check(&s).map_err(|problem| ImportError::Record { position, id: s.id.to_string(), problem })?;
+        if let Some(stretch) = &s.flagged {
+            set_aside.insert(stretch.clone());
+        }
         batch.push(s);
         if batch.len() == BATCH {
             report += import.add(&batch).await?;
@@ -212,6 +218,15 @@ pub(crate) async fn import(
     }
     // The reader has stopped: at the end of the file, or at its first problem.
     let mut progression = reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
+    // No progression in the file (formats 1 and 2): a stretch a session set aside stays set
+    // aside here (a later file would carry the flag, cleared or not, in its progression).
+    if progression.is_empty() {
+        for stretch in set_aside {
+            let id = StretchId::from(stretch.as_str());
+            let low = library.stretch(&id).map_or(0, |s| s.dose.range().low());
+            progression.insert(id, Progress { hold_seconds: low, comfortable_streak: 0, flagged: true });
+        }
+    }
     // Only stretches this limber has: another machine's own content may have had more, and a
     // made-up file could name thousands.
     progression.retain(|id, _| library.stretch(id).is_some());

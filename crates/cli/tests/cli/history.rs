@@ -315,3 +315,16 @@ fn one_damaged_session_is_named_and_left_out_and_the_rest_of_the_history_still_r
     // Stats do not read sessions one by one, and still count all three.
     assert_eq!(home.json(&["stats"])["sessions"], 3);
 }
+
+#[test]
+fn an_old_export_without_progression_keeps_a_stretch_set_aside_after_sharp_pain() {
+    let home = Home::new();
+    let sharp: &dyn Fn(&mut serde_json::Value) = &|s| {
+        s["stopped"] = serde_json::json!("sharp-pain");
+        s["flagged"] = serde_json::json!("seated-twist");
+    };
+    // Format 2 carried the stretch set aside only on the session it happened in.
+    let file = export_file(&home, "old.json", 0..3, Some((2, sharp)));
+    home.limber(&["import", &file]).assert().success();
+    assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-twist"]));
+}
