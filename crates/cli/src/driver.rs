@@ -319,11 +319,19 @@ pub(crate) fn drive(
     inputs: &mut Inputs,
     screen: &mut Screen,
     stop: &AtomicBool,
+    set_aside: &mut dyn FnMut(&limber_core::StretchId),
 ) -> bool {
     let mut queue: VecDeque<line::Line> = VecDeque::new();
     let mut input_ran_out = false;
     let mut pain_entry = keys::PainEntry::default();
+    let mut stored: Option<limber_core::StretchId> = None;
     loop {
+        // A stretch set aside for sharp pain is stored at once, not only with the session after
+        // the rating that follows: a process killed meanwhile would forget it.
+        if let Some(id) = session.set_aside().filter(|id| stored.as_ref() != Some(*id)) {
+            stored = Some(id.clone());
+            set_aside(id);
+        }
         if stop.load(Ordering::Relaxed) || OUTPUT_GONE.load(Ordering::Relaxed) {
             session.quit_to_end(clock.now());
             for cue in session.drain_cues() {

@@ -389,9 +389,17 @@ impl App {
     /// Sends `intent` to the session at `now`.
     pub(crate) fn send(&mut self, intent: Intent, now: At) {
         let Some(live) = &mut self.live else { return };
+        let before = live.session.set_aside().cloned();
         match live.session.handle(intent, now) {
             Ok(()) => self.message = None,
             Err(refused) => self.message = Some(refused.to_string()),
+        }
+        // A stretch set aside for sharp pain is stored at once, not only with the session after
+        // the rating that follows: a process killed meanwhile would forget it. (Should this
+        // fail, saving the session sets it aside, and says so if it cannot.)
+        if let Some(id) = live.session.set_aside().filter(|id| before.as_ref() != Some(*id)).cloned() {
+            let local = &self.local;
+            let _ = local.block_on(local.app.set_aside(local.user, &id));
         }
         self.take_cues();
         self.refresh_view(now);

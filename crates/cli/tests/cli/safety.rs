@@ -407,3 +407,32 @@ fn pain_that_swaps_a_stretch_is_put_down_to_that_stretch_not_its_replacement() {
     // The routine's five stretches, the one swapped out counted once.
     home.limber(&["history"]).assert().success().stdout(predicate::str::contains("5 of 5"));
 }
+
+#[test]
+fn a_stretch_set_aside_is_stored_at_the_press_and_survives_the_process_being_killed() {
+    use std::io::Write as _;
+    let home = Home::new().screened();
+    // Spawned by hand: standard input stays open, as at a terminal.
+    let bin = assert_cmd::cargo::cargo_bin("limber");
+    let mut child = std::process::Command::new(bin)
+        .args(["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "2"])
+        .env("LIMBER_DATA_DIR", home.path())
+        .env_remove("LIMBER_CONTENT")
+        .env_remove("LIMBER_SPEAK")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("limber run");
+    // Sharp pain during the first hold; the session then waits for the rating after.
+    child.stdin.as_mut().expect("stdin").write_all(b"@60 pain sharp\n").expect("write");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while home.json(&["profile"])["flagged"].as_array().is_none_or(Vec::is_empty) {
+        assert!(std::time::Instant::now() < deadline, "never stored while the session waited");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Killed at the prompt (no chance to save): the stretch stays set aside.
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert_eq!(home.json(&["profile"])["flagged"].as_array().map(Vec::len), Some(1));
+}
