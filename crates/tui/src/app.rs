@@ -845,6 +845,14 @@ impl App {
         let n = self.settings_rows().len();
         let goal_row = Equipment::ALL.len() + Position::ALL.len();
         let mut change = ProfileChange::default();
+        // A change starts from the profile as stored now, not as this screen loaded it: one
+        // made meanwhile elsewhere (the page, `limber profile`) is kept, not written over.
+        if matches!(key.code, KeyCode::Enter | KeyCode::Char(' ' | '-' | '+') | KeyCode::Left | KeyCode::Right) {
+            let local = &self.local;
+            if let Ok((profile, _)) = local.block_on(local.app.profile(local.user)) {
+                self.profile = profile;
+            }
+        }
         match key.code {
             KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(n.saturating_sub(1)),

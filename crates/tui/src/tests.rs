@@ -577,6 +577,18 @@ fn settings_save_the_profile_as_the_cli_does() {
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), At::ZERO);
     let (stored, _) = app.local.block_on(app.local.app.profile(app.local.user)).expect("profile");
     assert!(!stored.sound, "the bell is off");
+    // Equipment changed elsewhere meanwhile (`limber profile --equipment towel`), then a foam
+    // roller ticked here: both stand, the first not written over by what this screen loaded.
+    use limber_core::Equipment;
+    let towel = limber_app::ProfileChange { equipment: Some(vec![Equipment::Towel]), ..Default::default() };
+    app.local.block_on(app.local.app.update_profile(app.local.user, towel)).expect("changed elsewhere");
+    app.selected = Equipment::ALL.iter().position(|e| *e == Equipment::FoamRoller).expect("a row");
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), At::ZERO);
+    let (stored, _) = app.local.block_on(app.local.app.profile(app.local.user)).expect("profile");
+    // (The chair, which the change elsewhere took out, stays out.)
+    let mut expected = vec![Equipment::Towel, Equipment::FoamRoller];
+    expected.sort();
+    assert_eq!(stored.equipment, expected);
 }
 
 #[test]
