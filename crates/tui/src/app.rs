@@ -585,7 +585,13 @@ impl App {
             Typed::Waiting => return,
             Typed::Other => {}
         }
-        let Some(intent) = limber_app::keys::intent(ch) else { return };
+        let Some(intent) = limber_app::keys::intent(ch) else {
+            // A key that means nothing in a session says so, rather than seeming not to work.
+            if !ch.is_control() {
+                self.message = Some(format!("{ch} does nothing in a session: ? shows every key"));
+            }
+            return;
+        };
         if intent == Intent::Quit && live.view.allowed.contains(&IntentKind::Quit) {
             live.confirm_quit = true;
             self.pause_for_overlay(now);

@@ -705,6 +705,10 @@ fn a_small_window_says_the_size_it_needs() {
     // Smaller still, the session goes on out of sight: where it is, and the safety key.
     let left = crate::ui::countdown_text(app.live.as_ref().and_then(|l| l.view.remaining_ms).expect("a countdown"));
     assert!(text.contains(&format!("MOVE {left}")) && text.contains("SHARP PAIN"), "{text}");
+    // A key that means nothing says so.
+    app.too_small = false;
+    app.on_key(key('z'), at(&app));
+    assert!(app.message.as_deref().is_some_and(|m| m.contains("z does nothing")), "{:?}", app.message);
     // A rating acts there too (SAFETY: one above 5 stops the stretch), and its answer shows.
     app.too_small = true;
     let now = at(&app);
