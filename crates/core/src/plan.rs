@@ -273,6 +273,11 @@ pub struct WarmUpPlan {
     pub seconds: u32,
     /// Activities to choose from (shared with the library).
     pub activities: Arc<[String]>,
+    /// The longest warm-up the guidance gives, in minutes, when it is longer than the timer
+    /// (the article's 5–10 minutes: the timer runs 5, and the person may go on). A plan from
+    /// before this was kept has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to_minutes: Option<u32>,
 }
 
 /// A routine resolved for one person: everything a session needs, with no further lookups.
@@ -439,6 +444,7 @@ impl Plan {
         }
         let warm_up = (r.warm_up && options.warm_up).then(|| WarmUpPlan {
             seconds: library.warm_up.minutes.low() * 60,
+            up_to_minutes: Some(library.warm_up.minutes.high()).filter(|&high| high > library.warm_up.minutes.low()),
             activities: if r.warm_up_activities.is_empty() {
                 Arc::clone(&library.warm_up.activities)
             } else {

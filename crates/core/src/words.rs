@@ -7,8 +7,10 @@ use crate::stretch::{Dose, Side};
 pub(crate) fn warm_up(w: &WarmUpPlan) -> String {
     let minutes = w.seconds.div_ceil(60);
     let unit = if minutes == 1 { "minute" } else { "minutes" };
+    let longer = w.up_to_minutes.filter(|&up_to| up_to > minutes).map(|up_to| format!(", up to {up_to} if you like,"));
     format!(
-        "Warm up for {minutes} {unit} with light movement: {}. Keep it easy; you should still be able to talk.",
+        "Warm up for {minutes} {unit}{} with light movement: {}. Keep it easy; you should still be able to talk.",
+        longer.unwrap_or_default(),
         w.activities.join(" or ")
     )
 }

@@ -461,7 +461,7 @@ fn a_refusal_while_paused_says_to_resume_first() {
         true,
         "10 pause\n12 skip",
         expect![[r#"
-            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
             == WarmUp
             0:10.000 None    Paused. Resume when you are ready.
             == WarmUp (paused)
@@ -478,7 +478,7 @@ fn the_warm_up_counts_down_and_can_be_skipped() {
         true,
         "35 skip\n36 quit",
         expect![[r#"
-            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
             == WarmUp
             0:30.000 Halfway Halfway through the warm-up. Keep it light and keep breathing easily.
             0:35.000 None    Skipped the warm-up. Stretch only once you are warm: if you have not moved around yet, walk briskly or march on the spot for a few minutes first.
@@ -743,7 +743,7 @@ fn pain_above_five_in_the_warm_up_pauses_and_asks_whether_to_stop() {
         true,
         "5 pain 6\n8 no\n10 pain 0\n12 pain 7\n13 end",
         expect![[r#"
-            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
             == WarmUp
             0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
             == WarmUp (paused)
@@ -850,7 +850,7 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
         true,
         "1 skip\n17 sharp during 1\n18 end",
         expect![[r#"
-            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
             == WarmUp
             0:01.000 None    Skipped the warm-up. Stretch only once you are warm: if you have not moved around yet, walk briskly or march on the spot for a few minutes first.
             0:01.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
@@ -930,7 +930,7 @@ fn ready_before_the_steps_are_read_still_hears_the_cautions() {
         true,
         "1 skip\n2 skip\n2.5 start\n6 end",
         expect![[r#"
-            0:00.000 Start   Warm up for 1 minute with light movement: marching. Keep it easy; you should still be able to talk.
+            0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
             == WarmUp
             0:01.000 None    Skipped the warm-up. Stretch only once you are warm: if you have not moved around yet, walk briskly or march on the spot for a few minutes first.
             0:01.000 None    Next up, stretch 1 of 4: Cat-cow. Flow. Dose: 2 slow cycles of Cat and Cow, about 2 seconds in each.
