@@ -193,3 +193,14 @@ fn the_switch_to_the_left_rests_long_enough_to_hear_how_that_side_goes() {
     twist.other_side = None;
     assert_eq!(t.rest_after(&twist, 0), t.rest, "the usual switch words fit the usual rest");
 }
+
+#[test]
+fn a_warm_up_planned_before_its_range_was_kept_reads_without_it() {
+    // As a server stored it before `up-to-minutes`: the timer alone.
+    let old: limber_core::WarmUpPlan =
+        serde_json::from_str(r#"{"seconds": 300, "activities": ["brisk walking"]}"#).expect("an old plan reads");
+    assert_eq!((old.seconds, old.up_to_minutes), (300, None));
+    let new = serde_json::to_string(&limber_core::WarmUpPlan { up_to_minutes: Some(10), ..old.clone() }).expect("json");
+    assert!(new.contains(r#""up-to-minutes":10"#), "{new}");
+    assert!(!serde_json::to_string(&old).expect("json").contains("up-to"), "nothing written when there is none");
+}
