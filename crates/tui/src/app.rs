@@ -255,8 +255,13 @@ impl App {
             Ok(stats) => self.stats = Some(stats),
             Err(e) => self.message = Some(format!("cannot read your history: {e}")),
         }
-        if let Ok((profile, _)) = local.block_on(local.app.profile(local.user)) {
-            self.profile = profile;
+        // What cannot be read is said, the first problem only (one line of the screen).
+        let problem = |what: &str, e: &dyn std::fmt::Display, message: &mut Option<String>| {
+            message.get_or_insert_with(|| format!("cannot read {what}: {e}"));
+        };
+        match local.block_on(local.app.profile(local.user)) {
+            Ok((profile, _)) => self.profile = profile,
+            Err(e) => problem("your profile", &e, &mut self.message),
         }
         // The last eight weeks only.
         match local.block_on(local.app.sessions_per_week(local.user, 8, &when::zone())) {
@@ -268,11 +273,14 @@ impl App {
                     .map(|(back, n)| (if back == 0 { "now".to_owned() } else { format!("-{back}") }, *n))
                     .collect();
             }
-            Err(e) => self.message = Some(format!("cannot read your sessions per week: {e}")),
+            Err(e) => problem("your sessions per week", &e, &mut self.message),
         }
-        if let Ok(previews) = local.block_on(local.app.previews(local.user)) {
-            self.suggested = limber_app::App::suggest(&previews).map(|p| p.routine.clone());
-            self.previews = previews;
+        match local.block_on(local.app.previews(local.user)) {
+            Ok(previews) => {
+                self.suggested = limber_app::App::suggest(&previews).map(|p| p.routine.clone());
+                self.previews = previews;
+            }
+            Err(e) => problem("the routines' plans", &e, &mut self.message),
         }
         // The ratings of the latest sessions, oldest first: the chart has room for no more.
         let rated = local.block_on(async {
@@ -293,8 +301,9 @@ impl App {
             pain.reverse();
             Ok::<_, limber_app::Error>(pain)
         });
-        if let Ok(pain) = rated {
-            self.progress.pain = pain;
+        match rated {
+            Ok(pain) => self.progress.pain = pain,
+            Err(e) => problem("your pain ratings", &e, &mut self.message),
         }
     }
 
