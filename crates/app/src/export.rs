@@ -219,14 +219,17 @@ pub(crate) async fn import(
     // The reader has stopped: at the end of the file, or at its first problem.
     let mut progression = reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
     // No progression in the file (formats 1 and 2): a stretch a session set aside stays set
-    // aside here (a later file would carry the flag, cleared or not, in its progression).
-    if progression.is_empty() {
-        for stretch in set_aside {
-            let id = StretchId::from(stretch.as_str());
-            let low = library.stretch(&id).map_or(0, |s| s.dose.range().low());
-            progression.insert(id, Progress { hold_seconds: low, comfortable_streak: 0, flagged: true });
-        }
-    }
+    // aside here, its hold and streak as they are (a later file would carry the flag, cleared
+    // or not, in its progression). Only stretches this limber has.
+    let derived: Vec<(StretchId, Progress)> = if progression.is_empty() {
+        set_aside
+            .into_iter()
+            .filter_map(|stretch| library.stretch(&StretchId::from(stretch.as_str())))
+            .map(|s| (s.id.clone(), Progress::start(s.dose.range().low())))
+            .collect()
+    } else {
+        Vec::new()
+    };
     // Only stretches this limber has: another machine's own content may have had more, and a
     // made-up file could name thousands.
     progression.retain(|id, _| library.stretch(id).is_some());
@@ -239,6 +242,10 @@ pub(crate) async fn import(
     }
     report += import.add(&batch).await?;
     report.stretches = import.merge_progression(&progression).await?;
+    for (stretch, start) in &derived {
+        import.set_aside(stretch, start.clone()).await?;
+    }
+    report.stretches += derived.len();
     import.commit().await?;
     Ok(report)
 }

@@ -770,6 +770,15 @@ impl App {
         Ok(profile)
     }
 
+    /// [`App::set_aside`] from a terminal front end's own loop, at the press: it waits at most
+    /// half a second, so a database held by another program (a long import, a backup) never
+    /// holds up what the person presses next. Returns whether it was stored; if not, recording
+    /// the session sets it aside, and says so if it cannot.
+    pub async fn set_aside_at_press(&self, user: UserId, stretch: &StretchId) -> bool {
+        const PRESS_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+        matches!(tokio::time::timeout(PRESS_WAIT, self.set_aside(user, stretch)).await, Ok(Ok(())))
+    }
+
     /// Sets `stretch` aside for `user` as soon as sharp pain is reported in a session that is
     /// not recorded yet (it still asks for the rating after): a session started meanwhile
     /// leaves it out. Recording the session sets it aside again, which changes nothing.

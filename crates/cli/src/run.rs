@@ -92,9 +92,10 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let clock = Clock::start(args.speed);
     let bell = live && !args.no_bell && started.profile.sound;
     let mut screen = Screen::new(live, bell, voice, trace, args.speed);
-    // (Should this fail, saving the session sets the stretch aside, and says so if it cannot.)
+    // After the stop's cues are out, and for half a second at most (should it not be stored,
+    // saving the session sets the stretch aside, and says so if it cannot).
     let mut set_aside = |id: &limber_core::StretchId| {
-        let _ = env.block_on(env.app.set_aside(env.user, id));
+        let _ = env.block_on(async { Ok(env.app.set_aside_at_press(env.user, id).await) });
     };
     let input_ran_out = drive(&mut session, &clock, &mut inputs, &mut screen, &stop, &mut set_aside);
     screen.finish();

@@ -632,6 +632,7 @@ function resetAsks() {
   setOneWaiting(false);
   clearTimeout(quitArmed);
   quitArmed = null;
+  $("#announce").textContent = "";
 }
 
 // "End session" asks to be pressed again within four seconds, so a stray tap ends nothing.
@@ -639,6 +640,7 @@ function armQuit(button) {
   if (quitArmed) {
     clearTimeout(quitArmed);
     quitArmed = null;
+    $("#announce").textContent = "";
     send({ intent: "quit" });
     return;
   }

@@ -494,6 +494,11 @@ pub trait Import: Send {
     /// Returns how many stretches' progression this changed (none when the file adds nothing).
     async fn merge_progression(&mut self, progression: &BTreeMap<StretchId, Progress>) -> Result<usize>;
 
+    /// Sets `stretch` aside as [`Store::set_aside`] does (its hold and streak kept; `start` for
+    /// a stretch not seen before), in the import's transaction: for a file that says a session
+    /// set it aside but carries no progression (formats 1 and 2).
+    async fn set_aside(&mut self, stretch: &StretchId, start: Progress) -> Result<()>;
+
     /// Makes every added session visible at once.
     async fn commit(self: Box<Self>) -> Result<()>;
 }

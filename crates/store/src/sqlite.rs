@@ -588,6 +588,21 @@ impl Import for SqliteImport {
         merge_progress(&mut self.tx, self.user, progression).await
     }
 
+    async fn set_aside(&mut self, stretch: &StretchId, start: Progress) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO progression (user_id, stretch, hold_seconds, comfortable_streak, flagged) \
+             VALUES (?, ?, ?, ?, 1) ON CONFLICT (user_id, stretch) DO UPDATE SET flagged = 1",
+        )
+        .bind(self.user.0)
+        .bind(stretch.as_str())
+        .bind(i64::from(start.hold_seconds))
+        .bind(i64::from(start.comfortable_streak))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(for_user(self.user))?;
+        Ok(())
+    }
+
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await?;
         Ok(())

@@ -163,6 +163,8 @@ pub(crate) struct App {
     /// A stretch set aside after sharp pain that one press of `c` on Progress asked to clear:
     /// a second `c` clears it (in a session the same key means "comfortable").
     pub(crate) clear_asked: Option<limber_core::StretchId>,
+    /// A stretch sharp pain set aside, to store once the stop is on screen.
+    set_aside_due: Option<limber_core::StretchId>,
     /// The running session.
     pub(crate) live: Option<Live>,
     /// What the last session did, and its last cues (the advice after a stop).
@@ -232,6 +234,7 @@ impl App {
             scroll_max: std::cell::Cell::new(MAX_SCROLL),
             message: None,
             clear_asked: None,
+            set_aside_due: None,
             bells: 0,
             bell,
             voice_wanted,
@@ -404,14 +407,23 @@ impl App {
             Err(refused) => self.message = Some(refused.to_string()),
         }
         // A stretch set aside for sharp pain is stored at once, not only with the session after
-        // the rating that follows: a process killed meanwhile would forget it. (Should this
-        // fail, saving the session sets it aside, and says so if it cannot.)
+        // the rating that follows (a process killed meanwhile would forget it): once the stop
+        // is on screen ([`App::store_set_aside`], after the next draw).
         if let Some(id) = live.session.set_aside().filter(|id| before.as_ref() != Some(*id)).cloned() {
-            let local = &self.local;
-            let _ = local.block_on(local.app.set_aside(local.user, &id));
+            self.set_aside_due = Some(id);
         }
         self.take_cues();
         self.refresh_view(now);
+    }
+
+    /// Stores the stretch sharp pain set aside, if one is due: called by the loop once the stop
+    /// is drawn, and waiting half a second at most (should it not be stored, saving the session
+    /// sets it aside, and says so if it cannot).
+    pub(crate) fn store_set_aside(&mut self) {
+        if let Some(id) = self.set_aside_due.take() {
+            let local = &self.local;
+            local.block_on(local.app.set_aside_at_press(local.user, &id));
+        }
     }
 
     /// Ends the session the way `q` does, keeping what was done.
@@ -425,6 +437,8 @@ impl App {
     /// Saves the finished session and shows the summary.
     fn finish(&mut self) {
         let Some(live) = self.live.take() else { return };
+        // What was said during the session is over with it: the summary's problems show.
+        self.message = None;
         match self.local.finish(&live.session, live.started_at_ms, live.clock.speed()) {
             Ok(finished) => {
                 if finished.summary.stopped.is_some_and(|r| r.is_safety()) {

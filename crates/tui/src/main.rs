@@ -168,6 +168,8 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &Ato
             }
             terminal.draw(|frame| ui::draw(frame, app)).context("cannot draw")?;
         }
+        // A stretch set aside by sharp pain is stored once the stop is on screen.
+        app.store_set_aside();
         if app.quit {
             return Ok(());
         }

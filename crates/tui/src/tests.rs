@@ -457,7 +457,8 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     assert!(text.contains("STOPPED") && text.contains("Stopped for your safety"), "{text}");
     assert!(text.contains("Sharp or intense pain means stop"), "{text}");
     snap("stopped_then_pain_after", &app);
-    // Stored at the press, before the rating after and the save.
+    // Stored at the press (once the stop is drawn), before the rating after and the save.
+    app.store_set_aside();
     let (_, flagged) = app.local.block_on(app.local.app.profile(app.local.user)).expect("profile");
     assert_eq!(flagged.len(), 1, "set aside at once");
     // q asks about leaving the rating, not about carrying on with a session already stopped.

@@ -78,6 +78,7 @@ on_postgres!(
     clear_flag_clears_one_flag,
     screening_is_stored_once_per_moment,
     imported_progression_merges_the_safer_way,
+    an_import_sets_aside_keeping_the_hold,
     import_is_idempotent_and_all_or_nothing,
 );
 

@@ -387,6 +387,25 @@ pub(crate) async fn imported_progression_merges_the_safer_way(store: &dyn Store)
     assert_eq!(store.progression(user).await.unwrap(), after);
 }
 
+/// A stretch an old file's session set aside is set aside by the import with its hold and
+/// streak kept; one never seen starts from `start`.
+pub(crate) async fn an_import_sets_aside_keeping_the_hold(store: &dyn Store) {
+    let user = new_user(store, "import-set-aside").await;
+    store
+        .finish_session(user, &session(0, None), &[change("seated-twist", COMFY, false)], EVERY_TIME, &[])
+        .await
+        .unwrap();
+    let before = store.progression(user).await.unwrap()[&StretchId::from("seated-twist")].clone();
+    assert_eq!(before.hold_seconds, 15);
+    let mut import = store.begin_import(user).await.unwrap();
+    import.set_aside(&StretchId::from("seated-twist"), Progress::start(10)).await.unwrap();
+    import.set_aside(&StretchId::from("open-book"), Progress::start(20)).await.unwrap();
+    import.commit().await.unwrap();
+    let after = store.progression(user).await.unwrap();
+    assert_eq!(after[&StretchId::from("seated-twist")], Progress { flagged: true, ..before });
+    assert_eq!(after[&StretchId::from("open-book")], Progress { flagged: true, ..Progress::start(20) });
+}
+
 /// Importing the same sessions twice adds them once; an import that fails adds nothing.
 pub(crate) async fn import_is_idempotent_and_all_or_nothing(store: &dyn Store) {
     let user = new_user(store, "import").await;
