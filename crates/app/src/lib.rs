@@ -833,8 +833,9 @@ mod tests {
         session
     }
 
-    #[tokio::test]
-    async fn sessions_per_week_counts_each_local_week_this_week_first() {
+    /// The built-in content over a fresh SQLite store, with the local user's screening answered
+    /// clear (the directory lives as long as the returned guard).
+    async fn screened_app() -> (tempfile::TempDir, App, UserId) {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = limber_store::SqliteStore::open(dir.path()).await.expect("store");
         let app = App::new(limber_content::builtin().expect("content"), Arc::new(store));
@@ -844,6 +845,12 @@ mod tests {
             clinician_assessed: false,
         };
         app.store().save_screening(user, &ScreeningEntry { taken_at_ms: 0, record: clear }).await.expect("saved");
+        (dir, app, user)
+    }
+
+    #[tokio::test]
+    async fn sessions_per_week_counts_each_local_week_this_week_first() {
+        let (_dir, app, user) = screened_app().await;
         const WEEK: i64 = 7 * 24 * 60 * 60 * 1000;
         let now = when::now_ms();
         // This week, two the week before, one five weeks back, and a preview (which counts for
@@ -862,15 +869,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_hold_grows_for_a_day_after_a_session_begun_with_pain_above_the_usual() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = limber_store::SqliteStore::open(dir.path()).await.expect("store");
-        let app = App::new(limber_content::builtin().expect("content"), Arc::new(store));
-        let user = app.local_user().await.expect("user");
-        let clear = ScreeningRecord {
-            answers: app.library().screening.iter().map(|q| (q.id.clone(), !q.flags(true))).collect(),
-            clinician_assessed: false,
-        };
-        app.store().save_screening(user, &ScreeningEntry { taken_at_ms: 0, record: clear }).await.expect("saved");
+        let (_dir, app, user) = screened_app().await;
         const HOUR: i64 = 60 * 60 * 1000;
         let t0 = 1_800_000_000_000;
         let finish = async |before: Option<u8>, at: i64| {
