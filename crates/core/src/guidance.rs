@@ -80,6 +80,10 @@ pub struct Advice {
     pub see_clinician: String,
     /// Shown when sharp pain stops a session.
     pub sharp_pain: String,
+    /// Shown instead of `sharp_pain` when it is reported before any exercise began (during
+    /// the questions), when there is no position to come out of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharp_pain_before: Option<String>,
     /// Shown when a pain rating is above what is fine during a stretch.
     pub too_much: String,
     /// Shown on mild discomfort: what is normal and what to do.

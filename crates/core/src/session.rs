@@ -1567,7 +1567,11 @@ impl Session {
                         .or_else(|| planned.find(|c| &c.stretch.id == id))
                         .map(|c| c.stretch.name.clone())
                 });
-                (words::sharp_pain(&advice.sharp_pain, flagged.as_deref()), Sound::Alert)
+                let text = match &advice.sharp_pain_before {
+                    Some(before) if !self.exercise_started => before,
+                    _ => &advice.sharp_pain,
+                };
+                (words::sharp_pain(text, flagged.as_deref()), Sound::Alert)
             }
             StopReason::Pain => (words::stopped_for_pain(), Sound::Alert),
             StopReason::Aborted => (words::aborted(self.exercise_started), Sound::None),

@@ -962,6 +962,15 @@ fn sharp_pain_at_the_rating_after_the_routine_sets_the_last_stretch_aside() {
 }
 
 #[test]
+fn sharp_pain_in_the_questions_of_a_plan_made_before_its_own_advice_existed_gets_the_general_advice() {
+    let mut p = plan("short", &asking(true, true));
+    std::sync::Arc::make_mut(&mut p.advice).sharp_pain_before = None;
+    let (s, transcript) = run(Session::new(p, None, limber_core::At::ZERO), "1 sharp pain\n2 end");
+    assert!(transcript.contains("0:01.000 Alert   SHARP PAIN: STOP.\n"), "{transcript}");
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::SharpPain));
+}
+
+#[test]
 fn safety_reports_are_heard_at_every_prompt() {
     let s = check(
         "short",
@@ -971,7 +980,7 @@ fn safety_reports_are_heard_at_every_prompt() {
         expect![[r#"
         0:00.000 None    Question 1 of 2: Chest pain? (yes or no)
         == Screening { question: 0 }
-        0:01.000 Alert   SHARP PAIN: STOP.
+        0:01.000 Alert   SHARP PAIN BEFORE ANY STRETCH: STOP.
         == Stopped { reason: SharpPain }
     "#]],
     );
