@@ -5,16 +5,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
 
-use limber_core::{Progress, StretchId};
-use limber_store::{ImportReport, SessionRecord, Store, UserId};
+use limber_core::{Equipment, Position, Progress, StretchId};
+use limber_store::{ImportReport, Profile, ProfileImport, SessionRecord, Store, UserId};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// The export format this limber writes: 4 may hold items with status `swapped` (a stretch
-/// swapped out after it was begun or felt), which an older limber cannot read; 3 added each
-/// stretch's progression (hold, streak and sharp-pain flag) after the sessions. Formats 1
-/// (snake_case fields, PascalCase values), 2 (sessions only) and 3 are still read.
-pub const FORMAT: u32 = 4;
+/// The export format this limber writes: 5 adds the profile (equipment, positions avoided,
+/// weekly goal, voice and sound) after the progression; 4 may hold items with status `swapped`
+/// (a stretch swapped out after it was begun or felt), which an older limber cannot read; 3
+/// added each stretch's progression (hold, streak and sharp-pain flag) after the sessions.
+/// Formats 1 (snake_case fields, PascalCase values), 2 (sessions only), 3 and 4 are still read.
+pub const FORMAT: u32 = 5;
 
 /// The longest hold an imported progression may hold, in seconds.
 const MAX_HOLD: u32 = 600;
@@ -46,6 +47,75 @@ pub struct ExportFile {
     /// Each stretch's progression (format 3).
     #[serde(default)]
     pub progression: BTreeMap<StretchId, ExportedProgress>,
+    /// The person's profile (format 5).
+    #[serde(default)]
+    pub profile: Option<ExportedProfile>,
+}
+
+/// What a file carries besides its sessions: each stretch's progression (from format 3) and
+/// the profile (from format 5).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// Each stretch's progression.
+    pub progression: BTreeMap<StretchId, Progress>,
+    /// The profile, when the file has one.
+    pub profile: Option<Profile>,
+}
+
+/// The profile as the export file writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ExportedProfile {
+    /// Equipment they have.
+    pub equipment: Vec<Equipment>,
+    /// Positions they avoid.
+    pub avoid: Vec<Position>,
+    /// Sessions wanted per week.
+    pub weekly_goal: u32,
+    /// Cues spoken aloud by default.
+    pub voice: bool,
+    /// Sound at the start, the last seconds and the end of each hold.
+    pub sound: bool,
+}
+
+impl From<&Profile> for ExportedProfile {
+    fn from(p: &Profile) -> ExportedProfile {
+        ExportedProfile {
+            equipment: p.equipment.clone(),
+            avoid: p.avoid.clone(),
+            weekly_goal: p.weekly_goal,
+            voice: p.voice,
+            sound: p.sound,
+        }
+    }
+}
+
+impl ExportedProfile {
+    /// The profile, when it is one limber could have written: a weekly goal of 1 to 14, each
+    /// piece of equipment and each position once.
+    fn checked(mut self) -> Result<Profile, ImportError> {
+        let problem = if !crate::WEEKLY_GOALS.contains(&self.weekly_goal) {
+            Some(format!("a weekly goal of {} is outside 1 to 14 sessions", self.weekly_goal))
+        } else {
+            let (equipment, avoid) = (self.equipment.len(), self.avoid.len());
+            self.equipment.sort_unstable();
+            self.equipment.dedup();
+            self.avoid.sort_unstable();
+            self.avoid.dedup();
+            (equipment != self.equipment.len() || avoid != self.avoid.len())
+                .then(|| "it names a piece of equipment or a position twice".to_owned())
+        };
+        match problem {
+            Some(problem) => Err(ImportError::Profile(problem)),
+            None => Ok(Profile {
+                equipment: self.equipment,
+                avoid: self.avoid,
+                weekly_goal: self.weekly_goal,
+                voice: self.voice,
+                sound: self.sound,
+            }),
+        }
+    }
 }
 
 /// One stretch's progression as the export file writes it.
@@ -86,6 +156,9 @@ pub enum ImportError {
     /// A format this limber does not read.
     #[error("export format {0}, and this limber reads formats 1 to {FORMAT}")]
     Format(u32),
+    /// The profile is wrong.
+    #[error("the profile: {0}; nothing was imported")]
+    Profile(String),
     /// One stretch's progression is wrong.
     #[error("the progression of `{stretch}`: {problem}; nothing was imported")]
     Progression {
@@ -153,37 +226,47 @@ impl<W: Write> Writer<W> {
         std::mem::take(&mut self.out)
     }
 
-    /// Ends the file with each stretch's `progression` and hands back the output.
-    pub fn finish(mut self, progression: &BTreeMap<StretchId, Progress>) -> std::io::Result<W> {
+    /// Ends the file with each stretch's `progression` and the `profile` (when there is one to
+    /// carry: none for a session kept because it could not be saved, and none when it is
+    /// limber's defaults, which any limber starts from) and hands back the output.
+    pub fn finish(
+        mut self,
+        progression: &BTreeMap<StretchId, Progress>,
+        profile: Option<&Profile>,
+    ) -> std::io::Result<W> {
         let progression: BTreeMap<&StretchId, ExportedProgress> =
             progression.iter().map(|(id, p)| (id, ExportedProgress::from(p))).collect();
         self.out.write_all(b"\n], \"progression\": ")?;
         serde_json::to_writer(&mut self.out, &progression)?;
+        if let Some(profile) = profile.filter(|p| **p != Profile::default()) {
+            self.out.write_all(b",\n\"profile\": ")?;
+            serde_json::to_writer(&mut self.out, &ExportedProfile::from(profile))?;
+        }
         self.out.write_all(b"}\n")?;
         self.out.flush()?;
         Ok(self.out)
     }
 }
 
-/// The export file for `sessions` and `progression`, in memory.
-pub fn write(sessions: &[SessionRecord], progression: &BTreeMap<StretchId, Progress>) -> std::io::Result<Vec<u8>> {
+/// The export file for `sessions` and what stands beside them, in memory.
+pub fn write(sessions: &[SessionRecord], standing: &Standing) -> std::io::Result<Vec<u8>> {
     let mut writer = Writer::new(Vec::new())?;
     for s in sessions {
         writer.session(s)?;
     }
-    writer.finish(progression)
+    writer.finish(&standing.progression, standing.profile.as_ref())
 }
 
 /// Parses and checks a whole export file's text, in memory (tests and tools; imports stream
 /// with `import`).
-pub fn read(text: &str) -> Result<(Vec<SessionRecord>, BTreeMap<StretchId, Progress>), ImportError> {
+pub fn read(text: &str) -> Result<(Vec<SessionRecord>, Standing), ImportError> {
     let mut sessions = Vec::new();
-    let progression = parse(text.as_bytes(), |position, s| {
+    let standing = parse(text.as_bytes(), |position, s| {
         check(&s).map_err(|problem| ImportError::Record { position, id: s.id.to_string(), problem })?;
         sessions.push(s);
         Ok(())
     })?;
-    Ok((sessions, progression))
+    Ok((sessions, standing))
 }
 
 /// Reads `file` on a blocking thread, checks each session as it arrives and adds them to the
@@ -217,7 +300,7 @@ pub(crate) async fn import(
         }
     }
     // The reader has stopped: at the end of the file, or at its first problem.
-    let mut progression = reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
+    let Standing { mut progression, profile } = reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
     // No progression in the file (formats 1 and 2): a stretch a session set aside stays set
     // aside here, its hold and streak as they are (a later file would carry the flag, cleared
     // or not, in its progression). Only stretches this limber has.
@@ -246,24 +329,29 @@ pub(crate) async fn import(
         import.set_aside(stretch, start.clone()).await?;
     }
     report.stretches += derived.len();
+    report.profile = match profile {
+        None => ProfileImport::NotInFile,
+        Some(profile) if import.restore_profile(&profile).await? => ProfileImport::Restored,
+        Some(_) => ProfileImport::Kept,
+    };
     import.commit().await?;
     Ok(report)
 }
 
 /// Parses an export file from `file`, handing each session with its position (from 1) to
-/// `each` as soon as it is read, and returns the progression it ends with (checked; empty
-/// before format 3). Stops at the first problem, `each`'s included.
+/// `each` as soon as it is read, and returns the progression and profile it ends with
+/// (checked; empty before formats 3 and 5). Stops at the first problem, `each`'s included.
 fn parse<R: Read>(
     file: R,
     mut each: impl FnMut(usize, SessionRecord) -> Result<(), ImportError>,
-) -> Result<BTreeMap<StretchId, Progress>, ImportError> {
+) -> Result<Standing, ImportError> {
     let mut file = BufReader::with_capacity(64 * 1024, file);
     let hint = match file.fill_buf() {
         Ok(start) if start.starts_with(b"session,") => " (that looks like a CSV export; import reads the JSON export)",
         Ok(_) => "",
         Err(e) => return Err(ImportError::Io(e.to_string())),
     };
-    let (mut failure, mut progression) = (None, BTreeMap::new());
+    let (mut failure, mut progression, mut profile) = (None, BTreeMap::new(), None);
     // An export holds each session once: a second with the same id is a damaged or pasted-
     // together file, and which of the two is right cannot be told.
     let mut seen: HashMap<limber_store::SessionId, usize> = HashMap::new();
@@ -276,20 +364,23 @@ fn parse<R: Read>(
         None => each(position, s),
     };
     let mut de = serde_json::Deserializer::from_reader(file);
-    let outcome = Top { each: &mut each, failure: &mut failure, progression: &mut progression }
+    let outcome = Top { each: &mut each, failure: &mut failure, progression: &mut progression, profile: &mut profile }
         .deserialize(&mut de)
         .and_then(|()| de.end());
     match (failure, outcome) {
         (Some(failure), _) => Err(failure),
         (None, Err(e)) if e.is_io() => Err(ImportError::Io(e.to_string())),
         (None, Err(e)) => Err(ImportError::Shape { detail: e.to_string(), hint }),
-        (None, Ok(())) => progression
-            .into_iter()
-            .map(|(stretch, p)| match check_progress(&stretch, &p) {
-                Ok(()) => Ok((stretch, Progress::from(p))),
-                Err(problem) => Err(ImportError::Progression { stretch: stretch.to_string(), problem }),
-            })
-            .collect(),
+        (None, Ok(())) => Ok(Standing {
+            progression: progression
+                .into_iter()
+                .map(|(stretch, p)| match check_progress(&stretch, &p) {
+                    Ok(()) => Ok((stretch, Progress::from(p))),
+                    Err(problem) => Err(ImportError::Progression { stretch: stretch.to_string(), problem }),
+                })
+                .collect::<Result<_, _>>()?,
+            profile: profile.map(ExportedProfile::checked).transpose()?,
+        }),
     }
 }
 
@@ -310,6 +401,7 @@ struct Top<'a, F> {
     each: &'a mut F,
     failure: &'a mut Option<ImportError>,
     progression: &'a mut BTreeMap<StretchId, ExportedProgress>,
+    profile: &'a mut Option<ExportedProfile>,
 }
 
 impl<'de, F: FnMut(usize, SessionRecord) -> Result<(), ImportError>> DeserializeSeed<'de> for Top<'_, F> {
@@ -345,8 +437,14 @@ impl<'de, F: FnMut(usize, SessionRecord) -> Result<(), ImportError>> Visitor<'de
                     sessions = true;
                 }
                 "progression" => *self.progression = map.next_value()?,
+                "profile" => *self.profile = map.next_value()?,
                 // A misspelt `progression` would otherwise be dropped without a word.
-                other => return Err(A::Error::unknown_field(other, &["limber-export", "sessions", "progression"])),
+                other => {
+                    return Err(A::Error::unknown_field(
+                        other,
+                        &["limber-export", "sessions", "progression", "profile"],
+                    ));
+                }
             }
         }
         if format.is_none() {
@@ -464,14 +562,15 @@ mod tests {
             "pain_before":3,"pain_after":null,"flagged":"seated-twist","items":[{"stretch":"seated-twist",
             "instead_of":null,"seconds":15,"holds_done":1,"sides_done":["Right"],"holds_planned":2,
             "active":15000,"comfort":null,"discomfort":false,"max_pain":null,"status":"Partial"}]}]}"#;
-        let (sessions, progression) = read(v1).expect("format 1 reads");
-        assert!(progression.is_empty());
+        let (sessions, standing) = read(v1).expect("format 1 reads");
+        assert_eq!(standing, Standing::default());
         assert_eq!(sessions[0].stopped, Some(limber_core::StopReason::SharpPain));
         assert_eq!(sessions[0].items[0].sides_done, [limber_core::Side::Right]);
         let kept = BTreeMap::from([(
             StretchId::from("seated-twist"),
             Progress { hold_seconds: 20, comfortable_streak: 1, flagged: true },
         )]);
+        let kept = Standing { progression: kept, profile: None };
         let v3 = String::from_utf8(write(&sessions, &kept).expect("writes")).expect("utf-8");
         assert!(v3.contains(r#""status":"partial""#) && v3.contains(r#""sides-done":["#), "{v3}");
         assert!(
@@ -484,6 +583,43 @@ mod tests {
     }
 
     #[test]
+    fn the_profile_is_written_after_the_progression_and_read_back_checked() {
+        let profile = Profile {
+            equipment: vec![Equipment::FoamRoller],
+            avoid: vec![Position::Kneeling, Position::LyingOnSide],
+            weekly_goal: 4,
+            voice: true,
+            sound: false,
+        };
+        let standing = Standing { progression: BTreeMap::new(), profile: Some(profile) };
+        let text = String::from_utf8(write(&[], &standing).expect("writes")).expect("utf-8");
+        assert!(
+            text.ends_with(
+                "\"profile\": {\"equipment\":[\"foam-roller\"],\"avoid\":[\"kneeling\",\"lying-on-side\"],\
+                 \"weekly-goal\":4,\"voice\":true,\"sound\":false}}\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(read(&text).expect("reads").1, standing);
+        // A profile limber could not have written is refused, and with it the whole file.
+        for (damage, replaced, said) in [
+            ("\"weekly-goal\":4", "\"weekly-goal\":40", "the profile: a weekly goal of 40 is outside 1 to 14"),
+            (
+                "[\"foam-roller\"]",
+                "[\"foam-roller\",\"foam-roller\"]",
+                "names a piece of equipment or a position twice",
+            ),
+            ("\"sound\":false", "\"sound\":false,\"sounds\":1", "unknown field `sounds`"),
+            ("\"equipment\":[\"foam-roller\"]", "\"equipment\":[\"rope\"]", "unknown variant `rope`"),
+        ] {
+            let bad = text.replacen(damage, replaced, 1);
+            assert_ne!(bad, text, "{damage} applies");
+            let err = read(&bad).unwrap_err().to_string();
+            assert!(err.contains(said), "{replaced}: {err}");
+        }
+    }
+
+    #[test]
     fn a_bad_record_names_its_position() {
         assert!(read(r#"{"limber-export":2,"sessions":[]}"#).expect("empty is fine").0.is_empty());
         assert!(read(r#"{"sessions":[], "limber-export":2}"#).expect("any order").0.is_empty());
@@ -491,7 +627,7 @@ mod tests {
         assert!(err.to_string().contains("unknown field `progresion`, expected one of"), "{err}");
         let (_, p) = read(r#"{"progression":{"cat-cow":{"hold-seconds":3,"comfortable-streak":0,"flagged":true}},"limber-export":3,"sessions":[]}"#)
             .expect("progression first");
-        assert!(p[&StretchId::from("cat-cow")].flagged);
+        assert!(p.progression[&StretchId::from("cat-cow")].flagged);
         let err = read(r#"{"limber-export":3,"sessions":[],"progression":{"cat-cow":{"hold-seconds":0,"comfortable-streak":0,"flagged":true}}}"#)
             .unwrap_err();
         assert!(err.to_string().starts_with("the progression of `cat-cow`: a hold of 0 s"), "{err}");

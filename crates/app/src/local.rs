@@ -283,7 +283,7 @@ impl Local {
                 let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
                 let mut writer = crate::export::Writer::new(std::io::BufWriter::new(file))?;
                 writer.session(&record)?;
-                let file = writer.finish(&flagged)?.into_inner().map_err(|e| e.into_error())?;
+                let file = writer.finish(&flagged, None)?.into_inner().map_err(|e| e.into_error())?;
                 file.sync_all()
             };
             match write() {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use futures_util::StreamExt;
-use limber_app::store::{SessionQuery, SessionRecord};
+use limber_app::store::{ProfileImport, SessionQuery, SessionRecord};
 use limber_app::when;
 use limber_core::{ItemStatus, StopReason};
 
@@ -241,7 +241,8 @@ fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Resul
                 }
                 let written = writer.written();
                 let progression = env.app.progression(env.user).await.context(crate::context::ReadingHistory)?;
-                Ok((writer.finish(&progression)?, Exported { written, unreadable }))
+                let (profile, _) = env.app.profile(env.user).await.context(crate::context::ReadingHistory)?;
+                Ok((writer.finish(&progression, Some(&profile))?, Exported { written, unreadable }))
             }
             ExportFormat::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
@@ -332,6 +333,13 @@ pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
             "Merged the hold times and set-aside stretches of {} (where both had one, the safer stands).",
             plural(report.stretches, "stretch", "stretches")
         );
+    }
+    match report.profile {
+        ProfileImport::Restored => println!("Restored the profile (equipment, positions avoided, weekly goal, sound)."),
+        ProfileImport::Kept => {
+            println!("Kept the profile you have here; the file's was left out (change it with `limber profile`).")
+        }
+        ProfileImport::NotInFile => {}
     }
     Ok(ExitCode::SUCCESS)
 }

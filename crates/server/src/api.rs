@@ -652,8 +652,8 @@ const EXPORT_PAGE: usize = 500;
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {}
 
-/// Every session as a limber export file (JSON, format 4: the sessions, then each stretch's
-/// progression), oldest first, streamed as the store reads it.
+/// Every session as a limber export file (JSON, format 5: the sessions, then each stretch's
+/// progression and the profile), oldest first, streamed as the store reads it.
 #[utoipa::path(get, path = "/api/v1/export", tag = "records", params(ExportParams),
     responses((status = 200, body = serde_json::Value), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn export(
@@ -706,7 +706,8 @@ pub async fn export(
                 after = next;
             }
             let progression = app.progression(user).await.map_err(std::io::Error::other)?;
-            let _ = tx.send(Ok(writer.finish(&progression)?)).await;
+            let (profile, _) = app.profile(user).await.map_err(std::io::Error::other)?;
+            let _ = tx.send(Ok(writer.finish(&progression, Some(&profile))?)).await;
             Ok::<_, std::io::Error>(())
         }
         .await;

@@ -214,6 +214,22 @@ pub struct ImportReport {
     /// Stretches whose progression (hold, streak, sharp-pain flag) the file changed: new ones,
     /// and ones where the file's was the safer. Importing the same file again changes none.
     pub stretches: usize,
+    /// What became of the file's profile.
+    pub profile: ProfileImport,
+}
+
+/// What an import did with the profile in the file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileImport {
+    /// The file has none (written before the profile was exported, or a session kept when it
+    /// could not be saved).
+    #[default]
+    NotInFile,
+    /// Stored as the person's: they had none of their own here.
+    Restored,
+    /// The person's own profile here was kept; the file's was left out.
+    Kept,
 }
 
 /// Which database engine a store keeps its data in.
@@ -499,6 +515,10 @@ pub trait Import: Send {
     /// set it aside but carries no progression (formats 1 and 2).
     async fn set_aside(&mut self, stretch: &StretchId, start: Progress) -> Result<()>;
 
+    /// Stores `profile` as the person's when they have none stored yet (one chosen here is
+    /// never overwritten); says whether it did.
+    async fn restore_profile(&mut self, profile: &Profile) -> Result<bool>;
+
     /// Makes every added session visible at once.
     async fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -508,6 +528,9 @@ impl std::ops::AddAssign for ImportReport {
         self.added += other.added;
         self.skipped += other.skipped;
         self.stretches += other.stretches;
+        if other.profile != ProfileImport::NotInFile {
+            self.profile = other.profile;
+        }
     }
 }
 

@@ -603,6 +603,23 @@ impl Import for SqliteImport {
         Ok(())
     }
 
+    async fn restore_profile(&mut self, profile: &Profile) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO profile (user_id, equipment, avoid, weekly_goal, voice, sound) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(self.user.0)
+        .bind(to_json(&profile.equipment))
+        .bind(to_json(&profile.avoid))
+        .bind(i64::from(profile.weekly_goal))
+        .bind(profile.voice)
+        .bind(profile.sound)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(for_user(self.user))?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await?;
         Ok(())

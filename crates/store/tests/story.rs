@@ -114,6 +114,12 @@ async fn imported_progression_merges_the_safer_way() {
 }
 
 #[tokio::test]
+async fn an_import_restores_a_profile_only_where_none_was_chosen() {
+    let (_dir, store) = fresh().await;
+    stories::an_import_restores_a_profile_only_where_none_was_chosen(store.as_ref()).await;
+}
+
+#[tokio::test]
 async fn an_import_sets_aside_keeping_the_hold() {
     let (_dir, store) = fresh().await;
     stories::an_import_sets_aside_keeping_the_hold(store.as_ref()).await;

@@ -123,8 +123,9 @@ fn a_streamed_export_round_trips_through_import() {
     let stdout = home.limber(&["export"]).assert().success().get_output().stdout.clone();
     assert_eq!(std::fs::read(&export).expect("the export"), stdout, "a file and standard output agree");
     let parsed: serde_json::Value = serde_json::from_slice(&stdout).expect("one JSON document");
-    assert_eq!(parsed["limber-export"], 4);
+    assert_eq!(parsed["limber-export"], 5);
     assert_eq!(parsed["progression"], serde_json::json!({}), "imports of sessions alone grow no hold");
+    assert_eq!(parsed.get("profile"), None, "limber's defaults are not carried");
     assert_eq!(parsed["sessions"][0]["started-at-ms"], JAN_1, "oldest first");
 
     let fresh = Home::new();
@@ -174,6 +175,7 @@ fn a_sqlite_history_exported_and_imported_into_postgres_has_the_same_history_and
     let home = Home::new();
     let file = export_file(&home, "seed.json", 0..1200, None);
     home.limber(&["import", &file]).assert().success();
+    home.limber(&["profile", "--goal", "6", "--avoid", "lying-on-back"]).assert().success();
     let export = home.path().join("export.json");
     home.limber(&["export", "--output", export.to_str().expect("utf-8")]).assert().success();
 
@@ -192,6 +194,7 @@ fn a_sqlite_history_exported_and_imported_into_postgres_has_the_same_history_and
     };
     assert_eq!(json(&["history", "--all"]), home.json(&["history", "--all"]));
     assert_eq!(json(&["stats"]), home.json(&["stats"]));
+    assert_eq!(json(&["profile"]), home.json(&["profile"]));
     // The flag works as the variable does, and a second import adds nothing.
     home.limber(&["--database", &db.url, "import", export.to_str().expect("utf-8")])
         .env_remove("LIMBER_DATA_DIR")

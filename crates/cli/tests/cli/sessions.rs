@@ -205,6 +205,9 @@ fn a_see_a_clinician_answer_stops_unless_a_clinician_has_assessed_it() {
 #[test]
 fn export_then_import_into_a_fresh_home_gives_identical_history() {
     let home = Home::new().screened();
+    home.limber(&["profile", "--equipment", "chair,foam-roller", "--avoid", "kneeling", "--goal", "5"])
+        .assert()
+        .success();
     for (script, code) in [("@1 quit\n", 0), ("@5 skip\n@30 swap\n", 0), ("@60 pain sharp\n", 3)] {
         home.limber(&["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "5", "--pain-after", "3"])
             .write_stdin(script)
@@ -224,18 +227,24 @@ fn export_then_import_into_a_fresh_home_gives_identical_history() {
         .assert()
         .success()
         .stdout(predicate::str::starts_with("Imported 3 sessions (0 already present).\n"))
-        .stdout(predicate::str::contains("Merged the hold times and set-aside stretches of"));
-    // What makes the next plan is kept too: holds, and the stretch set aside after sharp pain.
+        .stdout(predicate::str::contains("Merged the hold times and set-aside stretches of"))
+        .stdout(predicate::str::contains("Restored the profile"));
+    // What makes the next plan is kept too: the profile, holds, and the stretch set aside after
+    // sharp pain.
     let flagged = home.json(&["profile"])["flagged"].clone();
     assert_eq!(flagged.as_array().map(Vec::len), Some(1), "{flagged}");
-    assert_eq!(fresh.json(&["profile"])["flagged"], flagged);
+    assert_eq!(fresh.json(&["profile"]), home.json(&["profile"]));
+    assert_eq!(fresh.json(&["profile"])["profile"]["weekly_goal"], 5);
     assert_eq!(fresh.json(&["stats"])["holds"], home.json(&["stats"])["holds"]);
     fresh
         .limber(&["import", file.to_str().expect("utf-8 path")])
         .assert()
         .success()
-        // Nothing new: no progression is said to be merged.
-        .stdout("Imported 0 sessions (3 already present).\n");
+        // Nothing new: no progression is said to be merged; the profile here is now its own.
+        .stdout(
+            "Imported 0 sessions (3 already present).\n\
+             Kept the profile you have here; the file's was left out (change it with `limber profile`).\n",
+        );
     assert_eq!(fresh.json(&["history"]), home.json(&["history"]));
     let csv = home.limber(&["export", "--format", "csv"]).assert().success().get_output().stdout.clone();
     let csv = String::from_utf8(csv).expect("utf-8");

@@ -715,13 +715,20 @@ async fn records_export_import_profile_and_screening() {
     assert!(stretches > 0, "the holds of the stretches done: {export}");
     let (status, report) = f.post("/api/v1/import", None, export.clone()).await;
     // Its own export changes nothing: no session added, no stretch's progression changed.
-    assert_eq!((status, report), (StatusCode::OK, json!({"added": 0, "skipped": 1, "stretches": 0})));
+    // (limber's default profile is not carried.)
+    let no_change = json!({"added": 0, "skipped": 1, "stretches": 0, "profile": "not-in-file"});
+    assert_eq!((status, report), (StatusCode::OK, no_change));
 
     let (status, v) =
         f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"equipment": ["chair"], "weekly-goal": 4}))).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["profile"]["equipment"], json!(["chair"]));
     assert_eq!(v["profile"]["weekly-goal"], 4);
+    // A profile chosen is carried by the export; imported here, the one here stands.
+    let (_, export) = f.get("/api/v1/export", None).await;
+    assert_eq!(export["profile"]["weekly-goal"], 4, "{export}");
+    let (status, report) = f.post("/api/v1/import", None, export).await;
+    assert_eq!((status, report["profile"].clone()), (StatusCode::OK, json!("kept")));
     let (status, v) = f.call(Method::DELETE, "/api/v1/profile/flags/seated-twist", None, None).await;
     assert_eq!((status, v), (StatusCode::OK, json!({"cleared": false})));
     let (status, _) = f.call(Method::DELETE, "/api/v1/profile/flags/no-such", None, None).await;

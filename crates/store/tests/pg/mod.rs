@@ -79,6 +79,7 @@ on_postgres!(
     screening_is_stored_once_per_moment,
     imported_progression_merges_the_safer_way,
     an_import_sets_aside_keeping_the_hold,
+    an_import_restores_a_profile_only_where_none_was_chosen,
     import_is_idempotent_and_all_or_nothing,
 );
 

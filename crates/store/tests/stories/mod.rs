@@ -406,6 +406,40 @@ pub(crate) async fn an_import_sets_aside_keeping_the_hold(store: &dyn Store) {
     assert_eq!(after[&StretchId::from("open-book")], Progress { flagged: true, ..Progress::start(20) });
 }
 
+/// An imported profile is stored for a person who has none of their own yet, never over one
+/// they chose; and only once the import commits.
+pub(crate) async fn an_import_restores_a_profile_only_where_none_was_chosen(store: &dyn Store) {
+    let user = new_user(store, "import-profile").await;
+    let theirs = Profile {
+        equipment: vec![Equipment::Chair, Equipment::FoamRoller],
+        avoid: vec![Position::Kneeling],
+        weekly_goal: 5,
+        voice: true,
+        sound: false,
+    };
+    // Not committed: nothing stored.
+    let mut import = store.begin_import(user).await.unwrap();
+    assert!(import.restore_profile(&theirs).await.unwrap());
+    drop(import);
+    assert_eq!(store.profile(user).await.unwrap(), Profile::default());
+    let mut import = store.begin_import(user).await.unwrap();
+    assert!(import.restore_profile(&theirs).await.unwrap(), "none of their own yet");
+    import.commit().await.unwrap();
+    assert_eq!(store.profile(user).await.unwrap(), theirs);
+    // Once there is one, another file's is left out.
+    let mut import = store.begin_import(user).await.unwrap();
+    assert!(!import.restore_profile(&Profile::default()).await.unwrap());
+    import.commit().await.unwrap();
+    assert_eq!(store.profile(user).await.unwrap(), theirs);
+    // One chosen here (even the defaults) is theirs too.
+    let other = new_user(store, "import-profile-chosen").await;
+    store.save_profile(other, &Profile::default()).await.unwrap();
+    let mut import = store.begin_import(other).await.unwrap();
+    assert!(!import.restore_profile(&theirs).await.unwrap());
+    import.commit().await.unwrap();
+    assert_eq!(store.profile(other).await.unwrap(), Profile::default());
+}
+
 /// Importing the same sessions twice adds them once; an import that fails adds nothing.
 pub(crate) async fn import_is_idempotent_and_all_or_nothing(store: &dyn Store) {
     let user = new_user(store, "import").await;
