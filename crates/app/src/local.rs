@@ -78,6 +78,16 @@ pub fn parse_choosing_store<C: clap::Parser>(
     opens_store: impl Fn(&C) -> bool,
     keep: impl Fn(&mut C, StoreChoice),
 ) -> C {
+    parse_choosing_store_with_matches(opens_store, keep).0
+}
+
+/// [`parse_choosing_store`], with clap's matches beside the command line: where each value
+/// came from (typed, the environment, a default).
+#[cfg(feature = "clap")]
+pub fn parse_choosing_store_with_matches<C: clap::Parser>(
+    opens_store: impl Fn(&C) -> bool,
+    keep: impl Fn(&mut C, StoreChoice),
+) -> (C, clap::ArgMatches) {
     use clap::parser::ValueSource;
     let matches = C::command().try_get_matches().unwrap_or_else(|e| {
         match empty_variable(&C::command(), &e, std::env::args_os()) {
@@ -87,7 +97,7 @@ pub fn parse_choosing_store<C: clap::Parser>(
     });
     let mut parsed = C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut C::command()).exit());
     if !opens_store(&parsed) {
-        return parsed;
+        return (parsed, matches);
     }
     let given = |id: &str| match matches.value_source(id)? {
         ValueSource::CommandLine => Some(Given::Flag),
@@ -98,7 +108,7 @@ pub fn parse_choosing_store<C: clap::Parser>(
         Ok(choice) => keep(&mut parsed, choice),
         Err(message) => C::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit(),
     }
-    parsed
+    (parsed, matches)
 }
 
 /// When clap wants a value for a flag that was not typed but comes from an environment variable

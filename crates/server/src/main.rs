@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use limber_app::App;
 use limber_app::store::{Backend, SqliteStore, Store};
 use limber_server::{Access, AppState, Registry, auth, router};
@@ -29,9 +29,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
                   LIMBER_LOG=warn for problems only."
 )]
 struct Cli {
-    /// Where to listen. On an address other than loopback every personal route needs a token.
-    #[arg(long, env = "LIMBER_BIND", default_value = "127.0.0.1:8080", global = true, value_parser = bind_address)]
-    bind: SocketAddr,
+    /// How to serve (with no command, or before `serve`).
+    #[command(flatten)]
+    serve: ServeArgs,
     /// Keep the database in DIR instead of the platform data directory.
     #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", global = true)]
     data_dir: Option<PathBuf>,
@@ -47,30 +47,42 @@ struct Cli {
     /// Layer the RON content in DIR over the built-in content.
     #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR", global = true)]
     content: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// The flags only serving reads: taken with no command, or before or after `serve`, and left
+/// out of the other commands (their help lists only what they use).
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Where to listen. On an address other than loopback every personal route needs a token.
+    #[arg(long, env = "LIMBER_BIND", default_value = "127.0.0.1:8080", value_parser = bind_address)]
+    bind: SocketAddr,
     /// End a session left waiting for its person (a question unanswered, paused) after N minutes
     /// without a word from them, recording what was done as if they had quit (1 to 10080, a week).
-    #[arg(long, env = "LIMBER_IDLE_MINUTES", value_name = "N", global = true,
+    #[arg(long, env = "LIMBER_IDLE_MINUTES", value_name = "N",
           default_value_t = limber_server::IDLE_LIMIT.as_secs() / 60,
           value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60))]
     idle_minutes: u64,
     /// Let one person have at most N sessions under way at once; starting another is refused
     /// (409) until one ends (1 to 1000000).
-    #[arg(long, env = "LIMBER_LIVE_PER_PERSON", value_name = "N", global = true,
+    #[arg(long, env = "LIMBER_LIVE_PER_PERSON", value_name = "N",
           default_value_t = limber_server::LIVE_PER_PERSON,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     live_per_person: u64,
     /// Every personal route needs a token even on loopback: for a server behind a reverse proxy
     /// on the same machine, whose requests all arrive from localhost.
-    #[arg(long, env = "LIMBER_REQUIRE_TOKENS", global = true)]
+    #[arg(long, env = "LIMBER_REQUIRE_TOKENS")]
     require_tokens: bool,
-    #[command(subcommand)]
-    command: Option<Command>,
 }
+
+/// The ids of [`ServeArgs`]' flags.
+const SERVE_FLAGS: [&str; 4] = ["bind", "idle_minutes", "live_per_person", "require_tokens"];
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve (the default).
-    Serve,
+    Serve(ServeArgs),
     /// People and their tokens.
     #[command(subcommand)]
     User(UserCommand),
@@ -126,15 +138,47 @@ enum UserCommand {
     },
 }
 
-/// The command line, with one store kept as [`limber_app::local::choose_store`] says.
+/// The command line, with one store kept as [`limber_app::local::choose_store`] says, and the
+/// serving flags in `cli.serve` wherever they were given.
 fn parse() -> Cli {
-    limber_app::local::parse_choosing_store(
+    let (mut cli, matches) = limber_app::local::parse_choosing_store_with_matches(
         |cli: &Cli| !matches!(cli.command, Some(Command::Completions { .. } | Command::Man)),
         |cli, keep| match keep {
             limber_app::local::StoreChoice::Dir => cli.database = None,
             limber_app::local::StoreChoice::Url => cli.data_dir = None,
         },
-    )
+    );
+    let typed = |m: &clap::ArgMatches, id: &str| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    match &cli.command {
+        // After `serve` a flag wins over the same one before it; one given only before stands.
+        Some(Command::Serve(after)) => {
+            let sub = matches.subcommand_matches("serve").unwrap_or(&matches);
+            let before = cli.serve.clone();
+            let pick = |id: &str| typed(sub, id) || !typed(&matches, id);
+            cli.serve = ServeArgs {
+                bind: if pick("bind") { after.bind } else { before.bind },
+                idle_minutes: if pick("idle_minutes") { after.idle_minutes } else { before.idle_minutes },
+                live_per_person: if pick("live_per_person") { after.live_per_person } else { before.live_per_person },
+                require_tokens: if pick("require_tokens") { after.require_tokens } else { before.require_tokens },
+            };
+        }
+        None => {}
+        // A serving flag before another command would be silently ignored: said instead.
+        Some(_) => {
+            if let Some(id) = SERVE_FLAGS.iter().find(|id| typed(&matches, id)) {
+                use clap::CommandFactory as _;
+                let flag = format!("--{}", id.replace('_', "-"));
+                let name = matches.subcommand_name().unwrap_or("this command");
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!("{flag} is for serving; `limber-server {name}` does not use it"),
+                    )
+                    .exit();
+            }
+        }
+    }
+    cli
 }
 
 fn main() -> ExitCode {
@@ -233,7 +277,7 @@ async fn open(cli: &Cli) -> anyhow::Result<Arc<App>> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     // A server holds its data directory before it opens the database: a second one (a newer
     // limber, say) is refused before it migrates anything.
-    let serving = matches!(cli.command, None | Some(Command::Serve));
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
     let _alone = match sqlite_dir(&cli)? {
         Some(dir) if serving => {
             std::fs::create_dir_all(&dir)
@@ -244,7 +288,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let app = open(&cli).await?;
     match &cli.command {
-        None | Some(Command::Serve) => serve(&cli, app).await,
+        None | Some(Command::Serve(_)) => serve(&cli, app).await,
         Some(Command::User(command)) => user(app.store().as_ref(), command).await,
         Some(Command::Completions { .. } | Command::Man) => Ok(()),
     }
@@ -353,17 +397,18 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let dir = sqlite_dir(cli)?;
     // The address first: a server that cannot listen must not resume (and so end, and record)
     // sessions another instance may be serving.
-    let listener =
-        tokio::net::TcpListener::bind(cli.bind).await.with_context(|| format!("cannot listen on {}", cli.bind))?;
-    let access = if cli.bind.ip().is_loopback() && !cli.require_tokens {
+    let listener = tokio::net::TcpListener::bind(cli.serve.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", cli.serve.bind))?;
+    let access = if cli.serve.bind.ip().is_loopback() && !cli.serve.require_tokens {
         Access::Open { local: app.local_user().await? }
     } else {
         let users = app.store().users().await?;
         if !users.iter().any(|u| u.name != limber_app::store::LOCAL_USER) {
-            let why = if cli.require_tokens {
+            let why = if cli.serve.require_tokens {
                 "--require-tokens is given".to_owned()
             } else {
-                format!("{} is not a loopback address", cli.bind)
+                format!("{} is not a loopback address", cli.serve.bind)
             };
             bail!(
                 "{why}, so every request needs a token, and there is no user yet. Add one first: limber-server user add NAME"
@@ -372,8 +417,8 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         Access::Tokens
     };
     let live = Registry::new(&app)
-        .with_idle_limit(Duration::from_secs(cli.idle_minutes * 60))
-        .with_live_limit(cli.live_per_person);
+        .with_idle_limit(Duration::from_secs(cli.serve.idle_minutes * 60))
+        .with_live_limit(cli.serve.live_per_person);
     // On a database other instances share, sessions are loaded when asked for; on a file of its
     // own, this instance resumes every one.
     let shared = live.share().await.context("cannot follow the other instances' live sessions")?;

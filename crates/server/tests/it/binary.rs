@@ -475,6 +475,34 @@ fn help_lists_completions_which_print_with_the_man_page() {
 }
 
 #[test]
+fn serving_flags_go_with_serving_and_are_refused_before_another_command() {
+    let help = |args: &[&str]| String::from_utf8(bin().args(args).output().unwrap().stdout).unwrap();
+    for args in [&["user", "add", "--help"][..], &["user", "--help"], &["completions", "--help"]] {
+        let text = help(args);
+        assert!(
+            text.contains("--database <URL>") && !text.contains("--bind") && !text.contains("--idle-minutes"),
+            "{text}"
+        );
+    }
+    let serve = help(&["serve", "--help"]);
+    assert!(serve.contains("--bind <BIND>") && serve.contains("--require-tokens"), "{serve}");
+    // Before a command that does not serve, a serving flag would do nothing: a usage error.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let ignored = bin().args(["--data-dir", data, "--bind", "127.0.0.1:0", "user", "list"]).output().unwrap();
+    assert_eq!(ignored.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&ignored.stderr);
+    assert!(said.contains("--bind is for serving; `limber-server user` does not use it"), "{said}");
+    // Before `serve` a flag stands; after it, it wins over the same flag before (192.0.2.1 is
+    // no address of this machine: listening there fails).
+    drop(start_with(&["--data-dir", data, "--bind", "127.0.0.1:0", "serve", "--idle-minutes", "5"]));
+    drop(start_with(&["--data-dir", data, "--bind", "192.0.2.1:0", "serve", "--bind", "127.0.0.1:0"]));
+    let unreachable =
+        bin().args(["--data-dir", data, "serve", "--bind", "192.0.2.1:0"]).env_remove("LIMBER_BIND").output().unwrap();
+    assert!(String::from_utf8_lossy(&unreachable.stderr).contains("cannot listen on 192.0.2.1:0"));
+}
+
+#[test]
 fn a_connection_that_never_finishes_its_headers_is_closed() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
