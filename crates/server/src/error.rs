@@ -71,7 +71,7 @@ impl IntoResponse for ApiError {
         let body =
             ErrorBody { error: ErrorInfo { code: self.code.to_owned(), message: self.message, detail: self.detail } };
         let mut response = (status, Json(body)).into_response();
-        if self.code == "storage-busy" {
+        if self.code == "storage-busy" || self.code == "storage-unreachable" {
             // When to try again (RFC 9110 §10.2.3), in seconds: about one busy timeout.
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("10"));
         }
@@ -119,6 +119,11 @@ impl From<limber_app::Error> for ApiError {
                 tracing::warn!(error = %e, engine, "the database is held by another program");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage-busy", e.to_string())
             }
+            // Down or out of reach (PostgreSQL): worth trying again soon too.
+            E::Store(limber_app::store::Error::Unreachable { engine }) => {
+                tracing::error!(error = %e, engine, "the database is not answering");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage-unreachable", e.to_string())
+            }
             E::Store(_) | E::Content(_) => ApiError::internal(&e),
         }
     }
@@ -134,7 +139,8 @@ impl From<crate::live::LiveError> for ApiError {
                     limber_app::store::Error::UnknownUser(_)
                     | limber_app::store::Error::ReadOnly { .. }
                     | limber_app::store::Error::DiskFull { .. }
-                    | limber_app::store::Error::Busy { .. },
+                    | limber_app::store::Error::Busy { .. }
+                    | limber_app::store::Error::Unreachable { .. },
                 ),
             ) => ApiError::from(e),
             e @ crate::live::LiveError::TooMany { .. } => {
@@ -303,6 +309,11 @@ mod tests {
             ),
             (StoreError::DiskFull { engine: "database or disk is full".into() }, 503, "storage-unavailable"),
             (StoreError::Busy { engine: "database is locked".into() }, 503, "storage-busy"),
+            (
+                StoreError::Unreachable { engine: "pool timed out while waiting for an open connection".into() },
+                503,
+                "storage-unreachable",
+            ),
             (StoreError::Decode { what: "plan", detail: "eof".into() }, 500, "internal"),
         ] {
             let said = store.to_string();
@@ -313,12 +324,14 @@ mod tests {
                 assert!(
                     !e.message.contains("readonly")
                         && !e.message.contains("disk is full")
-                        && !e.message.contains("locked"),
+                        && !e.message.contains("locked")
+                        && !e.message.contains("pool"),
                     "{}",
                     e.message
                 );
                 let retry = e.into_response().headers().get(axum::http::header::RETRY_AFTER).cloned();
-                assert_eq!(retry.is_some(), code == "storage-busy", "{code}: try again later only when busy");
+                let again = code == "storage-busy" || code == "storage-unreachable";
+                assert_eq!(retry.is_some(), again, "{code}: try again later only when busy or out of reach");
                 continue;
             }
         }

@@ -84,20 +84,35 @@ pub struct State {
     /// Another instance recorded it and removed it from the store, or is being used for it
     /// while no one here watches it: this copy is let go.
     gone: bool,
+    /// A safety stop (sharp pain, chest) in effect here that the store has not taken yet: it
+    /// is never taken back, is stored as soon as the store takes it, and is applied again over
+    /// the session whenever it is reloaded without it.
+    unstored_stop: Option<Logged>,
 }
 
 impl State {
     fn new(session: Session, stored: usize, saved: usize) -> State {
-        State { session, recorded: false, saved, stored, gone: false }
+        State { session, recorded: false, saved, stored, gone: false, unstored_stop: None }
     }
 
     /// Takes the session as stored now (replayed), or marks it gone when it is stored no more.
-    fn reload(&mut self, stored: Option<(Kind, Session, usize)>) {
+    /// A safety stop not stored yet stays in effect: applied again at `at` over the session as
+    /// stored, unless that already has it.
+    fn reload(&mut self, stored: Option<(Kind, Session, usize)>, at: At) {
         match stored {
             Some((_, session, saved)) => {
                 self.saved = saved;
                 self.stored = session.log().intents.len();
                 self.session = session;
+                let Some(stop) = self.unstored_stop else { return };
+                if self.session.log().intents.contains(&stop) {
+                    self.unstored_stop = None;
+                } else if self.session.handle(stop.intent, at).is_ok() {
+                    self.unstored_stop = self.session.log().intents.last().copied();
+                } else {
+                    // Over as stored (recorded by another instance): nothing is left to stop.
+                    self.unstored_stop = None;
+                }
             }
             None if !self.recorded => {
                 self.recorded = true;
@@ -275,6 +290,9 @@ pub const LIVE_PER_PERSON: u64 = 20;
 /// instances racing for one session do not keep colliding.
 const RETRIES: u32 = 32;
 
+/// How soon a safety stop the store did not take is tried again.
+const STORE_AGAIN: Duration = Duration::from_secs(2);
+
 /// How often an instance on a shared store records sessions that are over but held by no one
 /// (their instance was killed).
 const SWEEP: Duration = Duration::from_secs(60);
@@ -410,7 +428,7 @@ impl Registry {
             // they do not apply (or cannot be read).
             if !self.catch_up(&live, &mut state).await {
                 match self.reload(live.id).await {
-                    Ok(stored) => state.reload(stored),
+                    Ok(stored) => state.reload(stored, live.at(now_ms())),
                     Err(e) => {
                         tracing::warn!(session = %live.id, error = %e, "cannot follow a change from another instance");
                         continue;
@@ -683,24 +701,28 @@ impl Registry {
                 .collect::<Result<Vec<_>, LiveError>>()
                 .map_err(IntentError::Store)?;
             let Err(e) = self.journal.append(events).await else { break };
+            attempt += 1;
+            // A stop for sharp pain or an emergency the store will not take (busy, down) stays
+            // in effect: the session must not go on cueing holds. It is stored as soon as the
+            // store takes it (by the session's driver, or with the next intent) and survives a
+            // reload meanwhile. Only a place taken by another instance is reloaded first, so
+            // that the stop comes after that instance's intents.
+            if intent.is_safety_report() && !e.is_taken() {
+                return Ok(Some(self.keep_unstored_stop(live, state, &e).await));
+            }
             // The session in memory is ahead of the store now: rebuild it from what is stored,
             // so what the person sees is what a restart would resume. When another instance
             // took the place, its intents are in what is reloaded, and this one is applied
             // after them (or refused, if it no longer applies).
-            attempt += 1;
-            let mut retry = e.is_taken() && attempt <= RETRIES;
+            let retry = e.is_taken() && attempt <= RETRIES;
             if retry {
                 tokio::time::sleep(jitter(attempt)).await;
             }
             match self.reload(live.id).await {
-                Ok(stored) => state.reload(stored),
-                // The store cannot be read either (it is down, say). A stop for sharp pain or
-                // an emergency stays in effect: the session must not go on cueing holds, and
-                // it is recorded with its stop once the store is back (a second press of it
-                // changes nothing). It is not tried again here, where it would be logged twice.
-                Err(reload) if intent.is_safety_report() => {
-                    tracing::error!(session = %live.id, error = %reload, "cannot store a safety stop; it stays in effect and is recorded once the store is back");
-                    retry = false;
+                Ok(stored) => state.reload(stored, live.at(now_ms())),
+                // The store cannot be read either: the stop stays in effect all the same.
+                Err(_) if intent.is_safety_report() => {
+                    return Ok(Some(self.keep_unstored_stop(live, state, &e).await));
                 }
                 Err(reload) => {
                     // Anything else is taken back in memory, so that it is not in effect here
@@ -729,19 +751,77 @@ impl Registry {
             return Err(if gone { IntentError::Gone } else { IntentError::Store(e) });
         }
         state.stored = state.session.log().intents.len();
+        state.unstored_stop = None;
         let snapshot = live.snapshot_of(&state.session);
         let set_aside_now = state.session.set_aside().filter(|_| !set_aside_before).cloned();
         drop(state);
         live.bump();
         live.wake.notify_one();
-        if let Some(stretch) = set_aside_now {
-            // Stored at once, not only when the session is recorded after the rating that
-            // follows: a session the person starts meanwhile leaves it out.
-            if let Err(e) = self.app.set_aside(live.user, &stretch).await {
-                tracing::warn!(session = %live.id, error = %e, "cannot set the stretch aside yet; recording the session will");
-            }
-        }
+        self.set_aside_at_press(live, set_aside_now).await;
         Ok(Some(snapshot))
+    }
+
+    /// Keeps the safety stop just applied in effect though the store did not take it (`why`),
+    /// for the driver to store: says so in the log, shows it to watchers and answers with it.
+    async fn keep_unstored_stop(
+        &self,
+        live: &Live,
+        mut state: tokio::sync::MutexGuard<'_, State>,
+        why: &LiveError,
+    ) -> SessionState {
+        tracing::error!(session = %live.id, error = %why, "cannot store a safety stop yet; it stays in effect and is stored once the store takes it");
+        if state.unstored_stop.is_none() {
+            state.unstored_stop = state.session.log().intents.last().copied();
+        }
+        let snapshot = live.snapshot_of(&state.session);
+        let set_aside = state.session.set_aside().cloned();
+        drop(state);
+        live.bump();
+        live.wake.notify_one();
+        self.set_aside_at_press(live, set_aside).await;
+        snapshot
+    }
+
+    /// Stores a stretch set aside at the press, not only when the session is recorded after
+    /// the rating that follows: a session the person starts meanwhile leaves it out.
+    async fn set_aside_at_press(&self, live: &Live, stretch: Option<limber_core::StretchId>) {
+        if let Some(stretch) = stretch
+            && let Err(e) = self.app.set_aside(live.user, &stretch).await
+        {
+            tracing::warn!(session = %live.id, error = %e, "cannot set the stretch aside yet; recording the session will");
+        }
+    }
+
+    /// Tries again to store a safety stop the store did not take: with what came before it
+    /// and not stored either. After another instance took the place, the session is reloaded
+    /// and the stop applied again over it, to be stored on the next try.
+    async fn store_unstored_stop(&self, live: &Live, state: &mut State) {
+        let events = state.session.log().intents[state.stored..]
+            .iter()
+            .zip(state.stored..)
+            .map(|(logged, n)| {
+                let seq = (n - state.saved) as u64;
+                Ok(LiveEvent { session: live.id, seq, event: serde_json::to_string(logged)? })
+            })
+            .collect::<Result<Vec<_>, LiveError>>();
+        let result = match events {
+            Ok(events) => self.journal.append(events).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {
+                state.stored = state.session.log().intents.len();
+                state.unstored_stop = None;
+                tracing::info!(session = %live.id, "the safety stop is stored now");
+            }
+            Err(e) if e.is_taken() => {
+                if let Ok(stored) = self.reload(live.id).await {
+                    state.reload(stored, live.at(now_ms()));
+                    live.bump();
+                }
+            }
+            Err(e) => tracing::debug!(session = %live.id, error = %e, "the safety stop cannot be stored yet"),
+        }
     }
 }
 
@@ -749,6 +829,11 @@ impl Registry {
     /// Applies the events another instance appended to `live` since this one last stored or
     /// read its log. Returns whether the session is now as stored (false: it needs a reload).
     async fn catch_up(&self, live: &Live, state: &mut State) -> bool {
+        // Intents of another instance would go after a stop that is not stored: a reload puts
+        // them in their place, before it.
+        if state.unstored_stop.is_some() {
+            return false;
+        }
         let from = (state.stored - state.saved) as u64;
         let Ok(events) = self.app.store().live_events_since(live.id, from).await else { return false };
         if events.is_empty() {
@@ -901,6 +986,9 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                 // Recorded by another instance: nothing is left to drive here.
                 return;
             }
+            if state.unstored_stop.is_some() {
+                registry.store_unstored_stop(&live, &mut state).await;
+            }
             let before = state.session.last_cue();
             state.session.advance(live.at(now_ms()));
             if state.session.last_cue() != before {
@@ -937,10 +1025,17 @@ async fn drive(registry: Registry, live: Arc<Live>) {
             // Waiting for the person: the idle limit counts from their last word (or the last
             // cue), which may be before a restart or before another instance let it go.
             let silent = now_ms().saturating_sub(live.wall_ms(state.session.last_activity()));
-            (
-                state.session.next_deadline(),
-                registry.idle.saturating_sub(Duration::from_millis(u64::try_from(silent).unwrap_or(0))),
-            )
+            let idle_left = registry.idle.saturating_sub(Duration::from_millis(u64::try_from(silent).unwrap_or(0)));
+            if state.unstored_stop.is_some() {
+                // A stop the store has not taken yet is tried again soon.
+                drop(state);
+                tokio::select! {
+                    () = tokio::time::sleep(STORE_AGAIN) => {}
+                    () = live.wake.notified() => {}
+                }
+                continue;
+            }
+            (state.session.next_deadline(), idle_left)
         };
         match deadline {
             Some(due) => {

@@ -157,6 +157,16 @@ pub enum Error {
         /// The engine's own words, for logs.
         engine: String,
     },
+    /// The database did not answer in time: a PostgreSQL server down or out of reach, or every
+    /// connection in use for longer than limber waits. Nothing was changed.
+    #[error(
+        "limber's database is not answering (its server down or out of reach, or every connection busy); \
+         try again in a moment; nothing was changed"
+    )]
+    Unreachable {
+        /// The engine's own words, for logs.
+        engine: String,
+    },
     /// Any other database error (the engine's error is the source).
     #[error("the database could not be read or written")]
     Database(#[source] sqlx::Error),
@@ -179,9 +189,16 @@ pub enum Error {
 }
 
 impl From<sqlx::Error> for Error {
-    /// SQLite's read-only, disk-full and busy failures are said in words (they are the person's to
-    /// fix); every other engine error is kept as the source of [`Error::Database`].
+    /// SQLite's read-only, disk-full and busy failures and a database that does not answer are
+    /// said in words (they are the person's to fix, or to wait out); every other engine error is
+    /// kept as the source of [`Error::Database`].
     fn from(e: sqlx::Error) -> Error {
+        if matches!(
+            e,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed
+        ) {
+            return Error::Unreachable { engine: e.to_string() };
+        }
         if let sqlx::Error::Database(db) = &e
             && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
         {

@@ -1040,6 +1040,18 @@ mod tests {
         assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "t1"), "postgres://u:p@h/t1?sslmode=disable");
     }
 
+    #[tokio::test]
+    async fn a_database_that_does_not_answer_is_said_in_words_to_try_again() {
+        // Nothing listens on port 1: every connection the pool tries is refused until it gives up.
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(std::time::Duration::from_millis(300))
+            .connect_lazy("postgres://limber@127.0.0.1:1/limber")
+            .unwrap();
+        let error = crate::Error::from(sqlx::query("SELECT 1").execute(&pool).await.unwrap_err());
+        assert!(matches!(error, crate::Error::Unreachable { .. }), "{error:?}");
+        assert!(error.to_string().contains("try again in a moment"), "{error}");
+    }
+
     #[test]
     fn a_notification_tells_of_each_session_on_its_lines() {
         let (a, b) = ("0b6f7c1e-8a7e-4c59-9d5e-3b1c2f0e4a11", "f1e2d3c4-b5a6-4798-8a9b-0c1d2e3f4a5b");
