@@ -274,6 +274,9 @@ impl Finished {
             (true, _) if self.preview => {
                 "Saved as a preview (run faster than real time): it counts toward no weekly goal and grows no hold."
             }
+            (true, _) if !self.summary.exercise_started => {
+                "No exercise began; your pain rating is saved, so no hold grows today."
+            }
             (true, _) => "Saved.",
             // After a chest-pain answer the answers clear no one: "saved" would say they do.
             (false, _) if self.summary.stopped == Some(StopReason::Emergency) => {
@@ -566,7 +569,12 @@ impl App {
             ScreeningEntry { taken_at_ms: ended_at_ms, record: ScreeningRecord::default() }
         });
         let screening: Vec<ScreeningEntry> = answered.into_iter().chain(aside).collect();
-        if !summary.exercise_started {
+        // Stopped before any exercise for a rating above 5 (a yes to "stop for today?"): the
+        // session is recorded all the same, with that rating, so that the trend sees it and no
+        // hold grows that day, as after any session that began with high pain. (It counts toward
+        // no weekly goal: no stretch was done.)
+        let stopped_for_pain_before = summary.stopped == Some(StopReason::Pain) && summary.pain_before.is_some();
+        if !summary.exercise_started && !stopped_for_pain_before {
             // No session to record: the entry alone, in one write. After an emergency stop that
             // is the empty record only (the answers before it would clear the person, should
             // the second of two writes fail).

@@ -21,6 +21,24 @@ const AFTER_HELP: &str = "Exit codes: 0 done, 1 error, 2 usage error, 3 session 
 (sharp pain, pain above 5 twice or once with a yes to stopping, an emergency sign, or screening advising a clinician first).\n\
 limber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
 
+/// What `limber run --help` ends with: the keys of a session (the safety ones first), the lines
+/// a script types, examples and the exit codes.
+const RUN_HELP: &str = "During a session on a terminal, single keys act at once:
+  x       sharp pain: stops at once, at any moment, prompts included
+  e       chest pain or breathlessness: emergency advice
+  space   pause / resume          Enter   start the stretch now
+  s skip  a swap  d discomfort  c comfortable  0-9 your pain (1 then 0 is 10)  q quit
+With input piped in, one command per line (pain sharp, chest, pain N, pause, resume, skip, swap,
+discomfort, comfortable, quit, yes, no); `@SECONDS command` acts at that session time.
+
+Examples (`limber routines` lists the routines):
+  limber run desk                              the seated desk break, with the warm-up
+  limber run no-kneel --no-warmup              no kneeling, no equipment, no warm-up
+  limber run full --voice --pain-before 3      cues spoken aloud, today's pain given ahead
+  limber run desk --plain                      one line per cue, for a screen reader
+
+Exit codes: 0 done, 1 error, 2 usage error, 3 stopped for safety.";
+
 /// The command line, with one store kept as [`limber_app::local::choose_store`] says.
 pub(crate) fn parse() -> Cli {
     limber_app::local::parse_choosing_store(
@@ -36,15 +54,38 @@ pub(crate) fn parse() -> Cli {
 #[derive(Args)]
 pub(crate) struct Global {
     /// Where limber keeps its database (default: the platform data directory).
-    #[arg(long, global = true, env = "LIMBER_DATA_DIR", value_name = "DIR")]
+    // Values of the environment are not shown in help: unset, clap's `[env: X=]` reads as "set
+    // to nothing".
+    #[arg(
+        long,
+        global = true,
+        env = "LIMBER_DATA_DIR",
+        value_name = "DIR",
+        hide_env_values = true,
+        help_heading = "Global options"
+    )]
     pub(crate) data_dir: Option<PathBuf>,
     /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
     /// instead of the SQLite file, e.g. to import a history into a clinic's server.
     // Its value is never shown in help: it may hold a password.
-    #[arg(long, global = true, env = "LIMBER_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "LIMBER_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        help_heading = "Global options"
+    )]
     pub(crate) database: Option<String>,
     /// A directory of your own RON content, layered over the built-in content.
-    #[arg(long, global = true, env = "LIMBER_CONTENT", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "LIMBER_CONTENT",
+        value_name = "DIR",
+        hide_env_values = true,
+        help_heading = "Global options"
+    )]
     pub(crate) content: Option<PathBuf>,
 }
 
@@ -61,6 +102,7 @@ pub(crate) struct JsonFlag {
 #[command(defer = true)]
 pub(crate) enum Command {
     /// Run a guided session (the main job). Screening runs first on first use.
+    #[command(after_help = RUN_HELP)]
     Run(RunArgs),
     /// List the stretches.
     List(JsonFlag),

@@ -90,7 +90,8 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     drop(inputs);
     let clearance = env.block_on(env.app.save_screening(env.user, &session, when::now_ms()))?;
     let emergency = session.summary().is_some_and(|s| s.stopped == Some(limber_core::StopReason::Emergency));
-    if clearance == Clearance::Incomplete && emergency {
+    // After an emergency answer the answers clear no one, whatever else was answered.
+    if emergency {
         eprintln!("No more stretching today; your earlier answers no longer count, and every question is asked again.");
     } else if clearance == Clearance::Incomplete {
         eprintln!("The screening stopped before every question was answered; nothing was saved.");

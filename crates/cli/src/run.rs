@@ -126,6 +126,15 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
                         "limber stopped before any exercise, for your safety. No more stretching today; \
                          the next session asks the safety questions again.",
                     );
+                } else if finished.saved {
+                    // Stopped for a high rating before the routine: kept, with the rating.
+                    if let Some(advice) = &finished.trend.advice {
+                        say(advice, 0);
+                    }
+                    say_err(
+                        "limber stopped before any exercise, for your safety. Your pain rating is saved, \
+                         so no hold grows today.",
+                    );
                 } else if finished.screening_saved {
                     say_err(
                         "limber stopped before any exercise, for your safety. Your answers are saved; \

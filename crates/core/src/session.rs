@@ -1573,7 +1573,7 @@ impl Session {
                 };
                 (words::sharp_pain(text, flagged.as_deref()), Sound::Alert)
             }
-            StopReason::Pain => (words::stopped_for_pain(), Sound::Alert),
+            StopReason::Pain => (words::stopped_for_pain(self.exercise_started), Sound::Alert),
             StopReason::Aborted => (words::aborted(self.exercise_started), Sound::None),
         }
     }

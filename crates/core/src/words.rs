@@ -175,10 +175,16 @@ pub(crate) fn too_much_again(score: u8) -> String {
     format!("{score} out of 10, and that is the second time the pain has gone above 5 today.")
 }
 
-pub(crate) fn stopped_for_pain() -> String {
-    "Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not \
-     settle, see a doctor or physiotherapist."
-        .to_owned()
+/// A stop for pain above 5; before any exercise began there is no position to ease out of.
+pub(crate) fn stopped_for_pain(exercise_started: bool) -> String {
+    if exercise_started {
+        "Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not \
+         settle, see a doctor or physiotherapist."
+    } else {
+        "We stop here for today, for your safety: no stretching with pain this high. Rest, and if the pain does not \
+         settle, see a doctor or physiotherapist."
+    }
+    .to_owned()
 }
 
 pub(crate) fn ask_stop(score: u8) -> String {

@@ -65,6 +65,27 @@ fn version_help_and_completions_work() {
 }
 
 #[test]
+fn run_help_gives_the_safety_keys_and_examples_that_work() {
+    let home = Home::new().screened();
+    let out = home.limber(&["run", "--help"]).output().expect("limber runs");
+    let help = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(help.contains("x       sharp pain: stops at once") && help.contains("e       chest pain"), "{help}");
+    assert!(help.contains("3 stopped for safety"), "{help}");
+    let examples: Vec<Vec<&str>> = help
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("limber "))
+        .map(|l| l.split("  ").next().unwrap_or("").split_whitespace().collect())
+        .collect();
+    assert!(examples.len() >= 3, "{help}");
+    for mut args in examples {
+        // Each one starts a session as written (quit at once, sped up, no voice needed).
+        args.extend(["--speed", "1000", "--no-voice"]);
+        args.retain(|a| *a != "--voice");
+        home.limber(&args).write_stdin("q\n").assert().success();
+    }
+}
+
+#[test]
 fn every_subcommand_opens_its_help_with_what_the_command_list_says_it_does() {
     let home = Home::new();
     let out = home.limber(&["--help"]).output().expect("limber runs");

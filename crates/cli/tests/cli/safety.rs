@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use predicates::prelude::*;
+use serde_json::json;
 
 use crate::support::Home;
 
@@ -96,6 +97,15 @@ fn after_an_emergency_stop_the_next_session_asks_the_safety_questions_again() {
         .write_stdin("no\nshort of breath\n")
         .assert()
         .code(3)
+        .stderr(predicate::str::contains("your earlier answers no longer count"));
+    asks_again();
+    // A yes to the chest-pain question, answered as a question: the same, and not "saved".
+    home.limber(&["screening"]).write_stdin(clear).assert().success();
+    home.limber(&["screening"])
+        .write_stdin("yes\n")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("Your answers are saved").not())
         .stderr(predicate::str::contains("your earlier answers no longer count"));
     asks_again();
     home.limber(&["screening"]).write_stdin(clear).assert().success();
@@ -210,15 +220,31 @@ fn a_closed_pipe_ends_limber_quietly() {
 #[test]
 fn a_high_rating_before_the_routine_asks_first_and_yes_stops_before_any_exercise() {
     let home = Home::new().screened();
-    home.limber(&["run", "desk", "--speed", "1000"])
+    home.limber(&["run", "desk"])
         .write_stdin("pain 8\nyes\n")
         .assert()
         .code(3)
         .stdout(predicate::str::contains("8 out of 10 before starting is a lot"))
         .stdout(predicate::str::contains("Do you want to stop for today?"))
         .stdout(predicate::str::contains("Next up").not())
-        .stderr(predicate::str::contains("stopped before any exercise, for your safety"));
-    assert_eq!(home.json(&["history"]), serde_json::json!([]));
+        // No position was taken: nothing to ease out of.
+        .stdout(predicate::str::contains("no stretching with pain this high"))
+        .stdout(predicate::str::contains("Ease out").not())
+        .stderr(predicate::str::contains("stopped before any exercise, for your safety. Your pain rating is saved"));
+    // Kept, with the rating: the trend sees it (and no hold grows that day), no goal counts it.
+    let history = home.json(&["history"]);
+    assert_eq!(
+        (history[0]["stopped"].clone(), history[0]["pain-before"].clone()),
+        (json!("pain"), json!(8)),
+        "{history}"
+    );
+    assert!(
+        history[0]["items"].as_array().is_some_and(|i| i.iter().all(|i| i["status"] == "not-reached")),
+        "{history}"
+    );
+    let stats = home.json(&["stats"]);
+    assert_eq!(stats["adherence"]["this_week"], 0, "{stats}");
+    assert_eq!(stats["pain_trend"]["first_and_latest"], json!([8, 8]), "{stats}");
     // Given on the command line, it is asked all the same; no carries on.
     home.limber(&["run", "desk", "--speed", "1000", "--pain-before", "7", "--pain-after", "9"])
         .write_stdin("no\n")

@@ -1212,7 +1212,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
             == PainBefore
             0:01.000 Alert   8 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
-            0:03.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            0:03.000 Alert   We stop here for today, for your safety: no stretching with pain this high. Rest, and if the pain does not settle, see a doctor or physiotherapist.
             == Stopped { reason: Pain }
         "#]],
     );
