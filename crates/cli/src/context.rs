@@ -29,6 +29,23 @@ impl Env {
         Ok(Env { local, app, user })
     }
 
+    /// [`Env::open`] for a command that only reads (history, stats, export, the profile shown):
+    /// a data directory named (`--data-dir`, `LIMBER_DATA_DIR`) that does not exist is a
+    /// mistake to say, not an empty history to make there: a typo would otherwise print "no
+    /// sessions" or write an empty export over a good one.
+    pub(crate) fn open_to_read(global: &Global) -> anyhow::Result<Env> {
+        if let (None, Some(dir)) = (&global.database, &global.data_dir)
+            && std::fs::metadata(dir).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
+            anyhow::bail!(
+                "there is no limber data in {}: the directory does not exist. Check --data-dir or \
+                 LIMBER_DATA_DIR (`limber run` or `limber import` starts a history in a new directory)",
+                dir.display()
+            );
+        }
+        Env::open(global)
+    }
+
     /// Runs a use case to completion, turning a person's mistake into a usage error.
     pub(crate) fn block_on<T>(&self, f: impl Future<Output = limber_app::Result<T>>) -> anyhow::Result<T> {
         self.local.block_on(f).map_err(usage)

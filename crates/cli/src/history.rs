@@ -26,7 +26,7 @@ enum Shape {
 }
 
 pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
-    let env = Env::open(global)?;
+    let env = Env::open_to_read(global)?;
     let tz = when::zone();
     let since_ms = args.since.map(|d| when::start_of(d, &tz));
     let limit = match (args.all, args.limit, args.since) {
@@ -158,7 +158,7 @@ fn write_row(out: &mut impl Write, s: &SessionRecord, tz: &jiff::tz::TimeZone) -
 }
 
 pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
-    let env = Env::open(global)?;
+    let env = Env::open_to_read(global)?;
     let stats = env.block_on(env.app.stats(env.user))?;
     if as_json {
         print_json(&stats)?;
@@ -196,7 +196,7 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
 }
 
 pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let env = Env::open(global)?;
+    let env = Env::open_to_read(global)?;
     match output {
         Some(path) => {
             let count = crate::output::replace_file(path, "export", |file| export_to(&env, format, file))?;

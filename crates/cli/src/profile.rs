@@ -12,7 +12,6 @@ use crate::context::{Env, print_json};
 use crate::driver::{Inputs, say_line};
 
 pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<ExitCode> {
-    let env = Env::open(global)?;
     let change = ProfileChange {
         equipment: args.equipment.as_deref().map(equipment).transpose()?,
         avoid: args.avoid.as_deref().map(positions).transpose()?,
@@ -21,6 +20,8 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
         sound: args.sound,
     };
     let changed = !change.is_empty();
+    // Only shown: a data directory with no database is said, not made.
+    let env = if changed || !args.clear_flag.is_empty() { Env::open(global)? } else { Env::open_to_read(global)? };
     if changed {
         env.block_on(env.app.update_profile(env.user, change)).context("could not save your profile")?;
     }

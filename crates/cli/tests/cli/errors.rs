@@ -378,3 +378,28 @@ fn help_never_shows_the_database_password() {
         assert!(help.contains("LIMBER_DATABASE_URL") && !help.contains("s3cretpw"), "{args:?}: {help}");
     }
 }
+
+#[test]
+fn a_data_directory_that_does_not_exist_is_said_by_commands_that_read_and_nothing_is_made_or_replaced() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "1"])
+        .write_stdin("@30 quit\n")
+        .assert()
+        .success();
+    let backup = home.path().join("backup.json");
+    home.limber(&["export", "--output", backup.to_str().expect("utf-8")]).assert().success();
+    let good = std::fs::read(&backup).expect("the backup");
+    let typo = home.path().join("limbr-typo");
+    for args in [&["history"][..], &["stats"], &["profile"], &["export", "--output", backup.to_str().expect("utf-8")]] {
+        home.limber(args)
+            .env("LIMBER_DATA_DIR", &typo)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("the directory does not exist. Check --data-dir or LIMBER_DATA_DIR"));
+    }
+    assert!(!typo.exists(), "nothing is made at a mistyped path");
+    assert_eq!(std::fs::read(&backup).expect("the backup"), good, "the good export is left as it was");
+    // A command that writes starts a history there, as asked.
+    home.limber(&["profile", "--goal", "4"]).env("LIMBER_DATA_DIR", &typo).assert().success();
+    assert!(typo.join("limber.db").exists());
+}
