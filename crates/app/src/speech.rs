@@ -1,9 +1,9 @@
 //! The speech runner: cues spoken aloud through a speech command found on the machine.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -51,6 +51,15 @@ pub struct Voice {
     stop: Arc<AtomicBool>,
     /// Bumped by each urgent text: what was said or queued under an older one is cut short.
     urgent: Arc<AtomicU64>,
+    /// The first time the speech command failed, until [`Voice::failure`] hands it on.
+    failed: Arc<Mutex<Failure>>,
+}
+
+/// Whether the speech command has failed, and whether that was said.
+#[derive(Debug, Default)]
+struct Failure {
+    first: Option<String>,
+    told: bool,
 }
 
 impl Voice {
@@ -82,7 +91,8 @@ impl Voice {
         let (tx, rx) = channel::<Utterance>();
         let stop = Arc::new(AtomicBool::new(false));
         let urgent = Arc::new(AtomicU64::new(0));
-        let (told, latest) = (stop.clone(), urgent.clone());
+        let failed = Arc::new(Mutex::new(Failure::default()));
+        let (told, latest, failing) = (stop.clone(), urgent.clone(), failed.clone());
         let speaker = thread::spawn(move || {
             for Utterance { generation, urgent, text } in rx {
                 if told.load(Ordering::Relaxed) {
@@ -94,10 +104,26 @@ impl Voice {
                 }
                 // An urgent text is never cut short by the next: two alerts are both heard.
                 let cut = || told.load(Ordering::Relaxed) || (!urgent && latest.load(Ordering::Relaxed) > generation);
-                speak(&program, &args, &text, &cut);
+                if let Err(why) = speak(&program, &args, &text, &cut) {
+                    let mut failure = failing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    failure.first.get_or_insert(why);
+                }
             }
         });
-        Voice { tx: Some(tx), speaker: Some(speaker), stop, urgent }
+        Voice { tx: Some(tx), speaker: Some(speaker), stop, urgent, failed }
+    }
+
+    /// Why the speech command failed (it could not start, or ended with an error, as espeak-ng
+    /// does with no sound device), the first time this is asked after it did; `None` before,
+    /// and after it was handed on once. Cues go on being tried: the front end says it once.
+    pub fn failure(&self) -> Option<String> {
+        let mut failure = self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if failure.told {
+            return None;
+        }
+        let first = failure.first.clone()?;
+        failure.told = true;
+        Some(first)
     }
 
     /// Lets the cues already queued finish speaking, waiting at most `limit`; whatever is still
@@ -148,8 +174,9 @@ impl Drop for Voice {
 }
 
 /// Speaks `text` with the speech command, until it ends, [`UTTERANCE_LIMIT`] passes or `cut`
-/// says to stop. A failing command never stops the session: its failure is ignored.
-fn speak(program: &str, args: &[String], text: &str, cut: &dyn Fn() -> bool) {
+/// says to stop. A failing command never stops the session: its failure is returned, for the
+/// front end to say once.
+fn speak(program: &str, args: &[String], text: &str, cut: &dyn Fn() -> bool) -> Result<(), String> {
     let mut command = Command::new(program);
     command.args(args).arg(text).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     #[cfg(unix)]
@@ -157,21 +184,30 @@ fn speak(program: &str, args: &[String], text: &str, cut: &dyn Fn() -> bool) {
         // Its own process group, so that ending it ends what it started too (a script's player).
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
     }
-    let Ok(mut child) = command.spawn() else { return };
+    let mut child = command.spawn().map_err(|e| format!("the speech command `{program}` cannot start: {e}"))?;
     let started = Instant::now();
-    while let Ok(None) = child.try_wait() {
+    let status = loop {
+        match child.try_wait() {
+            Ok(None) => {}
+            Ok(Some(status)) => break Some(status),
+            Err(_) => break None,
+        }
         if cut() || started.elapsed() >= UTTERANCE_LIMIT {
             end(&mut child);
             // spd-say only asks speech-dispatcher to speak: ending it leaves the speech going.
             if program == "spd-say" {
                 let _ = Command::new(program).arg("-C").stdout(Stdio::null()).stderr(Stdio::null()).status();
             }
-            return;
+            return Ok(());
         }
         thread::sleep(POLL);
-    }
+    };
     // A command that left a player running in the background when it ended: that goes too.
     end(&mut child);
+    match status {
+        Some(status) if !status.success() => Err(format!("the speech command `{program}` failed ({status})")),
+        _ => Ok(()),
+    }
 }
 
 /// Ends a speech command and everything in its process group, and reaps it.
@@ -235,6 +271,46 @@ mod tests {
         voice.finish(Duration::from_millis(50));
         assert!(ended(&speaker), "the speech command outlived the session");
         assert!(ends_soon(&player), "the player the speech command started outlived the session");
+    }
+
+    #[test]
+    fn a_speech_command_that_fails_is_said_once_and_one_that_is_cut_short_is_not_a_failure() {
+        let failing = Voice::with_command("false".to_owned(), Vec::new());
+        assert_eq!(failing.failure(), None, "nothing said yet");
+        failing.say("Step 1");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let said = loop {
+            if let Some(said) = failing.failure() {
+                break said;
+            }
+            assert!(Instant::now() < deadline, "the failure was never handed on");
+            thread::sleep(Duration::from_millis(10));
+        };
+        assert!(said.contains("`false` failed"), "{said}");
+        failing.say("Step 2");
+        failing.finish(Duration::from_secs(5));
+        // Once, whatever fails after.
+        let missing = Voice::with_command("/no/such/speaker".to_owned(), Vec::new());
+        missing.say("Step 1");
+        missing.say("Step 2");
+        let first = (0..500).find_map(|_| {
+            thread::sleep(Duration::from_millis(10));
+            missing.failure()
+        });
+        assert!(first.is_some_and(|f| f.contains("cannot start")));
+        thread::sleep(Duration::from_millis(200));
+        assert_eq!(missing.failure(), None, "said once");
+        missing.finish(Duration::from_secs(5));
+        // Cut short on purpose (an alert cut in): no failure.
+        let dir = tempfile::tempdir().unwrap();
+        let hanging = hanging_speaker(dir.path());
+        hanging.say("Hold for 30 seconds");
+        let first = pid(dir.path(), "speaker");
+        hanging.say_urgently("Stop");
+        assert!(ends_soon(&first), "cut short by the alert");
+        thread::sleep(Duration::from_millis(200));
+        assert_eq!(hanging.failure(), None);
+        hanging.finish(Duration::from_millis(50));
     }
 
     #[test]

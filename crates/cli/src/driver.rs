@@ -241,6 +241,10 @@ impl Screen {
         }
         if let Some(voice) = &self.voice {
             voice.cue(cue);
+            // Said once, where the person reads: the cues go on in text.
+            if let Some(why) = voice.failure() {
+                self.note(&format!("(No voice: {why}. The session goes on in text.)"));
+            }
         }
         if let Some(trace) = &mut self.trace {
             let actual = clock.elapsed();

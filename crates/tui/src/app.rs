@@ -390,6 +390,10 @@ impl App {
             }
             if let Some(voice) = &self.voice {
                 voice.cue(&cue);
+                // Said once, where the person reads: the cues go on on screen.
+                if let Some(why) = voice.failure() {
+                    self.message = Some(format!("No voice: {why}. The session goes on on screen."));
+                }
             }
             live.cues.push(cue);
             if live.cues.len() > CUE_LOG {

@@ -690,6 +690,26 @@ fn a_voice_not_found_is_said_beside_what_the_plan_changed() {
 }
 
 #[test]
+fn a_voice_that_fails_is_said_once_on_screen() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    // A speech command that is there but fails, as espeak-ng does with no sound device.
+    app.voice = Some(limber_app::speech::Voice::with_command("false".to_owned(), Vec::new()));
+    app.send(Intent::Pain { score: 2 }, At::ZERO);
+    let mut said = 0;
+    for _ in 0..40 {
+        let next = app.live.as_ref().and_then(|l| l.session.next_deadline()).expect("a deadline");
+        app.tick(next);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if app.message.take().is_some_and(|m| m.starts_with("No voice: the speech command `false` failed")) {
+            said += 1;
+        }
+    }
+    assert_eq!(said, 1, "said once, and the session went on");
+    assert!(app.live.is_some());
+}
+
+#[test]
 fn a_small_window_says_the_size_it_needs() {
     let (mut app, _dir) = app();
     desk(&mut app);

@@ -122,6 +122,20 @@ fn a_missing_speech_command_is_a_clear_error() {
         .stderr(predicate::str::contains("speech command `/nonexistent/speaker`"))
         .stderr(predicate::str::contains("limber profile --voice off"));
     assert_eq!(home.json(&["history"]).as_array().map(Vec::len), Some(1));
+    // One that is there but fails (as espeak-ng does with no sound device) is said once, and
+    // the session goes on in text.
+    let out = home
+        .limber(&["run", "desk", "--voice", "--no-warmup", "--speed", "50", "--pain-before", "1"])
+        .env("LIMBER_SPEAK", "false")
+        .write_stdin("@20 quit\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    assert_eq!(out.matches("(No voice: the speech command `false` failed").count(), 1, "{out}");
+    assert!(out.contains("The session goes on in text.") && out.contains("Step 2."), "{out}");
 }
 
 #[test]
