@@ -63,7 +63,18 @@ impl<S: Send + Sync> FromRequest<S> for IntentJson {
             let report = || serde_json::from_slice(&bytes).ok().and_then(|v| safety_report(&v));
             return checked.or_else(|refused| report().ok_or(refused)).map(IntentJson);
         }
-        // Any other media type goes through axum's full parsing (`+json`, parameters, 415).
+        // A safety report is taken whatever media type it came with, or none (curl's `-d` says
+        // it is a form): refused, the session would run on. (A form from another site is
+        // refused before this, by the origin check, or for want of a token.)
+        let (parts, body) = req.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
+        if let Some(report) = serde_json::from_slice(&bytes).ok().and_then(|v| safety_report(&v)) {
+            return Ok(IntentJson(report));
+        }
+        // Any other goes through axum's full parsing (`+json`, parameters, 415).
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         let Body(value) = Body::<serde_json::Value>::from_request(req, state).await?;
         let checked = serde_json::from_value::<IntentBody>(value.clone())
             .map_err(|e| ApiError::invalid(format!("Failed to deserialize the JSON body into the target type: {e}")))

@@ -454,25 +454,31 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
+/// Ctrl-C, SIGTERM or SIGHUP.
 async fn signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+    let unix = |kind: tokio::signal::unix::SignalKind| async move {
+        match tokio::signal::unix::signal(kind) {
             Ok(mut s) => {
                 s.recv().await;
             }
             Err(_) => std::future::pending::<()>().await,
         }
     };
+    // SIGTERM from a service manager; SIGHUP when the terminal it was started from closes (an
+    // ssh session ending): both end it the graceful way, not at once.
+    #[cfg(unix)]
+    let (term, hangup) =
+        (unix(tokio::signal::unix::SignalKind::terminate()), unix(tokio::signal::unix::SignalKind::hangup()));
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
+    let (term, hangup) = (std::future::pending::<()>(), std::future::pending::<()>());
     tokio::select! {
         () = ctrl_c => {}
         () = term => {}
+        () = hangup => {}
     }
 }
 

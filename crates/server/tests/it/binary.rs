@@ -309,6 +309,17 @@ fn sigterm_ends_the_server_gracefully_even_with_a_stream_open() {
 }
 
 #[test]
+fn sighup_from_a_closed_terminal_ends_the_server_the_graceful_way_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path(), "127.0.0.1:0");
+    start_session(&server.addr, 1.0);
+    let (status, _) = stop_with(&mut server, nix::sys::signal::Signal::SIGHUP, Duration::from_secs(10));
+    assert!(status.success(), "not killed by the signal: {status:?}");
+    let log = std::fs::metadata(dir.path().join("limber.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(log, 0, "the store was closed on the way out");
+}
+
+#[test]
 fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
@@ -570,14 +581,23 @@ fn sigterm_does_not_wait_long_for_a_request_that_never_ends() {
 /// Sends SIGTERM to `server` and waits for it to exit, at most `limit`; returns how it exited
 /// and how long that took.
 fn sigterm(server: &mut Server, limit: Duration) -> (std::process::ExitStatus, Duration) {
+    stop_with(server, nix::sys::signal::Signal::SIGTERM, limit)
+}
+
+/// Sends `signal` to the server and waits for it to end, `limit` at most.
+fn stop_with(
+    server: &mut Server,
+    signal: nix::sys::signal::Signal,
+    limit: Duration,
+) -> (std::process::ExitStatus, Duration) {
     let pid = nix::unistd::Pid::from_raw(server.child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    nix::sys::signal::kill(pid, signal).unwrap();
     let started = Instant::now();
     loop {
         if let Some(status) = server.child.try_wait().unwrap() {
             return (status, started.elapsed());
         }
-        assert!(started.elapsed() < limit, "the server did not stop on SIGTERM within {limit:?}");
+        assert!(started.elapsed() < limit, "the server did not stop on {signal} within {limit:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -470,6 +470,25 @@ async fn a_safety_report_is_never_refused_over_the_fields_around_it() {
     let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}), "{v}");
+    // Or as no JSON type at all (curl's `-d` says it is a form), or none: heard too. Anything
+    // else that is not sent as JSON is still refused.
+    for content_type in [Some("application/x-www-form-urlencoded"), Some("text/plain"), None] {
+        let id = f.start("desk", 1.0, None).await;
+        let intents = format!("/api/v1/sessions/{id}/intents");
+        let post = |body: &str| {
+            let mut request = Request::post(&intents);
+            if let Some(content_type) = content_type {
+                request = request.header("content-type", content_type);
+            }
+            request.body(Body::from(body.to_owned())).unwrap()
+        };
+        let (status, _, bytes) = f.send(post("{\"intent\":\"pause\"}")).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        let (status, _, bytes2) = f.send(post("{\"intent\":\"sharp-pain\"}")).await;
+        let v: serde_json::Value = serde_json::from_slice(&bytes2).expect("json");
+        assert_eq!(status, StatusCode::OK, "{content_type:?}: {v} after {}", String::from_utf8_lossy(&bytes));
+        assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}), "{v}");
+    }
     // Anything else with a wrong field is still refused, in the API's error shape.
     let id = f.start("desk", 1.0, None).await;
     let (status, v) =
