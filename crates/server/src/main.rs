@@ -72,7 +72,8 @@ struct ServeArgs {
     live_per_person: u64,
     /// Every personal route needs a token even on loopback: for a server behind a reverse proxy
     /// on the same machine, whose requests all arrive from localhost.
-    #[arg(long, env = "LIMBER_REQUIRE_TOKENS")]
+    /// (LIMBER_REQUIRE_TOKENS takes 1/0, yes/no, on/off, true/false.)
+    #[arg(long, env = "LIMBER_REQUIRE_TOKENS", value_parser = clap::builder::BoolishValueParser::new())]
     require_tokens: bool,
 }
 
@@ -310,7 +311,10 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
             let token = auth::new_token()?;
             store.set_token_hash(id, &auth::hash_token(&token)).await?;
             println!("{token}");
-            eprintln!("Added {name}. Keep this token: it is shown once (only its hash is stored).");
+            eprintln!(
+                "Added {name} to {}. Keep this token: it is shown once (only its hash is stored).",
+                store.place()
+            );
         }
         UserCommand::List { json } => {
             let users = store.users().await?;
@@ -342,14 +346,14 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
                 bail!("{name} was not removed");
             }
             store.remove_user(id).await?;
-            eprintln!("Removed {name} and all their data.");
+            eprintln!("Removed {name} and all their data from {}.", store.place());
         }
         UserCommand::Rotate { name } => {
             let (name, id) = find_user(store, name).await?;
             let token = auth::new_token()?;
             store.set_token_hash(id, &auth::hash_token(&token)).await?;
             println!("{token}");
-            eprintln!("New token for {name}; the old one no longer works.");
+            eprintln!("New token for {name} in {}; the old one no longer works.", store.place());
         }
     }
     Ok(())
@@ -393,8 +397,17 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
+/// The store flags that name this server's store, to repeat in a command it suggests (the
+/// database URL is not repeated: it may hold a password).
+fn same_store(cli: &Cli) -> String {
+    match (&cli.database, &cli.data_dir) {
+        (Some(_), _) => " --database URL".to_owned(),
+        (None, Some(dir)) => format!(" --data-dir {}", dir.display()),
+        (None, None) => String::new(),
+    }
+}
+
 async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
-    let dir = sqlite_dir(cli)?;
     // The address first: a server that cannot listen must not resume (and so end, and record)
     // sessions another instance may be serving.
     let listener = tokio::net::TcpListener::bind(cli.serve.bind)
@@ -406,12 +419,15 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         let users = app.store().users().await?;
         if !users.iter().any(|u| u.name != limber_app::store::LOCAL_USER) {
             let why = if cli.serve.require_tokens {
-                "--require-tokens is given".to_owned()
+                "--require-tokens (or LIMBER_REQUIRE_TOKENS) is given".to_owned()
             } else {
                 format!("{} is not a loopback address", cli.serve.bind)
             };
             bail!(
-                "{why}, so every request needs a token, and there is no user yet. Add one first: limber-server user add NAME"
+                "{why}, so every request needs a token, and there is no user yet in {}. Add one first: \
+                 limber-server{} user add NAME",
+                app.store().place(),
+                same_store(cli)
             );
         }
         Access::Tokens
@@ -428,12 +444,17 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let state = AppState { app, live, access, shutdown };
     let local = listener.local_addr()?;
     tracing::info!(%local, resumed, shared, open = matches!(access, Access::Open { .. }), "limber-server listening");
-    let database = match &dir {
-        Some(dir) => dir.join(limber_app::store::DATABASE_FILE).display().to_string(),
-        None => "PostgreSQL (--database)".to_owned(),
-    };
+    let database = store.place();
     tracing::info!(%database, "history kept in");
     eprintln!("limber-server listening on http://{local}");
+    // How to get in, in words (the log line's `open` says it for machines).
+    let how = match access {
+        Access::Open { .. } => "open to this machine: no token needed, history kept for `local`".to_owned(),
+        Access::Tokens => {
+            format!("every request needs a user's token (limber-server{} user add NAME gives one)", same_store(cli))
+        }
+    };
+    eprintln!("  {how}; the data is in {database}");
     limber_server::serve::serve(listener, router(state), async move {
         signal().await;
         tracing::info!("shutting down: finishing requests; live sessions are stored");

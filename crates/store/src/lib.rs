@@ -325,6 +325,10 @@ pub trait Store: Send + Sync {
     /// Which engine this is.
     fn backend(&self) -> Backend;
 
+    /// Where the data is, to tell an operator: the SQLite file's path, or the PostgreSQL
+    /// server and database as a URL without its password.
+    fn place(&self) -> String;
+
     /// Closes every connection, waiting for the database's own upkeep at close: SQLite's last
     /// connection folds the write-ahead log back into the file and removes it. A process that
     /// exits without this loses nothing, but can leave a large log (after an import, say) that

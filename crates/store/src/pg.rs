@@ -502,6 +502,10 @@ impl Store for PgStore {
         Backend::Postgres
     }
 
+    fn place(&self) -> String {
+        self.place.clone()
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

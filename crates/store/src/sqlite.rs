@@ -643,6 +643,10 @@ impl Store for SqliteStore {
         crate::Backend::Sqlite
     }
 
+    fn place(&self) -> String {
+        self.path.display().to_string()
+    }
+
     async fn close(&self) {
         self.journal.close().await;
         self.pool.close().await;

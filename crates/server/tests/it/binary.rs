@@ -325,14 +325,15 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     let data = dir.path().to_str().unwrap();
     let refused = bin().args(["--data-dir", data, "--bind", "0.0.0.0:0"]).output().unwrap();
     assert!(!refused.status.success());
-    assert!(
-        String::from_utf8_lossy(&refused.stderr).contains("user add"),
-        "{}",
-        String::from_utf8_lossy(&refused.stderr)
-    );
+    // The command it suggests adds the user where this server looks.
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains(&format!("Add one first: limber-server --data-dir {data} user add NAME")), "{said}");
 
     let add = bin().args(["--data-dir", data, "user", "add", "ann"]).output().unwrap();
     assert!(add.status.success());
+    let said = String::from_utf8_lossy(&add.stderr);
+    let db = dir.path().join("limber.db");
+    assert!(said.contains(&format!("Added ann to {}.", db.display())), "which database: {said}");
     let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("lmb_"));
     let db = std::fs::read(dir.path().join("limber.db")).unwrap();
@@ -415,6 +416,17 @@ fn require_tokens_closes_a_loopback_server_behind_a_proxy() {
         .unwrap();
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success() && said.contains("--require-tokens") && said.contains("user add"), "{said}");
+    // The variable takes the words a service file would use.
+    for on in ["1", "yes", "on", "TRUE"] {
+        let refused = bin()
+            .args(["--data-dir", data, "--bind", "127.0.0.1:0"])
+            .env_remove("LIMBER_BIND")
+            .env("LIMBER_REQUIRE_TOKENS", on)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success() && said.contains("LIMBER_REQUIRE_TOKENS) is given"), "{on}: {said}");
+    }
     let add = bin().args(["--data-dir", data, "user", "add", "ann"]).output().unwrap();
     let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
     let server = start_with(&["--data-dir", data, "--bind", "127.0.0.1:0", "--require-tokens"]);
