@@ -332,10 +332,23 @@ pub(crate) async fn import(
     report.profile = match profile {
         None => ProfileImport::NotInFile,
         Some(profile) if import.restore_profile(&profile).await? => ProfileImport::Restored,
+        // Their own export imported again says nothing of a profile kept.
+        Some(profile) if same_profile(&store.profile(user).await?, &profile) => ProfileImport::Same,
         Some(_) => ProfileImport::Kept,
     };
     import.commit().await?;
     Ok(report)
+}
+
+/// Whether two profiles choose the same (equipment and positions in any order).
+fn same_profile(a: &Profile, b: &Profile) -> bool {
+    let sorted = |p: &Profile| {
+        let (mut equipment, mut avoid) = (p.equipment.clone(), p.avoid.clone());
+        equipment.sort_unstable();
+        avoid.sort_unstable();
+        (equipment, avoid, p.weekly_goal, p.voice, p.sound)
+    };
+    sorted(a) == sorted(b)
 }
 
 /// Parses an export file from `file`, handing each session with its position (from 1) to

@@ -605,12 +605,13 @@ impl App {
     }
 
     /// Whether a session `user` started in the day before `started_at_ms` began with pain
-    /// above their `usual`: then no hold grows "that day" (SAFETY), whatever the sessions after
+    /// above their `usual` (or above 5): then no hold grows "that day" (SAFETY), whatever the sessions after
     /// it say (one that skips the rating, say). A day is 24 hours: no time zone is needed to
     /// record a session, and it errs on the side of holding steady.
     async fn high_before_lately(&self, user: UserId, usual: Option<u8>, started_at_ms: i64) -> Result<bool> {
         const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-        let Some(usual) = usual else { return Ok(false) };
+        // Above 5 is too much whatever is usual (a new person's first rating is their usual).
+        let high = |before: u8| before > 5 || usual.is_some_and(|usual| before > usual);
         // Every session of that day, however many (a day's are few); one that cannot be read
         // says nothing either way.
         let day = SessionQuery::oldest_first().since(Some(started_at_ms.saturating_sub(DAY_MS)));
@@ -624,7 +625,7 @@ impl App {
             if session.started_at_ms > started_at_ms {
                 break;
             }
-            if session.pain_before.is_some_and(|before| before > usual) {
+            if session.pain_before.is_some_and(high) {
                 return Ok(true);
             }
         }
@@ -901,5 +902,29 @@ mod tests {
         // A day on, two comfortable sessions grow them again.
         assert!(finish(None, t0 + 25 * HOUR).await.is_empty());
         assert!(!finish(None, t0 + 26 * HOUR).await.is_empty(), "a day later they grow");
+    }
+
+    #[tokio::test]
+    async fn a_stop_for_pain_before_the_routine_is_kept_and_holds_no_hold_grows_that_day_even_for_a_new_person() {
+        let (_dir, app, user) = screened_app().await;
+        const HOUR: i64 = 60 * 60 * 1000;
+        let t0 = 1_800_000_000_000;
+        // The first session ever: 8 before, and a yes to stopping for today.
+        let request = StartRequest {
+            routine: "desk".into(),
+            pain_before: PainPrompt::Given { score: 8 },
+            ..StartRequest::default()
+        };
+        let mut stopped = app.start(user, &request, 0).await.expect("started").session;
+        stopped.handle(limber_core::Intent::Yes, limber_core::At::secs(1)).expect("stop for today");
+        let recorded = app.finish(user, &stopped, t0, 1.0).await.expect("recorded");
+        assert!(recorded.saved && !recorded.summary.exercise_started, "kept, though nothing was done");
+        assert_eq!(recorded.adherence.this_week, 0, "no goal counts it");
+        // Its 8 is this person's usual so far; two comfortable sessions later that day grow nothing.
+        for hour in [1, 2] {
+            let session = hands_free(&app, user, None).await;
+            let grown = app.finish(user, &session, t0 + hour * HOUR, 1.0).await.expect("recorded").grown;
+            assert_eq!(grown, [], "{hour} h after");
+        }
     }
 }

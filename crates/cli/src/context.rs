@@ -46,6 +46,23 @@ impl Env {
         Env::open(global)
     }
 
+    /// [`Env::open_to_read`] for an export: a named data directory must hold a database too,
+    /// so that the wrong directory never writes an empty export over a good one.
+    pub(crate) fn open_to_export(global: &Global) -> anyhow::Result<Env> {
+        if let (None, Some(dir)) = (&global.database, &global.data_dir)
+            && dir.is_dir()
+            && !limber_app::store::database_path(dir).exists()
+        {
+            anyhow::bail!(
+                "there is no limber data in {}: no {} there, so there is nothing to export. Check --data-dir \
+                 or LIMBER_DATA_DIR",
+                dir.display(),
+                limber_app::store::DATABASE_FILE
+            );
+        }
+        Env::open_to_read(global)
+    }
+
     /// Runs a use case to completion, turning a person's mistake into a usage error.
     pub(crate) fn block_on<T>(&self, f: impl Future<Output = limber_app::Result<T>>) -> anyhow::Result<T> {
         self.local.block_on(f).map_err(usage)

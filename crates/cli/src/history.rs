@@ -196,7 +196,7 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
 }
 
 pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let env = Env::open_to_read(global)?;
+    let env = Env::open_to_export(global)?;
     match output {
         Some(path) => {
             let count = crate::output::replace_file(path, "export", |file| export_to(&env, format, file))?;
@@ -335,11 +335,13 @@ pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
         );
     }
     match report.profile {
-        ProfileImport::Restored => println!("Restored the profile (equipment, positions avoided, weekly goal, sound)."),
+        ProfileImport::Restored => {
+            println!("Restored the profile (equipment, positions avoided, weekly goal, voice, sound).")
+        }
         ProfileImport::Kept => {
             println!("Kept the profile you have here; the file's was left out (change it with `limber profile`).")
         }
-        ProfileImport::NotInFile => {}
+        ProfileImport::NotInFile | ProfileImport::Same => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -84,34 +84,40 @@ pub struct State {
     /// Another instance recorded it and removed it from the store, or is being used for it
     /// while no one here watches it: this copy is let go.
     gone: bool,
-    /// A safety stop (sharp pain, chest) in effect here that the store has not taken yet: it
-    /// is never taken back, is stored as soon as the store takes it, and is applied again over
-    /// the session whenever it is reloaded without it.
-    unstored_stop: Option<Logged>,
+    /// Safety reports (sharp pain, chest) in effect here that the store has not taken yet, in
+    /// order: never taken back, stored as soon as the store takes them, and applied again, each
+    /// at its own time, over the session whenever it is reloaded without them.
+    unstored: Vec<Logged>,
 }
 
 impl State {
     fn new(session: Session, stored: usize, saved: usize) -> State {
-        State { session, recorded: false, saved, stored, gone: false, unstored_stop: None }
+        State { session, recorded: false, saved, stored, gone: false, unstored: Vec::new() }
     }
 
     /// Takes the session as stored now (replayed), or marks it gone when it is stored no more.
-    /// A safety stop not stored yet stays in effect: applied again at `at` over the session as
-    /// stored, unless that already has it.
-    fn reload(&mut self, stored: Option<(Kind, Session, usize)>, at: At) {
+    /// Safety reports not stored yet stay in effect: applied again over the session as stored,
+    /// each at its own time (or the session's now, when the store has gone past it), unless it
+    /// already has them.
+    fn reload(&mut self, stored: Option<(Kind, Session, usize)>, id: SessionId) {
         match stored {
             Some((_, session, saved)) => {
                 self.saved = saved;
                 self.stored = session.log().intents.len();
                 self.session = session;
-                let Some(stop) = self.unstored_stop else { return };
-                if self.session.log().intents.contains(&stop) {
-                    self.unstored_stop = None;
-                } else if self.session.handle(stop.intent, at).is_ok() {
-                    self.unstored_stop = self.session.log().intents.last().copied();
-                } else {
-                    // Over as stored (recorded by another instance): nothing is left to stop.
-                    self.unstored_stop = None;
+                let unstored = std::mem::take(&mut self.unstored);
+                for report in unstored {
+                    if self.session.log().intents.contains(&report) {
+                        continue;
+                    }
+                    let at = report.at.max(self.session.now());
+                    match self.session.handle(report.intent, at) {
+                        Ok(()) => self.unstored.extend(self.session.log().intents.last().copied()),
+                        // Over as stored, by another instance: it cannot be stopped any more.
+                        Err(why) => {
+                            tracing::error!(session = %id, ?why, "a safety report not stored yet no longer applies to the session as stored")
+                        }
+                    }
                 }
             }
             None if !self.recorded => {
@@ -290,8 +296,9 @@ pub const LIVE_PER_PERSON: u64 = 20;
 /// instances racing for one session do not keep colliding.
 const RETRIES: u32 = 32;
 
-/// How soon a safety stop the store did not take is tried again.
+/// How soon a safety stop the store did not take is tried again at first, and at most.
 const STORE_AGAIN: Duration = Duration::from_secs(2);
+const STORE_AGAIN_AT_MOST: Duration = Duration::from_secs(30);
 
 /// How often an instance on a shared store records sessions that are over but held by no one
 /// (their instance was killed).
@@ -414,7 +421,7 @@ impl Registry {
             if state.gone || events.is_some_and(|n| (state.stored - state.saved) as u64 >= n) {
                 continue; // Nothing new (e.g. this instance's own append).
             }
-            if events.is_some() && !live.is_watched() {
+            if events.is_some() && !live.is_watched() && state.unstored.is_empty() {
                 // Another instance is being used for this session and no one follows it here:
                 // let it go rather than repeat that instance's work for every intent. It is
                 // loaded from the store again if it is asked for here.
@@ -428,7 +435,7 @@ impl Registry {
             // they do not apply (or cannot be read).
             if !self.catch_up(&live, &mut state).await {
                 match self.reload(live.id).await {
-                    Ok(stored) => state.reload(stored, live.at(now_ms())),
+                    Ok(stored) => state.reload(stored, live.id),
                     Err(e) => {
                         tracing::warn!(session = %live.id, error = %e, "cannot follow a change from another instance");
                         continue;
@@ -680,6 +687,9 @@ impl Registry {
         loop {
             let at = live.at(now_ms());
             let said = state.session.last_cue();
+            // Where the log ends before this intent: with a safety report not stored yet, later
+            // than what is stored.
+            let before = state.session.log().intents.len();
             if let Err(why) = state.session.handle(intent, at) {
                 let moved = state.session.last_cue() != said;
                 drop(state);
@@ -708,7 +718,22 @@ impl Registry {
             // reload meanwhile. Only a place taken by another instance is reloaded first, so
             // that the stop comes after that instance's intents.
             if intent.is_safety_report() && !e.is_taken() {
-                return Ok(Some(self.keep_unstored_stop(live, state, &e).await));
+                return Ok(Some(self.keep_unstored_stop(live, state, &e)));
+            }
+            // With a safety report not stored yet, the session here is ahead of the store on
+            // purpose: it is not reloaded (that would go back to before the stop), only this
+            // intent is taken back, unless another instance took the place (then the reload puts
+            // the stop back after that instance's intents).
+            if !state.unstored.is_empty() && !e.is_taken() {
+                tracing::error!(session = %live.id, error = %e, "cannot store an intent; taking it back (a safety stop waits to be stored)");
+                match state.session.rewound(before) {
+                    Ok(session) => state.session = session,
+                    Err(e) => tracing::error!(session = %live.id, error = %e, "cannot take back an intent"),
+                }
+                drop(state);
+                live.bump();
+                live.wake.notify_one();
+                return Err(IntentError::Store(e));
             }
             // The session in memory is ahead of the store now: rebuild it from what is stored,
             // so what the person sees is what a restart would resume. When another instance
@@ -719,10 +744,10 @@ impl Registry {
                 tokio::time::sleep(jitter(attempt)).await;
             }
             match self.reload(live.id).await {
-                Ok(stored) => state.reload(stored, live.at(now_ms())),
+                Ok(stored) => state.reload(stored, live.id),
                 // The store cannot be read either: the stop stays in effect all the same.
                 Err(_) if intent.is_safety_report() => {
-                    return Ok(Some(self.keep_unstored_stop(live, state, &e).await));
+                    return Ok(Some(self.keep_unstored_stop(live, state, &e)));
                 }
                 Err(reload) => {
                     // Anything else is taken back in memory, so that it is not in effect here
@@ -751,51 +776,64 @@ impl Registry {
             return Err(if gone { IntentError::Gone } else { IntentError::Store(e) });
         }
         state.stored = state.session.log().intents.len();
-        state.unstored_stop = None;
+        state.unstored.clear();
         let snapshot = live.snapshot_of(&state.session);
         let set_aside_now = state.session.set_aside().filter(|_| !set_aside_before).cloned();
         drop(state);
         live.bump();
         live.wake.notify_one();
-        self.set_aside_at_press(live, set_aside_now).await;
+        // Stored at once, not only when the session is recorded after the rating that follows,
+        // and before the answer: a session the person starts next leaves it out.
+        if let Some(stretch) = set_aside_now
+            && let Err(e) = self.app.set_aside(live.user, &stretch).await
+        {
+            tracing::warn!(session = %live.id, error = %e, "cannot set the stretch aside yet; recording the session will");
+        }
         Ok(Some(snapshot))
     }
 
-    /// Keeps the safety stop just applied in effect though the store did not take it (`why`),
-    /// for the driver to store: says so in the log, shows it to watchers and answers with it.
-    async fn keep_unstored_stop(
+    /// Keeps the safety report just applied in effect though the store did not take it
+    /// (`why`), for the driver to store: says so in the log, shows it to watchers and answers
+    /// with it at once.
+    fn keep_unstored_stop(
         &self,
         live: &Live,
         mut state: tokio::sync::MutexGuard<'_, State>,
         why: &LiveError,
     ) -> SessionState {
         tracing::error!(session = %live.id, error = %why, "cannot store a safety stop yet; it stays in effect and is stored once the store takes it");
-        if state.unstored_stop.is_none() {
-            state.unstored_stop = state.session.log().intents.last().copied();
+        if let Some(report) = state.session.log().intents.last().copied()
+            && report.intent.is_safety_report()
+            && !state.unstored.contains(&report)
+        {
+            state.unstored.push(report);
         }
         let snapshot = live.snapshot_of(&state.session);
         let set_aside = state.session.set_aside().cloned();
         drop(state);
         live.bump();
         live.wake.notify_one();
-        self.set_aside_at_press(live, set_aside).await;
+        self.set_aside_at_press(live, set_aside);
         snapshot
     }
 
-    /// Stores a stretch set aside at the press, not only when the session is recorded after
-    /// the rating that follows: a session the person starts meanwhile leaves it out.
-    async fn set_aside_at_press(&self, live: &Live, stretch: Option<limber_core::StretchId>) {
-        if let Some(stretch) = stretch
-            && let Err(e) = self.app.set_aside(live.user, &stretch).await
-        {
-            tracing::warn!(session = %live.id, error = %e, "cannot set the stretch aside yet; recording the session will");
-        }
+    /// Stores a stretch set aside at the press when the store would not take the stop: on a
+    /// task of its own, so that the answer with the stop never waits for a store that is away.
+    fn set_aside_at_press(&self, live: &Live, stretch: Option<limber_core::StretchId>) {
+        let Some(stretch) = stretch else { return };
+        let (app, user, id) = (self.app.clone(), live.user, live.id);
+        tokio::spawn(async move {
+            if let Err(e) = app.set_aside(user, &stretch).await {
+                tracing::warn!(session = %id, error = %e, "cannot set the stretch aside yet; recording the session will");
+            }
+        });
     }
 
-    /// Tries again to store a safety stop the store did not take: with what came before it
-    /// and not stored either. After another instance took the place, the session is reloaded
-    /// and the stop applied again over it, to be stored on the next try.
-    async fn store_unstored_stop(&self, live: &Live, state: &mut State) {
+    /// Tries again to store the safety reports the store did not take, with what came before
+    /// them and is not stored either; says whether they are stored now. After another instance
+    /// took the place, the session is reloaded and they are applied again over it, to be stored
+    /// on the next try; a session removed from the store meanwhile (recorded elsewhere) is let go.
+    async fn store_unstored_stop(&self, live: &Live, state: &mut State) -> bool {
         let events = state.session.log().intents[state.stored..]
             .iter()
             .zip(state.stored..)
@@ -811,16 +849,43 @@ impl Registry {
         match result {
             Ok(()) => {
                 state.stored = state.session.log().intents.len();
-                state.unstored_stop = None;
-                tracing::info!(session = %live.id, "the safety stop is stored now");
+                let log = &state.session.log().intents;
+                if state.unstored.iter().all(|report| log.contains(report)) {
+                    tracing::info!(session = %live.id, "the safety stop is stored now");
+                } else {
+                    tracing::error!(session = %live.id, "a safety report waiting to be stored was not in the session's log");
+                }
+                state.unstored.clear();
+                true
             }
-            Err(e) if e.is_taken() => {
+            Err(e) if e.needs_reload() => {
                 if let Ok(stored) = self.reload(live.id).await {
-                    state.reload(stored, live.at(now_ms()));
+                    state.reload(stored, live.id);
+                    if state.gone {
+                        self.remove(live.id);
+                    }
                     live.bump();
                 }
+                false
             }
-            Err(e) => tracing::debug!(session = %live.id, error = %e, "the safety stop cannot be stored yet"),
+            Err(e) => {
+                tracing::warn!(session = %live.id, error = %e, "the safety stop cannot be stored yet; trying again");
+                false
+            }
+        }
+    }
+
+    /// At shutdown: one last try to store the safety reports of every session that has some
+    /// waiting; those that cannot be are named in the log (a restart resumes those sessions as
+    /// stored, without their stop).
+    pub async fn store_unstored_stops(&self) {
+        let held: Vec<Arc<Live>> =
+            self.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner).values().cloned().collect();
+        for live in held {
+            let mut state = live.state.lock().await;
+            if !state.unstored.is_empty() && !self.store_unstored_stop(&live, &mut state).await {
+                tracing::error!(session = %live.id, "a safety stop could not be stored before shutdown; the session resumes without it");
+            }
         }
     }
 }
@@ -831,7 +896,7 @@ impl Registry {
     async fn catch_up(&self, live: &Live, state: &mut State) -> bool {
         // Intents of another instance would go after a stop that is not stored: a reload puts
         // them in their place, before it.
-        if state.unstored_stop.is_some() {
+        if !state.unstored.is_empty() {
             return false;
         }
         let from = (state.stored - state.saved) as u64;
@@ -888,6 +953,16 @@ impl LiveError {
     /// Whether another writer took the intent's place in the log (another instance got there first).
     fn is_taken(&self) -> bool {
         matches!(self, LiveError::App(limber_app::Error::Store(limber_app::store::Error::EventTaken { .. })))
+    }
+
+    /// Whether the stored log is not where this copy thought (another instance appended, or
+    /// recorded and removed the session): only a reload tells where it is.
+    fn needs_reload(&self) -> bool {
+        use limber_app::store::Error as E;
+        matches!(
+            self,
+            LiveError::App(limber_app::Error::Store(E::EventTaken { .. } | E::NotLive(_) | E::OutOfOrder { .. }))
+        )
     }
 }
 
@@ -979,6 +1054,7 @@ fn replay(record: &LiveRecord, app: &App) -> Result<(Kind, Session, usize), Live
 /// and forget the session [`KEEP_FINISHED`] later.
 async fn drive(registry: Registry, live: Arc<Live>) {
     let app = registry.app.clone();
+    let mut store_again = STORE_AGAIN;
     loop {
         let (deadline, idle_left) = {
             let mut state = live.state.lock().await;
@@ -986,8 +1062,17 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                 // Recorded by another instance: nothing is left to drive here.
                 return;
             }
-            if state.unstored_stop.is_some() {
-                registry.store_unstored_stop(&live, &mut state).await;
+            if !state.unstored.is_empty() {
+                // Tried again less and less often while the store is away (the state is held
+                // while a try waits for the store).
+                if registry.store_unstored_stop(&live, &mut state).await {
+                    store_again = STORE_AGAIN;
+                } else {
+                    store_again = (store_again * 2).min(STORE_AGAIN_AT_MOST);
+                }
+                if state.gone {
+                    return;
+                }
             }
             let before = state.session.last_cue();
             state.session.advance(live.at(now_ms()));
@@ -1026,11 +1111,11 @@ async fn drive(registry: Registry, live: Arc<Live>) {
             // cue), which may be before a restart or before another instance let it go.
             let silent = now_ms().saturating_sub(live.wall_ms(state.session.last_activity()));
             let idle_left = registry.idle.saturating_sub(Duration::from_millis(u64::try_from(silent).unwrap_or(0)));
-            if state.unstored_stop.is_some() {
+            if !state.unstored.is_empty() {
                 // A stop the store has not taken yet is tried again soon.
                 drop(state);
                 tokio::select! {
-                    () = tokio::time::sleep(STORE_AGAIN) => {}
+                    () = tokio::time::sleep(store_again) => {}
                     () = live.wake.notified() => {}
                 }
                 continue;
@@ -1103,7 +1188,54 @@ async fn finish(app: &App, live: &Live, session: &Session) -> Result<(), LiveErr
 
 #[cfg(test)]
 mod tests {
-    use super::exact_json;
+    use super::{Kind, State, exact_json};
+    use limber_core::{At, Intent, Session};
+
+    #[test]
+    fn a_reload_puts_back_each_safety_report_not_stored_at_its_own_time() {
+        let library = limber_app::load_library(None).expect("the built-in content");
+        let options = limber_core::PlanOptions { pain_after: limber_core::PainPrompt::Ask, ..Default::default() };
+        let plan = limber_core::Plan::resolve(&library, &limber_core::RoutineId("desk".to_owned()), &options)
+            .expect("the desk routine");
+        let id = limber_app::store::SessionId::new();
+        // The questions answered clear (the last asks whether a clinician has assessed it).
+        let mut stored = Session::new(plan, None, At::ZERO);
+        for n in 0..12 {
+            let answer = if n == 11 { Intent::Yes } else { Intent::No };
+            stored.handle(answer, At::millis(n * 100)).expect("an answer");
+        }
+        let asked = stored.log().intents.len();
+        // Here: sharp pain at 20 s, then chest pain at 25 s, neither taken by the store.
+        let mut here = stored.clone();
+        here.handle(Intent::SharpPain { during: None }, At::millis(20_000)).expect("sharp pain");
+        here.handle(Intent::Chest, At::millis(25_000)).expect("chest pain");
+        let reports = here.log().intents[asked..].to_vec();
+        let mut state = State::new(here, asked, 0);
+        state.unstored = reports.clone();
+        // Reloaded as stored (replayed: its clock at its last intent), with another instance's
+        // pause at 15 s: both come back after that pause, each at its own moment (not at the
+        // moment of the reload, when the routine would have run on), still waiting.
+        let mut elsewhere = stored.clone();
+        elsewhere.handle(Intent::Skip, At::millis(15_000)).expect("the warm-up skipped");
+        state.reload(Some((Kind::Routine, elsewhere, 0)), id);
+        let log = &state.session.log().intents;
+        assert_eq!(log.len(), asked + 3, "{log:?}");
+        assert_eq!(&log[asked + 1..], &reports[..], "at their own times");
+        assert_eq!(state.unstored, reports);
+        assert_eq!(state.stored, asked + 1, "only the skip is stored");
+        assert_eq!(
+            state.session.phase(),
+            limber_core::Phase::Stopped { reason: limber_core::StopReason::Emergency },
+            "the chest pain's stop, not the sharp pain's alone"
+        );
+        // Reloaded once the store has them: nothing is waiting any more.
+        let mut with_them = stored;
+        with_them.handle(Intent::SharpPain { during: None }, At::millis(20_000)).expect("sharp pain");
+        with_them.handle(Intent::Chest, At::millis(25_000)).expect("chest pain");
+        state.reload(Some((Kind::Routine, with_them, 0)), id);
+        assert!(state.unstored.is_empty());
+        assert_eq!(&state.session.log().intents[asked..], &reports[..]);
+    }
 
     #[test]
     fn a_stored_plan_is_written_in_a_buffer_of_exactly_its_length() {

@@ -441,6 +441,7 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let resumed = if shared { 0 } else { live.resume_all().await.context("cannot resume the live sessions")? };
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let store = app.store().clone();
+    let registry = live.clone();
     let state = AppState { app, live, access, shutdown };
     let local = listener.local_addr()?;
     tracing::info!(%local, resumed, shared, open = matches!(access, Access::Open { .. }), "limber-server listening");
@@ -461,8 +462,14 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         let _ = stop.send(true);
     })
     .await;
-    // Every intent answered was stored before its answer; what the sessions' own timers were
-    // still writing is redone from the log at the next start. SQLite's last connection folds
+    // Every intent answered was stored before its answer, but for a safety stop the store
+    // would not take (busy, down): one last try for those, each one that fails named in the
+    // log. What the sessions' own timers were still writing is redone from the log at the
+    // next start.
+    if tokio::time::timeout(std::time::Duration::from_secs(15), registry.store_unstored_stops()).await.is_err() {
+        tracing::error!("the store did not answer: safety stops still waiting to be stored were not stored");
+    }
+    // SQLite's last connection folds
     // its write-ahead log into the file as it closes (PostgreSQL needs no such care, and its
     // LISTEN connection would hold the pool's close up). A task still holding a connection is
     // not waited for long.
@@ -475,7 +482,18 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ctrl-C, SIGTERM or SIGHUP.
+/// Whether this process was started with SIGHUP ignored (`nohup`), read from the kernel's
+/// account of it (Linux: the `SigIgn` mask in /proc/self/status; elsewhere, not known: no).
+fn hangup_ignored() -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return false };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigIgn:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & 1 != 0)
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP (unless ignored, as `nohup` does).
 async fn signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -490,10 +508,15 @@ async fn signal() {
         }
     };
     // SIGTERM from a service manager; SIGHUP when the terminal it was started from closes (an
-    // ssh session ending): both end it the graceful way, not at once.
+    // ssh session ending): both end it the graceful way, not at once, unless SIGHUP was set to
+    // be ignored (`nohup limber-server`), which a handler would undo.
     #[cfg(unix)]
-    let (term, hangup) =
-        (unix(tokio::signal::unix::SignalKind::terminate()), unix(tokio::signal::unix::SignalKind::hangup()));
+    let (term, hangup) = (unix(tokio::signal::unix::SignalKind::terminate()), async move {
+        if hangup_ignored() {
+            std::future::pending::<()>().await;
+        }
+        unix(tokio::signal::unix::SignalKind::hangup()).await;
+    });
     #[cfg(not(unix))]
     let (term, hangup) = (std::future::pending::<()>(), std::future::pending::<()>());
     tokio::select! {

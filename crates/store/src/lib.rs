@@ -157,8 +157,8 @@ pub enum Error {
         /// The engine's own words, for logs.
         engine: String,
     },
-    /// The database did not answer in time: a PostgreSQL server down or out of reach, or every
-    /// connection in use for longer than limber waits. Nothing was changed.
+    /// No connection to the database could be had in time: a PostgreSQL server down or out of
+    /// reach, or every connection in use for longer than limber waits. Nothing was sent.
     #[error(
         "limber's database is not answering (its server down or out of reach, or every connection busy); \
          try again in a moment; nothing was changed"
@@ -193,10 +193,9 @@ impl From<sqlx::Error> for Error {
     /// said in words (they are the person's to fix, or to wait out); every other engine error is
     /// kept as the source of [`Error::Database`].
     fn from(e: sqlx::Error) -> Error {
-        if matches!(
-            e,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed
-        ) {
+        // No connection was had (so nothing was sent, let alone changed): worth trying again.
+        // A connection lost mid-way (`Io`) may have committed; it stays a database error.
+        if matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) {
             return Error::Unreachable { engine: e.to_string() };
         }
         if let sqlx::Error::Database(db) = &e
@@ -245,8 +244,10 @@ pub enum ProfileImport {
     NotInFile,
     /// Stored as the person's: they had none of their own here.
     Restored,
-    /// The person's own profile here was kept; the file's was left out.
+    /// The person's own profile here was kept; the file's, another, was left out.
     Kept,
+    /// The file's profile is the one here already.
+    Same,
 }
 
 /// Which database engine a store keeps its data in.

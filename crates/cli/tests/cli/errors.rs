@@ -412,6 +412,15 @@ fn a_data_directory_that_does_not_exist_is_said_by_commands_that_read_and_nothin
             .stderr(predicate::str::contains("the directory does not exist. Check --data-dir or LIMBER_DATA_DIR"));
     }
     assert!(!typo.exists(), "nothing is made at a mistyped path");
+    // An export from a directory that exists but holds no database (the wrong one) is refused too.
+    let empty = home.path().join("empty");
+    std::fs::create_dir(&empty).expect("a directory");
+    home.limber(&["export", "--output", backup.to_str().expect("utf-8")])
+        .env("LIMBER_DATA_DIR", &empty)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nothing to export"));
+    assert!(!empty.join("limber.db").exists());
     assert_eq!(std::fs::read(&backup).expect("the backup"), good, "the good export is left as it was");
     // A command that writes starts a history there, as asked.
     home.limber(&["profile", "--goal", "4"]).env("LIMBER_DATA_DIR", &typo).assert().success();

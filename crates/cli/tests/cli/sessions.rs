@@ -240,11 +240,16 @@ fn export_then_import_into_a_fresh_home_gives_identical_history() {
         .limber(&["import", file.to_str().expect("utf-8 path")])
         .assert()
         .success()
-        // Nothing new: no progression is said to be merged; the profile here is now its own.
-        .stdout(
-            "Imported 0 sessions (3 already present).\n\
-             Kept the profile you have here; the file's was left out (change it with `limber profile`).\n",
-        );
+        // Nothing new: no progression is said to be merged, no profile kept (it is the same).
+        .stdout("Imported 0 sessions (3 already present).\n");
+    // Changed here since: this one is kept, and the import says so.
+    fresh.limber(&["profile", "--goal", "2"]).assert().success();
+    fresh
+        .limber(&["import", file.to_str().expect("utf-8 path")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Kept the profile you have here; the file's was left out"));
+    assert_eq!(fresh.json(&["profile"])["profile"]["weekly_goal"], 2);
     assert_eq!(fresh.json(&["history"]), home.json(&["history"]));
     let csv = home.limber(&["export", "--format", "csv"]).assert().success().get_output().stdout.clone();
     let csv = String::from_utf8(csv).expect("utf-8");

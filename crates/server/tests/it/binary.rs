@@ -320,6 +320,37 @@ fn sighup_from_a_closed_terminal_ends_the_server_the_graceful_way_too() {
 }
 
 #[test]
+fn under_nohup_sighup_is_left_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new("nohup")
+        .arg(env!("CARGO_BIN_EXE_limber-server"))
+        .args(["--data-dir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0"])
+        .env_remove("LIMBER_BIND")
+        .env_remove("LIMBER_DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("the server exited before listening").unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let mut server = Server { child, addr };
+    let pid = nix::unistd::Pid::from_raw(server.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(server.child.try_wait().unwrap().is_none(), "nohup's ignored SIGHUP ended the server");
+    assert_eq!(get(&server.addr, "/healthz").0, 200);
+    let (status, _) = sigterm(&mut server, Duration::from_secs(10));
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
 fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();

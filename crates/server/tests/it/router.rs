@@ -746,6 +746,10 @@ async fn records_export_import_profile_and_screening() {
     // A profile chosen is carried by the export; imported here, the one here stands.
     let (_, export) = f.get("/api/v1/export", None).await;
     assert_eq!(export["profile"]["weekly-goal"], 4, "{export}");
+    let (status, report) = f.post("/api/v1/import", None, export.clone()).await;
+    assert_eq!((status, report["profile"].clone()), (StatusCode::OK, json!("same")));
+    let (status, _) = f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"weekly-goal": 5}))).await;
+    assert_eq!(status, StatusCode::OK);
     let (status, report) = f.post("/api/v1/import", None, export).await;
     assert_eq!((status, report["profile"].clone()), (StatusCode::OK, json!("kept")));
     let (status, v) = f.call(Method::DELETE, "/api/v1/profile/flags/seated-twist", None, None).await;
@@ -1267,7 +1271,7 @@ async fn stored_stops(conn: &mut sqlx::SqliteConnection) -> i64 {
 /// The store refuses new live events but reads as usual (SQLite held by another program's
 /// write, say): a stop must not be taken back by reading the session as stored.
 #[tokio::test]
-async fn a_sharp_pain_stop_the_store_will_not_take_stays_in_effect_through_a_reload_and_is_stored_once_it_will() {
+async fn a_sharp_pain_stop_the_store_will_not_take_stays_in_effect_through_another_intent_and_is_stored_once_it_will() {
     use sqlx::ConnectOptions;
     let f = fixture(false).await;
     // The rating after is asked: the stopped session waits for it, live.
@@ -1293,12 +1297,11 @@ async fn a_sharp_pain_stop_the_store_will_not_take_stays_in_effect_through_a_rel
     };
     let (_, v) = f.get(&session, None).await;
     assert!(stopped(&v), "in effect: {v}");
-    // Another intent the store will not take either: the session is read back as stored,
-    // without the stop, and the stop is applied again over it.
-    let (status, v) = f.post(&intents, None, json!({"intent": "pause"})).await;
-    assert!(status.is_client_error() || status.is_server_error(), "{status} {v}");
+    // The rating after, which the store will not take either: it is taken back, the stop is not.
+    let (status, v) = f.post(&intents, None, json!({"intent": "pain", "score": 4})).await;
+    assert!(status.is_server_error(), "{status} {v}");
     let (_, v) = f.get(&session, None).await;
-    assert!(stopped(&v), "still stopped after a reload: {v}");
+    assert!(stopped(&v), "still stopped after the rating failed: {v}");
     assert_eq!(stored_stops(&mut conn).await, 0);
     // Once the store takes events again, the session's driver stores the stop by itself.
     sqlx::query("DROP TRIGGER held").execute(&mut conn).await.unwrap();
@@ -1309,6 +1312,49 @@ async fn a_sharp_pain_stop_the_store_will_not_take_stays_in_effect_through_a_rel
     }
     assert_eq!(stored_stops(&mut conn).await, 1, "stored once");
     assert!(stopped(&f.get(&session, None).await.1));
+}
+
+/// The store can be neither written nor read (a database gone): a stop stays through a rating
+/// that fails, and the session is recorded with it once the store is back.
+#[tokio::test]
+async fn a_sharp_pain_stop_outlives_a_failed_rating_while_the_store_is_away_and_is_recorded_with_it() {
+    let f = fixture(false).await;
+    let body =
+        json!({"routine": "desk", "speed": 1.0, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "ask"}});
+    let (status, v) = f.post("/api/v1/sessions", None, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    f.screen(&id, None).await;
+    let mut conn = events_away(&f).await;
+    let intents = format!("/api/v1/sessions/{id}/intents");
+    let (status, v) = f.post(&intents, None, json!({"intent": "sharp-pain"})).await;
+    assert_eq!((status, &v["view"]["phase"]["phase"]), (StatusCode::OK, &json!("pain-after")), "{v}");
+    let (status, v) = f.post(&intents, None, json!({"intent": "pain", "score": 4})).await;
+    assert!(status.is_server_error(), "{status} {v}");
+    let session = format!("/api/v1/sessions/{id}");
+    let (_, v) = f.get(&session, None).await;
+    assert_eq!(v["view"]["phase"]["phase"], "pain-after", "the stop stands, no hold is cued: {v}");
+    events_back(&mut conn).await;
+    // Back: the rating is taken now, and the session is recorded as stopped for sharp pain.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, v) = f.post(&intents, None, json!({"intent": "pain", "score": 4})).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the rating was never taken: {status} {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let page = loop {
+        let (_, page) = f.get("/api/v1/history", None).await;
+        if page["sessions"].as_array().is_some_and(|s| !s.is_empty()) {
+            break page;
+        }
+        assert!(std::time::Instant::now() < deadline, "never recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
+    assert_eq!(page["sessions"][0]["pain-after"], 4, "{page}");
 }
 
 #[tokio::test]
