@@ -83,6 +83,8 @@ pub fn command_intent(command: &str) -> Result<Intent, LineError> {
         ["chest" | "emergency" | "breathless"] | ["chest", "pain"] => Intent::Chest,
         ["quit" | "q" | "abort" | "stop" | "end"] => Intent::Quit,
         ["pain", n] => rating(n).or_else(|bad| safety_report(command).ok_or(bad))?,
+        // "pain" alone: what it needs, not "unknown command".
+        ["pain"] => return Err(LineError::BadRating(command.trim().to_owned())),
         [n] if n.chars().all(|c| c.is_ascii_digit()) => rating(n)?,
         _ => return safety_report(command).ok_or_else(|| LineError::Unknown(command.trim().to_owned())),
     })
@@ -183,6 +185,8 @@ mod tests {
     #[test]
     fn bad_lines_say_what_is_wrong() {
         assert_eq!(parse("pain 11"), Err(LineError::BadRating("pain 11".into())));
+        // A rating without its number is told what it needs.
+        assert_eq!(parse(" Pain "), Err(LineError::BadRating("Pain".into())));
         assert_eq!(parse("@x skip"), Err(LineError::BadTime("@x skip".into())));
         assert_eq!(parse("@-1 skip"), Err(LineError::BadTime("@-1 skip".into())));
         assert_eq!(parse(""), Err(LineError::Empty));

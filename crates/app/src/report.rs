@@ -4,7 +4,24 @@ use std::error::Error;
 
 /// `error: cause: cause`, leaving out a cause the line already ends with after a `: ` (many
 /// errors repeat their source in their own message, e.g. an I/O error inside a database error).
+/// Control characters a person typed (an escape sequence in a routine's name) are shown
+/// escaped, not sent to the terminal to act on; line breaks and tabs stay.
 pub fn error_line(error: &(dyn Error + 'static)) -> String {
+    shown(&chain(error))
+}
+
+/// `text` with its control characters but line breaks and tabs escaped (`\u{1b}`).
+pub fn shown(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escape = c.is_control() && c != '\n' && c != '\t';
+            let (escaped, plain) = if escape { (Some(c.escape_default()), None) } else { (None, Some(c)) };
+            escaped.into_iter().flatten().chain(plain)
+        })
+        .collect()
+}
+
+fn chain(error: &(dyn Error + 'static)) -> String {
     let mut line = error.to_string();
     let mut cause = error.source();
     while let Some(e) = cause {
@@ -49,5 +66,11 @@ mod tests {
         assert_eq!(error_line(&layers(&["alone"])), "alone");
         // A cause that only happens to end the line's last word is still said.
         assert_eq!(error_line(&layers(&["no such user: annie", "nie"])), "no such user: annie: nie");
+    }
+
+    #[test]
+    fn what_a_person_typed_cannot_drive_the_terminal() {
+        let line = error_line(&layers(&["there is no routine called `\u{1b}[31mred\u{7}`", "known:\n\tdesk"]));
+        assert_eq!(line, "there is no routine called `\\u{1b}[31mred\\u{7}`: known:\n\tdesk");
     }
 }

@@ -99,7 +99,7 @@ fn main() -> ExitCode {
         Err(err) if err.is::<context::OutputClosed>() => ExitCode::SUCCESS,
         Err(err) => {
             if let Some(usage) = err.downcast_ref::<UsageError>() {
-                eprintln!("error: {usage}");
+                eprintln!("error: {}", limber_app::report::shown(&usage.to_string()));
                 return ExitCode::from(EXIT_USAGE);
             }
             eprintln!("error: {}", limber_app::report::error_line(err.as_ref()));

@@ -1076,10 +1076,9 @@ impl Session {
                 }
                 _ => {
                     self.asking = None;
-                    // Carrying on after pain above 5: said how, and what stops it next time.
-                    if intent == Intent::No {
-                        self.say(now, CueKind::Noted, words::carrying_on_after_high(), Sound::None);
-                    }
+                    // Carrying on after pain above 5, with a no or by resuming: said how, and what
+                    // stops it next time.
+                    self.say(now, CueKind::Noted, words::carrying_on_after_high(), Sound::None);
                     self.resume(now);
                 }
             }

@@ -47,6 +47,12 @@ fn unknown_routines_and_stretches_name_the_known_ones() {
         .code(2)
         .stderr(predicate::str::contains("there is no stretch called `neck-roll`"));
     home.limber(&["profile", "--clear-flag", "neck-roll"]).assert().code(2);
+    // What was typed is shown, escape sequences and all, not sent to the terminal to act on.
+    home.limber(&["handout", "\u{1b}[31mred"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("there is no routine called `\\u{1b}[31mred`"))
+        .stderr(predicate::str::contains("\u{1b}").not());
 }
 
 #[test]

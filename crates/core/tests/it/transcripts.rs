@@ -762,6 +762,30 @@ fn pain_above_five_in_the_warm_up_pauses_and_asks_whether_to_stop() {
 }
 
 #[test]
+fn resuming_at_the_stop_question_carries_on_and_says_what_stops_it_next_time() {
+    // Resuming (the space bar) is carrying on, as a no is: the same words, the same rule.
+    let s = check(
+        "all",
+        &options(),
+        true,
+        "5 pain 6\n8 resume\n12 pain 7\n13 end",
+        expect![[r#"
+        0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
+        == WarmUp
+        0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+        == WarmUp (paused)
+        0:08.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
+        0:08.000 None    Resuming: 55 seconds left.
+        == WarmUp
+        0:12.000 Alert   7 out of 10, and that is the second time the pain has gone above 5 today.
+        0:12.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+        == Stopped { reason: Pain }
+    "#]],
+    );
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Pain));
+}
+
+#[test]
 fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come_out() {
     let s = check(
         "short",
