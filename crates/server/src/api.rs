@@ -77,7 +77,7 @@ impl<S: Send + Sync> FromRequest<S> for IntentJson {
         let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         let Body(value) = Body::<serde_json::Value>::from_request(req, state).await?;
         let checked = serde_json::from_value::<IntentBody>(value.clone())
-            .map_err(|e| ApiError::invalid(format!("Failed to deserialize the JSON body into the target type: {e}")))
+            .map_err(|e| ApiError::invalid(crate::error::in_words(&e.to_string())))
             .and_then(IntentBody::into_intent);
         checked.or_else(|refused| safety_report(&value).ok_or(refused)).map(IntentJson)
     }
@@ -763,10 +763,11 @@ pub async fn import(
             "an import is a limber JSON export sent with `Content-Type: application/json`",
         ));
     }
-    let body = body.map_err(|r| {
-        let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload-too-large" } else { "bad-request" };
-        ApiError::new(status, code, r.body_text())
+    let body = body.map_err(|r| match r.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", crate::error::TOO_LARGE)
+        }
+        status => ApiError::new(status, "bad-request", r.body_text()),
     })?;
     Ok(Json(st.app.import(user, std::io::Cursor::new(body)).await?))
 }

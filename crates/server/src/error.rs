@@ -173,18 +173,26 @@ impl From<JsonRejection> for ApiError {
 }
 
 /// What a 413 says: the limits, in numbers.
-const TOO_LARGE: &str = "the request body is over the limit: 64 KiB (16 MiB for an import)";
+pub(crate) const TOO_LARGE: &str = "the request body is over the limit: 64 KiB (16 MiB for an import)";
 
 /// A JSON rejection's message with serde's names for Rust types put in the API's words: a
 /// client knows `{"prompt": "given", "score": 3}`, not `internally tagged enum PainPrompt`.
-fn in_words(message: &str) -> String {
+pub(crate) fn in_words(message: &str) -> String {
     const WORDS: &[(&str, &str)] = &[
         (
             "internally tagged enum PainPrompt",
             r#"an object: {"prompt": "given", "score": 0-10}, {"prompt": "ask"} or {"prompt": "skip"}"#,
         ),
         ("internally tagged enum", "an object naming its kind"),
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u32", "expected a whole number from 0 to 4294967295"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
     ];
+    // axum's own preamble names Rust's "target type": what follows it is what a client needs.
+    let message = message.strip_prefix("Failed to deserialize the JSON body into the target type: ").unwrap_or(message);
     let mut said = message.to_owned();
     for (rust, api) in WORDS {
         said = said.replace(rust, api);
@@ -270,6 +278,13 @@ mod tests {
 
     #[test]
     fn serdes_names_for_rust_types_are_put_in_the_apis_words() {
+        assert_eq!(
+            in_words(
+                "Failed to deserialize the JSON body into the target type: weekly-goal: invalid value: integer \
+                 `99999999999`, expected u32 at line 1 column 27"
+            ),
+            "weekly-goal: invalid value: integer `99999999999`, expected a whole number from 0 to 4294967295 at line 1 column 27"
+        );
         let said = in_words("pain-before: expected internally tagged enum PainPrompt at line 1 column 20");
         assert_eq!(
             said,

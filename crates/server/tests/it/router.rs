@@ -1420,6 +1420,23 @@ async fn a_person_may_have_only_so_many_sessions_under_way_and_one_ended_makes_r
 }
 
 #[tokio::test]
+async fn an_import_over_the_limit_says_the_limit_in_words() {
+    let f = fixture(false).await;
+    let body = format!("{{\"limber-export\": 5, \"sessions\": [], \"pad\": \"{}\"}}", "x".repeat(17 << 20));
+    let request = Request::post("/api/v1/import").header("content-type", "application/json").body(Body::from(body));
+    let (status, _, bytes) = f.send(request.unwrap()).await;
+    let v: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!((status, code(&v)), (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"), "{v}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("16 MiB for an import")), "{v}");
+    // A number out of its range is said in the API's words, not Rust's.
+    let (status, v) =
+        f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"weekly-goal": 99_999_999_999u64}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let message = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("a whole number") && !message.contains("u32") && !message.contains("target type"), "{v}");
+}
+
+#[tokio::test]
 async fn a_speed_far_out_of_range_is_said_in_a_short_message() {
     let f = fixture(false).await;
     for (speed, shown) in [(json!(1e308), "not 1e308"), (json!(-5), "not -5"), (json!(1e-320), "not 1e-320")] {
