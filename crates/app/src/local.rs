@@ -216,6 +216,28 @@ impl Local {
         database: Option<&str>,
         waiting: impl FnOnce(),
     ) -> Result<Local, LocalError> {
+        Local::open_with(content, data_dir, database, waiting, false)
+    }
+
+    /// [`Local::open_telling`] for a command that only reads: a SQLite file or folder this
+    /// user may not write (a backup, a snapshot) is opened only to read
+    /// ([`SqliteStore::open_read_only`]); anything that writes then fails in words.
+    pub fn open_to_read(
+        content: Option<&Path>,
+        data_dir: Option<&Path>,
+        database: Option<&str>,
+        waiting: impl FnOnce(),
+    ) -> Result<Local, LocalError> {
+        Local::open_with(content, data_dir, database, waiting, true)
+    }
+
+    fn open_with(
+        content: Option<&Path>,
+        data_dir: Option<&Path>,
+        database: Option<&str>,
+        waiting: impl FnOnce(),
+        reading: bool,
+    ) -> Result<Local, LocalError> {
         let library = crate::load_library(content).map_err(|source| match content {
             Some(dir) => LocalError::Content { dir: dir.to_owned(), error: source },
             None => LocalError::Builtin(source),
@@ -241,7 +263,13 @@ impl Local {
                     .map(Path::to_owned)
                     .or_else(crate::store::default_data_dir)
                     .ok_or(LocalError::NoDataDir)?;
-                let store = rt.block_on(SqliteStore::open(&dir)).map_err(|e| LocalError::Store(e.into()))?;
+                let store = rt.block_on(async {
+                    match SqliteStore::open(&dir).await {
+                        Err(crate::store::Error::ReadOnly { .. }) if reading => SqliteStore::open_read_only(&dir).await,
+                        other => other,
+                    }
+                });
+                let store = store.map_err(|e| LocalError::Store(e.into()))?;
                 kept_in = Some(dir);
                 Arc::new(store)
             }

@@ -19,12 +19,15 @@ pub(crate) struct Env {
 impl Env {
     /// Loads the content and opens the store in the data directory.
     pub(crate) fn open(global: &Global) -> anyhow::Result<Env> {
-        let local = limber_app::local::Local::open_telling(
-            global.content.as_deref(),
-            global.data_dir.as_deref(),
-            global.database.as_deref(),
-            || eprintln!("limber: waiting for the database…"),
-        )?;
+        Env::open_with(global, false)
+    }
+
+    fn open_with(global: &Global, reading: bool) -> anyhow::Result<Env> {
+        let open =
+            if reading { limber_app::local::Local::open_to_read } else { limber_app::local::Local::open_telling };
+        let local = open(global.content.as_deref(), global.data_dir.as_deref(), global.database.as_deref(), || {
+            eprintln!("limber: waiting for the database…")
+        })?;
         let (app, user) = (local.app.clone(), local.user);
         Ok(Env { local, app, user })
     }
@@ -43,7 +46,8 @@ impl Env {
                 dir.display()
             );
         }
-        Env::open(global)
+        // A file or folder this user may not write (a backup, a snapshot) is read as it is.
+        Env::open_with(global, true)
     }
 
     /// [`Env::open_to_read`] for an export: a named data directory must hold a database too,

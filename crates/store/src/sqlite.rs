@@ -123,6 +123,44 @@ impl SqliteStore {
         }
     }
 
+    /// Opens the database in `data_dir` only to read it, as it is: for a file or folder this
+    /// user may not write (a backup, a snapshot, another account's folder). Nothing is created,
+    /// migrated or written (the file is read as unchanging: no other program may be writing it
+    /// meanwhile); a file from a newer limber, or one an older limber left that needs its
+    /// schema brought up to date, is refused in words.
+    pub async fn open_read_only(data_dir: &Path) -> Result<SqliteStore> {
+        let path = database_path(data_dir);
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .read_only(true)
+            .immutable(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| classify(e, &path))?;
+        let journal = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(journal_options(options));
+        let store = SqliteStore {
+            pool,
+            journal,
+            path: path.clone(),
+            removed_since_sweep: Arc::default(),
+            swept_at_start: Arc::default(),
+        };
+        let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        match store.schema_version().await {
+            Some(found) if found > known => Err(Error::Newer { path, found, known }),
+            Some(found) if found == known => Ok(store),
+            _ => Err(Error::ReadOnly {
+                engine: "an older limber's database, which this one can read only once it is brought up to date \
+                         (a write)"
+                    .to_owned(),
+            }),
+        }
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

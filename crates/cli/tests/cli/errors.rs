@@ -290,7 +290,8 @@ fn a_history_that_cannot_be_written_says_so_in_words_and_is_left_as_it_was() {
     let db = home.path().join("limber.db");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
     std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o555)).expect("chmod");
-    for command in [&["history"][..], &["profile", "--goal", "4"], &["stats"]] {
+    // (Reading it works: see the next test.)
+    for command in [&["profile", "--goal", "4"][..], &["import", "-"]] {
         let out = limber_as_someone_else()
             .args(command)
             .env("LIMBER_DATA_DIR", home.path())
@@ -431,4 +432,45 @@ fn a_data_directory_that_does_not_exist_is_said_by_commands_that_read_and_nothin
     // A command that writes starts a history there, as asked.
     home.limber(&["profile", "--goal", "4"]).env("LIMBER_DATA_DIR", &typo).assert().success();
     assert!(typo.join("limber.db").exists());
+}
+
+#[test]
+fn a_data_directory_this_user_may_not_write_is_read_as_it_is_and_a_change_is_refused_in_words() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = Home::screened(Home::new());
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "2"])
+        .write_stdin("@30 quit\n")
+        .assert()
+        .success();
+    home.limber(&["profile", "--goal", "5"]).assert().success();
+    let expected = home.json(&["history"]);
+    // A copy made read-only: the folder and the file (a backup, a snapshot).
+    let copy = home.path().join("backup");
+    std::fs::create_dir(&copy).expect("a folder");
+    std::fs::copy(home.path().join("limber.db"), copy.join("limber.db")).expect("a copy");
+    let mode = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    mode(home.path(), 0o755);
+    mode(&copy.join("limber.db"), 0o444);
+    mode(&copy, 0o555);
+    // Root may write anything: as root, limber runs as `nobody`, to whom it is read-only.
+    let limber = |args: &[&str]| {
+        let mut cmd = limber_as_someone_else();
+        cmd.args(args).env("LIMBER_DATA_DIR", &copy).env_remove("LIMBER_CONTENT").env("TZ", "UTC");
+        cmd
+    };
+    let out = limber(&["history", "--json"]).assert().success().get_output().stdout.clone();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out).expect("json"), expected);
+    limber(&["stats"]).assert().success().stdout(predicate::str::contains("Sessions in all: 1"));
+    limber(&["profile"]).assert().success().stdout(predicate::str::contains("Weekly goal:      5 sessions"));
+    limber(&["export"]).assert().success().stdout(predicate::str::contains("\"limber-export\": 5"));
+    // A change cannot be made there, and says why.
+    limber(&["profile", "--goal", "4"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the file or its folder is read-only to this user"));
+    let entries: Vec<_> = std::fs::read_dir(&copy).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(entries, ["limber.db"], "nothing written beside it");
+    mode(&copy, 0o755);
 }
