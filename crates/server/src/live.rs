@@ -99,26 +99,37 @@ impl State {
     /// Safety reports not stored yet stay in effect: applied again over the session as stored,
     /// each at its own time (or the session's now, when the store has gone past it), unless it
     /// already has them.
+    /// Applies again, each at its own time (or the session's now, when the log has gone past
+    /// it), the safety reports waiting to be stored that the session's log lacks; drops those
+    /// it has.
+    fn put_back_unstored(&mut self, id: SessionId) {
+        let unstored = std::mem::take(&mut self.unstored);
+        for report in unstored {
+            if self.session.log().intents[..self.stored].contains(&report) {
+                continue;
+            }
+            if self.session.log().intents[self.stored..].contains(&report) {
+                self.unstored.push(report);
+                continue;
+            }
+            let at = report.at.max(self.session.now());
+            match self.session.handle(report.intent, at) {
+                Ok(()) => self.unstored.extend(self.session.log().intents.last().copied()),
+                // Over as stored, by another instance: it cannot be stopped any more.
+                Err(why) => {
+                    tracing::error!(session = %id, ?why, "a safety report not stored yet no longer applies to the session as stored")
+                }
+            }
+        }
+    }
+
     fn reload(&mut self, stored: Option<(Kind, Session, usize)>, id: SessionId) {
         match stored {
             Some((_, session, saved)) => {
                 self.saved = saved;
                 self.stored = session.log().intents.len();
                 self.session = session;
-                let unstored = std::mem::take(&mut self.unstored);
-                for report in unstored {
-                    if self.session.log().intents.contains(&report) {
-                        continue;
-                    }
-                    let at = report.at.max(self.session.now());
-                    match self.session.handle(report.intent, at) {
-                        Ok(()) => self.unstored.extend(self.session.log().intents.last().copied()),
-                        // Over as stored, by another instance: it cannot be stopped any more.
-                        Err(why) => {
-                            tracing::error!(session = %id, ?why, "a safety report not stored yet no longer applies to the session as stored")
-                        }
-                    }
-                }
+                self.put_back_unstored(id);
             }
             None if !self.recorded => {
                 self.recorded = true;
@@ -753,7 +764,8 @@ impl Registry {
                     // Anything else is taken back in memory, so that it is not in effect here
                     // while its sender is told it failed (sent again, it would be applied twice).
                     tracing::error!(session = %live.id, error = %reload, "cannot reload the session; taking back what was not stored");
-                    match state.session.rewound(state.stored) {
+                    // Only this intent: a safety report waiting before it stays.
+                    match state.session.rewound(before) {
                         Ok(session) => state.session = session,
                         // Cannot happen: every intent in the log was accepted once already.
                         Err(e) => tracing::error!(session = %live.id, error = %e, "cannot take back an intent"),
@@ -849,14 +861,17 @@ impl Registry {
         match result {
             Ok(()) => {
                 state.stored = state.session.log().intents.len();
-                let log = &state.session.log().intents;
-                if state.unstored.iter().all(|report| log.contains(report)) {
+                // Each report is in what was just stored; one that is not (it should not happen)
+                // is applied again, to be stored on the next try.
+                state.put_back_unstored(live.id);
+                if state.unstored.is_empty() {
                     tracing::info!(session = %live.id, "the safety stop is stored now");
+                    true
                 } else {
                     tracing::error!(session = %live.id, "a safety report waiting to be stored was not in the session's log");
+                    live.bump();
+                    false
                 }
-                state.unstored.clear();
-                true
             }
             Err(e) if e.needs_reload() => {
                 if let Ok(stored) = self.reload(live.id).await {
@@ -1055,6 +1070,9 @@ fn replay(record: &LiveRecord, app: &App) -> Result<(Kind, Session, usize), Live
 async fn drive(registry: Registry, live: Arc<Live>) {
     let app = registry.app.clone();
     let mut store_again = STORE_AGAIN;
+    // When to try storing waiting safety reports next: not at every wake (an intent, another
+    // instance's notice), so that a store that is away does not hold the session that often.
+    let (mut next_try, mut was_waiting) = (tokio::time::Instant::now(), false);
     loop {
         let (deadline, idle_left) = {
             let mut state = live.state.lock().await;
@@ -1062,7 +1080,13 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                 // Recorded by another instance: nothing is left to drive here.
                 return;
             }
-            if !state.unstored.is_empty() {
+            // The store has just refused them: the first try comes a little later.
+            let waiting = !state.unstored.is_empty();
+            if waiting && !was_waiting {
+                (store_again, next_try) = (STORE_AGAIN, tokio::time::Instant::now() + STORE_AGAIN);
+            }
+            was_waiting = waiting;
+            if waiting && tokio::time::Instant::now() >= next_try {
                 // Tried again less and less often while the store is away (the state is held
                 // while a try waits for the store).
                 if registry.store_unstored_stop(&live, &mut state).await {
@@ -1070,6 +1094,7 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                 } else {
                     store_again = (store_again * 2).min(STORE_AGAIN_AT_MOST);
                 }
+                next_try = tokio::time::Instant::now() + store_again;
                 if state.gone {
                     return;
                 }
@@ -1115,7 +1140,7 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                 // A stop the store has not taken yet is tried again soon.
                 drop(state);
                 tokio::select! {
-                    () = tokio::time::sleep(store_again) => {}
+                    () = tokio::time::sleep_until(next_try) => {}
                     () = live.wake.notified() => {}
                 }
                 continue;

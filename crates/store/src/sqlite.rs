@@ -125,15 +125,21 @@ impl SqliteStore {
 
     /// Opens the database in `data_dir` only to read it, as it is: for a file or folder this
     /// user may not write (a backup, a snapshot, another account's folder). Nothing is created,
-    /// migrated or written (the file is read as unchanging: no other program may be writing it
-    /// meanwhile); a file from a newer limber, or one an older limber left that needs its
-    /// schema brought up to date, is refused in words.
+    /// migrated or written (without a write-ahead log beside it, the file is read as unchanging:
+    /// no other program may be writing it meanwhile); a file from a newer limber, or one an
+    /// older limber left that needs its schema brought up to date, is refused in words.
     pub async fn open_read_only(data_dir: &Path) -> Result<SqliteStore> {
         let path = database_path(data_dir);
+        // Writes not folded into the file yet (a copy taken while limber ran, or after a crash)
+        // are read from its write-ahead log: the file alone is read as unchanging only when it
+        // has none (then no -shm file is needed either, which a read-only folder cannot hold).
+        let mut log = path.clone().into_os_string();
+        log.push("-wal");
+        let unfolded = std::fs::metadata(&log).is_ok_and(|m| m.len() > 0);
         let options = SqliteConnectOptions::new()
             .filename(&path)
             .read_only(true)
-            .immutable(true)
+            .immutable(!unfolded)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
@@ -1147,6 +1153,32 @@ mod tests {
         // Anything else keeps the engine's error as its source.
         let other = Error::from(sqlx::query("SELECT * FROM no_such_table").execute(&pool).await.unwrap_err());
         assert!(matches!(other, Error::Database(_)) && std::error::Error::source(&other).is_some(), "{other:?}");
+    }
+
+    #[tokio::test]
+    async fn a_copy_read_as_it_is_includes_writes_still_in_its_write_ahead_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let user = store.local_user().await.unwrap();
+        let profile = crate::Profile { weekly_goal: 6, ..crate::Profile::default() };
+        store.save_profile(user, &profile).await.unwrap();
+        // Copied while limber still runs: the newest write is in the log beside the file.
+        let copy = tempfile::tempdir().unwrap();
+        for file in ["limber.db", "limber.db-wal"] {
+            std::fs::copy(dir.path().join(file), copy.path().join(file)).unwrap();
+        }
+        assert!(std::fs::metadata(copy.path().join("limber.db-wal")).unwrap().len() > 0, "a log to read");
+        let read = SqliteStore::open_read_only(copy.path()).await.unwrap();
+        assert_eq!(read.profile(read.local_user().await.unwrap()).await.unwrap(), profile);
+        // Read only: a write is refused in words.
+        let refused = read.save_profile(user, &crate::Profile::default()).await.unwrap_err();
+        assert!(matches!(refused, Error::ReadOnly { .. }), "{refused:?}");
+        // Without a log, the file alone is read as it is.
+        store.close().await;
+        let alone = tempfile::tempdir().unwrap();
+        std::fs::copy(dir.path().join("limber.db"), alone.path().join("limber.db")).unwrap();
+        let read = SqliteStore::open_read_only(alone.path()).await.unwrap();
+        assert_eq!(read.profile(read.local_user().await.unwrap()).await.unwrap(), profile);
     }
 
     #[tokio::test]
