@@ -279,6 +279,16 @@ impl Local {
         Ok(Local { rt, data_dir: kept_in, app, user })
     }
 
+    /// Whether a session can be saved where the history is: not when the SQLite file is
+    /// read-only to this user (SQLite then opens it to read, and only the saving fails). A
+    /// PostgreSQL store says so only when it refuses.
+    pub fn can_save(&self) -> bool {
+        self.data_dir.as_ref().is_none_or(|dir| {
+            // Opened for writing, nothing written: the system's own check of the permissions.
+            std::fs::OpenOptions::new().append(true).open(crate::store::database_path(dir)).is_ok()
+        })
+    }
+
     /// Saves a finished session ([`App::finish`]). When the store will not take it (a full disk,
     /// a read-only file, a database that stays locked), a session that got as far as the
     /// exercise is kept as an export file instead, in the data directory or else the temporary

@@ -67,6 +67,11 @@ impl Env {
         Env::open_to_read(global)
     }
 
+    /// Whether a session can be saved where the history is ([`limber_app::local::Local::can_save`]).
+    pub(crate) fn can_save(&self) -> bool {
+        self.local.can_save()
+    }
+
     /// Runs a use case to completion, turning a person's mistake into a usage error.
     pub(crate) fn block_on<T>(&self, f: impl Future<Output = limber_app::Result<T>>) -> anyhow::Result<T> {
         self.local.block_on(f).map_err(usage)

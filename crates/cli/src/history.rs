@@ -81,20 +81,23 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
             Shape::Json if shown.sessions == 0 => out.write_all(b"[]\n")?,
             Shape::Json => out.write_all(b"]\n")?,
             Shape::Jsonl => {}
-            Shape::Text if shown.sessions == 0 => writeln!(
-                out,
-                "No sessions yet{}. Start one with `limber run`.",
-                if args.since.is_some() { " in that period" } else { "" }
-            )?,
-            Shape::Text if shown.more => writeln!(
-                out,
-                "\n{}; `limber history --all` shows every one, `--limit N` the latest N.",
-                if shown.sessions == 1 {
+            Shape::Text if shown.sessions == 0 => match args.since {
+                Some(since) => writeln!(out, "No sessions since {since}.")?,
+                None => writeln!(out, "No sessions yet. Start one with `limber run`.")?,
+            },
+            Shape::Text if shown.more => {
+                let latest = if shown.sessions == 1 {
                     "The latest session".to_owned()
                 } else {
                     format!("The latest {} sessions", shown.sessions)
-                }
-            )?,
+                };
+                // The command for the rest keeps the period asked for.
+                let all = match args.since {
+                    Some(since) => format!("`limber history --since {since}` shows every one since then"),
+                    None => "`limber history --all` shows every one".to_owned(),
+                };
+                writeln!(out, "\n{latest}; {all}, `--limit N` the latest N.")?
+            }
             Shape::Text => {}
         }
         out.flush()?;

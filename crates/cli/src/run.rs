@@ -18,6 +18,13 @@ use limber_app::clock::Clock;
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
+    // Said before the session, not after it: what is done is still kept, in a file to import.
+    if !env.can_save() {
+        say_err(
+            "limber: your history is read-only to you, so this session cannot be saved into it; when it ends it \
+             is kept in a file for `limber import`.",
+        );
+    }
     let prompt = |given: Option<u8>| given.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score });
     let request = StartRequest {
         routine: args.routine.clone(),

@@ -333,6 +333,8 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
         .assert()
         // Stopped for safety: its own exit code, saved or not.
         .code(3)
+        // Said at the start too, before the person spends a session on it.
+        .stderr(predicate::str::starts_with("limber: your history is read-only to you"))
         .stderr(predicate::str::contains("could not save this session"))
         .stderr(predicate::str::contains("the file or its folder is read-only to this user"))
         .stderr(predicate::str::contains("code:").not())

@@ -73,6 +73,12 @@ fn history_shows_the_latest_page_or_what_was_asked_newest_first() {
         .success()
         .stdout(predicate::str::contains("The latest session; `limber history --all`"));
     home.limber(&["history", "--limit", "50"]).assert().success().stdout(predicate::str::contains("--all").not());
+    // A period asked for is kept in the command for the rest, and said when it holds nothing.
+    home.limber(&["history", "--since", "2026-01-05", "--limit", "3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("The latest 3 sessions; `limber history --since 2026-01-05` shows every one"));
+    home.limber(&["history", "--since", "2027-01-01"]).assert().success().stdout("No sessions since 2027-01-01.\n");
     for bad in [&["--limit", "0"][..], &["--limit", "many"], &["--all", "--limit", "3"], &["--json", "--jsonl"]] {
         home.limber(&[&["history"], bad].concat()).assert().code(2);
     }
