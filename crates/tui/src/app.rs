@@ -211,6 +211,10 @@ pub(crate) struct App {
     pub(crate) suggested: Option<limber_core::RoutineId>,
 }
 
+/// What a session says first when the history cannot be written to.
+const READ_ONLY_HISTORY: &str = "Your history is read-only to you: this session cannot be saved into it, and is kept in a file for \
+     `limber import` when it ends.";
+
 impl App {
     /// The TUI over `local`, on the home screen.
     pub(crate) fn new(local: Local, options: SessionOptions, bell: bool, voice: Option<bool>) -> anyhow::Result<App> {
@@ -337,6 +341,10 @@ impl App {
                 Ok(voice) => self.voice = Some(voice),
                 Err(e) => notes.push(no_voice(&e)),
             }
+        }
+        // Said before the session, not only when saving fails after it.
+        if !self.local.can_save() {
+            notes.push(READ_ONLY_HISTORY.to_owned());
         }
         let notes = (!notes.is_empty()).then(|| notes.join(" "));
         let view = session.view();

@@ -336,3 +336,36 @@ fn a_session_kept_in_postgresql_is_in_the_history_the_cli_reads_there() {
     assert!(text.contains("desk") && text.contains("aborted"), "in the database's history: {text}");
     dropped.expect("drop the test database");
 }
+
+#[test]
+fn a_history_read_only_to_the_person_is_said_before_the_session_starts() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tempfile::tempdir().expect("temp dir");
+    let data = home.path().join("data");
+    let made = Command::new(limber()).args(["profile", "--goal", "3"]).env("LIMBER_DATA_DIR", &data).output();
+    assert!(made.expect("run limber").status.success());
+    let mode = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    mode(home.path(), 0o755);
+    mode(&data, 0o777);
+    mode(&data.join("limber.db"), 0o444);
+    // Root may write anything: as root, the TUI runs as `nobody`, to whom the file is read-only.
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
+    let who = if root { "setpriv --reuid=65534 --regid=65534 --clear-groups" } else { "" };
+    let tui = env!("CARGO_BIN_EXE_limber-tui");
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &format!("stty rows 24 cols 80 && exec {who} \"$0\" \"$@\""), tui, "desk", "--no-warmup"])
+        .env("LIMBER_DATA_DIR", &data)
+        .env("TZ", "UTC")
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .env_remove("LIMBER_DATABASE_URL")
+        .env_remove("LIMBER_CONTENT");
+    let pty = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    let mut screen = Screen { pty, vt: vt100::Parser::new(24, 80, 0) };
+    screen.shows("Safety question 1");
+    screen.shows("read-only to you");
+    screen.key("q");
+    mode(&data.join("limber.db"), 0o644);
+}
