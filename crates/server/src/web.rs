@@ -31,10 +31,15 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     )
 }
 
-/// `/`, `/app.js` and `/style.css`.
+/// `/`, `/app.js`, `/style.css` and an empty `/favicon.ico`.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX) }))
         .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE) }))
+        // Every browser asks for one: no icon, answered as such, not as a failure to log.
+        .route(
+            "/favicon.ico",
+            get(|| async { (axum::http::StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, "max-age=86400")]) }),
+        )
 }

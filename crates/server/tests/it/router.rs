@@ -1219,6 +1219,10 @@ async fn the_page_may_not_be_framed_by_another_site_and_no_answer_is_sniffed() {
         let (_, headers, _) = f.send(Request::get(path).body(Body::empty()).unwrap()).await;
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
     }
+    // The icon every browser asks for: none, said as such (not a 404 in the log each visit).
+    let (status, headers, body) = f.send(Request::get("/favicon.ico").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.len()), (StatusCode::NO_CONTENT, 0));
+    assert!(headers.contains_key("cache-control"), "asked for once a day at most");
 }
 
 #[tokio::test]
