@@ -50,7 +50,8 @@ pub(crate) fn list(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
             let mark = if s.origin == Origin::Article { "" } else { " (alternative)" };
             println!("{:width$}  {}{mark} — {}; {}", s.id.as_str(), s.name, s.position.label(), s.dose.describe());
         }
-        println!("\n{}", credit(&lib));
+        println!();
+        say(&credit(&lib), 0);
         return Ok(ExitCode::SUCCESS);
     }
     // The stretches alone, not the whole library: what `limber list --json` starts fast with.
@@ -139,7 +140,8 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool, draw: bool) -> anyh
         println!();
         say(&format!("Alternatives for the same area: {}", names.join(", ")), 2);
     }
-    println!("\n{}", s.credit(&lib.source));
+    println!();
+    say(&s.credit(&lib.source), 0);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -177,8 +179,18 @@ pub(crate) fn precautions(global: &Global, as_json: bool) -> anyhow::Result<Exit
         println!();
     }
     let w = &lib.warm_up;
-    println!("Warm-up: {}–{} minutes of {}. {}", w.minutes.low(), w.minutes.high(), w.activities.join(" or "), w.why);
-    println!("\n{}", credit(&lib));
+    say(
+        &format!(
+            "Warm-up: {}–{} minutes of {}. {}",
+            w.minutes.low(),
+            w.minutes.high(),
+            w.activities.join(" or "),
+            w.why
+        ),
+        0,
+    );
+    println!();
+    say(&credit(&lib), 0);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -193,7 +205,7 @@ pub(crate) fn tips(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
         say(&format!("   {}", t.text), 3);
         println!();
     }
-    println!("{}", credit(&lib));
+    say(&credit(&lib), 0);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -208,7 +220,7 @@ pub(crate) fn faq(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
         say(&format!("A: {}", f.answer), 3);
         println!();
     }
-    println!("{}", credit(&lib));
+    say(&credit(&lib), 0);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -219,10 +231,12 @@ pub(crate) fn about(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
         return Ok(ExitCode::SUCCESS);
     }
     println!("limber {}\n", env!("CARGO_PKG_VERSION"));
-    println!("Content source: \"{}\" by {}.", lib.source.full_title(), lib.source.author);
-    println!("{}\n", lib.source.note);
+    say(&format!("Content source: \"{}\" by {}.", lib.source.full_title(), lib.source.author), 0);
+    say(&lib.source.note, 0);
+    println!();
     for b in &lib.background {
-        println!("{b}\n");
+        say(b, 0);
+        println!();
     }
     println!("Safety rules and additions draw on:");
     lib.source.also.iter().for_each(|a| println!("  - {a}"));

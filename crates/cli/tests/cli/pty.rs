@@ -120,3 +120,29 @@ fn cues_on_a_narrow_terminal_wrap_between_words_under_their_time() {
     assert!(text.join(" ").contains("Relieve Tension and Improve Flexibility\" by"), "{rows:#?}");
     p.exp_eof().expect("the process ends");
 }
+
+#[test]
+fn show_and_about_wrap_between_words_on_a_narrow_terminal() {
+    let home = Home::new();
+    let limber = assert_cmd::cargo::cargo_bin("limber");
+    for command in ["show seated-twist --plain", "about"] {
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("stty cols 60 rows 200; exec '{}' {command}", limber.display()))
+            .env("LIMBER_DATA_DIR", home.path())
+            .env("TERM", "xterm");
+        let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+        let out = p.exp_eof().expect("the output, to its end");
+        let bytes: Vec<u8> = out.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect();
+        let mut screen = vt100::Parser::new(200, 60, 0);
+        screen.process(&bytes);
+        let rows: Vec<String> = screen.screen().rows(0, 60).collect();
+        // The credit (and, in `about`, the source's note) wrap at words: the author's name is
+        // never cut in two, wherever the line breaks.
+        let text = rows.iter().map(|r| r.trim_end()).collect::<Vec<_>>().join("\n");
+        assert!(text.contains("Lisa Miller"), "{command}: {text}");
+        assert!(rows.iter().all(|r| !r.ends_with("Lis") && !r.ends_with("Mil")), "{command}: {text}");
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("Relieve Tension and Improve Flexibility\" by Lisa Miller."), "{command}: {words}");
+    }
+}
