@@ -123,6 +123,19 @@ impl State {
         }
     }
 
+    /// The intents of the log the store does not have yet, as events of session `id`, each
+    /// numbered from the saved log's end.
+    fn events_to_store(&self, id: SessionId) -> Result<Vec<LiveEvent>, LiveError> {
+        self.session.log().intents[self.stored..]
+            .iter()
+            .zip(self.stored..)
+            .map(|(logged, n)| {
+                let seq = (n - self.saved) as u64;
+                Ok(LiveEvent { session: id, seq, event: serde_json::to_string(logged)? })
+            })
+            .collect()
+    }
+
     fn reload(&mut self, stored: Option<(Kind, Session, usize)>, id: SessionId) {
         match stored {
             Some((_, session, saved)) => {
@@ -712,15 +725,7 @@ impl Registry {
                 }
                 return Err(IntentError::Rejected(why));
             }
-            let events = state.session.log().intents[state.stored..]
-                .iter()
-                .zip(state.stored..)
-                .map(|(logged, n)| {
-                    let seq = (n - state.saved) as u64;
-                    Ok(LiveEvent { session: live.id, seq, event: serde_json::to_string(logged)? })
-                })
-                .collect::<Result<Vec<_>, LiveError>>()
-                .map_err(IntentError::Store)?;
+            let events = state.events_to_store(live.id).map_err(IntentError::Store)?;
             let Err(e) = self.journal.append(events).await else { break };
             attempt += 1;
             // A stop for sharp pain or an emergency the store will not take (busy, down) stays
@@ -846,15 +851,7 @@ impl Registry {
     /// took the place, the session is reloaded and they are applied again over it, to be stored
     /// on the next try; a session removed from the store meanwhile (recorded elsewhere) is let go.
     async fn store_unstored_stop(&self, live: &Live, state: &mut State) -> bool {
-        let events = state.session.log().intents[state.stored..]
-            .iter()
-            .zip(state.stored..)
-            .map(|(logged, n)| {
-                let seq = (n - state.saved) as u64;
-                Ok(LiveEvent { session: live.id, seq, event: serde_json::to_string(logged)? })
-            })
-            .collect::<Result<Vec<_>, LiveError>>();
-        let result = match events {
+        let result = match state.events_to_store(live.id) {
             Ok(events) => self.journal.append(events).await,
             Err(e) => Err(e),
         };

@@ -92,23 +92,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let corrupt = |e: sqlx::Error| classify(e, &path);
         // Two limbers opening one new file at once can find it locked while the other switches
         // it to WAL or applies the schema: that is worth another try, never an error at once.
         let mut attempt = 0;
         loop {
             let opened = async {
-                let pool =
-                    SqlitePoolOptions::new().max_connections(2).connect_with(options.clone()).await.map_err(corrupt)?;
-                let journal =
-                    SqlitePoolOptions::new().max_connections(1).connect_lazy_with(journal_options(options.clone()));
-                let store = SqliteStore {
-                    pool,
-                    journal,
-                    path: path.clone(),
-                    removed_since_sweep: Arc::default(),
-                    swept_at_start: Arc::default(),
-                };
+                let store = SqliteStore::connect(options.clone(), &path).await?;
                 store.migrate().await?;
                 Ok(store)
             }
@@ -142,19 +131,7 @@ impl SqliteStore {
             .immutable(!unfolded)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(options.clone())
-            .await
-            .map_err(|e| classify(e, &path))?;
-        let journal = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(journal_options(options));
-        let store = SqliteStore {
-            pool,
-            journal,
-            path: path.clone(),
-            removed_since_sweep: Arc::default(),
-            swept_at_start: Arc::default(),
-        };
+        let store = SqliteStore::connect(options, &path).await?;
         let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
         match store.schema_version().await {
             Some(found) if found > known => Err(Error::Newer { path, found, known }),
@@ -165,6 +142,24 @@ impl SqliteStore {
                     .to_owned(),
             }),
         }
+    }
+
+    /// The store over the file at `path`, opened with `options`: two connections for reads
+    /// and writes, and the journal's, made when first used.
+    async fn connect(options: SqliteConnectOptions, path: &Path) -> Result<SqliteStore> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| classify(e, path))?;
+        let journal = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(journal_options(options));
+        Ok(SqliteStore {
+            pool,
+            journal,
+            path: path.to_owned(),
+            removed_since_sweep: Arc::default(),
+            swept_at_start: Arc::default(),
+        })
     }
 
     /// The database file.

@@ -1266,6 +1266,18 @@ async fn events_back(conn: &mut sqlx::SqliteConnection) {
     sqlx::query("ALTER TABLE live_events_away RENAME TO live_events").execute(conn).await.unwrap();
 }
 
+/// A desk session at speed 1, screened, that asks for the rating after: stopped, it waits for
+/// that rating, still live.
+async fn screened_asking_after(f: &crate::support::Fixture) -> String {
+    let body =
+        json!({"routine": "desk", "speed": 1.0, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "ask"}});
+    let (status, v) = f.post("/api/v1/sessions", None, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    f.screen(&id, None).await;
+    id
+}
+
 /// How many sharp-pain events the store holds.
 async fn stored_stops(conn: &mut sqlx::SqliteConnection) -> i64 {
     let query = "SELECT count(*) FROM live_events WHERE event LIKE '%sharp-pain%'";
@@ -1278,13 +1290,7 @@ async fn stored_stops(conn: &mut sqlx::SqliteConnection) -> i64 {
 async fn a_sharp_pain_stop_the_store_will_not_take_stays_in_effect_through_another_intent_and_is_stored_once_it_will() {
     use sqlx::ConnectOptions;
     let f = fixture(false).await;
-    // The rating after is asked: the stopped session waits for it, live.
-    let body =
-        json!({"routine": "desk", "speed": 1.0, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "ask"}});
-    let (status, v) = f.post("/api/v1/sessions", None, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    let id = v["id"].as_str().unwrap().to_owned();
-    f.screen(&id, None).await;
+    let id = screened_asking_after(&f).await;
     let db = f._dir.path().join(limber_app::store::DATABASE_FILE);
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
     sqlx::query("CREATE TRIGGER held BEFORE INSERT ON live_events BEGIN SELECT RAISE(ABORT, 'held'); END")
@@ -1323,12 +1329,7 @@ async fn a_sharp_pain_stop_the_store_will_not_take_stays_in_effect_through_anoth
 #[tokio::test]
 async fn a_sharp_pain_stop_outlives_a_failed_rating_while_the_store_is_away_and_is_recorded_with_it() {
     let f = fixture(false).await;
-    let body =
-        json!({"routine": "desk", "speed": 1.0, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "ask"}});
-    let (status, v) = f.post("/api/v1/sessions", None, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    let id = v["id"].as_str().unwrap().to_owned();
-    f.screen(&id, None).await;
+    let id = screened_asking_after(&f).await;
     let mut conn = events_away(&f).await;
     let intents = format!("/api/v1/sessions/{id}/intents");
     let (status, v) = f.post(&intents, None, json!({"intent": "sharp-pain"})).await;
