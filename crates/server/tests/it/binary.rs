@@ -269,7 +269,17 @@ fn a_session_left_paused_before_a_restart_is_ended_once_the_idle_limit_is_up() {
     assert_eq!(sessions.len(), 1, "ended and recorded: {page}");
     assert_eq!((&sessions[0]["id"], &sessions[0]["stopped"]), (&json!(id), &json!("aborted")), "{page}");
     // Once no instance holds it (the next start), it is said to be over, with its record: not
-    // confused with an unknown id.
+    // confused with an unknown id. (Recorded first, then let go as live: killed only after both,
+    // or the next start would resume it.)
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let store = limber_app::store::SqliteStore::open(dir.path()).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !limber_app::store::Store::live_sessions(&store).await.unwrap().is_empty() {
+            assert!(Instant::now() < deadline, "never let go as live");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        limber_app::store::Store::close(&store).await;
+    });
     let mut server = server;
     server.child.kill().unwrap();
     server.child.wait().unwrap();
