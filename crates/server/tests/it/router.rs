@@ -1278,6 +1278,18 @@ async fn screened_asking_after(f: &crate::support::Fixture) -> String {
     id
 }
 
+/// The first page of history once a session is in it, by `deadline`.
+async fn recorded(f: &crate::support::Fixture, deadline: std::time::Instant) -> Value {
+    loop {
+        let (_, page) = f.get("/api/v1/history", None).await;
+        if page["sessions"].as_array().is_some_and(|s| !s.is_empty()) {
+            return page;
+        }
+        assert!(std::time::Instant::now() < deadline, "never recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// How many sharp-pain events the store holds.
 async fn stored_stops(conn: &mut sqlx::SqliteConnection) -> i64 {
     let query = "SELECT count(*) FROM live_events WHERE event LIKE '%sharp-pain%'";
@@ -1350,14 +1362,7 @@ async fn a_sharp_pain_stop_outlives_a_failed_rating_while_the_store_is_away_and_
         assert!(std::time::Instant::now() < deadline, "the rating was never taken: {status} {v}");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let page = loop {
-        let (_, page) = f.get("/api/v1/history", None).await;
-        if page["sessions"].as_array().is_some_and(|s| !s.is_empty()) {
-            break page;
-        }
-        assert!(std::time::Instant::now() < deadline, "never recorded");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let page = recorded(&f, deadline).await;
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
     assert_eq!(page["sessions"][0]["pain-after"], 4, "{page}");
 }
@@ -1469,13 +1474,6 @@ async fn a_sharp_pain_stop_that_cannot_be_stored_stays_in_effect_and_is_recorded
     events_back(&mut conn).await;
     // Once the store is back, the session is recorded as it ended: stopped for sharp pain.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let page = loop {
-        let (_, page) = f.get("/api/v1/history", None).await;
-        if page["sessions"].as_array().is_some_and(|s| !s.is_empty()) {
-            break page;
-        }
-        assert!(std::time::Instant::now() < deadline, "never recorded");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let page = recorded(&f, deadline).await;
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
 }
