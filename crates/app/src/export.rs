@@ -248,6 +248,95 @@ impl<W: Write> Writer<W> {
     }
 }
 
+/// Sessions an [`Exporting`] reads from the store at a time. Between pages no read transaction
+/// is held (nor a PostgreSQL connection), so a reader that is slow or stops holds nothing open.
+const EXPORT_PAGE: usize = 500;
+
+/// A JSON export under way, the one every front end writes: the history a page at a time,
+/// oldest first, then each stretch's progression and the profile. A session the store cannot
+/// read is left out and handed to the caller to name; the rest of the history still leaves.
+pub struct Exporting<'a, W: Write> {
+    app: &'a crate::App,
+    user: UserId,
+    writer: Writer<W>,
+    after: Option<limber_store::Cursor>,
+    more: bool,
+    unreadable: u64,
+}
+
+/// What an export wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exported {
+    /// Sessions written.
+    pub sessions: usize,
+    /// Stored sessions that could not be read and were left out.
+    pub unreadable: u64,
+}
+
+impl crate::App {
+    /// Starts writing `user`'s history to `out` as a JSON export of the current [`FORMAT`].
+    pub fn export_json<W: Write>(&self, user: UserId, out: W) -> crate::Result<Exporting<'_, W>> {
+        let writer = Writer::new(out).map_err(crate::Error::Write)?;
+        Ok(Exporting { app: self, user, writer, after: None, more: true, unreadable: 0 })
+    }
+}
+
+impl<W: Write> Exporting<'_, W> {
+    /// Reads and writes the next page of sessions, handing each one that cannot be read to
+    /// `left_out`. Returns whether more may follow; once it says no, [`Exporting::finish`].
+    pub async fn page(&mut self, mut left_out: impl FnMut(&crate::Error)) -> crate::Result<bool> {
+        use futures_util::StreamExt;
+        if !self.more {
+            return Ok(false);
+        }
+        let query = limber_store::SessionQuery { after: self.after, ..limber_store::SessionQuery::oldest_first() };
+        let page: Vec<_> = self.app.stream_sessions(self.user, query).take(EXPORT_PAGE).collect().await;
+        let full = page.len() == EXPORT_PAGE;
+        let mut next = self.after;
+        for read in page {
+            match read {
+                Ok(s) => {
+                    next = Some(limber_store::Cursor::after(&s));
+                    self.writer.session(&s).map_err(crate::Error::Write)?;
+                }
+                Err(e) if e.is_unreadable_session() => {
+                    left_out(&e);
+                    self.unreadable += 1;
+                    next = e.unreadable_cursor().or(next);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // A full page that cannot move on (every session in it unreadable, with no id to go on
+        // from) fails the export rather than end it looking whole.
+        if full && next == self.after {
+            return Err(crate::Error::UnreadablePage(EXPORT_PAGE));
+        }
+        self.after = next;
+        self.more = full;
+        Ok(self.more)
+    }
+
+    /// The bytes written so far, taken out of an in-memory writer (a streamed HTTP body).
+    pub fn take(&mut self) -> W
+    where
+        W: Default,
+    {
+        self.writer.take()
+    }
+
+    /// Writes every page left, then ends the file with the progression and the profile, and
+    /// hands back the output and what was written.
+    pub async fn finish(mut self, mut left_out: impl FnMut(&crate::Error)) -> crate::Result<(W, Exported)> {
+        while self.page(&mut left_out).await? {}
+        let progression = self.app.progression(self.user).await?;
+        let (profile, _) = self.app.profile(self.user).await?;
+        let exported = Exported { sessions: self.writer.written(), unreadable: self.unreadable };
+        let out = self.writer.finish(&progression, Some(&profile)).map_err(crate::Error::Write)?;
+        Ok((out, exported))
+    }
+}
+
 /// The export file for `sessions` and what stands beside them, in memory.
 pub fn write(sessions: &[SessionRecord], standing: &Standing) -> std::io::Result<Vec<u8>> {
     let mut writer = Writer::new(Vec::new())?;

@@ -102,6 +102,12 @@ pub enum Error {
     /// An import file was refused; nothing was imported.
     #[error(transparent)]
     Import(#[from] export::ImportError),
+    /// An export could not be written where it was going.
+    #[error("cannot write the export: {0}")]
+    Write(#[source] std::io::Error),
+    /// A whole page of stored sessions could not be read, so an export could not go on.
+    #[error("{0} stored sessions in a row could not be read; the export stopped there")]
+    UnreadablePage(usize),
 }
 
 impl Error {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use futures_util::StreamExt;
+use limber_app::export::Exported;
 use limber_app::store::{ProfileImport, SessionQuery, SessionRecord};
 use limber_app::when;
 use limber_core::{ItemStatus, StopReason};
@@ -203,7 +204,7 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
     match output {
         Some(path) => {
             let count = crate::output::replace_file(path, "export", |file| export_to(&env, format, file))?;
-            eprintln!("Exported {} to {}.", count.sessions(), path.display());
+            eprintln!("Exported {} to {}.", sessions(count.sessions), path.display());
             crate::context::left_out(count.unreadable)
         }
         None => {
@@ -215,16 +216,9 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
     }
 }
 
-/// What an export wrote: the sessions, and how many stored ones could not be read.
-struct Exported {
-    written: usize,
-    unreadable: u64,
-}
-
-impl Exported {
-    fn sessions(&self) -> String {
-        if self.written == 1 { "1 session".to_owned() } else { format!("{} sessions", self.written) }
-    }
+/// "1 session", "12 sessions".
+fn sessions(count: usize) -> String {
+    if count == 1 { "1 session".to_owned() } else { format!("{count} sessions") }
 }
 
 /// Writes every session that can be read, oldest first, to `out` as it reads them (naming any
@@ -232,22 +226,14 @@ impl Exported {
 fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Result<(W, Exported)> {
     let tz = when::zone();
     env.run(async {
-        let mut sessions = env.app.stream_sessions(env.user, SessionQuery::oldest_first());
-        let mut unreadable = 0;
         match format {
             ExportFormat::Json => {
-                let mut writer = limber_app::export::Writer::new(out)?;
-                while let Some(read) = sessions.next().await {
-                    if let Some(s) = readable(read, &mut unreadable)? {
-                        writer.session(&s)?;
-                    }
-                }
-                let written = writer.written();
-                let progression = env.app.progression(env.user).await.context(crate::context::ReadingHistory)?;
-                let (profile, _) = env.app.profile(env.user).await.context(crate::context::ReadingHistory)?;
-                Ok((writer.finish(&progression, Some(&profile))?, Exported { written, unreadable }))
+                let export = env.app.export_json(env.user, out).map_err(exporting)?;
+                Ok(export.finish(|e| eprintln!("limber: {e}")).await.map_err(exporting)?)
             }
             ExportFormat::Csv => {
+                let mut sessions = env.app.stream_sessions(env.user, SessionQuery::oldest_first());
+                let mut unreadable = 0;
                 let mut writer = csv::Writer::from_writer(out);
                 writer.write_record(CSV_HEADER)?;
                 let mut written = 0;
@@ -257,10 +243,19 @@ fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Resul
                         written += 1;
                     }
                 }
-                Ok((writer.into_inner().map_err(|e| e.into_error())?, Exported { written, unreadable }))
+                Ok((writer.into_inner().map_err(|e| e.into_error())?, Exported { sessions: written, unreadable }))
             }
         }
     })
+}
+
+/// An export's failure: one writing the output says so (a closed pipe is no error at all);
+/// anything else was met reading the history.
+fn exporting(e: limber_app::Error) -> anyhow::Error {
+    match e {
+        limber_app::Error::Write(e) => e.into(),
+        e => anyhow::Error::new(e).context(crate::context::ReadingHistory),
+    }
 }
 
 const CSV_HEADER: [&str; 18] = [

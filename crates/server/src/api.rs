@@ -11,7 +11,6 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use limber_app::store::{Cursor, HistoryPage, HistoryQuery, ImportReport, SessionId};
 use limber_app::{ProfileChange, StartRequest, Stats};
 use limber_core::{Equipment, Intent, IntentKind, PainPrompt, Position, Rejected, Timing};
@@ -653,9 +652,6 @@ pub async fn stats(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Res
     Ok(Json(st.app.stats(user).await?))
 }
 
-/// Sessions an export reads from the store at a time.
-const EXPORT_PAGE: usize = 500;
-
 /// What an export takes in its query: nothing (it is JSON only: `limber export --format csv`
 /// writes CSV), so a parameter is refused rather than ignored.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -680,51 +676,24 @@ pub async fn export(
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
     let app = st.app.clone();
     tokio::spawn(async move {
+        // A damaged session is left out (and logged); the rest of the history still leaves
+        // with the person.
+        let left_out = |e: &limber_app::Error| tracing::warn!(error = %e, "a session left out of an export");
         let written = async {
-            let mut writer = limber_app::export::Writer::new(Vec::new())?;
-            let mut after = None;
-            loop {
-                let query =
-                    limber_app::store::SessionQuery { after, ..limber_app::store::SessionQuery::oldest_first() };
-                let page: Vec<_> = app.stream_sessions(user, query).take(EXPORT_PAGE).collect().await;
-                let mut next = after;
-                for read in &page {
-                    let s = match read {
-                        Ok(s) => s,
-                        // A damaged session is left out (and logged); the rest of the history still
-                        // leaves with the person.
-                        Err(e) if e.is_unreadable_session() => {
-                            tracing::warn!(error = %e, "a session left out of an export");
-                            next = e.unreadable_cursor().or(next);
-                            continue;
-                        }
-                        Err(e) => return Err(std::io::Error::other(e.to_string())),
-                    };
-                    next = Some(Cursor::after(s));
-                    writer.session(s)?;
-                    if writer.written() % 100 == 0 && tx.send(Ok(writer.take())).await.is_err() {
-                        return Ok(()); // the client went away
-                    }
+            let mut export = app.export_json(user, Vec::new())?;
+            while export.page(left_out).await? {
+                if tx.send(Ok(export.take())).await.is_err() {
+                    return Ok(()); // the client went away
                 }
-                if page.len() < EXPORT_PAGE {
-                    break;
-                }
-                // A full page that cannot move on (every session in it unreadable, with no id to
-                // go on from) fails the export rather than end it looking whole.
-                if next == after {
-                    return Err(std::io::Error::other("a page of the history could not be read at all"));
-                }
-                after = next;
             }
-            let progression = app.progression(user).await.map_err(std::io::Error::other)?;
-            let (profile, _) = app.profile(user).await.map_err(std::io::Error::other)?;
-            let _ = tx.send(Ok(writer.finish(&progression, Some(&profile))?)).await;
-            Ok::<_, std::io::Error>(())
+            let (rest, _) = export.finish(left_out).await?;
+            let _ = tx.send(Ok(rest)).await;
+            Ok::<_, limber_app::Error>(())
         }
         .await;
         if let Err(e) = written {
             tracing::error!(error = %e, "export failed part way");
-            let _ = tx.send(Err(e)).await;
+            let _ = tx.send(Err(std::io::Error::other(e))).await;
         }
     });
     let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });

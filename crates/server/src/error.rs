@@ -124,7 +124,7 @@ impl From<limber_app::Error> for ApiError {
                 tracing::error!(error = %e, engine, "the database is not answering");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage-unreachable", e.to_string())
             }
-            E::Store(_) | E::Content(_) => ApiError::internal(&e),
+            E::Store(_) | E::Content(_) | E::Write(_) | E::UnreadablePage(_) => ApiError::internal(&e),
         }
     }
 }
