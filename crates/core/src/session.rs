@@ -772,14 +772,18 @@ impl Session {
     }
 
     /// Processes every deadline up to `at`, however many have passed, each at its own time.
-    /// A time earlier than one already seen is treated as that time.
+    /// A time earlier than one already seen is treated as that time. A session that is over
+    /// stays at the moment it ended: nothing more happens in it.
     pub fn advance(&mut self, at: At) {
-        self.now = self.now.max(at);
         while let Some(due) = self.next_deadline() {
-            if due > self.now {
+            if due > at {
                 break;
             }
+            self.now = self.now.max(due);
             self.fire(due);
+        }
+        if !self.phase.is_over() {
+            self.now = self.now.max(at);
         }
     }
 
@@ -912,6 +916,7 @@ impl Session {
                 ahead.advance(at);
                 ahead.view_now(ahead.now)
             }
+            _ if self.phase.is_over() => self.view_now(self.now),
             _ => self.view_now(self.now.max(at)),
         }
     }

@@ -159,6 +159,21 @@ proptest! {
     }
 
     #[test]
+    fn a_session_that_is_over_stays_at_the_moment_it_ended(opts in any_options(), screened: bool, script in script(), later in 1u64..10_000_000) {
+        let (mut session, _, now) = play(&opts, screened, &script);
+        finish(&mut session, now);
+        let ended = session.view();
+        let after = At::millis(ended.at.as_millis() + later);
+        // A view asked for later (a page polling a finished session) and time going on both
+        // leave it where it ended: its clock, its phase, its cues.
+        prop_assert_eq!(&session.view_at(after), &ended);
+        session.advance(after);
+        prop_assert_eq!(&session.view(), &ended);
+        prop_assert!(session.handle(Intent::Resume, after).is_err());
+        prop_assert_eq!(session.view(), ended);
+    }
+
+    #[test]
     fn quitting_ends_any_session_and_a_replay_ends_the_same(opts in any_options(), screened: bool, script in script(), tail in 0u64..300_000) {
         let (mut live, _, now) = play(&opts, screened, &script);
         let later = At::millis(now.as_millis() + tail);
