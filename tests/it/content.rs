@@ -69,6 +69,7 @@ fn screening_asks_every_question_of_the_safety_rules_emergencies_first() {
     let emergencies = levels.iter().filter(|l| **l == Level::Emergency).count();
     assert_eq!((emergencies, levels.len() - emergencies), (5, 7));
     assert!(levels.is_sorted(), "emergency questions come first");
+    assert_eq!(lib.screening[0].id, "chest-pain", "the most urgent sign is asked first");
     assert!(lib.screening.iter().all(|q| !q.source.is_empty()));
 }
 

@@ -95,8 +95,10 @@ mod tests {
         assert!(!Arc::ptr_eq(&a, &c));
         assert!(c.items.iter().any(|i| i.choice.seconds == 45), "a different plan keeps its own content");
         assert_eq!(plans.len(), 2);
+        let held = Arc::downgrade(&a);
         drop((a, b));
+        assert!(held.upgrade().is_none(), "a plan no longer used is let go, not kept by the cache");
         let d = plans.share(resolve(&PlanOptions::default()));
-        assert_eq!(*d, resolve(&PlanOptions::default()), "a plan no longer used is made again");
+        assert_eq!(*d, resolve(&PlanOptions::default()), "and made again when asked for");
     }
 }

@@ -272,13 +272,17 @@ fn running_as_root() -> bool {
 /// root, who may write anywhere).
 fn limber_as_someone_else() -> assert_cmd::Command {
     let limber = assert_cmd::cargo::cargo_bin("limber");
-    if running_as_root() {
+    let mut cmd = if running_as_root() {
         let mut cmd = assert_cmd::Command::new("setpriv");
         cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&limber);
         cmd
     } else {
         assert_cmd::Command::new(&limber)
+    };
+    for setting in crate::support::HOST_SETTINGS {
+        cmd.env_remove(setting);
     }
+    cmd
 }
 
 #[test]
@@ -295,7 +299,6 @@ fn a_history_that_cannot_be_written_says_so_in_words_and_is_left_as_it_was() {
         let out = limber_as_someone_else()
             .args(command)
             .env("LIMBER_DATA_DIR", home.path())
-            .env_remove("LIMBER_CONTENT")
             .assert()
             .failure()
             .get_output()
@@ -328,7 +331,6 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
         .env("LIMBER_DATA_DIR", home.path())
         .env("TMPDIR", rescue.path())
         .env("TZ", "UTC")
-        .env_remove("LIMBER_CONTENT")
         .write_stdin("@60 pain sharp\n")
         .assert()
         // Stopped for safety: its own exit code, saved or not.
@@ -373,12 +375,7 @@ fn output_that_cannot_be_written_is_an_error_not_a_quiet_success() {
     let home = Home::new().screened();
     for args in [&["stats"][..], &["list"], &["faq"], &["history"], &["stats", "--json"]] {
         let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
-        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"))
-            .args(args)
-            .env("LIMBER_DATA_DIR", home.path())
-            .stdout(full)
-            .output()
-            .expect("runs");
+        let out = home.process().args(args).stdout(full).output().expect("runs");
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("No space left on device") && !err.contains("panicked"), "{args:?}: {err}");

@@ -6,8 +6,8 @@ use crate::support::Home;
 
 /// `limber run ARGS` for `home` in a pseudo-terminal.
 fn run_in_pty(home: &Home, args: &[&str]) -> PtySession {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
-    cmd.arg("run").args(args).env("LIMBER_DATA_DIR", home.path()).env("TZ", "UTC").env("TERM", "xterm");
+    let mut cmd = home.process();
+    cmd.arg("run").args(args).env("TERM", "xterm");
     spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
 }
 
@@ -71,8 +71,8 @@ fn show_draws_the_key_poses_on_a_terminal_and_not_with_plain_or_in_a_pipe() {
     let home = Home::new();
     let names = "Table-top           Cat                 Camel";
     let run = |extra: &[&str]| {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"));
-        cmd.arg("show").arg("cat-camel").args(extra).env("LIMBER_DATA_DIR", home.path()).env("TERM", "xterm");
+        let mut cmd = home.process();
+        cmd.arg("show").arg("cat-camel").args(extra).env("TERM", "xterm");
         let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
         let before = p.exp_string("Works:").expect("the stretch is shown");
         p.exp_eof().expect("the process ends");
@@ -91,13 +91,12 @@ fn show_draws_the_key_poses_on_a_terminal_and_not_with_plain_or_in_a_pipe() {
 fn cues_on_a_narrow_terminal_wrap_between_words_under_their_time() {
     let home = Home::new().screened();
     let limber = assert_cmd::cargo::cargo_bin("limber");
-    let mut cmd = std::process::Command::new("sh");
+    let mut cmd = home.in_home(std::process::Command::new("sh"));
     cmd.arg("-c")
         .arg(format!(
             "stty cols 60 rows 30; exec '{}' run desk --no-warmup --speed 5 --pain-before 0 --pain-after 0",
             limber.display()
         ))
-        .env("LIMBER_DATA_DIR", home.path())
         .env("TZ", "UTC")
         .env("TERM", "xterm");
     let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
@@ -126,11 +125,8 @@ fn show_and_about_wrap_between_words_on_a_narrow_terminal() {
     let home = Home::new();
     let limber = assert_cmd::cargo::cargo_bin("limber");
     for command in ["show seated-twist --plain", "about"] {
-        let mut cmd = std::process::Command::new("sh");
-        cmd.arg("-c")
-            .arg(format!("stty cols 60 rows 200; exec '{}' {command}", limber.display()))
-            .env("LIMBER_DATA_DIR", home.path())
-            .env("TERM", "xterm");
+        let mut cmd = home.in_home(std::process::Command::new("sh"));
+        cmd.arg("-c").arg(format!("stty cols 60 rows 200; exec '{}' {command}", limber.display())).env("TERM", "xterm");
         let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
         let out = p.exp_eof().expect("the output, to its end");
         let bytes: Vec<u8> = out.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect();

@@ -11,8 +11,8 @@ use serde_json::json;
 use crate::support::Home;
 
 fn limber_process(home: &Home, args: &[&str]) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("limber"));
-    cmd.args(args).env("LIMBER_DATA_DIR", home.path()).env("TZ", "UTC").env_remove("LIMBER_SPEAK");
+    let mut cmd = home.process();
+    cmd.args(args);
     cmd
 }
 
@@ -441,12 +441,9 @@ fn a_stretch_set_aside_is_stored_at_the_press_and_survives_the_process_being_kil
     use std::io::Write as _;
     let home = Home::new().screened();
     // Spawned by hand: standard input stays open, as at a terminal.
-    let bin = assert_cmd::cargo::cargo_bin("limber");
-    let mut child = std::process::Command::new(bin)
+    let mut child = home
+        .process()
         .args(["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "2"])
-        .env("LIMBER_DATA_DIR", home.path())
-        .env_remove("LIMBER_CONTENT")
-        .env_remove("LIMBER_SPEAK")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

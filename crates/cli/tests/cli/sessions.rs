@@ -327,9 +327,9 @@ fn killing_limber_mid_session_loses_only_that_session() {
         .assert()
         .success();
     let before = home.json(&["history"]);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"))
+    let mut child = home
+        .process()
         .args(["run", "desk", "--speed", "2", "--pain-before", "1"])
-        .env("LIMBER_DATA_DIR", home.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -382,9 +382,9 @@ fn killing_limber_mid_write_keeps_earlier_history_and_writes_all_or_nothing() {
     let file = home.path().join("many.json");
     std::fs::write(&file, serde_json::json!({"limber-export": 2, "sessions": many}).to_string()).expect("write");
     for delay_ms in [150, 400, 900] {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"))
+        let mut child = home
+            .process()
             .args(["import", file.to_str().expect("utf-8")])
-            .env("LIMBER_DATA_DIR", home.path())
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("spawn");

@@ -112,6 +112,47 @@ fn discomfort_and_a_worse_day_hold_steady_and_sharp_pain_flags() {
 }
 
 #[test]
+fn no_stop_for_safety_grows_a_hold_even_after_a_stretch_done_comfortably() {
+    let lib = library();
+    let rules = ProgressRules::default();
+    let ext = StretchId::from("ext");
+    let comfy = summary(vec![item("ext", ItemStatus::Done, Some(Comfort::Comfortable), false)], None, None);
+    let mut one_comfortable = BTreeMap::new();
+    apply_session(&mut one_comfortable, &comfy, &lib, None, rules);
+    // A second comfortable session would grow the hold; a stop for safety after the same
+    // comfortable stretch does not, whatever the stop, while the person's own quit does.
+    let outcomes: Vec<(Option<StopReason>, Vec<StretchId>, u32)> = [
+        Some(StopReason::SharpPain),
+        Some(StopReason::Emergency),
+        Some(StopReason::SeeClinician),
+        Some(StopReason::Pain),
+        Some(StopReason::Aborted),
+        None,
+    ]
+    .into_iter()
+    .map(|stopped| {
+        let mut progress = one_comfortable.clone();
+        let session = Summary { stopped, ..comfy.clone() };
+        let grown = apply_session(&mut progress, &session, &lib, None, rules);
+        (stopped, grown, progress[&ext].hold_seconds)
+    })
+    .collect();
+    let grows = |stopped| (stopped, vec![ext.clone()], 10);
+    let stays = |stopped| (stopped, Vec::new(), 5);
+    assert_eq!(
+        outcomes,
+        [
+            stays(Some(StopReason::SharpPain)),
+            stays(Some(StopReason::Emergency)),
+            stays(Some(StopReason::SeeClinician)),
+            stays(Some(StopReason::Pain)),
+            grows(Some(StopReason::Aborted)),
+            grows(None),
+        ]
+    );
+}
+
+#[test]
 fn pain_above_five_or_a_stop_for_safety_grows_no_hold() {
     let lib = library();
     let rules = ProgressRules::default();

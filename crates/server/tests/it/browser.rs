@@ -331,7 +331,9 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
         !driver.js("return document.querySelector('#sharp-pain').hidden").as_bool().unwrap(),
         "sharp pain is always there"
     );
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
+        assert!(std::time::Instant::now() < deadline, "the questions before the routine never ended");
         match phase(&server.addr).as_str() {
             // Has a clinician already looked at the pain: "yes", or the screening stops there.
             "screening" if question(&server.addr).contains("already looked at") => {
@@ -866,7 +868,9 @@ fn the_end_of_a_session_gives_its_last_words_not_a_question_already_answered() {
     let driver = Driver::start(&dir.path().join("chromium"));
     driver.goto(&format!("http://{}/", server.addr));
     driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
+        assert!(std::time::Instant::now() < deadline, "the session never asked for the rating after");
         let (_, s) = get(&server.addr, &session);
         let intent = match s["view"]["phase"]["phase"].as_str().unwrap() {
             "screening" if s["view"]["question"].as_str().is_some_and(|q| q.contains("already looked at")) => "yes",
