@@ -302,9 +302,14 @@ fn sigterm_ends_the_server_gracefully_even_with_a_stream_open() {
     let server = start(dir.path(), "127.0.0.1:0");
     let id = start_session(&server.addr, 1.0);
     let addr = server.addr.clone();
-    let reader =
-        std::thread::spawn(move || sse(&addr, &format!("/api/v1/sessions/{id}/events"), None).unwrap().count());
-    std::thread::sleep(Duration::from_millis(300));
+    let (opened, stream_opened) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let path = format!("/api/v1/sessions/{id}/events");
+        let lines = sse(&addr, &path, None).unwrap();
+        let _ = opened.send(());
+        lines.count()
+    });
+    stream_opened.recv_timeout(Duration::from_secs(30)).expect("the stream opens");
     let mut server = server;
     let (status, _) = sigterm(&mut server, Duration::from_secs(10));
     assert!(status.success(), "{status:?}");

@@ -105,6 +105,7 @@ async fn a_new_session_says_what_its_plan_changed_from_the_routine() {
 async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
     let f = fixture(false).await;
     let id = f.start("desk", 1.0, None).await;
+    let (_, before) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
     let intents = format!("/api/v1/sessions/{id}/intents");
     let raw = |method: Method, path: &str, content_type: &str, body: String| {
         Request::builder().method(method).uri(path).header("content-type", content_type).body(Body::from(body)).unwrap()
@@ -347,12 +348,15 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
         }
         assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"), "{what}");
     }
-    // Nothing above changed the session, nor the profile.
+    // Nothing above changed the session (still at its first question, nothing more said), nor
+    // the profile.
     let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
-    assert_eq!(v["view"]["phase"]["phase"], "screening");
+    let unchanged =
+        |v: &Value| (v["view"]["phase"].clone(), v["view"]["question"].clone(), v["view"]["last-cue"].clone());
+    assert_eq!(unchanged(&v), unchanged(&before), "{v}");
+    assert_eq!(v["view"]["phase"], json!({"phase": "screening", "question": 0}), "{v}");
     let (_, p) = f.get("/api/v1/profile", None).await;
     assert_eq!((&p["profile"]["weekly-goal"], &p["profile"]["voice"]), (&json!(3), &json!(false)), "{p}");
-    assert_eq!(v["view"]["question"].as_str().map(|q| !q.is_empty()), Some(true));
 }
 
 /// Reads an SSE body into (event, id, data) triples.
