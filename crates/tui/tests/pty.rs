@@ -5,6 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rexpect::session::{PtySession, spawn_command};
+use serde_json::json;
 
 /// The pseudo-terminal's screen, rebuilt from every byte the program writes.
 struct Screen {
@@ -135,18 +136,17 @@ fn desk_in(keep: Keep) -> Screen {
 }
 
 /// `limber history --json` over `data`, run by the real `limber`.
-fn history(data: &std::path::Path) -> String {
+fn history(data: &std::path::Path) -> serde_json::Value {
     history_in(Keep::Dir(data))
 }
 
 /// [`history`] kept in `keep`.
-fn history_in(keep: Keep) -> String {
+fn history_in(keep: Keep) -> serde_json::Value {
     let mut cmd = Command::new(limber());
     cmd.args(["history", "--json"]);
     let out = keep.apply(&mut cmd).env("TZ", "UTC").env_remove("LIMBER_CONTENT").output().expect("run limber history");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    history.to_string()
+    serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
 #[test]
@@ -192,9 +192,10 @@ fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal(
     }
 
     // The CLI sees the stopped session in the shared history.
-    let text = history(data.path());
-    assert!(text.contains("desk"), "{text}");
-    assert!(text.contains("sharp"), "the stop reason is kept: {text}");
+    let sessions = history(data.path());
+    let session = &sessions[0];
+    assert_eq!((&session["routine"], &session["stopped"]), (&json!("desk"), &json!("sharp-pain")), "{sessions}");
+    assert_eq!(session["pain-before"], 3, "with the rating given before: {sessions}");
 }
 
 /// Starts a desk session, lets a hold begin, ends the program with `end`, and checks that the
@@ -210,8 +211,9 @@ fn ends_keeping_what_was_done(end: impl FnOnce(&mut Screen)) {
         rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 0, "ended by the person, not for safety"),
         other => panic!("unexpected end: {other:?}"),
     }
-    let text = history(data.path());
-    assert!(text.contains("aborted"), "saved as a stopped session: {text}");
+    let sessions = history(data.path());
+    assert_eq!(sessions.as_array().map(Vec::len), Some(1), "{sessions}");
+    assert_eq!((&sessions[0]["routine"], &sessions[0]["stopped"]), (&json!("desk"), &json!("aborted")), "{sessions}");
 }
 
 #[test]
@@ -331,9 +333,9 @@ fn a_session_kept_in_postgresql_is_in_the_history_the_cli_reads_there() {
     let status = screen.pty.process().wait().expect("exit status");
     screen.restored();
     assert!(matches!(status, rexpect::process::WaitStatus::Exited(_, 0)), "{status:?}");
-    let text = history_in(Keep::Database(&url));
+    let sessions = history_in(Keep::Database(&url));
     let dropped = rt.block_on(limber_app::store::drop_database(&server, &name));
-    assert!(text.contains("desk") && text.contains("aborted"), "in the database's history: {text}");
+    assert_eq!((&sessions[0]["routine"], &sessions[0]["stopped"]), (&json!("desk"), &json!("aborted")), "{sessions}");
     dropped.expect("drop the test database");
 }
 
