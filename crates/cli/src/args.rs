@@ -28,8 +28,8 @@ const RUN_HELP: &str = "During a session on a terminal, single keys act at once:
   e       chest pain or breathlessness: emergency advice
   space   pause / resume          Enter   start the stretch now
   s skip  a swap  d discomfort  c comfortable  0-9 your pain (1 then 0 is 10)  q quit
-With input piped in, one command per line (pain sharp, chest, pain N, pause, resume, skip, swap,
-discomfort, comfortable, quit, yes, no); `@SECONDS command` acts at that session time.
+With input piped in, one command per line (pain sharp, chest, pain N, pause, resume, start, skip,
+swap, discomfort, comfortable, quit, yes, no); `@SECONDS command` acts at that session time.
 
 Examples (`limber routines` lists the routines):
   limber run desk                              the seated desk break, with the warm-up

@@ -97,7 +97,8 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         say_line(&crate::wrap::wrapped(&text, crate::wrap::terminal_width(), 0));
     }
     let clock = Clock::start(args.speed);
-    let bell = live && !args.no_bell && started.profile.sound;
+    // The bell rings on a terminal in plain mode too: a screen reader's user hears each hold.
+    let bell = std::io::stdout().is_terminal() && !args.no_bell && started.profile.sound;
     let mut screen = Screen::new(live, bell, voice, trace, args.speed);
     // After the stop's cues are out, and for half a second at most (should it not be stored,
     // saving the session sets the stretch aside, and says so if it cannot).

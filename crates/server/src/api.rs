@@ -865,6 +865,10 @@ pub async fn start_screening(
     // It takes no options: no body, `{}` or `null`. Anything else is a mistake worth saying (400
     // malformed, 422 an option it does not have) rather than a 201 that ignored it.
     if !body.iter().all(u8::is_ascii_whitespace) {
+        // (serde would read a struct from a list as well: a list is no options object.)
+        if body.trim_ascii_start().starts_with(b"[") {
+            return Err(ApiError::invalid("the safety questions take no options: send no body, `{}` or `null`"));
+        }
         let _ = Json::<Option<NoOptions>>::from_bytes(&body)?;
     }
     let session = st.app.screening_session();

@@ -43,8 +43,10 @@ pub enum LiveError {
     /// The person has as many sessions under way as the server allows
     /// ([`Registry::with_live_limit`]).
     #[error(
-        "you already have {open} sessions under way, and this server allows {limit} at once: finish or stop \
-         one of them (the intent \"quit\") before starting another"
+        "you already have {} under way, and this server allows {limit} at once: finish or stop {} (the intent \
+         \"quit\") before starting another",
+        if *.open == 1 { "a session".to_owned() } else { format!("{} sessions", .open) },
+        if *.open == 1 { "it" } else { "one of them" }
     )]
     TooMany {
         /// How many the person has.
@@ -1210,8 +1212,24 @@ async fn finish(app: &App, live: &Live, session: &Session) -> Result<(), LiveErr
 
 #[cfg(test)]
 mod tests {
-    use super::{Kind, State, exact_json};
+    use super::{Kind, LiveError, State, exact_json};
     use limber_core::{At, Intent, Session};
+
+    #[test]
+    fn too_many_sessions_is_said_in_words_for_one_and_for_several() {
+        let one = LiveError::TooMany { open: 1, limit: 1 }.to_string();
+        assert!(
+            one.starts_with(
+                "you already have a session under way, and this server allows 1 at once: finish or stop it "
+            ),
+            "{one}"
+        );
+        let three = LiveError::TooMany { open: 3, limit: 3 }.to_string();
+        assert!(
+            three.starts_with("you already have 3 sessions under way") && three.contains("stop one of them"),
+            "{three}"
+        );
+    }
 
     #[test]
     fn a_reload_puts_back_each_safety_report_not_stored_at_its_own_time() {

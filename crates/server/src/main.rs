@@ -33,7 +33,7 @@ struct Cli {
     #[command(flatten)]
     serve: ServeArgs,
     /// Keep the database in DIR instead of the platform data directory.
-    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", global = true)]
+    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", global = true, hide_env_values = true)]
     data_dir: Option<PathBuf>,
     /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
     /// instead of a SQLite file: then any number of instances can serve the same people.
@@ -45,7 +45,7 @@ struct Cli {
           value_parser = clap::value_parser!(u32).range(2..=1000))]
     db_pool: u32,
     /// Layer the RON content in DIR over the built-in content.
-    #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR", global = true)]
+    #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR", global = true, hide_env_values = true)]
     content: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -285,6 +285,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot use the data directory {}", dir.display()))?;
             Some(serve_alone(&dir)?)
         }
+        // Listing, rotating or removing users where there is no database would make an empty
+        // one and list only `local`: a mistyped --data-dir would read as every user gone.
+        Some(dir)
+            if matches!(&cli.command, Some(Command::User(c)) if !matches!(c, UserCommand::Add { .. }))
+                && !limber_app::store::database_path(&dir).exists() =>
+        {
+            bail!(
+                "there is no limber data in {}: no {} there. Check --data-dir or LIMBER_DATA_DIR \
+                 (`limber-server user add NAME` starts a database there)",
+                dir.display(),
+                limber_app::store::DATABASE_FILE
+            )
+        }
         _ => None,
     };
     let app = open(&cli).await?;
@@ -326,6 +339,7 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&listed)?);
             } else {
                 let tz = limber_app::when::zone();
+                eprintln!("Users in {}:", store.place());
                 println!("id\tname\tadded");
                 for u in users {
                     println!("{}\t{}\t{}", u.id, u.name, limber_app::when::local(u.created_at_ms, &tz));

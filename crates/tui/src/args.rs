@@ -14,7 +14,7 @@ pub(crate) struct Args {
     /// Start this routine at once (e.g. `desk`) instead of showing the home screen.
     pub(crate) routine: Option<String>,
     /// Where limber keeps its database (default: the platform data directory).
-    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR")]
+    #[arg(long, env = "LIMBER_DATA_DIR", value_name = "DIR", hide_env_values = true)]
     pub(crate) data_dir: Option<PathBuf>,
     /// Keep everything in the PostgreSQL database at URL (`postgres://user:password@host/db`)
     /// instead of the SQLite file: the history `limber` and `limber-server` keep there.
@@ -22,7 +22,7 @@ pub(crate) struct Args {
     #[arg(long, env = "LIMBER_DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub(crate) database: Option<String>,
     /// A directory of your own RON content, layered over the built-in content.
-    #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR")]
+    #[arg(long, env = "LIMBER_CONTENT", value_name = "DIR", hide_env_values = true)]
     pub(crate) content: Option<PathBuf>,
     /// Leave out the warm-up: only when you have just moved around for 5–10 minutes (a brisk walk,
     /// marching on the spot), since stretches want warm muscles.

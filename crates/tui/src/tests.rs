@@ -496,7 +496,9 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     // One press asks (in a session the same key means "comfortable"); another key keeps it.
     let flagged_now = |app: &App| app.local.block_on(app.local.app.profile(app.local.user)).expect("profile").1;
     app.on_key(key('c'), now);
-    assert!(render(&app, 120, 40).contains("Press c again to clear it"));
+    // The whole question shows, wrapped at words, not cut off at the screen's edge.
+    let asked = render(&app, 120, 40);
+    assert!(asked.contains("Press c again to clear it") && asked.contains("set aside."), "{asked}");
     app.on_key(key('j'), now);
     app.selected = row;
     app.on_key(key('c'), now);

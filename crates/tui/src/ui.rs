@@ -263,6 +263,17 @@ fn message_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
     }
 }
 
+/// The message under a screen, wrapped at words (a question must not be cut off mid-word).
+fn message<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
+    Paragraph::new(message_line(app, theme)).wrap(Wrap { trim: true })
+}
+
+/// The rows the message takes at `width`: one, up to three for a long one.
+fn message_rows(app: &App, width: u16) -> u16 {
+    let rows = message(app, &Theme { color: false }).line_count(width).clamp(1, 3);
+    u16::try_from(rows).unwrap_or(3)
+}
+
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
@@ -309,7 +320,7 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(2),
         Constraint::Min(6),
         Constraint::Length(5),
-        Constraint::Length(1),
+        Constraint::Length(message_rows(app, inner.width)),
         Constraint::Length(2),
     ])
     .areas(inner);
@@ -364,7 +375,7 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             detail_area,
         );
     }
-    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    frame.render_widget(message(app, theme), msg);
     let wait = if app.options.wait { "hands-free" } else { "wait for me" };
     let hints = [
         ("↑↓", "choose"),
@@ -825,8 +836,12 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = frame_block("summary", String::new(), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [body, msg, keys] =
-        Layout::vertical([Constraint::Min(5), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let [body, msg, keys] = Layout::vertical([
+        Constraint::Min(5),
+        Constraint::Length(message_rows(app, inner.width)),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
     let mut lines = Vec::new();
     match &app.finished {
         None => match &app.unsaved {
@@ -880,7 +895,7 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     scrolled(frame, body, lines, app.scroll, &app.scroll_max, theme);
-    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    frame.render_widget(message(app, theme), msg);
     let hints = [("enter", "home"), ("p", "progress"), ("PgDn", "more"), ("q", "quit")];
     frame.render_widget(Paragraph::new(hint_line(&hints, theme)), keys);
 }
@@ -892,7 +907,7 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [charts, holds, msg, keys] = Layout::vertical([
         Constraint::Percentage(55),
         Constraint::Min(4),
-        Constraint::Length(1),
+        Constraint::Length(message_rows(app, inner.width)),
         Constraint::Length(1),
     ])
     .areas(inner);
@@ -910,7 +925,7 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let chart = BarChart::default()
-        .block(Block::bordered().title(format!(" Sessions per week · goal {goal} (✓ met) ")))
+        .block(Block::bordered().title(format!(" Sessions a week · goal {goal} · ✓ = met ")))
         .data(BarGroup::new(bars))
         .bar_width(3)
         .bar_gap(1)
@@ -976,7 +991,7 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .highlight_style(theme.selected())
             .highlight_symbol("▶ ");
     frame.render_stateful_widget(list, holds, &mut state);
-    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    frame.render_widget(message(app, theme), msg);
     frame.render_widget(
         Paragraph::new(hint_line(&[("↑↓", "choose"), ("c", "clear flag"), ("esc", "home"), ("?", "help")], theme)),
         keys,
@@ -1021,8 +1036,12 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = frame_block("library", right, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [body, msg, keys] =
-        Layout::vertical([Constraint::Min(5), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let [body, msg, keys] = Layout::vertical([
+        Constraint::Min(5),
+        Constraint::Length(message_rows(app, inner.width)),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
     let lib = app.local.app.library();
     if let Some(guide) = app.guide {
         let (title, lines): (&str, Vec<Line>) = match guide {
@@ -1115,7 +1134,7 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         scrolled(frame, text_area, lines, app.scroll, &app.scroll_max, theme);
     }
-    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    frame.render_widget(message(app, theme), msg);
     let hints = [
         ("↑↓", "pick"),
         ("PgDn", "more"),
@@ -1141,8 +1160,12 @@ fn settings(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = frame_block("settings", " saved as `limber profile` saves it ".to_owned(), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [body, msg, keys] =
-        Layout::vertical([Constraint::Min(5), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let [body, msg, keys] = Layout::vertical([
+        Constraint::Min(5),
+        Constraint::Length(message_rows(app, inner.width)),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
     let items: Vec<ListItem> =
         app.settings_rows().into_iter().map(|(label, value)| ListItem::new(format!("{label:<28} {value}"))).collect();
     let mut state = ListState::default().with_selected(Some(app.selected));
@@ -1151,7 +1174,7 @@ fn settings(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .highlight_style(theme.selected())
         .highlight_symbol("▶ ");
     frame.render_stateful_widget(list, body, &mut state);
-    frame.render_widget(Paragraph::new(message_line(app, theme)), msg);
+    frame.render_widget(message(app, theme), msg);
     let hints = [("↑↓", "choose"), ("space", "toggle"), ("←→", "goal"), ("esc", "home")];
     frame.render_widget(Paragraph::new(hint_line(&hints, theme)), keys);
 }

@@ -142,3 +142,21 @@ fn show_and_about_wrap_between_words_on_a_narrow_terminal() {
         assert!(words.contains("Relieve Tension and Improve Flexibility\" by Lisa Miller."), "{command}: {words}");
     }
 }
+
+#[test]
+fn the_bell_rings_on_a_terminal_in_plain_mode_too_and_never_into_a_pipe() {
+    let home = Home::new().screened();
+    let args = ["desk", "--no-warmup", "--speed", "1000", "--pain-before", "0", "--pain-after", "0"];
+    let bells = |extra: &[&str]| {
+        let mut p = run_in_pty(&home, &[&args[..], extra].concat());
+        let out = p.exp_eof().expect("the session runs to its end");
+        out.matches('\u{7}').count()
+    };
+    // A screen reader's user (--plain) still hears each hold begin and end.
+    let (live, plain, off) = (bells(&[]), bells(&["--plain"]), bells(&["--plain", "--no-bell"]));
+    assert!(live > 10 && plain > 10, "bells: {live} live, {plain} plain");
+    assert_eq!(off, 0, "--no-bell");
+    let piped = home.limber(&[&["run"][..], &args].concat()).output().expect("runs");
+    assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stderr));
+    assert!(!piped.stdout.contains(&7), "no bell into a pipe or a log");
+}

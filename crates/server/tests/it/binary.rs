@@ -382,11 +382,20 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     assert!(said.contains(&format!("Added ann to {}.", db.display())), "which database: {said}");
     let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("lmb_"));
-    let db = std::fs::read(dir.path().join("limber.db")).unwrap();
-    assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "only a hash is stored");
+    let stored = std::fs::read(&db).unwrap();
+    assert!(!stored.windows(token.len()).any(|w| w == token.as_bytes()), "only a hash is stored");
     let list = bin().args(["--data-dir", data, "user", "list"]).output().unwrap();
     let listed = String::from_utf8_lossy(&list.stdout).into_owned();
     assert!(listed.starts_with("id\tname\tadded\n") && listed.contains("\tann\t"), "{listed}");
+    assert!(String::from_utf8_lossy(&list.stderr).contains(&format!("Users in {}:", db.display())));
+    // A mistyped directory is said, not made into an empty database listing only `local`.
+    let typo = dir.path().join("typo");
+    for command in [&["list"][..], &["rotate", "ann"], &["remove", "ann", "--yes"]] {
+        let out = bin().args(["--data-dir", typo.to_str().unwrap(), "user"]).args(command).output().unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && said.contains("there is no limber data in"), "{command:?}: {said}");
+        assert!(!typo.exists(), "{command:?} made the directory");
+    }
     let list = bin().args(["--data-dir", data, "user", "list", "--json"]).output().unwrap();
     let listed: Value = serde_json::from_slice(&list.stdout).unwrap();
     let ann = listed.as_array().unwrap().iter().find(|u| u["name"] == "ann").unwrap_or_else(|| panic!("{listed}"));
@@ -490,13 +499,14 @@ fn require_tokens_closes_a_loopback_server_behind_a_proxy() {
 fn a_store_flag_wins_over_the_other_stores_variable_and_two_variables_clash() {
     let dir = tempfile::tempdir().unwrap();
     let nothing = "postgres://limber@127.0.0.1:1/nothing";
-    let list = bin()
-        .args(["--data-dir", dir.path().to_str().unwrap(), "user", "list"])
+    let add = bin()
+        .args(["--data-dir", dir.path().to_str().unwrap(), "user", "add", "ann"])
         .env("LIMBER_DATABASE_URL", nothing)
         .output()
         .unwrap();
-    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
-    assert!(String::from_utf8_lossy(&list.stdout).contains("local"));
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let db = dir.path().join("limber.db");
+    assert!(String::from_utf8_lossy(&add.stderr).contains(&format!("Added ann to {}", db.display())));
     let clash = bin()
         .args(["user", "list"])
         .env("LIMBER_DATA_DIR", dir.path())

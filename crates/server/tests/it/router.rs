@@ -773,7 +773,7 @@ async fn records_export_import_profile_and_screening() {
     let (_, latest) = f.get("/api/v1/screening", None).await;
     assert!(latest["record"].is_object(), "answered in the session: {latest}");
     // It takes no options: one it does not have is refused, not silently ignored.
-    for wrong in [json!({"speed": 10}), json!("again")] {
+    for wrong in [json!({"speed": 10}), json!("again"), json!([]), json!([10])] {
         let (status, v) = f.call(Method::POST, "/api/v1/screening", None, Some(wrong.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}: {v}");
         assert!(v["error"]["message"].is_string(), "{v}");
