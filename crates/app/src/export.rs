@@ -262,6 +262,9 @@ pub struct Exporting<'a, W: Write> {
     after: Option<limber_store::Cursor>,
     more: bool,
     unreadable: u64,
+    /// Sessions that could not be read, with no id to go on from, that ended the last page:
+    /// the next page starts before them and meets them again.
+    named_at_end: usize,
 }
 
 /// What an export wrote.
@@ -277,7 +280,7 @@ impl crate::App {
     /// Starts writing `user`'s history to `out` as a JSON export of the current [`FORMAT`].
     pub fn export_json<W: Write>(&self, user: UserId, out: W) -> crate::Result<Exporting<'_, W>> {
         let writer = Writer::new(out).map_err(crate::Error::Write)?;
-        Ok(Exporting { app: self, user, writer, after: None, more: true, unreadable: 0 })
+        Ok(Exporting { app: self, user, writer, after: None, more: true, unreadable: 0, named_at_end: 0 })
     }
 }
 
@@ -293,17 +296,29 @@ impl<W: Write> Exporting<'_, W> {
         let page: Vec<_> = self.app.stream_sessions(self.user, query).take(EXPORT_PAGE).collect().await;
         let full = page.len() == EXPORT_PAGE;
         let mut next = self.after;
+        let mut named_before = std::mem::take(&mut self.named_at_end);
         for read in page {
             match read {
                 Ok(s) => {
                     next = Some(limber_store::Cursor::after(&s));
+                    (named_before, self.named_at_end) = (0, 0);
                     self.writer.session(&s).map_err(crate::Error::Write)?;
                 }
-                Err(e) if e.is_unreadable_session() => {
-                    left_out(&e);
-                    self.unreadable += 1;
-                    next = e.unreadable_cursor().or(next);
-                }
+                Err(e) if e.is_unreadable_session() => match e.unreadable_cursor() {
+                    Some(cursor) => {
+                        left_out(&e);
+                        self.unreadable += 1;
+                        next = Some(cursor);
+                        (named_before, self.named_at_end) = (0, 0);
+                    }
+                    // Met again at the start of this page: named and counted once already.
+                    None if named_before > 0 => named_before -= 1,
+                    None => {
+                        left_out(&e);
+                        self.unreadable += 1;
+                        self.named_at_end += 1;
+                    }
+                },
                 Err(e) => return Err(e),
             }
         }

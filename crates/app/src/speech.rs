@@ -356,8 +356,9 @@ mod tests {
         voice.say_urgently("Second alert");
         voice.say("Then this");
         // Had the long step not been cut short, nothing after it would be said before this
-        // gives up waiting, and the log below would end at step 1.
-        voice.finish(Duration::from_secs(30));
+        // gives up waiting (well before a cue's own limit of UTTERANCE_LIMIT would end the
+        // step), and the log below would end at step 1.
+        voice.finish(UTTERANCE_LIMIT / 3);
         let spoken = std::fs::read_to_string(&log).unwrap();
         assert_eq!(
             spoken, "Step 1. A long step\nSHARP PAIN: STOP\nSecond alert\nThen this\n",

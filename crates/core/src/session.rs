@@ -351,7 +351,7 @@ fn after_advice(before: Option<u8>, after: u8) -> Option<String> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct SessionView {
-    /// The moment this view is for.
+    /// The moment this view is for; for a session that is over, the moment it ended.
     pub at: At,
     /// Why the session stopped early and what to do now, once it has; `None` while it runs and
     /// when it ran to its end.
@@ -740,7 +740,7 @@ impl Session {
         self.screened_now
     }
 
-    /// The latest time the session has seen.
+    /// The latest time the session has seen; once it is over, the moment it ended.
     pub fn now(&self) -> At {
         self.now
     }
@@ -775,6 +775,7 @@ impl Session {
     /// A time earlier than one already seen is treated as that time. A session that is over
     /// stays at the moment it ended: nothing more happens in it.
     pub fn advance(&mut self, at: At) {
+        let at = at.max(self.now);
         while let Some(due) = self.next_deadline() {
             if due > at {
                 break;

@@ -36,10 +36,27 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
             let bytes = axum::body::Bytes::from_request(req, state)
                 .await
                 .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
+            refuse_list(&bytes)?;
             return Ok(Body(Json::<T>::from_bytes(&bytes)?.0));
         }
+        let (parts, body) = req.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
+        refuse_list(&bytes)?;
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         Ok(Body(Json::<T>::from_request(req, state).await?.0))
     }
+}
+
+/// A body that is a well-formed JSON list: serde reads a struct from a list too, its fields in
+/// order (`["desk"]` as `{"routine": "desk"}`), which no client means. Every body is an object.
+/// (A list that is not well-formed is left to the parser, which says where it breaks.)
+fn refuse_list(bytes: &[u8]) -> Result<(), ApiError> {
+    if bytes.trim_ascii_start().starts_with(b"[") && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(ApiError::invalid("the body is a JSON list: send a JSON object (`{…}`)"));
+    }
+    Ok(())
 }
 
 /// An intent's body, checked as [`IntentBody`], except that a safety report is never refused over
@@ -57,8 +74,9 @@ impl<S: Send + Sync> FromRequest<S> for IntentJson {
             let bytes = Bytes::from_request(req, state)
                 .await
                 .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
-            let checked =
-                Json::<IntentBody>::from_bytes(&bytes).map_err(ApiError::from).and_then(|b| b.0.into_intent());
+            let checked = refuse_list(&bytes)
+                .and_then(|()| Json::<IntentBody>::from_bytes(&bytes).map_err(ApiError::from))
+                .and_then(|b| b.0.into_intent());
             let report = || serde_json::from_slice(&bytes).ok().and_then(|v| safety_report(&v));
             return checked.or_else(|refused| report().ok_or(refused)).map(IntentJson);
         }
@@ -865,10 +883,7 @@ pub async fn start_screening(
     // It takes no options: no body, `{}` or `null`. Anything else is a mistake worth saying (400
     // malformed, 422 an option it does not have) rather than a 201 that ignored it.
     if !body.iter().all(u8::is_ascii_whitespace) {
-        // (serde would read a struct from a list as well: a list is no options object.)
-        if body.trim_ascii_start().starts_with(b"[") {
-            return Err(ApiError::invalid("the safety questions take no options: send no body, `{}` or `null`"));
-        }
+        refuse_list(&body)?;
         let _ = Json::<Option<NoOptions>>::from_bytes(&body)?;
     }
     let session = st.app.screening_session();

@@ -289,7 +289,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         // one and list only `local`: a mistyped --data-dir would read as every user gone.
         Some(dir)
             if matches!(&cli.command, Some(Command::User(c)) if !matches!(c, UserCommand::Add { .. }))
-                && !limber_app::store::database_path(&dir).exists() =>
+                && !limber_app::store::database_path(&dir)
+                    .try_exists()
+                    .with_context(|| format!("cannot look into the data directory {}", dir.display()))? =>
         {
             bail!(
                 "there is no limber data in {}: no {} there. Check --data-dir or LIMBER_DATA_DIR \

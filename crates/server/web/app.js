@@ -398,9 +398,13 @@ function isOver(view) {
 }
 
 // Whether view `a` is older than view `b`: an answer to a request can arrive after the
-// stream's newer view of the same moment.
+// stream's newer view. A session that is over stays over, whatever the time on a view (its
+// view keeps the moment it ended; another server's clock may run ahead); then the cues said
+// order views (their numbers are the same on every server), then the time.
 function isOlder(a, b) {
-  return a.at < b.at || (a.at === b.at && a["last-cue"] < b["last-cue"]);
+  if (isOver(a) !== isOver(b)) return isOver(b);
+  if (a["last-cue"] !== b["last-cue"]) return a["last-cue"] < b["last-cue"];
+  return a.at < b.at;
 }
 
 function render(state) {

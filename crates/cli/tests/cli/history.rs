@@ -326,6 +326,22 @@ fn one_damaged_session_is_named_and_left_out_and_the_rest_of_the_history_still_r
 }
 
 #[test]
+fn a_session_with_no_readable_id_at_the_end_of_a_page_is_named_and_counted_once() {
+    let home = Home::new().screened();
+    // An export reads 500 sessions at a time; the 500th (day 499) loses its id, so the next
+    // page, which starts after the last it could name, meets it again.
+    let file = export_file(&home, "501.json", 0..501, None);
+    home.limber(&["import", &file]).assert().success();
+    damage(&home, "UPDATE sessions SET uuid = 'no-longer-an-id' WHERE uuid = '00000000-0000-4000-8000-0000000001f3'");
+    let out = home.limber(&["export"]).assert().code(1).get_output().clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("could not be read:").count(), 1, "named once: {stderr}");
+    assert!(stderr.contains("1 stored session could not be read and was left out"), "{stderr}");
+    let export: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a whole export");
+    assert_eq!(export["sessions"].as_array().map(Vec::len), Some(500), "the other 500, each once");
+}
+
+#[test]
 fn an_old_export_without_progression_keeps_a_stretch_set_aside_after_sharp_pain() {
     let home = Home::new();
     let sharp: &dyn Fn(&mut serde_json::Value) = &|s| {

@@ -337,28 +337,53 @@ fn ends_on_signal(signal: nix::sys::signal::Signal) {
 #[test]
 fn a_flag_set_by_another_process_during_a_session_is_kept() {
     let home = Home::new().screened();
-    // A: a long session on the same database, still running.
+    // A: a session on the same database that waits before each stretch.
     let mut a = limber_process(
         &home,
-        &["run", "desk", "--no-warmup", "--speed", "2", "--pain-before", "0", "--pain-after", "0"],
+        &["run", "desk", "--no-warmup", "--wait", "--speed", "50", "--pain-before", "0", "--pain-after", "0"],
     )
     .stdin(Stdio::piped())
-    .stdout(Stdio::null())
+    .stdout(Stdio::piped())
     .spawn()
     .expect("spawn A");
-    std::thread::sleep(Duration::from_millis(500));
-    // B: sharp pain in the first stretch's hold flags it.
+    let mut to_a = a.stdin.take().expect("stdin");
+    let (said, from_a) = std::sync::mpsc::channel();
+    let out = a.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = said.send(line);
+        }
+    });
+    let until = |text: &str| loop {
+        let line = from_a.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| panic!("A never said {text:?}"));
+        if line.contains(text) {
+            break;
+        }
+    };
+    // A has planned its session, Seated cat-cow first, and waits to start it.
+    until("start when you are ready");
+    // B: sharp pain in the first stretch's hold sets it aside.
     home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "0", "--pain-after", "0"])
         .write_stdin("@60 pain sharp\n")
         .assert()
         .code(3);
-    assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-cat-cow"]));
-    // A ends after B, having done the same stretch without trouble.
-    std::thread::sleep(Duration::from_millis(300));
-    a.stdin.take().expect("stdin").write_all(b"quit\n").expect("quit A");
+    assert_eq!(home.json(&["profile"])["flagged"], json!(["seated-cat-cow"]));
+    // A then does that same stretch comfortably, and ends: saving its progression must not
+    // undo B's flag.
+    writeln!(to_a, "start").expect("start A");
+    until("How did Seated cat-cow feel");
+    writeln!(to_a, "comfortable").expect("rate A");
+    until("Next up, stretch 2");
+    writeln!(to_a, "quit").expect("quit A");
     assert!(a.wait().expect("A ends").success());
-    assert_eq!(home.json(&["history"]).as_array().map(Vec::len), Some(2));
-    assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-cat-cow"]), "A kept B's flag");
+    let history = home.json(&["history"]);
+    assert_eq!(history.as_array().map(Vec::len), Some(2));
+    let a_did = history.as_array().unwrap().iter().find(|s| s["stopped"] == "aborted").expect("A's session");
+    assert_eq!(
+        (&a_did["items"][0]["stretch"], &a_did["items"][0]["comfort"]),
+        (&json!("seated-cat-cow"), &json!("comfortable"))
+    );
+    assert_eq!(home.json(&["profile"])["flagged"], json!(["seated-cat-cow"]), "A kept B's flag");
 }
 
 #[test]

@@ -381,23 +381,32 @@ fn killing_limber_mid_write_keeps_earlier_history_and_writes_all_or_nothing() {
         .collect();
     let file = home.path().join("many.json");
     std::fs::write(&file, serde_json::json!({"limber-export": 2, "sessions": many}).to_string()).expect("write");
-    for delay_ms in [150, 400, 900] {
-        let mut child = home
-            .process()
-            .args(["import", file.to_str().expect("utf-8")])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        child.kill().ok();
-        child.wait().expect("reaped");
-        let history = home.json(&["history"]);
-        let n = history.as_array().map_or(0, Vec::len);
-        assert!(n == 1 || n == 20_001, "all or nothing, found {n} sessions");
-        assert_eq!(history.as_array().and_then(|h| h.iter().find(|s| s["id"] == one["id"])), Some(&one));
-        if n == 20_001 {
-            break; // the import committed before this kill
-        }
+    // The kill waits for the import's transaction to reach the write-ahead log: it then lands
+    // in the middle of the write, not before it began (nor, on a slow start, after it ended).
+    let wal = home.path().join("limber.db-wal");
+    let logged = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    let at_start = logged();
+    let mut child = home
+        .process()
+        .args(["import", file.to_str().expect("utf-8")])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while logged() <= at_start + 64 * 1024 && child.try_wait().expect("running").is_none() {
+        assert!(std::time::Instant::now() < deadline, "the import never wrote");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let mid_write = child.try_wait().expect("running").is_none();
+    child.kill().ok();
+    child.wait().expect("reaped");
+    let history = home.json(&["history"]);
+    let n = history.as_array().map_or(0, Vec::len);
+    assert_eq!(history.as_array().and_then(|h| h.iter().find(|s| s["id"] == one["id"])), Some(&one));
+    if mid_write {
+        assert_eq!(n, 1, "killed mid-write, nothing of the import is kept");
+    } else {
+        assert_eq!(n, 20_001, "the import ended before the kill: all of it");
     }
 }
 

@@ -163,6 +163,7 @@ proptest! {
         let (mut session, _, now) = play(&opts, screened, &script);
         finish(&mut session, now);
         let ended = session.view();
+        prop_assert_eq!(ended.at, session.summary().expect("over").ended, "the view is at the end");
         let after = At::millis(ended.at.as_millis() + later);
         // A view asked for later (a page polling a finished session) and time going on both
         // leave it where it ended: its clock, its phase, its cues.
@@ -171,6 +172,34 @@ proptest! {
         prop_assert_eq!(&session.view(), &ended);
         prop_assert!(session.handle(Intent::Resume, after).is_err());
         prop_assert_eq!(session.view(), ended);
+    }
+
+    #[test]
+    fn with_phases_of_no_length_and_a_clock_that_steps_back_a_replay_agrees(
+        opts in any_options(),
+        screened: bool,
+        script in prop::collection::vec((-5_000i64..20_000, any_event()), 0..40),
+    ) {
+        // A phase of no length is due the moment it begins; an intent stamped earlier than the
+        // session's clock (a clock stepped back) is taken at the session's time, after it.
+        let opts = PlanOptions {
+            timing: limber_core::Timing { intro: 0, get_ready: 0, rest: 0, check_in: 0, ..opts.timing },
+            ..opts
+        };
+        let record = clear_record();
+        let mut live = Session::new(plan("all", &opts), screened.then_some(&record), At::ZERO);
+        let mut t: i64 = 0;
+        for (step, event) in script {
+            t = (t + step).max(0);
+            let _ = live.handle(event, At::millis(t.unsigned_abs()));
+        }
+        let mut replayed = Session::replay(plan("all", &opts), screened.then_some(&record), live.log()).expect("replays");
+        // (An intent refused moves the clock on but is not in the log: both go on to one moment.)
+        let end = At::millis(live.now().as_millis().max(t.unsigned_abs()) + 1);
+        live.advance(end);
+        replayed.advance(end);
+        prop_assert_eq!(replayed.view(), live.view());
+        prop_assert_eq!(replayed.log(), live.log());
     }
 
     #[test]

@@ -788,7 +788,8 @@ fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
 
 /// Wraps the page's `fetch` and speech to watch them: `__intents` lists every intent posted,
 /// `__reached` those the server answered, `__most` the most intents in flight at once, and
-/// `__spoken` every text spoken. `__mode` changes what an intent's request does: `"408"` answers
+/// `__spoken` every text spoken. `__mode` changes what an intent's request does: `"ahead"` moves
+/// the time on the next answer's view an hour on (another server's clock), `"408"` answers
 /// the next one 408 and then fails the rest, `"fail"` fails each after half a second (as if the
 /// connection were down), `"lose"` lets the next one reach the server but loses its answer, and
 /// `"401"` answers every request about a session 401 (as when a token is no longer good).
@@ -818,6 +819,14 @@ const WATCH: &str = "
           __reached.push(intent);
           return res;
         }
+        if (__mode === 'ahead') {
+          // Answered by a server whose clock runs an hour ahead.
+          __mode = null;
+          const answer = await (await real(url, opts)).json();
+          answer.view.at += 3600000;
+          __reached.push(intent);
+          return new Response(JSON.stringify(answer), {status: 200, headers: {'content-type': 'application/json'}});
+        }
         if (__mode === 'fail') {
           await new Promise((r) => setTimeout(r, 500));
           throw new TypeError('Failed to fetch');
@@ -832,6 +841,24 @@ const WATCH: &str = "
     };
     speechSynthesis.speak = (u) => { __spoken.push(u.text); };
     return true";
+
+#[test]
+fn a_stop_is_shown_even_after_a_view_stamped_later_by_a_clock_that_runs_ahead() {
+    if !browser_available() {
+        return;
+    }
+    let (_dir, server, id, driver) = warm_up_page();
+    // Paused from the page, answered by a server whose clock runs ahead (several servers on
+    // one PostgreSQL database, their clocks a little apart).
+    assert_eq!(driver.js(WATCH), json!(true));
+    driver.js("__mode = 'ahead'; return true");
+    press(&driver, " ");
+    driver.wait_for("the pause shown", |d| d.text("#phase").contains("paused"));
+    // Sharp pain reported elsewhere: its view is stamped earlier than that answer, and is over.
+    let (status, v) = post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "sharp-pain"}));
+    assert_eq!(status, 200, "{v}");
+    driver.wait_for("the stop on the page", |d| d.text("#phase-word") == "STOPPED");
+}
 
 /// Waits until the server has session `session` (its path) stopped for sharp pain.
 fn wait_for_sharp_pain_stop(addr: &str, session: &str) {

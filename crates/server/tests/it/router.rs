@@ -319,6 +319,27 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-body",
         ),
+        // A list parses, but is no object (serde would read its items as the fields in order).
+        (
+            raw(Method::POST, "/api/v1/sessions", "application/json", "[\"desk\"]".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, "/api/v1/sessions", "application/json; charset=utf-8", "[\"desk\"]".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, &intents, "application/json", "[\"pause\"]".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, "/api/v1/screening", "application/json", "[1,".into()),
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+        ),
         (
             raw(Method::PATCH, "/api/v1/profile", "application/json", "{\"weekly-goal\":0}".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1543,7 +1564,7 @@ async fn a_sharp_pain_stop_that_cannot_be_stored_stays_in_effect_and_is_recorded
     let (status, v) = f.post(&intents, None, json!({"intent": "sharp-pain"})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["view"]["phase"]["phase"], "stopped", "{v}");
-    // Never taken back, through the driver's retries while the store is away (the first comes
+    // Never taken back, through the driver's first retry while the store is away (it comes
     // after 2 s): no hold is cued after a stop.
     for _ in 0..16 {
         let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
