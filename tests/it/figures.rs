@@ -105,7 +105,7 @@ fn a_flow_moves_between_its_positions_and_a_pause_freezes_it() {
 }
 
 #[test]
-fn a_hold_eases_into_its_pose_and_stays_and_the_left_side_is_mirrored() {
+fn a_held_pose_on_the_left_side_is_the_right_side_mirrored() {
     let lib = builtin().expect("content");
     let twist = lib.stretch(&"seated-twist".into()).expect("twist");
     let figure = twist.figure.as_ref().expect("figure");

@@ -452,6 +452,17 @@ mod tests {
     }
 
     #[test]
+    fn text_is_escaped_for_html_in_elements_and_attributes() {
+        assert_eq!(esc(r#"Tom's <b>"arms" & legs</b>"#), "Tom&#39;s &lt;b&gt;&quot;arms&quot; &amp; legs&lt;/b&gt;");
+        // Content of one's own can say anything: in the sheet, it stays text.
+        let mut lib = library();
+        std::sync::Arc::make_mut(&mut lib.stretches[0]).steps[0] = "Sit <script>alert(1)</script> & breathe".to_owned();
+        let text = handout(&lib, None, Format::Html).expect("handout");
+        assert!(text.contains("Sit &lt;script&gt;alert(1)&lt;/script&gt; &amp; breathe"), "escaped");
+        assert!(!text.contains("<script>alert(1)"), "never markup");
+    }
+
+    #[test]
     fn an_unknown_routine_names_the_known_ones() {
         let err = handout(&library(), Some("nope"), Format::Markdown).expect_err("unknown");
         assert!(err.to_string().contains("desk"), "{err}");

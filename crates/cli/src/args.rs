@@ -432,6 +432,13 @@ mod tests {
         assert!(pain.contains("from 0 (none) to 10"), "{pain}");
         assert!(error(&["limber", "run", "--speed", "0"]).contains("between 0.1 and 1000"));
         assert!(error(&["limber", "profile", "--goal", "20"]).contains("1 to 14 sessions a week"));
-        assert!(Cli::try_parse_from(["limber", "run", "--speed", "60", "--pain-before", "10"]).is_ok());
+        // The edges of each range are taken, as given.
+        match Cli::try_parse_from(["limber", "run", "--speed", "1000", "--pain-before", "10", "--hold", "60"]) {
+            Ok(Cli { command: Command::Run(run), .. }) => {
+                assert_eq!((run.speed, run.pain_before, run.hold), (1000.0, Some(10), Some(60)));
+            }
+            Ok(_) => panic!("not a run"),
+            Err(e) => panic!("{e}"),
+        }
     }
 }

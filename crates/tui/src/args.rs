@@ -156,7 +156,9 @@ mod tests {
         assert!(said(&["limber-tui", "--speed", "0"]).contains("between 0.1 and 1000"));
         let help = said(&["limber-tui", "--help"]);
         assert!(help.contains("faster (0.1 to 1000)"), "{help}");
-        assert!(Args::try_parse_from(["limber-tui", "--hold", "20", "--pain-before", "10"]).is_ok());
+        let edges = Args::try_parse_from(["limber-tui", "--hold", "60", "--pain-before", "10", "--speed", "0.1"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((edges.hold, edges.pain_before, edges.speed), (Some(60), Some(10), 0.1), "the edges are taken");
     }
 
     #[test]
