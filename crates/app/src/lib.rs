@@ -15,6 +15,8 @@ pub mod handout;
 pub mod keys;
 pub mod line;
 pub mod local;
+#[cfg(feature = "clap")]
+pub mod manual;
 pub mod plans;
 pub mod report;
 pub mod speech;

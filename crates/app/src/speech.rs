@@ -29,6 +29,13 @@ pub enum SpeechError {
 /// hangs must not silence every cue after it.
 pub const UTTERANCE_LIMIT: Duration = Duration::from_secs(30);
 
+/// The variable naming a speech command of one's own, and what it does, for a man page.
+pub const SPEAK_VARIABLE: (&str, &str) = (
+    "LIMBER_SPEAK",
+    "A command that speaks, given each cue as its last argument (e.g. `espeak-ng -s 140`), used instead of \
+     espeak-ng or spd-say when cues are spoken.",
+);
+
 /// How often a cue being spoken is looked at (ended yet? told to stop?).
 const POLL: Duration = Duration::from_millis(25);
 

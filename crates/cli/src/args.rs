@@ -393,9 +393,7 @@ pub(crate) fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Wr
 
 /// Writes the man page of `limber` (every subcommand built, none deferred) to `out`.
 pub(crate) fn man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut cmd = Cli::command();
-    cmd.build();
-    clap_mangen::Man::new(cmd).render(out)
+    limber_app::manual::write(Cli::command(), &[limber_app::speech::SPEAK_VARIABLE], out)
 }
 
 #[cfg(test)]
@@ -413,6 +411,10 @@ mod tests {
         man(&mut page).expect("renders");
         let page = String::from_utf8(page).expect("utf-8");
         assert!(page.contains(".TH limber") && page.contains("handout"), "{page}");
+        let environment = page.split(".SH ENVIRONMENT").nth(1).expect("an ENVIRONMENT section");
+        for variable in ["LIMBER_DATA_DIR", "LIMBER_DATABASE_URL", "LIMBER_CONTENT", "LIMBER_SPEAK"] {
+            assert!(environment.contains(variable), "{variable}:\n{environment}");
+        }
         for shell in <clap_complete::Shell as ValueEnum>::value_variants() {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "limber", &mut script);

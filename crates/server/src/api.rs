@@ -874,7 +874,9 @@ struct NoOptions {}
 /// Starts the safety questions on their own, answered with intents like any session; the
 /// answers are stored when complete. Refused (409 `too-many-sessions`) like a routine.
 #[utoipa::path(post, path = "/api/v1/screening", tag = "records",
-    responses((status = 201, body = SessionState), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = SessionState), (status = 400, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
 pub async fn start_screening(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,

@@ -107,7 +107,15 @@ fn generate(shell: Option<clap_complete::Shell>, out: &mut dyn std::io::Write) -
             clap_complete::generate(shell, &mut Cli::command(), "limber-server", &mut script);
             out.write_all(&script)
         }
-        None => clap_mangen::Man::new(Cli::command()).render(out),
+        None => limber_app::manual::write(
+            Cli::command(),
+            &[(
+                "LIMBER_LOG",
+                "Which log lines are written, as RUST_LOG filters them: `debug` for every request, `warn` for \
+                 problems only (default: info).",
+            )],
+            out,
+        ),
     }
 }
 

@@ -48,15 +48,43 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        let unauthorized = ResponseBuilder::new()
-            .description("No token, a token that is not valid, or one sent where it is not taken")
-            .content(
-                "application/json",
-                utoipa::openapi::ContentBuilder::new()
-                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody"))))
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody"))))
+                            .build(),
+                    )
                     .build(),
             )
-            .build();
+        };
+        let unauthorized = error("No token, a token that is not valid, or one sent where it is not taken");
+        // What every personal route may answer besides its own, and what every body may meet.
+        let personal = [
+            (
+                "403",
+                error(
+                    "`cross-site`: on an open server, a call without a token from another web site, through a \
+                     proxy, or to a name that is not this machine's loopback",
+                ),
+            ),
+            (
+                "503",
+                error(
+                    "`storage-unavailable` (read-only or full), `storage-busy` or `storage-unreachable`: the \
+                     database could not be used; nothing was changed. `Retry-After` says when to try again",
+                ),
+            ),
+        ];
+        let with_body = [
+            ("400", error("`malformed-json`: the body is not JSON")),
+            ("413", error("`payload-too-large`: the body is over the limit, which the message gives")),
+            ("415", error("`unsupported-media-type`: the body is not sent as JSON")),
+            ("422", error("`invalid-body`: JSON, but not what this route takes (the message says what)")),
+        ];
         for (path, item) in &mut openapi.paths.paths {
             let public = PUBLIC.contains(&path.as_str());
             let operations = [
@@ -70,11 +98,20 @@ impl utoipa::Modify for BearerAuth {
                 &mut item.trace,
             ];
             for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
                 if public {
                     // An empty list overrides the document's bearer requirement.
                     operation.security = Some(Vec::new());
                 } else {
-                    operation.responses.responses.insert("401".to_owned(), RefOr::T(unauthorized.clone()));
+                    responses.insert("401".to_owned(), unauthorized.clone());
+                    for (status, response) in &personal {
+                        responses.entry((*status).to_owned()).or_insert_with(|| response.clone());
+                    }
+                }
+                if operation.request_body.is_some() {
+                    for (status, response) in &with_body {
+                        responses.entry((*status).to_owned()).or_insert_with(|| response.clone());
+                    }
                 }
             }
         }

@@ -113,7 +113,7 @@ pub(crate) fn generate(args: &Args, out: &mut dyn std::io::Write) -> std::io::Re
         return Ok(true);
     }
     if args.man {
-        clap_mangen::Man::new(Args::command()).render(out)?;
+        limber_app::manual::write(Args::command(), &[limber_app::speech::SPEAK_VARIABLE], out)?;
         return Ok(true);
     }
     Ok(false)
@@ -166,7 +166,10 @@ mod tests {
         let mut page = Vec::new();
         let args = Args::try_parse_from(["limber-tui", "--man"]).expect("parses");
         assert!(generate(&args, &mut page).expect("renders"));
-        assert!(String::from_utf8_lossy(&page).contains(".TH limber-tui"));
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.contains(".TH limber-tui"));
+        let environment = page.split(".SH ENVIRONMENT").nth(1).expect("an ENVIRONMENT section");
+        assert!(environment.contains("LIMBER_DATA_DIR") && environment.contains("LIMBER_SPEAK"), "{environment}");
         for shell in <clap_complete::Shell as clap::ValueEnum>::value_variants() {
             let mut script = Vec::new();
             let args = Args::try_parse_from(["limber-tui", "--completions", &shell.to_string()]).expect("parses");

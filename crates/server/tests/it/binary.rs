@@ -545,6 +545,12 @@ fn help_lists_completions_which_print_with_the_man_page() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains(says), "{args:?} printed:\n{}", &text[..text.len().min(400)]);
+        if args == ["man"] {
+            let environment = text.split(".SH ENVIRONMENT").nth(1).expect("an ENVIRONMENT section");
+            for variable in ["LIMBER_DATABASE_URL", "LIMBER_BIND", "LIMBER_REQUIRE_TOKENS", "LIMBER_LOG"] {
+                assert!(environment.contains(variable), "{variable}:\n{environment}");
+            }
+        }
         // To a reader that has gone (`| head -c 0`): quietly, and still a success.
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
