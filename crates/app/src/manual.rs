@@ -25,7 +25,9 @@ pub fn write(command: clap::Command, others: &[(&str, &str)], out: &mut dyn Writ
     }
     let at = page.find("\n.SH VERSION").map_or(page.len(), |i| i + 1);
     out.write_all(page[..at].as_bytes())?;
-    out.write_all(section.render().as_bytes())?;
+    // (Without the lines that set up apostrophes, which the page has already.)
+    let section = section.render();
+    out.write_all(&section.as_bytes()[section.find(".SH").unwrap_or(0)..])?;
     out.write_all(page[at..].as_bytes())
 }
 

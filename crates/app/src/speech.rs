@@ -33,7 +33,7 @@ pub const UTTERANCE_LIMIT: Duration = Duration::from_secs(30);
 pub const SPEAK_VARIABLE: (&str, &str) = (
     "LIMBER_SPEAK",
     "A command that speaks, given each cue as its last argument (e.g. `espeak-ng -s 140`), used instead of \
-     espeak-ng or spd-say when cues are spoken.",
+     the first of espeak-ng, spd-say, espeak or say found when cues are spoken.",
 );
 
 /// How often a cue being spoken is looked at (ended yet? told to stop?).

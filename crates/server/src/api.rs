@@ -21,32 +21,52 @@ use crate::auth::{Caller, TokenHash};
 use crate::error::ApiError;
 use crate::live::{IntentError, Kind, Live, NewLive, SessionState, now_ms};
 
-/// A JSON body whose rejections answer in the API's error shape (400 malformed, 422 unknown or
-/// wrong fields, 413 over the limit, 415 not JSON).
+/// A JSON body whose rejections answer in the API's error shape (415 not JSON, 413 over the
+/// limit, 400 malformed, 422 a list or unknown or wrong fields).
 pub struct Body<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        // The usual `Content-Type: application/json` is taken as it is; anything else goes
-        // through axum's full media-type parsing (parameters, `+json` suffixes, 415).
-        let plain = req.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == "application/json");
-        if plain {
-            let bytes = axum::body::Bytes::from_request(req, state)
-                .await
-                .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
-            refuse_list(&bytes)?;
-            return Ok(Body(Json::<T>::from_bytes(&bytes)?.0));
+        // Not JSON is said before the body is read.
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "send the body as JSON, with `Content-Type: application/json`",
+            ));
         }
-        let (parts, body) = req.into_parts();
-        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
-        refuse_list(&bytes)?;
-        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
-        Ok(Body(Json::<T>::from_request(req, state).await?.0))
+        Ok(Body(parse(&read_body(req, state).await?)?))
     }
+}
+
+/// Whether a request says its body is JSON: `application/json`, with any parameters, or a
+/// `+json` type.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else { return false };
+    // The usual one at once; anything else through a full media-type parse.
+    value == "application/json"
+        || value.to_str().ok().and_then(|v| v.parse::<mime::Mime>().ok()).is_some_and(|m| {
+            m.type_() == mime::APPLICATION && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+        })
+}
+
+/// A request's whole body, up to the route's limit (413 over it).
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))
+}
+
+/// A JSON body's bytes, without the byte-order mark some Windows tools put first.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Parses a JSON body: 400 malformed, 422 a list or not what the route takes.
+fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes = without_bom(bytes);
+    refuse_list(bytes)?;
+    Ok(Json::<T>::from_bytes(bytes)?.0)
 }
 
 /// A body that is a well-formed JSON list: serde reads a struct from a list too, its fields in
@@ -69,43 +89,39 @@ impl<S: Send + Sync> FromRequest<S> for IntentJson {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let plain = req.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == "application/json");
-        if plain {
-            let bytes = Bytes::from_request(req, state)
-                .await
-                .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
-            let checked = refuse_list(&bytes)
-                .and_then(|()| Json::<IntentBody>::from_bytes(&bytes).map_err(ApiError::from))
-                .and_then(|b| b.0.into_intent());
-            let report = || serde_json::from_slice(&bytes).ok().and_then(|v| safety_report(&v));
-            return checked.or_else(|refused| report().ok_or(refused)).map(IntentJson);
-        }
         // A safety report is taken whatever media type it came with, or none (curl's `-d` says
         // it is a form): refused, the session would run on. (A form from another site is
         // refused before this, by the origin check, or for want of a token.)
-        let (parts, body) = req.into_parts();
-        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
-        if let Some(report) = serde_json::from_slice(&bytes).ok().and_then(|v| safety_report(&v)) {
-            return Ok(IntentJson(report));
+        let json = is_json(req.headers());
+        let bytes = read_body(req, state).await?;
+        let report = || serde_json::from_slice(without_bom(&bytes)).ok().and_then(|v| safety_report(&v));
+        if !json {
+            return report().map(IntentJson).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "send the intent as JSON, with `Content-Type: application/json`",
+                )
+            });
         }
-        // Any other goes through axum's full parsing (`+json`, parameters, 415).
-        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
-        let Body(value) = Body::<serde_json::Value>::from_request(req, state).await?;
-        let checked = serde_json::from_value::<IntentBody>(value.clone())
-            .map_err(|e| ApiError::invalid(crate::error::in_words(&e.to_string())))
-            .and_then(IntentBody::into_intent);
-        checked.or_else(|refused| safety_report(&value).ok_or(refused)).map(IntentJson)
+        let checked = parse::<IntentBody>(&bytes).and_then(IntentBody::into_intent);
+        checked.or_else(|refused| report().ok_or(refused)).map(IntentJson)
     }
 }
 
 /// The safety report a body names as its `intent` (`sharp-pain`, with a `during` kept only when
 /// it is a stretch's number, or `chest`), however the rest of it is wrong.
 fn safety_report(value: &serde_json::Value) -> Option<Intent> {
-    match value.get("intent")?.as_str()? {
+    // Also as a list, its fields in the body's order (intent, score, during): a list is refused
+    // as a body, but never a safety report in one.
+    let (intent, during) = match value {
+        serde_json::Value::Object(fields) => (fields.get("intent")?, fields.get("during")),
+        serde_json::Value::Array(items) => (items.first()?, items.get(2)),
+        _ => return None,
+    };
+    match intent.as_str()? {
         "sharp-pain" => {
-            let during = value.get("during").and_then(serde_json::Value::as_u64).and_then(|n| u16::try_from(n).ok());
+            let during = during.and_then(serde_json::Value::as_u64).and_then(|n| u16::try_from(n).ok());
             Some(Intent::SharpPain { during: during.filter(|&n| n > 0) })
         }
         "chest" => Some(Intent::Chest),
@@ -588,6 +604,8 @@ impl TokenCheck {
     params(("id" = String, Path), EventsQuery,
            ("Last-Event-ID" = Option<u64>, Header, description = "The last cue seen")),
     responses((status = 200, content_type = "text/event-stream", body = String),
+              (status = 400, description = "`bad-query`: a parameter it does not take, or `after` not a number",
+               body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 410, body = crate::error::ErrorBody)))]
 pub async fn events(
     State(st): State<Arc<AppState>>,
@@ -692,6 +710,9 @@ pub async fn export(
     // page at a time: a client that reads slowly (or not at all) keeps no read transaction
     // open on the store (nor a PostgreSQL connection from the pool) while it waits.
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
+    // The first page is read before the answer starts, so a store that cannot be read is a 503
+    // (or whatever it is) rather than a 200 that stops short.
+    let (first_read, first) = tokio::sync::oneshot::channel::<limber_app::Result<()>>();
     let app = st.app.clone();
     tokio::spawn(async move {
         // A damaged session is left out (and logged); the rest of the history still leaves
@@ -699,10 +720,21 @@ pub async fn export(
         let left_out = |e: &limber_app::Error| tracing::warn!(error = %e, "a session left out of an export");
         let written = async {
             let mut export = app.export_json(user, Vec::new())?;
-            while export.page(left_out).await? {
+            let mut more = match export.page(left_out).await {
+                Ok(more) => {
+                    let _ = first_read.send(Ok(()));
+                    more
+                }
+                Err(e) => {
+                    let _ = first_read.send(Err(e));
+                    return Ok(());
+                }
+            };
+            while more {
                 if tx.send(Ok(export.take())).await.is_err() {
                     return Ok(()); // the client went away
                 }
+                more = export.page(left_out).await?;
             }
             let (rest, _) = export.finish(left_out).await?;
             let _ = tx.send(Ok(rest)).await;
@@ -714,6 +746,11 @@ pub async fn export(
             let _ = tx.send(Err(std::io::Error::other(e))).await;
         }
     });
+    match first.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(ApiError::from(e)),
+        Err(_) => return Err(ApiError::internal(&std::io::Error::other("the export stopped before it began"))),
+    }
     let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
     Ok((
         [
@@ -727,8 +764,11 @@ pub async fn export(
 
 /// Adds the sessions of an export file that are not here yet (all or none).
 #[utoipa::path(post, path = "/api/v1/import", tag = "records", request_body = serde_json::Value,
-    responses((status = 200, body = serde_json::Value), (status = 413, body = crate::error::ErrorBody),
-              (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = serde_json::Value),
+              (status = 400, description = "`bad-request`: the body could not be read", body = crate::error::ErrorBody),
+              (status = 413, description = "`payload-too-large`: over 16 MiB", body = crate::error::ErrorBody),
+              (status = 422, description = "`invalid-import`: not a limber export, or a session in it is wrong \
+                (named by its position); nothing was imported", body = crate::error::ErrorBody)))]
 pub async fn import(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,
@@ -736,14 +776,7 @@ pub async fn import(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<ImportReport>, ApiError> {
     // JSON only, said so: a web page can send any other type without asking first.
-    let json = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<mime::Mime>().ok())
-        .is_some_and(|m| {
-            m.type_() == mime::APPLICATION && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
-        });
-    if !json {
+    if !is_json(&headers) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",

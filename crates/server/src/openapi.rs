@@ -75,12 +75,15 @@ impl utoipa::Modify for BearerAuth {
                 "503",
                 error(
                     "`storage-unavailable` (read-only or full), `storage-busy` or `storage-unreachable`: the \
-                     database could not be used; nothing was changed. `Retry-After` says when to try again",
+                     database could not be used; nothing was changed. The last two say when to try again \
+                     (`Retry-After`)",
                 ),
             ),
+            ("410", error("`user-removed`: the person an open server acts for was removed while it ran")),
         ];
+        let timeout = error("`timeout`: the request, its body included, took longer than the server allows");
         let with_body = [
-            ("400", error("`malformed-json`: the body is not JSON")),
+            ("400", error("`malformed-json`: the body is not JSON, or `bad-request`: it could not be read")),
             ("413", error("`payload-too-large`: the body is over the limit, which the message gives")),
             ("415", error("`unsupported-media-type`: the body is not sent as JSON")),
             ("422", error("`invalid-body`: JSON, but not what this route takes (the message says what)")),
@@ -99,6 +102,7 @@ impl utoipa::Modify for BearerAuth {
             ];
             for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
+                responses.entry("408".to_owned()).or_insert_with(|| timeout.clone());
                 if public {
                     // An empty list overrides the document's bearer requirement.
                     operation.security = Some(Vec::new());

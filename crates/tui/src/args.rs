@@ -113,7 +113,12 @@ pub(crate) fn generate(args: &Args, out: &mut dyn std::io::Write) -> std::io::Re
         return Ok(true);
     }
     if args.man {
-        limber_app::manual::write(Args::command(), &[limber_app::speech::SPEAK_VARIABLE], out)?;
+        let others = [
+            limber_app::speech::SPEAK_VARIABLE,
+            ("NO_COLOR", "When set and not empty, no colours: meaning is carried by words and weight alone."),
+            ("TERM", "`dumb`: limber-tui does not start, and says to use `limber run --plain` there."),
+        ];
+        limber_app::manual::write(Args::command(), &others, out)?;
         return Ok(true);
     }
     Ok(false)
@@ -169,7 +174,9 @@ mod tests {
         let page = String::from_utf8_lossy(&page);
         assert!(page.contains(".TH limber-tui"));
         let environment = page.split(".SH ENVIRONMENT").nth(1).expect("an ENVIRONMENT section");
-        assert!(environment.contains("LIMBER_DATA_DIR") && environment.contains("LIMBER_SPEAK"), "{environment}");
+        for variable in ["LIMBER_DATA_DIR", "LIMBER_SPEAK", "NO_COLOR", "TERM"] {
+            assert!(environment.contains(variable), "{variable}:\n{environment}");
+        }
         for shell in <clap_complete::Shell as clap::ValueEnum>::value_variants() {
             let mut script = Vec::new();
             let args = Args::try_parse_from(["limber-tui", "--completions", &shell.to_string()]).expect("parses");

@@ -46,9 +46,15 @@ fn calm_event() -> impl Strategy<Value = Intent> {
     ]
 }
 
-/// A script of [`calm_event`]s, a few seconds apart.
+/// A script of mostly [`calm_event`]s: now and then a skip or a rating above 5, so a session is
+/// sometimes asking the person whether to stop when what follows is tried.
 fn calm_script() -> impl Strategy<Value = Vec<(u64, Intent)>> {
-    prop::collection::vec((0u64..5_000, calm_event()), 0..30)
+    let event = prop_oneof![
+        12 => calm_event(),
+        1 => Just(Intent::Skip),
+        1 => (6u8..=10).prop_map(|score| Intent::Pain { score }),
+    ];
+    prop::collection::vec((gap(), event), 0..30)
 }
 
 /// Gaps between events: mostly small, sometimes a jump over many deadlines.

@@ -820,6 +820,40 @@ fn pain_above_five_in_the_warm_up_pauses_and_asks_whether_to_stop() {
 }
 
 #[test]
+fn a_safety_report_while_asked_whether_to_stop_for_pain_is_acted_on_at_once() {
+    let sharp = check(
+        "all",
+        &options(),
+        true,
+        "5 pain 6\n7 sharp\n8 end",
+        expect![[r#"
+        0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
+        == WarmUp
+        0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+        == WarmUp (paused)
+        0:07.000 Alert   SHARP PAIN: STOP.
+        == Stopped { reason: SharpPain }
+    "#]],
+    );
+    assert_eq!(sharp.summary().expect("stopped").stopped, Some(StopReason::SharpPain));
+    let chest = check(
+        "all",
+        &options(),
+        true,
+        "5 pain 6\n7 chest\n8 end",
+        expect![[r#"
+        0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
+        == WarmUp
+        0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+        == WarmUp (paused)
+        0:07.000 Alert   EMERGENCY.
+        == Stopped { reason: Emergency }
+    "#]],
+    );
+    assert_eq!(chest.summary().expect("stopped").stopped, Some(StopReason::Emergency));
+}
+
+#[test]
 fn resuming_at_the_stop_question_carries_on_and_says_what_stops_it_next_time() {
     // Resuming (the space bar) is carrying on, as a no is: the same words, the same rule.
     let s = check(

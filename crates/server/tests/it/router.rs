@@ -523,11 +523,34 @@ async fn a_safety_report_is_never_refused_over_the_fields_around_it() {
         assert_eq!(status, StatusCode::OK, "{content_type:?}: {v} after {}", String::from_utf8_lossy(&bytes));
         assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}), "{v}");
     }
+    // As a list (its fields in order), or after a byte-order mark, as JSON or another type:
+    // heard too, though no other body is taken as a list.
+    let lists =
+        ["[\"sharp-pain\"]", "[\"sharp-pain\",null,null]", "[\"chest\"]", "\u{feff}{\"intent\":\"sharp-pain\"}"];
+    for (body, content_type) in lists.iter().flat_map(|b| ["application/json", "text/plain"].map(|t| (*b, t))) {
+        let id = f.start("desk", 1.0, None).await;
+        let request = Request::post(format!("/api/v1/sessions/{id}/intents")).header("content-type", content_type);
+        let (status, _, bytes) = f.send(request.body(Body::from(body.to_owned())).unwrap()).await;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(status, StatusCode::OK, "{body} as {content_type}: {v}");
+        assert_eq!(v["view"]["phase"]["phase"], "stopped", "{body} as {content_type}: {v}");
+    }
     // Anything else with a wrong field is still refused, in the API's error shape.
     let id = f.start("desk", 1.0, None).await;
     let (status, v) =
         f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause", "extra": 1})).await;
     assert_eq!((status, &v["error"]["code"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("invalid-body")), "{v}");
+    // Not JSON is said first, whatever the body: a list sent as text is a 415, not a 422.
+    let request = Request::post(format!("/api/v1/sessions/{id}/intents")).header("content-type", "text/plain");
+    let (status, _, _) = f.send(request.body(Body::from("[\"pause\"]")).unwrap()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let request = Request::post("/api/v1/sessions").header("content-type", "text/plain");
+    let (status, _, _) = f.send(request.body(Body::from("[\"desk\"]")).unwrap()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // A body after a byte-order mark is read as its JSON.
+    let request = Request::post("/api/v1/sessions").header("content-type", "application/json");
+    let (status, _, bytes) = f.send(request.body(Body::from("\u{feff}{\"routine\":\"desk\"}")).unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&bytes));
 }
 
 #[tokio::test]
@@ -1199,6 +1222,22 @@ async fn a_paused_session_left_alone_is_ended_after_one_idle_limit_not_two() {
     let paused_at = started + paused["view"]["at"].as_i64().unwrap();
     let silent = record["ended-at-ms"].as_i64().unwrap() - paused_at;
     assert!((1500..3000).contains(&silent), "ended {silent} ms after the pause, with an idle limit of 1.5 s");
+}
+
+#[tokio::test]
+async fn an_export_that_cannot_begin_reading_is_an_error_answer_not_a_short_file() {
+    let f = fixture(false).await;
+    f.start("desk", 1.0, None).await;
+    {
+        use sqlx::ConnectOptions;
+        let db = f._dir.path().join(limber_app::store::DATABASE_FILE);
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+        sqlx::query("ALTER TABLE session_items RENAME TO session_items_away").execute(&mut conn).await.unwrap();
+    }
+    let (status, headers, bytes) = f.send(Request::get("/api/v1/export").body(Body::empty()).unwrap()).await;
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&bytes)));
+    assert!(status.is_server_error(), "{status}: {v}");
+    assert!(v["error"]["code"].is_string() && headers.get("content-disposition").is_none(), "{v}");
 }
 
 #[tokio::test]
