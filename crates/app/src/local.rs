@@ -32,6 +32,17 @@ pub enum LocalError {
     /// The history could not be opened.
     #[error("cannot open limber's history")]
     Store(#[source] Error),
+    /// A copy that can only be read has no history for this machine's person, and none can be
+    /// added to it.
+    #[error(
+        "{} holds no history for this machine's person (`local`), and it can only be read, so none can be \
+         started there. It looks like a server's database: its people's sessions are read through limber-server",
+        dir.display()
+    )]
+    NoLocalPerson {
+        /// The data directory.
+        dir: PathBuf,
+    },
 }
 
 /// Where a front end's option came from.
@@ -275,7 +286,15 @@ impl Local {
             }
         };
         let app = App::new(library, store);
-        let user = rt.block_on(app.local_user()).map_err(LocalError::Store)?;
+        let user = match rt.block_on(app.local_user()) {
+            Ok(user) => user,
+            // Reading a copy that cannot be written (a server's backup, say) with no `local`
+            // person in it: adding one is what failed.
+            Err(Error::Store(crate::store::Error::ReadOnly { .. })) if reading && kept_in.is_some() => {
+                return Err(LocalError::NoLocalPerson { dir: kept_in.unwrap_or_default() });
+            }
+            Err(e) => return Err(LocalError::Store(e)),
+        };
         Ok(Local { rt, data_dir: kept_in, app, user })
     }
 

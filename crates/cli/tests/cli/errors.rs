@@ -472,4 +472,21 @@ fn a_data_directory_this_user_may_not_write_is_read_as_it_is_and_a_change_is_ref
     let entries: Vec<_> = std::fs::read_dir(&copy).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(entries, ["limber.db"], "nothing written beside it");
     mode(&copy, 0o755);
+    // A server's backup: no `local` person, and none can be added to a copy only read.
+    let server = home.path().join("server-backup");
+    std::fs::create_dir(&server).expect("a folder");
+    std::fs::copy(home.path().join("limber.db"), server.join("limber.db")).expect("a copy");
+    tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(async {
+        use sqlx::ConnectOptions;
+        let mut conn =
+            sqlx::sqlite::SqliteConnectOptions::new().filename(server.join("limber.db")).connect().await.expect("open");
+        sqlx::query("UPDATE users SET name = 'ann' WHERE name = 'local'").execute(&mut conn).await.expect("renamed");
+    });
+    mode(&server.join("limber.db"), 0o444);
+    mode(&server, 0o555);
+    let out = limber_as_someone_else().args(["history"]).env("LIMBER_DATA_DIR", &server).output().expect("runs");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("holds no history for this machine's person (`local`)"), "{said}");
+    mode(&server, 0o755);
 }
