@@ -95,6 +95,9 @@ pub(crate) struct Live {
     /// What the plan changed and a voice not found: shown until the first stretch begins, under
     /// any other message (a key's answer does not wipe them out).
     pub(crate) notes: Option<String>,
+    /// A speech command that failed during the session, said under any other message until
+    /// the session ends: a person listening rather than watching must find out on a glance.
+    pub(crate) voice_failed: Option<String>,
 }
 
 impl Live {
@@ -360,6 +363,7 @@ impl App {
             pain_entry: limber_app::keys::PainEntry::default(),
             routine: name,
             notes,
+            voice_failed: None,
         });
         self.screen = Screen::Session;
         self.help = false;
@@ -400,7 +404,7 @@ impl App {
                 voice.cue(&cue);
                 // Said once, where the person reads: the cues go on on screen.
                 if let Some(why) = voice.failure() {
-                    self.message = Some(format!("No voice: {why}. The session goes on on screen."));
+                    live.voice_failed = Some(format!("No voice: {why}. The session goes on on screen."));
                 }
             }
             live.cues.push(cue);

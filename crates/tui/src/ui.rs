@@ -501,10 +501,9 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
     let hint_text = Paragraph::new(hint_rows_text);
     // A notice (a stretch set aside, no voice) wraps rather than stopping mid-sentence.
-    let shown = match (app.message.as_deref(), live.notes_now()) {
-        (Some(m), Some(n)) => Some(format!("{m} {n}")),
-        (m, n) => m.or(n).map(str::to_owned),
-    };
+    let notes: Vec<&str> =
+        [app.message.as_deref(), live.notes_now(), live.voice_failed.as_deref()].into_iter().flatten().collect();
+    let shown = (!notes.is_empty()).then(|| notes.join(" "));
     let message = shown.map(|m| Paragraph::new(Span::styled(m, theme.strong())).wrap(Wrap { trim: true }));
     let msg_rows = message.as_ref().map_or(0, |p| p.line_count(inner.width).min(3));
     let msg_rows = u16::try_from(msg_rows).unwrap_or(1);
