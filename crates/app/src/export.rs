@@ -463,6 +463,10 @@ fn parse<R: Read>(
     mut each: impl FnMut(usize, SessionRecord) -> Result<(), ImportError>,
 ) -> Result<Standing, ImportError> {
     let mut file = BufReader::with_capacity(64 * 1024, file);
+    // A file saved by some Windows editors starts with a byte-order mark: JSON after it.
+    if file.fill_buf().is_ok_and(|start| start.starts_with(b"\xEF\xBB\xBF")) {
+        file.consume(3);
+    }
     let hint = match file.fill_buf() {
         Ok(start) if start.starts_with(b"session,") => " (that looks like a CSV export; import reads the JSON export)",
         Ok(_) => "",
@@ -739,6 +743,7 @@ mod tests {
     #[test]
     fn a_bad_record_names_its_position() {
         assert!(read(r#"{"limber-export":2,"sessions":[]}"#).expect("empty is fine").0.is_empty());
+        assert!(read("\u{feff}{\"limber-export\":2,\"sessions\":[]}").expect("after a byte-order mark").0.is_empty());
         assert!(read(r#"{"sessions":[], "limber-export":2}"#).expect("any order").0.is_empty());
         let err = read(r#"{"limber-export":3,"sessions":[],"progresion":{}}"#).unwrap_err();
         assert!(err.to_string().contains("unknown field `progresion`, expected one of"), "{err}");

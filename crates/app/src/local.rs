@@ -36,7 +36,8 @@ pub enum LocalError {
     /// added to it.
     #[error(
         "{} holds no history for this machine's person (`local`), and it can only be read, so none can be \
-         started there. It looks like a server's database: its people's sessions are read through limber-server",
+         started there. It looks like a server's database: restore it where it can be written, and its people's \
+         sessions are read through limber-server",
         dir.display()
     )]
     NoLocalPerson {

@@ -467,6 +467,8 @@ impl IntentBody {
 
 /// Sends an intent (the engine's: `{"intent":"pause"}`, `{"intent":"pain","score":7}`, …).
 /// Persisted before the answer; 409 with the engine's typed rejection when it does not apply now.
+/// A safety report (`sharp-pain`, `chest`) is never refused for how it is sent: with any media
+/// type or none, as a list, after a byte-order mark, or with fields that are wrong.
 #[utoipa::path(post, path = "/api/v1/sessions/{id}/intents", tag = "sessions",
     params(("id" = String, Path)), request_body = IntentBody,
     responses((status = 200, body = SessionState), (status = 404, body = crate::error::ErrorBody),
@@ -710,8 +712,9 @@ pub async fn export(
     // page at a time: a client that reads slowly (or not at all) keeps no read transaction
     // open on the store (nor a PostgreSQL connection from the pool) while it waits.
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
-    // The first page is read before the answer starts, so a store that cannot be read is a 503
-    // (or whatever it is) rather than a 200 that stops short.
+    // The first page is read before the answer starts (and a history of one page written
+    // whole), so a store that cannot be read is a 503 (or whatever it is) rather than a 200
+    // that stops short.
     let (first_read, first) = tokio::sync::oneshot::channel::<limber_app::Result<()>>();
     let app = st.app.clone();
     tokio::spawn(async move {
@@ -721,9 +724,23 @@ pub async fn export(
         let written = async {
             let mut export = app.export_json(user, Vec::new())?;
             let mut more = match export.page(left_out).await {
-                Ok(more) => {
+                Ok(true) => {
                     let _ = first_read.send(Ok(()));
-                    more
+                    true
+                }
+                // The whole history in one page (most people's): the file is ended before the
+                // answer starts, so nothing can fail after a 200.
+                Ok(false) => {
+                    match export.finish(left_out).await {
+                        Ok((whole, _)) => {
+                            let _ = first_read.send(Ok(()));
+                            let _ = tx.send(Ok(whole)).await;
+                        }
+                        Err(e) => {
+                            let _ = first_read.send(Err(e));
+                        }
+                    }
+                    return Ok(());
                 }
                 Err(e) => {
                     let _ = first_read.send(Err(e));
@@ -918,8 +935,7 @@ pub async fn start_screening(
     // It takes no options: no body, `{}` or `null`. Anything else is a mistake worth saying (400
     // malformed, 422 an option it does not have) rather than a 201 that ignored it.
     if !body.iter().all(u8::is_ascii_whitespace) {
-        refuse_list(&body)?;
-        let _ = Json::<Option<NoOptions>>::from_bytes(&body)?;
+        let _ = parse::<Option<NoOptions>>(&body)?;
     }
     let session = st.app.screening_session();
     let live = st

@@ -88,6 +88,21 @@ impl utoipa::Modify for BearerAuth {
             ("415", error("`unsupported-media-type`: the body is not sent as JSON")),
             ("422", error("`invalid-body`: JSON, but not what this route takes (the message says what)")),
         ];
+        // Words for an error a route declares without them (the route's own status, not one
+        // added above, which `or_insert` leaves as the route has it).
+        let said = |status: &str| match status {
+            "400" => "`bad-query` or `malformed-json`: the request could not be read as it was sent",
+            "404" => "`not-found`: no such id, or not yours",
+            "409" => "`over`, `not-now` or `too-many-sessions`: it does not apply now (the message says why)",
+            "410" => {
+                "`over`: the session ended and is no longer held (the recorded one in `detail`), or \
+                      `user-removed`: the person an open server acts for was removed"
+            }
+            "413" => "`payload-too-large`: the body is over the limit, which the message gives",
+            "422" => "`invalid-body`: not what this route takes (the message says what)",
+            "503" => "the database does not answer",
+            _ => "an error, in the API's error shape",
+        };
         for (path, item) in &mut openapi.paths.paths {
             let public = PUBLIC.contains(&path.as_str());
             let operations = [
@@ -115,6 +130,14 @@ impl utoipa::Modify for BearerAuth {
                 if operation.request_body.is_some() {
                     for (status, response) in &with_body {
                         responses.entry((*status).to_owned()).or_insert_with(|| response.clone());
+                    }
+                }
+                for (status, response) in responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && response.description.is_empty()
+                        && status.as_str() >= "400"
+                    {
+                        response.description = said(status).to_owned();
                     }
                 }
             }

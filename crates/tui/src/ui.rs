@@ -501,8 +501,9 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let hint_rows = u16::try_from(hint_rows_text.len()).unwrap_or(2).clamp(1, 3);
     let hint_text = Paragraph::new(hint_rows_text);
     // A notice (a stretch set aside, no voice) wraps rather than stopping mid-sentence.
+    // (A voice that failed before the plan's notes: the notes are on the home screen too.)
     let notes: Vec<&str> =
-        [app.message.as_deref(), live.notes_now(), live.voice_failed.as_deref()].into_iter().flatten().collect();
+        [app.message.as_deref(), live.voice_failed.as_deref(), live.notes_now()].into_iter().flatten().collect();
     let shown = (!notes.is_empty()).then(|| notes.join(" "));
     let message = shown.map(|m| Paragraph::new(Span::styled(m, theme.strong())).wrap(Wrap { trim: true }));
     let msg_rows = message.as_ref().map_or(0, |p| p.line_count(inner.width).min(3));

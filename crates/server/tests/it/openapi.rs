@@ -53,6 +53,13 @@ async fn every_route_is_documented_and_every_documented_path_answers() {
                     assert!(op["responses"][status].is_object(), "{method} {path} {status}: {}", op["responses"]);
                 }
             }
+            // Every error it may answer is said in words.
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if status.as_str() >= "400" {
+                    let description = response["description"].as_str().unwrap_or_default();
+                    assert!(!description.is_empty(), "{method} {path} {status} has no words");
+                }
+            }
             // Each body may be malformed, too large, of another type or not what is taken.
             if op.get("requestBody").is_some() {
                 for status in ["400", "413", "415", "422"] {
