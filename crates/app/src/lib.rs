@@ -12,6 +12,7 @@ pub mod content_check;
 pub mod export;
 pub mod flags;
 pub mod handout;
+pub mod interrupt;
 pub mod keys;
 pub mod line;
 pub mod local;

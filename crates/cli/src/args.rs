@@ -18,7 +18,8 @@ pub(crate) struct Cli {
 }
 
 const AFTER_HELP: &str = "Exit codes: 0 done, 1 error, 2 usage error, 3 session stopped for safety \
-(sharp pain, pain above 5 twice or once with a yes to stopping, an emergency sign, or screening advising a clinician first).\n\
+(sharp pain, pain above 5 twice or once with a yes to stopping, an emergency sign, or screening advising a clinician first), \
+130 a session ended by Ctrl-C (143 SIGTERM, 129 SIGHUP).\n\
 limber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
 
 /// What `limber run --help` ends with: the keys of a session (the safety ones first), the lines
@@ -37,7 +38,7 @@ Examples (`limber routines` lists the routines):
   limber run full --voice --pain-before 3      cues spoken aloud, today's pain given ahead
   limber run desk --plain                      one line per cue, for a screen reader
 
-Exit codes: 0 done, 1 error, 2 usage error, 3 stopped for safety.";
+Exit codes: 0 done (q included), 1 error, 2 usage error, 3 stopped for safety, 130 Ctrl-C.";
 
 /// The command line, with one store kept as [`limber_app::local::choose_store`] says.
 pub(crate) fn parse() -> Cli {

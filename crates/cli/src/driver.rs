@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use limber_app::clock::Clock;
+use limber_app::interrupt::Interrupt;
 use limber_app::{keys, line};
 use limber_core::{At, Cue, Intent, IntentKind, Phase, Session, SessionView};
 use serde_json::json;
@@ -314,7 +315,7 @@ impl Screen {
 }
 
 /// Runs `session` to its end: the loop every front end has, in its terminal form. Lines
-/// scheduled with `@SECONDS` act at exactly that session time; a signal (`stop`) ends the
+/// scheduled with `@SECONDS` act at exactly that session time; a signal (`interrupt`) ends the
 /// session the way `q` does, keeping what was done. Returns whether it ended the session because
 /// input ended while the session waited for an answer.
 pub(crate) fn drive(
@@ -322,7 +323,7 @@ pub(crate) fn drive(
     clock: &Clock,
     inputs: &mut Inputs,
     screen: &mut Screen,
-    stop: &AtomicBool,
+    interrupt: &Interrupt,
     set_aside: &mut dyn FnMut(&limber_core::StretchId),
 ) -> bool {
     let mut queue: VecDeque<line::Line> = VecDeque::new();
@@ -336,7 +337,7 @@ pub(crate) fn drive(
             stored = Some(id.clone());
             set_aside(id);
         }
-        if stop.load(Ordering::Relaxed) || OUTPUT_GONE.load(Ordering::Relaxed) {
+        if interrupt.requested() || OUTPUT_GONE.load(Ordering::Relaxed) {
             session.quit_to_end(clock.now());
             for cue in session.drain_cues() {
                 screen.cue(&cue, clock);

@@ -2,8 +2,6 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use limber_app::{Finished, StartRequest, when};
@@ -15,6 +13,7 @@ use crate::context::Env;
 use crate::driver::{Inputs, Screen, all_keys, drive, say_line};
 use crate::wrap::{say, say_err};
 use limber_app::clock::Clock;
+use limber_app::interrupt::Interrupt;
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
@@ -82,10 +81,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
 
     // SIGTERM, SIGHUP (a closed terminal) and SIGINT end the session the way `q` does.
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).context("cannot listen for signals")?;
-    }
+    let interrupt = Interrupt::listen().context("cannot listen for signals")?;
     let mut inputs = Inputs::start();
     let live = std::io::stdout().is_terminal() && !args.plain;
     if inputs.keys() {
@@ -105,7 +101,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut set_aside = |id: &limber_core::StretchId| {
         let _ = env.block_on(async { Ok(env.app.set_aside_at_press(env.user, id).await) });
     };
-    let input_ran_out = drive(&mut session, &clock, &mut inputs, &mut screen, &stop, &mut set_aside);
+    let input_ran_out = drive(&mut session, &clock, &mut inputs, &mut screen, &interrupt, &mut set_aside);
     screen.finish();
     drop(inputs);
 
@@ -118,12 +114,19 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(if safety { ExitCode::from(EXIT_SAFETY) } else { ExitCode::FAILURE });
         }
     };
-    report(lib, &finished, input_ran_out)
+    report(lib, &finished, input_ran_out, interrupt.exit_code())
 }
 
 /// Prints what the session did and returns the exit code: 1 when input ended before any
-/// exercise (a script's answers ran out), as `limber screening` does.
-fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Result<ExitCode> {
+/// exercise (a script's answers ran out), as `limber screening` does; 128 plus the signal's
+/// number (`interrupted`) when a signal ended it, unless it stopped for safety first.
+fn report(
+    lib: &Library,
+    finished: &Finished,
+    input_ran_out: bool,
+    interrupted: Option<u8>,
+) -> anyhow::Result<ExitCode> {
+    let ended = || interrupted.map_or(ExitCode::SUCCESS, ExitCode::from);
     let summary = &finished.summary;
     if !summary.exercise_started {
         return Ok(match summary.stopped {
@@ -163,7 +166,7 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
             }
             _ => {
                 say_err("The session ended before any exercise; nothing was saved.");
-                ExitCode::SUCCESS
+                ended()
             }
         });
     }
@@ -197,6 +200,6 @@ fn report(lib: &Library, finished: &Finished, input_ran_out: bool) -> anyhow::Re
             });
             Ok(ExitCode::from(EXIT_SAFETY))
         }
-        _ => Ok(ExitCode::SUCCESS),
+        _ => Ok(ended()),
     }
 }

@@ -201,6 +201,8 @@ pub(crate) struct App {
     pub(crate) voice: Option<Voice>,
     /// The TUI should end.
     pub(crate) quit: bool,
+    /// Ctrl-C ended this run (exit code 130, as after the signal it stands for).
+    pub(crate) interrupted: bool,
     /// A session stopped for safety during this run (exit code 3).
     pub(crate) stopped_for_safety: bool,
     /// The last session could not be saved: where it was kept instead, and what to do (shown on
@@ -247,6 +249,7 @@ impl App {
             voice_wanted,
             voice: None,
             quit: false,
+            interrupted: false,
             stopped_for_safety: false,
             unsaved: None,
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -534,6 +537,7 @@ impl App {
         if ctrl_c {
             self.quit_session(now);
             self.quit = true;
+            self.interrupted = true;
             return;
         }
         // Sharp pain and chest pain act at once, whatever is open over the session.

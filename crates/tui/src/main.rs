@@ -12,8 +12,6 @@ mod tests;
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -23,6 +21,7 @@ use crossterm::event::{self, Event};
 use crate::app::{App, SessionOptions};
 use crate::args::Args;
 use limber_app::EXIT_SAFETY;
+use limber_app::interrupt::Interrupt;
 
 fn main() -> ExitCode {
     let args = args::parse();
@@ -110,17 +109,14 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     // SIGTERM, SIGHUP and SIGINT end a session the way `q` does, keeping what was done.
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).context("cannot listen for signals")?;
-    }
+    let interrupt = Interrupt::listen().context("cannot listen for signals")?;
     // `try_init` installs a panic hook that restores the terminal before the panic is reported.
     let mut terminal = ratatui::try_init().context("cannot take over the terminal")?;
     let result = (|| {
         if let Some(routine) = &args.routine {
             app.start(routine)?;
         }
-        event_loop(&mut terminal, &mut app, &stop)
+        event_loop(&mut terminal, &mut app, &interrupt)
     })();
     // However the loop ended (a lost terminal included), a session still running ends the way
     // `q` ends it, and what was done is saved.
@@ -141,16 +137,18 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("limber stopped a session for your safety (exit code {EXIT_SAFETY}).");
         return Ok(ExitCode::from(EXIT_SAFETY));
     }
-    Ok(ExitCode::SUCCESS)
+    // Ended by a signal: 128 plus its number, as a shell expects; Ctrl-C, a key here, as SIGINT.
+    let ctrl_c = app.interrupted.then_some(128 + 2);
+    Ok(interrupt.exit_code().or(ctrl_c).map_or(ExitCode::SUCCESS, ExitCode::from))
 }
 
 /// Draws, then waits for a key, the session's next deadline or the next change of the
 /// countdown, whichever is first. Nothing is redrawn while nothing changes.
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &AtomicBool) -> anyhow::Result<()> {
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, interrupt: &Interrupt) -> anyhow::Result<()> {
     let events = terminal_events();
     let mut redraw = true;
     loop {
-        if stop.load(Ordering::Relaxed) {
+        if interrupt.requested() {
             let now = app.now();
             app.quit_session(now);
             return Ok(());

@@ -302,13 +302,15 @@ fn commands_printing_to_a_reader_that_has_gone_end_quietly() {
 }
 
 #[test]
-fn sigterm_or_sighup_mid_session_keeps_what_was_done_as_a_stopped_session() {
-    for signal in [nix::sys::signal::Signal::SIGTERM, nix::sys::signal::Signal::SIGHUP] {
-        ends_on_signal(signal);
+fn a_signal_mid_session_keeps_what_was_done_and_exits_128_plus_its_number() {
+    use nix::sys::signal::Signal;
+    // 130 after Ctrl-C: a shell's loop around `limber run` stops there, as after any program.
+    for (signal, code) in [(Signal::SIGTERM, 143), (Signal::SIGHUP, 129), (Signal::SIGINT, 130)] {
+        ends_on_signal(signal, code);
     }
 }
 
-fn ends_on_signal(signal: nix::sys::signal::Signal) {
+fn ends_on_signal(signal: nix::sys::signal::Signal, code: i32) {
     let home = Home::new().screened();
     let mut child = limber_process(
         &home,
@@ -327,7 +329,7 @@ fn ends_on_signal(signal: nix::sys::signal::Signal) {
     let mut rest = String::new();
     out.read_to_string(&mut rest).expect("output");
     let status = child.wait().expect("ends");
-    assert_eq!(status.code(), Some(0), "{rest}");
+    assert_eq!(status.code(), Some(code), "{signal}: {rest}");
     assert!(rest.contains("Session ended. What you did is kept."), "{rest}");
     let history = home.json(&["history"]);
     assert_eq!(history.as_array().map(Vec::len), Some(1), "saved: {rest}");
