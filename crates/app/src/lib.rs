@@ -603,7 +603,7 @@ impl App {
         let usual = usual_pain_of_counts(&tallies.pain_before);
         let changes = session_changes(&summary, &self.library, usual);
         let record = SessionRecord { id, ..record(&summary, started_at_ms, speed) };
-        let changes = if record.preview || self.high_before_lately(user, usual, started_at_ms).await? {
+        let changes = if record.preview || self.hold_steady(user, usual, &tallies, started_at_ms).await? {
             without_growth(changes)
         } else {
             changes
@@ -613,11 +613,21 @@ impl App {
         Ok(Recorded { summary, saved: true, screening_saved, id: Some(record.id), grown, preview: record.preview })
     }
 
-    /// Whether a session `user` started in the day before `started_at_ms` began with pain
-    /// above their `usual` (or above 5): then no hold grows "that day" (SAFETY), whatever the sessions after
-    /// it say (one that skips the rating, say). A day is 24 hours: no time zone is needed to
-    /// record a session, and it errs on the side of holding steady.
-    async fn high_before_lately(&self, user: UserId, usual: Option<u8>, started_at_ms: i64) -> Result<bool> {
+    /// Whether no hold may grow in a session `user` started at `started_at_ms`, whatever the
+    /// session itself says: while the pain trend advises a clinician, and for a day after a
+    /// session that began with pain above their `usual` (or above 5) or that stopped for safety
+    /// (sharp pain, pain above 5, an emergency sign). A day is 24 hours: no time zone is needed
+    /// to record a session, and it errs on the side of holding steady.
+    async fn hold_steady(
+        &self,
+        user: UserId,
+        usual: Option<u8>,
+        tallies: &Tallies,
+        started_at_ms: i64,
+    ) -> Result<bool> {
+        if self.trend(user, tallies, &when::zone()).await?.see_clinician {
+            return Ok(true);
+        }
         const DAY_MS: i64 = 24 * 60 * 60 * 1000;
         // Above 5 is too much whatever is usual (a new person's first rating is their usual).
         let high = |before: u8| before > 5 || usual.is_some_and(|usual| before > usual);
@@ -634,7 +644,7 @@ impl App {
             if session.started_at_ms > started_at_ms {
                 break;
             }
-            if session.pain_before.is_some_and(high) {
+            if session.pain_before.is_some_and(high) || session.stopped.is_some_and(StopReason::is_safety) {
                 return Ok(true);
             }
         }
@@ -805,10 +815,12 @@ impl App {
         Ok(self.store.set_aside(user, stretch, Progress::start(low)).await?)
     }
 
-    /// Clears the sharp-pain flag on a stretch so plans include it again.
+    /// Clears the sharp-pain flag on a stretch so plans include it again, from the start of its
+    /// range (not at the hold that hurt).
     pub async fn clear_flag(&self, user: UserId, stretch: &str) -> Result<bool> {
-        let id = self.stretch(stretch)?.id.clone();
-        Ok(self.store.clear_flag(user, &id).await?)
+        let stretch = self.stretch(stretch)?;
+        let back_to = Progress::cleared(stretch.dose.range().low());
+        Ok(self.store.clear_flag(user, &stretch.id, back_to).await?)
     }
 }
 
@@ -911,6 +923,60 @@ mod tests {
         // A day on, two comfortable sessions grow them again.
         assert!(finish(None, t0 + 25 * HOUR).await.is_empty());
         assert!(!finish(None, t0 + 26 * HOUR).await.is_empty(), "a day later they grow");
+    }
+
+    #[tokio::test]
+    async fn no_hold_grows_for_a_day_after_a_stop_for_sharp_pain() {
+        let (_dir, app, user) = screened_app().await;
+        const HOUR: i64 = 60 * 60 * 1000;
+        let t0 = when::now_ms() - 48 * HOUR;
+        let finish = async |at: i64| {
+            let session = hands_free(&app, user, None).await;
+            app.finish(user, &session, at, 1.0).await.expect("recorded").grown
+        };
+        // One comfortable session: the next would grow the holds.
+        assert!(finish(t0 - 10 * 24 * HOUR).await.is_empty());
+        // Sharp pain in the middle of a session two hours before.
+        let request = StartRequest {
+            routine: "desk".into(),
+            no_warm_up: true,
+            pain_before: PainPrompt::Skip,
+            pain_after: PainPrompt::Skip,
+            ..StartRequest::default()
+        };
+        let mut hurt = app.start(user, &request, 0).await.expect("started").session;
+        hurt.advance(limber_core::At::secs(90));
+        hurt.handle(limber_core::Intent::SharpPain { during: None }, limber_core::At::secs(90)).expect("heard");
+        hurt.advance(limber_core::At::secs(24 * 60 * 60));
+        assert!(hurt.phase().is_over(), "{:?}", hurt.phase());
+        let recorded = app.finish(user, &hurt, t0 - 2 * HOUR, 1.0).await.expect("recorded");
+        assert_eq!(recorded.summary.stopped, Some(StopReason::SharpPain));
+        // The comfortable session after it grows nothing (the rest of the desk break would
+        // have grown), and neither does one the next morning; a day after the stop they grow.
+        assert_eq!(finish(t0).await, [], "two hours after sharp pain");
+        assert_eq!(finish(t0 + 20 * HOUR).await, [], "22 hours after");
+        assert!(!finish(t0 + 23 * HOUR).await.is_empty(), "25 hours after");
+    }
+
+    #[tokio::test]
+    async fn no_hold_grows_while_the_pain_trend_advises_a_clinician() {
+        let (_dir, app, user) = screened_app().await;
+        const DAY: i64 = 24 * 60 * 60 * 1000;
+        let now = when::now_ms();
+        let finish = async |before: u8, at: i64| {
+            let session = hands_free(&app, user, Some(before)).await;
+            app.finish(user, &session, at, 1.0).await.expect("recorded")
+        };
+        // A steady 3 before each session, never above the usual: comfortable sessions grow.
+        assert!(finish(3, now - 40 * DAY).await.grown.is_empty());
+        assert!(!finish(3, now - 35 * DAY).await.grown.is_empty(), "the second grows them");
+        // A month on, still 3: the trend advises a clinician, so the next comfortable session
+        // (which would grow the holds again) holds steady.
+        let month_on = finish(3, now - 5 * DAY).await;
+        assert!(month_on.trend.see_clinician && month_on.grown.is_empty(), "{:?}", month_on.trend);
+        let next = finish(3, now - DAY).await;
+        assert!(next.trend.see_clinician);
+        assert_eq!(next.grown, [], "held steady while the advice stands");
     }
 
     #[tokio::test]

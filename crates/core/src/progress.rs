@@ -112,6 +112,12 @@ impl Progress {
         Progress { hold_seconds: low, ..Progress::default() }
     }
 
+    /// A stretch set aside for sharp pain, cleared by the person: it comes back at the `low`
+    /// end of its range with no streak, not at the hold that hurt.
+    pub fn cleared(low: u32) -> Progress {
+        Progress::start(low)
+    }
+
     /// Two records of one stretch's progression as one, when an imported history meets one
     /// already kept: the safer of each, so set aside if either sets it aside, and the shorter
     /// hold and streak (holds grow again from there).
@@ -125,7 +131,8 @@ impl Progress {
 
     /// Applies one change. Holds grow by `rules.step_seconds` (never past `change.high`) after
     /// `rules.sessions_per_step` comfortable sessions in a row; discomfort starts the streak
-    /// again; a change may set the flag but never clears it. Returns whether the hold grew.
+    /// again; a change may set the flag but never clears it ([`Progress::cleared`] does).
+    /// Returns whether the hold grew.
     pub fn apply(&mut self, change: &ProgressChange, rules: ProgressRules) -> bool {
         let mut grew = false;
         let short = change.held.is_some_and(|held| held < self.hold_seconds);
@@ -192,17 +199,24 @@ fn worse(a: Outcome, b: Outcome) -> Outcome {
 /// of its items that is in `library`, with the sharp-pain flag on the last change of the flagged
 /// stretch (or on a change of its own when the flagged stretch has no item).
 ///
-/// A "before" rating above the person's `usual` level, an "after" rating that says the session
+/// A "before" rating above 5 or above the person's `usual` level, a rating above 5 during the
+/// session (even on a stretch it then swapped out), an "after" rating that says the session
 /// made the pain worse ([`worse_after`]), or a session stopped for safety (an emergency sign,
-/// sharp pain, pain above 5, or a clinician to see first), means no hold grows that day. A stretch in which pain was felt starts its streak again, finished or not.
+/// sharp pain, pain above 5, or a clinician to see first), means no hold grows that day. A
+/// stretch in which pain was felt starts its streak again, finished or not.
 pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) -> Vec<ProgressChange> {
-    let worse_today = matches!((summary.pain_before, usual), (Some(b), Some(u)) if b > u)
+    // Above 5 is too much whatever is usual: a person whose usual is 7 still grows nothing on a 7.
+    let worse_today = summary.pain_before.is_some_and(|b| b > 5 || usual.is_some_and(|u| b > u))
         || summary.pain_after.is_some_and(|after| worse_after(summary.pain_before, after));
+    // One stretch that hurt too much says the back had enough today: the stand-in swapped in
+    // for it (the same area) and the rest hold steady too.
+    let too_much_today =
+        !summary.too_much.is_empty() || summary.items.iter().any(|i| i.max_pain.is_some_and(|p| p > 5));
     let stopped_for_safety = matches!(
         summary.stopped,
         Some(StopReason::Emergency | StopReason::SharpPain | StopReason::Pain | StopReason::SeeClinician)
     );
-    let may_grow = !worse_today && !stopped_for_safety;
+    let may_grow = !worse_today && !too_much_today && !stopped_for_safety;
     let mut changes: Vec<ProgressChange> = Vec::new();
     for item in &summary.items {
         let Some(stretch) = library.stretch(&item.stretch) else { continue };

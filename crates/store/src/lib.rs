@@ -460,9 +460,11 @@ pub trait Store: Send + Sync {
     /// Progression of every stretch that has any.
     async fn progression(&self, user: UserId) -> Result<BTreeMap<StretchId, Progress>>;
 
-    /// Clears the sharp-pain flag of one stretch (the person chose to try it again). Returns
-    /// whether it was flagged. The only way a flag is ever cleared.
-    async fn clear_flag(&self, user: UserId, stretch: &StretchId) -> Result<bool>;
+    /// Clears the sharp-pain flag of one stretch (the person chose to try it again), and puts
+    /// its hold and streak back to those of `back_to` (its start: not the hold that hurt).
+    /// Returns whether it was flagged; one that was not is left alone. The only way a flag is
+    /// ever cleared.
+    async fn clear_flag(&self, user: UserId, stretch: &StretchId, back_to: Progress) -> Result<bool>;
 
     /// Sets `stretch` aside for `user` (sharp pain), keeping its hold and streak; a stretch with
     /// no progression yet starts at `start`. Setting it aside again changes nothing.

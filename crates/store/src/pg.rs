@@ -758,13 +758,17 @@ impl Store for PgStore {
         rows.iter().map(|row| Ok((StretchId(row.try_get("stretch")?), progress_from(row)?))).collect()
     }
 
-    async fn clear_flag(&self, user: UserId, stretch: &StretchId) -> Result<bool> {
-        let cleared =
-            sqlx::query("UPDATE progression SET flagged = FALSE WHERE user_id = $1 AND stretch = $2 AND flagged")
-                .bind(user.0)
-                .bind(stretch.as_str())
-                .execute(&self.pool)
-                .await?;
+    async fn clear_flag(&self, user: UserId, stretch: &StretchId, back_to: Progress) -> Result<bool> {
+        let cleared = sqlx::query(
+            "UPDATE progression SET flagged = FALSE, hold_seconds = $3, comfortable_streak = $4 \
+             WHERE user_id = $1 AND stretch = $2 AND flagged",
+        )
+        .bind(user.0)
+        .bind(stretch.as_str())
+        .bind(i64::from(back_to.hold_seconds))
+        .bind(i64::from(back_to.comfortable_streak))
+        .execute(&self.pool)
+        .await?;
         Ok(cleared.rows_affected() > 0)
     }
 

@@ -946,12 +946,17 @@ impl Store for SqliteStore {
         rows.iter().map(|row| Ok((StretchId(row.try_get("stretch")?), progress_from(row)?))).collect()
     }
 
-    async fn clear_flag(&self, user: UserId, stretch: &StretchId) -> Result<bool> {
-        let cleared = sqlx::query("UPDATE progression SET flagged = 0 WHERE user_id = ? AND stretch = ? AND flagged")
-            .bind(user.0)
-            .bind(stretch.as_str())
-            .execute(&self.pool)
-            .await?;
+    async fn clear_flag(&self, user: UserId, stretch: &StretchId, back_to: Progress) -> Result<bool> {
+        let cleared = sqlx::query(
+            "UPDATE progression SET flagged = 0, hold_seconds = ?, comfortable_streak = ? \
+             WHERE user_id = ? AND stretch = ? AND flagged",
+        )
+        .bind(i64::from(back_to.hold_seconds))
+        .bind(i64::from(back_to.comfortable_streak))
+        .bind(user.0)
+        .bind(stretch.as_str())
+        .execute(&self.pool)
+        .await?;
         Ok(cleared.rows_affected() > 0)
     }
 

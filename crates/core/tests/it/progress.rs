@@ -88,12 +88,18 @@ fn discomfort_and_a_worse_day_hold_steady_and_sharp_pain_flags() {
     apply_session(&mut progress, &sore, &lib, None, rules);
     assert_eq!(progress[&StretchId::from("twist")].hold_seconds, 4);
 
-    let silent = summary(vec![item("twist", ItemStatus::Done, None, false)], Some(6), None);
+    let silent = summary(vec![item("twist", ItemStatus::Done, None, false)], Some(4), None);
     let grown = apply_session(&mut progress, &silent, &lib, Some(3), rules);
     assert!(grown.is_empty(), "a before-rating above usual stops growth that day");
-    let grown = apply_session(&mut progress, &silent, &lib, Some(6), rules);
+    let grown = apply_session(&mut progress, &silent, &lib, Some(4), rules);
     assert_eq!(grown, [StretchId::from("twist")]);
     assert_eq!(progress[&StretchId::from("twist")].hold_seconds, 5);
+    // Above 5 is too much whatever is usual, and for a new person with no usual yet.
+    for usual in [Some(7), Some(6), None] {
+        let high = summary(vec![item("twist", ItemStatus::Done, None, false)], Some(6), None);
+        let grown = apply_session(&mut progress.clone(), &high, &lib, usual, rules);
+        assert!(grown.is_empty(), "a 6 before, usual {usual:?}");
+    }
 
     // A rating after that says the session made the pain worse (up 2 or more, or above 5 and
     // up) stops growth that day too; a rating after that stayed put does not.
@@ -109,6 +115,26 @@ fn discomfort_and_a_worse_day_hold_steady_and_sharp_pain_flags() {
     apply_session(&mut progress, &sharp, &lib, None, rules);
     assert_eq!(progress[&StretchId::from("twist")], Progress { hold_seconds: 5, comfortable_streak: 0, flagged: true });
     assert!(!counts_toward_goal(&sharp));
+}
+
+#[test]
+fn a_rating_above_five_on_one_stretch_holds_every_stretch_of_the_session_steady() {
+    let lib = library();
+    let rules = ProgressRules { step_seconds: 1, sessions_per_step: 1 };
+    let (twist, ext) = (StretchId::from("twist"), StretchId::from("ext"));
+    // The twist hurt (7) and was swapped out; ext, done comfortably after it, would grow on
+    // any other day.
+    let mut hurt = item("twist", ItemStatus::Swapped, None, false);
+    hurt.max_pain = Some(7);
+    let comfy = item("ext", ItemStatus::Done, Some(Comfort::Comfortable), false);
+    let mut session = summary(vec![hurt, comfy.clone()], Some(2), None);
+    session.too_much = vec![twist.clone()];
+    let mut progress = BTreeMap::new();
+    assert!(apply_session(&mut progress, &session, &lib, Some(2), rules).is_empty());
+    assert_eq!(progress[&ext].comfortable_streak, 0, "not even the streak counts it");
+    // The same session without the 7 grows ext.
+    let calm = summary(vec![item("twist", ItemStatus::Swapped, None, false), comfy], Some(2), None);
+    assert_eq!(apply_session(&mut BTreeMap::new(), &calm, &lib, Some(2), rules), [ext]);
 }
 
 #[test]
@@ -193,11 +219,13 @@ fn pain_above_five_or_a_stop_for_safety_grows_no_hold() {
 
     // Rated 8 and swapped for an alternative that was then finished comfortably: the stretch
     // that hurt (its own record, swapped out) starts its streak again; the one done instead
-    // is not blamed for it.
+    // is not blamed for it (its streak stands), but grows nothing on such a day either.
     let book = StretchId::from("book");
     let mut fresh = BTreeMap::new();
     apply_session(&mut fresh, &comfy, &lib, None, rules);
-    assert_eq!(fresh[&ext].comfortable_streak, 1);
+    let book_alone = summary(vec![item("book", ItemStatus::Done, Some(Comfort::Comfortable), false)], None, None);
+    apply_session(&mut fresh, &book_alone, &lib, None, rules);
+    assert_eq!((fresh[&ext].comfortable_streak, fresh[&book].comfortable_streak), (1, 1));
     let mut instead = item("book", ItemStatus::Done, None, false);
     instead.instead_of = Some(ext.clone());
     let swapped_out = |pain: Option<u8>, discomfort: bool| {

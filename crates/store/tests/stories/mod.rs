@@ -224,7 +224,7 @@ pub(crate) async fn users_are_isolated(store: &dyn Store) {
     assert_eq!(store.profile(bob).await.unwrap(), Profile::default());
     assert_eq!(store.latest_screening(bob).await.unwrap(), None);
     assert!(store.progression(bob).await.unwrap().is_empty());
-    assert!(!store.clear_flag(bob, &StretchId::from("seated-twist")).await.unwrap());
+    assert!(!store.clear_flag(bob, &StretchId::from("seated-twist"), Progress::cleared(10)).await.unwrap());
     assert!(store.progression(ann).await.unwrap()[&StretchId::from("seated-twist")].flagged);
 
     assert!(store.remove_user(ann).await.unwrap());
@@ -289,14 +289,21 @@ pub(crate) async fn clear_flag_clears_one_flag(store: &dyn Store) {
     let user = new_user(store, "clear-flag").await;
     let changes = [change("seated-twist", COMFY, true), change("cat-cow", Outcome::NotDone, true)];
     store.finish_session(user, &session(0, None), &changes, EVERY_TIME, &[]).await.unwrap();
-    assert!(store.clear_flag(user, &StretchId::from("seated-twist")).await.unwrap());
-    assert!(!store.clear_flag(user, &StretchId::from("seated-twist")).await.unwrap(), "already clear");
-    assert!(!store.clear_flag(user, &StretchId::from("never-done")).await.unwrap());
+    assert_eq!(store.progression(user).await.unwrap()[&StretchId::from("seated-twist")].hold_seconds, 15);
+    assert!(store.clear_flag(user, &StretchId::from("seated-twist"), Progress::cleared(10)).await.unwrap());
+    // Cleared twice, the second time changes nothing (not even the hold grown since).
+    let twist = [change("seated-twist", COMFY, false)];
+    store.finish_session(user, &session(1, None), &twist, EVERY_TIME, &[]).await.unwrap();
+    assert!(
+        !store.clear_flag(user, &StretchId::from("seated-twist"), Progress::cleared(10)).await.unwrap(),
+        "already clear"
+    );
+    assert!(!store.clear_flag(user, &StretchId::from("never-done"), Progress::cleared(10)).await.unwrap());
     let progression = store.progression(user).await.unwrap();
     assert_eq!(
         progression[&StretchId::from("seated-twist")],
         Progress { hold_seconds: 15, comfortable_streak: 0, flagged: false },
-        "the hold is kept"
+        "back to its start when cleared (not the 15 s that hurt), grown once since"
     );
     assert!(progression[&StretchId::from("cat-cow")].flagged);
     // Setting aside again keeps the hold and streak; a stretch never done starts where told.
