@@ -111,6 +111,16 @@ pub enum Error {
     /// A whole page of stored sessions could not be read, so an export could not go on.
     #[error("{0} stored sessions in a row could not be read; the export stopped there")]
     UnreadablePage(usize),
+    /// An emergency sign was reported earlier today: no session starts until tomorrow.
+    #[error(
+        "you reported chest pain or another emergency sign today at {at}, so limber starts no session until \
+         tomorrow. If you have not yet, call your local emergency number or see a doctor now; the next session \
+         asks the safety questions again"
+    )]
+    EmergencyToday {
+        /// When, in local time (`HH:MM`).
+        at: String,
+    },
 }
 
 impl Error {
@@ -126,6 +136,12 @@ impl Error {
             Error::Store(limber_store::Error::UnreadableSession { cursor, .. }) => *cursor,
             _ => None,
         }
+    }
+
+    /// Whether this is a refusal for the person's safety (an emergency sign earlier today):
+    /// terminal front ends exit with [`EXIT_SAFETY`] for it.
+    pub fn is_safety(&self) -> bool {
+        matches!(self, Error::EmergencyToday { .. })
     }
 
     /// Whether this is a person's mistake in how they asked (an unknown routine or stretch, a
@@ -478,14 +494,32 @@ impl App {
     }
 
     /// Plans the routine for `user` and starts a session at time zero: screening is asked when
-    /// no clear answers are stored (or when asked again).
+    /// no clear answers are stored (or when asked again), or when an emergency sign was
+    /// reported after them. None starts on a day an emergency sign was reported
+    /// ([`Error::EmergencyToday`]).
     pub async fn start(&self, user: UserId, request: &StartRequest, started_at_ms: i64) -> Result<Started> {
         let routine = self.routine(&request.routine)?;
+        let last_emergency = self.store.last_emergency(user).await?;
+        if let Some(at) = last_emergency {
+            let tz = when::zone();
+            if when::day_number(at, &tz) == when::day_number(started_at_ms, &tz) {
+                return Err(Error::EmergencyToday { at: when::zoned(at, &tz).strftime("%H:%M").to_string() });
+            }
+        }
         let profile = self.store.profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;
         let plan = Plan::resolve(&self.library, &routine, &options).map_err(|e| self.in_words(e))?;
-        let screening =
-            if request.rescreen { None } else { self.store.latest_screening(user).await?.map(|e| e.record) };
+        // Answers given before an emergency sign (reported here, or in a session imported from
+        // another device) no longer clear the person.
+        let screening = match request.rescreen {
+            true => None,
+            false => self
+                .store
+                .latest_screening(user)
+                .await?
+                .filter(|entry| last_emergency.is_none_or(|at| entry.taken_at_ms > at))
+                .map(|e| e.record),
+        };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
         Ok(Started { session, screening, profile, started_at_ms })
     }
@@ -502,17 +536,19 @@ impl App {
     }
 
     /// Stores screening answers given in `session` (if complete) at `taken_at_ms`. A screening
-    /// stopped for an emergency sign before its end (chest pain reported at a question) stores
-    /// an empty record instead: the answers stored before no longer count.
+    /// stopped for an emergency sign (a yes to the chest-pain question, or chest pain reported
+    /// at any question) stores an empty record after them: the answers stored before no longer
+    /// count, and no session starts that day ([`Store::last_emergency`] finds it).
     pub async fn save_screening(&self, user: UserId, session: &Session, taken_at_ms: i64) -> Result<Clearance> {
         let record = session.screening().clone();
         let clearance = record.clearance(&self.library.screening);
         let emergency = session.summary().is_some_and(|s| s.stopped == Some(StopReason::Emergency));
-        if clearance != Clearance::Incomplete {
-            self.store.save_screening(user, &ScreeningEntry { taken_at_ms, record }).await?;
-        } else if emergency {
+        // One write: the empty record alone after an emergency sign, as a session stores it.
+        if emergency {
             let aside = ScreeningEntry { taken_at_ms, record: ScreeningRecord::default() };
             self.store.save_screening(user, &aside).await?;
+        } else if clearance != Clearance::Incomplete {
+            self.store.save_screening(user, &ScreeningEntry { taken_at_ms, record }).await?;
         }
         Ok(clearance)
     }
@@ -923,6 +959,64 @@ mod tests {
         // A day on, two comfortable sessions grow them again.
         assert!(finish(None, t0 + 25 * HOUR).await.is_empty());
         assert!(!finish(None, t0 + 26 * HOUR).await.is_empty(), "a day later they grow");
+    }
+
+    /// A desk break started at `at` that ends at chest pain 90 s in.
+    async fn chest_pain(app: &App, user: UserId, at: i64) -> Finished {
+        let request = StartRequest {
+            routine: "desk".into(),
+            no_warm_up: true,
+            pain_before: PainPrompt::Skip,
+            pain_after: PainPrompt::Skip,
+            ..StartRequest::default()
+        };
+        let mut session = app.start(user, &request, at).await.expect("started").session;
+        session.advance(limber_core::At::secs(90));
+        session.handle(limber_core::Intent::Chest, limber_core::At::secs(90)).expect("heard");
+        assert!(session.phase().is_over(), "{:?}", session.phase());
+        app.finish(user, &session, at, 1.0).await.expect("recorded")
+    }
+
+    #[tokio::test]
+    async fn after_an_emergency_sign_no_session_starts_that_day_and_the_next_asks_every_question() {
+        let (_dir, app, user) = screened_app().await;
+        const HOUR: i64 = 60 * 60 * 1000;
+        let tz = when::zone();
+        let noon = when::start_of(when::parse_date("2026-03-10").expect("date"), &tz) + 12 * HOUR;
+        let desk = StartRequest { routine: "desk".into(), ..StartRequest::default() };
+        assert!(app.start(user, &desk, noon).await.expect("started").screening.is_some(), "cleared at first");
+        let stopped = chest_pain(&app, user, noon).await;
+        assert_eq!(stopped.summary.stopped, Some(StopReason::Emergency));
+        // Two hours on, and late that evening, with the questions asked again or not: refused.
+        for (later, rescreen) in [(2 * HOUR, false), (11 * HOUR, true)] {
+            let request = StartRequest { rescreen, ..desk.clone() };
+            match app.start(user, &request, noon + later).await {
+                Err(e @ Error::EmergencyToday { .. }) => assert!(e.is_safety() && e.to_string().contains("12:0")),
+                other => panic!("{later} ms on: {:?}", other.map(|s| s.session.phase())),
+            }
+        }
+        // The next day it starts, at the first safety question: the answers before no longer count.
+        let next_day = app.start(user, &desk, noon + 24 * HOUR).await.expect("starts the next day");
+        assert!(next_day.screening.is_none());
+        assert!(matches!(next_day.session.phase(), limber_core::Phase::Screening { question: 0 }));
+    }
+
+    #[tokio::test]
+    async fn an_emergency_stop_from_another_device_sets_the_answers_given_before_it_aside() {
+        let (_dir, app, user) = screened_app().await;
+        const DAY: i64 = 24 * 60 * 60 * 1000;
+        let then = when::now_ms() - 3 * DAY;
+        // Stored as an import stores it: the session alone, with no screening record of its own.
+        let mut session = hands_free(&app, user, None).await;
+        let mut stopped = record(&session.summary().expect("over"), then, 1.0);
+        stopped.stopped = Some(StopReason::Emergency);
+        app.store().import(user, std::slice::from_ref(&stopped)).await.expect("imported");
+        session = app
+            .start(user, &StartRequest { routine: "desk".into(), ..StartRequest::default() }, then + DAY)
+            .await
+            .expect("started the day after")
+            .session;
+        assert!(matches!(session.phase(), limber_core::Phase::Screening { question: 0 }), "{:?}", session.phase());
     }
 
     #[tokio::test]

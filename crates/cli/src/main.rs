@@ -103,7 +103,11 @@ fn main() -> ExitCode {
                 return ExitCode::from(EXIT_USAGE);
             }
             eprintln!("error: {}", limber_app::report::error_line(err.as_ref()));
-            ExitCode::FAILURE
+            // No session today after an emergency sign: a refusal for safety, as a stop is.
+            match err.downcast_ref::<limber_app::Error>() {
+                Some(e) if e.is_safety() => ExitCode::from(EXIT_SAFETY),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -337,7 +337,8 @@ fn created(live: &Live, state: SessionState) -> Response {
 }
 
 /// Starts a session from a routine; it runs on the server's clock from now on. Refused (409
-/// `too-many-sessions`) while the caller has as many under way as the server allows.
+/// `too-many-sessions`) while the caller has as many under way as the server allows, and (409
+/// `emergency-today`) on a day the caller reported an emergency sign.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = CreateSession,
     responses((status = 201, body = SessionState), (status = 400, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),

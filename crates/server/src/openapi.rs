@@ -93,7 +93,9 @@ impl utoipa::Modify for BearerAuth {
         let said = |status: &str| match status {
             "400" => "`bad-query` or `malformed-json`: the request could not be read as it was sent",
             "404" => "`not-found`: no such id, or not yours",
-            "409" => "`over`, `not-now` or `too-many-sessions`: it does not apply now (the message says why)",
+            "409" => {
+                "`over`, `not-now`, `too-many-sessions` or `emergency-today`: it does not apply now (the message says why)"
+            }
             "410" => {
                 "`over`: the session ended and is no longer held (the recorded one in `detail`), or \
                       `user-removed`: the person an open server acts for was removed"

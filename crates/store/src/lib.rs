@@ -448,6 +448,11 @@ pub trait Store: Send + Sync {
     /// The latest screening answers, if any.
     async fn latest_screening(&self, user: UserId) -> Result<Option<ScreeningEntry>>;
 
+    /// When `user` last reported an emergency sign, Unix milliseconds: the end of the latest
+    /// session stopped for one (an imported one included), or the latest screening set aside
+    /// for one (an empty record, not assessed), whichever is later.
+    async fn last_emergency(&self, user: UserId) -> Result<Option<i64>>;
+
     /// Stores screening answers on their own (a screening re-run outside a session).
     async fn save_screening(&self, user: UserId, entry: &ScreeningEntry) -> Result<()>;
 

@@ -689,6 +689,19 @@ impl Store for PgStore {
         Ok(Box::new(PgImport { tx, user }))
     }
 
+    async fn last_emergency(&self, user: UserId) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(at) FROM ( \
+               SELECT MAX(ended_at) AS at FROM sessions WHERE user_id = $1 AND stopped = 'emergency' \
+               UNION ALL \
+               SELECT MAX(taken_at) FROM screenings WHERE user_id = $1 AND answers = '[]' AND NOT clinician_assessed \
+             ) AS emergencies",
+        )
+        .bind(user.0)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     async fn latest_screening(&self, user: UserId) -> Result<Option<ScreeningEntry>> {
         let row = sqlx::query(
             "SELECT taken_at, answers, clinician_assessed FROM screenings WHERE user_id = $1 \

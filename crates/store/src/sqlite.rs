@@ -899,6 +899,20 @@ impl Store for SqliteStore {
         .transpose()
     }
 
+    async fn last_emergency(&self, user: UserId) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(at) FROM ( \
+               SELECT MAX(ended_at) AS at FROM sessions INDEXED BY sessions_emergency \
+                WHERE user_id = ? AND stopped = 'emergency' \
+               UNION ALL \
+               SELECT MAX(taken_at) FROM screenings WHERE user_id = ? AND answers = '[]' AND NOT clinician_assessed)",
+        )
+        .bind(user.0)
+        .bind(user.0)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     async fn save_screening(&self, user: UserId, entry: &ScreeningEntry) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
         insert_screening(&mut conn, user, entry).await

@@ -146,6 +146,12 @@ async fn progression_changes_from_two_handles_interleave_without_losing_a_flag()
 }
 
 #[tokio::test]
+async fn the_last_emergency_is_found_in_sessions_and_screenings() {
+    let (_dir, store) = fresh().await;
+    stories::the_last_emergency_is_found_in_sessions_and_screenings(store.as_ref()).await;
+}
+
+#[tokio::test]
 async fn clear_flag_clears_one_flag() {
     let (_dir, store) = fresh().await;
     stories::clear_flag_clears_one_flag(store.as_ref()).await;

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
             // A person's mistake (an unknown routine, a hold out of range) is a usage error, as in `limber`.
             match err.downcast_ref::<limber_app::Error>() {
                 Some(e) if e.is_usage() => ExitCode::from(limber_app::EXIT_USAGE),
+                Some(e) if e.is_safety() => ExitCode::from(EXIT_SAFETY),
                 _ => ExitCode::FAILURE,
             }
         }

@@ -97,11 +97,13 @@ fn a_red_flag_answer_stops_before_any_exercise() {
         .stderr(predicate::str::contains("No more stretching today; the next session asks the safety questions again"))
         .stderr(predicate::str::contains("Your answers are saved").not());
     assert_eq!(home.json(&["history"]), serde_json::json!([]));
-    // The answers were kept, so the next run asks again rather than starting.
+    // No session starts again today (and the next day's asks every question again).
     home.limber(&["run", "--speed", "100", "--pain-before", "2"])
         .write_stdin("")
         .assert()
-        .stdout(predicate::str::contains("Question 1 of 12"));
+        .code(3)
+        .stdout(predicate::str::contains("Question 1 of 12").not())
+        .stderr(predicate::str::contains("starts no session until tomorrow"));
 }
 
 #[test]

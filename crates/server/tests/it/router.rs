@@ -489,9 +489,11 @@ async fn a_safety_report_is_never_refused_over_the_fields_around_it() {
         assert_eq!(status, StatusCode::OK, "{body} refused: {v}");
         assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}), "{body}: {v}");
     }
-    let id = f.start("desk", 1.0, None).await;
+    // (On a fixture of its own: after chest pain, no session starts that day.)
+    let chest = fixture(false).await;
+    let id = chest.start("desk", 1.0, None).await;
     let (status, v) =
-        f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "chest", "now": true})).await;
+        chest.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "chest", "now": true})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{v}");
     // Sent as another JSON media type, it is heard all the same.
@@ -528,6 +530,14 @@ async fn a_safety_report_is_never_refused_over_the_fields_around_it() {
     let lists =
         ["[\"sharp-pain\"]", "[\"sharp-pain\",null,null]", "[\"chest\"]", "\u{feff}{\"intent\":\"sharp-pain\"}"];
     for (body, content_type) in lists.iter().flat_map(|b| ["application/json", "text/plain"].map(|t| (*b, t))) {
+        // (Chest pain on a fixture of its own: after it, no session starts that day.)
+        let own;
+        let f = if body.contains("chest") {
+            own = fixture(false).await;
+            &own
+        } else {
+            &f
+        };
         let id = f.start("desk", 1.0, None).await;
         let request = Request::post(format!("/api/v1/sessions/{id}/intents")).header("content-type", content_type);
         let (status, _, bytes) = f.send(request.body(Body::from(body.to_owned())).unwrap()).await;
@@ -1341,7 +1351,11 @@ async fn a_screening_on_its_own_is_stored_as_of_when_it_ended() {
     };
     let taken = latest["taken-at-ms"].as_i64().or(latest["taken_at_ms"].as_i64()).unwrap_or_else(|| panic!("{latest}"));
     assert!(taken >= before_ms + 400, "stored as of the answer, not the start: {taken} vs {before_ms}");
-    assert_eq!(latest["record"]["answers"], json!([["chest-pain", true]]), "{latest}");
+    // The yes to chest pain is stored, and just after it the empty record that sets every
+    // answer aside (no session starts that day; the next asks every question again).
+    assert_eq!(latest["record"]["answers"], json!([]), "{latest}");
+    let (status, v) = f.post("/api/v1/sessions", None, json!({"routine": "desk"})).await;
+    assert_eq!((status, &v["error"]["code"]), (StatusCode::CONFLICT, &json!("emergency-today")), "{v}");
 }
 
 /// A connection to the fixture's database with the live events' table moved out of the server's
@@ -1372,7 +1386,7 @@ async fn screened_asking_after(f: &crate::support::Fixture) -> String {
 }
 
 #[tokio::test]
-async fn chest_pain_in_a_session_means_the_next_one_asks_the_questions_again() {
+async fn chest_pain_in_a_session_sets_the_answers_aside_and_no_session_starts_that_day() {
     let f = fixture(false).await;
     let id = f.start("desk", 1.0, None).await;
     let after_screening = f.screen(&id, None).await;
@@ -1382,14 +1396,18 @@ async fn chest_pain_in_a_session_means_the_next_one_asks_the_questions_again() {
     assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{v}");
     let page = recorded(&f, std::time::Instant::now() + std::time::Duration::from_secs(30)).await;
     assert_eq!(page["sessions"][0]["stopped"], "emergency", "{page}");
-    // The clear answers given before no longer count: the next session starts at question 1,
-    // the chest-pain one.
+    // The clear answers given before no longer count (every question is asked again, the next
+    // day: limber-app's tests move the clock), and no session starts today.
+    let (_, screening) = f.get("/api/v1/screening", None).await;
+    assert_eq!(screening["record"]["answers"], json!([]), "{screening}");
     let (status, next) =
         f.post("/api/v1/sessions", None, json!({"routine": "desk", "pain-before": {"prompt": "skip"}})).await;
-    assert_eq!(status, StatusCode::CREATED, "{next}");
-    assert_eq!(next["view"]["phase"], json!({"phase": "screening", "question": 0}), "{next}");
-    let (_, questions) = f.get("/api/v1/screening/questions", None).await;
-    assert_eq!(next["view"]["question"], questions[0]["question"], "{next}");
+    assert_eq!(status, StatusCode::CONFLICT, "{next}");
+    assert_eq!(next["error"]["code"], "emergency-today", "{next}");
+    assert!(
+        next["error"]["message"].as_str().is_some_and(|m| m.contains("call your local emergency number")),
+        "{next}"
+    );
 }
 
 #[tokio::test]

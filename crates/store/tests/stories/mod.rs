@@ -350,6 +350,35 @@ pub(crate) async fn screening_is_stored_once_per_moment(store: &dyn Store) {
     assert_eq!(store.latest_screening(user).await.unwrap(), Some(aside));
 }
 
+/// When a person last reported an emergency sign: the later of the latest session stopped for
+/// one (however it was stored: saved or imported) and the latest screening set aside for one.
+pub(crate) async fn the_last_emergency_is_found_in_sessions_and_screenings(store: &dyn Store) {
+    let user = new_user(store, "last-emergency").await;
+    assert_eq!(store.last_emergency(user).await.unwrap(), None);
+    // Sessions stopped for anything else, and answers that are not set aside, are no emergency.
+    store.finish_session(user, &session(0, Some(StopReason::SharpPain)), &[], EVERY_TIME, &[]).await.unwrap();
+    let answered = ScreeningEntry {
+        taken_at_ms: 9_000_000_000_000,
+        record: ScreeningRecord { answers: vec![("chest-pain".into(), false)], clinician_assessed: false },
+    };
+    store.save_screening(user, &answered).await.unwrap();
+    assert_eq!(store.last_emergency(user).await.unwrap(), None);
+    // One imported, then a later one saved: the end of the later.
+    let imported = session(1, Some(StopReason::Emergency));
+    store.import(user, std::slice::from_ref(&imported)).await.unwrap();
+    assert_eq!(store.last_emergency(user).await.unwrap(), Some(imported.ended_at_ms));
+    let saved = session(2, Some(StopReason::Emergency));
+    store.finish_session(user, &saved, &[], EVERY_TIME, &[]).await.unwrap();
+    assert_eq!(store.last_emergency(user).await.unwrap(), Some(saved.ended_at_ms));
+    // An empty record (answers set aside at a question) later than both.
+    let aside = ScreeningEntry { taken_at_ms: saved.ended_at_ms + 5, record: ScreeningRecord::default() };
+    store.save_screening(user, &aside).await.unwrap();
+    assert_eq!(store.last_emergency(user).await.unwrap(), Some(aside.taken_at_ms));
+    // Someone else's are not this person's.
+    let other = new_user(store, "no-emergency").await;
+    assert_eq!(store.last_emergency(other).await.unwrap(), None);
+}
+
 /// An imported progression joins the person's own: a stretch only one side has is taken as it
 /// is; one both have keeps the safer of each (set aside if either is, the shorter hold and
 /// streak). An import that is not committed changes nothing.
