@@ -728,7 +728,10 @@ impl App {
     /// The trend of pain ratings, by local day, from the first rated session and the latest
     /// three.
     async fn trend(&self, user: UserId, tallies: &Tallies, tz: &TimeZone) -> Result<PainTrend> {
-        let ends = self.store.pain_ends(user, 3).await?;
+        // Sessions dated ahead (a clock set wrong, here or on another device) are left out: one
+        // would stand as the latest until that date and hide every rating after it.
+        const AHEAD_MS: i64 = 60 * 60 * 1000;
+        let ends = self.store.pain_ends(user, 3, when::now_ms().saturating_add(AHEAD_MS)).await?;
         let day = |r: &Rating| RatedDay {
             day: when::day_number(r.started_at_ms, tz),
             before: r.pain_before,
@@ -736,7 +739,7 @@ impl App {
         };
         let latest: Vec<RatedDay> = ends.latest.iter().map(day).collect();
         let rated = usize::try_from(tallies.rated()).unwrap_or(usize::MAX);
-        Ok(pain_trend_of_ends(rated, ends.first.as_ref().map(day), &latest))
+        Ok(pain_trend_of_ends(rated, ends.first.as_ref().map(day), &latest, ends.lowest_lately))
     }
 
     /// One page of history, newest first.
@@ -1050,6 +1053,25 @@ mod tests {
         assert_eq!(finish(t0).await, [], "two hours after sharp pain");
         assert_eq!(finish(t0 + 20 * HOUR).await, [], "22 hours after");
         assert!(!finish(t0 + 23 * HOUR).await.is_empty(), "25 hours after");
+    }
+
+    #[tokio::test]
+    async fn a_session_dated_ahead_hides_no_worsening_from_the_trend() {
+        let (_dir, app, user) = screened_app().await;
+        const DAY: i64 = 24 * 60 * 60 * 1000;
+        let now = when::now_ms();
+        for (before, days_ago) in [(1, 40), (2, 6), (3, 4), (5, 2)] {
+            app.finish(user, &hands_free(&app, user, Some(before)).await, now - days_ago * DAY, 1.0)
+                .await
+                .expect("recorded");
+        }
+        let worse = app.stats(user).await.expect("stats").pain_trend;
+        assert!(worse.see_clinician && worse.first_and_latest == Some((1, 5)), "{worse:?}");
+        // From a device whose clock ran two months ahead: a 0 that would stand as the latest.
+        let ahead =
+            app.finish(user, &hands_free(&app, user, Some(0)).await, now + 60 * DAY, 1.0).await.expect("recorded");
+        let read = |t: &PainTrend| (t.first_and_latest, t.see_clinician, t.advice.clone());
+        assert_eq!(read(&ahead.trend), read(&worse), "the trend reads as before: {:?}", ahead.trend);
     }
 
     #[tokio::test]

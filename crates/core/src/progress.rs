@@ -460,22 +460,35 @@ pub struct RatedDay {
     pub after: Option<u8>,
 }
 
+/// How far back, in days up to the latest rating, the trend looks for the best recent one.
+pub const LATELY_DAYS: i64 = 90;
+
 /// Computes the trend from (day number, before rating) pairs, oldest first.
 pub fn pain_trend(ratings: &[(i64, u8)]) -> PainTrend {
     let days: Vec<RatedDay> = ratings.iter().map(|&(day, before)| RatedDay { day, before, after: None }).collect();
-    pain_trend_of_ends(days.len(), days.first().copied(), &days[days.len().saturating_sub(3)..])
+    let lowest_lately =
+        days.last().and_then(|last| days.iter().filter(|r| r.day >= last.day - LATELY_DAYS).map(|r| r.before).min());
+    pain_trend_of_ends(days.len(), days.first().copied(), &days[days.len().saturating_sub(3)..], lowest_lately)
 }
 
-/// [`pain_trend`] from all it depends on: how many sessions were rated, the first rated session
-/// and the latest three (fewer when there are fewer), oldest first.
+/// [`pain_trend`] from all it depends on: how many sessions were rated, the first rated session,
+/// the latest three (fewer when there are fewer), oldest first, and the lowest rating of the
+/// [`LATELY_DAYS`] up to the last.
 ///
 /// A change of 2 points is the smallest that means something (as `meaningful`). The ratings say
 /// to see a clinician when the pain gets worse over several sessions (the last three rising step
 /// by step by 2 points or more in all, the last two both 2 points or more above the one before
 /// them, or all three 2 points or more above the first rating; one bad day is not a trend), when
-/// each of the last three sessions left the pain worse than before it ([`worse_after`]), or when
-/// pain is still there (2 or more) after about a month without improving by 2 points.
-pub fn pain_trend_of_ends(rated_sessions: usize, first: Option<RatedDay>, latest: &[RatedDay]) -> PainTrend {
+/// each of the last three sessions left the pain worse than before it ([`worse_after`]), when
+/// pain is still there (2 or more) after about a month without improving by 2 points, or when
+/// the last three are all 2 points or more above the best rating of recent months (a relapse,
+/// however slow, and however good it was at first).
+pub fn pain_trend_of_ends(
+    rated_sessions: usize,
+    first: Option<RatedDay>,
+    latest: &[RatedDay],
+    lowest_lately: Option<u8>,
+) -> PainTrend {
     let latest3 = &latest[latest.len().saturating_sub(3)..];
     let last = latest3.last().copied();
     let change = first.zip(last).map(|(a, b)| i16::from(b.before) - i16::from(a.before));
@@ -485,7 +498,8 @@ pub fn pain_trend_of_ends(rated_sessions: usize, first: Option<RatedDay>, latest
         let rising = a < b && b < c && up(a, c);
         let stayed_up = up(a, b) && up(a, c);
         let above_first = first.is_some_and(|f| [a, b, c].iter().all(|&r| up(f.before, r)));
-        rising || stayed_up || above_first
+        let above_best_lately = lowest_lately.is_some_and(|low| [a, b, c].iter().all(|&r| up(low, r)));
+        rising || stayed_up || above_first || above_best_lately
     };
     let worse_after_each =
         latest3.len() == 3 && latest3.iter().all(|r| r.after.is_some_and(|after| worse_after(Some(r.before), after)));

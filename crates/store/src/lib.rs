@@ -37,6 +37,10 @@ pub const DATABASE_FILE: &str = "limber.db";
 /// The name of the single local user the CLI and the TUI use.
 pub const LOCAL_USER: &str = "local";
 
+/// How far back the pain trend looks for the best recent rating: 90 days, in milliseconds
+/// (limber-core's `progress::LATELY_DAYS`).
+pub const LATELY_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+
 /// Why the store could not do what was asked. Messages never name the database engine; the
 /// engine's own error, when there is one, is the [source](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
@@ -421,8 +425,10 @@ pub trait Store: Send + Sync {
     /// Counts kept up to date with every session added: sessions in all and by "before" rating.
     async fn tallies(&self, user: UserId) -> Result<Tallies>;
 
-    /// The oldest rated session and the `latest` newest ones: what the pain trend needs.
-    async fn pain_ends(&self, user: UserId, latest: u32) -> Result<PainEnds>;
+    /// The oldest rated session, the `latest` newest ones and the lowest "before" rating of
+    /// those started in the [`LATELY_MS`] up to the newest: what the pain trend needs. Sessions
+    /// started after `until_ms` (dated ahead by a clock set wrong) are left out.
+    async fn pain_ends(&self, user: UserId, latest: u32, until_ms: i64) -> Result<PainEnds>;
 
     /// When each session that counts toward the weekly goal (a stretch done in full) started,
     /// newest first, Unix milliseconds: a streak reads only as far back as it goes.

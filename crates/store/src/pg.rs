@@ -637,7 +637,7 @@ impl Store for PgStore {
         Ok(tallies)
     }
 
-    async fn pain_ends(&self, user: UserId, latest: u32) -> Result<PainEnds> {
+    async fn pain_ends(&self, user: UserId, latest: u32, until_ms: i64) -> Result<PainEnds> {
         let rating = |row: &PgRow| -> Result<Rating> {
             Ok(Rating {
                 started_at_ms: row.try_get(0)?,
@@ -647,22 +647,39 @@ impl Store for PgStore {
         };
         let first = sqlx::query(
             "SELECT started_at, pain_before, pain_after FROM sessions \
-             WHERE user_id = $1 AND pain_before IS NOT NULL ORDER BY started_at, uuid LIMIT 1",
+             WHERE user_id = $1 AND pain_before IS NOT NULL AND started_at <= $2 ORDER BY started_at, uuid LIMIT 1",
         )
         .bind(user.0)
+        .bind(until_ms)
         .fetch_optional(&self.pool)
         .await?;
         let newest = sqlx::query(
             "SELECT started_at, pain_before, pain_after FROM sessions \
-             WHERE user_id = $1 AND pain_before IS NOT NULL ORDER BY started_at DESC, uuid DESC LIMIT $2",
+             WHERE user_id = $1 AND pain_before IS NOT NULL AND started_at <= $2 \
+             ORDER BY started_at DESC, uuid DESC LIMIT $3",
         )
         .bind(user.0)
+        .bind(until_ms)
         .bind(i64::from(latest))
         .fetch_all(&self.pool)
         .await?;
         let mut latest = newest.iter().map(rating).collect::<Result<Vec<_>>>()?;
         latest.reverse();
-        Ok(PainEnds { first: first.as_ref().map(rating).transpose()?, latest })
+        let lowest_lately: Option<i64> = match latest.last() {
+            Some(last) => {
+                sqlx::query_scalar(
+                    "SELECT MIN(pain_before) FROM sessions \
+                 WHERE user_id = $1 AND pain_before IS NOT NULL AND started_at BETWEEN $2 AND $3",
+                )
+                .bind(user.0)
+                .bind(last.started_at_ms.saturating_sub(crate::LATELY_MS))
+                .bind(last.started_at_ms)
+                .fetch_one(&self.pool)
+                .await?
+            }
+            None => None,
+        };
+        Ok(PainEnds { first: first.as_ref().map(rating).transpose()?, latest, lowest_lately: small(lowest_lately) })
     }
 
     fn goal_session_starts(&self, user: UserId) -> BoxStream<'_, Result<i64>> {

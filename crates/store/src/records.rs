@@ -211,6 +211,9 @@ pub struct PainEnds {
     pub first: Option<Rating>,
     /// The newest rated sessions (as many as asked, fewer when there are fewer), oldest first.
     pub latest: Vec<Rating>,
+    /// The lowest "before" rating in the 90 days up to the newest rated session.
+    #[serde(default)]
+    pub lowest_lately: Option<u8>,
 }
 
 /// One page of history, newest first.

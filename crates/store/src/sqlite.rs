@@ -826,7 +826,7 @@ impl Store for SqliteStore {
         Ok(tallies)
     }
 
-    async fn pain_ends(&self, user: UserId, latest: u32) -> Result<PainEnds> {
+    async fn pain_ends(&self, user: UserId, latest: u32, until_ms: i64) -> Result<PainEnds> {
         let rating = |row: &SqliteRow| -> Result<Rating> {
             Ok(Rating {
                 started_at_ms: row.try_get(0)?,
@@ -836,22 +836,39 @@ impl Store for SqliteStore {
         };
         let first = sqlx::query(
             "SELECT started_at, pain_before, pain_after FROM sessions INDEXED BY sessions_rated \
-             WHERE user_id = ? AND pain_before IS NOT NULL ORDER BY started_at, uuid LIMIT 1",
+             WHERE user_id = ? AND pain_before IS NOT NULL AND started_at <= ? ORDER BY started_at, uuid LIMIT 1",
         )
         .bind(user.0)
+        .bind(until_ms)
         .fetch_optional(&self.pool)
         .await?;
         let newest = sqlx::query(
             "SELECT started_at, pain_before, pain_after FROM sessions INDEXED BY sessions_rated \
-             WHERE user_id = ? AND pain_before IS NOT NULL ORDER BY started_at DESC, uuid DESC LIMIT ?",
+             WHERE user_id = ? AND pain_before IS NOT NULL AND started_at <= ? \
+             ORDER BY started_at DESC, uuid DESC LIMIT ?",
         )
         .bind(user.0)
+        .bind(until_ms)
         .bind(i64::from(latest))
         .fetch_all(&self.pool)
         .await?;
         let mut latest = newest.iter().map(rating).collect::<Result<Vec<_>>>()?;
         latest.reverse();
-        Ok(PainEnds { first: first.as_ref().map(rating).transpose()?, latest })
+        let lowest_lately: Option<i64> = match latest.last() {
+            Some(last) => {
+                sqlx::query_scalar(
+                    "SELECT MIN(pain_before) FROM sessions INDEXED BY sessions_rated \
+                 WHERE user_id = ? AND pain_before IS NOT NULL AND started_at BETWEEN ? AND ?",
+                )
+                .bind(user.0)
+                .bind(last.started_at_ms.saturating_sub(crate::LATELY_MS))
+                .bind(last.started_at_ms)
+                .fetch_one(&self.pool)
+                .await?
+            }
+            None => None,
+        };
+        Ok(PainEnds { first: first.as_ref().map(rating).transpose()?, latest, lowest_lately: small(lowest_lately) })
     }
 
     fn goal_session_starts(&self, user: UserId) -> BoxStream<'_, Result<i64>> {

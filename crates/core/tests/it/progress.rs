@@ -302,6 +302,23 @@ fn pain_trend_flags_worsening_and_a_month_without_improvement() {
 }
 
 #[test]
+fn a_slow_relapse_after_a_good_start_advises_a_clinician() {
+    // 8 at first, then much better, then a point worse every fortnight or so: no step is 2
+    // points, and the latest is still better than the first.
+    let relapse = [(0, 8), (10, 2), (24, 2), (38, 3), (52, 3), (66, 4), (80, 4), (94, 5)];
+    let trend = pain_trend(&relapse);
+    assert_eq!(trend.first_and_latest, Some((8, 5)));
+    assert!(trend.see_clinician, "4, 4, 5: each 2 points above the best of recent months, 2: {trend:?}");
+    // Two sessions earlier (3, 4, 4) it was no trend yet; nor is a low pain that stays put, a
+    // point's wobble, or a best rating from long ago (more than 90 days before the last).
+    assert!(!pain_trend(&relapse[..7]).see_clinician, "{:?}", pain_trend(&relapse[..7]));
+    assert!(!pain_trend(&[(0, 8), (10, 2), (40, 2), (70, 2), (80, 2)]).see_clinician);
+    assert!(!pain_trend(&[(0, 8), (10, 3), (40, 4), (70, 3), (80, 4)]).see_clinician);
+    assert!(!pain_trend(&[(0, 8), (10, 2), (140, 4), (150, 4), (160, 4)]).see_clinician, "2 was months ago");
+    assert!(pain_trend(&[(0, 8), (100, 2), (140, 4), (150, 4), (160, 4)]).see_clinician, "2 was 60 days ago");
+}
+
+#[test]
 fn a_summary_reads_the_same_in_every_front_end() {
     let lib = library();
     let mut swapped = item("twist", ItemStatus::Done, Some(Comfort::Comfortable), false);
@@ -323,14 +340,14 @@ fn a_summary_reads_the_same_in_every_front_end() {
 fn pain_worse_after_each_of_three_sessions_advises_a_clinician() {
     let day = |day, before, after| RatedDay { day, before, after };
     let every_time = [day(0, 3, Some(8)), day(2, 3, Some(8)), day(4, 3, Some(8))];
-    let trend = pain_trend_of_ends(3, Some(every_time[0]), &every_time);
+    let trend = pain_trend_of_ends(3, Some(every_time[0]), &every_time, None);
     assert_eq!((trend.change, trend.see_clinician), (Some(0), true), "the before ratings alone look flat");
     assert!(trend.advice.is_some());
     // Twice worse after, once not, or an unrated "after": not yet a pattern.
     let twice = [day(0, 3, Some(8)), day(2, 3, Some(3)), day(4, 3, Some(8))];
-    assert!(!pain_trend_of_ends(3, Some(twice[0]), &twice).see_clinician);
+    assert!(!pain_trend_of_ends(3, Some(twice[0]), &twice, None).see_clinician);
     let unrated = [day(0, 3, Some(8)), day(2, 3, None), day(4, 3, Some(8))];
-    assert!(!pain_trend_of_ends(3, Some(unrated[0]), &unrated).see_clinician);
+    assert!(!pain_trend_of_ends(3, Some(unrated[0]), &unrated, None).see_clinician);
     assert!(worse_after(Some(3), 5) && worse_after(Some(5), 6) && worse_after(None, 6));
     // Above 5 after is high whatever it was before: no hold grows on it.
     assert!(worse_after(Some(7), 7) && worse_after(Some(8), 6));

@@ -694,8 +694,24 @@ pub(crate) async fn aggregates_match_a_naive_count(store: &dyn Store) {
             s.pain_before.map(|p| Rating { started_at_ms: s.started_at_ms, pain_before: p, pain_after: s.pain_after })
         })
         .collect();
-    let ends = store.pain_ends(user, 3).await.unwrap();
-    assert_eq!(ends, PainEnds { first: rated.first().copied(), latest: rated[rated.len() - 3..].to_vec() });
+    let ends = store.pain_ends(user, 3, i64::MAX).await.unwrap();
+    let newest = rated[rated.len() - 1].started_at_ms;
+    let lately = rated.iter().filter(|r| r.started_at_ms >= newest - limber_store::LATELY_MS).map(|r| r.pain_before);
+    assert_eq!(
+        ends,
+        PainEnds {
+            first: rated.first().copied(),
+            latest: rated[rated.len() - 3..].to_vec(),
+            lowest_lately: lately.min()
+        }
+    );
+    // Those started after `until` (dated ahead by a clock set wrong) are left out.
+    let until = rated[rated.len() / 2].started_at_ms;
+    let before: Vec<Rating> = rated.iter().filter(|r| r.started_at_ms <= until).copied().collect();
+    let ends = store.pain_ends(user, 3, until).await.unwrap();
+    assert_eq!(ends.latest, before[before.len() - 3..]);
+    let lately = before.iter().filter(|r| r.started_at_ms >= until - limber_store::LATELY_MS).map(|r| r.pain_before);
+    assert_eq!(ends.lowest_lately, lately.min());
 
     let starts: Vec<i64> = store.goal_session_starts(user).try_collect().await.unwrap();
     let naive: Vec<i64> = newest_first
@@ -713,7 +729,7 @@ pub(crate) async fn aggregates_match_a_naive_count(store: &dyn Store) {
     // A user without sessions.
     let empty = new_user(store, "aggregates-empty").await;
     assert_eq!(store.tallies(empty).await.unwrap(), Tallies::default());
-    assert_eq!(store.pain_ends(empty, 3).await.unwrap(), PainEnds::default());
+    assert_eq!(store.pain_ends(empty, 3, i64::MAX).await.unwrap(), PainEnds::default());
     assert!(store.goal_session_starts(empty).try_collect::<Vec<_>>().await.unwrap().is_empty());
 
     // Removing a user removes their tallies.
