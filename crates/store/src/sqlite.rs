@@ -149,10 +149,14 @@ impl SqliteStore {
     async fn connect(options: SqliteConnectOptions, path: &Path) -> Result<SqliteStore> {
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
+            .after_release(out_of_transactions)
             .connect_with(options.clone())
             .await
             .map_err(|e| classify(e, path))?;
-        let journal = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(journal_options(options));
+        let journal = SqlitePoolOptions::new()
+            .max_connections(1)
+            .after_release(out_of_transactions)
+            .connect_lazy_with(journal_options(options));
         Ok(SqliteStore {
             pool,
             journal,
@@ -1167,9 +1171,55 @@ impl Store for SqliteStore {
     }
 }
 
+/// Keeps a pooled connection only when it is out of every transaction. SQLite rolls a
+/// transaction back by itself when the disk fills; the rollback sqlx sends after it then fails,
+/// and sqlx would go on counting the connection as inside one, refusing every later `BEGIN` on
+/// it until the process restarts. Such a connection is closed, and the next is opened afresh.
+fn out_of_transactions(
+    conn: &mut sqlx::SqliteConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'_, std::result::Result<bool, sqlx::Error>> {
+    let keep = !sqlx::Connection::is_in_transaction(conn);
+    Box::pin(async move { Ok(keep) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_connection_a_failed_rollback_left_counted_in_a_transaction_is_not_used_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let user = store.local_user().await.unwrap();
+        // As after a full disk: SQLite has rolled back, so sqlx's own rollback fails.
+        for _ in 0..2 {
+            let mut conn = store.pool.acquire().await.unwrap();
+            let mut tx = sqlx::Connection::begin_with(&mut *conn, BEGIN_WRITE).await.unwrap();
+            sqlx::query("ROLLBACK").execute(&mut *tx).await.unwrap();
+            assert!(tx.rollback().await.is_err(), "no transaction is left to roll back");
+            assert!(sqlx::Connection::is_in_transaction(&*conn), "sqlx still counts one");
+        }
+        // Every write after it works, on whichever connection it gets.
+        for n in 0..4 {
+            let record = SessionRecord {
+                id: crate::SessionId::new(),
+                routine: "desk".into(),
+                started_at_ms: n,
+                ended_at_ms: n + 1,
+                stopped: None,
+                warmed_up: false,
+                active_ms: 0,
+                pain_before: None,
+                pain_after: None,
+                flagged: None,
+                items: Vec::new(),
+                preview: false,
+            };
+            store.finish_session(user, &record, &[], limber_core::ProgressRules::default(), &[]).await.unwrap();
+        }
+        assert_eq!(store.tallies(user).await.unwrap().sessions, 4);
+    }
 
     #[tokio::test]
     async fn a_write_sqlite_refuses_as_read_only_is_said_in_words_not_in_the_engines_codes() {
