@@ -39,6 +39,12 @@ impl Interrupt {
         self.signal.store(usize::try_from(signal).unwrap_or(0), Ordering::Relaxed);
     }
 
+    /// Ctrl-C read as a key (a terminal that sends keys one at a time sends no signal for it):
+    /// as if SIGINT had arrived.
+    pub fn ctrl_c(&self) {
+        self.receive(signal_hook::consts::SIGINT);
+    }
+
     /// Whether a signal has asked the session to end.
     #[must_use]
     pub fn requested(&self) -> bool {

@@ -387,6 +387,8 @@ pub(crate) fn drive(
         // Wake often enough to redraw the countdown and to notice a signal.
         wait = wait.min(Duration::from_millis(if screen.bar.is_some() { 100 } else { 250 }));
         match inputs.next(wait) {
+            // Ctrl-C ends the session as SIGINT does, exit code included.
+            Some(Input::Key(3)) => interrupt.ctrl_c(),
             Some(Input::Key(key)) => {
                 // At a rating prompt 10 takes two keys (1 then 0); during the exercise a digit
                 // acts at once, and a 0 just after a 1 makes it 10.

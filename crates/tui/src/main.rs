@@ -139,8 +139,10 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_SAFETY));
     }
     // Ended by a signal: 128 plus its number, as a shell expects; Ctrl-C, a key here, as SIGINT.
-    let ctrl_c = app.interrupted.then_some(128 + 2);
-    Ok(interrupt.exit_code().or(ctrl_c).map_or(ExitCode::SUCCESS, ExitCode::from))
+    if app.interrupted {
+        interrupt.ctrl_c();
+    }
+    Ok(interrupt.exit_code().map_or(ExitCode::SUCCESS, ExitCode::from))
 }
 
 /// Draws, then waits for a key, the session's next deadline or the next change of the

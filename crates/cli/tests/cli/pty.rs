@@ -45,6 +45,25 @@ fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
 }
 
 #[test]
+fn ctrl_c_keeps_what_was_done_and_exits_130_and_q_exits_0() {
+    // In a terminal Ctrl-C arrives as a key, not a signal: it still ends as SIGINT would.
+    for (key, code) in [("\u{3}", 130), ("q", 0)] {
+        let home = Home::new().screened();
+        let mut p =
+            run_in_pty(&home, &["desk", "--no-warmup", "--speed", "5", "--pain-before", "0", "--pain-after", "0"]);
+        p.exp_string("Step 1.").expect("the first step is read");
+        press(&mut p, key);
+        p.exp_string("What you did is kept.").expect("the session ends, kept");
+        p.exp_eof().expect("the process ends");
+        match p.process().wait().expect("exit status") {
+            rexpect::process::WaitStatus::Exited(_, exit) => assert_eq!(exit, code, "{key:?}"),
+            other => panic!("unexpected end: {other:?}"),
+        }
+        assert_eq!(home.json(&["history"])[0]["stopped"], "aborted", "{key:?}");
+    }
+}
+
+#[test]
 fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
     let home = Home::new().screened();
     let mut p = run_in_pty(&home, &["desk", "--no-warmup", "--speed", "5", "--pain-after", "0"]);
