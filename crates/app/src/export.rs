@@ -405,21 +405,24 @@ pub(crate) async fn import(
     }
     // The reader has stopped: at the end of the file, or at its first problem.
     let Standing { mut progression, profile } = reader.await.map_err(|e| ImportError::Io(e.to_string()))??;
-    // No progression in the file (formats 1 and 2): a stretch a session set aside stays set
-    // aside here, its hold and streak as they are (a later file would carry the flag, cleared
-    // or not, in its progression). Only stretches this limber has.
-    let derived: Vec<(StretchId, Progress)> = if progression.is_empty() {
-        set_aside
-            .into_iter()
-            .filter_map(|stretch| library.stretch(&StretchId::from(stretch.as_str())))
-            .map(|s| (s.id.clone(), Progress::start(s.dose.range().low())))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    // Only stretches this limber has: another machine's own content may have had more, and a
-    // made-up file could name thousands.
-    progression.retain(|id, _| library.stretch(id).is_some());
+    // A stretch a session set aside stays set aside here, its hold and streak as they are,
+    // unless the file's progression names it: that says whether the flag was cleared since
+    // (files from before the progression was exported, formats 1 and 2, have none; a later
+    // one may leave a stretch out). One this limber does not know is set aside too: the
+    // content it came from may be added here later (`--content`).
+    let derived: Vec<(StretchId, Progress)> = set_aside
+        .into_iter()
+        .map(|stretch| StretchId::from(stretch.as_str()))
+        .filter(|id| !progression.contains_key(id))
+        .map(|id| {
+            let low = library.stretch(&id).map_or(0, |s| s.dose.range().low());
+            (id, Progress::start(low))
+        })
+        .collect();
+    // Stretches this limber has, and those set aside of any other (another machine's own
+    // content may have had more; a plan with that content must still leave them out). Not the
+    // rest: a made-up file could name thousands.
+    progression.retain(|id, p| library.stretch(id).is_some() || p.flagged);
     // A hold within this limber's range for the stretch (another machine's content may have had
     // another range, and a hand-edited file anything up to 600 s): a plan clamps it the same way.
     for (id, p) in &mut progression {
