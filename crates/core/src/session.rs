@@ -875,6 +875,19 @@ impl Session {
         self.phase.is_over()
     }
 
+    /// The stretch a sharp-pain press names (`during`) when it reaches the session only after
+    /// the session ended, from a front end a moment behind it: the one held in that item, if
+    /// any. The session stays as it ended ([`Session::handle`] refuses the press as over); the
+    /// driver sets this stretch aside, as a press in time would have.
+    pub fn reported_late(&self, intent: Intent) -> Option<StretchId> {
+        match intent {
+            Intent::SharpPain { during: Some(n) } if self.phase.is_over() => {
+                usize::from(n).checked_sub(1).and_then(|i| self.held_in(i))
+            }
+            _ => None,
+        }
+    }
+
     /// Applies `intent` at `at`, after processing every deadline up to `at`. What the intent
     /// means depends on the phase; one that does not apply is refused and changes nothing.
     pub fn handle(&mut self, intent: Intent, at: At) -> Result<(), Rejected> {

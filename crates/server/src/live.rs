@@ -718,6 +718,15 @@ impl Registry {
             let before = state.session.log().intents.len();
             if let Err(why) = state.session.handle(intent, at) {
                 let moved = state.session.last_cue() != said;
+                // Sharp pain pressed during a stretch that reached the server just after the
+                // session ended: that stretch is set aside all the same, and the press is heard.
+                if let Some(stretch) = state.session.reported_late(intent) {
+                    let snapshot = live.snapshot_of(&state.session);
+                    drop(state);
+                    self.app.set_aside(live.user, &stretch).await.map_err(|e| IntentError::Store(e.into()))?;
+                    tracing::info!(session = %live.id, %stretch, "sharp pain reported just after the end; set aside");
+                    return Ok(Some(snapshot));
+                }
                 drop(state);
                 if attempt > 0 || moved {
                     // Reloaded with another instance's intents, or deadlines passed on the way

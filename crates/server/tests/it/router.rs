@@ -606,6 +606,36 @@ async fn a_sharp_pain_press_that_names_the_stretch_it_saw_sets_that_one_aside() 
 }
 
 #[tokio::test]
+async fn a_sharp_pain_press_that_arrives_just_after_the_end_still_sets_its_stretch_aside() {
+    let f = fixture(false).await;
+    let body = json!({"routine": "desk", "speed": 100, "no-warm-up": true,
+                      "pain-before": {"prompt": "given", "score": 1}, "pain-after": {"prompt": "given", "score": 1}});
+    let (status, v) = f.post("/api/v1/sessions", None, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    f.screen(&id, None).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let (last, ended) = loop {
+        let (_, state) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
+        if state["view"]["phase"]["phase"] == "finished" {
+            break (state["view"]["of"].clone(), state);
+        }
+        assert!(std::time::Instant::now() < deadline, "never finished: {state}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    // The page showed the last stretch when the person pressed; the press came a moment late.
+    let (status, v) =
+        f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "sharp-pain", "during": last})).await;
+    assert_eq!(status, StatusCode::OK, "heard, not refused as over: {v}");
+    assert_eq!(v["view"]["phase"], ended["view"]["phase"], "the session stays as it ended: {v}");
+    let (_, profile) = f.get("/api/v1/profile", None).await;
+    assert_eq!(profile["flagged"].as_array().map(Vec::len), Some(1), "{profile}");
+    // Without a stretch named, an intent to a session that is over is refused as ever.
+    let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause"})).await;
+    assert_eq!((status, &v["error"]["code"]), (StatusCode::CONFLICT, &json!("over")), "{v}");
+}
+
+#[tokio::test]
 async fn a_stretch_set_aside_is_left_out_of_a_session_started_before_the_first_is_recorded() {
     let f = fixture(false).await;
     let body = json!({"routine": "desk", "speed": 20, "pain-before": {"prompt": "given", "score": 2}});
