@@ -43,15 +43,27 @@ pub enum LineError {
 pub const HELP: &str = "try yes, no, start, pause, resume, skip, swap, discomfort, comfortable, pain N (0-10), \
                         pain sharp, chest (chest pain or breathless), quit";
 
+/// The most of a line a message quotes back.
+const QUOTED: usize = 60;
+
+/// `text` trimmed, as a message quotes it: at most [`QUOTED`] characters, then `…`.
+fn quoted(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(QUOTED) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// Reads one line.
 pub fn parse(line: &str) -> Result<Line, LineError> {
     let trimmed = line.trim();
     let (at, command) = match trimmed.strip_prefix('@') {
         Some(rest) => {
             let (t, command) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-            let secs: f64 = t.parse().map_err(|_| LineError::BadTime(trimmed.to_owned()))?;
+            let secs: f64 = t.parse().map_err(|_| LineError::BadTime(quoted(trimmed)))?;
             if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
-                return Err(LineError::BadTime(trimmed.to_owned()));
+                return Err(LineError::BadTime(quoted(trimmed)));
             }
             (Some(At(Duration::from_secs_f64(secs))), command.trim())
         }
@@ -66,7 +78,7 @@ pub fn command_intent(command: &str) -> Result<Intent, LineError> {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let rating = |n: &str| match n.parse::<u8>() {
         Ok(score) if score <= 10 => Ok(Intent::Pain { score }),
-        _ => Err(LineError::BadRating(command.trim().to_owned())),
+        _ => Err(LineError::BadRating(quoted(command))),
     };
     Ok(match words[..] {
         [] => return Err(LineError::Empty),
@@ -84,9 +96,9 @@ pub fn command_intent(command: &str) -> Result<Intent, LineError> {
         ["quit" | "q" | "abort" | "stop" | "end"] => Intent::Quit,
         ["pain", n] => rating(n).or_else(|bad| safety_report(command).ok_or(bad))?,
         // "pain" alone: what it needs, not "unknown command".
-        ["pain"] => return Err(LineError::BadRating(command.trim().to_owned())),
+        ["pain"] => return Err(LineError::BadRating(quoted(command))),
         [n] if n.chars().all(|c| c.is_ascii_digit()) => rating(n)?,
-        _ => return safety_report(command).ok_or_else(|| LineError::Unknown(command.trim().to_owned())),
+        _ => return safety_report(command).ok_or_else(|| LineError::Unknown(quoted(command))),
     })
 }
 
@@ -176,6 +188,9 @@ mod tests {
         }
         assert_eq!(parse("sharp pain in my chest").map(|l| l.intent), Ok(Intent::Chest), "the graver sign wins");
         assert_eq!(parse("sharpen"), Err(LineError::Unknown("sharpen".into())), "whole words only");
+        // A long line (a file piped in by mistake) is quoted back in part.
+        let long = "a".repeat(5000);
+        assert_eq!(parse(&long), Err(LineError::Unknown(format!("{}…", "a".repeat(60)))));
         // A denial, typed at the chest-pain question or at any moment, raises no alarm.
         for denial in ["no chest pain", "breathing fine", "not sharp", "I don't have chest pain", "chest pain gone"] {
             assert_eq!(parse(denial), Err(LineError::Unknown(denial.into())), "{denial}");

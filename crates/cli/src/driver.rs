@@ -97,6 +97,32 @@ pub(crate) struct Inputs {
     _mode: Option<KeyMode>,
 }
 
+/// The most of one piped line kept: the rest of a longer one is read and dropped, so a file
+/// piped in by mistake (one with no newline at all, say) cannot fill the memory.
+const MAX_LINE: usize = 1024;
+
+/// The next line of `input` without its newline, at most `max` bytes of it; `None` at the end.
+fn capped_line(input: &mut impl BufRead, max: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    let mut read_any = false;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(read_any.then_some(line));
+        }
+        read_any = true;
+        let end = buf.iter().position(|&b| b == b'\n');
+        let chunk = &buf[..end.unwrap_or(buf.len())];
+        let room = max.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = end.map_or(buf.len(), |i| i + 1);
+        input.consume(used);
+        if end.is_some() {
+            return Ok(Some(line));
+        }
+    }
+}
+
 impl Inputs {
     /// Starts reading standard input on a background thread.
     pub(crate) fn start() -> Inputs {
@@ -117,8 +143,8 @@ impl Inputs {
             } else {
                 // Bytes, not `lines()`: a line that is not UTF-8 is read (and refused as a
                 // command) rather than ending the input, so a later `pain sharp` is still heard.
-                for line in stdin.lock().split(b'\n') {
-                    let Ok(bytes) = line else { return };
+                let mut stdin = stdin.lock();
+                while let Ok(Some(bytes)) = capped_line(&mut stdin, MAX_LINE) {
                     let text = String::from_utf8_lossy(&bytes);
                     let line = text.strip_suffix('\r').unwrap_or(&text).to_owned();
                     if tx.send(Input::Line(line)).is_err() {
@@ -418,5 +444,27 @@ fn apply(session: &mut Session, intent: Intent, at: At, clock: &Clock, screen: &
     }
     for cue in session.drain_cues() {
         screen.cue(&cue, clock);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn piped_lines_are_read_whole_up_to_the_cap_and_the_rest_of_a_long_one_dropped() {
+        let mut input = std::io::Cursor::new(b"pause\nresume\r\n".to_vec());
+        assert_eq!(capped_line(&mut input, 8).unwrap(), Some(b"pause".to_vec()));
+        assert_eq!(capped_line(&mut input, 8).unwrap(), Some(b"resume\r".to_vec()));
+        assert_eq!(capped_line(&mut input, 8).unwrap(), None);
+        // Five megabytes with no newline, then a line that must still be heard.
+        let mut long = vec![b'a'; 5 << 20];
+        long.extend_from_slice(b"\npain sharp");
+        let mut input = std::io::BufReader::with_capacity(4096, std::io::Cursor::new(long));
+        assert_eq!(capped_line(&mut input, 8).unwrap(), Some(b"aaaaaaaa".to_vec()));
+        assert_eq!(capped_line(&mut input, 8).unwrap(), Some(b"pain sha".to_vec()), "a last line with no newline");
+        assert_eq!(capped_line(&mut input, 8).unwrap(), None);
+        // An empty line is a line; the end is not.
+        assert_eq!(capped_line(&mut std::io::Cursor::new(b"\n".to_vec()), 8).unwrap(), Some(Vec::new()));
     }
 }
