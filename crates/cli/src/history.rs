@@ -106,6 +106,13 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
     });
     // A reader that has seen enough (`limber history --all | head`) is not an error.
     let shown = written.map_err(crate::context::writing_stdout)?;
+    // A script reading JSON is told, on standard error, that it has the latest only.
+    if shown.more && !matches!(shape, Shape::Text) {
+        eprintln!(
+            "limber: the latest {} sessions only; --all for every one, --limit N for the latest N",
+            shown.sessions
+        );
+    }
     crate::context::left_out(shown.unreadable)
 }
 

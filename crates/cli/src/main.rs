@@ -53,7 +53,12 @@ fn quiet_on_closed_output() {
                 std::process::exit(0);
             }
             let why = why.split_once(": ").map_or(why, |(_, why)| why);
-            eprintln!("error: cannot write the output: {why}");
+            // Not `eprintln!`: standard error may be the full one, and a panic in this hook
+            // would abort instead of exiting 1.
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stderr(),
+                format_args!("error: cannot write the output: {why}\n"),
+            );
             std::process::exit(1);
         }
         default(info);

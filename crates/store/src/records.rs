@@ -41,8 +41,9 @@ pub struct SessionRecord {
     /// Each stretch of the plan.
     pub items: Vec<ItemRecord>,
     /// Run faster than real time ([`limber_core::progress::is_preview`]): kept, but counted
-    /// toward no weekly goal. Written only when true, so exports of real sessions are as before.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// toward no weekly goal. Always written (a script selects on `false` as on `true`); a file
+    /// from before it was kept has none, and reads as `false`.
+    #[serde(default)]
     pub preview: bool,
 }
 

@@ -379,6 +379,10 @@ fn output_that_cannot_be_written_is_an_error_not_a_quiet_success() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("No space left on device") && !err.contains("panicked"), "{args:?}: {err}");
+        // Standard error full as well (a log on the same full disk): still exit 1, not an abort.
+        let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let status = home.process().args(args).stdout(full()).stderr(full()).status().expect("runs");
+        assert_eq!(status.code(), Some(1), "{args:?} with both full");
     }
 }
 

@@ -342,6 +342,28 @@ fn a_session_with_no_readable_id_at_the_end_of_a_page_is_named_and_counted_once(
 }
 
 #[test]
+fn json_history_says_on_standard_error_when_it_shows_the_latest_only_and_always_writes_preview() {
+    let home = Home::new();
+    let file = export_file(&home, "many.json", 0..25, None);
+    home.limber(&["import", &file]).assert().success();
+    for format in ["--json", "--jsonl"] {
+        let out = home.limber(&["history", format]).assert().success().get_output().clone();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let sessions: Vec<serde_json::Value> = if format == "--json" {
+            serde_json::from_str(&stdout).expect("json")
+        } else {
+            stdout.lines().map(|l| serde_json::from_str(l).expect("a json line")).collect()
+        };
+        assert_eq!(sessions.len(), 20, "{format}");
+        assert!(sessions.iter().all(|s| s["preview"] == false), "written when false too: {format}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("the latest 20 sessions only; --all for every one"), "{format}: {stderr}");
+        let all = home.limber(&["history", format, "--all"]).assert().success().get_output().clone();
+        assert!(all.stderr.is_empty(), "{format} --all: {}", String::from_utf8_lossy(&all.stderr));
+    }
+}
+
+#[test]
 fn an_old_export_without_progression_keeps_a_stretch_set_aside_after_sharp_pain() {
     let home = Home::new();
     let sharp: &dyn Fn(&mut serde_json::Value) = &|s| {
