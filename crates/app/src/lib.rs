@@ -650,10 +650,12 @@ impl App {
     }
 
     /// Whether no hold may grow in a session `user` started at `started_at_ms`, whatever the
-    /// session itself says: while the pain trend advises a clinician, and for a day after a
+    /// session itself says: while the pain trend advises a clinician; for a day after a
     /// session that began with pain above their `usual` (or above 5) or that stopped for safety
-    /// (sharp pain, pain above 5, an emergency sign). A day is 24 hours: no time zone is needed
-    /// to record a session, and it errs on the side of holding steady.
+    /// (sharp pain, pain above 5, an emergency sign), a day being 24 hours, which errs on the
+    /// side of holding steady; and after an earlier session the same local day that did a
+    /// stretch in full, so that holds lengthen over days as flexibility improves, not over
+    /// sessions repeated in one morning (one a day counts toward a longer hold).
     async fn hold_steady(
         &self,
         user: UserId,
@@ -667,6 +669,14 @@ impl App {
         const DAY_MS: i64 = 24 * 60 * 60 * 1000;
         // Above 5 is too much whatever is usual (a new person's first rating is their usual).
         let high = |before: u8| before > 5 || usual.is_some_and(|usual| before > usual);
+        let tz = when::zone();
+        let today = when::day_number(started_at_ms, &tz);
+        let counted_earlier_today = |s: &SessionRecord| {
+            !s.preview
+                && s.started_at_ms < started_at_ms
+                && s.items.iter().any(|i| i.status == limber_core::ItemStatus::Done)
+                && when::day_number(s.started_at_ms, &tz) == today
+        };
         // Every session of that day, however many (a day's are few); one that cannot be read
         // says nothing either way.
         let day = SessionQuery::oldest_first().since(Some(started_at_ms.saturating_sub(DAY_MS)));
@@ -680,7 +690,10 @@ impl App {
             if session.started_at_ms > started_at_ms {
                 break;
             }
-            if session.pain_before.is_some_and(high) || session.stopped.is_some_and(StopReason::is_safety) {
+            if session.pain_before.is_some_and(high)
+                || session.stopped.is_some_and(StopReason::is_safety)
+                || counted_earlier_today(&session)
+            {
                 return Ok(true);
             }
         }
@@ -959,9 +972,9 @@ mod tests {
         for hour in [1, 2] {
             assert_eq!(finish(None, t0 + hour * HOUR).await, [], "{hour} h after");
         }
-        // A day on, two comfortable sessions grow them again.
+        // A day on, two comfortable sessions (on two days) grow them again.
         assert!(finish(None, t0 + 25 * HOUR).await.is_empty());
-        assert!(!finish(None, t0 + 26 * HOUR).await.is_empty(), "a day later they grow");
+        assert!(!finish(None, t0 + 49 * HOUR).await.is_empty(), "a day later they grow");
     }
 
     /// A desk break started at `at` that ends at chest pain 90 s in.
@@ -1023,10 +1036,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn one_session_a_day_counts_toward_a_longer_hold() {
+        let (_dir, app, user) = screened_app().await;
+        const HOUR: i64 = 60 * 60 * 1000;
+        let morning = when::start_of(when::parse_date("2026-03-10").expect("date"), &when::zone()) + 8 * HOUR;
+        let finish = async |at: i64| {
+            let session = hands_free(&app, user, None).await;
+            app.finish(user, &session, at, 1.0).await.expect("recorded").grown
+        };
+        // Six comfortable sessions in one day grow nothing past the first's step toward it...
+        for hour in 0..6 {
+            assert_eq!(finish(morning + hour * HOUR).await, [], "{hour} h on, the same day");
+        }
+        // ...and the next day's completes it: one session a day counts.
+        assert!(!finish(morning + 24 * HOUR).await.is_empty(), "the next day");
+        assert_eq!(finish(morning + 25 * HOUR).await, [], "and again only the next day after that");
+    }
+
+    #[tokio::test]
     async fn no_hold_grows_for_a_day_after_a_stop_for_sharp_pain() {
         let (_dir, app, user) = screened_app().await;
         const HOUR: i64 = 60 * 60 * 1000;
-        let t0 = when::now_ms() - 48 * HOUR;
+        // 01:00 local time.
+        let t0 = when::start_of(when::parse_date("2026-03-10").expect("date"), &when::zone()) + HOUR;
         let finish = async |at: i64| {
             let session = hands_free(&app, user, None).await;
             app.finish(user, &session, at, 1.0).await.expect("recorded").grown
@@ -1049,9 +1081,8 @@ mod tests {
         let recorded = app.finish(user, &hurt, t0 - 2 * HOUR, 1.0).await.expect("recorded");
         assert_eq!(recorded.summary.stopped, Some(StopReason::SharpPain));
         // The comfortable session after it grows nothing (the rest of the desk break would
-        // have grown), and neither does one the next morning; a day after the stop they grow.
+        // have grown); a day after the stop (the next day) they grow.
         assert_eq!(finish(t0).await, [], "two hours after sharp pain");
-        assert_eq!(finish(t0 + 20 * HOUR).await, [], "22 hours after");
         assert!(!finish(t0 + 23 * HOUR).await.is_empty(), "25 hours after");
     }
 
