@@ -32,7 +32,7 @@ use futures_util::TryStreamExt;
 use futures_util::stream::BoxStream;
 use jiff::tz::TimeZone;
 use limber_core::progress::{
-    RatedDay, is_preview, pain_trend_of_ends, session_changes, usual_pain_of_counts, without_growth,
+    RatedDay, STOPS_DAYS, is_preview, pain_trend_of_ends, session_changes, usual_pain_of_counts, without_growth,
 };
 use limber_core::{
     Adherence, AdherenceWalk, Clearance, Equipment, Library, PainPrompt, PainTrend, Plan, PlanOptions, Position,
@@ -744,7 +744,11 @@ impl App {
         // Sessions dated ahead (a clock set wrong, here or on another device) are left out: one
         // would stand as the latest until that date and hide every rating after it.
         const AHEAD_MS: i64 = 60 * 60 * 1000;
-        let ends = self.store.pain_ends(user, 3, when::now_ms().saturating_add(AHEAD_MS)).await?;
+        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+        let now = when::now_ms();
+        let until = now.saturating_add(AHEAD_MS);
+        let ends = self.store.pain_ends(user, 3, until).await?;
+        let stops = self.store.pain_stops(user, now.saturating_sub(STOPS_DAYS * DAY_MS), until).await?;
         let day = |r: &Rating| RatedDay {
             day: when::day_number(r.started_at_ms, tz),
             before: r.pain_before,
@@ -752,7 +756,7 @@ impl App {
         };
         let latest: Vec<RatedDay> = ends.latest.iter().map(day).collect();
         let rated = usize::try_from(tallies.rated()).unwrap_or(usize::MAX);
-        Ok(pain_trend_of_ends(rated, ends.first.as_ref().map(day), &latest, ends.lowest_lately))
+        Ok(pain_trend_of_ends(rated, ends.first.as_ref().map(day), &latest, ends.lowest_lately, stops))
     }
 
     /// One page of history, newest first.
@@ -1103,6 +1107,34 @@ mod tests {
             app.finish(user, &hands_free(&app, user, Some(0)).await, now + 60 * DAY, 1.0).await.expect("recorded");
         let read = |t: &PainTrend| (t.first_and_latest, t.see_clinician, t.advice.clone());
         assert_eq!(read(&ahead.trend), read(&worse), "the trend reads as before: {:?}", ahead.trend);
+    }
+
+    #[tokio::test]
+    async fn two_sessions_stopped_for_sharp_pain_in_a_month_advise_a_clinician() {
+        let (_dir, app, user) = screened_app().await;
+        const DAY: i64 = 24 * 60 * 60 * 1000;
+        let now = when::now_ms();
+        let request = StartRequest {
+            routine: "desk".into(),
+            no_warm_up: true,
+            pain_before: PainPrompt::Skip,
+            pain_after: PainPrompt::Skip,
+            ..StartRequest::default()
+        };
+        let mut advice = Vec::new();
+        for days_ago in [40, 20, 3] {
+            let mut hurt = app.start(user, &request, 0).await.expect("started").session;
+            hurt.advance(limber_core::At::secs(90));
+            hurt.handle(limber_core::Intent::SharpPain { during: None }, limber_core::At::secs(90)).expect("heard");
+            hurt.advance(limber_core::At::secs(24 * 60 * 60));
+            let recorded = app.finish(user, &hurt, now - days_ago * DAY, 1.0).await.expect("recorded");
+            advice.push(recorded.trend.advice);
+        }
+        // 40 days ago is outside the month: the second stop is the first of the last 30 days.
+        assert_eq!(advice[..2], [None, None], "{advice:?}");
+        let said = advice[2].clone().expect("advice after the second stop in 30 days");
+        assert!(said.contains("Pain has stopped 2 of your sessions in the last 30 days"), "{said}");
+        assert_eq!(app.stats(user).await.expect("stats").pain_trend.advice, Some(said));
     }
 
     #[tokio::test]

@@ -463,12 +463,15 @@ pub struct RatedDay {
 /// How far back, in days up to the latest rating, the trend looks for the best recent one.
 pub const LATELY_DAYS: i64 = 90;
 
+/// How far back, in days, the trend counts sessions pain stopped ([`pain_trend_of_ends`]).
+pub const STOPS_DAYS: i64 = 30;
+
 /// Computes the trend from (day number, before rating) pairs, oldest first.
 pub fn pain_trend(ratings: &[(i64, u8)]) -> PainTrend {
     let days: Vec<RatedDay> = ratings.iter().map(|&(day, before)| RatedDay { day, before, after: None }).collect();
     let lowest_lately =
         days.last().and_then(|last| days.iter().filter(|r| r.day >= last.day - LATELY_DAYS).map(|r| r.before).min());
-    pain_trend_of_ends(days.len(), days.first().copied(), &days[days.len().saturating_sub(3)..], lowest_lately)
+    pain_trend_of_ends(days.len(), days.first().copied(), &days[days.len().saturating_sub(3)..], lowest_lately, 0)
 }
 
 /// [`pain_trend`] from all it depends on: how many sessions were rated, the first rated session,
@@ -482,12 +485,15 @@ pub fn pain_trend(ratings: &[(i64, u8)]) -> PainTrend {
 /// each of the last three sessions left the pain worse than before it ([`worse_after`]), when
 /// pain is still there (2 or more) after about a month without improving by 2 points, or when
 /// the last three are all 2 points or more above the best rating of recent months (a relapse,
-/// however slow, and however good it was at first).
+/// however slow, and however good it was at first). Apart from the ratings, pain that stopped
+/// two sessions or more in the last [`STOPS_DAYS`] days (`stops_lately`: sharp pain, or above 5)
+/// says the same: it has persisted.
 pub fn pain_trend_of_ends(
     rated_sessions: usize,
     first: Option<RatedDay>,
     latest: &[RatedDay],
     lowest_lately: Option<u8>,
+    stops_lately: u32,
 ) -> PainTrend {
     let latest3 = &latest[latest.len().saturating_sub(3)..];
     let last = latest3.last().copied();
@@ -506,13 +512,19 @@ pub fn pain_trend_of_ends(
     let month_without_improvement = first
         .zip(last)
         .is_some_and(|(a, b)| b.day - a.day >= 28 && b.before >= 2 && i16::from(a.before) - i16::from(b.before) < 2);
-    let see_clinician = worsening || worse_after_each || month_without_improvement;
+    let ratings_say = worsening || worse_after_each || month_without_improvement;
+    let stops_say = stops_lately >= 2;
+    let see_clinician = ratings_say || stops_say;
     PainTrend {
         rated_sessions,
         first_and_latest: first.zip(last).map(|(a, b)| (a.before, b.before)),
         change,
         meaningful: change.is_some_and(|c| c.abs() >= 2),
         see_clinician,
-        advice: see_clinician.then(crate::words::trend_advice),
+        advice: if ratings_say {
+            Some(crate::words::trend_advice())
+        } else {
+            stops_say.then(|| crate::words::stops_advice(stops_lately))
+        },
     }
 }

@@ -321,3 +321,12 @@ pub(crate) fn trend_advice() -> String {
      or physiotherapist about it."
         .to_owned()
 }
+
+/// The advice when pain has stopped `stops` sessions lately (sharp pain, or above 5).
+pub(crate) fn stops_advice(stops: u32) -> String {
+    format!(
+        "Pain has stopped {stops} of your sessions in the last {} days (sharp, or above 5): please see a doctor \
+         or physiotherapist about it before you go on.",
+        crate::progress::STOPS_DAYS
+    )
+}

@@ -459,6 +459,10 @@ pub trait Store: Send + Sync {
     /// for one (an empty record, not assessed), whichever is later.
     async fn last_emergency(&self, user: UserId) -> Result<Option<i64>>;
 
+    /// How many of `user`'s sessions started from `since_ms` to `until_ms` pain stopped: sharp
+    /// pain, or a rating above 5 (twice, or once with a yes to stopping).
+    async fn pain_stops(&self, user: UserId, since_ms: i64, until_ms: i64) -> Result<u32>;
+
     /// Stores screening answers on their own (a screening re-run outside a session).
     async fn save_screening(&self, user: UserId, entry: &ScreeningEntry) -> Result<()>;
 

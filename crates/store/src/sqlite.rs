@@ -920,6 +920,19 @@ impl Store for SqliteStore {
         .transpose()
     }
 
+    async fn pain_stops(&self, user: UserId, since_ms: i64, until_ms: i64) -> Result<u32> {
+        let stops: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions INDEXED BY sessions_by_start \
+             WHERE user_id = ? AND started_at BETWEEN ? AND ? AND stopped IN ('sharp-pain', 'pain')",
+        )
+        .bind(user.0)
+        .bind(since_ms)
+        .bind(until_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(stops).unwrap_or(u32::MAX))
+    }
+
     async fn last_emergency(&self, user: UserId) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT MAX(at) FROM ( \

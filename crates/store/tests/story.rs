@@ -152,6 +152,12 @@ async fn the_last_emergency_is_found_in_sessions_and_screenings() {
 }
 
 #[tokio::test]
+async fn pain_stops_are_counted_in_a_stretch_of_time() {
+    let (_dir, store) = fresh().await;
+    stories::pain_stops_are_counted_in_a_stretch_of_time(store.as_ref()).await;
+}
+
+#[tokio::test]
 async fn clear_flag_clears_one_flag() {
     let (_dir, store) = fresh().await;
     stories::clear_flag_clears_one_flag(store.as_ref()).await;

@@ -302,6 +302,19 @@ fn pain_trend_flags_worsening_and_a_month_without_improvement() {
 }
 
 #[test]
+fn pain_that_stopped_two_sessions_lately_advises_a_clinician_in_its_own_words() {
+    let calm = [RatedDay { day: 0, before: 2, after: None }];
+    let once = pain_trend_of_ends(1, Some(calm[0]), &calm, None, 1);
+    assert!(!once.see_clinician && once.advice.is_none(), "{once:?}");
+    let twice = pain_trend_of_ends(1, Some(calm[0]), &calm, None, 2);
+    assert!(twice.see_clinician, "{twice:?}");
+    let advice = twice.advice.expect("advice");
+    assert!(advice.contains("Pain has stopped 2 of your sessions in the last 30 days"), "{advice}");
+    // With no rating at all, the stops still say it.
+    assert!(pain_trend_of_ends(0, None, &[], None, 3).see_clinician);
+}
+
+#[test]
 fn a_slow_relapse_after_a_good_start_advises_a_clinician() {
     // 8 at first, then much better, then a point worse every fortnight or so: no step is 2
     // points, and the latest is still better than the first.
@@ -340,14 +353,14 @@ fn a_summary_reads_the_same_in_every_front_end() {
 fn pain_worse_after_each_of_three_sessions_advises_a_clinician() {
     let day = |day, before, after| RatedDay { day, before, after };
     let every_time = [day(0, 3, Some(8)), day(2, 3, Some(8)), day(4, 3, Some(8))];
-    let trend = pain_trend_of_ends(3, Some(every_time[0]), &every_time, None);
+    let trend = pain_trend_of_ends(3, Some(every_time[0]), &every_time, None, 0);
     assert_eq!((trend.change, trend.see_clinician), (Some(0), true), "the before ratings alone look flat");
     assert!(trend.advice.is_some());
     // Twice worse after, once not, or an unrated "after": not yet a pattern.
     let twice = [day(0, 3, Some(8)), day(2, 3, Some(3)), day(4, 3, Some(8))];
-    assert!(!pain_trend_of_ends(3, Some(twice[0]), &twice, None).see_clinician);
+    assert!(!pain_trend_of_ends(3, Some(twice[0]), &twice, None, 0).see_clinician);
     let unrated = [day(0, 3, Some(8)), day(2, 3, None), day(4, 3, Some(8))];
-    assert!(!pain_trend_of_ends(3, Some(unrated[0]), &unrated, None).see_clinician);
+    assert!(!pain_trend_of_ends(3, Some(unrated[0]), &unrated, None, 0).see_clinician);
     assert!(worse_after(Some(3), 5) && worse_after(Some(5), 6) && worse_after(None, 6));
     // Above 5 after is high whatever it was before: no hold grows on it.
     assert!(worse_after(Some(7), 7) && worse_after(Some(8), 6));

@@ -78,6 +78,7 @@ on_postgres!(
     clear_flag_clears_one_flag,
     screening_is_stored_once_per_moment,
     the_last_emergency_is_found_in_sessions_and_screenings,
+    pain_stops_are_counted_in_a_stretch_of_time,
     imported_progression_merges_the_safer_way,
     an_import_sets_aside_keeping_the_hold,
     an_import_restores_a_profile_only_where_none_was_chosen,

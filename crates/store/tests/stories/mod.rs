@@ -379,6 +379,28 @@ pub(crate) async fn the_last_emergency_is_found_in_sessions_and_screenings(store
     assert_eq!(store.last_emergency(other).await.unwrap(), None);
 }
 
+/// The sessions pain stopped in a stretch of time: sharp pain, or above 5; no other stop.
+pub(crate) async fn pain_stops_are_counted_in_a_stretch_of_time(store: &dyn Store) {
+    let user = new_user(store, "pain-stops").await;
+    let stops = [
+        Some(StopReason::SharpPain),
+        Some(StopReason::Pain),
+        Some(StopReason::Emergency),
+        Some(StopReason::Aborted),
+        None,
+        Some(StopReason::SharpPain),
+    ];
+    for (n, stopped) in (0..).zip(stops) {
+        store.finish_session(user, &session(n, stopped), &[], EVERY_TIME, &[]).await.unwrap();
+    }
+    let day = |n: i64| session(n, None).started_at_ms;
+    assert_eq!(store.pain_stops(user, day(0), day(5)).await.unwrap(), 3);
+    assert_eq!(store.pain_stops(user, day(1), day(4)).await.unwrap(), 1, "from and to included");
+    assert_eq!(store.pain_stops(user, day(6), day(9)).await.unwrap(), 0);
+    let other = new_user(store, "no-pain-stops").await;
+    assert_eq!(store.pain_stops(other, day(0), day(5)).await.unwrap(), 0);
+}
+
 /// An imported progression joins the person's own: a stretch only one side has is taken as it
 /// is; one both have keeps the safer of each (set aside if either is, the shorter hold and
 /// streak). An import that is not committed changes nothing.
