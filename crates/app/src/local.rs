@@ -179,12 +179,21 @@ pub struct Unsaved {
 impl std::fmt::Display for Unsaved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "could not save this session: {}", crate::report::error_line(&self.error))?;
-        if let Some(path) = &self.kept {
-            let path = path.display();
-            write!(
+        match &self.kept {
+            Some(path) => {
+                let path = path.display();
+                write!(
+                    f,
+                    ". It is kept in {path}: `limber import {path}` adds it to your history once limber can write there \
+                     again"
+                )?;
+            }
+            // Said, not left for the person to guess from "unchanged".
+            None => write!(
                 f,
-                ". It is kept in {path}: `limber import {path}` adds it to your history once limber can write there again"
-            )?;
+                ". No file could take it either (beside the database or in the temporary directory), so this \
+                 session is not kept anywhere"
+            )?,
         }
         if let Some(name) = &self.set_aside {
             write!(f, ". {name} caused sharp pain: leave it out until a clinician says it is fine")?;
@@ -391,6 +400,18 @@ mod tests {
         let missing = dir.path().join("nope");
         let err = Local::open(Some(&missing), Some(dir.path())).err().expect("fails");
         assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn a_session_no_file_could_take_either_is_said_to_be_kept_nowhere() {
+        let full = || Error::Store(limber_store::Error::DiskFull { engine: "SQLite".into() });
+        let lost = Unsaved { error: full(), kept: None, set_aside: Some("Seated twist".into()), stopped: None };
+        let said = lost.to_string();
+        assert!(said.contains("this session is not kept anywhere"), "{said}");
+        assert!(said.contains("Seated twist caused sharp pain"), "{said}");
+        let kept = Unsaved { kept: Some(PathBuf::from("/tmp/limber-unsaved-1.json")), ..lost };
+        let said = kept.to_string();
+        assert!(said.contains("limber import /tmp/limber-unsaved-1.json") && !said.contains("anywhere"), "{said}");
     }
 }
 

@@ -335,7 +335,7 @@ fn a_session_kept_in_postgresql_is_in_the_history_the_cli_reads_there() {
     screen.key("\u{3}");
     let status = screen.pty.process().wait().expect("exit status");
     screen.restored();
-    assert!(matches!(status, rexpect::process::WaitStatus::Exited(_, 0)), "{status:?}");
+    assert!(matches!(status, rexpect::process::WaitStatus::Exited(_, 130)), "Ctrl-C: {status:?}");
     let sessions = history_in(Keep::Database(&url));
     let dropped = rt.block_on(limber_app::store::drop_database(&server, &name));
     assert_eq!((&sessions[0]["routine"], &sessions[0]["stopped"]), (&json!("desk"), &json!("aborted")), "{sessions}");
