@@ -94,7 +94,8 @@ pub struct ProgressChange {
     pub stretch: StretchId,
     /// The low end of its hold range, in seconds: where a new stretch starts.
     pub low: u32,
-    /// The high end of its hold range, in seconds: holds never grow past it.
+    /// The most its hold grows to, in seconds ([`crate::Dose::growth_limit`]): the high end of
+    /// its range, or less where its repetitions would pass about a minute in all.
     pub high: u32,
     /// What happened.
     pub outcome: Outcome,
@@ -220,7 +221,7 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
     let mut changes: Vec<ProgressChange> = Vec::new();
     for item in &summary.items {
         let Some(stretch) = library.stretch(&item.stretch) else { continue };
-        let range = stretch.dose.range();
+        let (range, limit) = (stretch.dose.range(), stretch.dose.growth_limit());
         // Pain felt counts whether or not the stretch was finished: one stopped for a rating
         // above 5 (or swapped out after it hurt: its own record says so) starts its streak
         // again like one finished with discomfort.
@@ -248,7 +249,7 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
             None => changes.push(ProgressChange {
                 stretch: item.stretch.clone(),
                 low: range.low(),
-                high: range.high(),
+                high: limit,
                 outcome,
                 flag: false,
                 held,
@@ -264,7 +265,7 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
                 changes.push(ProgressChange {
                     stretch: hurt.clone(),
                     low: range.low(),
-                    high: range.high(),
+                    high: stretch.dose.growth_limit(),
                     outcome: Outcome::Uncomfortable,
                     flag: false,
                     held: None,
@@ -277,7 +278,7 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
             Some(change) => change.flag = true,
             None => {
                 let (low, high) =
-                    library.stretch(flagged).map_or((0, 0), |s| (s.dose.range().low(), s.dose.range().high()));
+                    library.stretch(flagged).map_or((0, 0), |s| (s.dose.range().low(), s.dose.growth_limit()));
                 changes.push(ProgressChange {
                     stretch: flagged.clone(),
                     low,

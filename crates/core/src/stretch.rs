@@ -372,6 +372,21 @@ impl Dose {
         }
     }
 
+    /// The longest a hold grows to with progression: the top of the range, or less where the
+    /// repetitions would take the stretch past [`Dose::TOTAL_TARGET`] in all (3 holds of a
+    /// 15–30 s stretch grow to 20 s), never below the bottom of the range.
+    pub fn growth_limit(&self) -> u32 {
+        let range = self.range();
+        match self {
+            Dose::Hold { repetitions, .. } => (Self::TOTAL_TARGET / repetitions.get()).clamp(range.low(), range.high()),
+            Dose::Flow { .. } | Dose::Timed { .. } => range.high(),
+        }
+    }
+
+    /// About a minute of holding in all per stretch (and per side): the total Harvard Health
+    /// advises, so repetitions × hold ≈ 60 s.
+    pub const TOTAL_TARGET: u32 = 60;
+
     /// Sides the stretch is done on, in order; empty when sides do not apply.
     pub fn sides(&self) -> &'static [Side] {
         match self {

@@ -400,6 +400,34 @@ proptest::proptest! {
 }
 
 #[test]
+fn holds_grow_to_about_a_minute_in_all_and_never_below_the_range() {
+    use limber_core::{Dose, DoseRange};
+    use std::num::NonZeroU32;
+    let hold = |repetitions: u32, low, high| Dose::Hold {
+        seconds: DoseRange::new(low, high).unwrap(),
+        repetitions: NonZeroU32::new(repetitions).unwrap(),
+        per_side: true,
+    };
+    assert_eq!(hold(3, 15, 30).growth_limit(), 20, "3 × 20 s");
+    assert_eq!(hold(2, 15, 30).growth_limit(), 30, "2 × 30 s");
+    assert_eq!(hold(1, 15, 30).growth_limit(), 30, "the top of the range");
+    assert_eq!(hold(6, 15, 30).growth_limit(), 15, "never below the bottom");
+    assert_eq!(Dose::Timed { seconds: DoseRange::new(30, 90).unwrap() }.growth_limit(), 90);
+    // And progression stops there: the fixture's ext (5–10 s) done 3 times grows to 10 s.
+    let lib = library();
+    let ext = lib.stretch(&StretchId::from("ext")).expect("ext");
+    let limit = ext.dose.growth_limit();
+    let mut progress = BTreeMap::new();
+    let mut long = item("ext", ItemStatus::Done, Some(Comfort::Comfortable), false);
+    long.seconds = 100;
+    let comfy = summary(vec![long], None, None);
+    for _ in 0..20 {
+        apply_session(&mut progress, &comfy, &lib, None, ProgressRules { step_seconds: 1, sessions_per_step: 1 });
+    }
+    assert_eq!(progress[&StretchId::from("ext")].hold_seconds, limit);
+}
+
+#[test]
 fn an_items_outcome_tells_its_dose_in_its_own_terms() {
     use limber_core::{Dose, DoseRange};
     let range = DoseRange::new(30, 60).unwrap();
