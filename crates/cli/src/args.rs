@@ -137,7 +137,7 @@ pub(crate) enum Command {
         /// json keeps everything and can be imported again; csv has one row per stretch.
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
-        /// Write here instead of standard output.
+        /// Write here instead of standard output (`-`: standard output).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -160,7 +160,7 @@ pub(crate) enum Command {
         /// html is one page with print styles (A4 and Letter); md is Markdown.
         #[arg(long, value_enum, default_value_t = HandoutFormat::Html)]
         format: HandoutFormat,
-        /// Write here instead of standard output.
+        /// Write here instead of standard output (`-`: standard output).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },

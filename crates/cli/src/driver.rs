@@ -81,7 +81,8 @@ pub(crate) static OUTPUT_GONE: AtomicBool = AtomicBool::new(false);
 /// Prints one line, returning the cursor to the start of the next line in raw mode too. A
 /// failed write never stops a session from being saved; a closed pipe sets [`OUTPUT_GONE`].
 pub(crate) fn say_line(text: &str) {
-    let end = if KeyMode::on() { "\r\n" } else { "\n" };
+    // Raw mode turns "\n" into a line feed alone on the terminal; a log (`| tee`) gets "\n".
+    let end = if KeyMode::on() && std::io::stdout().is_terminal() { "\r\n" } else { "\n" };
     let mut out = std::io::stdout().lock();
     let written = write!(out, "{}{end}", text.replace('\n', end)).and_then(|()| out.flush());
     if written.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {

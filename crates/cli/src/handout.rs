@@ -26,7 +26,8 @@ pub(crate) fn handout(
         HandoutError::UnknownRoutine { .. } => UsageError(e.to_string()).into(),
         e => anyhow::Error::new(e),
     })?;
-    match output {
+    // `-o -` is standard output, as for `export`.
+    match output.filter(|path| *path != std::path::Path::new("-")) {
         Some(path) => crate::output::replace_file(path, "handout", |mut file| {
             file.write_all(text.as_bytes())?;
             Ok((file, ()))

@@ -208,7 +208,8 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
 
 pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     let env = Env::open_to_export(global)?;
-    match output {
+    // `-o -` is standard output, as `import -` reads standard input.
+    match output.filter(|path| *path != Path::new("-")) {
         Some(path) => {
             let count = crate::output::replace_file(path, "export", |file| export_to(&env, format, file))?;
             eprintln!("Exported {} to {}.", sessions(count.sessions), path.display());

@@ -364,6 +364,23 @@ fn json_history_says_on_standard_error_when_it_shows_the_latest_only_and_always_
 }
 
 #[test]
+fn output_dash_is_standard_output_as_import_dash_is_standard_input() {
+    let home = Home::new();
+    let file = export_file(&home, "three.json", 0..3, None);
+    home.limber(&["import", &file]).assert().success();
+    for args in
+        [&["export", "-o", "-"][..], &["export", "--format", "csv", "--output", "-"], &["handout", "desk", "-o", "-"]]
+    {
+        let out = home.limber(args).current_dir(home.path()).assert().success().get_output().clone();
+        assert!(!home.path().join("-").exists(), "{args:?} wrote a file named -");
+        assert!(!out.stdout.is_empty(), "{args:?}");
+    }
+    let out = home.limber(&["export", "-o", "-"]).assert().success().get_output().stdout.clone();
+    let export: serde_json::Value = serde_json::from_slice(&out).expect("the export on standard output");
+    assert_eq!(export["sessions"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
 fn an_old_export_without_progression_keeps_a_stretch_set_aside_after_sharp_pain() {
     let home = Home::new();
     let sharp: &dyn Fn(&mut serde_json::Value) = &|s| {

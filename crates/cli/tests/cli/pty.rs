@@ -64,6 +64,30 @@ fn ctrl_c_keeps_what_was_done_and_exits_130_and_q_exits_0() {
 }
 
 #[test]
+fn keys_from_a_terminal_with_output_into_a_file_write_plain_line_ends() {
+    // `limber run | tee log` at a terminal: keys are read one by one, the log has "\n" alone.
+    let home = Home::new().screened();
+    let log = home.path().join("session.log");
+    let mut shell = std::process::Command::new("sh");
+    shell.arg("-c").arg(format!(
+        "{} run desk --no-warmup --speed 50 --pain-before 0 --pain-after 0 > {}",
+        assert_cmd::cargo::cargo_bin("limber").display(),
+        log.display()
+    ));
+    let mut p = spawn_command(home.in_home(shell), Some(30_000)).expect("spawn in a pty");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Step 1.")) {
+        assert!(std::time::Instant::now() < deadline, "the session never began");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    press(&mut p, "q");
+    p.exp_eof().expect("the process ends");
+    let written = std::fs::read_to_string(&log).expect("the log");
+    assert!(written.contains("Keys:") && written.contains("What you did is kept."), "{written}");
+    assert!(!written.contains('\r'), "{written:?}");
+}
+
+#[test]
 fn ten_is_typed_as_one_then_zero_at_the_pain_prompt() {
     let home = Home::new().screened();
     let mut p = run_in_pty(&home, &["desk", "--no-warmup", "--speed", "5", "--pain-after", "0"]);
