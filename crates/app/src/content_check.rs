@@ -34,9 +34,13 @@ impl CheckReport {
 pub fn check_content(dir: Option<&Path>, as_json: bool) -> Result<CheckReport, Error> {
     let failed = |diagnostics: Vec<Diagnostic>| {
         if as_json {
+            // No position (a file that cannot be read at all) is null, not line 0.
+            let at = |n: usize| (n > 0).then_some(n);
             let problems: Vec<_> = diagnostics
                 .iter()
-                .map(|d| json!({"file": d.file, "line": d.line, "column": d.column, "problem": d.problem.to_string()}))
+                .map(|d| {
+                    json!({"file": d.file, "line": at(d.line), "column": at(d.column), "problem": d.problem.to_string()})
+                })
                 .collect();
             CheckReport {
                 ok: false,
@@ -52,6 +56,7 @@ pub fn check_content(dir: Option<&Path>, as_json: bool) -> Result<CheckReport, E
             let stdout = if as_json {
                 let mut value = serde_json::to_value(&checked).unwrap_or_default();
                 value["ok"] = json!(true);
+                value["problems"] = json!([]);
                 value.to_string()
             } else {
                 checked.to_string()
@@ -59,6 +64,17 @@ pub fn check_content(dir: Option<&Path>, as_json: bool) -> Result<CheckReport, E
             Ok(CheckReport { ok: true, stdout, stderr: String::new() })
         }
         Err(Error::Invalid(diagnostics)) => Ok(failed(diagnostics)),
+        // A folder that cannot be read: a script asking for JSON still gets JSON, in the same
+        // shape, and a person the message.
+        Err(other) if as_json => {
+            let file = dir.map(|d| d.display().to_string());
+            let problem = json!({"file": file, "line": null, "column": null, "problem": other.to_string()});
+            Ok(CheckReport {
+                ok: false,
+                stdout: json!({"ok": false, "problems": [problem]}).to_string(),
+                stderr: format!("cannot check the content: {other}"),
+            })
+        }
         Err(other) => Err(other),
     }
 }

@@ -215,6 +215,22 @@ fn content_check_passes_good_content_names_what_it_replaces_and_fails_bad_or_mis
     let checked = home.json(&["--content", user.to_str().expect("utf-8 path"), "content", "check"]);
     assert_eq!((checked["ok"].as_bool(), checked["own_files"].as_u64()), (Some(true), Some(1)));
     assert_eq!(checked["replaced"][0]["id"], "seated-twist");
+    assert_eq!(checked["problems"], serde_json::json!([]), "a list, empty: {checked}");
+    // With --json a folder that cannot be read is JSON of the same shape too, and exit 1.
+    let missing = home.path().join("no-such-folder");
+    let out = home
+        .limber(&["content", "check", missing.to_str().expect("utf-8 path"), "--json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let failed: serde_json::Value = serde_json::from_slice(&out).expect("JSON on standard output");
+    assert_eq!(failed["ok"], false, "{failed}");
+    assert_eq!(
+        (&failed["problems"][0]["line"], failed["problems"].as_array().map(Vec::len)),
+        (&serde_json::json!(null), Some(1))
+    );
     // A 5-minute hold is refused with its place and the limits.
     home.limber(&["content", "check", fixtures.join("broken/unsafe-hold").to_str().expect("utf-8 path")])
         .assert()
