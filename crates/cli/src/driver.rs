@@ -249,6 +249,14 @@ impl Screen {
     }
 
     /// Prints a message that is not a cue.
+    /// Runs `write` (which prints elsewhere, to standard error) with the live bar out of its way.
+    fn pause_drawing(&self, write: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
     pub(crate) fn note(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
@@ -432,7 +440,11 @@ pub(crate) fn drive(
             Some(Input::Line(text)) => match line::parse(&text) {
                 Ok(parsed) => queue.push_back(parsed),
                 Err(line::LineError::Empty) => queue.push_back(line::Line { at: None, intent: Intent::Start }),
-                Err(e) => screen.note(&e.to_string()),
+                // On standard error, among the script's own messages rather than the session's
+                // cues: a mistyped line (`pain sharpp`) must not pass unseen.
+                Err(e) => {
+                    screen.pause_drawing(|| eprintln!("limber: a line was not understood: {e}"));
+                }
             },
             None => {}
         }

@@ -44,6 +44,19 @@ fn one_rating_above_five_and_yes_to_stopping_says_so_truly() {
 }
 
 #[test]
+fn a_mistyped_line_is_said_on_standard_error_and_the_session_goes_on() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "2", "--pain-after", "2"])
+        .write_stdin("@3 pain sharpp\n@4 pain 11\n@5 quit\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not understood").not())
+        .stderr(predicate::str::contains("limber: a line was not understood: `pain sharpp`"))
+        .stderr(predicate::str::contains("limber: a line was not understood: `pain 11`"));
+    assert_eq!(home.json(&["history"])[0]["stopped"], "aborted", "the quit after them was heard");
+}
+
+#[test]
 fn safety_signs_typed_in_the_persons_own_words_stop_the_session() {
     let home = Home::new().screened();
     home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "2"])
