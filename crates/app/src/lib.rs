@@ -39,8 +39,8 @@ use limber_core::{
     Progress, ProgressRules, RoutineId, ScreeningRecord, Session, StopReason, StretchId, Summary, Timing,
 };
 use limber_store::{
-    FinishReport, HistoryPage, HistoryQuery, ImportReport, Profile, Rating, ScreeningEntry, SessionId, SessionQuery,
-    SessionRecord, Store, Tallies, UserId,
+    DAY_MS, FinishReport, HistoryPage, HistoryQuery, ImportReport, Profile, Rating, ScreeningEntry, SessionId,
+    SessionQuery, SessionRecord, Store, Tallies, UserId,
 };
 use serde::Serialize;
 
@@ -111,15 +111,16 @@ pub enum Error {
     /// A whole page of stored sessions could not be read, so an export could not go on.
     #[error("{0} stored sessions in a row could not be read; the export stopped there")]
     UnreadablePage(usize),
-    /// An emergency sign was reported earlier today: no session starts until tomorrow.
+    /// An emergency sign was reported in the last day: no session starts for a day after it.
     #[error(
-        "you reported chest pain or another emergency sign today at {at}, so limber starts no session until \
-         tomorrow. If you have not yet, call your local emergency number or see a doctor now; the next session \
-         asks the safety questions again"
+        "an emergency sign was reported at {at}: no session starts until {until}. If you have not yet, call \
+         your local emergency number or see a doctor now"
     )]
     EmergencyToday {
         /// When, in local time (`HH:MM`).
         at: String,
+        /// When sessions may start again, in local time (`HH:MM today` or `HH:MM tomorrow`).
+        until: String,
     },
 }
 
@@ -499,13 +500,11 @@ impl App {
     /// ([`Error::EmergencyToday`]).
     pub async fn start(&self, user: UserId, request: &StartRequest, started_at_ms: i64) -> Result<Started> {
         let routine = self.routine(&request.routine)?;
-        let last_emergency = self.store.last_emergency(user).await?;
-        if let Some(at) = last_emergency {
-            let tz = when::zone();
-            if when::day_number(at, &tz) == when::day_number(started_at_ms, &tz) {
-                return Err(Error::EmergencyToday { at: when::zoned(at, &tz).strftime("%H:%M").to_string() });
-            }
-        }
+        let latest = self.store.latest_screening(user).await?;
+        // Emergencies that matter: in the last day, and since the answers stored.
+        let since = latest.as_ref().map_or(i64::MAX, |e| e.taken_at_ms).min(started_at_ms.saturating_sub(DAY_MS));
+        let last_emergency = self.store.last_emergency(user, since).await?;
+        self.refuse_after_emergency(last_emergency, started_at_ms)?;
         let profile = self.store.profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;
         let plan = Plan::resolve(&self.library, &routine, &options).map_err(|e| self.in_words(e))?;
@@ -513,15 +512,36 @@ impl App {
         // another device) no longer clear the person.
         let screening = match request.rescreen {
             true => None,
-            false => self
-                .store
-                .latest_screening(user)
-                .await?
-                .filter(|entry| last_emergency.is_none_or(|at| entry.taken_at_ms > at))
-                .map(|e| e.record),
+            false => latest.filter(|entry| last_emergency.is_none_or(|at| entry.taken_at_ms > at)).map(|e| e.record),
         };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
         Ok(Started { session, screening, profile, started_at_ms })
+    }
+
+    /// [`Error::EmergencyToday`] for a day (24 hours, so never less than the rest of the local
+    /// day, whatever the time zone) after an emergency sign reported at `last_emergency`.
+    fn refuse_after_emergency(&self, last_emergency: Option<i64>, now_ms: i64) -> Result<()> {
+        match last_emergency {
+            Some(at) if now_ms.saturating_sub(at) < DAY_MS => {
+                let tz = when::zone();
+                let until = at.saturating_add(DAY_MS);
+                let day =
+                    if when::day_number(until, &tz) > when::day_number(now_ms, &tz) { "tomorrow" } else { "today" };
+                Err(Error::EmergencyToday {
+                    at: when::zoned(at, &tz).strftime("%H:%M").to_string(),
+                    until: format!("{} {day}", when::zoned(until, &tz).strftime("%H:%M")),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether no session may start now for `user`, after an emergency sign reported in the
+    /// last day: the refusal [`App::start`] would give, for a front end to say beside screening
+    /// answers that are otherwise clear.
+    pub async fn emergency_refusal(&self, user: UserId, now_ms: i64) -> Result<Option<Error>> {
+        let last = self.store.last_emergency(user, now_ms.saturating_sub(DAY_MS)).await?;
+        Ok(self.refuse_after_emergency(last, now_ms).err())
     }
 
     /// `plan`, or an equal plan another session of this application already runs: a server
@@ -639,7 +659,7 @@ impl App {
         let usual = usual_pain_of_counts(&tallies.pain_before);
         let changes = session_changes(&summary, &self.library, usual);
         let record = SessionRecord { id, ..record(&summary, started_at_ms, speed) };
-        let changes = if record.preview || self.hold_steady(user, usual, &tallies, started_at_ms).await? {
+        let changes = if record.preview || self.hold_steady(user, usual, &tallies, &record).await? {
             without_growth(changes)
         } else {
             changes
@@ -661,12 +681,13 @@ impl App {
         user: UserId,
         usual: Option<u8>,
         tallies: &Tallies,
-        started_at_ms: i64,
+        this: &SessionRecord,
     ) -> Result<bool> {
-        if self.trend(user, tallies, &when::zone()).await?.see_clinician {
+        let started_at_ms = this.started_at_ms;
+        // The trend with this session in it: its own rating may be the one that completes it.
+        if self.trend_with(user, tallies, &when::zone(), Some(this)).await?.see_clinician {
             return Ok(true);
         }
-        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
         // Above 5 is too much whatever is usual (a new person's first rating is their usual).
         let high = |before: u8| before > 5 || usual.is_some_and(|usual| before > usual);
         let tz = when::zone();
@@ -677,9 +698,12 @@ impl App {
                 && s.items.iter().any(|i| i.status == limber_core::ItemStatus::Done)
                 && when::day_number(s.started_at_ms, &tz) == today
         };
-        // Every session of that day, however many (a day's are few); one that cannot be read
+        // Every session of the day before it and of its local date (which may be 25 hours long
+        // when the clocks go back), however many (a day's are few); one that cannot be read
         // says nothing either way.
-        let day = SessionQuery::oldest_first().since(Some(started_at_ms.saturating_sub(DAY_MS)));
+        let local_date = when::zoned(started_at_ms, &tz).date();
+        let from = started_at_ms.saturating_sub(DAY_MS).min(when::start_of(local_date, &tz));
+        let day = SessionQuery::oldest_first().since(Some(from));
         let mut sessions = self.store.stream_sessions(user, day);
         while let Some(read) = futures_util::StreamExt::next(&mut sessions).await {
             let session = match read {
@@ -741,10 +765,20 @@ impl App {
     /// The trend of pain ratings, by local day, from the first rated session and the latest
     /// three.
     async fn trend(&self, user: UserId, tallies: &Tallies, tz: &TimeZone) -> Result<PainTrend> {
+        self.trend_with(user, tallies, tz, None).await
+    }
+
+    /// [`App::trend`] as it will stand once `this` session (not stored yet) is.
+    async fn trend_with(
+        &self,
+        user: UserId,
+        tallies: &Tallies,
+        tz: &TimeZone,
+        this: Option<&SessionRecord>,
+    ) -> Result<PainTrend> {
         // Sessions dated ahead (a clock set wrong, here or on another device) are left out: one
         // would stand as the latest until that date and hide every rating after it.
         const AHEAD_MS: i64 = 60 * 60 * 1000;
-        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
         let now = when::now_ms();
         let until = now.saturating_add(AHEAD_MS);
         let ends = self.store.pain_ends(user, 3, until).await?;
@@ -754,9 +788,23 @@ impl App {
             before: r.pain_before,
             after: r.pain_after,
         };
-        let latest: Vec<RatedDay> = ends.latest.iter().map(day).collect();
-        let rated = usize::try_from(tallies.rated()).unwrap_or(usize::MAX);
-        Ok(pain_trend_of_ends(rated, ends.first.as_ref().map(day), &latest, ends.lowest_lately, stops))
+        let mut latest: Vec<RatedDay> = ends.latest.iter().map(day).collect();
+        let mut rated = usize::try_from(tallies.rated()).unwrap_or(usize::MAX);
+        let (mut first, mut lowest, mut stops) = (ends.first.as_ref().map(day), ends.lowest_lately, stops);
+        if let Some(this) = this {
+            if let Some(before) = this.pain_before {
+                let rating =
+                    Rating { started_at_ms: this.started_at_ms, pain_before: before, pain_after: this.pain_after };
+                latest.push(day(&rating));
+                rated = rated.saturating_add(1);
+                first = first.or(Some(day(&rating)));
+                lowest = Some(lowest.map_or(before, |low| low.min(before)));
+            }
+            if matches!(this.stopped, Some(StopReason::SharpPain | StopReason::Pain)) {
+                stops = stops.saturating_add(1);
+            }
+        }
+        Ok(pain_trend_of_ends(rated, first, &latest, lowest, stops))
     }
 
     /// One page of history, newest first.
@@ -873,10 +921,20 @@ impl App {
 
     /// Clears the sharp-pain flag on a stretch so plans include it again, from the start of its
     /// range (not at the hold that hurt).
+    /// A stretch this limber's content lacks (set aside in an imported history) can be cleared
+    /// too, by its id.
     pub async fn clear_flag(&self, user: UserId, stretch: &str) -> Result<bool> {
-        let stretch = self.stretch(stretch)?;
-        let back_to = Progress::cleared(stretch.dose.range().low());
-        Ok(self.store.clear_flag(user, &stretch.id, back_to).await?)
+        let (id, low) = match self.stretch(stretch) {
+            Ok(known) => (known.id.clone(), known.dose.range().low()),
+            Err(unknown) => {
+                let id = StretchId::from(stretch.trim());
+                if !self.store.progression(user).await?.get(&id).is_some_and(|p| p.flagged) {
+                    return Err(unknown);
+                }
+                (id, 0)
+            }
+        };
+        Ok(self.store.clear_flag(user, &id, Progress::cleared(low)).await?)
     }
 }
 
@@ -1007,16 +1065,17 @@ mod tests {
         assert!(app.start(user, &desk, noon).await.expect("started").screening.is_some(), "cleared at first");
         let stopped = chest_pain(&app, user, noon).await;
         assert_eq!(stopped.summary.stopped, Some(StopReason::Emergency));
-        // Two hours on, and late that evening, with the questions asked again or not: refused.
-        for (later, rescreen) in [(2 * HOUR, false), (11 * HOUR, true)] {
+        // Two hours on, late that evening, with the questions asked again or not, and the next
+        // morning (a day is 24 hours, not the rest of a date a time zone may cut short): refused.
+        for (later, rescreen) in [(2 * HOUR, false), (11 * HOUR, true), (23 * HOUR, false)] {
             let request = StartRequest { rescreen, ..desk.clone() };
             match app.start(user, &request, noon + later).await {
                 Err(e @ Error::EmergencyToday { .. }) => assert!(e.is_safety() && e.to_string().contains("12:0")),
                 other => panic!("{later} ms on: {:?}", other.map(|s| s.session.phase())),
             }
         }
-        // The next day it starts, at the first safety question: the answers before no longer count.
-        let next_day = app.start(user, &desk, noon + 24 * HOUR).await.expect("starts the next day");
+        // A day after it, it starts, at the first safety question: the answers before no longer count.
+        let next_day = app.start(user, &desk, noon + 25 * HOUR).await.expect("starts a day after");
         assert!(next_day.screening.is_none());
         assert!(matches!(next_day.session.phase(), limber_core::Phase::Screening { question: 0 }));
     }
@@ -1032,9 +1091,9 @@ mod tests {
         stopped.stopped = Some(StopReason::Emergency);
         app.store().import(user, std::slice::from_ref(&stopped)).await.expect("imported");
         session = app
-            .start(user, &StartRequest { routine: "desk".into(), ..StartRequest::default() }, then + DAY)
+            .start(user, &StartRequest { routine: "desk".into(), ..StartRequest::default() }, then + 2 * DAY)
             .await
-            .expect("started the day after")
+            .expect("started two days after")
             .session;
         assert!(matches!(session.phase(), limber_core::Phase::Screening { question: 0 }), "{:?}", session.phase());
     }
@@ -1054,7 +1113,6 @@ mod tests {
         }
         // ...and the next day's completes it: one session a day counts.
         assert!(!finish(morning + 24 * HOUR).await.is_empty(), "the next day");
-        assert_eq!(finish(morning + 25 * HOUR).await, [], "and again only the next day after that");
     }
 
     #[tokio::test]
@@ -1148,11 +1206,13 @@ mod tests {
         };
         // A steady 3 before each session, never above the usual: comfortable sessions grow.
         assert!(finish(3, now - 40 * DAY).await.grown.is_empty());
-        assert!(!finish(3, now - 35 * DAY).await.grown.is_empty(), "the second grows them");
-        // A month on, still 3: the trend advises a clinician, so the next comfortable session
-        // (which would grow the holds again) holds steady.
+        assert!(!finish(3, now - 39 * DAY).await.grown.is_empty(), "the second grows them");
+        assert!(finish(3, now - 38 * DAY).await.grown.is_empty(), "one more toward the next step");
+        // A month on, still 3: this session's own rating makes the trend advise a clinician, so
+        // it holds steady, though it would complete the next step.
         let month_on = finish(3, now - 5 * DAY).await;
-        assert!(month_on.trend.see_clinician && month_on.grown.is_empty(), "{:?}", month_on.trend);
+        assert!(month_on.trend.see_clinician, "{:?}", month_on.trend);
+        assert_eq!(month_on.grown, [], "held steady by the advice its own rating brings");
         let next = finish(3, now - DAY).await;
         assert!(next.trend.see_clinician);
         assert_eq!(next.grown, [], "held steady while the advice stands");

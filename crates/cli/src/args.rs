@@ -18,7 +18,8 @@ pub(crate) struct Cli {
 }
 
 const AFTER_HELP: &str = "Exit codes: 0 done, 1 error, 2 usage error, 3 session stopped for safety \
-(sharp pain, pain above 5 twice or once with a yes to stopping, an emergency sign, or screening advising a clinician first), \
+(sharp pain, pain above 5 twice or once with a yes to stopping, an emergency sign, or screening advising a clinician first) \
+or no session started within a day of an emergency sign, \
 130 a session ended by Ctrl-C (143 SIGTERM, 129 SIGHUP).\n\
 limber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
 

@@ -107,7 +107,12 @@ fn capped_line(input: &mut impl BufRead, max: usize) -> std::io::Result<Option<V
     let mut line = Vec::new();
     let mut read_any = false;
     loop {
-        let buf = input.fill_buf()?;
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            // A signal arrived while reading: read on, as `read_until` does.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         if buf.is_empty() {
             return Ok(read_any.then_some(line));
         }
@@ -248,7 +253,6 @@ impl Screen {
         Screen { bar, keys: std::cell::RefCell::new(all_keys()), bell, voice, trace, speed }
     }
 
-    /// Prints a message that is not a cue.
     /// Runs `write` (which prints elsewhere, to standard error) with the live bar out of its way.
     fn pause_drawing(&self, write: impl FnOnce()) {
         match &self.bar {
@@ -257,6 +261,7 @@ impl Screen {
         }
     }
 
+    /// Prints a message that is not a cue.
     pub(crate) fn note(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),

@@ -99,6 +99,13 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         println!("Your answers are saved.");
     }
+    // Clear answers on a day an emergency sign was reported still start no session that day.
+    if clearance == Clearance::Clear
+        && let Some(refusal) = env.block_on(env.app.emergency_refusal(env.user, when::now_ms()))?
+    {
+        eprintln!("But {refusal}.");
+        return Ok(ExitCode::from(EXIT_SAFETY));
+    }
     Ok(match clearance {
         Clearance::Clear => ExitCode::SUCCESS,
         _ => ExitCode::from(EXIT_SAFETY),

@@ -360,7 +360,11 @@ impl PlanOptions {
         let range = stretch.dose.range();
         match (&stretch.dose, self.hold_override) {
             (Dose::Hold { .. }, Some(secs)) => secs.max(1),
-            _ => range.clamp(self.holds.get(&stretch.id).copied().unwrap_or(range.low())),
+            // A hold kept from before progression stopped at about a minute in all comes back
+            // within it (`Dose::growth_limit`), as one set by hand (`--hold`) does not.
+            _ => range
+                .clamp(self.holds.get(&stretch.id).copied().unwrap_or(range.low()))
+                .min(stretch.dose.growth_limit()),
         }
     }
 

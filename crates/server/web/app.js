@@ -754,7 +754,11 @@ function stopHeard(c) {
 // Whether the server already has this stop: a stop of the same kind (a sharp-pain press
 // after any stop asks nothing new), or the session is over.
 function alreadyStopped(view, intent) {
-  if (isOver(view)) return true;
+  // A sharp-pain press naming its stretch still counts after the end: the server sets that
+  // stretch aside (a session stopped for it already has).
+  if (isOver(view)) {
+    return !(intent.intent === "sharp-pain" && intent.during && view.stopped?.reason !== "sharp-pain");
+  }
   if (!view.stopped) return false;
   return intent.intent !== "chest" || view.stopped.reason === "emergency";
 }
@@ -1116,9 +1120,14 @@ $("#start-form").addEventListener("submit", (e) => {
   problem.hidden = true;
   startSession(e.target).catch((err) => {
     if (err.message === "unauthorized") return; // the sign-in is shown instead
-    problem.textContent = err.data?.error?.code === "too-many-sessions"
+    const code = err.data?.error?.code;
+    // A day after an emergency sign: the server's own words, advice included, as a sentence.
+    const sentence = (text) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+    problem.textContent = code === "too-many-sessions"
       ? "You have as many sessions under way as this server allows: end one (End session) before starting another."
-      : `Could not start: ${err.message}`;
+      : code === "emergency-today"
+        ? sentence(err.message)
+        : `Could not start: ${err.message}`;
     problem.hidden = false;
     problem.scrollIntoView({ block: "nearest" });
   });

@@ -37,9 +37,11 @@ pub const DATABASE_FILE: &str = "limber.db";
 /// The name of the single local user the CLI and the TUI use.
 pub const LOCAL_USER: &str = "local";
 
-/// How far back the pain trend looks for the best recent rating: 90 days, in milliseconds
-/// (limber-core's `progress::LATELY_DAYS`).
-pub const LATELY_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+/// A day, in milliseconds.
+pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// How far back the pain trend looks for the best recent rating, in milliseconds.
+pub const LATELY_MS: i64 = limber_core::progress::LATELY_DAYS * DAY_MS;
 
 /// Why the store could not do what was asked. Messages never name the database engine; the
 /// engine's own error, when there is one, is the [source](std::error::Error::source).
@@ -454,10 +456,11 @@ pub trait Store: Send + Sync {
     /// The latest screening answers, if any.
     async fn latest_screening(&self, user: UserId) -> Result<Option<ScreeningEntry>>;
 
-    /// When `user` last reported an emergency sign, Unix milliseconds: the end of the latest
-    /// session stopped for one (an imported one included), or the latest screening set aside
-    /// for one (an empty record, not assessed), whichever is later.
-    async fn last_emergency(&self, user: UserId) -> Result<Option<i64>>;
+    /// When `user` last reported an emergency sign from `since_ms` on, Unix milliseconds: the
+    /// end of the latest session stopped for one (an imported one included), or the latest
+    /// screening set aside for one (an empty record, not assessed), whichever is later. Only
+    /// that stretch of history is read, however long the rest.
+    async fn last_emergency(&self, user: UserId, since_ms: i64) -> Result<Option<i64>>;
 
     /// How many of `user`'s sessions started from `since_ms` to `until_ms` pain stopped: sharp
     /// pain, or a rating above 5 (twice, or once with a yes to stopping).

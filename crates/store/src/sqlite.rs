@@ -933,16 +933,21 @@ impl Store for SqliteStore {
         Ok(u32::try_from(stops).unwrap_or(u32::MAX))
     }
 
-    async fn last_emergency(&self, user: UserId) -> Result<Option<i64>> {
+    async fn last_emergency(&self, user: UserId, since_ms: i64) -> Result<Option<i64>> {
+        // A session that ended after `since_ms` started at most a day before it.
         Ok(sqlx::query_scalar(
             "SELECT MAX(at) FROM ( \
-               SELECT MAX(ended_at) AS at FROM sessions INDEXED BY sessions_emergency \
-                WHERE user_id = ? AND stopped = 'emergency' \
+               SELECT MAX(ended_at) AS at FROM sessions INDEXED BY sessions_by_start \
+                WHERE user_id = ? AND started_at >= ? AND stopped = 'emergency' AND ended_at >= ? \
                UNION ALL \
-               SELECT MAX(taken_at) FROM screenings WHERE user_id = ? AND answers = '[]' AND NOT clinician_assessed)",
+               SELECT MAX(taken_at) FROM screenings \
+                WHERE user_id = ? AND taken_at >= ? AND answers = '[]' AND NOT clinician_assessed)",
         )
         .bind(user.0)
+        .bind(since_ms.saturating_sub(crate::DAY_MS))
+        .bind(since_ms)
         .bind(user.0)
+        .bind(since_ms)
         .fetch_one(&self.pool)
         .await?)
     }

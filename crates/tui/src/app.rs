@@ -698,6 +698,11 @@ impl App {
                 if let Some(id) = self.routines().get(self.selected).map(|r| r.id.0.clone())
                     && let Err(e) = self.start(&id)
                 {
+                    // Refused for safety (a day after an emergency sign): said, and the exit
+                    // code says so too, as `limber run` would.
+                    if e.downcast_ref::<limber_app::Error>().is_some_and(limber_app::Error::is_safety) {
+                        self.stopped_for_safety = true;
+                    }
                     self.message = Some(limber_app::report::error_line(e.as_ref()));
                 }
             }

@@ -199,7 +199,7 @@ fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal(
 }
 
 /// Starts a desk session, lets a hold begin, ends the program with `end`, and checks that the
-/// terminal is restored, the exit code is 0 and the session is saved as stopped.
+/// terminal is restored, the exit code is `code` and the session is saved as stopped.
 fn ends_keeping_what_was_done(code: i32, end: impl FnOnce(&mut Screen)) {
     let data = tempfile::tempdir().expect("temp dir");
     let mut screen = desk(data.path());

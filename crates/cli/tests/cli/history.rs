@@ -423,4 +423,8 @@ fn a_stretch_a_session_set_aside_stays_set_aside_unless_the_files_progression_sa
     let export: serde_json::Value =
         serde_json::from_slice(&home.limber(&["export"]).assert().success().get_output().stdout).expect("json");
     assert_eq!(export["progression"]["side-bend"]["flagged"], true, "{}", export["progression"]);
+    // And it can be cleared by its id; an id that is neither known nor set aside is a mistake.
+    home.limber(&["profile", "--clear-flag", "side-bend"]).assert().success();
+    assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-twist"]));
+    home.limber(&["profile", "--clear-flag", "side-bendd"]).assert().code(2);
 }

@@ -86,7 +86,7 @@ fn after_an_emergency_sign_no_session_starts_that_day() {
             .code(3)
             .stdout(predicate::str::contains("Question 1").not())
             .stdout(predicate::str::contains("Seated").not())
-            .stderr(predicate::str::contains("limber starts no session until tomorrow"))
+            .stderr(predicate::str::contains("no session starts until"))
             .stderr(predicate::str::contains("call your local emergency number"));
     };
     // Mid-session: the stored answers were clear, but this stop means no more stretching today,
@@ -98,7 +98,13 @@ fn after_an_emergency_sign_no_session_starts_that_day() {
         .code(3)
         .stdout(predicate::str::contains("call your local emergency number"));
     refused(&home);
-    home.limber(&["screening"]).write_stdin(clear).assert().success();
+    // Answered clear again, the answers are kept, and the day's refusal is said with them.
+    home.limber(&["screening"])
+        .write_stdin(clear)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("Your answers are saved."))
+        .stderr(predicate::str::contains("But an emergency sign was reported at"));
     refused(&home);
     home.limber(&["run", "desk", "--screening"]).write_stdin(clear).assert().code(3);
     // Before any exercise (at the pain question), the same.

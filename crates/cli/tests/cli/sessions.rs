@@ -103,7 +103,7 @@ fn a_red_flag_answer_stops_before_any_exercise() {
         .assert()
         .code(3)
         .stdout(predicate::str::contains("Question 1 of 12").not())
-        .stderr(predicate::str::contains("starts no session until tomorrow"));
+        .stderr(predicate::str::contains("no session starts until"));
 }
 
 #[test]

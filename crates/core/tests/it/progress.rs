@@ -413,10 +413,11 @@ fn holds_grow_to_about_a_minute_in_all_and_never_below_the_range() {
     assert_eq!(hold(1, 15, 30).growth_limit(), 30, "the top of the range");
     assert_eq!(hold(6, 15, 30).growth_limit(), 15, "never below the bottom");
     assert_eq!(Dose::Timed { seconds: DoseRange::new(30, 90).unwrap() }.growth_limit(), 90);
-    // And progression stops there: the fixture's ext (5–10 s) done 3 times grows to 10 s.
-    let lib = library();
-    let ext = lib.stretch(&StretchId::from("ext")).expect("ext");
-    let limit = ext.dose.growth_limit();
+    // And progression stops there: ext made 3 holds of 5–30 s grows to 20 s, not 30.
+    let mut lib = library();
+    let ext = lib.stretches.iter_mut().find(|s| s.id.as_str() == "ext").expect("ext");
+    std::sync::Arc::make_mut(ext).dose = hold(3, 5, 30);
+    let limit = 20;
     let mut progress = BTreeMap::new();
     let mut long = item("ext", ItemStatus::Done, Some(Comfort::Comfortable), false);
     long.seconds = 100;
@@ -425,6 +426,14 @@ fn holds_grow_to_about_a_minute_in_all_and_never_below_the_range() {
         apply_session(&mut progress, &comfy, &lib, None, ProgressRules { step_seconds: 1, sessions_per_step: 1 });
     }
     assert_eq!(progress[&StretchId::from("ext")].hold_seconds, limit);
+    // A hold kept from before the limit (30 s) is planned within it; one asked for by hand is not.
+    let ext = lib.stretch(&StretchId::from("ext")).expect("ext");
+    let kept = limber_core::PlanOptions {
+        holds: BTreeMap::from([(StretchId::from("ext"), 30)]),
+        ..limber_core::PlanOptions::default()
+    };
+    assert_eq!(kept.seconds_for(ext), 20);
+    assert_eq!(limber_core::PlanOptions { hold_override: Some(30), ..kept }.seconds_for(ext), 30);
 }
 
 #[test]

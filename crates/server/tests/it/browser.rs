@@ -1254,3 +1254,32 @@ fn the_page_says_what_the_plan_changed_before_the_session_starts() {
         d.text("#adjustments").starts_with("Upper-back foam rolling needs a foam roller: doing ")
     });
 }
+
+#[test]
+fn a_day_after_chest_pain_the_page_says_why_no_session_starts_in_the_servers_words() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    // Chest pain reported at the first question of a session started from elsewhere.
+    let (status, started) = post(&server.addr, "/api/v1/sessions", json!({"routine": "desk"}));
+    assert_eq!(status, 201, "{started}");
+    let id = started["id"].as_str().unwrap().to_owned();
+    let (status, v) = post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "chest"}));
+    assert_eq!(status, 200, "{v}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while post(&server.addr, "/api/v1/sessions", json!({"routine": "desk"})).0 != 409 {
+        assert!(std::time::Instant::now() < deadline, "a new session was never refused");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/?routine=desk", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.click("nav [data-tab=start]");
+    driver.click("#start-form button[type=submit]");
+    driver.wait_for("the refusal", |d| d.text("#start-problem").starts_with("An emergency sign was reported at"));
+    let said = driver.text("#start-problem");
+    assert!(said.ends_with("call your local emergency number or see a doctor now."), "{said}");
+    assert!(!said.contains("Could not start"), "{said}");
+}

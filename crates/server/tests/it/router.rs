@@ -1381,8 +1381,8 @@ async fn a_screening_on_its_own_is_stored_as_of_when_it_ended() {
     };
     let taken = latest["taken-at-ms"].as_i64().or(latest["taken_at_ms"].as_i64()).unwrap_or_else(|| panic!("{latest}"));
     assert!(taken >= before_ms + 400, "stored as of the answer, not the start: {taken} vs {before_ms}");
-    // The yes to chest pain is stored, and just after it the empty record that sets every
-    // answer aside (no session starts that day; the next asks every question again).
+    // What is stored is the empty record that sets every answer aside (no session starts for
+    // a day; the next asks every question again).
     assert_eq!(latest["record"]["answers"], json!([]), "{latest}");
     let (status, v) = f.post("/api/v1/sessions", None, json!({"routine": "desk"})).await;
     assert_eq!((status, &v["error"]["code"]), (StatusCode::CONFLICT, &json!("emergency-today")), "{v}");
