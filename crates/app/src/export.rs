@@ -415,7 +415,9 @@ pub(crate) async fn import(
         .map(|stretch| StretchId::from(stretch.as_str()))
         .filter(|id| !progression.contains_key(id))
         .map(|id| {
-            let low = library.stretch(&id).map_or(0, |s| s.dose.range().low());
+            // One without a range here starts at the shortest hold limber asks of anyone (a plan
+            // with its content clamps it to its own range); never 0, which no export may hold.
+            let low = library.stretch(&id).map_or(*limber_core::Dose::HOLD_SECONDS.start(), |s| s.dose.range().low());
             (id, Progress::start(low))
         })
         .collect();

@@ -166,6 +166,11 @@ pub const EXIT_USAGE: u8 = 2;
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// How far ahead of this machine's clock a stored moment is still taken as it is: one later
+/// than that (a clock set wrong, here or on the device an import came from) is left out of
+/// the pain trend and of the refusal after an emergency sign.
+const AHEAD_MS: i64 = 60 * 60 * 1000;
+
 /// The longest any one phase timing may be, in seconds (a step, a rest, a check-in).
 pub const TIMING_MAX: u32 = 600;
 
@@ -503,7 +508,9 @@ impl App {
         let latest = self.store.latest_screening(user).await?;
         // Emergencies that matter: in the last day, and since the answers stored.
         let since = latest.as_ref().map_or(i64::MAX, |e| e.taken_at_ms).min(started_at_ms.saturating_sub(DAY_MS));
-        let last_emergency = self.store.last_emergency(user, since).await?;
+        // One dated more than an hour ahead (a clock set wrong here, or on the device an import
+        // came from) is not read: it would refuse every session until that date.
+        let last_emergency = self.store.last_emergency(user, since, started_at_ms.saturating_add(AHEAD_MS)).await?;
         self.refuse_after_emergency(last_emergency, started_at_ms)?;
         let profile = self.store.profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;
@@ -540,7 +547,8 @@ impl App {
     /// last day: the refusal [`App::start`] would give, for a front end to say beside screening
     /// answers that are otherwise clear.
     pub async fn emergency_refusal(&self, user: UserId, now_ms: i64) -> Result<Option<Error>> {
-        let last = self.store.last_emergency(user, now_ms.saturating_sub(DAY_MS)).await?;
+        let last =
+            self.store.last_emergency(user, now_ms.saturating_sub(DAY_MS), now_ms.saturating_add(AHEAD_MS)).await?;
         Ok(self.refuse_after_emergency(last, now_ms).err())
     }
 
@@ -558,7 +566,7 @@ impl App {
     /// Stores screening answers given in `session` (if complete) at `taken_at_ms`. A screening
     /// stopped for an emergency sign (a yes to the chest-pain question, or chest pain reported
     /// at any question) stores an empty record after them: the answers stored before no longer
-    /// count, and no session starts that day ([`Store::last_emergency`] finds it).
+    /// count, and no session starts for a day ([`Store::last_emergency`] finds it).
     pub async fn save_screening(&self, user: UserId, session: &Session, taken_at_ms: i64) -> Result<Clearance> {
         let record = session.screening().clone();
         let clearance = record.clearance(&self.library.screening);
@@ -778,7 +786,6 @@ impl App {
     ) -> Result<PainTrend> {
         // Sessions dated ahead (a clock set wrong, here or on another device) are left out: one
         // would stand as the latest until that date and hide every rating after it.
-        const AHEAD_MS: i64 = 60 * 60 * 1000;
         let now = when::now_ms();
         let until = now.saturating_add(AHEAD_MS);
         let ends = self.store.pain_ends(user, 3, until).await?;
@@ -927,11 +934,12 @@ impl App {
         let (id, low) = match self.stretch(stretch) {
             Ok(known) => (known.id.clone(), known.dose.range().low()),
             Err(unknown) => {
+                // No range to go back to: its hold stays as stored (an export of it still imports).
                 let id = StretchId::from(stretch.trim());
-                if !self.store.progression(user).await?.get(&id).is_some_and(|p| p.flagged) {
-                    return Err(unknown);
+                match self.store.progression(user).await?.get(&id) {
+                    Some(stored) if stored.flagged => (id, stored.hold_seconds),
+                    _ => return Err(unknown),
                 }
-                (id, 0)
             }
         };
         Ok(self.store.clear_flag(user, &id, Progress::cleared(low)).await?)
@@ -1096,6 +1104,24 @@ mod tests {
             .expect("started two days after")
             .session;
         assert!(matches!(session.phase(), limber_core::Phase::Screening { question: 0 }), "{:?}", session.phase());
+    }
+
+    #[tokio::test]
+    async fn an_emergency_dated_ahead_by_a_wrong_clock_refuses_nothing_and_hides_no_real_one() {
+        let (_dir, app, user) = screened_app().await;
+        const DAY: i64 = 24 * 60 * 60 * 1000;
+        let now = when::now_ms();
+        let desk_break = hands_free(&app, user, None).await.summary().expect("over");
+        let emergency_at =
+            |at: i64| record(&Summary { stopped: Some(StopReason::Emergency), ..desk_break.clone() }, at, 1.0);
+        // From a device whose clock ran 300 days ahead: nothing is refused today.
+        app.store().import(user, &[emergency_at(now + 300 * DAY)]).await.expect("imported");
+        let desk = StartRequest { routine: "desk".into(), ..StartRequest::default() };
+        assert!(app.start(user, &desk, now).await.is_ok(), "not refused for 300 days");
+        // A real one an hour ago still is, though the one ahead is later.
+        app.store().import(user, &[emergency_at(now - 60 * 60 * 1000)]).await.expect("imported");
+        assert!(matches!(app.start(user, &desk, now).await, Err(Error::EmergencyToday { .. })));
+        assert!(app.emergency_refusal(user, now).await.expect("read").is_some());
     }
 
     #[tokio::test]

@@ -99,7 +99,7 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         println!("Your answers are saved.");
     }
-    // Clear answers on a day an emergency sign was reported still start no session that day.
+    // Clear answers within a day of an emergency sign still start no session until a day after it.
     if clearance == Clearance::Clear
         && let Some(refusal) = env.block_on(env.app.emergency_refusal(env.user, when::now_ms()))?
     {

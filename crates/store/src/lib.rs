@@ -456,11 +456,11 @@ pub trait Store: Send + Sync {
     /// The latest screening answers, if any.
     async fn latest_screening(&self, user: UserId) -> Result<Option<ScreeningEntry>>;
 
-    /// When `user` last reported an emergency sign from `since_ms` on, Unix milliseconds: the
-    /// end of the latest session stopped for one (an imported one included), or the latest
-    /// screening set aside for one (an empty record, not assessed), whichever is later. Only
-    /// that stretch of history is read, however long the rest.
-    async fn last_emergency(&self, user: UserId, since_ms: i64) -> Result<Option<i64>>;
+    /// When `user` last reported an emergency sign from `since_ms` to `until_ms`, Unix
+    /// milliseconds: the end of the latest session stopped for one (an imported one included),
+    /// or the latest screening set aside for one (an empty record, not assessed), whichever is
+    /// later. Only that stretch of history is read, however long the rest.
+    async fn last_emergency(&self, user: UserId, since_ms: i64, until_ms: i64) -> Result<Option<i64>>;
 
     /// How many of `user`'s sessions started from `since_ms` to `until_ms` pain stopped: sharp
     /// pain, or a rating above 5 (twice, or once with a yes to stopping).

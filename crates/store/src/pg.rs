@@ -719,20 +719,23 @@ impl Store for PgStore {
         Ok(u32::try_from(stops).unwrap_or(u32::MAX))
     }
 
-    async fn last_emergency(&self, user: UserId, since_ms: i64) -> Result<Option<i64>> {
-        // A session that ended after `since_ms` started at most a day before it.
+    async fn last_emergency(&self, user: UserId, since_ms: i64, until_ms: i64) -> Result<Option<i64>> {
+        // A session that ended after `since_ms` started at most a day before it (an import
+        // refuses one longer).
         Ok(sqlx::query_scalar(
             "SELECT MAX(at) FROM ( \
                SELECT MAX(ended_at) AS at FROM sessions \
-                WHERE user_id = $1 AND started_at >= $2 AND stopped = 'emergency' AND ended_at >= $3 \
+                WHERE user_id = $1 AND started_at BETWEEN $2 AND $4 AND stopped = 'emergency' \
+                  AND ended_at BETWEEN $3 AND $4 \
                UNION ALL \
                SELECT MAX(taken_at) FROM screenings \
-                WHERE user_id = $1 AND taken_at >= $3 AND answers = '[]' AND NOT clinician_assessed \
+                WHERE user_id = $1 AND taken_at BETWEEN $3 AND $4 AND answers = '[]' AND NOT clinician_assessed \
              ) AS emergencies",
         )
         .bind(user.0)
         .bind(since_ms.saturating_sub(crate::DAY_MS))
         .bind(since_ms)
+        .bind(until_ms)
         .fetch_one(&self.pool)
         .await?)
     }

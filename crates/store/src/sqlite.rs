@@ -933,21 +933,26 @@ impl Store for SqliteStore {
         Ok(u32::try_from(stops).unwrap_or(u32::MAX))
     }
 
-    async fn last_emergency(&self, user: UserId, since_ms: i64) -> Result<Option<i64>> {
-        // A session that ended after `since_ms` started at most a day before it.
+    async fn last_emergency(&self, user: UserId, since_ms: i64, until_ms: i64) -> Result<Option<i64>> {
+        // A session that ended after `since_ms` started at most a day before it (an import
+        // refuses one longer).
         Ok(sqlx::query_scalar(
             "SELECT MAX(at) FROM ( \
                SELECT MAX(ended_at) AS at FROM sessions INDEXED BY sessions_by_start \
-                WHERE user_id = ? AND started_at >= ? AND stopped = 'emergency' AND ended_at >= ? \
+                WHERE user_id = ? AND started_at BETWEEN ? AND ? AND stopped = 'emergency' \
+                  AND ended_at BETWEEN ? AND ? \
                UNION ALL \
                SELECT MAX(taken_at) FROM screenings \
-                WHERE user_id = ? AND taken_at >= ? AND answers = '[]' AND NOT clinician_assessed)",
+                WHERE user_id = ? AND taken_at BETWEEN ? AND ? AND answers = '[]' AND NOT clinician_assessed)",
         )
         .bind(user.0)
         .bind(since_ms.saturating_sub(crate::DAY_MS))
+        .bind(until_ms)
         .bind(since_ms)
+        .bind(until_ms)
         .bind(user.0)
         .bind(since_ms)
+        .bind(until_ms)
         .fetch_one(&self.pool)
         .await?)
     }

@@ -269,11 +269,9 @@ fn message<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
 }
 
 /// The rows the message takes at `width`: one, up to three for a long one.
-/// Rows for the message, wrapped at `width`: up to 5, so that the longest (the refusal a day
-/// after an emergency sign, with its advice) is read whole at the 60-column minimum.
 fn message_rows(app: &App, width: u16) -> u16 {
-    let rows = message(app, &Theme { color: false }).line_count(width).clamp(1, 5);
-    u16::try_from(rows).unwrap_or(5)
+    let rows = message(app, &Theme { color: false }).line_count(width).clamp(1, 3);
+    u16::try_from(rows).unwrap_or(3)
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -427,4 +427,7 @@ fn a_stretch_a_session_set_aside_stays_set_aside_unless_the_files_progression_sa
     home.limber(&["profile", "--clear-flag", "side-bend"]).assert().success();
     assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-twist"]));
     home.limber(&["profile", "--clear-flag", "side-bendd"]).assert().code(2);
+    // Cleared, it keeps its hold, so an export of this history still imports.
+    let again = home.limber(&["export"]).assert().success().get_output().stdout.clone();
+    Home::new().limber(&["import", "-"]).write_stdin(again).assert().success();
 }

@@ -354,7 +354,7 @@ pub(crate) async fn screening_is_stored_once_per_moment(store: &dyn Store) {
 /// one (however it was stored: saved or imported) and the latest screening set aside for one.
 pub(crate) async fn the_last_emergency_is_found_in_sessions_and_screenings(store: &dyn Store) {
     let user = new_user(store, "last-emergency").await;
-    assert_eq!(store.last_emergency(user, 0).await.unwrap(), None);
+    assert_eq!(store.last_emergency(user, 0, i64::MAX).await.unwrap(), None);
     // Sessions stopped for anything else, and answers that are not set aside, are no emergency.
     store.finish_session(user, &session(0, Some(StopReason::SharpPain)), &[], EVERY_TIME, &[]).await.unwrap();
     let answered = ScreeningEntry {
@@ -362,26 +362,28 @@ pub(crate) async fn the_last_emergency_is_found_in_sessions_and_screenings(store
         record: ScreeningRecord { answers: vec![("chest-pain".into(), false)], clinician_assessed: false },
     };
     store.save_screening(user, &answered).await.unwrap();
-    assert_eq!(store.last_emergency(user, 0).await.unwrap(), None);
+    assert_eq!(store.last_emergency(user, 0, i64::MAX).await.unwrap(), None);
     // One imported, then a later one saved: the end of the later.
     let imported = session(1, Some(StopReason::Emergency));
     store.import(user, std::slice::from_ref(&imported)).await.unwrap();
-    assert_eq!(store.last_emergency(user, 0).await.unwrap(), Some(imported.ended_at_ms));
+    assert_eq!(store.last_emergency(user, 0, i64::MAX).await.unwrap(), Some(imported.ended_at_ms));
     let saved = session(2, Some(StopReason::Emergency));
     store.finish_session(user, &saved, &[], EVERY_TIME, &[]).await.unwrap();
-    assert_eq!(store.last_emergency(user, 0).await.unwrap(), Some(saved.ended_at_ms));
+    assert_eq!(store.last_emergency(user, 0, i64::MAX).await.unwrap(), Some(saved.ended_at_ms));
     // An empty record (answers set aside at a question) later than both.
     let aside = ScreeningEntry { taken_at_ms: saved.ended_at_ms + 5, record: ScreeningRecord::default() };
     store.save_screening(user, &aside).await.unwrap();
-    assert_eq!(store.last_emergency(user, 0).await.unwrap(), Some(aside.taken_at_ms));
+    assert_eq!(store.last_emergency(user, 0, i64::MAX).await.unwrap(), Some(aside.taken_at_ms));
     // Only from `since` on: one that ended before it is not read.
-    assert_eq!(store.last_emergency(user, aside.taken_at_ms + 1).await.unwrap(), None);
-    assert_eq!(store.last_emergency(user, saved.ended_at_ms).await.unwrap(), Some(aside.taken_at_ms));
+    assert_eq!(store.last_emergency(user, aside.taken_at_ms + 1, i64::MAX).await.unwrap(), None);
+    // Nor one after `until`: the one before it stands.
+    assert_eq!(store.last_emergency(user, 0, aside.taken_at_ms - 1).await.unwrap(), Some(saved.ended_at_ms));
+    assert_eq!(store.last_emergency(user, saved.ended_at_ms, i64::MAX).await.unwrap(), Some(aside.taken_at_ms));
     store.save_screening(user, &ScreeningEntry { taken_at_ms: 1, ..aside.clone() }).await.unwrap();
-    assert_eq!(store.last_emergency(user, imported.ended_at_ms + 1).await.unwrap(), Some(aside.taken_at_ms));
+    assert_eq!(store.last_emergency(user, imported.ended_at_ms + 1, i64::MAX).await.unwrap(), Some(aside.taken_at_ms));
     // Someone else's are not this person's.
     let other = new_user(store, "no-emergency").await;
-    assert_eq!(store.last_emergency(other, 0).await.unwrap(), None);
+    assert_eq!(store.last_emergency(other, 0, i64::MAX).await.unwrap(), None);
 }
 
 /// The sessions pain stopped in a stretch of time: sharp pain, or above 5; no other stop.
