@@ -1047,8 +1047,9 @@ mod tests {
         assert!(!finish(None, t0 + 49 * HOUR).await.is_empty(), "a day later they grow");
     }
 
-    /// A desk break started at `at` that ends at chest pain 90 s in.
-    async fn chest_pain(app: &App, user: UserId, at: i64) -> Finished {
+    /// A desk break started at `at`, with no ratings, that `report` (a safety report) stops
+    /// 90 s in, recorded.
+    async fn stopped_by(app: &App, user: UserId, at: i64, report: limber_core::Intent) -> Finished {
         let request = StartRequest {
             routine: "desk".into(),
             no_warm_up: true,
@@ -1058,9 +1059,15 @@ mod tests {
         };
         let mut session = app.start(user, &request, at).await.expect("started").session;
         session.advance(limber_core::At::secs(90));
-        session.handle(limber_core::Intent::Chest, limber_core::At::secs(90)).expect("heard");
+        session.handle(report, limber_core::At::secs(90)).expect("heard");
+        session.advance(limber_core::At::secs(24 * 60 * 60));
         assert!(session.phase().is_over(), "{:?}", session.phase());
         app.finish(user, &session, at, 1.0).await.expect("recorded")
+    }
+
+    /// A desk break started at `at` that ends at chest pain 90 s in.
+    async fn chest_pain(app: &App, user: UserId, at: i64) -> Finished {
+        stopped_by(app, user, at, limber_core::Intent::Chest).await
     }
 
     #[tokio::test]
@@ -1154,19 +1161,7 @@ mod tests {
         // One comfortable session: the next would grow the holds.
         assert!(finish(t0 - 10 * 24 * HOUR).await.is_empty());
         // Sharp pain in the middle of a session two hours before.
-        let request = StartRequest {
-            routine: "desk".into(),
-            no_warm_up: true,
-            pain_before: PainPrompt::Skip,
-            pain_after: PainPrompt::Skip,
-            ..StartRequest::default()
-        };
-        let mut hurt = app.start(user, &request, 0).await.expect("started").session;
-        hurt.advance(limber_core::At::secs(90));
-        hurt.handle(limber_core::Intent::SharpPain { during: None }, limber_core::At::secs(90)).expect("heard");
-        hurt.advance(limber_core::At::secs(24 * 60 * 60));
-        assert!(hurt.phase().is_over(), "{:?}", hurt.phase());
-        let recorded = app.finish(user, &hurt, t0 - 2 * HOUR, 1.0).await.expect("recorded");
+        let recorded = stopped_by(&app, user, t0 - 2 * HOUR, limber_core::Intent::SharpPain { during: None }).await;
         assert_eq!(recorded.summary.stopped, Some(StopReason::SharpPain));
         // The comfortable session after it grows nothing (the rest of the desk break would
         // have grown); a day after the stop (the next day) they grow.
@@ -1198,21 +1193,10 @@ mod tests {
         let (_dir, app, user) = screened_app().await;
         const DAY: i64 = 24 * 60 * 60 * 1000;
         let now = when::now_ms();
-        let request = StartRequest {
-            routine: "desk".into(),
-            no_warm_up: true,
-            pain_before: PainPrompt::Skip,
-            pain_after: PainPrompt::Skip,
-            ..StartRequest::default()
-        };
         let mut advice = Vec::new();
         for days_ago in [40, 20, 3] {
-            let mut hurt = app.start(user, &request, 0).await.expect("started").session;
-            hurt.advance(limber_core::At::secs(90));
-            hurt.handle(limber_core::Intent::SharpPain { during: None }, limber_core::At::secs(90)).expect("heard");
-            hurt.advance(limber_core::At::secs(24 * 60 * 60));
-            let recorded = app.finish(user, &hurt, now - days_ago * DAY, 1.0).await.expect("recorded");
-            advice.push(recorded.trend.advice);
+            let sharp = limber_core::Intent::SharpPain { during: None };
+            advice.push(stopped_by(&app, user, now - days_ago * DAY, sharp).await.trend.advice);
         }
         // 40 days ago is outside the month: the second stop is the first of the last 30 days.
         assert_eq!(advice[..2], [None, None], "{advice:?}");

@@ -828,18 +828,23 @@ fn home_starts_on_the_suggestion_and_w_waits_before_each_stretch() {
     assert!(app.live.as_ref().is_some_and(|l| l.session.next_deadline().is_some()), "Enter starts the stretch");
 }
 
-#[test]
-fn chest_pain_gives_the_emergency_advice() {
-    let (mut app, _dir) = app();
-    desk(&mut app);
+/// A desk session in which `e` (chest pain) is pressed during the first hold.
+fn chest_pain_in_a_hold(app: &mut App) {
+    desk(app);
     app.send(Intent::Pain { score: 3 }, At::ZERO);
-    run_until(&mut app, in_hold);
-    let now = at(&app);
+    run_until(app, in_hold);
+    let now = at(app);
     app.on_key(key('e'), now);
     if app.screen == Screen::Session {
         // A rating may still be asked; Enter leaves it unrated.
         app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
     }
+}
+
+#[test]
+fn chest_pain_gives_the_emergency_advice() {
+    let (mut app, _dir) = app();
+    chest_pain_in_a_hold(&mut app);
     assert_eq!(app.screen, Screen::Summary);
     assert!(app.stopped_for_safety);
     let (finished, cues) = app.finished.as_ref().expect("finished");
@@ -854,14 +859,7 @@ fn chest_pain_gives_the_emergency_advice() {
 #[test]
 fn after_chest_pain_a_new_session_is_refused_in_full_words_even_at_the_smallest_window() {
     let (mut app, _dir) = app();
-    desk(&mut app);
-    app.send(Intent::Pain { score: 3 }, At::ZERO);
-    run_until(&mut app, in_hold);
-    let now = at(&app);
-    app.on_key(key('e'), now);
-    if app.screen == Screen::Session {
-        app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
-    }
+    chest_pain_in_a_hold(&mut app);
     app.stopped_for_safety = false;
     app.screen = Screen::Home;
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), at(&app));
