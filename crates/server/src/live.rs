@@ -204,6 +204,12 @@ pub struct SessionState {
     pub adjustments: Vec<String>,
 }
 
+/// Whether `session` stopped for an emergency sign (chest pain, or a yes to an emergency
+/// screening question).
+fn is_emergency_stop(session: &Session) -> bool {
+    session.phase() == limber_core::Phase::Stopped { reason: limber_core::StopReason::Emergency }
+}
+
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, millis)
@@ -710,6 +716,7 @@ impl Registry {
         }
         let mut attempt = 0;
         let set_aside_before = state.session.set_aside().is_some();
+        let emergency_before = is_emergency_stop(&state.session);
         loop {
             let at = live.at(now_ms());
             let said = state.session.last_cue();
@@ -807,9 +814,13 @@ impl Registry {
         state.unstored.clear();
         let snapshot = live.snapshot_of(&state.session);
         let set_aside_now = state.session.set_aside().filter(|_| !set_aside_before).cloned();
+        let emergency_now = !emergency_before && is_emergency_stop(&state.session);
         drop(state);
         live.bump();
         live.wake.notify_one();
+        if emergency_now {
+            self.stop_others_for_emergency(live.user, live.id);
+        }
         // Stored at once, not only when the session is recorded after the rating that follows,
         // and before the answer: a session the person starts next leaves it out.
         if let Some(stretch) = set_aside_now
@@ -818,6 +829,38 @@ impl Registry {
             tracing::warn!(session = %live.id, error = %e, "cannot set the stretch aside yet; recording the session will");
         }
         Ok(Some(snapshot))
+    }
+
+    /// After an emergency sign in session `reported_in`, stops `user`'s other sessions as if it
+    /// had been reported in each (a tab left waiting to start, a screening open on a phone):
+    /// no exercise begins that day, and every screen the person has open says what to do now.
+    /// On a task of its own, so that the answer with the stop never waits for them.
+    fn stop_others_for_emergency(&self, user: UserId, reported_in: SessionId) {
+        let registry = self.clone();
+        tokio::spawn(async move {
+            let others = match registry.of_user(user).await {
+                Ok(others) => others,
+                Err(e) => {
+                    tracing::error!(session = %reported_in, error = %e, "cannot list the person's other sessions to stop them after an emergency sign");
+                    return;
+                }
+            };
+            for other in others.into_iter().filter(|other| other.id != reported_in) {
+                if other.state.lock().await.session.phase().is_over() {
+                    continue;
+                }
+                match registry.intent(&other, Intent::Chest).await {
+                    Ok(_) => {
+                        tracing::info!(session = %other.id, after = %reported_in, "stopped after an emergency sign in another session")
+                    }
+                    // Over meanwhile (finished, or recorded by another instance): nothing to stop.
+                    Err(IntentError::Rejected(_) | IntentError::Gone) => {}
+                    Err(IntentError::Store(e)) => {
+                        tracing::error!(session = %other.id, error = %e, "cannot stop a session after an emergency sign in another")
+                    }
+                }
+            }
+        });
     }
 
     /// Keeps the safety report just applied in effect though the store did not take it

@@ -1441,6 +1441,35 @@ async fn chest_pain_in_a_session_sets_the_answers_aside_and_no_session_starts_th
 }
 
 #[tokio::test]
+async fn chest_pain_in_one_session_stops_the_persons_others_and_no_one_elses() {
+    let f = fixture(true).await;
+    let (_, token) = f.user("ana").await;
+    let (_, other_token) = f.user("ben").await;
+    let (token, other_token) = (Some(token.as_str()), Some(other_token.as_str()));
+    // A tab left on its screening questions, and one screened and running.
+    let waiting = f.start("desk", 1.0, token).await;
+    let running = f.start("desk", 1.0, token).await;
+    f.screen(&running, token).await;
+    let someone_else = f.start("desk", 1.0, other_token).await;
+    let (status, v) = f.post(&format!("/api/v1/sessions/{running}/intents"), token, json!({"intent": "chest"})).await;
+    assert_eq!((status, &v["view"]["phase"]["reason"]), (StatusCode::OK, &json!("emergency")), "{v}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let stopped = loop {
+        let (_, v) = f.get(&format!("/api/v1/sessions/{waiting}"), token).await;
+        if v["view"]["phase"]["phase"] != "screening" || std::time::Instant::now() > deadline {
+            break v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(stopped["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{stopped}");
+    // Its questions answered clear now begin nothing.
+    let (status, v) = f.post(&format!("/api/v1/sessions/{waiting}/intents"), token, json!({"intent": "no"})).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "over"), "{v}");
+    let (_, v) = f.get(&format!("/api/v1/sessions/{someone_else}"), other_token).await;
+    assert_eq!(v["view"]["phase"]["phase"], "screening", "{v}");
+}
+
+#[tokio::test]
 async fn a_rating_above_five_swaps_the_stretch_and_a_second_one_stops_the_session() {
     let f = fixture(false).await;
     let body = json!({"routine": "desk", "speed": 10.0, "no-warm-up": true, "pain-before": {"prompt": "skip"},
