@@ -36,8 +36,8 @@ pub use progress::{Adherence, AdherenceWalk, Outcome, PainTrend, Progress, Progr
 pub use routine::{Promise, Routine, RoutineId};
 pub use screening::{Answer, Clearance, Level, ScreeningQuestion, ScreeningRecord};
 pub use session::{
-    Ask, Comfort, ItemRecord, ItemStatus, KEPT_CUES, Logged, Phase, RULES, Rejected, ReplayError, Session, SessionLog,
-    SessionView, Summary,
+    Ask, Comfort, ItemRecord, ItemStatus, KEPT_CUES, LateReport, Logged, Phase, RULES, Rejected, ReplayError, Session,
+    SessionLog, SessionView, Summary,
 };
 pub use stretch::{
     Area, Dose, DoseRange, Equipment, FlowPosition, MAX_ID_CHARS, Origin, Position, Side, Stretch, StretchEntry,

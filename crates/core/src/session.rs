@@ -550,6 +550,17 @@ enum About {
 /// How many ratings above 5 in one session stop it for safety.
 const TOO_MUCH_STOPS_AT: u32 = 2;
 
+/// A sharp-pain press that reached a session only after it ended ([`Session::reported_late`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct LateReport {
+    /// The stretch to set aside.
+    pub stretch: StretchId,
+    /// What a press in time would have said: stop, rest, see a clinician if it persists, and
+    /// that the stretch is set aside.
+    pub advice: String,
+}
+
 /// A guided session over one plan. Drive it with [`Session::handle`] and [`Session::advance`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
@@ -875,17 +886,29 @@ impl Session {
         self.phase.is_over()
     }
 
-    /// The stretch a sharp-pain press names (`during`) when it reaches the session only after
-    /// the session ended, from a front end a moment behind it: the one held in that item, if
-    /// any. The session stays as it ended ([`Session::handle`] refuses the press as over); the
-    /// driver sets this stretch aside, as a press in time would have.
-    pub fn reported_late(&self, intent: Intent) -> Option<StretchId> {
-        match intent {
-            Intent::SharpPain { during: Some(n) } if self.phase.is_over() => {
-                usize::from(n).checked_sub(1).and_then(|i| self.held_in(i))
-            }
-            _ => None,
+    /// A sharp-pain press that names its stretch (`during`) and reaches the session only after
+    /// the session ended, from a front end a moment behind it: the stretch held in that item,
+    /// if any, and the advice a press in time would have given. The session stays as it ended
+    /// ([`Session::handle`] refuses the press as over); the driver sets this stretch aside, as
+    /// a press in time would have, and shows the advice.
+    pub fn reported_late(&self, intent: Intent) -> Option<LateReport> {
+        let Intent::SharpPain { during: Some(n) } = intent else { return None };
+        if !self.phase.is_over() {
+            return None;
         }
+        let stretch = usize::from(n).checked_sub(1).and_then(|i| self.held_in(i))?;
+        let advice = words::sharp_pain(&self.plan.advice.sharp_pain, self.stretch_name(&stretch).as_deref());
+        Some(LateReport { stretch, advice })
+    }
+
+    /// The name of stretch `id`, as planned or done in this session (perhaps swapped out since).
+    fn stretch_name(&self, id: &StretchId) -> Option<String> {
+        let mut choices = self.items.iter().map(|i| &i.choice);
+        let mut planned = self.plan.items.iter().flat_map(|p| std::iter::once(&p.choice).chain(&p.alternatives));
+        choices
+            .find(|c| &c.stretch.id == id)
+            .or_else(|| planned.find(|c| &c.stretch.id == id))
+            .map(|c| c.stretch.name.clone())
     }
 
     /// Applies `intent` at `at`, after processing every deadline up to `at`. What the intent
@@ -1576,15 +1599,7 @@ impl Session {
             StopReason::SeeClinician => (advice.see_clinician.clone(), Sound::Alert),
             StopReason::SharpPain => {
                 // The stretch set aside may be one swapped out since: looked up in the whole plan.
-                let flagged = self.flagged.as_ref().and_then(|id| {
-                    let mut choices = self.items.iter().map(|i| &i.choice);
-                    let mut planned =
-                        self.plan.items.iter().flat_map(|p| std::iter::once(&p.choice).chain(&p.alternatives));
-                    choices
-                        .find(|c| &c.stretch.id == id)
-                        .or_else(|| planned.find(|c| &c.stretch.id == id))
-                        .map(|c| c.stretch.name.clone())
-                });
+                let flagged = self.flagged.as_ref().and_then(|id| self.stretch_name(id));
                 let text = match &advice.sharp_pain_before {
                     Some(before) if !self.exercise_started => before,
                     _ => &advice.sharp_pain,

@@ -202,6 +202,11 @@ pub struct SessionState {
     /// before the session starts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub adjustments: Vec<String>,
+    /// In the answer to a sharp-pain press that reached the session after it ended: the
+    /// stretch set aside and the advice a press in time would have given, to show the person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub late_report: Option<limber_core::LateReport>,
 }
 
 /// Whether `session` stopped for an emergency sign (chest pain, or a yes to an emergency
@@ -245,6 +250,7 @@ impl Live {
             view: session.view_at(self.at(now_ms())),
             summary: session.summary(),
             adjustments: Vec::new(),
+            late_report: None,
         }
     }
 
@@ -727,12 +733,13 @@ impl Registry {
                 let moved = state.session.last_cue() != said;
                 // Sharp pain pressed during a stretch that reached the server just after the
                 // session ended: that stretch is set aside all the same, and the press is heard.
-                if let Some(stretch) = state.session.reported_late(intent) {
+                if let Some(report) = state.session.reported_late(intent) {
                     let snapshot = live.snapshot_of(&state.session);
                     drop(state);
-                    self.app.set_aside(live.user, &stretch).await.map_err(|e| IntentError::Store(e.into()))?;
+                    let stretch = &report.stretch;
+                    self.app.set_aside(live.user, stretch).await.map_err(|e| IntentError::Store(e.into()))?;
                     tracing::info!(session = %live.id, %stretch, "sharp pain reported just after the end; set aside");
-                    return Ok(Some(snapshot));
+                    return Ok(Some(SessionState { late_report: Some(report), ..snapshot }));
                 }
                 drop(state);
                 if attempt > 0 || moved {

@@ -419,8 +419,15 @@ function render(state) {
   // A typed 1 waits for a 0 only at a rating prompt: once the session has moved on (a rating
   // tapped on the scale, or given elsewhere), the hint goes.
   if (oneWaiting && (!["pain-before", "pain-after"].includes(v.phase.phase) || stopAsked(v))) setOneWaiting(false);
+  // A sharp-pain press that reached the server just after the end: its advice, as a stop's.
+  if (state["late-report"] && !current.late) {
+    current.late = state["late-report"];
+    beep("alert");
+    speak(current.late.advice, true);
+  }
+  const late = current.late ? { reason: "sharp-pain", advice: current.late.advice } : null;
   // The red box is for a stop for safety; ending by choice shows only in the outcome.
-  const stop = v.stopped && v.stopped.reason !== "aborted" ? v.stopped : null;
+  const stop = v.stopped && v.stopped.reason !== "aborted" ? v.stopped : late;
   // Once over, the outcome below says how it ended: the heading is the routine's name.
   // As the TUI: a flow is moved through, not held, and a rest between sides says which is next.
   const doing = v.phase.phase === "active" && v.flow ? "Move"
@@ -890,7 +897,7 @@ function finish(state) {
   keepAwake(false);
   const out = $("#outcome");
   // A stop's advice stays on screen (above, in #stopped); otherwise the last few words.
-  const stop = state.view.stopped;
+  const stop = state.view.stopped || (c.late ? { reason: "sharp-pain" } : null);
   // (Not a question: the ones asked are answered by now.)
   const asked = new Set(["question", "ask-pain", "ask-assessed", "ask-stop", "countdown"]);
   const said = [...$("#cues").children].filter((li) => !asked.has(li.dataset.kind));

@@ -78,11 +78,15 @@ pub fn get(addr: &str, path: &str) -> (u16, Value) {
 
 /// Starts a desk session and answers the screening; returns its id.
 pub fn start_session(addr: &str, speed: f64) -> String {
-    let (status, v) = post(
+    start_session_with(
         addr,
-        "/api/v1/sessions",
         json!({"routine": "desk", "speed": speed, "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}}),
-    );
+    )
+}
+
+/// [`start_session`] with the options in `body`.
+pub fn start_session_with(addr: &str, body: Value) -> String {
+    let (status, v) = post(addr, "/api/v1/sessions", body);
     assert_eq!(status, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_owned();
     loop {

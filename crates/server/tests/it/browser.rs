@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::binary::{bin, get, post, start, start_session};
+use crate::binary::{bin, get, post, start, start_session, start_session_with};
 use crate::http::request;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -1044,6 +1044,42 @@ fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_ser
 }
 
 #[test]
+fn a_sharp_pain_press_that_reaches_the_server_after_the_end_still_shows_and_says_its_advice() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (data, server) = (dir.path().join("data"), start(&dir.path().join("data"), "127.0.0.1:0"));
+    let addr = server.addr.clone();
+    // About 8 s from the first stretch to the end.
+    let body = json!({"routine": "desk", "speed": 60, "no-warm-up": true, "pain-before": {"prompt": "skip"},
+                      "pain-after": {"prompt": "skip"}});
+    start_session_with(&addr, body);
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{addr}/"));
+    driver.wait_for("a stretch", |d| d.text("#phase").contains("stretch "));
+    assert_eq!(driver.js(WATCH), json!(true));
+    drop(server);
+    driver.wait_for("the lost connection", |d| {
+        d.js("return document.querySelector('#connection').hidden") == json!(false)
+    });
+    driver.click("#sharp-pain");
+    driver.wait_for("the failed report", |d| d.text("#problem").contains("Stop the stretch now anyway"));
+    // Back only once the session has ended: the press reaches it late.
+    std::thread::sleep(Duration::from_secs(10));
+    let _server = start(&data, &addr);
+    driver.wait_for("the late advice", |d| d.text("#stopped-advice").contains("is set aside from your plans"));
+    assert_eq!(driver.text("#stopped-title"), "Stopped: sharp pain");
+    assert!(driver.text("#stopped-advice").contains("Sharp or intense pain means stop"), "{}", driver.text("#stopped"));
+    driver.wait_for("the advice spoken", |d| {
+        d.js("return __spoken.some((t) => t.includes('is set aside from your plans'))") == json!(true)
+    });
+    assert_eq!(driver.text("#outcome h3"), "Session stopped");
+    let (_, profile) = get(&addr, "/api/v1/profile");
+    assert_eq!(profile["flagged"].as_array().map(Vec::len), Some(1), "{profile}");
+}
+
+#[test]
 fn a_stop_the_server_timed_out_waits_alone_survives_a_reload_and_is_sent_from_there() {
     if !browser_available() {
         return;
@@ -1272,6 +1308,23 @@ fn a_day_after_chest_pain_the_page_says_why_no_session_starts_in_the_servers_wor
     while post(&server.addr, "/api/v1/sessions", json!({"routine": "desk"})).0 != 409 {
         assert!(std::time::Instant::now() < deadline, "a new session was never refused");
         std::thread::sleep(Duration::from_millis(50));
+    }
+    // Sessions the loop started before the stop was recorded are stopped with it, or still ask
+    // their questions: ended, so that the page does not follow one.
+    loop {
+        let (_, list) = get(&server.addr, "/api/v1/sessions");
+        let open: Vec<&Value> = list.as_array().unwrap().iter().filter(|s| s["view"]["allowed"] != json!([])).collect();
+        if open.is_empty() {
+            break;
+        }
+        for session in open {
+            post(
+                &server.addr,
+                &format!("/api/v1/sessions/{}/intents", session["id"].as_str().unwrap()),
+                json!({"intent": "quit"}),
+            );
+        }
+        assert!(std::time::Instant::now() < deadline, "sessions never ended: {list}");
     }
     let driver = Driver::start(&dir.path().join("chromium"));
     driver.goto(&format!("http://{}/?routine=desk", server.addr));

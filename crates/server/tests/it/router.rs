@@ -630,6 +630,13 @@ async fn a_sharp_pain_press_that_arrives_just_after_the_end_still_sets_its_stret
     assert_eq!(v["view"]["phase"], ended["view"]["phase"], "the session stays as it ended: {v}");
     let (_, profile) = f.get("/api/v1/profile", None).await;
     assert_eq!(profile["flagged"].as_array().map(Vec::len), Some(1), "{profile}");
+    // The answer says what a press in time would have: the advice, and what is set aside.
+    let report = &v["late-report"];
+    assert_eq!(report["stretch"], profile["flagged"][0], "{v} {profile}");
+    let advice = report["advice"].as_str().unwrap_or_else(|| panic!("no advice: {v}"));
+    let (_, stretch) = f.get(&format!("/api/v1/stretches/{}", profile["flagged"][0].as_str().unwrap()), None).await;
+    let name = stretch["name"].as_str().unwrap_or_else(|| panic!("no name: {stretch}"));
+    assert!(advice.contains("physiotherapist") && advice.contains(&format!("{name} is set aside")), "{advice}");
     // Without a stretch named, an intent to a session that is over is refused as ever.
     let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause"})).await;
     assert_eq!((status, &v["error"]["code"]), (StatusCode::CONFLICT, &json!("over")), "{v}");
