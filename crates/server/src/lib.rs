@@ -22,6 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode};
 use axum::routing::{MethodRouter, get};
 use limber_app::App;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use auth::Access;
@@ -129,7 +130,10 @@ pub fn router_with(state: AppState, limits: Limits) -> Router {
     let mut router = Router::new();
     for (path, _) in ROUTES {
         if let Some(handlers) = route(path) {
-            router = router.route(path, handlers);
+            // A body declared too large (its Content-Length) is answered 413 at once, before it
+            // is sent, rather than waited for; one that says nothing is cut off as it comes.
+            let limit = if *path == "/api/v1/import" { IMPORT_LIMIT } else { limits.body };
+            router = router.route(path, handlers.layer(RequestBodyLimitLayer::new(limit)));
         }
     }
     router

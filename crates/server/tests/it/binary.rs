@@ -160,6 +160,36 @@ fn requests_are_logged_changes_and_failures_by_default_reads_too_at_debug() {
 }
 
 #[test]
+fn a_body_declared_over_the_limit_is_refused_before_it_is_sent() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0");
+    // Only the head: a client that waits for an answer before sending 100 MB (as curl does
+    // with `Expect`, or one that checks first). Answered at once, not after the request timeout.
+    for (path, declared) in [("/api/v1/sessions", 100_000_000), ("/api/v1/import", 17 << 20)] {
+        let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n",
+            server.addr
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&answer).contains("}}") {
+            let n = stream.read(&mut chunk).unwrap();
+            assert!(n > 0, "closed without an answer: {}", String::from_utf8_lossy(&answer));
+            answer.extend_from_slice(&chunk[..n]);
+        }
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.contains(r#""code":"payload-too-large""#), "{answer}");
+    }
+    // Within the limit, the same route goes on to read the body.
+    let (status, v) = post(&server.addr, "/api/v1/import", json!({"limber-export": 2, "sessions": []}));
+    assert_eq!(status, 200, "{v}");
+}
+
+#[test]
 fn a_session_followed_over_sse_to_its_end_lands_in_history() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), "127.0.0.1:0");
