@@ -357,7 +357,7 @@ impl Local {
         dirs.map(|dir| dir.join(&name)).find(|path| {
             let write = || -> std::io::Result<()> {
                 // A new file only: never through a link someone left in a shared directory.
-                let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+                let file = crate::store::private::file_options().write(true).create_new(true).open(path)?;
                 let mut writer = crate::export::Writer::new(std::io::BufWriter::new(file))?;
                 writer.session(&record)?;
                 let file = writer.finish(&flagged, None)?.into_inner().map_err(|e| e.into_error())?;

@@ -28,7 +28,7 @@ pub(crate) fn handout(
     })?;
     // `-o -` is standard output, as for `export`.
     match output.filter(|path| *path != std::path::Path::new("-")) {
-        Some(path) => crate::output::replace_file(path, "handout", |mut file| {
+        Some(path) => crate::output::replace_file(path, "handout", false, |mut file| {
             file.write_all(text.as_bytes())?;
             Ok((file, ()))
         })?,

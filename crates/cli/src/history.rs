@@ -211,7 +211,7 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
     // `-o -` is standard output, as `import -` reads standard input.
     match output.filter(|path| *path != Path::new("-")) {
         Some(path) => {
-            let count = crate::output::replace_file(path, "export", |file| export_to(&env, format, file))?;
+            let count = crate::output::replace_file(path, "export", true, |file| export_to(&env, format, file))?;
             eprintln!("Exported {} to {}.", sessions(count.sessions), path.display());
             crate::context::left_out(count.unreadable)
         }

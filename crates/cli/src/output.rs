@@ -40,9 +40,11 @@ pub(crate) fn refuse_to_replace(path: &Path, what: &str) -> anyhow::Result<()> {
 
 /// Writes `path` through `write`: into a file beside it, synced, then renamed over it, so a
 /// failure leaves no half file and an earlier one as it was. Checks [`refuse_to_replace`] first.
+/// A new `private` file is readable by its owner only.
 pub(crate) fn replace_file<T>(
     path: &Path,
     what: &str,
+    private: bool,
     write: impl FnOnce(std::io::BufWriter<std::fs::File>) -> anyhow::Result<(std::io::BufWriter<std::fs::File>, T)>,
 ) -> anyhow::Result<T> {
     refuse_to_replace(path, what)?;
@@ -56,7 +58,9 @@ pub(crate) fn replace_file<T>(
     if std::fs::symlink_metadata(&tmp).is_ok_and(|m| !m.file_type().is_file()) {
         return Err(crate::UsageError(format!("{} is in the way: remove it, then try again", tmp.display())).into());
     }
-    let file = std::fs::File::create(&tmp).with_context(cannot)?;
+    // Health data (an export) is the owner's alone, whatever the umask; a handout is not.
+    let mut options = if private { limber_app::store::private::file_options() } else { std::fs::OpenOptions::new() };
+    let file = options.write(true).create(true).truncate(true).open(&tmp).with_context(cannot)?;
     // A file replaced keeps who may read it (an export holds health data).
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = std::fs::set_permissions(&tmp, meta.permissions());

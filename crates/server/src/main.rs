@@ -289,7 +289,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let serving = matches!(cli.command, None | Some(Command::Serve(_)));
     let _alone = match sqlite_dir(&cli)? {
         Some(dir) if serving => {
-            std::fs::create_dir_all(&dir)
+            limber_app::store::private::create_dir(&dir)
                 .with_context(|| format!("cannot use the data directory {}", dir.display()))?;
             Some(serve_alone(&dir)?)
         }

@@ -9,6 +9,7 @@
 
 mod ids;
 mod pg;
+pub mod private;
 mod records;
 mod sqlite;
 mod stream;

@@ -67,6 +67,22 @@ fn journal_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
     options.synchronous(SqliteSynchronous::Normal).pragma("cache_size", "-512")
 }
 
+/// Makes the database at `path` its owner's alone: a new one is created empty with that mode
+/// (SQLite gives its write-ahead log and shared memory the database's mode), and one written
+/// by an earlier limber, with its log and shared memory, loses what others could read. At
+/// best: where this cannot be done (a folder it may not write, a file someone else owns),
+/// opening goes on to say what is wrong, or to work as it may.
+fn keep_private(path: &Path) {
+    if crate::private::file_options().write(true).create_new(true).open(path).is_ok() {
+        return;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = crate::private::restrict(Path::new(&name));
+    }
+}
+
 /// Removed live sessions between two sweeps of their events.
 const SWEEP_EVERY: u32 = 512;
 
@@ -74,7 +90,7 @@ impl SqliteStore {
     /// Opens (creating when missing) the database in `data_dir`, applying any pending migrations.
     /// A damaged file or one from a newer limber is reported and never overwritten.
     pub async fn open(data_dir: &Path) -> Result<SqliteStore> {
-        std::fs::create_dir_all(data_dir).map_err(|error| {
+        crate::private::create_dir(data_dir).map_err(|error| {
             // Said plainly when the path is a file: the system's own words ("File exists") do
             // not say what is wrong.
             let error = if data_dir.is_file() {
@@ -85,6 +101,7 @@ impl SqliteStore {
             Error::DataDir { path: data_dir.to_owned(), error }
         })?;
         let path = database_path(data_dir);
+        keep_private(&path);
         let options = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)

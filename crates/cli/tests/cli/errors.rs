@@ -494,3 +494,35 @@ fn a_data_directory_this_user_may_not_write_is_read_as_it_is_and_a_change_is_ref
     assert!(said.contains("holds no history for this machine's person (`local`)"), "{said}");
     mode(&server, 0o755);
 }
+
+#[test]
+fn health_data_is_readable_by_its_owner_alone_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).expect("exists").permissions().mode() & 0o777;
+    let home = Home::new();
+    let data = home.path().join("new/limber");
+    // As a person's shell usually is: files others may read unless said otherwise.
+    let limber = |args: &[&str]| {
+        let mut shell = home.in_home(std::process::Command::new("sh"));
+        shell.arg("-c").arg(r#"umask 022 && exec "$0" "$@""#).arg(assert_cmd::cargo::cargo_bin("limber")).args(args);
+        shell.env("LIMBER_DATA_DIR", &data).stdin(std::process::Stdio::piped());
+        let mut child = shell.spawn().expect("limber runs");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), crate::support::CLEAR_ANSWERS.as_bytes())
+            .expect("answers");
+        assert!(child.wait().expect("limber ends").success(), "limber {args:?}");
+    };
+    limber(&["screening"]);
+    assert_eq!((mode(&home.path().join("new")), mode(&data)), (0o700, 0o700), "the folders it made");
+    let db = data.join("limber.db");
+    assert_eq!(mode(&db), 0o600, "the database");
+    let export = home.path().join("history.json");
+    limber(&["export", "--output", export.to_str().expect("utf-8 path")]);
+    assert_eq!(mode(&export), 0o600, "a new export");
+    let handout = home.path().join("handout.html");
+    limber(&["handout", "--output", handout.to_str().expect("utf-8 path")]);
+    assert_eq!(mode(&handout), 0o644, "a handout is not health data");
+    // A database an earlier limber left readable to others is made private when next opened.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    limber(&["screening"]);
+    assert_eq!(mode(&db), 0o600);
+}
