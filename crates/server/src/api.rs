@@ -609,7 +609,9 @@ impl TokenCheck {
     responses((status = 200, content_type = "text/event-stream", body = String),
               (status = 400, description = "`bad-query`: a parameter it does not take, or `after` not a number",
                body = crate::error::ErrorBody),
-              (status = 404, body = crate::error::ErrorBody), (status = 410, body = crate::error::ErrorBody)))]
+              (status = 404, body = crate::error::ErrorBody), (status = 410, body = crate::error::ErrorBody),
+              (status = 429, description = "`too-many-streams`: as many streams follow this session here as one may have",
+               body = crate::error::ErrorBody)))]
 pub async fn events(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,

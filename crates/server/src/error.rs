@@ -148,6 +148,9 @@ impl From<crate::live::LiveError> for ApiError {
             e @ crate::live::LiveError::TooMany { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "too-many-sessions", e.to_string())
             }
+            e @ crate::live::LiveError::TooManyStreams => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-streams", e.to_string())
+            }
             e => ApiError::internal(&e),
         }
     }

@@ -26,7 +26,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use auth::Access;
-pub use live::{IDLE_LIMIT, LIVE_PER_PERSON, Registry};
+pub use live::{IDLE_LIMIT, LIVE_PER_PERSON, Registry, STREAMS_PER_SESSION};
 
 /// The largest request body most routes take.
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -54,6 +54,13 @@ pub enum LiveError {
         /// How many are allowed.
         limit: u64,
     },
+    /// The session has as many event streams open on this instance as one session may
+    /// ([`STREAMS_PER_SESSION`]).
+    #[error(
+        "this session already has {STREAMS_PER_SESSION} event streams open here: close a tab or device \
+         following it, then try again"
+    )]
+    TooManyStreams,
     /// The task applying an intent stopped before it finished (the server is stopping).
     #[error("the intent was interrupted before it was stored")]
     Interrupted,
@@ -61,6 +68,11 @@ pub enum LiveError {
     #[error("cannot serialize a session: {0}")]
     Json(#[from] serde_json::Error),
 }
+
+/// How many event streams one session may have open on one instance: a person follows a
+/// session from a few tabs and devices, and each stream holds a connection (a file descriptor)
+/// for as long as the session runs, so one person (one token) cannot use up the server's.
+pub const STREAMS_PER_SESSION: usize = 16;
 
 /// Whether a live session is a guided routine or the safety questions on their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -564,6 +576,9 @@ impl Registry {
     ) -> Result<Option<(Arc<Live>, watch::Receiver<u64>)>, LiveError> {
         for _ in 0..=RETRIES {
             let Some(live) = self.get(user, id).await? else { return Ok(None) };
+            if live.changed.get().is_some_and(|changed| changed.receiver_count() >= STREAMS_PER_SESSION) {
+                return Err(LiveError::TooManyStreams);
+            }
             let changed = live.subscribe();
             // A copy is let go only while no one watches it, under its lock: once the receiver
             // is counted, a copy not let go yet stays.

@@ -431,7 +431,33 @@ fn same_store(cli: &Cli) -> String {
     }
 }
 
+/// Raises this process's limit on open files to the most it may have (up to 65,536): every
+/// connection and event stream holds one, and a service manager's usual soft limit (1,024)
+/// would let a few hundred streams keep everyone else out. Returns the limit now.
+#[cfg(unix)]
+fn raise_open_files() -> Option<u64> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    let want = hard.min(65_536);
+    if soft >= want {
+        return Some(soft);
+    }
+    match setrlimit(Resource::RLIMIT_NOFILE, want, hard) {
+        Ok(()) => Some(want),
+        Err(e) => {
+            tracing::warn!(error = %e, soft, "cannot raise the limit on open files");
+            Some(soft)
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn raise_open_files() -> Option<u64> {
+    None
+}
+
 async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
+    let open_files = raise_open_files();
     // The address first: a server that cannot listen must not resume (and so end, and record)
     // sessions another instance may be serving.
     let listener = tokio::net::TcpListener::bind(cli.serve.bind)
@@ -468,7 +494,7 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let registry = live.clone();
     let state = AppState { app, live, access, shutdown };
     let local = listener.local_addr()?;
-    tracing::info!(%local, resumed, shared, open = matches!(access, Access::Open { .. }), "limber-server listening");
+    tracing::info!(%local, resumed, shared, open = matches!(access, Access::Open { .. }), open_files, "limber-server listening");
     let database = store.place();
     tracing::info!(%database, "history kept in");
     eprintln!("limber-server listening on http://{local}");

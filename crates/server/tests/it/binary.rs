@@ -44,6 +44,12 @@ pub fn start_logging(args: &[&str], filter: Option<&str>, keep: impl Fn(String) 
     if let Some(filter) = filter {
         command.env("LIMBER_LOG", filter);
     }
+    start_command(command, keep)
+}
+
+/// Starts `command` (the server, perhaps through a shell); waits until it listens, handing every
+/// log line to `keep`.
+pub fn start_command(mut command: Command, keep: impl Fn(String) + Send + 'static) -> Server {
     let mut child = command.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let addr = loop {
@@ -187,6 +193,30 @@ fn a_body_declared_over_the_limit_is_refused_before_it_is_sent() {
     // Within the limit, the same route goes on to read the body.
     let (status, v) = post(&server.addr, "/api/v1/import", json!({"limber-export": 2, "sessions": []}));
     assert_eq!(status, 200, "{v}");
+}
+
+#[test]
+fn the_server_raises_its_limit_on_open_files_so_streams_do_not_run_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = Command::new("sh");
+    // As a service manager starts it: at most 256 open files unless it asks for more.
+    shell.arg("-c").arg(r#"ulimit -Sn 256 && exec "$0" "$@""#).arg(env!("CARGO_BIN_EXE_limber-server"));
+    shell.args(["--bind", "127.0.0.1:0", "--data-dir"]).arg(dir.path().join("data"));
+    let hard: u64 = std::fs::read_to_string("/proc/self/limits")
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(4)?.parse().ok())
+        .unwrap_or(u64::MAX);
+    shell.env_remove("LIMBER_DATABASE_URL").env_remove("LIMBER_BIND");
+    let server = start_command(shell, |_| {});
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let soft: u64 = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+        .unwrap_or_else(|| panic!("{limits}"));
+    assert_eq!(soft, hard.min(65_536), "{limits}");
 }
 
 #[test]

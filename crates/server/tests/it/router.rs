@@ -1477,6 +1477,30 @@ async fn chest_pain_in_one_session_stops_the_persons_others_and_no_one_elses() {
 }
 
 #[tokio::test]
+async fn a_session_takes_so_many_event_streams_and_one_more_once_one_closes() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    let open = || {
+        let request = Request::get(format!("/api/v1/sessions/{id}/events")).header("host", "127.0.0.1:8080");
+        tower::ServiceExt::oneshot(f.router.clone(), request.body(Body::empty()).unwrap())
+    };
+    let mut streams = Vec::new();
+    for _ in 0..limber_server::STREAMS_PER_SESSION {
+        let response = open().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        streams.push(response);
+    }
+    let refused = open().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body = axum::body::to_bytes(refused.into_body(), usize::MAX).await.unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(code(&v), "too-many-streams", "{v}");
+    // A tab closed makes room for another.
+    streams.pop();
+    assert_eq!(open().await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_rating_above_five_swaps_the_stretch_and_a_second_one_stops_the_session() {
     let f = fixture(false).await;
     let body = json!({"routine": "desk", "speed": 10.0, "no-warm-up": true, "pain-before": {"prompt": "skip"},
