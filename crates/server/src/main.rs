@@ -71,10 +71,13 @@ struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     live_per_person: u64,
     /// Every personal route needs a token even on loopback: for a server behind a reverse proxy
-    /// on the same machine, whose requests all arrive from localhost.
-    /// (LIMBER_REQUIRE_TOKENS takes 1/0, yes/no, on/off, true/false.)
-    #[arg(long, env = "LIMBER_REQUIRE_TOKENS", value_parser = clap::builder::BoolishValueParser::new())]
-    require_tokens: bool,
+    /// on the same machine, whose requests all arrive from localhost. The default on loopback
+    /// once anyone but the local person has been added; `--require-tokens=no` keeps such a
+    /// server open to this machine. (It and LIMBER_REQUIRE_TOKENS take 1/0, yes/no, on/off,
+    /// true/false.)
+    #[arg(long, env = "LIMBER_REQUIRE_TOKENS", value_name = "YES|NO", num_args = 0..=1, require_equals = true,
+          default_missing_value = "yes", value_parser = clap::builder::BoolishValueParser::new())]
+    require_tokens: Option<bool>,
 }
 
 /// The ids of [`ServeArgs`]' flags.
@@ -463,12 +466,18 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(cli.serve.bind)
         .await
         .with_context(|| format!("cannot listen on {}", cli.serve.bind))?;
-    let access = if cli.serve.bind.ip().is_loopback() && !cli.serve.require_tokens {
+    let users = app.store().users().await?;
+    let people = users.iter().filter(|u| u.name != limber_app::store::LOCAL_USER).count();
+    // On loopback with people added (who can reach it only through a proxy or a tunnel, where
+    // every request comes from this machine), tokens are needed unless said otherwise: else
+    // anything relayed without a token would act for the local person.
+    let loopback = cli.serve.bind.ip().is_loopback();
+    let open = loopback && !cli.serve.require_tokens.unwrap_or(people > 0);
+    let access = if open {
         Access::Open { local: app.local_user().await? }
     } else {
-        let users = app.store().users().await?;
-        if !users.iter().any(|u| u.name != limber_app::store::LOCAL_USER) {
-            let why = if cli.serve.require_tokens {
+        if people == 0 {
+            let why = if cli.serve.require_tokens == Some(true) {
                 "--require-tokens (or LIMBER_REQUIRE_TOKENS) is given".to_owned()
             } else {
                 format!("{} is not a loopback address", cli.serve.bind)
@@ -501,6 +510,12 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     // How to get in, in words (the log line's `open` says it for machines).
     let how = match access {
         Access::Open { .. } => "open to this machine: no token needed, history kept for `local`".to_owned(),
+        Access::Tokens if loopback && cli.serve.require_tokens.is_none() => format!(
+            "every request needs a user's token, since people have been added here (through a proxy or a tunnel \
+             every request would come from this machine); --require-tokens=no keeps it open to this machine \
+             for `local` (limber-server{} user add NAME gives a token)",
+            same_store(cli)
+        ),
         Access::Tokens => {
             format!("every request needs a user's token (limber-server{} user add NAME gives one)", same_store(cli))
         }

@@ -560,6 +560,52 @@ fn require_tokens_closes_a_loopback_server_behind_a_proxy() {
 }
 
 #[test]
+fn a_loopback_server_with_people_added_needs_tokens_unless_told_to_stay_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let history = |server: &Server, headers: &[(&str, &str)]| {
+        request(&server.addr, "GET", "/api/v1/history", headers, None).unwrap().status
+    };
+    // Only the local person: open to this machine, as ever.
+    let open = start(dir.path(), "127.0.0.1:0");
+    assert_eq!(history(&open, &[]), 200);
+    drop(open);
+    let add = bin().args(["--data-dir", data, "user", "add", "ann"]).output().unwrap();
+    let token = String::from_utf8(add.stdout).unwrap().trim().to_owned();
+    let bearer = format!("Bearer {token}");
+    // With ann added, a proxy in front relays tokenless calls from localhost: refused.
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = lines.clone();
+    let closed = start_logging(&["--data-dir", data, "--bind", "127.0.0.1:0"], None, move |line| {
+        kept.lock().unwrap().push(line);
+    });
+    assert_eq!(history(&closed, &[]), 401);
+    assert_eq!(history(&closed, &[("Authorization", &bearer)]), 200);
+    // Said at start, on the line after the address.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let said = loop {
+        let said = lines.lock().unwrap().join("\n");
+        if said.contains("people have been added here") || Instant::now() > deadline {
+            break said;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(said.contains("people have been added here") && said.contains("--require-tokens=no"), "{said}");
+    drop(closed);
+    // Said otherwise, it stays open to this machine.
+    for (flag, variable) in [(Some("--require-tokens=no"), None), (None, Some("0"))] {
+        let mut command = bin();
+        command.args(["--data-dir", data, "--bind", "127.0.0.1:0"]).args(flag).env_remove("LIMBER_BIND");
+        match variable {
+            Some(value) => command.env("LIMBER_REQUIRE_TOKENS", value),
+            None => command.env_remove("LIMBER_REQUIRE_TOKENS"),
+        };
+        let server = start_command(command, |_| {});
+        assert_eq!(history(&server, &[]), 200, "{flag:?} {variable:?}");
+    }
+}
+
+#[test]
 fn a_store_flag_wins_over_the_other_stores_variable_and_two_variables_clash() {
     let dir = tempfile::tempdir().unwrap();
     let nothing = "postgres://limber@127.0.0.1:1/nothing";
