@@ -324,7 +324,8 @@ pub(crate) struct RunArgs {
     /// no hold.
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = limber_app::flags::speed, allow_negative_numbers = true)]
     pub(crate) speed: f64,
-    /// One line per cue, no redraws: for screen readers, logs and pipes (default when output is not a terminal).
+    /// One line per cue, no redraws: for screen readers, logs and pipes (default when output is not a terminal,
+    /// or is one that cannot redraw: TERM=dumb, as in Emacs's shell, or unset).
     #[arg(long)]
     pub(crate) plain: bool,
     /// Speak cues aloud (espeak-ng, spd-say or the command in LIMBER_SPEAK).

@@ -83,7 +83,10 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     // SIGTERM, SIGHUP (a closed terminal) and SIGINT end the session the way `q` does.
     let interrupt = Interrupt::listen().context("cannot listen for signals")?;
     let mut inputs = Inputs::start();
-    let live = std::io::stdout().is_terminal() && !args.plain;
+    // A terminal that cannot redraw (TERM=dumb, as Emacs's shell and Emacspeak say, or no TERM)
+    // gets the plain lines a screen reader reads: the live screen would show it nothing.
+    let dumb = std::env::var_os("TERM").is_none_or(|term| term.is_empty() || term == "dumb");
+    let live = std::io::stdout().is_terminal() && !args.plain && !dumb;
     if inputs.keys() {
         // Broken only between two keys, never inside one (`x SHARP PAIN`), at the terminal's width.
         let width = crate::wrap::terminal_width().map(|w| w.saturating_sub("Keys: ".len()));

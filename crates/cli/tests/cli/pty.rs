@@ -45,6 +45,26 @@ fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
 }
 
 #[test]
+fn a_dumb_terminal_or_none_named_gets_every_cue_one_line_each() {
+    // Emacs's shell (and Emacspeak) say TERM=dumb: a screen reader there must hear every cue.
+    for term in [Some("dumb"), None] {
+        let home = Home::new().screened();
+        let mut cmd = home.process();
+        cmd.arg("run").args(["desk", "--no-warmup", "--speed", "5", "--pain-before", "0", "--pain-after", "0"]);
+        match term {
+            Some(term) => cmd.env("TERM", term),
+            None => cmd.env_remove("TERM"),
+        };
+        let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+        p.exp_string("Step 1.").unwrap_or_else(|e| panic!("{term:?}: the first step is read: {e}"));
+        p.exp_string("Begin.").unwrap_or_else(|e| panic!("{term:?}: the start is said: {e}"));
+        press(&mut p, "x");
+        p.exp_string("Sharp or intense pain means stop").unwrap_or_else(|e| panic!("{term:?}: the advice: {e}"));
+        p.exp_eof().expect("the process ends");
+    }
+}
+
+#[test]
 fn ctrl_c_keeps_what_was_done_and_exits_130_and_q_exits_0() {
     // In a terminal Ctrl-C arrives as a key, not a signal: it still ends as SIGINT would.
     for (key, code) in [("\u{3}", 130), ("q", 0)] {
