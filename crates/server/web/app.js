@@ -643,7 +643,28 @@ function resetAsks() {
   setOneWaiting(false);
   clearTimeout(quitArmed);
   quitArmed = null;
+  clearTimeout(chestArmed);
+  chestArmed = null;
   $("#announce").textContent = "";
+}
+
+// The e key asks to be pressed again within four seconds: a stray key (a bumped keyboard, a
+// word heard by speech input) must not stop the session for an emergency and refuse sessions
+// for a day. The button acts at once: a tap on it is meant.
+let chestArmed = null;
+function pressChestKey() {
+  if (chestArmed) {
+    clearTimeout(chestArmed);
+    chestArmed = null;
+    setProblem(null);
+    pressStop({ intent: "chest" });
+    return;
+  }
+  setProblem("Chest pain, pressure or breathlessness? Press e again to stop and get emergency advice.");
+  chestArmed = setTimeout(() => {
+    chestArmed = null;
+    if ($("#problem").textContent.startsWith("Chest pain, pressure")) setProblem(null);
+  }, 4000);
 }
 
 // "End session" asks to be pressed again within four seconds, so a stray tap ends nothing.
@@ -836,7 +857,8 @@ document.addEventListener("keydown", (e) => {
     if (STOP_INTENTS.has(KEYS[e.key]) && allowed.includes(KEYS[e.key])) {
       e.preventDefault();
       showTab("start");
-      pressStop({ intent: KEYS[e.key] });
+      if (KEYS[e.key] === "chest") pressChestKey();
+      else pressStop({ intent: KEYS[e.key] });
     }
     return;
   }
@@ -864,6 +886,9 @@ document.addEventListener("keydown", (e) => {
     e.preventDefault();
     const button = $("#actions [data-intent=quit]");
     if (button) armQuit(button);
+  } else if (KEYS[e.key] === "chest" && allowed.includes("chest")) {
+    e.preventDefault();
+    pressChestKey();
   } else if (KEYS[e.key] && allowed.includes(KEYS[e.key])) {
     e.preventDefault();
     if (STOP_INTENTS.has(KEYS[e.key])) pressStop({ intent: KEYS[e.key] });

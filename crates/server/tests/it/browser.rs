@@ -1044,6 +1044,29 @@ fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_ser
 }
 
 #[test]
+fn one_stray_e_key_stops_nothing_and_a_second_within_four_seconds_reports_chest_pain() {
+    if !browser_available() {
+        return;
+    }
+    let (_dir, server, id, driver) = warm_up_page();
+    assert_eq!(driver.js(WATCH), json!(true));
+    press(&driver, "e");
+    assert!(driver.text("#problem").contains("Press e again"), "{}", driver.text("#problem"));
+    // Left alone, it lapses: nothing was sent, the warm-up goes on.
+    driver.wait_for("the question to lapse", |d| d.text("#problem").is_empty());
+    assert_eq!(driver.js("return __intents"), json!([]));
+    assert_eq!(phase(&server.addr), "warm-up");
+    // Twice: the emergency stop, with its advice.
+    press(&driver, "e");
+    press(&driver, "e");
+    driver
+        .wait_for("the emergency advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
+    assert_eq!(driver.js("return __intents"), json!(["chest"]));
+    let (_, session) = get(&server.addr, &format!("/api/v1/sessions/{id}"));
+    assert_eq!(session["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{session}");
+}
+
+#[test]
 fn a_sharp_pain_press_that_reaches_the_server_after_the_end_still_shows_and_says_its_advice() {
     if !browser_available() {
         return;
