@@ -25,6 +25,7 @@ const routineNames = new Map();
 // Intents that stop for safety: one that does not reach the server stops the page at once and
 // is sent again until it arrives. Others are not: once the moment has passed they mean nothing.
 const STOP_INTENTS = new Set(["sharp-pain", "chest"]);
+const TITLE = document.title; // the page's own, between sessions
 // Cues that say what to do now, shown under the countdown while their phase lasts, and cues
 // that end it.
 const LEAD_CUES = new Set(["warm-up", "begin", "flow-position"]);
@@ -448,6 +449,9 @@ function render(state) {
   // (A session of safety questions only has no routine to name.)
   $("#stretch-name").textContent = v.name || routineNames.get(state.routine) ||
     (state.kind === "screening" ? "Safety questions" : state.routine);
+  // The tab (and a screen reader's window list) says where the session is, as the big word does.
+  const title = `${stop ? STOPS[stop.reason] || "Stopped" : word} · ${$("#stretch-name").textContent} — limber`;
+  if (document.title !== title) document.title = title;
   // A stop says so at once, with its advice, and stays above whatever is asked next.
   const box = $("#stopped");
   box.hidden = !stop;
@@ -938,6 +942,7 @@ function finish(state) {
   again.textContent = "Back to routines";
   again.addEventListener("click", () => {
     current = null;
+    document.title = TITLE;
     setConnection(null);
     setProblem(null);
     $("#session").hidden = true;

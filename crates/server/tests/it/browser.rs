@@ -32,6 +32,11 @@ impl Drop for Driver {
 
 impl Driver {
     fn start(profile: &Path) -> Driver {
+        Driver::start_with_prefs(profile, json!({}))
+    }
+
+    /// [`Driver::start`] with the browser's settings `prefs` (as a person sets them).
+    fn start_with_prefs(profile: &Path, prefs: Value) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -50,6 +55,7 @@ impl Driver {
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--disable-quic", "--window-size=412,915",
                      format!("--user-data-dir={}", profile.display())],
+            "prefs": prefs,
         }}}});
         let mut driver = Driver { child, addr, session: String::new() };
         let v = driver.call("POST", "/session", Some(caps));
@@ -1044,12 +1050,39 @@ fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_ser
 }
 
 #[test]
+fn the_page_follows_the_text_size_its_reader_set_in_the_browser() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    let size = |driver: &Driver, what: &str| {
+        let script = format!("return parseFloat(getComputedStyle(document.querySelector('{what}')).fontSize)");
+        driver.js(&script).as_f64().unwrap_or_else(|| panic!("a size for {what}"))
+    };
+    let mut sizes = Vec::new();
+    for (name, default) in [("usual", 16), ("large", 28)] {
+        let prefs = json!({"webkit": {"webprefs": {"default_font_size": default}}});
+        let driver = Driver::start_with_prefs(&dir.path().join(format!("chromium-{name}")), prefs);
+        driver.goto(&format!("http://{}/", server.addr));
+        driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+        sizes.push((size(&driver, "body"), size(&driver, ".step")));
+    }
+    // The usual 16 px setting reads at 18 px, and a larger one grows everything with it.
+    assert_eq!(sizes[0].0, 18.0, "{sizes:?}");
+    assert_eq!(sizes[1].0, 28.0 * 1.125, "{sizes:?}");
+    assert!(sizes[1].1 > sizes[0].1 * 1.5, "the step's words grow too: {sizes:?}");
+}
+
+#[test]
 fn one_stray_e_key_stops_nothing_and_a_second_within_four_seconds_reports_chest_pain() {
     if !browser_available() {
         return;
     }
     let (_dir, server, id, driver) = warm_up_page();
     assert_eq!(driver.js(WATCH), json!(true));
+    // The tab says where the session is.
+    assert_eq!(driver.js("return document.title"), json!("WARM-UP · Seated desk break — limber"));
     press(&driver, "e");
     assert!(driver.text("#problem").contains("Press e again"), "{}", driver.text("#problem"));
     // Left alone, it lapses: nothing was sent, the warm-up goes on.
@@ -1062,6 +1095,7 @@ fn one_stray_e_key_stops_nothing_and_a_second_within_four_seconds_reports_chest_
     driver
         .wait_for("the emergency advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
     assert_eq!(driver.js("return __intents"), json!(["chest"]));
+    assert_eq!(driver.js("return document.title"), json!("Stopped: an emergency sign · Seated desk break — limber"));
     let (_, session) = get(&server.addr, &format!("/api/v1/sessions/{id}"));
     assert_eq!(session["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{session}");
 }
