@@ -486,6 +486,16 @@ function render(state) {
   renderActions(v);
   tick();
   if (isOver(v)) finish(state);
+  else if (!current.clockShown && !["screening", "pain-before"].includes(v.phase.phase)) clockIntoView();
+}
+
+// Once the exercise begins, the big word and the countdown are brought onto the screen when
+// they are off it (a phone held sideways, a large text size), once: after that the person
+// scrolls where they like.
+function clockIntoView() {
+  current.clockShown = true;
+  const r = $("#clock").getBoundingClientRect();
+  if (r.top < 0 || r.bottom > window.innerHeight) $("#clock").scrollIntoView({ block: "center" });
 }
 
 // Whether the session asks whether to stop for today (after a rating above 5): only yes or no

@@ -1075,6 +1075,34 @@ fn the_page_follows_the_text_size_its_reader_set_in_the_browser() {
 }
 
 #[test]
+fn on_a_phone_held_sideways_the_countdown_is_brought_onto_the_screen() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    // Screened in a first session, ended: the next one starts at the rating before.
+    let first = start_session(&server.addr, 1.0);
+    assert_eq!(post(&server.addr, &format!("/api/v1/sessions/{first}/intents"), json!({"intent": "quit"})).0, 200);
+    let driver = Driver::start(&dir.path().join("chromium"));
+    viewport(&driver, 667, 375);
+    driver.goto(&format!("http://{}/?routine=full", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.click("#start-form button[type=submit]");
+    // The full routine without a foam roller: a note above the clock says what is done instead.
+    driver.wait_for("the rating before", |d| d.text("#phase").starts_with("Before we start"));
+    assert!(!driver.text("#adjustments").is_empty(), "a note above the clock");
+    driver.js("window.scrollTo(0, 0); return true");
+    press(&driver, "2");
+    driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP" && is_countdown(&d.text("#countdown")));
+    let shown = driver.js("const r = document.querySelector('#countdown').getBoundingClientRect();
+         return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0");
+    let at =
+        driver.js("const r = document.querySelector('#countdown').getBoundingClientRect(); return [r.top, r.bottom]");
+    assert_eq!(shown, json!(true), "the countdown on the first screen: {at}");
+}
+
+#[test]
 fn one_stray_e_key_stops_nothing_and_a_second_within_four_seconds_reports_chest_pain() {
     if !browser_available() {
         return;
