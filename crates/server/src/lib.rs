@@ -146,6 +146,15 @@ pub fn router_with(state: AppState, limits: Limits) -> Router {
         .with_state(Arc::new(state))
 }
 
+/// Whether `path` answers with a person's own data (sessions, history, stats, export, profile,
+/// screening answers), as opposed to the content every caller reads alike.
+fn is_personal(path: &str) -> bool {
+    const PERSONAL: [&str; 6] =
+        ["/api/v1/sessions", "/api/v1/history", "/api/v1/stats", "/api/v1/export", "/api/v1/import", "/api/v1/profile"];
+    path == "/api/v1/screening"
+        || PERSONAL.iter().any(|p| path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+}
+
 /// Around every request: gives error answers the JSON shape ([`error::json_errors`]) and logs one
 /// line per request — method, path (never the query: it may carry a token), status, time taken
 /// and the client's address (what a reverse proxy in front says it is relayed for is not
@@ -154,6 +163,7 @@ pub fn router_with(state: AppState, limits: Limits) -> Router {
 /// page or script reading often does not flood the log at the default level.
 async fn requests(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let read = matches!(*request.method(), Method::GET | Method::HEAD);
+    let personal = is_personal(request.uri().path());
     // The URI is shared, not copied; its path is read only when a line is written.
     let client = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let logged = tracing::enabled!(tracing::Level::WARN)
@@ -163,6 +173,13 @@ async fn requests(request: axum::extract::Request, next: axum::middleware::Next)
     response
         .headers_mut()
         .insert(axum::http::header::X_CONTENT_TYPE_OPTIONS, axum::http::HeaderValue::from_static("nosniff"));
+    // A person's health data is kept by no cache: not the browser's (a shared computer), not a
+    // proxy's.
+    if personal {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    }
     if let Some((method, uri, started)) = logged {
         let path = uri.path();
         let status = response.status();

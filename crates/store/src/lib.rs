@@ -314,12 +314,27 @@ pub async fn open(database: &str, pool: u32) -> Result<Arc<dyn Store>> {
     if database.starts_with("postgres://") || database.starts_with("postgresql://") {
         return Ok(Arc::new(PgStore::connect(database, pool).await?));
     }
-    // Never echo a password back.
+    Err(Error::UnsupportedUrl(without_password(database)))
+}
+
+/// `database` as it may be shown (in an error, hence a log): never with its password, whether
+/// in a URL's user part (`…@host`) or a `password=` setting (`host=db password=…`).
+fn without_password(database: &str) -> String {
     let shown = match database.split_once('@') {
         Some((_, host)) => format!("…@{host}"),
         None => database.to_owned(),
     };
-    Err(Error::UnsupportedUrl(shown))
+    let mut out = String::with_capacity(shown.len());
+    let mut rest = shown.as_str();
+    while let Some(at) = rest.to_ascii_lowercase().find("password=") {
+        let value = at + "password=".len();
+        out.push_str(&rest[..value]);
+        out.push('…');
+        let end = rest[value..].find([' ', '&', ';']).map_or(rest.len(), |i| value + i);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Everything limber keeps about the people who use it. Implemented by [`SqliteStore`]; a
@@ -609,5 +624,22 @@ pub(crate) fn misplaced(session: SessionId, first: u64, next: Option<i64>) -> Op
         Some(next) if next > first => Some(Error::EventTaken { session, seq: first }),
         Some(next) if next < first => Some(Error::OutOfOrder { session, seq: first, expected: next }),
         Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_is_never_shown_with_its_password() {
+        let shown = |database: &str| without_password(database);
+        assert_eq!(
+            shown("host=db port=5432 user=u password=s3cret dbname=x"),
+            "host=db port=5432 user=u password=… dbname=x"
+        );
+        assert_eq!(shown("mysql://u:s3cret@db/x?PASSWORD=s3cret&ssl=1"), "…@db/x?PASSWORD=…&ssl=1");
+        assert_eq!(shown("host=db Password=s3cret"), "host=db Password=…");
+        assert_eq!(shown("sqlite:limber.db"), "sqlite:limber.db");
     }
 }

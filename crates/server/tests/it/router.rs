@@ -1477,6 +1477,27 @@ async fn chest_pain_in_one_session_stops_the_persons_others_and_no_one_elses() {
 }
 
 #[tokio::test]
+async fn a_persons_data_is_never_cached_and_the_content_may_be() {
+    let f = fixture(false).await;
+    let id = f.start("desk", 1.0, None).await;
+    async fn cache(f: &crate::support::Fixture, path: String) -> Option<String> {
+        let (status, headers, _) = f.send(Request::get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        headers.get("cache-control").map(|v| v.to_str().unwrap().to_owned())
+    }
+    for personal in ["/api/v1/history", "/api/v1/stats", "/api/v1/export", "/api/v1/profile", "/api/v1/screening"]
+        .map(str::to_owned)
+        .into_iter()
+        .chain([format!("/api/v1/sessions/{id}"), "/api/v1/sessions".to_owned()])
+    {
+        assert_eq!(cache(&f, personal.clone()).await.as_deref(), Some("no-store"), "{personal}");
+    }
+    for content in ["/api/v1/stretches", "/api/v1/screening/questions", "/api/v1/source"] {
+        assert_ne!(cache(&f, content.to_owned()).await.as_deref(), Some("no-store"), "{content}");
+    }
+}
+
+#[tokio::test]
 async fn a_session_takes_so_many_event_streams_and_one_more_once_one_closes() {
     let f = fixture(false).await;
     let id = f.start("desk", 1.0, None).await;
