@@ -32,6 +32,9 @@ pub use live::{IDLE_LIMIT, LIVE_PER_PERSON, Registry, STREAMS_PER_SESSION};
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// The largest import file.
 pub const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
+/// How many imports one instance reads at once (others wait their turn, their bodies unread):
+/// each holds its whole file in memory.
+pub const IMPORTS_AT_ONCE: usize = 2;
 /// How long a request may take before its answer (event streams run on after it).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -96,7 +99,9 @@ fn route(path: &str) -> Option<MethodRouter<Arc<AppState>>> {
         "/api/v1/history" => get(api::history),
         "/api/v1/stats" => get(api::stats),
         "/api/v1/export" => get(api::export),
-        "/api/v1/import" => post(api::import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+        "/api/v1/import" => post(api::import)
+            .layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(IMPORT_LIMIT))
+            .layer(tower::limit::ConcurrencyLimitLayer::new(IMPORTS_AT_ONCE)),
         "/api/v1/profile" => get(api::profile).patch(api::update_profile),
         "/api/v1/profile/flags/{stretch}" => delete(api::clear_flag),
         "/api/v1/screening" => get(api::latest_screening).post(api::start_screening),

@@ -1477,6 +1477,40 @@ async fn chest_pain_in_one_session_stops_the_persons_others_and_no_one_elses() {
 }
 
 #[tokio::test]
+async fn imports_are_read_a_few_at_a_time_so_many_at_once_cannot_fill_memory() {
+    let f = fixture(false).await;
+    // An import whose body comes when `send` says (as a slow upload).
+    let import = |router: axum::Router| {
+        let (send, body) = tokio::sync::oneshot::channel::<&'static str>();
+        let body = futures_util::stream::once(async move {
+            Ok::<_, std::io::Error>(axum::body::Bytes::from(body.await.unwrap_or_default()))
+        });
+        let request = Request::post("/api/v1/import")
+            .header("host", "127.0.0.1:8080")
+            .header("content-type", "application/json")
+            .body(Body::from_stream(body))
+            .unwrap();
+        (send, tokio::spawn(tower::ServiceExt::oneshot(router, request)))
+    };
+    let export = r#"{"limber-export": 2, "sessions": []}"#;
+    let uploading: Vec<_> = (0..limber_server::IMPORTS_AT_ONCE).map(|_| import(f.router.clone())).collect();
+    let (next_body, next) = import(f.router.clone());
+    next_body.send(export).unwrap();
+    // Its whole body is there, but it waits for a turn.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!next.is_finished(), "read beside {} others", limber_server::IMPORTS_AT_ONCE);
+    let mut uploading = uploading.into_iter();
+    let (first_body, first) = uploading.next().unwrap();
+    first_body.send(export).unwrap();
+    assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+    assert_eq!(next.await.unwrap().unwrap().status(), StatusCode::OK, "its turn came");
+    for (body, import) in uploading {
+        body.send(export).unwrap();
+        assert_eq!(import.await.unwrap().unwrap().status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
 async fn a_persons_data_is_never_cached_and_the_content_may_be() {
     let f = fixture(false).await;
     let id = f.start("desk", 1.0, None).await;
