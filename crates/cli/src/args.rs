@@ -325,8 +325,9 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = limber_app::flags::speed, allow_negative_numbers = true)]
     pub(crate) speed: f64,
     /// One line per cue, no redraws: for screen readers, logs and pipes (default when output is not a terminal,
-    /// or is one that cannot redraw: TERM=dumb, as in Emacs's shell, or unset).
-    #[arg(long)]
+    /// or is one that cannot redraw: TERM=dumb, as in Emacs's shell, or unset). LIMBER_PLAIN=1 in a shell's
+    /// profile makes it the default for good.
+    #[arg(long, env = "LIMBER_PLAIN", value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) plain: bool,
     /// Speak cues aloud (espeak-ng, spd-say or the command in LIMBER_SPEAK).
     #[arg(long, overrides_with = "no_voice")]

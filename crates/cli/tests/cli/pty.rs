@@ -47,7 +47,13 @@ fn single_keys_pause_resume_rate_pain_and_stop_on_sharp_pain() {
 #[test]
 fn a_dumb_terminal_or_none_named_gets_every_cue_one_line_each() {
     // Emacs's shell (and Emacspeak) say TERM=dumb: a screen reader there must hear every cue.
-    for term in [Some("dumb"), None] {
+    // LIMBER_PLAIN=1 asks for the same anywhere; a terminal that can redraw gets the live screen.
+    for (term, plain, live) in [
+        (Some("dumb"), None, false),
+        (None, None, false),
+        (Some("xterm"), Some("1"), false),
+        (Some("xterm"), None, true),
+    ] {
         let home = Home::new().screened();
         let mut cmd = home.process();
         cmd.arg("run").args(["desk", "--no-warmup", "--speed", "5", "--pain-before", "0", "--pain-after", "0"]);
@@ -55,9 +61,15 @@ fn a_dumb_terminal_or_none_named_gets_every_cue_one_line_each() {
             Some(term) => cmd.env("TERM", term),
             None => cmd.env_remove("TERM"),
         };
+        match plain {
+            Some(plain) => cmd.env("LIMBER_PLAIN", plain),
+            None => cmd.env_remove("LIMBER_PLAIN"),
+        };
         let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
-        p.exp_string("Step 1.").unwrap_or_else(|e| panic!("{term:?}: the first step is read: {e}"));
-        p.exp_string("Begin.").unwrap_or_else(|e| panic!("{term:?}: the start is said: {e}"));
+        let said = p.exp_string("Begin.").unwrap_or_else(|e| panic!("{term:?}: the start is said: {e}"));
+        assert!(said.contains("Step 1."), "{term:?} {plain:?}: the first step is read: {said}");
+        // The live screen redraws its status line with escape sequences; plain lines have none.
+        assert_eq!(said.contains('\u{1b}'), live, "{term:?} {plain:?}: {said:?}");
         press(&mut p, "x");
         p.exp_string("Sharp or intense pain means stop").unwrap_or_else(|e| panic!("{term:?}: the advice: {e}"));
         p.exp_eof().expect("the process ends");
