@@ -739,6 +739,13 @@ fn a_small_window_says_the_size_it_needs() {
     // Smaller still, the session goes on out of sight: where it is, and the safety key.
     let left = crate::ui::countdown_text(app.live.as_ref().and_then(|l| l.view.remaining_ms).expect("a countdown"));
     assert!(text.contains(&format!("MOVE {left}")) && text.contains("SHARP PAIN"), "{text}");
+    // A large font's window (50×15) keeps the countdown in big digits; the safety keys come
+    // first, so even a 30×6 one shows them.
+    let larger_font = render(&app, 50, 15);
+    assert!(larger_font.contains('▀') && larger_font.contains("MOVE"), "{larger_font}");
+    let tiny = render(&app, 30, 6);
+    assert!(tiny.lines().next().is_some_and(|l| l.contains("SHARP PAIN")), "{tiny}");
+    assert!(!tiny.contains('▀'), "no room for big digits: {tiny}");
     // A key that means nothing says so.
     app.too_small = false;
     app.on_key(key('z'), at(&app));

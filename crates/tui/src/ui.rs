@@ -146,65 +146,108 @@ fn key_poses(frame: &mut Frame, area: Rect, f: &Figure, theme: &Theme) {
     }
 }
 
+/// A window smaller than [`MIN_SIZE`] (a large font, a split pane). A session carries on out of
+/// sight of the full screen: the safety keys first, so they are the last thing cut off, then
+/// where it is, its countdown in big digits when there is room for them, what limber said
+/// last, and only then the size it needs. A stop for safety says its advice first.
+fn small_window(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let session = app.screen == Screen::Session && app.live.is_some();
+    let (w, h) = (area.width, area.height);
+    let size = Line::from(Span::styled(
+        if session {
+            format!("This window is {w}×{h}: make it at least {}×{} to see the steps.", MIN_SIZE.0, MIN_SIZE.1)
+        } else {
+            format!(
+                "limber-tui needs a window of at least {}×{}; this one is {w}×{h}. Make it bigger, or press q to quit.",
+                MIN_SIZE.0, MIN_SIZE.1
+            )
+        },
+        theme.dim(),
+    ));
+    // A stop for safety says its advice whatever the size: it is what matters most.
+    let advice: Option<String> = match (app.screen, &app.live, &app.finished) {
+        (Screen::Session, Some(live), _) => live.view.stopped.as_ref().map(|n| n.advice.clone()),
+        (Screen::Summary, _, Some((f, cues))) if f.summary.stopped.is_some_and(|r| r.is_safety()) => {
+            cues.iter().rev().find(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. })).map(|c| c.text.clone())
+        }
+        _ => None,
+    };
+    let running = match (app.screen, &app.live) {
+        (Screen::Session, Some(live)) if !live.view.stopped.as_ref().is_some_and(|n| n.reason.is_safety()) => {
+            Some(live)
+        }
+        _ => None,
+    };
+    let Some(live) = running else {
+        let mut lines = Vec::new();
+        if let Some(advice) = advice {
+            lines.push(Line::from(Span::styled(advice, theme.danger())));
+            lines.push(Line::default());
+        }
+        lines.push(size);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+        return;
+    };
+    let keys = Line::from(vec![
+        Span::styled(" x ", theme.key()),
+        Span::styled(" SHARP PAIN  ", theme.danger()),
+        Span::styled(" e ", theme.key()),
+        Span::styled(format!(" {}  ", limber_app::keys::CHEST), theme.danger()),
+        Span::styled(" space ", theme.key()),
+        Span::raw(" pause  "),
+        Span::styled(if app.rating_in_a_small_window() { " 0-9 " } else { "" }, theme.key()),
+        Span::raw(if app.rating_in_a_small_window() { " pain  " } else { "" }),
+        Span::styled(" ctrl-c ", theme.key()),
+        Span::raw(" end, keeping what was done"),
+    ]);
+    let keys_rows = u16::try_from(keys.width().div_ceil(usize::from(area.width.max(1)))).unwrap_or(u16::MAX);
+    let (label, _) = phase_label(live);
+    let count = live.view.remaining_ms.map(countdown_text);
+    let left = count.as_ref().map(|c| format!(" {c}")).unwrap_or_default();
+    // Half-height digits are 8 cells wide and 4 rows tall: drawn when the keys, the phase line,
+    // the digits and a line of words all fit.
+    let digits_fit = |c: &String| {
+        usize::from(area.width) >= c.chars().count() * 8 && area.height >= keys_rows.saturating_add(1 + 4 + 2)
+    };
+    let digit_rows = if count.as_ref().is_some_and(digits_fit) { 4 } else { 0 };
+    let [keys_area, label_area, digits_area, rest] = Layout::vertical([
+        Constraint::Length(keys_rows),
+        Constraint::Length(1),
+        Constraint::Length(digit_rows),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(keys).wrap(Wrap { trim: true }), keys_area);
+    frame.render_widget(Paragraph::new(Span::styled(format!("{label}{left}"), theme.strong())), label_area);
+    if let Some(count) = count.filter(|_| digit_rows > 0) {
+        let big = BigText::builder()
+            .pixel_size(PixelSize::HalfHeight)
+            .style(theme.strong())
+            .alignment(Alignment::Center)
+            .lines(vec![Line::from(count)])
+            .build();
+        frame.render_widget(big, digits_area);
+    }
+    // A recent alert (the answer to a rating, say), so a key pressed here is seen to be taken,
+    // the size it needs, then what limber said last (the longest, so cut first).
+    let mut lines = Vec::new();
+    let alert = live.cues.iter().rev().take(6).find(|c| c.sound == limber_core::Sound::Alert);
+    if let Some(cue) = alert {
+        lines.push(Line::from(Span::styled(cue.text.clone(), theme.danger())));
+    }
+    lines.push(size);
+    if let Some(cue) = live.cues.last().filter(|c| Some(c.seq) != alert.map(|a| a.seq)) {
+        lines.push(Line::from(cue.text.clone()));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), rest);
+}
+
 /// Renders the whole screen for `app`.
 pub(crate) fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let theme = Theme { color: !app.no_color };
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        let session = app.screen == Screen::Session && app.live.is_some();
-        let mut lines = vec![Line::from(format!(
-            "limber-tui needs a window of at least {}×{}; this one is {}×{}. Make it bigger{}.",
-            MIN_SIZE.0,
-            MIN_SIZE.1,
-            area.width,
-            area.height,
-            if session { "" } else { ", or press q to quit" }
-        ))];
-        // A stop for safety says its advice whatever the size: it is what matters most.
-        let advice: Option<String> = match (app.screen, &app.live, &app.finished) {
-            (Screen::Session, Some(live), _) => live.view.stopped.as_ref().map(|n| n.advice.clone()),
-            (Screen::Summary, _, Some((f, cues))) if f.summary.stopped.is_some_and(|r| r.is_safety()) => cues
-                .iter()
-                .rev()
-                .find(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. }))
-                .map(|c| c.text.clone()),
-            _ => None,
-        };
-        if let Some(advice) = advice {
-            lines.push(Line::default());
-            lines.push(Line::from(Span::styled(advice, theme.danger())));
-        }
-        // A session carries on out of sight: say where it is and that the safety keys still work.
-        if let (Screen::Session, Some(live)) = (app.screen, &app.live)
-            && !live.view.stopped.as_ref().is_some_and(|n| n.reason.is_safety())
-        {
-            let (label, _) = phase_label(live);
-            let left = live.view.remaining_ms.map(|ms| format!(" {}", countdown_text(ms))).unwrap_or_default();
-            lines.push(Line::default());
-            lines.push(Line::from(Span::styled(format!("{label}{left}"), theme.strong())));
-            // A recent alert (the answer to a rating, say), so a key pressed here is seen to be
-            // taken, then what limber said last.
-            let alert = live.cues.iter().rev().take(6).find(|c| c.sound == limber_core::Sound::Alert);
-            if let Some(cue) = alert {
-                lines.push(Line::from(Span::styled(cue.text.clone(), theme.danger())));
-            }
-            if let Some(cue) = live.cues.last().filter(|c| Some(c.seq) != alert.map(|a| a.seq)) {
-                lines.push(Line::from(cue.text.clone()));
-            }
-            lines.push(Line::from(vec![
-                Span::styled(" x ", theme.key()),
-                Span::styled(" SHARP PAIN  ", theme.danger()),
-                Span::styled(" e ", theme.key()),
-                Span::styled(format!(" {}  ", limber_app::keys::CHEST), theme.danger()),
-                Span::styled(" space ", theme.key()),
-                Span::raw(" pause  "),
-                Span::styled(if app.rating_in_a_small_window() { " 0-9 " } else { "" }, theme.key()),
-                Span::raw(if app.rating_in_a_small_window() { " pain  " } else { "" }),
-                Span::styled(" ctrl-c ", theme.key()),
-                Span::raw(" end, keeping what was done"),
-            ]));
-        }
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+        small_window(frame, area, app, &theme);
         return;
     }
     match app.screen {
