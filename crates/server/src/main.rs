@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use limber_app::App;
 use limber_app::store::{Backend, SqliteStore, Store};
 use limber_server::{Access, AppState, Registry, auth, router};
+use unicode_normalization::UnicodeNormalization as _;
 
 /// mimalloc: many small allocations per request and per live session (less memory per session
 /// than glibc's allocator, and faster). The bench's hello world uses it too.
@@ -324,12 +325,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add { name } => {
-            let name = limber_app::store::user_name(name)?;
-            // `Ann` beside `ann` would be two people whom `user list` and the logs hardly tell apart.
-            if let Some(other) = store.users().await?.into_iter().find(|u| u.name.to_lowercase() == name.to_lowercase())
-            {
+            // One way to write each character (`é` as one, not `e` and an accent), as `find_user`
+            // looks names up.
+            let name: String = limber_app::store::user_name(name)?.nfc().collect();
+            let name = name.as_str();
+            // `Ann` beside `ann`, or `ｓｓ` (full-width) beside `ss`, would be two people whom
+            // `user list` and the logs hardly tell apart, and `user remove` could take the wrong one.
+            if let Some(other) = store.users().await?.into_iter().find(|u| looks_like(&u.name) == looks_like(name)) {
                 anyhow::bail!(
-                    "there is already a user called `{}`; names that differ only in capitals would be mistaken for each other",
+                    "there is already a user called `{}`; names that look alike (in other capitals, or other forms of \
+                     the same letters) would be mistaken for each other",
                     other.name
                 );
             }
@@ -402,13 +407,19 @@ fn bind_address(text: &str) -> Result<SocketAddr, String> {
 
 /// The user called `name` exactly, or else with the spaces around it trimmed (names are
 /// stored trimmed now; older limbers kept them as typed). Returns the name found and the id.
-async fn find_user<'a>(store: &dyn Store, name: &'a str) -> anyhow::Result<(&'a str, limber_app::store::UserId)> {
-    for candidate in [name, name.trim()] {
+async fn find_user(store: &dyn Store, name: &str) -> anyhow::Result<(String, limber_app::store::UserId)> {
+    let composed: String = name.trim().nfc().collect();
+    for candidate in [name, name.trim(), &composed] {
         if let Some(id) = store.user_by_name(candidate).await? {
-            return Ok((candidate, id));
+            return Ok((candidate.to_owned(), id));
         }
     }
     bail!("there is no user called `{}`", name.trim())
+}
+
+/// `name` as it looks: compatibility forms folded (full-width letters, ligatures), in lower case.
+fn looks_like(name: &str) -> String {
+    name.nfkc().collect::<String>().to_lowercase()
 }
 
 /// Asks `question` on the terminal and reads yes or no; refuses without a terminal to ask on.

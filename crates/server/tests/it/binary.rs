@@ -510,6 +510,26 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
 }
 
 #[test]
+fn names_that_look_alike_are_one_person_and_are_found_however_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let user = |args: &[&str]| bin().args(["--data-dir", data, "user"]).args(args).output().unwrap();
+    // `é` as one character, then as `e` and an accent (as some keyboards and macOS type it).
+    assert!(user(&["add", "ren\u{e9}"]).status.success());
+    let twin = user(&["add", "rene\u{301}"]);
+    let said = String::from_utf8_lossy(&twin.stderr);
+    assert!(!twin.status.success() && said.contains("already a user called `ren\u{e9}`"), "{said}");
+    // Full-width letters beside plain ones.
+    assert!(user(&["add", "ss"]).status.success());
+    assert!(!user(&["add", "\u{ff53}\u{ff53}"]).status.success(), "full-width ss beside ss");
+    // Found however the accent is typed.
+    let rotate = user(&["rotate", "rene\u{301}"]);
+    assert!(rotate.status.success(), "{}", String::from_utf8_lossy(&rotate.stderr));
+    let listed = String::from_utf8(user(&["list", "--json"]).stdout).unwrap();
+    assert_eq!(listed.matches("ren").count(), 1, "{listed}");
+}
+
+#[test]
 fn a_second_server_on_one_sqlite_data_directory_is_refused_until_the_first_ends() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
