@@ -295,7 +295,8 @@ function openStream(c) {
     // Read out by a screen reader as they come, but not the cues of before a reload (listed
     // all at once) nor the countdown's numbers (the phase word says what is happening).
     if (kind === "countdown") li.setAttribute("aria-hidden", "true");
-    $("#cues").setAttribute("aria-live", before ? "off" : "polite");
+    // One voice: while the page speaks cues, a screen reader is not handed them too.
+    $("#cues").setAttribute("aria-live", before || $("#speak").checked ? "off" : "polite");
     $("#cues").prepend(li);
     while ($("#cues").children.length > 30) $("#cues").lastChild.remove();
     if (REPLIES.has(kind)) current.reply = { text: cue.text, alert: cue.sound === "alert" };
@@ -1179,6 +1180,15 @@ $("#start-form").addEventListener("submit", (e) => {
     problem.scrollIntoView({ block: "nearest" });
   });
 });
+
+// Speech and beeps as the person last left them on this device (a screen reader's user turns
+// the page's speech off once, and hears the cues in their own reader's voice from then on).
+for (const id of ["speak", "beep"]) {
+  const box = $(`#${id}`);
+  const saved = localStorage.getItem(`limber.${id}`);
+  if (saved !== null) box.checked = saved === "on";
+  box.addEventListener("change", () => localStorage.setItem(`limber.${id}`, box.checked ? "on" : "off"));
+}
 
 async function init() {
   // Without its routines the page cannot start anything: tried again until they come.

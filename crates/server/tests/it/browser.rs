@@ -1103,6 +1103,35 @@ fn on_a_phone_held_sideways_the_countdown_is_brought_onto_the_screen() {
 }
 
 #[test]
+fn a_screen_readers_user_turns_the_pages_speech_off_once_and_hears_cues_in_one_voice() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    let body = json!({"routine": "desk", "speed": 5, "no-warm-up": true, "pain-before": {"prompt": "skip"},
+                      "pain-after": {"prompt": "skip"}});
+    start_session_with(&server.addr, body);
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/", server.addr));
+    let cues_live = |d: &Driver| {
+        // After a new cue: whether the list hands it to a screen reader.
+        let before = d.js("return document.querySelectorAll('#cues li').length");
+        d.wait_for("a new cue", |d| d.js("return document.querySelectorAll('#cues li').length") != before);
+        d.js("return document.querySelector('#cues').getAttribute('aria-live')")
+    };
+    driver.wait_for("a stretch", |d| d.text("#phase").contains("stretch "));
+    // The page speaks: the list stays quiet, so a screen reader does not say each cue again.
+    assert_eq!(driver.js("return document.querySelector('#speak').checked"), json!(true));
+    assert_eq!(cues_live(&driver), json!("off"));
+    driver.click("#speak");
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("a stretch", |d| d.text("#phase").contains("stretch "));
+    assert_eq!(driver.js("return document.querySelector('#speak').checked"), json!(false), "kept on this device");
+    assert_eq!(cues_live(&driver), json!("polite"));
+}
+
+#[test]
 fn one_stray_e_key_stops_nothing_and_a_second_within_four_seconds_reports_chest_pain() {
     if !browser_available() {
         return;
