@@ -270,12 +270,10 @@ function follow(state, { fresh = false } = {}) {
 // by itself after a dropped connection; a stream it gives up on (the server answered with an
 // error) is opened again here, every few seconds, until the session is over.
 function openStream(c) {
-  const q = new URLSearchParams();
-  if (token) q.set("access_token", token);
-  if (c.seen) q.set("after", String(c.seen));
-  // (`q.size` would be simpler, but browsers before 2023 lack it and would send no token.)
-  const query = q.toString();
-  const stream = new EventSource(`/api/v1/sessions/${c.id}/events${query ? `?${query}` : ""}`);
+  const url = `/api/v1/sessions/${c.id}/events${c.seen ? `?after=${c.seen}` : ""}`;
+  // With a token, the stream is read with fetch, so that the token goes in a header: in a URL
+  // (all `EventSource` can send) a proxy's access log would keep it.
+  const stream = token ? new HeaderEventSource(url, token) : new EventSource(url);
   c.stream = stream;
   const mine = () => current === c && c.stream === stream;
   stream.addEventListener("cue", (e) => {
@@ -335,6 +333,84 @@ function openStream(c) {
     clearTimeout(c.reopenTimer);
     c.reopenTimer = setTimeout(() => reopen(c), 3000);
   });
+}
+
+// An event stream read with fetch, its token in the `Authorization` header. It behaves as
+// `EventSource` does in what this page uses: "open", named events whose `data` is the event's
+// data, "error", `readyState`, `close()`, and after a dropped connection another try three
+// seconds later from the last event id (`Last-Event-ID`); an answer that is not a stream (401,
+// 404, 410) ends it for good, with "error" and `readyState` CLOSED.
+class HeaderEventSource extends EventTarget {
+  constructor(url, token) {
+    super();
+    Object.assign(this, { url, token, readyState: EventSource.CONNECTING, lastEventId: "" });
+    this.abort = new AbortController();
+    this.connect();
+  }
+
+  close() {
+    this.readyState = EventSource.CLOSED;
+    clearTimeout(this.retry);
+    this.abort.abort();
+  }
+
+  async connect() {
+    const headers = { Authorization: `Bearer ${this.token}`, Accept: "text/event-stream" };
+    if (this.lastEventId) headers["Last-Event-ID"] = this.lastEventId;
+    let res;
+    try {
+      res = await fetch(this.url, { headers, signal: this.abort.signal, cache: "no-store" });
+    } catch {
+      this.dropped();
+      return;
+    }
+    if (this.readyState === EventSource.CLOSED) return;
+    if (!res.ok || !res.body) {
+      this.readyState = EventSource.CLOSED;
+      this.dispatchEvent(new Event("error"));
+      return;
+    }
+    this.readyState = EventSource.OPEN;
+    this.dispatchEvent(new Event("open"));
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value.replace(/\r\n?/g, "\n");
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          this.event(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    } catch { /* the connection dropped, or was closed */ }
+    this.dropped();
+  }
+
+  // One event's lines (`event:`, `data:`, `id:`; a line from `:` on is a comment).
+  event(block) {
+    let type = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      const colon = line.indexOf(":");
+      if (colon === 0) continue;
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "event") type = value;
+      else if (field === "data") data.push(value);
+      else if (field === "id") this.lastEventId = value;
+    }
+    if (data.length) this.dispatchEvent(new MessageEvent(type, { data: data.join("\n"), lastEventId: this.lastEventId }));
+  }
+
+  dropped() {
+    if (this.readyState === EventSource.CLOSED) return;
+    this.readyState = EventSource.CONNECTING;
+    this.dispatchEvent(new Event("error"));
+    this.retry = setTimeout(() => this.connect(), 3000);
+  }
 }
 
 // After the browser gave up on the stream: where is the session now (which also asks for a

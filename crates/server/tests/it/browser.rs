@@ -1330,6 +1330,59 @@ fn a_stop_answered_401_shows_the_sign_in_and_is_sent_once_signed_in() {
     assert_eq!(driver.js("return __reached"), json!(["sharp-pain"]), "the server was told once");
 }
 
+#[test]
+fn with_a_token_the_event_stream_never_puts_it_in_a_url_and_comes_back_after_a_restart() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ann = WithToken::start(&data);
+    let (addr, token) = (ann.addr.clone(), ann.token.clone());
+    let id = ann.new_session(5.0);
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{addr}/"));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    // Every address the page asks for from now on, by fetch or EventSource.
+    driver.js(
+        "window.__urls = [];
+         const realFetch = window.fetch.bind(window);
+         window.fetch = (url, opts) => { __urls.push(String(url)); return realFetch(url, opts); };
+         const RealSource = window.EventSource;
+         window.EventSource = class extends RealSource { constructor(url, o) { super(url, o); __urls.push(String(url)); } };
+         return true",
+    );
+    driver.js(&format!("document.querySelector('#token').value = {}; return true", json!(token)));
+    driver.click("#login-form button[type=submit]");
+    driver.wait_for("the first question, from the stream", |d| d.text("#cues").contains("Question 1"));
+    // Answered elsewhere: what follows comes through the stream.
+    let answer =
+        |intent: &str| ann.call("POST", &format!("/api/v1/sessions/{id}/intents"), Some(json!({"intent": intent})));
+    answer("no");
+    driver.wait_for("the next question", |d| d.text("#cues").contains("Question 2"));
+    let seen = driver.js("return __urls");
+    let seen: Vec<&str> = seen.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(seen.iter().any(|u| u.contains(&format!("/sessions/{id}/events"))), "{seen:?}");
+    assert!(!seen.iter().any(|u| u.contains("access_token") || u.contains(&token)), "a token in a URL: {seen:?}");
+    // The server restarts on the same address: the stream is read again from where it was.
+    drop(ann);
+    driver.wait_for("the lost connection", |d| {
+        d.js("return document.querySelector('#connection').hidden") == json!(false)
+    });
+    let server = start(&data, &format!("0.0.0.0:{}", addr.rsplit(':').next().unwrap()));
+    driver.wait_for("the connection back", |d| {
+        d.js("return document.querySelector('#connection').hidden") == json!(true)
+    });
+    let bearer = format!("Bearer {token}");
+    let path = format!("/api/v1/sessions/{id}/intents");
+    let sent = request(&addr, "POST", &path, &[("Authorization", &bearer)], Some(r#"{"intent":"no"}"#)).unwrap();
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    driver.wait_for("the third question", |d| d.text("#cues").contains("Question 3"));
+    let questions = driver.js("return [...document.querySelectorAll('#cues li')].filter((li) => li.textContent.startsWith('Question 2')).length");
+    assert_eq!(questions, json!(1), "no cue twice after the reconnection");
+    drop(server);
+}
+
 /// limber-server off loopback, where every personal route needs a token, with one user, ann.
 struct WithToken {
     _server: crate::binary::Server,
