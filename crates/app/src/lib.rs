@@ -527,7 +527,7 @@ impl App {
 
     /// [`Error::EmergencyToday`] for a day (24 hours, so never less than the rest of the local
     /// day, whatever the time zone) after an emergency sign reported at `last_emergency`.
-    fn refuse_after_emergency(&self, last_emergency: Option<i64>, now_ms: i64) -> Result<()> {
+    pub fn refuse_after_emergency(&self, last_emergency: Option<i64>, now_ms: i64) -> Result<()> {
         match last_emergency {
             Some(at) if now_ms.saturating_sub(at) < DAY_MS => {
                 let tz = when::zone();

@@ -145,6 +145,7 @@ impl From<crate::live::LiveError> for ApiError {
                     | limber_app::store::Error::Unreachable { .. },
                 ),
             ) => ApiError::from(e),
+            crate::live::LiveError::App(e @ limber_app::Error::EmergencyToday { .. }) => ApiError::from(e),
             e @ crate::live::LiveError::TooMany { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "too-many-sessions", e.to_string())
             }

@@ -654,6 +654,21 @@ impl Registry {
     pub async fn start(&self, new: NewLive) -> Result<Arc<Live>, LiveError> {
         let NewLive { user, kind, session, screening, started_at_ms, speed } = new;
         let starting = self.starting.lock().await;
+        // An emergency reported in a session held here and not recorded yet (the store's own
+        // record of it, which `App::start` reads, comes a moment later): no session starts.
+        let held: Vec<Arc<Live>> = {
+            let map = self.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            map.values().filter(|l| l.user == user).cloned().collect()
+        };
+        for other in held {
+            let state = other.state.lock().await;
+            if is_emergency_stop(&state.session) {
+                let at = state.session.summary().map_or_else(now_ms, |s| other.wall_ms(s.ended));
+                if let Err(refused) = self.app.refuse_after_emergency(Some(at), now_ms()) {
+                    return Err(LiveError::App(refused));
+                }
+            }
+        }
         let open = self.app.store().count_live_of(user).await.map_err(limber_app::Error::from)?;
         if open >= self.per_person {
             return Err(LiveError::TooMany { open, limit: self.per_person });
@@ -903,10 +918,16 @@ impl Registry {
         }
         let snapshot = live.snapshot_of(&state.session);
         let set_aside = state.session.set_aside().cloned();
+        let emergency = is_emergency_stop(&state.session);
         drop(state);
         live.bump();
         live.wake.notify_one();
         self.set_aside_at_press(live, set_aside);
+        // Not stored yet, but in effect: the person's other sessions stop all the same (each
+        // keeps its own stop the same way while the store is away).
+        if emergency {
+            self.stop_others_for_emergency(live.user, live.id);
+        }
         snapshot
     }
 

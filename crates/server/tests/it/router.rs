@@ -1431,6 +1431,10 @@ async fn chest_pain_in_a_session_sets_the_answers_aside_and_no_session_starts_th
     let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "chest"})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{v}");
+    // Refused at once, before the stopped session is recorded.
+    let (status, next) =
+        f.post("/api/v1/sessions", None, json!({"routine": "desk", "pain-before": {"prompt": "skip"}})).await;
+    assert_eq!((status, code(&next)), (StatusCode::CONFLICT, "emergency-today"), "{next}");
     let page = recorded(&f, std::time::Instant::now() + std::time::Duration::from_secs(30)).await;
     assert_eq!(page["sessions"][0]["stopped"], "emergency", "{page}");
     // The clear answers given before no longer count (every question is asked again, the next
@@ -1472,6 +1476,8 @@ async fn chest_pain_in_one_session_stops_the_persons_others_and_no_one_elses() {
     // Its questions answered clear now begin nothing.
     let (status, v) = f.post(&format!("/api/v1/sessions/{waiting}/intents"), token, json!({"intent": "no"})).await;
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "over"), "{v}");
+    // The task that stops the person's sessions has done them all by now; another's is untouched.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let (_, v) = f.get(&format!("/api/v1/sessions/{someone_else}"), other_token).await;
     assert_eq!(v["view"]["phase"]["phase"], "screening", "{v}");
 }
@@ -1680,6 +1686,30 @@ async fn a_sharp_pain_stop_outlives_a_failed_rating_while_the_store_is_away_and_
     let page = recorded(&f, deadline).await;
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
     assert_eq!(page["sessions"][0]["pain-after"], 4, "{page}");
+}
+
+#[tokio::test]
+async fn chest_pain_the_store_cannot_take_yet_still_stops_the_persons_other_sessions() {
+    let f = fixture(false).await;
+    let waiting = f.start("desk", 1.0, None).await;
+    let running = f.start("desk", 1.0, None).await;
+    f.screen(&running, None).await;
+    let mut conn = events_away(&f).await;
+    let (status, v) = f.post(&format!("/api/v1/sessions/{running}/intents"), None, json!({"intent": "chest"})).await;
+    assert_eq!((status, &v["view"]["phase"]["reason"]), (StatusCode::OK, &json!("emergency")), "{v}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, v) = f.get(&format!("/api/v1/sessions/{waiting}"), None).await;
+        if v["view"]["phase"] == json!({"phase": "stopped", "reason": "emergency"}) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the waiting session was never stopped: {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Nor does a new one start meanwhile.
+    let (status, next) = f.post("/api/v1/sessions", None, json!({"routine": "desk"})).await;
+    assert_eq!((status, code(&next)), (StatusCode::CONFLICT, "emergency-today"), "{next}");
+    events_back(&mut conn).await;
 }
 
 #[tokio::test]
