@@ -26,6 +26,8 @@ const routineNames = new Map();
 // is sent again until it arrives. Others are not: once the moment has passed they mean nothing.
 const STOP_INTENTS = new Set(["sharp-pain", "chest"]);
 const TITLE = document.title; // the page's own, between sessions
+// The phases of the exercise itself (not the questions and ratings around it).
+const EXERCISE = new Set(["warm-up", "prepare", "get-ready", "active", "rest", "check-in"]);
 // Cues that say what to do now, shown under the countdown while their phase lasts, and cues
 // that end it.
 const LEAD_CUES = new Set(["warm-up", "begin", "flow-position"]);
@@ -180,6 +182,11 @@ function speak(text, urgent = false) {
 
 // Browsers play sound and speech only once the page has had a tap or a key (a page reloaded
 // mid-session has had none): until then a line says so, and the first tap or key turns it on.
+// Whether the page's own voice says cues now.
+function pageSpeaks() {
+  return $("#speak").checked && "speechSynthesis" in window && !soundBlocked() &&
+    speechSynthesis.getVoices().length > 0;
+}
 function soundBlocked() {
   return ($("#beep").checked || $("#speak").checked) && navigator.userActivation?.hasBeenActive === false;
 }
@@ -293,8 +300,9 @@ function openStream(c) {
     // Read out by a screen reader as they come, but not the cues of before a reload (listed
     // all at once) nor the countdown's numbers (the phase word says what is happening).
     if (kind === "countdown") li.setAttribute("aria-hidden", "true");
-    // One voice: while the page speaks cues, a screen reader is not handed them too.
-    $("#cues").setAttribute("aria-live", before || $("#speak").checked ? "off" : "polite");
+    // One voice: while the page speaks cues, a screen reader is not handed them too; whenever
+    // it cannot (no speech here, no voice installed, no tap yet), the reader has them.
+    $("#cues").setAttribute("aria-live", before || pageSpeaks() ? "off" : "polite");
     $("#cues").prepend(li);
     while ($("#cues").children.length > 30) $("#cues").lastChild.remove();
     if (REPLIES.has(kind)) current.reply = { text: cue.text, alert: cue.sound === "alert" };
@@ -328,7 +336,9 @@ function openStream(c) {
   });
   stream.addEventListener("error", () => {
     if (!mine()) return;
-    setConnection("Connection to limber lost; trying again. What you see may be out of date.");
+    setConnection(stream.status === 429
+      ? "This session is followed on as many screens as limber allows: close a tab or device following it."
+      : "Connection to limber lost; trying again. What you see may be out of date.");
     if (stream.readyState !== EventSource.CLOSED) return; // the browser tries again by itself
     clearTimeout(c.reopenTimer);
     c.reopenTimer = setTimeout(() => reopen(c), 3000);
@@ -365,6 +375,7 @@ class HeaderEventSource extends EventTarget {
       return;
     }
     if (this.readyState === EventSource.CLOSED) return;
+    this.status = res.status;
     if (!res.ok || !res.body) {
       this.readyState = EventSource.CLOSED;
       this.dispatchEvent(new Event("error"));
@@ -378,7 +389,8 @@ class HeaderEventSource extends EventTarget {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += value.replace(/\r\n?/g, "\n");
+        // (A \r at a chunk's end may be half of \r\n: it waits for the next chunk.)
+        buffer = (buffer + value).replace(/\r\n/g, "\n").replace(/\r(?=.)/gs, "\n");
         let end;
         while ((end = buffer.indexOf("\n\n")) >= 0) {
           this.event(buffer.slice(0, end));
@@ -498,7 +510,8 @@ function render(state) {
   // tapped on the scale, or given elsewhere), the hint goes.
   if (oneWaiting && (!["pain-before", "pain-after"].includes(v.phase.phase) || stopAsked(v))) setOneWaiting(false);
   // A sharp-pain press that reached the server just after the end: its advice, as a stop's.
-  if (state["late-report"] && !current.late) {
+  if (state["late-report"] && !current.late && v.stopped?.reason !== "emergency") {
+    // (After an emergency stop its advice stands alone: the milder words are not said over it.)
     current.late = state["late-report"];
     beep("alert");
     speak(current.late.advice, true);
@@ -563,7 +576,7 @@ function render(state) {
   renderActions(v);
   tick();
   if (isOver(v)) finish(state);
-  else if (!current.clockShown && !["screening", "pain-before"].includes(v.phase.phase)) clockIntoView();
+  else if (!current.clockShown && EXERCISE.has(v.phase.phase)) clockIntoView();
 }
 
 // Once the exercise begins, the big word and the countdown are brought onto the screen when
@@ -752,6 +765,9 @@ function pressChestKey() {
     return;
   }
   setProblem("Chest pain, pressure or breathlessness? Press e again to stop and get emergency advice.");
+  // Heard too, by someone on the floor away from the screen.
+  beep("alert");
+  speak("Chest pain or breathlessness? Press e again.", true);
   chestArmed = setTimeout(() => {
     chestArmed = null;
     if ($("#problem").textContent.startsWith("Chest pain, pressure")) setProblem(null);

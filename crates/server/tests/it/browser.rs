@@ -1121,8 +1121,13 @@ fn a_screen_readers_user_turns_the_pages_speech_off_once_and_hears_cues_in_one_v
         d.js("return document.querySelector('#cues').getAttribute('aria-live')")
     };
     driver.wait_for("a stretch", |d| d.text("#phase").contains("stretch "));
-    // The page speaks: the list stays quiet, so a screen reader does not say each cue again.
+    // Before a tap the page cannot speak (browsers ask for one): the reader has the cues.
     assert_eq!(driver.js("return document.querySelector('#speak').checked"), json!(true));
+    assert_eq!(cues_live(&driver), json!("polite"));
+    // Tapped, with a voice to speak in (headless Chromium has none of its own): the page
+    // speaks, and the list stays quiet, so a screen reader does not say each cue again.
+    driver.js("speechSynthesis.getVoices = () => [{name: 'a voice'}]; speechSynthesis.speak = () => {}; return true");
+    driver.click("#stretch-name");
     assert_eq!(cues_live(&driver), json!("off"));
     driver.click("#speak");
     driver.goto(&format!("http://{}/", server.addr));
@@ -1142,6 +1147,8 @@ fn one_stray_e_key_stops_nothing_and_a_second_within_four_seconds_reports_chest_
     assert_eq!(driver.js("return document.title"), json!("WARM-UP · Seated desk break — limber"));
     press(&driver, "e");
     assert!(driver.text("#problem").contains("Press e again"), "{}", driver.text("#problem"));
+    // Said aloud too, for someone on the floor away from the screen.
+    assert_eq!(driver.js("return __spoken.some((t) => t.includes('Press e again'))"), json!(true));
     // Left alone, it lapses: nothing was sent, the warm-up goes on.
     driver.wait_for("the question to lapse", |d| d.text("#problem").is_empty());
     assert_eq!(driver.js("return __intents"), json!([]));
