@@ -85,7 +85,11 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut inputs = Inputs::start();
     // A terminal that cannot redraw (TERM=dumb, as Emacs's shell and Emacspeak say, or no TERM)
     // gets the plain lines a screen reader reads: the live screen would show it nothing.
-    let dumb = std::env::var_os("TERM").is_none_or(|term| term.is_empty() || term == "dumb");
+    // (Windows consoles name no TERM and redraw all the same.)
+    let dumb = match std::env::var_os("TERM") {
+        Some(term) => term.is_empty() || term == "dumb",
+        None => cfg!(unix),
+    };
     let live = std::io::stdout().is_terminal() && !args.plain && !dumb;
     if inputs.keys() {
         // Broken only between two keys, never inside one (`x SHARP PAIN`), at the terminal's width.

@@ -327,8 +327,9 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
         UserCommand::Add { name } => {
             // One way to write each character (`é` as one, not `e` and an accent), as `find_user`
             // looks names up.
-            let name: String = limber_app::store::user_name(name)?.nfc().collect();
-            let name = name.as_str();
+            // (Composed first, so that the length and characters checked are those stored.)
+            let composed: String = name.nfc().collect();
+            let name = limber_app::store::user_name(&composed)?;
             // `Ann` beside `ann`, or `ｓｓ` (full-width) beside `ss`, would be two people whom
             // `user list` and the logs hardly tell apart, and `user remove` could take the wrong one.
             if let Some(other) = store.users().await?.into_iter().find(|u| looks_like(&u.name) == looks_like(name)) {
@@ -343,7 +344,8 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
             store.set_token_hash(id, &auth::hash_token(&token)).await?;
             println!("{token}");
             eprintln!(
-                "Added {name} to {}. Keep this token: it is shown once (only its hash is stored).",
+                "Added {name} to {}. Keep this token: it is shown once (only its hash is stored). A limber-server \
+                 already serving this data on loopback asks for tokens once restarted.",
                 store.place()
             );
         }
@@ -408,8 +410,10 @@ fn bind_address(text: &str) -> Result<SocketAddr, String> {
 /// The user called `name` exactly, or else with the spaces around it trimmed (names are
 /// stored trimmed now; older limbers kept them as typed). Returns the name found and the id.
 async fn find_user(store: &dyn Store, name: &str) -> anyhow::Result<(String, limber_app::store::UserId)> {
+    // As typed, then in either Unicode form (an older limber stored names as they were typed).
     let composed: String = name.trim().nfc().collect();
-    for candidate in [name, name.trim(), &composed] {
+    let decomposed: String = name.trim().nfd().collect();
+    for candidate in [name, name.trim(), &composed, &decomposed] {
         if let Some(id) = store.user_by_name(candidate).await? {
             return Ok((candidate.to_owned(), id));
         }
@@ -524,7 +528,8 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         Access::Tokens if loopback && cli.serve.require_tokens.is_none() => format!(
             "every request needs a user's token, since people have been added here (through a proxy or a tunnel \
              every request would come from this machine); --require-tokens=no keeps it open to this machine \
-             for `local` (limber-server{} user add NAME gives a token)",
+             for `local`, and limber-server{0} user rotate local gives a token for the history limber keeps \
+             here (limber-server{0} user add NAME gives another person one)",
             same_store(cli)
         ),
         Access::Tokens => {

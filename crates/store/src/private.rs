@@ -9,15 +9,24 @@ use std::fs::{DirBuilder, OpenOptions};
 use std::io;
 use std::path::Path;
 
-/// Creates `dir` and any missing parents; those created are readable by their owner only.
-/// A directory that exists already is left as it is (the person chose where it is and who
-/// may list it).
+/// Creates `dir`, readable by its owner only, and any missing parents as the umask says
+/// (others may need to make folders of their own beside it). A directory that exists already
+/// is left as it is (the person chose where it is and who may list it).
 pub fn create_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
     let mut builder = DirBuilder::new();
-    builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    match builder.create(dir) {
+        // Made meanwhile by another limber: as good.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        other => other,
+    }
 }
 
 /// Options that create a file readable and writable by its owner only (a file that exists
@@ -29,16 +38,18 @@ pub fn file_options() -> OpenOptions {
     options
 }
 
-/// Takes read and write away from everyone but the owner of `path`, when it exists and others
-/// may read it (a database written by an earlier limber, before its files were kept private).
+/// Takes read and write away from other accounts (not the file's group: one shared with a
+/// group on purpose stays so) when `path` is a file its owner may write and others may read
+/// (a database written by an earlier limber, before its files were kept private). A file made
+/// read-only (a backup) is left exactly as it is.
 pub fn restrict(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
         let mode = meta.permissions().mode();
-        if meta.is_file() && mode & 0o077 != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+        if meta.is_file() && mode & 0o200 != 0 && mode & 0o007 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & !0o007))?;
         }
     }
     #[cfg(not(unix))]
@@ -61,13 +72,18 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("a/b");
         create_dir(&dir).unwrap();
-        assert_eq!((mode(&tmp.path().join("a")), mode(&dir)), (0o700, 0o700));
+        assert_eq!(mode(&dir), 0o700);
         let file = dir.join("f");
         file_options().write(true).create_new(true).open(&file).unwrap();
         assert_eq!(mode(&file), 0o600);
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        // Others lose what they could read; a group keeps what it was given.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o664)).unwrap();
         restrict(&file).unwrap();
-        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&file), 0o660);
+        // A backup made read-only is left as it is.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+        restrict(&file).unwrap();
+        assert_eq!(mode(&file), 0o444);
         // A directory is not a file to restrict; a missing path is nothing to do.
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         restrict(&dir).unwrap();

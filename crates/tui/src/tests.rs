@@ -746,6 +746,12 @@ fn a_small_window_says_the_size_it_needs() {
     let tiny = render(&app, 30, 6);
     assert!(tiny.lines().next().is_some_and(|l| l.contains("SHARP PAIN")), "{tiny}");
     assert!(!tiny.contains('▀'), "no room for big digits: {tiny}");
+    // The keys line is given the rows it wraps to, whatever the width: none of it is cut.
+    for width in 30..60 {
+        let text = render(&app, width, 15);
+        let flat = text.replace('"', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("keeping what was done MOVE"), "{width}: {text}");
+    }
     // A key that means nothing says so.
     app.too_small = false;
     app.on_key(key('z'), at(&app));

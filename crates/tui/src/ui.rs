@@ -200,7 +200,8 @@ fn small_window(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(" ctrl-c ", theme.key()),
         Span::raw(" end, keeping what was done"),
     ]);
-    let keys_rows = u16::try_from(keys.width().div_ceil(usize::from(area.width.max(1)))).unwrap_or(u16::MAX);
+    let keys = Paragraph::new(keys).wrap(Wrap { trim: true });
+    let keys_rows = u16::try_from(keys.line_count(area.width)).unwrap_or(u16::MAX);
     let (label, _) = phase_label(live);
     let count = live.view.remaining_ms.map(countdown_text);
     let left = count.as_ref().map(|c| format!(" {c}")).unwrap_or_default();
@@ -217,7 +218,7 @@ fn small_window(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Min(0),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(keys).wrap(Wrap { trim: true }), keys_area);
+    frame.render_widget(keys, keys_area);
     frame.render_widget(Paragraph::new(Span::styled(format!("{label}{left}"), theme.strong())), label_area);
     if let Some(count) = count.filter(|_| digit_rows > 0) {
         let big = BigText::builder()
