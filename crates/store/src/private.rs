@@ -16,7 +16,8 @@ pub fn create_dir(dir: &Path) -> io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+    // (A parent that is a file is left for the last step to say "Not a directory".)
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
         std::fs::create_dir_all(parent)?;
     }
     let mut builder = DirBuilder::new();
