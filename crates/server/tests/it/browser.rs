@@ -1115,9 +1115,11 @@ fn a_screen_readers_user_turns_the_pages_speech_off_once_and_hears_cues_in_one_v
     let driver = Driver::start(&dir.path().join("chromium"));
     driver.goto(&format!("http://{}/", server.addr));
     let cues_live = |d: &Driver| {
-        // After a new cue: whether the list hands it to a screen reader.
-        let before = d.js("return document.querySelectorAll('#cues li').length");
-        d.wait_for("a new cue", |d| d.js("return document.querySelectorAll('#cues li').length") != before);
+        // After a new cue said now (not one listed from before a reload): whether the list
+        // hands it to a screen reader.
+        let count = "return document.querySelectorAll('#cues li[data-said=now]').length";
+        let before = d.js(count);
+        d.wait_for("a new cue", |d| d.js(count) != before);
         d.js("return document.querySelector('#cues').getAttribute('aria-live')")
     };
     driver.wait_for("a stretch", |d| d.text("#phase").contains("stretch "));
