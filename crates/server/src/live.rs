@@ -329,6 +329,9 @@ pub struct Registry {
     starting: Arc<Mutex<()>>,
     /// When this registry (this instance's sessions) began.
     born: std::time::Instant,
+    /// The latest emergency sign reported here, by person, Unix milliseconds: no session starts
+    /// for a day after it, even before the store's record of it is there to read.
+    emergencies: Arc<std::sync::Mutex<HashMap<UserId, i64>>>,
 }
 
 /// How long a session waiting for the person (a question unanswered, paused) goes without a
@@ -388,6 +391,7 @@ impl Registry {
             per_person: LIVE_PER_PERSON,
             starting: Arc::default(),
             born: std::time::Instant::now(),
+            emergencies: Arc::default(),
         }
     }
 
@@ -654,20 +658,11 @@ impl Registry {
     pub async fn start(&self, new: NewLive) -> Result<Arc<Live>, LiveError> {
         let NewLive { user, kind, session, screening, started_at_ms, speed } = new;
         let starting = self.starting.lock().await;
-        // An emergency reported in a session held here and not recorded yet (the store's own
-        // record of it, which `App::start` reads, comes a moment later): no session starts.
-        let held: Vec<Arc<Live>> = {
-            let map = self.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-            map.values().filter(|l| l.user == user).cloned().collect()
-        };
-        for other in held {
-            let state = other.state.lock().await;
-            if is_emergency_stop(&state.session) {
-                let at = state.session.summary().map_or_else(now_ms, |s| other.wall_ms(s.ended));
-                if let Err(refused) = self.app.refuse_after_emergency(Some(at), now_ms()) {
-                    return Err(LiveError::App(refused));
-                }
-            }
+        // An emergency reported here and perhaps not recorded yet (the store's own record of
+        // it, which `App::start` reads, comes a moment later): no session starts.
+        let reported = self.emergencies.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&user).copied();
+        if let Err(refused) = self.app.refuse_after_emergency(reported, now_ms()) {
+            return Err(LiveError::App(refused));
         }
         let open = self.app.store().count_live_of(user).await.map_err(limber_app::Error::from)?;
         if open >= self.per_person {
@@ -868,11 +863,18 @@ impl Registry {
         Ok(Some(snapshot))
     }
 
-    /// After an emergency sign in session `reported_in`, stops `user`'s other sessions as if it
-    /// had been reported in each (a tab left waiting to start, a screening open on a phone):
+    /// After an emergency sign in session `reported_in`, notes it (no session of `user` starts
+    /// here for a day) and stops `user`'s other sessions as if it had been reported in each (a tab left waiting to start, a screening open on a phone):
     /// no exercise begins that day, and every screen the person has open says what to do now.
     /// On a task of its own, so that the answer with the stop never waits for them.
     fn stop_others_for_emergency(&self, user: UserId, reported_in: SessionId) {
+        {
+            let mut emergencies = self.emergencies.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A day later an entry says nothing more: those are let go as new ones come.
+            let now = now_ms();
+            emergencies.retain(|_, at| now.saturating_sub(*at) < limber_app::store::DAY_MS);
+            emergencies.insert(user, now);
+        }
         let registry = self.clone();
         tokio::spawn(async move {
             let others = match registry.of_user(user).await {
