@@ -274,6 +274,8 @@ pub struct Exported {
     pub sessions: usize,
     /// Stored sessions that could not be read and were left out.
     pub unreadable: u64,
+    /// Whether the profile could not be read and was left out.
+    pub profile_left_out: bool,
 }
 
 impl crate::App {
@@ -345,9 +347,21 @@ impl<W: Write> Exporting<'_, W> {
     pub async fn finish(mut self, mut left_out: impl FnMut(&crate::Error)) -> crate::Result<(W, Exported)> {
         while self.page(&mut left_out).await? {}
         let progression = self.app.progression(self.user).await?;
-        let (profile, _) = self.app.profile(self.user).await?;
-        let exported = Exported { sessions: self.writer.written(), unreadable: self.unreadable };
-        let out = self.writer.finish(&progression, Some(&profile)).map_err(crate::Error::Write)?;
+        // A profile that cannot be read is named and left out: the history is what matters.
+        let profile = match self.app.stored_profile(self.user).await {
+            Ok(profile) => Some(profile),
+            Err(e @ crate::Error::ProfileUnreadable(_)) => {
+                left_out(&e);
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let exported = Exported {
+            sessions: self.writer.written(),
+            unreadable: self.unreadable,
+            profile_left_out: profile.is_none(),
+        };
+        let out = self.writer.finish(&progression, profile.as_ref()).map_err(crate::Error::Write)?;
         Ok((out, exported))
     }
 }
@@ -442,8 +456,12 @@ pub(crate) async fn import(
         None => ProfileImport::NotInFile,
         Some(profile) if import.restore_profile(&profile).await? => ProfileImport::Restored,
         // Their own export imported again says nothing of a profile kept.
-        Some(profile) if same_profile(&store.profile(user).await?, &profile) => ProfileImport::Same,
-        Some(_) => ProfileImport::Kept,
+        // One stored that cannot be read is not the same, and is kept as it is.
+        Some(profile) => match store.profile(user).await {
+            Ok(stored) if same_profile(&stored, &profile) => ProfileImport::Same,
+            Ok(_) | Err(limber_store::Error::Decode { .. }) => ProfileImport::Kept,
+            Err(e) => return Err(e.into()),
+        },
     };
     import.commit().await?;
     Ok(report)

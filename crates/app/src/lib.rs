@@ -111,6 +111,13 @@ pub enum Error {
     /// A whole page of stored sessions could not be read, so an export could not go on.
     #[error("{0} stored sessions in a row could not be read; the export stopped there")]
     UnreadablePage(usize),
+    /// The stored profile cannot be read (a garbled list of equipment or positions): nothing is
+    /// planned without knowing the positions the person avoids.
+    #[error(
+        "your profile could not be read ({0}). Set the equipment you have and the positions you avoid again, \
+         both at once, to replace it: no session is planned without knowing the positions you avoid"
+    )]
+    ProfileUnreadable(String),
     /// An emergency sign was reported in the last day: no session starts for a day after it.
     #[error(
         "an emergency sign was reported at {at}: no session starts until {until}. If you have not yet, call \
@@ -512,7 +519,7 @@ impl App {
         // came from) is not read: it would refuse every session until that date.
         let last_emergency = self.store.last_emergency(user, since, started_at_ms.saturating_add(AHEAD_MS)).await?;
         self.refuse_after_emergency(last_emergency, started_at_ms)?;
-        let profile = self.store.profile(user).await?;
+        let profile = self.stored_profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;
         let plan = Plan::resolve(&self.library, &routine, &options).map_err(|e| self.in_words(e))?;
         // Answers given before an emergency sign (reported here, or in a session imported from
@@ -734,7 +741,7 @@ impl App {
 
     /// This week against the goal with the streak, and the pain trend, as they stand now.
     async fn standing(&self, user: UserId, tz: &TimeZone) -> Result<(Adherence, PainTrend)> {
-        let profile = self.store.profile(user).await?;
+        let profile = self.stored_profile(user).await?;
         let tallies = self.store.tallies(user).await?;
         Ok((self.adherence(user, profile.weekly_goal, tz).await?, self.trend(user, &tallies, tz).await?))
     }
@@ -833,7 +840,7 @@ impl App {
     /// This week, the streak, each stretch's hold and the pain trend.
     pub async fn stats(&self, user: UserId) -> Result<Stats> {
         let tz = when::zone();
-        let profile = self.store.profile(user).await?;
+        let profile = self.stored_profile(user).await?;
         let tallies = self.store.tallies(user).await?;
         let progression = self.store.progression(user).await?;
         let holds = progression
@@ -872,9 +879,17 @@ impl App {
         Ok(self.store.progression(user).await?)
     }
 
+    /// The person's profile as stored; a garbled one is [`Error::ProfileUnreadable`].
+    async fn stored_profile(&self, user: UserId) -> Result<Profile> {
+        self.store.profile(user).await.map_err(|e| match e {
+            e @ limber_store::Error::Decode { .. } => Error::ProfileUnreadable(e.to_string()),
+            e => Error::Store(e),
+        })
+    }
+
     /// The profile and the stretches set aside after sharp pain.
     pub async fn profile(&self, user: UserId) -> Result<(Profile, Vec<StretchId>)> {
-        let profile = self.store.profile(user).await?;
+        let profile = self.stored_profile(user).await?;
         let flagged = self.store.progression(user).await?.into_iter().filter(|(_, p)| p.flagged).map(|(id, _)| id);
         Ok((profile, flagged.collect()))
     }
@@ -882,7 +897,13 @@ impl App {
     /// Applies `change` to the profile and saves it; returns the new profile.
     /// Nothing is saved when a value is out of range ([`Error::GoalOutOfRange`]).
     pub async fn update_profile(&self, user: UserId, change: ProfileChange) -> Result<Profile> {
-        let mut profile = self.store.profile(user).await?;
+        // A profile that cannot be read is replaced when both of its lists are given anew.
+        let mut profile = match self.stored_profile(user).await {
+            Err(Error::ProfileUnreadable(_)) if change.equipment.is_some() && change.avoid.is_some() => {
+                Profile::default()
+            }
+            read => read?,
+        };
         if let Some(mut e) = change.equipment {
             e.sort();
             e.dedup();

@@ -27,7 +27,7 @@ impl App {
     /// Every routine as it would run for `user` today, in content order; a routine that
     /// cannot be planned at all is left out.
     pub async fn previews(&self, user: UserId) -> Result<Vec<Preview>> {
-        let profile = self.store.profile(user).await?;
+        let profile = self.stored_profile(user).await?;
         let mut out = Vec::new();
         for routine in &self.library.routines {
             let request = StartRequest { routine: routine.id.0.clone(), ..StartRequest::default() };

@@ -152,15 +152,20 @@ impl std::fmt::Display for ReadingHistory {
 
 /// Stored sessions that could not be read were left out of what was written; each was named
 /// as it was met.
-pub(crate) fn left_out(unreadable: u64) -> anyhow::Result<ExitCode> {
-    if unreadable == 0 {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let sessions = if unreadable == 1 { "1 stored session" } else { &format!("{unreadable} stored sessions") };
-    eprintln!(
-        "limber: {sessions} could not be read and {} left out (named above); everything else was written.",
-        if unreadable == 1 { "was" } else { "were" }
-    );
+pub(crate) fn left_out(unreadable: u64, profile: bool) -> anyhow::Result<ExitCode> {
+    let sessions = match unreadable {
+        0 => None,
+        1 => Some("1 stored session".to_owned()),
+        n => Some(format!("{n} stored sessions")),
+    };
+    let what = match (sessions, profile) {
+        (None, false) => return Ok(ExitCode::SUCCESS),
+        (None, true) => "the profile".to_owned(),
+        (Some(sessions), false) => sessions,
+        (Some(sessions), true) => format!("{sessions} and the profile"),
+    };
+    let were = if unreadable + u64::from(profile) == 1 { "was" } else { "were" };
+    eprintln!("limber: {what} could not be read and {were} left out (named above); everything else was written.");
     Ok(ExitCode::FAILURE)
 }
 

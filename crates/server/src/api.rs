@@ -688,7 +688,8 @@ pub async fn history(
 }
 
 /// This week against the goal, the streak, holds and the pain trend.
-#[utoipa::path(get, path = "/api/v1/stats", tag = "records", responses((status = 200, body = serde_json::Value)))]
+#[utoipa::path(get, path = "/api/v1/stats", tag = "records",
+    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn stats(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Json<Stats>, ApiError> {
     Ok(Json(st.app.stats(user).await?))
 }
@@ -824,7 +825,8 @@ pub struct ProfileAnswer {
 }
 
 /// The caller's profile.
-#[utoipa::path(get, path = "/api/v1/profile", tag = "records", responses((status = 200, body = ProfileAnswer)))]
+#[utoipa::path(get, path = "/api/v1/profile", tag = "records",
+    responses((status = 200, body = ProfileAnswer), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn profile(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Json<ProfileAnswer>, ApiError> {
     let (p, flagged) = st.app.profile(user).await?;
     let profile = ProfileView {
@@ -877,7 +879,8 @@ pub struct ProfileUpdate {
 
 /// Changes the caller's profile.
 #[utoipa::path(patch, path = "/api/v1/profile", tag = "records", request_body = ProfileUpdate,
-    responses((status = 200, body = ProfileAnswer), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = ProfileAnswer), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn update_profile(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,

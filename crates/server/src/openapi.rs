@@ -94,7 +94,9 @@ impl utoipa::Modify for BearerAuth {
             "400" => "`bad-query` or `malformed-json`: the request could not be read as it was sent",
             "404" => "`not-found`: no such id, or not yours",
             "409" => {
-                "`over`, `not-now`, `too-many-sessions` or `emergency-today`: it does not apply now (the message says why)"
+                "`over`, `not-now`, `too-many-sessions` or `emergency-today`: it does not apply now (the message says \
+                 why); `profile-unreadable`: the stored profile cannot be read until its equipment and positions to \
+                 avoid are sent anew together"
             }
             "410" => {
                 "`over`: the session ended and is no longer held (the recorded one in `detail`), or \

@@ -21,7 +21,7 @@ use crate::records::{
     Tallies, User,
 };
 use crate::sqlite::{
-    count, duration, enum_from, enum_text, from_json, millis, now_ms, parse_id, small, tally_slot, to_json,
+    count, duration, enum_from, enum_text, from_json, known_names, millis, now_ms, parse_id, small, tally_slot, to_json,
 };
 use crate::{Backend, Error, Import, ImportReport, LOCAL_USER, LiveChange, Result, Store};
 
@@ -773,8 +773,8 @@ impl Store for PgStore {
             .await?;
         let Some(row) = row else { return Ok(Profile::default()) };
         Ok(Profile {
-            equipment: from_json(&row.try_get::<String, _>("equipment")?, "equipment")?,
-            avoid: from_json(&row.try_get::<String, _>("avoid")?, "positions to avoid")?,
+            equipment: known_names(&row.try_get::<String, _>("equipment")?, "equipment")?,
+            avoid: known_names(&row.try_get::<String, _>("avoid")?, "positions to avoid")?,
             weekly_goal: count(row.try_get("weekly_goal")?),
             voice: row.try_get("voice")?,
             sound: row.try_get("sound")?,

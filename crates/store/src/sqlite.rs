@@ -264,6 +264,15 @@ pub(crate) fn from_json<T: DeserializeOwned>(text: &str, what: &'static str) -> 
     serde_json::from_str(text).map_err(|e| Error::Decode { what, detail: e.to_string() })
 }
 
+/// A stored list of names (equipment, positions), leaving out any this limber does not know: a
+/// newer limber on the same database may know more. Safe to drop, since no stretch this limber
+/// knows needs such equipment or is done in such a position. A list that is not a list of
+/// names at all is still an error.
+pub(crate) fn known_names<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<Vec<T>> {
+    let names: Vec<String> = from_json(text, what)?;
+    Ok(names.into_iter().filter_map(|name| enum_from(&name, what).ok()).collect())
+}
+
 pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
     to_json(value).trim_matches('"').to_owned()
 }
@@ -986,8 +995,8 @@ impl Store for SqliteStore {
             .await?;
         let Some(row) = row else { return Ok(Profile::default()) };
         Ok(Profile {
-            equipment: from_json(&row.try_get::<String, _>("equipment")?, "equipment")?,
-            avoid: from_json(&row.try_get::<String, _>("avoid")?, "positions to avoid")?,
+            equipment: known_names(&row.try_get::<String, _>("equipment")?, "equipment")?,
+            avoid: known_names(&row.try_get::<String, _>("avoid")?, "positions to avoid")?,
             weekly_goal: count(row.try_get("weekly_goal")?),
             voice: row.try_get("voice")?,
             sound: row.try_get("sound")?,
@@ -1300,6 +1309,26 @@ mod tests {
         std::fs::copy(dir.path().join("limber.db"), alone.path().join("limber.db")).unwrap();
         let read = SqliteStore::open_read_only(alone.path()).await.unwrap();
         assert_eq!(read.profile(read.local_user().await.unwrap()).await.unwrap(), profile);
+    }
+
+    #[tokio::test]
+    async fn a_profile_naming_what_a_newer_limber_knows_reads_without_it_and_a_garbled_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let user = store.local_user().await.unwrap();
+        let profile = crate::Profile { avoid: vec![limber_core::Position::Kneeling], ..crate::Profile::default() };
+        store.save_profile(user, &profile).await.unwrap();
+        let set = |sql: &'static str| sqlx::query(sql).execute(&store.pool);
+        set(r#"UPDATE profile SET equipment = '["resistance-band","chair"]', avoid = '["hanging","kneeling"]'"#)
+            .await
+            .unwrap();
+        let read = store.profile(user).await.unwrap();
+        assert_eq!(read.equipment, vec![limber_core::Equipment::Chair], "the band left out, the chair kept");
+        assert_eq!(read.avoid, vec![limber_core::Position::Kneeling], "kneeling still avoided");
+        assert_eq!(read.weekly_goal, profile.weekly_goal);
+        set("UPDATE profile SET avoid = 'kneeling'").await.unwrap();
+        let garbled = store.profile(user).await.unwrap_err();
+        assert!(matches!(garbled, Error::Decode { what: "positions to avoid", .. }), "{garbled:?}");
     }
 
     #[tokio::test]

@@ -326,6 +326,43 @@ fn one_damaged_session_is_named_and_left_out_and_the_rest_of_the_history_still_r
 }
 
 #[test]
+fn a_garbled_profile_plans_nothing_leaves_the_history_exportable_and_is_replaced_by_both_lists() {
+    let home = Home::new().screened();
+    let file = export_file(&home, "two.json", 0..2, None);
+    home.limber(&["import", &file]).assert().success();
+    home.limber(&["profile", "--equipment", "chair", "--avoid", "kneeling"]).assert().success();
+    // A list a newer limber wrote, with names this one does not know: those are left out.
+    damage(&home, r#"UPDATE profile SET equipment = '["resistance-band","chair"]', avoid = '["hanging","kneeling"]'"#);
+    let profile = home.json(&["profile"]);
+    assert_eq!(profile["profile"]["equipment"], serde_json::json!(["chair"]), "{profile}");
+    assert_eq!(profile["profile"]["avoid"], serde_json::json!(["kneeling"]), "{profile}");
+    // A list that is no list at all: what the person avoids is unknown, so nothing is planned.
+    damage(&home, "UPDATE profile SET avoid = 'kneeling'");
+    let unreadable = || {
+        predicate::str::contains("your profile could not be read")
+            .and(predicate::str::contains("limber profile --equipment LIST --avoid LIST"))
+    };
+    home.limber(&["run", "desk", "--pain-before", "1"]).assert().code(1).stderr(unreadable());
+    home.limber(&["stats"]).assert().code(1).stderr(unreadable());
+    // One list alone cannot mend it, and changes nothing.
+    home.limber(&["profile", "--goal", "5"]).assert().code(1).stderr(unreadable());
+    // The history still comes out whole, the profile named and left out.
+    let out = home.limber(&["export"]).assert().code(1).get_output().clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the profile could not be read and was left out"), "{stderr}");
+    let export: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a whole export");
+    assert_eq!(export["sessions"].as_array().map(Vec::len), Some(2), "{export}");
+    assert!(export.get("profile").is_none_or(serde_json::Value::is_null), "{export}");
+    // Both lists given anew replace it; the rest starts from the defaults.
+    home.limber(&["profile", "--equipment", "towel", "--avoid", "kneeling"]).assert().success();
+    let profile = home.json(&["profile"]);
+    assert_eq!(profile["profile"]["equipment"], serde_json::json!(["towel"]), "{profile}");
+    assert_eq!(profile["profile"]["avoid"], serde_json::json!(["kneeling"]), "{profile}");
+    assert_eq!(profile["profile"]["weekly_goal"], 3, "{profile}");
+    assert_eq!(home.json(&["stats"])["sessions"], 2);
+}
+
+#[test]
 fn a_session_with_no_readable_id_at_the_end_of_a_page_is_named_and_counted_once() {
     let home = Home::new().screened();
     // An export reads 500 sessions at a time; the 500th (day 499) loses its id, so the next

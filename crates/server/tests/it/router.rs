@@ -1302,6 +1302,30 @@ async fn an_export_that_cannot_begin_reading_is_an_error_answer_not_a_short_file
 }
 
 #[tokio::test]
+async fn a_garbled_profile_is_a_conflict_in_words_until_both_lists_are_sent_anew() {
+    let f = fixture(false).await;
+    let (status, v) = f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"avoid": ["kneeling"]}))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    {
+        use sqlx::ConnectOptions;
+        let db = f._dir.path().join(limber_app::store::DATABASE_FILE);
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+        sqlx::query("UPDATE profile SET avoid = 'kneeling'").execute(&mut conn).await.unwrap();
+    }
+    let body = json!({"routine": "desk", "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
+    let (status, v) = f.post("/api/v1/sessions", None, body).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "profile-unreadable"), "{v}");
+    let (status, v) = f.get("/api/v1/profile", None).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "profile-unreadable"), "{v}");
+    let (status, v) = f.call(Method::PATCH, "/api/v1/profile", None, Some(json!({"weekly-goal": 4}))).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "profile-unreadable"), "{v}");
+    let both = json!({"equipment": ["chair"], "avoid": ["kneeling"]});
+    let (status, v) = f.call(Method::PATCH, "/api/v1/profile", None, Some(both)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    f.start("desk", 1.0, None).await;
+}
+
+#[tokio::test]
 async fn a_damaged_session_is_left_out_of_history_and_export_and_the_rest_still_come() {
     let f = fixture(false).await;
     let session = |k: i64| {

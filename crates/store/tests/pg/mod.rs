@@ -92,6 +92,29 @@ async fn progression_changes_from_two_instances_interleave_without_losing_a_flag
     stories::progression_changes_interleave_without_losing_a_flag(a.as_ref(), b.as_ref()).await;
 }
 
+/// A profile row a newer limber wrote, naming equipment and positions this one does not know,
+/// reads without them (as on SQLite); a garbled list is an error, never read as "nothing".
+#[tokio::test]
+async fn a_profile_naming_what_a_newer_limber_knows_reads_without_it() {
+    use sqlx::Connection as _;
+    let Some(db) = TestDb::new().await else { return };
+    let store = db.store().await;
+    let user = store.local_user().await.unwrap();
+    let profile = limber_store::Profile { avoid: vec![limber_core::Position::Kneeling], ..Default::default() };
+    store.save_profile(user, &profile).await.unwrap();
+    let mut raw = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query(r#"UPDATE profile SET equipment = '["resistance-band","towel"]', avoid = '["hanging","kneeling"]'"#)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let read = store.profile(user).await.unwrap();
+    assert_eq!(read.equipment, vec![limber_core::Equipment::Towel]);
+    assert_eq!(read.avoid, vec![limber_core::Position::Kneeling]);
+    sqlx::query("UPDATE profile SET avoid = 'kneeling'").execute(&mut raw).await.unwrap();
+    let garbled = store.profile(user).await.unwrap_err();
+    assert!(matches!(garbled, Error::Decode { what: "positions to avoid", .. }), "{garbled:?}");
+}
+
 /// Sharp pain set aside (by another instance, which takes no lock to do it) after a save read
 /// the stretch's progression and before it wrote it back: the save is held at that very moment
 /// by a lock on the table, the flag is set, and the save's write must keep it.
