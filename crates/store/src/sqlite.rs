@@ -124,6 +124,7 @@ impl SqliteStore {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
                 }
+                Err(e) => return Err(read_only_or_full(e, data_dir)),
                 other => return other,
             }
         }
@@ -245,6 +246,20 @@ fn is_busy(e: &Error) -> bool {
 }
 
 /// Turns "file is not a database" and similar into [`Error::Corrupt`].
+/// A write refused while opening, told apart by trying one: SQLite says the same of a
+/// shared-memory file it could not grow on a full disk as of one it could not make in a
+/// read-only folder. The trial file is removed at once.
+fn read_only_or_full(error: Error, dir: &Path) -> Error {
+    let Error::ReadOnly { engine } = error else { return error };
+    let trial = dir.join(".limber-space-check");
+    let written = std::fs::write(&trial, [0_u8; 64 * 1024]);
+    let _ = std::fs::remove_file(&trial);
+    match written.map_err(|e| e.kind()) {
+        Err(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => Error::DiskFull { engine },
+        _ => Error::ReadOnly { engine },
+    }
+}
+
 fn classify(e: sqlx::Error, path: &Path) -> Error {
     if let sqlx::Error::Database(db) = &e {
         // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), with or without extended bits.
@@ -1329,6 +1344,38 @@ mod tests {
         set("UPDATE profile SET avoid = 'kneeling'").await.unwrap();
         let garbled = store.profile(user).await.unwrap_err();
         assert!(matches!(garbled, Error::Decode { what: "positions to avoid", .. }), "{garbled:?}");
+    }
+
+    /// A disk that fills while the database is first made is full, not read-only, in words
+    /// (SQLite's own error is the same for both). Needs a small file system of its own: run as
+    /// root, a 64 KiB tmpfs; elsewhere this says it was skipped.
+    #[tokio::test]
+    async fn a_disk_that_fills_while_the_database_is_made_is_said_to_be_full() {
+        let mount = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(mount.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("skipped: mounting a small tmpfs needs root");
+            return;
+        }
+        // Unmounted however the test ends (lazily: a connection may still be closing).
+        struct Unmount<'a>(&'a Path);
+        impl Drop for Unmount<'_> {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("umount").arg("-l").arg(self.0).status();
+            }
+        }
+        let _unmount = Unmount(mount.path());
+        // Room for the folder and the first pages, not for the shared-memory file.
+        std::fs::write(mount.path().join("filler"), vec![0_u8; 44 * 1024]).unwrap();
+        let Err(error) = SqliteStore::open(&mount.path().join("limber")).await else {
+            panic!("opened with no room for the database")
+        };
+        assert!(matches!(error, Error::DiskFull { .. }), "{error:?}");
     }
 
     #[tokio::test]
