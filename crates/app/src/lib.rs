@@ -178,6 +178,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// the pain trend and of the refusal after an emergency sign.
 const AHEAD_MS: i64 = 60 * 60 * 1000;
 
+/// How long screening answers stand, in days: after that the next session asks the safety
+/// questions again. Pain, health and the answers change; one question is whether the pain has
+/// not improved after about a month, which answers a month old cannot tell.
+pub const SCREENING_LASTS_DAYS: i64 = 30;
+
 /// The longest any one phase timing may be, in seconds (a step, a rest, a check-in).
 pub const TIMING_MAX: u32 = 600;
 
@@ -264,6 +269,25 @@ pub struct Started {
     pub profile: Profile,
     /// When it started, Unix milliseconds.
     pub started_at_ms: i64,
+    /// When the answers it asks again were given, when they lapsed
+    /// ([`SCREENING_LASTS_DAYS`]).
+    pub screening_lapsed_ms: Option<i64>,
+}
+
+impl Started {
+    /// What to tell the person before the session starts, in words: what the plan changed
+    /// from the routine, and why the safety questions come again when their answers lapsed.
+    pub fn notes(&self, library: &limber_core::Library) -> Vec<String> {
+        let mut notes: Vec<String> = self.session.plan().adjustments.iter().map(|a| a.note(library)).collect();
+        if let Some(given) = self.screening_lapsed_ms {
+            let date = when::zoned(given, &when::zone()).strftime("%-d %B %Y").to_string();
+            notes.push(format!(
+                "Your answers to the safety questions are from {date}. They are asked again after \
+                 {SCREENING_LASTS_DAYS} days, since pain and health can change."
+            ));
+        }
+        notes
+    }
 }
 
 /// What recording a session that is over stored ([`App::record_as`]).
@@ -524,12 +548,18 @@ impl App {
         let plan = Plan::resolve(&self.library, &routine, &options).map_err(|e| self.in_words(e))?;
         // Answers given before an emergency sign (reported here, or in a session imported from
         // another device) no longer clear the person.
-        let screening = match request.rescreen {
+        let standing = match request.rescreen {
             true => None,
-            false => latest.filter(|entry| last_emergency.is_none_or(|at| entry.taken_at_ms > at)).map(|e| e.record),
+            false => latest.filter(|entry| last_emergency.is_none_or(|at| entry.taken_at_ms > at)),
+        };
+        // Answers older than a month are asked again, and the person told why.
+        let lasts = SCREENING_LASTS_DAYS * DAY_MS;
+        let (screening, screening_lapsed_ms) = match standing {
+            Some(entry) if started_at_ms.saturating_sub(entry.taken_at_ms) > lasts => (None, Some(entry.taken_at_ms)),
+            entry => (entry.map(|e| e.record), None),
         };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
-        Ok(Started { session, screening, profile, started_at_ms })
+        Ok(Started { session, screening, profile, started_at_ms, screening_lapsed_ms })
     }
 
     /// [`Error::EmergencyToday`] for a day (24 hours, so never less than the rest of the local
@@ -1013,12 +1043,17 @@ mod tests {
         let store = limber_store::SqliteStore::open(dir.path()).await.expect("store");
         let app = App::new(limber_content::builtin().expect("content"), Arc::new(store));
         let user = app.local_user().await.expect("user");
+        screen(&app, user, 0).await;
+        (dir, app, user)
+    }
+
+    /// Stores the screening answered clear at `at` (answers stand for a month).
+    async fn screen(app: &App, user: UserId, at: i64) {
         let clear = ScreeningRecord {
             answers: app.library().screening.iter().map(|q| (q.id.clone(), !q.flags(true))).collect(),
             clinician_assessed: false,
         };
-        app.store().save_screening(user, &ScreeningEntry { taken_at_ms: 0, record: clear }).await.expect("saved");
-        (dir, app, user)
+        app.store().save_screening(user, &ScreeningEntry { taken_at_ms: at, record: clear }).await.expect("saved");
     }
 
     #[tokio::test]
@@ -1078,6 +1113,8 @@ mod tests {
             pain_after: PainPrompt::Skip,
             ..StartRequest::default()
         };
+        // Answered clear a minute before, so that it goes past the questions.
+        screen(app, user, at - 60_000).await;
         let mut session = app.start(user, &request, at).await.expect("started").session;
         session.advance(limber_core::At::secs(90));
         session.handle(report, limber_core::At::secs(90)).expect("heard");
@@ -1098,6 +1135,7 @@ mod tests {
         let tz = when::zone();
         let noon = when::start_of(when::parse_date("2026-03-10").expect("date"), &tz) + 12 * HOUR;
         let desk = StartRequest { routine: "desk".into(), ..StartRequest::default() };
+        screen(&app, user, noon - HOUR).await;
         assert!(app.start(user, &desk, noon).await.expect("started").screening.is_some(), "cleared at first");
         let stopped = chest_pain(&app, user, noon).await;
         assert_eq!(stopped.summary.stopped, Some(StopReason::Emergency));
@@ -1117,10 +1155,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn answers_stand_for_a_month_and_then_are_asked_again_with_the_reason_said() {
+        let (_dir, app, user) = screened_app().await;
+        const DAY: i64 = 24 * 60 * 60 * 1000;
+        let desk = StartRequest { routine: "desk".into(), ..StartRequest::default() };
+        let answered = when::now_ms() - 40 * DAY;
+        screen(&app, user, answered).await;
+        let lapse = |started: &Started| (started.screening.is_some(), started.screening_lapsed_ms);
+        // Up to 30 days after the answers, they stand and nothing is said of them.
+        let within = app.start(user, &desk, answered + 30 * DAY).await.expect("started");
+        assert_eq!(lapse(&within), (true, None));
+        assert!(!matches!(within.session.phase(), limber_core::Phase::Screening { .. }));
+        assert!(within.notes(app.library()).iter().all(|n| !n.contains("safety questions")));
+        // After that, every question again, and the notes say why.
+        let after = app.start(user, &desk, answered + 31 * DAY).await.expect("started");
+        assert_eq!(lapse(&after), (false, Some(answered)));
+        assert!(matches!(after.session.phase(), limber_core::Phase::Screening { question: 0 }));
+        let notes = after.notes(app.library());
+        assert!(notes.iter().any(|n| n.contains("asked again after 30 days")), "{notes:?}");
+        // Answered again, they stand for another month.
+        screen(&app, user, answered + 31 * DAY).await;
+        assert_eq!(lapse(&app.start(user, &desk, answered + 32 * DAY).await.expect("started")), (true, None));
+    }
+
+    #[tokio::test]
     async fn an_emergency_stop_from_another_device_sets_the_answers_given_before_it_aside() {
         let (_dir, app, user) = screened_app().await;
         const DAY: i64 = 24 * 60 * 60 * 1000;
         let then = when::now_ms() - 3 * DAY;
+        // Answered clear the day before the emergency: they would stand but for it.
+        screen(&app, user, then - DAY).await;
         // Stored as an import stores it: the session alone, with no screening record of its own.
         let mut session = hands_free(&app, user, None).await;
         let mut stopped = record(&session.summary().expect("over"), then, 1.0);

@@ -38,8 +38,9 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         timing: None,
     };
     let started = env.block_on(env.app.start(env.user, &request, when::now_ms()))?;
-    let mut session = started.session;
     let lib = env.app.library();
+    let notes = started.notes(lib);
+    let mut session = started.session;
 
     let voice_wanted = (args.voice || started.profile.voice) && !args.no_voice;
     let voice = match (voice_wanted, args.voice) {
@@ -72,8 +73,8 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         ),
         0,
     );
-    for a in &plan.adjustments {
-        say(&format!("  {}", a.note(lib)), 4);
+    for note in &notes {
+        say(&format!("  {note}"), 4);
     }
     // The session gives each stretch in full, so it credits the article it follows.
     if plan.items.iter().any(|i| i.choice.stretch.origin == limber_core::Origin::Article) {

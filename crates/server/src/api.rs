@@ -362,8 +362,7 @@ pub async fn create_session(
         timing: req.timing,
     };
     let started = st.app.start(user, &request, now_ms()).await?;
-    let adjustments: Vec<String> =
-        started.session.plan().adjustments.iter().map(|a| a.note(st.app.library())).collect();
+    let adjustments = started.notes(st.app.library());
     let live = st
         .live
         .start(NewLive {

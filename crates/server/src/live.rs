@@ -210,8 +210,9 @@ pub struct SessionState {
     #[schema(value_type = Option<Object>)]
     pub summary: Option<Summary>,
     /// In the answer that creates it: what the plan changed from the routine for this person (a
-    /// stretch set aside or needing what they lack, and what is done instead), in words to show
-    /// before the session starts.
+    /// stretch set aside or needing what they lack, and what is done instead), and why the
+    /// safety questions come again when their answers lapsed, in words to show before the
+    /// session starts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub adjustments: Vec<String>,
     /// In the answer to a sharp-pain press that reached the session after it ended: the

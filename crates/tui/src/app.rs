@@ -337,11 +337,12 @@ impl App {
         let local = &self.local;
         let started = local.block_on(local.app.start(local.user, &request, when::now_ms()))?;
         self.options.rescreen = false;
-        let session = started.session;
         let lib = local.app.library();
-        // What the plan changed, then a voice asked for and not found: both said, neither
-        // hiding the other (someone counting on hearing the cues must know they will not).
-        let mut notes: Vec<String> = session.plan().adjustments.iter().map(|a| a.note(lib)).collect();
+        // What the plan changed (and why the safety questions come again), then a voice asked
+        // for and not found: all said, none hiding another (someone counting on hearing the
+        // cues must know they will not).
+        let mut notes = started.notes(lib);
+        let session = started.session;
         if self.voice_wanted && self.voice.is_none() {
             match Voice::find() {
                 Ok(voice) => self.voice = Some(voice),

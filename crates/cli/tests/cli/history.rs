@@ -363,6 +363,21 @@ fn a_garbled_profile_plans_nothing_leaves_the_history_exportable_and_is_replaced
 }
 
 #[test]
+fn answers_older_than_a_month_are_asked_again_and_the_reason_is_said_first() {
+    let home = Home::new().screened();
+    let run = || home.limber(&["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "1"]);
+    let first_question = "Question 1 of 12";
+    let out = run().write_stdin("@1 quit\n").assert().get_output().stdout.clone();
+    let fresh = String::from_utf8_lossy(&out);
+    assert!(!fresh.contains(first_question) && !fresh.contains("asked again"), "{fresh}");
+    damage(&home, "UPDATE screenings SET taken_at = taken_at - 31 * 86400000");
+    let out = run().write_stdin("@1 quit\n").assert().get_output().stdout.clone();
+    let lapsed = String::from_utf8_lossy(&out);
+    let (reason, question) = (lapsed.find("They are asked again after 30 days"), lapsed.find(first_question));
+    assert!(reason.zip(question).is_some_and(|(r, q)| r < q), "the reason, then the questions: {lapsed}");
+}
+
+#[test]
 fn a_session_with_no_readable_id_at_the_end_of_a_page_is_named_and_counted_once() {
     let home = Home::new().screened();
     // An export reads 500 sessions at a time; the 500th (day 499) loses its id, so the next
