@@ -71,6 +71,10 @@ fn screening_asks_every_question_of_the_safety_rules_emergencies_first() {
     assert!(levels.is_sorted(), "emergency questions come first");
     assert_eq!(lib.screening[0].id, "chest-pain", "the most urgent sign is asked first");
     assert!(lib.screening.iter().all(|q| !q.source.is_empty()));
+    // Each warning sign is named when the person is asked whether a clinician has checked it.
+    for q in lib.screening.iter().filter(|q| q.level == Level::SeeClinician && !q.about_assessment) {
+        assert!(q.sign.as_deref().is_some_and(|s| !s.is_empty()), "{} names no sign", q.id);
+    }
 }
 
 #[test]
@@ -366,7 +370,9 @@ fn the_clinician_question_flags_on_no_and_the_accident_is_recent() {
     assert!(others.clone().all(|q| q.flagged_by == Answer::Yes));
     assert_eq!(others.count(), lib.screening.len() - 1);
     let accident = lib.screening.iter().find(|q| q.id == "serious-accident").expect("accident question");
-    assert!(accident.question.contains("recent serious accident or fall"), "{}", accident.question);
+    assert!(accident.question.contains("serious accident or fall"), "{}", accident.question);
+    // SAFETY.md sets no time limit: a fall weeks ago still counts.
+    assert!(!accident.question.contains("recent"), "{}", accident.question);
 }
 
 #[test]

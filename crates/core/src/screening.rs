@@ -49,6 +49,11 @@ pub struct ScreeningQuestion {
     /// for: the screening stops with the advice instead of asking for it.
     #[serde(default)]
     pub about_assessment: bool,
+    /// The warning sign a flagging answer reports, in a few words ("a high temperature, chills
+    /// or weight loss"): named when the person is asked whether a clinician has checked it, so
+    /// that a check of the back long ago is not taken to cover a sign that is new.
+    #[serde(default)]
+    pub sign: Option<String>,
     /// The public guidance it comes from.
     pub source: String,
 }
@@ -88,6 +93,16 @@ impl ScreeningRecord {
         self.answers.iter().find(|(q, _)| q == id).map(|(_, yes)| *yes)
     }
 
+    /// The signs (see [`ScreeningQuestion::sign`]) of the see-a-clinician questions these
+    /// answers flag, in question order; a flagged question that names none is left out.
+    pub fn flagged_signs<'q>(&self, questions: &'q [ScreeningQuestion]) -> Vec<&'q str> {
+        questions
+            .iter()
+            .filter(|q| q.level == Level::SeeClinician && self.answer(&q.id).is_some_and(|yes| q.flags(yes)))
+            .filter_map(|q| q.sign.as_deref())
+            .collect()
+    }
+
     /// What these answers mean for `questions`.
     pub fn clearance(&self, questions: &[ScreeningQuestion]) -> Clearance {
         let mut clinician = false;
@@ -117,6 +132,7 @@ mod tests {
             question: "?".into(),
             flagged_by: Answer::Yes,
             about_assessment: false,
+            sign: None,
             source: "s".into(),
         }
     }
@@ -161,6 +177,25 @@ mod tests {
         let emergency_asked_the_other_way = [asked_the_other_way("able", Level::Emergency)];
         let no = ScreeningRecord { answers: vec![("able".into(), false)], clinician_assessed: true };
         assert_eq!(no.clearance(&emergency_asked_the_other_way), Clearance::Emergency);
+    }
+
+    #[test]
+    fn the_signs_named_are_those_of_flagged_see_a_clinician_answers_in_question_order() {
+        let signed = |id: &str, level: Level, sign: &str| ScreeningQuestion { sign: Some(sign.into()), ..q(id, level) };
+        let qs = [
+            signed("chest", Level::Emergency, "chest pain"),
+            signed("night", Level::SeeClinician, "night pain"),
+            q("unsigned", Level::SeeClinician),
+            signed("fever", Level::SeeClinician, "a fever"),
+            ScreeningQuestion { sign: Some("no check yet".into()), ..asked_the_other_way("seen", Level::SeeClinician) },
+        ];
+        let rec = |answers: [bool; 5]| ScreeningRecord {
+            answers: qs.iter().zip(answers).map(|(q, yes)| (q.id.clone(), yes)).collect(),
+            clinician_assessed: false,
+        };
+        assert_eq!(rec([false, false, false, false, true]).flagged_signs(&qs), Vec::<&str>::new());
+        assert_eq!(rec([true, true, true, true, true]).flagged_signs(&qs), ["night pain", "a fever"]);
+        assert_eq!(rec([false, false, true, true, false]).flagged_signs(&qs), ["a fever", "no check yet"]);
     }
 
     #[test]

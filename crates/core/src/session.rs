@@ -981,7 +981,7 @@ impl Session {
             }
             (Some(Ask::StopForPain), _) => Some(words::ask_stop_question()),
             (None, Phase::Screening { question }) => self.plan.screening.get(question).map(|q| q.question.clone()),
-            (None, Phase::ConfirmAssessed) => Some(words::ask_assessed(&self.plan.advice.see_clinician)),
+            (None, Phase::ConfirmAssessed) => Some(self.ask_assessed()),
             (None, Phase::PainBefore) => Some(words::pain_before_question()),
             (None, Phase::PainAfter) => Some(words::pain_after_question()),
             _ => None,
@@ -1315,6 +1315,11 @@ impl Session {
             self.say(now, CueKind::Cleared, words::cleared(), Sound::None);
             self.after_screening(now);
         }
+    }
+
+    /// The confirmation a see-a-clinician answer asks for, naming the signs reported.
+    fn ask_assessed(&self) -> String {
+        words::ask_assessed(&self.plan.advice.see_clinician, &self.screening.flagged_signs(&self.plan.screening))
     }
 
     /// Whether an answer in the screening said no clinician has looked at this pain yet.
@@ -1767,7 +1772,7 @@ impl Session {
                 }
             }
             Phase::ConfirmAssessed => {
-                let text = words::ask_assessed(&self.plan.advice.see_clinician);
+                let text = self.ask_assessed();
                 self.say(at, CueKind::AskAssessed, text, Sound::Alert);
             }
             // Not when the rating was given ahead: it is not asked again.

@@ -248,8 +248,21 @@ pub(crate) fn question(text: &str, number: usize, of: usize) -> String {
     format!("Question {number} of {of}: {text} (yes or no)")
 }
 
-pub(crate) fn ask_assessed(advice: &str) -> String {
-    format!("{advice} {}", assessed_question())
+/// The see-a-clinician advice, the signs the answers reported and the question whether a
+/// clinician has checked them: a check of the back long ago does not cover a sign that is new.
+pub(crate) fn ask_assessed(advice: &str, signs: &[&str]) -> String {
+    match signs {
+        [] => format!("{advice} {}", assessed_question()),
+        [one] => format!(
+            "{advice} You told limber of {one}. Has a doctor or physiotherapist checked this since it began and \
+             said stretching is fine? (yes or no)"
+        ),
+        [first @ .., last] => format!(
+            "{advice} You told limber of {} and {last}. Has a doctor or physiotherapist checked these since they \
+             began and said stretching is fine? (yes or no)",
+            first.join(", ")
+        ),
+    }
 }
 
 pub(crate) fn assessed_question() -> String {

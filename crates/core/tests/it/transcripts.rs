@@ -118,6 +118,53 @@ fn a_see_clinician_answer_stops_unless_assessed() {
     assert!(s.summary().is_none());
 }
 
+/// The confirmation names each sign reported, so that a check of the back long ago is not
+/// taken to cover a sign that is new; a sign not reported is not named.
+#[test]
+fn the_confirmation_names_the_signs_the_answers_reported() {
+    let signed = || {
+        let mut plan = plan("short", &options());
+        let mut questions = plan.screening.to_vec();
+        questions[1].sign = Some("pain worse at night".into());
+        questions.push(limber_core::ScreeningQuestion {
+            id: "fever".into(),
+            question: "A fever?".into(),
+            sign: Some("a fever".into()),
+            ..questions[1].clone()
+        });
+        plan.screening = questions.into();
+        plan
+    };
+    check_plan(
+        signed(),
+        "0 no\n1 yes\n2 no",
+        expect![[r#"
+            0:00.000 None    Question 1 of 3: Chest pain? (yes or no)
+            == Screening { question: 0 }
+            0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
+            == Screening { question: 1 }
+            0:01.000 None    Question 3 of 3: A fever? (yes or no)
+            == Screening { question: 2 }
+            0:02.000 Alert   SEE A CLINICIAN. You told limber of pain worse at night. Has a doctor or physiotherapist checked this since it began and said stretching is fine? (yes or no)
+            == ConfirmAssessed
+        "#]],
+    );
+    check_plan(
+        signed(),
+        "0 no\n1 yes\n2 yes",
+        expect![[r#"
+            0:00.000 None    Question 1 of 3: Chest pain? (yes or no)
+            == Screening { question: 0 }
+            0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
+            == Screening { question: 1 }
+            0:01.000 None    Question 3 of 3: A fever? (yes or no)
+            == Screening { question: 2 }
+            0:02.000 Alert   SEE A CLINICIAN. You told limber of pain worse at night and a fever. Has a doctor or physiotherapist checked these since they began and said stretching is fine? (yes or no)
+            == ConfirmAssessed
+        "#]],
+    );
+}
+
 /// The fixture's screening plus "has a clinician looked at this pain?", flagged by a "no".
 fn with_assessment_question() -> limber_core::Plan {
     let mut plan = plan("short", &options());
@@ -128,6 +175,7 @@ fn with_assessment_question() -> limber_core::Plan {
         question: "Has a clinician looked at it?".into(),
         flagged_by: limber_core::Answer::No,
         about_assessment: true,
+        sign: None,
         source: "s".into(),
     });
     plan.screening = questions.into();
