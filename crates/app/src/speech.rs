@@ -45,7 +45,17 @@ struct Utterance {
     /// How many urgent texts had been sent when it was (its own count, when urgent).
     generation: u64,
     urgent: bool,
+    /// Worth saying only while it is still the latest ([`passing`]).
+    passing: bool,
     text: String,
+}
+
+/// Whether a cue only keeps pace (a countdown number, a flow position, halfway, a breathing
+/// reminder): one that waited while a longer cue was said is dropped once a newer one waits
+/// behind it, so that the voice catches up with the session instead of falling behind.
+fn passing(kind: &limber_core::CueKind) -> bool {
+    use limber_core::CueKind as K;
+    matches!(kind, K::Countdown { .. } | K::FlowPosition { .. } | K::Halfway | K::Breathe)
 }
 
 /// A voice: texts sent to it are spoken one after another on a background thread; an urgent
@@ -101,12 +111,27 @@ impl Voice {
         let failed = Arc::new(Mutex::new(Failure::default()));
         let (told, latest, failing) = (stop.clone(), urgent.clone(), failed.clone());
         let speaker = thread::spawn(move || {
-            for Utterance { generation, urgent, text } in rx {
+            let mut waiting = std::collections::VecDeque::new();
+            loop {
+                // Everything sent so far, so that a passing text can see whether a newer waits.
+                waiting.extend(rx.try_iter());
+                let next = match waiting.pop_front() {
+                    Some(next) => next,
+                    None => match rx.recv() {
+                        Ok(next) => next,
+                        Err(_) => break,
+                    },
+                };
+                let Utterance { generation, urgent, passing, text } = next;
                 if told.load(Ordering::Relaxed) {
                     break;
                 }
                 // Queued before an urgent text came: not said at all (an urgent one always is).
                 if !urgent && generation < latest.load(Ordering::Relaxed) {
+                    continue;
+                }
+                // Overtaken while it waited: the newer text says where the session is now.
+                if passing && !waiting.is_empty() {
                     continue;
                 }
                 // An urgent text is never cut short by the next: two alerts are both heard.
@@ -145,17 +170,25 @@ impl Voice {
 
     /// Queues `text` to be spoken.
     pub fn say(&self, text: &str) {
+        self.queue(text, false);
+    }
+
+    fn queue(&self, text: &str, passing: bool) {
         if let Some(tx) = &self.tx {
             let generation = self.urgent.load(Ordering::Relaxed);
-            let _ = tx.send(Utterance { generation, urgent: false, text: text.to_owned() });
+            let _ = tx.send(Utterance { generation, urgent: false, passing, text: text.to_owned() });
         }
     }
 
     /// Speaks a session's cue: a safety alert ([`limber_core::Sound::Alert`]: a stop, pain
     /// that is too much, an emergency) at once, cutting short what is being said; any other in
-    /// turn.
+    /// turn, except that one only keeping pace ([`passing`]) is dropped when a newer cue has
+    /// come while it waited.
     pub fn cue(&self, cue: &limber_core::Cue) {
-        if cue.sound == limber_core::Sound::Alert { self.say_urgently(&cue.text) } else { self.say(&cue.text) }
+        match cue.sound == limber_core::Sound::Alert {
+            true => self.say_urgently(&cue.text),
+            false => self.queue(&cue.text, passing(&cue.kind)),
+        }
     }
 
     /// Speaks `text` as soon as it can: the cue being spoken is ended and those waiting are
@@ -164,7 +197,7 @@ impl Voice {
     pub fn say_urgently(&self, text: &str) {
         if let Some(tx) = &self.tx {
             let generation = self.urgent.fetch_add(1, Ordering::Relaxed) + 1;
-            let _ = tx.send(Utterance { generation, urgent: true, text: text.to_owned() });
+            let _ = tx.send(Utterance { generation, urgent: true, passing: false, text: text.to_owned() });
         }
     }
 }
@@ -370,6 +403,31 @@ mod tests {
         assert_eq!(
             spoken, "Step 1. A long step\nSHARP PAIN: STOP\nSecond alert\nThen this\n",
             "step 2 was dropped; both alerts were said"
+        );
+    }
+
+    #[test]
+    fn a_cue_that_only_keeps_pace_is_dropped_once_a_newer_one_waits_behind_it() {
+        use limber_core::{At, Cue, CueKind as K, Sound};
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("spoken");
+        // The first cue takes a while to say; the others are quick.
+        let script = format!("echo \"$0\" >> '{}'; case \"$0\" in Begin*) sleep 1;; esac", log.display());
+        let voice = Voice::with_command("sh".to_owned(), vec!["-c".to_owned(), script]);
+        let cue = |kind, text: &str| Cue { seq: 0, at: At::ZERO, kind, text: text.to_owned(), sound: Sound::Tick };
+        voice.cue(&cue(K::Begin { side: None, repetition: 1 }, "Begin. Round: breathe out."));
+        voice.cue(&cue(K::FlowPosition { cycle: 1 }, "Arch: breathe in."));
+        voice.cue(&cue(K::FlowPosition { cycle: 2 }, "Round."));
+        voice.cue(&cue(K::Halfway, "Halfway."));
+        voice.cue(&cue(K::Countdown { n: 3 }, "3"));
+        voice.cue(&cue(K::Release, "Come back to a neutral position and rest."));
+        voice.cue(&cue(K::Countdown { n: 2 }, "2"));
+        voice.finish(Duration::from_secs(30));
+        // Overtaken while the first was said: only where the session is now is heard; the
+        // last, with nothing behind it, is said; what is not only pace never is dropped.
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "Begin. Round: breathe out.\nCome back to a neutral position and rest.\n2\n"
         );
     }
 

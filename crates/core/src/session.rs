@@ -1695,7 +1695,8 @@ impl Session {
             Mark::Halfway => {
                 let text = match self.phase {
                     Phase::WarmUp => words::warm_up_halfway(),
-                    _ => words::halfway(&self.plan.advice.breathe),
+                    Phase::Active { hold, .. } => words::halfway(&self.plan.advice.breathe, hold == 0),
+                    _ => words::halfway(&self.plan.advice.breathe, true),
                 };
                 self.say(at, CueKind::Halfway, text, Sound::Halfway);
             }
@@ -1703,7 +1704,7 @@ impl Session {
                 let Some(item) = item else { return };
                 if let Dose::Flow { positions, .. } = &item.choice.stretch.dose {
                     let p = &positions[index];
-                    let text = words::flow_position(&p.name, &p.cue);
+                    let text = words::flow_position(&p.name, &p.cue, cycle);
                     self.say(at, CueKind::FlowPosition { cycle }, text, Sound::Tick);
                 }
             }

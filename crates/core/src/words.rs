@@ -76,12 +76,22 @@ pub(crate) fn begin(choice: &Choice, side: Option<Side>, repetition: u32, reps: 
     }
 }
 
-pub(crate) fn flow_position(name: &str, cue: &str) -> String {
-    format!("{name}: {cue}")
+/// A position of a flow: in full in the first cycle, then its name alone, short enough to say
+/// within the few seconds a position lasts.
+pub(crate) fn flow_position(name: &str, cue: &str, cycle: u32) -> String {
+    match cycle {
+        0 | 1 => format!("{name}: {cue}"),
+        _ => format!("{name}."),
+    }
 }
 
-pub(crate) fn halfway(breathe: &str) -> String {
-    format!("Halfway. {breathe}")
+/// Halfway through a hold: the whole breathing reminder the first time for a stretch, a short
+/// one after (it is said again at each hold's start, with the stretch's own breathing).
+pub(crate) fn halfway(breathe: &str, first: bool) -> String {
+    match first {
+        true => format!("Halfway. {breathe}"),
+        false => "Halfway. Keep breathing slowly.".to_owned(),
+    }
 }
 
 pub(crate) fn release(dose: &Dose) -> String {

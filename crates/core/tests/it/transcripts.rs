@@ -522,9 +522,9 @@ fn a_flow_cues_each_position() {
             0:04.000 Start   Begin. Out on cat. Cat: round.
             == Active { item: 0, hold: 0 }
             0:06.000 Tick    Cow: arch.
-            0:08.000 Tick    Cat: round.
+            0:08.000 Tick    Cat.
             0:09.000 Tick    3
-            0:10.000 Tick    Cow: arch.
+            0:10.000 Tick    Cow.
             0:10.000 Tick    2
             0:11.000 Tick    1
             0:12.000 End     Come back to a neutral position and rest.
@@ -817,9 +817,9 @@ fn a_second_rating_above_five_stops_the_session_and_no_rated_stretch_comes_back(
             0:10.000 Start   Begin. Out on round. Round: curl.
             == Active { item: 0, hold: 0 }
             0:12.000 Tick    Lift: lift.
-            0:14.000 Tick    Round: curl.
+            0:14.000 Tick    Round.
             0:15.000 Tick    3
-            0:16.000 Tick    Lift: lift.
+            0:16.000 Tick    Lift.
             0:16.000 Tick    2
             0:17.000 Tick    1
             0:18.000 End     Come back to a neutral position and rest.
@@ -1026,9 +1026,9 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
             0:05.000 Start   Begin. Out on cat. Cat: round.
             == Active { item: 0, hold: 0 }
             0:07.000 Tick    Cow: arch.
-            0:09.000 Tick    Cat: round.
+            0:09.000 Tick    Cat.
             0:10.000 Tick    3
-            0:11.000 Tick    Cow: arch.
+            0:11.000 Tick    Cow.
             0:11.000 Tick    2
             0:12.000 Tick    1
             0:13.000 End     Come back to a neutral position and rest.
@@ -1762,4 +1762,20 @@ fn a_rating_after_given_ahead_is_not_kept_for_a_session_stopped_for_pain() {
     assert_eq!(under_rules(&s, "short", &given, 4).summary().expect("stopped").pain_after, Some(3), "rules 4");
     let (s, _) = run(Session::new(plan("short", &given), Some(&clear_record()), limber_core::At::ZERO), "100 end");
     assert_eq!(s.summary().expect("finished").pain_after, Some(3), "a session that ran its course keeps it");
+}
+
+/// Each stretch's first halfway gives the whole breathing reminder; later holds of it a short
+/// one, so that the voice says it within the hold (a flow names its positions in full in the
+/// first cycle only, for the same reason: see `a_short_routine_runs_by_itself`).
+#[test]
+fn the_whole_breathing_reminder_comes_at_a_stretchs_first_halfway_and_a_short_one_after() {
+    let options = PlanOptions { hold_override: Some(10), ..options() };
+    let (_, transcript) = run(Session::new(plan("desk", &options), Some(&clear_record()), limber_core::At::ZERO), "");
+    let halfways: Vec<&str> =
+        transcript.lines().filter_map(|l| l.split_once("Halfway. ").map(|(_, said)| said)).collect();
+    let short = "Keep breathing slowly.";
+    // The twist (right, then left), then the extension (twice).
+    assert_eq!(halfways.len(), 4, "{transcript}");
+    assert!(halfways[0] != short && halfways[2] != short, "{halfways:?}");
+    assert_eq!((halfways[1], halfways[3]), (short, short), "{halfways:?}");
 }
