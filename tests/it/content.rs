@@ -306,8 +306,9 @@ fn open_book_names_the_worked_side_in_the_order_the_session_says_it() {
     assert!(s.summary.contains("right side comes first"), "{}", s.summary);
     assert!(s.steps[0].contains("right side first"), "{}", s.steps[0]);
     let first = |word: &str| s.steps.iter().position(|step| step.contains(word)).expect(word);
-    assert!(first("open it") < first("For the left side"));
-    assert!(first("right arm") < first("left arm"));
+    assert!(first("open it") < first("left side follows"));
+    assert!(first("right arm") < first("left side follows"));
+    assert!(s.other_side.as_deref().is_some_and(|how| how.contains("left arm")), "{:?}", s.other_side);
 }
 
 /// Index of the first step containing any of `words`.
@@ -419,7 +420,12 @@ fn the_details_a_person_on_the_floor_needs_are_in_the_steps() {
     // The article lowers the right shoulder and the right cheek, and then works the other side.
     let needle = stretch(&lib, "thread-the-needle");
     assert!(needle.steps[2].contains("right cheek"), "{}", needle.steps[2]);
-    assert!(needle.steps[6].contains("left arm under the right"), "{}", needle.steps[6]);
+    // The other side's details are said at the switch, not while the first side is set up,
+    // where a listener could start on the wrong side.
+    assert!(needle.steps[6].contains("other side"), "{}", needle.steps[6]);
+    assert!(!needle.steps[6].contains("left arm"), "{}", needle.steps[6]);
+    let switch = needle.other_side.as_deref().unwrap_or_default();
+    assert!(switch.contains("left arm under the right"), "{switch}");
     // Foam rolling: how to move on the roller, never the lower back, and how to come off it.
     let roll = stretch(&lib, "upper-back-foam-rolling");
     assert!(roll.steps[3].contains("never down to your lower back"), "{}", roll.steps[3]);
