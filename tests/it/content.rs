@@ -357,7 +357,7 @@ fn the_foam_rolling_modification_names_only_movements_in_its_steps() {
 }
 
 #[test]
-fn the_clinician_question_flags_on_no_and_the_accident_is_recent() {
+fn the_clinician_question_flags_on_no_and_an_accident_counts_however_long_ago() {
     let lib = library();
     let seen = lib.screening.iter().find(|q| q.id == "already-assessed").expect("the clinician question");
     assert_eq!(seen.level, Level::SeeClinician);
@@ -370,7 +370,8 @@ fn the_clinician_question_flags_on_no_and_the_accident_is_recent() {
     let others = lib.screening.iter().filter(|q| q.id != seen.id);
     assert!(others.clone().all(|q| q.flagged_by == Answer::Yes));
     assert_eq!(others.count(), lib.screening.len() - 1);
-    let accident = lib.screening.iter().find(|q| q.id == "serious-accident").expect("accident question");
+    let accident = lib.screening.iter().find(|q| q.id == "accident-any-time").expect("accident question");
+    assert!(lib.screening.iter().all(|q| q.id != "serious-accident"), "the narrower question's answers must not count");
     assert!(accident.question.contains("serious accident or fall"), "{}", accident.question);
     // SAFETY.md sets no time limit: a fall weeks ago still counts.
     assert!(!accident.question.contains("recent"), "{}", accident.question);

@@ -132,6 +132,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// What a person at a terminal can do about it, when it is theirs to mend there (the CLI and
+    /// the TUI print it under the error).
+    pub fn terminal_hint(&self) -> Option<&'static str> {
+        match self {
+            Error::ProfileUnreadable(_) => {
+                Some("To replace it: limber profile --equipment LIST --avoid LIST (`none` for an empty list)")
+            }
+            _ => None,
+        }
+    }
+
     /// Whether this is one stored session that could not be read, given by a stream of
     /// sessions in its place: the others still come, and a front end names it and goes on.
     pub fn is_unreadable_session(&self) -> bool {
@@ -531,8 +542,8 @@ impl App {
     }
 
     /// Plans the routine for `user` and starts a session at time zero: screening is asked when
-    /// no clear answers are stored (or when asked again), or when an emergency sign was
-    /// reported after them. None starts on a day an emergency sign was reported
+    /// no clear answers are stored (or when asked again), when an emergency sign was reported
+    /// after them, or when they are older than [`SCREENING_LASTS_DAYS`] (or dated ahead). None starts on a day an emergency sign was reported
     /// ([`Error::EmergencyToday`]).
     pub async fn start(&self, user: UserId, request: &StartRequest, started_at_ms: i64) -> Result<Started> {
         let routine = self.routine(&request.routine)?;
@@ -552,10 +563,13 @@ impl App {
             true => None,
             false => latest.filter(|entry| last_emergency.is_none_or(|at| entry.taken_at_ms > at)),
         };
-        // Answers older than a month are asked again, and the person told why.
+        // Answers older than a month are asked again, and the person told why; so are answers
+        // dated ahead (a clock set wrong), which would otherwise stand until a month after that.
         let lasts = SCREENING_LASTS_DAYS * DAY_MS;
+        let lapsed =
+            |taken: i64| started_at_ms.saturating_sub(taken) > lasts || taken > started_at_ms.saturating_add(AHEAD_MS);
         let (screening, screening_lapsed_ms) = match standing {
-            Some(entry) if started_at_ms.saturating_sub(entry.taken_at_ms) > lasts => (None, Some(entry.taken_at_ms)),
+            Some(entry) if lapsed(entry.taken_at_ms) => (None, Some(entry.taken_at_ms)),
             entry => (entry.map(|e| e.record), None),
         };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
@@ -1030,7 +1044,9 @@ mod tests {
             pain_before: before.map_or(PainPrompt::Skip, |score| PainPrompt::Given { score }),
             ..StartRequest::default()
         };
-        let mut session = app.start(user, &request, 0).await.expect("started").session;
+        // Started when the latest answers were given, so that they stand.
+        let answered = app.store().latest_screening(user).await.expect("read").map_or(0, |e| e.taken_at_ms);
+        let mut session = app.start(user, &request, answered).await.expect("started").session;
         session.advance(limber_core::At::secs(24 * 60 * 60));
         assert!(session.phase().is_over(), "{:?}", session.phase());
         session
@@ -1173,9 +1189,20 @@ mod tests {
         assert!(matches!(after.session.phase(), limber_core::Phase::Screening { question: 0 }));
         let notes = after.notes(app.library());
         assert!(notes.iter().any(|n| n.contains("asked again after 30 days")), "{notes:?}");
-        // Answered again, they stand for another month.
+        // Answered again, they stand for another month, to the millisecond.
         screen(&app, user, answered + 31 * DAY).await;
         assert_eq!(lapse(&app.start(user, &desk, answered + 32 * DAY).await.expect("started")), (true, None));
+        assert_eq!(lapse(&app.start(user, &desk, answered + 61 * DAY).await.expect("started")), (true, None));
+        let just_after = answered + 61 * DAY + 1;
+        assert_eq!(
+            lapse(&app.start(user, &desk, just_after).await.expect("started")),
+            (false, Some(answered + 31 * DAY))
+        );
+        // Answers dated more than an hour ahead (a clock set wrong) do not stand until then.
+        let ahead = answered + 40 * DAY;
+        screen(&app, user, ahead).await;
+        let started = app.start(user, &desk, ahead - 2 * 60 * 60 * 1000).await.expect("started");
+        assert_eq!(lapse(&started), (false, Some(ahead)));
     }
 
     #[tokio::test]

@@ -286,7 +286,10 @@ impl Local {
                     .ok_or(LocalError::NoDataDir)?;
                 let store = rt.block_on(async {
                     match SqliteStore::open(&dir).await {
-                        Err(crate::store::Error::ReadOnly { .. }) if reading => SqliteStore::open_read_only(&dir).await,
+                        // A full disk, as a read-only one, still lets history be read.
+                        Err(crate::store::Error::ReadOnly { .. } | crate::store::Error::DiskFull { .. }) if reading => {
+                            SqliteStore::open_read_only(&dir).await
+                        }
                         other => other,
                     }
                 });

@@ -50,12 +50,17 @@ struct Utterance {
     text: String,
 }
 
-/// Whether a cue only keeps pace (a countdown number, a flow position, halfway, a breathing
-/// reminder): one that waited while a longer cue was said is dropped once a newer one waits
-/// behind it, so that the voice catches up with the session instead of falling behind.
+/// Whether a cue only keeps pace (a countdown number, a flow position after the first cycle,
+/// which says how to do it, halfway, a breathing reminder): one that waited while a longer cue
+/// was said is dropped once a newer one waits behind it, so that the voice catches up with the
+/// session instead of falling behind.
 fn passing(kind: &limber_core::CueKind) -> bool {
     use limber_core::CueKind as K;
-    matches!(kind, K::Countdown { .. } | K::FlowPosition { .. } | K::Halfway | K::Breathe)
+    match kind {
+        K::FlowPosition { cycle } => *cycle > 1,
+        K::Countdown { .. } | K::Halfway | K::Breathe => true,
+        _ => false,
+    }
 }
 
 /// A voice: texts sent to it are spoken one after another on a background thread; an urgent
@@ -182,8 +187,8 @@ impl Voice {
 
     /// Speaks a session's cue: a safety alert ([`limber_core::Sound::Alert`]: a stop, pain
     /// that is too much, an emergency) at once, cutting short what is being said; any other in
-    /// turn, except that one only keeping pace ([`passing`]) is dropped when a newer cue has
-    /// come while it waited.
+    /// turn, except that one only keeping pace (a count, a flow position after the first cycle,
+    /// halfway) is dropped when a newer cue has come while it waited.
     pub fn cue(&self, cue: &limber_core::Cue) {
         match cue.sound == limber_core::Sound::Alert {
             true => self.say_urgently(&cue.text),
@@ -418,16 +423,18 @@ mod tests {
         voice.cue(&cue(K::Begin { side: None, repetition: 1 }, "Begin. Round: breathe out."));
         voice.cue(&cue(K::FlowPosition { cycle: 1 }, "Arch: breathe in."));
         voice.cue(&cue(K::FlowPosition { cycle: 2 }, "Round."));
+        voice.cue(&cue(K::FlowPosition { cycle: 2 }, "Arch."));
         voice.cue(&cue(K::Halfway, "Halfway."));
         voice.cue(&cue(K::Countdown { n: 3 }, "3"));
         voice.cue(&cue(K::Release, "Come back to a neutral position and rest."));
         voice.cue(&cue(K::Countdown { n: 2 }, "2"));
         voice.finish(Duration::from_secs(30));
-        // Overtaken while the first was said: only where the session is now is heard; the
-        // last, with nothing behind it, is said; what is not only pace never is dropped.
+        // Overtaken while the first was said: the later positions, halfway and the count are
+        // not heard; the first cycle's position says how to do it and is; what is not only
+        // pace never is dropped; the last, with nothing behind it, is said.
         assert_eq!(
             std::fs::read_to_string(&log).unwrap(),
-            "Begin. Round: breathe out.\nCome back to a neutral position and rest.\n2\n"
+            "Begin. Round: breathe out.\nArch: breathe in.\nCome back to a neutral position and rest.\n2\n"
         );
     }
 

@@ -108,11 +108,8 @@ fn main() -> ExitCode {
                 return ExitCode::from(EXIT_USAGE);
             }
             eprintln!("error: {}", limber_app::report::error_line(err.as_ref()));
-            let unreadable_profile = |e: &anyhow::Error| {
-                e.chain().any(|c| matches!(c.downcast_ref(), Some(limber_app::Error::ProfileUnreadable(_))))
-            };
-            if unreadable_profile(&err) {
-                eprintln!("To replace it: limber profile --equipment LIST --avoid LIST (`none` for an empty list)");
+            if let Some(hint) = err.chain().find_map(|c| c.downcast_ref::<limber_app::Error>()?.terminal_hint()) {
+                eprintln!("{hint}");
             }
             // No session today after an emergency sign: a refusal for safety, as a stop is.
             match err.downcast_ref::<limber_app::Error>() {

@@ -94,13 +94,16 @@ impl ScreeningRecord {
     }
 
     /// The signs (see [`ScreeningQuestion::sign`]) of the see-a-clinician questions these
-    /// answers flag, in question order; a flagged question that names none is left out.
+    /// answers flag, in question order; none at all when one of them names no sign (own
+    /// content), so that no list is read as the whole of what was reported.
     pub fn flagged_signs<'q>(&self, questions: &'q [ScreeningQuestion]) -> Vec<&'q str> {
         questions
             .iter()
-            .filter(|q| q.level == Level::SeeClinician && self.answer(&q.id).is_some_and(|yes| q.flags(yes)))
-            .filter_map(|q| q.sign.as_deref())
-            .collect()
+            .filter(|q| q.level == Level::SeeClinician && !q.about_assessment)
+            .filter(|q| self.answer(&q.id).is_some_and(|yes| q.flags(yes)))
+            .map(|q| q.sign.as_deref())
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default()
     }
 
     /// What these answers mean for `questions`.
@@ -187,15 +190,21 @@ mod tests {
             signed("night", Level::SeeClinician, "night pain"),
             q("unsigned", Level::SeeClinician),
             signed("fever", Level::SeeClinician, "a fever"),
-            ScreeningQuestion { sign: Some("no check yet".into()), ..asked_the_other_way("seen", Level::SeeClinician) },
+            ScreeningQuestion {
+                sign: Some("no check yet".into()),
+                about_assessment: true,
+                ..asked_the_other_way("seen", Level::SeeClinician)
+            },
         ];
         let rec = |answers: [bool; 5]| ScreeningRecord {
             answers: qs.iter().zip(answers).map(|(q, yes)| (q.id.clone(), yes)).collect(),
             clinician_assessed: false,
         };
         assert_eq!(rec([false, false, false, false, true]).flagged_signs(&qs), Vec::<&str>::new());
-        assert_eq!(rec([true, true, true, true, true]).flagged_signs(&qs), ["night pain", "a fever"]);
-        assert_eq!(rec([false, false, true, true, false]).flagged_signs(&qs), ["a fever", "no check yet"]);
+        // Emergencies and the assessment question are not signs to have checked.
+        assert_eq!(rec([true, true, false, true, false]).flagged_signs(&qs), ["night pain", "a fever"]);
+        // A flagged question with no sign of its own: none named, rather than some.
+        assert_eq!(rec([false, true, true, true, true]).flagged_signs(&qs), Vec::<&str>::new());
     }
 
     #[test]

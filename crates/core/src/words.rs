@@ -267,10 +267,11 @@ pub(crate) fn ask_assessed(advice: &str, signs: &[&str]) -> String {
             "{advice} You told limber of {one}. Has a doctor or physiotherapist checked this since it began and \
              said stretching is fine? (yes or no)"
         ),
+        // Signs hold commas of their own: set apart by semicolons, to be followed by ear.
         [first @ .., last] => format!(
-            "{advice} You told limber of {} and {last}. Has a doctor or physiotherapist checked these since they \
-             began and said stretching is fine? (yes or no)",
-            first.join(", ")
+            "{advice} You told limber of {}; and {last}. Has a doctor or physiotherapist checked these since \
+             they began and said stretching is fine? (yes or no)",
+            first.join("; ")
         ),
     }
 }

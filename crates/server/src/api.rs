@@ -723,7 +723,8 @@ pub async fn export(
     tokio::spawn(async move {
         // A damaged session is left out (and logged); the rest of the history still leaves
         // with the person.
-        let left_out = |e: &limber_app::Error| tracing::warn!(error = %e, "a session left out of an export");
+        let left_out =
+            |e: &limber_app::Error| tracing::warn!(error = %e, "left out of an export: it could not be read");
         let written = async {
             let mut export = app.export_json(user, Vec::new())?;
             let mut more = match export.page(left_out).await {

@@ -101,7 +101,7 @@ impl From<limber_app::Error> for ApiError {
             | E::NothingFits { .. } => ApiError::invalid(e.to_string()),
             E::Import(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-import", e.to_string()),
             E::NotOver => ApiError::new(StatusCode::CONFLICT, "not-over", e.to_string()),
-            // The person's to mend, by sending both lists anew (PUT /api/v1/profile).
+            // The person's to mend, by sending both lists anew (PATCH /api/v1/profile).
             E::ProfileUnreadable(_) => ApiError::new(StatusCode::CONFLICT, "profile-unreadable", e.to_string()),
             // Not a mistake in the request: no session starts today, whatever it asks for.
             E::EmergencyToday { .. } => ApiError::new(StatusCode::CONFLICT, "emergency-today", e.to_string()),

@@ -142,7 +142,12 @@ function showTab(name) {
 function loadProblem(e) {
   if (e?.message === "unauthorized") return; // the sign-in is shown instead
   const el = $("#load-problem");
-  el.textContent = e ? `limber could not load this (${e.message}). Check the connection, then open the tab again.` : "";
+  // A stored profile that cannot be read is mended here, not by the connection: the form
+  // sends both lists, which replaces it.
+  const mend = e?.data?.error?.code === "profile-unreadable";
+  el.textContent = !e ? "" : mend
+    ? `${e.message}. On the Profile tab, tick the equipment you have and the positions you avoid, then Save.`
+    : `limber could not load this (${e.message}). Check the connection, then open the tab again.`;
   el.hidden = !e;
 }
 

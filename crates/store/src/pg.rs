@@ -21,7 +21,8 @@ use crate::records::{
     Tallies, User,
 };
 use crate::sqlite::{
-    count, duration, enum_from, enum_text, from_json, known_names, millis, now_ms, parse_id, small, tally_slot, to_json,
+    count, duration, enum_from, enum_text, from_json, known_names, millis, names_keeping_unknown, now_ms, parse_id,
+    small, tally_slot, to_json,
 };
 use crate::{Backend, Error, Import, ImportReport, LOCAL_USER, LiveChange, Result, Store};
 
@@ -782,14 +783,20 @@ impl Store for PgStore {
     }
 
     async fn save_profile(&self, user: UserId, profile: &Profile) -> Result<()> {
+        let stored: Option<(String, String)> =
+            sqlx::query_as("SELECT equipment, avoid FROM profile WHERE user_id = $1")
+                .bind(user.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        let (equipment, avoid) = stored.unzip();
         sqlx::query(
             "INSERT INTO profile (user_id, equipment, avoid, weekly_goal, voice, sound) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (user_id) DO UPDATE SET equipment = excluded.equipment, avoid = excluded.avoid, \
              weekly_goal = excluded.weekly_goal, voice = excluded.voice, sound = excluded.sound",
         )
         .bind(user.0)
-        .bind(to_json(&profile.equipment))
-        .bind(to_json(&profile.avoid))
+        .bind(names_keeping_unknown(&profile.equipment, equipment.as_deref()))
+        .bind(names_keeping_unknown(&profile.avoid, avoid.as_deref()))
         .bind(i64::from(profile.weekly_goal))
         .bind(profile.voice)
         .bind(profile.sound)

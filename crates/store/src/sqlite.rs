@@ -245,21 +245,26 @@ fn is_busy(e: &Error) -> bool {
     matches!(code, Some(5 | 6))
 }
 
-/// Turns "file is not a database" and similar into [`Error::Corrupt`].
 /// A write refused while opening, told apart by trying one: SQLite says the same of a
 /// shared-memory file it could not grow on a full disk as of one it could not make in a
-/// read-only folder. The trial file is removed at once.
+/// read-only folder. The trial file is new (never one already there, nor a link's target) and
+/// removed at once.
 fn read_only_or_full(error: Error, dir: &Path) -> Error {
+    use std::io::Write as _;
     let Error::ReadOnly { engine } = error else { return error };
-    let trial = dir.join(".limber-space-check");
-    let written = std::fs::write(&trial, [0_u8; 64 * 1024]);
-    let _ = std::fs::remove_file(&trial);
-    match written.map_err(|e| e.kind()) {
+    let trial = dir.join(format!(".limber-space-check-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new().write(true).create_new(true).open(&trial).map(|mut file| {
+        let written = file.write_all(&[0_u8; 64 * 1024]).and_then(|()| file.sync_all());
+        let _ = std::fs::remove_file(&trial);
+        written
+    });
+    match written.and_then(|written| written).map_err(|e| e.kind()) {
         Err(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => Error::DiskFull { engine },
         _ => Error::ReadOnly { engine },
     }
 }
 
+/// Turns "file is not a database" and similar into [`Error::Corrupt`].
 fn classify(e: sqlx::Error, path: &Path) -> Error {
     if let sqlx::Error::Database(db) = &e {
         // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), with or without extended bits.
@@ -286,6 +291,20 @@ pub(crate) fn from_json<T: DeserializeOwned>(text: &str, what: &'static str) -> 
 pub(crate) fn known_names<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<Vec<T>> {
     let names: Vec<String> = from_json(text, what)?;
     Ok(names.into_iter().filter_map(|name| enum_from(&name, what).ok()).collect())
+}
+
+/// `names` as a stored list, followed by the names in the list `stored` that this limber does not
+/// know (a newer one wrote them): an older limber saving a profile must not drop a position a
+/// newer one avoids.
+pub(crate) fn names_keeping_unknown<T: Serialize + DeserializeOwned>(names: &[T], stored: Option<&str>) -> String {
+    let mut out: Vec<String> = names.iter().map(enum_text).collect();
+    let stored: Vec<String> = stored.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+    for name in stored {
+        if enum_from::<T>(&name, "a name").is_err() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    to_json(&out)
 }
 
 pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
@@ -1019,14 +1038,19 @@ impl Store for SqliteStore {
     }
 
     async fn save_profile(&self, user: UserId, profile: &Profile) -> Result<()> {
+        let stored: Option<(String, String)> = sqlx::query_as("SELECT equipment, avoid FROM profile WHERE user_id = ?")
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        let (equipment, avoid) = stored.unzip();
         sqlx::query(
             "INSERT INTO profile (user_id, equipment, avoid, weekly_goal, voice, sound) VALUES (?, ?, ?, ?, ?, ?) \
              ON CONFLICT (user_id) DO UPDATE SET equipment = excluded.equipment, avoid = excluded.avoid, \
              weekly_goal = excluded.weekly_goal, voice = excluded.voice, sound = excluded.sound",
         )
         .bind(user.0)
-        .bind(to_json(&profile.equipment))
-        .bind(to_json(&profile.avoid))
+        .bind(names_keeping_unknown(&profile.equipment, equipment.as_deref()))
+        .bind(names_keeping_unknown(&profile.avoid, avoid.as_deref()))
         .bind(i64::from(profile.weekly_goal))
         .bind(profile.voice)
         .bind(profile.sound)
@@ -1341,6 +1365,11 @@ mod tests {
         assert_eq!(read.equipment, vec![limber_core::Equipment::Chair], "the band left out, the chair kept");
         assert_eq!(read.avoid, vec![limber_core::Position::Kneeling], "kneeling still avoided");
         assert_eq!(read.weekly_goal, profile.weekly_goal);
+        // Saved here (a new goal), the names only the newer limber knows stay stored for it.
+        store.save_profile(user, &crate::Profile { weekly_goal: 5, ..read }).await.unwrap();
+        let raw: (String, String) =
+            sqlx::query_as("SELECT equipment, avoid FROM profile").fetch_one(&store.pool).await.unwrap();
+        assert_eq!(raw, (r#"["chair","resistance-band"]"#.to_owned(), r#"["kneeling","hanging"]"#.to_owned()));
         set("UPDATE profile SET avoid = 'kneeling'").await.unwrap();
         let garbled = store.profile(user).await.unwrap_err();
         assert!(matches!(garbled, Error::Decode { what: "positions to avoid", .. }), "{garbled:?}");
@@ -1372,10 +1401,18 @@ mod tests {
         let _unmount = Unmount(mount.path());
         // Room for the folder and the first pages, not for the shared-memory file.
         std::fs::write(mount.path().join("filler"), vec![0_u8; 44 * 1024]).unwrap();
-        let Err(error) = SqliteStore::open(&mount.path().join("limber")).await else {
-            panic!("opened with no room for the database")
-        };
+        let data = mount.path().join("limber");
+        let Err(error) = SqliteStore::open(&data).await else { panic!("opened with no room for the database") };
         assert!(matches!(error, Error::DiskFull { .. }), "{error:?}");
+        // The trial write itself, and that it leaves nothing behind; a folder with room is
+        // read-only in words still.
+        let trial = read_only_or_full(Error::ReadOnly { engine: "a refusal".into() }, &data);
+        assert!(matches!(trial, Error::DiskFull { .. }), "{trial:?}");
+        let left: Vec<_> = std::fs::read_dir(&data).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(left.iter().all(|name| !name.to_string_lossy().contains("space-check")), "{left:?}");
+        let roomy = tempfile::tempdir().unwrap();
+        let refused = read_only_or_full(Error::ReadOnly { engine: "a refusal".into() }, roomy.path());
+        assert!(matches!(refused, Error::ReadOnly { .. }), "{refused:?}");
     }
 
     #[tokio::test]

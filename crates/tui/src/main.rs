@@ -39,6 +39,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {}", limber_app::report::error_line(err.as_ref()));
+            if let Some(hint) = err.chain().find_map(|c| c.downcast_ref::<limber_app::Error>()?.terminal_hint()) {
+                eprintln!("{hint}");
+            }
             // A person's mistake (an unknown routine, a hold out of range) is a usage error, as in `limber`.
             match err.downcast_ref::<limber_app::Error>() {
                 Some(e) if e.is_usage() => ExitCode::from(limber_app::EXIT_USAGE),

@@ -159,7 +159,7 @@ fn the_confirmation_names_the_signs_the_answers_reported() {
             == Screening { question: 1 }
             0:01.000 None    Question 3 of 3: A fever? (yes or no)
             == Screening { question: 2 }
-            0:02.000 Alert   SEE A CLINICIAN. You told limber of pain worse at night and a fever. Has a doctor or physiotherapist checked these since they began and said stretching is fine? (yes or no)
+            0:02.000 Alert   SEE A CLINICIAN. You told limber of pain worse at night; and a fever. Has a doctor or physiotherapist checked these since they began and said stretching is fine? (yes or no)
             == ConfirmAssessed
         "#]],
     );
@@ -1766,7 +1766,7 @@ fn a_rating_after_given_ahead_is_not_kept_for_a_session_stopped_for_pain() {
 
 /// Each stretch's first halfway gives the whole breathing reminder; later holds of it a short
 /// one, so that the voice says it within the hold (a flow names its positions in full in the
-/// first cycle only, for the same reason: see `a_short_routine_runs_by_itself`).
+/// first cycle only, for the same reason: see `a_flow_cues_each_position`).
 #[test]
 fn the_whole_breathing_reminder_comes_at_a_stretchs_first_halfway_and_a_short_one_after() {
     let options = PlanOptions { hold_override: Some(10), ..options() };

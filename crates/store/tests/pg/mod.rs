@@ -110,6 +110,11 @@ async fn a_profile_naming_what_a_newer_limber_knows_reads_without_it() {
     let read = store.profile(user).await.unwrap();
     assert_eq!(read.equipment, vec![limber_core::Equipment::Towel]);
     assert_eq!(read.avoid, vec![limber_core::Position::Kneeling]);
+    // Saved here (a new goal), the names only the newer limber knows stay stored for it.
+    store.save_profile(user, &limber_store::Profile { weekly_goal: 5, ..read }).await.unwrap();
+    let stored: (String, String) =
+        sqlx::query_as("SELECT equipment, avoid FROM profile").fetch_one(&mut raw).await.unwrap();
+    assert_eq!(stored, (r#"["towel","resistance-band"]"#.to_owned(), r#"["kneeling","hanging"]"#.to_owned()));
     sqlx::query("UPDATE profile SET avoid = 'kneeling'").execute(&mut raw).await.unwrap();
     let garbled = store.profile(user).await.unwrap_err();
     assert!(matches!(garbled, Error::Decode { what: "positions to avoid", .. }), "{garbled:?}");
