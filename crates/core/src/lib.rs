@@ -29,7 +29,8 @@ pub use guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
 pub use intent::{Intent, IntentKind};
 pub use library::Library;
 pub use plan::{
-    Adjustment, Choice, PainPrompt, Plan, PlanError, PlanItem, PlanOptions, Preparation, Timing, Unfit, WarmUpPlan,
+    Adjustment, Choice, PainPrompt, Plan, PlanError, PlanItem, PlanOptions, Preparation, Reading, Timing, Unfit,
+    WarmUpPlan,
 };
 pub use pose::{Motion, Posed, Shown, pose_at};
 pub use progress::{Adherence, AdherenceWalk, Outcome, PainTrend, Progress, ProgressChange, ProgressRules};

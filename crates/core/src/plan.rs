@@ -119,10 +119,9 @@ impl Timing {
         }
     }
 
-    /// When each step and then each caution is read within the preparation, and its length.
-    /// The cautions come last, the words heard just before the count; what must come before
-    /// moving at all (a chair without wheels, never the lower back) is in the steps themselves.
-    pub fn prepare(&self, stretch: &Stretch) -> Preparation {
+    /// When each caution and each step is read within the preparation, in `order`, and its
+    /// length (the same in either order).
+    pub fn prepare(&self, stretch: &Stretch, order: Reading) -> Preparation {
         let mut at = secs(self.intro);
         let mut read = |texts: &[String]| {
             texts
@@ -134,10 +133,29 @@ impl Timing {
                 })
                 .collect::<Vec<_>>()
         };
-        let steps = read(&stretch.steps);
-        let cautions = read(&stretch.cautions);
+        let (steps, cautions) = match order {
+            Reading::CautionsFirst => {
+                let cautions = read(&stretch.cautions);
+                (read(&stretch.steps), cautions)
+            }
+            Reading::StepsFirst => {
+                let steps = read(&stretch.steps);
+                (steps, read(&stretch.cautions))
+            }
+        };
         Preparation { steps, cautions, total: at }
     }
+}
+
+/// The order a stretch's preparation is read in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// The cautions, then the steps: someone follows each step as it is heard, so the last
+    /// step leads straight into the count, and nothing is heard for the first time while
+    /// already in the stretch. Sessions read this way from rules 6.
+    CautionsFirst,
+    /// The steps, then the cautions (sessions under rules before 6, replayed as they ran).
+    StepsFirst,
 }
 
 /// When each part of a stretch's preparation is read, from the start of the preparation.
@@ -145,7 +163,7 @@ impl Timing {
 pub struct Preparation {
     /// The offset of each step.
     pub steps: Vec<Duration>,
-    /// The offset of each caution, read after the steps and before the first hold.
+    /// The offset of each caution; all are read before the first hold.
     pub cautions: Vec<Duration>,
     /// The length of the whole preparation.
     pub total: Duration,
@@ -535,7 +553,7 @@ impl Plan {
         let t = &self.timing;
         let holds = choice.holds();
         let rests: u32 = (0..holds.saturating_sub(1)).map(|hold| t.rest_after(&choice.stretch, hold)).sum();
-        t.prepare(&choice.stretch).total
+        t.prepare(&choice.stretch, Reading::CautionsFirst).total
             + secs(t.get_ready)
             + choice.active_time() * holds
             + secs(rests)

@@ -449,7 +449,12 @@ impl Default for SessionLog {
 /// down to the stretch before asks whether to stop instead of swapping the one to come; a
 /// rating of 1 or 2 is not discomfort; and a rating after given ahead is not recorded for a
 /// session stopped for pain, which it would not describe.
-pub const RULES: u32 = 5;
+/// 6: as 5, but a stretch's cautions are read before its steps ([`Reading::CautionsFirst`]), so
+/// while they are read a report is not put down to the stretch introduced (its steps are not
+/// read yet).
+///
+/// [`Reading::CautionsFirst`]: crate::Reading::CautionsFirst
+pub const RULES: u32 = 6;
 
 /// The rules of a log that does not say (stored before there were versions).
 fn first_rules() -> u32 {
@@ -1796,9 +1801,14 @@ impl Session {
                 let text = words::next_up(&self.items[item].choice, item + 1, of);
                 self.say(at, CueKind::NextUp { number: item + 1, of }, text, Sound::None);
                 let stretch = &self.items[item].choice.stretch;
-                let prep = timing.prepare(stretch);
+                let order = match self.log.rules {
+                    ..6 => crate::Reading::StepsFirst,
+                    _ => crate::Reading::CautionsFirst,
+                };
+                let prep = timing.prepare(stretch, order);
                 self.marks = prep.steps.iter().enumerate().map(|(n, off)| (*off, Mark::Step(n))).collect();
                 self.marks.extend(prep.cautions.iter().enumerate().map(|(n, off)| (*off, Mark::Caution(n))));
+                self.marks.sort_by_key(|(off, _)| *off);
                 if self.plan.wait_for_start {
                     self.marks.push((prep.total, Mark::WaitPrompt));
                 } else {

@@ -665,7 +665,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     }
     frame.render_widget(Paragraph::new(more).wrap(Wrap { trim: true }), extra);
 
-    // Right: the steps, the current one marked, and the cautions; the warm-up's activities.
+    // Right: the cautions, then the steps with the current one marked; the warm-up's activities.
     let mut lines = Vec::new();
     let mut current_line = None;
     if matches!(v.phase, Phase::WarmUp)
@@ -681,6 +681,11 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
             let how = v.other_side.as_deref().unwrap_or("the same steps, the other way round");
             lines.push(Line::from(Span::styled(format!("LEFT SIDE: {how}"), theme.strong())));
         }
+        // The cautions above the steps, in the order they are read.
+        if !v.cautions.is_empty() {
+            lines.push(Line::from(Span::styled("Take care", theme.danger())));
+            lines.extend(v.cautions.iter().map(|c| Line::from(format!("! {c}"))));
+        }
         lines.push(Line::from(Span::styled("Steps", theme.title())));
         for (i, step) in v.steps.iter().enumerate() {
             let current = v.step == Some(i);
@@ -690,12 +695,6 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
             let mark = if current { "▶ " } else { "  " };
             let style = if current { theme.selected() } else { Style::new() };
             lines.push(Line::from(Span::styled(format!("{mark}{}. {step}", i + 1), style)));
-        }
-    }
-    if !v.cautions.is_empty() {
-        lines.push(Line::from(Span::styled("Take care", theme.danger())));
-        for c in &v.cautions {
-            lines.push(Line::from(format!("! {c}")));
         }
     }
     let panel = Block::bordered().title(if matches!(v.phase, Phase::WarmUp) { " Warm-up " } else { " This stretch " });

@@ -133,7 +133,7 @@ fn a_missing_speech_command_is_a_clear_error() {
     let out = home
         .limber(&["run", "desk", "--voice", "--no-warmup", "--speed", "50", "--pain-before", "1"])
         .env("LIMBER_SPEAK", "false")
-        .write_stdin("@20 quit\n")
+        .write_stdin("@40 quit\n")
         .assert()
         .success()
         .get_output()

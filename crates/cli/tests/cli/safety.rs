@@ -68,7 +68,8 @@ fn safety_signs_typed_in_the_persons_own_words_stop_the_session() {
     // (In another home: after the emergency sign above, no session starts today.)
     let home = Home::new().screened();
     home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "2", "--pain-after", "4"])
-        .write_stdin("@5 sharp pain!\n")
+        // Once the first stretch's steps are read (after its cautions), the press is put down to it.
+        .write_stdin("@40 sharp pain!\n")
         .assert()
         .code(3)
         .stdout(predicate::str::contains("Sharp or intense pain means stop"))

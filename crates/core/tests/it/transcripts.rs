@@ -670,9 +670,9 @@ fn a_second_pause_is_refused_and_skipping_mid_rest_leaves_a_partial_stretch() {
             0:02.500 !! pause: the session is paused already
             0:03.000 None    Resuming: 4 seconds left.
             == Prepare { item: 0 }
-            0:03.500 None    Step 1. Sit.
-            0:04.500 None    Step 2. Lean back.
-            0:05.500 None    Take care: Use a chair that cannot tip.
+            0:03.500 None    Take care: Use a chair that cannot tip.
+            0:04.500 None    Step 1. Sit.
+            0:05.500 None    Step 2. Lean back.
             0:06.500 Tick    Get ready. 2
             == GetReady { item: 0 }
             0:07.500 Tick    1
@@ -1036,8 +1036,8 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
             == CheckIn { item: 0 }
             0:15.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
-            0:16.000 None    Step 1. Sit.
-            0:17.000 None    Step 2. Lean back.
+            0:16.000 None    Take care: Use a chair that cannot tip.
+            0:17.000 None    Step 1. Sit.
             0:17.000 Alert   SHARP PAIN: STOP. Cat-cow is set aside from your plans until you clear it.
             == Stopped { reason: SharpPain }
         "#]],
@@ -1308,7 +1308,7 @@ fn ready_before_the_cautions_are_read_still_hears_them_before_the_countdown() {
 }
 
 #[test]
-fn cautions_are_said_after_the_steps_and_before_the_first_hold() {
+fn cautions_are_said_before_the_steps_and_the_first_hold() {
     check(
         "desk",
         &PlanOptions { warm_up: false, ..options() },
@@ -1320,9 +1320,9 @@ fn cautions_are_said_after_the_steps_and_before_the_first_hold() {
             0:00.500 None    Skipped Twist.
             0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
-            0:01.500 None    Step 1. Sit.
-            0:02.500 None    Step 2. Lean back.
-            0:03.500 None    Take care: Use a chair that cannot tip.
+            0:01.500 None    Take care: Use a chair that cannot tip.
+            0:02.500 None    Step 1. Sit.
+            0:03.500 None    Step 2. Lean back.
             0:04.500 Tick    Get ready. 2
             == GetReady { item: 1 }
             0:05.500 Tick    1
@@ -1666,6 +1666,44 @@ fn sharp_pain_before_any_stretch_was_held_sets_none_aside() {
         let (s, _) = run(Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO), script);
         assert_eq!(flagged(&s).as_deref(), Some("catcow"), "{script}");
     }
+}
+
+#[test]
+fn sharp_pain_while_the_cautions_are_read_sets_none_aside() {
+    // Twist skipped unheld, then Extension's caution at 0:01.5, before its steps: the person is
+    // not in it yet, so it is not set aside. Under rules 5 the steps came first (step 1 at
+    // 0:01.5), so a press then was put down to Extension, as it ran.
+    let options = PlanOptions { warm_up: false, ..options() };
+    let (s, transcript) = run(
+        Session::new(plan("desk", &options), Some(&clear_record()), limber_core::At::ZERO),
+        "0.5 skip\n1.7 sharp\n2 end",
+    );
+    assert!(
+        transcript.contains("1.500 None    Take care: Use a chair") && !transcript.contains("Step 1"),
+        "{transcript}"
+    );
+    assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::SharpPain));
+    assert_eq!(flagged(&s), None, "{transcript}");
+    let old = under_rules(&s, "desk", &options, 5);
+    assert_eq!(flagged(&old).as_deref(), Some("ext"), "as it ran under rules 5");
+    // Once its steps are read, the person may be getting into it: its own.
+    let (s, _) = run(
+        Session::new(plan("desk", &options), Some(&clear_record()), limber_core::At::ZERO),
+        "0.5 skip\n2.7 sharp\n3 end",
+    );
+    assert_eq!(flagged(&s).as_deref(), Some("ext"));
+}
+
+#[test]
+fn a_log_stored_under_rules_5_reads_the_steps_before_the_cautions() {
+    let options = PlanOptions { warm_up: false, ..options() };
+    let (s, _) = run(Session::new(plan("desk", &options), Some(&clear_record()), limber_core::At::ZERO), "0.5 skip");
+    let log = limber_core::SessionLog { rules: 5, ..s.log().clone() };
+    let mut old = Session::replay(plan("desk", &options), Some(&clear_record()), &log).expect("replays");
+    old.drain_cues();
+    old.advance(limber_core::At::secs(4));
+    let said: Vec<String> = old.drain_cues().into_iter().map(|c| c.text).collect();
+    assert_eq!(said, ["Step 1. Sit.", "Step 2. Lean back.", "Take care: Use a chair that cannot tip."]);
 }
 
 #[test]
