@@ -76,10 +76,9 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     for note in &notes {
         say(&format!("  {note}"), 4);
     }
-    // The session gives each stretch in full, so it credits the article it follows.
-    if plan.items.iter().any(|i| i.choice.stretch.origin == limber_core::Origin::Article) {
-        say(&lib.source.line(), 0);
-    }
+    // The session follows the article (its warm-up and advice, and its stretches or stand-ins
+    // for them), so it credits it, whichever stretches this plan holds.
+    say(&lib.source.line(), 0);
 
     // SIGTERM, SIGHUP (a closed terminal) and SIGINT end the session the way `q` does.
     let interrupt = Interrupt::listen().context("cannot listen for signals")?;

@@ -5,6 +5,17 @@ use predicates::prelude::*;
 use crate::support::Home;
 
 #[test]
+fn a_session_of_stand_ins_still_credits_the_article() {
+    // No kneeling and no equipment: every stretch of the full routine is a stand-in limber adds,
+    // but the routine, the warm-up and the advice are the article's.
+    let home = Home::new().screened();
+    home.limber(&["run", "no-kneel", "--speed", "500", "--no-warmup", "--pain-before", "1", "--pain-after", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Source: \"Stretches for Mid Back Pain"));
+}
+
+#[test]
 fn a_scripted_session_finishes_and_appears_in_history_and_stats() {
     let home = Home::new().screened();
     home.limber(&["run", "desk", "--speed", "500", "--pain-after", "2"])
