@@ -45,22 +45,9 @@ struct Utterance {
     /// How many urgent texts had been sent when it was (its own count, when urgent).
     generation: u64,
     urgent: bool,
-    /// Worth saying only while it is still the latest ([`passing`]).
+    /// Worth saying only while it is still the latest ([`limber_core::CueKind::keeps_pace`]).
     passing: bool,
     text: String,
-}
-
-/// Whether a cue only keeps pace (a countdown number, a flow position after the first cycle,
-/// which says how to do it, halfway, a breathing reminder): one that waited while a longer cue
-/// was said is dropped once a newer one waits behind it, so that the voice catches up with the
-/// session instead of falling behind.
-fn passing(kind: &limber_core::CueKind) -> bool {
-    use limber_core::CueKind as K;
-    match kind {
-        K::FlowPosition { cycle } => *cycle > 1,
-        K::Countdown { .. } | K::Halfway | K::Breathe => true,
-        _ => false,
-    }
 }
 
 /// A voice: texts sent to it are spoken one after another on a background thread; an urgent
@@ -192,7 +179,7 @@ impl Voice {
     pub fn cue(&self, cue: &limber_core::Cue) {
         match cue.sound == limber_core::Sound::Alert {
             true => self.say_urgently(&cue.text),
-            false => self.queue(&cue.text, passing(&cue.kind)),
+            false => self.queue(&cue.text, cue.keeps_pace),
         }
     }
 
@@ -419,7 +406,10 @@ mod tests {
         // The first cue takes a while to say; the others are quick.
         let script = format!("echo \"$0\" >> '{}'; case \"$0\" in Begin*) sleep 1;; esac", log.display());
         let voice = Voice::with_command("sh".to_owned(), vec!["-c".to_owned(), script]);
-        let cue = |kind, text: &str| Cue { seq: 0, at: At::ZERO, kind, text: text.to_owned(), sound: Sound::Tick };
+        let cue = |kind: K, text: &str| {
+            let keeps_pace = kind.keeps_pace();
+            Cue { seq: 0, at: At::ZERO, kind, text: text.to_owned(), sound: Sound::Tick, keeps_pace }
+        };
         voice.cue(&cue(K::Begin { side: None, repetition: 1 }, "Begin. Round: breathe out."));
         voice.cue(&cue(K::FlowPosition { cycle: 1 }, "Arch: breathe in."));
         voice.cue(&cue(K::FlowPosition { cycle: 2 }, "Round."));

@@ -169,6 +169,21 @@ pub enum CueKind {
     Finished,
 }
 
+impl CueKind {
+    /// Whether a cue of this kind only keeps pace with the clock (a countdown number, a flow
+    /// position after the first cycle, halfway, a breathing reminder): a voice that fell behind
+    /// (a longer cue was still being said) drops one that a newer cue has overtaken, so it
+    /// catches up with the session. Every other cue says what to do, or a safety message, and is
+    /// never dropped. A flow's first cycle says how to do each position, so it is kept.
+    pub fn keeps_pace(&self) -> bool {
+        match self {
+            CueKind::FlowPosition { cycle } => *cycle > 1,
+            CueKind::Countdown { .. } | CueKind::Halfway | CueKind::Breathe => true,
+            _ => false,
+        }
+    }
+}
+
 /// One thing to show, say or sound, at the moment the session produced it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -184,4 +199,8 @@ pub struct Cue {
     pub text: String,
     /// The sound to play.
     pub sound: Sound,
+    /// [`CueKind::keeps_pace`], carried for front ends that read cues as JSON (the web page's
+    /// voice skips such a cue when a newer one has overtaken it).
+    #[serde(default)]
+    pub keeps_pace: bool,
 }

@@ -1291,7 +1291,8 @@ impl Session {
         // Room made first, so the queue never grows past what it keeps.
         self.forget_old_cues(KEPT_CUES - 1);
         self.said += 1;
-        self.cues.push_back(Cue { seq: self.said, at, kind, text, sound });
+        let keeps_pace = kind.keeps_pace();
+        self.cues.push_back(Cue { seq: self.said, at, kind, text, sound, keeps_pace });
     }
 
     /// Drops drained cues beyond the latest `keep`.

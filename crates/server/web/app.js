@@ -171,18 +171,46 @@ function beep(sound) {
   } catch { /* no audio here */ }
 }
 
-// A safety alert (`urgent`) is said at once: what is being said, and what waits, is dropped,
-// unless it is an alert too (then both are heard, in order).
-let alertsToSay = 0;
-function speak(text, urgent = false) {
+// The page's voice says one cue at a time from a queue of its own. A safety alert (`urgent`)
+// is said at once: what is being said, and what waits, is dropped, unless it is an alert too
+// (then both are heard, in order). A cue that only keeps pace (`keepsPace`: a count, a later
+// flow position, halfway) and was overtaken while a longer one was said is dropped, so the
+// voice catches up with the session instead of saying "Cat" while the screen shows Camel.
+const voice = { queue: [], speaking: null, timer: 0 };
+function speak(text, urgent = false, keepsPace = false) {
   if (!$("#speak").checked || !("speechSynthesis" in window)) return;
-  const utterance = new SpeechSynthesisUtterance(text);
   if (urgent) {
-    if (alertsToSay === 0) speechSynthesis.cancel();
-    alertsToSay += 1;
-    utterance.onend = utterance.onerror = () => { alertsToSay = Math.max(0, alertsToSay - 1); };
+    voice.queue = voice.queue.filter((u) => u.urgent);
+    if (voice.speaking && !voice.speaking.urgent) hush();
   }
+  voice.queue.push({ text, urgent, keepsPace });
+  sayNext();
+}
+function sayNext() {
+  if (voice.speaking) return;
+  while (voice.queue.length > 1 && voice.queue[0].keepsPace) voice.queue.shift();
+  const next = voice.queue.shift();
+  if (!next) return;
+  const utterance = new SpeechSynthesisUtterance(next.text);
+  voice.speaking = { utterance, urgent: next.urgent };
+  const done = () => {
+    if (voice.speaking?.utterance !== utterance) return;
+    clearTimeout(voice.timer);
+    voice.speaking = null;
+    sayNext();
+  };
+  utterance.onend = utterance.onerror = done;
+  // Chrome now and then never says an utterance has ended: after longer than it could take,
+  // the queue goes on.
+  voice.timer = setTimeout(done, 4000 + 500 * next.text.split(/\s+/).length);
   speechSynthesis.speak(utterance);
+}
+// Silences the voice: what is being said ends, and (`all`) what waits is dropped.
+function hush(all = false) {
+  if (all) voice.queue = [];
+  clearTimeout(voice.timer);
+  voice.speaking = null;
+  if ("speechSynthesis" in window) speechSynthesis.cancel();
 }
 
 // Browsers play sound and speech only once the page has had a tap or a key (a page reloaded
@@ -322,7 +350,7 @@ function openStream(c) {
     // own advice (often the resent stop's, before its answer comes) is always said.
     if (current.pending && kind !== "stopped") return;
     beep(cue.sound);
-    speak(cue.text, cue.sound === "alert");
+    speak(cue.text, cue.sound === "alert", cue["keeps-pace"] === true);
   });
   stream.addEventListener("view", (e) => {
     if (!mine()) return;
@@ -876,7 +904,7 @@ function holdStop(intent) {
   if (current.pending?.intent === "chest") intent = current.pending;
   current.pending = intent;
   localStorage.setItem(stopKey(current.id), JSON.stringify(intent));
-  if ("speechSynthesis" in window) speechSynthesis.cancel();
+  hush(true);
   document.body.dataset.pendingStop = intent.intent;
   setProblem(notHeard(intent));
   if (current.state) render(current.state);
@@ -1284,7 +1312,11 @@ for (const id of ["speak", "beep"]) {
   const box = $(`#${id}`);
   const saved = localStorage.getItem(`limber.${id}`);
   if (saved !== null) box.checked = saved === "on";
-  box.addEventListener("change", () => localStorage.setItem(`limber.${id}`, box.checked ? "on" : "off"));
+  box.addEventListener("change", () => {
+    localStorage.setItem(`limber.${id}`, box.checked ? "on" : "off");
+    // Turned off: quiet at once, not after what was waiting.
+    if (id === "speak" && !box.checked) hush(true);
+  });
 }
 
 async function init() {

@@ -1080,6 +1080,7 @@ fn a_recent_alert_keeps_a_row_above_the_newest_cue_which_always_shows() {
         kind: CueKind::Noted,
         text: text.to_owned(),
         sound,
+        keeps_pace: false,
     };
     let long = "Sharp or intense pain is a signal to stop: ease out of the stretch now, gently.";
     let cues = [

@@ -537,6 +537,27 @@ fn a_flow_cues_each_position() {
 }
 
 #[test]
+fn only_counts_halfway_and_later_flow_positions_say_they_keep_pace() {
+    // What a voice that fell behind may drop (a page reads it from the cue's JSON).
+    let mut opts = options();
+    opts.avoid.clear();
+    let mut s = Session::new(plan("floor", &opts), Some(&clear_record()), limber_core::At::ZERO);
+    s.advance(limber_core::At::secs(20));
+    let pace: Vec<(String, bool)> = s.drain_cues().into_iter().map(|c| (c.text, c.keeps_pace)).collect();
+    let kept: Vec<&str> = pace.iter().filter(|(_, p)| *p).map(|(t, _)| t.as_str()).collect();
+    assert_eq!(kept, ["Get ready. 2", "1", "Cat.", "3", "Cow.", "2", "1"], "{pace:?}");
+    let cue = limber_core::Cue {
+        seq: 1,
+        at: limber_core::At::ZERO,
+        kind: limber_core::CueKind::Halfway,
+        text: "Halfway.".to_owned(),
+        sound: limber_core::Sound::Halfway,
+        keeps_pace: true,
+    };
+    assert_eq!(serde_json::to_value(&cue).expect("json")["keeps-pace"], true);
+}
+
+#[test]
 fn waiting_for_start_holds_the_preparation_until_the_person_is_ready() {
     let opts = limber_core::PlanOptions { wait_for_start: true, ..options() };
     check(

@@ -1493,3 +1493,48 @@ fn a_day_after_chest_pain_the_page_says_why_no_session_starts_in_the_servers_wor
     assert!(said.ends_with("call your local emergency number or see a doctor now."), "{said}");
     assert!(!said.contains("Could not start"), "{said}");
 }
+
+#[test]
+fn the_pages_voice_catches_up_by_skipping_counts_and_later_flow_positions_it_fell_behind_on() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    // The full routine opens with cat-camel; the session waits for a start after its steps.
+    let body = json!({"routine": "full", "speed": 100.0, "no-warm-up": true, "wait-for-start": true,
+        "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
+    let id = start_session_with(&server.addr, body);
+    let session = format!("/api/v1/sessions/{id}");
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    driver.wait_for("cat-camel", |d| d.text("#stretch-name").contains("Cat-camel"));
+    // A voice still saying its first words until the test says it has finished (`__end`).
+    driver.js("Object.assign(window, {__spoken: [], __now: null});
+         speechSynthesis.speak = (u) => { __spoken.push(u.text); __now = u; };
+         window.__end = () => { const u = __now; __now = null; if (u) u.onend(); return __now !== null; };
+         return true");
+    assert_eq!(post(&server.addr, &format!("{session}/intents"), json!({"intent": "start"})).0, 200);
+    // The whole flow (six cycles of 3 s, 0.36 s at 100×) goes by while the first cue is said.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(&server.addr, &session).1["view"]["phase"]["item"] != json!(1) {
+        assert!(Instant::now() < deadline, "the flow never ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    driver.wait_for("the next stretch on the page", |d| d.text("#stretch-name").contains("extension"));
+    // Then the voice finishes each cue in turn, until nothing waits.
+    for _ in 0..200 {
+        if driver.js("return __end()") == json!(false) {
+            break;
+        }
+    }
+    let spoken: Vec<String> = serde_json::from_value(driver.js("return __spoken")).unwrap();
+    // The first cycle says how to do each position: heard, though overtaken.
+    assert!(spoken.iter().any(|t| t.starts_with("Camel: ")), "{spoken:#?}");
+    // The later cycles' names and the counts only kept pace: overtaken, they are not said.
+    assert!(!spoken.iter().any(|t| t == "Cat." || t == "Camel."), "{spoken:#?}");
+    assert!(!spoken.iter().any(|t| t.parse::<u32>().is_ok()), "{spoken:#?}");
+    // What says what to do is never dropped: the release and the next stretch.
+    assert!(spoken.iter().any(|t| t.starts_with("Next up, stretch 2")), "{spoken:#?}");
+}
