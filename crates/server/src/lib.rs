@@ -35,6 +35,12 @@ pub const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
 /// How many imports one instance reads at once (others wait their turn, their bodies unread):
 /// each holds its whole file in memory.
 pub const IMPORTS_AT_ONCE: usize = 2;
+/// The longest request target (path and query) taken: a longer one is answered 414. (hyper's
+/// own bare 414 is left only for targets over 64 KiB.)
+pub const URI_LIMIT: usize = 8 * 1024;
+/// The most bytes a request's header fields (names and values) may hold: more is answered 431.
+/// (hyper answers a bare 431 itself beyond 100 fields or about 400 KiB.)
+pub const HEADER_LIMIT: usize = 32 * 1024;
 /// How long a request may take before its answer (event streams run on after it).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -151,6 +157,21 @@ pub fn router_with(state: AppState, limits: Limits) -> Router {
         .with_state(Arc::new(state))
 }
 
+/// The answer to a request whose target or header fields are over [`URI_LIMIT`] or
+/// [`HEADER_LIMIT`], in the API's JSON shape; `None` for one within them.
+fn oversized(request: &axum::extract::Request) -> Option<error::ApiError> {
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > URI_LIMIT {
+        let message = format!("the path and query are {target} bytes long, over the limit of {URI_LIMIT}");
+        return Some(error::ApiError::new(StatusCode::URI_TOO_LONG, "uri-too-long", message));
+    }
+    let headers: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    (headers > HEADER_LIMIT).then(|| {
+        let message = format!("the header fields hold {headers} bytes, over the limit of {HEADER_LIMIT}");
+        error::ApiError::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers-too-large", message)
+    })
+}
+
 /// Whether `path` answers with a person's own data (sessions, history, stats, export, profile,
 /// screening answers), as opposed to the content every caller reads alike.
 fn is_personal(path: &str) -> bool {
@@ -173,7 +194,10 @@ async fn requests(request: axum::extract::Request, next: axum::middleware::Next)
     let client = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let logged = tracing::enabled!(tracing::Level::WARN)
         .then(|| (request.method().clone(), request.uri().clone(), std::time::Instant::now()));
-    let mut response = error::json_errors(next.run(request).await);
+    let mut response = match oversized(&request) {
+        Some(refused) => axum::response::IntoResponse::into_response(refused),
+        None => error::json_errors(next.run(request).await),
+    };
     // Every answer is what its Content-Type says, never sniffed into something else.
     response
         .headers_mut()

@@ -82,6 +82,8 @@ impl utoipa::Modify for BearerAuth {
             ("410", error("`user-removed`: the person an open server acts for was removed while it ran")),
         ];
         let timeout = error("`timeout`: the request, its body included, took longer than the server allows");
+        let uri_too_long = error("`uri-too-long`: the path and query are over 8 KiB");
+        let headers_too_large = error("`headers-too-large`: the header fields hold over 32 KiB");
         let with_body = [
             ("400", error("`malformed-json`: the body is not JSON, or `bad-request`: it could not be read")),
             ("413", error("`payload-too-large`: the body is over the limit, which the message gives")),
@@ -122,6 +124,8 @@ impl utoipa::Modify for BearerAuth {
             for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
                 responses.entry("408".to_owned()).or_insert_with(|| timeout.clone());
+                responses.entry("414".to_owned()).or_insert_with(|| uri_too_long.clone());
+                responses.entry("431".to_owned()).or_insert_with(|| headers_too_large.clone());
                 if public {
                     // An empty list overrides the document's bearer requirement.
                     operation.security = Some(Vec::new());

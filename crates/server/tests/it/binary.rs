@@ -201,6 +201,35 @@ fn a_body_declared_over_the_limit_is_refused_before_it_is_sent() {
 }
 
 #[test]
+fn a_target_or_header_fields_over_the_limit_get_a_json_answer() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0");
+    let ask = |head: String| {
+        let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let host = &server.addr;
+    // A query of 20,000 bytes (hyper itself takes targets up to 64 KiB).
+    let long = "a".repeat(20_000);
+    let answer = ask(format!("GET /api/v1/stretches?{long} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+    assert!(answer.starts_with("HTTP/1.1 414"), "{}", &answer[..answer.len().min(300)]);
+    assert!(answer.contains(r#""code":"uri-too-long""#) && answer.contains("over the limit of 8192"), "{answer}");
+    // A cookie of 100,000 bytes (hyper itself takes about 400 KiB).
+    let big = "b".repeat(100_000);
+    let answer =
+        ask(format!("GET /api/v1/stretches HTTP/1.1\r\nHost: {host}\r\nCookie: {big}\r\nConnection: close\r\n\r\n"));
+    assert!(answer.starts_with("HTTP/1.1 431"), "{}", &answer[..answer.len().min(300)]);
+    assert!(answer.contains(r#""code":"headers-too-large""#), "{answer}");
+    // Within both, the same request is answered.
+    let answer = ask(format!("GET /api/v1/stretches?x=1 HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(300)]);
+}
+
+#[test]
 #[cfg(target_os = "linux")] // (read from /proc)
 fn the_server_raises_its_limit_on_open_files_so_streams_do_not_run_out() {
     let dir = tempfile::tempdir().unwrap();

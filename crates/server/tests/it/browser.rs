@@ -434,6 +434,8 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     assert_eq!(driver.text("#countdown"), held, "the same time left after a reload");
     // What was said before the reload is listed, not said again; sound waits for a tap.
     let said = "return [...document.querySelectorAll('#cues li')].map((li) => li.dataset.said)";
+    // (The view can come before the stream has listed the cues: wait for them.)
+    driver.wait_for("the cues listed", |d| d.js(said).as_array().is_some_and(|a| !a.is_empty()));
     let before = driver.js(said);
     assert!(before.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|s| s == "before")), "{before}");
     assert_eq!(driver.js("return document.querySelector('#sound-hint').hidden"), json!(false));
