@@ -299,6 +299,20 @@ impl Started {
         }
         notes
     }
+
+    /// The line crediting the article the session follows, when it does: it gives one of the
+    /// article's stretches in full, or runs a built-in routine as it is (the article's routine,
+    /// warm-up and advice, even with stand-ins for every stretch). A routine of one's own
+    /// content alone gets none.
+    pub fn credit(&self, library: &limber_core::Library) -> Option<String> {
+        let plan = self.session.plan();
+        let article_stretch = plan.items.iter().any(|i| i.choice.stretch.origin == limber_core::Origin::Article);
+        let builtin_routine = limber_content::builtin().is_ok_and(|built_in| {
+            built_in.routine(&plan.routine).is_some()
+                && built_in.routine(&plan.routine) == library.routine(&plan.routine)
+        });
+        (article_stretch || builtin_routine).then(|| library.source.line())
+    }
 }
 
 /// What recording a session that is over stored ([`App::record_as`]).

@@ -40,6 +40,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let started = env.block_on(env.app.start(env.user, &request, when::now_ms()))?;
     let lib = env.app.library();
     let notes = started.notes(lib);
+    let credit = started.credit(lib);
     let mut session = started.session;
 
     let voice_wanted = (args.voice || started.profile.voice) && !args.no_voice;
@@ -76,9 +77,9 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     for note in &notes {
         say(&format!("  {note}"), 4);
     }
-    // The session follows the article (its warm-up and advice, and its stretches or stand-ins
-    // for them), so it credits it, whichever stretches this plan holds.
-    say(&lib.source.line(), 0);
+    if let Some(credit) = &credit {
+        say(credit, 0);
+    }
 
     // SIGTERM, SIGHUP (a closed terminal) and SIGINT end the session the way `q` does.
     let interrupt = Interrupt::listen().context("cannot listen for signals")?;

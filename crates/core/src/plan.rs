@@ -76,7 +76,7 @@ impl Default for PlanOptions {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Timing {
-    /// Time to hear the name of the next stretch before its steps.
+    /// Time to hear the name of the next stretch before its cautions and steps.
     pub intro: u32,
     /// Shortest time given to one step; longer steps get more.
     pub min_step: u32,

@@ -29,7 +29,8 @@ pub enum Phase {
     PainBefore,
     /// Warming up.
     WarmUp,
-    /// Introducing stretch `item`, reading its steps and its cautions.
+    /// Introducing stretch `item`, reading its cautions and its steps (the steps first under
+    /// rules before 6).
     Prepare {
         /// Index into the plan's items.
         item: usize,
@@ -1162,14 +1163,22 @@ impl Session {
             }
             (Intent::Start, Phase::Prepare { item }) => {
                 // Ready before the steps were all read: the steps left are theirs to skip, but
-                // the cautions not said yet are said now, before the countdown.
-                let unsaid: Vec<Mark> = self.marks[self.next_mark..]
+                // the cautions not said yet are said before the countdown.
+                let unsaid: Vec<usize> = self.marks[self.next_mark..]
                     .iter()
-                    .filter(|(_, m)| matches!(m, Mark::Caution(_)))
-                    .map(|(_, m)| *m)
+                    .filter_map(|(_, m)| match m {
+                        Mark::Caution(n) => Some(*n),
+                        _ => None,
+                    })
                     .collect();
-                for caution in unsaid {
-                    self.mark(caution, now);
+                if self.log.rules >= 6 && !unsaid.is_empty() {
+                    // From rules 6 (cautions first), at the pace they are read, the count after
+                    // the last, rather than all at once over the count.
+                    self.read_cautions_then_count(&unsaid, now);
+                    return;
+                }
+                for n in unsaid {
+                    self.mark(Mark::Caution(n), now);
                 }
                 self.enter(Phase::GetReady { item }, now);
             }
@@ -1208,6 +1217,26 @@ impl Session {
             // `allowed` refused everything else before it got here.
             _ => {}
         }
+    }
+
+    /// Says caution `unsaid[0]` now and the others at the pace of the preparation, then ends
+    /// the preparation after the last (the steps left are skipped).
+    fn read_cautions_then_count(&mut self, unsaid: &[usize], now: At) {
+        let Some(item) = self.phase.item() else { return };
+        let stretch = self.items[item].choice.stretch.clone();
+        let timing = self.plan.timing;
+        let mut off = now - self.phase_start;
+        self.marks = unsaid
+            .iter()
+            .map(|&n| {
+                let at = off;
+                off += stretch.cautions.get(n).map_or(Duration::ZERO, |c| timing.step_time(c));
+                (at, Mark::Caution(n))
+            })
+            .collect();
+        self.next_mark = 1;
+        self.phase_len = Some(off);
+        self.mark(Mark::Caution(unsaid[0]), now);
     }
 
     fn resume(&mut self, now: At) {

@@ -82,8 +82,10 @@ impl utoipa::Modify for BearerAuth {
             ("410", error("`user-removed`: the person an open server acts for was removed while it ran")),
         ];
         let timeout = error("`timeout`: the request, its body included, took longer than the server allows");
-        let uri_too_long = error("`uri-too-long`: the path and query are over 8 KiB");
-        let headers_too_large = error("`headers-too-large`: the header fields hold over 32 KiB");
+        let uri_too_long =
+            error(&format!("`uri-too-long`: the path and query are over {} KiB", crate::URI_LIMIT / 1024));
+        let headers_too_large =
+            error(&format!("`headers-too-large`: the header fields hold over {} KiB", crate::HEADER_LIMIT / 1024));
         let with_body = [
             ("400", error("`malformed-json`: the body is not JSON, or `bad-request`: it could not be read")),
             ("413", error("`payload-too-large`: the body is over the limit, which the message gives")),

@@ -28,9 +28,9 @@ const STOP_INTENTS = new Set(["sharp-pain", "chest"]);
 const TITLE = document.title; // the page's own, between sessions
 // The phases of the exercise itself (not the questions and ratings around it).
 const EXERCISE = new Set(["warm-up", "prepare", "get-ready", "active", "rest", "check-in"]);
-// Cues that say what to do now, shown under the countdown while their phase lasts, and cues
-// that end it.
-const LEAD_CUES = new Set(["warm-up", "begin", "flow-position"]);
+// Cues that say what to do now, shown under the countdown while their phase lasts (a caution
+// until the first step), and cues that end it.
+const LEAD_CUES = new Set(["warm-up", "begin", "flow-position", "caution"]);
 const LEAD_ENDS = new Set(["next-up", "release", "skipped", "stopped", "finished"]);
 // limber's answers to what the person reported (a rating, discomfort, a swap): shown under the
 // countdown until the next work begins, so a rating is seen to be taken even with sound off.
@@ -172,16 +172,20 @@ function beep(sound) {
 }
 
 // The page's voice says one cue at a time from a queue of its own. A safety alert (`urgent`)
-// is said at once: what is being said, and what waits, is dropped, unless it is an alert too
-// (then both are heard, in order). A cue that only keeps pace (`keepsPace`: a count, a later
-// flow position, halfway) and was overtaken while a longer one was said is dropped, so the
-// voice catches up with the session instead of saying "Cat" while the screen shows Camel.
-const voice = { queue: [], speaking: null, timer: 0 };
+// is said at once: the browser's speech is cancelled, and what waits is dropped, unless one
+// of these alerts is being said (then both are heard, in order). A cue that only keeps pace
+// (`keepsPace`: a count, a later flow position, halfway) and was overtaken while a longer one
+// was said is dropped, so the voice catches up with the session instead of saying "Cat" while
+// the screen shows Camel.
+// A cue is over at its end event, or once the browser says it is neither speaking nor about to
+// (some voices send no events at all); one that runs past any length it could take (Chrome's
+// speech can hang) is cancelled, and the queue goes on.
+const voice = { queue: [], speaking: null, timer: 0, poll: 0 };
 function speak(text, urgent = false, keepsPace = false) {
   if (!$("#speak").checked || !("speechSynthesis" in window)) return;
   if (urgent) {
     voice.queue = voice.queue.filter((u) => u.urgent);
-    if (voice.speaking && !voice.speaking.urgent) hush();
+    if (!voice.speaking?.urgent) hush();
   }
   voice.queue.push({ text, urgent, keepsPace });
   sayNext();
@@ -195,20 +199,29 @@ function sayNext() {
   voice.speaking = { utterance, urgent: next.urgent };
   const done = () => {
     if (voice.speaking?.utterance !== utterance) return;
-    clearTimeout(voice.timer);
+    stopWatching();
     voice.speaking = null;
     sayNext();
   };
   utterance.onend = utterance.onerror = done;
-  // Chrome now and then never says an utterance has ended: after longer than it could take,
-  // the queue goes on.
-  voice.timer = setTimeout(done, 4000 + 500 * next.text.split(/\s+/).length);
+  voice.timer = setTimeout(() => {
+    if (voice.speaking?.utterance !== utterance) return;
+    hush();
+    sayNext();
+  }, 4000 + 500 * next.text.split(/\s+/).length);
+  voice.poll = setInterval(() => {
+    if (!speechSynthesis.speaking && !speechSynthesis.pending) done();
+  }, 250);
   speechSynthesis.speak(utterance);
+}
+function stopWatching() {
+  clearTimeout(voice.timer);
+  clearInterval(voice.poll);
 }
 // Silences the voice: what is being said ends, and (`all`) what waits is dropped.
 function hush(all = false) {
   if (all) voice.queue = [];
-  clearTimeout(voice.timer);
+  stopWatching();
   voice.speaking = null;
   if ("speechSynthesis" in window) speechSynthesis.cancel();
 }
@@ -663,7 +676,8 @@ function phaseOnly(v) {
 // flow's latest words while that phase lasts.
 function stepText(v) {
   const phase = v.phase.phase;
-  if (phase === "prepare") return v.step != null && v.steps[v.step] ? v.steps[v.step] : "";
+  // (While the cautions are read, before the first step, the caution being read.)
+  if (phase === "prepare") return v.step != null && v.steps[v.step] ? v.steps[v.step] : current.lead || "";
   if (phase === "warm-up" || phase === "active") return current.lead || "";
   return "";
 }
@@ -954,7 +968,7 @@ async function resend() {
       // and the stop (kept) is sent from there.
       return;
     }
-    if (!e.status || e.status >= 500 || e.status === 408 || e.status === 429) {
+    if (!e.status || e.status >= 500 || [408, 414, 429, 431].includes(e.status)) {
       c.resendTimer = setTimeout(resend, 2000);
     } else {
       // Refused (e.g. the session is already over): show where the server is.

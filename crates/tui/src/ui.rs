@@ -665,7 +665,8 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     }
     frame.render_widget(Paragraph::new(more).wrap(Wrap { trim: true }), extra);
 
-    // Right: the cautions, then the steps with the current one marked; the warm-up's activities.
+    // Right: the steps with the current one marked and the cautions (first while the stretch is
+    // introduced); the warm-up's activities.
     let mut lines = Vec::new();
     let mut current_line = None;
     if matches!(v.phase, Phase::WarmUp)
@@ -681,10 +682,17 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
             let how = v.other_side.as_deref().unwrap_or("the same steps, the other way round");
             lines.push(Line::from(Span::styled(format!("LEFT SIDE: {how}"), theme.strong())));
         }
-        // The cautions above the steps, in the order they are read.
-        if !v.cautions.is_empty() {
-            lines.push(Line::from(Span::styled("Take care", theme.danger())));
-            lines.extend(v.cautions.iter().map(|c| Line::from(format!("! {c}"))));
+        // While the stretch is introduced the cautions come first, in the order they are read;
+        // from then on the steps, so a glance mid-hold finds the position at the top.
+        let cautions = |lines: &mut Vec<Line>| {
+            if !v.cautions.is_empty() {
+                lines.push(Line::from(Span::styled("Take care", theme.danger())));
+                lines.extend(v.cautions.iter().map(|c| Line::from(format!("! {c}"))));
+            }
+        };
+        let preparing = matches!(v.phase, Phase::Prepare { .. });
+        if preparing {
+            cautions(&mut lines);
         }
         lines.push(Line::from(Span::styled("Steps", theme.title())));
         for (i, step) in v.steps.iter().enumerate() {
@@ -695,6 +703,9 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
             let mark = if current { "▶ " } else { "  " };
             let style = if current { theme.selected() } else { Style::new() };
             lines.push(Line::from(Span::styled(format!("{mark}{}. {step}", i + 1), style)));
+        }
+        if !preparing {
+            cautions(&mut lines);
         }
     }
     let panel = Block::bordered().title(if matches!(v.phase, Phase::WarmUp) { " Warm-up " } else { " This stretch " });

@@ -308,7 +308,9 @@ proptest! {
         let view: SessionView = serde_json::from_str(&serde_json::to_string(&session.view()).expect("view")).expect("view back");
         prop_assert_eq!(view, session.view());
         let cues_back: Vec<Cue> = serde_json::from_str(&serde_json::to_string(&cues).expect("cues")).expect("cues back");
-        prop_assert_eq!(cues_back, cues);
+        prop_assert_eq!(&cues_back, &cues);
+        // Every cue says what its kind says about keeping pace.
+        prop_assert!(cues.iter().all(|c| c.keeps_pace == c.kind.keeps_pace()));
         let summary: Option<Summary> = serde_json::from_str(&serde_json::to_string(&session.summary()).expect("summary")).expect("summary back");
         prop_assert_eq!(summary, session.summary());
     }

@@ -1125,10 +1125,10 @@ fn ready_before_the_steps_are_read_still_hears_the_cautions() {
             0:02.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
             0:02.500 None    Take care: Use a chair that cannot tip.
-            0:02.500 Tick    Get ready. 2
+            0:03.500 Tick    Get ready. 2
             == GetReady { item: 1 }
-            0:03.500 Tick    1
-            0:04.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
+            0:04.500 Tick    1
+            0:05.500 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
             == Active { item: 1, hold: 0 }
         "#]],
     );
@@ -1319,11 +1319,9 @@ fn ready_before_the_cautions_are_read_still_hears_them_before_the_countdown() {
             0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
             0:01.000 None    Take care: Use a chair that cannot tip.
-            0:01.000 Tick    Get ready. 2
+            0:02.000 Tick    Get ready. 2
             == GetReady { item: 1 }
-            0:02.000 Tick    1
-            0:03.000 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
-            == Active { item: 1, hold: 0 }
+            0:03.000 Tick    1
         "#]],
     );
 }
@@ -1713,6 +1711,34 @@ fn sharp_pain_while_the_cautions_are_read_sets_none_aside() {
         "0.5 skip\n2.7 sharp\n3 end",
     );
     assert_eq!(flagged(&s).as_deref(), Some("ext"));
+}
+
+#[test]
+fn ready_between_two_cautions_hears_the_rest_at_their_pace_and_then_the_count() {
+    // Extension with a second caution; Start pressed once the first is said: the steps are
+    // skipped, the second caution is said at once, and the count waits until it has been read.
+    let options = PlanOptions { warm_up: false, ..options() };
+    let mut p = plan("desk", &options);
+    let mut extension = (*p.items[1].choice.stretch).clone();
+    extension.cautions.push("Keep your neck easy.".to_owned());
+    p.items[1].choice.stretch = std::sync::Arc::new(extension);
+    let (_, transcript) =
+        run(Session::new(p, Some(&clear_record()), limber_core::At::ZERO), "0.5 skip\n1.7 start\n5 end");
+    expect![[r#"
+        0:00.000 None    Next up, stretch 1 of 2: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
+        == Prepare { item: 0 }
+        0:00.500 None    Skipped Twist.
+        0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
+        == Prepare { item: 1 }
+        0:01.500 None    Take care: Use a chair that cannot tip.
+        0:01.700 None    Take care: Keep your neck easy.
+        0:02.700 Tick    Get ready. 2
+        == GetReady { item: 1 }
+        0:03.700 Tick    1
+        0:04.700 Start   Hold for 5 seconds — 1 of 2. Out as you lean.
+        == Active { item: 1, hold: 0 }
+    "#]]
+    .assert_eq(&transcript);
 }
 
 #[test]

@@ -224,6 +224,17 @@ fn a_target_or_header_fields_over_the_limit_get_a_json_answer() {
         ask(format!("GET /api/v1/stretches HTTP/1.1\r\nHost: {host}\r\nCookie: {big}\r\nConnection: close\r\n\r\n"));
     assert!(answer.starts_with("HTTP/1.1 431"), "{}", &answer[..answer.len().min(300)]);
     assert!(answer.contains(r#""code":"headers-too-large""#), "{answer}");
+    // An intent is never refused for its header fields: a sharp-pain report with a browser's
+    // 40 KiB of cookies stops the session.
+    let id = start_session(host, 1.0);
+    let body = r#"{"intent":"sharp-pain"}"#;
+    let cookie = "c".repeat(40_000);
+    let answer = ask(format!(
+        "POST /api/v1/sessions/{id}/intents HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(300)]);
+    assert!(answer.contains("sharp-pain"), "{answer}");
     // Within both, the same request is answered.
     let answer = ask(format!("GET /api/v1/stretches?x=1 HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
     assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(300)]);

@@ -714,7 +714,11 @@ fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
 
     // Getting into position: the step being read, under the countdown.
     assert_eq!(intent("skip").0, 200);
-    driver.wait_for("the steps", |d| d.text("#phase-word") == "GET IN POSITION" && !d.text("#step").is_empty());
+    // (The cautions come first, then the steps.)
+    driver.wait_for("the steps", |d| {
+        let step = d.text("#step");
+        d.text("#phase-word") == "GET IN POSITION" && !step.is_empty() && !step.starts_with("Take care")
+    });
     let (_, s) = get(&server.addr, &session);
     let step = driver.text("#step");
     assert!(s["view"]["steps"].as_array().unwrap().iter().any(|t| t == &json!(step)), "{step} is a step: {s}");
@@ -1515,6 +1519,8 @@ fn the_pages_voice_catches_up_by_skipping_counts_and_later_flow_positions_it_fel
     // A voice still saying its first words until the test says it has finished (`__end`).
     driver.js("Object.assign(window, {__spoken: [], __now: null});
          speechSynthesis.speak = (u) => { __spoken.push(u.text); __now = u; };
+         Object.defineProperty(speechSynthesis, 'speaking', {get: () => __now !== null, configurable: true});
+         Object.defineProperty(speechSynthesis, 'pending', {get: () => false, configurable: true});
          window.__end = () => { const u = __now; __now = null; if (u) u.onend(); return __now !== null; };
          return true");
     assert_eq!(post(&server.addr, &format!("{session}/intents"), json!({"intent": "start"})).0, 200);
@@ -1539,4 +1545,54 @@ fn the_pages_voice_catches_up_by_skipping_counts_and_later_flow_positions_it_fel
     assert!(!spoken.iter().any(|t| t.parse::<u32>().is_ok()), "{spoken:#?}");
     // What says what to do is never dropped: the release and the next stretch.
     assert!(spoken.iter().any(|t| t.starts_with("Next up, stretch 2")), "{spoken:#?}");
+}
+
+#[test]
+fn a_safety_alert_cancels_the_browsers_speech_first_and_speech_off_is_quiet_at_once() {
+    if !browser_available() {
+        return;
+    }
+    let (_dir, server, id, driver) = warm_up_page();
+    // A browser voice that says each utterance until cancelled; cancelling ends it with an
+    // error event a moment later, as Chrome does.
+    driver.js("Object.assign(window, {__log: [], __now: null});
+         speechSynthesis.speak = (u) => { __log.push('speak:' + u.text); __now = u; };
+         speechSynthesis.cancel = () => {
+           __log.push('cancel');
+           const u = __now; __now = null;
+           if (u) setTimeout(() => u.onerror && u.onerror(), 0);
+         };
+         Object.defineProperty(speechSynthesis, 'speaking', {get: () => __now !== null, configurable: true});
+         Object.defineProperty(speechSynthesis, 'pending', {get: () => false, configurable: true});
+         return true");
+    // Nothing is being said by the page (the warm-up runs quietly) when sharp pain is reported
+    // elsewhere: the browser's speech is cancelled all the same before the stop is said, since
+    // the page cannot know the browser has nothing left over.
+    let (status, v) = post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "sharp-pain"}));
+    assert_eq!(status, 200, "{v}");
+    let alert = "return __log.findIndex((t) => t.startsWith('speak:') && /sharp/i.test(t))";
+    driver.wait_for("the stop said", |d| d.js(alert).as_i64().is_some_and(|i| i >= 0));
+    let log: Vec<String> = serde_json::from_value(driver.js("return __log")).unwrap();
+    let at = driver.js(alert).as_u64().unwrap() as usize;
+    assert!(at > 0 && log[at - 1] == "cancel", "{log:#?}");
+    // Speak cues turned off while it is said: quiet at once, and nothing said after.
+    driver.click("#speak");
+    let log: Vec<String> = serde_json::from_value(driver.js("return __log")).unwrap();
+    assert_eq!(log.last().map(String::as_str), Some("cancel"), "{log:#?}");
+    std::thread::sleep(Duration::from_millis(800));
+    let after: Vec<String> = serde_json::from_value(driver.js("return __log")).unwrap();
+    assert_eq!(after.len(), log.len(), "said after speech was turned off: {after:#?}");
+}
+
+#[test]
+fn the_caution_being_read_stands_under_the_countdown_until_the_first_step() {
+    if !browser_available() {
+        return;
+    }
+    let (_dir, server, id, driver) = warm_up_page();
+    // Past the warm-up: seated cat-cow's cautions are read first (from 4 s), then its steps.
+    let (status, v) = post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "skip"}));
+    assert_eq!(status, 200, "{v}");
+    driver.wait_for("the first caution", |d| d.text("#step").starts_with("Take care: Use a steady chair"));
+    driver.wait_for("the first step", |d| d.text("#step").starts_with("Sit near the front"));
 }

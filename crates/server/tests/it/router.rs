@@ -654,7 +654,7 @@ async fn a_stretch_set_aside_is_left_out_of_a_session_started_before_the_first_i
     let (_, first) = f.post(&path, None, json!({"intent": "skip"})).await;
     let hurt = first["view"]["name"].as_str().unwrap().to_owned();
     // In position for stretch 1 (its count to the hold begun): the pain is that stretch's.
-    f.post(&path, None, json!({"intent": "start"})).await;
+    f.ready(&path).await;
     let (_, v) = f.post(&path, None, json!({"intent": "sharp-pain"})).await;
     // Still asking for the rating after, so not recorded yet; the stretch is set aside at once.
     assert_eq!(v["view"]["phase"]["phase"], "pain-after", "{v}");
@@ -682,7 +682,7 @@ async fn a_session_left_waiting_is_ended_and_recorded_with_the_stretch_set_aside
     f.screen(&id, None).await;
     let (_, first) = f.post(&path, None, json!({"intent": "skip"})).await;
     assert_eq!(first["view"]["number"], 1, "{first}");
-    let (_, counting) = f.post(&path, None, json!({"intent": "start"})).await;
+    let counting = f.ready(&path).await;
     assert_eq!(counting["view"]["phase"]["phase"], "get-ready", "{counting}");
     let (_, v) = f.post(&path, None, json!({"intent": "sharp-pain"})).await;
     assert_eq!(v["view"]["phase"]["phase"], "pain-after", "{v}");

@@ -100,6 +100,19 @@ impl Fixture {
         v["id"].as_str().unwrap().to_owned()
     }
 
+    /// Presses start on the intents path `path` until the count to the hold begins (each press
+    /// while cautions are left has the next one said first); returns the last answer.
+    pub async fn ready(&self, path: &str) -> Value {
+        for _ in 0..10 {
+            let (status, v) = self.post(path, None, json!({"intent": "start"})).await;
+            assert_eq!(status, StatusCode::OK, "{v}");
+            if v["view"]["phase"]["phase"] == "get-ready" {
+                return v;
+            }
+        }
+        panic!("start never began the count");
+    }
+
     /// Answers the screening questions the way that raises no flag.
     pub async fn screen(&self, id: &str, token: Option<&str>) -> Value {
         let path = format!("/api/v1/sessions/{id}/intents");
