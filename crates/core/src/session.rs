@@ -1766,7 +1766,7 @@ impl Session {
                 it.record.holds_done += 1;
                 it.record.active += it.choice.active_time();
                 let holds = it.choice.holds();
-                let text = words::release(&it.choice.stretch.dose);
+                let text = words::release(&it.choice.stretch.dose, hold + 1 >= holds, holds);
                 self.say(at, CueKind::Release, text, Sound::End);
                 if hold + 1 < holds {
                     self.enter(Phase::Rest { item, next_hold: hold + 1 }, at);

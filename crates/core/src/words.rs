@@ -94,8 +94,11 @@ pub(crate) fn halfway(breathe: &str, first: bool) -> String {
     }
 }
 
-pub(crate) fn release(dose: &Dose) -> String {
+/// The end of a hold, flow or timed work; `last` when no hold of the stretch follows, said for a
+/// stretch of several `holds`, so the person knows to come all the way out.
+pub(crate) fn release(dose: &Dose, last: bool, holds: u32) -> String {
     match dose {
+        Dose::Hold { .. } if last && holds > 1 => "Slowly ease out of the stretch: that was the last hold.",
         Dose::Hold { .. } => "Slowly ease out of the stretch.",
         Dose::Flow { .. } => "Come back to a neutral position and rest.",
         Dose::Timed { .. } => "Time is up. Stop slowly and rest.",

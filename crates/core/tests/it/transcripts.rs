@@ -42,7 +42,7 @@ fn a_short_routine_runs_by_itself() {
             0:12.000 Tick    3
             0:13.000 Tick    2
             0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch.
+            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
             0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:17.000 End     That completes Short. Well done.
@@ -266,7 +266,7 @@ fn a_pause_keeps_exactly_the_remaining_time() {
             1:05.500 Tick    3
             1:06.500 Tick    2
             1:07.500 Tick    1
-            1:08.500 End     Slowly ease out of the stretch.
+            1:08.500 End     Slowly ease out of the stretch: that was the last hold.
             1:08.500 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             1:10.500 End     That completes Short. Well done.
@@ -387,7 +387,7 @@ fn a_stretch_rated_above_five_is_not_offered_again_in_the_session() {
             0:19.500 Tick    3
             0:20.500 Tick    2
             0:21.500 Tick    1
-            0:22.500 End     Slowly ease out of the stretch.
+            0:22.500 End     Slowly ease out of the stretch: that was the last hold.
             0:22.500 None    How did Open book feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:24.500 End     That completes Short. Rest now and go easy today; if the pain does not settle, see a clinician.
@@ -436,7 +436,7 @@ fn pain_above_five_stops_the_stretch_and_offers_the_alternative() {
             0:17.000 Tick    3
             0:18.000 Tick    2
             0:19.000 Tick    1
-            0:20.000 End     Slowly ease out of the stretch.
+            0:20.000 End     Slowly ease out of the stretch: that was the last hold.
             0:20.000 None    How did Open book feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:22.000 End     That completes Short. Rest now and go easy today; if the pain does not settle, see a clinician.
@@ -491,7 +491,7 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
             0:12.000 Tick    3
             0:13.000 Tick    2
             0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch.
+            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
             0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:16.000 End     That completes Short. Well done.
@@ -792,7 +792,7 @@ fn skipping_the_check_in_moves_on_without_an_answer() {
             0:12.000 Tick    3
             0:13.000 Tick    2
             0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch.
+            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
             0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:16.000 End     That completes Short. Well done.
@@ -975,7 +975,7 @@ fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come
             0:12.000 Tick    3
             0:13.000 Tick    2
             0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch.
+            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
             0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:15.500 Alert   9 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
@@ -1213,7 +1213,7 @@ fn safety_reports_are_heard_at_every_prompt() {
             0:13.000 Tick    3
             0:14.000 Tick    2
             0:15.000 Tick    1
-            0:16.000 End     Slowly ease out of the stretch.
+            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
             0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:18.000 End     That completes Short. Well done.
@@ -1515,7 +1515,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:13.000 Tick    3
             0:14.000 Tick    2
             0:15.000 Tick    1
-            0:16.000 End     Slowly ease out of the stretch.
+            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
             0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:18.000 End     That completes Short. Well done.
@@ -1552,7 +1552,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:13.000 Tick    3
             0:14.000 Tick    2
             0:15.000 Tick    1
-            0:16.000 End     Slowly ease out of the stretch.
+            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
             0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:18.000 End     That completes Short. Well done.
@@ -1593,7 +1593,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:12.000 Tick    3
             0:13.000 Tick    2
             0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch.
+            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
             0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:17.000 End     That completes Short. Rest now and go easy today; if the pain does not settle, see a clinician.
