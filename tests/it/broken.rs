@@ -48,6 +48,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         "blank-modification",
         "long-id",
         "other-side-once",
+        "between-holds-never",
         "blank-other-side",
     ];
     let report: String = classes.iter().map(|c| format!("== {c}\n{}\n", error_for(c))).collect();
@@ -57,7 +58,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         side-bend.ron:10:35: syntax error: Expected comma
         == unknown-field
         1 problem in content:
-        side-bend.ron:9:13: unknown field `colour` in `Stretch`; expected one of: `id`, `name`, `summary`, `targets`, `position`, `equipment`, `steps`, `dose`, `breathing`, `cautions`, `other_side`, `modifications`, `alternatives`, `origin`, `figure`
+        side-bend.ron:9:13: unknown field `colour` in `Stretch`; expected one of: `id`, `name`, `summary`, `targets`, `position`, `equipment`, `steps`, `dose`, `breathing`, `cautions`, `other_side`, `between_holds`, `modifications`, `alternatives`, `origin`, `figure`
         == missing-field
         1 problem in content:
         side-bend.ron:11:9: missing field `breathing` in `Stretch`
@@ -133,6 +134,9 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         == other-side-once
         1 problem in content:
         side-bend.ron:12:13: stretch `side-bend` has `other_side`, but its dose is not done on each side (`per_side: true`)
+        == between-holds-never
+        1 problem in content:
+        side-bend.ron:12:13: stretch `side-bend` has `between_holds`, but no hold of it follows another on the same side (it needs a `Hold` dose with `repetitions` of 2 or more)
         == blank-other-side
         1 problem in content:
         side-bend.ron:12:13: stretch `side-bend` has a blank `other_side`: write the words a person will read or hear

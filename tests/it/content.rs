@@ -474,6 +474,30 @@ fn every_stretch_done_on_each_side_says_how_the_left_side_goes_mirrored() {
 }
 
 #[test]
+fn every_stretch_of_several_holds_says_what_to_do_between_them() {
+    // Easing out between two holds means different things: sitting up on a chair, but staying
+    // down over a towel rather than getting up and lying down again.
+    let lib = library();
+    let expected = [
+        ("seated-thoracic-extension", "sit upright"),
+        ("wall-extension", "hands still on the wall"),
+        ("towel-extension", "stay lying over the roll"),
+    ];
+    let several: Vec<&str> = lib
+        .stretches
+        .iter()
+        .filter(|s| matches!(s.dose, limber_core::Dose::Hold { repetitions, .. } if repetitions.get() > 1))
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(several, expected.map(|(id, _)| id), "every stretch of several holds is checked");
+    for (id, meanwhile) in expected {
+        let between =
+            stretch(&lib, id).between_holds.as_deref().unwrap_or_else(|| panic!("{id}: nothing said between holds"));
+        assert!(between.contains(meanwhile), "{id}: {between}");
+    }
+}
+
+#[test]
 fn every_stretch_on_a_chair_asks_for_one_without_wheels_before_moving() {
     let lib = library();
     for s in lib.stretches.iter().filter(|s| s.equipment.contains(&limber_core::Equipment::Chair)) {

@@ -254,6 +254,9 @@ fn html(sheet: &Sheet<'_>) -> String {
         if let Some(other) = &stretch.other_side {
             let _ = writeln!(s, "<p><strong>Left side:</strong> {}</p>", esc(other));
         }
+        if let Some(between) = &stretch.between_holds {
+            let _ = writeln!(s, "<p><strong>Between holds:</strong> {}</p>", esc(between));
+        }
         let _ = writeln!(s, "<p><strong>Breathing:</strong> {}</p>", esc(&stretch.breathing));
         if !stretch.cautions.is_empty() {
             s.push_str("<div class=\"cautions\">\n<h3>Cautions</h3>\n<ul>\n");
@@ -332,6 +335,9 @@ fn markdown(sheet: &Sheet<'_>) -> String {
         }
         if let Some(other) = &stretch.other_side {
             let _ = write!(s, "\n**Left side:** {other}\n");
+        }
+        if let Some(between) = &stretch.between_holds {
+            let _ = write!(s, "\n**Between holds:** {between}\n");
         }
         let _ = write!(s, "\n**Breathing:** {}\n", stretch.breathing);
         if !stretch.cautions.is_empty() {

@@ -207,9 +207,14 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
 }
 
 pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let env = Env::open_to_export(global)?;
     // `-o -` is standard output, as `import -` reads standard input.
-    match output.filter(|path| *path != Path::new("-")) {
+    let output = output.filter(|path| *path != Path::new("-"));
+    // A file it must not replace (the database itself) is refused before the store is opened.
+    if let Some(path) = output {
+        crate::output::refuse_to_replace(path, "export")?;
+    }
+    let env = Env::open_to_export(global)?;
+    match output {
         Some(path) => {
             let count = crate::output::replace_file(path, "export", true, |file| export_to(&env, format, file))?;
             eprintln!("Exported {} to {}.", sessions(count.sessions), path.display());

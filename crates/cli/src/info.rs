@@ -121,6 +121,9 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool, draw: bool) -> anyh
     if let Some(other) = &s.other_side {
         say(&format!("  Left side: {other}"), 4);
     }
+    if let Some(between) = &s.between_holds {
+        say(&format!("  Between holds: {between}"), 4);
+    }
     println!();
     say(&format!("Breathing: {}", s.breathing), 11);
     if !s.cautions.is_empty() {

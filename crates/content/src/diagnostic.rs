@@ -73,6 +73,11 @@ pub enum Problem {
     /// Words for the second side on a stretch that is not done on each side.
     #[error("stretch `{0}` has `other_side`, but its dose is not done on each side (`per_side: true`)")]
     OtherSideOnce(String),
+    /// Words for the rest between holds on a stretch that has no such rest.
+    #[error(
+        "stretch `{0}` has `between_holds`, but no hold of it follows another on the same side (it needs a `Hold` dose with `repetitions` of 2 or more)"
+    )]
+    BetweenHoldsNever(String),
     /// An id history could not carry: too long, or with a control character.
     #[error("{kind} id `{id}` {problem}: history keeps ids, and an export must read back in")]
     BadId {

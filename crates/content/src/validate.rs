@@ -168,6 +168,7 @@ impl<'a> Merger<'a> {
             .into_iter()
             .chain(blank_modification.map(|m| ("modifications", m)))
             .chain(s.other_side.as_ref().map(|o| ("other_side", o)))
+            .chain(s.between_holds.as_ref().map(|b| ("between_holds", b)))
         {
             if value.trim().is_empty() {
                 self.problem(file, here(field), Problem::Blank { kind: "stretch", id: id.clone(), field });
@@ -186,6 +187,9 @@ impl<'a> Merger<'a> {
         }
         if s.other_side.is_some() && s.dose.sides().is_empty() {
             self.problem(file, here("other_side"), Problem::OtherSideOnce(id.clone()));
+        }
+        if s.between_holds.is_some() && !matches!(s.dose, Dose::Hold { repetitions, .. } if repetitions.get() >= 2) {
+            self.problem(file, here("between_holds"), Problem::BetweenHoldsNever(id.clone()));
         }
         if let Some(reason) = s.dose.unsafe_because() {
             self.problem(file, here("dose"), Problem::UnsafeDose { stretch: id.clone(), reason });

@@ -105,18 +105,24 @@ impl Timing {
     }
 
     /// The rest, in seconds, before the hold after `hold` of `stretch`: the usual one, or, when
-    /// the sides switch to the left and the stretch says how that side goes, long enough to hear
-    /// it at the pace steps are read.
+    /// the stretch has words of its own for it (how the left side goes, what to do between two
+    /// holds), long enough to hear them at the pace steps are read.
     pub fn rest_after(&self, stretch: &Stretch, hold: u32) -> u32 {
-        let sides = (stretch.dose.side_of(hold), stretch.dose.side_of(hold + 1));
-        match (&stretch.other_side, sides) {
-            (Some(how), (Some(Side::Right), Some(Side::Left))) => {
-                let said = crate::words::switch_sides(Side::Left, Some(how));
-                let needed = self.step_time(&said).as_secs();
-                self.rest.max(u32::try_from(needed).unwrap_or(u32::MAX))
+        let dose = &stretch.dose;
+        let sides = (dose.side_of(hold), dose.side_of(hold + 1));
+        let needed = match (&stretch.other_side, sides, stretch.between_holds_after(hold)) {
+            (Some(how), (Some(Side::Right), Some(Side::Left)), _) => {
+                self.step_time(&crate::words::switch_sides(Side::Left, Some(how)))
             }
-            _ => self.rest,
-        }
+            // The stretch's words end the hold, the rest's own follow them, and the count to
+            // the next hold comes after both.
+            (_, _, Some(between)) => {
+                let rest = crate::words::rest(dose.repetition_of(hold + 1), dose.repetitions());
+                self.step_time(between) + self.step_time(&rest) + secs(self.get_ready)
+            }
+            _ => return self.rest,
+        };
+        self.rest.max(u32::try_from(needed.as_secs()).unwrap_or(u32::MAX))
     }
 
     /// When each caution and each step is read within the preparation, in `order`, and its

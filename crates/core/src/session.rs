@@ -392,6 +392,10 @@ pub struct SessionView {
     /// it): how that side goes, since the steps are written for the first.
     #[serde(default)]
     pub other_side: Option<String>,
+    /// In a rest between two holds on the same side: what to do meanwhile, when the stretch
+    /// says (stay lying over the roll).
+    #[serde(default)]
+    pub between_holds: Option<String>,
     /// Repetition on this side, from 1, and repetitions per side.
     pub repetition: Option<(u32, u32)>,
     /// The name of the stretch that comes next, if any.
@@ -1027,6 +1031,12 @@ impl Session {
             other_side: item
                 .filter(|_| side == Some(Side::Left) || switch_to == Some(Side::Left))
                 .and_then(|i| i.choice.stretch.other_side.clone()),
+            between_holds: match (self.phase, item) {
+                (Phase::Rest { next_hold, .. }, Some(i)) => {
+                    i.choice.stretch.between_holds_after(next_hold.saturating_sub(1)).map(str::to_owned)
+                }
+                _ => None,
+            },
             side,
             repetition,
             next: next_item.and_then(|i| self.items.get(i)).map(|i| i.choice.stretch.name.clone()),
@@ -1766,7 +1776,12 @@ impl Session {
                 it.record.holds_done += 1;
                 it.record.active += it.choice.active_time();
                 let holds = it.choice.holds();
-                let text = words::release(&it.choice.stretch.dose, hold + 1 >= holds, holds);
+                let text = words::release(
+                    &it.choice.stretch.dose,
+                    hold + 1 >= holds,
+                    holds,
+                    it.choice.stretch.between_holds_after(hold),
+                );
                 self.say(at, CueKind::Release, text, Sound::End);
                 if hold + 1 < holds {
                     self.enter(Phase::Rest { item, next_hold: hold + 1 }, at);

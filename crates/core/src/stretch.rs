@@ -489,6 +489,11 @@ pub struct Stretch {
     /// said when the sides switch. The steps are written for the right side.
     #[serde(default)]
     pub other_side: Option<String>,
+    /// For a stretch of several holds on one side: what to do in the rest between two of them,
+    /// said as each hold but the last ends, in place of easing out of the stretch (stay lying
+    /// over the roll, keep the hands on the wall).
+    #[serde(default)]
+    pub between_holds: Option<String>,
     /// Easier or adapted ways to do it.
     #[serde(default)]
     pub modifications: Vec<String>,
@@ -527,6 +532,15 @@ pub struct StretchEntry {
 }
 
 impl Stretch {
+    /// What to do after active period `hold`, when another hold on the same side follows and
+    /// the stretch says what to do in between.
+    pub fn between_holds_after(&self, hold: u32) -> Option<&str> {
+        let next = hold.checked_add(1)?;
+        let same_side = self.dose.side_of(hold) == self.dose.side_of(next);
+        let another = next < self.dose.repetitions() * u32::try_from(self.dose.sides().len()).unwrap_or(1).max(1);
+        self.between_holds.as_deref().filter(|_| same_side && another && matches!(self.dose, Dose::Hold { .. }))
+    }
+
     /// This stretch as a list shows it.
     pub fn entry(&self) -> StretchEntry {
         StretchEntry {

@@ -679,6 +679,8 @@ function stepText(v) {
   // (While the cautions are read, before the first step, the caution being read.)
   if (phase === "prepare") return v.step != null && v.steps[v.step] ? v.steps[v.step] : current.lead || "";
   if (phase === "warm-up" || phase === "active") return current.lead || "";
+  // In a rest between two holds: what to do meanwhile, when the stretch says (stay lying down).
+  if (phase === "rest") return v["between-holds"] || "";
   return "";
 }
 
@@ -1236,6 +1238,7 @@ async function buildLibrary() {
     }
     d.append(ol);
     if (other) d.append(other);
+    if (s.between_holds) d.append(para(`Between holds: ${s.between_holds}`));
     if (s.breathing) d.append(para(`Breathing: ${s.breathing}`));
     for (const m of s.modifications) d.append(para(`Easier: ${m}`));
     d.append(para(s.credit, "muted"));

@@ -153,6 +153,22 @@ fn the_get_ready_count_and_the_switch_of_sides_are_distinct_moments() {
 }
 
 #[test]
+fn a_rest_between_two_holds_says_what_to_do_meanwhile() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    // The seated extension's rest between its first and second holds.
+    run_until(&mut app, |a| a.live.as_ref().is_some_and(|l| l.view.between_holds.is_some()));
+    assert!(matches!(phase(&app), Some(Phase::Rest { next_hold: 1, .. })), "{:?}", phase(&app));
+    let text = render(&app, 120, 40);
+    assert!(text.contains("Meanwhile: Straighten up slowly until you sit upright again"), "{text}");
+    // The hold after it says nothing of the kind.
+    run_until(&mut app, in_hold);
+    let text = render(&app, 120, 40);
+    assert!(!text.contains("Meanwhile:"), "{text}");
+}
+
+#[test]
 fn what_to_do_now_is_big_as_far_as_it_fits_and_a_switch_keeps_its_side_big() {
     use crate::ui::big_label;
     assert_eq!(big_label("HOLD · LEFT", 80).as_deref(), Some("HOLD LEFT"));

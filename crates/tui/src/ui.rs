@@ -660,6 +660,9 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     if let Some(b) = v.breathing.as_ref().filter(|_| matches!(v.phase, Phase::Active { .. } | Phase::GetReady { .. })) {
         more.push(Line::from(vec![Span::styled("Breathe: ", theme.strong()), Span::raw(b.clone())]));
     }
+    if let Some(between) = &v.between_holds {
+        more.push(Line::from(vec![Span::styled("Meanwhile: ", theme.strong()), Span::raw(between.clone())]));
+    }
     if let Some(next) = &v.next {
         more.push(Line::from(vec![Span::styled("Next up: ", theme.strong()), Span::raw(next.clone())]));
     }
@@ -1159,6 +1162,9 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 }
                 if let Some(other) = &s.other_side {
                     lines.push(Line::from(format!("Left side: {other}")));
+                }
+                if let Some(between) = &s.between_holds {
+                    lines.push(Line::from(format!("Between holds: {between}")));
                 }
                 lines.push(Line::from(format!("Breathing: {}", s.breathing)));
                 let alts: Vec<String> = s

@@ -10,6 +10,7 @@ fn the_handout_shows_every_stretch_and_step_of_the_routine() {
     let desk = home.json(&["routines"]);
     let desk = desk.as_array().and_then(|r| r.iter().find(|r| r["id"] == "desk")).cloned().expect("desk routine");
     for format in ["html", "md"] {
+        let mut said_between = 0;
         let out = home.limber(&["handout", "desk", "--format", format]).output().expect("runs");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8(out.stdout).expect("utf-8");
@@ -23,7 +24,13 @@ fn the_handout_shows_every_stretch_and_step_of_the_routine() {
                     if format == "html" { step.replace('\'', "&#39;").replace('"', "&quot;") } else { step.to_owned() };
                 assert!(text.contains(&step), "step {step:?} missing from the {format} handout");
             }
+            if let Some(between) = stretch["between_holds"].as_str() {
+                assert!(text.contains(between), "{name}: between holds {between:?} missing from the {format} handout");
+                said_between += 1;
+            }
         }
+        // The seated extension says what to do between its three holds.
+        assert_eq!(said_between, 1, "the {format} handout");
     }
 }
 

@@ -29,6 +29,12 @@ fn show_prints_every_step_and_credits_the_source() {
         .stdout(predicate::str::contains(
             "Source: \"Stretches for Mid Back Pain: Relieve Tension and Improve Flexibility\" by Lisa Miller",
         ));
+    // A stretch of several holds says what to do between them.
+    Home::new()
+        .limber(&["show", "towel-extension"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("  Between holds: Ease off, but stay lying over the roll"));
 }
 
 #[test]

@@ -1864,3 +1864,66 @@ fn the_whole_breathing_reminder_comes_at_a_stretchs_first_halfway_and_a_short_on
     assert!(halfways[0] != short && halfways[2] != short, "{halfways:?}");
     assert_eq!((halfways[1], halfways[3]), (short, short), "{halfways:?}");
 }
+
+#[test]
+fn a_stretch_that_says_what_to_do_between_holds_says_it_and_leaves_time_to_hear_it() {
+    // "Ease off, but stay lying over the roll." (8 words, 4 s at 2 words a second) and "Rest.
+    // Repetition 2 of 2 is next." (7 words, 4 s) take 8 s to hear: the count to the next hold
+    // (2 s here) comes after them, so the rest is 10 s rather than 2.
+    let paced = PlanOptions {
+        timing: limber_core::Timing { words_per_second: 2, ..crate::harness::quick_timing() },
+        ..options()
+    };
+    let s = check(
+        "opener",
+        &paced,
+        true,
+        "",
+        expect![[r#"
+            0:00.000 None    Next up, stretch 1 of 1: Chest opener. Lie back over a rolled towel. You need a towel. Dose: hold 4 seconds, 2 times.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Lie back over the roll.
+            0:04.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:05.000 Tick    1
+            0:06.000 Start   Hold for 4 seconds — 1 of 2. Slowly.
+            == Active { item: 0, hold: 0 }
+            0:07.000 Tick    3
+            0:08.000 Tick    2
+            0:09.000 Tick    1
+            0:10.000 End     Ease off, but stay lying over the roll.
+            0:10.000 None    Rest. Repetition 2 of 2 is next.
+            == Rest { item: 0, next_hold: 1 }
+            0:18.000 Tick    2
+            0:19.000 Tick    1
+            0:20.000 Start   Hold for 4 seconds — 2 of 2. Slowly.
+            == Active { item: 0, hold: 1 }
+            0:21.000 Tick    3
+            0:22.000 Tick    2
+            0:23.000 Tick    1
+            0:24.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:24.000 None    How did Chest opener feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:26.000 End     That completes Opener. Well done.
+            == Finished
+        "#]],
+    );
+    assert_eq!(s.summary().expect("finished").items[0].holds_done, 2);
+}
+
+#[test]
+fn the_view_says_what_to_do_between_holds_only_in_the_rest_between_them() {
+    let record = clear_record();
+    let mut s = Session::new(plan("opener", &options()), Some(&record), limber_core::At::ZERO);
+    let between_at = |s: &mut Session, ms: u64| {
+        s.advance(limber_core::At(std::time::Duration::from_millis(ms)));
+        (format!("{:?}", s.view().phase), s.view().between_holds)
+    };
+    // The quick timing: the first hold 4–8 s, the rest 8–12 s (its words, then the count), the
+    // last hold 12–16 s.
+    assert_eq!(between_at(&mut s, 5_000), ("Active { item: 0, hold: 0 }".to_owned(), None));
+    let meanwhile = Some("Ease off, but stay lying over the roll.".to_owned());
+    assert_eq!(between_at(&mut s, 8_500), ("Rest { item: 0, next_hold: 1 }".to_owned(), meanwhile));
+    assert_eq!(between_at(&mut s, 13_000), ("Active { item: 0, hold: 1 }".to_owned(), None));
+    assert_eq!(between_at(&mut s, 16_500), ("CheckIn { item: 0 }".to_owned(), None));
+}

@@ -780,10 +780,14 @@ fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
     driver.click("#actions [data-open=pain]");
     assert_eq!(intent("resume").0, 200);
 
-    pause_in(&server.addr, &id, "rest", Some(2));
+    let rest = pause_in(&server.addr, &id, "rest", Some(2));
     let (word, rest_colour, key) = paused_word(&driver);
     assert_eq!((word.as_str(), key), ("REST", json!("rest")));
     assert_ne!(rest_colour, hold_colour);
+    // The seated extension's rest between two holds: what to do meanwhile, under the countdown.
+    let meanwhile = rest["view"]["between-holds"].as_str().unwrap_or_default().to_owned();
+    assert!(meanwhile.starts_with("Straighten up slowly"), "{rest}");
+    driver.wait_for("what to do between holds", |d| d.text("#step") == meanwhile);
     assert_eq!(intent("resume").0, 200);
 
     // Get ready: 3 s before a stretch (0.6 s at 5×), caught on whichever stretch comes next.
