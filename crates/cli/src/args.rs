@@ -347,6 +347,13 @@ pub(crate) struct RunArgs {
     /// Pain at the end, 0–10, instead of being asked.
     #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain, allow_negative_numbers = true)]
     pub(crate) pain_after: Option<u8>,
+    /// Write the session to standard output as JSON lines, for scripts: a `start` line (the
+    /// routine, its stretches and notes), a `cue` line for each cue as it is due, a `note` line
+    /// for anything else said, and a `finished` line with the outcome (what was saved, the summary,
+    /// the week). Keys and piped lines are read as usual; there is no live screen and no bell,
+    /// and the exit code is the same.
+    #[arg(long)]
+    pub(crate) json: bool,
     /// Write every cue with its scheduled and actual time to FILE (JSON lines), for timing checks.
     #[arg(long, value_name = "FILE", hide = true)]
     pub(crate) trace: Option<PathBuf>,

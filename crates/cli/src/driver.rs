@@ -232,9 +232,35 @@ pub(crate) fn key_intent(key: u8) -> Option<Intent> {
     limber_app::keys::intent(char::from(key))
 }
 
-/// Renders cues and the live status: plain lines, or a redrawn countdown bar.
+/// Writes one JSON line for `run --json`: `event` and the fields of `fields` (an object).
+pub(crate) fn json_line(event: &str, fields: serde_json::Value) {
+    let mut line = serde_json::Map::new();
+    line.insert("event".to_owned(), event.into());
+    match fields {
+        serde_json::Value::Object(fields) => line.extend(fields),
+        serde_json::Value::Null => {}
+        other => {
+            line.insert("value".to_owned(), other);
+        }
+    }
+    say_line(&serde_json::Value::Object(line).to_string());
+}
+
+/// How the session is shown on standard output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Show {
+    /// A redrawn countdown bar, with the cues above it.
+    Live,
+    /// One line per cue.
+    Plain,
+    /// One JSON object per line (`run --json`).
+    Json,
+}
+
+/// Renders cues and the live status: plain lines, JSON lines, or a redrawn countdown bar.
 pub(crate) struct Screen {
     bar: Option<ProgressBar>,
+    json: bool,
     /// The keys the bar's last line shows: those that apply now.
     keys: std::cell::RefCell<String>,
     bell: bool,
@@ -244,13 +270,16 @@ pub(crate) struct Screen {
 }
 
 impl Screen {
-    pub(crate) fn new(live: bool, bell: bool, voice: Option<Voice>, trace: Option<File>, speed: f64) -> Screen {
-        let bar = live.then(|| {
+    pub(crate) fn new(show: Show, bell: bool, voice: Option<Voice>, trace: Option<File>, speed: f64) -> Screen {
+        let bar = (show == Show::Live).then(|| {
             let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stdout_with_hz(10));
             set_keys(&bar, &all_keys());
             bar
         });
-        Screen { bar, keys: std::cell::RefCell::new(all_keys()), bell, voice, trace, speed }
+        let json = show == Show::Json;
+        // A bell among JSON lines would break them.
+        let bell = bell && !json;
+        Screen { bar, json, keys: std::cell::RefCell::new(all_keys()), bell, voice, trace, speed }
     }
 
     /// Runs `write` (which prints elsewhere, to standard error) with the live bar out of its way.
@@ -265,17 +294,22 @@ impl Screen {
     pub(crate) fn note(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
+            None if self.json => json_line("note", json!({ "text": text })),
             None => say_line(text),
         }
     }
 
     fn cue(&mut self, cue: &Cue, clock: &Clock) {
-        let secs = cue.at.0.as_secs();
-        let line = format!("[{}:{:02}] {}", secs / 60, secs % 60, cue.text);
-        // On the live screen, wrapped at words under its time; plain output keeps a cue a line.
-        let width = self.bar.as_ref().and_then(|_| crate::wrap::terminal_width());
-        let indent = line.find(']').map_or(0, |i| i + 2);
-        self.note(&crate::wrap::wrapped(&line, width, indent));
+        if self.json {
+            json_line("cue", serde_json::to_value(cue).unwrap_or_default());
+        } else {
+            let secs = cue.at.0.as_secs();
+            let line = format!("[{}:{:02}] {}", secs / 60, secs % 60, cue.text);
+            // On the live screen, wrapped at words under its time; plain output keeps a cue a line.
+            let width = self.bar.as_ref().and_then(|_| crate::wrap::terminal_width());
+            let indent = line.find(']').map_or(0, |i| i + 2);
+            self.note(&crate::wrap::wrapped(&line, width, indent));
+        }
         if self.bell && limber_app::keys::rings_bell(cue.sound) {
             print!("\u{7}");
             let _ = std::io::stdout().flush();
@@ -458,7 +492,11 @@ pub(crate) fn drive(
 
 fn apply(session: &mut Session, intent: Intent, at: At, clock: &Clock, screen: &mut Screen) {
     if let Err(refused) = session.handle(intent, at) {
-        screen.note(&format!("({refused})"));
+        if screen.json {
+            json_line("refused", json!({ "intent": intent, "reason": refused.to_string() }));
+        } else {
+            screen.note(&format!("({refused})"));
+        }
     }
     for cue in session.drain_cues() {
         screen.cue(&cue, clock);

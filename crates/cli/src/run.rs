@@ -10,7 +10,7 @@ use limber_core::{Library, PainPrompt, StopReason};
 use crate::EXIT_SAFETY;
 use crate::args::{Global, RunArgs, equipment, positions};
 use crate::context::Env;
-use crate::driver::{Inputs, Screen, all_keys, drive, say_line};
+use crate::driver::{Inputs, Screen, Show, all_keys, drive, json_line, say_line};
 use crate::wrap::{say, say_err};
 use limber_app::clock::Clock;
 use limber_app::interrupt::Interrupt;
@@ -65,20 +65,35 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
 
     let plan = session.plan();
     let (stretches, minutes) = (plan.items.len(), plan.total_time().as_secs().div_ceil(60));
-    say(
-        &format!(
-            "{} — {stretches} stretch{}, about {minutes} minute{}.",
-            plan.routine_name,
-            if stretches == 1 { "" } else { "es" },
-            if minutes == 1 { "" } else { "s" }
-        ),
-        0,
-    );
-    for note in &notes {
-        say(&format!("  {note}"), 4);
-    }
-    if let Some(credit) = &credit {
-        say(credit, 0);
+    if args.json {
+        let items: Vec<_> = plan
+            .items
+            .iter()
+            .map(|i| serde_json::json!({ "id": i.choice.stretch.id, "name": i.choice.stretch.name }))
+            .collect();
+        json_line(
+            "start",
+            serde_json::json!({
+                "routine": plan.routine, "name": plan.routine_name, "warm-up": plan.warm_up.is_some(),
+                "stretches": items, "seconds": plan.total_time().as_secs(), "notes": notes, "credit": credit,
+            }),
+        );
+    } else {
+        say(
+            &format!(
+                "{} — {stretches} stretch{}, about {minutes} minute{}.",
+                plan.routine_name,
+                if stretches == 1 { "" } else { "es" },
+                if minutes == 1 { "" } else { "s" }
+            ),
+            0,
+        );
+        for note in &notes {
+            say(&format!("  {note}"), 4);
+        }
+        if let Some(credit) = &credit {
+            say(credit, 0);
+        }
     }
 
     // SIGTERM, SIGHUP (a closed terminal) and SIGINT end the session the way `q` does.
@@ -92,7 +107,15 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         None => cfg!(unix),
     };
     let live = std::io::stdout().is_terminal() && !args.plain && !dumb;
-    if inputs.keys() {
+    let show = match (args.json, live) {
+        (true, _) => Show::Json,
+        (false, true) => Show::Live,
+        (false, false) => Show::Plain,
+    };
+    // The keys are a person's to read; a script reading JSON has `limber run --help`.
+    if args.json {
+        // Nothing: every line on standard output is an event.
+    } else if inputs.keys() {
         // Broken only between two keys, never inside one (`x SHARP PAIN`), at the terminal's width.
         let width = crate::wrap::terminal_width().map(|w| w.saturating_sub("Keys: ".len()));
         say_line(&format!("Keys: {}", crate::wrap::wrapped_keys(&all_keys(), width).replace('\n', "\n      ")));
@@ -103,7 +126,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let clock = Clock::start(args.speed);
     // The bell rings on a terminal in plain mode too: a screen reader's user hears each hold.
     let bell = std::io::stdout().is_terminal() && !args.no_bell && started.profile.sound;
-    let mut screen = Screen::new(live, bell, voice, trace, args.speed);
+    let mut screen = Screen::new(show, bell, voice, trace, args.speed);
     // After the stop's cues are out, and for half a second at most (should it not be stored,
     // saving the session sets the stretch aside, and says so if it cannot).
     let mut set_aside = |id: &limber_core::StretchId| {
@@ -117,24 +140,44 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         Ok(finished) => finished,
         // Said in full, and a safety stop still ends with its own code.
         Err(unsaved) => {
+            if args.json {
+                json_line("not-saved", serde_json::json!({ "error": unsaved.to_string() }));
+            }
             eprintln!("error: {unsaved}");
             let safety = unsaved.stopped.is_some_and(StopReason::is_safety);
             return Ok(if safety { ExitCode::from(EXIT_SAFETY) } else { ExitCode::FAILURE });
         }
     };
-    report(lib, &finished, input_ran_out, interrupt.exit_code())
+    let code = report(lib, &finished, input_ran_out, interrupt.exit_code(), args.json)?;
+    if args.json {
+        let mut line = serde_json::to_value(&finished).context("cannot write the outcome as JSON")?;
+        if let Some(fields) = line.as_object_mut() {
+            // The words the text output gives, for a script to show as they are.
+            fields.insert("saved-line".to_owned(), finished.saved_line().into());
+            fields.insert("exit-code".to_owned(), code.into());
+        }
+        json_line("finished", line);
+    }
+    Ok(ExitCode::from(code))
 }
 
 /// Prints what the session did and returns the exit code: 1 when input ended before any
 /// exercise (a script's answers ran out), as `limber screening` does; 128 plus the signal's
-/// number (`interrupted`) when a signal ended it, unless it stopped for safety first.
+/// number (`interrupted`) when a signal ended it, unless it stopped for safety first. With
+/// `json`, standard output is left to the JSON lines: only what goes to standard error is said.
 fn report(
     lib: &Library,
     finished: &Finished,
     input_ran_out: bool,
     interrupted: Option<u8>,
-) -> anyhow::Result<ExitCode> {
-    let ended = || interrupted.map_or(ExitCode::SUCCESS, ExitCode::from);
+    json: bool,
+) -> anyhow::Result<u8> {
+    let say = |text: &str, indent: usize| {
+        if !json {
+            say(text, indent);
+        }
+    };
+    let ended = || interrupted.unwrap_or(0);
     let summary = &finished.summary;
     if !summary.exercise_started {
         return Ok(match summary.stopped {
@@ -162,7 +205,7 @@ fn report(
                 } else {
                     say_err("limber stopped before any exercise, for your safety. Nothing was saved.");
                 }
-                ExitCode::from(EXIT_SAFETY)
+                EXIT_SAFETY
             }
             _ if input_ran_out => {
                 if finished.screening_saved {
@@ -170,7 +213,7 @@ fn report(
                 } else {
                     say_err("Input ended before any exercise; nothing was saved.");
                 }
-                ExitCode::FAILURE
+                1
             }
             _ => {
                 say_err("The session ended before any exercise; nothing was saved.");
@@ -179,7 +222,9 @@ fn report(
         });
     }
     let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
-    println!();
+    if !json {
+        println!();
+    }
     // Each line wrapped at words on a terminal, item lines hanging under their first word.
     for line in summary.item_lines(lib) {
         say(&format!("  {line}"), 4);
@@ -206,7 +251,7 @@ fn report(
                 }
                 _ => "limber stopped this session for your safety.",
             });
-            Ok(ExitCode::from(EXIT_SAFETY))
+            Ok(EXIT_SAFETY)
         }
         _ => Ok(ended()),
     }

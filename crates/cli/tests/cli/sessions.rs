@@ -464,3 +464,61 @@ fn the_summary_tells_each_dose_in_its_own_terms_and_previews_grow_no_hold() {
     let holds = home.json(&["stats"])["holds"].clone();
     assert!(holds.as_array().expect("holds").iter().all(|h| h["hold_seconds"] == h["range"][0]), "{holds}");
 }
+
+/// Every line of `out` as JSON, or a failure naming the line that is not.
+fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8(out.to_vec())
+        .expect("utf-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line:?}")))
+        .collect()
+}
+
+#[test]
+fn run_json_writes_the_session_as_events_one_per_line_from_start_to_finished() {
+    let home = Home::new().screened();
+    let args = ["run", "desk", "--json", "--speed", "1000", "--no-warmup", "--pain-before", "2", "--pain-after", "1"];
+    // A "yes" during a hold does not apply: refused, in its own event.
+    let out = home.limber(&args).write_stdin("@40 yes\n").assert().success().get_output().stdout.clone();
+    let events = json_lines(&out);
+    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().expect("every line names its event")).collect();
+    assert_eq!(kinds.first(), Some(&"start"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"finished"), "{kinds:?}");
+    let start = &events[0];
+    assert_eq!((start["routine"].as_str(), start["warm-up"].as_bool()), (Some("desk"), Some(false)));
+    let stretches: Vec<&str> =
+        start["stretches"].as_array().expect("stretches").iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(stretches, ["seated-cat-cow", "seated-thoracic-extension", "seated-twist", "folded-arm-twist"]);
+    assert!(start["credit"].as_str().is_some_and(|c| c.contains("Lisa Miller")), "{start}");
+    // The cues in order, numbered without gaps, with their kind, time, text and sound.
+    let cues: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "cue").collect();
+    let seqs: Vec<u64> = cues.iter().filter_map(|c| c["seq"].as_u64()).collect();
+    assert_eq!(seqs, (1..=cues.len() as u64).collect::<Vec<_>>());
+    assert!(cues.windows(2).all(|w| w[0]["at"].as_u64() <= w[1]["at"].as_u64()), "cues in time order");
+    assert!(cues.iter().any(|c| c["kind"]["kind"] == "begin" && c["sound"] == "start"), "a hold begins");
+    let refused: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "refused").collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["intent"]["intent"], "yes");
+    // The outcome: what was saved, the summary and the exit code.
+    let finished = events.last().expect("a last line");
+    assert_eq!((finished["saved"].as_bool(), finished["exit-code"].as_u64()), (Some(true), Some(0)));
+    assert_eq!(finished["summary"]["items"].as_array().map(Vec::len), Some(4));
+    assert!(finished["saved-line"].as_str().is_some_and(|l| l.starts_with("Saved as a preview")), "{finished}");
+    assert_eq!(finished["id"], home.json(&["history"])[0]["id"], "the session saved is the one in history");
+
+    // Stopped for sharp pain: the same exit code as without --json, said in the last line too.
+    let out = home
+        .limber(&args)
+        .write_stdin("@60 pain sharp\n")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("stopped this session for your safety"))
+        .get_output()
+        .stdout
+        .clone();
+    let events = json_lines(&out);
+    let finished = events.last().expect("a last line");
+    assert_eq!((finished["event"].as_str(), finished["exit-code"].as_u64()), (Some("finished"), Some(3)));
+    assert_eq!(finished["summary"]["stopped"], "sharp-pain");
+    assert!(events.iter().any(|e| e["event"] == "cue" && e["sound"] == "alert"), "the stop is a cue");
+}
