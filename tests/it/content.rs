@@ -67,7 +67,8 @@ fn screening_asks_every_question_of_the_safety_rules_emergencies_first() {
     let lib = library();
     let levels: Vec<Level> = lib.screening.iter().map(|q| q.level).collect();
     let emergencies = levels.iter().filter(|l| **l == Level::Emergency).count();
-    assert_eq!((emergencies, levels.len() - emergencies), (5, 7));
+    // The seven see-a-clinician items, the fifth (age and history) asked as two questions.
+    assert_eq!((emergencies, levels.len() - emergencies), (5, 8));
     assert!(levels.is_sorted(), "emergency questions come first");
     assert_eq!(lib.screening[0].id, "chest-pain", "the most urgent sign is asked first");
     assert!(lib.screening.iter().all(|q| !q.source.is_empty()));
@@ -372,6 +373,10 @@ fn the_clinician_question_flags_on_no_and_an_accident_counts_however_long_ago() 
     assert_eq!(others.count(), lib.screening.len() - 1);
     let accident = lib.screening.iter().find(|q| q.id == "accident-any-time").expect("accident question");
     assert!(lib.screening.iter().all(|q| q.id != "serious-accident"), "the narrower question's answers must not count");
+    assert!(
+        lib.screening.iter().all(|q| q.id != "age-history"),
+        "an answer to six conditions at once is not one to each"
+    );
     assert!(accident.question.contains("serious accident or fall"), "{}", accident.question);
     // SAFETY.md sets no time limit: a fall weeks ago still counts.
     assert!(!accident.question.contains("recent"), "{}", accident.question);

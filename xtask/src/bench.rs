@@ -394,7 +394,7 @@ struct Lateness {
 }
 
 /// Answers `limber screening` in the data directory `data` so that sessions start without it:
-/// eleven warning signs answered "no", then "yes" (a clinician has looked at this pain).
+/// twelve warning signs answered "no", then "yes" (a clinician has looked at this pain).
 pub(crate) fn clear_screening(limber: &Path, data: &Path) -> anyhow::Result<()> {
     let mut screening = Command::new(limber)
         .args(["screening"])
@@ -405,7 +405,7 @@ pub(crate) fn clear_screening(limber: &Path, data: &Path) -> anyhow::Result<()> 
         .context("cannot run limber screening")?;
     if let Some(stdin) = screening.stdin.as_mut() {
         use std::io::Write;
-        stdin.write_all(format!("{}yes\n", "no\n".repeat(11)).as_bytes())?;
+        stdin.write_all(format!("{}yes\n", "no\n".repeat(12)).as_bytes())?;
     }
     screening.wait()?;
     Ok(())

@@ -283,6 +283,9 @@ pub struct Started {
     /// When the answers it asks again were given, when they lapsed
     /// ([`SCREENING_LASTS_DAYS`]).
     pub screening_lapsed_ms: Option<i64>,
+    /// When the answers it asks again were given, when they no longer answer every question
+    /// (an update, or one's own content, added one).
+    pub screening_changed_ms: Option<i64>,
 }
 
 impl Started {
@@ -295,6 +298,13 @@ impl Started {
             notes.push(format!(
                 "Your answers to the safety questions are from {date}. They are asked again after \
                  {SCREENING_LASTS_DAYS} days, since pain and health can change."
+            ));
+        }
+        if let Some(given) = self.screening_changed_ms {
+            let date = when::zoned(given, &when::zone()).strftime("%-d %B %Y").to_string();
+            notes.push(format!(
+                "The safety questions have changed since you answered them on {date}, so they are all \
+                 asked again."
             ));
         }
         notes
@@ -582,12 +592,19 @@ impl App {
         let lasts = SCREENING_LASTS_DAYS * DAY_MS;
         let lapsed =
             |taken: i64| started_at_ms.saturating_sub(taken) > lasts || taken > started_at_ms.saturating_add(AHEAD_MS);
-        let (screening, screening_lapsed_ms) = match standing {
-            Some(entry) if lapsed(entry.taken_at_ms) => (None, Some(entry.taken_at_ms)),
-            entry => (entry.map(|e| e.record), None),
+        // Answers that leave a question unanswered, because it is new, are asked again, and the
+        // person told why. (The empty list an emergency sign leaves is not a change of questions.)
+        let changed = |record: &ScreeningRecord| {
+            !record.answers.is_empty()
+                && record.clearance(&self.library.screening) == limber_core::Clearance::Incomplete
+        };
+        let (screening, screening_lapsed_ms, screening_changed_ms) = match standing {
+            Some(entry) if lapsed(entry.taken_at_ms) => (None, Some(entry.taken_at_ms), None),
+            Some(entry) if changed(&entry.record) => (None, None, Some(entry.taken_at_ms)),
+            entry => (entry.map(|e| e.record), None, None),
         };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
-        Ok(Started { session, screening, profile, started_at_ms, screening_lapsed_ms })
+        Ok(Started { session, screening, profile, started_at_ms, screening_lapsed_ms, screening_changed_ms })
     }
 
     /// [`Error::EmergencyToday`] for a day (24 hours, so never less than the rest of the local
@@ -1182,6 +1199,35 @@ mod tests {
         let next_day = app.start(user, &desk, noon + 25 * HOUR).await.expect("starts a day after");
         assert!(next_day.screening.is_none());
         assert!(matches!(next_day.session.phase(), limber_core::Phase::Screening { question: 0 }));
+    }
+
+    #[tokio::test]
+    async fn answers_given_before_a_question_was_added_are_asked_again_with_the_reason_said() {
+        let (_dir, app, user) = screened_app().await;
+        let desk = StartRequest { routine: "desk".into(), ..StartRequest::default() };
+        let now = when::now_ms();
+        // Answers to the questions of an older limber: one it no longer asks, one it now asks
+        // missing (the old "age-history" question was split in two).
+        let mut answers: Vec<(String, bool)> =
+            app.library().screening.iter().map(|q| (q.id.clone(), !q.flags(true))).collect();
+        answers.retain(|(id, _)| id != "bone-immune-history");
+        answers.push(("age-history".to_owned(), false));
+        let older = ScreeningRecord { answers, clinician_assessed: false };
+        let entry = ScreeningEntry { taken_at_ms: now - 60_000, record: older };
+        app.store().save_screening(user, &entry).await.expect("saved");
+        let started = app.start(user, &desk, now).await.expect("started");
+        assert_eq!((started.screening.is_some(), started.screening_changed_ms), (false, Some(now - 60_000)));
+        assert!(matches!(started.session.phase(), limber_core::Phase::Screening { question: 0 }));
+        let notes = started.notes(app.library());
+        assert!(
+            notes.iter().any(|n| n.contains("The safety questions have changed since you answered them")),
+            "{notes:?}"
+        );
+        // Answered in full again, they stand, and nothing more is said.
+        screen(&app, user, now).await;
+        let started = app.start(user, &desk, now + 1).await.expect("started");
+        assert_eq!((started.screening.is_some(), started.screening_changed_ms), (true, None));
+        assert!(started.notes(app.library()).iter().all(|n| !n.contains("safety questions")));
     }
 
     #[tokio::test]

@@ -1338,8 +1338,8 @@ mod tests {
         let id = limber_app::store::SessionId::new();
         // The questions answered clear (the last asks whether a clinician has assessed it).
         let mut stored = Session::new(plan, None, At::ZERO);
-        for n in 0..12 {
-            let answer = if n == 11 { Intent::Yes } else { Intent::No };
+        for n in 0..13 {
+            let answer = if n == 12 { Intent::Yes } else { Intent::No };
             stored.handle(answer, At::millis(n * 100)).expect("an answer");
         }
         let asked = stored.log().intents.len();

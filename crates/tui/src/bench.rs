@@ -16,7 +16,7 @@ use crate::ui;
 pub(crate) fn frames(app: &mut App, rounds: u32) -> anyhow::Result<(f64, f64)> {
     app.start("desk")?;
     let t0 = app.now();
-    for _ in 0..11 {
+    for _ in 0..12 {
         app.send(Intent::No, t0);
     }
     app.send(Intent::Yes, t0);

@@ -47,7 +47,7 @@ fn at(app: &App) -> At {
 /// Starts the desk routine and answers the screening so that nothing is flagged.
 fn desk(app: &mut App) {
     app.start("desk").expect("start");
-    for _ in 0..11 {
+    for _ in 0..12 {
         app.send(Intent::No, At::ZERO);
     }
     app.send(Intent::Yes, At::ZERO);
@@ -98,7 +98,7 @@ fn screening_is_a_dialog_with_only_yes_and_no() {
     let (mut app, _dir) = app();
     app.start("desk").expect("start");
     let text = render(&app, 80, 24);
-    assert!(text.contains("Safety question 1 of 12"), "{text}");
+    assert!(text.contains("Safety question 1 of 13"), "{text}");
     assert!(!text.contains("pause"), "no pause key while a question waits:\n{text}");
     snap("screening", &app);
 }
@@ -363,7 +363,7 @@ fn the_help_and_the_quit_question_pause_a_hold_and_give_it_back_whole() {
 fn no_clinician_yet_ends_on_the_advice_with_the_answers_kept() {
     let (mut app, _dir) = app();
     app.start("desk").expect("start");
-    for _ in 0..12 {
+    for _ in 0..13 {
         app.on_key(key('n'), At::ZERO);
     }
     assert_eq!(app.screen, Screen::Summary);
@@ -432,7 +432,7 @@ fn ten_typed_during_a_hold_is_ten_not_one_then_zero() {
 fn the_steps_scroll_to_the_current_one_in_a_small_window() {
     let (mut app, _dir) = app();
     app.start("full").expect("start");
-    for _ in 0..11 {
+    for _ in 0..12 {
         app.send(Intent::No, At::ZERO);
     }
     app.send(Intent::Yes, At::ZERO);
@@ -527,7 +527,7 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
 fn a_summary_too_long_for_the_window_scrolls_to_what_was_saved() {
     let (mut app, _dir) = app();
     app.start("full").expect("start");
-    for _ in 0..11 {
+    for _ in 0..12 {
         app.on_key(key('n'), At::ZERO);
     }
     app.on_key(key('y'), At::ZERO);
@@ -840,7 +840,7 @@ fn home_starts_on_the_suggestion_and_w_waits_before_each_stretch() {
     assert!(text.contains("Waiting for you") && text.contains("w  hands-free"), "{text}");
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), At::ZERO);
     assert_eq!(app.screen, Screen::Session);
-    for _ in 0..11 {
+    for _ in 0..12 {
         app.send(Intent::No, At::ZERO);
     }
     app.send(Intent::Yes, At::ZERO);
@@ -982,7 +982,7 @@ fn holds_grow_after_comfortable_sessions_on_two_days_and_the_summary_says_so() {
     let local = &app.local;
     let mut yesterday = local.block_on(local.app.start(local.user, &request, 0)).expect("start").session;
     // The safety questions, answered clear then.
-    for _ in 0..11 {
+    for _ in 0..12 {
         yesterday.handle(Intent::No, At::ZERO).expect("answered");
     }
     yesterday.handle(Intent::Yes, At::ZERO).expect("answered");

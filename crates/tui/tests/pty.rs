@@ -122,13 +122,13 @@ fn desk_in(keep: Keep) -> Screen {
     let pty = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
     let mut screen = Screen { pty, vt: vt100::Parser::new(24, 80, 0) };
 
-    // Screening is a dialog: eleven noes, then yes (a clinician has looked at it).
+    // Screening is a dialog: twelve noes, then yes (a clinician has looked at it).
     screen.shows("Safety question 1");
     assert!(screen.vt.screen().alternate_screen(), "the TUI draws on the alternate screen");
-    for _ in 0..11 {
+    for _ in 0..12 {
         screen.key("n");
     }
-    screen.shows("Safety question 12");
+    screen.shows("Safety question 13");
     screen.key("y");
     screen.shows("Pain before");
     screen.key("3");

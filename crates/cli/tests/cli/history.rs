@@ -366,7 +366,7 @@ fn a_garbled_profile_plans_nothing_leaves_the_history_exportable_and_is_replaced
 fn answers_older_than_a_month_are_asked_again_and_the_reason_is_said_first() {
     let home = Home::new().screened();
     let run = || home.limber(&["run", "desk", "--no-warmup", "--speed", "1000", "--pain-before", "1"]);
-    let first_question = "Question 1 of 12";
+    let first_question = "Question 1 of 13";
     let out = run().write_stdin("@1 quit\n").assert().get_output().stdout.clone();
     let fresh = String::from_utf8_lossy(&out);
     assert!(!fresh.contains(first_question) && !fresh.contains("asked again"), "{fresh}");
@@ -463,7 +463,7 @@ fn a_stretch_a_session_set_aside_stays_set_aside_unless_the_files_progression_sa
     home.limber(&["import", "-"]).write_stdin(file.to_string()).assert().success();
     let plan = home
         .limber(&["run", "desk", "--speed", "100", "--no-warmup", "--pain-before", "1", "--pain-after", "1"])
-        .write_stdin("no\nno\nno\nno\nno\nno\nno\nno\nno\nno\nno\nyes\n@1 quit\n")
+        .write_stdin(format!("{}@1 quit\n", crate::support::CLEAR_ANSWERS))
         .assert()
         .get_output()
         .stdout

@@ -79,7 +79,7 @@ fn safety_signs_typed_in_the_persons_own_words_stop_the_session() {
 #[test]
 fn after_an_emergency_sign_no_session_starts_that_day() {
     // (The next day's session asks every question again: limber-app's tests move the clock.)
-    let clear = "no\nno\nno\nno\nno\nno\nno\nno\nno\nno\nno\nyes\n";
+    let clear = crate::support::CLEAR_ANSWERS;
     let refused = |home: &Home| {
         home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "1"])
             .write_stdin("")
@@ -173,7 +173,7 @@ fn sharp_pain_typed_at_the_first_prompt_stops_at_once() {
         .assert()
         .code(3)
         .stdout(predicate::str::contains("call your local emergency number"))
-        .stdout(predicate::str::contains("Question 3 of 12").not());
+        .stdout(predicate::str::contains("Question 3 of 13").not());
 }
 
 #[test]

@@ -109,7 +109,7 @@ fn a_red_flag_answer_stops_before_any_exercise() {
         .write_stdin("yes\n")
         .assert()
         .code(3)
-        .stdout(predicate::str::contains("Question 1 of 12"))
+        .stdout(predicate::str::contains("Question 1 of 13"))
         .stdout(predicate::str::contains("call your local emergency number"))
         .stdout(predicate::str::contains("Warm up").not())
         .stderr(predicate::str::contains("stopped before any exercise"))
@@ -122,7 +122,7 @@ fn a_red_flag_answer_stops_before_any_exercise() {
         .write_stdin("")
         .assert()
         .code(3)
-        .stdout(predicate::str::contains("Question 1 of 12").not())
+        .stdout(predicate::str::contains("Question 1 of 13").not())
         .stderr(predicate::str::contains("no session starts until"));
 }
 
@@ -150,7 +150,7 @@ fn sharp_pain_during_the_questions_stops_and_says_nothing_was_saved() {
         .write_stdin("no\nno\npain sharp\n")
         .assert()
         .code(3)
-        .stdout(predicate::str::contains("Question 3 of 12"))
+        .stdout(predicate::str::contains("Question 3 of 13"))
         // No stretch was taken, so there is no position to ease out of: the advice says so.
         .stdout(predicate::str::contains("leave the stretches for today"))
         .stdout(predicate::str::contains("ease out of the position").not())
@@ -162,7 +162,7 @@ fn sharp_pain_during_the_questions_stops_and_says_nothing_was_saved() {
         .write_stdin("")
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("Question 1 of 12"))
+        .stdout(predicate::str::contains("Question 1 of 13"))
         .stderr(predicate::str::contains("Input ended before any exercise; nothing was saved."));
     // Quitting on purpose is not.
     home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
@@ -181,7 +181,7 @@ fn a_see_a_clinician_answer_stops_unless_a_clinician_has_assessed_it() {
     // Every warning sign "no", but no clinician has looked at this pain yet: that answer already
     // says what the confirmation would ask, so the advice comes at once.
     home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
-        .write_stdin("no\n".repeat(12))
+        .write_stdin("no\n".repeat(13))
         .assert()
         .code(3)
         .stdout(predicate::str::contains("worth having a doctor or physiotherapist check"))
@@ -190,7 +190,7 @@ fn a_see_a_clinician_answer_stops_unless_a_clinician_has_assessed_it() {
     // Pain worse at night (question 8), and a clinician has looked at it: asked to confirm that
     // they said stretching is fine. Input that ends there keeps the answers and exits 1.
     home.limber(&["run", "desk", "--speed", "100", "--pain-before", "2"])
-        .write_stdin(format!("{}yes\n{}yes\n", "no\n".repeat(7), "no\n".repeat(3)))
+        .write_stdin(format!("{}yes\n{}yes\n", "no\n".repeat(7), "no\n".repeat(4)))
         .assert()
         .code(1)
         .stdout(predicate::str::contains("said stretching is fine? (yes or no)"))
@@ -198,7 +198,7 @@ fn a_see_a_clinician_answer_stops_unless_a_clinician_has_assessed_it() {
             "Input ended before any exercise; your answers to the safety questions are saved.",
         ));
     // "yes" goes on.
-    let answers = format!("{}yes\n{}yes\nyes\n@1 quit\n", "no\n".repeat(7), "no\n".repeat(3));
+    let answers = format!("{}yes\n{}yes\nyes\n@1 quit\n", "no\n".repeat(7), "no\n".repeat(4));
     home.limber(&[
         "run",
         "desk",

@@ -5,8 +5,8 @@ use std::path::Path;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-/// Screening answers that raise no flag: eleven "no"s, then "yes" to "has a clinician looked at it?".
-pub(crate) const CLEAR_ANSWERS: &str = "no\nno\nno\nno\nno\nno\nno\nno\nno\nno\nno\nyes\n";
+/// Screening answers that raise no flag: twelve "no"s, then "yes" to "has a clinician looked at it?".
+pub(crate) const CLEAR_ANSWERS: &str = "no\nno\nno\nno\nno\nno\nno\nno\nno\nno\nno\nno\nyes\n";
 
 /// Settings in the environment of whoever runs the tests that would change what limber does:
 /// another database (which, beside a data directory, limber refuses), one's own content, a voice.
