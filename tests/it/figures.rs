@@ -115,3 +115,39 @@ fn a_held_pose_on_the_left_side_is_the_right_side_mirrored() {
     let b = figure.bounds();
     assert_eq!(mirrored.joints[0].x, b.min_x + b.max_x - held.joints[0].x);
 }
+
+#[test]
+fn between_the_towel_extensions_holds_the_figure_stays_lying_over_the_roll() {
+    let mut loader = limber_content::Loader::builtin();
+    let routine = r#"Content(routines: [Routine(id: "towel", name: "Towel", summary: "Over a towel.",
+        warm_up: false, stretches: ["towel-extension"])])"#;
+    loader.add_text("towel.ron", routine, limber_content::Layer::User);
+    let lib = loader.build().expect("content");
+    let towel = lib.stretch(&"towel-extension".into()).expect("towel extension");
+    let figure = towel.figure.as_ref().expect("figure");
+    let options = PlanOptions { warm_up: false, ..PlanOptions::default() };
+    let plan = Plan::resolve(&lib, &RoutineId::from("towel"), &options).expect("plan");
+    let mut session = Session::new(plan, Some(&clear(&lib)), At::ZERO);
+    let head_at = |session: &Session, phase: &str| {
+        let shown = pose_at(towel, &session.view_at(session.view().at), Motion::Still).expect("a figure");
+        (phase.to_owned(), shown.pose.joints[0].y.round() as i32)
+    };
+    let mut seen = Vec::new();
+    while !session.phase().is_over() {
+        let due = session.next_deadline().expect("a deadline");
+        session.advance(due);
+        match session.phase() {
+            Phase::Active { hold, .. } => seen.push(head_at(&session, &format!("hold {hold}"))),
+            Phase::Rest { .. } => seen.push(head_at(&session, "rest")),
+            _ => {}
+        }
+        if session.view().question.is_some() {
+            let _ = session.handle(limber_core::Intent::Skip, session.view().at);
+        }
+    }
+    seen.dedup();
+    // Still, each phase shows where it ends: the head low over the roll in the holds and, as
+    // the words say, in the rest between them (the start pose sits up, head at 73).
+    let low = figure.poses[figure.pose_named("Hold").expect("a held pose")].head.1.into();
+    assert_eq!(seen, [("hold 0".to_owned(), low), ("rest".to_owned(), low), ("hold 1".to_owned(), low)]);
+}

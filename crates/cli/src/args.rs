@@ -349,9 +349,10 @@ pub(crate) struct RunArgs {
     pub(crate) pain_after: Option<u8>,
     /// Write the session to standard output as JSON lines, for scripts: a `start` line (the
     /// routine, its stretches and notes), a `cue` line for each cue as it is due, a `note` line
-    /// for anything else said, and a `finished` line with the outcome (what was saved, the summary,
-    /// the week). Keys and piped lines are read as usual; there is no live screen and no bell,
-    /// and the exit code is the same.
+    /// for anything else said, a `refused` line for input that does not apply, and last a
+    /// `finished` line with the outcome (what was saved, the summary, the week, the exit code),
+    /// or `not-saved` when the history would not take it. Keys and piped lines are read as usual;
+    /// there is no live screen and no bell, and the exit code is the same.
     #[arg(long)]
     pub(crate) json: bool,
     /// Write every cue with its scheduled and actual time to FILE (JSON lines), for timing checks.

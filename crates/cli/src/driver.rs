@@ -232,18 +232,21 @@ pub(crate) fn key_intent(key: u8) -> Option<Intent> {
     limber_app::keys::intent(char::from(key))
 }
 
-/// Writes one JSON line for `run --json`: `event` and the fields of `fields` (an object).
+/// Writes one JSON line for `run --json`: `event` and the fields of `fields` (an object; its
+/// own `event`, should it have one, gives way).
 pub(crate) fn json_line(event: &str, fields: serde_json::Value) {
-    let mut line = serde_json::Map::new();
+    let mut line = match fields {
+        serde_json::Value::Object(fields) => fields,
+        serde_json::Value::Null => serde_json::Map::new(),
+        other => serde_json::Map::from_iter([("value".to_owned(), other)]),
+    };
     line.insert("event".to_owned(), event.into());
-    match fields {
-        serde_json::Value::Object(fields) => line.extend(fields),
-        serde_json::Value::Null => {}
-        other => {
-            line.insert("value".to_owned(), other);
-        }
-    }
     say_line(&serde_json::Value::Object(line).to_string());
+}
+
+/// A duration in whole milliseconds, as session times are written.
+pub(crate) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// How the session is shown on standard output.
@@ -483,6 +486,9 @@ pub(crate) fn drive(
                 // cues: a mistyped line (`pain sharpp`) must not pass unseen.
                 Err(e) => {
                     screen.pause_drawing(|| eprintln!("limber: a line was not understood: {e}"));
+                    if screen.json {
+                        json_line("refused", json!({ "line": text, "reason": e.to_string() }));
+                    }
                 }
             },
             None => {}
@@ -493,7 +499,14 @@ pub(crate) fn drive(
 fn apply(session: &mut Session, intent: Intent, at: At, clock: &Clock, screen: &mut Screen) {
     if let Err(refused) = session.handle(intent, at) {
         if screen.json {
-            json_line("refused", json!({ "intent": intent, "reason": refused.to_string() }));
+            // The intent as the server's API takes it (`"intent": "pain", "score": 7`), when
+            // and why it was refused.
+            let mut line = serde_json::to_value(intent).unwrap_or_default();
+            if let Some(fields) = line.as_object_mut() {
+                fields.insert("at".to_owned(), millis(at.0).into());
+                fields.insert("reason".to_owned(), refused.to_string().into());
+            }
+            json_line("refused", line);
         } else {
             screen.note(&format!("({refused})"));
         }

@@ -75,7 +75,8 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
             "start",
             serde_json::json!({
                 "routine": plan.routine, "name": plan.routine_name, "warm-up": plan.warm_up.is_some(),
-                "stretches": items, "seconds": plan.total_time().as_secs(), "notes": notes, "credit": credit,
+                "stretches": items, "planned-ms": crate::driver::millis(plan.total_time()), "notes": notes,
+                "credit": credit, "started-at-ms": started.started_at_ms, "speed": args.speed,
             }),
         );
     } else {
@@ -140,25 +141,57 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         Ok(finished) => finished,
         // Said in full, and a safety stop still ends with its own code.
         Err(unsaved) => {
+            let safety = unsaved.stopped.is_some_and(StopReason::is_safety);
+            let code = if safety { EXIT_SAFETY } else { 1 };
             if args.json {
-                json_line("not-saved", serde_json::json!({ "error": unsaved.to_string() }));
+                json_line(
+                    "not-saved",
+                    serde_json::json!({
+                        "error": unsaved.to_string(), "kept": unsaved.kept, "summary": session.summary(),
+                        "exit-code": code,
+                    }),
+                );
             }
             eprintln!("error: {unsaved}");
-            let safety = unsaved.stopped.is_some_and(StopReason::is_safety);
-            return Ok(if safety { ExitCode::from(EXIT_SAFETY) } else { ExitCode::FAILURE });
+            return Ok(ExitCode::from(code));
         }
     };
     let code = report(lib, &finished, input_ran_out, interrupt.exit_code(), args.json)?;
     if args.json {
-        let mut line = serde_json::to_value(&finished).context("cannot write the outcome as JSON")?;
-        if let Some(fields) = line.as_object_mut() {
-            // The words the text output gives, for a script to show as they are.
-            fields.insert("saved-line".to_owned(), finished.saved_line().into());
-            fields.insert("exit-code".to_owned(), code.into());
-        }
-        json_line("finished", line);
+        json_line("finished", finished_json(&finished, code));
     }
     Ok(ExitCode::from(code))
+}
+
+/// The `finished` line of `run --json`: what was saved, the summary and the week, in the
+/// kebab-case keys of the cue lines (and of the server's views).
+fn finished_json(finished: &Finished, code: u8) -> serde_json::Value {
+    let (adherence, trend) = (&finished.adherence, &finished.trend);
+    let grown: Vec<_> = finished
+        .grown
+        .iter()
+        .map(|(stretch, seconds)| serde_json::json!({"stretch": stretch, "seconds": seconds}))
+        .collect();
+    serde_json::json!({
+        "saved": finished.saved,
+        "id": finished.id,
+        "preview": finished.preview,
+        "screening-saved": finished.screening_saved,
+        "summary": finished.summary,
+        "grown": grown,
+        "adherence": {"goal": adherence.goal, "this-week": adherence.this_week, "streak-weeks": adherence.streak_weeks},
+        "trend": {
+            "rated-sessions": trend.rated_sessions,
+            "first-and-latest": trend.first_and_latest,
+            "change": trend.change,
+            "meaningful": trend.meaningful,
+            "see-clinician": trend.see_clinician,
+            "advice": trend.advice,
+        },
+        // The words the text output gives, for a script to show as they are.
+        "saved-line": finished.saved_line(),
+        "exit-code": code,
+    })
 }
 
 /// Prints what the session did and returns the exit code: 1 when input ended before any

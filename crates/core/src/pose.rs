@@ -89,6 +89,9 @@ pub const REST_EASE_MS: u64 = 2_000;
 pub const SWING_MS: u64 = 4_000;
 /// The share of each flow position's time spent moving into it; the rest is a still pause.
 pub const FLOW_MOVE_SHARE: (u64, u64) = (3, 5);
+/// The name of the pose a figure may give for the rest between two holds on one side, drawn
+/// when the stretch says what to do then (`Stretch::between_holds`).
+pub const BETWEEN: &str = "Between";
 
 /// The pose of `stretch` for `view`, when the view is on that stretch and it has a figure.
 pub fn pose_at(stretch: &Stretch, view: &SessionView, motion: Motion) -> Option<Shown> {
@@ -135,7 +138,10 @@ impl Figure {
             },
             Phase::Rest { next_hold, .. } => {
                 let side = dose.side_of(next_hold.saturating_sub(1));
-                (last, 0, ease(elapsed, REST_EASE_MS), false, side)
+                // A stretch that says what to do between its holds may draw it, as a pose named
+                // "Between" (still lying over the roll); otherwise the rest eases to the start.
+                let to = view.between_holds.as_ref().and_then(|_| self.pose_named(BETWEEN)).unwrap_or(0);
+                (last, to, ease(elapsed, REST_EASE_MS), false, side)
             }
             _ => (0, 0, 1.0, false, view.side),
         };

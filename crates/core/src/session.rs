@@ -1253,7 +1253,15 @@ impl Session {
         let Some(paused_at) = self.paused_at.take() else { return };
         self.phase_start = self.phase_start + (now - paused_at);
         let left = self.phase_len.map(|len| (self.phase_start + len - now).as_millis().div_ceil(1000) as u64);
-        self.say(now, CueKind::Resumed, words::resumed(left), Sound::None);
+        let mut text = words::resumed(left);
+        // In a rest between two holds, what to do meanwhile again: the person may have got up
+        // during the pause (off the towel roll, say).
+        if let Phase::Rest { item, next_hold } = self.phase
+            && let Some(between) = self.items[item].choice.stretch.between_holds_after(next_hold.saturating_sub(1))
+        {
+            text = format!("{text} {between}");
+        }
+        self.say(now, CueKind::Resumed, text, Sound::None);
     }
 
     fn discomfort(&mut self, now: At) {

@@ -491,7 +491,8 @@ pub struct Stretch {
     pub other_side: Option<String>,
     /// For a stretch of several holds on one side: what to do in the rest between two of them,
     /// said as each hold but the last ends, in place of easing out of the stretch (stay lying
-    /// over the roll, keep the hands on the wall).
+    /// over the roll, keep the hands on the wall). Always written, `null` when there is none:
+    /// the built-in snapshot's format is positional (see ARCHITECTURE.md).
     #[serde(default)]
     pub between_holds: Option<String>,
     /// Easier or adapted ways to do it.

@@ -1440,7 +1440,9 @@ function poseAt(s, v, still) {
   } else if (phase === "active") {
     to = last; t = ease(elapsed, Math.min(HOLD_EASE, Math.floor(len / 3)));
   } else if (phase === "rest") {
-    from = last; to = 0; t = ease(elapsed, REST_EASE);
+    // A pose named "Between", when the stretch says what to do between holds; else the start.
+    const between = v["between-holds"] ? named("between") : -1;
+    from = last; to = between >= 0 ? between : 0; t = ease(elapsed, REST_EASE);
     const reps = dose.hold ? dose.hold.repetitions : 1, prev = v.phase["next-hold"] - 1;
     side = dose.hold?.per_side ? (Math.floor(prev / reps) === 0 ? "right" : "left") : null;
   }

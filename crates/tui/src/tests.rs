@@ -162,6 +162,9 @@ fn a_rest_between_two_holds_says_what_to_do_meanwhile() {
     assert!(matches!(phase(&app), Some(Phase::Rest { next_hold: 1, .. })), "{:?}", phase(&app));
     let text = render(&app, 120, 40);
     assert!(text.contains("Meanwhile: Straighten up slowly until you sit upright again"), "{text}");
+    // A small window, with room for little more than the countdown, still says it.
+    let text = render(&app, 50, 15);
+    assert!(text.contains("Meanwhile: Straighten up"), "{text}");
     // The hold after it says nothing of the kind.
     run_until(&mut app, in_hold);
     let text = render(&app, 120, 40);

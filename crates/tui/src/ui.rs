@@ -236,6 +236,11 @@ fn small_window(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(cue) = alert {
         lines.push(Line::from(Span::styled(cue.text.clone(), theme.danger())));
     }
+    // In a rest between two holds, what to do meanwhile (said with the rest's own words, which
+    // would otherwise be the last cue shown).
+    if let Some(between) = &live.view.between_holds {
+        lines.push(Line::from(vec![Span::styled("Meanwhile: ", theme.strong()), Span::raw(between.clone())]));
+    }
     lines.push(size);
     if let Some(cue) = live.cues.last().filter(|c| Some(c.seq) != alert.map(|a| a.seq)) {
         lines.push(Line::from(cue.text.clone()));

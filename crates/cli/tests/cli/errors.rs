@@ -328,7 +328,8 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
     std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
     let out = limber_as_someone_else()
-        .args(["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "1", "--pain-after", "1"])
+        // (With --json, for the line a script reads at the end.)
+        .args(["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "1", "--pain-after", "1", "--json"])
         .env("LIMBER_DATA_DIR", home.path())
         .env("TMPDIR", rescue.path())
         .env("TZ", "UTC")
@@ -355,6 +356,15 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
         .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("limber-unsaved-")))
         .collect();
     assert_eq!(kept.len(), 1, "one file kept: {kept:?}\n{}", String::from_utf8_lossy(&out.stderr));
+    // A script is told the same as the person: not saved, where it is kept, and why it stopped.
+    let stdout = String::from_utf8(out.stdout.clone()).expect("utf-8");
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().expect("a last line")).expect("JSON");
+    assert_eq!((last["event"].as_str(), last["exit-code"].as_u64()), (Some("not-saved"), Some(3)), "{last}");
+    assert_eq!(last["kept"].as_str(), kept[0].to_str(), "{last}");
+    assert_eq!(
+        (last["summary"]["flagged"].as_str(), last["summary"]["stopped"].as_str()),
+        (Some("seated-cat-cow"), Some("sharp-pain"))
+    );
     // Once the history can be written again, the file brings the session in, stopped as it was.
     home.limber(&["import", kept[0].to_str().expect("utf-8 path")]).assert().success();
     let history = home.json(&["history"]);

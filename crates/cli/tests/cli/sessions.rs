@@ -478,14 +478,17 @@ fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
 fn run_json_writes_the_session_as_events_one_per_line_from_start_to_finished() {
     let home = Home::new().screened();
     let args = ["run", "desk", "--json", "--speed", "1000", "--no-warmup", "--pain-before", "2", "--pain-after", "1"];
-    // A "yes" during a hold does not apply: refused, in its own event.
-    let out = home.limber(&args).write_stdin("@40 yes\n").assert().success().get_output().stdout.clone();
+    // A "yes" during the first stretch does not apply: refused, in its own event; so is a line
+    // that is not understood.
+    let out = home.limber(&args).write_stdin("@60 yes\npain sharpp\n").assert().success().get_output().stdout.clone();
     let events = json_lines(&out);
     let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().expect("every line names its event")).collect();
     assert_eq!(kinds.first(), Some(&"start"), "{kinds:?}");
     assert_eq!(kinds.last(), Some(&"finished"), "{kinds:?}");
     let start = &events[0];
     assert_eq!((start["routine"].as_str(), start["warm-up"].as_bool()), (Some("desk"), Some(false)));
+    assert!(start["planned-ms"].as_u64().is_some_and(|ms| ms > 60_000), "{start}");
+    assert!(start["started-at-ms"].as_i64().is_some_and(|ms| ms > 1_700_000_000_000), "{start}");
     let stretches: Vec<&str> =
         start["stretches"].as_array().expect("stretches").iter().filter_map(|s| s["id"].as_str()).collect();
     assert_eq!(stretches, ["seated-cat-cow", "seated-thoracic-extension", "seated-twist", "folded-arm-twist"]);
@@ -497,11 +500,13 @@ fn run_json_writes_the_session_as_events_one_per_line_from_start_to_finished() {
     assert!(cues.windows(2).all(|w| w[0]["at"].as_u64() <= w[1]["at"].as_u64()), "cues in time order");
     assert!(cues.iter().any(|c| c["kind"]["kind"] == "begin" && c["sound"] == "start"), "a hold begins");
     let refused: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "refused").collect();
-    assert_eq!(refused.len(), 1, "{refused:?}");
-    assert_eq!(refused[0]["intent"]["intent"], "yes");
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert_eq!((refused[0]["line"].as_str(), refused[0]["at"].as_u64()), (Some("pain sharpp"), None), "at once");
+    assert_eq!((refused[1]["intent"].as_str(), refused[1]["at"].as_u64()), (Some("yes"), Some(60_000)));
     // The outcome: what was saved, the summary and the exit code.
     let finished = events.last().expect("a last line");
     assert_eq!((finished["saved"].as_bool(), finished["exit-code"].as_u64()), (Some(true), Some(0)));
+    assert_eq!((finished["screening-saved"].as_bool(), finished["adherence"]["goal"].as_u64()), (Some(false), Some(3)));
     assert_eq!(finished["summary"]["items"].as_array().map(Vec::len), Some(4));
     assert!(finished["saved-line"].as_str().is_some_and(|l| l.starts_with("Saved as a preview")), "{finished}");
     assert_eq!(finished["id"], home.json(&["history"])[0]["id"], "the session saved is the one in history");

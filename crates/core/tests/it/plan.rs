@@ -195,6 +195,20 @@ fn the_switch_to_the_left_rests_long_enough_to_hear_how_that_side_goes() {
 }
 
 #[test]
+fn the_rest_between_two_holds_on_a_side_is_long_enough_for_the_stretchs_words_and_the_count() {
+    let lib = library();
+    let t = options().timing;
+    let mut reach = lib.stretch(&"reach".into()).expect("reach").clone();
+    // Right 1 → right 2: "Stand tall, arms down." (4 words) and "Rest. Repetition 2 of 2 is
+    // next." (7 words) at 100 words a second take the 1 s floor each, then the count of 2.
+    assert_eq!((t.rest_after(&reach, 0), t.rest_after(&reach, 2)), (4, 4));
+    // Right 2 → left 1 switches sides: the switch words, not the words between holds.
+    assert_eq!(t.rest_after(&reach, 1), t.rest);
+    reach.between_holds = None;
+    assert_eq!(t.rest_after(&reach, 0), t.rest, "without them, the usual rest");
+}
+
+#[test]
 fn a_warm_up_planned_before_its_range_was_kept_reads_without_it() {
     // As a server stored it before `up-to-minutes`: the timer alone.
     let old: limber_core::WarmUpPlan =

@@ -200,6 +200,28 @@ proptest! {
     }
 
     #[test]
+    fn stretches_with_words_between_holds_replay_the_same(
+        opts in any_options(),
+        routine in prop::sample::select(vec!["opener", "reach"]),
+        script in prop::collection::vec((0u64..6_000, any_event()), 0..30),
+    ) {
+        // Their rests are as long as the words need: a replay takes them as the run did.
+        let record = clear_record();
+        let mut live = Session::new(plan(routine, &opts), Some(&record), At::ZERO);
+        let mut t = 0;
+        for (step, event) in script {
+            t += step;
+            let _ = live.handle(event, At::millis(t));
+        }
+        let mut replayed = Session::replay(plan(routine, &opts), Some(&record), live.log()).expect("replays");
+        let end = At::millis(live.now().as_millis().max(t) + 1);
+        live.advance(end);
+        replayed.advance(end);
+        prop_assert_eq!(replayed.view(), live.view());
+        prop_assert_eq!(replayed.log(), live.log());
+    }
+
+    #[test]
     fn with_phases_of_no_length_and_a_clock_that_steps_back_a_replay_agrees(
         opts in any_options(),
         screened: bool,
@@ -434,7 +456,7 @@ proptest! {
 
 #[test]
 fn a_run_with_no_events_lasts_exactly_the_plan_total() {
-    for routine in ["all", "short", "floor"] {
+    for routine in ["all", "short", "floor", "opener", "reach"] {
         let record = clear_record();
         let mut session = Session::new(plan(routine, &options()), Some(&record), At::ZERO);
         let total = session.plan().total_time();

@@ -1912,6 +1912,106 @@ fn a_stretch_that_says_what_to_do_between_holds_says_it_and_leaves_time_to_hear_
 }
 
 #[test]
+fn on_a_stretch_done_twice_a_side_the_words_between_holds_are_said_on_each_side_not_at_the_switch() {
+    check(
+        "reach",
+        &options(),
+        true,
+        "",
+        expect![[r#"
+            0:00.000 None    Next up, stretch 1 of 1: Side reach. Reach over to one side, twice a side. Dose: hold 4 seconds, 2 times on each side.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Stand tall.
+            0:02.000 None    Step 2. Reach over to the right.
+            0:03.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:04.000 Tick    1
+            0:05.000 Start   Hold for 4 seconds — right side, 1 of 2. Slowly.
+            == Active { item: 0, hold: 0 }
+            0:06.000 Tick    3
+            0:07.000 Tick    2
+            0:08.000 Tick    1
+            0:09.000 End     Stand tall, arms down.
+            0:09.000 None    Rest. Repetition 2 of 2 is next.
+            == Rest { item: 0, next_hold: 1 }
+            0:11.000 Tick    2
+            0:12.000 Tick    1
+            0:13.000 Start   Hold for 4 seconds — right side, 2 of 2. Slowly.
+            == Active { item: 0, hold: 1 }
+            0:14.000 Tick    3
+            0:15.000 Tick    2
+            0:16.000 Tick    1
+            0:17.000 End     Slowly ease out of the stretch.
+            0:17.000 None    Switch sides: now the left side. Reach over to the left.
+            == Rest { item: 0, next_hold: 2 }
+            0:18.000 Tick    1
+            0:19.000 Start   Hold for 4 seconds — left side, 1 of 2. Slowly.
+            == Active { item: 0, hold: 2 }
+            0:20.000 Tick    3
+            0:21.000 Tick    2
+            0:22.000 Tick    1
+            0:23.000 End     Stand tall, arms down.
+            0:23.000 None    Rest. Repetition 2 of 2 is next.
+            == Rest { item: 0, next_hold: 3 }
+            0:25.000 Tick    2
+            0:26.000 Tick    1
+            0:27.000 Start   Hold for 4 seconds — left side, 2 of 2. Slowly.
+            == Active { item: 0, hold: 3 }
+            0:28.000 Tick    3
+            0:29.000 Tick    2
+            0:30.000 Tick    1
+            0:31.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:31.000 None    How did Side reach feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            0:33.000 End     That completes Reach. Well done.
+            == Finished
+        "#]],
+    );
+}
+
+#[test]
+fn a_resume_in_the_rest_between_holds_says_again_what_to_do_meanwhile() {
+    check(
+        "opener",
+        &options(),
+        true,
+        "9 pause\n60 resume",
+        expect![[r#"
+            0:00.000 None    Next up, stretch 1 of 1: Chest opener. Lie back over a rolled towel. You need a towel. Dose: hold 4 seconds, 2 times.
+            == Prepare { item: 0 }
+            0:01.000 None    Step 1. Lie back over the roll.
+            0:02.000 Tick    Get ready. 2
+            == GetReady { item: 0 }
+            0:03.000 Tick    1
+            0:04.000 Start   Hold for 4 seconds — 1 of 2. Slowly.
+            == Active { item: 0, hold: 0 }
+            0:05.000 Tick    3
+            0:06.000 Tick    2
+            0:07.000 Tick    1
+            0:08.000 End     Ease off, but stay lying over the roll.
+            0:08.000 None    Rest. Repetition 2 of 2 is next.
+            == Rest { item: 0, next_hold: 1 }
+            0:09.000 None    Paused. Resume when you are ready.
+            == Rest { item: 0, next_hold: 1 } (paused)
+            1:00.000 None    Resuming: 3 seconds left. Ease off, but stay lying over the roll.
+            == Rest { item: 0, next_hold: 1 }
+            1:01.000 Tick    2
+            1:02.000 Tick    1
+            1:03.000 Start   Hold for 4 seconds — 2 of 2. Slowly.
+            == Active { item: 0, hold: 1 }
+            1:04.000 Tick    3
+            1:05.000 Tick    2
+            1:06.000 Tick    1
+            1:07.000 End     Slowly ease out of the stretch: that was the last hold.
+            1:07.000 None    How did Chest opener feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            == CheckIn { item: 0 }
+            1:09.000 End     That completes Opener. Well done.
+            == Finished
+        "#]],
+    );
+}
+
+#[test]
 fn the_view_says_what_to_do_between_holds_only_in_the_rest_between_them() {
     let record = clear_record();
     let mut s = Session::new(plan("opener", &options()), Some(&record), limber_core::At::ZERO);
