@@ -58,7 +58,7 @@ fn every_class_of_error_names_file_line_column_and_problem() {
         side-bend.ron:10:35: syntax error: Expected comma
         == unknown-field
         1 problem in content:
-        side-bend.ron:9:13: unknown field `colour` in `Stretch`; expected one of: `id`, `name`, `summary`, `targets`, `position`, `equipment`, `steps`, `dose`, `breathing`, `cautions`, `other_side`, `between_holds`, `modifications`, `alternatives`, `origin`, `figure`
+        side-bend.ron:9:13: unknown field `colour` in `Stretch`; expected one of: `id`, `name`, `summary`, `targets`, `position`, `equipment`, `steps`, `dose`, `breathing`, `cautions`, `other_side`, `between_holds`, `coming_out`, `modifications`, `alternatives`, `origin`, `figure`
         == missing-field
         1 problem in content:
         side-bend.ron:11:9: missing field `breathing` in `Stretch`

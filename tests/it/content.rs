@@ -503,6 +503,22 @@ fn every_stretch_of_several_holds_says_what_to_do_between_them() {
 }
 
 #[test]
+fn every_stretch_done_lying_or_leaning_on_a_wall_says_how_to_come_out_at_the_end() {
+    // Said as the last hold or the rolling ends: getting up from the floor is where a sore back
+    // is caught out (onto a side first, then up).
+    let lib = library();
+    let lying = |s: &&std::sync::Arc<limber_core::Stretch>| {
+        matches!(s.position, limber_core::Position::LyingOnBack | limber_core::Position::LyingOnSide)
+    };
+    let mut said: Vec<&str> = lib.stretches.iter().filter(lying).map(|s| s.id.as_str()).collect();
+    said.push("wall-extension");
+    for id in said {
+        let out = stretch(&lib, id).coming_out.as_deref().unwrap_or_else(|| panic!("{id}: no words for coming out"));
+        assert!(out.contains("side") || out.contains("stand tall"), "{id}: {out}");
+    }
+}
+
+#[test]
 fn every_stretch_on_a_chair_asks_for_one_without_wheels_before_moving() {
     let lib = library();
     for s in lib.stretches.iter().filter(|s| s.equipment.contains(&limber_core::Equipment::Chair)) {

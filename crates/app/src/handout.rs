@@ -257,6 +257,9 @@ fn html(sheet: &Sheet<'_>) -> String {
         if let Some(between) = &stretch.between_holds {
             let _ = writeln!(s, "<p><strong>Between holds:</strong> {}</p>", esc(between));
         }
+        if let Some(out) = &stretch.coming_out {
+            let _ = writeln!(s, "<p><strong>Coming out:</strong> {}</p>", esc(out));
+        }
         let _ = writeln!(s, "<p><strong>Breathing:</strong> {}</p>", esc(&stretch.breathing));
         if !stretch.cautions.is_empty() {
             s.push_str("<div class=\"cautions\">\n<h3>Cautions</h3>\n<ul>\n");
@@ -338,6 +341,9 @@ fn markdown(sheet: &Sheet<'_>) -> String {
         }
         if let Some(between) = &stretch.between_holds {
             let _ = write!(s, "\n**Between holds:** {between}\n");
+        }
+        if let Some(out) = &stretch.coming_out {
+            let _ = write!(s, "\n**Coming out:** {out}\n");
         }
         let _ = write!(s, "\n**Breathing:** {}\n", stretch.breathing);
         if !stretch.cautions.is_empty() {

@@ -124,6 +124,9 @@ pub(crate) fn show(global: &Global, id: &str, as_json: bool, draw: bool) -> anyh
     if let Some(between) = &s.between_holds {
         say(&format!("  Between holds: {between}"), 4);
     }
+    if let Some(out) = &s.coming_out {
+        say(&format!("  Coming out: {out}"), 4);
+    }
     println!();
     say(&format!("Breathing: {}", s.breathing), 11);
     if !s.cautions.is_empty() {

@@ -169,6 +169,7 @@ impl<'a> Merger<'a> {
             .chain(blank_modification.map(|m| ("modifications", m)))
             .chain(s.other_side.as_ref().map(|o| ("other_side", o)))
             .chain(s.between_holds.as_ref().map(|b| ("between_holds", b)))
+            .chain(s.coming_out.as_ref().map(|c| ("coming_out", c)))
         {
             if value.trim().is_empty() {
                 self.problem(file, here(field), Problem::Blank { kind: "stretch", id: id.clone(), field });

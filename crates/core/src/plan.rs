@@ -125,6 +125,16 @@ impl Timing {
         self.rest.max(u32::try_from(needed.as_secs()).unwrap_or(u32::MAX))
     }
 
+    /// The check-in, in seconds, after the last hold of `stretch`: the usual one, or, when the
+    /// stretch says how to come out of it, long enough to hear that and the question after it.
+    pub fn check_in_after(&self, stretch: &Stretch) -> u32 {
+        let Some(out) = &stretch.coming_out else { return self.check_in };
+        let holds = stretch.dose.repetitions() * u32::try_from(stretch.dose.sides().len()).unwrap_or(1).max(1);
+        let said = crate::words::release(&stretch.dose, true, holds, None, Some(out));
+        let needed = self.step_time(&said) + self.step_time(&crate::words::check_in(&stretch.name));
+        self.check_in.max(u32::try_from(needed.as_secs()).unwrap_or(u32::MAX))
+    }
+
     /// When each caution and each step is read within the preparation, in `order`, and its
     /// length (the same in either order).
     pub fn prepare(&self, stretch: &Stretch, order: Reading) -> Preparation {
@@ -563,6 +573,6 @@ impl Plan {
             + secs(t.get_ready)
             + choice.active_time() * holds
             + secs(rests)
-            + secs(t.check_in)
+            + secs(t.check_in_after(&choice.stretch))
     }
 }

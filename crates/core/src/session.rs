@@ -1789,6 +1789,7 @@ impl Session {
                     hold + 1 >= holds,
                     holds,
                     it.choice.stretch.between_holds_after(hold),
+                    it.choice.stretch.coming_out.as_deref(),
                 );
                 self.say(at, CueKind::Release, text, Sound::End);
                 if hold + 1 < holds {
@@ -1915,7 +1916,7 @@ impl Session {
                 self.say(at, kind, text, Sound::None);
             }
             Phase::CheckIn { item } => {
-                self.phase_len = Some(secs(timing.check_in));
+                self.phase_len = Some(secs(timing.check_in_after(&self.items[item].choice.stretch)));
                 let text = words::check_in(&self.items[item].choice.stretch.name);
                 self.say(at, CueKind::CheckIn, text, Sound::None);
             }

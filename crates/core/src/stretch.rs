@@ -495,6 +495,10 @@ pub struct Stretch {
     /// the built-in snapshot's format is positional (see ARCHITECTURE.md).
     #[serde(default)]
     pub between_holds: Option<String>,
+    /// How to come out of it safely at the very end (roll onto a side before sitting up), said
+    /// as its last hold, flow or timed work ends, with the usual words for that moment.
+    #[serde(default)]
+    pub coming_out: Option<String>,
     /// Easier or adapted ways to do it.
     #[serde(default)]
     pub modifications: Vec<String>,

@@ -97,9 +97,19 @@ pub(crate) fn halfway(breathe: &str, first: bool) -> String {
 /// The end of a hold, flow or timed work; `last` when no hold of the stretch follows, said for a
 /// stretch of several `holds`, so the person knows to come all the way out. `between` is the
 /// stretch's own words for the rest before its next hold on the same side, when it has them.
-pub(crate) fn release(dose: &Dose, last: bool, holds: u32, between: Option<&str>) -> String {
+///
+/// `coming_out`, the stretch's own words for coming out at the very end, replaces the usual
+/// words after the last hold, flow or timed work.
+pub(crate) fn release(dose: &Dose, last: bool, holds: u32, between: Option<&str>, coming_out: Option<&str>) -> String {
     if let (Dose::Hold { .. }, false, Some(between)) = (dose, last, between) {
         return between.to_owned();
+    }
+    if let (true, Some(out)) = (last, coming_out) {
+        return match dose {
+            Dose::Hold { .. } if holds > 1 => format!("That was the last hold. {out}"),
+            Dose::Timed { .. } => format!("Time is up. {out}"),
+            _ => out.to_owned(),
+        };
     }
     match dose {
         Dose::Hold { .. } if last && holds > 1 => "Slowly ease out of the stretch: that was the last hold.",

@@ -1239,6 +1239,7 @@ async function buildLibrary() {
     d.append(ol);
     if (other) d.append(other);
     if (s.between_holds) d.append(para(`Between holds: ${s.between_holds}`));
+    if (s.coming_out) d.append(para(`Coming out: ${s.coming_out}`));
     if (s.breathing) d.append(para(`Breathing: ${s.breathing}`));
     for (const m of s.modifications) d.append(para(`Easier: ${m}`));
     d.append(para(s.credit, "muted"));

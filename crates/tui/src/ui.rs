@@ -1171,6 +1171,9 @@ fn library(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 if let Some(between) = &s.between_holds {
                     lines.push(Line::from(format!("Between holds: {between}")));
                 }
+                if let Some(out) = &s.coming_out {
+                    lines.push(Line::from(format!("Coming out: {out}")));
+                }
                 lines.push(Line::from(format!("Breathing: {}", s.breathing)));
                 let alts: Vec<String> = s
                     .alternatives

@@ -34,7 +34,8 @@ fn show_prints_every_step_and_credits_the_source() {
         .limber(&["show", "towel-extension"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("  Between holds: Ease off, but stay lying over the roll"));
+        .stdout(predicate::str::contains("  Between holds: Ease off, but stay lying over the roll"))
+        .stdout(predicate::str::contains("  Coming out: Roll onto your side first"));
 }
 
 #[test]

@@ -1869,7 +1869,8 @@ fn the_whole_breathing_reminder_comes_at_a_stretchs_first_halfway_and_a_short_on
 fn a_stretch_that_says_what_to_do_between_holds_says_it_and_leaves_time_to_hear_it() {
     // "Ease off, but stay lying over the roll." (8 words, 4 s at 2 words a second) and "Rest.
     // Repetition 2 of 2 is next." (7 words, 4 s) take 8 s to hear: the count to the next hold
-    // (2 s here) comes after them, so the rest is 10 s rather than 2.
+    // (2 s here) comes after them, so the rest is 10 s rather than 2. After the last hold, how to
+    // come out and the check-in's question take 15 s to hear: the check-in lasts that long.
     let paced = PlanOptions {
         timing: limber_core::Timing { words_per_second: 2, ..crate::harness::quick_timing() },
         ..options()
@@ -1901,10 +1902,10 @@ fn a_stretch_that_says_what_to_do_between_holds_says_it_and_leaves_time_to_hear_
             0:21.000 Tick    3
             0:22.000 Tick    2
             0:23.000 Tick    1
-            0:24.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:24.000 End     That was the last hold. Roll onto your side, then sit up.
             0:24.000 None    How did Chest opener feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:26.000 End     That completes Opener. Well done.
+            0:39.000 End     That completes Opener. Well done.
             == Finished
         "#]],
     );
@@ -2002,7 +2003,7 @@ fn a_resume_in_the_rest_between_holds_says_again_what_to_do_meanwhile() {
             1:04.000 Tick    3
             1:05.000 Tick    2
             1:06.000 Tick    1
-            1:07.000 End     Slowly ease out of the stretch: that was the last hold.
+            1:07.000 End     That was the last hold. Roll onto your side, then sit up.
             1:07.000 None    How did Chest opener feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             1:09.000 End     That completes Opener. Well done.
