@@ -106,13 +106,20 @@ impl Timing {
 
     /// The rest, in seconds, before the hold after `hold` of `stretch`: the usual one, or, when
     /// the stretch has words of its own for it (how the left side goes, what to do between two
-    /// holds), long enough to hear them at the pace steps are read.
+    /// holds), long enough to hear them at the pace steps are read, and the count after them.
     pub fn rest_after(&self, stretch: &Stretch, hold: u32) -> u32 {
+        self.rest_under(stretch, hold, crate::RULES)
+    }
+
+    /// [`Timing::rest_after`] as a session under `rules` gives it: before rules 7, the count to
+    /// the left side could fall over the end of that side's words.
+    pub(crate) fn rest_under(&self, stretch: &Stretch, hold: u32, rules: u32) -> u32 {
         let dose = &stretch.dose;
         let sides = (dose.side_of(hold), dose.side_of(hold + 1));
         let needed = match (&stretch.other_side, sides, stretch.between_holds_after(hold)) {
             (Some(how), (Some(Side::Right), Some(Side::Left)), _) => {
-                self.step_time(&crate::words::switch_sides(Side::Left, Some(how)))
+                let said = self.step_time(&crate::words::switch_sides(Side::Left, Some(how)));
+                if rules >= 7 { said + secs(self.get_ready) } else { said }
             }
             // The stretch's words end the hold, the rest's own follow them, and the count to
             // the next hold comes after both.
@@ -129,8 +136,7 @@ impl Timing {
     /// stretch says how to come out of it, long enough to hear that and the question after it.
     pub fn check_in_after(&self, stretch: &Stretch) -> u32 {
         let Some(out) = &stretch.coming_out else { return self.check_in };
-        let holds = stretch.dose.repetitions() * u32::try_from(stretch.dose.sides().len()).unwrap_or(1).max(1);
-        let said = crate::words::release(&stretch.dose, true, holds, None, Some(out));
+        let said = crate::words::release(&stretch.dose, true, stretch.dose.holds(), None, Some(out));
         let needed = self.step_time(&said) + self.step_time(&crate::words::check_in(&stretch.name));
         self.check_in.max(u32::try_from(needed.as_secs()).unwrap_or(u32::MAX))
     }
@@ -227,8 +233,7 @@ impl Choice {
 
     /// Active periods in order: one per side and repetition.
     pub fn holds(&self) -> u32 {
-        let sides = u32::try_from(self.stretch.dose.sides().len()).unwrap_or(1).max(1);
-        sides * self.stretch.dose.repetitions()
+        self.stretch.dose.holds()
     }
 }
 

@@ -458,8 +458,12 @@ impl Default for SessionLog {
 /// while they are read a report is not put down to the stretch introduced (its steps are not
 /// read yet).
 ///
+/// 7: as 6, but the rest before the left side, when the stretch says how that side goes, is long
+/// enough for those words and the 3-2-1 count after them (before, the count could fall over the
+/// words' end).
+///
 /// [`Reading::CautionsFirst`]: crate::Reading::CautionsFirst
-pub const RULES: u32 = 6;
+pub const RULES: u32 = 7;
 
 /// The rules of a log that does not say (stored before there were versions).
 fn first_rules() -> u32 {
@@ -1907,7 +1911,7 @@ impl Session {
                     }
                     _ => (CueKind::Rest, words::rest(dose.repetition_of(next_hold), dose.repetitions())),
                 };
-                let len = timing.rest_after(&choice.stretch, next_hold - 1);
+                let len = timing.rest_under(&choice.stretch, next_hold - 1, self.log.rules);
                 self.phase_len = Some(secs(len));
                 self.marks = (1..=timing.get_ready.min(len.saturating_sub(1)))
                     .rev()

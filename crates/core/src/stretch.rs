@@ -403,6 +403,12 @@ impl Dose {
         }
     }
 
+    /// Active periods in all: one per side and repetition (1 for flows and timed work).
+    pub fn holds(&self) -> u32 {
+        let sides = u32::try_from(self.sides().len()).unwrap_or(1).max(1);
+        sides * self.repetitions()
+    }
+
     /// The side worked during active period `hold` (side-major, then repetition), if sides apply.
     pub fn side_of(&self, hold: u32) -> Option<Side> {
         self.sides().get((hold / self.repetitions()) as usize).copied()
@@ -542,7 +548,7 @@ impl Stretch {
     pub fn between_holds_after(&self, hold: u32) -> Option<&str> {
         let next = hold.checked_add(1)?;
         let same_side = self.dose.side_of(hold) == self.dose.side_of(next);
-        let another = next < self.dose.repetitions() * u32::try_from(self.dose.sides().len()).unwrap_or(1).max(1);
+        let another = next < self.dose.holds();
         self.between_holds.as_deref().filter(|_| same_side && another && matches!(self.dose, Dose::Hold { .. }))
     }
 
@@ -632,6 +638,11 @@ mod tests {
         let timed: Dose = ron::from_str("Timed(seconds: (60, 120))").unwrap();
         assert_eq!(timed.describe(), "60–120 seconds of steady work");
         assert_eq!(timed.repetitions(), 1);
+        // Active periods: side-major, so the third of four is the first on the left.
+        assert_eq!((hold.holds(), timed.holds()), (4, 1));
+        assert_eq!((hold.side_of(2), hold.repetition_of(2)), (Some(Side::Left), 1));
+        let once: Dose = ron::from_str("Hold(seconds: (15, 30), repetitions: 3, per_side: false)").unwrap();
+        assert_eq!(once.holds(), 3);
         // What grew, in the dose's own terms: a flow's time is per position, not a hold.
         assert_eq!(hold.grown_to(25), "holds for 25 s");
         assert_eq!(timed.grown_to(90), "lasts 90 s");

@@ -107,8 +107,9 @@ fn warm_up_can_be_left_out_and_total_time_adds_up() {
     let catcow = 1 + 1 + 2 + 8 + 2;
     // ext: intro 1 + 2 steps + 1 caution, get ready 2, 2 holds of 5 with a 2 s rest, check-in 2
     let ext = 1 + 2 + 1 + 2 + 10 + 2 + 2;
-    // twist: intro 1 + 2 steps, get ready 2, 2 sides of 4 with a 2 s rest, check-in 2
-    let twist = 1 + 2 + 2 + 8 + 2 + 2;
+    // twist: intro 1 + 2 steps, get ready 2, 2 sides of 4 with a 3 s rest (its words for the
+    // left side, 1 s, then the count of 2), check-in 2
+    let twist = 1 + 2 + 2 + 8 + 3 + 2;
     // roll: intro 1 + 1 step, get ready 2, 12 s of work, check-in 2
     let roll = 1 + 1 + 2 + 12 + 2;
     assert_eq!(p.total_time().as_secs(), catcow + ext + twist + roll);
@@ -188,8 +189,8 @@ fn the_switch_to_the_left_rests_long_enough_to_hear_how_that_side_goes() {
     // Hold 0 is the right side, hold 1 the left: the rest between them switches.
     assert_eq!(t.rest_after(&twist, 0), t.rest, "a few words fit the usual rest");
     twist.other_side = Some("word ".repeat(30));
-    // "Switch sides: now the left side." and 30 words, at 2 words a second.
-    assert_eq!(t.rest_after(&twist, 0), 18);
+    // "Switch sides: now the left side." and 30 words, at 2 words a second, then the count of 3.
+    assert_eq!(t.rest_after(&twist, 0), 18 + 3);
     twist.other_side = None;
     assert_eq!(t.rest_after(&twist, 0), t.rest, "the usual switch words fit the usual rest");
 }
@@ -202,8 +203,9 @@ fn the_rest_between_two_holds_on_a_side_is_long_enough_for_the_stretchs_words_an
     // Right 1 → right 2: "Stand tall, arms down." (4 words) and "Rest. Repetition 2 of 2 is
     // next." (7 words) at 100 words a second take the 1 s floor each, then the count of 2.
     assert_eq!((t.rest_after(&reach, 0), t.rest_after(&reach, 2)), (4, 4));
-    // Right 2 → left 1 switches sides: the switch words, not the words between holds.
-    assert_eq!(t.rest_after(&reach, 1), t.rest);
+    // Right 2 → left 1 switches sides: the stretch's words for the left side (the 1 s floor)
+    // and the count, not the words between holds.
+    assert_eq!(t.rest_after(&reach, 1), 1 + 2);
     reach.between_holds = None;
     assert_eq!(t.rest_after(&reach, 0), t.rest, "without them, the usual rest");
 }

@@ -36,16 +36,17 @@ fn a_short_routine_runs_by_itself() {
             0:09.000 End     Slowly ease out of the stretch.
             0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
-            0:10.000 Tick    1
-            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            0:10.000 Tick    2
+            0:11.000 Tick    1
+            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
             == Active { item: 0, hold: 1 }
-            0:12.000 Tick    3
-            0:13.000 Tick    2
-            0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
-            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            0:13.000 Tick    3
+            0:14.000 Tick    2
+            0:15.000 Tick    1
+            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:17.000 End     That completes Short. Well done.
+            0:18.000 End     That completes Short. Well done.
             == Finished
         "#]],
     );
@@ -260,16 +261,17 @@ fn a_pause_keeps_exactly_the_remaining_time() {
             1:02.500 End     Slowly ease out of the stretch.
             1:02.500 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
-            1:03.500 Tick    1
-            1:04.500 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            1:03.500 Tick    2
+            1:04.500 Tick    1
+            1:05.500 Start   Hold for 4 seconds — left side. Turn on the out-breath.
             == Active { item: 0, hold: 1 }
-            1:05.500 Tick    3
-            1:06.500 Tick    2
-            1:07.500 Tick    1
-            1:08.500 End     Slowly ease out of the stretch: that was the last hold.
-            1:08.500 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            1:06.500 Tick    3
+            1:07.500 Tick    2
+            1:08.500 Tick    1
+            1:09.500 End     Slowly ease out of the stretch: that was the last hold.
+            1:09.500 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            1:10.500 End     That completes Short. Well done.
+            1:11.500 End     That completes Short. Well done.
             == Finished
         "#]],
     );
@@ -485,14 +487,15 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
             0:09.000 End     Slowly ease out of the stretch.
             0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
-            0:10.000 Tick    1
-            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            0:10.000 Tick    2
+            0:11.000 Tick    1
+            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
             == Active { item: 0, hold: 1 }
-            0:12.000 Tick    3
-            0:13.000 Tick    2
-            0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
-            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            0:13.000 Tick    3
+            0:14.000 Tick    2
+            0:15.000 Tick    1
+            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:16.000 End     That completes Short. Well done.
             == Finished
@@ -786,14 +789,15 @@ fn skipping_the_check_in_moves_on_without_an_answer() {
             0:09.000 End     Slowly ease out of the stretch.
             0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
-            0:10.000 Tick    1
-            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            0:10.000 Tick    2
+            0:11.000 Tick    1
+            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
             == Active { item: 0, hold: 1 }
-            0:12.000 Tick    3
-            0:13.000 Tick    2
-            0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
-            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            0:13.000 Tick    3
+            0:14.000 Tick    2
+            0:15.000 Tick    1
+            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:16.000 End     That completes Short. Well done.
             == Finished
@@ -952,7 +956,7 @@ fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come
         "short",
         &options(),
         true,
-        "15.5 pain 9\n16 yes",
+        "16.5 pain 9\n17 yes",
         expect![[r#"
             0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
@@ -969,18 +973,19 @@ fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come
             0:09.000 End     Slowly ease out of the stretch.
             0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
-            0:10.000 Tick    1
-            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            0:10.000 Tick    2
+            0:11.000 Tick    1
+            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
             == Active { item: 0, hold: 1 }
-            0:12.000 Tick    3
-            0:13.000 Tick    2
-            0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
-            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            0:13.000 Tick    3
+            0:14.000 Tick    2
+            0:15.000 Tick    1
+            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:15.500 Alert   9 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+            0:16.500 Alert   9 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
             == CheckIn { item: 0 } (paused)
-            0:16.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            0:17.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
             == Stopped { reason: Pain }
         "#]],
     );
@@ -1207,17 +1212,18 @@ fn safety_reports_are_heard_at_every_prompt() {
             0:10.000 End     Slowly ease out of the stretch.
             0:10.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
-            0:11.000 Tick    1
-            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            0:11.000 Tick    2
+            0:12.000 Tick    1
+            0:13.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
             == Active { item: 0, hold: 1 }
-            0:13.000 Tick    3
-            0:14.000 Tick    2
-            0:15.000 Tick    1
-            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
-            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            0:14.000 Tick    3
+            0:15.000 Tick    2
+            0:16.000 Tick    1
+            0:17.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:17.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:18.000 End     That completes Short. Well done.
-            0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            0:19.000 End     That completes Short. Well done.
+            0:19.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
             == PainAfter
             0:30.000 Alert   SHARP PAIN: STOP. Twist is set aside from your plans until you clear it.
             == Stopped { reason: SharpPain }
@@ -1509,17 +1515,18 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:10.000 End     Slowly ease out of the stretch.
             0:10.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
-            0:11.000 Tick    1
-            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            0:11.000 Tick    2
+            0:12.000 Tick    1
+            0:13.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
             == Active { item: 0, hold: 1 }
-            0:13.000 Tick    3
-            0:14.000 Tick    2
-            0:15.000 Tick    1
-            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
-            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            0:14.000 Tick    3
+            0:15.000 Tick    2
+            0:16.000 Tick    1
+            0:17.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:17.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:18.000 End     That completes Short. Well done.
-            0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            0:19.000 End     That completes Short. Well done.
+            0:19.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
             == PainAfter
             0:30.000 Alert   Noted: 9 out of 10, up from 1 before the session. Rest today and go gentler next time; if the pain does not settle, see a doctor or physiotherapist.
             == Finished
@@ -1546,17 +1553,18 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:10.000 End     Slowly ease out of the stretch.
             0:10.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
-            0:11.000 Tick    1
-            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            0:11.000 Tick    2
+            0:12.000 Tick    1
+            0:13.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
             == Active { item: 0, hold: 1 }
-            0:13.000 Tick    3
-            0:14.000 Tick    2
-            0:15.000 Tick    1
-            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
-            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            0:14.000 Tick    3
+            0:15.000 Tick    2
+            0:16.000 Tick    1
+            0:17.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:17.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:18.000 End     That completes Short. Well done.
-            0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            0:19.000 End     That completes Short. Well done.
+            0:19.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
             == PainAfter
             0:30.000 None    Noted: 4 out of 10.
             == Finished
@@ -1587,17 +1595,18 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:09.000 End     Slowly ease out of the stretch.
             0:09.000 None    Switch sides: now the left side. Turn left.
             == Rest { item: 0, next_hold: 1 }
-            0:10.000 Tick    1
-            0:11.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
+            0:10.000 Tick    2
+            0:11.000 Tick    1
+            0:12.000 Start   Hold for 4 seconds — left side. Turn on the out-breath.
             == Active { item: 0, hold: 1 }
-            0:12.000 Tick    3
-            0:13.000 Tick    2
-            0:14.000 Tick    1
-            0:15.000 End     Slowly ease out of the stretch: that was the last hold.
-            0:15.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            0:13.000 Tick    3
+            0:14.000 Tick    2
+            0:15.000 Tick    1
+            0:16.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:17.000 End     That completes Short. Rest now and go easy today; if the pain does not settle, see a clinician.
-            0:17.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
+            0:18.000 End     That completes Short. Rest now and go easy today; if the pain does not settle, see a clinician.
+            0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
             == PainAfter
             0:30.000 Alert   Noted: 7 out of 10. Rest today, and if the pain does not settle, see a doctor or physiotherapist.
             == Finished
@@ -1631,6 +1640,24 @@ fn a_log_stored_under_the_first_rules_replays_under_them() {
     // A new session's log says its rules, so it replays under them after a later change.
     let fresh = Session::new(plan("short", &options()), Some(&clear_record()), At::ZERO);
     assert_eq!(serde_json::to_value(fresh.log()).expect("json")["rules"], RULES);
+}
+
+#[test]
+fn a_log_stored_under_rules_6_keeps_its_shorter_rest_before_the_left_side() {
+    use limber_core::{At, Phase, SessionLog};
+    // The short routine's twist: the right side ends at 9 s and the switch is said. Under rules 6
+    // the rest was the usual 2 s, so the count of 2 fell over the words; from rules 7 it is their
+    // 1 s and then the whole count, so the left side starts at 12 s, not 11.
+    let p = plan("short", &options());
+    let at = |rules: u32, millis: u64| {
+        let log = SessionLog { started: At::ZERO, intents: Vec::new(), rules };
+        let mut s = Session::replay(p.clone(), Some(&clear_record()), &log).expect("replays");
+        s.advance(At::millis(millis));
+        s.phase()
+    };
+    assert_eq!(at(6, 11_500), Phase::Active { item: 0, hold: 1 }, "a stored session runs as it ran");
+    assert_eq!(at(limber_core::RULES, 11_500), Phase::Rest { item: 0, next_hold: 1 });
+    assert_eq!(at(limber_core::RULES, 12_500), Phase::Active { item: 0, hold: 1 });
 }
 
 #[test]
@@ -1945,26 +1972,27 @@ fn on_a_stretch_done_twice_a_side_the_words_between_holds_are_said_on_each_side_
             0:17.000 End     Slowly ease out of the stretch.
             0:17.000 None    Switch sides: now the left side. Reach over to the left.
             == Rest { item: 0, next_hold: 2 }
-            0:18.000 Tick    1
-            0:19.000 Start   Hold for 4 seconds — left side, 1 of 2. Slowly.
+            0:18.000 Tick    2
+            0:19.000 Tick    1
+            0:20.000 Start   Hold for 4 seconds — left side, 1 of 2. Slowly.
             == Active { item: 0, hold: 2 }
-            0:20.000 Tick    3
-            0:21.000 Tick    2
-            0:22.000 Tick    1
-            0:23.000 End     Stand tall, arms down.
-            0:23.000 None    Rest. Repetition 2 of 2 is next.
+            0:21.000 Tick    3
+            0:22.000 Tick    2
+            0:23.000 Tick    1
+            0:24.000 End     Stand tall, arms down.
+            0:24.000 None    Rest. Repetition 2 of 2 is next.
             == Rest { item: 0, next_hold: 3 }
-            0:25.000 Tick    2
-            0:26.000 Tick    1
-            0:27.000 Start   Hold for 4 seconds — left side, 2 of 2. Slowly.
+            0:26.000 Tick    2
+            0:27.000 Tick    1
+            0:28.000 Start   Hold for 4 seconds — left side, 2 of 2. Slowly.
             == Active { item: 0, hold: 3 }
-            0:28.000 Tick    3
-            0:29.000 Tick    2
-            0:30.000 Tick    1
-            0:31.000 End     Slowly ease out of the stretch: that was the last hold.
-            0:31.000 None    How did Side reach feel: comfortable, or some discomfort? Or just wait and the session carries on.
+            0:29.000 Tick    3
+            0:30.000 Tick    2
+            0:31.000 Tick    1
+            0:32.000 End     Slowly ease out of the stretch: that was the last hold.
+            0:32.000 None    How did Side reach feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:33.000 End     That completes Reach. Well done.
+            0:34.000 End     That completes Reach. Well done.
             == Finished
         "#]],
     );
