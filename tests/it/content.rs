@@ -525,3 +525,25 @@ fn every_stretch_on_a_chair_asks_for_one_without_wheels_before_moving() {
         assert!(s.steps[0].contains("chair without wheels"), "{}: {}", s.id, s.steps[0]);
     }
 }
+
+#[test]
+fn the_readmes_scripted_screening_answers_every_question_clear() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md reads");
+    let line = readme.lines().find(|l| l.contains("| limber screening")).expect("README.md scripts a screening");
+    // `(printf 'no\n%.0s' $(seq N); echo yes) | limber screening`: N times no, then yes.
+    let n: usize = line
+        .split("$(seq ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no `$(seq N)` in {line:?}"));
+    assert!(line.contains("echo yes"), "{line}");
+    let said = std::iter::repeat_n(false, n).chain([true]);
+    let lib = library();
+    let record = limber_core::ScreeningRecord {
+        answers: lib.screening.iter().zip(said).map(|(q, yes)| (q.id.clone(), yes)).collect(),
+        clinician_assessed: false,
+    };
+    assert_eq!(n + 1, lib.screening.len(), "one answer per question: {line}");
+    assert_eq!(record.clearance(&lib.screening), limber_core::Clearance::Clear, "{line}");
+}

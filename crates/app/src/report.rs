@@ -10,6 +10,18 @@ pub fn error_line(error: &(dyn Error + 'static)) -> String {
     shown(&chain(error))
 }
 
+/// `line` (an error's words, as [`error_line`] gives them) as a sentence on its own: its first
+/// letter a capital, ending in a full stop, for a screen that shows it apart from any `error:`.
+pub fn sentence(line: &str) -> String {
+    let mut chars = line.trim_end().chars();
+    let Some(first) = chars.next() else { return String::new() };
+    let mut said: String = first.to_uppercase().chain(chars).collect();
+    if !said.ends_with(['.', '!', '?']) {
+        said.push('.');
+    }
+    said
+}
+
 /// `text` with its control characters but line breaks and tabs escaped (`\u{1b}`).
 pub fn shown(text: &str) -> String {
     text.chars()
@@ -66,6 +78,14 @@ mod tests {
         assert_eq!(error_line(&layers(&["alone"])), "alone");
         // A cause that only happens to end the line's last word is still said.
         assert_eq!(error_line(&layers(&["no such user: annie", "nie"])), "no such user: annie: nie");
+    }
+
+    #[test]
+    fn an_error_line_reads_as_a_sentence_on_its_own() {
+        assert_eq!(sentence("no session starts until 10:00 tomorrow"), "No session starts until 10:00 tomorrow.");
+        assert_eq!(sentence("see a doctor now.  "), "See a doctor now.");
+        assert_eq!(sentence("über alles?"), "Über alles?");
+        assert_eq!(sentence(""), "");
     }
 
     #[test]

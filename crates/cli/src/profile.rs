@@ -65,9 +65,16 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
 /// Asks the screening questions (through a core session, so the rules are the same) and saves the answers.
 pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
+    // A day after an emergency sign no session starts, however the questions are answered: said
+    // first, so that clear answers are not taken for leave to stretch today.
+    let locked = env.block_on(env.app.emergency_refusal(env.user, when::now_ms()))?;
+    if let Some(refusal) = &locked {
+        eprintln!("{}", limber_app::report::sentence(&limber_app::report::error_line(refusal)));
+        eprintln!("You may still answer the safety questions now; answers that are clear count from then.\n");
+    }
     let mut session = env.app.screening_session();
     let mut inputs = Inputs::start();
-    say_line("Safety questions. Answer each with y or n.\n");
+    say_line("Safety questions. Answer each with yes or no.\n");
     while matches!(session.phase(), Phase::Screening { .. } | Phase::ConfirmAssessed) {
         for cue in session.drain_cues() {
             say_line(&cue.text);
@@ -86,7 +93,12 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     for cue in session.drain_cues().iter().filter(|c| matches!(c.kind, CueKind::Stopped { .. } | CueKind::Cleared)) {
-        say_line(&cue.text);
+        match (&cue.kind, &locked) {
+            (CueKind::Cleared, Some(_)) => {
+                say_line("Thank you. Nothing in your answers stands in the way of stretching once that day has passed.")
+            }
+            _ => say_line(&cue.text),
+        }
     }
     drop(inputs);
     let clearance = env.block_on(env.app.save_screening(env.user, &session, when::now_ms()))?;
@@ -99,11 +111,14 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         println!("Your answers are saved.");
     }
-    // Clear answers within a day of an emergency sign still start no session until a day after it.
+    // Clear answers within a day of an emergency sign still start no session until a day after it
+    // (said before the questions, or here when the day began while they were answered).
     if clearance == Clearance::Clear
         && let Some(refusal) = env.block_on(env.app.emergency_refusal(env.user, when::now_ms()))?
     {
-        eprintln!("But {refusal}.");
+        if locked.is_none() {
+            eprintln!("But {refusal}.");
+        }
         return Ok(ExitCode::from(EXIT_SAFETY));
     }
     Ok(match clearance {

@@ -214,6 +214,9 @@ pub(crate) struct App {
     pub(crate) previews: Vec<limber_app::suggest::Preview>,
     /// The routine suggested next.
     pub(crate) suggested: Option<limber_core::RoutineId>,
+    /// Why no session starts today (a day after an emergency sign), as a sentence, shown on the
+    /// home screen before a routine is picked.
+    pub(crate) locked: Option<String>,
 }
 
 /// What a session says first when the history cannot be written to.
@@ -255,6 +258,7 @@ impl App {
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             previews: Vec::new(),
             suggested: None,
+            locked: None,
         };
         app.reload();
         app.selected = app.suggested_index().unwrap_or(0);
@@ -287,6 +291,12 @@ impl App {
                     .collect();
             }
             Err(e) => problem("your sessions per week", &e, &mut self.message),
+        }
+        match local.block_on(local.app.emergency_refusal(local.user, when::now_ms())) {
+            Ok(locked) => {
+                self.locked = locked.map(|e| limber_app::report::sentence(&limber_app::report::error_line(&e)));
+            }
+            Err(e) => problem("your safety stops", &e, &mut self.message),
         }
         match local.block_on(local.app.previews(local.user)) {
             Ok(previews) => {
@@ -704,7 +714,7 @@ impl App {
                     if e.downcast_ref::<limber_app::Error>().is_some_and(limber_app::Error::is_safety) {
                         self.stopped_for_safety = true;
                     }
-                    self.message = Some(limber_app::report::error_line(e.as_ref()));
+                    self.message = Some(limber_app::report::sentence(&limber_app::report::error_line(e.as_ref())));
                 }
             }
             KeyCode::Char('w') => self.options.wait = !self.options.wait,

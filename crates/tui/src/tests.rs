@@ -894,9 +894,16 @@ fn after_chest_pain_a_new_session_is_refused_in_full_words_even_at_the_smallest_
     chest_pain_in_a_hold(&mut app);
     app.stopped_for_safety = false;
     app.screen = Screen::Home;
+    app.reload();
+    // Before a routine is picked, the home says so, and suggests none.
+    let home = render(&app, 100, 30);
+    assert!(home.contains("An emergency sign was reported at"), "{home}");
+    assert!(!home.contains("Pick a routine") && !home.contains("suggested"), "{home}");
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), at(&app));
     assert_eq!(app.screen, Screen::Home, "no session started");
     assert!(app.stopped_for_safety, "the refusal is a safety exit (3)");
+    let said = app.message.as_deref().unwrap_or_default();
+    assert!(said.starts_with("An emergency sign") && said.ends_with("see a doctor now."), "as a sentence: {said}");
     let text = render(&app, 60, 20)
         .split('\n')
         .map(|l| l.trim_matches(|c| c == '"' || c == '│' || c == ' '))

@@ -365,8 +365,22 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = frame_block("home", right, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let mode = if app.options.wait { " Waiting for you before each stretch." } else { "" };
+    let intro = match week {
+        Some(a) if a.this_week >= a.goal => format!("You have met this week's goal of {} sessions. Well done.", a.goal),
+        Some(a) => format!("{} of {} sessions this week. Pick a routine and press Enter.", a.this_week, a.goal),
+        None => "Pick a routine and press Enter.".to_owned(),
+    };
+    // A day after an emergency sign, that comes before anything else (in full, on up to four
+    // lines), and no routine is suggested.
+    let top_line = match &app.locked {
+        Some(locked) => Line::styled(locked.clone(), theme.danger()),
+        None => Line::raw(format!("{intro}{mode}")),
+    };
+    let top_text = Paragraph::new(top_line).wrap(Wrap { trim: true });
+    let top_rows = u16::try_from(top_text.line_count(inner.width).clamp(2, 4)).unwrap_or(4);
     let [top, list_area, detail_area, msg, keys] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(top_rows),
         Constraint::Min(6),
         Constraint::Length(5),
         Constraint::Length(message_rows(app, inner.width)),
@@ -374,13 +388,7 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ])
     .areas(inner);
     let lib = app.local.app.library();
-    let mode = if app.options.wait { " Waiting for you before each stretch." } else { "" };
-    let intro = match week {
-        Some(a) if a.this_week >= a.goal => format!("You have met this week's goal of {} sessions. Well done.", a.goal),
-        Some(a) => format!("{} of {} sessions this week. Pick a routine and press Enter.", a.this_week, a.goal),
-        None => "Pick a routine and press Enter.".to_owned(),
-    };
-    frame.render_widget(Paragraph::new(format!("{intro}{mode}")).wrap(Wrap { trim: true }), top);
+    frame.render_widget(top_text, top);
     let items: Vec<ListItem> = app
         .routines()
         .iter()
@@ -393,7 +401,8 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             let (equipment, positions) = limber_core::kit_and_positions(stretches.iter().copied());
             let minutes = preview.map(|p| format!("about {} min · ", p.plan.total_time().as_secs().div_ceil(60)));
-            let star = if app.suggested.as_ref() == Some(&r.id) { "  ★ suggested" } else { "" };
+            let suggested = app.suggested.as_ref() == Some(&r.id) && app.locked.is_none();
+            let star = if suggested { "  ★ suggested" } else { "" };
             let warm = if r.warm_up && !app.options.no_warm_up { "warm-up + " } else { "" };
             let kit = if equipment.is_empty() { "no equipment".to_owned() } else { equipment.join(", ") };
             let parts = [

@@ -99,13 +99,18 @@ fn after_an_emergency_sign_no_session_starts_that_day() {
         .code(3)
         .stdout(predicate::str::contains("call your local emergency number"));
     refused(&home);
-    // Answered clear again, the answers are kept, and the day's refusal is said with them.
+    // Answered clear again, the answers are kept; the day's refusal is said before the questions,
+    // and clear answers are never called leave to stretch today.
     home.limber(&["screening"])
         .write_stdin(clear)
         .assert()
         .code(3)
         .stdout(predicate::str::contains("Your answers are saved."))
-        .stderr(predicate::str::contains("But an emergency sign was reported at"));
+        .stdout(predicate::str::contains("stretching once that day has passed"))
+        .stdout(predicate::str::contains("stretching today").not())
+        .stderr(predicate::str::starts_with("An emergency sign was reported at"))
+        .stderr(predicate::str::contains("answers that are clear count from then"))
+        .stderr(predicate::str::contains("But an").not());
     refused(&home);
     home.limber(&["run", "desk", "--screening"]).write_stdin(clear).assert().code(3);
     // Before any exercise (at the pain question), the same.
