@@ -101,7 +101,7 @@ impl Phase {
             Phase::WarmUp => "during the warm-up",
             Phase::Prepare { .. } => "while a stretch is being explained",
             Phase::GetReady { .. } => "during the count-in",
-            Phase::Active { .. } => "during a hold",
+            Phase::Active { .. } => "while you are in the stretch",
             Phase::Rest { .. } => "during a rest",
             Phase::CheckIn { .. } => "at the check-in",
             Phase::Finished | Phase::Stopped { .. } => "once the session is over",

@@ -202,6 +202,10 @@ pub(crate) fn in_words(message: &str) -> String {
     // axum's own preamble names Rust's "target type": what follows it is what a client needs.
     let message = message.strip_prefix("Failed to deserialize the JSON body into the target type: ").unwrap_or(message);
     let mut said = message.to_owned();
+    // Every pain score is a u8 of 0 to 10: the type's own range would mislead.
+    if said.starts_with("score: ") || said.contains(".score: ") {
+        said = said.replace("expected u8", "expected a whole number from 0 to 10");
+    }
     for (rust, api) in WORDS {
         said = said.replace(rust, api);
     }
@@ -244,7 +248,13 @@ impl From<PathRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad-query", r.body_text())
+        // axum's preamble again, and the standard library's words for a number that is not one.
+        let text = r.body_text();
+        let message = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
+        let said = in_words(message)
+            .replace("invalid digit found in string", "expected a whole number")
+            .replace("cannot parse integer from empty string", "expected a whole number, not nothing");
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-query", format!("in the query string, {said}"))
     }
 }
 
@@ -313,6 +323,12 @@ mod tests {
             "unknown variant `sofa`, expected one of `chair`, `foam-roller` at line 1 column 20"
         );
         assert_eq!(in_words("unknown field `x`"), "unknown field `x`");
+        // A pain score's range is the API's, not the type's.
+        assert_eq!(
+            in_words(r#"score: invalid type: string "3", expected u8 at line 1 column 28"#),
+            r#"score: invalid type: string "3", expected a whole number from 0 to 10 at line 1 column 28"#
+        );
+        assert!(in_words("pain-before.score: invalid value: integer `300`, expected u8").ends_with("from 0 to 10"));
     }
 
     #[test]

@@ -77,8 +77,16 @@ struct ServeArgs {
     /// server open to this machine. (It and LIMBER_REQUIRE_TOKENS take 1/0, yes/no, on/off,
     /// true/false.)
     #[arg(long, env = "LIMBER_REQUIRE_TOKENS", value_name = "YES|NO", num_args = 0..=1, require_equals = true,
-          default_missing_value = "yes", value_parser = clap::builder::BoolishValueParser::new())]
+          default_missing_value = "yes", ignore_case = true, value_parser = yes_or_no())]
     require_tokens: Option<bool>,
+}
+
+/// A yes or a no in any of the spellings an environment variable is given in, each listed in
+/// the help and in the error for anything else.
+fn yes_or_no() -> impl clap::builder::TypedValueParser<Value = bool> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(["yes", "no", "on", "off", "true", "false", "1", "0"])
+        .map(|said| ["yes", "on", "true", "1"].iter().any(|yes| said.eq_ignore_ascii_case(yes)))
 }
 
 /// The ids of [`ServeArgs`]' flags.

@@ -2056,3 +2056,20 @@ fn the_view_says_what_to_do_between_holds_only_in_the_rest_between_them() {
     assert_eq!(between_at(&mut s, 13_000), ("Active { item: 0, hold: 1 }".to_owned(), None));
     assert_eq!(between_at(&mut s, 16_500), ("CheckIn { item: 0 }".to_owned(), None));
 }
+
+#[test]
+fn an_intent_refused_during_a_flow_does_not_call_it_a_hold() {
+    use limber_core::{At, Intent, Phase};
+    // The "all" routine starts with cat-cow, a flow: refused there, the words fit a flow as well
+    // as a hold.
+    let o = limber_core::PlanOptions { warm_up: false, ..options() };
+    let mut s = Session::new(plan("all", &o), Some(&clear_record()), At::ZERO);
+    let mut now = At::ZERO;
+    while !matches!(s.phase(), Phase::Active { .. }) && now < At::secs(60) {
+        now = now + std::time::Duration::from_millis(500);
+        s.advance(now);
+    }
+    assert_eq!(s.phase(), Phase::Active { item: 0, hold: 0 });
+    let refused = s.handle(Intent::Start, now).expect_err("start is for a session waiting for the person");
+    assert_eq!(refused.to_string(), "start does not apply while you are in the stretch");
+}

@@ -701,6 +701,14 @@ fn help_lists_completions_which_print_with_the_man_page() {
     assert!(help.contains("completions") && !help.contains("\n  man "), "{help}");
     assert!(help.contains("--idle-minutes <N>") && help.contains("[default: 60]"), "{help}");
     assert!(help.contains("LIMBER_LOG"), "how to see more or fewer log lines: {help}");
+    // Wrapped to a terminal's width (100 columns when there is none), as limber's is.
+    let widest = help.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 100, "a line of {widest} columns: {help}");
+    // A yes or no flag lists the spellings it takes, and says them when given another.
+    let maybe = bin().args(["--require-tokens=maybe"]).env_remove("LIMBER_REQUIRE_TOKENS").output().unwrap();
+    let said = String::from_utf8_lossy(&maybe.stderr);
+    assert_eq!(maybe.status.code(), Some(2), "{said}");
+    assert!(said.contains("'maybe'") && said.contains("yes, no, on, off, true, false, 1, 0"), "{said}");
     // The database URL set in the environment may hold a password: help names the variable only.
     let secret =
         bin().arg("--help").env("LIMBER_DATABASE_URL", "postgres://ann:s3cretpw@db.invalid/x").output().unwrap();
