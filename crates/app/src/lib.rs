@@ -128,6 +128,11 @@ pub enum Error {
         at: String,
         /// When sessions may start again, in local time (`HH:MM today` or `HH:MM tomorrow`).
         until: String,
+        /// When it was reported, in milliseconds since the Unix epoch (for a client that says
+        /// it in its own time zone).
+        at_ms: i64,
+        /// When sessions may start again, in milliseconds since the Unix epoch.
+        until_ms: i64,
     },
 }
 
@@ -619,6 +624,8 @@ impl App {
                 Err(Error::EmergencyToday {
                     at: when::zoned(at, &tz).strftime("%H:%M").to_string(),
                     until: format!("{} {day}", when::zoned(until, &tz).strftime("%H:%M")),
+                    at_ms: at,
+                    until_ms: until,
                 })
             }
             _ => Ok(()),

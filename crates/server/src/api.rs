@@ -822,6 +822,28 @@ pub struct ProfileAnswer {
     /// Stretches left out of plans until cleared.
     #[schema(value_type = Vec<String>)]
     pub flagged: Vec<limber_core::StretchId>,
+    /// A day after an emergency sign, why no session starts and until when; else null.
+    pub safety_stop: Option<SafetyStop>,
+}
+
+/// A day after an emergency sign, when no session starts: the `safety-stop` of a profile, and the
+/// `detail` of an `emergency-today` error.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct SafetyStop {
+    /// When the emergency sign was reported, in milliseconds since the Unix epoch.
+    pub reported_at_ms: i64,
+    /// When sessions may start again, in milliseconds since the Unix epoch.
+    pub until_ms: i64,
+    /// The same in words, with the advice (times in the server's time zone: a client can say
+    /// them in its own from the two above).
+    pub message: String,
+}
+
+impl SafetyStop {
+    pub(crate) fn new(reported_at_ms: i64, until_ms: i64, said: &limber_app::Error) -> SafetyStop {
+        SafetyStop { reported_at_ms, until_ms, message: said.to_string() }
+    }
 }
 
 /// The caller's profile.
@@ -829,6 +851,12 @@ pub struct ProfileAnswer {
     responses((status = 200, body = ProfileAnswer), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn profile(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Result<Json<ProfileAnswer>, ApiError> {
     let (p, flagged) = st.app.profile(user).await?;
+    let safety_stop = match st.app.emergency_refusal(user, now_ms()).await? {
+        Some(e @ limber_app::Error::EmergencyToday { at_ms, until_ms, .. }) => {
+            Some(SafetyStop::new(at_ms, until_ms, &e))
+        }
+        _ => None,
+    };
     let profile = ProfileView {
         equipment: p.equipment,
         avoid: p.avoid,
@@ -836,7 +864,7 @@ pub async fn profile(State(st): State<Arc<AppState>>, Caller(user): Caller) -> R
         voice: p.voice,
         sound: p.sound,
     };
-    Ok(Json(ProfileAnswer { profile, flagged }))
+    Ok(Json(ProfileAnswer { profile, flagged, safety_stop }))
 }
 
 /// A person's profile, in the API's kebab-case.

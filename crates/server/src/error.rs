@@ -104,7 +104,12 @@ impl From<limber_app::Error> for ApiError {
             // The person's to mend, by sending both lists anew (PATCH /api/v1/profile).
             E::ProfileUnreadable(_) => ApiError::new(StatusCode::CONFLICT, "profile-unreadable", e.to_string()),
             // Not a mistake in the request: no session starts today, whatever it asks for.
-            E::EmergencyToday { .. } => ApiError::new(StatusCode::CONFLICT, "emergency-today", e.to_string()),
+            E::EmergencyToday { at_ms, until_ms, .. } => ApiError {
+                detail: Some(
+                    serde_json::to_value(crate::api::SafetyStop::new(*at_ms, *until_ms, &e)).unwrap_or_default(),
+                ),
+                ..ApiError::new(StatusCode::CONFLICT, "emergency-today", e.to_string())
+            },
             // The person an open server acts for was removed while it ran (`limber-server user
             // remove local`): say so, rather than fail every call as an internal error.
             E::Store(limber_app::store::Error::UnknownUser(_)) => ApiError::new(

@@ -1099,6 +1099,7 @@ function finish(state) {
     setProblem(null);
     $("#session").hidden = true;
     $("#start").hidden = false;
+    checkSafetyStop();
   });
   out.append(again);
   out.hidden = false;
@@ -1312,12 +1313,13 @@ $("#start-form").addEventListener("submit", (e) => {
   startSession(e.target).catch((err) => {
     if (err.message === "unauthorized") return; // the sign-in is shown instead
     const code = err.data?.error?.code;
-    // A day after an emergency sign: the server's own words, advice included, as a sentence.
+    // A day after an emergency sign: said in this device's time, advice included.
     const sentence = (text) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+    const stop = err.data?.error?.detail;
     problem.textContent = code === "too-many-sessions"
       ? "You have as many sessions under way as this server allows: end one (End session) before starting another."
       : code === "emergency-today"
-        ? sentence(err.message)
+        ? (stop ? safetyStopWords(stop) : sentence(err.message))
         : `Could not start: ${err.message}`;
     problem.hidden = false;
     problem.scrollIntoView({ block: "nearest" });
@@ -1335,6 +1337,31 @@ for (const id of ["speak", "beep"]) {
     // Turned off: quiet at once, not after what was waiting.
     if (id === "speak" && !box.checked) hush(true);
   });
+}
+
+// A day after an emergency sign, in this device's time: when it was reported and when a session
+// may start again, with the advice, as the server says it in its own zone.
+function safetyStopWords(stop) {
+  const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const until = new Date(stop["until-ms"]);
+  const day = until.toDateString() === new Date().toDateString() ? "today" : "tomorrow";
+  return `An emergency sign was reported at ${time(stop["reported-at-ms"])}: no session starts until ` +
+    `${time(stop["until-ms"])} ${day}. If you have not yet, call your local emergency number or see a doctor now.`;
+}
+
+// Said under Start before it is pressed, on a day no session starts (after an emergency sign).
+async function checkSafetyStop() {
+  const problem = $("#start-problem");
+  try {
+    const stop = (await api("GET", "/profile"))["safety-stop"];
+    if (stop) {
+      problem.textContent = safetyStopWords(stop);
+      problem.hidden = false;
+    } else if (problem.dataset.safety === "true") {
+      problem.hidden = true;
+    }
+    problem.dataset.safety = String(Boolean(stop));
+  } catch { /* said when Start is pressed */ }
 }
 
 async function init() {
@@ -1366,6 +1393,7 @@ async function init() {
   const describe = () => { $("#routine-summary").textContent = select.selectedOptions[0]?.dataset.summary || ""; };
   select.addEventListener("change", describe);
   describe();
+  await checkSafetyStop();
   // A reload mid-session picks the session up where it is.
   try {
     const live = await api("GET", "/sessions");

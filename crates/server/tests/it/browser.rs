@@ -1481,7 +1481,7 @@ fn the_page_says_what_the_plan_changed_before_the_session_starts() {
 }
 
 #[test]
-fn a_day_after_chest_pain_the_page_says_why_no_session_starts_in_the_servers_words() {
+fn a_day_after_chest_pain_the_page_says_why_no_session_starts_before_start_is_pressed() {
     if !browser_available() {
         return;
     }
@@ -1500,8 +1500,22 @@ fn a_day_after_chest_pain_the_page_says_why_no_session_starts_in_the_servers_wor
     driver.goto(&format!("http://{}/?routine=desk", server.addr));
     driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
     driver.click("nav [data-tab=start]");
+    // Said under Start before it is pressed, at the times the browser's own clock reads.
+    let (_, profile) = get(&server.addr, "/api/v1/profile");
+    let stop = &profile["safety-stop"];
+    let until = stop["until-ms"].as_i64().unwrap_or_else(|| panic!("a safety stop: {profile}"));
+    let shown = |ms: i64| {
+        driver.js(&format!("return new Date({ms}).toLocaleTimeString([], {{hour: '2-digit', minute: '2-digit'}})"))
+    };
+    let (at, until) = (shown(stop["reported-at-ms"].as_i64().unwrap()), shown(until));
+    let ahead = format!(
+        "An emergency sign was reported at {}: no session starts until {} ",
+        at.as_str().unwrap(),
+        until.as_str().unwrap()
+    );
+    driver.wait_for("the warning", |d| d.text("#start-problem").starts_with(&ahead));
     driver.click("#start-form button[type=submit]");
-    driver.wait_for("the refusal", |d| d.text("#start-problem").starts_with("An emergency sign was reported at"));
+    driver.wait_for("the refusal", |d| d.text("#start-problem").starts_with(&ahead));
     let said = driver.text("#start-problem");
     assert!(said.ends_with("call your local emergency number or see a doctor now."), "{said}");
     assert!(!said.contains("Could not start"), "{said}");

@@ -380,6 +380,7 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
     assert_eq!(v["view"]["phase"], json!({"phase": "screening", "question": 0}), "{v}");
     let (_, p) = f.get("/api/v1/profile", None).await;
     assert_eq!((&p["profile"]["weekly-goal"], &p["profile"]["voice"]), (&json!(3), &json!(false)), "{p}");
+    assert_eq!(p["safety-stop"], Value::Null, "no emergency sign, no safety stop: {p}");
 }
 
 /// Reads an SSE body into (event, id, data) triples.
@@ -1419,6 +1420,15 @@ async fn a_screening_on_its_own_is_stored_as_of_when_it_ended() {
     assert_eq!(latest["record"]["answers"], json!([]), "{latest}");
     let (status, v) = f.post("/api/v1/sessions", None, json!({"routine": "desk"})).await;
     assert_eq!((status, &v["error"]["code"]), (StatusCode::CONFLICT, &json!("emergency-today")), "{v}");
+    // With the times for a client to say in its own zone: a day from the answer.
+    let detail = &v["error"]["detail"];
+    let (at, until) = (detail["reported-at-ms"].as_i64(), detail["until-ms"].as_i64());
+    let (at, until) = (at.unwrap_or_else(|| panic!("{v}")), until.unwrap_or_else(|| panic!("{v}")));
+    assert!(at >= before_ms && until - at == 24 * 3600 * 1000, "{v}");
+    assert_eq!(detail["message"], v["error"]["message"], "{v}");
+    // The profile says it before anything is started.
+    let (_, p) = f.get("/api/v1/profile", None).await;
+    assert_eq!(p["safety-stop"], *detail, "{p}");
 }
 
 /// A connection to the fixture's database with the live events' table moved out of the server's
