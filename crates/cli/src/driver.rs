@@ -487,7 +487,10 @@ pub(crate) fn drive(
                 Err(e) => {
                     screen.pause_drawing(|| eprintln!("limber: a line was not understood: {e}"));
                     if screen.json {
-                        json_line("refused", json!({ "line": text, "reason": e.to_string() }));
+                        // When it was read, which is when it is reported, so the lines stay in
+                        // time order (an `@` line is refused on reading, not at its time).
+                        let at = millis(clock.now().0);
+                        json_line("refused", json!({ "line": text, "reason": e.to_string(), "at": at }));
                     }
                 }
             },
