@@ -143,8 +143,15 @@ fn after_an_emergency_sign_no_session_starts_that_day() {
     // A session stopped for chest pain on another device, imported here: the same.
     let export = home_with_emergency_export();
     let home = Home::new().screened();
-    home.limber(&["import"]).arg(export.path()).assert().success();
+    home.limber(&["import"])
+        .arg(export.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::starts_with("An emergency sign was reported at"))
+        .stderr(predicate::str::contains("no session starts until"));
     refused(&home);
+    // Imported again, it adds nothing, and says nothing more.
+    home.limber(&["import"]).arg(export.path()).assert().success().stderr(predicate::str::is_empty());
     // Reading and the rest still work: only sessions wait.
     home.limber(&["history"]).assert().success().stdout(predicate::str::contains("emergency"));
 }
