@@ -499,6 +499,10 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     // The advice once, not once per alert said in the session.
     let text = render(&app, 120, 40);
     assert_eq!(text.matches("Sharp or intense pain means stop").count(), 1, "{text}");
+    // Which stretch is set aside is said once too, and then where to clear it; everything fits,
+    // so there is no PgDn to press.
+    assert_eq!(text.matches("is set aside").count(), 1, "{text}");
+    assert!(text.contains("clear it in Progress") && !text.contains("PgDn"), "{text}");
     let text = render(&app, 80, 24);
     assert!(text.contains("stopped: sharp pain"), "{text}");
     assert!(text.contains("Sharp or intense pain means stop"), "{text}");

@@ -923,6 +923,8 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let s = &f.summary;
             let lib = app.local.app.library();
             let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+            // Whether the stop's advice already says which stretch is set aside.
+            let mut set_aside_said = false;
             match s.stopped {
                 Some(reason) => {
                     let style = if reason.is_safety() { theme.danger() } else { theme.strong() };
@@ -936,6 +938,10 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         for c in cues.iter().filter(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. })) {
                             if !said.contains(&c.text.as_str()) {
                                 said.push(&c.text);
+                                set_aside_said |= s
+                                    .flagged
+                                    .as_ref()
+                                    .is_some_and(|f| c.text.contains(&format!("{} is set aside", name(f))));
                                 lines.push(Line::from(c.text.clone()));
                             }
                         }
@@ -956,8 +962,15 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 lines.push(Line::from(Span::styled(advice, theme.danger())));
             }
             lines.extend(f.grown_lines(lib).into_iter().map(|grown| Line::from(format!("{grown}."))));
-            if let Some(flagged) = &s.flagged {
-                lines.push(Line::from(format!("{} is set aside until you clear it in Progress.", name(flagged))));
+            match &s.flagged {
+                // Said once: where to clear it is all the stop's advice left out.
+                Some(_) if set_aside_said => {
+                    lines.push(Line::from("To try it again some day, clear it in Progress."));
+                }
+                Some(flagged) => {
+                    lines.push(Line::from(format!("{} is set aside until you clear it in Progress.", name(flagged))));
+                }
+                None => {}
             }
             lines.push(Line::from(f.saved_line()));
             if let Some(advice) = &f.trend.advice {
@@ -967,7 +980,10 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     scrolled(frame, body, lines, app.scroll, &app.scroll_max, theme);
     frame.render_widget(message(app, theme), msg);
+    // PgDn only when there is more than the window shows.
+    let more = app.scroll_max.get() > 0;
     let hints = [("enter", "home"), ("p", "progress"), ("PgDn", "more"), ("q", "quit")];
+    let hints: Vec<(&str, &str)> = hints.into_iter().filter(|(key, _)| more || *key != "PgDn").collect();
     frame.render_widget(Paragraph::new(hint_line(&hints, theme)), keys);
 }
 
