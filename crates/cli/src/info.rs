@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::args::Global;
-use crate::context::{library, print_json, stretch};
+use crate::context::{Env, library, print_json, stretch};
 use crate::wrap::say;
 
 /// The content for a read-only command that prints and exits: not freed at the end, since the
@@ -157,20 +157,56 @@ pub(crate) fn routines(global: &Global, as_json: bool) -> anyhow::Result<ExitCod
         print_json(&lib.routines)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // What each routine would be for this person (their equipment, the positions they avoid,
+    // stretches set aside), as `limber run` would plan it; the routines as written when the
+    // history cannot be read.
+    let plans = plans_for_you(global, &lib);
     for r in &lib.routines {
         let warm = if r.warm_up { "warm-up, then " } else { "" };
         let names: Vec<&str> =
             r.stretches.iter().map(|id| lib.stretch(id).map_or(id.as_str(), |s| s.name.as_str())).collect();
-        let (kit, positions) = limber_core::kit_and_positions(r.stretches.iter().filter_map(|id| lib.stretch(id)));
+        let plan = plans.iter().find(|(id, _)| *id == r.id).map(|(_, plan)| plan);
+        let (kit, positions) = match plan {
+            Some(p) => limber_core::kit_and_positions(p.items.iter().map(|i| &*i.choice.stretch)),
+            None => limber_core::kit_and_positions(r.stretches.iter().filter_map(|id| lib.stretch(id))),
+        };
         let kit = if kit.is_empty() { "no equipment".to_owned() } else { format!("needs: {}", kit.join(", ")) };
         println!("{} — {}", r.id, r.name);
         say(&format!("  {}", r.summary), 2);
         say(&format!("  {warm}{}", names.join(", ")), 2);
+        for adjustment in plan.map(|p| &p.adjustments[..]).unwrap_or_default() {
+            say(&format!("  For you: {}", adjustment.note(&lib)), 4);
+        }
         say(&format!("  {kit} · {}", positions.join(", ")), 2);
         println!();
     }
     println!("Run one with `limber run ROUTINE`.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each routine's plan for this person: from their profile when there is a history to read
+/// (never made just to list routines), else from the profile a first session starts with.
+fn plans_for_you(global: &Global, lib: &Library) -> Vec<(limber_core::RoutineId, limber_core::Plan)> {
+    let stored = match (&global.database, global.data_dir.clone().or_else(limber_app::store::default_data_dir)) {
+        (Some(_), _) => true,
+        (None, Some(dir)) => limber_app::store::database_path(&dir).exists(),
+        (None, None) => false,
+    };
+    if stored {
+        let env = Env::open_to_read(global).ok();
+        let previews = env.as_ref().and_then(|env| env.block_on(env.app.previews(env.user)).ok());
+        return previews.into_iter().flatten().map(|p| (p.routine, p.plan)).collect();
+    }
+    let profile = limber_app::store::Profile::default();
+    let options = limber_core::PlanOptions {
+        equipment: profile.equipment.into_iter().collect(),
+        avoid: profile.avoid.into_iter().collect(),
+        ..limber_core::PlanOptions::default()
+    };
+    lib.routines
+        .iter()
+        .filter_map(|r| limber_core::Plan::resolve(lib, &r.id, &options).ok().map(|plan| (r.id.clone(), plan)))
+        .collect()
 }
 
 pub(crate) fn precautions(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {

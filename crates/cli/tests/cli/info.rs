@@ -270,3 +270,24 @@ fn routines_say_what_each_needs_and_which_positions_it_takes() {
         .stdout(predicate::str::contains("  needs: a stable chair · seated\n"))
         .stdout(predicate::str::contains("  no equipment · lying on your side, standing\n"));
 }
+
+#[test]
+fn routines_say_what_they_would_be_for_you() {
+    // A first run has a chair and a towel: the full routine rolls on a towel, not a foam roller,
+    // as `limber run full` would; listing it makes no history.
+    let home = Home::new();
+    let towel = "  For you: Upper-back foam rolling needs a foam roller: doing Towel extension instead.\n";
+    home.limber(&["routines"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(towel))
+        .stdout(predicate::str::contains("  needs: a stable chair, a towel · kneeling"));
+    assert!(!home.path().join(limber_app::store::DATABASE_FILE).exists(), "nothing was made");
+    // With a roller in the profile, the routine as written.
+    home.limber(&["profile", "--equipment", "chair,foam-roller"]).assert().success();
+    home.limber(&["routines"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("For you").not())
+        .stdout(predicate::str::contains("  needs: a foam roller, a stable chair · kneeling"));
+}
