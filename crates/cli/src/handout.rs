@@ -28,10 +28,15 @@ pub(crate) fn handout(
     })?;
     // `-o -` is standard output, as for `export`.
     match output.filter(|path| *path != std::path::Path::new("-")) {
-        Some(path) => crate::output::replace_file(path, "handout", false, |mut file| {
-            file.write_all(text.as_bytes())?;
-            Ok((file, ()))
-        })?,
+        Some(path) => {
+            crate::output::replace_file(path, "handout", false, |mut file| {
+                file.write_all(text.as_bytes())?;
+                Ok((file, ()))
+            })?;
+            // As `export` says where it wrote: on standard error, which `-o -` keeps clear of.
+            let what = routine.map_or_else(|| "the handout".to_owned(), |r| format!("the {r} handout"));
+            eprintln!("Wrote {what} to {}.", path.display());
+        }
         None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(crate::context::writing_stdout)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -185,7 +185,7 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
         if adherence.streak_weeks == 1 { "" } else { "s" }
     );
     if !stats.holds.is_empty() {
-        println!("\nHold times:");
+        println!("\nHold times (for a flow, the time in each position):");
         for h in &stats.holds {
             let name = h.name.clone().unwrap_or_else(|| h.stretch.to_string());
             let range = h.range.map(|(lo, hi)| format!(" (range {lo}–{hi} s)")).unwrap_or_default();

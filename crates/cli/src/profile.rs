@@ -34,9 +34,9 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
         let cleared = env.block_on(env.app.clear_flag(env.user, id)).context("could not clear the flag")?;
         let name = env.app.stretch(id).map_or(id.as_str(), |s| &s.name);
         if cleared {
-            eprintln!("{name} is back in your sessions.");
+            println!("{name} is back in your sessions.");
         } else {
-            eprintln!("{name} was not set aside; nothing to clear.");
+            println!("{name} was not set aside; nothing to clear.");
         }
     }
     let (profile, flagged) = env.block_on(env.app.profile(env.user))?;
@@ -47,11 +47,11 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
     let equipment: Vec<&str> = profile.equipment.iter().map(|e| e.label()).collect();
     let avoid: Vec<&str> = profile.avoid.iter().map(|p| p.label()).collect();
     let none = |v: Vec<&str>| if v.is_empty() { "none".to_owned() } else { v.join(", ") };
-    println!("Equipment:        {}", none(equipment));
+    println!("Equipment:         {}", none(equipment));
     println!("Positions avoided: {}", none(avoid));
-    println!("Weekly goal:      {} sessions", profile.weekly_goal);
-    println!("Voice:            {}", if profile.voice { "on" } else { "off" });
-    println!("Sound:            {}", if profile.sound { "on" } else { "off" });
+    println!("Weekly goal:       {} sessions", profile.weekly_goal);
+    println!("Voice:             {}", if profile.voice { "on" } else { "off" });
+    println!("Sound:             {}", if profile.sound { "on" } else { "off" });
     if !flagged.is_empty() {
         let names: Vec<String> = flagged.iter().map(|s| s.to_string()).collect();
         println!("Set aside after sharp pain: {} (clear with --clear-flag STRETCH)", names.join(", "));

@@ -47,7 +47,13 @@ fn an_unknown_routine_is_a_usage_error() {
 fn output_writes_the_file() {
     let home = Home::new();
     let file = home.path().join("sheet.html");
-    home.limber(&["handout", "--output", file.to_str().expect("path")]).assert().success().stdout("");
+    home.limber(&["handout", "--output", file.to_str().expect("path")])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(format!("Wrote the full handout to {}.\n", file.display()));
+    // Standard output stays the handout's alone with `-o -`.
+    home.limber(&["handout", "desk", "-o", "-"]).assert().success().stderr("");
     let html = std::fs::read_to_string(&file).expect("written");
     assert!(html.starts_with("<!doctype html>") && html.contains("@page") && html.contains("<svg"));
 }

@@ -145,7 +145,7 @@ fn sound_is_a_profile_setting_that_the_bell_follows() {
     home.limber(&["profile", "--sound", "off"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("Sound:            off"));
+        .stdout(predicates::str::contains("Sound:             off"));
     assert_eq!(home.json(&["profile"])["profile"]["sound"], false);
     home.limber(&["profile", "--sound", "loud"]).assert().code(2);
 }

@@ -94,12 +94,12 @@ fn sharp_pain_stops_the_session_with_the_safety_code_and_is_stored_as_stopped() 
     home.limber(&["profile", "--clear-flag", "seated-cat-cow"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("Seated cat-cow is back in your sessions."));
+        .stdout(predicate::str::contains("Seated cat-cow is back in your sessions."));
     assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!([]));
     home.limber(&["profile", "--clear-flag", "seated-cat-cow"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("Seated cat-cow was not set aside; nothing to clear."));
+        .stdout(predicate::str::contains("Seated cat-cow was not set aside; nothing to clear."));
 }
 
 #[test]
