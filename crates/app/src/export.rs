@@ -492,6 +492,8 @@ fn parse<R: Read>(
     }
     let hint = match file.fill_buf() {
         Ok(start) if start.starts_with(b"session,") => " (that looks like a CSV export; import reads the JSON export)",
+        // Nothing at all (a pipe from a command that failed, a file not written yet).
+        Ok([]) => return Err(ImportError::Shape { detail: "it is empty".to_owned(), hint: "" }),
         Ok(_) => "",
         Err(e) => return Err(ImportError::Io(e.to_string())),
     };

@@ -63,13 +63,13 @@ struct ServeArgs {
     /// without a word from them, recording what was done as if they had quit (1 to 10080, a week).
     #[arg(long, env = "LIMBER_IDLE_MINUTES", value_name = "N",
           default_value_t = limber_server::IDLE_LIMIT.as_secs() / 60,
-          value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60))]
+          value_parser = |s: &str| whole_number(s, 1, 7 * 24 * 60, "minutes (a week at most)"))]
     idle_minutes: u64,
     /// Let one person have at most N sessions under way at once; starting another is refused
     /// (409) until one ends (1 to 1000000).
     #[arg(long, env = "LIMBER_LIVE_PER_PERSON", value_name = "N",
           default_value_t = limber_server::LIVE_PER_PERSON,
-          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+          value_parser = |s: &str| whole_number(s, 1, 1_000_000, "sessions"))]
     live_per_person: u64,
     /// Every personal route needs a token even on loopback: for a server behind a reverse proxy
     /// on the same machine, whose requests all arrive from localhost. The default on loopback
@@ -79,6 +79,15 @@ struct ServeArgs {
     #[arg(long, env = "LIMBER_REQUIRE_TOKENS", value_name = "YES|NO", num_args = 0..=1, require_equals = true,
           default_missing_value = "yes", ignore_case = true, value_parser = yes_or_no())]
     require_tokens: Option<bool>,
+}
+
+/// `said` as a whole number from `low` to `high`, or what it should have been, in words.
+fn whole_number(said: &str, low: u64, high: u64, unit: &str) -> Result<u64, String> {
+    said.trim()
+        .parse()
+        .ok()
+        .filter(|n| (low..=high).contains(n))
+        .ok_or_else(|| format!("give a whole number of {unit} from {low} to {high}"))
 }
 
 /// A yes or a no in any of the spellings an environment variable is given in, each listed in

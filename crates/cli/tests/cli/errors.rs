@@ -154,6 +154,12 @@ fn importing_something_that_is_not_an_export_changes_nothing() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("not a limber JSON export"));
+    // Nothing piped in (the export before it failed): said so, not a parser's end of file.
+    home.limber(&["import", "-"])
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("-: not a limber JSON export: it is empty"));
     home.limber(&["import", home.path().join("nope.json").to_str().expect("utf-8")])
         .assert()
         .code(1)

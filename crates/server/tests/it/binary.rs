@@ -723,7 +723,15 @@ fn help_lists_completions_which_print_with_the_man_page() {
     assert!(String::from_utf8_lossy(&nonsense.stderr).contains("localhost:8080"));
     let zero = bin().args(["--idle-minutes", "0", "user", "list"]).output().unwrap();
     assert_eq!(zero.status.code(), Some(2), "an idle limit of 0 is refused");
-    assert!(String::from_utf8_lossy(&zero.stderr).contains("--idle-minutes"));
+    let said = String::from_utf8_lossy(&zero.stderr);
+    assert!(
+        said.contains("--idle-minutes") && said.contains("whole number of minutes (a week at most) from 1 to 10080"),
+        "{said}"
+    );
+    let many = bin().args(["--live-per-person", "lots", "user", "list"]).output().unwrap();
+    let said = String::from_utf8_lossy(&many.stderr);
+    assert_eq!(many.status.code(), Some(2), "{said}");
+    assert!(said.contains("whole number of sessions from 1 to 1000000"), "{said}");
     for (args, says) in [(&["completions", "bash"][..], "_limber__server()"), (&["man"][..], ".TH limber-server 1")] {
         let out = bin().args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
