@@ -375,7 +375,9 @@ impl Screen {
             set_keys(bar, &keys);
             *self.keys.borrow_mut() = keys;
         }
-        let (len, left) = (view.phase_ms.unwrap_or(1).max(1), view.remaining_ms.unwrap_or(0));
+        // Nothing timed (a question, a rating, waiting for Enter): an empty bar, not a full one.
+        let len = view.phase_ms.unwrap_or(1).max(1);
+        let left = view.remaining_ms.unwrap_or(len);
         bar.set_length(len);
         bar.set_position(len.saturating_sub(left));
     }

@@ -1307,14 +1307,22 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         there.iter().chain(here).collect()
     };
     let width = 76.min(area.width);
+    // A description too long for one row goes on under itself, not under the keys.
+    let room = usize::from(width.saturating_sub(2 + 12)).max(12);
     let lines: Vec<Line> = ordered
         .into_iter()
-        .map(|(k, v)| {
+        .flat_map(|(k, v)| {
             if v.is_empty() {
-                Line::from(Span::styled(*k, theme.title()))
-            } else {
-                Line::from(vec![Span::styled(format!("{k:>10}  "), theme.strong()), Span::raw(*v)])
+                return vec![Line::from(Span::styled(*k, theme.title()))];
             }
+            textwrap::wrap(v, room)
+                .into_iter()
+                .enumerate()
+                .map(|(row, text)| {
+                    let key = if row == 0 { format!("{k:>10}  ") } else { " ".repeat(12) };
+                    Line::from(vec![Span::styled(key, theme.strong()), Span::raw(text.into_owned())])
+                })
+                .collect()
         })
         .collect();
     let paragraph = Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false });
