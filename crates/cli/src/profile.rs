@@ -33,10 +33,16 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
     for id in &args.clear_flag {
         let cleared = env.block_on(env.app.clear_flag(env.user, id)).context("could not clear the flag")?;
         let name = env.app.stretch(id).map_or(id.as_str(), |s| &s.name);
-        if cleared {
-            println!("{name} is back in your sessions.");
+        // On standard output with the profile, unless that is JSON for a script to read.
+        let said = if cleared {
+            format!("{name} is back in your sessions.")
         } else {
-            println!("{name} was not set aside; nothing to clear.");
+            format!("{name} was not set aside; nothing to clear.")
+        };
+        if args.json {
+            eprintln!("{said}");
+        } else {
+            println!("{said}");
         }
     }
     let (profile, flagged) = env.block_on(env.app.profile(env.user))?;
@@ -86,17 +92,15 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
         match limber_app::line::command_intent(&answer) {
             Ok(intent) => {
                 if let Err(refused) = session.handle(intent, limber_core::At::ZERO) {
-                    say_line(&format!("Please answer y or n ({refused})."));
+                    say_line(&format!("Please answer yes or no ({refused})."));
                 }
             }
-            Err(_) => println!("Please answer y or n."),
+            Err(_) => println!("Please answer yes or no."),
         }
     }
     for cue in session.drain_cues().iter().filter(|c| matches!(c.kind, CueKind::Stopped { .. } | CueKind::Cleared)) {
         match (&cue.kind, &locked) {
-            (CueKind::Cleared, Some(_)) => {
-                say_line("Thank you. Nothing in your answers stands in the way of stretching once that day has passed.")
-            }
+            (CueKind::Cleared, Some(_)) => say_line(&session.cleared_for_later()),
             _ => say_line(&cue.text),
         }
     }

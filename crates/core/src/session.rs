@@ -755,6 +755,13 @@ impl Session {
         self.paused_at.is_some()
     }
 
+    /// What a cleared screening says in place of its `Cleared` cue on a day no session may start
+    /// (within a day of an emergency sign, which the store knows and the session does not): the
+    /// answers count once that day has passed, with the clinician's advice when it was confirmed.
+    pub fn cleared_for_later(&self) -> String {
+        words::cleared_for_later(self.screening.clinician_assessed)
+    }
+
     /// The screening answers given in this session (or the clear record it started with).
     pub fn screening(&self) -> &ScreeningRecord {
         &self.screening

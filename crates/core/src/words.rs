@@ -309,6 +309,17 @@ pub(crate) fn cleared_after_assessment() -> String {
     "Thank you. Go gently, as your clinician advised, and stop if anything feels wrong.".to_owned()
 }
 
+/// [`cleared`] or [`cleared_after_assessment`] on a day no session may start (within a day of
+/// an emergency sign): the answers count once that day has passed.
+pub(crate) fn cleared_for_later(assessed: bool) -> String {
+    if assessed {
+        "Thank you. Once that day has passed, go gently, as your clinician advised, and stop if anything feels wrong."
+    } else {
+        "Thank you. Nothing in your answers stands in the way of stretching once that day has passed."
+    }
+    .to_owned()
+}
+
 pub(crate) fn cleared() -> String {
     "Thank you. Nothing in your answers stands in the way of stretching today.".to_owned()
 }

@@ -956,7 +956,8 @@ pub async fn latest_screening(State(st): State<Arc<AppState>>, Caller(user): Cal
 struct NoOptions {}
 
 /// Starts the safety questions on their own, answered with intents like any session; the
-/// answers are stored when complete. Refused (409 `too-many-sessions`) like a routine.
+/// answers are stored when complete. Refused (409 `too-many-sessions`, `emergency-today`) like
+/// a routine.
 #[utoipa::path(post, path = "/api/v1/screening", tag = "records",
     responses((status = 201, body = SessionState), (status = 400, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
@@ -970,6 +971,11 @@ pub async fn start_screening(
     // malformed, 422 an option it does not have) rather than a 201 that ignored it.
     if !body.iter().all(u8::is_ascii_whitespace) {
         let _ = parse::<Option<NoOptions>>(&body)?;
+    }
+    // Within a day of an emergency sign no session starts, the questions alone included: clear
+    // answers would be told they let the person stretch today (409 `emergency-today`).
+    if let Some(refusal) = st.app.emergency_refusal(user, now_ms()).await? {
+        return Err(ApiError::from(refusal));
     }
     let session = st.app.screening_session();
     let live = st

@@ -111,6 +111,14 @@ fn after_an_emergency_sign_no_session_starts_that_day() {
         .stderr(predicate::str::starts_with("An emergency sign was reported at"))
         .stderr(predicate::str::contains("answers that are clear count from then"))
         .stderr(predicate::str::contains("But an").not());
+    // A sign a clinician has checked: their advice, for once the day has passed.
+    let checked = format!("{}yes\nyes\nyes\n", "no\n".repeat(11));
+    home.limber(&["screening"])
+        .write_stdin(checked)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("Once that day has passed, go gently, as your clinician advised"))
+        .stdout(predicate::str::contains("stretching today").not());
     refused(&home);
     home.limber(&["run", "desk", "--screening"]).write_stdin(clear).assert().code(3);
     // Before any exercise (at the pain question), the same.

@@ -100,6 +100,11 @@ fn sharp_pain_stops_the_session_with_the_safety_code_and_is_stored_as_stopped() 
         .assert()
         .success()
         .stdout(predicate::str::contains("Seated cat-cow was not set aside; nothing to clear."));
+    // With --json, standard output is the JSON alone; what was cleared is said beside it.
+    let out = home.limber(&["profile", "--clear-flag", "seated-cat-cow", "--json"]).output().expect("runs");
+    let profile: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON alone on standard output");
+    assert_eq!(profile["flagged"], serde_json::json!([]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to clear"));
 }
 
 #[test]

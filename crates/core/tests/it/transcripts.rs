@@ -469,7 +469,7 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
         "short",
         &options(),
         true,
-        "6 discomfort\n16 discomfort",
+        "6 discomfort\n17 discomfort",
         expect![[r#"
             0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
@@ -497,7 +497,7 @@ fn discomfort_is_noted_and_the_check_in_is_kept() {
             0:16.000 End     Slowly ease out of the stretch: that was the last hold.
             0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:16.000 End     That completes Short. Well done.
+            0:17.000 End     That completes Short. Well done.
             == Finished
         "#]],
     );
@@ -772,7 +772,7 @@ fn skipping_the_check_in_moves_on_without_an_answer() {
         "short",
         &options(),
         true,
-        "16 skip",
+        "17 skip",
         expect![[r#"
             0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
@@ -799,14 +799,14 @@ fn skipping_the_check_in_moves_on_without_an_answer() {
             0:16.000 End     Slowly ease out of the stretch: that was the last hold.
             0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
-            0:16.000 End     That completes Short. Well done.
+            0:17.000 End     That completes Short. Well done.
             == Finished
         "#]],
     );
     let item = &s.summary().expect("finished").items[0];
     assert_eq!(item.status, ItemStatus::Done);
     assert_eq!(item.comfort, None);
-    assert_eq!(s.summary().expect("finished").ended, limber_core::At::secs(16));
+    assert_eq!(s.summary().expect("finished").ended, limber_core::At::secs(17));
 }
 
 fn asking(pain_before: bool, pain_after: bool) -> PlanOptions {

@@ -1429,6 +1429,9 @@ async fn a_screening_on_its_own_is_stored_as_of_when_it_ended() {
     // The profile says it before anything is started.
     let (_, p) = f.get("/api/v1/profile", None).await;
     assert_eq!(p["safety-stop"], *detail, "{p}");
+    // The questions alone are refused too: clear answers would say stretching today is fine.
+    let (status, v) = f.post("/api/v1/screening", None, json!({})).await;
+    assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "emergency-today"), "{v}");
 }
 
 /// A connection to the fixture's database with the live events' table moved out of the server's
