@@ -528,20 +528,32 @@ impl App {
             check_timing(timing)?;
         }
         let progression = self.store.progression(user).await?;
-        Ok(PlanOptions {
-            equipment: request.equipment.clone().unwrap_or_else(|| profile.equipment.clone()).into_iter().collect(),
-            avoid: request.avoid.clone().unwrap_or_else(|| profile.avoid.clone()).into_iter().collect(),
-            holds: progression.iter().map(|(id, p)| (id.clone(), p.hold_seconds)).collect(),
-            hold_override: request.hold,
-            warm_up: !request.no_warm_up,
-            wait_for_start: request.wait_for_start,
-            flagged: progression.iter().filter(|(_, p)| p.flagged).map(|(id, _)| id.clone()).collect::<BTreeSet<_>>(),
-            timing: request.timing.unwrap_or_default(),
-            pain_before: request.pain_before,
-            pain_after: request.pain_after,
-        })
+        Ok(options_from(request, profile, &progression))
     }
+}
 
+/// The plan options for `request`, from the person's `profile` and `progression` (checked
+/// already): the one place a profile becomes a plan's options.
+pub(crate) fn options_from(
+    request: &StartRequest,
+    profile: &Profile,
+    progression: &std::collections::BTreeMap<limber_core::StretchId, limber_core::Progress>,
+) -> PlanOptions {
+    PlanOptions {
+        equipment: request.equipment.clone().unwrap_or_else(|| profile.equipment.clone()).into_iter().collect(),
+        avoid: request.avoid.clone().unwrap_or_else(|| profile.avoid.clone()).into_iter().collect(),
+        holds: progression.iter().map(|(id, p)| (id.clone(), p.hold_seconds)).collect(),
+        hold_override: request.hold,
+        warm_up: !request.no_warm_up,
+        wait_for_start: request.wait_for_start,
+        flagged: progression.iter().filter(|(_, p)| p.flagged).map(|(id, _)| id.clone()).collect::<BTreeSet<_>>(),
+        timing: request.timing.unwrap_or_default(),
+        pain_before: request.pain_before,
+        pain_after: request.pain_after,
+    }
+}
+
+impl App {
     /// A planning error as a person reads it: stretches and routines by name, not by id.
     fn in_words(&self, e: limber_core::PlanError) -> Error {
         let limber_core::PlanError::NothingFits { routine, adjustments } = e else { return e.into() };

@@ -23,6 +23,21 @@ impl Preview {
     }
 }
 
+/// Every routine as a first session would plan it, before any history exists (the profile a
+/// new person starts with, no holds grown, nothing set aside), in content order.
+pub fn first_previews(library: &limber_core::Library) -> Vec<Preview> {
+    let profile = limber_store::Profile::default();
+    let options = crate::options_from(&StartRequest::default(), &profile, &Default::default());
+    library
+        .routines
+        .iter()
+        .filter_map(|r| {
+            let plan = Plan::resolve(library, &r.id, &options).ok()?;
+            Some(Preview { routine: r.id.clone(), plan, last_done_ms: None })
+        })
+        .collect()
+}
+
 impl App {
     /// Every routine as it would run for `user` today, in content order; a routine that
     /// cannot be planned at all is left out.

@@ -197,16 +197,7 @@ fn plans_for_you(global: &Global, lib: &Library) -> Vec<(limber_core::RoutineId,
         let previews = env.as_ref().and_then(|env| env.block_on(env.app.previews(env.user)).ok());
         return previews.into_iter().flatten().map(|p| (p.routine, p.plan)).collect();
     }
-    let profile = limber_app::store::Profile::default();
-    let options = limber_core::PlanOptions {
-        equipment: profile.equipment.into_iter().collect(),
-        avoid: profile.avoid.into_iter().collect(),
-        ..limber_core::PlanOptions::default()
-    };
-    lib.routines
-        .iter()
-        .filter_map(|r| limber_core::Plan::resolve(lib, &r.id, &options).ok().map(|plan| (r.id.clone(), plan)))
-        .collect()
+    limber_app::suggest::first_previews(lib).into_iter().map(|p| (p.routine, p.plan)).collect()
 }
 
 pub(crate) fn precautions(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> {
