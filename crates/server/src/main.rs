@@ -90,6 +90,14 @@ fn whole_number(said: &str, low: u64, high: u64, unit: &str) -> Result<u64, Stri
         .ok_or_else(|| format!("give a whole number of {unit} from {low} to {high}"))
 }
 
+/// `said` as a new user's name, composed (`é` as one character, not `e` and an accent, as
+/// `find_user` looks names up) and trimmed, or why it cannot be one; checked before anything is
+/// opened, so a name no store could take is a usage error.
+fn new_user_name(said: &str) -> Result<String, String> {
+    let composed: String = said.nfc().collect();
+    limber_app::store::user_name(&composed).map(str::to_owned).map_err(|e| e.to_string())
+}
+
 /// A yes or a no in any of the spellings an environment variable is given in, each listed in
 /// the help and in the error for anything else.
 fn yes_or_no() -> impl clap::builder::TypedValueParser<Value = bool> {
@@ -144,7 +152,8 @@ fn generate(shell: Option<clap_complete::Shell>, out: &mut dyn std::io::Write) -
 enum UserCommand {
     /// Add a user and print their token (shown once; only its hash is kept).
     Add {
-        /// Their name.
+        /// Their name: one line of at most 64 characters.
+        #[arg(value_parser = new_user_name)]
         name: String,
     },
     /// List users: id, name and when they were added (local time), under a heading.
@@ -342,11 +351,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add { name } => {
-            // One way to write each character (`é` as one, not `e` and an accent), as `find_user`
-            // looks names up.
-            // (Composed first, so that the length and characters checked are those stored.)
-            let composed: String = name.nfc().collect();
-            let name = limber_app::store::user_name(&composed)?;
+            // Composed and checked by `new_user_name` as the command line was read.
+            let name = name.as_str();
             // `Ann` beside `ann`, or `ｓｓ` (full-width) beside `ss`, would be two people whom
             // `user list` and the logs hardly tell apart, and `user remove` could take the wrong one.
             if let Some(other) = store.users().await?.into_iter().find(|u| looks_like(&u.name) == looks_like(name)) {

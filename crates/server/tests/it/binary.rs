@@ -514,16 +514,20 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     // spaces around it are not part of it.
     // Nor invisible characters (a direction override shows the list reversed), nor a name that
     // differs from another only in capitals.
-    for (bad, says) in [
-        ("x\ny", "control character"),
-        ("a\tb", "control character"),
-        (&"n".repeat(65), "at most 64"),
-        ("Ann\u{202e}live", "invisible character"),
-        ("a\u{200b}nn", "invisible character"),
-        ("ANN", "in other capitals"),
+    // A name no store could take is a usage error (exit 2), as a bad flag is; one taken already
+    // is refused by the store (exit 1).
+    for (bad, says, code) in [
+        ("", "cannot be empty", 2),
+        ("   ", "cannot be empty", 2),
+        ("x\ny", "control character", 2),
+        ("a\tb", "control character", 2),
+        (&"n".repeat(65), "at most 64", 2),
+        ("Ann\u{202e}live", "invisible character", 2),
+        ("a\u{200b}nn", "invisible character", 2),
+        ("ANN", "in other capitals", 1),
     ] {
         let out = bin().args(["--data-dir", data, "user", "add", bad]).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{bad:?}");
+        assert_eq!(out.status.code(), Some(code), "{bad:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
     }
     let padded = bin().args(["--data-dir", data, "user", "add", " ann "]).output().unwrap();
