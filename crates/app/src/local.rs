@@ -170,6 +170,9 @@ pub struct Unsaved {
     pub error: Error,
     /// The export file it was written to, if one could be written.
     pub kept: Option<PathBuf>,
+    /// Whether that file is beside the database, where [`Local::bring_in_kept`] finds it (not
+    /// in the temporary directory).
+    pub beside_history: bool,
     /// The stretch that caused sharp pain in it, whose flag the store could not set.
     pub set_aside: Option<String>,
     /// Why the session stopped, if it did: a front end still ends with its safety exit code.
@@ -180,6 +183,14 @@ impl std::fmt::Display for Unsaved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "could not save this session: {}", crate::report::error_line(&self.error))?;
         match &self.kept {
+            Some(path) if self.beside_history => {
+                let path = path.display();
+                write!(
+                    f,
+                    ". It is kept in {path}, and added to your history before the next session starts (`limber \
+                     import {path}` adds it sooner, once limber can write there again)"
+                )?;
+            }
             Some(path) => {
                 let path = path.display();
                 write!(
@@ -206,6 +217,95 @@ impl std::fmt::Display for Unsaved {
 }
 
 impl std::error::Error for Unsaved {}
+
+/// The sessions kept beside the database when they could not be saved (`limber-unsaved-*.json`),
+/// as [`Local::bring_in_kept`] found them before a session starts.
+#[derive(Debug, Default)]
+pub struct Kept {
+    /// Files added to the history, and removed.
+    pub added: Vec<PathBuf>,
+    /// Sessions they added (none for one that was in the history already).
+    pub sessions: usize,
+    /// Stretches they set aside after sharp pain, by name.
+    pub set_aside: Vec<String>,
+    /// Files not added yet, with why.
+    pub waiting: Vec<(PathBuf, Error)>,
+    /// Stretches the waiting files set aside after sharp pain, by name: the history does not
+    /// say so yet, so no session may start until they are added.
+    pub waiting_set_aside: Vec<String>,
+}
+
+/// The name a session kept by [`Local::finish`] is written under: `limber-unsaved-<ms>.json`.
+fn is_kept_file(name: &str) -> bool {
+    name.strip_prefix("limber-unsaved-")
+        .and_then(|rest| rest.strip_suffix(".json"))
+        .is_some_and(|ms| !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The largest kept file read: one session is a few kilobytes.
+const KEPT_FILE_LIMIT: u64 = 1 << 20;
+
+/// How long adding a kept file may wait for a database another program holds: a session start
+/// is not held up for the store's usual ten seconds.
+const KEPT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Kept {
+    /// What a front end says of them before the session, as sentences; empty when there were none.
+    pub fn sentences(&self) -> Vec<String> {
+        let mut said = Vec::new();
+        if !self.added.is_empty() {
+            let files = self.added.len();
+            let sessions = match self.sessions {
+                0 => "nothing new (it was in your history already)".to_owned(),
+                1 => "1 session".to_owned(),
+                n => format!("{n} sessions"),
+            };
+            said.push(format!(
+                "Added {sessions} to your history from {} kept when {} could not be saved.",
+                if files == 1 { "a file".to_owned() } else { format!("{files} files") },
+                if files == 1 { "it" } else { "they" },
+            ));
+            if !self.set_aside.is_empty() {
+                said.push(format!(
+                    "{} caused sharp pain then, and {} set aside from your plans until you clear it.",
+                    and_list(&self.set_aside),
+                    if self.set_aside.len() == 1 { "is" } else { "are" },
+                ));
+            }
+        }
+        for (path, why) in &self.waiting {
+            said.push(crate::report::sentence(&format!(
+                "a session kept in {} is not in your history yet: {}. `limber import {}` adds it",
+                path.display(),
+                crate::report::error_line(why),
+                path.display(),
+            )));
+        }
+        said
+    }
+
+    /// Why no session may start: a waiting file set a stretch aside that plans would not know to
+    /// leave out.
+    pub fn refusal(&self) -> Option<String> {
+        if self.waiting_set_aside.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "{} caused sharp pain in a session limber could not save, and it cannot be added to your history yet,              so plans would not leave {} out: no session starts until it is added (try again in a moment, or              `limber import` the file named above)",
+            and_list(&self.waiting_set_aside),
+            if self.waiting_set_aside.len() == 1 { "it" } else { "them" },
+        ))
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
 
 /// How long opening a database may take before a front end is told it is waiting.
 pub const WAIT_NOTICE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -337,8 +437,85 @@ impl Local {
             let set_aside = exercised
                 .and_then(|s| s.flagged)
                 .map(|id| self.app.library().stretch(&id).map_or_else(|| id.to_string(), |s| s.name.clone()));
-            Box::new(Unsaved { error, kept, set_aside, stopped })
+            let beside_history =
+                kept.as_ref().is_some_and(|k| self.data_dir.as_deref().is_some_and(|d| k.parent() == Some(d)));
+            Box::new(Unsaved { error, kept, beside_history, set_aside, stopped })
         })
+    }
+
+    /// Adds the sessions [`Local::finish`] kept beside the database, when it could not save
+    /// them, to the history, and removes each file once it is in: called before a session
+    /// starts, so a stretch that caused sharp pain in one is left out of the plan. A file that
+    /// cannot be added yet (the database still busy or read-only, a damaged file) stays where
+    /// it is, and is said.
+    pub fn bring_in_kept(&self) -> Kept {
+        let mut kept = Kept::default();
+        let Some(dir) = &self.data_dir else { return kept };
+        let Ok(entries) = std::fs::read_dir(dir) else { return kept };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter(|e| e.file_name().to_str().is_some_and(is_kept_file))
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        let name = |id: &StretchId| self.app.library().stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        for path in files {
+            let read = std::fs::File::open(&path).and_then(|file| {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::Read::take(file, KEPT_FILE_LIMIT), &mut text)?;
+                Ok(text)
+            });
+            let text = match read {
+                Ok(text) => text,
+                Err(e) => {
+                    kept.waiting.push((path, Error::Import(crate::export::ImportError::Io(e.to_string()))));
+                    continue;
+                }
+            };
+            let set_aside: Vec<String> = match crate::export::read(&text) {
+                Ok((sessions, standing)) => {
+                    let flagged =
+                        sessions.iter().filter_map(|s| s.flagged.clone()).map(|s| StretchId::from(s.as_str()));
+                    let flagged =
+                        flagged.chain(standing.progression.into_iter().filter(|(_, p)| p.flagged).map(|(id, _)| id));
+                    let mut names: Vec<String> = flagged.map(|id| name(&id)).collect();
+                    names.sort();
+                    names.dedup();
+                    names
+                }
+                Err(e) => {
+                    kept.waiting.push((path, Error::Import(e)));
+                    continue;
+                }
+            };
+            let added = self.block_on(async {
+                match tokio::time::timeout(KEPT_WAIT, self.app.import(self.user, std::io::Cursor::new(text))).await {
+                    Ok(done) => done,
+                    Err(_) => {
+                        Err(Error::Store(crate::store::Error::Busy { engine: "still busy after 2 s".to_owned() }))
+                    }
+                }
+            });
+            match added {
+                Ok(report) => {
+                    // In the history now: a file left behind would only be said again.
+                    let _ = std::fs::remove_file(&path);
+                    kept.sessions += report.added;
+                    kept.set_aside.extend(set_aside);
+                    kept.added.push(path);
+                }
+                Err(e) => {
+                    kept.waiting_set_aside.extend(set_aside);
+                    kept.waiting.push((path, e));
+                }
+            }
+        }
+        for names in [&mut kept.set_aside, &mut kept.waiting_set_aside] {
+            names.sort();
+            names.dedup();
+        }
+        kept
     }
 
     /// Writes `summary` as an export file of one session, with the stretch that caused sharp
@@ -408,13 +585,89 @@ mod tests {
     #[test]
     fn a_session_no_file_could_take_either_is_said_to_be_kept_nowhere() {
         let full = || Error::Store(limber_store::Error::DiskFull { engine: "SQLite".into() });
-        let lost = Unsaved { error: full(), kept: None, set_aside: Some("Seated twist".into()), stopped: None };
+        let lost = Unsaved {
+            error: full(),
+            kept: None,
+            beside_history: false,
+            set_aside: Some("Seated twist".into()),
+            stopped: None,
+        };
         let said = lost.to_string();
         assert!(said.contains("this session is not kept anywhere"), "{said}");
         assert!(said.contains("Seated twist caused sharp pain"), "{said}");
         let kept = Unsaved { kept: Some(PathBuf::from("/tmp/limber-unsaved-1.json")), ..lost };
         let said = kept.to_string();
         assert!(said.contains("limber import /tmp/limber-unsaved-1.json") && !said.contains("anywhere"), "{said}");
+        assert!(!said.contains("next session"), "a file in the temporary directory is not found again: {said}");
+    }
+}
+
+#[cfg(test)]
+mod kept_tests {
+    use super::*;
+
+    /// An export with no session whose progression sets `stretch` aside, as a kept file holds it.
+    fn setting_aside(stretch: &str) -> Vec<u8> {
+        let progress = Progress { hold_seconds: 15, comfortable_streak: 0, flagged: true };
+        let standing = crate::export::Standing {
+            progression: BTreeMap::from([(StretchId::from(stretch), progress)]),
+            profile: None,
+        };
+        crate::export::write(&[], &standing).expect("written")
+    }
+
+    #[test]
+    fn only_files_named_as_limber_keeps_them_are_brought_in() {
+        assert!(is_kept_file("limber-unsaved-1795853445655.json"));
+        for other in ["limber-unsaved-.json", "limber-unsaved-12.json.bak", "limber-unsaved-x1.json", "export.json"] {
+            assert!(!is_kept_file(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_kept_setting_aside_is_brought_in_once_and_its_file_removed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let local = Local::open(None, Some(dir.path())).expect("open");
+        let path = dir.path().join("limber-unsaved-1000.json");
+        std::fs::write(&path, setting_aside("seated-twist")).expect("write");
+        // Not this one: a person's own export, named as they chose.
+        std::fs::write(dir.path().join("mine.json"), setting_aside("cat-camel")).expect("write");
+        let kept = local.bring_in_kept();
+        assert_eq!(kept.added, vec![path.clone()]);
+        assert_eq!(kept.set_aside, vec!["Seated twist".to_owned()]);
+        assert!(kept.waiting.is_empty() && kept.refusal().is_none(), "{kept:?}");
+        assert!(!path.exists());
+        let said = kept.sentences().join(" ");
+        assert!(said.contains("Seated twist caused sharp pain then, and is set aside"), "{said}");
+        let (_, flagged) = local.block_on(local.app.profile(local.user)).expect("profile");
+        assert_eq!(flagged, vec![StretchId::from("seated-twist")]);
+        let again = local.bring_in_kept();
+        assert!(again.added.is_empty() && again.sentences().is_empty(), "{again:?}");
+    }
+
+    #[test]
+    fn a_kept_setting_aside_that_cannot_be_brought_in_yet_stops_a_session_starting() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let local = Local::open(None, Some(dir.path())).expect("open");
+        let flagged = dir.path().join("limber-unsaved-1000.json");
+        std::fs::write(&flagged, setting_aside("seated-twist")).expect("write");
+        let garbled = dir.path().join("limber-unsaved-2000.json");
+        std::fs::write(&garbled, "{ not json").expect("write");
+        // The database goes away (as one another program holds would refuse).
+        local.block_on(local.app.store().close());
+        let kept = local.bring_in_kept();
+        assert!(kept.added.is_empty(), "{kept:?}");
+        let waiting: Vec<&PathBuf> = kept.waiting.iter().map(|(p, _)| p).collect();
+        assert_eq!(waiting, vec![&flagged, &garbled]);
+        assert_eq!(kept.waiting_set_aside, vec!["Seated twist".to_owned()]);
+        let refusal = kept.refusal().expect("no session starts");
+        assert!(
+            refusal.starts_with("Seated twist caused sharp pain") && refusal.contains("no session starts"),
+            "{refusal}"
+        );
+        let said = kept.sentences().join("\n");
+        assert!(said.contains(&format!("`limber import {}` adds it.", garbled.display())), "{said}");
+        assert!(flagged.exists() && garbled.exists(), "files not brought in stay");
     }
 }
 

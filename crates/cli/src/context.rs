@@ -67,6 +67,11 @@ impl Env {
         Env::open_to_read(global)
     }
 
+    /// Adds the sessions kept when they could not be saved ([`limber_app::local::Local::bring_in_kept`]).
+    pub(crate) fn bring_in_kept(&self) -> limber_app::local::Kept {
+        self.local.bring_in_kept()
+    }
+
     /// Whether a session can be saved where the history is ([`limber_app::local::Local::can_save`]).
     pub(crate) fn can_save(&self) -> bool {
         self.local.can_save()

@@ -17,6 +17,15 @@ use limber_app::interrupt::Interrupt;
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
+    // A session kept when it could not be saved goes into the history first, so a stretch that
+    // caused sharp pain in it is left out of this plan.
+    let kept = env.bring_in_kept();
+    for said in kept.sentences() {
+        say_err(&format!("limber: {said}"));
+    }
+    if let Some(refusal) = kept.refusal() {
+        anyhow::bail!(refusal);
+    }
     // Said before the session, not after it: what is done is still kept, in a file to import.
     if !env.can_save() {
         say_err(

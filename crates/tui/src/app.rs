@@ -227,6 +227,10 @@ impl App {
     /// The TUI over `local`, on the home screen.
     pub(crate) fn new(local: Local, options: SessionOptions, bell: bool, voice: Option<bool>) -> anyhow::Result<App> {
         let (profile, _) = local.block_on(local.app.profile(local.user))?;
+        // Sessions kept when they could not be saved, added before the home shows the week.
+        let kept = local.bring_in_kept();
+        let mut kept_said = kept.sentences();
+        kept_said.extend(kept.refusal().map(|r| limber_app::report::sentence(&r)));
         let voice_wanted = voice.unwrap_or(profile.voice);
         let mut app = App {
             local,
@@ -262,6 +266,9 @@ impl App {
         };
         app.reload();
         app.selected = app.suggested_index().unwrap_or(0);
+        if !kept_said.is_empty() {
+            app.message = Some(kept_said.join(" "));
+        }
         Ok(app)
     }
 
@@ -345,13 +352,20 @@ impl App {
             timing: None,
         };
         let local = &self.local;
+        // A session kept when it could not be saved goes into the history first, so a stretch
+        // that caused sharp pain in it is left out of this plan.
+        let kept = local.bring_in_kept();
+        if let Some(refusal) = kept.refusal() {
+            anyhow::bail!("{} {}", kept.sentences().join(" "), limber_app::report::sentence(&refusal));
+        }
         let started = local.block_on(local.app.start(local.user, &request, when::now_ms()))?;
         self.options.rescreen = false;
         let lib = local.app.library();
         // What the plan changed (and why the safety questions come again), then a voice asked
         // for and not found: all said, none hiding another (someone counting on hearing the
         // cues must know they will not).
-        let mut notes = started.notes(lib);
+        let mut notes = kept.sentences();
+        notes.extend(started.notes(lib));
         let session = started.session;
         if self.voice_wanted && self.voice.is_none() {
             match Voice::find() {

@@ -371,15 +371,36 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
         (last["summary"]["flagged"].as_str(), last["summary"]["stopped"].as_str()),
         (Some("seated-cat-cow"), Some("sharp-pain"))
     );
-    // Once the history can be written again, the file brings the session in, stopped as it was.
-    home.limber(&["import", kept[0].to_str().expect("utf-8 path")]).assert().success();
-    let history = home.json(&["history"]);
+    let copy = rescue.path().join("copy.json");
+    std::fs::copy(&kept[0], &copy).expect("copy");
+    // Once the history can be written again, the next session brings the file in first, says
+    // so, and leaves out the stretch that hurt.
+    let next = home
+        .limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "1", "--json"])
+        .write_stdin("quit\n")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("limber: Added 1 session to your history from a file kept"))
+        .stderr(predicate::str::contains("Seated cat-cow caused sharp pain then, and is set aside"))
+        .get_output()
+        .clone();
+    let start: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&next.stdout).lines().next().expect("a start line"))
+            .expect("JSON");
+    let planned: Vec<&str> =
+        start["stretches"].as_array().expect("stretches").iter().filter_map(|s| s["id"].as_str()).collect();
+    assert!(!planned.is_empty() && !planned.contains(&"seated-cat-cow"), "{start}");
+    assert!(!kept[0].exists(), "the file is removed once its session is in the history");
+    let history = home.json(&["history", "--all"]);
+    let history: Vec<&serde_json::Value> =
+        history.as_array().expect("sessions").iter().filter(|s| s["stopped"] == "sharp-pain").collect();
+    let history = serde_json::Value::from(history.into_iter().cloned().collect::<Vec<_>>());
     assert_eq!(history.as_array().map(Vec::len), Some(1), "{history}");
     assert_eq!(history[0]["stopped"], "sharp-pain", "{history}");
     // And the stretch that caused it is set aside, as a saved session would have set it.
     assert_eq!(home.json(&["profile"])["flagged"], serde_json::json!(["seated-cat-cow"]));
     // Importing it again adds nothing: the file carries the session's one id.
-    home.limber(&["import", kept[0].to_str().expect("utf-8 path")])
+    home.limber(&["import", copy.to_str().expect("utf-8 path")])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("Imported 0 sessions (1 already present)."));
