@@ -205,9 +205,9 @@ pub(crate) struct App {
     pub(crate) interrupted: bool,
     /// A session stopped for safety during this run (exit code 3).
     pub(crate) stopped_for_safety: bool,
-    /// The last session could not be saved: where it was kept instead, and what to do (shown on
-    /// the summary and printed again on exit).
-    pub(crate) unsaved: Option<String>,
+    /// The last session could not be saved: how it went, where it was kept instead, and what
+    /// to do (shown on the summary and printed again on exit).
+    pub(crate) unsaved: Option<Unsaved>,
     /// `NO_COLOR` is set.
     pub(crate) no_color: bool,
     /// Every routine as it would run today, for the home screen.
@@ -217,6 +217,16 @@ pub(crate) struct App {
     /// Why no session starts today (a day after an emergency sign), as a sentence, shown on the
     /// home screen before a routine is picked.
     pub(crate) locked: Option<String>,
+}
+
+/// A finished session the store would not take.
+pub(crate) struct Unsaved {
+    /// Why, where it is kept, and what comes of it, in words.
+    pub(crate) said: String,
+    /// How it went (none for a session that never began).
+    pub(crate) summary: Option<limber_core::Summary>,
+    /// The cues it gave (the advice of a stop for safety among them).
+    pub(crate) cues: Vec<limber_core::Cue>,
 }
 
 /// What a session says first when the history cannot be written to.
@@ -493,9 +503,10 @@ impl App {
             }
             Err(unsaved) => {
                 self.stopped_for_safety |= unsaved.stopped.is_some_and(|r| r.is_safety());
-                // Not the summary of an earlier session: this one's story is the message.
+                // Not the summary of an earlier session: this one's, from the session itself.
                 self.finished = None;
-                self.unsaved = Some(unsaved.to_string());
+                self.unsaved =
+                    Some(Unsaved { said: unsaved.to_string(), summary: live.session.summary(), cues: live.cues });
             }
         }
         if let Some(voice) = self.voice.take() {

@@ -134,7 +134,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         voice.finish(std::time::Duration::from_secs(5));
     }
     if let Some(unsaved) = &app.unsaved {
-        eprintln!("error: {unsaved}");
+        eprintln!("error: {}", unsaved.said);
     }
     result?;
     if app.stopped_for_safety {

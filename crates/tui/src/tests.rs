@@ -1201,7 +1201,7 @@ fn a_session_the_store_will_not_take_is_kept_and_said_on_the_summary() {
     assert_eq!(app.screen, Screen::Summary);
     assert!(app.finished.is_none(), "no earlier session's summary stands in for this one");
     assert!(app.stopped_for_safety, "a safety stop still ends with exit code 3");
-    let unsaved = app.unsaved.clone().expect("the failure is kept to say");
+    let unsaved = app.unsaved.as_ref().map(|u| u.said.clone()).expect("the failure is kept to say");
     assert!(unsaved.contains("could not save this session") && unsaved.contains("It is kept in"), "{unsaved}");
     assert!(unsaved.contains("Seated cat-cow caused sharp pain"), "{unsaved}");
     let kept = std::fs::read_dir(dir.path())
@@ -1209,8 +1209,12 @@ fn a_session_the_store_will_not_take_is_kept_and_said_on_the_summary() {
         .filter_map(Result::ok)
         .any(|e| e.file_name().to_string_lossy().starts_with("limber-unsaved-"));
     assert!(kept, "the session is kept beside the database");
-    let screen = render(&app, 80, 24);
-    assert!(screen.contains("could not save this session"), "{screen}");
+    // The summary says how it went all the same, the stop's advice first, then as a sentence
+    // where it is kept.
+    let screen = render(&app, 100, 40);
+    assert!(screen.contains("Session stopped: sharp pain"), "{screen}");
+    assert!(screen.contains("Stretching time"), "{screen}");
+    assert!(screen.contains("Could not save this session"), "{screen}");
     assert!(unsaved.contains("added to your history before the next session starts"), "{unsaved}");
     drop(app);
 

@@ -165,9 +165,14 @@ fn small_window(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         theme.dim(),
     ));
     // A stop for safety says its advice whatever the size: it is what matters most.
-    let advice: Option<String> = match (app.screen, &app.live, &app.finished) {
+    let ended = match (&app.finished, &app.unsaved) {
+        (Some((f, cues)), _) => Some((&f.summary, cues)),
+        (None, Some(unsaved)) => unsaved.summary.as_ref().map(|s| (s, &unsaved.cues)),
+        (None, None) => None,
+    };
+    let advice: Option<String> = match (app.screen, &app.live, ended) {
         (Screen::Session, Some(live), _) => live.view.stopped.as_ref().map(|n| n.advice.clone()),
-        (Screen::Summary, _, Some((f, cues))) if f.summary.stopped.is_some_and(|r| r.is_safety()) => {
+        (Screen::Summary, _, Some((s, cues))) if s.stopped.is_some_and(|r| r.is_safety()) => {
             cues.iter().rev().find(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. })).map(|c| c.text.clone())
         }
         _ => None,
@@ -913,54 +918,23 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(1),
     ])
     .areas(inner);
+    let lib = app.local.app.library();
+    let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
     let mut lines = Vec::new();
-    match &app.finished {
-        None => match &app.unsaved {
-            Some(unsaved) => lines.push(Line::from(Span::styled(unsaved.clone(), theme.danger()))),
-            None => lines.push(Line::from("No session yet.")),
-        },
-        Some((f, cues)) => {
+    match (&app.finished, &app.unsaved) {
+        (None, None) => lines.push(Line::from("No session yet.")),
+        // Not saved: what was done all the same, then where it is kept (which names a stretch
+        // set aside, and says it comes into the history before the next session).
+        (None, Some(unsaved)) => {
+            if let Some(s) = &unsaved.summary {
+                session_lines(s, &unsaved.cues, lib, theme, &mut lines);
+                lines.push(Line::default());
+            }
+            lines.push(Line::from(Span::styled(limber_app::report::sentence(&unsaved.said), theme.danger())));
+        }
+        (Some((f, cues)), _) => {
             let s = &f.summary;
-            let lib = app.local.app.library();
-            let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
-            // Whether the stop's advice already says which stretch is set aside.
-            let mut set_aside_said = false;
-            match s.stopped {
-                Some(reason) => {
-                    let style = if reason.is_safety() { theme.danger() } else { theme.strong() };
-                    lines.push(Line::from(Span::styled(format!("Session {}", reason.label()), style)));
-                    if reason.is_safety() {
-                        // The advice the session gave when it stopped, in its own words (not the
-                        // questions asked before, which this screen cannot answer, nor the reply
-                        // to the pain after, said below).
-                        // (Once, however often the stop was pressed again at the rating after.)
-                        let mut said: Vec<&str> = Vec::new();
-                        for c in cues.iter().filter(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. })) {
-                            if !said.contains(&c.text.as_str()) {
-                                said.push(&c.text);
-                                set_aside_said |= s
-                                    .flagged
-                                    .as_ref()
-                                    .is_some_and(|f| c.text.contains(&format!("{} is set aside", name(f))));
-                                lines.push(Line::from(c.text.clone()));
-                            }
-                        }
-                    }
-                }
-                // After pain above 5 in it, rest rather than praise, as the last cue says.
-                None if !s.too_much.is_empty() => lines
-                    .push(Line::from(Span::styled("Session complete. Rest now and go easy today.", theme.strong()))),
-                None => lines.push(Line::from(Span::styled("Session complete. Well done.", theme.strong()))),
-            }
-            lines.push(Line::default());
-            // Stopped before any exercise (in the questions): no stretch list, no times.
-            if s.exercise_started {
-                lines.extend(s.item_lines(lib).into_iter().map(Line::from));
-                lines.push(Line::from(s.time_and_pain()));
-            }
-            if let Some(advice) = s.pain_after_advice() {
-                lines.push(Line::from(Span::styled(advice, theme.danger())));
-            }
+            let set_aside_said = session_lines(s, cues, lib, theme, &mut lines);
             lines.extend(f.grown_lines(lib).into_iter().map(|grown| Line::from(format!("{grown}."))));
             match &s.flagged {
                 // Said once: where to clear it is all the stop's advice left out.
@@ -985,6 +959,56 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let hints = [("enter", "home"), ("p", "progress"), ("PgDn", "more"), ("q", "quit")];
     let hints: Vec<(&str, &str)> = hints.into_iter().filter(|(key, _)| more || *key != "PgDn").collect();
     frame.render_widget(Paragraph::new(hint_line(&hints, theme)), keys);
+}
+
+/// How a session went, saved or not, onto `lines`: how it ended (with the advice a stop for
+/// safety gave, once), the stretches and the time, and advice after a high rating after.
+/// Returns whether that advice already said which stretch is set aside.
+fn session_lines(
+    s: &limber_core::Summary,
+    cues: &[limber_core::Cue],
+    lib: &limber_core::Library,
+    theme: &Theme,
+    lines: &mut Vec<Line<'static>>,
+) -> bool {
+    let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+    let mut set_aside_said = false;
+    match s.stopped {
+        Some(reason) => {
+            let style = if reason.is_safety() { theme.danger() } else { theme.strong() };
+            lines.push(Line::from(Span::styled(format!("Session {}", reason.label()), style)));
+            if reason.is_safety() {
+                // The advice the session gave when it stopped, in its own words (not the
+                // questions asked before, which this screen cannot answer, nor the reply to the
+                // pain after, said below).
+                // (Once, however often the stop was pressed again at the rating after.)
+                let mut said: Vec<&str> = Vec::new();
+                for c in cues.iter().filter(|c| matches!(c.kind, limber_core::CueKind::Stopped { .. })) {
+                    if !said.contains(&c.text.as_str()) {
+                        said.push(&c.text);
+                        set_aside_said |=
+                            s.flagged.as_ref().is_some_and(|f| c.text.contains(&format!("{} is set aside", name(f))));
+                        lines.push(Line::from(c.text.clone()));
+                    }
+                }
+            }
+        }
+        // After pain above 5 in it, rest rather than praise, as the last cue says.
+        None if !s.too_much.is_empty() => {
+            lines.push(Line::from(Span::styled("Session complete. Rest now and go easy today.", theme.strong())));
+        }
+        None => lines.push(Line::from(Span::styled("Session complete. Well done.", theme.strong()))),
+    }
+    lines.push(Line::default());
+    // Stopped before any exercise (in the questions): no stretch list, no times.
+    if s.exercise_started {
+        lines.extend(s.item_lines(lib).into_iter().map(Line::from));
+        lines.push(Line::from(s.time_and_pain()));
+    }
+    if let Some(advice) = s.pain_after_advice() {
+        lines.push(Line::from(Span::styled(advice, theme.danger())));
+    }
+    set_aside_said
 }
 
 fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
