@@ -276,6 +276,22 @@ pub struct Exported {
     pub unreadable: u64,
     /// Whether the profile could not be read and was left out.
     pub profile_left_out: bool,
+    /// Whether each stretch's progression could not be read and was left out.
+    pub progression_left_out: bool,
+}
+
+impl Exported {
+    /// What besides sessions was left out, in words.
+    pub fn left_out(&self) -> Vec<&'static str> {
+        let mut what = Vec::new();
+        if self.progression_left_out {
+            what.push("each stretch's progression");
+        }
+        if self.profile_left_out {
+            what.push("the profile");
+        }
+        what
+    }
 }
 
 impl crate::App {
@@ -346,7 +362,16 @@ impl<W: Write> Exporting<'_, W> {
     /// hands back the output and what was written.
     pub async fn finish(mut self, mut left_out: impl FnMut(&crate::Error)) -> crate::Result<(W, Exported)> {
         while self.page(&mut left_out).await? {}
-        let progression = self.app.progression(self.user).await?;
+        // Progression that cannot be read is named and left out too: a session set aside after
+        // sharp pain still says so in the session, which import reads.
+        let progression = match self.app.progression(self.user).await {
+            Ok(progression) => Some(progression),
+            Err(e @ crate::Error::Store(limber_store::Error::Damaged { .. } | limber_store::Error::Decode { .. })) => {
+                left_out(&e);
+                None
+            }
+            Err(e) => return Err(e),
+        };
         // A profile that cannot be read is named and left out: the history is what matters.
         let profile = match self.app.stored_profile(self.user).await {
             Ok(profile) => Some(profile),
@@ -360,8 +385,10 @@ impl<W: Write> Exporting<'_, W> {
             sessions: self.writer.written(),
             unreadable: self.unreadable,
             profile_left_out: profile.is_none(),
+            progression_left_out: progression.is_none(),
         };
-        let out = self.writer.finish(&progression, profile.as_ref()).map_err(crate::Error::Write)?;
+        let out =
+            self.writer.finish(&progression.unwrap_or_default(), profile.as_ref()).map_err(crate::Error::Write)?;
         Ok((out, exported))
     }
 }

@@ -268,7 +268,7 @@ impl Kept {
             if !self.set_aside.is_empty() {
                 said.push(format!(
                     "{} caused sharp pain then, and {} set aside from your plans until you clear it.",
-                    and_list(&self.set_aside),
+                    crate::report::and_list(&self.set_aside),
                     if self.set_aside.len() == 1 { "is" } else { "are" },
                 ));
             }
@@ -292,18 +292,9 @@ impl Kept {
         }
         Some(format!(
             "{} caused sharp pain in a session limber could not save, and it cannot be added to your history yet,              so plans would not leave {} out: no session starts until it is added (try again in a moment, or              `limber import` the file named above)",
-            and_list(&self.waiting_set_aside),
+            crate::report::and_list(&self.waiting_set_aside),
             if self.waiting_set_aside.len() == 1 { "it" } else { "them" },
         ))
-    }
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(names: &[String]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -22,6 +22,15 @@ pub fn sentence(line: &str) -> String {
     said
 }
 
+/// `names` as words: `a`, `a and b`, `a, b and c`.
+pub fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// `text` with its control characters but line breaks and tabs escaped (`\u{1b}`).
 pub fn shown(text: &str) -> String {
     text.chars()

@@ -157,19 +157,18 @@ impl std::fmt::Display for ReadingHistory {
 
 /// Stored sessions that could not be read were left out of what was written; each was named
 /// as it was met.
-pub(crate) fn left_out(unreadable: u64, profile: bool) -> anyhow::Result<ExitCode> {
-    let sessions = match unreadable {
-        0 => None,
-        1 => Some("1 stored session".to_owned()),
-        n => Some(format!("{n} stored sessions")),
+pub(crate) fn left_out(unreadable: u64, also: &[&str]) -> anyhow::Result<ExitCode> {
+    let mut what: Vec<String> = match unreadable {
+        0 => Vec::new(),
+        1 => vec!["1 stored session".to_owned()],
+        n => vec![format!("{n} stored sessions")],
     };
-    let what = match (sessions, profile) {
-        (None, false) => return Ok(ExitCode::SUCCESS),
-        (None, true) => "the profile".to_owned(),
-        (Some(sessions), false) => sessions,
-        (Some(sessions), true) => format!("{sessions} and the profile"),
-    };
-    let were = if unreadable + u64::from(profile) == 1 { "was" } else { "were" };
+    what.extend(also.iter().map(|s| (*s).to_owned()));
+    if what.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let were = if unreadable + also.len() as u64 == 1 { "was" } else { "were" };
+    let what = limber_app::report::and_list(&what);
     eprintln!("limber: {what} could not be read and {were} left out (named above); everything else was written.");
     Ok(ExitCode::FAILURE)
 }

@@ -113,7 +113,7 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
             shown.sessions
         );
     }
-    crate::context::left_out(shown.unreadable, false)
+    crate::context::left_out(shown.unreadable, &[])
 }
 
 /// How many sessions `limber history` showed, whether there were more, and how many stored
@@ -218,13 +218,13 @@ pub(crate) fn export(global: &Global, format: ExportFormat, output: Option<&Path
         Some(path) => {
             let count = crate::output::replace_file(path, "export", true, |file| export_to(&env, format, file))?;
             eprintln!("Exported {} to {}.", sessions(count.sessions), path.display());
-            crate::context::left_out(count.unreadable, count.profile_left_out)
+            crate::context::left_out(count.unreadable, &count.left_out())
         }
         None => {
             let (mut out, count) = export_to(&env, format, std::io::BufWriter::new(std::io::stdout().lock()))
                 .map_err(crate::context::writing_stdout)?;
             out.flush().map_err(crate::context::writing_stdout)?;
-            crate::context::left_out(count.unreadable, count.profile_left_out)
+            crate::context::left_out(count.unreadable, &count.left_out())
         }
     }
 }
@@ -258,7 +258,7 @@ fn export_to<W: Write>(env: &Env, format: ExportFormat, out: W) -> anyhow::Resul
                 }
                 Ok((
                     writer.into_inner().map_err(|e| e.into_error())?,
-                    Exported { sessions: written, unreadable, profile_left_out: false },
+                    Exported { sessions: written, unreadable, profile_left_out: false, progression_left_out: false },
                 ))
             }
         }

@@ -111,6 +111,18 @@ fn main() -> ExitCode {
             if let Some(hint) = err.chain().find_map(|c| c.downcast_ref::<limber_app::Error>()?.terminal_hint()) {
                 eprintln!("{hint}");
             }
+            // Damage met partway through is said without the file's name (the store's errors do
+            // not carry it): which file that is, for the person to rescue or move aside.
+            let damaged = err.chain().any(|c| {
+                matches!(c.downcast_ref::<limber_app::Error>(), Some(limber_app::Error::Store(e)) if e.is_damage())
+                    || c.downcast_ref::<limber_app::store::Error>().is_some_and(limber_app::store::Error::is_damage)
+            });
+            if damaged
+                && cli.global.database.is_none()
+                && let Some(dir) = cli.global.data_dir.clone().or_else(limber_app::store::default_data_dir)
+            {
+                eprintln!("The database is {}.", limber_app::store::database_path(&dir).display());
+            }
             // No session today after an emergency sign: a refusal for safety, as a stop is.
             match err.downcast_ref::<limber_app::Error>() {
                 Some(e) if e.is_safety() => ExitCode::from(EXIT_SAFETY),

@@ -76,6 +76,12 @@ pub(crate) fn replace_file<T>(
             std::fs::rename(&tmp, path).with_context(cannot)?;
             Ok(value)
         }
+        // Reading the history failed, not writing the file: said as it is (the file is not
+        // written, nor one it would have replaced touched).
+        Err(e) if e.downcast_ref::<crate::context::ReadingHistory>().is_some() => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             Err(e.context(cannot()))

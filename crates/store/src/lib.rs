@@ -66,6 +66,28 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// The database file cannot be opened at all: the name is a folder, a link to nothing, or a
+    /// file that cannot be made there.
+    #[error(
+        "cannot open {} as limber's database: is it a folder, or a link to a file that is not there? \
+         Nothing was changed",
+        path.display()
+    )]
+    CannotOpen {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Damage inside a database that opened (a page that cannot be read), met partway through
+    /// a read or a write. Nothing the failed step did was kept.
+    #[error(
+        "limber's database is damaged: part of it cannot be read, and limber changed nothing in it. \
+         `limber export --format csv` may still rescue the sessions that can be read; then restore the \
+         file from a backup, or move it aside to start afresh"
+    )]
+    Damaged {
+        /// The engine's own words, for logs.
+        engine: String,
+    },
     /// The database was written by a newer limber; it is left untouched.
     #[error(
         "{} was written by a newer version of limber (schema version {found}, this limber knows up to {known}); \
@@ -196,7 +218,7 @@ pub enum Error {
 }
 
 impl From<sqlx::Error> for Error {
-    /// SQLite's read-only, disk-full and busy failures and a database that does not answer are
+    /// SQLite's read-only, disk-full, busy and damaged failures and a database that does not answer are
     /// said in words (they are the person's to fix, or to wait out); every other engine error is
     /// kept as the source of [`Error::Database`].
     fn from(e: sqlx::Error) -> Error {
@@ -217,10 +239,19 @@ impl From<sqlx::Error> for Error {
                 (8, _) | (_, 4618 | 4874) => return Error::ReadOnly { engine },
                 (13, _) => return Error::DiskFull { engine },
                 (5 | 6, _) => return Error::Busy { engine },
+                // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), met after the file opened.
+                (11 | 26, _) => return Error::Damaged { engine },
                 _ => {}
             }
         }
         Error::Database(e)
+    }
+}
+
+impl Error {
+    /// Whether this is damage inside the database ([`Error::Damaged`]).
+    pub fn is_damage(&self) -> bool {
+        matches!(self, Error::Damaged { .. })
     }
 }
 

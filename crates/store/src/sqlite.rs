@@ -264,13 +264,18 @@ fn read_only_or_full(error: Error, dir: &Path) -> Error {
     }
 }
 
-/// Turns "file is not a database" and similar into [`Error::Corrupt`].
+/// Turns "file is not a database" and similar into [`Error::Corrupt`], and a name that cannot be
+/// opened into [`Error::CannotOpen`].
 fn classify(e: sqlx::Error, path: &Path) -> Error {
     if let sqlx::Error::Database(db) = &e {
         // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), with or without extended bits.
         let code = db.code().and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
         if matches!(code, Some(11 | 26)) {
             return Error::Corrupt { path: path.to_owned() };
+        }
+        // SQLITE_CANTOPEN (14): the name is a folder or a dangling link.
+        if code == Some(14) {
+            return Error::CannotOpen { path: path.to_owned() };
         }
     }
     Error::from(e)

@@ -83,6 +83,19 @@ fn a_corrupt_database_is_reported_and_left_as_it_was() {
 }
 
 #[test]
+fn a_database_name_that_is_a_folder_is_said_with_its_path() {
+    let home = Home::new();
+    let db = home.path().join("limber.db");
+    std::fs::create_dir(&db).expect("mkdir");
+    home.limber(&["history"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!("cannot open {} as limber's database", db.display())))
+        .stderr(predicate::str::contains("code:").not());
+    assert!(db.is_dir(), "left as it was");
+}
+
+#[test]
 fn malformed_user_content_names_file_line_and_column_and_history_survives() {
     let home = Home::new().screened();
     one_session(&home);

@@ -483,3 +483,52 @@ fn a_stretch_a_session_set_aside_stays_set_aside_unless_the_files_progression_sa
     let again = home.limber(&["export"]).assert().success().get_output().stdout.clone();
     Home::new().limber(&["import", "-"]).write_stdin(again).assert().success();
 }
+
+#[test]
+fn damage_inside_the_database_is_said_with_its_file_and_an_export_still_rescues_the_sessions() {
+    let home = Home::new().screened();
+    let progress = |hold: u32| serde_json::json!({"hold-seconds": hold, "comfortable-streak": 0, "flagged": true});
+    let file = export_file(&home, "three.json", 0..3, None);
+    home.limber(&["import", &file]).assert().success();
+    home.limber(&["import", "-"])
+        .write_stdin(
+            serde_json::json!({"limber-export": 3, "sessions": [], "progression": {"seated-twist": progress(20)}})
+                .to_string(),
+        )
+        .assert()
+        .success();
+    // The progression table's pages are overwritten, as a failing disk might: the file still
+    // opens, and the damage is met partway through.
+    let db = home.path().join("limber.db");
+    let (root, page_size) = tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(async {
+        use sqlx::{ConnectOptions, Row};
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open");
+        let root: i64 = sqlx::query("SELECT rootpage FROM sqlite_master WHERE name = 'progression'")
+            .fetch_one(&mut conn)
+            .await
+            .expect("root page")
+            .get(0);
+        let size: i64 = sqlx::query("PRAGMA page_size").fetch_one(&mut conn).await.expect("page size").get(0);
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await.expect("checkpoint");
+        (root, size)
+    });
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&db).expect("db");
+        f.seek(SeekFrom::Start(u64::try_from((root - 1) * page_size).expect("offset"))).expect("seek");
+        f.write_all(&vec![0xA5; usize::try_from(page_size).expect("size")]).expect("damage");
+    }
+    let out = home.limber(&["stats"]).assert().code(1).get_output().clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("limber's database is damaged") && !err.contains("code:"), "{err}");
+    assert!(err.contains(&format!("The database is {}.", db.display())), "{err}");
+    // The sessions still come out in the JSON an import reads; what could not be read is named.
+    let rescued = home.path().join("rescue.json");
+    let out =
+        home.limber(&["export", "--output", rescued.to_str().expect("utf-8")]).assert().code(1).get_output().clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("each stretch's progression could not be read and was left out"), "{err}");
+    assert!(!err.contains("cannot write"), "a failure to read is not one to write: {err}");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&rescued).expect("written")).expect("JSON");
+    assert_eq!(json["sessions"].as_array().map(Vec::len), Some(3), "{json}");
+}
