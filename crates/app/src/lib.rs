@@ -291,13 +291,19 @@ pub struct Started {
     /// When the answers it asks again were given, when they no longer answer every question
     /// (an update, or one's own content, added one).
     pub screening_changed_ms: Option<i64>,
+    /// The pain trend's advice to see a clinician, as it stands before this session (pain that
+    /// stopped sessions lately, ratings that do not improve): said before it starts.
+    pub clinician_advice: Option<String>,
 }
 
 impl Started {
-    /// What to tell the person before the session starts, in words: what the plan changed
-    /// from the routine, and why the safety questions come again when their answers lapsed.
+    /// What to tell the person before the session starts, in words: the pain trend's advice to
+    /// see a clinician, what the plan changed from the routine, and why the safety questions
+    /// come again when their answers lapsed.
     pub fn notes(&self, library: &limber_core::Library) -> Vec<String> {
-        let mut notes: Vec<String> = self.session.plan().adjustments.iter().map(|a| a.note(library)).collect();
+        // The advice first: it asks the person to think again before going on.
+        let mut notes: Vec<String> = self.clinician_advice.iter().cloned().collect();
+        notes.extend(self.session.plan().adjustments.iter().map(|a| a.note(library)));
         if let Some(given) = self.screening_lapsed_ms {
             let date = when::zoned(given, &when::zone()).strftime("%-d %B %Y").to_string();
             notes.push(format!(
@@ -621,7 +627,17 @@ impl App {
             entry => (entry.map(|e| e.record), None, None),
         };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
-        Ok(Started { session, screening, profile, started_at_ms, screening_lapsed_ms, screening_changed_ms })
+        let tallies = self.store.tallies(user).await?;
+        let clinician_advice = self.trend(user, &tallies, &when::zone()).await?.advice;
+        Ok(Started {
+            session,
+            screening,
+            profile,
+            started_at_ms,
+            screening_lapsed_ms,
+            screening_changed_ms,
+            clinician_advice,
+        })
     }
 
     /// [`Error::EmergencyToday`] for a day (24 hours, so never less than the rest of the local
@@ -1393,7 +1409,13 @@ mod tests {
         assert_eq!(advice[..2], [None, None], "{advice:?}");
         let said = advice[2].clone().expect("advice after the second stop in 30 days");
         assert!(said.contains("Pain has stopped 2 of your sessions in the last 30 days"), "{said}");
-        assert_eq!(app.stats(user).await.expect("stats").pain_trend.advice, Some(said));
+        assert_eq!(app.stats(user).await.expect("stats").pain_trend.advice, Some(said.clone()));
+        // Said again before the next session, first of what it tells, since it asks the person
+        // to see someone before going on.
+        screen(&app, user, now - 60_000).await;
+        let request = StartRequest { routine: "desk".into(), no_warm_up: true, ..StartRequest::default() };
+        let next = app.start(user, &request, now).await.expect("started");
+        assert_eq!(next.notes(app.library()).first(), Some(&said));
     }
 
     #[tokio::test]

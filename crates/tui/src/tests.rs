@@ -1240,3 +1240,27 @@ fn a_session_the_store_will_not_take_is_kept_and_said_on_the_summary() {
     let plan = app.live.as_ref().expect("a session").session.plan();
     assert!(plan.items.iter().all(|i| i.choice.stretch.id.as_str() != "seated-cat-cow"), "left out of the plan");
 }
+
+#[test]
+fn advice_to_see_a_clinician_after_two_stops_for_pain_is_said_before_the_next_session() {
+    let (mut app, _dir) = app();
+    for _ in 0..2 {
+        desk(&mut app);
+        app.send(Intent::Pain { score: 2 }, At::ZERO);
+        run_until(&mut app, in_hold);
+        let now = at(&app);
+        app.on_key(key('x'), now);
+        // Enter leaves the pain after unrated; the summary, then home.
+        app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+        assert_eq!(app.screen, Screen::Summary);
+        app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), now);
+        assert_eq!(app.screen, Screen::Home);
+    }
+    let home = render(&app, 100, 30).split_whitespace().collect::<Vec<_>>().join(" ");
+    let home = home.replace("│ ", "").replace(" │", "");
+    assert!(home.contains("Pain has stopped 2 of your sessions in the last 30 days"), "{home}");
+    // And first of what the next session says before it starts.
+    app.start("desk").expect("start");
+    let notes = app.live.as_ref().and_then(|l| l.notes_now()).unwrap_or_default().to_owned();
+    assert!(notes.starts_with("Pain has stopped 2 of your sessions"), "{notes}");
+}

@@ -382,8 +382,13 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(locked) => Line::styled(locked.clone(), theme.danger()),
         None => Line::raw(format!("{intro}{mode}")),
     };
-    let top_text = Paragraph::new(top_line).wrap(Wrap { trim: true });
-    let top_rows = u16::try_from(top_text.line_count(inner.width).clamp(2, 4)).unwrap_or(4);
+    // Advice to see a clinician (pain that stopped sessions lately, ratings that do not
+    // improve) is said before a routine is picked, as the session says it again first.
+    let advice = app.stats.as_ref().and_then(|s| s.pain_trend.advice.clone()).filter(|_| app.locked.is_none());
+    let top_lines: Vec<Line> =
+        std::iter::once(top_line).chain(advice.map(|a| Line::styled(a, theme.danger()))).collect();
+    let top_text = Paragraph::new(top_lines).wrap(Wrap { trim: true });
+    let top_rows = u16::try_from(top_text.line_count(inner.width).clamp(2, 5)).unwrap_or(5);
     let [top, list_area, detail_area, msg, keys] = Layout::vertical([
         Constraint::Length(top_rows),
         Constraint::Min(6),
