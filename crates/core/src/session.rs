@@ -462,8 +462,12 @@ impl Default for SessionLog {
 /// enough for those words and the 3-2-1 count after them (before, the count could fall over the
 /// words' end).
 ///
+/// 8: as 7, but a rating after given ahead is not recorded for a session that ended before
+/// anything was stretched (no hold done, no time in a stretch), which it would not describe
+/// either.
+///
 /// [`Reading::CautionsFirst`]: crate::Reading::CautionsFirst
-pub const RULES: u32 = 7;
+pub const RULES: u32 = 8;
 
 /// The rules of a log that does not say (stored before there were versions).
 fn first_rules() -> u32 {
@@ -1691,9 +1695,12 @@ impl Session {
             PainPrompt::Ask if rate => self.enter(Phase::PainAfter, at),
             PainPrompt::Given { score } if rate => {
                 // From rules 5, a rating given ahead describes a session that ran its course,
-                // not one stopped for pain.
+                // not one stopped for pain; from rules 8, not one ended before anything was
+                // stretched.
                 let for_pain = matches!(outcome, Some(StopReason::SharpPain | StopReason::Pain));
-                if self.log.rules < 5 || !for_pain {
+                let nothing_stretched =
+                    self.items.iter().all(|i| i.record.holds_done == 0 && i.record.active.is_zero());
+                if (self.log.rules < 5 || !for_pain) && (self.log.rules < 8 || !nothing_stretched) {
                     self.rated_after(score.min(10), at, false);
                 }
                 self.conclude(at);

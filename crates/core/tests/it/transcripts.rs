@@ -1876,6 +1876,24 @@ fn a_rating_after_given_ahead_is_not_kept_for_a_session_stopped_for_pain() {
     assert_eq!(s.summary().expect("finished").pain_after, Some(3), "a session that ran its course keeps it");
 }
 
+#[test]
+fn a_rating_after_given_ahead_is_not_kept_for_a_session_ended_before_anything_was_stretched() {
+    let given = PlanOptions { pain_after: PainPrompt::Given { score: 3 }, ..options() };
+    // Quit while the first stretch is introduced: nothing was stretched.
+    let (s, _) =
+        run(Session::new(plan("short", &given), Some(&clear_record()), limber_core::At::ZERO), "3 quit\n4 end");
+    let summary = s.summary().expect("ended");
+    assert!(summary.exercise_started && summary.stopped == Some(limber_core::StopReason::Aborted), "{summary:?}");
+    assert_eq!(summary.pain_after, None, "3 would describe a session that did not happen");
+    assert_eq!(under_rules(&s, "short", &given, 7).summary().expect("ended").pain_after, Some(3), "rules 7");
+    // Quit after a hold: something was stretched, and the rating stands.
+    let (s, _) =
+        run(Session::new(plan("short", &given), Some(&clear_record()), limber_core::At::ZERO), "40 quit\n41 end");
+    let summary = s.summary().expect("ended");
+    assert!(summary.items.iter().any(|i| i.holds_done > 0), "{summary:?}");
+    assert_eq!(summary.pain_after, Some(3));
+}
+
 /// Each stretch's first halfway gives the whole breathing reminder; later holds of it a short
 /// one, so that the voice says it within the hold (a flow names its positions in full in the
 /// first cycle only, for the same reason: see `a_flow_cues_each_position`).
