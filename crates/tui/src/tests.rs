@@ -806,6 +806,9 @@ fn a_window_too_small_to_show_a_question_lets_no_key_answer_it_unseen() {
     app.on_key(key('3'), At::ZERO);
     assert!(matches!(phase(&app), Some(Phase::Screening { question: 0 })), "{:?}", phase(&app));
     assert!(app.live.as_ref().is_some_and(|l| l.session.log().intents.is_empty()), "nothing was answered");
+    // And the window says why.
+    let text = render(&app, 40, 12).replace('"', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("to answer the question (until then y, n and the digits do nothing)"), "{text}");
     // Once the window is big enough again, keys answer.
     app.too_small = false;
     app.on_key(key('n'), At::ZERO);

@@ -154,7 +154,15 @@ fn small_window(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let session = app.screen == Screen::Session && app.live.is_some();
     let (w, h) = (area.width, area.height);
     let size = Line::from(Span::styled(
-        if session {
+        if session && app.live.as_ref().is_some_and(|l| l.view.question.is_some()) {
+            // Its keys are held back until it can be seen whole: said, so that a y or an n that
+            // does nothing is not a mystery.
+            format!(
+                "This window is {w}×{h}: make it at least {}×{} to answer the question (until then y, n and \
+                 the digits do nothing).",
+                MIN_SIZE.0, MIN_SIZE.1
+            )
+        } else if session {
             format!("This window is {w}×{h}: make it at least {}×{} to see the steps.", MIN_SIZE.0, MIN_SIZE.1)
         } else {
             format!(
