@@ -433,8 +433,11 @@ pub(crate) async fn import(
     // The stretches sessions set aside after sharp pain: a file from before the progression was
     // exported (formats 1 and 2) says so only there.
     let mut set_aside: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let ahead = crate::when::now_ms().saturating_add(crate::AHEAD_MS);
+    let mut dated_ahead = 0;
     while let Some((position, s)) = rx.recv().await {
         check(&s).map_err(|problem| ImportError::Record { position, id: s.id.to_string(), problem })?;
+        dated_ahead += usize::from(s.started_at_ms > ahead);
         if let Some(stretch) = &s.flagged {
             set_aside.insert(stretch.clone());
         }
@@ -491,6 +494,7 @@ pub(crate) async fn import(
         },
     };
     import.commit().await?;
+    report.dated_ahead = dated_ahead;
     Ok(report)
 }
 

@@ -192,7 +192,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// How far ahead of this machine's clock a stored moment is still taken as it is: one later
 /// than that (a clock set wrong, here or on the device an import came from) is left out of
 /// the pain trend and of the refusal after an emergency sign.
-const AHEAD_MS: i64 = 60 * 60 * 1000;
+pub(crate) const AHEAD_MS: i64 = 60 * 60 * 1000;
 
 /// How long screening answers stand, in days: after that the next session asks the safety
 /// questions again. Pain, health and the answers change; one question is whether the pain has
@@ -859,10 +859,15 @@ impl App {
     /// The sessions that count toward the goal in each of the last `weeks` local weeks, this
     /// week first: reads them newest first, only as far back as that.
     pub async fn sessions_per_week(&self, user: UserId, weeks: usize, tz: &TimeZone) -> Result<Vec<u64>> {
-        let this_week = when::week_number(when::now_ms(), tz);
+        let now = when::now_ms();
+        let this_week = when::week_number(now, tz);
         let mut per_week = vec![0_u64; weeks];
         let mut starts = self.store.goal_session_starts(user);
         while let Some(ms) = starts.try_next().await? {
+            // Dated more than an hour ahead: not happened yet (as in `adherence`).
+            if ms > now.saturating_add(AHEAD_MS) {
+                continue;
+            }
             let back = this_week - when::week_number(ms, tz);
             match usize::try_from(back).ok().and_then(|b| per_week.get_mut(b)) {
                 Some(n) => *n += 1,
@@ -877,9 +882,15 @@ impl App {
     /// This week against `goal` and the streak, in local weeks: reads the sessions that count,
     /// newest first, only as far back as the streak goes.
     pub async fn adherence(&self, user: UserId, goal: u32, tz: &TimeZone) -> Result<Adherence> {
-        let mut walk = AdherenceWalk::new(goal, when::week_number(when::now_ms(), tz));
+        let now = when::now_ms();
+        let mut walk = AdherenceWalk::new(goal, when::week_number(now, tz));
         let mut starts = self.store.goal_session_starts(user);
         while let Some(ms) = starts.try_next().await? {
+            // One dated more than an hour ahead (a clock set wrong, here or on the device an
+            // import came from) has not happened yet: it counts in no week until it has.
+            if ms > now.saturating_add(AHEAD_MS) {
+                continue;
+            }
             if !walk.push(when::week_number(ms, tz)) {
                 break;
             }

@@ -13,6 +13,7 @@ use limber_core::{ItemStatus, StopReason};
 
 use crate::args::{ExportFormat, Global, HISTORY_PAGE, HistoryArgs};
 use crate::context::{Env, print_json};
+use crate::wrap::say_err;
 
 fn outcome(stopped: Option<StopReason>) -> &'static str {
     stopped.map_or("finished", StopReason::label)
@@ -356,6 +357,16 @@ pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
             println!("Kept the profile you have here; the file's was left out (change it with `limber profile`).")
         }
         ProfileImport::NotInFile | ProfileImport::Same => {}
+    }
+    if report.dated_ahead > 0 {
+        say_err(&format!(
+            "limber: {} in the file {} dated more than an hour ahead of this machine's clock (was the clock set wrong \
+             where {} recorded?): {} toward no week and no pain trend until then.",
+            plural(report.dated_ahead, "session", "sessions"),
+            if report.dated_ahead == 1 { "is" } else { "are" },
+            if report.dated_ahead == 1 { "it was" } else { "they were" },
+            if report.dated_ahead == 1 { "it counts" } else { "they count" },
+        ));
     }
     // A session the file brought in may have stopped for an emergency sign in the last day: no
     // session starts here either until a day after it, which is said now, not at the next run.

@@ -270,6 +270,10 @@ pub struct ImportReport {
     pub stretches: usize,
     /// What became of the file's profile.
     pub profile: ProfileImport,
+    /// Sessions in the file dated more than an hour ahead of this machine's clock (a clock set
+    /// wrong where they were recorded): they count toward no week and no trend until then.
+    #[serde(rename = "dated-ahead")]
+    pub dated_ahead: usize,
 }
 
 /// What an import did with the profile in the file.
@@ -617,6 +621,7 @@ impl std::ops::AddAssign for ImportReport {
         self.added += other.added;
         self.skipped += other.skipped;
         self.stretches += other.stretches;
+        self.dated_ahead += other.dated_ahead;
         if other.profile != ProfileImport::NotInFile {
             self.profile = other.profile;
         }

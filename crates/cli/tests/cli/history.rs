@@ -532,3 +532,29 @@ fn damage_inside_the_database_is_said_with_its_file_and_an_export_still_rescues_
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&rescued).expect("written")).expect("JSON");
     assert_eq!(json["sessions"].as_array().map(Vec::len), Some(3), "{json}");
 }
+
+#[test]
+fn sessions_dated_ahead_are_said_on_import_and_count_toward_no_week_yet() {
+    let home = Home::new();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
+    let now = i64::try_from(now).expect("ms");
+    // Two sessions from a device whose clock ran ahead: in three hours, and in a year.
+    let file = export_file(&home, "ahead.json", 0..2, None);
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    for (k, start) in [(0, now + 3 * 60 * 60 * 1000), (1, now + 365 * DAY)] {
+        json["sessions"][k]["started-at-ms"] = start.into();
+        json["sessions"][k]["ended-at-ms"] = (start + 600_000).into();
+    }
+    std::fs::write(&file, json.to_string()).expect("write");
+    home.limber(&["import", &file]).assert().success().stderr(predicate::str::contains(
+        "2 sessions in the file are dated more than an hour ahead of this machine's clock",
+    ));
+    let stats = home.json(&["stats"]);
+    assert_eq!(stats["adherence"]["this_week"], 0, "{stats}");
+    // Importing again says it again: the file is what it describes.
+    home.limber(&["import", &file])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("dated more than an hour ahead"));
+}
