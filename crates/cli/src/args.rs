@@ -39,7 +39,8 @@ Examples (`limber routines` lists the routines):
   limber run full --voice --pain-before 3      cues spoken aloud, today's pain given ahead
   limber run desk --plain                      one line per cue, for a screen reader
 
-Exit codes: 0 done (q included), 1 error, 2 usage error, 3 stopped for safety, 130 Ctrl-C.";
+Exit codes: 0 done (q included), 1 error, 2 usage error, 3 stopped for safety, 130 Ctrl-C
+(143 SIGTERM, 129 SIGHUP: a closed terminal).";
 
 /// The command line, with one store kept as [`limber_app::local::choose_store`] says.
 pub(crate) fn parse() -> Cli {
@@ -332,8 +333,8 @@ pub(crate) struct RunArgs {
     /// Speak cues aloud (espeak-ng, spd-say or the command in LIMBER_SPEAK).
     #[arg(long, overrides_with = "no_voice")]
     pub(crate) voice: bool,
-    /// Do not speak, even if your profile says to.
-    #[arg(long)]
+    /// Do not speak, even if your profile says to (the last of --voice and --no-voice wins).
+    #[arg(long, overrides_with = "voice")]
     pub(crate) no_voice: bool,
     /// No terminal bell today (`limber profile --sound off` turns it off for good).
     #[arg(long)]
@@ -454,5 +455,16 @@ mod tests {
             Ok(_) => panic!("not a run"),
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn the_last_of_voice_and_no_voice_wins() {
+        let voice = |args: &[&str]| match Cli::try_parse_from(args) {
+            Ok(Cli { command: Command::Run(run), .. }) => (run.voice, run.no_voice),
+            Ok(_) => panic!("not a run"),
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(voice(&["limber", "run", "--voice", "--no-voice"]), (false, true));
+        assert_eq!(voice(&["limber", "run", "--no-voice", "--voice"]), (true, false));
     }
 }

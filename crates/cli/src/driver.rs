@@ -94,6 +94,8 @@ pub(crate) fn say_line(text: &str) {
 pub(crate) struct Inputs {
     rx: Receiver<Input>,
     ended: bool,
+    /// Ctrl-C was typed at a prompt (in raw mode it comes as a key, not a signal).
+    interrupted: bool,
     keys: bool,
     _mode: Option<KeyMode>,
 }
@@ -159,7 +161,7 @@ impl Inputs {
                 }
             }
         });
-        Inputs { rx, ended: false, keys, _mode: mode }
+        Inputs { rx, ended: false, interrupted: false, keys, _mode: mode }
     }
 
     /// Whether single keys are read (stdin is a terminal).
@@ -183,8 +185,13 @@ impl Inputs {
         }
     }
 
+    /// Whether Ctrl-C was typed at a prompt ([`Inputs::prompt`] then returned `None`).
+    pub(crate) fn interrupted(&self) -> bool {
+        self.interrupted
+    }
+
     /// Asks `question` and returns the answer typed (keys echoed, Enter ends it), or `None` if
-    /// input has ended.
+    /// input has ended or Ctrl-C was typed.
     pub(crate) fn prompt(&mut self, question: &str) -> Option<String> {
         print!("{question}");
         let _ = std::io::stdout().flush();
@@ -193,7 +200,11 @@ impl Inputs {
             loop {
                 match self.rx.recv() {
                     Ok(Input::Key(b'\r' | b'\n')) => break Some(text),
-                    Ok(Input::Key(3)) | Err(_) => break None,
+                    Ok(Input::Key(3)) => {
+                        self.interrupted = true;
+                        break None;
+                    }
+                    Err(_) => break None,
                     Ok(Input::Key(127 | 8)) => {
                         if text.pop().is_some() {
                             print!("\u{8} \u{8}");

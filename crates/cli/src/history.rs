@@ -109,10 +109,8 @@ pub(crate) fn history(global: &Global, args: &HistoryArgs) -> anyhow::Result<Exi
     let shown = written.map_err(crate::context::writing_stdout)?;
     // A script reading JSON is told, on standard error, that it has the latest only.
     if shown.more && !matches!(shape, Shape::Text) {
-        eprintln!(
-            "limber: the latest {} sessions only; --all for every one, --limit N for the latest N",
-            shown.sessions
-        );
+        let latest = if shown.sessions == 1 { "session".to_owned() } else { format!("{} sessions", shown.sessions) };
+        eprintln!("limber: the latest {latest} only; --all for every one, --limit N for the latest N");
     }
     crate::context::left_out(shown.unreadable, &[])
 }

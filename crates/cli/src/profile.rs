@@ -86,8 +86,12 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
             say_line(&cue.text);
         }
         let Some(answer) = inputs.prompt("> ") else {
+            let interrupted = inputs.interrupted();
+            // The terminal back as it was first, so the words start at the line's start.
+            drop(inputs);
             eprintln!("Screening needs an answer to every question; nothing was saved.");
-            return Ok(ExitCode::FAILURE);
+            // Ctrl-C, as it ends a session: 130, as after the signal it stands for.
+            return Ok(if interrupted { ExitCode::from(130) } else { ExitCode::FAILURE });
         };
         match limber_app::line::command_intent(&answer) {
             Ok(intent) => {

@@ -205,6 +205,8 @@ pub(crate) struct App {
     pub(crate) interrupted: bool,
     /// A session stopped for safety during this run (exit code 3).
     pub(crate) stopped_for_safety: bool,
+    /// A session under way was ended the way `q` ends it (by q, Ctrl-C or a signal).
+    pub(crate) ended_a_session: bool,
     /// The last session could not be saved: how it went, where it was kept instead, and what
     /// to do (shown on the summary and printed again on exit).
     pub(crate) unsaved: Option<Unsaved>,
@@ -268,6 +270,7 @@ impl App {
             quit: false,
             interrupted: false,
             stopped_for_safety: false,
+            ended_a_session: false,
             unsaved: None,
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             previews: Vec::new(),
@@ -483,6 +486,7 @@ impl App {
     /// Ends the session the way `q` does, keeping what was done.
     pub(crate) fn quit_session(&mut self, now: At) {
         let Some(live) = &mut self.live else { return };
+        self.ended_a_session = true;
         live.session.quit_to_end(now);
         self.take_cues();
         self.refresh_view(now);

@@ -137,6 +137,11 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("error: {}", unsaved.said);
     }
     result?;
+    // Ended by Ctrl-C or a signal mid-session, the screen went with no summary: said here.
+    let saved = app.finished.as_ref().is_some_and(|(f, _)| f.saved);
+    if (app.interrupted || interrupt.requested()) && app.ended_a_session && saved {
+        eprintln!("The session under way was ended early; what you did is saved (`limber history` shows it).");
+    }
     if app.stopped_for_safety {
         eprintln!("limber stopped a session for your safety (exit code {EXIT_SAFETY}).");
         return Ok(ExitCode::from(EXIT_SAFETY));

@@ -77,6 +77,23 @@ fn a_dumb_terminal_or_none_named_gets_every_cue_one_line_each() {
 }
 
 #[test]
+fn ctrl_c_at_the_screening_questions_exits_130_saving_nothing() {
+    let home = Home::new();
+    let mut cmd = home.process();
+    cmd.arg("screening").env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    p.exp_string("Question 1 of").expect("the first question");
+    press(&mut p, "\u{3}");
+    // At the start of a line: the terminal is given back before the words.
+    p.exp_string("\r\nScreening needs an answer to every question; nothing was saved.").expect("said");
+    p.exp_eof().expect("the process ends");
+    match p.process().wait().expect("exit status") {
+        rexpect::process::WaitStatus::Exited(_, exit) => assert_eq!(exit, 130),
+        other => panic!("unexpected end: {other:?}"),
+    }
+}
+
+#[test]
 fn ctrl_c_keeps_what_was_done_and_exits_130_and_q_exits_0() {
     // In a terminal Ctrl-C arrives as a key, not a signal: it still ends as SIGINT would.
     for (key, code) in [("\u{3}", 130), ("q", 0)] {
