@@ -154,7 +154,7 @@ pub enum ImportError {
         hint: &'static str,
     },
     /// A format this limber does not read.
-    #[error("export format {0}, and this limber reads formats 1 to {FORMAT}")]
+    #[error("export format {0}, and this limber reads formats 1 to {FORMAT}{upgrade}", upgrade = if *.0 > FORMAT { ": a newer limber wrote it, so upgrade this one to import it" } else { "" })]
     Format(u32),
     /// The profile is wrong.
     #[error("the profile: {0}; nothing was imported")]
@@ -509,6 +509,14 @@ fn same_profile(a: &Profile, b: &Profile) -> bool {
     sorted(a) == sorted(b)
 }
 
+/// Whether `start`, the first bytes of a file, looks like `limber history --json` (a list of
+/// sessions) or `--jsonl` (one session object per line, its `id` first).
+fn looks_like_history(start: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(start);
+    let text = text.trim_start();
+    text.starts_with('[') || text.starts_with("{\"id\"")
+}
+
 /// Parses an export file from `file`, handing each session with its position (from 1) to
 /// `each` as soon as it is read, and returns the progression and profile it ends with
 /// (checked; empty before formats 3 and 5). Stops at the first problem, `each`'s included.
@@ -523,6 +531,11 @@ fn parse<R: Read>(
     }
     let hint = match file.fill_buf() {
         Ok(start) if start.starts_with(b"session,") => " (that looks like a CSV export; import reads the JSON export)",
+        // `limber history --json` (a list) or `--jsonl` (a session per line): for reading, not
+        // for moving a history.
+        Ok(start) if looks_like_history(start) => {
+            " (that looks like `limber history` output; import reads what `limber export --format json` writes)"
+        }
         // Nothing at all (a pipe from a command that failed, a file not written yet).
         Ok([]) => return Err(ImportError::Shape { detail: "it is empty".to_owned(), hint: "" }),
         Ok(_) => "",
@@ -854,6 +867,12 @@ mod tests {
         assert!(err.to_string().contains("trailing characters"), "{err}");
         let err = read("session,started_at\n").unwrap_err();
         assert!(err.to_string().contains("CSV"), "{err}");
+        for history in [r#"[{"id":"x","routine":"desk"}]"#, "{\"id\":\"x\",\"routine\":\"desk\"}\n{\"id\":\"y\"}\n"] {
+            let err = read(history).unwrap_err().to_string();
+            assert!(err.contains("looks like `limber history` output"), "{history}: {err}");
+        }
+        let err = read(r#"{"limber-export":99,"sessions":[]}"#).unwrap_err().to_string();
+        assert!(err.contains("upgrade this one"), "{err}");
     }
 
     fn sample() -> String {
