@@ -186,9 +186,6 @@ fn a_desk_session_pauses_resumes_stops_for_sharp_pain_and_restores_the_terminal(
     screen.key("q");
     let status = screen.pty.process().wait().expect("exit status");
     screen.restored();
-    // The screen went with no summary: what became of the session is said after it.
-    let said = screen.wait("what became of the session", |s| s.contains("ended early"));
-    assert!(said.contains("what you did is saved"), "{said}");
     match status {
         rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 3, "stopped for safety"),
         other => panic!("unexpected end: {other:?}"),
@@ -210,6 +207,9 @@ fn ends_keeping_what_was_done(code: i32, end: impl FnOnce(&mut Screen)) {
     end(&mut screen);
     let status = screen.pty.process().wait().expect("exit status");
     screen.restored();
+    // The screen went with no summary: what became of the session is said after it.
+    let said = screen.wait("what became of the session", |s| s.contains("ended early"));
+    assert!(said.contains("what you did is saved"), "{said}");
     match status {
         rexpect::process::WaitStatus::Exited(_, exit) => {
             assert_eq!(exit, code, "128 + the signal's number, not 3 (no safety stop)")
