@@ -67,6 +67,10 @@ async function api(method, path, body) {
 // The sign-in, with why the token given was refused (empty: none was given yet).
 function showLogin(refused = "") {
   $("#login").hidden = false;
+  // Nothing else to do until signed in: no Start that answers nothing, no Sign out for a token
+  // that was not accepted.
+  $("#start").hidden = true;
+  $("#sign-out").hidden = true;
   const problem = $("#login-problem");
   problem.textContent = refused
     ? `That token was not accepted (${refused}). Check it, or get a new one with limber-server user rotate NAME.`
@@ -80,6 +84,7 @@ $("#login-form").addEventListener("submit", (e) => {
   localStorage.setItem("limber.token", token);
   $("#login").hidden = true;
   $("#sign-out").hidden = !token;
+  if (!current) $("#start").hidden = false;
   init();
 });
 
@@ -265,6 +270,9 @@ async function keepAwake(on) {
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible" && current?.state && !isOver(current.state.view)) keepAwake(true);
 });
+// Over plain http to another machine (a phone on the home network) there is no wake lock: said
+// before Start, so the screen's own timeout can be set longer.
+$("#awake-hint").hidden = Boolean(navigator.wakeLock);
 
 // ------------------------------------------------------------------ a live session
 
@@ -277,7 +285,7 @@ async function startSession(form) {
     "no-warm-up": data.has("no-warm-up"),
     "wait-for-start": data.has("wait-for-start"),
     rescreen: data.has("rescreen"),
-    speed: Number(params.get("speed") || data.get("speed") || 1),
+    speed: Number(data.get("speed") || 1),
   };
   if (!body.routine) throw new Error("The routines have not loaded yet: wait a moment, then press Start again.");
   const state = await api("POST", "/sessions", body);
@@ -351,7 +359,15 @@ function openStream(c) {
     $("#cues").setAttribute("aria-live", before || pageSpeaks() ? "off" : "polite");
     $("#cues").prepend(li);
     while ($("#cues").children.length > 30) $("#cues").lastChild.remove();
-    if (REPLIES.has(kind)) current.reply = { text: cue.text, alert: cue.sound === "alert" };
+    if (REPLIES.has(kind)) {
+      // An alert followed at once by a plain reply (too much, then the swap it brings): both
+      // stand, so "come out of the stretch gently" is still on screen with sound off.
+      const alert = cue.sound === "alert";
+      const last = current.reply;
+      current.reply = last?.alert && !alert && last.seq === cue.seq - 1
+        ? { text: `${last.text} ${cue.text}`, alert: true, seq: cue.seq }
+        : { text: cue.text, alert, seq: cue.seq };
+    }
     else if (REPLY_ENDS.has(kind)) current.reply = null;
     if (kind === "question" && cue.kind.of) current.questionOf = { number: cue.kind.number, of: cue.kind.of };
     if (LEAD_CUES.has(kind)) current.lead = cue.text;
@@ -612,9 +628,12 @@ function render(state) {
   if (v.repetition && v.repetition[1] > 1) parts.push(`repetition ${v.repetition[0]} of ${v.repetition[1]}`);
   if (v.breathing && v.phase.phase === "active") parts.push(v.breathing);
   $("#detail").textContent = parts.join(" · ");
-  $("#question").textContent = v.question || "";
-  $("#step").textContent = current.pending ? "" : stepText(v);
   const reply = current.pending || stop ? null : current.reply;
+  // "Stop for today?" is limber's reply to the rating and the question at once: said once, in
+  // the reply, so that Yes and No stay on a phone's first screen.
+  const shownQuestion = v.question && reply?.text?.includes(v.question) ? "" : v.question || "";
+  $("#question").textContent = shownQuestion;
+  $("#step").textContent = current.pending ? "" : stepText(v);
   $("#reply").textContent = reply?.text || "";
   $("#reply").classList.toggle("warning", Boolean(reply?.alert));
   $("#reply").hidden = !reply;
@@ -751,7 +770,7 @@ function renderActions(v) {
   if (v.allowed.includes("pain") && !asked) {
     const b = document.createElement("button");
     b.type = "button";
-    b.textContent = painOpen ? "Hide pain scale" : "Rate pain 0–10";
+    b.textContent = painOpen ? "Hide pain scale" : "Rate pain 0\u2060–\u206010" /* never broken at the dash */;
     b.setAttribute("aria-expanded", String(painOpen));
     b.dataset.open = "pain";
     b.addEventListener("click", () => { painOpen = !painOpen; renderActions(current.state.view); });
@@ -990,9 +1009,13 @@ $("#sharp-pain").addEventListener("click", () => pressStop({ intent: "sharp-pain
 
 // The CLI's keys, during a session: space pause/resume, Enter start, s skip, a swap,
 // d discomfort, c comfortable, 0–9 pain, x sharp pain, e chest, q quit, y/n answers.
+// As there, a letter in capitals (Caps Lock, Shift) is the same key, ! is sharp pain too (Shift
+// held on the 1 key) and p pauses.
 const KEYS = { " ": "toggle-pause", Enter: "start", s: "skip", a: "swap", d: "discomfort", c: "comfortable",
-  x: "sharp-pain", e: "chest", q: "quit", y: "yes", n: "no" };
+  x: "sharp-pain", "!": "sharp-pain", e: "chest", q: "quit", y: "yes", n: "no", p: "toggle-pause" };
 document.addEventListener("keydown", (e) => {
+  // The key as the table names it: a letter in either case.
+  const key = /^[A-Za-z]$/.test(e.key) ? e.key.toLowerCase() : e.key;
   if (!current?.state || e.ctrlKey || e.metaKey || e.altKey) return;
   // A key held down repeats: one press is one intent (and quit still takes a second press).
   if (e.repeat) return;
@@ -1002,19 +1025,19 @@ document.addEventListener("keydown", (e) => {
   const allowed = current.state.view.allowed;
   if (current.pending) {
     // A stop not yet heard: only sharp pain and chest pain, nothing that could arrive first.
-    if (STOP_INTENTS.has(KEYS[e.key])) {
+    if (STOP_INTENTS.has(KEYS[key])) {
       e.preventDefault();
-      pressStop({ intent: KEYS[e.key] });
+      pressStop({ intent: KEYS[key] });
     }
     return;
   }
   // On another tab the session is out of sight: only a stop acts there, and brings it back.
   if ($("#session").hidden) {
-    if (STOP_INTENTS.has(KEYS[e.key]) && allowed.includes(KEYS[e.key])) {
+    if (STOP_INTENTS.has(KEYS[key]) && allowed.includes(KEYS[key])) {
       e.preventDefault();
       showTab("start");
-      if (KEYS[e.key] === "chest") pressChestKey();
-      else pressStop({ intent: KEYS[e.key] });
+      if (KEYS[key] === "chest") pressChestKey();
+      else pressStop({ intent: KEYS[key] });
     }
     return;
   }
@@ -1037,18 +1060,18 @@ document.addEventListener("keydown", (e) => {
     const ten = e.key === "0" && lastOne !== null && performance.now() - lastOne <= 2000;
     if (e.key === "1") oneSent = performance.now();
     send({ intent: "pain", score: ten ? 10 : Number(e.key) });
-  } else if (KEYS[e.key] === "quit" && allowed.includes("quit")) {
+  } else if (KEYS[key] === "quit" && allowed.includes("quit")) {
     // As the button: a second press ends it.
     e.preventDefault();
     const button = $("#actions [data-intent=quit]");
     if (button) armQuit(button);
-  } else if (KEYS[e.key] === "chest" && allowed.includes("chest")) {
+  } else if (KEYS[key] === "chest" && allowed.includes("chest")) {
     e.preventDefault();
     pressChestKey();
-  } else if (KEYS[e.key] && allowed.includes(KEYS[e.key])) {
+  } else if (KEYS[key] && allowed.includes(KEYS[key])) {
     e.preventDefault();
-    if (STOP_INTENTS.has(KEYS[e.key])) pressStop({ intent: KEYS[e.key] });
-    else send({ intent: KEYS[e.key] });
+    if (STOP_INTENTS.has(KEYS[key])) pressStop({ intent: KEYS[key] });
+    else send({ intent: KEYS[key] });
   }
 });
 
@@ -1080,14 +1103,22 @@ function finish(state) {
   // A stop's advice stays on screen (above, in #stopped); otherwise the last few words.
   const stop = state.view.stopped || (c.late ? { reason: "sharp-pain" } : null);
   // (Not a question: the ones asked are answered by now.)
-  const asked = new Set(["question", "ask-pain", "ask-assessed", "ask-stop", "countdown"]);
-  const said = [...$("#cues").children].filter((li) => !asked.has(li.dataset.kind));
+  const asked = new Set(["question", "ask-pain", "ask-assessed", "ask-stop", "check-in", "countdown"]);
+  // Nor what the reply above it already shows ("Noted: 2 out of 10.").
+  const shown = $("#reply").hidden ? "" : $("#reply").textContent;
+  const said = [...$("#cues").children].filter((li) => !asked.has(li.dataset.kind) && li.textContent !== shown);
   const last = stop ? [] : said.slice(0, 3).map((li) => li.textContent).reverse();
   out.replaceChildren();
   const h = document.createElement("h3");
   h.textContent = stop ? (stop.reason === "aborted" ? "Session ended" : "Session stopped") : "Well done";
   out.append(h);
   for (const t of last) { const p = document.createElement("p"); p.textContent = t; out.append(p); }
+  // As the CLI says after one: a preview counts toward nothing.
+  if (c.speed > 1) {
+    const p = document.createElement("p");
+    p.textContent = "Saved as a preview (run faster than real time): it counts toward no weekly goal and grows no hold.";
+    out.append(p);
+  }
   const again = document.createElement("button");
   again.type = "button";
   again.className = "primary";
@@ -1390,6 +1421,19 @@ async function init() {
   }
   const wanted = params.get("routine");
   if (wanted) select.value = wanted;
+  // A speed in the address (`?speed=50`, for a demonstration) is shown in the form, so the
+  // person sees a preview is chosen, and can choose real time instead.
+  const speed = Number(params.get("speed"));
+  if (speed > 0 && speed !== 1) {
+    const box = $("#speed");
+    if (![...box.options].some((o) => Number(o.value) === speed)) {
+      const o = document.createElement("option");
+      o.value = String(speed);
+      o.textContent = speed > 1 ? `Preview ${speed}×` : `${speed}× (slower)`;
+      box.append(o);
+    }
+    box.value = [...box.options].find((o) => Number(o.value) === speed).value;
+  }
   const describe = () => { $("#routine-summary").textContent = select.selectedOptions[0]?.dataset.summary || ""; };
   select.addEventListener("change", describe);
   describe();

@@ -309,6 +309,10 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
         return;
     }
     let (_dir, server, driver) = desk_page();
+    // The address's speed (`?speed=20`) is the form's: the person sees a preview is chosen.
+    assert_eq!(driver.js("return document.querySelector('#speed').value"), json!("20"));
+    // On this computer itself the page keeps the screen on, so it says nothing about it.
+    assert_eq!(driver.js("return document.querySelector('#awake-hint').hidden"), json!(true));
     // Three earlier sessions, rated 3, then 6, then 7 before: with today's 10, getting worse.
     let day = 86_400_000i64;
     let earlier: Vec<Value> = [(40, 3), (20, 6), (10, 7)]
@@ -360,7 +364,9 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
                 driver.wait_for("the waiting 1", |d| d.text("#typed").contains("press 0 to make it 10"));
                 driver.js(&key("0"));
                 // That much pain before starting: the page asks whether to stop; No carries on.
-                driver.wait_for("the question to stop", |d| d.text("#question").contains("stop for today?"));
+                // (Once: in the reply to the rating, not again as the question under it.)
+                driver.wait_for("the question to stop", |d| d.text("#reply").contains("stop for today?"));
+                assert_eq!(driver.text("#question"), "");
                 // Only yes or no answers it: no pain scale under it, and the big word asks it.
                 driver.wait_for("the scale to go", |d| {
                     d.js("return document.querySelector('#pain-scale').hidden") == json!(true)
@@ -932,6 +938,11 @@ fn the_end_of_a_session_gives_its_last_words_not_a_question_already_answered() {
     let outcome = driver.text("#outcome");
     assert!(outcome.contains("Well done"), "{outcome}");
     assert!(!outcome.contains("how much does your back hurt"), "the answered question again: {outcome}");
+    assert!(!outcome.contains("How did"), "a check-in's question, past: {outcome}");
+    let reply = driver.text("#reply");
+    assert!(reply.is_empty() || !outcome.contains(&reply), "said once, above: {reply} / {outcome}");
+    // Run at 1000×: a preview, and said so.
+    assert!(outcome.contains("Saved as a preview"), "{outcome}");
 }
 
 #[test]
@@ -972,6 +983,8 @@ fn a_report_is_answered_on_screen_the_focus_stays_and_a_stop_from_another_tab_br
     // "Stop for today?" stands while it is asked, and goes once answered.
     press(&driver, "7");
     driver.wait_for("the question", |d| d.text("#reply").contains("stop for today"));
+    // Said once, in the reply: Yes and No stay near it.
+    assert_eq!(driver.text("#question"), "", "the question is not said twice");
     press(&driver, "n");
     driver.wait_for("the question gone", |d| d.js("return document.querySelector('#reply').hidden") == json!(true));
     driver.wait_for("going on", |_| get(&server.addr, &session).1["view"]["paused"] == json!(false));
@@ -999,7 +1012,8 @@ fn a_report_is_answered_on_screen_the_focus_stays_and_a_stop_from_another_tab_br
     let armed = "document.querySelector('#actions [data-intent=quit]').click(); \
                  return document.querySelector('#announce').textContent";
     assert!(driver.js(armed).as_str().is_some_and(|t| t.contains("again within 4 seconds")));
-    press(&driver, "x");
+    // (In capitals too, as with Caps Lock on: it is the same key.)
+    press(&driver, "X");
     wait_for_sharp_pain_stop(&server.addr, &session);
     driver.wait_for("the advice", |d| {
         d.js("return !document.querySelector('#session').hidden && !document.querySelector('#stopped').hidden")
@@ -1323,7 +1337,11 @@ fn a_stop_answered_401_shows_the_sign_in_and_is_sent_once_signed_in() {
     driver.click("#login-form button[type=submit]");
     driver.wait_for("the refusal", |d| d.text("#login-problem").contains("That token was not accepted"));
     assert_eq!(driver.js("return document.querySelector('#login').hidden"), json!(false));
+    // Until a token is accepted there is nothing to start and no one to sign out.
+    let hidden = "return ['#start', '#sign-out'].map((s) => document.querySelector(s).hidden)";
+    assert_eq!(driver.js(hidden), json!([true, true]));
     sign_in(&driver);
+    assert_eq!(driver.js("return document.querySelector('#sign-out').hidden"), json!(false));
     driver.wait_for("the warm-up", |d| d.text("#phase-word") == "WARM-UP" && is_countdown(&d.text("#countdown")));
 
     // The token is no longer good: the stop is kept, and the sign-in shows.
