@@ -272,6 +272,9 @@ pub struct StartRequest {
     pub pain_after: PainPrompt,
     /// Phase timings other than the defaults (tests, previews).
     pub timing: Option<Timing>,
+    /// Stretches to leave out as if set aside after sharp pain, besides those the history
+    /// says: set aside in a session kept in a file that is not in the history yet.
+    pub also_set_aside: Vec<StretchId>,
 }
 
 /// A session ready to run, with what the driver needs to know about it.
@@ -294,15 +297,19 @@ pub struct Started {
     /// The pain trend's advice to see a clinician, as it stands before this session (pain that
     /// stopped sessions lately, ratings that do not improve): said before it starts.
     pub clinician_advice: Option<String>,
+    /// What a local front end brought into the history before it (sessions kept in files when
+    /// they could not be saved: `local::Local::start`), in words.
+    pub brought_in: Vec<String>,
 }
 
 impl Started {
     /// What to tell the person before the session starts, in words: the pain trend's advice to
-    /// see a clinician, what the plan changed from the routine, and why the safety questions
+    /// see a clinician, what was brought into the history first, what the plan changed from the routine, and why the safety questions
     /// come again when their answers lapsed.
     pub fn notes(&self, library: &limber_core::Library) -> Vec<String> {
         // The advice first: it asks the person to think again before going on.
         let mut notes: Vec<String> = self.clinician_advice.iter().cloned().collect();
+        notes.extend(self.brought_in.iter().cloned());
         notes.extend(self.session.plan().adjustments.iter().map(|a| a.note(library)));
         if let Some(given) = self.screening_lapsed_ms {
             let date = when::zoned(given, &when::zone()).strftime("%-d %B %Y").to_string();
@@ -552,7 +559,12 @@ pub(crate) fn options_from(
         hold_override: request.hold,
         warm_up: !request.no_warm_up,
         wait_for_start: request.wait_for_start,
-        flagged: progression.iter().filter(|(_, p)| p.flagged).map(|(id, _)| id.clone()).collect::<BTreeSet<_>>(),
+        flagged: progression
+            .iter()
+            .filter(|(_, p)| p.flagged)
+            .map(|(id, _)| id.clone())
+            .chain(request.also_set_aside.iter().cloned())
+            .collect::<BTreeSet<_>>(),
         timing: request.timing.unwrap_or_default(),
         pain_before: request.pain_before,
         pain_after: request.pain_after,
@@ -637,6 +649,7 @@ impl App {
             screening_lapsed_ms,
             screening_changed_ms,
             clinician_advice,
+            brought_in: Vec::new(),
         })
     }
 

@@ -222,17 +222,23 @@ impl std::error::Error for Unsaved {}
 /// as [`Local::bring_in_kept`] found them before a session starts.
 #[derive(Debug, Default)]
 pub struct Kept {
-    /// Files added to the history, and removed.
+    /// Files added to the history (and removed, or renamed `….added` when they could not be).
     pub added: Vec<PathBuf>,
     /// Sessions they added (none for one that was in the history already).
     pub sessions: usize,
     /// Stretches they set aside after sharp pain, by name.
     pub set_aside: Vec<String>,
-    /// Files not added yet, with why.
+    /// Files not added yet (the database busy, read-only or full), with why.
     pub waiting: Vec<(PathBuf, Error)>,
-    /// Stretches the waiting files set aside after sharp pain, by name: the history does not
-    /// say so yet, so no session may start until they are added.
-    pub waiting_set_aside: Vec<String>,
+    /// Files that cannot be read (damaged), with why: importing them would fail the same way.
+    pub unreadable: Vec<(PathBuf, Error)>,
+    /// Files added that could not be removed or renamed: the person deletes them.
+    pub left_behind: Vec<PathBuf>,
+    /// Stretches the waiting files set aside after sharp pain: the history does not say so yet,
+    /// so the session about to start leaves them out itself ([`StartRequest::also_set_aside`]).
+    ///
+    /// [`StartRequest::also_set_aside`]: crate::StartRequest::also_set_aside
+    pub waiting_set_aside: Vec<StretchId>,
 }
 
 /// The name a session kept by [`Local::finish`] is written under: `limber-unsaved-<ms>.json`.
@@ -250,21 +256,22 @@ const KEPT_FILE_LIMIT: u64 = 1 << 20;
 const KEPT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Kept {
-    /// What a front end says of them before the session, as sentences; empty when there were none.
-    pub fn sentences(&self) -> Vec<String> {
+    /// What a front end says of them before the session, as sentences; empty when there were
+    /// none. `name` gives a stretch's name.
+    pub fn sentences(&self, name: impl Fn(&StretchId) -> String) -> Vec<String> {
         let mut said = Vec::new();
         if !self.added.is_empty() {
-            let files = self.added.len();
-            let sessions = match self.sessions {
-                0 => "nothing new (it was in your history already)".to_owned(),
-                1 => "1 session".to_owned(),
-                n => format!("{n} sessions"),
+            let what = match self.sessions {
+                0 if self.added.len() == 1 => "The session kept in a file when it could not be saved was in your \
+                                               history already; the file is removed."
+                    .to_owned(),
+                0 => "The sessions kept in files when they could not be saved were in your history already; the \
+                      files are removed."
+                    .to_owned(),
+                1 => "Added 1 session to your history, kept in a file when it could not be saved.".to_owned(),
+                n => format!("Added {n} sessions to your history, kept in files when they could not be saved."),
             };
-            said.push(format!(
-                "Added {sessions} to your history from {} kept when {} could not be saved.",
-                if files == 1 { "a file".to_owned() } else { format!("{files} files") },
-                if files == 1 { "it" } else { "they" },
-            ));
+            said.push(what);
             if !self.set_aside.is_empty() {
                 said.push(format!(
                     "{} caused sharp pain then, and {} set aside from your plans until you clear it.",
@@ -273,28 +280,35 @@ impl Kept {
                 ));
             }
         }
+        for path in &self.left_behind {
+            said.push(format!("{} is in your history now, but could not be removed: delete it.", path.display()));
+        }
         for (path, why) in &self.waiting {
             said.push(crate::report::sentence(&format!(
-                "a session kept in {} is not in your history yet: {}. `limber import {}` adds it",
+                "a session kept in {} is not in your history yet ({}); it is added before a later session, or by \
+                 `limber import {}`",
                 path.display(),
                 crate::report::error_line(why),
                 path.display(),
             )));
         }
-        said
-    }
-
-    /// Why no session may start: a waiting file set a stretch aside that plans would not know to
-    /// leave out.
-    pub fn refusal(&self) -> Option<String> {
-        if self.waiting_set_aside.is_empty() {
-            return None;
+        if !self.waiting_set_aside.is_empty() {
+            let names: Vec<String> = self.waiting_set_aside.iter().map(&name).collect();
+            said.push(format!(
+                "{} caused sharp pain in {}, so this session leaves {} out.",
+                crate::report::and_list(&names),
+                if self.waiting.len() == 1 { "it" } else { "them" },
+                if names.len() == 1 { "it" } else { "them" },
+            ));
         }
-        Some(format!(
-            "{} caused sharp pain in a session limber could not save, and it cannot be added to your history yet,              so plans would not leave {} out: no session starts until it is added (try again in a moment, or              `limber import` the file named above)",
-            crate::report::and_list(&self.waiting_set_aside),
-            if self.waiting_set_aside.len() == 1 { "it" } else { "them" },
-        ))
+        for (path, why) in &self.unreadable {
+            said.push(crate::report::sentence(&format!(
+                "{} cannot be read ({}): move it out of that folder, and keep it if it may hold a session of yours",
+                path.display(),
+                crate::report::error_line(why),
+            )));
+        }
+        said
     }
 }
 
@@ -436,9 +450,9 @@ impl Local {
 
     /// Adds the sessions [`Local::finish`] kept beside the database, when it could not save
     /// them, to the history, and removes each file once it is in: called before a session
-    /// starts, so a stretch that caused sharp pain in one is left out of the plan. A file that
-    /// cannot be added yet (the database still busy or read-only, a damaged file) stays where
-    /// it is, and is said.
+    /// starts ([`Local::start`]), so a stretch that caused sharp pain in one is left out of the
+    /// plan. A file that cannot be added yet (the database still busy, read-only or full) stays
+    /// where it is, and the stretches it set aside are named, for that session to leave out.
     pub fn bring_in_kept(&self) -> Kept {
         let mut kept = Kept::default();
         let Some(dir) = &self.data_dir else { return kept };
@@ -460,40 +474,42 @@ impl Local {
             let text = match read {
                 Ok(text) => text,
                 Err(e) => {
-                    kept.waiting.push((path, Error::Import(crate::export::ImportError::Io(e.to_string()))));
+                    kept.unreadable.push((path, Error::Import(crate::export::ImportError::Io(e.to_string()))));
                     continue;
                 }
             };
-            let set_aside: Vec<String> = match crate::export::read(&text) {
+            let set_aside: Vec<StretchId> = match crate::export::read(&text) {
                 Ok((sessions, standing)) => {
-                    let flagged =
-                        sessions.iter().filter_map(|s| s.flagged.clone()).map(|s| StretchId::from(s.as_str()));
-                    let flagged =
-                        flagged.chain(standing.progression.into_iter().filter(|(_, p)| p.flagged).map(|(id, _)| id));
-                    let mut names: Vec<String> = flagged.map(|id| name(&id)).collect();
-                    names.sort();
-                    names.dedup();
-                    names
+                    let flagged = sessions.iter().filter_map(|s| s.flagged.as_deref()).map(StretchId::from);
+                    let stored = standing.progression.into_iter().filter(|(_, p)| p.flagged).map(|(id, _)| id);
+                    flagged.chain(stored).collect()
                 }
                 Err(e) => {
-                    kept.waiting.push((path, Error::Import(e)));
+                    kept.unreadable.push((path, Error::Import(e)));
                     continue;
                 }
             };
             let added = self.block_on(async {
                 match tokio::time::timeout(KEPT_WAIT, self.app.import(self.user, std::io::Cursor::new(text))).await {
                     Ok(done) => done,
-                    Err(_) => {
-                        Err(Error::Store(crate::store::Error::Busy { engine: "still busy after 2 s".to_owned() }))
-                    }
+                    Err(_) => Err(Error::Store(crate::store::Error::Busy {
+                        engine: format!("still busy after {} s", KEPT_WAIT.as_secs()),
+                    })),
                 }
             });
             match added {
                 Ok(report) => {
-                    // In the history now: a file left behind would only be said again.
-                    let _ = std::fs::remove_file(&path);
+                    // In the history now: a file left behind would be added again at every start
+                    // (setting again a stretch the person has cleared since), so it goes, or is
+                    // renamed out of the way, or is named for the person to delete.
+                    let gone = std::fs::remove_file(&path)
+                        .or_else(|_| std::fs::rename(&path, path.with_extension("json.added")))
+                        .is_ok();
+                    if !gone {
+                        kept.left_behind.push(path.clone());
+                    }
                     kept.sessions += report.added;
-                    kept.set_aside.extend(set_aside);
+                    kept.set_aside.extend(set_aside.iter().map(name));
                     kept.added.push(path);
                 }
                 Err(e) => {
@@ -502,11 +518,26 @@ impl Local {
                 }
             }
         }
-        for names in [&mut kept.set_aside, &mut kept.waiting_set_aside] {
-            names.sort();
-            names.dedup();
-        }
+        kept.set_aside.sort();
+        kept.set_aside.dedup();
+        kept.waiting_set_aside.sort();
+        kept.waiting_set_aside.dedup();
         kept
+    }
+
+    /// Starts a session for the local person ([`App::start`]) at `now_ms`, once the sessions
+    /// kept in files are brought in ([`Local::bring_in_kept`]): stretches that caused sharp pain
+    /// in one that cannot be added yet are left out all the same, and what was brought in is
+    /// said among the session's notes.
+    pub fn start(&self, request: &crate::StartRequest, now_ms: i64) -> Result<crate::Started, Error> {
+        let kept = self.bring_in_kept();
+        let mut request = request.clone();
+        request.also_set_aside.extend(kept.waiting_set_aside.iter().cloned());
+        let mut started = self.block_on(self.app.start(self.user, &request, now_ms))?;
+        let library = self.app.library();
+        started.brought_in =
+            kept.sentences(|id| library.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone()));
+        Ok(started)
     }
 
     /// Writes `summary` as an export file of one session, with the stretch that caused sharp
@@ -526,22 +557,25 @@ impl Local {
         let name = format!("limber-unsaved-{started_at_ms}.json");
         let dirs = self.data_dir.iter().cloned().chain(std::iter::once(std::env::temp_dir()));
         dirs.map(|dir| dir.join(&name)).find(|path| {
+            // Written under another name first, then renamed: another limber starting meanwhile
+            // (`Local::bring_in_kept`) never reads half a file.
+            let part = path.with_file_name(format!(".{name}.part"));
+            if path.exists() {
+                return false;
+            }
             let write = || -> std::io::Result<()> {
                 // A new file only: never through a link someone left in a shared directory.
-                let file = crate::store::private::file_options().write(true).create_new(true).open(path)?;
+                let file = crate::store::private::file_options().write(true).create_new(true).open(&part)?;
                 let mut writer = crate::export::Writer::new(std::io::BufWriter::new(file))?;
                 writer.session(&record)?;
                 let file = writer.finish(&flagged, None)?.into_inner().map_err(|e| e.into_error())?;
-                file.sync_all()
+                file.sync_all()?;
+                // Given its name by a link, which never replaces a file there already.
+                std::fs::hard_link(&part, path)
             };
-            match write() {
-                Ok(()) => true,
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
-                Err(_) => {
-                    let _ = std::fs::remove_file(path);
-                    false
-                }
-            }
+            let written = write();
+            let _ = std::fs::remove_file(&part);
+            written.is_ok()
         })
     }
 
@@ -607,58 +641,97 @@ mod kept_tests {
         crate::export::write(&[], &standing).expect("written")
     }
 
+    fn desk() -> crate::StartRequest {
+        crate::StartRequest { routine: "desk".into(), no_warm_up: true, ..crate::StartRequest::default() }
+    }
+
+    fn planned(started: &crate::Started) -> Vec<String> {
+        started.session.plan().items.iter().map(|i| i.choice.stretch.id.to_string()).collect()
+    }
+
     #[test]
     fn only_files_named_as_limber_keeps_them_are_brought_in() {
         assert!(is_kept_file("limber-unsaved-1795853445655.json"));
-        for other in ["limber-unsaved-.json", "limber-unsaved-12.json.bak", "limber-unsaved-x1.json", "export.json"] {
+        for other in [
+            "limber-unsaved-.json",
+            "limber-unsaved-12.json.bak",
+            "limber-unsaved-12.json.added",
+            ".limber-unsaved-12.json.part",
+            "limber-unsaved-x1.json",
+            "export.json",
+        ] {
             assert!(!is_kept_file(other), "{other}");
         }
     }
 
     #[test]
-    fn a_kept_setting_aside_is_brought_in_once_and_its_file_removed() {
+    fn a_kept_setting_aside_is_brought_in_before_the_session_once_and_its_file_removed() {
         let dir = tempfile::tempdir().expect("temp dir");
         let local = Local::open(None, Some(dir.path())).expect("open");
         let path = dir.path().join("limber-unsaved-1000.json");
-        std::fs::write(&path, setting_aside("seated-twist")).expect("write");
+        std::fs::write(&path, setting_aside("seated-cat-cow")).expect("write");
         // Not this one: a person's own export, named as they chose.
-        std::fs::write(dir.path().join("mine.json"), setting_aside("cat-camel")).expect("write");
-        let kept = local.bring_in_kept();
-        assert_eq!(kept.added, vec![path.clone()]);
-        assert_eq!(kept.set_aside, vec!["Seated twist".to_owned()]);
-        assert!(kept.waiting.is_empty() && kept.refusal().is_none(), "{kept:?}");
+        std::fs::write(dir.path().join("mine.json"), setting_aside("folded-arm-twist")).expect("write");
+        let started = local.start(&desk(), crate::when::now_ms()).expect("started");
+        assert!(!planned(&started).contains(&"seated-cat-cow".to_owned()), "{:?}", planned(&started));
+        let notes = started.notes(local.app.library());
+        assert!(
+            notes.iter().any(|n| n.contains("Seated cat-cow caused sharp pain then, and is set aside")),
+            "{notes:?}"
+        );
         assert!(!path.exists());
-        let said = kept.sentences().join(" ");
-        assert!(said.contains("Seated twist caused sharp pain then, and is set aside"), "{said}");
         let (_, flagged) = local.block_on(local.app.profile(local.user)).expect("profile");
-        assert_eq!(flagged, vec![StretchId::from("seated-twist")]);
+        assert_eq!(flagged, vec![StretchId::from("seated-cat-cow")], "only the kept file's");
+        // Nothing the second time.
         let again = local.bring_in_kept();
-        assert!(again.added.is_empty() && again.sentences().is_empty(), "{again:?}");
+        assert!(again.added.is_empty() && again.sentences(|id| id.to_string()).is_empty(), "{again:?}");
     }
 
     #[test]
-    fn a_kept_setting_aside_that_cannot_be_brought_in_yet_stops_a_session_starting() {
+    fn a_kept_setting_aside_that_cannot_be_brought_in_yet_is_left_out_of_the_session_all_the_same() {
         let dir = tempfile::tempdir().expect("temp dir");
         let local = Local::open(None, Some(dir.path())).expect("open");
         let flagged = dir.path().join("limber-unsaved-1000.json");
-        std::fs::write(&flagged, setting_aside("seated-twist")).expect("write");
+        std::fs::write(&flagged, setting_aside("seated-cat-cow")).expect("write");
         let garbled = dir.path().join("limber-unsaved-2000.json");
         std::fs::write(&garbled, "{ not json").expect("write");
-        // The database goes away (as one another program holds would refuse).
-        local.block_on(local.app.store().close());
+        // Another program holds the database for longer than a start waits.
+        let db = crate::store::database_path(dir.path());
+        let (hold, held) = std::sync::mpsc::channel::<()>();
+        let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(async {
+                use sqlx::{ConnectOptions, Connection};
+                let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open");
+                sqlx::query("BEGIN EXCLUSIVE").execute(&mut conn).await.expect("lock");
+                locked.send(()).expect("told");
+                let _ = held.recv();
+                sqlx::query("ROLLBACK").execute(&mut conn).await.expect("unlock");
+                conn.close().await.expect("close");
+            });
+        });
+        is_locked.recv().expect("locked");
         let kept = local.bring_in_kept();
         assert!(kept.added.is_empty(), "{kept:?}");
         let waiting: Vec<&PathBuf> = kept.waiting.iter().map(|(p, _)| p).collect();
-        assert_eq!(waiting, vec![&flagged, &garbled]);
-        assert_eq!(kept.waiting_set_aside, vec!["Seated twist".to_owned()]);
-        let refusal = kept.refusal().expect("no session starts");
-        assert!(
-            refusal.starts_with("Seated twist caused sharp pain") && refusal.contains("no session starts"),
-            "{refusal}"
-        );
-        let said = kept.sentences().join("\n");
-        assert!(said.contains(&format!("`limber import {}` adds it.", garbled.display())), "{said}");
+        assert_eq!(waiting, vec![&flagged]);
+        assert_eq!(kept.unreadable.iter().map(|(p, _)| p).collect::<Vec<_>>(), vec![&garbled]);
+        assert_eq!(kept.waiting_set_aside, vec![StretchId::from("seated-cat-cow")]);
+        let said = kept.sentences(|id| local.app.library().stretch(id).map(|s| s.name.clone()).unwrap_or_default());
+        let said = said.join("\n");
+        assert!(said.contains("Seated cat-cow caused sharp pain in it, so this session leaves it out."), "{said}");
+        assert!(said.contains(&format!("{} cannot be read", garbled.display())), "{said}");
+        assert!(!said.contains("  "), "no run of spaces: {said}");
+        // A session still starts (reading works while another holds the writing), without it.
+        let started = local.start(&desk(), crate::when::now_ms()).expect("started");
+        assert!(!planned(&started).contains(&"seated-cat-cow".to_owned()), "{:?}", planned(&started));
+        hold.send(()).expect("released");
+        holder.join().expect("holder");
         assert!(flagged.exists() && garbled.exists(), "files not brought in stay");
+        // Once the database is free, the next start brings the waiting one in.
+        let kept = local.bring_in_kept();
+        assert_eq!(kept.added, vec![flagged.clone()]);
+        assert!(!flagged.exists() && garbled.exists());
     }
 }
 

@@ -67,9 +67,9 @@ impl Env {
         Env::open_to_read(global)
     }
 
-    /// Adds the sessions kept when they could not be saved ([`limber_app::local::Local::bring_in_kept`]).
-    pub(crate) fn bring_in_kept(&self) -> limber_app::local::Kept {
-        self.local.bring_in_kept()
+    /// Starts a session, sessions kept in files brought in first ([`limber_app::local::Local::start`]).
+    pub(crate) fn start(&self, request: &limber_app::StartRequest, now_ms: i64) -> anyhow::Result<limber_app::Started> {
+        self.local.start(request, now_ms).map_err(usage)
     }
 
     /// Whether a session can be saved where the history is ([`limber_app::local::Local::can_save`]).

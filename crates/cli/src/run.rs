@@ -17,15 +17,6 @@ use limber_app::interrupt::Interrupt;
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
-    // A session kept when it could not be saved goes into the history first, so a stretch that
-    // caused sharp pain in it is left out of this plan.
-    let kept = env.bring_in_kept();
-    for said in kept.sentences() {
-        say_err(&format!("limber: {said}"));
-    }
-    if let Some(refusal) = kept.refusal() {
-        anyhow::bail!(refusal);
-    }
     // Said before the session, not after it: what is done is still kept, in a file to import.
     if !env.can_save() {
         say_err(
@@ -45,8 +36,11 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         pain_before: prompt(args.pain_before),
         pain_after: prompt(args.pain_after),
         timing: None,
+        also_set_aside: Vec::new(),
     };
-    let started = env.block_on(env.app.start(env.user, &request, when::now_ms()))?;
+    // (Sessions kept in files when they could not be saved go into the history first, so a
+    // stretch that caused sharp pain in one is left out of this plan: said among its notes.)
+    let started = env.start(&request, when::now_ms())?;
     let lib = env.app.library();
     let notes = started.notes(lib);
     let credit = started.credit(lib);

@@ -360,6 +360,7 @@ pub async fn create_session(
         pain_before: req.pain_before.unwrap_or(PainPrompt::Ask),
         pain_after: req.pain_after.unwrap_or(PainPrompt::Ask),
         timing: req.timing,
+        also_set_aside: Vec::new(),
     };
     let started = st.app.start(user, &request, now_ms()).await?;
     let adjustments = started.notes(st.app.library());

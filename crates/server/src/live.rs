@@ -209,10 +209,10 @@ pub struct SessionState {
     /// What happened, once the session is over.
     #[schema(value_type = Option<Object>)]
     pub summary: Option<Summary>,
-    /// In the answer that creates it: what the plan changed from the routine for this person (a
-    /// stretch set aside or needing what they lack, and what is done instead), and why the
-    /// safety questions come again when their answers lapsed, in words to show before the
-    /// session starts.
+    /// In the answer that creates it, in words to show before the session starts: first the pain
+    /// trend's advice to see a clinician when it gives one, then what the plan changed from the
+    /// routine for this person (a stretch set aside or needing what they lack, and what is done
+    /// instead), and why the safety questions come again when their answers lapsed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub adjustments: Vec<String>,
     /// In the answer to a sharp-pain press that reached the session after it ended: the

@@ -66,23 +66,22 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
-    /// The database file cannot be opened at all: the name is a folder, a link to nothing, or a
-    /// file that cannot be made there.
-    #[error(
-        "cannot open {} as limber's database: is it a folder, or a link to a file that is not there? \
-         Nothing was changed",
-        path.display()
-    )]
+    /// The database file cannot be opened at all: the name is a folder, a link to nothing, a
+    /// file this user may not read, or one that cannot be made there.
+    #[error("cannot open {} as limber's database: {why}. Nothing was changed", path.display())]
     CannotOpen {
         /// The file.
         path: PathBuf,
+        /// What was found there, in words.
+        why: String,
     },
     /// Damage inside a database that opened (a page that cannot be read), met partway through
     /// a read or a write. Nothing the failed step did was kept.
     #[error(
         "limber's database is damaged: part of it cannot be read, and limber changed nothing in it. \
-         `limber export --format csv` may still rescue the sessions that can be read; then restore the \
-         file from a backup, or move it aside to start afresh"
+         `limber export --output FILE` may still rescue the sessions that can be read (with the stretches \
+         set aside after sharp pain); then move the damaged file aside and `limber import FILE` into a new \
+         one, or restore it from a backup"
     )]
     Damaged {
         /// The engine's own words, for logs.

@@ -275,10 +275,30 @@ fn classify(e: sqlx::Error, path: &Path) -> Error {
         }
         // SQLITE_CANTOPEN (14): the name is a folder or a dangling link.
         if code == Some(14) {
-            return Error::CannotOpen { path: path.to_owned() };
+            return Error::CannotOpen { path: path.to_owned(), why: cannot_open_why(path) };
         }
     }
     Error::from(e)
+}
+
+/// Why the file at `path` could not be opened, as far as the file system tells.
+fn cannot_open_why(path: &Path) -> String {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => "it is a folder".to_owned(),
+        Ok(meta) if meta.file_type().is_symlink() && std::fs::metadata(path).is_err() => {
+            "it is a link to a file that is not there".to_owned()
+        }
+        Ok(_) => match std::fs::File::open(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                "you may not read it (does it belong to another user? was limber run with sudo?)".to_owned()
+            }
+            _ => "the system would not open it".to_owned(),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            "it is not there, and cannot be made in that folder (may you write there?)".to_owned()
+        }
+        Err(e) => format!("{e}"),
+    }
 }
 
 pub(crate) fn to_json<T: Serialize>(value: &T) -> String {

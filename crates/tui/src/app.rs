@@ -209,7 +209,7 @@ pub(crate) struct App {
     pub(crate) ended_a_session: bool,
     /// The last session could not be saved: how it went, where it was kept instead, and what
     /// to do (shown on the summary and printed again on exit).
-    pub(crate) unsaved: Option<Unsaved>,
+    pub(crate) unsaved: Option<UnsavedSummary>,
     /// `NO_COLOR` is set.
     pub(crate) no_color: bool,
     /// Every routine as it would run today, for the home screen.
@@ -222,7 +222,7 @@ pub(crate) struct App {
 }
 
 /// A finished session the store would not take.
-pub(crate) struct Unsaved {
+pub(crate) struct UnsavedSummary {
     /// Why, where it is kept, and what comes of it, in words.
     pub(crate) said: String,
     /// How it went (none for a session that never began).
@@ -239,10 +239,6 @@ impl App {
     /// The TUI over `local`, on the home screen.
     pub(crate) fn new(local: Local, options: SessionOptions, bell: bool, voice: Option<bool>) -> anyhow::Result<App> {
         let (profile, _) = local.block_on(local.app.profile(local.user))?;
-        // Sessions kept when they could not be saved, added before the home shows the week.
-        let kept = local.bring_in_kept();
-        let mut kept_said = kept.sentences();
-        kept_said.extend(kept.refusal().map(|r| limber_app::report::sentence(&r)));
         let voice_wanted = voice.unwrap_or(profile.voice);
         let mut app = App {
             local,
@@ -279,9 +275,6 @@ impl App {
         };
         app.reload();
         app.selected = app.suggested_index().unwrap_or(0);
-        if !kept_said.is_empty() {
-            app.message = Some(kept_said.join(" "));
-        }
         Ok(app)
     }
 
@@ -363,22 +356,18 @@ impl App {
             pain_before: self.options.pain_before.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score }),
             pain_after: self.options.pain_after.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score }),
             timing: None,
+            also_set_aside: Vec::new(),
         };
         let local = &self.local;
-        // A session kept when it could not be saved goes into the history first, so a stretch
-        // that caused sharp pain in it is left out of this plan.
-        let kept = local.bring_in_kept();
-        if let Some(refusal) = kept.refusal() {
-            anyhow::bail!("{} {}", kept.sentences().join(" "), limber_app::report::sentence(&refusal));
-        }
-        let started = local.block_on(local.app.start(local.user, &request, when::now_ms()))?;
+        // (Sessions kept in files when they could not be saved go into the history first, so a
+        // stretch that caused sharp pain in one is left out of this plan: said among its notes.)
+        let started = local.start(&request, when::now_ms())?;
         self.options.rescreen = false;
         let lib = local.app.library();
         // What the plan changed (and why the safety questions come again), then a voice asked
         // for and not found: all said, none hiding another (someone counting on hearing the
         // cues must know they will not).
-        let mut notes = kept.sentences();
-        notes.extend(started.notes(lib));
+        let mut notes = started.notes(lib);
         let session = started.session;
         if self.voice_wanted && self.voice.is_none() {
             match Voice::find() {
@@ -509,8 +498,11 @@ impl App {
                 self.stopped_for_safety |= unsaved.stopped.is_some_and(|r| r.is_safety());
                 // Not the summary of an earlier session: this one's, from the session itself.
                 self.finished = None;
-                self.unsaved =
-                    Some(Unsaved { said: unsaved.to_string(), summary: live.session.summary(), cues: live.cues });
+                self.unsaved = Some(UnsavedSummary {
+                    said: unsaved.to_string(),
+                    summary: live.session.summary(),
+                    cues: live.cues,
+                });
             }
         }
         if let Some(voice) = self.voice.take() {

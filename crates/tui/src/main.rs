@@ -138,7 +138,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     result?;
     // Ended by Ctrl-C or a signal mid-session, the screen went with no summary: said here.
-    let saved = app.finished.as_ref().is_some_and(|(f, _)| f.saved);
+    // (This run's last session: the one the signal ended, none still under way.)
+    let saved = app.live.is_none() && app.finished.as_ref().is_some_and(|(f, _)| f.saved);
     if (app.interrupted || interrupt.requested()) && app.ended_a_session && saved {
         eprintln!("The session under way was ended early; what you did is saved (`limber history` shows it).");
     }

@@ -90,9 +90,28 @@ fn a_database_name_that_is_a_folder_is_said_with_its_path() {
     home.limber(&["history"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(format!("cannot open {} as limber's database", db.display())))
+        .stderr(predicate::str::contains(format!("cannot open {} as limber's database: it is a folder", db.display())))
         .stderr(predicate::str::contains("code:").not());
     assert!(db.is_dir(), "left as it was");
+}
+
+#[test]
+fn a_database_its_user_may_not_read_is_said_so_not_taken_for_a_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new().screened();
+    let db = home.path().join("limber.db");
+    // As after one `sudo limber run`: the file is another's (here: nobody may read it).
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    limber_as_someone_else()
+        .args(["history"])
+        .env("LIMBER_DATA_DIR", home.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("you may not read it"))
+        .stderr(predicate::str::contains("folder").not());
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
 }
 
 #[test]
@@ -393,13 +412,14 @@ fn a_session_the_database_will_not_take_is_kept_in_a_file_to_import() {
         .write_stdin("quit\n")
         .assert()
         .success()
-        .stderr(predicate::str::contains("limber: Added 1 session to your history from a file kept"))
-        .stderr(predicate::str::contains("Seated cat-cow caused sharp pain then, and is set aside"))
         .get_output()
         .clone();
     let start: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&next.stdout).lines().next().expect("a start line"))
             .expect("JSON");
+    let notes = start["notes"].to_string();
+    assert!(notes.contains("Added 1 session to your history, kept in a file"), "{notes}");
+    assert!(notes.contains("Seated cat-cow caused sharp pain then, and is set aside"), "{notes}");
     let planned: Vec<&str> =
         start["stretches"].as_array().expect("stretches").iter().filter_map(|s| s["id"].as_str()).collect();
     assert!(!planned.is_empty() && !planned.contains(&"seated-cat-cow"), "{start}");

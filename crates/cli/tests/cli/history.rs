@@ -522,6 +522,8 @@ fn damage_inside_the_database_is_said_with_its_file_and_an_export_still_rescues_
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("limber's database is damaged") && !err.contains("code:"), "{err}");
     assert!(err.contains(&format!("The database is {}.", db.display())), "{err}");
+    // The rescue it names is one `limber import` reads back, set-aside stretches and all.
+    assert!(err.contains("`limber export --output FILE`") && !err.contains("--format csv"), "{err}");
     // The sessions still come out in the JSON an import reads; what could not be read is named.
     let rescued = home.path().join("rescue.json");
     let out =
