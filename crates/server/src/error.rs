@@ -211,6 +211,15 @@ pub(crate) fn in_words(message: &str) -> String {
     if said.starts_with("score: ") || said.contains(".score: ") {
         said = said.replace("expected u8", "expected a whole number from 0 to 10");
     }
+    // So are a hold's seconds and a weekly goal's sessions.
+    for (field, range) in [
+        ("hold", "a whole number of seconds from 10 to 60"),
+        ("weekly-goal", "a whole number of sessions from 1 to 14"),
+    ] {
+        if said.starts_with(&format!("{field}: ")) || said.contains(&format!(".{field}: ")) {
+            said = said.replace("expected u32", &format!("expected {range}"));
+        }
+    }
     for (rust, api) in WORDS {
         said = said.replace(rust, api);
     }
@@ -306,7 +315,7 @@ mod tests {
                 "Failed to deserialize the JSON body into the target type: weekly-goal: invalid value: integer \
                  `99999999999`, expected u32 at line 1 column 27"
             ),
-            "weekly-goal: invalid value: integer `99999999999`, expected a whole number from 0 to 4294967295 at line 1 column 27"
+            "weekly-goal: invalid value: integer `99999999999`, expected a whole number of sessions from 1 to 14 at line 1 column 27"
         );
         let said = in_words("pain-before: expected internally tagged enum PainPrompt at line 1 column 20");
         assert_eq!(
@@ -334,6 +343,11 @@ mod tests {
             r#"score: invalid type: string "3", expected a whole number from 0 to 10 at line 1 column 28"#
         );
         assert!(in_words("pain-before.score: invalid value: integer `300`, expected u8").ends_with("from 0 to 10"));
+        // A hold and a weekly goal sent as strings are told their own ranges, not a u32's.
+        let hold = in_words(r#"hold: invalid type: string "20", expected u32 at line 1 column 31"#);
+        assert!(hold.contains("expected a whole number of seconds from 10 to 60"), "{hold}");
+        let goal = in_words(r#"weekly-goal: invalid type: string "3", expected u32 at line 1 column 19"#);
+        assert!(goal.contains("from 1 to 14"), "{goal}");
     }
 
     #[test]

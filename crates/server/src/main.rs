@@ -545,6 +545,15 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let database = store.place();
     tracing::info!(%database, "history kept in");
     eprintln!("limber-server listening on http://{local}");
+    // 0.0.0.0 (or ::) is no address to give a client: which to use, and what plain HTTP costs.
+    if local.ip().is_unspecified() {
+        eprintln!(
+            "  clients use this machine's own address with port {port} (for example http://<its-name-or-address>:{port}); \
+             this is plain HTTP: put TLS in front (a reverse proxy) before tokens and pain ratings cross a network, \
+             and browsers keep a phone's screen on only over https",
+            port = local.port()
+        );
+    }
     // How to get in, in words (the log line's `open` says it for machines).
     let how = match access {
         Access::Open { .. } => "open to this machine: no token needed, history kept for `local`".to_owned(),

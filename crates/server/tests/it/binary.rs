@@ -533,10 +533,18 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     let padded = bin().args(["--data-dir", data, "user", "add", " ann "]).output().unwrap();
     assert!(String::from_utf8_lossy(&padded.stderr).contains("already"), "{}", String::from_utf8_lossy(&padded.stderr));
 
-    let server = start(dir.path(), "0.0.0.0:0");
-    let port = server.addr.rsplit(':').next().unwrap();
+    let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let lines = said.clone();
+    let server = start_logging(&["--data-dir", data, "--bind", "0.0.0.0:0"], None, move |line| {
+        lines.lock().unwrap().push(line);
+    });
+    let port = server.addr.rsplit(':').next().unwrap().to_owned();
     let addr = format!("127.0.0.1:{port}");
     assert_eq!(request(&addr, "GET", "/api/v1/history", &[], None).unwrap().status, 401);
+    // 0.0.0.0 is no address to give a client: the start says which to use, and that it is plain HTTP.
+    let said = said.lock().unwrap().join("\n");
+    assert!(said.contains(&format!("this machine's own address with port {port}")), "{said}");
+    assert!(said.contains("plain HTTP: put TLS in front"), "{said}");
     assert_eq!(request(&addr, "GET", "/api/v1/stretches", &[], None).unwrap().status, 200, "content is public");
     assert_eq!(request(&addr, "GET", "/healthz", &[], None).unwrap().status, 200);
     let bearer = format!("Bearer {token}");
