@@ -1173,7 +1173,11 @@ mod tests {
             app.finish(user, &hands_free(&app, user, None).await, at, 1.0).await.expect("recorded");
         }
         app.finish(user, &hands_free(&app, user, None).await, now, 10.0).await.expect("recorded");
+        // One dated an hour and a half ahead (a clock set wrong where it was recorded) has not
+        // happened yet: in no week, as in the week's goal.
+        app.finish(user, &hands_free(&app, user, None).await, now + 90 * 60_000, 1.0).await.expect("recorded");
         let tz = jiff::tz::TimeZone::UTC;
+        assert_eq!(app.adherence(user, 3, &tz).await.expect("adherence").this_week, 1);
         let weeks = app.sessions_per_week(user, 4, &tz).await.expect("counted");
         // (The week before may hold 1 or 2: "a week ago" is last week in local weeks, and so is
         // a minute before it, unless the week turned over in that minute.)
