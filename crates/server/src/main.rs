@@ -397,8 +397,16 @@ async fn user(store: &dyn Store, command: &UserCommand) -> anyhow::Result<()> {
             } else {
                 ""
             };
-            let question =
-                format!("Remove {name}{whose} and all their data: {sessions} sessions, profile and progression?");
+            // A session under way is theirs too: a running server ends it at its idle limit.
+            let live = store.count_live_of(id).await?;
+            let under_way = match live {
+                0 => String::new(),
+                1 => " and 1 session under way (a running server drops it when it next goes idle)".to_owned(),
+                n => format!(" and {n} sessions under way (a running server drops them when they next go idle)"),
+            };
+            let question = format!(
+                "Remove {name}{whose} and all their data: {sessions} sessions{under_way}, profile and progression?"
+            );
             if !yes && !confirm(&question)? {
                 bail!("{name} was not removed");
             }
