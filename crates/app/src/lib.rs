@@ -575,7 +575,7 @@ impl App {
     /// A planning error as a person reads it: stretches and routines by name, not by id.
     fn in_words(&self, e: limber_core::PlanError) -> Error {
         let limber_core::PlanError::NothingFits { routine, adjustments } = e else { return e.into() };
-        let name = |id: &StretchId| self.library.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        let name = |id: &StretchId| self.library.stretch_name(id);
         let why = adjustments.iter().map(|a| format!("{} {}", name(&a.stretch), a.reason.describe()));
         // Only what applies: a stretch set aside after sharp pain is not a setting to change.
         use limber_core::Unfit;

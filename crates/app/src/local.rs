@@ -439,9 +439,7 @@ impl Local {
             let stopped = summary.as_ref().and_then(|s| s.stopped);
             let exercised = summary.filter(|s| s.exercise_started);
             let kept = exercised.as_ref().and_then(|s| self.keep(id, s, started_at_ms, speed));
-            let set_aside = exercised
-                .and_then(|s| s.flagged)
-                .map(|id| self.app.library().stretch(&id).map_or_else(|| id.to_string(), |s| s.name.clone()));
+            let set_aside = exercised.and_then(|s| s.flagged).map(|id| self.app.library().stretch_name(&id));
             let beside_history =
                 kept.as_ref().is_some_and(|k| self.data_dir.as_deref().is_some_and(|d| k.parent() == Some(d)));
             Box::new(Unsaved { error, kept, beside_history, set_aside, stopped })
@@ -464,7 +462,7 @@ impl Local {
             .map(|e| e.path())
             .collect();
         files.sort();
-        let name = |id: &StretchId| self.app.library().stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        let name = |id: &StretchId| self.app.library().stretch_name(id);
         for path in files {
             let read = std::fs::File::open(&path).and_then(|file| {
                 let mut text = String::new();
@@ -535,8 +533,7 @@ impl Local {
         request.also_set_aside.extend(kept.waiting_set_aside.iter().cloned());
         let mut started = self.block_on(self.app.start(self.user, &request, now_ms))?;
         let library = self.app.library();
-        started.brought_in =
-            kept.sentences(|id| library.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone()));
+        started.brought_in = kept.sentences(|id| library.stretch_name(id));
         Ok(started)
     }
 

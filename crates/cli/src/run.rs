@@ -257,7 +257,7 @@ fn report(
             }
         });
     }
-    let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+    let name = |id: &limber_core::StretchId| lib.stretch_name(id);
     if !json {
         println!();
     }

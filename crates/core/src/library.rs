@@ -45,6 +45,12 @@ impl Library {
         self.stretches.iter().find(|s| &s.id == id).map(|s| &**s)
     }
 
+    /// The name of the stretch with this id, as a person reads it; the id itself for one this
+    /// content lacks (set aside in an imported history, say).
+    pub fn stretch_name(&self, id: &StretchId) -> String {
+        self.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone())
+    }
+
     /// The shared stretch with this id, for a plan to hold.
     pub fn shared_stretch(&self, id: &StretchId) -> Option<&Arc<Stretch>> {
         self.stretches.iter().find(|s| &s.id == id)

@@ -292,7 +292,7 @@ impl Adjustment {
     /// twist caused sharp pain before and is set aside until you clear it: doing Folded-arm twist
     /// instead."
     pub fn note(&self, library: &Library) -> String {
-        let name = |id: &StretchId| library.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        let name = |id: &StretchId| library.stretch_name(id);
         match &self.replaced_by {
             Some(sub) => format!("{} {}: doing {} instead.", name(&self.stretch), self.reason.describe(), name(sub)),
             None => format!(

@@ -304,7 +304,7 @@ impl Summary {
     /// One line per stretch of the plan, as every front end's summary shows it: "done
     /// Seated twist (instead of Thread the needle) — 2 of 2 holds, 15 s each".
     pub fn item_lines(&self, library: &crate::Library) -> Vec<String> {
-        let name = |id: &StretchId| library.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        let name = |id: &StretchId| library.stretch_name(id);
         self.items
             .iter()
             .map(|item| {

@@ -1012,5 +1012,5 @@ fn toggle<T: PartialEq + Copy>(list: &mut Vec<T>, item: T) {
 }
 
 fn hold_name(app: &App, id: &limber_core::StretchId) -> String {
-    app.local.app.library().stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone())
+    app.local.app.library().stretch_name(id)
 }

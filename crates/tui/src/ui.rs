@@ -932,7 +932,7 @@ fn summary(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ])
     .areas(inner);
     let lib = app.local.app.library();
-    let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+    let name = |id: &limber_core::StretchId| lib.stretch_name(id);
     let mut lines = Vec::new();
     match (&app.finished, &app.unsaved) {
         (None, None) => lines.push(Line::from("No session yet.")),
@@ -984,7 +984,7 @@ fn session_lines(
     theme: &Theme,
     lines: &mut Vec<Line<'static>>,
 ) -> bool {
-    let name = |id: &limber_core::StretchId| lib.stretch(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+    let name = |id: &limber_core::StretchId| lib.stretch_name(id);
     let mut set_aside_said = false;
     match s.stopped {
         Some(reason) => {
