@@ -7,7 +7,7 @@ let token = localStorage.getItem("limber.token") || "";
 
 const LABELS = {
   yes: "Yes", no: "No", start: "Start", pause: "Pause", resume: "Resume", skip: "Skip",
-  swap: "Swap", discomfort: "Discomfort", comfortable: "Comfortable", chest: "Chest pain or breathless",
+  swap: "Swap", discomfort: "Discomfort", comfortable: "Comfortable",
   quit: "End session",
 };
 const PHASES = {
@@ -317,7 +317,6 @@ function follow(state, { fresh = false } = {}) {
   $("#outcome").hidden = true;
   $("#start").hidden = true;
   $("#session").hidden = false;
-  $("#sharp-pain").hidden = false;
   render(state);
   // Started here: the keyboard's place moves from the gone form to the session.
   if (fresh) $("#stretch-name").focus({ preventScroll: true });
@@ -731,7 +730,7 @@ function renderActions(v) {
   const offer = JSON.stringify([Boolean(current?.pending), v.allowed, v.phase.phase, Boolean(v.question),
     Boolean(quitArmed), painOpen]);
   if (box.dataset.offer === offer && box.children.length) {
-    $("#sharp-pain").hidden = isOver(v) || Boolean(v.stopped && v.stopped.reason !== "aborted");
+    showStops(v);
     return;
   }
   box.dataset.offer = offer;
@@ -745,14 +744,15 @@ function renderActions(v) {
     : focused.dataset.open ? `[data-open="${focused.dataset.open}"]` : null);
   box.replaceChildren();
   if (current?.pending) {
-    // Stopped here: only sharp pain (its own bar) and chest pain stay.
+    // Stopped here: only the two stops, pinned at the top, stay.
     $("#pain-scale").hidden = true;
-    box.append(chestButton());
+    showStops(v);
     return;
   }
   const asked = Boolean(v.question) || v.phase.phase === "pain-before" || v.phase.phase === "pain-after";
   for (const kind of v.allowed) {
-    if (!(kind in LABELS)) continue; // pain has its own scale; sharp pain its own button
+    // Pain has its own scale; sharp pain and chest pain their pinned buttons.
+    if (!(kind in LABELS)) continue;
     if (kind === "toggle-pause") continue;
     // At a rating prompt Start already leaves it unrated ("No rating"): one button for it.
     if (kind === "skip" && (v.phase.phase === "pain-before" || v.phase.phase === "pain-after") && v.allowed.includes("start")) continue;
@@ -760,7 +760,6 @@ function renderActions(v) {
     b.type = "button";
     b.textContent = label(kind, v);
     b.dataset.intent = kind;
-    if (kind === "chest") { box.append(chestButton()); continue; }
     if (kind === "quit" && quitArmed) { b.textContent = "Press again to end"; b.classList.add("armed"); }
     if (kind === "quit") b.addEventListener("click", () => armQuit(b));
     else b.addEventListener("click", () => send({ intent: kind }));
@@ -790,7 +789,7 @@ function renderActions(v) {
       scale.append(b);
     }
   }
-  $("#sharp-pain").hidden = isOver(v) || Boolean(v.stopped && v.stopped.reason !== "aborted");
+  showStops(v);
 }
 
 // A button clicked with a mouse or a finger lets go of the focus, so that space and Enter keep
@@ -799,15 +798,16 @@ $("#actions").addEventListener("click", (e) => {
   if (e.detail > 0 && e.target.closest("button")) e.target.closest("button").blur();
 });
 
-function chestButton() {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.textContent = LABELS.chest;
-  b.dataset.intent = "chest";
-  b.className = "danger";
-  b.addEventListener("click", () => pressStop({ intent: "chest" }));
-  return b;
+// The pinned stops: sharp pain until the session is stopped or over; chest pain while the
+// session takes it, and while a stop waits to be heard (it can take sharp pain's place).
+function showStops(v) {
+  const sharp = isOver(v) || Boolean(v.stopped && v.stopped.reason !== "aborted");
+  const chest = !(current?.pending || v.allowed.includes("chest"));
+  $("#sharp-pain").hidden = sharp;
+  $("#chest-stop").hidden = chest;
+  $("#stops").hidden = sharp && chest;
 }
+$("#chest-stop").addEventListener("click", () => pressStop({ intent: "chest" }));
 
 // A new or ended session starts with the pain scale closed and "End session" unarmed.
 function resetAsks() {

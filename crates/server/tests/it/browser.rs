@@ -764,6 +764,27 @@ fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
         let measured = fits_on_screen(&driver, width, height);
         assert_eq!(measured["fits"], all, "on a {width}×{height} screen: {measured}");
     }
+    // Both stops stay on screen mid-hold, side by side at the top, even scrolled to the
+    // bottom of the page: on a phone, a small phone, and a laptop.
+    for (width, height) in [(390, 844), (320, 568), (1366, 768)] {
+        viewport(&driver, width, height);
+        let pinned = driver.js(
+            "window.scrollTo(0, document.body.scrollHeight);
+             const w = document.documentElement.clientWidth;
+             const at = (css) => { const r = document.querySelector(css).getBoundingClientRect();
+               return !document.querySelector(css).hidden && r.top >= 0 && r.bottom <= 140 && r.left >= 0 && r.right <= w; };
+             const out = {scrolled: window.scrollY > 0, sharp: at('#sharp-pain'), chest: at('#chest-stop')};
+             window.scrollTo(0, 0);
+             return out;",
+        );
+        assert_eq!(pinned, json!({"scrolled": true, "sharp": true, "chest": true}), "on a {width}×{height} screen");
+    }
+    assert_eq!(
+        driver.js("return document.querySelectorAll('#actions [data-intent=chest]').length"),
+        json!(0),
+        "chest pain is offered once, pinned"
+    );
+
     // Seen from across the room, a TV's countdown is far bigger than a laptop's.
     let size = |d: &Driver| d.js("return parseFloat(getComputedStyle(document.querySelector('#countdown')).fontSize)");
     viewport(&driver, 1366, 768);
@@ -1039,13 +1060,18 @@ fn a_sharp_pain_press_the_server_did_not_hear_stops_the_page_and_reaches_the_ser
     });
     driver.click("#sharp-pain");
     driver.wait_for("the failed report", |d| d.text("#problem").contains("Stop the stretch now anyway"));
-    // Stopped here at once: the word says so, the countdown stands still, no buttons to go on
-    // but chest pain.
+    // Stopped here at once: the word says so, the countdown stands still, no buttons to go on;
+    // chest pain can still be pressed, pinned at the top.
     assert_eq!(driver.text("#phase-word"), "STOPPED");
     assert_eq!(driver.js("return document.querySelector('#clock').dataset.phase"), json!("stopped"));
     assert_eq!(driver.js("return document.body.dataset.pendingStop ?? ''"), json!("sharp-pain"));
     let buttons = "return [...document.querySelectorAll('#actions button')].map((b) => b.dataset.intent)";
-    assert_eq!(driver.js(buttons), json!(["chest"]), "chest pain can still be pressed");
+    assert_eq!(driver.js(buttons), json!([]), "nothing to go on with");
+    assert_eq!(
+        driver.js("return document.querySelector('#chest-stop').hidden"),
+        json!(false),
+        "chest pain can be pressed"
+    );
     // Pressed again while it waits: no second request beside the one resend.
     driver.js("const b = document.querySelector('#sharp-pain'); b.click(); b.click(); return true");
     press(&driver, "x");
