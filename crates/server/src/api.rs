@@ -434,10 +434,12 @@ pub struct IntentBody {
     /// What the person meant: `yes`, `no`, `start`, `pause`, `resume`, `toggle-pause`, `skip`,
     /// `swap`, `discomfort`, `comfortable`, `pain`, `sharp-pain`, `chest` or `quit`.
     #[schema(value_type = String, example = "pause")]
+    #[serde(deserialize_with = "intent_name")]
     pub intent: IntentKind,
-    /// The rating, 0 (none) to 10 (worst imaginable): with `pain`, and only with it.
-    #[schema(maximum = 10)]
-    pub score: Option<u8>,
+    /// The rating, 0 (none) to 10 (worst imaginable): with `pain`, and only with it. (Read as
+    /// any whole number, so that -1 and 11 are both refused as `bad-score`.)
+    #[schema(minimum = 0, maximum = 10)]
+    pub score: Option<i64>,
     /// With `sharp-pain`, and only with it: the stretch the person was doing when they pressed,
     /// by its number in the session (the view's `number`). A client that may be behind the
     /// session (its connection dropped) sends it, so that stretch is set aside even if the
@@ -446,9 +448,41 @@ pub struct IntentBody {
     pub during: Option<u16>,
 }
 
+/// An intent's name, read as a string first: serde_json reads a number or a list where an
+/// enum's name goes as broken JSON (400 "expected value"), when it is JSON of the wrong kind (422).
+fn intent_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<IntentKind, D::Error> {
+    struct Name;
+    impl serde::de::Visitor<'_> for Name {
+        type Value = IntentKind;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(r#"an intent's name as a string, such as "pause""#)
+        }
+        fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<IntentKind, E> {
+            IntentKind::deserialize(serde::de::value::StrDeserializer::new(name))
+        }
+    }
+    d.deserialize_str(Name)
+}
+
 impl IntentBody {
     fn into_intent(self) -> Result<Intent, ApiError> {
-        let intent = self.intent.with_score(self.score).ok_or_else(|| {
+        // A rating of 11 to 255 the engine refuses; one that is not even a byte is refused here,
+        // in the same words and with the same code.
+        let score = match self.score.map(u8::try_from) {
+            None => None,
+            Some(Ok(score)) => Some(score),
+            Some(Err(_)) => {
+                let n = self.score.unwrap_or_default();
+                let mut e = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "bad-score",
+                    format!("a pain rating is from 0 to 10, not {n}"),
+                );
+                e.detail = Some(serde_json::json!({"rejected": "bad-score", "score": n}));
+                return Err(e);
+            }
+        };
+        let intent = self.intent.with_score(score).ok_or_else(|| {
             ApiError::invalid(if self.intent == IntentKind::Pain {
                 "a `pain` intent needs a `score` from 0 to 10"
             } else {

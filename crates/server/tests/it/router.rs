@@ -197,6 +197,28 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "bad-score",
         ),
+        // Below the scale or far above it: the same answer as 11.
+        (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":\"pain\",\"score\":-1}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-score",
+        ),
+        (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":\"pain\",\"score\":1000}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-score",
+        ),
+        // Well-formed JSON of the wrong kind where the intent's name goes: not malformed.
+        (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":5}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
+        (
+            raw(Method::POST, &intents, "application/json", "{\"intent\":[\"pause\"]}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+        ),
         (
             raw(Method::GET, "/api/v1/sessions/not-a-uuid", "application/json", String::new()),
             StatusCode::NOT_FOUND,
