@@ -10,6 +10,25 @@ pub fn error_line(error: &(dyn Error + 'static)) -> String {
     shown(&chain(error))
 }
 
+/// Which file is damaged when `error` (or a cause of it) says limber's SQLite database is:
+/// "The database is PATH.", for the person to rescue or move aside; the store's errors do not
+/// carry the file's name. `None` for any other error, or for a `database` given by URL.
+pub fn damaged_database(
+    error: &(dyn Error + 'static),
+    data_dir: Option<&std::path::Path>,
+    database: Option<&str>,
+) -> Option<String> {
+    let damaged = std::iter::successors(Some(error), |&e| e.source()).any(|e| {
+        matches!(e.downcast_ref::<crate::Error>(), Some(crate::Error::Store(e)) if e.is_damage())
+            || e.downcast_ref::<limber_store::Error>().is_some_and(limber_store::Error::is_damage)
+    });
+    if !damaged || database.is_some() {
+        return None;
+    }
+    let dir = data_dir.map(std::path::Path::to_path_buf).or_else(limber_store::default_data_dir)?;
+    Some(format!("The database is {}.", limber_store::database_path(&dir).display()))
+}
+
 /// `line` (an error's words, as [`error_line`] gives them) as a sentence on its own: its first
 /// letter a capital, ending in a full stop, for a screen that shows it apart from any `error:`.
 pub fn sentence(line: &str) -> String {
@@ -95,6 +114,23 @@ mod tests {
         assert_eq!(sentence("see a doctor now.  "), "See a doctor now.");
         assert_eq!(sentence("über alles?"), "Über alles?");
         assert_eq!(sentence(""), "");
+    }
+
+    #[test]
+    fn a_damaged_database_is_named_under_whatever_says_so() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot show the stats")]
+        struct Context(#[source] crate::Error);
+        let damaged = || limber_store::Error::Damaged { engine: "database disk image is malformed".into() };
+        let dir = std::path::Path::new("/home/ann/.local/share/limber");
+        let named = Some(format!("The database is {}.", dir.join("limber.db").display()));
+        assert_eq!(damaged_database(&damaged(), Some(dir), None), named);
+        assert_eq!(damaged_database(&Context(crate::Error::Store(damaged())), Some(dir), None), named);
+        // A database given by URL has no file; any other error names none.
+        assert_eq!(damaged_database(&damaged(), Some(dir), Some("postgres://db/limber")), None);
+        assert_eq!(damaged_database(&layers(&["the file is locked"]), Some(dir), None), None);
+        let other = limber_store::Error::Newer { path: dir.join("limber.db"), found: 9, known: 8 };
+        assert_eq!(damaged_database(&other, Some(dir), None), None);
     }
 
     #[test]

@@ -111,17 +111,13 @@ fn main() -> ExitCode {
             if let Some(hint) = err.chain().find_map(|c| c.downcast_ref::<limber_app::Error>()?.terminal_hint()) {
                 eprintln!("{hint}");
             }
-            // Damage met partway through is said without the file's name (the store's errors do
-            // not carry it): which file that is, for the person to rescue or move aside.
-            let damaged = err.chain().any(|c| {
-                matches!(c.downcast_ref::<limber_app::Error>(), Some(limber_app::Error::Store(e)) if e.is_damage())
-                    || c.downcast_ref::<limber_app::store::Error>().is_some_and(limber_app::store::Error::is_damage)
-            });
-            if damaged
-                && cli.global.database.is_none()
-                && let Some(dir) = cli.global.data_dir.clone().or_else(limber_app::store::default_data_dir)
-            {
-                eprintln!("The database is {}.", limber_app::store::database_path(&dir).display());
+            // Damage met partway through: which file that is, for the person to rescue.
+            if let Some(file) = limber_app::report::damaged_database(
+                err.as_ref(),
+                cli.global.data_dir.as_deref(),
+                cli.global.database.as_deref(),
+            ) {
+                eprintln!("{file}");
             }
             // No session today after an emergency sign: a refusal for safety, as a stop is.
             match err.downcast_ref::<limber_app::Error>() {

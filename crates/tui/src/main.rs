@@ -42,6 +42,12 @@ fn main() -> ExitCode {
             if let Some(hint) = err.chain().find_map(|c| c.downcast_ref::<limber_app::Error>()?.terminal_hint()) {
                 eprintln!("{hint}");
             }
+            // A damaged database: which file it is, as `limber` says.
+            if let Some(file) =
+                limber_app::report::damaged_database(err.as_ref(), args.data_dir.as_deref(), args.database.as_deref())
+            {
+                eprintln!("{file}");
+            }
             // A person's mistake (an unknown routine, a hold out of range) is a usage error, as in `limber`.
             match err.downcast_ref::<limber_app::Error>() {
                 Some(e) if e.is_usage() => ExitCode::from(limber_app::EXIT_USAGE),
