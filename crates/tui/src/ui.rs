@@ -554,6 +554,12 @@ pub(crate) fn countdown_text(remaining_ms: u64) -> String {
     if secs >= 60 { format!("{}:{:02}", secs / 60, secs % 60) } else { secs.to_string() }
 }
 
+/// The words on the gauge under the digits: the time left in the digits' own format.
+fn gauge_label(remaining_ms: u64) -> String {
+    let count = countdown_text(remaining_ms);
+    if count.contains(':') { format!("{count} left ") } else { format!("{count} s left ") }
+}
+
 fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme) {
     let v = &live.view;
     let right = match v.number {
@@ -680,11 +686,7 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
         }
         if let Some(total) = v.phase_ms.filter(|t| *t > 0) {
             let done = 1.0 - (ms as f64 / total as f64).clamp(0.0, 1.0);
-            let g = LineGauge::default()
-                .filled_symbol("█")
-                .unfilled_symbol("░")
-                .ratio(done)
-                .label(format!("{} s left ", ms.div_ceil(1000)));
+            let g = LineGauge::default().filled_symbol("█").unfilled_symbol("░").ratio(done).label(gauge_label(ms));
             frame.render_widget(g, gauge);
         }
     }
