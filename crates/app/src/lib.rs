@@ -275,6 +275,10 @@ pub struct StartRequest {
     /// Stretches to leave out as if set aside after sharp pain, besides those the history
     /// says: set aside in a session kept in a file that is not in the history yet.
     pub also_set_aside: Vec<StretchId>,
+    /// When an emergency sign was reported, besides those the history says: in a session kept
+    /// in a file that is not in the history yet. The session is refused for a day after it, as
+    /// for one the history has.
+    pub also_emergency_at: Option<i64>,
 }
 
 /// A session ready to run, with what the driver needs to know about it.
@@ -611,7 +615,9 @@ impl App {
         let since = latest.as_ref().map_or(i64::MAX, |e| e.taken_at_ms).min(started_at_ms.saturating_sub(DAY_MS));
         // One dated more than an hour ahead (a clock set wrong here, or on the device an import
         // came from) is not read: it would refuse every session until that date.
-        let last_emergency = self.store.last_emergency(user, since, started_at_ms.saturating_add(AHEAD_MS)).await?;
+        let until = started_at_ms.saturating_add(AHEAD_MS);
+        let last_emergency = self.store.last_emergency(user, since, until).await?;
+        let last_emergency = last_emergency.max(request.also_emergency_at.filter(|at| (since..=until).contains(at)));
         self.refuse_after_emergency(last_emergency, started_at_ms)?;
         let profile = self.stored_profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;

@@ -177,6 +177,8 @@ pub struct Unsaved {
     pub set_aside: Option<String>,
     /// Why the session stopped, if it did: a front end still ends with its safety exit code.
     pub stopped: Option<StopReason>,
+    /// Whether any stretch was begun: a session that ended before one is not kept in a file.
+    pub exercised: bool,
 }
 
 impl std::fmt::Display for Unsaved {
@@ -199,6 +201,8 @@ impl std::fmt::Display for Unsaved {
                      again"
                 )?;
             }
+            // Nothing to keep: no file was tried.
+            None if !self.exercised => write!(f, ". No stretch was begun, so there was nothing to keep")?,
             // Said, not left for the person to guess from "unchanged".
             None => write!(
                 f,
@@ -239,6 +243,12 @@ pub struct Kept {
     ///
     /// [`StartRequest::also_set_aside`]: crate::StartRequest::also_set_aside
     pub waiting_set_aside: Vec<StretchId>,
+    /// When the latest session in a waiting file ended that stopped for an emergency sign: the
+    /// history does not say so yet, so the session about to start is refused all the same
+    /// ([`StartRequest::also_emergency_at`]).
+    ///
+    /// [`StartRequest::also_emergency_at`]: crate::StartRequest::also_emergency_at
+    pub waiting_emergency: Option<i64>,
 }
 
 /// The name a session kept by [`Local::finish`] is written under: `limber-unsaved-<ms>.json`.
@@ -439,10 +449,11 @@ impl Local {
             let stopped = summary.as_ref().and_then(|s| s.stopped);
             let exercised = summary.filter(|s| s.exercise_started);
             let kept = exercised.as_ref().and_then(|s| self.keep(id, s, started_at_ms, speed));
-            let set_aside = exercised.and_then(|s| s.flagged).map(|id| self.app.library().stretch_name(&id));
+            let set_aside =
+                exercised.as_ref().and_then(|s| s.flagged.as_ref()).map(|id| self.app.library().stretch_name(id));
             let beside_history =
                 kept.as_ref().is_some_and(|k| self.data_dir.as_deref().is_some_and(|d| k.parent() == Some(d)));
-            Box::new(Unsaved { error, kept, beside_history, set_aside, stopped })
+            Box::new(Unsaved { error, kept, beside_history, set_aside, stopped, exercised: exercised.is_some() })
         })
     }
 
@@ -476,11 +487,16 @@ impl Local {
                     continue;
                 }
             };
-            let set_aside: Vec<StretchId> = match crate::export::read(&text) {
+            let (set_aside, emergency): (Vec<StretchId>, Option<i64>) = match crate::export::read(&text) {
                 Ok((sessions, standing)) => {
                     let flagged = sessions.iter().filter_map(|s| s.flagged.as_deref()).map(StretchId::from);
                     let stored = standing.progression.into_iter().filter(|(_, p)| p.flagged).map(|(id, _)| id);
-                    flagged.chain(stored).collect()
+                    let emergency = sessions
+                        .iter()
+                        .filter(|s| s.stopped == Some(StopReason::Emergency))
+                        .map(|s| s.ended_at_ms)
+                        .max();
+                    (flagged.chain(stored).collect(), emergency)
                 }
                 Err(e) => {
                     kept.unreadable.push((path, Error::Import(e)));
@@ -512,6 +528,7 @@ impl Local {
                 }
                 Err(e) => {
                     kept.waiting_set_aside.extend(set_aside);
+                    kept.waiting_emergency = kept.waiting_emergency.max(emergency);
                     kept.waiting.push((path, e));
                 }
             }
@@ -524,13 +541,15 @@ impl Local {
     }
 
     /// Starts a session for the local person ([`App::start`]) at `now_ms`, once the sessions
-    /// kept in files are brought in ([`Local::bring_in_kept`]): stretches that caused sharp pain
-    /// in one that cannot be added yet are left out all the same, and what was brought in is
-    /// said among the session's notes.
+    /// kept in files are brought in ([`Local::bring_in_kept`]): in one that cannot be added yet,
+    /// stretches that caused sharp pain are left out all the same, and an emergency sign refuses
+    /// the session as one in the history would; what was brought in is said among the
+    /// session's notes.
     pub fn start(&self, request: &crate::StartRequest, now_ms: i64) -> Result<crate::Started, Error> {
         let kept = self.bring_in_kept();
         let mut request = request.clone();
         request.also_set_aside.extend(kept.waiting_set_aside.iter().cloned());
+        request.also_emergency_at = request.also_emergency_at.max(kept.waiting_emergency);
         let mut started = self.block_on(self.app.start(self.user, &request, now_ms))?;
         let library = self.app.library();
         started.brought_in = kept.sentences(|id| library.stretch_name(id));
@@ -613,10 +632,23 @@ mod tests {
             beside_history: false,
             set_aside: Some("Seated twist".into()),
             stopped: None,
+            exercised: true,
         };
         let said = lost.to_string();
         assert!(said.contains("this session is not kept anywhere"), "{said}");
         assert!(said.contains("Seated twist caused sharp pain"), "{said}");
+        // Stopped before any stretch (at the safety questions): no file was tried.
+        let unbegun = Unsaved {
+            error: full(),
+            set_aside: None,
+            stopped: Some(StopReason::Emergency),
+            exercised: false,
+            kept: None,
+            beside_history: false,
+        };
+        let said = unbegun.to_string();
+        assert!(said.contains("No stretch was begun, so there was nothing to keep"), "{said}");
+        assert!(!said.contains("No file could take it") && said.contains("Do not stretch today"), "{said}");
         let kept = Unsaved { kept: Some(PathBuf::from("/tmp/limber-unsaved-1.json")), ..lost };
         let said = kept.to_string();
         assert!(said.contains("limber import /tmp/limber-unsaved-1.json") && !said.contains("anywhere"), "{said}");
@@ -644,6 +676,64 @@ mod kept_tests {
 
     fn planned(started: &crate::Started) -> Vec<String> {
         started.session.plan().items.iter().map(|i| i.choice.stretch.id.to_string()).collect()
+    }
+
+    /// Another program holding the database in `dir` for writing, as long as it is not told to
+    /// let go (sending on the channel) and joined.
+    fn lock(dir: &Path) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+        let db = crate::store::database_path(dir);
+        let (hold, held) = std::sync::mpsc::channel::<()>();
+        let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(async {
+                use sqlx::{ConnectOptions, Connection};
+                let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open");
+                sqlx::query("BEGIN EXCLUSIVE").execute(&mut conn).await.expect("lock");
+                locked.send(()).expect("told");
+                let _ = held.recv();
+                sqlx::query("ROLLBACK").execute(&mut conn).await.expect("unlock");
+                conn.close().await.expect("close");
+            });
+        });
+        is_locked.recv().expect("locked");
+        (hold, holder)
+    }
+
+    #[test]
+    fn an_emergency_sign_in_a_kept_file_refuses_the_next_session_before_the_history_can_take_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let local = Local::open(None, Some(dir.path())).expect("open");
+        let now = crate::when::now_ms();
+        let minutes = |n: i64| n * 60_000;
+        let stopped = SessionRecord {
+            id: SessionId::new(),
+            routine: "desk".into(),
+            started_at_ms: now - minutes(20),
+            ended_at_ms: now - minutes(15),
+            stopped: Some(StopReason::Emergency),
+            warmed_up: true,
+            active_ms: minutes(1),
+            pain_before: None,
+            pain_after: None,
+            flagged: None,
+            items: Vec::new(),
+            preview: false,
+        };
+        let path = dir.path().join(format!("limber-unsaved-{}.json", stopped.started_at_ms));
+        let standing = crate::export::Standing { progression: BTreeMap::new(), profile: None };
+        std::fs::write(&path, crate::export::write(std::slice::from_ref(&stopped), &standing).expect("written"))
+            .expect("write");
+        // The history cannot take it yet: the session is refused all the same.
+        let (hold, holder) = lock(dir.path());
+        let refused = local.start(&desk(), now).expect_err("refused while the file waits");
+        assert!(refused.is_safety(), "{refused}");
+        hold.send(()).expect("released");
+        holder.join().expect("holder");
+        assert!(path.exists(), "still waiting");
+        // Once it is in, the history refuses it; a day after the sign, a session starts.
+        let refused = local.start(&desk(), now).expect_err("refused from the history");
+        assert!(refused.is_safety() && !path.exists(), "{refused}");
+        local.start(&desk(), stopped.ended_at_ms + crate::DAY_MS + 1).expect("a day later");
     }
 
     #[test]
@@ -693,21 +783,7 @@ mod kept_tests {
         let garbled = dir.path().join("limber-unsaved-2000.json");
         std::fs::write(&garbled, "{ not json").expect("write");
         // Another program holds the database for longer than a start waits.
-        let db = crate::store::database_path(dir.path());
-        let (hold, held) = std::sync::mpsc::channel::<()>();
-        let (locked, is_locked) = std::sync::mpsc::channel::<()>();
-        let holder = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(async {
-                use sqlx::{ConnectOptions, Connection};
-                let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open");
-                sqlx::query("BEGIN EXCLUSIVE").execute(&mut conn).await.expect("lock");
-                locked.send(()).expect("told");
-                let _ = held.recv();
-                sqlx::query("ROLLBACK").execute(&mut conn).await.expect("unlock");
-                conn.close().await.expect("close");
-            });
-        });
-        is_locked.recv().expect("locked");
+        let (hold, holder) = lock(dir.path());
         let kept = local.bring_in_kept();
         assert!(kept.added.is_empty(), "{kept:?}");
         let waiting: Vec<&PathBuf> = kept.waiting.iter().map(|(p, _)| p).collect();

@@ -37,6 +37,7 @@ pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
         pain_after: prompt(args.pain_after),
         timing: None,
         also_set_aside: Vec::new(),
+        also_emergency_at: None,
     };
     // (Sessions kept in files when they could not be saved go into the history first, so a
     // stretch that caused sharp pain in one is left out of this plan: said among its notes.)

@@ -361,6 +361,7 @@ pub async fn create_session(
         pain_after: req.pain_after.unwrap_or(PainPrompt::Ask),
         timing: req.timing,
         also_set_aside: Vec::new(),
+        also_emergency_at: None,
     };
     let started = st.app.start(user, &request, now_ms()).await?;
     let adjustments = started.notes(st.app.library());

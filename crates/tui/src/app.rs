@@ -357,6 +357,7 @@ impl App {
             pain_after: self.options.pain_after.map_or(PainPrompt::Ask, |score| PainPrompt::Given { score }),
             timing: None,
             also_set_aside: Vec::new(),
+            also_emergency_at: None,
         };
         let local = &self.local;
         // (Sessions kept in files when they could not be saved go into the history first, so a
