@@ -386,24 +386,39 @@ pub struct Finished {
     pub preview: bool,
 }
 
+/// What recording `session`, over, run at `speed`, keeps, in the words [`Finished::saved_line`]
+/// starts with: for a front end that shows the end before the recording is read back (the
+/// server's page). `None` while it is not over.
+pub fn kept_line(session: &Session, speed: f64) -> Option<&'static str> {
+    let summary = session.summary()?;
+    let saved = summary.is_recorded();
+    Some(kept_words(&summary, saved, session.answered_all_now(), saved && limber_core::progress::is_preview(speed)))
+}
+
+/// What recording a session kept, in words: as a preview, the pain rating alone, the answers
+/// alone, or nothing.
+fn kept_words(summary: &Summary, saved: bool, screening_saved: bool, preview: bool) -> &'static str {
+    match (saved, screening_saved) {
+        (true, _) if preview => {
+            "Saved as a preview (run faster than real time): it counts toward no weekly goal and grows no hold."
+        }
+        (true, _) if !summary.exercise_started => {
+            "No exercise began; your pain rating is saved, so no hold grows today."
+        }
+        (true, _) => "Saved.",
+        // After a chest-pain answer the answers clear no one: "saved" would say they do.
+        (false, _) if summary.stopped == Some(StopReason::Emergency) => {
+            "No exercise began. No more stretching today; the next session asks the safety questions again."
+        }
+        (false, true) => "No exercise began; your answers to the safety questions are saved.",
+        (false, false) => "Nothing was saved: no exercise began.",
+    }
+}
+
 impl Finished {
     /// What was kept, and this week against the goal, in words every front end shows.
     pub fn saved_line(&self) -> String {
-        let kept = match (self.saved, self.screening_saved) {
-            (true, _) if self.preview => {
-                "Saved as a preview (run faster than real time): it counts toward no weekly goal and grows no hold."
-            }
-            (true, _) if !self.summary.exercise_started => {
-                "No exercise began; your pain rating is saved, so no hold grows today."
-            }
-            (true, _) => "Saved.",
-            // After a chest-pain answer the answers clear no one: "saved" would say they do.
-            (false, _) if self.summary.stopped == Some(StopReason::Emergency) => {
-                "No exercise began. No more stretching today; the next session asks the safety questions again."
-            }
-            (false, true) => "No exercise began; your answers to the safety questions are saved.",
-            (false, false) => "Nothing was saved: no exercise began.",
-        };
+        let kept = kept_words(&self.summary, self.saved, self.screening_saved, self.preview);
         let a = &self.adherence;
         let streak = match a.streak_weeks {
             0 => String::new(),
@@ -765,8 +780,8 @@ impl App {
         speed: f64,
     ) -> Result<Recorded> {
         let summary = session.summary().ok_or(Error::NotOver)?;
-        let answered = (session.screened_now()
-            && session.screening().clearance(&self.library.screening) != Clearance::Incomplete)
+        let answered = session
+            .answered_all_now()
             .then(|| ScreeningEntry { taken_at_ms: started_at_ms, record: session.screening().clone() });
         let screening_saved = answered.is_some();
         // "Do not stretch today": after an emergency stop the answers stored so far (this
@@ -782,8 +797,7 @@ impl App {
         // session is recorded all the same, with that rating, so that the trend sees it and no
         // hold grows that day, as after any session that began with high pain. (It counts toward
         // no weekly goal: no stretch was done.)
-        let stopped_for_pain_before = summary.stopped == Some(StopReason::Pain) && summary.pain_before.is_some();
-        if !summary.exercise_started && !stopped_for_pain_before {
+        if !summary.is_recorded() {
             // No session to record: the entry alone, in one write. After an emergency stop that
             // is the empty record only (the answers before it would clear the person, should
             // the second of two writes fail).

@@ -301,6 +301,23 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Whether the history keeps it as a session: some exercise began, or it stopped before any
+    /// for a pain rating above 5 given at its start (so the pain trend sees that day). Else only
+    /// the answers to the safety questions are kept, if any.
+    pub fn is_recorded(&self) -> bool {
+        self.exercise_started || (self.stopped == Some(StopReason::Pain) && self.pain_before.is_some())
+    }
+
+    /// The first line of every front end's end of session: how it ended, and after pain above 5
+    /// in it, rest rather than praise (as its last cue says).
+    pub fn headline(&self) -> String {
+        match self.stopped {
+            Some(reason) => format!("Session {}", reason.label()),
+            None if !self.too_much.is_empty() => "Session complete. Rest now and go easy today.".to_owned(),
+            None => "Session complete. Well done.".to_owned(),
+        }
+    }
+
     /// One line per stretch of the plan, as every front end's summary shows it: "done
     /// Seated twist (instead of Thread the needle) — 2 of 2 holds, 15 s each".
     pub fn item_lines(&self, library: &crate::Library) -> Vec<String> {
@@ -774,6 +791,12 @@ impl Session {
     /// Whether the screening questions were asked in this session (so the answers are new).
     pub fn screened_now(&self) -> bool {
         self.screened_now
+    }
+
+    /// Whether the screening questions were asked in this session and each one answered: the
+    /// answers to keep (ones left partway clear no one).
+    pub fn answered_all_now(&self) -> bool {
+        self.screened_now && self.screening.clearance(&self.plan.screening) != crate::Clearance::Incomplete
     }
 
     /// The latest time the session has seen; once it is over, the moment it ended.

@@ -209,6 +209,10 @@ pub struct SessionState {
     /// What happened, once the session is over.
     #[schema(value_type = Option<Object>)]
     pub summary: Option<Summary>,
+    /// Once a routine's session is over: how it ended and what the history keeps of it, in the
+    /// words every front end ends with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
     /// In the answer that creates it, in words to show before the session starts: first the pain
     /// trend's advice to see a clinician when it gives one, then what the plan changed from the
     /// routine for this person (a stretch set aside or needing what they lack, and what is done
@@ -220,6 +224,18 @@ pub struct SessionState {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub late_report: Option<limber_core::LateReport>,
+}
+
+/// How a routine's session that is over ended, in words.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Outcome {
+    /// How it ended: "Session complete. Well done.", "Session complete. Rest now and go easy
+    /// today." (after pain above 5 in it), "Session stopped: sharp pain", "Session ended early".
+    pub headline: String,
+    /// What the history keeps of it: "Saved.", "Saved as a preview (…)", "Nothing was saved: no
+    /// exercise began." …
+    pub kept: String,
 }
 
 /// Whether `session` stopped for an emergency sign (chest pain, or a yes to an emergency
@@ -254,6 +270,12 @@ impl Live {
 
     /// The session's state for the API, from a locked session.
     pub fn snapshot_of(&self, session: &Session) -> SessionState {
+        let summary = session.summary();
+        let outcome = match (self.kind, &summary) {
+            (Kind::Routine, Some(summary)) => limber_app::kept_line(session, self.speed)
+                .map(|kept| Outcome { headline: summary.headline(), kept: kept.to_owned() }),
+            _ => None,
+        };
         SessionState {
             id: self.id,
             kind: self.kind,
@@ -261,7 +283,8 @@ impl Live {
             started_at_ms: self.started_at_ms,
             speed: self.speed,
             view: session.view_at(self.at(now_ms())),
-            summary: session.summary(),
+            summary,
+            outcome,
             adjustments: Vec::new(),
             late_report: None,
         }

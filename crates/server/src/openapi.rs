@@ -15,7 +15,7 @@ use crate::api;
         api::get_session, api::send_intent, api::events, api::history, api::stats, api::export, api::import,
         api::profile, api::update_profile, api::clear_flag, api::latest_screening, api::start_screening,
     ),
-    components(schemas(crate::error::ErrorBody, crate::error::ErrorInfo, crate::live::SessionState, crate::live::Kind)),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorInfo, crate::live::SessionState, crate::live::Outcome, crate::live::Kind)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]

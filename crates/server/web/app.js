@@ -1110,13 +1110,16 @@ function finish(state) {
   const last = stop ? [] : said.slice(0, 3).map((li) => li.textContent).reverse();
   out.replaceChildren();
   const h = document.createElement("h3");
-  h.textContent = stop ? (stop.reason === "aborted" ? "Session ended" : "Session stopped") : "Well done";
+  // The server's words, as the terminal front ends end: rest rather than praise after pain
+  // above 5, and what the history keeps (a preview, nothing when no exercise began).
+  const outcome = state.outcome;
+  h.textContent = outcome?.headline
+    ?? (stop ? (stop.reason === "aborted" ? "Session ended" : "Session stopped") : "Well done");
   out.append(h);
   for (const t of last) { const p = document.createElement("p"); p.textContent = t; out.append(p); }
-  // As the CLI says after one: a preview counts toward nothing.
-  if (c.speed > 1) {
+  if (outcome?.kept) {
     const p = document.createElement("p");
-    p.textContent = "Saved as a preview (run faster than real time): it counts toward no weekly goal and grows no hold.";
+    p.textContent = outcome.kept;
     out.append(p);
   }
   const again = document.createElement("button");

@@ -991,7 +991,7 @@ fn session_lines(
     match s.stopped {
         Some(reason) => {
             let style = if reason.is_safety() { theme.danger() } else { theme.strong() };
-            lines.push(Line::from(Span::styled(format!("Session {}", reason.label()), style)));
+            lines.push(Line::from(Span::styled(s.headline(), style)));
             if reason.is_safety() {
                 // The advice the session gave when it stopped, in its own words (not the
                 // questions asked before, which this screen cannot answer, nor the reply to the
@@ -1008,11 +1008,7 @@ fn session_lines(
                 }
             }
         }
-        // After pain above 5 in it, rest rather than praise, as the last cue says.
-        None if !s.too_much.is_empty() => {
-            lines.push(Line::from(Span::styled("Session complete. Rest now and go easy today.", theme.strong())));
-        }
-        None => lines.push(Line::from(Span::styled("Session complete. Well done.", theme.strong()))),
+        None => lines.push(Line::from(Span::styled(s.headline(), theme.strong()))),
     }
     lines.push(Line::default());
     // Stopped before any exercise (in the questions): no stretch list, no times.

@@ -1887,3 +1887,53 @@ async fn a_sharp_pain_stop_that_cannot_be_stored_stays_in_effect_and_is_recorded
     let page = recorded(&f, deadline).await;
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
 }
+
+#[tokio::test]
+async fn a_session_over_says_how_it_ended_and_what_the_history_keeps_as_the_terminal_does() {
+    let f = fixture(false).await;
+    // A preview ended at the rating before: nothing of it is kept but the answers, and the
+    // end does not call it a saved preview.
+    let body = json!({"routine": "desk", "speed": 50, "pain-before": {"prompt": "ask"}});
+    let (status, v) = f.post("/api/v1/sessions", None, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let state = f.screen(&id, None).await;
+    assert_eq!(state["view"]["phase"]["phase"], "pain-before", "{state}");
+    let path = format!("/api/v1/sessions/{id}/intents");
+    let (status, v) = f.post(&path, None, json!({"intent": "quit"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["outcome"],
+        json!({"headline": "Session ended early",
+               "kept": "No exercise began; your answers to the safety questions are saved."}),
+        "{v}"
+    );
+    // Ended in the warm-up, it is kept, as a preview.
+    let id = f.start("desk", 50.0, None).await;
+    let (_, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "quit"})).await;
+    assert!(v["outcome"]["kept"].as_str().unwrap_or_default().starts_with("Saved as a preview"), "{v}");
+    // Not said while a session runs.
+    let id = f.start("desk", 1.0, None).await;
+    let path = format!("/api/v1/sessions/{id}/intents");
+    let (_, v) = f.post(&path, None, json!({"intent": "skip"})).await;
+    assert!(v.get("outcome").is_none(), "{v}");
+    // Pain above 5 in a stretch: rest, not praise, at the end.
+    f.ready(&path).await;
+    let (status, v) = f.post(&path, None, json!({"intent": "pain", "score": 7})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let mut end = v;
+    for _ in 0..100 {
+        if end.get("outcome").is_some() {
+            break;
+        }
+        let intent = if end["view"]["allowed"].as_array().unwrap().contains(&json!("skip")) { "skip" } else { "start" };
+        let (status, v) = f.post(&path, None, json!({"intent": intent})).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        end = v;
+    }
+    assert_eq!(
+        end["outcome"],
+        json!({"headline": "Session complete. Rest now and go easy today.", "kept": "Saved."}),
+        "{end}"
+    );
+}
