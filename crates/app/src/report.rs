@@ -10,6 +10,14 @@ pub fn error_line(error: &(dyn Error + 'static)) -> String {
     shown(&chain(error))
 }
 
+/// Whether `error` (or a cause of it) says limber's database is damaged.
+pub fn is_damage(error: &(dyn Error + 'static)) -> bool {
+    std::iter::successors(Some(error), |&e| e.source()).any(|e| {
+        matches!(e.downcast_ref::<crate::Error>(), Some(crate::Error::Store(e)) if e.is_damage())
+            || e.downcast_ref::<limber_store::Error>().is_some_and(limber_store::Error::is_damage)
+    })
+}
+
 /// Which file is damaged when `error` (or a cause of it) says limber's SQLite database is:
 /// "The database is PATH.", for the person to rescue or move aside; the store's errors do not
 /// carry the file's name. `None` for any other error, or for a `database` given by URL.
@@ -18,11 +26,7 @@ pub fn damaged_database(
     data_dir: Option<&std::path::Path>,
     database: Option<&str>,
 ) -> Option<String> {
-    let damaged = std::iter::successors(Some(error), |&e| e.source()).any(|e| {
-        matches!(e.downcast_ref::<crate::Error>(), Some(crate::Error::Store(e)) if e.is_damage())
-            || e.downcast_ref::<limber_store::Error>().is_some_and(limber_store::Error::is_damage)
-    });
-    if !damaged || database.is_some() {
+    if !is_damage(error) || database.is_some() {
         return None;
     }
     let dir = data_dir.map(std::path::Path::to_path_buf).or_else(limber_store::default_data_dir)?;

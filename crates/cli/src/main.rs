@@ -119,6 +119,13 @@ fn main() -> ExitCode {
             ) {
                 eprintln!("{file}");
             }
+            // The rescue the damage points to, met by the damage itself: said, not left to loop.
+            if matches!(cli.command, Command::Export { .. }) && limber_app::report::is_damage(err.as_ref()) {
+                eprintln!(
+                    "The export cannot read past the damage either, so it wrote nothing: restore the file from a \
+                     backup, or copy it aside before anything else writes to it."
+                );
+            }
             // No session today after an emergency sign: a refusal for safety, as a stop is.
             match err.downcast_ref::<limber_app::Error>() {
                 Some(e) if e.is_safety() => ExitCode::from(EXIT_SAFETY),

@@ -500,24 +500,7 @@ fn damage_inside_the_database_is_said_with_its_file_and_an_export_still_rescues_
     // The progression table's pages are overwritten, as a failing disk might: the file still
     // opens, and the damage is met partway through.
     let db = home.path().join("limber.db");
-    let (root, page_size) = tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(async {
-        use sqlx::{ConnectOptions, Row};
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open");
-        let root: i64 = sqlx::query("SELECT rootpage FROM sqlite_master WHERE name = 'progression'")
-            .fetch_one(&mut conn)
-            .await
-            .expect("root page")
-            .get(0);
-        let size: i64 = sqlx::query("PRAGMA page_size").fetch_one(&mut conn).await.expect("page size").get(0);
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await.expect("checkpoint");
-        (root, size)
-    });
-    {
-        use std::io::{Seek, SeekFrom, Write};
-        let mut f = std::fs::OpenOptions::new().write(true).open(&db).expect("db");
-        f.seek(SeekFrom::Start(u64::try_from((root - 1) * page_size).expect("offset"))).expect("seek");
-        f.write_all(&vec![0xA5; usize::try_from(page_size).expect("size")]).expect("damage");
-    }
+    damage_table(&db, "progression");
     let out = home.limber(&["stats"]).assert().code(1).get_output().clone();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("limber's database is damaged") && !err.contains("code:"), "{err}");
@@ -533,6 +516,49 @@ fn damage_inside_the_database_is_said_with_its_file_and_an_export_still_rescues_
     assert!(!err.contains("cannot write"), "a failure to read is not one to write: {err}");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&rescued).expect("written")).expect("JSON");
     assert_eq!(json["sessions"].as_array().map(Vec::len), Some(3), "{json}");
+}
+
+/// Overwrites the root page of `table` in the SQLite file `db`, as a failing disk might: the
+/// file still opens, and the damage is met when that table is read.
+fn damage_table(db: &std::path::Path, table: &str) {
+    let (root, page_size) = tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(async {
+        use sqlx::{ConnectOptions, Row};
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(db).connect().await.expect("open");
+        let root: i64 = sqlx::query("SELECT rootpage FROM sqlite_master WHERE name = ?")
+            .bind(table)
+            .fetch_one(&mut conn)
+            .await
+            .expect("root page")
+            .get(0);
+        let size: i64 = sqlx::query("PRAGMA page_size").fetch_one(&mut conn).await.expect("page size").get(0);
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await.expect("checkpoint");
+        (root, size)
+    });
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new().write(true).open(db).expect("db");
+    f.seek(SeekFrom::Start(u64::try_from((root - 1) * page_size).expect("offset"))).expect("seek");
+    f.write_all(&vec![0xA5; usize::try_from(page_size).expect("size")]).expect("damage");
+}
+
+#[test]
+fn damage_where_the_export_reads_too_is_said_so_rather_than_pointing_to_the_export_again() {
+    let home = Home::new().screened();
+    let file = export_file(&home, "three.json", 0..3, None);
+    home.limber(&["import", &file]).assert().success();
+    let db = home.path().join("limber.db");
+    damage_table(&db, "session_items");
+    let rescued = home.path().join("rescue.json");
+    let out =
+        home.limber(&["export", "--output", rescued.to_str().expect("utf-8")]).assert().code(1).get_output().clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("limber's database is damaged"), "{err}");
+    assert!(err.contains("The export cannot read past the damage either, so it wrote nothing"), "{err}");
+    assert!(err.contains(&format!("The database is {}.", db.display())), "{err}");
+    assert!(!rescued.exists(), "no file written");
+    // Elsewhere the damage is said with the export as its rescue, as before.
+    let out = home.limber(&["history"]).assert().code(1).get_output().clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("limber's database is damaged") && !err.contains("cannot read past"), "{err}");
 }
 
 #[test]
