@@ -439,7 +439,8 @@ fn bind_address(text: &str) -> Result<SocketAddr, String> {
 }
 
 /// The user called `name` exactly, or else with the spaces around it trimmed (names are
-/// stored trimmed now; older limbers kept them as typed). Returns the name found and the id.
+/// stored trimmed now; older limbers kept them as typed), or else the one user whose name looks
+/// the same ([`looks_like`]). Returns the name found and the id.
 async fn find_user(store: &dyn Store, name: &str) -> anyhow::Result<(String, limber_app::store::UserId)> {
     // As typed, then in either Unicode form (an older limber stored names as they were typed).
     let composed: String = name.trim().nfc().collect();
@@ -449,7 +450,17 @@ async fn find_user(store: &dyn Store, name: &str) -> anyhow::Result<(String, lim
             return Ok((candidate.to_owned(), id));
         }
     }
-    bail!("there is no user called `{}`", name.trim())
+    // Then as it looks (other capitals, full-width letters), when that names one user: no two
+    // may look alike now, though two an older limber added might.
+    let wanted = looks_like(name.trim());
+    let mut alike = store.users().await?.into_iter().filter(|u| looks_like(&u.name) == wanted);
+    match (alike.next(), alike.next()) {
+        (Some(user), None) => Ok((user.name, user.id)),
+        (Some(_), Some(_)) => {
+            bail!("more than one user looks like `{}`: give the name exactly as `user list` shows it", name.trim())
+        }
+        (None, _) => bail!("there is no user called `{}`", name.trim()),
+    }
 }
 
 /// `name` as it looks: compatibility forms folded (full-width letters, ligatures), in lower case.

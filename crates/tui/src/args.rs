@@ -125,7 +125,7 @@ pub(crate) fn generate(args: &Args, out: &mut dyn std::io::Write) -> std::io::Re
 }
 
 const AFTER_HELP: &str = "Keys: ? shows every key. Exit codes: 0 done, 1 error, 2 usage error, 3 a session \
-stopped for safety, 130 Ctrl-C.\nlimber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
+stopped for safety, 130 Ctrl-C (143 SIGTERM, 129 SIGHUP: a closed terminal), each keeping what was done.\nlimber gives no diagnosis; if your pain is severe, long-standing or worrying, see a clinician.";
 
 /// A name as the content and `limber run` spell it (`foam-roller`, `lying-on-back`).
 fn kebab<T: serde::de::DeserializeOwned>(text: &str, what: &str, known: &str) -> Result<T, String> {

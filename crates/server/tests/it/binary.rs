@@ -585,6 +585,16 @@ fn names_that_look_alike_are_one_person_and_are_found_however_typed() {
     assert!(rotate.status.success(), "{}", String::from_utf8_lossy(&rotate.stderr));
     let listed = String::from_utf8(user(&["list", "--json"]).stdout).unwrap();
     assert_eq!(listed.matches("ren").count(), 1, "{listed}");
+    // And in other capitals or full-width letters, as `add` tells them apart.
+    let rotate = user(&["rotate", "REN\u{c9}"]);
+    assert!(rotate.status.success(), "{}", String::from_utf8_lossy(&rotate.stderr));
+    let remove = user(&["remove", "\u{ff33}S", "--yes"]);
+    assert!(remove.status.success(), "{}", String::from_utf8_lossy(&remove.stderr));
+    let listed = String::from_utf8(user(&["list", "--json"]).stdout).unwrap();
+    assert!(!listed.contains("\"ss\""), "removed: {listed}");
+    // A name nobody's looks like is still no one.
+    let nobody = user(&["rotate", "RENEE"]);
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("there is no user called `RENEE`"));
 }
 
 #[test]
