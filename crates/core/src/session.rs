@@ -1421,6 +1421,15 @@ impl Session {
             .any(|q| q.about_assessment && self.screening.answer(&q.id).is_some_and(|yes| q.flags(yes)))
     }
 
+    /// Whether an answer flags a sign worth a clinician's look (besides "not looked at yet").
+    fn sign_flagged(&self) -> bool {
+        self.plan.screening.iter().any(|q| {
+            q.level == crate::Level::SeeClinician
+                && !q.about_assessment
+                && self.screening.answer(&q.id).is_some_and(|yes| q.flags(yes))
+        })
+    }
+
     /// Screening is clear: ask for the pain rating when the plan says so, then exercise.
     fn after_screening(&mut self, at: At) {
         match self.plan.pain_before {
@@ -1689,6 +1698,10 @@ impl Session {
         let advice = &self.plan.advice;
         match reason {
             StopReason::Emergency => (advice.emergency.clone(), Sound::Alert),
+            // Only that no clinician has looked at the pain yet: not called a worrying answer.
+            StopReason::SeeClinician if self.said_unassessed() && !self.sign_flagged() => {
+                (words::only_not_yet_assessed(), Sound::Alert)
+            }
             StopReason::SeeClinician if self.said_unassessed() => {
                 (words::not_yet_assessed(&advice.see_clinician), Sound::Alert)
             }

@@ -305,6 +305,15 @@ pub(crate) fn not_yet_assessed(advice: &str) -> String {
     )
 }
 
+/// The see-a-clinician advice when no answer flagged a sign, but no clinician has looked at the
+/// pain yet.
+pub(crate) fn only_not_yet_assessed() -> String {
+    "Before you stretch, have a doctor or physiotherapist look at this pain: you said none has yet, and pain in \
+     the mid back can come from places other than the back. Once one has, and says stretching is fine, answer \
+     the safety questions again."
+        .to_owned()
+}
+
 pub(crate) fn cleared_after_assessment() -> String {
     "Thank you. Go gently, as your clinician advised, and stop if anything feels wrong.".to_owned()
 }

@@ -201,13 +201,31 @@ fn no_clinician_has_looked_at_it_stops_without_asking_for_an_assessment() {
             == Screening { question: 1 }
             0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no)
             == Screening { question: 2 }
-            0:02.000 Alert   SEE A CLINICIAN. You said no doctor or physiotherapist has looked at this pain yet. Once one has, and says stretching is fine, answer the safety questions again.
+            0:02.000 Alert   Before you stretch, have a doctor or physiotherapist look at this pain: you said none has yet, and pain in the mid back can come from places other than the back. Once one has, and says stretching is fine, answer the safety questions again.
             == Stopped { reason: SeeClinician }
             0:03.000 !! yes: the session is over
         "#]],
     );
     assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::SeeClinician));
     assert!(!s.screening().clinician_assessed);
+}
+
+#[test]
+fn a_warning_sign_no_clinician_has_looked_at_stops_with_the_advice_for_both() {
+    check_plan(
+        with_assessment_question(),
+        "0 no\n1 yes\n2 no",
+        expect![[r#"
+        0:00.000 None    Question 1 of 3: Chest pain? (yes or no)
+        == Screening { question: 0 }
+        0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
+        == Screening { question: 1 }
+        0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no)
+        == Screening { question: 2 }
+        0:02.000 Alert   SEE A CLINICIAN. You said no doctor or physiotherapist has looked at this pain yet. Once one has, and says stretching is fine, answer the safety questions again.
+        == Stopped { reason: SeeClinician }
+    "#]],
+    );
 }
 
 #[test]
