@@ -319,6 +319,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let serving = matches!(cli.command, None | Some(Command::Serve(_)));
     let _alone = match sqlite_dir(&cli)? {
         Some(dir) if serving => {
+            // No database yet, so no user to give a token to: refused before anything is made
+            // there, so a mistyped --data-dir is not left holding an empty database.
+            let database = limber_app::store::database_path(&dir);
+            if tokens_needed_from_the_start(&cli)
+                && !database
+                    .try_exists()
+                    .with_context(|| format!("cannot look into the data directory {}", dir.display()))?
+            {
+                return Err(no_user_yet(&cli, &database.display().to_string()));
+            }
             limber_app::store::private::create_dir(&dir)
                 .with_context(|| format!("cannot use the data directory {}", dir.display()))?;
             Some(serve_alone(&dir)?)
@@ -516,6 +526,27 @@ fn raise_open_files() -> Option<u64> {
     None
 }
 
+/// Whether every request needs a token even with no user added: off loopback, or when
+/// asked for.
+fn tokens_needed_from_the_start(cli: &Cli) -> bool {
+    !cli.serve.bind.ip().is_loopback() || cli.serve.require_tokens == Some(true)
+}
+
+/// A server that needs tokens with no one yet to give one to, in `place`: refused, with the
+/// command that adds someone.
+fn no_user_yet(cli: &Cli, place: &str) -> anyhow::Error {
+    let why = if cli.serve.require_tokens == Some(true) {
+        "--require-tokens (or LIMBER_REQUIRE_TOKENS) is given".to_owned()
+    } else {
+        format!("{} is not a loopback address", cli.serve.bind)
+    };
+    anyhow::anyhow!(
+        "{why}, so every request needs a token, and there is no user yet in {place}. Add one first: \
+         limber-server{} user add NAME",
+        same_store(cli)
+    )
+}
+
 async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     let open_files = raise_open_files();
     // The address first: a server that cannot listen must not resume (and so end, and record)
@@ -534,17 +565,7 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         Access::Open { local: app.local_user().await? }
     } else {
         if people == 0 {
-            let why = if cli.serve.require_tokens == Some(true) {
-                "--require-tokens (or LIMBER_REQUIRE_TOKENS) is given".to_owned()
-            } else {
-                format!("{} is not a loopback address", cli.serve.bind)
-            };
-            bail!(
-                "{why}, so every request needs a token, and there is no user yet in {}. Add one first: \
-                 limber-server{} user add NAME",
-                app.store().place(),
-                same_store(cli)
-            );
+            return Err(no_user_yet(cli, &app.store().place()));
         }
         Access::Tokens
     };

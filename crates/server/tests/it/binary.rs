@@ -484,6 +484,15 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     // The command it suggests adds the user where this server looks.
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains(&format!("Add one first: limber-server --data-dir {data} user add NAME")), "{said}");
+    // Refused before anything was made there: a mistyped --data-dir keeps reading as no data.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{said}");
+    let elsewhere = dir.path().join("typo");
+    let refused =
+        bin().args(["--data-dir", elsewhere.to_str().unwrap(), "--require-tokens", "--bind", "127.0.0.1:0"]).output();
+    assert!(!refused.unwrap().status.success());
+    assert!(!elsewhere.exists(), "no data directory made");
+    let list = bin().args(["--data-dir", elsewhere.to_str().unwrap(), "user", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stderr).contains("there is no limber data in"), "still no users listed");
 
     let add = bin().args(["--data-dir", data, "user", "add", "ann"]).output().unwrap();
     assert!(add.status.success());
