@@ -566,11 +566,17 @@ fn sessions_dated_ahead_are_said_on_import_and_count_toward_no_week_yet() {
     let home = Home::new();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
     let now = i64::try_from(now).expect("ms");
-    // Two sessions from a device whose clock ran ahead: in three hours, and in a year.
+    // Two sessions from a device whose clock ran ahead: in 90 minutes, and in a year.
+    let soon = now + 90 * 60 * 1000;
+    // The one in 90 minutes falls in this week (weeks start on Monday, local time): in UTC,
+    // unless that is in the last 90 minutes of its week; then three hours behind UTC.
+    let week = 7 * DAY;
+    let monday_utc = |ms: i64| (ms + 3 * DAY).div_euclid(week); // 1970-01-01 was a Thursday
+    let tz = if monday_utc(soon) == monday_utc(now) { "UTC" } else { "<-03>3" };
     let file = export_file(&home, "ahead.json", 0..2, None);
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
-    for (k, start) in [(0, now + 3 * 60 * 60 * 1000), (1, now + 365 * DAY)] {
+    for (k, start) in [(0, soon), (1, now + 365 * DAY)] {
         json["sessions"][k]["started-at-ms"] = start.into();
         json["sessions"][k]["ended-at-ms"] = (start + 600_000).into();
     }
@@ -578,7 +584,8 @@ fn sessions_dated_ahead_are_said_on_import_and_count_toward_no_week_yet() {
     home.limber(&["import", &file]).assert().success().stderr(predicate::str::contains(
         "2 sessions in the file are dated more than an hour ahead of this machine's clock",
     ));
-    let stats = home.json(&["stats"]);
+    let out = home.limber(&["stats", "--json"]).env("TZ", tz).assert().success().get_output().stdout.clone();
+    let stats: serde_json::Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(stats["adherence"]["this_week"], 0, "{stats}");
     // Importing again says it again: the file is what it describes.
     home.limber(&["import", &file])
