@@ -137,7 +137,42 @@ pub struct PainEntry {
 pub const TEN_AFTER_ONE: Duration = Duration::from_secs(2);
 
 /// What the `e` key reports, as every key line names it.
-pub const CHEST: &str = "chest pain/breathless";
+pub const CHEST: &str = "chest pain/breathless (twice)";
+
+/// How soon after a first `e` a second reports chest pain ([`ChestEntry`]).
+pub const CHEST_AGAIN: Duration = Duration::from_secs(4);
+
+/// What a first `e` asks.
+pub const CHEST_ASK: &str = "Chest pain, pressure or breathlessness? Press e again to stop and get emergency advice.";
+
+/// The chest-pain key, pressed twice within [`CHEST_AGAIN`] to report: one stray key (a bumped
+/// keyboard) must not stop the session for an emergency and refuse sessions for a day. Every
+/// keyboard front end asks the same way (the page's script mirrors it); a typed line (`chest`)
+/// or a button is meant, and reports at once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChestEntry {
+    /// When the first press asked.
+    asked: Option<Instant>,
+}
+
+impl ChestEntry {
+    /// Takes a press of `e` at `now`: whether it reports chest pain (the second within
+    /// [`CHEST_AGAIN`] of the first); if not, it asks ([`CHEST_ASK`]) and waits.
+    pub fn press(&mut self, now: Instant) -> bool {
+        match self.asked.take() {
+            Some(at) if now.saturating_duration_since(at) <= CHEST_AGAIN => true,
+            _ => {
+                self.asked = Some(now);
+                false
+            }
+        }
+    }
+
+    /// Whether a first press still waits for its second at `now` (its question is shown).
+    pub fn asking(&self, now: Instant) -> bool {
+        self.asked.is_some_and(|at| now.saturating_duration_since(at) <= CHEST_AGAIN)
+    }
+}
 
 /// What a key did to a [`PainEntry`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -218,6 +253,22 @@ mod tests {
             let sent = intent(key).map(Intent::kind);
             assert_eq!(sent, Some(hint.kind), "key {}", hint.key);
         }
+    }
+
+    #[test]
+    fn chest_pain_takes_two_presses_within_four_seconds() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut entry = ChestEntry::default();
+        assert!(!entry.press(at(0)), "the first asks");
+        assert!(entry.asking(at(3_000)));
+        assert!(entry.press(at(3_000)), "the second reports");
+        assert!(!entry.asking(at(3_000)), "and the question is answered");
+        // Too late: that press asks again.
+        assert!(!entry.press(at(10_000)));
+        assert!(!entry.press(at(14_001)), "over four seconds after it");
+        assert!(!entry.asking(at(18_002)));
+        assert!(entry.press(at(18_000)));
     }
 
     #[test]

@@ -304,6 +304,18 @@ impl Screen {
         }
     }
 
+    /// Says a question that is not a cue, as an alert is heard: the bell, and the voice at once.
+    fn ask(&self, text: &str) {
+        self.note(text);
+        if self.bell {
+            print!("\u{7}");
+            let _ = std::io::stdout().flush();
+        }
+        if let Some(voice) = &self.voice {
+            voice.say_urgently(text);
+        }
+    }
+
     /// Prints a message that is not a cue.
     pub(crate) fn note(&self, text: &str) {
         match &self.bar {
@@ -419,6 +431,7 @@ pub(crate) fn drive(
     let mut queue: VecDeque<line::Line> = VecDeque::new();
     let mut input_ran_out = false;
     let mut pain_entry = keys::PainEntry::default();
+    let mut chest_entry = keys::ChestEntry::default();
     let mut stored: Option<limber_core::StretchId> = None;
     loop {
         // A stretch set aside for sharp pain is stored at once, not only with the session after
@@ -485,6 +498,14 @@ pub(crate) fn drive(
                 match pain_entry.key_in(session.phase(), char::from(key), std::time::Instant::now()) {
                     keys::Typed::Rate(score) => apply(session, Intent::Pain { score }, clock.now(), clock, screen),
                     keys::Typed::Waiting => screen.note(keys::ONE_WAITING),
+                    // Chest pain: a first `e` asks, heard too; a second within four seconds reports.
+                    keys::Typed::Other if key_intent(key) == Some(Intent::Chest) => {
+                        if chest_entry.press(std::time::Instant::now()) {
+                            apply(session, Intent::Chest, clock.now(), clock, screen);
+                        } else {
+                            screen.ask(keys::CHEST_ASK);
+                        }
+                    }
                     keys::Typed::Other => {
                         if let Some(intent) = key_intent(key) {
                             apply(session, intent, clock.now(), clock, screen);

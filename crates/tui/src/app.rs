@@ -90,6 +90,8 @@ pub(crate) struct Live {
     pub(crate) overlay_paused: bool,
     /// A pain rating being typed at a rating prompt (10 takes two keys).
     pub(crate) pain_entry: limber_app::keys::PainEntry,
+    /// A first `e` waiting for its second.
+    pub(crate) chest_entry: limber_app::keys::ChestEntry,
     /// The routine's name.
     pub(crate) routine: String,
     /// What the plan changed and a voice not found: shown until the first stretch begins, under
@@ -392,6 +394,7 @@ impl App {
             confirm_quit: false,
             overlay_paused: false,
             pain_entry: limber_app::keys::PainEntry::default(),
+            chest_entry: limber_app::keys::ChestEntry::default(),
             routine: name,
             notes,
             voice_failed: None,
@@ -579,6 +582,16 @@ impl App {
             _ => None,
         };
         if let (Screen::Session, Some(report), Some(live)) = (self.screen, report, self.live.as_mut()) {
+            // Chest pain: a first `e` asks, heard too; a second within four seconds reports.
+            if report == Intent::Chest && !live.chest_entry.press(std::time::Instant::now()) {
+                if self.bell {
+                    self.bells += 1;
+                }
+                if let Some(voice) = &self.voice {
+                    voice.say_urgently(limber_app::keys::CHEST_ASK);
+                }
+                return;
+            }
             self.help = false;
             live.confirm_quit = false;
             live.overlay_paused = false;

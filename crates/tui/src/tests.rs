@@ -372,7 +372,7 @@ fn no_clinician_yet_ends_on_the_advice_with_the_answers_kept() {
     assert_eq!(app.screen, Screen::Summary);
     let text = render(&app, 80, 24);
     assert!(text.contains("Session stopped: see a clinician"), "{text}");
-    assert!(text.contains("No doctor or physiotherapist") || text.contains("no doctor or physiotherapist"), "{text}");
+    assert!(text.contains("have a doctor or physiotherapist look at this pain"), "{text}");
     assert!(text.contains("your answers to the safety questions are saved"), "{text}");
     assert!(!text.contains("not reached") && !text.contains("Stretching time"), "no stretch list:\n{text}");
 }
@@ -654,6 +654,11 @@ fn sharp_pain_and_chest_pain_get_through_the_help_and_the_quit_question() {
         app.on_key(key(open), now);
         assert!(app.help || app.live.as_ref().is_some_and(|l| l.confirm_quit), "{open} opens something");
         app.on_key(key(report), now);
+        if report == 'e' {
+            // The first asks; the second reports.
+            assert!(app.live.as_ref().is_some_and(|l| l.session.summary().is_none()), "one e stops nothing");
+            app.on_key(key(report), now);
+        }
         assert!(!app.help, "{open} then {report}: the help is closed");
         // Sharp pain still asks for the pain after; an emergency ends at once on the summary.
         let stopped = match app.live.as_ref() {
@@ -819,6 +824,10 @@ fn a_window_too_small_to_show_a_question_lets_no_key_answer_it_unseen() {
     app.on_key(key('q'), At::ZERO);
     assert!(!app.quit && matches!(phase(&app), Some(Phase::Screening { question: 1 })), "{:?}", phase(&app));
     app.on_key(key('e'), At::ZERO);
+    assert!(matches!(phase(&app), Some(Phase::Screening { question: 1 })), "one e asks: {:?}", phase(&app));
+    let asked = render(&app, 50, 15).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(asked.contains("breathlessness? Press e"), "{asked}");
+    app.on_key(key('e'), At::ZERO);
     assert!(!matches!(phase(&app), Some(Phase::Screening { .. })), "chest pain stopped it: {:?}", phase(&app));
     // And its advice shows, small as the window is.
     let text = render(&app, 50, 15).split_whitespace().collect::<Vec<_>>().join(" ");
@@ -873,6 +882,8 @@ fn chest_pain_in_a_hold(app: &mut App) {
     app.send(Intent::Pain { score: 3 }, At::ZERO);
     run_until(app, in_hold);
     let now = at(app);
+    // Twice: a single `e` only asks.
+    app.on_key(key('e'), now);
     app.on_key(key('e'), now);
     if app.screen == Screen::Session {
         // A rating may still be asked; Enter leaves it unrated.

@@ -245,6 +245,10 @@ fn small_window(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // A recent alert (the answer to a rating, say), so a key pressed here is seen to be taken,
     // the size it needs, then what limber said last (the longest, so cut first).
     let mut lines = Vec::new();
+    // A first `e` waiting for its second, before anything else.
+    if live.chest_entry.asking(std::time::Instant::now()) {
+        lines.push(Line::from(Span::styled(limber_app::keys::CHEST_ASK, theme.danger())));
+    }
     let alert = live.cues.iter().rev().take(6).find(|c| c.sound == limber_core::Sound::Alert);
     if let Some(cue) = alert {
         lines.push(Line::from(Span::styled(cue.text.clone(), theme.danger())));
@@ -584,8 +588,11 @@ fn session(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme: &Theme)
     let hint_text = Paragraph::new(hint_rows_text);
     // A notice (a stretch set aside, no voice) wraps rather than stopping mid-sentence.
     // (A voice that failed before the plan's notes: the notes are on the home screen too.)
-    let notes: Vec<&str> =
-        [app.message.as_deref(), live.voice_failed.as_deref(), live.notes_now()].into_iter().flatten().collect();
+    let asking = live.chest_entry.asking(std::time::Instant::now()).then_some(limber_app::keys::CHEST_ASK);
+    let notes: Vec<&str> = [asking, app.message.as_deref(), live.voice_failed.as_deref(), live.notes_now()]
+        .into_iter()
+        .flatten()
+        .collect();
     let shown = (!notes.is_empty()).then(|| notes.join(" "));
     let message = shown.map(|m| Paragraph::new(Span::styled(m, theme.strong())).wrap(Wrap { trim: true }));
     let msg_rows = message.as_ref().map_or(0, |p| p.line_count(inner.width).min(3));

@@ -252,3 +252,24 @@ fn the_bell_rings_on_a_terminal_in_plain_mode_too_and_never_into_a_pipe() {
     assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stderr));
     assert!(!piped.stdout.contains(&7), "no bell into a pipe or a log");
 }
+
+#[test]
+fn one_e_asks_and_a_second_within_four_seconds_reports_chest_pain() {
+    let home = Home::new().screened();
+    let mut p = run_in_pty(&home, &["desk", "--no-warmup", "--speed", "2", "--pain-before", "0", "--pain-after", "0"]);
+    p.exp_string("Step 1.").expect("the first step is read");
+    press(&mut p, "e");
+    p.exp_string("Press e again to stop and get emergency advice").expect("one e asks");
+    // Nothing stopped yet: the session goes on and takes other keys.
+    press(&mut p, " ");
+    p.exp_string("Paused.").expect("still running");
+    press(&mut p, "e");
+    p.exp_string("call your local emergency number").expect("the second e reports");
+    p.exp_eof().expect("the process ends");
+    match p.process().wait().expect("exit status") {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 3),
+        other => panic!("unexpected end: {other:?}"),
+    }
+    let history = home.json(&["history"]);
+    assert_eq!(history[0]["stopped"], "emergency", "{history}");
+}
