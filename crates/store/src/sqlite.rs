@@ -777,6 +777,13 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.journal.close().await;
+        // The log folded into the file first, while nothing else of this store writes: SQLite
+        // does so when its last connection closes, but two connections closing at once can
+        // each find the other still open, and leave the whole log for every later command to
+        // read through. (Best effort: another process reading the file may hold it back.)
+        if !self.pool.is_closed() {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        }
         self.pool.close().await;
     }
 
