@@ -379,13 +379,10 @@ impl Screen {
         }
         bar.set_prefix(prefix);
         let msg = match (view.paused, view.phase, view.remaining_ms) {
-            (true, _, _) if view.question.is_some() => "y to stop · n to carry on".to_owned(),
+            // Asked whether to stop for today after a high rating.
+            _ if view.asking == Some(limber_core::Ask::StopForPain) => "y to stop · n to carry on".to_owned(),
             (true, _, _) => "paused — space to resume".to_owned(),
             (_, Phase::Screening { .. } | Phase::ConfirmAssessed, _) => "answer y or n".to_owned(),
-            // Asked whether to stop for today after a high rating.
-            (_, Phase::PainBefore, _) if view.allowed.contains(&IntentKind::Yes) => {
-                "y to stop · n to carry on".to_owned()
-            }
             (_, Phase::PainBefore | Phase::PainAfter, _) => "0-10 to rate (1 then 0 for 10), Enter to skip".to_owned(),
             (_, Phase::CheckIn { .. }, Some(ms)) => format!("c comfortable · d discomfort · {} s", ms.div_ceil(1000)),
             (_, Phase::Active { .. }, Some(ms)) => format!("{} s", ms.div_ceil(1000)),

@@ -387,6 +387,11 @@ pub struct SessionView {
     pub paused: bool,
     /// The question waiting for an answer, in words (screening, pain rating, stop?).
     pub question: Option<String>,
+    /// Which question the session is waiting on besides the phase's own (`stop-for-pain`: yes
+    /// or no to stopping after a rating above 5), so a front end offers its answers, not the
+    /// phase's (a pain scale under a yes-or-no question).
+    #[serde(default)]
+    pub asking: Option<Ask>,
     /// Stretch number from 1, when on a stretch.
     pub number: Option<usize>,
     /// Stretches in the plan.
@@ -1058,6 +1063,7 @@ impl Session {
             phase: self.phase,
             paused: self.paused_at.is_some(),
             question,
+            asking: self.asking,
             number: self.phase.item().map(|i| i + 1),
             of: self.items.len(),
             stretch: item.map(|i| i.choice.stretch.id.clone()),

@@ -653,9 +653,9 @@ function clockIntoView() {
 }
 
 // Whether the session asks whether to stop for today (after a rating above 5): only yes or no
-// answers it, so the pain scale is not offered under it.
+// answers it, so the pain scale is not offered under it. (The engine says so in its view.)
 function stopAsked(v) {
-  return Boolean(v.question) && v.allowed.includes("yes") && v.allowed.includes("pain");
+  return v.asking === "stop-for-pain";
 }
 
 // The phase as one big word and the key of its colour, from the view alone: with the side being

@@ -61,10 +61,11 @@ pub(crate) fn run(mut session: Session, script: &str) -> (Session, String) {
             let sound = format!("{:?}", cue.sound);
             writeln!(out, "{} {:<7} {}", cue.at, sound, cue.text).expect("write");
         }
-        let phase = (session.phase(), session.is_paused());
+        let phase = (session.phase(), session.is_paused(), session.view().asking);
         if last_phase != Some(phase) {
             let paused = if phase.1 { " (paused)" } else { "" };
-            writeln!(out, "== {:?}{paused}", phase.0).expect("write");
+            let asking = phase.2.map(|a| format!(", asking {a:?}")).unwrap_or_default();
+            writeln!(out, "== {:?}{paused}{asking}", phase.0).expect("write");
             last_phase = Some(phase);
         }
     };

@@ -895,7 +895,7 @@ fn pain_above_five_in_the_warm_up_pauses_and_asks_whether_to_stop() {
             0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
             == WarmUp
             0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
-            == WarmUp (paused)
+            == WarmUp (paused), asking StopForPain
             0:08.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:08.000 None    Resuming: 55 seconds left.
             == WarmUp
@@ -918,13 +918,13 @@ fn a_safety_report_while_asked_whether_to_stop_for_pain_is_acted_on_at_once() {
         true,
         "5 pain 6\n7 sharp\n8 end",
         expect![[r#"
-        0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
-        == WarmUp
-        0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
-        == WarmUp (paused)
-        0:07.000 Alert   SHARP PAIN: STOP.
-        == Stopped { reason: SharpPain }
-    "#]],
+            0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
+            == WarmUp
+            0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+            == WarmUp (paused), asking StopForPain
+            0:07.000 Alert   SHARP PAIN: STOP.
+            == Stopped { reason: SharpPain }
+        "#]],
     );
     assert_eq!(sharp.summary().expect("stopped").stopped, Some(StopReason::SharpPain));
     let chest = check(
@@ -933,13 +933,13 @@ fn a_safety_report_while_asked_whether_to_stop_for_pain_is_acted_on_at_once() {
         true,
         "5 pain 6\n7 chest\n8 end",
         expect![[r#"
-        0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
-        == WarmUp
-        0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
-        == WarmUp (paused)
-        0:07.000 Alert   EMERGENCY.
-        == Stopped { reason: Emergency }
-    "#]],
+            0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
+            == WarmUp
+            0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+            == WarmUp (paused), asking StopForPain
+            0:07.000 Alert   EMERGENCY.
+            == Stopped { reason: Emergency }
+        "#]],
     );
     assert_eq!(chest.summary().expect("stopped").stopped, Some(StopReason::Emergency));
 }
@@ -953,17 +953,17 @@ fn resuming_at_the_stop_question_carries_on_and_says_what_stops_it_next_time() {
         true,
         "5 pain 6\n8 resume\n12 pain 7\n13 end",
         expect![[r#"
-        0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
-        == WarmUp
-        0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
-        == WarmUp (paused)
-        0:08.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
-        0:08.000 None    Resuming: 55 seconds left.
-        == WarmUp
-        0:12.000 Alert   7 out of 10, and that is the second time the pain has gone above 5 today.
-        0:12.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
-        == Stopped { reason: Pain }
-    "#]],
+            0:00.000 Start   Warm up for 1 minute, up to 2 if you like, with light movement: marching. Keep it easy; you should still be able to talk.
+            == WarmUp
+            0:05.000 Alert   6 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
+            == WarmUp (paused), asking StopForPain
+            0:08.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
+            0:08.000 None    Resuming: 55 seconds left.
+            == WarmUp
+            0:12.000 Alert   7 out of 10, and that is the second time the pain has gone above 5 today.
+            0:12.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
+            == Stopped { reason: Pain }
+        "#]],
     );
     assert_eq!(s.summary().expect("stopped").stopped, Some(StopReason::Pain));
 }
@@ -1002,7 +1002,7 @@ fn yes_at_the_stop_question_stops_for_pain_and_a_check_in_rating_never_says_come
             0:16.000 None    How did Twist feel: comfortable, or some discomfort? Or just wait and the session carries on.
             == CheckIn { item: 0 }
             0:16.500 Alert   9 out of 10 is too much. The session is paused. Do you want to stop for today? (yes to stop, no to carry on)
-            == CheckIn { item: 0 } (paused)
+            == CheckIn { item: 0 } (paused), asking StopForPain
             0:17.000 Alert   Ease out of the position gently: we stop here for today, for your safety. Rest, and if the pain does not settle, see a doctor or physiotherapist.
             == Stopped { reason: Pain }
         "#]],
@@ -1419,6 +1419,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
             == PainBefore
             0:01.000 Alert   8 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            == PainBefore, asking StopForPain
             0:03.000 Alert   We stop here for today, for your safety: no stretching with pain this high. Rest, and if the pain does not settle, see a doctor or physiotherapist.
             == Stopped { reason: Pain }
         "#]],
@@ -1434,6 +1435,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
             == PainBefore
             0:01.000 Alert   9 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            == PainBefore, asking StopForPain
             0:02.000 None    Noted: 4 out of 10.
             0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
@@ -1449,6 +1451,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
             == PainBefore
             0:01.000 Alert   7 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            == PainBefore, asking StopForPain
             0:02.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
@@ -1467,6 +1470,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
             0:00.000 None    How much does your back hurt right now, from 0 (not at all) to 10? Or skip.
             == PainBefore
             0:01.000 Alert   7 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
+            == PainBefore, asking StopForPain
             0:02.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:02.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
@@ -1499,7 +1503,7 @@ fn a_high_rating_before_the_routine_asks_whether_to_stop_before_anything_starts(
         "1 no\n3 end",
         expect![[r#"
             0:00.000 Alert   8 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
-            == PainBefore
+            == PainBefore, asking StopForPain
             0:01.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:01.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
@@ -1596,7 +1600,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
         "0 no\n30 7",
         expect![[r#"
             0:00.000 Alert   9 out of 10 before starting is a lot. Resting may be better today; if it stays this high, see a doctor or physiotherapist. Do you want to stop for today? (yes to stop, no to carry on)
-            == PainBefore
+            == PainBefore, asking StopForPain
             0:00.000 None    We carry on, gently. If the pain goes above 5 again in this session, it stops.
             0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
             == Prepare { item: 0 }
