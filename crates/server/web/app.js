@@ -1112,8 +1112,9 @@ function finish(state) {
   const h = document.createElement("h3");
   // The server's words, as the terminal front ends end: rest rather than praise after pain
   // above 5, and what the history keeps (a preview, nothing when no exercise began).
+  // (A sharp-pain press the server heard only after the end stopped it here all the same.)
   const outcome = state.outcome;
-  h.textContent = outcome?.headline
+  h.textContent = (c.late ? null : outcome?.headline)
     ?? (stop ? (stop.reason === "aborted" ? "Session ended" : "Session stopped") : "Well done");
   out.append(h);
   for (const t of last) { const p = document.createElement("p"); p.textContent = t; out.append(p); }

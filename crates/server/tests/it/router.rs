@@ -1908,12 +1908,16 @@ async fn a_session_over_says_how_it_ended_and_what_the_history_keeps_as_the_term
                "kept": "No exercise began; your answers to the safety questions are saved."}),
         "{v}"
     );
-    // Ended in the warm-up, it is kept, as a preview.
+    // Ended in the warm-up, it is kept, as a preview. (The answers above may not be stored
+    // yet, the first session being recorded as this one starts: answered again if asked.)
     let id = f.start("desk", 50.0, None).await;
+    let state = f.screen(&id, None).await;
+    assert_eq!(state["view"]["phase"]["phase"], "warm-up", "{state}");
     let (_, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "quit"})).await;
     assert!(v["outcome"]["kept"].as_str().unwrap_or_default().starts_with("Saved as a preview"), "{v}");
     // Not said while a session runs.
     let id = f.start("desk", 1.0, None).await;
+    f.screen(&id, None).await;
     let path = format!("/api/v1/sessions/{id}/intents");
     let (_, v) = f.post(&path, None, json!({"intent": "skip"})).await;
     assert!(v.get("outcome").is_none(), "{v}");
