@@ -143,7 +143,8 @@ pub const CHEST: &str = "chest pain/breathless (twice)";
 pub const CHEST_AGAIN: Duration = Duration::from_secs(4);
 
 /// What a first `e` asks.
-pub const CHEST_ASK: &str = "Chest pain, pressure or breathlessness? Press e again to stop and get emergency advice.";
+pub const CHEST_ASK: &str =
+    "Chest pain, pressure or breathlessness? Press e again within 4 seconds to stop and get emergency advice.";
 
 /// The chest-pain key, pressed twice within [`CHEST_AGAIN`] to report: one stray key (a bumped
 /// keyboard) must not stop the session for an emergency and refuse sessions for a day. Every
@@ -170,7 +171,13 @@ impl ChestEntry {
 
     /// Whether a first press still waits for its second at `now` (its question is shown).
     pub fn asking(&self, now: Instant) -> bool {
-        self.asked.is_some_and(|at| now.saturating_duration_since(at) <= CHEST_AGAIN)
+        self.left(now).is_some()
+    }
+
+    /// How long the question stays at `now`, while it waits: a screen redraws when it lapses.
+    pub fn left(&self, now: Instant) -> Option<Duration> {
+        let since = now.saturating_duration_since(self.asked?);
+        (since <= CHEST_AGAIN).then(|| CHEST_AGAIN - since)
     }
 }
 
@@ -262,6 +269,7 @@ mod tests {
         let mut entry = ChestEntry::default();
         assert!(!entry.press(at(0)), "the first asks");
         assert!(entry.asking(at(3_000)));
+        assert_eq!(entry.left(at(3_000)), Some(Duration::from_secs(1)), "a second left to show it");
         assert!(entry.press(at(3_000)), "the second reports");
         assert!(!entry.asking(at(3_000)), "and the question is answered");
         // Too late: that press asks again.

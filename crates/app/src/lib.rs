@@ -698,8 +698,20 @@ impl App {
     /// last day: the refusal [`App::start`] would give, for a front end to say beside screening
     /// answers that are otherwise clear.
     pub async fn emergency_refusal(&self, user: UserId, now_ms: i64) -> Result<Option<Error>> {
-        let last =
-            self.store.last_emergency(user, now_ms.saturating_sub(DAY_MS), now_ms.saturating_add(AHEAD_MS)).await?;
+        self.emergency_refusal_besides(user, now_ms, None).await
+    }
+
+    /// [`App::emergency_refusal`], counting also an emergency sign reported at `also` that the
+    /// history does not have yet (as [`StartRequest::also_emergency_at`]).
+    pub async fn emergency_refusal_besides(
+        &self,
+        user: UserId,
+        now_ms: i64,
+        also: Option<i64>,
+    ) -> Result<Option<Error>> {
+        let (since, until) = (now_ms.saturating_sub(DAY_MS), now_ms.saturating_add(AHEAD_MS));
+        let last = self.store.last_emergency(user, since, until).await?;
+        let last = last.max(also.filter(|at| (since..=until).contains(at)));
         Ok(self.refuse_after_emergency(last, now_ms).err())
     }
 

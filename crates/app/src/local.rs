@@ -251,6 +251,14 @@ pub struct Kept {
     pub waiting_emergency: Option<i64>,
 }
 
+/// A kept file's text (up to its limit), or why it cannot be read.
+fn read_kept(path: &Path) -> Result<String, std::io::Error> {
+    let file = std::fs::File::open(path)?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, KEPT_FILE_LIMIT), &mut text)?;
+    Ok(text)
+}
+
 /// The name a session kept by [`Local::finish`] is written under: `limber-unsaved-<ms>.json`.
 fn is_kept_file(name: &str) -> bool {
     name.strip_prefix("limber-unsaved-")
@@ -464,23 +472,9 @@ impl Local {
     /// where it is, and the stretches it set aside are named, for that session to leave out.
     pub fn bring_in_kept(&self) -> Kept {
         let mut kept = Kept::default();
-        let Some(dir) = &self.data_dir else { return kept };
-        let Ok(entries) = std::fs::read_dir(dir) else { return kept };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .filter(|e| e.file_name().to_str().is_some_and(is_kept_file))
-            .map(|e| e.path())
-            .collect();
-        files.sort();
         let name = |id: &StretchId| self.app.library().stretch_name(id);
-        for path in files {
-            let read = std::fs::File::open(&path).and_then(|file| {
-                let mut text = String::new();
-                std::io::Read::read_to_string(&mut std::io::Read::take(file, KEPT_FILE_LIMIT), &mut text)?;
-                Ok(text)
-            });
-            let text = match read {
+        for path in self.kept_files() {
+            let text = match read_kept(&path) {
                 Ok(text) => text,
                 Err(e) => {
                     kept.unreadable.push((path, Error::Import(crate::export::ImportError::Io(e.to_string()))));
@@ -538,6 +532,35 @@ impl Local {
         kept.waiting_set_aside.sort();
         kept.waiting_set_aside.dedup();
         kept
+    }
+
+    /// The files [`Local::finish`] kept beside the database, in the order they were written.
+    fn kept_files(&self) -> Vec<PathBuf> {
+        let Some(dir) = &self.data_dir else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter(|e| e.file_name().to_str().is_some_and(is_kept_file))
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// [`App::emergency_refusal`] for the local person, counting an emergency sign in a
+    /// session kept in a file the history has not taken yet (read, not added), as
+    /// [`Local::start`] counts it: for the TUI's home and `limber screening` to say.
+    pub fn emergency_refusal(&self, now_ms: i64) -> Result<Option<Error>, Error> {
+        let waiting = self
+            .kept_files()
+            .iter()
+            .filter_map(|path| crate::export::read(&read_kept(path).ok()?).ok())
+            .flat_map(|(sessions, _)| sessions)
+            .filter(|s| s.stopped == Some(StopReason::Emergency))
+            .map(|s| s.ended_at_ms)
+            .max();
+        self.block_on(self.app.emergency_refusal_besides(self.user, now_ms, waiting))
     }
 
     /// Starts a session for the local person ([`App::start`]) at `now_ms`, once the sessions
@@ -723,6 +746,10 @@ mod kept_tests {
         let standing = crate::export::Standing { progression: BTreeMap::new(), profile: None };
         std::fs::write(&path, crate::export::write(std::slice::from_ref(&stopped), &standing).expect("written"))
             .expect("write");
+        // Said before any start (the TUI's home, `limber screening`), the file only read.
+        let said = local.emergency_refusal(now).expect("read").expect("refused");
+        assert!(said.is_safety() && path.exists(), "{said}");
+        assert!(local.block_on(local.app.emergency_refusal(local.user, now)).expect("read").is_none(), "not stored");
         // The history cannot take it yet: the session is refused all the same.
         let (hold, holder) = lock(dir.path());
         let refused = local.start(&desk(), now).expect_err("refused while the file waits");

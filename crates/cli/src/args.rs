@@ -27,7 +27,7 @@ limber gives no diagnosis; if your pain is severe, long-standing or worrying, se
 /// a script types, examples and the exit codes.
 const RUN_HELP: &str = "During a session on a terminal, single keys act at once:
   x       sharp pain: stops at once, at any moment, prompts included
-  e       chest pain or breathlessness: emergency advice
+  e       chest pain or breathlessness: twice within 4 s, emergency advice
   space   pause / resume          Enter   start the stretch now
   s skip  a swap  d discomfort  c comfortable  0-9 your pain (1 then 0 is 10)  q quit
 With input piped in, one command per line (pain sharp, chest, pain N, pause, resume, start, skip,

@@ -72,6 +72,12 @@ impl Env {
         self.local.start(request, now_ms).map_err(usage)
     }
 
+    /// Why no session starts now, a day after an emergency sign, if so
+    /// ([`limber_app::local::Local::emergency_refusal`]: a kept file's counts too).
+    pub(crate) fn emergency_refusal(&self, now_ms: i64) -> anyhow::Result<Option<limber_app::Error>> {
+        Ok(self.local.emergency_refusal(now_ms)?)
+    }
+
     /// Whether a session can be saved where the history is ([`limber_app::local::Local::can_save`]).
     pub(crate) fn can_save(&self) -> bool {
         self.local.can_save()

@@ -369,7 +369,7 @@ pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
     // A session the file brought in may have stopped for an emergency sign in the last day: no
     // session starts here either until a day after it, which is said now, not at the next run.
     if report.added > 0
-        && let Some(refusal) = env.block_on(env.app.emergency_refusal(env.user, limber_app::when::now_ms()))?
+        && let Some(refusal) = env.emergency_refusal(limber_app::when::now_ms())?
     {
         eprintln!("{}", limber_app::report::sentence(&limber_app::report::error_line(&refusal)));
     }

@@ -73,7 +73,7 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
     // A day after an emergency sign no session starts, however the questions are answered: said
     // first, so that clear answers are not taken for leave to stretch today.
-    let locked = env.block_on(env.app.emergency_refusal(env.user, when::now_ms()))?;
+    let locked = env.emergency_refusal(when::now_ms())?;
     if let Some(refusal) = &locked {
         eprintln!("{}", limber_app::report::sentence(&limber_app::report::error_line(refusal)));
         eprintln!("You may still answer the safety questions now; answers that are clear count from then.\n");
@@ -122,7 +122,7 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     // Clear answers within a day of an emergency sign still start no session until a day after it
     // (said before the questions, or here when the day began while they were answered).
     if clearance == Clearance::Clear
-        && let Some(refusal) = env.block_on(env.app.emergency_refusal(env.user, when::now_ms()))?
+        && let Some(refusal) = env.emergency_refusal(when::now_ms())?
     {
         if locked.is_none() {
             eprintln!("But {refusal}.");

@@ -322,7 +322,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // No database yet, so no user to give a token to: refused before anything is made
             // there, so a mistyped --data-dir is not left holding an empty database.
             let database = limber_app::store::database_path(&dir);
-            if tokens_needed_from_the_start(&cli)
+            if needs_tokens(&cli, 0)
                 && !database
                     .try_exists()
                     .with_context(|| format!("cannot look into the data directory {}", dir.display()))?
@@ -463,7 +463,7 @@ async fn find_user(store: &dyn Store, name: &str) -> anyhow::Result<(String, lim
     // Then as it looks (other capitals, full-width letters), when that names one user: no two
     // may look alike now, though two an older limber added might.
     let wanted = looks_like(name.trim());
-    let mut alike = store.users().await?.into_iter().filter(|u| looks_like(&u.name) == wanted);
+    let mut alike = store.users().await?.into_iter().filter(|u| looks_like(u.name.trim()) == wanted);
     match (alike.next(), alike.next()) {
         (Some(user), None) => Ok((user.name, user.id)),
         (Some(_), Some(_)) => {
@@ -526,10 +526,12 @@ fn raise_open_files() -> Option<u64> {
     None
 }
 
-/// Whether every request needs a token even with no user added: off loopback, or when
-/// asked for.
-fn tokens_needed_from_the_start(cli: &Cli) -> bool {
-    !cli.serve.bind.ip().is_loopback() || cli.serve.require_tokens == Some(true)
+/// Whether every request needs a token, with `people` added besides the local person: off
+/// loopback; on loopback when asked for, and by default once anyone is added (who can reach it
+/// only through a proxy or a tunnel, where every request comes from this machine: anything
+/// relayed without a token would otherwise act for the local person).
+fn needs_tokens(cli: &Cli, people: usize) -> bool {
+    !cli.serve.bind.ip().is_loopback() || cli.serve.require_tokens.unwrap_or(people > 0)
 }
 
 /// A server that needs tokens with no one yet to give one to, in `place`: refused, with the
@@ -556,12 +558,7 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", cli.serve.bind))?;
     let users = app.store().users().await?;
     let people = users.iter().filter(|u| u.name != limber_app::store::LOCAL_USER).count();
-    // On loopback with people added (who can reach it only through a proxy or a tunnel, where
-    // every request comes from this machine), tokens are needed unless said otherwise: else
-    // anything relayed without a token would act for the local person.
-    let loopback = cli.serve.bind.ip().is_loopback();
-    let open = loopback && !cli.serve.require_tokens.unwrap_or(people > 0);
-    let access = if open {
+    let access = if !needs_tokens(cli, people) {
         Access::Open { local: app.local_user().await? }
     } else {
         if people == 0 {
@@ -597,7 +594,7 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     // How to get in, in words (the log line's `open` says it for machines).
     let how = match access {
         Access::Open { .. } => "open to this machine: no token needed, history kept for `local`".to_owned(),
-        Access::Tokens if loopback && cli.serve.require_tokens.is_none() => format!(
+        Access::Tokens if cli.serve.bind.ip().is_loopback() && cli.serve.require_tokens.is_none() => format!(
             "every request needs a user's token, since people have been added here (through a proxy or a tunnel \
              every request would come from this machine); --require-tokens=no keeps it open to this machine \
              for `local`, and limber-server{0} user rotate local gives a token for the history limber keeps \

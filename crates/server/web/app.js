@@ -808,6 +808,10 @@ function showStops(v) {
   $("#stops").hidden = sharp && chest;
 }
 $("#chest-stop").addEventListener("click", () => pressStop({ intent: "chest" }));
+// Their height, kept clear at the top of whatever is scrolled to or focused (0 while hidden).
+new ResizeObserver(() => {
+  document.documentElement.style.setProperty("--stops-h", `${$("#stops").getBoundingClientRect().height}px`);
+}).observe($("#stops"));
 
 // A new or ended session starts with the pain scale closed and "End session" unarmed.
 function resetAsks() {
@@ -832,7 +836,8 @@ function pressChestKey() {
     pressStop({ intent: "chest" });
     return;
   }
-  setProblem("Chest pain, pressure or breathlessness? Press e again to stop and get emergency advice.");
+  // As limber-app's keys::CHEST_ASK says it, and as long (keys::CHEST_AGAIN).
+  setProblem("Chest pain, pressure or breathlessness? Press e again within 4 seconds to stop and get emergency advice.");
   // Heard too, by someone on the floor away from the screen.
   beep("alert");
   speak("Chest pain or breathlessness? Press e again.", true);
@@ -1128,10 +1133,13 @@ function finish(state) {
   again.className = "primary";
   again.textContent = "Back to routines";
   again.addEventListener("click", () => {
+    // A stop still being sent when the end came: the end's view says the server has it.
+    if (c.pending) stopHeard(c);
     current = null;
     document.title = TITLE;
     setConnection(null);
     setProblem(null);
+    $("#stops").hidden = true;
     $("#session").hidden = true;
     $("#start").hidden = false;
     checkSafetyStop();

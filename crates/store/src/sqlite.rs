@@ -781,8 +781,12 @@ impl Store for SqliteStore {
         // does so when its last connection closes, but two connections closing at once can
         // each find the other still open, and leave the whole log for every later command to
         // read through. (Best effort: another process reading the file may hold it back.)
-        if !self.pool.is_closed() {
-            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        // (It waits a moment at most for another process: every exit runs it.)
+        if !self.pool.is_closed()
+            && let Ok(mut conn) = self.pool.acquire().await
+        {
+            let _ = sqlx::query("PRAGMA busy_timeout = 100").execute(&mut *conn).await;
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await;
         }
         self.pool.close().await;
     }

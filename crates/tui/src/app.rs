@@ -307,7 +307,7 @@ impl App {
             }
             Err(e) => problem("your sessions per week", &e, &mut self.message),
         }
-        match local.block_on(local.app.emergency_refusal(local.user, when::now_ms())) {
+        match local.emergency_refusal(when::now_ms()) {
             Ok(locked) => {
                 self.locked = locked.map(|e| limber_app::report::sentence(&limber_app::report::error_line(&e)));
             }
@@ -539,6 +539,11 @@ impl App {
             }
             None => (IDLE, false),
         };
+        // The chest-pain question goes from the screen when it lapses (wall-clock time).
+        let (wait, change) = match live.chest_entry.left(std::time::Instant::now()) {
+            Some(left) if left < wait => (left + Duration::from_millis(1), true),
+            _ => (wait, change),
+        };
         if self.figure_moving() && wait > FRAME { (FRAME, true) } else { (wait, change) }
     }
 
@@ -584,6 +589,11 @@ impl App {
         if let (Screen::Session, Some(report), Some(live)) = (self.screen, report, self.live.as_mut()) {
             // Chest pain: a first `e` asks, heard too; a second within four seconds reports.
             if report == Intent::Chest && !live.chest_entry.press(std::time::Instant::now()) {
+                // Seen, not hidden under the help (the session stays paused as the help had it).
+                if self.help {
+                    self.help = false;
+                    live.overlay_paused = false;
+                }
                 if self.bell {
                     self.bells += 1;
                 }

@@ -1279,3 +1279,19 @@ fn advice_to_see_a_clinician_after_two_stops_for_pain_is_said_before_the_next_se
     let notes = app.live.as_ref().and_then(|l| l.notes_now()).unwrap_or_default().to_owned();
     assert!(notes.starts_with("Pain has stopped 2 of your sessions"), "{notes}");
 }
+
+#[test]
+fn one_e_asks_over_the_help_too() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    let now = at(&app);
+    app.on_key(key('?'), now);
+    assert!(app.help);
+    app.on_key(key('e'), now);
+    // The help makes way for the question; nothing is stopped.
+    assert!(!app.help, "the help is closed");
+    assert!(app.live.as_ref().is_some_and(|l| l.session.summary().is_none()), "one e stops nothing");
+    assert!(render(&app, 80, 24).contains("Press e again within 4 seconds"));
+}

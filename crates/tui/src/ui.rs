@@ -1324,7 +1324,7 @@ pub(crate) const HELP: &[(&str, &str)] = &[
     ("d / c", "some discomfort / it felt comfortable"),
     ("0-9", "rate your pain"),
     ("x", "SHARP PAIN: stops at once and gives advice"),
-    ("e", "chest pain or breathlessness: emergency advice"),
+    ("e", "chest pain or breathlessness: twice within 4 s, emergency advice"),
     ("y / n", "answer a question"),
     ("q", "end the session (asks first; what you did is kept)"),
     ("Ctrl-C", "end at once, keeping what was done"),

@@ -478,6 +478,11 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     let seen = driver.js("const r = document.querySelector('#stopped').getBoundingClientRect();
          return {top: r.top >= 0 && r.top < window.innerHeight, focused: document.activeElement.id};");
     assert_eq!(seen, json!({"top": true, "focused": "stopped"}), "the advice in view");
+    // Below the pinned chest-pain button, which stays while the rating after is asked.
+    let clear = driver.js("const bar = document.querySelector('#stops').getBoundingClientRect();
+         const title = document.querySelector('#stopped-title').getBoundingClientRect();
+         return {chest: !document.querySelector('#chest-stop').hidden, clear: title.top >= bar.bottom};");
+    assert_eq!(clear, json!({"chest": true, "clear": true}), "the advice's heading under the pinned stops");
     // The press names the stretch on screen, should it reach the server late.
     assert_eq!(driver.js("return __sent"), json!([{"intent": "sharp-pain", "during": shown}]));
     driver.wait_for("the stop among the cues", |d| d.text("#cues").to_lowercase().contains("sharp"));
@@ -502,6 +507,7 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     assert_eq!(driver.js("return document.querySelector('#stopped').hidden"), json!(false), "the advice stays");
     assert!(driver.text("#stopped-advice").contains("Sharp or intense pain means stop"));
     assert_eq!(driver.js("return document.querySelector('#sharp-pain').hidden"), json!(true));
+    assert_eq!(driver.js("return document.querySelector('#stops').hidden"), json!(true), "nothing pinned at the end");
     let (_, page) = get(&server.addr, "/api/v1/history");
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
     assert_eq!(page["sessions"][0]["pain-before"], 10, "typed as 1 then 0: {page}");
@@ -778,6 +784,11 @@ fn the_page_names_each_phase_in_a_big_coloured_word_and_says_what_to_do_now() {
              return out;",
         );
         assert_eq!(pinned, json!({"scrolled": true, "sharp": true, "chest": true}), "on a {width}×{height} screen");
+        let fits = driver.js(
+            "const b = document.querySelector('#chest-stop');
+             return b.scrollWidth <= b.clientWidth && document.documentElement.scrollWidth <= document.documentElement.clientWidth;",
+        );
+        assert_eq!(fits, json!(true), "the chest-pain words fit their button on a {width}×{height} screen");
     }
     assert_eq!(
         driver.js("return document.querySelectorAll('#actions [data-intent=chest]').length"),
@@ -1217,6 +1228,24 @@ fn one_stray_e_key_stops_nothing_and_a_second_within_four_seconds_reports_chest_
     assert_eq!(driver.js("return document.title"), json!("Stopped: an emergency sign · Seated desk break — limber"));
     let (_, session) = get(&server.addr, &format!("/api/v1/sessions/{id}"));
     assert_eq!(session["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{session}");
+}
+
+#[test]
+fn the_pinned_chest_pain_button_reports_at_one_tap() {
+    if !browser_available() {
+        return;
+    }
+    let (_dir, server, id, driver) = warm_up_page();
+    assert_eq!(driver.js(WATCH), json!(true));
+    driver.click("#chest-stop");
+    driver
+        .wait_for("the emergency advice", |d| d.js("return document.querySelector('#stopped').hidden") == json!(false));
+    assert_eq!(driver.js("return __intents"), json!(["chest"]));
+    let (_, session) = get(&server.addr, &format!("/api/v1/sessions/{id}"));
+    assert_eq!(session["view"]["phase"], json!({"phase": "stopped", "reason": "emergency"}), "{session}");
+    // Nothing is left pinned once the session is over.
+    driver.wait_for("the end", |d| d.js("return document.querySelector('#outcome').hidden") == json!(false));
+    assert_eq!(driver.js("return document.querySelector('#stops').hidden"), json!(true));
 }
 
 #[test]
