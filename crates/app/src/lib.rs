@@ -631,8 +631,7 @@ impl App {
         // One dated more than an hour ahead (a clock set wrong here, or on the device an import
         // came from) is not read: it would refuse every session until that date.
         let until = started_at_ms.saturating_add(AHEAD_MS);
-        let last_emergency = self.store.last_emergency(user, since, until).await?;
-        let last_emergency = last_emergency.max(request.also_emergency_at.filter(|at| (since..=until).contains(at)));
+        let last_emergency = self.last_emergency(user, since, until, request.also_emergency_at).await?;
         self.refuse_after_emergency(last_emergency, started_at_ms)?;
         let profile = self.stored_profile(user).await?;
         let options = self.plan_options(user, request, &profile).await?;
@@ -710,9 +709,15 @@ impl App {
         also: Option<i64>,
     ) -> Result<Option<Error>> {
         let (since, until) = (now_ms.saturating_sub(DAY_MS), now_ms.saturating_add(AHEAD_MS));
-        let last = self.store.last_emergency(user, since, until).await?;
-        let last = last.max(also.filter(|at| (since..=until).contains(at)));
+        let last = self.last_emergency(user, since, until, also).await?;
         Ok(self.refuse_after_emergency(last, now_ms).err())
+    }
+
+    /// The latest emergency sign reported for `user` from `since` to `until`: the store's, or
+    /// `also` (one the history does not have yet) when it falls in that time and is later.
+    async fn last_emergency(&self, user: UserId, since: i64, until: i64, also: Option<i64>) -> Result<Option<i64>> {
+        let stored = self.store.last_emergency(user, since, until).await?;
+        Ok(stored.max(also.filter(|at| (since..=until).contains(at))))
     }
 
     /// `plan`, or an equal plan another session of this application already runs: a server

@@ -251,6 +251,11 @@ pub struct Kept {
     pub waiting_emergency: Option<i64>,
 }
 
+/// When the latest of `sessions` that stopped for an emergency sign ended.
+fn last_emergency(sessions: &[SessionRecord]) -> Option<i64> {
+    sessions.iter().filter(|s| s.stopped == Some(StopReason::Emergency)).map(|s| s.ended_at_ms).max()
+}
+
 /// A kept file's text (up to its limit), or why it cannot be read.
 fn read_kept(path: &Path) -> Result<String, std::io::Error> {
     let file = std::fs::File::open(path)?;
@@ -485,12 +490,7 @@ impl Local {
                 Ok((sessions, standing)) => {
                     let flagged = sessions.iter().filter_map(|s| s.flagged.as_deref()).map(StretchId::from);
                     let stored = standing.progression.into_iter().filter(|(_, p)| p.flagged).map(|(id, _)| id);
-                    let emergency = sessions
-                        .iter()
-                        .filter(|s| s.stopped == Some(StopReason::Emergency))
-                        .map(|s| s.ended_at_ms)
-                        .max();
-                    (flagged.chain(stored).collect(), emergency)
+                    (flagged.chain(stored).collect(), last_emergency(&sessions))
                 }
                 Err(e) => {
                     kept.unreadable.push((path, Error::Import(e)));
@@ -555,10 +555,7 @@ impl Local {
         let waiting = self
             .kept_files()
             .iter()
-            .filter_map(|path| crate::export::read(&read_kept(path).ok()?).ok())
-            .flat_map(|(sessions, _)| sessions)
-            .filter(|s| s.stopped == Some(StopReason::Emergency))
-            .map(|s| s.ended_at_ms)
+            .filter_map(|path| last_emergency(&crate::export::read(&read_kept(path).ok()?).ok()?.0))
             .max();
         self.block_on(self.app.emergency_refusal_besides(self.user, now_ms, waiting))
     }
