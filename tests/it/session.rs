@@ -174,3 +174,33 @@ fn no_clinician_yet_stops_the_screening_without_asking_to_confirm_an_assessment(
     assert!(!phases.contains(&Phase::ConfirmAssessed), "{phases:?}");
     assert!(!session.phase().is_over());
 }
+
+#[test]
+fn the_questions_alone_on_a_day_of_rest_save_clear_answers_for_once_it_has_passed() {
+    let lib = builtin().expect("content");
+    let closing = |rest_today: bool, yes_to: &[&str]| {
+        let mut session = Session::new(Plan::screening_only(&lib, rest_today), None, At::ZERO);
+        screen(&mut session, &lib, yes_to);
+        if session.phase() == Phase::ConfirmAssessed {
+            session.handle(Intent::Yes, At::ZERO).expect("confirmed");
+        }
+        assert!(session.phase().is_over(), "{:?}", session.phase());
+        let cues = session.drain_cues();
+        let cleared: Vec<&str> = cues.iter().filter(|c| c.kind == CueKind::Cleared).map(|c| c.text.as_str()).collect();
+        assert_eq!(cleared.len(), 1, "{cues:?}");
+        (cleared[0].to_owned(), session.screening().clearance(&lib.screening))
+    };
+    // Any day: leave to stretch today.
+    let (said, clearance) = closing(false, &["already-assessed"]);
+    assert_eq!(clearance, limber_core::Clearance::Clear);
+    assert!(said.contains("stretching today"), "{said}");
+    // Within a day of an emergency sign: the same answers, the same clearance, but for later.
+    let (said, clearance) = closing(true, &["already-assessed"]);
+    assert_eq!(clearance, limber_core::Clearance::Clear);
+    assert!(said.contains("once that day has passed") && !said.contains("today"), "{said}");
+    // A sign a clinician has checked: their advice, for later too.
+    let (said, _) = closing(true, &["already-assessed", "rest-night"]);
+    assert!(said.contains("Once that day has passed, go gently, as your clinician advised"), "{said}");
+    let (said, _) = closing(false, &["already-assessed", "rest-night"]);
+    assert!(said.starts_with("Thank you. Go gently, as your clinician advised"), "{said}");
+}

@@ -281,6 +281,16 @@ pub struct StartRequest {
     pub also_emergency_at: Option<i64>,
 }
 
+/// The safety questions on their own, ready to ask ([`App::start_screening`]).
+#[derive(Debug)]
+pub struct ScreeningStart {
+    /// The session asking them.
+    pub session: Session,
+    /// Within a day of an emergency sign, the refusal a routine would get now: for a front end
+    /// to say before the questions, so that answering them is not taken for leave to stretch.
+    pub rest_today: Option<Error>,
+}
+
 /// A session ready to run, with what the driver needs to know about it.
 #[derive(Debug)]
 pub struct Started {
@@ -726,9 +736,19 @@ impl App {
         self.plans.share(plan)
     }
 
-    /// A session that asks the screening questions only, under the same rules as any session.
-    pub fn screening_session(&self) -> Session {
-        Session::new(Plan::screening_only(&self.library), None, limber_core::At::ZERO)
+    /// The safety questions on their own for `user` at `now_ms`, asked by a session under the
+    /// same rules as any. Within a day of an emergency sign (the store's, or `also_emergency_at`
+    /// not stored yet) they are still asked, since answers that are clear count once that day has
+    /// passed, and the session's closing words say so rather than leave to stretch today.
+    pub async fn start_screening(
+        &self,
+        user: UserId,
+        now_ms: i64,
+        also_emergency_at: Option<i64>,
+    ) -> Result<ScreeningStart> {
+        let rest_today = self.emergency_refusal_besides(user, now_ms, also_emergency_at).await?;
+        let plan = Plan::screening_only(&self.library, rest_today.is_some());
+        Ok(ScreeningStart { session: Session::new(plan, None, limber_core::At::ZERO), rest_today })
     }
 
     /// Stores screening answers given in `session` (if complete) at `taken_at_ms`. A screening

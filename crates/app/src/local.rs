@@ -548,16 +548,26 @@ impl Local {
         files
     }
 
-    /// [`App::emergency_refusal`] for the local person, counting an emergency sign in a
-    /// session kept in a file the history has not taken yet (read, not added), as
-    /// [`Local::start`] counts it: for the TUI's home and `limber screening` to say.
-    pub fn emergency_refusal(&self, now_ms: i64) -> Result<Option<Error>, Error> {
-        let waiting = self
-            .kept_files()
+    /// The latest emergency sign in a session kept in a file the history has not taken yet (read,
+    /// not added), as [`Local::start`] counts it.
+    fn waiting_emergency(&self) -> Option<i64> {
+        self.kept_files()
             .iter()
             .filter_map(|path| last_emergency(&crate::export::read(&read_kept(path).ok()?).ok()?.0))
-            .max();
-        self.block_on(self.app.emergency_refusal_besides(self.user, now_ms, waiting))
+            .max()
+    }
+
+    /// [`App::emergency_refusal`] for the local person, counting an emergency sign in a
+    /// session kept in a file the history has not taken yet, as [`Local::start`] counts it: for
+    /// the TUI's home and `limber history` to say.
+    pub fn emergency_refusal(&self, now_ms: i64) -> Result<Option<Error>, Error> {
+        self.block_on(self.app.emergency_refusal_besides(self.user, now_ms, self.waiting_emergency()))
+    }
+
+    /// [`App::start_screening`] for the local person at `now_ms`, counting an emergency sign
+    /// in a kept file as [`Local::emergency_refusal`] does.
+    pub fn start_screening(&self, now_ms: i64) -> Result<crate::ScreeningStart, Error> {
+        self.block_on(self.app.start_screening(self.user, now_ms, self.waiting_emergency()))
     }
 
     /// Starts a session for the local person ([`App::start`]) at `now_ms`, once the sessions

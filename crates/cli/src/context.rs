@@ -72,6 +72,11 @@ impl Env {
         self.local.start(request, now_ms).map_err(usage)
     }
 
+    /// The safety questions on their own ([`limber_app::local::Local::start_screening`]).
+    pub(crate) fn start_screening(&self, now_ms: i64) -> anyhow::Result<limber_app::ScreeningStart> {
+        Ok(self.local.start_screening(now_ms)?)
+    }
+
     /// Why no session starts now, a day after an emergency sign, if so
     /// ([`limber_app::local::Local::emergency_refusal`]: a kept file's counts too).
     pub(crate) fn emergency_refusal(&self, now_ms: i64) -> anyhow::Result<Option<limber_app::Error>> {

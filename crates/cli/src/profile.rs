@@ -72,13 +72,13 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
 pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     let env = Env::open(global)?;
     // A day after an emergency sign no session starts, however the questions are answered: said
-    // first, so that clear answers are not taken for leave to stretch today.
-    let locked = env.emergency_refusal(when::now_ms())?;
-    if let Some(refusal) = &locked {
+    // first, so that clear answers are not taken for leave to stretch today (nor do the session's
+    // closing words say so).
+    let limber_app::ScreeningStart { mut session, rest_today } = env.start_screening(when::now_ms())?;
+    if let Some(refusal) = &rest_today {
         eprintln!("{}", limber_app::report::sentence(&limber_app::report::error_line(refusal)));
         eprintln!("You may still answer the safety questions now; answers that are clear count from then.\n");
     }
-    let mut session = env.app.screening_session();
     let mut inputs = Inputs::start();
     say_line("Safety questions. Answer each with yes or no.\n");
     while matches!(session.phase(), Phase::Screening { .. } | Phase::ConfirmAssessed) {
@@ -103,10 +103,7 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     for cue in session.drain_cues().iter().filter(|c| matches!(c.kind, CueKind::Stopped { .. } | CueKind::Cleared)) {
-        match (&cue.kind, &locked) {
-            (CueKind::Cleared, Some(_)) => say_line(&session.cleared_for_later()),
-            _ => say_line(&cue.text),
-        }
+        say_line(&cue.text);
     }
     drop(inputs);
     let clearance = env.block_on(env.app.save_screening(env.user, &session, when::now_ms()))?;
@@ -124,7 +121,7 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     if clearance == Clearance::Clear
         && let Some(refusal) = env.emergency_refusal(when::now_ms())?
     {
-        if locked.is_none() {
+        if rest_today.is_none() {
             eprintln!("But {refusal}.");
         }
         return Ok(ExitCode::from(EXIT_SAFETY));

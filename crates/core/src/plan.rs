@@ -347,6 +347,10 @@ pub struct Plan {
     pub pain_before: PainPrompt,
     /// The pain rating after the exercise.
     pub pain_after: PainPrompt,
+    /// Whether no stretching may start today whatever the answers (within a day of an emergency
+    /// sign): a clear screening then says its answers count once that day has passed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rest_today: bool,
 }
 
 /// Why a plan could not be made.
@@ -507,12 +511,14 @@ impl Plan {
             timing: options.timing,
             pain_before: options.pain_before,
             pain_after: options.pain_after,
+            rest_today: false,
         })
     }
 
     /// A plan with screening questions and nothing else: re-running the screening on its own
-    /// goes through a session, so the rules are the same.
-    pub fn screening_only(library: &Library) -> Plan {
+    /// goes through a session, so the rules are the same. On a day of `rest_today` (within a
+    /// day of an emergency sign) clear answers are saved for once that day has passed.
+    pub fn screening_only(library: &Library, rest_today: bool) -> Plan {
         Plan {
             routine: RoutineId::from("screening"),
             routine_name: "the safety questions".to_owned(),
@@ -526,6 +532,7 @@ impl Plan {
             timing: Timing::default(),
             pain_before: PainPrompt::Skip,
             pain_after: PainPrompt::Skip,
+            rest_today,
         }
     }
 

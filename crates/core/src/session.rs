@@ -781,13 +781,6 @@ impl Session {
         self.paused_at.is_some()
     }
 
-    /// What a cleared screening says in place of its `Cleared` cue on a day no session may start
-    /// (within a day of an emergency sign, which the store knows and the session does not): the
-    /// answers count once that day has passed, with the clinician's advice when it was confirmed.
-    pub fn cleared_for_later(&self) -> String {
-        words::cleared_for_later(self.screening.clinician_assessed)
-    }
-
     /// The screening answers given in this session (or the clear record it started with).
     pub fn screening(&self) -> &ScreeningRecord {
         &self.screening
@@ -1200,7 +1193,7 @@ impl Session {
             }
             (Intent::Yes, Phase::ConfirmAssessed) => {
                 self.screening.clinician_assessed = true;
-                self.say(now, CueKind::Cleared, words::cleared_after_assessment(), Sound::None);
+                self.say(now, CueKind::Cleared, self.cleared_words(), Sound::None);
                 self.after_screening(now);
             }
             (Intent::No, Phase::ConfirmAssessed) => self.stop(StopReason::SeeClinician, now),
@@ -1409,7 +1402,7 @@ impl Session {
                 self.enter(Phase::ConfirmAssessed, now);
             }
         } else {
-            self.say(now, CueKind::Cleared, words::cleared(), Sound::None);
+            self.say(now, CueKind::Cleared, self.cleared_words(), Sound::None);
             self.after_screening(now);
         }
     }
@@ -1437,6 +1430,11 @@ impl Session {
     }
 
     /// Screening is clear: ask for the pain rating when the plan says so, then exercise.
+    /// The `Cleared` cue's words for the answers given, on this plan's day.
+    fn cleared_words(&self) -> String {
+        words::cleared(self.screening.clinician_assessed, self.plan.rest_today)
+    }
+
     fn after_screening(&mut self, at: At) {
         match self.plan.pain_before {
             PainPrompt::Ask => self.enter(Phase::PainBefore, at),

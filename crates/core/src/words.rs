@@ -314,23 +314,20 @@ pub(crate) fn only_not_yet_assessed() -> String {
         .to_owned()
 }
 
-pub(crate) fn cleared_after_assessment() -> String {
-    "Thank you. Go gently, as your clinician advised, and stop if anything feels wrong.".to_owned()
-}
-
-/// [`cleared`] or [`cleared_after_assessment`] on a day no session may start (within a day of
-/// an emergency sign): the answers count once that day has passed.
-pub(crate) fn cleared_for_later(assessed: bool) -> String {
-    if assessed {
-        "Thank you. Once that day has passed, go gently, as your clinician advised, and stop if anything feels wrong."
-    } else {
-        "Thank you. Nothing in your answers stands in the way of stretching once that day has passed."
+/// What clear screening answers say: leave to stretch today, with the clinician's advice when a
+/// clinician has checked a sign; on a day of rest (within a day of an emergency sign) the answers
+/// count once that day has passed.
+pub(crate) fn cleared(assessed: bool, rest_today: bool) -> String {
+    match (assessed, rest_today) {
+        (true, false) => "Thank you. Go gently, as your clinician advised, and stop if anything feels wrong.",
+        (true, true) => {
+            "Thank you. Once that day has passed, go gently, as your clinician advised, and stop if anything feels \
+             wrong."
+        }
+        (false, false) => "Thank you. Nothing in your answers stands in the way of stretching today.",
+        (false, true) => "Thank you. Nothing in your answers stands in the way of stretching once that day has passed.",
     }
     .to_owned()
-}
-
-pub(crate) fn cleared() -> String {
-    "Thank you. Nothing in your answers stands in the way of stretching today.".to_owned()
 }
 
 /// The end of a routine; after pain above 5 in it, rest rather than praise.

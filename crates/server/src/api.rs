@@ -992,8 +992,9 @@ pub async fn latest_screening(State(st): State<Arc<AppState>>, Caller(user): Cal
 struct NoOptions {}
 
 /// Starts the safety questions on their own, answered with intents like any session; the
-/// answers are stored when complete. Refused (409 `too-many-sessions`, `emergency-today`) like
-/// a routine.
+/// answers are stored when complete. Refused (409 `too-many-sessions`) when the caller runs as
+/// many sessions as allowed. Within a day of an emergency sign they are still asked, and clear
+/// answers are saved for once that day has passed (the closing cue says so).
 #[utoipa::path(post, path = "/api/v1/screening", tag = "records",
     responses((status = 201, body = SessionState), (status = 400, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
@@ -1008,12 +1009,10 @@ pub async fn start_screening(
     if !body.iter().all(u8::is_ascii_whitespace) {
         let _ = parse::<Option<NoOptions>>(&body)?;
     }
-    // Within a day of an emergency sign no session starts, the questions alone included: clear
-    // answers would be told they let the person stretch today (409 `emergency-today`).
-    if let Some(refusal) = st.app.emergency_refusal(user, now_ms()).await? {
-        return Err(ApiError::from(refusal));
-    }
-    let session = st.app.screening_session();
+    // Within a day of an emergency sign they are still asked (clear answers count once the day
+    // has passed, and the session's closing words say so); the profile's `safety-stop` says until when.
+    let limber_app::ScreeningStart { session, .. } =
+        st.app.start_screening(user, now_ms(), st.live.reported_emergency(user)).await?;
     let live = st
         .live
         .start(NewLive { user, kind: Kind::Screening, session, screening: None, started_at_ms: now_ms(), speed: 1.0 })

@@ -676,6 +676,12 @@ impl Registry {
         map.insert(live.id, live);
     }
 
+    /// The latest emergency sign reported here by `user`'s sessions, Unix milliseconds, which
+    /// the store may not have yet: for [`limber_app::App::start_screening`] to count.
+    pub fn reported_emergency(&self, user: UserId) -> Option<i64> {
+        self.emergencies.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&user).copied()
+    }
+
     /// Starts a new live session: stores it, then runs its driver. Refused when its person
     /// has as many under way as allowed ([`Registry::with_live_limit`]; on a shared store,
     /// starts at the same moment on several instances may each take the last place).
@@ -683,9 +689,11 @@ impl Registry {
         let NewLive { user, kind, session, screening, started_at_ms, speed } = new;
         let starting = self.starting.lock().await;
         // An emergency reported here and perhaps not recorded yet (the store's own record of
-        // it, which `App::start` reads, comes a moment later): no session starts.
-        let reported = self.emergencies.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&user).copied();
-        if let Err(refused) = self.app.refuse_after_emergency(reported, now_ms()) {
+        // it, which `App::start` reads, comes a moment later): no session starts, but for the
+        // questions alone planned for a day of rest (`App::start_screening`).
+        if !session.plan().rest_today
+            && let Err(refused) = self.app.refuse_after_emergency(self.reported_emergency(user), now_ms())
+        {
             return Err(LiveError::App(refused));
         }
         let open = self.app.store().count_live_of(user).await.map_err(limber_app::Error::from)?;

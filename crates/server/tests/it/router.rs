@@ -1451,8 +1451,25 @@ async fn a_screening_on_its_own_is_stored_as_of_when_it_ended() {
     // The profile says it before anything is started.
     let (_, p) = f.get("/api/v1/profile", None).await;
     assert_eq!(p["safety-stop"], *detail, "{p}");
-    // The questions alone are refused too: clear answers would say stretching today is fine.
+    // The questions alone are still asked, as `limber screening` asks them: clear answers are
+    // saved, but said to count once the day has passed, and no session starts before.
     let (status, v) = f.post("/api/v1/screening", None, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let done = f.screen(&id, None).await;
+    assert_eq!(done["view"]["phase"]["phase"], "finished", "{done}");
+    let (_, _, bytes) =
+        f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
+    let events = parse_sse(&String::from_utf8(bytes).unwrap());
+    let cleared = events.iter().find(|(e, _, data)| e == "cue" && data["kind"] == json!({"kind": "cleared"}));
+    let said = cleared.map(|(_, _, data)| data["text"].as_str().unwrap()).unwrap_or_else(|| panic!("{events:?}"));
+    assert!(said.contains("once that day has passed") && !said.contains("today"), "{said}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while f.get("/api/v1/screening", None).await.1["record"]["answers"] == json!([]) {
+        assert!(std::time::Instant::now() < deadline, "the clear answers were never stored");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (status, v) = f.post("/api/v1/sessions", None, json!({"routine": "desk"})).await;
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "emergency-today"), "{v}");
 }
 
