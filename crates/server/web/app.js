@@ -1303,11 +1303,19 @@ async function buildLibrary() {
   $("#also").append(...credit.also.map(item));
 }
 
+// The profile as the form last showed it (loaded or saved): a save sends only what was changed
+// here, so a list another device changed meanwhile is not written over.
+let profileShown = null;
+
 async function loadProfile() {
-  const { profile, flagged } = await api("GET", "/profile");
+  await showProfile(await api("GET", "/profile"));
+}
+
+async function showProfile({ profile, flagged }) {
   const form = $("#profile-form");
   for (const box of form.querySelectorAll("input[type=checkbox]")) box.checked = profile[box.name].includes(box.value);
   form.elements["weekly-goal"].value = profile["weekly-goal"];
+  profileShown = profile;
   // Stretches set aside after sharp pain: each can be cleared once it is fine again.
   const names = await Promise.all(flagged.map(async (id) => (await stretchFor(id))?.name || id));
   const items = flagged.map((id, i) => {
@@ -1337,8 +1345,15 @@ $("#profile-form").addEventListener("submit", async (e) => {
   const form = e.target;
   const pick = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((b) => b.value);
   const status = $("#profile-status");
+  const now = { equipment: pick("equipment"), avoid: pick("avoid"), "weekly-goal": Number(form.elements["weekly-goal"].value) };
+  const same = (a, b) => JSON.stringify(a instanceof Array ? [...a].sort() : a) === JSON.stringify(b instanceof Array ? [...b].sort() : b);
+  const changes = Object.fromEntries(Object.entries(now).filter(([key, value]) => !profileShown || !same(value, profileShown[key])));
+  if (!Object.keys(changes).length) {
+    status.textContent = "Nothing to save: nothing was changed.";
+    return;
+  }
   try {
-    await api("PATCH", "/profile", { equipment: pick("equipment"), avoid: pick("avoid"), "weekly-goal": Number(form.elements["weekly-goal"].value) });
+    await showProfile(await api("PATCH", "/profile", changes));
     status.textContent = "Saved.";
   } catch (err) {
     status.textContent = `Not saved: ${err.message}`;

@@ -228,6 +228,30 @@ fn the_page_shows_the_library_refuses_a_bad_goal_and_says_when_the_server_is_gon
     driver.wait_for("the save", |d| d.text("#profile-status") == "Saved.");
     let (_, profile) = get(&server.addr, "/api/v1/profile");
     assert_eq!(profile["profile"]["avoid"], json!(["standing"]), "standing can be avoided from the page: {profile}");
+    // Another device changes the equipment while this page is open: a save here of the positions
+    // alone leaves that change as it is (and the form then shows it).
+    let equipment = profile["profile"]["equipment"].clone();
+    assert_ne!(equipment, json!(["towel"]), "{profile}");
+    let set_equipment = |list: &Value| {
+        let body = json!({ "equipment": list }).to_string();
+        let r = request(&server.addr, "PATCH", "/api/v1/profile", &[("content-type", "application/json")], Some(&body));
+        assert_eq!(r.unwrap().status, 200);
+    };
+    set_equipment(&json!(["towel"]));
+    driver.click("#profile-form input[value=standing]");
+    driver.click("#profile-form button[type=submit]");
+    driver.wait_for("the second save", |d| {
+        d.text("#profile-status") == "Saved."
+            && d.js("return document.querySelector('#profile-form input[value=towel]').checked") == json!(true)
+    });
+    let (_, profile) = get(&server.addr, "/api/v1/profile");
+    assert_eq!(profile["profile"]["avoid"], json!([]), "{profile}");
+    assert_eq!(profile["profile"]["equipment"], json!(["towel"]), "the other device's change stands: {profile}");
+    assert_eq!(profile["profile"]["weekly-goal"], json!(4), "{profile}");
+    // Saved again with nothing changed: nothing is sent, and the page says so.
+    driver.click("#profile-form button[type=submit]");
+    driver.wait_for("nothing to save", |d| d.text("#profile-status").starts_with("Nothing to save"));
+    set_equipment(&equipment);
 
     // A routine nothing of which suits today: said under Start, by name, not in a pop-up.
     let avoid = |list: Value| {
