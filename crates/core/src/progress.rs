@@ -225,15 +225,16 @@ pub fn session_changes(summary: &Summary, library: &Library, usual: Option<u8>) 
         // Pain felt counts whether or not the stretch was finished: one stopped for a rating
         // above 5 (or swapped out after it hurt: its own record says so) starts its streak
         // again like one finished with discomfort.
-        let outcome = if felt_pain(item) || summary.too_much.contains(&item.stretch) {
-            Outcome::Uncomfortable
-        } else if matches!(item.status, ItemStatus::NotReached | ItemStatus::Skipped | ItemStatus::Swapped) {
-            Outcome::NotDone
-        } else if felt_comfortable(item) {
-            Outcome::Comfortable { may_grow }
-        } else {
-            Outcome::Uncomfortable
-        };
+        let outcome =
+            if felt_pain(item) || item.status == ItemStatus::LeftForPain || summary.too_much.contains(&item.stretch) {
+                Outcome::Uncomfortable
+            } else if matches!(item.status, ItemStatus::NotReached | ItemStatus::Skipped | ItemStatus::Swapped) {
+                Outcome::NotDone
+            } else if felt_comfortable(item) {
+                Outcome::Comfortable { may_grow }
+            } else {
+                Outcome::Uncomfortable
+            };
         // A stretch swapped out and later swapped back in has two records: one change, the
         // worse of the two (discomfort in either starts the streak again).
         let held = (item.status == ItemStatus::Done).then_some(item.seconds);

@@ -203,6 +203,9 @@ pub enum ItemStatus {
     /// The session ended before reaching it.
     #[serde(alias = "NotReached")]
     NotReached,
+    /// Left unfinished for pain: rated above 5 during it, or the session stopped for pain (sharp,
+    /// or above 5 again) while it was being done. Its holds done and pain say how far it went.
+    LeftForPain,
 }
 
 impl ItemRecord {
@@ -231,6 +234,7 @@ impl ItemStatus {
             ItemStatus::Skipped => "skipped",
             ItemStatus::Swapped => "swapped out",
             ItemStatus::NotReached => "not reached",
+            ItemStatus::LeftForPain => "left for pain",
         }
     }
 }
@@ -327,7 +331,7 @@ impl Summary {
             .map(|item| {
                 let swap = item.instead_of.as_ref().map(|o| format!(" (instead of {})", name(o))).unwrap_or_default();
                 let dose = library.stretch(&item.stretch).map(|s| &s.dose);
-                format!("{:<12} {}{swap} — {}", item.label(), name(&item.stretch), item.outcome(dose))
+                format!("{:<13} {}{swap} — {}", item.label(), name(&item.stretch), item.outcome(dose))
             })
             .collect()
     }
@@ -1493,13 +1497,15 @@ impl Session {
         }
     }
 
-    /// Settles the record of `item` as the person leaves it early.
+    /// Settles the record of `item` as the person leaves it early: left for pain when it was
+    /// rated above 5, whatever moved the session on.
     fn close_item(&mut self, item: usize, now: At) {
         self.bank_active_time(item, now);
         let rec = &mut self.items[item].record;
         rec.status = match rec.holds_done {
-            0 => ItemStatus::Skipped,
             n if n >= rec.holds_planned => ItemStatus::Done,
+            _ if rec.max_pain.is_some_and(|pain| pain > 5) => ItemStatus::LeftForPain,
+            0 => ItemStatus::Skipped,
             _ => ItemStatus::Partial,
         };
     }
@@ -1688,8 +1694,16 @@ impl Session {
             // rather than skipped, which the person did not do.
             // (The time of stretches swapped out of the item before does not count.)
             let it = &mut self.items[item];
-            if it.record.status == ItemStatus::Skipped && it.record.active == it.active_before {
-                it.record.status = ItemStatus::NotReached;
+            let begun = it.record.active != it.active_before || it.record.holds_done > 0;
+            match it.record.status {
+                ItemStatus::Skipped | ItemStatus::LeftForPain if !begun => it.record.status = ItemStatus::NotReached,
+                // Begun, and the session stops for pain in it: left for pain, not skipped.
+                ItemStatus::Skipped | ItemStatus::Partial
+                    if matches!(reason, StopReason::SharpPain | StopReason::Pain) =>
+                {
+                    it.record.status = ItemStatus::LeftForPain
+                }
+                _ => {}
             }
         }
         let (text, sound) = self.stop_words(reason);

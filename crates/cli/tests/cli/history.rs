@@ -593,3 +593,26 @@ fn sessions_dated_ahead_are_said_on_import_and_count_toward_no_week_yet() {
         .success()
         .stderr(predicate::str::contains("dated more than an hour ahead"));
 }
+
+#[test]
+fn a_stretch_left_for_pain_reads_so_in_history_json_and_csv() {
+    let home = Home::new().screened();
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "100", "--pain-before", "2", "--pain-after", "2"])
+        .write_stdin("@70 pain 7\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("left for pain Seated cat-cow — part of 6 cycles, too painful (7/10)"));
+    let history = home.json(&["history"]);
+    let first = &history[0]["items"][0];
+    assert_eq!((&first["status"], &first["max-pain"]), (&serde_json::json!("left-for-pain"), &serde_json::json!(7)));
+    let csv = home.limber(&["export", "--format", "csv"]).output().expect("export");
+    let csv = String::from_utf8(csv.stdout).expect("utf-8");
+    let row = csv.lines().find(|l| l.contains(",seated-cat-cow,")).unwrap_or_else(|| panic!("{csv}"));
+    assert!(row.contains(",left for pain,"), "{row}");
+    // Read back from an export, it is the same.
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    home.limber(&["export", "--output"]).arg(file.path()).assert().success();
+    let other = Home::new();
+    other.limber(&["import"]).arg(file.path()).assert().success();
+    assert_eq!(other.json(&["history"])[0]["items"][0]["status"], "left-for-pain");
+}

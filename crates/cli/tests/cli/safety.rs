@@ -507,9 +507,9 @@ fn pain_that_swaps_a_stretch_is_put_down_to_that_stretch_not_its_replacement() {
         .clone();
     let out = String::from_utf8(out).expect("utf-8");
     let line = |start: &str| out.lines().find(|l| l.trim_start().starts_with(start)).map(str::to_owned);
-    let hurt = line("swapped out  Cat-camel").unwrap_or_else(|| panic!("the stretch that hurt: {out}"));
+    let hurt = line("swapped out   Cat-camel").unwrap_or_else(|| panic!("the stretch that hurt: {out}"));
     assert!(hurt.contains("too painful (7/10)"), "{hurt}");
-    let instead = line("done         Seated cat-cow (instead of Cat-camel)").unwrap_or_else(|| panic!("{out}"));
+    let instead = line("done          Seated cat-cow (instead of Cat-camel)").unwrap_or_else(|| panic!("{out}"));
     assert!(!instead.contains("painful") && !instead.contains("discomfort"), "{instead}");
     let history = home.json(&["history"]);
     let items: Vec<(String, String)> = history[0]["items"]

@@ -340,7 +340,7 @@ fn a_summary_reads_the_same_in_every_front_end() {
     s.active = Duration::from_secs(141);
     let lines = s.item_lines(&lib);
     assert_eq!(lines.len(), 1);
-    assert!(lines[0].starts_with("done         Twist (instead of Open book) — "), "{lines:?}");
+    assert!(lines[0].starts_with("done          Twist (instead of Open book) — "), "{lines:?}");
     assert_eq!(s.time_and_pain(), "Stretching time: 2:21 · pain 4 → ?");
     s.pain_after = Some(2);
     assert_eq!(s.time_and_pain(), "Stretching time: 2:21 · pain 4 → 2");

@@ -323,8 +323,9 @@ fn sharp_pain_stops_at_once_and_nothing_runs_after() {
     let summary = s.summary().expect("stopped");
     assert_eq!(summary.stopped, Some(StopReason::SharpPain));
     assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some("twist"));
-    assert_eq!(summary.items[0].status, ItemStatus::Skipped);
-    assert_eq!(summary.items[0].label(), "left partway", "its hold had begun");
+    // Its hold had begun: left for the pain, not skipped as if s had been pressed.
+    assert_eq!(summary.items[0].status, ItemStatus::LeftForPain);
+    assert_eq!(summary.items[0].label(), "left for pain");
 }
 
 #[test]
@@ -2112,4 +2113,28 @@ fn an_intent_refused_during_a_flow_does_not_call_it_a_hold() {
     assert_eq!(s.phase(), Phase::Active { item: 0, hold: 0 });
     let refused = s.handle(Intent::Start, now).expect_err("start is for a session waiting for the person");
     assert_eq!(refused.to_string(), "start does not apply while you are in the stretch");
+}
+
+#[test]
+fn a_stretch_left_for_pain_is_recorded_so_not_as_skipped() {
+    let status = |script: &str| {
+        let mut p = plan("short", &options());
+        p.items[0].alternatives.clear();
+        let (s, transcript) = run(Session::new(p, Some(&clear_record()), limber_core::At::ZERO), script);
+        let summary = s.summary().unwrap_or_else(|| panic!("over: {transcript}"));
+        (summary.items[0].status, summary.items[0].label(), transcript)
+    };
+    // Rated 7 in its hold with nothing to swap to: limber moves on, and the record says why.
+    let (left, label, transcript) = status("6 pain 7\n30 end");
+    assert!(transcript.contains("7 out of 10 is too much"), "{transcript}");
+    assert_eq!((left, label), (ItemStatus::LeftForPain, "left for pain"));
+    // Skipped with s in its hold after a rating of 4: skipped (left partway), as before.
+    let (skipped, label, _) = status("6 pain 4\n6.5 skip\n30 end");
+    assert_eq!((skipped, label), (ItemStatus::Skipped, "left partway"));
+    // Skipped before the hold began: skipped.
+    let (skipped, label, _) = status("1 skip\n30 end");
+    assert_eq!((skipped, label), (ItemStatus::Skipped, "skipped"));
+    // Quit while it is being introduced: not reached, whatever the reason.
+    let (not_reached, _, _) = status("1 quit\n30 end");
+    assert_eq!(not_reached, ItemStatus::NotReached);
 }
