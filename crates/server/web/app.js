@@ -916,11 +916,15 @@ function pressStop(intent) {
   else resend();
 }
 
+// The content's safety advice (from /source, read once the page starts): what the page says
+// while an emergency report has not been heard is the advice every front end gives.
+let advice = null;
+
 // What the page says while a stop has not been heard.
 function notHeard(intent) {
   const told = "limber did not hear that yet; it will be told as soon as the connection is back.";
   return intent.intent === "chest"
-    ? `${told} Call your local emergency number now, or ask someone to call for you, and stop stretching.`
+    ? `${told} ${advice?.emergency || "Call your local emergency number now, or ask someone to call for you, and stop stretching."}`
     : `${told} Stop the stretch now anyway and rest; if the pain does not settle, see a doctor or physiotherapist.`;
 }
 
@@ -1436,6 +1440,8 @@ async function init() {
       await new Promise((resolve) => setTimeout(resolve, 3000));
     }
   }
+  // Kept for a stop the connection loses; without it, the page's own words stand in.
+  api("GET", "/source").then((source) => { advice = source.advice; }).catch(() => {});
   const select = $("#routine");
   select.replaceChildren();
   for (const r of routines) {

@@ -285,6 +285,14 @@ fn the_page_shows_the_library_refuses_a_bad_goal_and_says_when_the_server_is_gon
     });
     driver.click("#sharp-pain");
     driver.wait_for("the failed report", |d| d.text("#problem").contains("Stop the stretch now anyway"));
+    // Chest pain pressed while the server is gone: the content's emergency advice, emergency
+    // numbers included, as every front end gives it (read when the page started).
+    driver.click("#chest-stop");
+    driver.wait_for("the chest report held", |d| {
+        d.js("return document.body.dataset.pendingStop ?? ''") == json!("chest")
+    });
+    let emergency = limber_app::load_library(None).unwrap().advice.emergency.clone();
+    assert!(driver.text("#problem").contains(&emergency), "{}", driver.text("#problem"));
 }
 
 /// The question the last session is asking, as the server has it.
