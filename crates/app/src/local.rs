@@ -177,7 +177,8 @@ pub struct Unsaved {
     pub set_aside: Option<String>,
     /// Why the session stopped, if it did: a front end still ends with its safety exit code.
     pub stopped: Option<StopReason>,
-    /// Whether any stretch was begun: a session that ended before one is not kept in a file.
+    /// Whether any stretch was begun: a session that ended before one is not kept in a file,
+    /// unless it stopped for an emergency sign.
     pub exercised: bool,
 }
 
@@ -202,7 +203,9 @@ impl std::fmt::Display for Unsaved {
                 )?;
             }
             // Nothing to keep: no file was tried.
-            None if !self.exercised => write!(f, ". No stretch was begun, so there was nothing to keep")?,
+            None if !self.exercised && self.stopped != Some(StopReason::Emergency) => {
+                write!(f, ". No stretch was begun, so there was nothing to keep")?
+            }
             // Said, not left for the person to guess from "unchanged".
             None => write!(
                 f,
@@ -460,13 +463,16 @@ impl Local {
         self.block_on(self.app.finish_as(self.user, id, session, started_at_ms, speed)).map_err(|error| {
             let summary = session.summary();
             let stopped = summary.as_ref().and_then(|s| s.stopped);
-            let exercised = summary.filter(|s| s.exercise_started);
-            let kept = exercised.as_ref().and_then(|s| self.keep(id, s, started_at_ms, speed));
+            let exercised = summary.as_ref().is_some_and(|s| s.exercise_started);
+            // An emergency sign is kept before any stretch too: until the history has it, the
+            // file is what refuses sessions for a day ([`Local::start`]).
+            let keeping = summary.filter(|s| s.exercise_started || s.stopped == Some(StopReason::Emergency));
+            let kept = keeping.as_ref().and_then(|s| self.keep(id, s, started_at_ms, speed));
             let set_aside =
-                exercised.as_ref().and_then(|s| s.flagged.as_ref()).map(|id| self.app.library().stretch_name(id));
+                keeping.as_ref().and_then(|s| s.flagged.as_ref()).map(|id| self.app.library().stretch_name(id));
             let beside_history =
                 kept.as_ref().is_some_and(|k| self.data_dir.as_deref().is_some_and(|d| k.parent() == Some(d)));
-            Box::new(Unsaved { error, kept, beside_history, set_aside, stopped, exercised: exercised.is_some() })
+            Box::new(Unsaved { error, kept, beside_history, set_aside, stopped, exercised })
         })
     }
 
@@ -667,18 +673,22 @@ mod tests {
         let said = lost.to_string();
         assert!(said.contains("this session is not kept anywhere"), "{said}");
         assert!(said.contains("Seated twist caused sharp pain"), "{said}");
-        // Stopped before any stretch (at the safety questions): no file was tried.
+        // Stopped before any stretch (at the safety questions): no file was tried...
         let unbegun = Unsaved {
             error: full(),
             set_aside: None,
-            stopped: Some(StopReason::Emergency),
+            stopped: Some(StopReason::SeeClinician),
             exercised: false,
             kept: None,
             beside_history: false,
         };
         let said = unbegun.to_string();
         assert!(said.contains("No stretch was begun, so there was nothing to keep"), "{said}");
-        assert!(!said.contains("No file could take it") && said.contains("Do not stretch today"), "{said}");
+        assert!(!said.contains("No file could take it"), "{said}");
+        // ...but for an emergency sign, which is kept when a file can take it.
+        let emergency = Unsaved { stopped: Some(StopReason::Emergency), ..unbegun };
+        let said = emergency.to_string();
+        assert!(said.contains("No file could take it") && said.contains("Do not stretch today"), "{said}");
         let kept = Unsaved { kept: Some(PathBuf::from("/tmp/limber-unsaved-1.json")), ..lost };
         let said = kept.to_string();
         assert!(said.contains("limber import /tmp/limber-unsaved-1.json") && !said.contains("anywhere"), "{said}");
@@ -768,6 +778,33 @@ mod kept_tests {
         let refused = local.start(&desk(), now).expect_err("refused from the history");
         assert!(refused.is_safety() && !path.exists(), "{refused}");
         local.start(&desk(), stopped.ended_at_ms + crate::DAY_MS + 1).expect("a day later");
+    }
+
+    #[test]
+    fn an_emergency_sign_at_the_questions_the_history_cannot_take_is_kept_and_refuses_the_next_session() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let local = Local::open(None, Some(dir.path())).expect("open");
+        let now = crate::when::now_ms();
+        let mut session = local.start(&desk(), now).expect("started").session;
+        assert!(matches!(session.phase(), limber_core::Phase::Screening { question: 0 }), "{:?}", session.phase());
+        // Chest pain at the first question, while another program holds the database.
+        session.handle(limber_core::Intent::Chest, limber_core::At::secs(5)).expect("reported");
+        let (hold, holder) = lock(dir.path());
+        let unsaved = local.finish(&session, now, 1.0).expect_err("the history cannot take it");
+        let kept = unsaved.kept.clone().unwrap_or_else(|| panic!("kept: {unsaved}"));
+        assert!(unsaved.beside_history && kept.exists(), "{unsaved}");
+        assert!(!unsaved.to_string().contains("nothing to keep"), "{unsaved}");
+        // Said at once, and the next session is refused, before the history has it and after.
+        assert!(local.emergency_refusal(now + 1_000).expect("read").is_some_and(|e| e.is_safety()));
+        let refused = local.start(&desk(), now + 1_000).expect_err("refused while the file waits");
+        assert!(refused.is_safety(), "{refused}");
+        hold.send(()).expect("released");
+        holder.join().expect("holder");
+        let refused = local.start(&desk(), now + 2_000).expect_err("refused from the history");
+        assert!(refused.is_safety() && !kept.exists(), "{refused}");
+        // The questions are asked again: the answers before it no longer count.
+        let later = local.start(&desk(), now + crate::DAY_MS + 10_000).expect("a day later");
+        assert!(matches!(later.session.phase(), limber_core::Phase::Screening { .. }), "{:?}", later.session.phase());
     }
 
     #[test]
