@@ -713,7 +713,7 @@ fn check(s: &SessionRecord) -> Result<(), String> {
         return Err("its stretching time is more than a day".to_owned());
     }
     // Stretches swapped out keep records of their own: at most one per stretch in each item.
-    let planned = s.items.iter().filter(|i| i.status != limber_core::ItemStatus::Swapped).count();
+    let planned = s.planned();
     if planned > MAX_ITEMS || s.items.len() > MAX_ITEMS * 10 {
         return Err(format!("it has {} stretches, more than the {MAX_ITEMS} a session can have", s.items.len()));
     }

@@ -890,7 +890,7 @@ impl App {
         let counted_earlier_today = |s: &SessionRecord| {
             !s.preview
                 && s.started_at_ms < started_at_ms
-                && s.items.iter().any(|i| i.status == limber_core::ItemStatus::Done)
+                && s.done() > 0
                 && when::day_number(s.started_at_ms, &tz) == today
         };
         // Every session of the day before it and of its local date (which may be 25 hours long

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use limber_app::export::Exported;
 use limber_app::store::{ProfileImport, SessionQuery, SessionRecord};
 use limber_app::when;
-use limber_core::{ItemStatus, StopReason};
+use limber_core::StopReason;
 
 use crate::args::{ExportFormat, Global, HISTORY_PAGE, HistoryArgs};
 use crate::context::{Env, print_json};
@@ -139,7 +139,6 @@ fn readable(read: limber_app::Result<SessionRecord>, unreadable: &mut u64) -> an
 }
 
 fn write_row(out: &mut impl Write, s: &SessionRecord, tz: &jiff::tz::TimeZone) -> std::io::Result<()> {
-    let done = s.items.iter().filter(|i| i.status == ItemStatus::Done).count();
     let secs = s.active_ms / 1000;
     let pain = match (s.pain_before, s.pain_after) {
         (Some(b), Some(a)) => format!("{b} → {a}"),
@@ -160,9 +159,8 @@ fn write_row(out: &mut impl Write, s: &SessionRecord, tz: &jiff::tz::TimeZone) -
         outcome(s.stopped),
         secs / 60,
         secs % 60,
-        done,
-        // Of the routine's stretches: one swapped out has the record of its replacement after it.
-        s.items.iter().filter(|i| i.status != ItemStatus::Swapped).count()
+        s.done(),
+        s.planned()
     );
     writeln!(out, "{}", line.trim_end())
 }

@@ -48,13 +48,23 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
+    /// How many of its stretches were done in full.
+    pub fn done(&self) -> usize {
+        self.items.iter().filter(|i| i.status == limber_core::ItemStatus::Done).count()
+    }
+
+    /// How many stretches it planned: a stretch swapped out keeps a record of its own, before
+    /// the record of the one done instead, and is not counted twice.
+    pub fn planned(&self) -> usize {
+        self.items.iter().filter(|i| i.status != limber_core::ItemStatus::Swapped).count()
+    }
+
     /// The stretches done in full that count toward the weekly goal: none in a preview.
     pub(crate) fn counted_items(&self) -> i64 {
         if self.preview {
             return 0;
         }
-        i64::try_from(self.items.iter().filter(|i| i.status == limber_core::ItemStatus::Done).count())
-            .unwrap_or(i64::MAX)
+        i64::try_from(self.done()).unwrap_or(i64::MAX)
     }
 }
 
