@@ -10,12 +10,14 @@ use limber_store::{ImportReport, Profile, ProfileImport, SessionRecord, Store, U
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// The export format this limber writes: 5 adds the profile (equipment, positions avoided,
-/// weekly goal, voice and sound) after the progression; 4 may hold items with status `swapped`
-/// (a stretch swapped out after it was begun or felt), which an older limber cannot read; 3
-/// added each stretch's progression (hold, streak and sharp-pain flag) after the sessions.
-/// Formats 1 (snake_case fields, PascalCase values), 2 (sessions only), 3 and 4 are still read.
-pub const FORMAT: u32 = 5;
+/// The export format this limber writes: 6 may hold items with status `left-for-pain`, which an
+/// older limber cannot read (it says to upgrade, rather than calling the session unreadable); 5
+/// added the profile (equipment, positions avoided, weekly goal, voice and sound) after the
+/// progression; 4 may hold items with status `swapped` (a stretch swapped out after it was
+/// begun or felt); 3 added each stretch's progression (hold, streak and sharp-pain flag) after
+/// the sessions. Formats 1 (snake_case fields, PascalCase values), 2 (sessions only), 3, 4 and
+/// 5 are still read.
+pub const FORMAT: u32 = 6;
 
 /// The longest hold an imported progression may hold, in seconds.
 const MAX_HOLD: u32 = 600;

@@ -146,98 +146,41 @@ pub const CHEST_AGAIN: Duration = Duration::from_secs(4);
 pub const CHEST_ASK: &str =
     "Chest pain, pressure or breathlessness? Press e again within 4 seconds to stop and get emergency advice.";
 
-/// How long the second `e` must stand alone to report ([`ChestEntry`]): a key held down repeats
-/// every 30–50 ms once its repeat starts, so a press followed that soon by another is a held
-/// key, which asks, as on the page, and reports nothing. No one presses a key twice that fast.
-pub const CHEST_QUIET: Duration = Duration::from_millis(100);
-
 /// The chest-pain key, pressed twice within [`CHEST_AGAIN`] to report: one stray key (a bumped
-/// keyboard) must not stop the session for an emergency and refuse sessions for a day, nor may
-/// a key held down (a terminal sends its repeats as presses). Every keyboard front end asks the
-/// same way (the page's script mirrors it); a typed line (`chest`) or a button is meant, and
-/// reports at once.
-///
-/// A driver passes each press to [`ChestEntry::press`] and, whenever it wakes (at the latest
-/// after [`ChestEntry::next_check`]), asks [`ChestEntry::reported`].
+/// keyboard) must not stop the session for an emergency and refuse sessions for a day. Every
+/// keyboard front end asks the same way (the page's script mirrors it); a typed line (`chest`)
+/// or a button is meant, and reports at once. A terminal sends a held key's repeats as presses,
+/// which no timing tells from fast deliberate ones (a first repeat comes as late as a second
+/// press, a frightened person may press faster than a repeat): a held `e` reports, since a
+/// report missed is worse than one made in error.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChestEntry {
-    state: Chest,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Chest {
-    #[default]
-    Idle,
-    /// A first press asked, at this time.
-    Asked(Instant),
-    /// A second press came within [`CHEST_AGAIN`], at this time: it reports once it stands
-    /// alone for [`CHEST_QUIET`].
-    Confirming(Instant),
-    /// Presses came faster than [`CHEST_QUIET`], the last at this time: a key held down. The
-    /// question stands from the last of them.
-    Held(Instant),
-}
-
-/// What a press of `e` did ([`ChestEntry::press`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChestPress {
-    /// The first press: ask ([`CHEST_ASK`]), aloud and with the bell.
-    Asks,
-    /// A second press: it reports once no other follows within [`CHEST_QUIET`].
-    Confirms,
-    /// A repeat of a key held down: nothing new to say (the question stays).
-    Held,
+    /// When the first press asked.
+    asked: Option<Instant>,
 }
 
 impl ChestEntry {
-    /// Takes a press of `e` at `now`.
-    pub fn press(&mut self, now: Instant) -> ChestPress {
-        let since = |at: Instant| now.saturating_duration_since(at);
-        let (state, press) = match self.state {
-            Chest::Confirming(at) | Chest::Held(at) if since(at) < CHEST_QUIET => (Chest::Held(now), ChestPress::Held),
-            // A confirming press left standing reports whatever comes after it ([`Self::reported`]).
-            Chest::Confirming(at) => (Chest::Confirming(at), ChestPress::Confirms),
-            Chest::Asked(at) | Chest::Held(at) if since(at) <= CHEST_AGAIN => {
-                (Chest::Confirming(now), ChestPress::Confirms)
+    /// Takes a press of `e` at `now`: whether it reports chest pain (the second within
+    /// [`CHEST_AGAIN`] of the first); if not, it asks ([`CHEST_ASK`]) and waits.
+    pub fn press(&mut self, now: Instant) -> bool {
+        match self.asked.take() {
+            Some(at) if now.saturating_duration_since(at) <= CHEST_AGAIN => true,
+            _ => {
+                self.asked = Some(now);
+                false
             }
-            _ => (Chest::Asked(now), ChestPress::Asks),
-        };
-        self.state = state;
-        press
-    }
-
-    /// Whether chest pain is reported at `now`: true once, when a second press has stood alone
-    /// for [`CHEST_QUIET`].
-    pub fn reported(&mut self, now: Instant) -> bool {
-        match self.state {
-            Chest::Confirming(at) if now.saturating_duration_since(at) >= CHEST_QUIET => {
-                self.state = Chest::Idle;
-                true
-            }
-            _ => false,
         }
     }
 
-    /// Whether the question is shown at `now`: a first press (or a held key) waits for its
-    /// second, or a second waits to stand alone.
+    /// Whether a first press still waits for its second at `now` (its question is shown).
     pub fn asking(&self, now: Instant) -> bool {
-        matches!(self.state, Chest::Confirming(_)) || self.left(now).is_some()
+        self.left(now).is_some()
     }
 
-    /// How long the question stays at `now`, while it waits for a second press: a screen
-    /// redraws when it lapses.
+    /// How long the question stays at `now`, while it waits: a screen redraws when it lapses.
     pub fn left(&self, now: Instant) -> Option<Duration> {
-        let (Chest::Asked(at) | Chest::Held(at)) = self.state else { return None };
-        let since = now.saturating_duration_since(at);
+        let since = now.saturating_duration_since(self.asked?);
         (since <= CHEST_AGAIN).then(|| CHEST_AGAIN - since)
-    }
-
-    /// How soon a driver must look again at `now` ([`Self::reported`], or the question's lapse).
-    pub fn next_check(&self, now: Instant) -> Option<Duration> {
-        match self.state {
-            Chest::Confirming(at) => Some(CHEST_QUIET.saturating_sub(now.saturating_duration_since(at))),
-            _ => self.left(now).map(|left| left + Duration::from_millis(1)),
-        }
     }
 }
 
@@ -327,55 +270,16 @@ mod tests {
         let start = Instant::now();
         let at = |ms: u64| start + Duration::from_millis(ms);
         let mut entry = ChestEntry::default();
-        assert_eq!(entry.press(at(0)), ChestPress::Asks, "the first asks");
-        assert!(entry.asking(at(3_000)) && !entry.reported(at(3_000)));
+        assert!(!entry.press(at(0)), "the first asks");
+        assert!(entry.asking(at(3_000)));
         assert_eq!(entry.left(at(3_000)), Some(Duration::from_secs(1)), "a second left to show it");
-        assert_eq!(entry.press(at(3_000)), ChestPress::Confirms, "the second");
-        assert_eq!(entry.next_check(at(3_040)), Some(Duration::from_millis(60)));
-        assert!(!entry.reported(at(3_099)), "not before it stands alone");
-        assert!(entry.reported(at(3_100)), "reports once it stands alone");
-        assert!(!entry.reported(at(3_200)), "once");
-        assert!(!entry.asking(at(3_200)), "and the question is answered");
+        assert!(entry.press(at(3_000)), "the second reports");
+        assert!(!entry.asking(at(3_000)), "and the question is answered");
         // Too late: that press asks again.
-        assert_eq!(entry.press(at(10_000)), ChestPress::Asks);
-        assert_eq!(entry.press(at(14_001)), ChestPress::Asks, "over four seconds after it");
+        assert!(!entry.press(at(10_000)));
+        assert!(!entry.press(at(14_001)), "over four seconds after it");
         assert!(!entry.asking(at(18_002)));
-        assert_eq!(entry.press(at(18_000)), ChestPress::Confirms);
-        // Two presses in one read (sent together) are two presses.
-        let mut entry = ChestEntry::default();
-        assert_eq!((entry.press(at(0)), entry.press(at(0))), (ChestPress::Asks, ChestPress::Confirms));
-        assert!(entry.reported(at(100)));
-    }
-
-    #[test]
-    fn a_held_e_asks_and_reports_nothing_until_pressed_again() {
-        let start = Instant::now();
-        let at = |ms: u64| start + Duration::from_millis(ms);
-        let mut entry = ChestEntry::default();
-        // Held down for two seconds: the press, the terminal's repeat after 500 ms, then a
-        // repeat every 33 ms.
-        assert_eq!(entry.press(at(0)), ChestPress::Asks);
-        assert_eq!(entry.press(at(500)), ChestPress::Confirms);
-        let mut t = 533;
-        while t < 2_000 {
-            assert_eq!(entry.press(at(t)), ChestPress::Held, "at {t} ms");
-            assert!(!entry.reported(at(t + 20)), "at {t} ms");
-            t += 33;
-        }
-        let last = t - 33;
-        assert!(!entry.reported(at(last + 1_000)), "let go: nothing reported");
-        assert!(entry.asking(at(last + 3_999)), "the question stands from the last repeat");
-        assert_eq!(entry.next_check(at(last + 3_000)), Some(Duration::from_millis(1_001)));
-        // Pressed once more on purpose: reported.
-        assert_eq!(entry.press(at(last + 2_000)), ChestPress::Confirms);
-        assert!(entry.reported(at(last + 2_100)));
-        // Let go and left: the question lapses.
-        let mut entry = ChestEntry::default();
-        entry.press(at(0));
-        entry.press(at(500));
-        entry.press(at(530));
-        assert!(!entry.asking(at(4_531)) && !entry.reported(at(4_531)));
-        assert_eq!(entry.press(at(5_000)), ChestPress::Asks, "a press after it asks afresh");
+        assert!(entry.press(at(18_000)));
     }
 
     #[test]

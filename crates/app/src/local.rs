@@ -565,7 +565,7 @@ impl Local {
 
     /// [`App::emergency_refusal`] for the local person, counting an emergency sign in a
     /// session kept in a file the history has not taken yet, as [`Local::start`] counts it: for
-    /// the TUI's home and `limber history` to say.
+    /// the TUI's home and `limber import` to say.
     pub fn emergency_refusal(&self, now_ms: i64) -> Result<Option<Error>, Error> {
         self.block_on(self.app.emergency_refusal_besides(self.user, now_ms, self.waiting_emergency()))
     }

@@ -456,10 +456,6 @@ pub(crate) fn drive(
             apply(session, next.intent, due, clock, screen);
         }
         session.advance(now);
-        // Chest pain, once a second `e` stood alone (a held key's repeats report nothing).
-        if chest_entry.reported(std::time::Instant::now()) {
-            apply(session, Intent::Chest, now, clock, screen);
-        }
         for cue in session.drain_cues() {
             screen.cue(&cue, clock);
         }
@@ -488,9 +484,6 @@ pub(crate) fn drive(
         if let Some(due) = queue.front().and_then(|l| l.at) {
             wait = wait.min(clock.until(due));
         }
-        if let Some(check) = chest_entry.next_check(std::time::Instant::now()) {
-            wait = wait.min(check);
-        }
         // Wake often enough to redraw the countdown and to notice a signal.
         wait = wait.min(Duration::from_millis(if screen.bar.is_some() { 100 } else { 250 }));
         match inputs.next(wait) {
@@ -502,10 +495,11 @@ pub(crate) fn drive(
                 match pain_entry.key_in(session.phase(), char::from(key), std::time::Instant::now()) {
                     keys::Typed::Rate(score) => apply(session, Intent::Pain { score }, clock.now(), clock, screen),
                     keys::Typed::Waiting => screen.note(keys::ONE_WAITING),
-                    // Chest pain: a first `e` asks, heard too; a second within four seconds
-                    // reports once it stands alone (above), so a held key only asks.
+                    // Chest pain: a first `e` asks, heard too; a second within four seconds reports.
                     keys::Typed::Other if key_intent(key) == Some(Intent::Chest) => {
-                        if chest_entry.press(std::time::Instant::now()) == keys::ChestPress::Asks {
+                        if chest_entry.press(std::time::Instant::now()) {
+                            apply(session, Intent::Chest, clock.now(), clock, screen);
+                        } else {
                             screen.ask(keys::CHEST_ASK);
                         }
                     }

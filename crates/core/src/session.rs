@@ -203,8 +203,8 @@ pub enum ItemStatus {
     /// The session ended before reaching it.
     #[serde(alias = "NotReached")]
     NotReached,
-    /// Left unfinished for pain: rated above 5 during it, or the session stopped for pain (sharp,
-    /// or above 5 again) while it was being done. Its holds done and pain say how far it went.
+    /// Left unfinished for pain: rated above 5 during it, or sharp pain in it stopped the
+    /// session. Its holds done and pain say how far it went.
     LeftForPain,
 }
 
@@ -1693,16 +1693,15 @@ impl Session {
             // Stopped before it was stretched at all (while it was introduced): not reached,
             // rather than skipped, which the person did not do.
             // (The time of stretches swapped out of the item before does not count.)
+            // Sharp pain in this very stretch (not one put down to the stretch before it) leaves
+            // it for pain; a rating above 5 in it did already ([`Self::close_item`]).
+            let sharp_here =
+                reason == StopReason::SharpPain && self.flagged.as_ref() == Some(&self.items[item].choice.stretch.id);
             let it = &mut self.items[item];
             let begun = it.record.active != it.active_before || it.record.holds_done > 0;
             match it.record.status {
                 ItemStatus::Skipped | ItemStatus::LeftForPain if !begun => it.record.status = ItemStatus::NotReached,
-                // Begun, and the session stops for pain in it: left for pain, not skipped.
-                ItemStatus::Skipped | ItemStatus::Partial
-                    if matches!(reason, StopReason::SharpPain | StopReason::Pain) =>
-                {
-                    it.record.status = ItemStatus::LeftForPain
-                }
+                ItemStatus::Skipped | ItemStatus::Partial if sharp_here => it.record.status = ItemStatus::LeftForPain,
                 _ => {}
             }
         }

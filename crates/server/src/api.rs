@@ -736,7 +736,7 @@ pub async fn stats(State(st): State<Arc<AppState>>, Caller(user): Caller) -> Res
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {}
 
-/// Every session as a limber export file (JSON, format 5: the sessions, then each stretch's
+/// Every session as a limber export file (JSON, format 6: the sessions, then each stretch's
 /// progression and the profile), oldest first, streamed as the store reads it.
 #[utoipa::path(get, path = "/api/v1/export", tag = "records", params(ExportParams),
     responses((status = 200, body = serde_json::Value), (status = 400, body = crate::error::ErrorBody)))]

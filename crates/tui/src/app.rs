@@ -408,10 +408,6 @@ impl App {
     /// Moves the session to session time `now`: deadlines fire, cues ring and speak, and a
     /// session that is over is finished and saved.
     pub(crate) fn tick(&mut self, now: At) {
-        // Chest pain, once a second `e` stood alone (a held key reports nothing): reported now.
-        if self.live.as_mut().is_some_and(|live| live.chest_entry.reported(std::time::Instant::now())) {
-            self.report_safety(Intent::Chest, now);
-        }
         let Some(live) = &mut self.live else { return };
         live.session.advance(now);
         self.take_cues();
@@ -543,10 +539,9 @@ impl App {
             }
             None => (IDLE, false),
         };
-        // A second `e` reports once it stands alone; the chest-pain question goes from the
-        // screen when it lapses (wall-clock time).
-        let (wait, change) = match live.chest_entry.next_check(std::time::Instant::now()) {
-            Some(check) if check < wait => (check, true),
+        // The chest-pain question goes from the screen when it lapses (wall-clock time).
+        let (wait, change) = match live.chest_entry.left(std::time::Instant::now()) {
+            Some(left) if left < wait => (left + Duration::from_millis(1), true),
             _ => (wait, change),
         };
         if self.figure_moving() && wait > FRAME { (FRAME, true) } else { (wait, change) }
@@ -574,16 +569,6 @@ impl App {
         self.live.as_ref().map_or(At::ZERO, |l| l.clock.now())
     }
 
-    /// Sends a safety report (sharp pain, chest pain) at `now`, whatever is open over the
-    /// session: the help and the quit question close, so the stop's advice is seen.
-    fn report_safety(&mut self, report: Intent, now: At) {
-        let Some(live) = self.live.as_mut() else { return };
-        self.help = false;
-        live.confirm_quit = false;
-        live.overlay_paused = false;
-        self.send(report, now);
-    }
-
     /// Handles one key event at session time `now`.
     pub(crate) fn on_key(&mut self, key: KeyEvent, now: At) {
         if key.kind == KeyEventKind::Release {
@@ -602,12 +587,8 @@ impl App {
             _ => None,
         };
         if let (Screen::Session, Some(report), Some(live)) = (self.screen, report, self.live.as_mut()) {
-            // Chest pain: a first `e` asks, heard too; a second within four seconds reports
-            // once it stands alone ([`App::tick`]); a held key's repeats only ask.
-            if report == Intent::Chest {
-                if live.chest_entry.press(std::time::Instant::now()) != limber_app::keys::ChestPress::Asks {
-                    return;
-                }
+            // Chest pain: a first `e` asks, heard too; a second within four seconds reports.
+            if report == Intent::Chest && !live.chest_entry.press(std::time::Instant::now()) {
                 // Seen, not hidden under the help (the session stays paused as the help had it).
                 if self.help {
                     self.help = false;
@@ -621,7 +602,10 @@ impl App {
                 }
                 return;
             }
-            self.report_safety(report, now);
+            self.help = false;
+            live.confirm_quit = false;
+            live.overlay_paused = false;
+            self.send(report, now);
             return;
         }
         if self.too_small {

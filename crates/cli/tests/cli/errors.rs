@@ -538,7 +538,8 @@ fn a_data_directory_this_user_may_not_write_is_read_as_it_is_and_a_change_is_ref
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&out).expect("json"), expected);
     limber(&["stats"]).assert().success().stdout(predicate::str::contains("Sessions in all: 1"));
     limber(&["profile"]).assert().success().stdout(predicate::str::contains("Weekly goal:       5 sessions"));
-    limber(&["export"]).assert().success().stdout(predicate::str::contains("\"limber-export\": 5"));
+    let format = format!("\"limber-export\": {}", limber_app::export::FORMAT);
+    limber(&["export"]).assert().success().stdout(predicate::str::contains(format));
     // A change cannot be made there, and says why.
     limber(&["profile", "--goal", "4"])
         .assert()

@@ -129,7 +129,7 @@ fn a_streamed_export_round_trips_through_import() {
     let stdout = home.limber(&["export"]).assert().success().get_output().stdout.clone();
     assert_eq!(std::fs::read(&export).expect("the export"), stdout, "a file and standard output agree");
     let parsed: serde_json::Value = serde_json::from_slice(&stdout).expect("one JSON document");
-    assert_eq!(parsed["limber-export"], 5);
+    assert_eq!(parsed["limber-export"], 6);
     assert_eq!(parsed["progression"], serde_json::json!({}), "imports of sessions alone grow no hold");
     assert_eq!(parsed.get("profile"), None, "limber's defaults are not carried");
     assert_eq!(parsed["sessions"][0]["started-at-ms"], JAN_1, "oldest first");

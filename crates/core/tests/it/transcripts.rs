@@ -2138,3 +2138,22 @@ fn a_stretch_left_for_pain_is_recorded_so_not_as_skipped() {
     let (not_reached, _, _) = status("1 quit\n30 end");
     assert_eq!(not_reached, ItemStatus::NotReached);
 }
+
+#[test]
+fn sharp_pain_put_down_to_an_earlier_stretch_leaves_the_one_under_way_as_it_was() {
+    // Stretch 2 is in its hold when a press from a page behind the session names stretch 1.
+    let (s, transcript) = run(
+        Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO),
+        "1 skip\n30 sharp during 1\n31 end",
+    );
+    let summary = s.summary().unwrap_or_else(|| panic!("over: {transcript}"));
+    assert!(transcript.contains("Cat-cow is set aside"), "{transcript}");
+    let statuses: Vec<_> = summary.items.iter().map(|i| i.status).collect();
+    assert_eq!(statuses, [ItemStatus::Done, ItemStatus::Partial, ItemStatus::NotReached, ItemStatus::NotReached]);
+    // Named in its own hold, the stretch under way is the one left for pain.
+    let (s, _) = run(
+        Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO),
+        "1 skip\n30 sharp during 2\n31 end",
+    );
+    assert_eq!(s.summary().expect("over").items[1].status, ItemStatus::LeftForPain);
+}
