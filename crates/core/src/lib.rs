@@ -11,6 +11,7 @@ pub mod cue;
 pub mod drawing;
 pub mod figure;
 pub mod guidance;
+pub mod headline;
 pub mod intent;
 pub mod library;
 pub mod plan;
@@ -26,6 +27,7 @@ mod words;
 pub use cue::{Cue, CueKind, Sound, StopNotice, StopReason};
 pub use figure::{Figure, FigureProblem, Pose, Prop, View};
 pub use guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
+pub use headline::{Headline, Moment};
 pub use intent::{Intent, IntentKind};
 pub use library::Library;
 pub use plan::{

@@ -206,6 +206,10 @@ pub struct SessionState {
     /// The engine's view at the server's now.
     #[schema(value_type = Object)]
     pub view: SessionView,
+    /// The big word for the view ("HOLD · LEFT", "PAUSED", "STOP FOR TODAY?") and the kind of
+    /// moment it names (`hold`, `ask`, …, for its colour): the same words as the TUI's.
+    #[schema(value_type = Object)]
+    pub headline: limber_core::Headline,
     /// What happened, once the session is over.
     #[schema(value_type = Option<Object>)]
     pub summary: Option<Summary>,
@@ -276,13 +280,15 @@ impl Live {
                 .map(|kept| Outcome { headline: summary.headline(), kept: kept.to_owned() }),
             _ => None,
         };
+        let view = session.view_at(self.at(now_ms()));
         SessionState {
             id: self.id,
             kind: self.kind,
             routine: session.plan().routine.0.clone(),
             started_at_ms: self.started_at_ms,
             speed: self.speed,
-            view: session.view_at(self.at(now_ms())),
+            headline: view.headline(),
+            view,
             summary,
             outcome,
             adjustments: Vec::new(),

@@ -589,7 +589,9 @@ function render(state) {
   $("#phase").textContent = isOver(v) ? "" : doing + (v.paused ? " — paused" : "") +
     (v.number ? ` · stretch ${v.number} of ${v.of}` : "") +
     (asked ? ` · question ${asked}${of}` : "");
-  const [word, key] = current.pending ? ["STOPPED", "stopped"] : phaseWord(v);
+  // (A stop pressed and not yet heard by the server is shown at once.)
+  const word = bigWord(current.pending ? "STOPPED" : state.headline.word);
+  const key = current.pending ? "stopped" : state.headline.moment;
   const clock = $("#clock");
   // A status region: written only when the word changes, so it is announced once.
   if ($("#phase-word").textContent !== word) $("#phase-word").textContent = word;
@@ -658,37 +660,16 @@ function stopAsked(v) {
   return v.asking === "stop-for-pain";
 }
 
-// The phase as one big word and the key of its colour, from the view alone: with the side being
-// worked or switched to, and "PAUSED" while it stands still, so both read from the mat.
-function phaseWord(v) {
-  const [word, key] = phaseOnly(v);
-  if (isOver(v) || key === "stopped" || stopAsked(v)) return [word, key];
-  if (v.paused && !v.question) return ["PAUSED", key];
-  // No-break spaces: on a narrow screen the word wraps whole, never leaving "HOLD ·" alone.
-  return [v.phase.phase === "active" && v.side ? `${word}\u00a0·\u00a0${v.side.toUpperCase()}` : word, key];
+// The server's big word for the moment (the engine's, as in the TUI) as shown: no-break spaces
+// around a side's mark, so that on a narrow screen the word wraps whole, never leaving "HOLD ·"
+// alone.
+function bigWord(word) {
+  return word.replace(/ ([·→]) /g, "\u00a0$1\u00a0");
 }
 
-// For the console and the page's browser tests: the view shown, and what the big word says for
-// a view.
-window.limberPage = { phaseWord, view: () => current?.state?.view };
-
-function phaseOnly(v) {
-  const phase = v.phase.phase;
-  if (stopAsked(v) && !isOver(v)) return ["STOP FOR TODAY?", "ask"];
-  if (phase === "stopped" || (v.stopped && v.stopped.reason !== "aborted")) return v.stopped?.reason === "aborted" ? ["ENDED", "done"] : ["STOPPED", "stopped"];
-  switch (phase) {
-    case "finished": return ["DONE", "done"];
-    case "screening": case "confirm-assessed": return ["QUESTIONS", "ask"];
-    case "pain-before": case "pain-after": return ["RATE PAIN", "ask"];
-    case "warm-up": return ["WARM-UP", "warm-up"];
-    case "prepare": return ["GET IN POSITION", "prepare"];
-    case "get-ready": return ["GET READY", "get-ready"];
-    case "active": return v.flow ? ["MOVE", "move"] : ["HOLD", "hold"];
-    case "rest": return v["switch-to"] ? [`SWITCH\u00a0→\u00a0${v["switch-to"].toUpperCase()}`, "switch"] : ["REST", "rest"];
-    case "check-in": return ["CHECK-IN", "ask"];
-    default: return [phase.toUpperCase(), "ask"];
-  }
-}
+// For the console and the page's browser tests: the view shown, the state it came in, and how a
+// big word is shown.
+window.limberPage = { bigWord, view: () => current?.state?.view, state: () => current?.state };
 
 // What to do right now, under the countdown: the step being read, or the warm-up's or the
 // flow's latest words while that phase lasts.

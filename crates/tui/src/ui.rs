@@ -1,7 +1,7 @@
 //! Drawing: one `draw` that reads the `App` and renders the screen showing; nothing here changes state.
 
 use limber_core::drawing::{self, Shape, Tone};
-use limber_core::{Figure, IntentKind, Phase, Posed, SessionView};
+use limber_core::{Figure, IntentKind, Moment, Phase, Posed, SessionView};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -470,36 +470,18 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(hint_lines(&hints, keys.width, theme)), keys);
 }
 
-/// The big words for the phase: what the person is doing now.
+/// The big words for the phase (core's headline: the same on the page), and whether they call
+/// for the person to act now (drawn in the alert colour): a hold, a count-in, a switch, a stop, a
+/// pause, a question about how it went or whether to stop, a session waiting to be started.
 fn phase_label(live: &Live) -> (String, bool) {
     let v = &live.view;
-    if v.stopped.as_ref().is_some_and(|n| n.reason.is_safety()) {
-        return ("STOPPED".to_owned(), true);
-    }
-    if v.paused {
-        return ("PAUSED".to_owned(), true);
-    }
-    match v.phase {
-        Phase::WarmUp => ("WARM-UP".to_owned(), false),
-        Phase::Prepare { .. } if v.remaining_ms.is_none() => ("READY WHEN YOU ARE".to_owned(), true),
-        Phase::Prepare { .. } => ("GET INTO POSITION".to_owned(), false),
-        Phase::GetReady { .. } => ("GET READY".to_owned(), true),
-        Phase::Active { .. } if v.flow => ("MOVE".to_owned(), true),
-        // The side in the big word too: it is what a glance from the floor needs.
-        Phase::Active { .. } => match v.side {
-            Some(side) => (format!("HOLD · {}", side.label().to_uppercase()), true),
-            None => ("HOLD".to_owned(), true),
-        },
-        Phase::Rest { .. } => match v.switch_to {
-            Some(side) => (format!("SWITCH → {}", side.label().to_uppercase()), true),
-            None => ("REST".to_owned(), false),
-        },
-        Phase::CheckIn { .. } => ("HOW DID THAT FEEL?".to_owned(), true),
-        Phase::Screening { .. } | Phase::ConfirmAssessed => ("SAFETY QUESTIONS".to_owned(), false),
-        Phase::PainBefore | Phase::PainAfter => ("PAIN RATING".to_owned(), false),
-        Phase::Finished => ("DONE".to_owned(), false),
-        Phase::Stopped { .. } => ("STOPPED".to_owned(), true),
-    }
+    let headline = v.headline();
+    let now = v.paused
+        || matches!(headline.moment, Moment::GetReady | Moment::Hold | Moment::Move | Moment::Switch | Moment::Stopped)
+        || v.asking.is_some()
+        || matches!(v.phase, Phase::CheckIn { .. })
+        || matches!(v.phase, Phase::Prepare { .. } if v.remaining_ms.is_none());
+    (headline.word, now)
 }
 
 /// What of `label` fits `width` columns in the big font (8 columns a letter): all of it

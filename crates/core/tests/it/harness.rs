@@ -53,10 +53,9 @@ pub(crate) fn event(words: &str) -> Intent {
 /// Drives `session` through `script` (lines of `<seconds> <event>`, or `<seconds> end` to stop
 /// there), jumping from deadline to deadline like a fake clock, and returns the transcript:
 /// phase changes as `== phase`, cues as `time [sound] text`, refusals as `!! error`.
-pub(crate) fn run(mut session: Session, script: &str) -> (Session, String) {
-    let mut out = String::new();
+pub(crate) fn run(session: Session, script: &str) -> (Session, String) {
     let mut last_phase = None;
-    let mut record = |session: &mut Session, out: &mut String| {
+    drive(session, script, |session: &mut Session, out: &mut String| {
         for cue in session.drain_cues() {
             let sound = format!("{:?}", cue.sound);
             writeln!(out, "{} {:<7} {}", cue.at, sound, cue.text).expect("write");
@@ -68,7 +67,17 @@ pub(crate) fn run(mut session: Session, script: &str) -> (Session, String) {
             writeln!(out, "== {:?}{paused}{asking}", phase.0).expect("write");
             last_phase = Some(phase);
         }
-    };
+    })
+}
+
+/// Drives `session` through `script` as [`run`] does, calling `record` after each step to
+/// write what it watches into the transcript.
+pub(crate) fn drive(
+    mut session: Session,
+    script: &str,
+    mut record: impl FnMut(&mut Session, &mut String),
+) -> (Session, String) {
+    let mut out = String::new();
     record(&mut session, &mut out);
     let mut lines = script.lines().map(str::trim).filter(|l| !l.is_empty()).peekable();
     loop {
