@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use limber_core::{Progress, Session, StopReason, StretchId, Summary};
+use limber_core::{Clearance, Progress, Session, StopReason, StretchId, Summary};
 
 use crate::store::{SessionId, SessionRecord, SqliteStore, Store, UserId};
 use crate::{App, Error, Finished};
@@ -255,6 +255,11 @@ pub struct Kept {
 }
 
 /// When the latest of `sessions` that stopped for an emergency sign ended.
+/// Whether a session ended for an emergency sign.
+fn is_emergency(summary: &Summary) -> bool {
+    summary.stopped == Some(StopReason::Emergency)
+}
+
 fn last_emergency(sessions: &[SessionRecord]) -> Option<i64> {
     sessions.iter().filter(|s| s.stopped == Some(StopReason::Emergency)).map(|s| s.ended_at_ms).max()
 }
@@ -461,19 +466,50 @@ impl Local {
         // stored (reading the week back, say) imports as already present, not as a second copy.
         let id = SessionId::new();
         self.block_on(self.app.finish_as(self.user, id, session, started_at_ms, speed)).map_err(|error| {
-            let summary = session.summary();
-            let stopped = summary.as_ref().and_then(|s| s.stopped);
-            let exercised = summary.as_ref().is_some_and(|s| s.exercise_started);
-            // An emergency sign is kept before any stretch too: until the history has it, the
-            // file is what refuses sessions for a day ([`Local::start`]).
-            let keeping = summary.filter(|s| s.exercise_started || s.stopped == Some(StopReason::Emergency));
-            let kept = keeping.as_ref().and_then(|s| self.keep(id, s, started_at_ms, speed));
-            let set_aside =
-                keeping.as_ref().and_then(|s| s.flagged.as_ref()).map(|id| self.app.library().stretch_name(id));
-            let beside_history =
-                kept.as_ref().is_some_and(|k| self.data_dir.as_deref().is_some_and(|d| k.parent() == Some(d)));
-            Box::new(Unsaved { error, kept, beside_history, set_aside, stopped, exercised })
+            // An emergency sign is kept before any stretch too: until the history has it,
+            // the file is what refuses sessions for a day ([`Local::start`]).
+            let keep = session.summary().is_some_and(|s| s.exercise_started || is_emergency(&s));
+            self.unsaved(id, session, started_at_ms, speed, error, keep)
         })
+    }
+
+    /// Saves the answers to the safety questions asked on their own ([`App::save_screening`]),
+    /// started at `started_at_ms`. When the store will not take an emergency sign among them,
+    /// it is kept in a file as [`Local::finish`] keeps a session that stopped for one, so the
+    /// next session is still refused for a day; other answers the store refuses are not kept
+    /// (they are asked again).
+    pub fn save_screening(
+        &self,
+        session: &Session,
+        started_at_ms: i64,
+        taken_at_ms: i64,
+    ) -> Result<Clearance, Box<Unsaved>> {
+        self.block_on(self.app.save_screening(self.user, session, taken_at_ms)).map_err(|error| {
+            let keep = session.summary().is_some_and(|s| is_emergency(&s));
+            self.unsaved(SessionId::new(), session, started_at_ms, 1.0, error, keep)
+        })
+    }
+
+    /// A session (or questions) over that the store refused with `error`, kept in a file when
+    /// `keep` says.
+    fn unsaved(
+        &self,
+        id: SessionId,
+        session: &Session,
+        started_at_ms: i64,
+        speed: f64,
+        error: Error,
+        keep: bool,
+    ) -> Box<Unsaved> {
+        let summary = session.summary();
+        let stopped = summary.as_ref().and_then(|s| s.stopped);
+        let exercised = summary.as_ref().is_some_and(|s| s.exercise_started);
+        let keeping = summary.filter(|_| keep);
+        let kept = keeping.as_ref().and_then(|s| self.keep(id, s, started_at_ms, speed));
+        let set_aside = keeping.as_ref().and_then(|s| s.flagged.as_ref()).map(|id| self.app.library().stretch_name(id));
+        let beside_history =
+            kept.as_ref().is_some_and(|k| self.data_dir.as_deref().is_some_and(|d| k.parent() == Some(d)));
+        Box::new(Unsaved { error, kept, beside_history, set_aside, stopped, exercised })
     }
 
     /// Adds the sessions [`Local::finish`] kept beside the database, when it could not save
@@ -805,6 +841,42 @@ mod kept_tests {
         // The questions are asked again: the answers before it no longer count.
         let later = local.start(&desk(), now + crate::DAY_MS + 10_000).expect("a day later");
         assert!(matches!(later.session.phase(), limber_core::Phase::Screening { .. }), "{:?}", later.session.phase());
+    }
+
+    #[test]
+    fn an_emergency_sign_at_the_questions_on_their_own_the_history_cannot_take_is_kept_too() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let local = Local::open(None, Some(dir.path())).expect("open");
+        let now = crate::when::now_ms();
+        let (hold, holder) = lock(dir.path());
+        // Clear answers the store refuses are not kept: they are asked again.
+        let mut clear = local.start_screening(now).expect("questions").session;
+        for question in local.app.library().screening.iter() {
+            // The answer that flags nothing (about an assessment: it flags only with a sign).
+            let clear_answer = match question.flagged_by {
+                limber_core::Answer::Yes => limber_core::Intent::No,
+                limber_core::Answer::No => limber_core::Intent::Yes,
+            };
+            clear.handle(clear_answer, limber_core::At::ZERO).expect("answered");
+        }
+        assert_eq!(clear.screening().clearance(&local.app.library().screening), Clearance::Clear);
+        let unsaved = local.save_screening(&clear, now, now).expect_err("the history cannot take them");
+        assert!(unsaved.kept.is_none() && unsaved.stopped.is_none(), "{unsaved}");
+        // Chest pain at the first question: kept beside the history, and the day is refused.
+        let mut session = local.start_screening(now).expect("questions").session;
+        session.handle(limber_core::Intent::Chest, limber_core::At::ZERO).expect("reported");
+        let unsaved = local.save_screening(&session, now, now).expect_err("the history cannot take it");
+        let kept = unsaved.kept.clone().unwrap_or_else(|| panic!("kept: {unsaved}"));
+        assert!(unsaved.beside_history && kept.exists(), "{unsaved}");
+        assert!(unsaved.to_string().contains("Do not stretch today"), "{unsaved}");
+        assert!(local.emergency_refusal(now + 1_000).expect("read").is_some_and(|e| e.is_safety()));
+        let refused = local.start(&desk(), now + 1_000).expect_err("refused while the file waits");
+        assert!(refused.is_safety(), "{refused}");
+        hold.send(()).expect("released");
+        holder.join().expect("holder");
+        let refused = local.start(&desk(), now + 2_000).expect_err("refused from the history");
+        assert!(refused.is_safety() && !kept.exists(), "{refused}");
+        local.start(&desk(), now + crate::DAY_MS + 10_000).expect("a day later");
     }
 
     #[test]

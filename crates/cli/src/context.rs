@@ -95,6 +95,18 @@ impl Env {
 }
 
 impl Env {
+    /// Saves the safety questions' answers
+    /// ([`limber_app::local::Local::save_screening`]: an emergency sign the store refuses is
+    /// kept in a file).
+    pub(crate) fn save_screening(
+        &self,
+        session: &limber_core::Session,
+        started_at_ms: i64,
+        taken_at_ms: i64,
+    ) -> Result<limber_core::Clearance, Box<limber_app::local::Unsaved>> {
+        self.local.save_screening(session, started_at_ms, taken_at_ms)
+    }
+
     /// Saves a finished session, or keeps it in a file to import when the store will not take it.
     pub(crate) fn finish(
         &self,

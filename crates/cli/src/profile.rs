@@ -74,7 +74,8 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     // A day after an emergency sign no session starts, however the questions are answered: said
     // first, so that clear answers are not taken for leave to stretch today (nor do the session's
     // closing words say so).
-    let limber_app::ScreeningStart { mut session, rest_today } = env.start_screening(when::now_ms())?;
+    let started_at_ms = when::now_ms();
+    let limber_app::ScreeningStart { mut session, rest_today } = env.start_screening(started_at_ms)?;
     if let Some(refusal) = &rest_today {
         eprintln!("{}", limber_app::report::sentence(&limber_app::report::error_line(refusal)));
         eprintln!("You may still answer the safety questions now; answers that are clear count from then.\n");
@@ -106,8 +107,20 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
         say_line(&cue.text);
     }
     drop(inputs);
-    let clearance = env.block_on(env.app.save_screening(env.user, &session, when::now_ms()))?;
     let emergency = session.summary().is_some_and(|s| s.stopped == Some(limber_core::StopReason::Emergency));
+    let clearance = match env.save_screening(&session, started_at_ms, when::now_ms()) {
+        Ok(clearance) => clearance,
+        // An emergency sign is kept in a file when it can be, so the next session is still
+        // refused for a day; said in full.
+        Err(unsaved) if emergency => {
+            eprintln!("error: {unsaved}");
+            return Ok(ExitCode::from(EXIT_SAFETY));
+        }
+        Err(unsaved) => {
+            let why = limber_app::report::error_line(&unsaved.error);
+            anyhow::bail!("could not save your answers: {why}. They are asked again before the next session")
+        }
+    };
     // After an emergency answer the answers clear no one, whatever else was answered.
     if emergency {
         eprintln!("No more stretching today; your earlier answers no longer count, and every question is asked again.");
