@@ -11,9 +11,9 @@ pub mod cue;
 pub mod drawing;
 pub mod figure;
 pub mod guidance;
-pub mod headline;
 pub mod intent;
 pub mod library;
+pub mod phase_word;
 pub mod plan;
 pub mod pose;
 pub mod progress;
@@ -27,9 +27,9 @@ mod words;
 pub use cue::{Cue, CueKind, Sound, StopNotice, StopReason};
 pub use figure::{Figure, FigureProblem, Pose, Prop, View};
 pub use guidance::{Advice, FaqEntry, Precaution, SourceCredit, Tip, WarmUp};
-pub use headline::{Headline, Moment};
 pub use intent::{Intent, IntentKind};
 pub use library::Library;
+pub use phase_word::{Moment, PhaseWord};
 pub use plan::{
     Adjustment, Choice, PainPrompt, Plan, PlanError, PlanItem, PlanOptions, Preparation, Reading, Timing, Unfit,
     WarmUpPlan,

@@ -860,6 +860,52 @@ pub struct ProfileAnswer {
     pub flagged: Vec<limber_core::StretchId>,
     /// A day after an emergency sign, why no session starts and until when; else null.
     pub safety_stop: Option<SafetyStop>,
+    /// What the profile's lists and goal may hold, for a form to offer every choice.
+    pub choices: ProfileChoices,
+}
+
+/// Every choice a profile has, with its words, and the weekly goal's range: a form built from
+/// these offers a new position or piece of equipment as soon as limber knows it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ProfileChoices {
+    /// Each piece of equipment (`id` as in `profile.equipment`, `label` in words).
+    #[schema(value_type = Vec<Object>)]
+    pub equipment: Vec<Choice<Equipment>>,
+    /// Each position that can be avoided (`id` as in `profile.avoid`, `label` in words).
+    #[schema(value_type = Vec<Object>)]
+    pub avoid: Vec<Choice<Position>>,
+    /// The fewest and the most sessions a week a goal may be.
+    pub weekly_goal: GoalRange,
+}
+
+/// One choice of a profile list: its id and its words ("a foam roller", "lying on your back").
+#[derive(Serialize)]
+pub struct Choice<T> {
+    /// The id the profile holds.
+    pub id: T,
+    /// In words.
+    pub label: &'static str,
+}
+
+/// The range of a weekly goal.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct GoalRange {
+    /// The fewest sessions a week.
+    pub min: u32,
+    /// The most.
+    pub max: u32,
+}
+
+impl ProfileChoices {
+    fn all() -> ProfileChoices {
+        let goals = limber_app::WEEKLY_GOALS;
+        ProfileChoices {
+            equipment: Equipment::ALL.into_iter().map(|id| Choice { id, label: id.label() }).collect(),
+            avoid: Position::ALL.into_iter().map(|id| Choice { id, label: id.label() }).collect(),
+            weekly_goal: GoalRange { min: *goals.start(), max: *goals.end() },
+        }
+    }
 }
 
 /// A day after an emergency sign, when no session starts: the `safety-stop` of a profile, and the
@@ -900,7 +946,7 @@ pub async fn profile(State(st): State<Arc<AppState>>, Caller(user): Caller) -> R
         voice: p.voice,
         sound: p.sound,
     };
-    Ok(Json(ProfileAnswer { profile, flagged, safety_stop }))
+    Ok(Json(ProfileAnswer { profile, flagged, safety_stop, choices: ProfileChoices::all() }))
 }
 
 /// A person's profile, in the API's kebab-case.

@@ -209,7 +209,7 @@ pub struct SessionState {
     /// The big word for the view ("HOLD · LEFT", "PAUSED", "STOP FOR TODAY?") and the kind of
     /// moment it names (`hold`, `ask`, …, for its colour): the same words as the TUI's.
     #[schema(value_type = Object)]
-    pub headline: limber_core::Headline,
+    pub phase_word: limber_core::PhaseWord,
     /// What happened, once the session is over.
     #[schema(value_type = Option<Object>)]
     pub summary: Option<Summary>,
@@ -287,7 +287,7 @@ impl Live {
             routine: session.plan().routine.0.clone(),
             started_at_ms: self.started_at_ms,
             speed: self.speed,
-            headline: view.headline(),
+            phase_word: view.phase_word(),
             view,
             summary,
             outcome,

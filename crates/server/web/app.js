@@ -590,8 +590,8 @@ function render(state) {
     (v.number ? ` · stretch ${v.number} of ${v.of}` : "") +
     (asked ? ` · question ${asked}${of}` : "");
   // (A stop pressed and not yet heard by the server is shown at once.)
-  const word = bigWord(current.pending ? "STOPPED" : state.headline.word);
-  const key = current.pending ? "stopped" : state.headline.moment;
+  const word = bigWord(current.pending ? "STOPPED" : state["phase-word"].word);
+  const key = current.pending ? "stopped" : state["phase-word"].moment;
   const clock = $("#clock");
   // A status region: written only when the word changes, so it is announced once.
   if ($("#phase-word").textContent !== word) $("#phase-word").textContent = word;
@@ -1296,10 +1296,23 @@ async function loadProfile() {
   await showProfile(await api("GET", "/profile"));
 }
 
-async function showProfile({ profile, flagged }) {
+async function showProfile({ profile, flagged, choices }) {
   const form = $("#profile-form");
-  for (const box of form.querySelectorAll("input[type=checkbox]")) box.checked = profile[box.name].includes(box.value);
-  form.elements["weekly-goal"].value = profile["weekly-goal"];
+  // The checkboxes of each list, from the choices the server sends: what it knows, in its words.
+  for (const name of ["equipment", "avoid"]) {
+    const boxes = choices[name].map(({ id, label }) => {
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", name, value: id });
+      box.checked = profile[name].includes(id);
+      const line = document.createElement("label");
+      line.append(box, ` ${label[0].toUpperCase()}${label.slice(1)}`);
+      return line;
+    });
+    const set = $(`#${name}-choices`);
+    set.replaceChildren(set.querySelector("legend"), ...boxes);
+  }
+  const goal = form.elements["weekly-goal"];
+  Object.assign(goal, { min: choices["weekly-goal"].min, max: choices["weekly-goal"].max });
+  goal.value = profile["weekly-goal"];
   profileShown = profile;
   // Stretches set aside after sharp pain: each can be cleared once it is fine again.
   const names = await Promise.all(flagged.map(async (id) => (await stretchFor(id))?.name || id));

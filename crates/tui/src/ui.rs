@@ -470,18 +470,18 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(hint_lines(&hints, keys.width, theme)), keys);
 }
 
-/// The big words for the phase (core's headline: the same on the page), and whether they call
+/// The big words for the phase (core's `PhaseWord`: the same on the page), and whether they call
 /// for the person to act now (drawn in the alert colour): a hold, a count-in, a switch, a stop, a
 /// pause, a question about how it went or whether to stop, a session waiting to be started.
 fn phase_label(live: &Live) -> (String, bool) {
     let v = &live.view;
-    let headline = v.headline();
+    let said = v.phase_word();
     let now = v.paused
-        || matches!(headline.moment, Moment::GetReady | Moment::Hold | Moment::Move | Moment::Switch | Moment::Stopped)
+        || matches!(said.moment, Moment::GetReady | Moment::Hold | Moment::Move | Moment::Switch | Moment::Stopped)
         || v.asking.is_some()
         || matches!(v.phase, Phase::CheckIn { .. })
         || matches!(v.phase, Phase::Prepare { .. } if v.remaining_ms.is_none());
-    (headline.word, now)
+    (said.word, now)
 }
 
 /// What of `label` fits `width` columns in the big font (8 columns a letter): all of it

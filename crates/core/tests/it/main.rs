@@ -1,7 +1,7 @@
 //! Integration tests of limber-core: transcripts of scripted sessions, plan resolution and properties.
 
 mod harness;
-mod headlines;
+mod phase_words;
 mod plan;
 mod progress;
 mod props;

@@ -216,6 +216,22 @@ fn the_page_shows_the_library_refuses_a_bad_goal_and_says_when_the_server_is_gon
     // The profile: a goal the server refuses is not reported as saved, and nothing changes.
     driver.click("nav [data-tab=profile]");
     driver.wait_for("the profile", |d| d.js("return document.querySelector('#goal').value") != json!(""));
+    // Its choices are the server's: one box for each, in its words, and the goal's range.
+    let (_, profile) = get(&server.addr, "/api/v1/profile");
+    let choices = &profile["choices"];
+    let ids = |list: &Value| list.as_array().unwrap().iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
+    for list in ["equipment", "avoid"] {
+        let boxes =
+            driver.js(&format!("return [...document.querySelectorAll('#{list}-choices input')].map((b) => b.value)"));
+        assert_eq!(boxes.as_array().unwrap(), &ids(&choices[list]), "{list}: {profile}");
+    }
+    assert_eq!(choices["avoid"].as_array().unwrap().len(), 5, "{profile}");
+    assert!(driver.text("#avoid-choices").contains("Lying on your back"), "{}", driver.text("#avoid-choices"));
+    assert!(driver.text("#equipment-choices").contains("A foam roller"), "{}", driver.text("#equipment-choices"));
+    assert_eq!(
+        driver.js("return document.querySelector('#goal').max"),
+        json!(choices["weekly-goal"]["max"].to_string())
+    );
     driver.click("#profile-form input[value=standing]");
     // (The field's own min and max stop this in the browser; past them, the server's refusal shows.)
     driver.js("document.querySelector('#goal').value = '20'; return true");

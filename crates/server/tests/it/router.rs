@@ -56,7 +56,7 @@ async fn a_session_is_created_read_paused_and_resumed() {
     let id = created["id"].as_str().unwrap();
     assert_eq!(headers["location"], format!("/api/v1/sessions/{id}").as_str());
     assert_eq!(created["view"]["phase"]["phase"], "screening", "no screening stored yet: {created}");
-    assert_eq!(created["headline"], json!({"word": "SAFETY QUESTIONS", "moment": "ask"}));
+    assert_eq!(created["phase-word"], json!({"word": "SAFETY QUESTIONS", "moment": "ask"}));
     assert!(created["view"]["allowed"].as_array().unwrap().contains(&json!("sharp-pain")));
     let state = f.screen(id, None).await;
     assert_eq!(state["view"]["phase"]["phase"], "warm-up", "{state}");
@@ -64,7 +64,7 @@ async fn a_session_is_created_read_paused_and_resumed() {
     let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "pause"})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["view"]["paused"], true);
-    assert_eq!(v["headline"], json!({"word": "PAUSED", "moment": "warm-up"}), "the big word, in the phase's colour");
+    assert_eq!(v["phase-word"], json!({"word": "PAUSED", "moment": "warm-up"}), "the big word, in the phase's colour");
     let left = v["view"]["remaining-ms"].as_u64().unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let (_, v) = f.get(&format!("/api/v1/sessions/{id}"), None).await;
@@ -82,7 +82,7 @@ async fn a_session_is_created_read_paused_and_resumed() {
     let (status, v) = f.post(&format!("/api/v1/sessions/{id}/intents"), None, json!({"intent": "resume"})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["view"]["paused"], false);
-    assert_eq!(v["headline"], json!({"word": "WARM-UP", "moment": "warm-up"}));
+    assert_eq!(v["phase-word"], json!({"word": "WARM-UP", "moment": "warm-up"}));
     let (_, list) = f.get("/api/v1/sessions", None).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(created.get("adjustments").is_none(), "nothing changed from the desk routine: {created}");

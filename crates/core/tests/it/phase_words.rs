@@ -1,4 +1,4 @@
-//! The big word a session shows, moment by moment: scripts in, headlines out.
+//! The big word a session shows, moment by moment: scripts in, big words out.
 
 use std::fmt::Write;
 
@@ -7,7 +7,7 @@ use limber_core::{At, PainPrompt, PlanOptions, Session};
 
 use crate::harness::{clear_record, drive, options, plan};
 
-/// Runs `script` on `routine` and writes each new headline as `time WORD (moment)`.
+/// Runs `script` on `routine` and writes each new big word as `time WORD (moment)`.
 fn check(routine: &str, options: &PlanOptions, screened: bool, script: &str, expected: Expect) {
     let record = clear_record();
     let session = Session::new(plan(routine, options), screened.then_some(&record), At::ZERO);
@@ -15,10 +15,10 @@ fn check(routine: &str, options: &PlanOptions, screened: bool, script: &str, exp
     let (_, transcript) = drive(session, script, |session, out| {
         // (Cues are not watched here; drained so that the session does not keep them all.)
         session.drain_cues();
-        let headline = session.view().headline();
-        if last.as_ref() != Some(&headline) {
-            writeln!(out, "{} {} ({:?})", session.view().at, headline.word, headline.moment).expect("write");
-            last = Some(headline);
+        let said = session.view().phase_word();
+        if last.as_ref() != Some(&said) {
+            writeln!(out, "{} {} ({:?})", session.view().at, said.word, said.moment).expect("write");
+            last = Some(said);
         }
     });
     expected.assert_eq(&transcript);
