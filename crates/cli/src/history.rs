@@ -9,15 +9,10 @@ use futures_util::StreamExt;
 use limber_app::export::Exported;
 use limber_app::store::{ProfileImport, SessionQuery, SessionRecord};
 use limber_app::when;
-use limber_core::StopReason;
 
 use crate::args::{ExportFormat, Global, HISTORY_PAGE, HistoryArgs};
 use crate::context::{Env, print_json};
 use crate::wrap::say_err;
-
-fn outcome(stopped: Option<StopReason>) -> &'static str {
-    stopped.map_or("finished", StopReason::label)
-}
 
 /// How `limber history` prints.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -156,7 +151,7 @@ fn write_row(out: &mut impl Write, s: &SessionRecord, tz: &jiff::tz::TimeZone) -
         "{:<16}  {:<10}  {:<24}  {:>2}:{:02}  {:>2} of {}  {pain}{preview}",
         when::local(s.started_at_ms, tz),
         s.routine,
-        outcome(s.stopped),
+        s.outcome(),
         secs / 60,
         secs % 60,
         s.done(),
@@ -306,7 +301,7 @@ fn write_csv<W: Write>(w: &mut csv::Writer<W>, s: &SessionRecord, tz: &jiff::tz:
             s.id.to_string(),
             when::rfc3339(s.started_at_ms, tz),
             cell(&s.routine),
-            outcome(s.stopped).to_owned(),
+            s.outcome().to_owned(),
             opt(s.pain_before),
             opt(s.pain_after),
             (n + 1).to_string(),

@@ -407,7 +407,8 @@ async fn not_live(st: &AppState, user: limber_app::store::UserId, id: SessionId)
     match st.app.store().session(user, id).await {
         Ok(Some(record)) => {
             let mut e = ApiError::new(StatusCode::GONE, "over", "the session is over: it is recorded in your history");
-            e.detail = serde_json::to_value(&record).ok().map(|session| serde_json::json!({ "session": session }));
+            let session = HistoryEntry::from(record);
+            e.detail = serde_json::to_value(&session).ok().map(|session| serde_json::json!({ "session": session }));
             e
         }
         Ok(None) => ApiError::not_found("session with that id"),
@@ -698,6 +699,50 @@ pub struct HistoryParams {
     pub limit: Option<u32>,
 }
 
+/// One page of history as the API answers it: [`HistoryPage`] with each session's counts and
+/// outcome in words, so no client counts them itself.
+#[derive(Serialize)]
+pub struct HistoryAnswer {
+    /// The sessions, newest first.
+    pub sessions: Vec<HistoryEntry>,
+    /// Where the next (older) page starts, or `None` when this is the last page.
+    pub next: Option<Cursor>,
+    /// Stored sessions in this stretch of history that could not be read.
+    pub unreadable: u64,
+}
+
+impl From<HistoryPage> for HistoryAnswer {
+    fn from(page: HistoryPage) -> HistoryAnswer {
+        HistoryAnswer {
+            sessions: page.sessions.into_iter().map(HistoryEntry::from).collect(),
+            next: page.next,
+            unreadable: page.unreadable,
+        }
+    }
+}
+
+/// A session of the history, with what its line says: stretches done of those planned, and how
+/// it ended (as `limber history` says them).
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct HistoryEntry {
+    /// The session as stored (and exported).
+    #[serde(flatten)]
+    pub session: limber_app::store::SessionRecord,
+    /// Its stretches done in full.
+    pub done: usize,
+    /// Its stretches planned (one swapped out for another counts once).
+    pub planned: usize,
+    /// How it ended: "finished", "ended early", "stopped: sharp pain", ….
+    pub outcome: &'static str,
+}
+
+impl From<limber_app::store::SessionRecord> for HistoryEntry {
+    fn from(session: limber_app::store::SessionRecord) -> HistoryEntry {
+        HistoryEntry { done: session.done(), planned: session.planned(), outcome: session.outcome(), session }
+    }
+}
+
 /// One page of the caller's history, newest first.
 #[utoipa::path(get, path = "/api/v1/history", tag = "records", params(HistoryParams),
     responses((status = 200, body = serde_json::Value), (status = 400, body = crate::error::ErrorBody)))]
@@ -705,7 +750,7 @@ pub async fn history(
     State(st): State<Arc<AppState>>,
     Caller(user): Caller,
     query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<HistoryPage>, ApiError> {
+) -> Result<Json<HistoryAnswer>, ApiError> {
     let Query(q) = query?;
     let before = match q.before {
         Some(text) => Some(
@@ -719,7 +764,7 @@ pub async fn history(
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad-query", message));
     }
     let query = HistoryQuery { since_ms: q.since_ms, before, limit };
-    Ok(Json(st.app.history(user, query).await?))
+    Ok(Json(st.app.history(user, query).await?.into()))
 }
 
 /// This week against the goal, the streak, holds and the pain trend.

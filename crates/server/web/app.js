@@ -16,10 +16,10 @@ const PHASES = {
   rest: "Rest", "check-in": "How did that feel?", "pain-after": "After the session",
   finished: "Done", stopped: "Stopped",
 };
-// As limber-core's `StopReason::label`, for headings and history.
+// The heading of the box a stop for safety shows (and of the tab meanwhile).
 const STOPS = {
   emergency: "Stopped: an emergency sign", "see-clinician": "Stopped: see a clinician first",
-  "sharp-pain": "Stopped: sharp pain", pain: "Stopped: pain above 5", aborted: "Ended early",
+  "sharp-pain": "Stopped: sharp pain", pain: "Stopped: pain above 5",
 };
 const routineNames = new Map();
 // Intents that stop for safety: one that does not reach the server stops the page at once and
@@ -516,11 +516,10 @@ function recorded(c, e) {
 }
 
 // One session of the history in a line: when, which routine, how much of it, how it ended.
+// (The counts and how it ended are the server's, as `limber history` says them.)
 function sessionLine(s) {
-  const done = s.items.filter((i) => i.status === "done").length;
-  const stop = typeof s.stopped === "string" ? STOPS[s.stopped] || s.stopped : null;
   return `${new Date(s["started-at-ms"]).toLocaleString()} — ${routineNames.get(s.routine) || s.routine}: ` +
-    `${done} of ${s.items.filter((i) => i.status !== "swapped").length} stretches` + (stop ? ` (${stop.toLowerCase()})` : "") +
+    `${s.done} of ${s.planned} stretches` + (s.stopped ? ` (${s.outcome})` : "") +
     (s.preview ? " · preview, not counted" : "");
 }
 

@@ -59,6 +59,12 @@ impl SessionRecord {
         self.items.iter().filter(|i| i.status != limber_core::ItemStatus::Swapped).count()
     }
 
+    /// How it ended, in a few words for a history line: "finished", "ended early", "stopped:
+    /// sharp pain" ([`limber_core::StopReason::label`]).
+    pub fn outcome(&self) -> &'static str {
+        self.stopped.map_or("finished", limber_core::StopReason::label)
+    }
+
     /// The stretches done in full that count toward the weekly goal: none in a preview.
     pub(crate) fn counted_items(&self) -> i64 {
         if self.preview {

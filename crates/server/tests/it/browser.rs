@@ -1024,6 +1024,14 @@ fn the_end_of_a_session_gives_its_last_words_not_a_question_already_answered() {
     assert!(reply.is_empty() || !outcome.contains(&reply), "said once, above: {reply} / {outcome}");
     // Run at 1000×: a preview, and said so.
     assert!(outcome.contains("Saved as a preview"), "{outcome}");
+    // In the history, its line has the server's counts: every stretch of the desk routine.
+    let (_, page) = get(&server.addr, "/api/v1/history");
+    let recorded = &page["sessions"][0];
+    assert_eq!((&recorded["done"], &recorded["outcome"]), (&recorded["planned"], &json!("finished")), "{page}");
+    driver.click("nav [data-tab=history]");
+    let line = format!("{} of {} stretches", recorded["done"], recorded["planned"]);
+    driver.wait_for("the history", |d| d.text("#history-list").contains(&line));
+    assert!(driver.text("#history-list").contains("preview, not counted"), "{}", driver.text("#history-list"));
 }
 
 #[test]

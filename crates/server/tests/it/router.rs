@@ -724,6 +724,11 @@ async fn a_session_left_waiting_is_ended_and_recorded_with_the_stretch_set_aside
     assert_eq!(last["view"]["phase"], json!({"phase": "stopped", "reason": "sharp-pain"}), "{last}");
     let (_, page) = f.get("/api/v1/history", None).await;
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
+    // With its line's words, as `limber history` writes them: the stretch under way is left
+    // for pain, so none of the planned is done.
+    assert_eq!(page["sessions"][0]["outcome"], "stopped: sharp pain", "{page}");
+    assert_eq!(page["sessions"][0]["done"], 0, "{page}");
+    assert_eq!(page["sessions"][0]["planned"], json!(page["sessions"][0]["items"].as_array().unwrap().len()), "{page}");
     assert_eq!(page["sessions"][0]["pain-after"], Value::Null, "no rating was given: {page}");
     let (_, profile) = f.get("/api/v1/profile", None).await;
     assert_eq!(profile["flagged"], json!([first["view"]["stretch"]]), "{profile}");
@@ -1766,6 +1771,11 @@ async fn a_sharp_pain_stop_outlives_a_failed_rating_while_the_store_is_away_and_
     }
     let page = recorded(&f, deadline).await;
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
+    // With its line's words, as `limber history` writes them: the stretch under way is left
+    // for pain, so none of the planned is done.
+    assert_eq!(page["sessions"][0]["outcome"], "stopped: sharp pain", "{page}");
+    assert_eq!(page["sessions"][0]["done"], 0, "{page}");
+    assert_eq!(page["sessions"][0]["planned"], json!(page["sessions"][0]["items"].as_array().unwrap().len()), "{page}");
     assert_eq!(page["sessions"][0]["pain-after"], 4, "{page}");
 }
 
@@ -1906,6 +1916,11 @@ async fn a_sharp_pain_stop_that_cannot_be_stored_stays_in_effect_and_is_recorded
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let page = recorded(&f, deadline).await;
     assert_eq!(page["sessions"][0]["stopped"], "sharp-pain", "{page}");
+    // With its line's words, as `limber history` writes them: the stretch under way is left
+    // for pain, so none of the planned is done.
+    assert_eq!(page["sessions"][0]["outcome"], "stopped: sharp pain", "{page}");
+    assert_eq!(page["sessions"][0]["done"], 0, "{page}");
+    assert_eq!(page["sessions"][0]["planned"], json!(page["sessions"][0]["items"].as_array().unwrap().len()), "{page}");
 }
 
 #[tokio::test]
