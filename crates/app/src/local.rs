@@ -254,12 +254,12 @@ pub struct Kept {
     pub waiting_emergency: Option<i64>,
 }
 
-/// When the latest of `sessions` that stopped for an emergency sign ended.
 /// Whether a session ended for an emergency sign.
 fn is_emergency(summary: &Summary) -> bool {
     summary.stopped == Some(StopReason::Emergency)
 }
 
+/// When the latest of `sessions` that stopped for an emergency sign ended.
 fn last_emergency(sessions: &[SessionRecord]) -> Option<i64> {
     sessions.iter().filter(|s| s.stopped == Some(StopReason::Emergency)).map(|s| s.ended_at_ms).max()
 }
@@ -474,19 +474,16 @@ impl Local {
     }
 
     /// Saves the answers to the safety questions asked on their own ([`App::save_screening`]),
-    /// started at `started_at_ms`. When the store will not take an emergency sign among them,
+    /// given at `taken_at_ms`. When the store will not take an emergency sign among them,
     /// it is kept in a file as [`Local::finish`] keeps a session that stopped for one, so the
     /// next session is still refused for a day; other answers the store refuses are not kept
     /// (they are asked again).
-    pub fn save_screening(
-        &self,
-        session: &Session,
-        started_at_ms: i64,
-        taken_at_ms: i64,
-    ) -> Result<Clearance, Box<Unsaved>> {
+    pub fn save_screening(&self, session: &Session, taken_at_ms: i64) -> Result<Clearance, Box<Unsaved>> {
         self.block_on(self.app.save_screening(self.user, session, taken_at_ms)).map_err(|error| {
             let keep = session.summary().is_some_and(|s| is_emergency(&s));
-            self.unsaved(SessionId::new(), session, started_at_ms, 1.0, error, keep)
+            // Dated when the answers were given, as the store dates them: the day without
+            // stretching counts from then, however long the questions took.
+            self.unsaved(SessionId::new(), session, taken_at_ms, 1.0, error, keep)
         })
     }
 
@@ -860,12 +857,12 @@ mod kept_tests {
             clear.handle(clear_answer, limber_core::At::ZERO).expect("answered");
         }
         assert_eq!(clear.screening().clearance(&local.app.library().screening), Clearance::Clear);
-        let unsaved = local.save_screening(&clear, now, now).expect_err("the history cannot take them");
+        let unsaved = local.save_screening(&clear, now).expect_err("the history cannot take them");
         assert!(unsaved.kept.is_none() && unsaved.stopped.is_none(), "{unsaved}");
         // Chest pain at the first question: kept beside the history, and the day is refused.
         let mut session = local.start_screening(now).expect("questions").session;
         session.handle(limber_core::Intent::Chest, limber_core::At::ZERO).expect("reported");
-        let unsaved = local.save_screening(&session, now, now).expect_err("the history cannot take it");
+        let unsaved = local.save_screening(&session, now + 60_000).expect_err("the history cannot take it");
         let kept = unsaved.kept.clone().unwrap_or_else(|| panic!("kept: {unsaved}"));
         assert!(unsaved.beside_history && kept.exists(), "{unsaved}");
         assert!(unsaved.to_string().contains("Do not stretch today"), "{unsaved}");
@@ -876,7 +873,11 @@ mod kept_tests {
         holder.join().expect("holder");
         let refused = local.start(&desk(), now + 2_000).expect_err("refused from the history");
         assert!(refused.is_safety() && !kept.exists(), "{refused}");
-        local.start(&desk(), now + crate::DAY_MS + 10_000).expect("a day later");
+        // The day counts from the answer (a minute after the questions began), not their start.
+        let answered = now + 60_000;
+        let refused = local.start(&desk(), answered + crate::DAY_MS - 10_000).expect_err("within a day of the answer");
+        assert!(refused.is_safety(), "{refused}");
+        local.start(&desk(), answered + crate::DAY_MS + 10_000).expect("a day later");
     }
 
     #[test]

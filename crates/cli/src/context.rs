@@ -101,10 +101,9 @@ impl Env {
     pub(crate) fn save_screening(
         &self,
         session: &limber_core::Session,
-        started_at_ms: i64,
         taken_at_ms: i64,
     ) -> Result<limber_core::Clearance, Box<limber_app::local::Unsaved>> {
-        self.local.save_screening(session, started_at_ms, taken_at_ms)
+        self.local.save_screening(session, taken_at_ms)
     }
 
     /// Saves a finished session, or keeps it in a file to import when the store will not take it.

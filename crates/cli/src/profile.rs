@@ -74,8 +74,7 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     // A day after an emergency sign no session starts, however the questions are answered: said
     // first, so that clear answers are not taken for leave to stretch today (nor do the session's
     // closing words say so).
-    let started_at_ms = when::now_ms();
-    let limber_app::ScreeningStart { mut session, rest_today } = env.start_screening(started_at_ms)?;
+    let limber_app::ScreeningStart { mut session, rest_today } = env.start_screening(when::now_ms())?;
     if let Some(refusal) = &rest_today {
         eprintln!("{}", limber_app::report::sentence(&limber_app::report::error_line(refusal)));
         eprintln!("You may still answer the safety questions now; answers that are clear count from then.\n");
@@ -108,7 +107,7 @@ pub(crate) fn screening(global: &Global) -> anyhow::Result<ExitCode> {
     }
     drop(inputs);
     let emergency = session.summary().is_some_and(|s| s.stopped == Some(limber_core::StopReason::Emergency));
-    let clearance = match env.save_screening(&session, started_at_ms, when::now_ms()) {
+    let clearance = match env.save_screening(&session, when::now_ms()) {
         Ok(clearance) => clearance,
         // An emergency sign is kept in a file when it can be, so the next session is still
         // refused for a day; said in full.

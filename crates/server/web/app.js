@@ -588,9 +588,11 @@ function render(state) {
   $("#phase").textContent = isOver(v) ? "" : doing + (v.paused ? " — paused" : "") +
     (v.number ? ` · stretch ${v.number} of ${v.of}` : "") +
     (asked ? ` · question ${asked}${of}` : "");
-  // (A stop pressed and not yet heard by the server is shown at once.)
-  const word = bigWord(current.pending ? "STOPPED" : state["phase-word"].word);
-  const key = current.pending ? "stopped" : state["phase-word"].moment;
+  // (A stop pressed and not yet heard by the server is shown at once. A state without the word,
+  // from an older server sharing the database during an upgrade, still shows the rest.)
+  const big = state["phase-word"] || { word: "", moment: "ask" };
+  const word = bigWord(current.pending ? "STOPPED" : big.word);
+  const key = current.pending ? "stopped" : big.moment;
   const clock = $("#clock");
   // A status region: written only when the word changes, so it is announced once.
   if ($("#phase-word").textContent !== word) $("#phase-word").textContent = word;
@@ -1342,9 +1344,14 @@ $("#profile-form").addEventListener("submit", async (e) => {
   const form = e.target;
   const pick = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((b) => b.value);
   const status = $("#profile-status");
+  // Until the profile is shown, the form holds no choices: saving it would empty both lists.
+  if (!profileShown) {
+    status.textContent = "Not saved: the profile has not loaded yet. Try again in a moment.";
+    return;
+  }
   const now = { equipment: pick("equipment"), avoid: pick("avoid"), "weekly-goal": Number(form.elements["weekly-goal"].value) };
   const same = (a, b) => JSON.stringify(a instanceof Array ? [...a].sort() : a) === JSON.stringify(b instanceof Array ? [...b].sort() : b);
-  const changes = Object.fromEntries(Object.entries(now).filter(([key, value]) => !profileShown || !same(value, profileShown[key])));
+  const changes = Object.fromEntries(Object.entries(now).filter(([key, value]) => !same(value, profileShown[key])));
   if (!Object.keys(changes).length) {
     status.textContent = "Nothing to save: nothing was changed.";
     return;

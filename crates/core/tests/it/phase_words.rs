@@ -153,3 +153,40 @@ fn a_stop_for_safety_is_stopped_and_an_end_by_choice_is_ended() {
     "#]],
     );
 }
+
+#[test]
+fn a_check_in_stood_still_is_paused_and_a_rating_after_a_quit_is_asked_for() {
+    // Paused at a check-in (which waits by itself, with no question to answer): PAUSED.
+    check(
+        "short",
+        &options(),
+        true,
+        "17 pause\n19 resume\n19.5 comfortable",
+        expect![[r#"
+            0:00.000 GET INTO POSITION (Prepare)
+            0:03.000 GET READY (GetReady)
+            0:05.000 HOLD · RIGHT (Hold)
+            0:09.000 SWITCH → LEFT (Switch)
+            0:12.000 HOLD · LEFT (Hold)
+            0:16.000 HOW DID THAT FEEL? (Ask)
+            0:17.000 PAUSED (Ask)
+            0:19.000 HOW DID THAT FEEL? (Ask)
+            0:19.500 DONE (Done)
+        "#]],
+    );
+    // Ended by choice, then asked for the rating after: the question, then ENDED.
+    let options = PlanOptions { pain_after: PainPrompt::Ask, ..options() };
+    check(
+        "short",
+        &options,
+        true,
+        "6 quit\n7 2",
+        expect![[r#"
+        0:00.000 GET INTO POSITION (Prepare)
+        0:03.000 GET READY (GetReady)
+        0:05.000 HOLD · RIGHT (Hold)
+        0:06.000 RATE YOUR PAIN (Ask)
+        0:07.000 ENDED (Done)
+    "#]],
+    );
+}

@@ -677,7 +677,7 @@ fn the_page_says_which_side_comes_next_between_the_sides_of_a_stretch() {
     let phase = driver.text("#phase");
     assert!(phase.starts_with("Switch sides → left"), "{phase}");
     assert!(phase.contains("stretch 3 of 4"), "{phase}");
-    // The big word says the side too, and that it stands still.
+    // The big word says it stands still, in the colour of a switch.
     assert_eq!(driver.text("#phase-word"), "PAUSED");
     // The steps are the right side's: the left side's own words are under the countdown.
     let detail = driver.text("#detail");
