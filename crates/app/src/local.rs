@@ -233,6 +233,8 @@ pub struct Kept {
     pub added: Vec<PathBuf>,
     /// Sessions they added (none for one that was in the history already).
     pub sessions: usize,
+    /// Emergency signs before any exercise they added (as the empty screening record).
+    pub emergencies: usize,
     /// Stretches they set aside after sharp pain, by name.
     pub set_aside: Vec<String>,
     /// Files not added yet (the database busy, read-only or full), with why.
@@ -257,6 +259,12 @@ pub struct Kept {
 /// Whether a session ended for an emergency sign.
 fn is_emergency(summary: &Summary) -> bool {
     summary.stopped == Some(StopReason::Emergency)
+}
+
+/// Whether a kept session is an emergency stop before any exercise: [`Local::keep`] writes one
+/// with no stretch.
+fn is_emergency_before_exercise(session: &SessionRecord) -> bool {
+    session.stopped == Some(StopReason::Emergency) && session.items.is_empty()
 }
 
 /// When the latest of `sessions` that stopped for an emergency sign ended.
@@ -291,10 +299,19 @@ impl Kept {
     /// none. `name` gives a stretch's name.
     pub fn sentences(&self, name: impl Fn(&StretchId) -> String) -> Vec<String> {
         let mut said = Vec::new();
-        if !self.added.is_empty() {
+        if self.emergencies > 0 {
+            said.push(
+                "The emergency sign reported at the safety questions, kept in a file when it could not be saved, is \
+                 in your history now: every question is asked again."
+                    .to_owned(),
+            );
+        }
+        // (Each kept file holds one session: those of the emergency signs are said above.)
+        let sessions_added = self.added.len().saturating_sub(self.emergencies);
+        if sessions_added > 0 {
             let what = match self.sessions {
-                0 if self.added.len() == 1 => "The session kept in a file when it could not be saved was in your \
-                                               history already; the file is removed."
+                0 if sessions_added == 1 => "The session kept in a file when it could not be saved was in your \
+                                             history already; the file is removed."
                     .to_owned(),
                 0 => "The sessions kept in files when they could not be saved were in your history already; the \
                       files are removed."
@@ -303,13 +320,13 @@ impl Kept {
                 n => format!("Added {n} sessions to your history, kept in files when they could not be saved."),
             };
             said.push(what);
-            if !self.set_aside.is_empty() {
-                said.push(format!(
-                    "{} caused sharp pain then, and {} set aside from your plans until you clear it.",
-                    crate::report::and_list(&self.set_aside),
-                    if self.set_aside.len() == 1 { "is" } else { "are" },
-                ));
-            }
+        }
+        if !self.set_aside.is_empty() {
+            said.push(format!(
+                "{} caused sharp pain then, and {} set aside from your plans until you clear it.",
+                crate::report::and_list(&self.set_aside),
+                if self.set_aside.len() == 1 { "is" } else { "are" },
+            ));
         }
         for path in &self.left_behind {
             said.push(format!("{} is in your history now, but could not be removed: delete it.", path.display()));
@@ -502,7 +519,7 @@ impl Local {
         let stopped = summary.as_ref().and_then(|s| s.stopped);
         let exercised = summary.as_ref().is_some_and(|s| s.exercise_started);
         let keeping = summary.filter(|_| keep);
-        let kept = keeping.as_ref().and_then(|s| self.keep(id, s, started_at_ms, speed));
+        let kept = keeping.as_ref().and_then(|s| self.keep(id, s, started_at_ms, speed, exercised));
         let set_aside = keeping.as_ref().and_then(|s| s.flagged.as_ref()).map(|id| self.app.library().stretch_name(id));
         let beside_history =
             kept.as_ref().is_some_and(|k| self.data_dir.as_deref().is_some_and(|d| k.parent() == Some(d)));
@@ -537,7 +554,7 @@ impl Local {
                 }
             };
             let added = self.block_on(async {
-                match tokio::time::timeout(KEPT_WAIT, self.app.import(self.user, std::io::Cursor::new(text))).await {
+                match tokio::time::timeout(KEPT_WAIT, self.add_kept(text)).await {
                     Ok(done) => done,
                     Err(_) => Err(Error::Store(crate::store::Error::Busy {
                         engine: format!("still busy after {} s", KEPT_WAIT.as_secs()),
@@ -545,7 +562,7 @@ impl Local {
                 }
             });
             match added {
-                Ok(report) => {
+                Ok((report, emergencies)) => {
                     // In the history now: a file left behind would be added again at every start
                     // (setting again a stretch the person has cleared since), so it goes, or is
                     // renamed out of the way, or is named for the person to delete.
@@ -556,6 +573,7 @@ impl Local {
                         kept.left_behind.push(path.clone());
                     }
                     kept.sessions += report.added;
+                    kept.emergencies += emergencies;
                     kept.set_aside.extend(set_aside.iter().map(name));
                     kept.added.push(path);
                 }
@@ -571,6 +589,26 @@ impl Local {
         kept.waiting_set_aside.sort();
         kept.waiting_set_aside.dedup();
         kept
+    }
+
+    /// Adds a kept file's `text` to the history: its sessions as an import does, but an
+    /// emergency stop before any exercise as the store keeps one when it can, the empty
+    /// screening record at that moment (every question asked again, no session started for a
+    /// day), not as a session of no stretch.
+    async fn add_kept(&self, text: String) -> Result<(crate::store::ImportReport, usize), Error> {
+        let (sessions, standing) = crate::export::read(&text).map_err(Error::Import)?;
+        let (stops, rest): (Vec<SessionRecord>, Vec<SessionRecord>) =
+            sessions.into_iter().partition(is_emergency_before_exercise);
+        if stops.is_empty() {
+            return Ok((self.app.import(self.user, std::io::Cursor::new(text)).await?, 0));
+        }
+        for stop in &stops {
+            let aside = crate::store::ScreeningEntry { taken_at_ms: stop.ended_at_ms, record: Default::default() };
+            self.app.store().save_screening(self.user, &aside).await?;
+        }
+        let rest = crate::export::write(&rest, &standing)
+            .map_err(|e| Error::Import(crate::export::ImportError::Io(e.to_string())))?;
+        Ok((self.app.import(self.user, std::io::Cursor::new(rest)).await?, stops.len()))
     }
 
     /// The files [`Local::finish`] kept beside the database, in the order they were written.
@@ -628,8 +666,20 @@ impl Local {
     /// Writes `summary` as an export file of one session, with the stretch that caused sharp
     /// pain set aside in its progression (its hold back at the low end), so importing it sets
     /// the flag the store could not; where it went, if anywhere.
-    fn keep(&self, id: SessionId, summary: &Summary, started_at_ms: i64, speed: f64) -> Option<PathBuf> {
-        let record = SessionRecord { id, ..crate::record(summary, started_at_ms, speed) };
+    fn keep(
+        &self,
+        id: SessionId,
+        summary: &Summary,
+        started_at_ms: i64,
+        speed: f64,
+        exercised: bool,
+    ) -> Option<PathBuf> {
+        let mut record = SessionRecord { id, ..crate::record(summary, started_at_ms, speed) };
+        // Before any exercise (an emergency sign at the questions), with no stretch: brought in
+        // as the store keeps such a stop, not as a session ([`is_emergency_before_exercise`]).
+        if !exercised {
+            record.items.clear();
+        }
         let flagged: BTreeMap<StretchId, Progress> = summary
             .flagged
             .iter()
@@ -690,6 +740,19 @@ mod tests {
         let missing = dir.path().join("nope");
         let err = Local::open(Some(&missing), Some(dir.path())).err().expect("fails");
         assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn an_emergency_sign_brought_in_is_said_as_such_not_as_a_session() {
+        let kept = Kept { added: vec![PathBuf::from("limber-unsaved-1.json")], emergencies: 1, ..Kept::default() };
+        let said = kept.sentences(|id| id.to_string());
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].starts_with("The emergency sign reported at the safety questions"), "{said:?}");
+        // Beside a session brought in from another file, each is said.
+        let both = Kept { added: vec![PathBuf::from("a"), PathBuf::from("b")], sessions: 1, ..kept };
+        let said = both.sentences(|id| id.to_string());
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(said[1].starts_with("Added 1 session"), "{said:?}");
     }
 
     #[test]
@@ -813,6 +876,18 @@ mod kept_tests {
         local.start(&desk(), stopped.ended_at_ms + crate::DAY_MS + 1).expect("a day later");
     }
 
+    /// An emergency stop before any exercise, brought in from its file: as the store keeps one
+    /// when it can, the empty screening record at `at` (every question asked again), and no
+    /// session of no stretch in the history.
+    fn assert_kept_as_the_store_keeps_it(local: &Local, at: i64) {
+        let latest = local.block_on(local.app.store().latest_screening(local.user)).expect("read");
+        let latest = latest.expect("a screening record");
+        assert_eq!((latest.taken_at_ms, latest.record), (at, limber_core::ScreeningRecord::default()));
+        let query = crate::store::HistoryQuery { since_ms: None, before: None, limit: 10 };
+        let history = local.block_on(local.app.history(local.user, query)).expect("history");
+        assert!(history.sessions.is_empty(), "{:?}", history.sessions);
+    }
+
     #[test]
     fn an_emergency_sign_at_the_questions_the_history_cannot_take_is_kept_and_refuses_the_next_session() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -835,6 +910,7 @@ mod kept_tests {
         holder.join().expect("holder");
         let refused = local.start(&desk(), now + 2_000).expect_err("refused from the history");
         assert!(refused.is_safety() && !kept.exists(), "{refused}");
+        assert_kept_as_the_store_keeps_it(&local, now + 5_000);
         // The questions are asked again: the answers before it no longer count.
         let later = local.start(&desk(), now + crate::DAY_MS + 10_000).expect("a day later");
         assert!(matches!(later.session.phase(), limber_core::Phase::Screening { .. }), "{:?}", later.session.phase());
@@ -873,6 +949,7 @@ mod kept_tests {
         holder.join().expect("holder");
         let refused = local.start(&desk(), now + 2_000).expect_err("refused from the history");
         assert!(refused.is_safety() && !kept.exists(), "{refused}");
+        assert_kept_as_the_store_keeps_it(&local, now + 60_000);
         // The day counts from the answer (a minute after the questions began), not their start.
         let answered = now + 60_000;
         let refused = local.start(&desk(), answered + crate::DAY_MS - 10_000).expect_err("within a day of the answer");
