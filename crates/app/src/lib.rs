@@ -461,7 +461,13 @@ pub struct Stats {
     pub holds: Vec<HoldStat>,
     /// The trend of "before" pain ratings.
     pub pain_trend: PainTrend,
+    /// The latest sessions rated before they began (up to [`PAIN_CHART_RATINGS`]), oldest
+    /// first: what a chart of pain over time draws.
+    pub pain_ratings: Vec<Rating>,
 }
+
+/// How many of the latest rated sessions [`Stats::pain_ratings`] holds.
+pub const PAIN_CHART_RATINGS: u32 = 60;
 
 /// One stretch's progression, for statistics.
 #[derive(Clone, Debug, Serialize)]
@@ -1052,7 +1058,15 @@ impl App {
             adherence: self.adherence(user, profile.weekly_goal, &tz).await?,
             holds,
             pain_trend: self.trend(user, &tallies, &tz).await?,
+            pain_ratings: self.pain_ratings(user).await?,
         })
+    }
+
+    /// The latest sessions rated before they began, oldest first ([`Stats::pain_ratings`]);
+    /// sessions dated ahead are left out, as the trend leaves them out.
+    async fn pain_ratings(&self, user: UserId) -> Result<Vec<Rating>> {
+        let until = when::now_ms().saturating_add(AHEAD_MS);
+        Ok(self.store.pain_ends(user, PAIN_CHART_RATINGS, until).await?.latest)
     }
 
     /// Reads an export file as a stream, checks every session and adds those not stored yet,

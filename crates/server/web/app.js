@@ -1187,7 +1187,8 @@ async function loadHistory(more = false) {
   }
   nextCursor = page.next;
   $("#more").hidden = !page.next;
-  if (!more) chart(page.sessions.slice().reverse());
+  // The latest rated sessions, oldest first, from the statistics (as the TUI charts them).
+  if (stats) chart(stats.pain_ratings || []);
 }
 // One page at a time: a second click while one is on its way would add that page twice.
 $("#more").addEventListener("click", async (e) => {
@@ -1204,25 +1205,25 @@ $("#more").addEventListener("click", async (e) => {
   }
 });
 
-function chart(sessions) {
+// Pain before each of the latest rated sessions, oldest first: a line, and a dot for each (so
+// one session shows too).
+function chart(ratings) {
   const svg = $("#chart");
-  const pts = sessions.filter((s) => s["pain-before"] != null);
   const ns = "http://www.w3.org/2000/svg";
   svg.replaceChildren();
   const axis = document.createElementNS(ns, "line");
   Object.entries({ x1: 10, y1: 110, x2: 310, y2: 110, class: "axis" }).forEach(([k, v]) => axis.setAttribute(k, v));
   svg.append(axis);
-  if (!pts.length) return;
-  const x = (i) => 10 + (pts.length === 1 ? 150 : (300 * i) / (pts.length - 1));
+  if (!ratings.length) return;
+  const x = (i) => 10 + (ratings.length === 1 ? 150 : (300 * i) / (ratings.length - 1));
   const y = (p) => 110 - p * 10;
   const line = document.createElementNS(ns, "polyline");
-  line.setAttribute("points", pts.map((s, i) => `${x(i)},${y(s["pain-before"])}`).join(" "));
+  line.setAttribute("points", ratings.map((r, i) => `${x(i)},${y(r.pain_before)}`).join(" "));
   line.setAttribute("class", "trend");
   svg.append(line);
-  // A dot for each session, so one session shows too.
-  pts.forEach((s, i) => {
+  ratings.forEach((r, i) => {
     const dot = document.createElementNS(ns, "circle");
-    Object.entries({ cx: x(i), cy: y(s["pain-before"]), r: 3, class: "point" }).forEach(([k, v]) => dot.setAttribute(k, v));
+    Object.entries({ cx: x(i), cy: y(r.pain_before), r: 3, class: "point" }).forEach(([k, v]) => dot.setAttribute(k, v));
     svg.append(dot);
   });
 }

@@ -3,12 +3,11 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use futures_util::StreamExt;
 use limber_app::clock::Clock;
 use limber_app::keys::Typed;
 use limber_app::local::Local;
 use limber_app::speech::Voice;
-use limber_app::store::{Profile, SessionQuery};
+use limber_app::store::Profile;
 use limber_app::{Finished, ProfileChange, StartRequest, Stats, when};
 use limber_core::{
     At, Cue, Equipment, Intent, IntentKind, Motion, PainPrompt, Position, Session, SessionView, Shown, Stretch, pose_at,
@@ -16,9 +15,6 @@ use limber_core::{
 
 /// How many recent cues the session screen keeps.
 const CUE_LOG: usize = 6;
-
-/// Sessions the pain chart of the progress screen reads, the latest.
-const PAIN_CHART_SESSIONS: usize = 120;
 
 /// Lines a page key scrolls the library's text by.
 const SCROLL_STEP: u16 = 8;
@@ -148,8 +144,6 @@ pub(crate) enum Guide {
 pub(crate) struct ProgressData {
     /// Sessions that count, per week, oldest first, the current week last.
     pub(crate) weeks: Vec<(String, u64)>,
-    /// Pain before and after, per rated session, oldest first.
-    pub(crate) pain: Vec<(Option<u8>, Option<u8>)>,
 }
 
 /// The whole state of the TUI.
@@ -319,29 +313,6 @@ impl App {
                 self.previews = previews;
             }
             Err(e) => problem("the routines' plans", &e, &mut self.message),
-        }
-        // The ratings of the latest sessions, oldest first: the chart has room for no more.
-        let rated = local.block_on(async {
-            let latest = local.app.stream_sessions(local.user, SessionQuery::newest_first());
-            let mut sessions = latest.take(PAIN_CHART_SESSIONS);
-            let mut pain = Vec::new();
-            while let Some(read) = sessions.next().await {
-                let r = match read {
-                    Ok(r) => r,
-                    // A damaged session leaves a gap in the chart, not an empty one.
-                    Err(e) if e.is_unreadable_session() => continue,
-                    Err(e) => return Err(e),
-                };
-                if r.pain_before.is_some() || r.pain_after.is_some() {
-                    pain.push((r.pain_before, r.pain_after));
-                }
-            }
-            pain.reverse();
-            Ok::<_, limber_app::Error>(pain)
-        });
-        match rated {
-            Ok(pain) => self.progress.pain = pain,
-            Err(e) => problem("your pain ratings", &e, &mut self.message),
         }
     }
 

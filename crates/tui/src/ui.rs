@@ -1043,13 +1043,15 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .max(u64::from(goal).max(app.progress.weeks.iter().map(|w| w.1).max().unwrap_or(0)));
     frame.render_widget(chart, weeks_area);
 
+    // The latest rated sessions, oldest first (the same the page charts).
+    let ratings = app.stats.as_ref().map_or(&[][..], |s| &s.pain_ratings[..]);
     let before: Vec<(f64, f64)> =
-        app.progress.pain.iter().enumerate().filter_map(|(i, (b, _))| b.map(|b| (i as f64, f64::from(b)))).collect();
+        ratings.iter().enumerate().map(|(i, r)| (i as f64, f64::from(r.pain_before))).collect();
     let after: Vec<(f64, f64)> =
-        app.progress.pain.iter().enumerate().filter_map(|(i, (_, a))| a.map(|a| (i as f64, f64::from(a)))).collect();
-    let n = app.progress.pain.len().max(2) as f64 - 1.0;
+        ratings.iter().enumerate().filter_map(|(i, r)| r.pain_after.map(|a| (i as f64, f64::from(a)))).collect();
+    let n = ratings.len().max(2) as f64 - 1.0;
     let pain_block = Block::bordered().title(" Pain before (•) and after (█) ");
-    if app.progress.pain.is_empty() {
+    if ratings.is_empty() {
         frame.render_widget(Paragraph::new("No pain ratings yet.").block(pain_block), pain_area);
     } else {
         let datasets = vec![

@@ -112,7 +112,16 @@ fn a_bad_session_deep_in_an_import_is_named_and_nothing_is_imported_then_reimpor
     let good = export_file(&home, "good.json", 0..6030, None);
     home.limber(&["import", &good]).assert().success().stdout("Imported 6000 sessions (30 already present).\n");
     home.limber(&["import", &good]).assert().success().stdout("Imported 0 sessions (6030 already present).\n");
-    assert_eq!(home.json(&["stats"])["sessions"], 6030);
+    let stats = home.json(&["stats"]);
+    assert_eq!(stats["sessions"], 6030);
+    // For the chart of pain over time: the latest 60 rated sessions, oldest first.
+    let before: Vec<u64> = stats["pain_ratings"]
+        .as_array()
+        .expect("ratings")
+        .iter()
+        .map(|r| r["pain_before"].as_u64().expect("a rating"))
+        .collect();
+    assert_eq!(before, (5970..6030u64).map(|k| k % 11).collect::<Vec<_>>());
     assert_eq!(home.json(&["history", "--all"]).as_array().map(Vec::len), Some(6030));
 }
 

@@ -563,6 +563,9 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     assert_eq!(driver.js("return document.querySelector('#typed').hidden"), json!(true), "no hint left waiting");
     driver.click("nav [data-tab=history]");
     driver.wait_for("the trend's advice in History", |d| d.text("#trend-advice").contains("doctor or physiotherapist"));
+    // The chart of pain before: the three imported sessions and today's, oldest first.
+    let dots = "return [...document.querySelectorAll('#chart circle')].map((c) => c.getAttribute('cy'))";
+    driver.wait_for("the pain chart", |d| d.js(dots) == json!(["80", "50", "40", "10"]));
     // The stretch that hurt is set aside; the profile shows it and clears it.
     let (_, profile) = get(&server.addr, "/api/v1/profile");
     let flagged = profile["flagged"][0].as_str().unwrap_or_else(|| panic!("a stretch set aside: {profile}")).to_owned();
