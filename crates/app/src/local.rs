@@ -262,9 +262,12 @@ fn is_emergency(summary: &Summary) -> bool {
 }
 
 /// Whether a kept session is an emergency stop before any exercise: [`Local::keep`] writes one
-/// with no stretch.
+/// with no stretch (and no warm-up or time stretching, as such a stop has none).
 fn is_emergency_before_exercise(session: &SessionRecord) -> bool {
-    session.stopped == Some(StopReason::Emergency) && session.items.is_empty()
+    session.stopped == Some(StopReason::Emergency)
+        && session.items.is_empty()
+        && !session.warmed_up
+        && session.active_ms == 0
 }
 
 /// When the latest of `sessions` that stopped for an emergency sign ended.
@@ -301,8 +304,8 @@ impl Kept {
         let mut said = Vec::new();
         if self.emergencies > 0 {
             said.push(
-                "The emergency sign reported at the safety questions, kept in a file when it could not be saved, is \
-                 in your history now: every question is asked again."
+                "The emergency sign reported before any stretch, kept in a file when it could not be saved, is in \
+                 your history now."
                     .to_owned(),
             );
         }
@@ -747,7 +750,7 @@ mod tests {
         let kept = Kept { added: vec![PathBuf::from("limber-unsaved-1.json")], emergencies: 1, ..Kept::default() };
         let said = kept.sentences(|id| id.to_string());
         assert_eq!(said.len(), 1, "{said:?}");
-        assert!(said[0].starts_with("The emergency sign reported at the safety questions"), "{said:?}");
+        assert!(said[0].starts_with("The emergency sign reported before any stretch"), "{said:?}");
         // Beside a session brought in from another file, each is said.
         let both = Kept { added: vec![PathBuf::from("a"), PathBuf::from("b")], sessions: 1, ..kept };
         let said = both.sentences(|id| id.to_string());
@@ -873,6 +876,10 @@ mod kept_tests {
         // Once it is in, the history refuses it; a day after the sign, a session starts.
         let refused = local.start(&desk(), now).expect_err("refused from the history");
         assert!(refused.is_safety() && !path.exists(), "{refused}");
+        // Stopped in the warm-up (warmed up, a minute stretching): a session of the history.
+        let query = crate::store::HistoryQuery { since_ms: None, before: None, limit: 10 };
+        let history = local.block_on(local.app.history(local.user, query)).expect("history");
+        assert_eq!(history.sessions.iter().map(|s| s.id).collect::<Vec<_>>(), [stopped.id]);
         local.start(&desk(), stopped.ended_at_ms + crate::DAY_MS + 1).expect("a day later");
     }
 
