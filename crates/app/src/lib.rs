@@ -32,15 +32,16 @@ use futures_util::TryStreamExt;
 use futures_util::stream::BoxStream;
 use jiff::tz::TimeZone;
 use limber_core::progress::{
-    RatedDay, STOPS_DAYS, is_preview, pain_trend_of_ends, session_changes, usual_pain_of_counts, without_growth,
+    RatedDay, STOPS_DAYS, TREND_LATEST, is_preview, pain_trend_of_ends, session_changes, usual_pain_of_counts,
+    without_growth,
 };
 use limber_core::{
     Adherence, AdherenceWalk, Clearance, Equipment, Library, PainPrompt, PainTrend, Plan, PlanOptions, Position,
     Progress, ProgressRules, RoutineId, ScreeningRecord, Session, StopReason, StretchId, Summary, Timing,
 };
 use limber_store::{
-    DAY_MS, FinishReport, HistoryPage, HistoryQuery, ImportReport, Profile, Rating, ScreeningEntry, SessionId,
-    SessionQuery, SessionRecord, Store, Tallies, UserId,
+    DAY_MS, FinishReport, HistoryPage, HistoryQuery, ImportReport, PainEnds, Profile, Rating, ScreeningEntry,
+    SessionId, SessionQuery, SessionRecord, Store, Tallies, UserId,
 };
 use serde::Serialize;
 
@@ -992,7 +993,22 @@ impl App {
         // would stand as the latest until that date and hide every rating after it.
         let now = when::now_ms();
         let until = now.saturating_add(AHEAD_MS);
-        let ends = self.store.pain_ends(user, 3, until).await?;
+        let ends = self.store.pain_ends(user, TREND_LATEST, until).await?;
+        self.trend_of(user, &ends, tallies, tz, this).await
+    }
+
+    /// The pain trend from `ends` already read (core reads their latest [`TREND_LATEST`]), with
+    /// `this` session (not stored yet) when given.
+    async fn trend_of(
+        &self,
+        user: UserId,
+        ends: &PainEnds,
+        tallies: &Tallies,
+        tz: &TimeZone,
+        this: Option<&SessionRecord>,
+    ) -> Result<PainTrend> {
+        let now = when::now_ms();
+        let until = now.saturating_add(AHEAD_MS);
         let stops = self.store.pain_stops(user, now.saturating_sub(STOPS_DAYS * DAY_MS), until).await?;
         let day = |r: &Rating| RatedDay {
             day: when::day_number(r.started_at_ms, tz),
@@ -1040,6 +1056,10 @@ impl App {
         let profile = self.stored_profile(user).await?;
         let tallies = self.store.tallies(user).await?;
         let progression = self.store.progression(user).await?;
+        // One read serves both the chart and the trend (which reads the newest few of them).
+        // Sessions dated ahead are left out of both.
+        let until = when::now_ms().saturating_add(AHEAD_MS);
+        let ends = self.store.pain_ends(user, PAIN_CHART_RATINGS, until).await?;
         let holds = progression
             .iter()
             .map(|(id, p): (&StretchId, &Progress)| {
@@ -1057,16 +1077,9 @@ impl App {
             sessions: usize::try_from(tallies.sessions).unwrap_or(usize::MAX),
             adherence: self.adherence(user, profile.weekly_goal, &tz).await?,
             holds,
-            pain_trend: self.trend(user, &tallies, &tz).await?,
-            pain_ratings: self.pain_ratings(user).await?,
+            pain_trend: self.trend_of(user, &ends, &tallies, &tz, None).await?,
+            pain_ratings: ends.latest,
         })
-    }
-
-    /// The latest sessions rated before they began, oldest first ([`Stats::pain_ratings`]);
-    /// sessions dated ahead are left out, as the trend leaves them out.
-    async fn pain_ratings(&self, user: UserId) -> Result<Vec<Rating>> {
-        let until = when::now_ms().saturating_add(AHEAD_MS);
-        Ok(self.store.pain_ends(user, PAIN_CHART_RATINGS, until).await?.latest)
     }
 
     /// Reads an export file as a stream, checks every session and adds those not stored yet,
@@ -1485,13 +1498,20 @@ mod tests {
                 .await
                 .expect("recorded");
         }
-        let worse = app.stats(user).await.expect("stats").pain_trend;
+        let stats = app.stats(user).await.expect("stats");
+        let worse = stats.pain_trend;
         assert!(worse.see_clinician && worse.first_and_latest == Some((1, 5)), "{worse:?}");
+        // The chart and the trend come from one read: all four ratings, oldest first.
+        let befores = |ratings: &[Rating]| ratings.iter().map(|r| r.pain_before).collect::<Vec<_>>();
+        assert_eq!(befores(&stats.pain_ratings), [1, 2, 3, 5]);
         // From a device whose clock ran two months ahead: a 0 that would stand as the latest.
         let ahead =
             app.finish(user, &hands_free(&app, user, Some(0)).await, now + 60 * DAY, 1.0).await.expect("recorded");
         let read = |t: &PainTrend| (t.first_and_latest, t.see_clinician, t.advice.clone());
         assert_eq!(read(&ahead.trend), read(&worse), "the trend reads as before: {:?}", ahead.trend);
+        let stats = app.stats(user).await.expect("stats");
+        assert_eq!(read(&stats.pain_trend), read(&worse), "{:?}", stats.pain_trend);
+        assert_eq!(befores(&stats.pain_ratings), [1, 2, 3, 5], "nor does the chart show it");
     }
 
     #[tokio::test]

@@ -476,6 +476,9 @@ pub fn pain_trend(ratings: &[(i64, u8)]) -> PainTrend {
     pain_trend_of_ends(days.len(), days.first().copied(), &days[days.len().saturating_sub(3)..], lowest_lately, 0)
 }
 
+/// How many of the latest rated sessions the pain trend reads beside the first.
+pub const TREND_LATEST: u32 = 3;
+
 /// [`pain_trend`] from all it depends on: how many sessions were rated, the first rated session,
 /// the latest three (fewer when there are fewer), oldest first, and the lowest rating of the
 /// [`LATELY_DAYS`] up to the last.
@@ -497,7 +500,7 @@ pub fn pain_trend_of_ends(
     lowest_lately: Option<u8>,
     stops_lately: u32,
 ) -> PainTrend {
-    let latest3 = &latest[latest.len().saturating_sub(3)..];
+    let latest3 = &latest[latest.len().saturating_sub(TREND_LATEST as usize)..];
     let last = latest3.last().copied();
     let change = first.zip(last).map(|(a, b)| i16::from(b.before) - i16::from(a.before));
     let up = |from: u8, to: u8| u16::from(to) >= u16::from(from) + 2;
