@@ -1295,3 +1295,19 @@ fn one_e_asks_over_the_help_too() {
     assert!(app.live.as_ref().is_some_and(|l| l.session.summary().is_none()), "one e stops nothing");
     assert!(render(&app, 80, 24).contains("Press e again within 4 seconds"));
 }
+
+#[test]
+fn progress_says_when_the_history_cannot_be_read_rather_than_showing_none() {
+    let (mut app, _dir) = app();
+    // The database goes away before the statistics are first read.
+    app.local.block_on(app.local.app.store().close());
+    app.stats = None;
+    app.reload();
+    app.on_key(key('p'), At::ZERO);
+    assert_eq!(app.screen, Screen::Progress);
+    let text = render(&app, 120, 40);
+    assert!(text.contains("cannot read your history"), "the reason is on the message line:\n{text}");
+    assert!(text.contains("Your history could not be read just now"), "{text}");
+    assert!(!text.contains("No pain ratings yet") && !text.contains("No holds yet"), "{text}");
+    assert!(!text.contains("0 sessions in all"), "{text}");
+}

@@ -1011,6 +1011,9 @@ fn session_lines(
     set_aside_said
 }
 
+/// What the progress screen shows where statistics could not be read.
+const UNREAD: &str = "Your history could not be read just now: see the line below.";
+
 fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = frame_block("progress", String::new(), theme);
     let inner = block.inner(area);
@@ -1051,7 +1054,10 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ratings.iter().enumerate().filter_map(|(i, r)| r.pain_after.map(|a| (i as f64, f64::from(a)))).collect();
     let n = ratings.len().max(2) as f64 - 1.0;
     let pain_block = Block::bordered().title(" Pain before (•) and after (█) ");
-    if ratings.is_empty() {
+    if app.stats.is_none() {
+        // Not "no ratings": they could not be read (the message line says why).
+        frame.render_widget(Paragraph::new(UNREAD).wrap(Wrap { trim: true }).block(pain_block), pain_area);
+    } else if ratings.is_empty() {
         frame.render_widget(Paragraph::new("No pain ratings yet.").block(pain_block), pain_area);
     } else {
         let datasets = vec![
@@ -1091,18 +1097,18 @@ fn progress(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ListItem::new(Line::from(Span::styled(format!("{name}: {} s{range}{flag}", h.hold_seconds), style)))
             })
             .collect(),
-        _ => vec![ListItem::new("No holds yet: they appear after your first session.")],
+        Some(_) => vec![ListItem::new("No holds yet: they appear after your first session.")],
+        None => vec![ListItem::new(UNREAD)],
     };
     let mut state = ListState::default().with_selected(Some(app.selected));
-    let sessions = app.stats.as_ref().map_or(0, |s| s.sessions);
+    let title = match &app.stats {
+        Some(s) => {
+            format!(" Holds and flags · {} session{} in all ", s.sessions, if s.sessions == 1 { "" } else { "s" })
+        }
+        None => " Holds and flags ".to_owned(),
+    };
     let list =
-        List::new(items)
-            .block(Block::bordered().title(format!(
-                " Holds and flags · {sessions} session{} in all ",
-                if sessions == 1 { "" } else { "s" }
-            )))
-            .highlight_style(theme.selected())
-            .highlight_symbol("▶ ");
+        List::new(items).block(Block::bordered().title(title)).highlight_style(theme.selected()).highlight_symbol("▶ ");
     frame.render_stateful_widget(list, holds, &mut state);
     frame.render_widget(message(app, theme), msg);
     frame.render_widget(
