@@ -880,7 +880,7 @@ mod kept_tests {
         let query = crate::store::HistoryQuery { since_ms: None, before: None, limit: 10 };
         let history = local.block_on(local.app.history(local.user, query)).expect("history");
         assert_eq!(history.sessions.iter().map(|s| s.id).collect::<Vec<_>>(), [stopped.id]);
-        local.start(&desk(), stopped.ended_at_ms + crate::DAY_MS + 1).expect("a day later");
+        local.start(&desk(), stopped.ended_at_ms + crate::store::DAY_MS + 1).expect("a day later");
     }
 
     /// An emergency stop before any exercise, brought in from its file: as the store keeps one
@@ -919,7 +919,7 @@ mod kept_tests {
         assert!(refused.is_safety() && !kept.exists(), "{refused}");
         assert_kept_as_the_store_keeps_it(&local, now + 5_000);
         // The questions are asked again: the answers before it no longer count.
-        let later = local.start(&desk(), now + crate::DAY_MS + 10_000).expect("a day later");
+        let later = local.start(&desk(), now + crate::store::DAY_MS + 10_000).expect("a day later");
         assert!(matches!(later.session.phase(), limber_core::Phase::Screening { .. }), "{:?}", later.session.phase());
     }
 
@@ -959,9 +959,10 @@ mod kept_tests {
         assert_kept_as_the_store_keeps_it(&local, now + 60_000);
         // The day counts from the answer (a minute after the questions began), not their start.
         let answered = now + 60_000;
-        let refused = local.start(&desk(), answered + crate::DAY_MS - 10_000).expect_err("within a day of the answer");
+        let refused =
+            local.start(&desk(), answered + crate::store::DAY_MS - 10_000).expect_err("within a day of the answer");
         assert!(refused.is_safety(), "{refused}");
-        local.start(&desk(), answered + crate::DAY_MS + 10_000).expect("a day later");
+        local.start(&desk(), answered + crate::store::DAY_MS + 10_000).expect("a day later");
     }
 
     #[test]

@@ -27,7 +27,7 @@ impl Preview {
 /// new person starts with, no holds grown, nothing set aside), in content order.
 pub fn first_previews(library: &limber_core::Library) -> Vec<Preview> {
     let profile = limber_store::Profile::default();
-    let options = crate::options_from(&StartRequest::default(), &profile, &Default::default());
+    let options = crate::start::options_from(&StartRequest::default(), &profile, &Default::default());
     library
         .routines
         .iter()
