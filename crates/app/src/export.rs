@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
 
 use limber_core::{Equipment, Position, Progress, StretchId};
-use limber_store::{ImportReport, Profile, ProfileImport, SessionRecord, Store, UserId};
+use limber_store::{ImportReport, Profile, ProfileImport, ScreeningEntry, SessionRecord, Store, UserId};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -437,8 +437,15 @@ pub(crate) async fn import(
     let mut set_aside: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let ahead = crate::when::now_ms().saturating_add(crate::AHEAD_MS);
     let mut dated_ahead = 0;
+    let mut emergencies = Vec::new();
     while let Some((position, s)) = rx.recv().await {
         check(&s).map_err(|problem| ImportError::Record { position, id: s.id.to_string(), problem })?;
+        // Kept in a file when the history could not take it: stored as the store keeps such a
+        // stop, the empty screening record at that moment, not as a session of no stretch.
+        if is_emergency_before_exercise(&s) {
+            emergencies.push(ScreeningEntry { taken_at_ms: s.ended_at_ms, record: Default::default() });
+            continue;
+        }
         dated_ahead += usize::from(s.started_at_ms > ahead);
         if let Some(stretch) = &s.flagged {
             set_aside.insert(stretch.clone());
@@ -479,6 +486,9 @@ pub(crate) async fn import(
         }
     }
     report += import.add(&batch).await?;
+    for entry in &emergencies {
+        report.emergencies += usize::from(import.save_screening(entry).await?);
+    }
     report.stretches = import.merge_progression(&progression).await?;
     for (stretch, start) in &derived {
         import.set_aside(stretch, start.clone()).await?;
@@ -498,6 +508,16 @@ pub(crate) async fn import(
     import.commit().await?;
     report.dated_ahead = dated_ahead;
     Ok(report)
+}
+
+/// Whether `session` is an emergency stop from before any exercise: only a session kept in a
+/// file when the history could not take it is written so (`Local::keep`), with no stretch, no
+/// warm-up and no time stretching; the store keeps such a stop as the empty screening record.
+pub(crate) fn is_emergency_before_exercise(session: &SessionRecord) -> bool {
+    session.stopped == Some(limber_core::StopReason::Emergency)
+        && session.items.is_empty()
+        && !session.warmed_up
+        && session.active_ms == 0
 }
 
 /// Whether two profiles choose the same (equipment and positions in any order).

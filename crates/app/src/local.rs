@@ -261,15 +261,6 @@ fn is_emergency(summary: &Summary) -> bool {
     summary.stopped == Some(StopReason::Emergency)
 }
 
-/// Whether a kept session is an emergency stop before any exercise: [`Local::keep`] writes one
-/// with no stretch (and no warm-up or time stretching, as such a stop has none).
-fn is_emergency_before_exercise(session: &SessionRecord) -> bool {
-    session.stopped == Some(StopReason::Emergency)
-        && session.items.is_empty()
-        && !session.warmed_up
-        && session.active_ms == 0
-}
-
 /// When the latest of `sessions` that stopped for an emergency sign ended.
 fn last_emergency(sessions: &[SessionRecord]) -> Option<i64> {
     sessions.iter().filter(|s| s.stopped == Some(StopReason::Emergency)).map(|s| s.ended_at_ms).max()
@@ -557,7 +548,7 @@ impl Local {
                 }
             };
             let added = self.block_on(async {
-                match tokio::time::timeout(KEPT_WAIT, self.add_kept(text)).await {
+                match tokio::time::timeout(KEPT_WAIT, self.app.import(self.user, std::io::Cursor::new(text))).await {
                     Ok(done) => done,
                     Err(_) => Err(Error::Store(crate::store::Error::Busy {
                         engine: format!("still busy after {} s", KEPT_WAIT.as_secs()),
@@ -565,7 +556,7 @@ impl Local {
                 }
             });
             match added {
-                Ok((report, emergencies)) => {
+                Ok(report) => {
                     // In the history now: a file left behind would be added again at every start
                     // (setting again a stretch the person has cleared since), so it goes, or is
                     // renamed out of the way, or is named for the person to delete.
@@ -576,7 +567,7 @@ impl Local {
                         kept.left_behind.push(path.clone());
                     }
                     kept.sessions += report.added;
-                    kept.emergencies += emergencies;
+                    kept.emergencies += report.emergencies;
                     kept.set_aside.extend(set_aside.iter().map(name));
                     kept.added.push(path);
                 }
@@ -592,26 +583,6 @@ impl Local {
         kept.waiting_set_aside.sort();
         kept.waiting_set_aside.dedup();
         kept
-    }
-
-    /// Adds a kept file's `text` to the history: its sessions as an import does, but an
-    /// emergency stop before any exercise as the store keeps one when it can, the empty
-    /// screening record at that moment (every question asked again, no session started for a
-    /// day), not as a session of no stretch.
-    async fn add_kept(&self, text: String) -> Result<(crate::store::ImportReport, usize), Error> {
-        let (sessions, standing) = crate::export::read(&text).map_err(Error::Import)?;
-        let (stops, rest): (Vec<SessionRecord>, Vec<SessionRecord>) =
-            sessions.into_iter().partition(is_emergency_before_exercise);
-        if stops.is_empty() {
-            return Ok((self.app.import(self.user, std::io::Cursor::new(text)).await?, 0));
-        }
-        for stop in &stops {
-            let aside = crate::store::ScreeningEntry { taken_at_ms: stop.ended_at_ms, record: Default::default() };
-            self.app.store().save_screening(self.user, &aside).await?;
-        }
-        let rest = crate::export::write(&rest, &standing)
-            .map_err(|e| Error::Import(crate::export::ImportError::Io(e.to_string())))?;
-        Ok((self.app.import(self.user, std::io::Cursor::new(rest)).await?, stops.len()))
     }
 
     /// The files [`Local::finish`] kept beside the database, in the order they were written.
@@ -679,7 +650,7 @@ impl Local {
     ) -> Option<PathBuf> {
         let mut record = SessionRecord { id, ..crate::record(summary, started_at_ms, speed) };
         // Before any exercise (an emergency sign at the questions), with no stretch: brought in
-        // as the store keeps such a stop, not as a session ([`is_emergency_before_exercise`]).
+        // as the store keeps such a stop, not as a session (`export::is_emergency_before_exercise`).
         if !exercised {
             record.items.clear();
         }

@@ -334,6 +334,13 @@ pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
     let report = env.block_on(env.app.import(env.user, reader)).with_context(|| format!("{}", file.display()))?;
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     println!("Imported {} ({} already present).", plural(report.added, "session", "sessions"), report.skipped);
+    if report.emergencies > 0 {
+        println!(
+            "Noted {} before any stretch (kept in a file when it could not be saved): every safety question is \
+             asked again before the next session.",
+            plural(report.emergencies, "emergency sign reported", "emergency signs reported"),
+        );
+    }
     if report.stretches > 0 {
         println!(
             "Merged the hold times and set-aside stretches of {} (where both had one, the safer stands).",
@@ -359,9 +366,9 @@ pub(crate) fn import(global: &Global, file: &Path) -> anyhow::Result<ExitCode> {
             if report.dated_ahead == 1 { "it counts" } else { "they count" },
         ));
     }
-    // A session the file brought in may have stopped for an emergency sign in the last day: no
+    // A session (or an emergency sign) the file brought in may be from the last day: no
     // session starts here either until a day after it, which is said now, not at the next run.
-    if report.added > 0
+    if (report.added > 0 || report.emergencies > 0)
         && let Some(refusal) = env.emergency_refusal(limber_app::when::now_ms())?
     {
         eprintln!("{}", limber_app::report::sentence(&limber_app::report::error_line(&refusal)));

@@ -273,6 +273,11 @@ pub struct ImportReport {
     /// wrong where they were recorded): they count toward no week and no trend until then.
     #[serde(rename = "dated-ahead")]
     pub dated_ahead: usize,
+    /// Emergency stops from before any exercise the file added (each a session kept in a file
+    /// when it could not be saved): stored as the store keeps one, the empty screening record at
+    /// that moment (every question asked again, no session for a day), not as sessions. One
+    /// stored already is not counted.
+    pub emergencies: usize,
 }
 
 /// What an import did with the profile in the file.
@@ -611,6 +616,11 @@ pub trait Import: Send {
     /// never overwritten); says whether it did.
     async fn restore_profile(&mut self, profile: &Profile) -> Result<bool>;
 
+    /// Stores `entry` as [`Store::save_screening`] does, in the import's transaction (one
+    /// already stored at that moment is kept): an emergency stop from before any exercise,
+    /// brought in as the empty record at that moment. Says whether it was not stored yet.
+    async fn save_screening(&mut self, entry: &ScreeningEntry) -> Result<bool>;
+
     /// Makes every added session visible at once.
     async fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -621,6 +631,7 @@ impl std::ops::AddAssign for ImportReport {
         self.skipped += other.skipped;
         self.stretches += other.stretches;
         self.dated_ahead += other.dated_ahead;
+        self.emergencies += other.emergencies;
         if other.profile != ProfileImport::NotInFile {
             self.profile = other.profile;
         }

@@ -256,8 +256,9 @@ async fn insert_sessions(conn: &mut PgConnection, user: UserId, sessions: &[Sess
     Ok(report)
 }
 
-async fn insert_screening(conn: &mut PgConnection, user: UserId, entry: &ScreeningEntry) -> Result<()> {
-    sqlx::query(
+/// Stores `entry` unless one is stored at that moment already; says whether it was new.
+async fn insert_screening(conn: &mut PgConnection, user: UserId, entry: &ScreeningEntry) -> Result<bool> {
+    let done = sqlx::query(
         "INSERT INTO screenings (user_id, taken_at, answers, clinician_assessed) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, taken_at) DO NOTHING",
     )
@@ -268,7 +269,7 @@ async fn insert_screening(conn: &mut PgConnection, user: UserId, entry: &Screeni
     .execute(&mut *conn)
     .await
     .map_err(for_user(user))?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 fn progress_from(row: &PgRow) -> Result<Progress> {
@@ -471,6 +472,10 @@ impl Import for PgImport {
         .await
         .map_err(for_user(self.user))?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn save_screening(&mut self, entry: &ScreeningEntry) -> Result<bool> {
+        insert_screening(&mut self.tx, self.user, entry).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
@@ -764,7 +769,8 @@ impl Store for PgStore {
 
     async fn save_screening(&self, user: UserId, entry: &ScreeningEntry) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
-        insert_screening(&mut conn, user, entry).await
+        insert_screening(&mut conn, user, entry).await?;
+        Ok(())
     }
 
     async fn profile(&self, user: UserId) -> Result<Profile> {

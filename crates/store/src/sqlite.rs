@@ -527,8 +527,9 @@ pub(crate) fn parse_id(text: &str) -> Result<SessionId> {
     text.parse::<SessionId>().map_err(|e| Error::Decode { what: "session id", detail: e.to_string() })
 }
 
-async fn insert_screening(conn: &mut SqliteConnection, user: UserId, entry: &ScreeningEntry) -> Result<()> {
-    sqlx::query(
+/// Stores `entry` unless one is stored at that moment already; says whether it was new.
+async fn insert_screening(conn: &mut SqliteConnection, user: UserId, entry: &ScreeningEntry) -> Result<bool> {
+    let done = sqlx::query(
         "INSERT INTO screenings (user_id, taken_at, answers, clinician_assessed) VALUES (?, ?, ?, ?) \
          ON CONFLICT (user_id, taken_at) DO NOTHING",
     )
@@ -539,7 +540,7 @@ async fn insert_screening(conn: &mut SqliteConnection, user: UserId, entry: &Scr
     .execute(&mut *conn)
     .await
     .map_err(for_user(user))?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 fn progress_from(row: &SqliteRow) -> Result<Progress> {
@@ -746,6 +747,10 @@ impl Import for SqliteImport {
         .await
         .map_err(for_user(self.user))?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn save_screening(&mut self, entry: &ScreeningEntry) -> Result<bool> {
+        insert_screening(&mut self.tx, self.user, entry).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
@@ -1055,7 +1060,8 @@ impl Store for SqliteStore {
 
     async fn save_screening(&self, user: UserId, entry: &ScreeningEntry) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
-        insert_screening(&mut conn, user, entry).await
+        insert_screening(&mut conn, user, entry).await?;
+        Ok(())
     }
 
     async fn profile(&self, user: UserId) -> Result<Profile> {

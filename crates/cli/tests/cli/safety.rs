@@ -549,3 +549,44 @@ fn a_stretch_set_aside_is_stored_at_the_press_and_survives_the_process_being_kil
     child.wait().expect("wait");
     assert_eq!(home.json(&["profile"])["flagged"].as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn an_emergency_sign_kept_in_a_file_and_imported_by_hand_refuses_the_day_and_adds_no_session() {
+    let home = Home::new().screened();
+    // What limber keeps when the history cannot take an emergency sign given at the safety
+    // questions: one session with no stretch, no warm-up and no time stretching.
+    let now =
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis())
+            .expect("ms");
+    let kept = serde_json::json!({"limber-export": 6, "sessions": [{
+        "id": "00000000-0000-4000-8000-00000000e911", "routine": "desk", "started-at-ms": now - 30_000,
+        "ended-at-ms": now, "stopped": "emergency", "warmed-up": false, "active-ms": 0,
+        "pain-before": null, "pain-after": null, "flagged": null, "items": [],
+    }]});
+    // (Named otherwise: one of that name beside the database is brought in by the next session.)
+    let file = home.path().join("kept-emergency.json");
+    std::fs::write(&file, kept.to_string()).expect("write");
+    home.limber(&["import"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Imported 0 sessions"))
+        .stdout(predicate::str::contains("Noted 1 emergency sign reported before any stretch"))
+        .stderr(predicate::str::starts_with("An emergency sign was reported at"));
+    // Not a session of no stretch in the history: the answers are set aside, as the store keeps
+    // such a stop.
+    assert_eq!(home.json(&["history"]), serde_json::json!([]));
+    home.limber(&["run", "desk", "--no-warmup", "--speed", "200", "--pain-before", "1"])
+        .write_stdin("")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no session starts until"));
+    // Imported again: nothing more is noted or said.
+    home.limber(&["import"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Noted").not())
+        .stderr(predicate::str::is_empty());
+    assert_eq!(home.json(&["history"]), serde_json::json!([]));
+}

@@ -872,7 +872,8 @@ async fn records_export_import_profile_and_screening() {
     let (status, report) = f.post("/api/v1/import", None, export.clone()).await;
     // Its own export changes nothing: no session added, no stretch's progression changed.
     // (limber's default profile is not carried.)
-    let no_change = json!({"added": 0, "skipped": 1, "stretches": 0, "profile": "not-in-file", "dated-ahead": 0});
+    let no_change =
+        json!({"added": 0, "skipped": 1, "stretches": 0, "profile": "not-in-file", "dated-ahead": 0, "emergencies": 0});
     assert_eq!((status, report), (StatusCode::OK, no_change));
 
     let (status, v) =
