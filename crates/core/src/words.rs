@@ -384,7 +384,7 @@ pub(crate) fn trend_advice() -> String {
 pub(crate) fn stops_advice(stops: u32) -> String {
     format!(
         "Pain has stopped {stops} of your sessions in the last {} days (sharp, or above 5): please see a doctor \
-         or physiotherapist about it before you go on.",
+         or physiotherapist about it. Until you have, keep each stretch gentle and stop at any sharp pain.",
         crate::progress::STOPS_DAYS
     )
 }

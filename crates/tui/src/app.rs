@@ -61,9 +61,9 @@ pub(crate) struct SessionOptions {
     pub(crate) equipment: Option<Vec<Equipment>>,
     /// Positions to avoid today, instead of the profile's.
     pub(crate) avoid: Option<Vec<Position>>,
-    /// Pain before, given ahead.
+    /// Pain before the first session, given ahead (later sessions ask).
     pub(crate) pain_before: Option<u8>,
-    /// Pain after, given ahead.
+    /// Pain after the first session, given ahead (later sessions ask).
     pub(crate) pain_after: Option<u8>,
 }
 
@@ -336,7 +336,11 @@ impl App {
         // (Sessions kept in files when they could not be saved go into the history first, so a
         // stretch that caused sharp pain in one is left out of this plan: said among its notes.)
         let started = local.start(&request, when::now_ms())?;
+        // The screening asked again and the ratings given on the command line are answers for
+        // this moment: a later session in the same run asks them afresh.
         self.options.rescreen = false;
+        self.options.pain_before = None;
+        self.options.pain_after = None;
         let lib = local.app.library();
         // What the plan changed (and why the safety questions come again), then a voice asked
         // for and not found: all said, none hiding another (someone counting on hearing the

@@ -60,10 +60,10 @@ pub(crate) struct Args {
     /// Answer the screening questions again before starting.
     #[arg(long)]
     pub(crate) screening: bool,
-    /// Pain right now, 0–10, instead of being asked.
+    /// Pain right now, 0–10, instead of being asked: for the first session you start (later ones ask).
     #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain)]
     pub(crate) pain_before: Option<u8>,
-    /// Pain at the end, 0–10, instead of being asked.
+    /// Pain at the end, 0–10, instead of being asked: for the first session you start (later ones ask).
     #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain)]
     pub(crate) pain_after: Option<u8>,
     /// Render the session screen at 200×60 this many times, print the median µs per frame and exit.

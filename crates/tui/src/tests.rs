@@ -1281,6 +1281,26 @@ fn advice_to_see_a_clinician_after_two_stops_for_pain_is_said_before_the_next_se
 }
 
 #[test]
+fn pain_ratings_given_at_launch_answer_the_first_session_only() {
+    let (mut app, _dir) = app();
+    app.options.pain_before = Some(3);
+    app.options.pain_after = Some(1);
+    desk(&mut app);
+    assert_ne!(phase(&app), Some(Phase::PainBefore), "the 3 given at launch answers the first");
+    app.quit_session(At::ZERO);
+    let (finished, _) = app.finished.as_ref().expect("finished");
+    assert_eq!(finished.summary.pain_before, Some(3));
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), At::ZERO);
+    assert_eq!(app.screen, Screen::Home);
+    // A later session in the same run asks: the pain now is not what it was then.
+    desk(&mut app);
+    assert_eq!(phase(&app), Some(Phase::PainBefore));
+    app.on_key(key('5'), At::ZERO);
+    // The 1 given at launch for after the first does not answer this one's end either.
+    run_until(&mut app, |a| phase(a) == Some(Phase::PainAfter));
+}
+
+#[test]
 fn one_e_asks_over_the_help_too() {
     let (mut app, _dir) = app();
     desk(&mut app);

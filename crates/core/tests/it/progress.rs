@@ -310,6 +310,8 @@ fn pain_that_stopped_two_sessions_lately_advises_a_clinician_in_its_own_words() 
     assert!(twice.see_clinician, "{twice:?}");
     let advice = twice.advice.expect("advice");
     assert!(advice.contains("Pain has stopped 2 of your sessions in the last 30 days"), "{advice}");
+    // It is said before a session that goes on, so it does not tell the person not to go on.
+    assert!(!advice.contains("before you go on") && advice.contains("stop at any sharp pain"), "{advice}");
     // With no rating at all, the stops still say it.
     assert!(pain_trend_of_ends(0, None, &[], None, 3).see_clinician);
 }
