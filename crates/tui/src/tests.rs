@@ -1317,6 +1317,45 @@ fn one_e_asks_over_the_help_too() {
 }
 
 #[test]
+fn the_latest_pain_rating_shows_in_the_chart_even_at_the_top_right() {
+    let (mut app, _dir) = app();
+    // Two sessions done hands-free an hour apart: pain 2 before the first, 10 before the latest.
+    let local = &app.local;
+    for (i, score) in [2u8, 10].into_iter().enumerate() {
+        let request = limber_app::StartRequest {
+            routine: "desk".into(),
+            no_warm_up: true,
+            pain_before: limber_core::PainPrompt::Given { score },
+            pain_after: limber_core::PainPrompt::Skip,
+            ..limber_app::StartRequest::default()
+        };
+        let started = limber_app::when::now_ms() - (2 - i as i64) * 60 * 60 * 1000;
+        let mut session = local.block_on(local.app.start(local.user, &request, started)).expect("start").session;
+        // The safety questions, the first time only: answered clear.
+        if i == 0 {
+            for _ in 0..12 {
+                session.handle(Intent::No, At::ZERO).expect("answered");
+            }
+            session.handle(Intent::Yes, At::ZERO).expect("answered");
+        }
+        if session.view().phase == Phase::PainBefore {
+            // "10 out of 10: stop for today?" No, carry on.
+            session.handle(Intent::No, At::ZERO).expect("carried on");
+        }
+        session.advance(At::secs(24 * 60 * 60));
+        let finished = local.block_on(local.app.finish(local.user, &session, started, 1.0)).expect("finished");
+        assert!(finished.saved, "{:?}", session.view().phase);
+    }
+    app.on_key(key('p'), At::ZERO);
+    assert_eq!(app.screen, Screen::Progress);
+    let text = render(&app, 120, 40);
+    // The row of 10 has the latest rating's mark at its right end, not a legend over it.
+    let top = text.lines().find(|l| l.contains("││10  │")).unwrap_or_else(|| panic!("no top row:\n{text}"));
+    let plot = top.split("││10  │").nth(1).unwrap_or_default();
+    assert!(plot.trim_end_matches(['│', '"']).ends_with('•'), "{text}");
+}
+
+#[test]
 fn progress_says_when_the_history_cannot_be_read_rather_than_showing_none() {
     let (mut app, _dir) = app();
     // The database goes away before the statistics are first read.

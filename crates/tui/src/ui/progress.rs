@@ -77,8 +77,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .style(theme.fg(Color::Green))
                 .data(&after),
         ];
+        // No legend: the title says which mark is which, and a legend box in a corner would
+        // hide the latest ratings where they are highest (top right).
         let chart = Chart::new(datasets)
             .block(pain_block)
+            .legend_position(None)
             .x_axis(Axis::default().bounds([0.0, n]).labels(vec![Line::from("older"), Line::from("latest")]))
             .y_axis(Axis::default().bounds([0.0, 10.0]).labels(vec![
                 Line::from("0"),
