@@ -514,6 +514,9 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     let row = app.stats.as_ref().and_then(|s| s.holds.iter().position(|h| h.flagged)).expect("a flagged stretch");
     let text = render(&app, 120, 40);
     assert!(text.contains("SET ASIDE"), "{text}");
+    // Whole at 80×24 too, not cut at the window's edge.
+    let small = render(&app, 80, 24);
+    assert!(small.contains("SET ASIDE after sharp pain — c twice clears"), "{small}");
     snap("progress", &app);
     app.selected = row;
     // One press asks (in a session the same key means "comfortable"); another key keeps it.

@@ -98,9 +98,13 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .map(|h| {
                 let name = h.name.clone().unwrap_or_else(|| h.stretch.to_string());
                 let range = h.range.map(|(lo, hi)| format!(" (range {lo}–{hi} s)")).unwrap_or_default();
-                let flag = if h.flagged { "  SET ASIDE after sharp pain — c twice clears" } else { "" };
                 let style = if h.flagged { theme.danger() } else { Style::new() };
-                ListItem::new(Line::from(Span::styled(format!("{name}: {} s{range}{flag}", h.hold_seconds), style)))
+                let mut lines = vec![Line::from(Span::styled(format!("{name}: {} s{range}", h.hold_seconds), style))];
+                if h.flagged {
+                    // On a line of its own, so that a narrow window does not cut it off.
+                    lines.push(Line::from(Span::styled("  SET ASIDE after sharp pain — c twice clears", style)));
+                }
+                ListItem::new(lines)
             })
             .collect(),
         Some(_) => vec![ListItem::new("No holds yet: they appear after your first session.")],
