@@ -479,7 +479,7 @@ fn sharp_pain_stops_at_once_and_the_summary_gives_the_advice() {
     // The stop and its advice show at once, above the pain rating the session then asks for.
     let text = render(&app, 80, 24);
     assert!(text.contains("STOPPED") && text.contains("Stopped for your safety"), "{text}");
-    assert!(text.contains("Sharp or intense pain means stop"), "{text}");
+    assert!(text.contains("Sharp or intense pain") && text.contains("never push through it"), "{text}");
     snap("stopped_then_pain_after", &app);
     // Stored at the press (once the stop is drawn), before the rating after and the save.
     app.store_set_aside();
@@ -1372,4 +1372,29 @@ fn progress_says_when_the_history_cannot_be_read_rather_than_showing_none() {
     assert!(text.contains("Your history could not be read just now"), "{text}");
     assert!(!text.contains("No pain ratings yet") && !text.contains("No holds yet"), "{text}");
     assert!(!text.contains("0 sessions in all"), "{text}");
+}
+
+#[test]
+fn a_pain_reply_and_the_cue_after_it_are_both_whole_at_80x24() {
+    let (mut app, _dir) = app();
+    desk(&mut app);
+    app.send(Intent::Pain { score: 3 }, At::ZERO);
+    run_until(&mut app, in_hold);
+    app.send(Intent::Pain { score: 7 }, at(&app));
+    let last = |a: &App| a.live.as_ref().and_then(|l| l.cues.last()).map_or(0, |c| c.seq);
+    let seen = last(&app);
+    // The next stretch's first cue, a caution long enough to wrap twice.
+    run_until(&mut app, |a| last(a) > seen);
+    let cues = &app.live.as_ref().expect("live").cues;
+    let reply = cues.iter().rev().find(|c| c.kind == limber_core::CueKind::TooMuch).expect("the reply").text.clone();
+    let newest = cues.last().expect("a cue").text.clone();
+    // The full-width rows under the stretch, read as one text.
+    let text = render(&app, 80, 24);
+    let rows: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim_matches('"').trim_start_matches('│').trim_end_matches('│'))
+        .filter(|l| !l.contains('│') && !l.contains('┌') && !l.contains('└'))
+        .collect();
+    let said = rows.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(said.contains(&reply) && said.contains(&newest), "{reply:?} and {newest:?} in full:\n{text}");
 }

@@ -141,17 +141,24 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme:
     let message = shown.map(|m| Paragraph::new(Span::styled(m, theme.strong())).wrap(Wrap { trim: true }));
     let msg_rows = message.as_ref().map_or(0, |p| p.line_count(inner.width).min(3));
     let msg_rows = u16::try_from(msg_rows).unwrap_or(1);
+    // The spoken count is on screen as big digits already.
+    let shown: Vec<&limber_core::Cue> =
+        live.cues.iter().filter(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. })).collect();
     // Cues wrap (a step's cue runs past 80 columns): a third row when the screen has it, and
-    // as many as the newest cue needs (up to 5) while the stretch keeps 12 rows, enough for its
-    // figure (a figure that came and went with each long cue would flicker).
-    let newest_rows = live
-        .cues
-        .iter()
-        .rev()
-        .find(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. }))
-        .map_or(0, |c| Paragraph::new(c.text.as_str()).wrap(Wrap { trim: true }).line_count(inner.width));
+    // as many as the newest cue and a recent alert above it need (up to 5 each) while the
+    // stretch keeps 12 rows, enough for its figure (a figure that came and went with each long
+    // cue would flicker). Safety words cut off mid-sentence would be worse than a smaller figure.
+    let rows_of =
+        |c: &limber_core::Cue| Paragraph::new(c.text.as_str()).wrap(Wrap { trim: true }).line_count(inner.width).min(5);
+    let newest = shown.last().copied();
+    let newest_rows = newest.map_or(0, rows_of);
+    let alert_rows = recent_alert(&shown).filter(|a| newest.is_none_or(|n| n.seq != a.seq)).map_or(0, rows_of);
     let room = inner.height.saturating_sub(12 + msg_rows + hint_rows);
-    let cue_rows = u16::try_from(newest_rows.min(5)).unwrap_or(5).min(room).max(if inner.height >= 30 { 3 } else { 2 });
+    let cue_rows = u16::try_from(newest_rows + alert_rows).unwrap_or(u16::MAX).min(room).max(if inner.height >= 30 {
+        3
+    } else {
+        2
+    });
     let [main, cues_area, msg, keys] = Layout::vertical([
         Constraint::Min(10),
         Constraint::Length(cue_rows),
@@ -321,9 +328,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme:
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((scroll, 0)), steps_area);
 
-    // The spoken count is on screen as big digits already.
-    let shown: Vec<&limber_core::Cue> =
-        live.cues.iter().filter(|c| !matches!(c.kind, limber_core::CueKind::Countdown { .. })).collect();
     let recent = recent_cues(&shown, cues_area);
     // The newest cue is what to do now: in full weight; the older ones fade.
     let newest_seq = shown.last().map(|c| c.seq);
@@ -383,18 +387,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme:
     }
 }
 
+/// An alert among the last [`ALERT_KEPT`] cues shown: kept on screen above the newest.
+fn recent_alert<'a>(shown: &[&'a limber_core::Cue]) -> Option<&'a limber_core::Cue> {
+    shown.iter().rev().take(ALERT_KEPT).find(|c| c.sound == limber_core::Sound::Alert).copied()
+}
+
 /// Picks the cues for `area`, measuring each as it wraps there.
 pub(crate) fn recent_cues<'a>(shown: &[&'a limber_core::Cue], area: Rect) -> RecentCues<'a> {
     let rows_of =
         |c: &limber_core::Cue| Paragraph::new(c.text.as_str()).wrap(Wrap { trim: true }).line_count(area.width);
     let room = usize::from(area.height);
-    let alert = shown
-        .iter()
-        .rev()
-        .take(ALERT_KEPT)
-        .find(|c| c.sound == limber_core::Sound::Alert)
-        .copied()
-        .filter(|_| room > 1);
+    let alert = recent_alert(shown).filter(|_| room > 1);
     let mut newest: Vec<&limber_core::Cue> = Vec::new();
     let mut used = 0;
     for &cue in shown.iter().rev() {
