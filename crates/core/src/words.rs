@@ -241,18 +241,26 @@ pub(crate) fn high_before(score: u8) -> String {
     )
 }
 
+/// From this rating up, pain after a session is severe: it gets firmer advice than one just
+/// above 5 (stretch no more today, and have it checked soon rather than wait and see).
+const SEVERE_AFTER: u8 = 8;
+
+/// What to do about a rating after the session that calls for rest.
+fn rest_after(score: u8) -> &'static str {
+    if score >= SEVERE_AFTER {
+        "That is a lot of pain: stretch no more today and rest. If it does not ease soon, have it checked by a \
+         doctor or physiotherapist rather than waiting for it to pass."
+    } else {
+        "Rest today and go gentler next time; if the pain does not settle, see a doctor or physiotherapist."
+    }
+}
+
 pub(crate) fn worse_after(before: u8, after: u8) -> String {
-    format!(
-        "Noted: {after} out of 10, up from {before} before the session. Rest today and go gentler next time; if \
-         the pain does not settle, see a doctor or physiotherapist."
-    )
+    format!("Noted: {after} out of 10, up from {before} before the session. {}", rest_after(after))
 }
 
 pub(crate) fn high_after(score: u8) -> String {
-    format!(
-        "Noted: {score} out of 10. Rest today, and if the pain does not settle, see a doctor or \
-         physiotherapist."
-    )
+    format!("Noted: {score} out of 10. {}", rest_after(score))
 }
 
 pub(crate) fn pain_before_question() -> String {

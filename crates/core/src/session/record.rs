@@ -140,11 +140,14 @@ impl Summary {
     }
 
     /// The first line of every front end's end of session: how it ended, and after pain above 5
-    /// in it, rest rather than praise (as its last cue says).
+    /// in it (as its last cue says), or a rating after it that calls for rest, rest rather than
+    /// praise.
     pub fn headline(&self) -> String {
         match self.stopped {
             Some(reason) => format!("Session {}", reason.label()),
-            None if !self.too_much.is_empty() => "Session complete. Rest now and go easy today.".to_owned(),
+            None if !self.too_much.is_empty() || self.pain_after_advice().is_some() => {
+                "Session complete. Rest now and go easy today.".to_owned()
+            }
             None => "Session complete. Well done.".to_owned(),
         }
     }

@@ -483,3 +483,26 @@ fn a_preview_grows_no_hold_or_streak_but_what_it_says_about_pain_stands() {
     let after = &progress[&StretchId::from("twist")];
     assert_eq!((after.hold_seconds, after.comfortable_streak, after.flagged), (real.hold_seconds, 0, true));
 }
+
+#[test]
+fn a_session_that_left_the_pain_much_worse_ends_in_rest_not_praise_and_severe_pain_in_firmer_words() {
+    let done = |before: Option<u8>, after: Option<u8>| Summary {
+        pain_after: after,
+        ..summary(vec![item("ext", ItemStatus::Done, Some(Comfort::Comfortable), false)], before, None)
+    };
+    let cases = [
+        (done(Some(2), Some(3)), "Session complete. Well done."),
+        (done(Some(2), None), "Session complete. Well done."),
+        (done(Some(2), Some(4)), "Session complete. Rest now and go easy today."),
+        (done(Some(2), Some(10)), "Session complete. Rest now and go easy today."),
+        (done(None, Some(6)), "Session complete. Rest now and go easy today."),
+    ];
+    for (summary, headline) in cases {
+        assert_eq!(summary.headline(), headline, "{:?} → {:?}", summary.pain_before, summary.pain_after);
+    }
+    // 10 out of 10 is not 6 out of 10: stretch no more today, and have it checked soon.
+    let six = done(None, Some(6)).pain_after_advice().expect("advice at 6");
+    let ten = done(Some(2), Some(10)).pain_after_advice().expect("advice at 10");
+    assert!(six.contains("Rest today") && !six.contains("stretch no more today"), "{six}");
+    assert!(ten.contains("up from 2") && ten.contains("stretch no more today") && ten.contains("checked"), "{ten}");
+}

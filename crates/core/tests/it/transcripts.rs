@@ -1551,7 +1551,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:19.000 End     That completes Short. Well done.
             0:19.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
             == PainAfter
-            0:30.000 Alert   Noted: 9 out of 10, up from 1 before the session. Rest today and go gentler next time; if the pain does not settle, see a doctor or physiotherapist.
+            0:30.000 Alert   Noted: 9 out of 10, up from 1 before the session. That is a lot of pain: stretch no more today and rest. If it does not ease soon, have it checked by a doctor or physiotherapist rather than waiting for it to pass.
             == Finished
         "#]],
     );
@@ -1631,7 +1631,7 @@ fn pain_after_the_routine_that_is_worse_or_too_much_gets_advice() {
             0:18.000 End     That completes Short. Rest now and go easy today; if the pain does not settle, see a clinician.
             0:18.000 None    And now, how much does your back hurt, from 0 to 10? Or skip.
             == PainAfter
-            0:30.000 Alert   Noted: 7 out of 10. Rest today, and if the pain does not settle, see a doctor or physiotherapist.
+            0:30.000 Alert   Noted: 7 out of 10. Rest today and go gentler next time; if the pain does not settle, see a doctor or physiotherapist.
             == Finished
         "#]],
     );
