@@ -66,6 +66,12 @@ pub(crate) struct Args {
     /// Pain at the end, 0–10, instead of being asked: for the first session you start (later ones ask).
     #[arg(long, value_name = "0-10", value_parser = limber_app::flags::pain)]
     pub(crate) pain_after: Option<u8>,
+    /// `limber run`'s, not ours: taken only to point there instead of to a flag of a similar name.
+    #[arg(long, hide = true)]
+    pub(crate) plain: bool,
+    /// `limber run`'s, not ours: see `plain`.
+    #[arg(long, hide = true)]
+    pub(crate) json: bool,
     /// Render the session screen at 200×60 this many times, print the median µs per frame and exit.
     #[arg(long, value_name = "N", hide = true)]
     pub(crate) frame_bench: Option<u32>,
@@ -86,11 +92,20 @@ pub(crate) fn parse() -> Args {
             StoreChoice::Url => args.data_dir = None,
         },
     );
-    if let Some(mistake) = none_not_alone(&args) {
+    if let Some(mistake) = for_limber_run(&args).or_else(|| none_not_alone(&args)) {
         use clap::CommandFactory as _;
         Args::command().error(clap::error::ErrorKind::ArgumentConflict, mistake).exit();
     }
     args
+}
+
+/// What `limber run --plain` or `--json` does, asked of the full-screen coach: where to find it.
+const PLAIN_IS_LIMBER_RUN: &str = "limber-tui always draws the full screen; for a session in plain lines (a screen \
+reader, a log) run `limber run --plain`, and `limber run --json` for a summary a script can read";
+
+/// `--plain` or `--json`: flags of `limber run`, not of the full-screen coach.
+fn for_limber_run(args: &Args) -> Option<&'static str> {
+    (args.plain || args.json).then_some(PLAIN_IS_LIMBER_RUN)
 }
 
 /// `--equipment none,chair` or `--avoid kneeling,none`: refused as `limber run` refuses them.
@@ -206,5 +221,11 @@ mod tests {
         let args = Args::try_parse_from(["limber-tui", "--avoid", "none"]).expect("none parses");
         assert_eq!(args.avoid, Some(vec![None]));
         assert!(Args::try_parse_from(["limber-tui", "--equipment", "sofa"]).is_err());
+        // `limber run`'s output flags point there, not to a flag spelt alike.
+        for flag in ["--plain", "--json"] {
+            let args = Args::try_parse_from(["limber-tui", flag]).expect("parses");
+            assert_eq!(for_limber_run(&args), Some(PLAIN_IS_LIMBER_RUN), "{flag}");
+        }
+        assert_eq!(for_limber_run(&Args::try_parse_from(["limber-tui"]).expect("parses")), None);
     }
 }

@@ -237,7 +237,12 @@ fn ctrl_c_in_a_hold_keeps_what_was_done_and_restores_the_terminal() {
 #[test]
 fn a_mistyped_routine_or_hold_is_a_usage_error_before_the_screen_is_taken() {
     let data = tempfile::tempdir().expect("temp dir");
-    for (args, says) in [(&["sofa-routine"][..], "no routine called `sofa-routine`"), (&["--hold", "5"][..], "5 s")] {
+    for (args, says) in [
+        (&["sofa-routine"][..], "no routine called `sofa-routine`"),
+        (&["--hold", "5"][..], "5 s"),
+        // `limber run`'s flags point there, not to `--pain-after`.
+        (&["--plain"][..], "`limber run --plain`"),
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))
             .args(args)
             .env("LIMBER_DATA_DIR", data.path())
