@@ -683,9 +683,11 @@ fn help_lists_every_key_and_any_key_closes_it() {
     let (mut app, _dir) = app();
     app.on_key(key('?'), At::ZERO);
     let text = render(&app, 80, 24);
-    for hinted in ["SHARP PAIN", "chest pain", "pause or resume", "rate your pain"] {
+    for hinted in ["SHARP PAIN", "chest pain", "pause or resume", "rate your pain", "10: press 1, then 0"] {
         assert!(text.contains(hinted), "{hinted}:\n{text}");
     }
+    // Enter counts in whether or not the session waits for it (w, --wait).
+    assert!(!text.contains("--wait"), "{text}");
     snap("help", &app);
     app.on_key(key('z'), At::ZERO);
     assert!(!app.help);

@@ -378,11 +378,11 @@ fn scrolled(
 pub(crate) const HELP: &[(&str, &str)] = &[
     ("During a session", ""),
     ("space / p", "pause or resume"),
-    ("enter", "start the stretch (with --wait), skip a pain rating"),
+    ("enter", "count in to the hold now; skip a pain rating (or keep a 1)"),
     ("s", "skip the warm-up, a stretch or a prompt"),
     ("a", "swap for a stretch that works the same area"),
     ("d / c", "some discomfort / it felt comfortable"),
-    ("0-9", "rate your pain"),
+    ("0-9", "rate your pain (10: press 1, then 0)"),
     ("x", "SHARP PAIN: stops at once and gives advice"),
     ("e", "chest pain or breathlessness: twice within 4 s, emergency advice"),
     ("y / n", "answer a question"),
