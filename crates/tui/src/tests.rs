@@ -922,6 +922,8 @@ fn after_chest_pain_a_new_session_is_refused_in_full_words_even_at_the_smallest_
     let home = render(&app, 100, 30);
     assert!(home.contains("An emergency sign was reported at"), "{home}");
     assert!(!home.contains("Pick a routine") && !home.contains("suggested"), "{home}");
+    // Nor does its key bar offer to start one.
+    assert!(home.contains("why no session today") && !home.contains("enter  start"), "{home}");
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), at(&app));
     assert_eq!(app.screen, Screen::Home, "no session started");
     assert!(app.stopped_for_safety, "the refusal is a safety exit (3)");

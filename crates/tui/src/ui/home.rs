@@ -94,9 +94,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     frame.render_widget(message(app, theme), msg);
     let wait = if app.options.wait { "hands-free" } else { "wait for me" };
+    // After an emergency sign no session starts today: Enter only says why again.
+    let start = if app.locked.is_some() { "why no session today" } else { "start" };
     let hints = [
         ("↑↓", "choose"),
-        ("enter", "start"),
+        ("enter", start),
         ("w", wait),
         ("l", "library"),
         ("p", "progress"),
