@@ -317,7 +317,7 @@ fn write_csv<W: Write>(w: &mut csv::Writer<W>, s: &SessionRecord, tz: &jiff::tz:
                 .unwrap_or_default(),
             i.discomfort.to_string(),
             opt(i.max_pain),
-            if s.preview { "yes" } else { "no" }.to_owned(),
+            s.preview.to_string(),
         ])?;
     }
     Ok(())

@@ -297,6 +297,13 @@ fn export_then_import_into_a_fresh_home_gives_identical_history() {
     let stretch = header.iter().position(|h| *h == "stretch").expect("a stretch column");
     // The second session skipped the first stretch at 5 s, so its seated twist ran in full.
     assert!(rows.iter().any(|r| r[stretch] == "seated-twist" && r[sides] == "right left"), "{csv}");
+    // Yes-or-no columns all say true or false (these sessions ran fast: previews).
+    for column in ["discomfort", "preview"] {
+        let at = header.iter().position(|h| *h == column).expect(column);
+        assert!(rows.iter().all(|r| r[at] == "true" || r[at] == "false"), "{column}: {csv}");
+    }
+    let preview = header.iter().position(|h| *h == "preview").expect("preview");
+    assert!(rows.iter().all(|r| r[preview] == "true"), "{csv}");
 }
 
 #[test]
