@@ -167,6 +167,11 @@ pub(crate) fn stats(global: &Global, as_json: bool) -> anyhow::Result<ExitCode> 
         print_json(&stats)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // A day after an emergency sign, that comes first, as the TUI's home says it: no session
+    // starts until then. (A failure to read it only leaves the line out: the figures still show.)
+    if let Ok(Some(refusal)) = env.emergency_refusal(when::now_ms()) {
+        println!("{}\n", limber_app::report::sentence(&limber_app::report::error_line(&refusal)));
+    }
     let (adherence, trend) = (stats.adherence, &stats.pain_trend);
     let met = if adherence.this_week >= adherence.goal { " — goal met" } else { "" };
     println!("Sessions in all: {}", stats.sessions);

@@ -99,6 +99,12 @@ fn after_an_emergency_sign_no_session_starts_that_day() {
         .code(3)
         .stdout(predicate::str::contains("call your local emergency number"));
     refused(&home);
+    // Its statistics say so first, before the week's count.
+    home.limber(&["stats"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("An emergency sign was reported at"))
+        .stdout(predicate::str::contains("no session starts until"));
     // Answered clear again, the answers are kept; the day's refusal is said before the questions,
     // and clear answers are never called leave to stretch today.
     home.limber(&["screening"])
