@@ -93,6 +93,17 @@ pub fn load_library(content_dir: Option<&Path>) -> Result<Library> {
     Ok(loader.build()?)
 }
 
+/// Checks a routine id against `library`, naming the known ones when it is wrong: what a front
+/// end checks before it opens the store, so that a mistyped routine leaves nothing behind.
+pub fn known_routine(library: &Library, id: &str) -> Result<RoutineId> {
+    let id = RoutineId::from(id);
+    if library.routine(&id).is_some() {
+        return Ok(id);
+    }
+    let known: Vec<&str> = library.routines.iter().map(|r| r.id.0.as_str()).collect();
+    Err(Error::UnknownRoutine { id: id.0, known: known.join(", ") })
+}
+
 /// The stretches as a list shows them: the built-in ones read from their own compiled list,
 /// or, with a content directory, those of the library it makes.
 pub fn load_entries(content_dir: Option<&Path>) -> Result<Vec<limber_core::StretchEntry>> {
@@ -132,14 +143,9 @@ impl App {
         Ok(self.store.local_user().await?)
     }
 
-    /// Checks a routine id, naming the known ones when it is wrong.
+    /// Checks a routine id, naming the known ones when it is wrong ([`known_routine`]).
     pub fn routine(&self, id: &str) -> Result<RoutineId> {
-        let id = RoutineId::from(id);
-        if self.library.routine(&id).is_some() {
-            return Ok(id);
-        }
-        let known: Vec<&str> = self.library.routines.iter().map(|r| r.id.0.as_str()).collect();
-        Err(Error::UnknownRoutine { id: id.0, known: known.join(", ") })
+        known_routine(&self.library, id)
     }
 
     /// Checks a stretch id, naming the known ones when it is wrong.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use limber_core::{Clearance, Progress, Session, StopReason, StretchId, Summary};
+use limber_core::{Clearance, Library, Progress, Session, StopReason, StretchId, Summary};
 
 use crate::store::{SessionId, SessionRecord, SqliteStore, Store, UserId};
 use crate::{App, Error, Finished};
@@ -32,6 +32,10 @@ pub enum LocalError {
     /// The history could not be opened.
     #[error("cannot open limber's history")]
     Store(#[source] Error),
+    /// The check [`Local::open_checked`] was given refused the request before the store was
+    /// opened (a routine that does not exist, say): said as the check says it.
+    #[error(transparent)]
+    Refused(Error),
     /// A copy that can only be read has no history for this machine's person, and none can be
     /// added to it.
     #[error(
@@ -384,7 +388,20 @@ impl Local {
         database: Option<&str>,
         waiting: impl FnOnce(),
     ) -> Result<Local, LocalError> {
-        Local::open_with(content, data_dir, database, waiting, false)
+        Local::open_with(content, data_dir, database, waiting, false, |_| Ok(()))
+    }
+
+    /// [`Local::open_telling`], once `check` has accepted the request against the content: a
+    /// refused one ([`LocalError::Refused`]) opens no store, so it creates no data directory
+    /// and no database (`limber run deks` in a new `--data-dir`).
+    pub fn open_checked(
+        content: Option<&Path>,
+        data_dir: Option<&Path>,
+        database: Option<&str>,
+        waiting: impl FnOnce(),
+        check: impl FnOnce(&Library) -> Result<(), Error>,
+    ) -> Result<Local, LocalError> {
+        Local::open_with(content, data_dir, database, waiting, false, check)
     }
 
     /// [`Local::open_telling`] for a command that only reads: a SQLite file or folder this
@@ -396,7 +413,7 @@ impl Local {
         database: Option<&str>,
         waiting: impl FnOnce(),
     ) -> Result<Local, LocalError> {
-        Local::open_with(content, data_dir, database, waiting, true)
+        Local::open_with(content, data_dir, database, waiting, true, |_| Ok(()))
     }
 
     fn open_with(
@@ -405,11 +422,13 @@ impl Local {
         database: Option<&str>,
         waiting: impl FnOnce(),
         reading: bool,
+        check: impl FnOnce(&Library) -> Result<(), Error>,
     ) -> Result<Local, LocalError> {
         let library = crate::load_library(content).map_err(|source| match content {
             Some(dir) => LocalError::Content { dir: dir.to_owned(), error: source },
             None => LocalError::Builtin(source),
         })?;
+        check(&library).map_err(LocalError::Refused)?;
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LocalError::Runtime)?;
         let mut kept_in = None;
         let store: Arc<dyn Store> = match database {

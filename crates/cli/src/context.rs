@@ -22,6 +22,28 @@ impl Env {
         Env::open_with(global, false)
     }
 
+    /// [`Env::open`] once `check` has accepted the request against the content: a mistake it
+    /// finds (an unknown routine) is a usage error, said before any data directory is made.
+    pub(crate) fn open_checked(
+        global: &Global,
+        check: impl FnOnce(&limber_core::Library) -> limber_app::Result<()>,
+    ) -> anyhow::Result<Env> {
+        let opened = limber_app::local::Local::open_checked(
+            global.content.as_deref(),
+            global.data_dir.as_deref(),
+            global.database.as_deref(),
+            || eprintln!("limber: waiting for the database…"),
+            check,
+        );
+        let local = match opened {
+            Ok(local) => local,
+            Err(limber_app::local::LocalError::Refused(e)) => return Err(usage(e)),
+            Err(e) => return Err(e.into()),
+        };
+        let (app, user) = (local.app.clone(), local.user);
+        Ok(Env { local, app, user })
+    }
+
     fn open_with(global: &Global, reading: bool) -> anyhow::Result<Env> {
         let open =
             if reading { limber_app::local::Local::open_to_read } else { limber_app::local::Local::open_telling };

@@ -16,7 +16,8 @@ use limber_app::clock::Clock;
 use limber_app::interrupt::Interrupt;
 
 pub(crate) fn run(global: &Global, args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let env = Env::open(global)?;
+    // A mistyped routine is said before anything is opened: no data directory is made for it.
+    let env = Env::open_checked(global, |library| limber_app::known_routine(library, &args.routine).map(drop))?;
     // Said before the session, not after it: what is done is still kept, in a file to import.
     if !env.can_save() {
         say_err(

@@ -59,12 +59,21 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let local = limber_app::local::Local::open_telling(
+    // A mistyped routine is reported before anything is opened (no data directory is made for
+    // it) and before the screen is taken over.
+    let opened = limber_app::local::Local::open_checked(
         args.content.as_deref(),
         args.data_dir.as_deref(),
         args.database.as_deref(),
         || eprintln!("limber-tui: waiting for the database…"),
-    )?;
+        |library| args.routine.as_deref().map_or(Ok(()), |r| limber_app::known_routine(library, r).map(drop)),
+    );
+    let local = match opened {
+        Ok(local) => local,
+        // The mistake itself, so that it exits as a usage error (2).
+        Err(limber_app::local::LocalError::Refused(e)) => return Err(e.into()),
+        Err(e) => return Err(e.into()),
+    };
     let options = SessionOptions {
         no_warm_up: args.no_warmup,
         hold: args.hold,
@@ -85,10 +94,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         None
     };
     let mut app = App::new(local, options, !args.no_bell, voice)?;
-    if let Some(routine) = &args.routine {
-        // A mistyped routine or a hold out of range is reported before the screen is taken over.
-        app.local.app.routine(routine)?;
-    }
+    // A hold out of range is reported before the screen is taken over too.
     if let Some(hold) = args.hold
         && !limber_app::HOLD_RANGE.contains(&hold)
     {

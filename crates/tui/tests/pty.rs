@@ -254,6 +254,17 @@ fn a_mistyped_routine_or_hold_is_a_usage_error_before_the_screen_is_taken() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "nothing drawn: {}", String::from_utf8_lossy(&out.stdout));
     }
+    // A mistyped routine makes no data directory or database.
+    let unmade = data.path().join("not-made-yet");
+    let out = Command::new(env!("CARGO_BIN_EXE_limber-tui"))
+        .arg("sofa-routine")
+        .env("LIMBER_DATA_DIR", &unmade)
+        .env_remove("LIMBER_DATABASE_URL")
+        .env_remove("LIMBER_CONTENT")
+        .output()
+        .expect("run limber-tui");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!unmade.exists(), "{} was made for a mistake", unmade.display());
 }
 
 #[test]

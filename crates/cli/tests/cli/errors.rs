@@ -42,6 +42,10 @@ fn unknown_routines_and_stretches_name_the_known_ones() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("there is no routine called `evening`. Known routines: full, desk, no-kneel"));
+    // Said before anything is opened: a mistyped routine makes no data directory or database.
+    let unmade = home.path().join("not-made-yet");
+    home.limber(&["run", "evening"]).env("LIMBER_DATA_DIR", &unmade).assert().code(2);
+    assert!(!unmade.exists(), "{} was made for a mistake", unmade.display());
     home.limber(&["show", "neck-roll"])
         .assert()
         .code(2)
