@@ -239,6 +239,9 @@ pub struct Kept {
     pub sessions: usize,
     /// Emergency signs before any exercise they added (as the empty screening record).
     pub emergencies: usize,
+    /// Files added that held such a sign (each holds one), stored now or already: they are no
+    /// sessions, whatever [`Kept::emergencies`] says.
+    pub emergency_files: usize,
     /// Stretches they set aside after sharp pain, by name.
     pub set_aside: Vec<String>,
     /// Files not added yet (the database busy, read-only or full), with why.
@@ -297,15 +300,16 @@ impl Kept {
     /// none. `name` gives a stretch's name.
     pub fn sentences(&self, name: impl Fn(&StretchId) -> String) -> Vec<String> {
         let mut said = Vec::new();
-        if self.emergencies > 0 {
-            said.push(
-                "The emergency sign reported before any stretch, kept in a file when it could not be saved, is in \
-                 your history now."
-                    .to_owned(),
-            );
+        if self.emergency_files > 0 {
+            let now_or_before =
+                if self.emergencies > 0 { "is in your history now" } else { "was in your history already" };
+            said.push(format!(
+                "The emergency sign reported before any stretch, kept in a file when it could not be saved, \
+                 {now_or_before}."
+            ));
         }
         // (Each kept file holds one session: those of the emergency signs are said above.)
-        let sessions_added = self.added.len().saturating_sub(self.emergencies);
+        let sessions_added = self.added.len().saturating_sub(self.emergency_files);
         if sessions_added > 0 {
             let what = match self.sessions {
                 0 if sessions_added == 1 => "The session kept in a file when it could not be saved was in your \
@@ -555,11 +559,12 @@ impl Local {
                     continue;
                 }
             };
-            let (set_aside, emergency): (Vec<StretchId>, Option<i64>) = match crate::export::read(&text) {
+            let (set_aside, emergency, before_any) = match crate::export::read(&text) {
                 Ok((sessions, standing)) => {
                     let flagged = sessions.iter().filter_map(|s| s.flagged.as_deref()).map(StretchId::from);
                     let stored = standing.progression.into_iter().filter(|(_, p)| p.flagged).map(|(id, _)| id);
-                    (flagged.chain(stored).collect(), last_emergency(&sessions))
+                    let before_any = sessions.iter().any(crate::export::is_emergency_before_exercise);
+                    (flagged.chain(stored).collect::<Vec<_>>(), last_emergency(&sessions), before_any)
                 }
                 Err(e) => {
                     kept.unreadable.push((path, Error::Import(e)));
@@ -587,6 +592,7 @@ impl Local {
                     }
                     kept.sessions += report.added;
                     kept.emergencies += report.emergencies;
+                    kept.emergency_files += usize::from(before_any);
                     kept.set_aside.extend(set_aside.iter().map(name));
                     kept.added.push(path);
                 }
@@ -737,10 +743,21 @@ mod tests {
 
     #[test]
     fn an_emergency_sign_brought_in_is_said_as_such_not_as_a_session() {
-        let kept = Kept { added: vec![PathBuf::from("limber-unsaved-1.json")], emergencies: 1, ..Kept::default() };
+        let kept = Kept {
+            added: vec![PathBuf::from("limber-unsaved-1.json")],
+            emergencies: 1,
+            emergency_files: 1,
+            ..Kept::default()
+        };
         let said = kept.sentences(|id| id.to_string());
         assert_eq!(said.len(), 1, "{said:?}");
         assert!(said[0].starts_with("The emergency sign reported before any stretch"), "{said:?}");
+        assert!(said[0].ends_with("is in your history now."), "{said:?}");
+        // Stored already (the file came back): said as that sign still, not as a session.
+        let again = Kept { added: kept.added.clone(), emergency_files: 1, ..Kept::default() };
+        let said = again.sentences(|id| id.to_string());
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].ends_with("was in your history already."), "{said:?}");
         // Beside a session brought in from another file, each is said.
         let both = Kept { added: vec![PathBuf::from("a"), PathBuf::from("b")], sessions: 1, ..kept };
         let said = both.sentences(|id| id.to_string());
@@ -968,6 +985,34 @@ mod kept_tests {
         ] {
             assert!(!is_kept_file(other), "{other}");
         }
+    }
+
+    #[test]
+    fn an_emergency_sign_kept_twice_is_said_as_that_sign_both_times_never_as_a_session() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let local = Local::open(None, Some(dir.path())).expect("open");
+        // Two days ago, at the safety questions: no stretch, no warm-up, no time stretching.
+        let ended = crate::when::now_ms() - 2 * 24 * 60 * 60 * 1000;
+        let kept = serde_json::json!({"limber-export": 6, "sessions": [{
+            "id": "00000000-0000-4000-8000-00000000e911", "routine": "desk", "started-at-ms": ended - 30_000,
+            "ended-at-ms": ended, "stopped": "emergency", "warmed-up": false, "active-ms": 0,
+            "pain-before": null, "pain-after": null, "flagged": null, "items": [],
+        }]})
+        .to_string();
+        let path = dir.path().join("limber-unsaved-1000.json");
+        let mut said = Vec::new();
+        for _ in 0..2 {
+            std::fs::write(&path, &kept).expect("write");
+            let brought = local.bring_in_kept();
+            assert_eq!((brought.added.len(), brought.sessions, brought.emergency_files), (1, 0, 1), "{brought:?}");
+            said.push(brought.sentences(|id| id.to_string()));
+        }
+        assert_eq!(said[0].len(), 1, "{said:?}");
+        assert!(said[0][0].contains("emergency sign") && said[0][0].ends_with("is in your history now."), "{said:?}");
+        assert_eq!(said[1].len(), 1, "{said:?}");
+        assert!(said[1][0].contains("emergency sign") && said[1][0].ends_with("in your history already."), "{said:?}");
+        let history = local.block_on(local.app.sessions(local.user, None)).expect("history");
+        assert!(history.is_empty(), "no session of no stretch: {history:?}");
     }
 
     #[test]
