@@ -1246,9 +1246,16 @@ impl Session {
             // it for pain; a rating above 5 in it did already ([`Self::close_item`]).
             let sharp_here =
                 reason == StopReason::SharpPain && self.flagged.as_ref() == Some(&self.items[item].choice.stretch.id);
+            // From rules 9, that holds even before its first hold had run a moment (getting into
+            // it, or at the hold's first instant): the stretch set aside for the pain is not one
+            // "not reached".
+            let sharp_unbegun = sharp_here && self.log.rules >= 9;
             let it = &mut self.items[item];
             let begun = it.record.active != it.active_before || it.record.holds_done > 0;
             match it.record.status {
+                ItemStatus::Skipped | ItemStatus::LeftForPain if sharp_unbegun && !begun => {
+                    it.record.status = ItemStatus::LeftForPain;
+                }
                 ItemStatus::Skipped | ItemStatus::LeftForPain if !begun => it.record.status = ItemStatus::NotReached,
                 ItemStatus::Skipped | ItemStatus::Partial if sharp_here => it.record.status = ItemStatus::LeftForPain,
                 _ => {}

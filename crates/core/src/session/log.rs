@@ -63,8 +63,12 @@ impl Default for SessionLog {
 /// anything was stretched (no hold done, no time in a stretch), which it would not describe
 /// either.
 ///
+/// 9: as 8, but a stretch that sharp pain set aside is left for pain in the summary even when
+/// the pain came before its first hold had run a moment (before, it read "not reached" beside
+/// "set aside").
+///
 /// [`Reading::CautionsFirst`]: crate::Reading::CautionsFirst
-pub const RULES: u32 = 8;
+pub const RULES: u32 = 9;
 
 /// The rules of a log that does not say (stored before there were versions).
 fn first_rules() -> u32 {

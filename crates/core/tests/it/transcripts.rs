@@ -1730,10 +1730,18 @@ fn sharp_pain_before_any_stretch_was_held_sets_none_aside() {
         // Under rules 4 (a live session stored then), the stretch being introduced was.
         assert!(flagged(&under_rules(&s, "all", &options(), 4)).is_some(), "{script}");
     }
-    // Once its steps are read (step 1 at 0:02), the person may be getting into it: its own.
+    // Once its steps are read (step 1 at 0:02), the person may be getting into it: its own,
+    // left for pain in the summary (not "not reached" beside "set aside").
     for script in ["1 skip\n2.5 sharp\n3 end", "1 skip\n3.5 sharp\n4 end"] {
         let (s, _) = run(Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO), script);
         assert_eq!(flagged(&s).as_deref(), Some("catcow"), "{script}");
+        let status = |s: &Session| {
+            let summary = s.summary().expect("stopped");
+            summary.items.iter().find(|i| i.stretch.as_str() == "catcow").map(|i| i.status)
+        };
+        assert_eq!(status(&s), Some(ItemStatus::LeftForPain), "{script}");
+        // Under rules 8 (a live session stored then), as it ran.
+        assert_eq!(status(&under_rules(&s, "all", &options(), 8)), Some(ItemStatus::NotReached), "{script}");
     }
 }
 
