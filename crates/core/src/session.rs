@@ -1143,6 +1143,9 @@ impl Session {
         match &self.last_stretched {
             // Back in the stretch held last (swapped back in): it is this one.
             Some((_, id)) if id == current => About::Current,
+            // From rules 9, once its steps have begun the person is getting into this one, which
+            // is the likelier cause than the one left a while ago (and the one said on screen).
+            _ if self.step.is_some() && self.log.rules >= 9 => About::Current,
             // Just out of another (the one before, or one swapped out of this item).
             Some((at, id)) if at + 1 >= item => About::HeldLast(*at, id.clone()),
             // Getting into this one as its steps are read.

@@ -63,9 +63,11 @@ impl Default for SessionLog {
 /// anything was stretched (no hold done, no time in a stretch), which it would not describe
 /// either.
 ///
-/// 9: as 8, but a stretch that sharp pain set aside is left for pain in the summary even when
-/// the pain came before its first hold had run a moment (before, it read "not reached" beside
-/// "set aside").
+/// 9: as 8, but while a stretch is introduced, once its steps have begun, sharp pain, a rating
+/// and discomfort are put down to it, not to the stretch held before it (the person is getting
+/// into it, and it is the one on screen); and a stretch that sharp pain set aside is left for
+/// pain in the summary even when the pain came before its first hold had run a moment (before,
+/// it read "not reached" beside "set aside").
 ///
 /// [`Reading::CautionsFirst`]: crate::Reading::CautionsFirst
 pub const RULES: u32 = 9;

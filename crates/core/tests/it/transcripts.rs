@@ -1091,8 +1091,10 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
     assert_eq!(summary.stopped, Some(StopReason::SharpPain));
     assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[0].stretch.as_str()));
     // A number the session has not reached (or none) names none: while stretch 2 is only being
-    // introduced, the pain came from stretch 1, just stretched, and that one is set aside.
-    for script in ["1 skip\n17 sharp during 3\n18 end", "1 skip\n17 sharp during 0\n18 end", "1 skip\n17 sharp\n18 end"]
+    // introduced (its caution read, its steps not begun), the pain came from stretch 1, just
+    // stretched, and that one is set aside.
+    for script in
+        ["1 skip\n16.5 sharp during 3\n18 end", "1 skip\n16.5 sharp during 0\n18 end", "1 skip\n16.5 sharp\n18 end"]
     {
         let (s, _) = run(Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO), script);
         let summary = s.summary().expect("stopped");
@@ -1103,6 +1105,17 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
         let summary = old.summary().expect("stopped");
         assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[1].stretch.as_str()), "{script}");
     }
+    // Once its steps have begun (step 1 at 0:17), the person is getting into stretch 2: its own.
+    // Under rules 8 (a live session stored then), stretch 1's, as it ran.
+    let (s, _) = run(
+        Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO),
+        "1 skip\n17.5 sharp\n18 end",
+    );
+    let summary = s.summary().expect("stopped");
+    assert_eq!(summary.flagged.as_ref().map(|s| s.as_str()), Some(summary.items[1].stretch.as_str()));
+    let log = limber_core::SessionLog { rules: 8, ..s.log().clone() };
+    let old = Session::replay(plan("all", &options()), Some(&clear_record()), &log).expect("replays");
+    assert_eq!(old.summary().expect("stopped").flagged, Some(summary.items[0].stretch.clone()), "rules 8");
     // Once stretch 2 is under way (its count to the hold begun), the pain is its own.
     let (s, _) = run(
         Session::new(plan("all", &options()), Some(&clear_record()), limber_core::At::ZERO),
