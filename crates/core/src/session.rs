@@ -798,7 +798,8 @@ impl Session {
                 let Some(item) = phase.item() else { return };
                 if !self.substitute(item, now) {
                     let name = self.items[item].choice.stretch.name.clone();
-                    self.say(now, CueKind::NoAlternative, words::no_alternative(&name), Sound::None);
+                    let last = item + 1 == self.items.len();
+                    self.say(now, CueKind::NoAlternative, words::no_alternative(&name, last), Sound::None);
                     self.close_item(item, now);
                     self.begin_item(item + 1, now);
                 }
@@ -900,6 +901,7 @@ impl Session {
                 let alt = self.alternative(i).map(|c| c.stretch.name.clone());
                 let next = match &alt {
                     Some(name) => TooMuchNext::Alternative(name),
+                    None if i + 1 == self.items.len() => TooMuchNext::Finish,
                     None => TooMuchNext::MoveOn,
                 };
                 let holding = matches!(self.phase, Phase::Active { .. } | Phase::Rest { .. });

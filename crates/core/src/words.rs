@@ -185,13 +185,21 @@ pub(crate) fn too_much(advice: &str, score: u8, holding: bool, next: TooMuchNext
         TooMuchNext::MoveOn => {
             format!("{first} Nothing else that fits reaches the same area, so we move on to the next one.")
         }
+        TooMuchNext::Finish => {
+            format!(
+                "{first} Nothing else that fits reaches the same area, and that was the last stretch: we stop here."
+            )
+        }
     }
 }
 
 /// What follows a pain rating above 5 during a stretch.
 pub(crate) enum TooMuchNext<'a> {
     Alternative(&'a str),
+    /// No alternative: on to the next stretch.
     MoveOn,
+    /// No alternative, and no stretch after this one.
+    Finish,
 }
 
 pub(crate) fn carrying_on_after_high() -> String {
@@ -271,8 +279,10 @@ pub(crate) fn pain_after_question() -> String {
     "And now, how much does your back hurt, from 0 to 10? Or skip.".to_owned()
 }
 
-pub(crate) fn no_alternative(name: &str) -> String {
-    format!("No other stretch that suits you and this routine reaches the same area as {name}, so we move on.")
+/// A swap with nothing to swap to; `last`: no stretch comes after this one.
+pub(crate) fn no_alternative(name: &str, last: bool) -> String {
+    let then = if last { "and that was the last stretch" } else { "so we move on" };
+    format!("No other stretch that suits you and this routine reaches the same area as {name}, {then}.")
 }
 
 pub(crate) fn left_out_today(name: &str) -> String {

@@ -749,7 +749,7 @@ fn a_swap_with_no_alternative_says_so_and_moves_on() {
     expect![[r#"
         0:00.000 None    Next up, stretch 1 of 1: Twist. Turn. You need a stable chair. Dose: hold 4 seconds, once on each side.
         == Prepare { item: 0 }
-        0:00.500 None    No other stretch that suits you and this routine reaches the same area as Twist, so we move on.
+        0:00.500 None    No other stretch that suits you and this routine reaches the same area as Twist, and that was the last stretch.
         0:00.500 End     That completes Short. Well done.
         == Finished
     "#]].assert_eq(&transcript);
@@ -761,6 +761,21 @@ fn a_swap_with_no_alternative_says_so_and_moves_on() {
     let log = SessionLog { rules: 3, ..log };
     let replayed = Session::replay(p, Some(&clear_record()), &log).expect("replays under rules 3");
     assert_eq!(replayed.phase(), limber_core::Phase::Finished);
+}
+
+#[test]
+fn pain_above_five_in_the_last_stretch_with_no_alternative_says_the_stretches_end_there() {
+    let mut p = plan("short", &options());
+    p.items[0].alternatives.clear();
+    let session = Session::new(p, Some(&clear_record()), limber_core::At::ZERO);
+    let (session, transcript) = run(session, "0.5 start\n4 pain 7\n5 end");
+    assert!(
+        transcript.contains("7 out of 10 is too much. Ease out. Nothing else that fits reaches the same area, and that was the last stretch: we stop here."),
+        "{transcript}"
+    );
+    assert!(!transcript.contains("the next one"), "there is no next one:\n{transcript}");
+    let summary = session.summary().expect("over");
+    assert_eq!(summary.headline(), "Session complete. Rest now and go easy today.");
 }
 
 #[test]
