@@ -133,6 +133,11 @@ impl App {
         &self.library
     }
 
+    /// The content, shared: for what outlives a borrow of the app (a server's live session).
+    pub fn shared_library(&self) -> Arc<Library> {
+        Arc::clone(&self.library)
+    }
+
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store

@@ -180,6 +180,8 @@ pub struct Live {
     pub started_at_ms: i64,
     /// Session seconds per wall-clock second.
     pub speed: f64,
+    /// The content its stretches come from: for the names and doses its outcome says.
+    library: Arc<limber_core::Library>,
     /// The session; held across persisting, so the stored log follows the order of intents.
     pub state: Mutex<State>,
     /// Bumped after every change; SSE streams wait on it. Made when the first stream
@@ -240,6 +242,16 @@ pub struct Outcome {
     /// What the history keeps of it: "Saved.", "Saved as a preview (…)", "Nothing was saved: no
     /// exercise began." …
     pub kept: String,
+    /// One line per stretch of the plan, as `limber` and `limber-tui` list them: "done
+    /// Seated twist — 2 of 2 holds, 15 s each".
+    pub stretches: Vec<String>,
+    /// The time spent stretching and the pain before and after: "Stretching time: 2:21 · pain
+    /// 4 → 2".
+    pub time_and_pain: String,
+    /// The advice a rating after that calls for rest came with (worse by 2 points or more, or
+    /// above 5), for the summary shown after the cues are gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pain_after_advice: Option<String>,
 }
 
 /// Whether `session` stopped for an emergency sign (chest pain, or a yes to an emergency
@@ -276,8 +288,13 @@ impl Live {
     pub fn snapshot_of(&self, session: &Session) -> SessionState {
         let summary = session.summary();
         let outcome = match (self.kind, &summary) {
-            (Kind::Routine, Some(summary)) => limber_app::kept_line(session, self.speed)
-                .map(|kept| Outcome { headline: summary.headline(), kept: kept.to_owned() }),
+            (Kind::Routine, Some(summary)) => limber_app::kept_line(session, self.speed).map(|kept| Outcome {
+                headline: summary.headline(),
+                kept: kept.to_owned(),
+                stretches: summary.item_lines(&self.library),
+                time_and_pain: summary.time_and_pain(),
+                pain_after_advice: summary.pain_after_advice(),
+            }),
             _ => None,
         };
         let view = session.view_at(self.at(now_ms()));
@@ -563,7 +580,7 @@ impl Registry {
     /// [`Registry::sweep`] for one stored session no one here holds.
     async fn sweep_one(&self, record: &LiveRecord) -> Result<(), LiveError> {
         let (kind, session, saved) = replay(record, &self.app)?;
-        let live = new_live(record, kind, State::new(session, saved + record.events.len(), saved));
+        let live = new_live(record, kind, State::new(session, saved + record.events.len(), saved), &self.app);
         let mut state = live.state.lock().await;
         state.session.advance(live.at(now_ms()));
         if state.session.phase().is_over() {
@@ -627,7 +644,7 @@ impl Registry {
     /// Returns it, and whether it was new here.
     fn adopt(&self, record: &LiveRecord) -> Result<(Arc<Live>, bool), LiveError> {
         let (kind, session, saved) = replay(record, &self.app)?;
-        let live = Arc::new(new_live(record, kind, State::new(session, saved + record.events.len(), saved)));
+        let live = Arc::new(new_live(record, kind, State::new(session, saved + record.events.len(), saved), &self.app));
         let mut map = self.sessions.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(held) = map.get(&record.id) {
             return Ok((held.clone(), false));
@@ -726,6 +743,7 @@ impl Registry {
             kind,
             started_at_ms,
             speed,
+            library: self.app.shared_library(),
             changed: std::sync::OnceLock::new(),
             wake: Notify::new(),
             state: Mutex::new(State::new(session, saved, saved)),
@@ -1085,13 +1103,14 @@ fn jitter(attempt: u32) -> Duration {
 }
 
 /// A live session for `record` in `state`.
-fn new_live(record: &LiveRecord, kind: Kind, state: State) -> Live {
+fn new_live(record: &LiveRecord, kind: Kind, state: State, app: &App) -> Live {
     Live {
         id: record.id,
         user: record.user,
         kind,
         started_at_ms: record.started_at_ms,
         speed: if record.speed.is_finite() && record.speed > 0.0 { record.speed } else { 1.0 },
+        library: app.shared_library(),
         changed: std::sync::OnceLock::new(),
         wake: Notify::new(),
         state: Mutex::new(state),

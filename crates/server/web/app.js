@@ -1098,17 +1098,41 @@ function finish(state) {
   // Nor what the reply above it already shows ("Noted: 2 out of 10.").
   const shown = $("#reply").hidden ? "" : $("#reply").textContent;
   const said = [...$("#cues").children].filter((li) => !asked.has(li.dataset.kind) && li.textContent !== shown);
-  const last = stop ? [] : said.slice(0, 3).map((li) => li.textContent).reverse();
+  const outcome = state.outcome;
+  // With the server's summary (a routine's), that; else the last few words said.
+  const last = stop || outcome?.stretches ? [] : said.slice(0, 3).map((li) => li.textContent).reverse();
   out.replaceChildren();
   const h = document.createElement("h3");
   // The server's words, as the terminal front ends end: rest rather than praise after pain
   // above 5, and what the history keeps (a preview, nothing when no exercise began).
   // (A sharp-pain press the server heard only after the end stopped it here all the same.)
-  const outcome = state.outcome;
   h.textContent = (c.late ? null : outcome?.headline)
     ?? (stop ? (stop.reason === "aborted" ? "Session ended" : "Session stopped") : "Well done");
   out.append(h);
   for (const t of last) { const p = document.createElement("p"); p.textContent = t; out.append(p); }
+  // What became of each stretch and the pain before and after, as limber and limber-tui end.
+  if (outcome?.stretches?.length) {
+    const ul = document.createElement("ul");
+    ul.className = "stretches";
+    for (const line of outcome.stretches) {
+      const li = document.createElement("li");
+      li.textContent = line;
+      ul.append(li);
+    }
+    out.append(ul);
+  }
+  if (outcome?.["time-and-pain"]) {
+    const p = document.createElement("p");
+    p.textContent = outcome["time-and-pain"];
+    out.append(p);
+  }
+  if (outcome?.["pain-after-advice"]) {
+    const p = document.createElement("p");
+    p.className = "warning";
+    p.setAttribute("role", "alert");
+    p.textContent = outcome["pain-after-advice"];
+    out.append(p);
+  }
   if (outcome?.kept) {
     const p = document.createElement("p");
     p.textContent = outcome.kept;

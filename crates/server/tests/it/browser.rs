@@ -988,7 +988,7 @@ fn press(driver: &Driver, key: &str) {
 }
 
 #[test]
-fn the_end_of_a_session_gives_its_last_words_not_a_question_already_answered() {
+fn the_end_of_a_session_says_what_became_of_each_stretch_not_a_question_already_answered() {
     if !browser_available() {
         return;
     }
@@ -1021,6 +1021,11 @@ fn the_end_of_a_session_gives_its_last_words_not_a_question_already_answered() {
     driver.wait_for("the end", |d| d.js("return document.querySelector('#outcome').hidden") == json!(false));
     let outcome = driver.text("#outcome");
     assert!(outcome.contains("Well done"), "{outcome}");
+    // What became of each stretch and the pain before and after, as the terminal front ends
+    // end (not the last cues said, which could be a hold's words long past).
+    assert!(outcome.contains("Seated twist —") && outcome.contains("Stretching time:"), "{outcome}");
+    assert!(outcome.contains("→ 2"), "the rating after: {outcome}");
+    assert!(!outcome.contains("Hold for"), "a hold's cue, past: {outcome}");
     assert!(!outcome.contains("how much does your back hurt"), "the answered question again: {outcome}");
     assert!(!outcome.contains("How did"), "a check-in's question, past: {outcome}");
     let reply = driver.text("#reply");

@@ -1939,9 +1939,8 @@ async fn a_session_over_says_how_it_ended_and_what_the_history_keeps_as_the_term
     let (status, v) = f.post(&path, None, json!({"intent": "quit"})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(
-        v["outcome"],
-        json!({"headline": "Session ended early",
-               "kept": "No exercise began; your answers to the safety questions are saved."}),
+        (&v["outcome"]["headline"], &v["outcome"]["kept"]),
+        (&json!("Session ended early"), &json!("No exercise began; your answers to the safety questions are saved.")),
         "{v}"
     );
     // Ended in the warm-up, it is kept, as a preview. (The answers above may not be stored
@@ -1971,9 +1970,17 @@ async fn a_session_over_says_how_it_ended_and_what_the_history_keeps_as_the_term
         assert_eq!(status, StatusCode::OK, "{v}");
         end = v;
     }
+    let outcome = &end["outcome"];
     assert_eq!(
-        end["outcome"],
-        json!({"headline": "Session complete. Rest now and go easy today.", "kept": "Saved."}),
+        (&outcome["headline"], &outcome["kept"]),
+        (&json!("Session complete. Rest now and go easy today."), &json!("Saved.")),
         "{end}"
     );
+    // And what became of each stretch, in the words `limber` and `limber-tui` end with: the
+    // one rated 7 among them, named, with the rating.
+    let stretches: Vec<&str> = outcome["stretches"].as_array().unwrap().iter().filter_map(|l| l.as_str()).collect();
+    assert_eq!(stretches.len(), end["summary"]["items"].as_array().unwrap().len(), "{end}");
+    assert!(stretches.iter().any(|l| l.contains("Seated") && l.contains("too painful (7/10)")), "{stretches:?}");
+    assert!(outcome["time-and-pain"].as_str().unwrap_or_default().starts_with("Stretching time: "), "{end}");
+    assert!(outcome.get("pain-after-advice").is_none(), "no rating after was given: {end}");
 }
