@@ -1235,20 +1235,31 @@ function chart(ratings) {
   const svg = $("#chart");
   const ns = "http://www.w3.org/2000/svg";
   svg.replaceChildren();
-  const axis = document.createElementNS(ns, "line");
-  Object.entries({ x1: 10, y1: 110, x2: 310, y2: 110, class: "axis" }).forEach(([k, v]) => axis.setAttribute(k, v));
-  svg.append(axis);
-  if (!ratings.length) return;
-  const x = (i) => 10 + (ratings.length === 1 ? 150 : (300 * i) / (ratings.length - 1));
+  const el = (name, attrs, text) => {
+    const e = document.createElementNS(ns, name);
+    Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v));
+    if (text !== undefined) e.textContent = text;
+    svg.append(e);
+    return e;
+  };
   const y = (p) => 110 - p * 10;
+  // The scale: 0 on the axis, 5 and 10 on faint lines, each labelled at the left.
+  for (const p of [0, 5, 10]) {
+    el("line", { x1: 22, y1: y(p), x2: 312, y2: y(p), class: p === 0 ? "axis" : "grid" });
+    el("text", { x: 18, y: y(p) + 3, "text-anchor": "end", class: "scale" }, String(p));
+  }
+  if (!ratings.length) return;
+  const x = (i) => 27 + (ratings.length === 1 ? 140 : (280 * i) / (ratings.length - 1));
   const line = document.createElementNS(ns, "polyline");
   line.setAttribute("points", ratings.map((r, i) => `${x(i)},${y(r.pain_before)}`).join(" "));
   line.setAttribute("class", "trend");
   svg.append(line);
   ratings.forEach((r, i) => {
-    const dot = document.createElementNS(ns, "circle");
-    Object.entries({ cx: x(i), cy: y(r.pain_before), r: 3, class: "point" }).forEach(([k, v]) => dot.setAttribute(k, v));
-    svg.append(dot);
+    const dot = el("circle", { cx: x(i), cy: y(r.pain_before), r: 3, class: "point" });
+    // Its value on hover or to a screen reader's pointer.
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${r.pain_before} out of 10`;
+    dot.append(title);
   });
 }
 

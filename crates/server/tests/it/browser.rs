@@ -566,6 +566,12 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     // The chart of pain before: the three imported sessions and today's, oldest first.
     let dots = "return [...document.querySelectorAll('#chart circle')].map((c) => c.getAttribute('cy'))";
     driver.wait_for("the pain chart", |d| d.js(dots) == json!(["80", "50", "40", "10"]));
+    // With its scale, and each point's value to hover or to a screen reader.
+    let scale = "return [...document.querySelectorAll('#chart text')].map((t) => t.textContent)";
+    assert_eq!(driver.js(scale), json!(["0", "5", "10"]));
+    let values = "return [...document.querySelectorAll('#chart circle title')].map((t) => t.textContent)";
+    assert_eq!(driver.js(values).as_array().map(Vec::len), Some(4));
+    assert_eq!(driver.js(values)[3], json!("10 out of 10"));
     // The stretch that hurt is set aside; the profile shows it and clears it.
     let (_, profile) = get(&server.addr, "/api/v1/profile");
     let flagged = profile["flagged"][0].as_str().unwrap_or_else(|| panic!("a stretch set aside: {profile}")).to_owned();
