@@ -737,7 +737,8 @@ function renderActions(v) {
     if (!(kind in LABELS)) continue;
     if (kind === "toggle-pause") continue;
     // At a rating prompt Start already leaves it unrated ("No rating"): one button for it.
-    if (kind === "skip" && (v.phase.phase === "pain-before" || v.phase.phase === "pain-after") && v.allowed.includes("start")) continue;
+    // At a check-in too, where Skip does what Start ("Carry on") does: one button.
+    if (kind === "skip" && ["pain-before", "pain-after", "check-in"].includes(v.phase.phase) && v.allowed.includes("start")) continue;
     const b = document.createElement("button");
     b.type = "button";
     b.textContent = label(kind, v);

@@ -973,6 +973,41 @@ fn a_stop_is_shown_even_after_a_view_stamped_later_by_a_clock_that_runs_ahead() 
 }
 
 /// Waits until the server has session `session` (its path) stopped for sharp pain.
+#[test]
+fn a_check_in_offers_one_button_to_carry_on_not_a_skip_that_does_the_same() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), "127.0.0.1:0");
+    // At 10×, a check-in (8 s) shows for most of a second.
+    let body = json!({"routine": "desk", "speed": 10.0, "no-warm-up": true, "pain-before": {"prompt": "skip"}});
+    let (status, v) = post(&server.addr, "/api/v1/sessions", body);
+    assert_eq!(status, 201, "{v}");
+    let session = format!("/api/v1/sessions/{}", v["id"].as_str().unwrap());
+    loop {
+        let (_, s) = get(&server.addr, &session);
+        let intent = match (s["view"]["phase"]["phase"].as_str(), s["view"]["question"].as_str()) {
+            (Some("screening"), Some(q)) if q.contains("already looked at") => "yes",
+            (Some("screening"), _) => "no",
+            _ => break,
+        };
+        assert_eq!(post(&server.addr, &format!("{session}/intents"), json!({"intent": intent})).0, 200);
+    }
+    let driver = Driver::start(&dir.path().join("chromium"));
+    driver.goto(&format!("http://{}/", server.addr));
+    driver.wait_for("the page to load", |d| d.js("return document.body.dataset.ready ?? ''") == json!("true"));
+    let buttons = "return [...document.querySelectorAll('#actions button')].map((b) => b.textContent)";
+    let mut offered = Value::Null;
+    driver.wait_for("a check-in", |d| {
+        offered = d.js(buttons);
+        offered.as_array().is_some_and(|b| b.contains(&json!("Carry on")))
+    });
+    let offered: Vec<&str> = offered.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(offered.contains(&"Comfortable") && offered.contains(&"Discomfort"), "{offered:?}");
+    assert!(!offered.contains(&"Skip"), "Skip here does what Carry on does: {offered:?}");
+}
+
 fn wait_for_sharp_pain_stop(addr: &str, session: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
