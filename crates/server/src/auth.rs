@@ -114,7 +114,9 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         match presented(parts) {
             Presented::Token(token) => match state.app.store().user_by_token_hash(&hash_token(&token)).await? {
                 Some(user) => Ok(Caller(user)),
-                None => Err(unauthorized("that token is not valid (it may have been rotated)")),
+                None => Err(unauthorized(
+                    "that token is not valid: it may have been replaced by a new one (`limber-server user rotate NAME`)",
+                )),
             },
             Presented::Malformed => Err(unauthorized("the Authorization header must be `Bearer TOKEN`")),
             Presented::InUrl => Err(unauthorized(

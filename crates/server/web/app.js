@@ -54,9 +54,9 @@ async function api(method, path, body) {
   // 403 without a token: the server acts for its local person only when called as localhost
   // (behind a reverse proxy it is not): a token lets anyone in.
   if (res.status === 401 || (res.status === 403 && !token)) {
-    // A token that was given and refused is said so, with the server's reason.
-    const refused = token ? (await res.json().catch(() => null))?.error?.message || res.statusText : "";
-    showLogin(refused);
+    // A token that was given and refused is said so (the server's reason is for operators: it
+    // names their commands).
+    showLogin(Boolean(token));
     throw new Error("unauthorized");
   }
   const data = await res.json().catch(() => null);
@@ -64,8 +64,8 @@ async function api(method, path, body) {
   return data;
 }
 
-// The sign-in, with why the token given was refused (empty: none was given yet).
-function showLogin(refused = "") {
+// The sign-in; `refused`: a token was given and not accepted.
+function showLogin(refused = false) {
   $("#login").hidden = false;
   // Nothing else to do until signed in: no Start that answers nothing, no Sign out for a token
   // that was not accepted.
@@ -73,7 +73,8 @@ function showLogin(refused = "") {
   $("#sign-out").hidden = true;
   const problem = $("#login-problem");
   problem.textContent = refused
-    ? `That token was not accepted (${refused}). Check it, or get a new one with limber-server user rotate NAME.`
+    ? "That token was not accepted. Check it, or ask whoever runs this limber server for a new one: a token " +
+      "stops working once a new one is made for you."
     : "";
   problem.hidden = !refused;
 }

@@ -1493,10 +1493,13 @@ fn a_stop_answered_401_shows_the_sign_in_and_is_sent_once_signed_in() {
         driver.click("#login-form button[type=submit]");
         driver.wait_for("the sign-in", |d| d.js("return document.querySelector('#login').hidden") == json!(true));
     };
-    // A wrong token is said to be wrong, with the server's reason, not silently asked for again.
+    // A wrong token is said to be wrong, not silently asked for again.
     driver.js("document.querySelector('#token').value = 'not-a-token'; return true");
     driver.click("#login-form button[type=submit]");
     driver.wait_for("the refusal", |d| d.text("#login-problem").contains("That token was not accepted"));
+    // In a person's words: whom to ask, not an operator's command.
+    let said = driver.text("#login-problem");
+    assert!(said.contains("ask whoever runs this limber server") && !said.contains("limber-server user"), "{said}");
     assert_eq!(driver.js("return document.querySelector('#login').hidden"), json!(false));
     // Until a token is accepted there is nothing to start and no one to sign out.
     let hidden = "return ['#start', '#sign-out'].map((s) => document.querySelector(s).hidden)";
