@@ -26,6 +26,10 @@ pub fn create_dir(dir: &Path) -> io::Result<()> {
     match builder.create(dir) {
         // Made meanwhile by another limber: as good.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        // Said plainly: the system's own words ("File exists") do not say what is wrong.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_file() => {
+            Err(io::Error::new(io::ErrorKind::AlreadyExists, "it is a file, not a directory"))
+        }
         other => other,
     }
 }

@@ -90,16 +90,7 @@ impl SqliteStore {
     /// Opens (creating when missing) the database in `data_dir`, applying any pending migrations.
     /// A damaged file or one from a newer limber is reported and never overwritten.
     pub async fn open(data_dir: &Path) -> Result<SqliteStore> {
-        crate::private::create_dir(data_dir).map_err(|error| {
-            // Said plainly when the path is a file: the system's own words ("File exists") do
-            // not say what is wrong.
-            let error = if data_dir.is_file() {
-                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "it is a file, not a directory")
-            } else {
-                error
-            };
-            Error::DataDir { path: data_dir.to_owned(), error }
-        })?;
+        crate::private::create_dir(data_dir).map_err(|error| Error::DataDir { path: data_dir.to_owned(), error })?;
         let path = database_path(data_dir);
         keep_private(&path);
         let options = SqliteConnectOptions::new()

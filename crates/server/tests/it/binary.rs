@@ -622,6 +622,23 @@ fn a_second_server_on_one_sqlite_data_directory_is_refused_until_the_first_ends(
 }
 
 #[test]
+fn a_data_directory_that_is_a_file_is_said_to_be_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let out = bin()
+        .args(["--data-dir", file.to_str().unwrap(), "--bind", "127.0.0.1:0"])
+        .env_remove("LIMBER_BIND")
+        .env_remove("LIMBER_DATABASE_URL")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("it is a file, not a directory") && !said.contains("os error"), "{said}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine", "left as it was");
+}
+
+#[test]
 fn require_tokens_closes_a_loopback_server_behind_a_proxy() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
