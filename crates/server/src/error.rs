@@ -206,7 +206,11 @@ pub(crate) fn in_words(message: &str) -> String {
     ];
     // axum's own preamble names Rust's "target type": what follows it is what a client needs.
     let message = message.strip_prefix("Failed to deserialize the JSON body into the target type: ").unwrap_or(message);
-    let mut said = message.to_owned();
+    // Its words for a body that is no JSON at all, lower case as every other message begins.
+    let mut said = match message.strip_prefix("Failed to parse the request body as JSON: ") {
+        Some(why) => format!("the body is not valid JSON: {why}"),
+        None => message.to_owned(),
+    };
     // Every pain score is a u8 of 0 to 10: the type's own range would mislead.
     if said.starts_with("score: ") || said.contains(".score: ") {
         said = said.replace("expected u8", "expected a whole number from 0 to 10");

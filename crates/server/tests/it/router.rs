@@ -387,6 +387,10 @@ async fn every_class_of_bad_input_gets_its_own_4xx_in_one_shape() {
         let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{what}: not JSON: {bytes:?}"));
         assert_eq!((got, code(&v)), (status, expected), "{what}: {v}");
         assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {v}");
+        if expected == "malformed-json" {
+            let m = v["error"]["message"].as_str().unwrap_or("");
+            assert!(m.starts_with("the body is not valid JSON: "), "{what}: {v}");
+        }
         if expected == "bad-query" {
             // The message names what was wrong with the query.
             let m = v["error"]["message"].as_str().unwrap_or("");
