@@ -578,6 +578,11 @@ function render(state) {
     speak(current.late.advice, true);
   }
   const late = current.late ? { reason: "sharp-pain", advice: current.late.advice } : null;
+  // What the plan changed concerns what is ahead: said until the first stretch is under way, as
+  // the TUI does, and never above a stop or the end, where no stretch will run.
+  const ahead = ["screening", "confirm-assessed", "pain-before", "warm-up"].includes(v.phase.phase)
+    || (["prepare", "get-ready"].includes(v.phase.phase) && v.phase.item === 0);
+  if (!ahead) $("#adjustments").hidden = true;
   // The red box is for a stop for safety; ending by choice shows only in the outcome.
   const stop = v.stopped && v.stopped.reason !== "aborted" ? v.stopped : late;
   // Once over, the outcome below says how it ended: the heading is the routine's name.

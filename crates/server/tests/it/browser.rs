@@ -1660,6 +1660,12 @@ fn the_page_says_what_the_plan_changed_before_the_session_starts() {
     driver.wait_for("the plan's change", |d| {
         d.text("#adjustments").starts_with("Upper-back foam rolling needs a foam roller: doing ")
     });
+    // Ended before any stretch, it no longer says so: no stretch will run.
+    let (_, sessions) = get(&server.addr, "/api/v1/sessions");
+    let id = sessions[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "quit"})).0, 200);
+    driver.wait_for("the end", |d| d.js("return document.querySelector('#outcome').hidden") == json!(false));
+    driver.wait_for("the change gone", |d| d.js("return document.querySelector('#adjustments').hidden") == json!(true));
 }
 
 #[test]
