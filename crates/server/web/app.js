@@ -368,7 +368,9 @@ function openStream(c) {
         ? { text: `${last.text} ${cue.text}`, alert: true, seq: cue.seq }
         : { text: cue.text, alert, seq: cue.seq };
     }
-    else if (REPLY_ENDS.has(kind)) current.reply = null;
+    // (A warning, such as pain above 5 in the last stretch, stays through the routine's end to
+    // the rating after: otherwise it would be gone before anyone without sound saw it.)
+    else if (REPLY_ENDS.has(kind) && !(kind === "finished" && current.reply?.alert)) current.reply = null;
     if (kind === "question" && cue.kind.of) current.questionOf = { number: cue.kind.number, of: cue.kind.of };
     if (LEAD_CUES.has(kind)) current.lead = cue.text;
     else if (LEAD_ENDS.has(kind)) current.lead = "";
