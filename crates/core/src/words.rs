@@ -186,9 +186,7 @@ pub(crate) fn too_much(advice: &str, score: u8, holding: bool, next: TooMuchNext
             format!("{first} Nothing else that fits reaches the same area, so we move on to the next one.")
         }
         TooMuchNext::Finish => {
-            format!(
-                "{first} Nothing else that fits reaches the same area, and that was the last stretch: we stop here."
-            )
+            format!("{first} Nothing else that fits reaches the same area, and that was the last stretch.")
         }
     }
 }

@@ -1135,11 +1135,13 @@ function finish(state) {
     p.textContent = outcome["time-and-pain"];
     out.append(p);
   }
-  if (outcome?.["pain-after-advice"]) {
+  // (Once: not when the reply above says it already. No alert role either: the outcome is
+  // rebuilt at each view that comes once the session is over, and the advice was spoken.)
+  const afterAdvice = outcome?.["pain-after-advice"];
+  if (afterAdvice && !shown.includes(afterAdvice)) {
     const p = document.createElement("p");
     p.className = "warning";
-    p.setAttribute("role", "alert");
-    p.textContent = outcome["pain-after-advice"];
+    p.textContent = afterAdvice;
     out.append(p);
   }
   if (outcome?.kept) {
@@ -1257,6 +1259,12 @@ function chart(ratings) {
     el("line", { x1: 22, y1: y(p), x2: 312, y2: y(p), class: p === 0 ? "axis" : "grid" });
     el("text", { x: 18, y: y(p) + 3, "text-anchor": "end", class: "scale" }, String(p));
   }
+  // Read as one image (its role): its name carries the values a screen reader cannot reach
+  // in the points.
+  const values = ratings.map((r) => r.pain_before).join(", ");
+  svg.setAttribute("aria-label", ratings.length
+    ? `Pain before each session, 0 to 10, oldest to newest: ${values}.` : "No pain ratings yet.");
+  svg.removeAttribute("aria-labelledby");
   if (!ratings.length) return;
   const x = (i) => 27 + (ratings.length === 1 ? 140 : (280 * i) / (ratings.length - 1));
   const line = document.createElementNS(ns, "polyline");
@@ -1265,7 +1273,7 @@ function chart(ratings) {
   svg.append(line);
   ratings.forEach((r, i) => {
     const dot = el("circle", { cx: x(i), cy: y(r.pain_before), r: 3, class: "point" });
-    // Its value on hover or to a screen reader's pointer.
+    // Its value on hover (the chart's name gives them all to a screen reader).
     const title = document.createElementNS(ns, "title");
     title.textContent = `${r.pain_before} out of 10`;
     dot.append(title);

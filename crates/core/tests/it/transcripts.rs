@@ -770,7 +770,7 @@ fn pain_above_five_in_the_last_stretch_with_no_alternative_says_the_stretches_en
     let session = Session::new(p, Some(&clear_record()), limber_core::At::ZERO);
     let (session, transcript) = run(session, "0.5 start\n4 pain 7\n5 end");
     assert!(
-        transcript.contains("7 out of 10 is too much. Ease out. Nothing else that fits reaches the same area, and that was the last stretch: we stop here."),
+        transcript.contains("7 out of 10 is too much. Ease out. Nothing else that fits reaches the same area, and that was the last stretch."),
         "{transcript}"
     );
     assert!(!transcript.contains("the next one"), "there is no next one:\n{transcript}");

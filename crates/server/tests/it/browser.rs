@@ -572,6 +572,8 @@ fn the_page_runs_the_desk_routine_pauses_resumes_and_stops_on_sharp_pain() {
     let values = "return [...document.querySelectorAll('#chart circle title')].map((t) => t.textContent)";
     assert_eq!(driver.js(values).as_array().map(Vec::len), Some(4));
     assert_eq!(driver.js(values)[3], json!("10 out of 10"));
+    let name = driver.js("return document.querySelector('#chart').getAttribute('aria-label')");
+    assert_eq!(name, json!("Pain before each session, 0 to 10, oldest to newest: 3, 6, 7, 10."));
     // The stretch that hurt is set aside; the profile shows it and clears it.
     let (_, profile) = get(&server.addr, "/api/v1/profile");
     let flagged = profile["flagged"][0].as_str().unwrap_or_else(|| panic!("a stretch set aside: {profile}")).to_owned();
@@ -972,7 +974,6 @@ fn a_stop_is_shown_even_after_a_view_stamped_later_by_a_clock_that_runs_ahead() 
     driver.wait_for("the stop on the page", |d| d.text("#phase-word") == "STOPPED");
 }
 
-/// Waits until the server has session `session` (its path) stopped for sharp pain.
 #[test]
 fn a_check_in_offers_one_button_to_carry_on_not_a_skip_that_does_the_same() {
     if !browser_available() {
@@ -1054,6 +1055,7 @@ fn pain_above_five_in_the_last_stretch_is_still_said_at_the_rating_after() {
     assert!(reply.contains("7 out of 10 is too much") && reply.contains("that was the last stretch"), "{reply}");
 }
 
+/// Waits until the server has session `session` (its path) stopped for sharp pain.
 fn wait_for_sharp_pain_stop(addr: &str, session: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -1112,6 +1114,7 @@ fn the_end_of_a_session_says_what_became_of_each_stretch_not_a_question_already_
     // end (not the last cues said, which could be a hold's words long past).
     assert!(outcome.contains("Seated twist —") && outcome.contains("Stretching time:"), "{outcome}");
     assert!(outcome.contains("→ 2"), "the rating after: {outcome}");
+    assert_eq!(driver.js("return document.querySelectorAll('#outcome [role=alert]').length"), json!(0));
     assert!(!outcome.contains("Hold for"), "a hold's cue, past: {outcome}");
     assert!(!outcome.contains("how much does your back hurt"), "the answered question again: {outcome}");
     assert!(!outcome.contains("How did"), "a check-in's question, past: {outcome}");

@@ -152,7 +152,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, live: &Live, app: &App, theme:
         |c: &limber_core::Cue| Paragraph::new(c.text.as_str()).wrap(Wrap { trim: true }).line_count(inner.width).min(5);
     let newest = shown.last().copied();
     let newest_rows = newest.map_or(0, rows_of);
-    let alert_rows = recent_alert(&shown).filter(|a| newest.is_none_or(|n| n.seq != a.seq)).map_or(0, rows_of);
+    // (While a question's dialog is up it says the advice itself, and rows grown under it would
+    // put the dialog's edge over their first line.)
+    let asking = question(v).is_some();
+    let alert_rows =
+        recent_alert(&shown).filter(|a| !asking && newest.is_none_or(|n| n.seq != a.seq)).map_or(0, rows_of);
     let room = inner.height.saturating_sub(12 + msg_rows + hint_rows);
     let cue_rows = u16::try_from(newest_rows + alert_rows).unwrap_or(u16::MAX).min(room).max(if inner.height >= 30 {
         3
