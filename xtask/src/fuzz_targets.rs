@@ -194,8 +194,8 @@ fn import(input: &[u8]) -> Result<(), String> {
 }
 
 /// A router over a fresh SQLite store, and the runtime it runs on.
-fn server_fixture() -> &'static (tokio::runtime::Runtime, axum::Router, tempfile::TempDir) {
-    static SERVER: OnceLock<(tokio::runtime::Runtime, axum::Router, tempfile::TempDir)> = OnceLock::new();
+fn server_fixture() -> &'static (tokio::runtime::Runtime, limber_server::Service, tempfile::TempDir) {
+    static SERVER: OnceLock<(tokio::runtime::Runtime, limber_server::Service, tempfile::TempDir)> = OnceLock::new();
     SERVER.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
         let dir = tempfile::tempdir().expect("a temporary directory");

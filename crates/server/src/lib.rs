@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod around;
 pub mod auth;
 pub mod error;
 pub mod live;
@@ -22,8 +23,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode};
 use axum::routing::{MethodRouter, get};
 use limber_app::App;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 
 pub use auth::Access;
 pub use live::{IDLE_LIMIT, LIVE_PER_PERSON, Registry, STREAMS_PER_SESSION};
@@ -115,9 +114,12 @@ fn route(path: &str) -> Option<MethodRouter<Arc<AppState>>> {
     })
 }
 
-/// The whole service: the API, the web page, and the layers (JSON errors, body limit, timeout,
-/// request logs), with the default limits.
-pub fn router(state: AppState) -> Router {
+/// The whole service: the API and the web page in their router, with what happens around every
+/// request ([`around`]: JSON errors, limits, timeout, request logs).
+pub type Service = around::Around<Router>;
+
+/// The whole service ([`Service`]) with the default limits.
+pub fn router(state: AppState) -> Service {
     router_with(state, Limits::default())
 }
 
@@ -137,96 +139,17 @@ impl Default for Limits {
 }
 
 /// [`router`] with other limits (tests use a short timeout).
-pub fn router_with(state: AppState, limits: Limits) -> Router {
+pub fn router_with(state: AppState, limits: Limits) -> Service {
     let mut router = Router::new();
     for (path, _) in ROUTES {
         if let Some(handlers) = route(path) {
-            // A body declared too large (its Content-Length) is answered 413 at once, before it
-            // is sent, rather than waited for; one that says nothing is cut off as it comes.
-            let limit = if *path == "/api/v1/import" { IMPORT_LIMIT } else { limits.body };
-            router = router.route(path, handlers.layer(RequestBodyLimitLayer::new(limit)));
+            router = router.route(path, handlers);
         }
     }
-    router
+    let router = router
         .merge(web::routes())
         .fallback(|| async { error::ApiError::new(StatusCode::NOT_FOUND, "not-found", "there is nothing here") })
-        .layer(DefaultBodyLimit::max(limits.body))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.timeout))
-        // Outside the timeout, so that its 408 gets the JSON shape and the log line too.
-        .layer(axum::middleware::from_fn(requests))
-        .with_state(Arc::new(state))
-}
-
-/// The answer to a request whose target or header fields are over [`URI_LIMIT`] or
-/// [`HEADER_LIMIT`], in the API's JSON shape; `None` for one within them.
-fn oversized(request: &axum::extract::Request) -> Option<error::ApiError> {
-    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
-    if target > URI_LIMIT {
-        let message = format!("the path and query are {target} bytes long, over the limit of {URI_LIMIT}");
-        return Some(error::ApiError::new(StatusCode::URI_TOO_LONG, "uri-too-long", message));
-    }
-    // An intent (a sharp-pain or chest report among them) is never refused for the cookies a
-    // browser sends with it: hyper's own, far larger limit still holds.
-    if request.uri().path().ends_with("/intents") {
-        return None;
-    }
-    let headers: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
-    (headers > HEADER_LIMIT).then(|| {
-        let message = format!("the header fields hold {headers} bytes, over the limit of {HEADER_LIMIT}");
-        error::ApiError::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers-too-large", message)
-    })
-}
-
-/// Whether `path` answers with a person's own data (sessions, history, stats, export, profile,
-/// screening answers), as opposed to the content every caller reads alike.
-fn is_personal(path: &str) -> bool {
-    const PERSONAL: [&str; 6] =
-        ["/api/v1/sessions", "/api/v1/history", "/api/v1/stats", "/api/v1/export", "/api/v1/import", "/api/v1/profile"];
-    path == "/api/v1/screening"
-        || PERSONAL.iter().any(|p| path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
-}
-
-/// Around every request: gives error answers the JSON shape ([`error::json_errors`]) and logs one
-/// line per request — method, path (never the query: it may carry a token), status, time taken
-/// and the client's address (what a reverse proxy in front says it is relayed for is not
-/// trusted: that is the proxy's own log's to say). A request that changes something or fails is logged at INFO (a server error at WARN);
-/// a read that succeeds (`GET`, `HEAD`) at DEBUG, as tower-http's request traces are, so that a
-/// page or script reading often does not flood the log at the default level.
-async fn requests(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let read = matches!(*request.method(), Method::GET | Method::HEAD);
-    let personal = is_personal(request.uri().path());
-    // The URI is shared, not copied; its path is read only when a line is written.
-    let client = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    let logged = tracing::enabled!(tracing::Level::WARN)
-        .then(|| (request.method().clone(), request.uri().clone(), std::time::Instant::now()));
-    let mut response = match oversized(&request) {
-        Some(refused) => axum::response::IntoResponse::into_response(refused),
-        None => error::json_errors(next.run(request).await),
-    };
-    // Every answer is what its Content-Type says, never sniffed into something else.
-    response
-        .headers_mut()
-        .insert(axum::http::header::X_CONTENT_TYPE_OPTIONS, axum::http::HeaderValue::from_static("nosniff"));
-    // A person's health data is kept by no cache: not the browser's (a shared computer), not a
-    // proxy's.
-    if personal {
-        response
-            .headers_mut()
-            .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    }
-    if let Some((method, uri, started)) = logged {
-        let path = uri.path();
-        let status = response.status();
-        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let code = status.as_u16();
-        let client = client.map(tracing::field::display);
-        if status.is_server_error() {
-            tracing::warn!(%method, %path, status = code, micros, client, "request failed");
-        } else if !read || status.is_client_error() {
-            tracing::info!(%method, %path, status = code, micros, client, "request");
-        } else {
-            tracing::debug!(%method, %path, status = code, micros, client, "request");
-        }
-    }
-    response
+        .with_state(Arc::new(state));
+    // Around the whole router, not each route (the body limits among it): see `around`.
+    tower::Layer::layer(&around::AroundLayer { limits }, router)
 }

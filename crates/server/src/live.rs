@@ -280,6 +280,11 @@ impl Live {
 
     /// The session's state for the API at the server's now.
     pub async fn snapshot(&self) -> SessionState {
+        // Most views find the session free: no place in the lock's queue then (`try_lock` fails
+        // while others wait, so no one is passed).
+        if let Ok(state) = self.state.try_lock() {
+            return self.snapshot_of(&state.session);
+        }
         let state = self.state.lock().await;
         self.snapshot_of(&state.session)
     }

@@ -1577,7 +1577,7 @@ async fn chest_pain_in_one_session_stops_the_persons_others_and_no_one_elses() {
 async fn imports_are_read_a_few_at_a_time_so_many_at_once_cannot_fill_memory() {
     let f = fixture(false).await;
     // An import whose body comes when `send` says (as a slow upload).
-    let import = |router: axum::Router| {
+    let import = |router: limber_server::Service| {
         let (send, body) = tokio::sync::oneshot::channel::<&'static str>();
         let body = futures_util::stream::once(async move {
             Ok::<_, std::io::Error>(axum::body::Bytes::from(body.await.unwrap_or_default()))

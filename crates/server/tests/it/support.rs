@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use limber_app::App;
 use limber_app::store::{SqliteStore, UserId};
+use limber_server::Service;
 use limber_server::{Access, AppState, Registry, auth, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -14,7 +14,7 @@ use tower::ServiceExt;
 pub struct Fixture {
     pub _dir: tempfile::TempDir,
     pub app: Arc<App>,
-    pub router: Router,
+    pub router: Service,
     pub live: Registry,
     pub _stop: tokio::sync::watch::Sender<bool>,
 }
