@@ -156,14 +156,19 @@ impl SqliteStore {
     /// The store over the file at `path`, opened with `options`: two connections for reads
     /// and writes, and the journal's, made when first used.
     async fn connect(options: SqliteConnectOptions, path: &Path) -> Result<SqliteStore> {
+        // No ping before each use (sqlx's default): an SQLite connection is a file open in this
+        // process, which a ping (a round trip to the connection's thread, doubling the cost of
+        // each intent's commit) cannot find gone. A broken one fails its query all the same.
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
+            .test_before_acquire(false)
             .after_release(out_of_transactions)
             .connect_with(options.clone())
             .await
             .map_err(|e| classify(e, path))?;
         let journal = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .after_release(out_of_transactions)
             .connect_lazy_with(journal_options(options));
         Ok(SqliteStore {
