@@ -377,7 +377,7 @@ pub async fn create_session(
         })
         .await
         .map_err(ApiError::from)?;
-    let state = SessionState { adjustments, ..live.snapshot().await };
+    let state = SessionState { adjustments, ..live.snapshot(st.app.library()).await };
     Ok(created(&live, state))
 }
 
@@ -389,7 +389,7 @@ pub async fn list_sessions(
 ) -> Result<Json<Vec<SessionState>>, ApiError> {
     let mut out = Vec::new();
     for live in st.live.of_user(user).await.map_err(ApiError::from)? {
-        out.push(live.snapshot().await);
+        out.push(live.snapshot(st.app.library()).await);
     }
     Ok(Json(out))
 }
@@ -426,7 +426,7 @@ pub async fn get_session(
     Caller(user): Caller,
     Id(id): Id<SessionId>,
 ) -> Result<Response, ApiError> {
-    Ok(session_json(&find(&st, user, id).await?.snapshot().await))
+    Ok(session_json(&find(&st, user, id).await?.snapshot(st.app.library()).await))
 }
 
 /// An intent as the API takes it: `{"intent":"pause"}`, `{"intent":"pain","score":7}`, …
@@ -555,6 +555,8 @@ pub struct EventsQuery {
 
 struct Follow {
     live: Arc<Live>,
+    /// Names the stretches of the session's outcome.
+    library: Arc<limber_core::Library>,
     /// The token the stream was opened with, checked every [`TOKEN_RECHECK`].
     token: Option<TokenCheck>,
     seq: u64,
@@ -601,7 +603,7 @@ impl Follow {
                 self.queue.push_back(event.json_data(cue).unwrap_or_else(|_| Event::default().comment("cue")));
                 self.seq = cue.seq;
             }
-            let snapshot = self.live.snapshot_of(&state.session);
+            let snapshot = self.live.snapshot_of(&self.library, &state.session);
             self.done = state.recorded;
             drop(state);
             let view = Event::default().event("view");
@@ -662,6 +664,7 @@ pub async fn events(
     };
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let follow = Follow {
+        library: st.app.shared_library(),
         seq: last.or(query.after).unwrap_or(0),
         token: hash.map(|hash| TokenCheck {
             app: st.app.clone(),
@@ -1109,6 +1112,6 @@ pub async fn start_screening(
         .start(NewLive { user, kind: Kind::Screening, session, screening: None, started_at_ms: now_ms(), speed: 1.0 })
         .await
         .map_err(ApiError::from)?;
-    let state = live.snapshot().await;
+    let state = live.snapshot(st.app.library()).await;
     Ok(created(&live, state))
 }

@@ -180,8 +180,6 @@ pub struct Live {
     pub started_at_ms: i64,
     /// Session seconds per wall-clock second.
     pub speed: f64,
-    /// The content its stretches come from: for the names and doses its outcome says.
-    library: Arc<limber_core::Library>,
     /// The session; held across persisting, so the stored log follows the order of intents.
     pub state: Mutex<State>,
     /// Bumped after every change; SSE streams wait on it. Made when the first stream
@@ -278,25 +276,26 @@ impl Live {
         self.started_at_ms.saturating_add(millis(wall))
     }
 
-    /// The session's state for the API at the server's now.
-    pub async fn snapshot(&self) -> SessionState {
+    /// The session's state for the API at the server's now; `library` names the stretches of
+    /// its outcome (passed in rather than held by each of thousands of live sessions).
+    pub async fn snapshot(&self, library: &limber_core::Library) -> SessionState {
         // Most views find the session free: no place in the lock's queue then (`try_lock` fails
         // while others wait, so no one is passed).
         if let Ok(state) = self.state.try_lock() {
-            return self.snapshot_of(&state.session);
+            return self.snapshot_of(library, &state.session);
         }
         let state = self.state.lock().await;
-        self.snapshot_of(&state.session)
+        self.snapshot_of(library, &state.session)
     }
 
     /// The session's state for the API, from a locked session.
-    pub fn snapshot_of(&self, session: &Session) -> SessionState {
+    pub fn snapshot_of(&self, library: &limber_core::Library, session: &Session) -> SessionState {
         let summary = session.summary();
         let outcome = match (self.kind, &summary) {
             (Kind::Routine, Some(summary)) => limber_app::kept_line(session, self.speed).map(|kept| Outcome {
                 headline: summary.headline(),
                 kept: kept.to_owned(),
-                stretches: summary.item_lines(&self.library),
+                stretches: summary.item_lines(library),
                 time_and_pain: summary.time_and_pain(),
                 pain_after_advice: summary.pain_after_advice(),
             }),
@@ -585,7 +584,7 @@ impl Registry {
     /// [`Registry::sweep`] for one stored session no one here holds.
     async fn sweep_one(&self, record: &LiveRecord) -> Result<(), LiveError> {
         let (kind, session, saved) = replay(record, &self.app)?;
-        let live = new_live(record, kind, State::new(session, saved + record.events.len(), saved), &self.app);
+        let live = new_live(record, kind, State::new(session, saved + record.events.len(), saved));
         let mut state = live.state.lock().await;
         state.session.advance(live.at(now_ms()));
         if state.session.phase().is_over() {
@@ -649,7 +648,7 @@ impl Registry {
     /// Returns it, and whether it was new here.
     fn adopt(&self, record: &LiveRecord) -> Result<(Arc<Live>, bool), LiveError> {
         let (kind, session, saved) = replay(record, &self.app)?;
-        let live = Arc::new(new_live(record, kind, State::new(session, saved + record.events.len(), saved), &self.app));
+        let live = Arc::new(new_live(record, kind, State::new(session, saved + record.events.len(), saved)));
         let mut map = self.sessions.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(held) = map.get(&record.id) {
             return Ok((held.clone(), false));
@@ -748,7 +747,6 @@ impl Registry {
             kind,
             started_at_ms,
             speed,
-            library: self.app.shared_library(),
             changed: std::sync::OnceLock::new(),
             wake: Notify::new(),
             state: Mutex::new(State::new(session, saved, saved)),
@@ -820,7 +818,7 @@ impl Registry {
                 // Sharp pain pressed during a stretch that reached the server just after the
                 // session ended: that stretch is set aside all the same, and the press is heard.
                 if let Some(report) = state.session.reported_late(intent) {
-                    let snapshot = live.snapshot_of(&state.session);
+                    let snapshot = live.snapshot_of(self.app.library(), &state.session);
                     drop(state);
                     let stretch = &report.stretch;
                     self.app.set_aside(live.user, stretch).await.map_err(|e| IntentError::Store(e.into()))?;
@@ -905,7 +903,7 @@ impl Registry {
         }
         state.stored = state.session.log().intents.len();
         state.unstored.clear();
-        let snapshot = live.snapshot_of(&state.session);
+        let snapshot = live.snapshot_of(self.app.library(), &state.session);
         let set_aside_now = state.session.set_aside().filter(|_| !set_aside_before).cloned();
         let emergency_now = !emergency_before && is_emergency_stop(&state.session);
         drop(state);
@@ -979,7 +977,7 @@ impl Registry {
         {
             state.unstored.push(report);
         }
-        let snapshot = live.snapshot_of(&state.session);
+        let snapshot = live.snapshot_of(self.app.library(), &state.session);
         let set_aside = state.session.set_aside().cloned();
         let emergency = is_emergency_stop(&state.session);
         drop(state);
@@ -1108,14 +1106,13 @@ fn jitter(attempt: u32) -> Duration {
 }
 
 /// A live session for `record` in `state`.
-fn new_live(record: &LiveRecord, kind: Kind, state: State, app: &App) -> Live {
+fn new_live(record: &LiveRecord, kind: Kind, state: State) -> Live {
     Live {
         id: record.id,
         user: record.user,
         kind,
         started_at_ms: record.started_at_ms,
         speed: if record.speed.is_finite() && record.speed > 0.0 { record.speed } else { 1.0 },
-        library: app.shared_library(),
         changed: std::sync::OnceLock::new(),
         wake: Notify::new(),
         state: Mutex::new(state),

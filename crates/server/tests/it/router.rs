@@ -929,7 +929,7 @@ async fn a_restarted_server_resumes_a_paused_session_exactly() {
     let live = limber_server::Registry::new(&f.app);
     assert_eq!(live.resume_all().await.unwrap(), 1);
     let user = f.app.local_user().await.unwrap();
-    let resumed = live.get(user, id.parse().unwrap()).await.unwrap().unwrap().snapshot().await;
+    let resumed = live.get(user, id.parse().unwrap()).await.unwrap().unwrap().snapshot(f.app.library()).await;
     let resumed = serde_json::to_value(resumed).unwrap();
     assert_eq!(resumed["view"]["paused"], true);
     assert_eq!(resumed["view"]["phase"], paused["view"]["phase"]);
@@ -955,7 +955,7 @@ async fn an_intent_whose_caller_hangs_up_is_still_stored_and_shown() {
     // Watchers (and the paused session's driver, which waits for a change) are told.
     let told = tokio::time::timeout(std::time::Duration::from_secs(10), changes.changed()).await;
     assert!(told.is_ok(), "the resume was never shown");
-    assert_eq!(serde_json::to_value(live.snapshot().await).unwrap()["view"]["paused"], false);
+    assert_eq!(serde_json::to_value(live.snapshot(f.app.library()).await).unwrap()["view"]["paused"], false);
     // The next intent follows it in the stored log, as a restart replays it.
     let (status, v) = f.post(&path, None, json!({"intent": "pause"})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
@@ -999,8 +999,10 @@ async fn intents_sent_at_once_to_many_sessions_are_all_stored_in_order() {
     assert_eq!(live.resume_all().await.unwrap(), ids.len());
     let user = f.app.local_user().await.unwrap();
     for (id, last) in ids.iter().zip(&answered) {
-        let resumed =
-            serde_json::to_value(live.get(user, id.parse().unwrap()).await.unwrap().unwrap().snapshot().await).unwrap();
+        let resumed = serde_json::to_value(
+            live.get(user, id.parse().unwrap()).await.unwrap().unwrap().snapshot(f.app.library()).await,
+        )
+        .unwrap();
         assert_eq!(resumed["view"]["paused"], true, "{id}: the last intent, pause, is stored");
         assert_eq!(resumed["view"]["remaining-ms"], last["view"]["remaining-ms"], "{id}: replays to the same moment");
         assert_eq!(resumed["view"]["allowed"], last["view"]["allowed"]);
@@ -1829,7 +1831,7 @@ async fn an_intent_that_cannot_be_stored_or_read_back_is_taken_back_not_left_in_
     let live = limber_server::Registry::new(&f.app);
     assert_eq!(live.resume_all().await.unwrap(), 1);
     let user = f.app.local_user().await.unwrap();
-    let resumed = live.get(user, id.parse().unwrap()).await.unwrap().unwrap().snapshot().await;
+    let resumed = live.get(user, id.parse().unwrap()).await.unwrap().unwrap().snapshot(f.app.library()).await;
     let resumed = serde_json::to_value(resumed).unwrap();
     assert_eq!((&resumed["view"]["paused"], &resumed["view"]["phase"]), (&v["view"]["paused"], &v["view"]["phase"]));
 }
