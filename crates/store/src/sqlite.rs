@@ -49,7 +49,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SqliteStore {
     pool: SqlitePool,
     /// The one connection live sessions' intents are appended on (see [`journal_options`]).
-    journal: SqlitePool,
+    journal: Arc<tokio::sync::Mutex<Journal>>,
     path: PathBuf,
     /// Live sessions removed since their events were last swept.
     removed_since_sweep: Arc<AtomicU32>,
@@ -65,6 +65,44 @@ pub struct SqliteStore {
 /// with them). Opened when first used, with a small page cache: it only ever appends.
 fn journal_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
     options.synchronous(SqliteSynchronous::Normal).pragma("cache_size", "-512")
+}
+
+/// The connection live sessions' intents are appended on, held by the store rather than in a
+/// pool: a pool gives a connection back on a task of its own and pings it first, which made
+/// every commit of intents three round trips to the connection's thread instead of one.
+#[derive(Debug)]
+struct Journal {
+    options: SqliteConnectOptions,
+    /// Opened when first used, and again after it is found mid-transaction (a write cut off).
+    connection: Option<sqlx::SqliteConnection>,
+    /// Set when the store is closed: nothing is appended after.
+    closed: bool,
+}
+
+impl Journal {
+    /// The open connection, opened first if need be; out of any transaction.
+    async fn connection(&mut self) -> std::result::Result<&mut sqlx::SqliteConnection, sqlx::Error> {
+        if self.closed {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        if self.connection.as_mut().is_some_and(|c| sqlx::Connection::is_in_transaction(c)) {
+            // A write cut off in the middle (its task was dropped): not used again.
+            if let Some(connection) = self.connection.take() {
+                let _ = sqlx::Connection::close_hard(connection).await;
+            }
+        }
+        if self.connection.is_none() {
+            self.connection = Some(sqlx::ConnectOptions::connect(&self.options).await?);
+        }
+        self.connection.as_mut().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    async fn close(&mut self) {
+        self.closed = true;
+        if let Some(connection) = self.connection.take() {
+            let _ = sqlx::Connection::close(connection).await;
+        }
+    }
 }
 
 /// Makes the database at `path` its owner's alone: a new one is created empty with that mode
@@ -166,14 +204,10 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(|e| classify(e, path))?;
-        let journal = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .after_release(out_of_transactions)
-            .connect_lazy_with(journal_options(options));
+        let journal = Journal { options: journal_options(options), connection: None, closed: false };
         Ok(SqliteStore {
             pool,
-            journal,
+            journal: Arc::new(tokio::sync::Mutex::new(journal)),
             path: path.to_owned(),
             removed_since_sweep: Arc::default(),
             swept_at_start: Arc::default(),
@@ -777,7 +811,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
-        self.journal.close().await;
+        self.journal.lock().await.close().await;
         // The log folded into the file first, while nothing else of this store writes: SQLite
         // does so when its last connection closes, but two connections closing at once can
         // each find the other still open, and leave the whole log for every later command to
@@ -1205,12 +1239,14 @@ impl Store for SqliteStore {
             insert.push(") AS v LEFT JOIN live_heads h ON h.uuid = v.column1 ORDER BY v.column1, v.column2");
             insert
         };
+        let mut journal = self.journal.lock().await;
         let written: std::result::Result<(), sqlx::Error> = async {
+            let journal = journal.connection().await?;
             if events.len() <= EVENTS_PER_STATEMENT {
-                insert(events).build().execute(&self.journal).await?;
+                insert(events).build().execute(&mut *journal).await?;
                 return Ok(());
             }
-            let mut tx = self.journal.begin().await?;
+            let mut tx = sqlx::Connection::begin(journal).await?;
             for chunk in events.chunks(EVENTS_PER_STATEMENT) {
                 insert(chunk).build().execute(&mut *tx).await?;
             }
@@ -1222,7 +1258,7 @@ impl Store for SqliteStore {
         for (session, first, _) in &runs {
             let next: Option<i64> = sqlx::query_scalar("SELECT next FROM live_heads WHERE uuid = ?")
                 .bind(session.to_string())
-                .fetch_optional(&self.journal)
+                .fetch_optional(journal.connection().await?)
                 .await?;
             if let Some(error) = crate::misplaced(*session, *first, next) {
                 return Err(error);
