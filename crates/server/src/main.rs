@@ -243,7 +243,7 @@ fn main() -> ExitCode {
     // of the intent throughput in wake-ups, and drops lines when it falls behind.)
     let filter = log_filter(std::env::var("LIMBER_LOG").ok().as_deref());
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer())
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
@@ -673,6 +673,20 @@ async fn signal() {
         () = ctrl_c => {}
         () = term => {}
         () = hangup => {}
+    }
+}
+
+/// Where log lines go: standard error, through a file handle of its own when one can be had.
+/// Each line is written with one `write` on it, as on `std::io::stderr`, but without
+/// `Stderr`'s lock: two threads logging at once no longer wait for each other's write (under
+/// load that wait put a thread to sleep and woke it for each line), and the kernel keeps each
+/// line whole.
+fn log_writer() -> tracing_subscriber::fmt::writer::BoxMakeWriter {
+    use std::os::fd::AsFd;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    match std::io::stderr().as_fd().try_clone_to_owned() {
+        Ok(fd) => BoxMakeWriter::new(std::sync::Arc::new(std::fs::File::from(fd))),
+        Err(_) => BoxMakeWriter::new(std::io::stderr),
     }
 }
 
