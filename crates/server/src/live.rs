@@ -102,11 +102,34 @@ pub struct State {
     /// order: never taken back, stored as soon as the store takes them, and applied again, each
     /// at its own time, over the session whenever it is reloaded without them.
     unstored: Vec<Logged>,
+    /// When the session's driver next looks at it on its own (wall-clock Unix milliseconds):
+    /// an intent wakes it sooner only when it brings the session's next deadline before this.
+    /// `i64::MIN` (wake it at every intent) until the driver says.
+    driver_looks_at_ms: i64,
 }
 
 impl State {
     fn new(session: Session, stored: usize, saved: usize) -> State {
-        State { session, recorded: false, saved, stored, gone: false, unstored: Vec::new() }
+        State {
+            session,
+            recorded: false,
+            saved,
+            stored,
+            gone: false,
+            unstored: Vec::new(),
+            driver_looks_at_ms: i64::MIN,
+        }
+    }
+
+    /// Whether the session's driver must wake now, after an intent, rather than at the time it
+    /// set itself: the session ended (to record it), a safety report waits to be stored, or the
+    /// next deadline came before that time (a resumed hold). A pause, or a deadline moved later,
+    /// leaves it asleep; it finds nothing due when it wakes and sleeps on. (The idle limit only
+    /// moves later with each word, and the driver checks it again before ending a session.)
+    fn driver_must_wake(&self, live: &Live) -> bool {
+        self.session.phase().is_over()
+            || !self.unstored.is_empty()
+            || self.session.next_deadline().is_some_and(|due| live.wall_ms(due) < self.driver_looks_at_ms)
     }
 
     /// Takes the session as stored now (replayed), or marks it gone when it is stored no more.
@@ -906,9 +929,12 @@ impl Registry {
         let snapshot = live.snapshot_of(self.app.library(), &state.session);
         let set_aside_now = state.session.set_aside().filter(|_| !set_aside_before).cloned();
         let emergency_now = !emergency_before && is_emergency_stop(&state.session);
+        let wake_driver = state.driver_must_wake(live);
         drop(state);
         live.bump();
-        live.wake.notify_one();
+        if wake_driver {
+            live.wake.notify_one();
+        }
         if emergency_now {
             self.stop_others_for_emergency(live.user, live.id);
         }
@@ -1302,6 +1328,7 @@ async fn drive(registry: Registry, live: Arc<Live>) {
             let idle_left = registry.idle.saturating_sub(Duration::from_millis(u64::try_from(silent).unwrap_or(0)));
             if !state.unstored.is_empty() {
                 // A stop the store has not taken yet is tried again soon.
+                state.driver_looks_at_ms = i64::MIN;
                 drop(state);
                 tokio::select! {
                     () = tokio::time::sleep_until(next_try) => {}
@@ -1309,7 +1336,14 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                 }
                 continue;
             }
-            (state.session.next_deadline(), idle_left)
+            let deadline = state.session.next_deadline();
+            // Said under the lock, so that an intent that moves the deadline before it wakes
+            // this driver (`State::driver_must_wake`).
+            state.driver_looks_at_ms = match deadline {
+                Some(due) => live.wall_ms(due),
+                None => now_ms().saturating_add(millis(idle_left)),
+            };
+            (deadline, idle_left)
         };
         match deadline {
             Some(due) => {
@@ -1319,29 +1353,32 @@ async fn drive(registry: Registry, live: Arc<Live>) {
                     () = live.wake.notified() => {}
                 }
             }
+            // Not silent for the idle limit yet (an intent that left the driver asleep moved it
+            // on): looked at again when it would be.
+            None if !idle_left.is_zero() => {
+                let _ = tokio::time::timeout(idle_left, live.wake.notified()).await;
+            }
             None => {
-                if tokio::time::timeout(idle_left, live.wake.notified()).await.is_err() {
-                    // Waiting for the person, who has said nothing for the idle limit: ended as
-                    // quitting ends it (through the log, so a replay agrees), and recorded.
-                    tracing::info!(session = %live.id, "ending a session left waiting");
-                    // Quitting may ask for the rating after the routine: nobody is there to
-                    // give it, so that question is quit at once too.
-                    for _ in 0..2 {
-                        match registry.intent(&live, Intent::Quit).await {
-                            Ok(state) if state.summary.is_none() => {}
-                            Err(IntentError::Store(e)) => {
-                                tracing::warn!(session = %live.id, error = %e, "cannot end a session left waiting");
-                                break;
-                            }
-                            Err(IntentError::Gone) => {
-                                tracing::info!(
-                                    session = %live.id,
-                                    "a session left waiting is gone: another instance recorded it, or its person was removed"
-                                );
-                                break;
-                            }
-                            _ => break,
+                // Waiting for the person, who has said nothing for the idle limit: ended as
+                // quitting ends it (through the log, so a replay agrees), and recorded.
+                tracing::info!(session = %live.id, "ending a session left waiting");
+                // Quitting may ask for the rating after the routine: nobody is there to
+                // give it, so that question is quit at once too.
+                for _ in 0..2 {
+                    match registry.intent(&live, Intent::Quit).await {
+                        Ok(state) if state.summary.is_none() => {}
+                        Err(IntentError::Store(e)) => {
+                            tracing::warn!(session = %live.id, error = %e, "cannot end a session left waiting");
+                            break;
                         }
+                        Err(IntentError::Gone) => {
+                            tracing::info!(
+                                session = %live.id,
+                                "a session left waiting is gone: another instance recorded it, or its person was removed"
+                            );
+                            break;
+                        }
+                        _ => break,
                     }
                 }
             }

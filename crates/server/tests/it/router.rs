@@ -1312,6 +1312,34 @@ async fn a_paused_session_left_alone_is_ended_after_one_idle_limit_not_two() {
 }
 
 #[tokio::test]
+async fn a_word_to_a_paused_session_starts_its_idle_limit_again() {
+    // Resuming and pausing again moves no deadline before the one the session's driver sleeps
+    // to, so the driver is not woken: when it wakes at the old idle limit, it must find the
+    // person spoke since, and wait on.
+    let idle = std::time::Duration::from_millis(1500);
+    let f = crate::support::fixture_with(false, idle).await;
+    let body = json!({"routine": "desk", "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
+    let (_, v) = f.post("/api/v1/sessions", None, body).await;
+    let (id, started) = (v["id"].as_str().unwrap().to_owned(), v["started-at-ms"].as_i64().unwrap());
+    f.screen(&id, None).await;
+    let intents = format!("/api/v1/sessions/{id}/intents");
+    let (status, paused) = f.post(&intents, None, json!({"intent": "pause"})).await;
+    assert_eq!(status, StatusCode::OK, "{paused}");
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let (status, resumed) = f.post(&intents, None, json!({"intent": "resume"})).await;
+    assert_eq!(status, StatusCode::OK, "{resumed}");
+    let (status, paused_again) = f.post(&intents, None, json!({"intent": "pause"})).await;
+    assert_eq!(status, StatusCode::OK, "{paused_again}");
+    f.send(Request::get(format!("/api/v1/sessions/{id}/events")).body(Body::empty()).unwrap()).await;
+    let (_, page) = f.get("/api/v1/history", None).await;
+    let record = &page["sessions"][0];
+    assert_eq!(&record["id"], &json!(id), "{page}");
+    let last_word = started + paused_again["view"]["at"].as_i64().unwrap();
+    let silent = record["ended-at-ms"].as_i64().unwrap() - last_word;
+    assert!((1500..3000).contains(&silent), "ended {silent} ms after the last word, with an idle limit of 1.5 s");
+}
+
+#[tokio::test]
 async fn an_export_that_cannot_begin_reading_is_an_error_answer_not_a_short_file() {
     let f = fixture(false).await;
     f.start("desk", 1.0, None).await;
