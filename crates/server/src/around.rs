@@ -7,7 +7,8 @@
 //! route per request and start a timer for every request, which made a session's view a fifth
 //! slower under load (`cargo xtask bench server`). Here the timer starts only once the handler
 //! has to wait (for a body, the database, a lock): an answer made at once, as most views are,
-//! never needs one.
+//! never needs one, and one that waits (an intent, for its commit) sets the connection's one
+//! timer ([`crate::deadline`]) rather than entering a timer of its own.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -19,6 +20,7 @@ use axum::http::{HeaderValue, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::Limited;
 
+use crate::deadline::{ConnectionTimer, Deadline};
 use crate::error::{ApiError, TOO_LARGE, json_errors};
 use crate::{HEADER_LIMIT, IMPORT_LIMIT, Limits, URI_LIMIT};
 
@@ -33,7 +35,7 @@ impl<S> tower::Layer<S> for AroundLayer {
     type Service = Around<S>;
 
     fn layer(&self, inner: S) -> Around<S> {
-        Around { inner, limits: self.limits, client: None }
+        Around { inner, limits: self.limits, client: None, timer: None }
     }
 }
 
@@ -44,12 +46,16 @@ pub struct Around<S> {
     limits: Limits,
     /// The address of the connection's client, for the log.
     client: Option<std::net::IpAddr>,
+    /// The connection's timer, for the 408 (without one, as in tests, each request that waits
+    /// starts its own).
+    timer: Option<ConnectionTimer>,
 }
 
 impl<S> Around<S> {
-    /// This service for one connection, from `client`.
-    pub fn for_client(mut self, client: std::net::IpAddr) -> Around<S> {
+    /// This service for one connection, from `client`, with the connection's `timer`.
+    pub fn for_connection(mut self, client: std::net::IpAddr, timer: ConnectionTimer) -> Around<S> {
         self.client = Some(client);
+        self.timer = Some(timer);
         self
     }
 }
@@ -79,6 +85,7 @@ where
         };
         AroundFuture {
             inner,
+            timer: self.timer.clone(),
             sleep: None,
             refused,
             deadline: started + self.limits.timeout,
@@ -93,8 +100,8 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: Option<F>,
         // Started at the first time `inner` waits.
-        #[pin]
-        sleep: Option<tokio::time::Sleep>,
+        timer: Option<ConnectionTimer>,
+        sleep: Option<Deadline>,
         // The answer to a request refused before the router saw it.
         refused: Option<Response>,
         deadline: Instant,
@@ -114,11 +121,10 @@ impl<F: Future<Output = Result<Response, Infallible>>> Future for AroundFuture<F
                 Some(Poll::Ready(Ok(response))) => json_errors(response),
                 Some(Poll::Ready(Err(never))) => match never {},
                 Some(Poll::Pending) => {
-                    if this.sleep.as_mut().as_pin_mut().is_none() {
-                        this.sleep.set(Some(tokio::time::sleep_until((*this.deadline).into())));
-                    }
-                    let Some(sleep) = this.sleep.as_mut().as_pin_mut() else { return Poll::Pending };
-                    ready!(sleep.poll(cx));
+                    let deadline = (*this.deadline).into();
+                    let timer = this.timer.get_or_insert_with(ConnectionTimer::new);
+                    let sleep = this.sleep.get_or_insert_with(|| timer.until(deadline));
+                    ready!(Pin::new(sleep).poll(cx));
                     // The handler is dropped (as a client hanging up would drop it).
                     this.inner.set(None);
                     json_errors(StatusCode::REQUEST_TIMEOUT.into_response())

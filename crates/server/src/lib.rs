@@ -9,6 +9,7 @@
 pub mod api;
 pub mod around;
 pub mod auth;
+pub mod deadline;
 pub mod error;
 pub mod live;
 pub mod openapi;

@@ -4,10 +4,12 @@
 use std::future::Future;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+
+use crate::deadline::ConnectionTimer;
 
 /// How long a client has to send a request's headers, from the connection's start or the end of
 /// its previous request; a connection that sends nothing, or stalls in the middle, is closed.
@@ -20,7 +22,7 @@ pub async fn serve(listener: TcpListener, service: crate::Service, shutdown: imp
     let mut http = hyper::server::conn::http1::Builder::new();
     // An answer's head and body are copied into one buffer and sent with one `write`, not
     // gathered by `writev`: a view (a few kilobytes) went 3 % faster under load.
-    http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).writev(false);
+    http.header_read_timeout(HEADER_READ_TIMEOUT).writev(false);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -38,7 +40,11 @@ pub async fn serve(listener: TcpListener, service: crate::Service, shutdown: imp
             () = &mut shutdown => break,
         };
         // Each request knows the address it came from, for the request log.
-        let service = TowerToHyperService::new(service.clone().for_client(peer.ip()));
+        // One timer for the connection's deadlines, hyper's and the router's (see `deadline`).
+        let timer = ConnectionTimer::new();
+        let service = TowerToHyperService::new(service.clone().for_connection(peer.ip(), timer.clone()));
+        let mut http = http.clone();
+        http.timer(timer);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(e) = connection.await {
