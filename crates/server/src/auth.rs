@@ -140,32 +140,38 @@ impl FromRequestParts<Arc<AppState>> for Caller {
 /// visit: its `Host` must be a loopback name (a DNS-rebinding page's is its own name), and a
 /// browser's `Origin` must be this server's, its `Sec-Fetch-Site` not another site.
 fn from_this_machine(parts: &Parts) -> Result<(), ApiError> {
-    use axum::http::header::{FORWARDED, HOST, ORIGIN};
     let forbidden = |m: &str| ApiError::new(StatusCode::FORBIDDEN, "cross-site", m);
-    let header = |name: &str| parts.headers.get(name).map(|v| v.to_str().unwrap_or("\u{0}"));
-    // A reverse proxy on this machine calls as localhost (nginx's default `Host` is the
-    // upstream's own), but for someone elsewhere: what it adds says so.
-    let proxied = [FORWARDED.as_str(), "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via"]
-        .iter()
-        .any(|name| parts.headers.contains_key(*name));
-    if proxied {
-        return Err(forbidden(
-            "a request through a proxy needs a token: give each person one with `limber-server user add NAME`",
-        ));
+    // The fields read, in one pass over the few a request has (the first of each name, as
+    // `HeaderMap::get` gives it), rather than a lookup for each name asked about.
+    let (mut host, mut origin, mut fetch_site) = (None, None, None);
+    for (name, value) in &parts.headers {
+        let value = || value.to_str().unwrap_or("\u{0}");
+        match name.as_str() {
+            // A reverse proxy on this machine calls as localhost (nginx's default `Host` is the
+            // upstream's own), but for someone elsewhere: what it adds says so.
+            "forwarded" | "x-forwarded-for" | "x-forwarded-host" | "x-real-ip" | "via" => {
+                return Err(forbidden(
+                    "a request through a proxy needs a token: give each person one with `limber-server user add NAME`",
+                ));
+            }
+            "host" => host = host.or_else(|| Some(value())),
+            "origin" => origin = origin.or_else(|| Some(value())),
+            "sec-fetch-site" => fetch_site = fetch_site.or_else(|| Some(value())),
+            _ => {}
+        }
     }
-    let host = header(HOST.as_str()).or_else(|| parts.uri.authority().map(axum::http::uri::Authority::as_str));
+    let host = host.or_else(|| parts.uri.authority().map(axum::http::uri::Authority::as_str));
     if !host.is_some_and(is_loopback) {
         return Err(forbidden(
             "this server acts for its local user only when called as localhost; send a token from another name",
         ));
     }
-    let origin = header(ORIGIN.as_str());
     let same_origin = |origin: &str| {
         host.is_some_and(|host| {
             origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
         })
     };
-    if origin.is_some_and(|o| !same_origin(o)) || header("sec-fetch-site") == Some("cross-site") {
+    if origin.is_some_and(|o| !same_origin(o)) || fetch_site == Some("cross-site") {
         return Err(forbidden("a request from another web site needs a token"));
     }
     Ok(())
@@ -180,9 +186,12 @@ fn is_loopback(host: &str) -> bool {
             host.rsplit_once(':').map_or(host, |(name, port)| if port.parse::<u16>().is_ok() { name } else { host })
         }
     };
-    name.eq_ignore_ascii_case("localhost")
-        || name.to_ascii_lowercase().ends_with(".localhost")
-        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    const LOCALHOST: &[u8] = b".localhost";
+    let name_bytes = name.as_bytes();
+    name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || name.eq_ignore_ascii_case("localhost")
+        || name_bytes.len() >= LOCALHOST.len()
+            && name_bytes[name_bytes.len() - LOCALHOST.len()..].eq_ignore_ascii_case(LOCALHOST)
 }
 
 #[cfg(test)]
@@ -195,6 +204,30 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.starts_with("lmb_") && a.len() == 4 + 64, "{a}");
         assert_eq!(hash_token("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn a_local_call_is_told_from_one_through_a_proxy_or_from_another_site() {
+        let parts = |headers: &[(&str, &str)]| {
+            let mut request = axum::http::Request::builder().uri("/api/v1/history");
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            request.body(()).unwrap().into_parts().0
+        };
+        let local = [("host", "127.0.0.1:8080")];
+        assert!(from_this_machine(&parts(&local)).is_ok());
+        assert!(from_this_machine(&parts(&[("host", "x.LOCALHOST"), ("origin", "http://x.LOCALHOST")])).is_ok());
+        for proxy in ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via"] {
+            let said = from_this_machine(&parts(&[local[0], (proxy, "203.0.113.9")]));
+            assert!(said.is_err_and(|e| e.code == "cross-site"), "{proxy}");
+        }
+        for other in [[local[0], ("origin", "https://evil.example")], [local[0], ("sec-fetch-site", "cross-site")]] {
+            assert!(from_this_machine(&parts(&other)).is_err(), "{other:?}");
+        }
+        // The first field of a name counts, as `HeaderMap::get` reads it.
+        let twice = [("host", "evil.example"), ("host", "127.0.0.1:8080")];
+        assert!(from_this_machine(&parts(&twice)).is_err());
     }
 
     #[test]
