@@ -926,6 +926,9 @@ impl Registry {
         }
         state.stored = state.session.log().intents.len();
         state.unstored.clear();
+        // Watchers read the cues kept in the session: only its latest are kept from here, as
+        // the driver keeps them (it may sleep through this intent).
+        state.session.release_cues();
         let snapshot = live.snapshot_of(self.app.library(), &state.session);
         let set_aside_now = state.session.set_aside().filter(|_| !set_aside_before).cloned();
         let emergency_now = !emergency_before && is_emergency_stop(&state.session);

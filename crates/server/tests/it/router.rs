@@ -1340,6 +1340,31 @@ async fn a_word_to_a_paused_session_starts_its_idle_limit_again() {
 }
 
 #[tokio::test]
+async fn a_session_paused_and_resumed_many_times_keeps_only_its_latest_cues() {
+    // Neither a pause nor a resume to a later deadline wakes the session's driver, which
+    // otherwise lets go of the cues said: the intents must, or a session toggled for a long
+    // hold would pile up every cue until the hold's end.
+    let f = fixture(false).await;
+    let body = json!({"routine": "desk", "pain-before": {"prompt": "skip"}, "pain-after": {"prompt": "skip"}});
+    let (_, v) = f.post("/api/v1/sessions", None, body).await;
+    let id = v["id"].as_str().unwrap().to_owned();
+    f.screen(&id, None).await;
+    let intents = format!("/api/v1/sessions/{id}/intents");
+    for _ in 0..100 {
+        for intent in ["pause", "resume"] {
+            let (status, v) = f.post(&intents, None, json!({ "intent": intent })).await;
+            assert_eq!(status, StatusCode::OK, "{v}");
+        }
+    }
+    let user = f.app.local_user().await.unwrap();
+    let live = f.live.get(user, id.parse().unwrap()).await.unwrap().expect("held");
+    let state = live.state.lock().await;
+    let kept = state.session.cues_since(0).count();
+    assert!(state.session.last_cue() >= 200, "a cue for each pause and resume: {}", state.session.last_cue());
+    assert!(kept <= limber_core::KEPT_CUES, "{kept} cues kept");
+}
+
+#[tokio::test]
 async fn an_export_that_cannot_begin_reading_is_an_error_answer_not_a_short_file() {
     let f = fixture(false).await;
     f.start("desk", 1.0, None).await;
