@@ -149,7 +149,12 @@ fn json<T: Serialize>(value: &T) -> Response {
 fn session_json(state: &SessionState) -> Response {
     let mut body = Vec::with_capacity(4096);
     match serde_json::to_writer(&mut body, state) {
-        Ok(()) => ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response(),
+        // A static header value: one from a `&str` is checked and copied for every answer.
+        Ok(()) => {
+            let mut response = body.into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
         Err(e) => ApiError::internal(&e).into_response(),
     }
 }
