@@ -102,23 +102,17 @@ pub struct State {
     /// order: never taken back, stored as soon as the store takes them, and applied again, each
     /// at its own time, over the session whenever it is reloaded without them.
     unstored: Vec<Logged>,
-    /// When the session's driver next looks at it on its own (wall-clock Unix milliseconds):
-    /// an intent wakes it sooner only when it brings the session's next deadline before this.
-    /// `i64::MIN` (wake it at every intent) until the driver says.
-    driver_looks_at_ms: i64,
+    /// When the session's driver next looks at it on its own, in milliseconds after the
+    /// session's start ([`Live::since_start`]): an intent wakes it sooner only when it brings the
+    /// session's next deadline before this. 0 (wake it at every intent) until the driver says.
+    /// (Four bytes, beside the flags: eight more put 10,000 live sessions 1.3 MB higher, in the
+    /// allocator's next size.)
+    driver_looks_at: u32,
 }
 
 impl State {
     fn new(session: Session, stored: usize, saved: usize) -> State {
-        State {
-            session,
-            recorded: false,
-            saved,
-            stored,
-            gone: false,
-            unstored: Vec::new(),
-            driver_looks_at_ms: i64::MIN,
-        }
+        State { session, recorded: false, saved, stored, gone: false, unstored: Vec::new(), driver_looks_at: 0 }
     }
 
     /// Whether the session's driver must wake now, after an intent, rather than at the time it
@@ -129,7 +123,11 @@ impl State {
     fn driver_must_wake(&self, live: &Live) -> bool {
         self.session.phase().is_over()
             || !self.unstored.is_empty()
-            || self.session.next_deadline().is_some_and(|due| live.wall_ms(due) < self.driver_looks_at_ms)
+            || self.driver_looks_at == 0
+            || self
+                .session
+                .next_deadline()
+                .is_some_and(|due| live.since_start(live.wall_ms(due)) < self.driver_looks_at)
     }
 
     /// Takes the session as stored now (replayed), or marks it gone when it is stored no more.
@@ -291,6 +289,12 @@ impl Live {
     pub fn at(&self, now_ms: i64) -> At {
         let wall = u64::try_from(now_ms.saturating_sub(self.started_at_ms)).unwrap_or(0);
         At(Duration::from_millis(wall).mul_f64(self.speed))
+    }
+
+    /// Milliseconds from the session's start to wall-clock `wall_ms`, from 1 (at or before
+    /// the start) to `u32::MAX` (49 days or more on).
+    fn since_start(&self, wall_ms: i64) -> u32 {
+        u32::try_from(wall_ms.saturating_sub(self.started_at_ms).max(1)).unwrap_or(u32::MAX)
     }
 
     /// Wall-clock Unix milliseconds of session time `at`.
@@ -1331,7 +1335,7 @@ async fn drive(registry: Registry, live: Arc<Live>) {
             let idle_left = registry.idle.saturating_sub(Duration::from_millis(u64::try_from(silent).unwrap_or(0)));
             if !state.unstored.is_empty() {
                 // A stop the store has not taken yet is tried again soon.
-                state.driver_looks_at_ms = i64::MIN;
+                state.driver_looks_at = 0;
                 drop(state);
                 tokio::select! {
                     () = tokio::time::sleep_until(next_try) => {}
@@ -1342,10 +1346,10 @@ async fn drive(registry: Registry, live: Arc<Live>) {
             let deadline = state.session.next_deadline();
             // Said under the lock, so that an intent that moves the deadline before it wakes
             // this driver (`State::driver_must_wake`).
-            state.driver_looks_at_ms = match deadline {
+            state.driver_looks_at = live.since_start(match deadline {
                 Some(due) => live.wall_ms(due),
                 None => now_ms().saturating_add(millis(idle_left)),
-            };
+            });
             (deadline, idle_left)
         };
         match deadline {
