@@ -258,7 +258,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("limber-server: {}", limber_app::report::error_line(e.as_ref()));
+            say(format_args!("limber-server: {}", limber_app::report::error_line(e.as_ref())));
             ExitCode::FAILURE
         }
     }
@@ -581,15 +581,15 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
     tracing::info!(%local, resumed, shared, open = matches!(access, Access::Open { .. }), open_files, "limber-server listening");
     let database = store.place();
     tracing::info!(%database, "history kept in");
-    eprintln!("limber-server listening on http://{local}");
+    say(format_args!("limber-server listening on http://{local}"));
     // 0.0.0.0 (or ::) is no address to give a client: which to use, and what plain HTTP costs.
     if local.ip().is_unspecified() {
-        eprintln!(
+        say(format_args!(
             "  clients use this machine's own address with port {port} (for example http://<its-name-or-address>:{port}); \
              this is plain HTTP: put TLS in front (a reverse proxy) before tokens and pain ratings cross a network, \
              and browsers keep a phone's screen on only over https",
             port = local.port()
-        );
+        ));
     }
     // How to get in, in words (the log line's `open` says it for machines).
     let how = match access {
@@ -605,7 +605,7 @@ async fn serve(cli: &Cli, app: Arc<App>) -> anyhow::Result<()> {
             format!("every request needs a user's token (limber-server{} user add NAME gives one)", same_store(cli))
         }
     };
-    eprintln!("  {how}; the data is in {database}");
+    say(format_args!("  {how}; the data is in {database}"));
     limber_server::serve::serve(listener, router(state), async move {
         signal().await;
         tracing::info!("shutting down: finishing requests; live sessions are stored");
@@ -674,6 +674,16 @@ async fn signal() {
         () = term => {}
         () = hangup => {}
     }
+}
+
+/// Writes `line` and a newline to standard error in one `write`, as the log lines are written
+/// ([`log_writer`]), so that neither cuts into the other. (`eprintln!` writes each piece of its
+/// format on its own: a session's log line once landed inside the address of "listening on".)
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut text = line.to_string();
+    text.push('\n');
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 /// Where log lines go: standard error, through a file handle of its own when one can be had.

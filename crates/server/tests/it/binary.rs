@@ -78,12 +78,13 @@ pub fn start_command(mut command: Command, keep: impl Fn(String) + Send + 'stati
 }
 
 pub fn post(addr: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = request(addr, "POST", path, &[], Some(&body.to_string())).unwrap();
+    let r = request(addr, "POST", path, &[], Some(&body.to_string()))
+        .unwrap_or_else(|e| panic!("POST {path} on {addr}: {e}"));
     (r.status, r.json())
 }
 
 pub fn get(addr: &str, path: &str) -> (u16, Value) {
-    let r = request(addr, "GET", path, &[], None).unwrap();
+    let r = request(addr, "GET", path, &[], None).unwrap_or_else(|e| panic!("GET {path} on {addr}: {e}"));
     (r.status, r.json())
 }
 
