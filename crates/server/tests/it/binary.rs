@@ -77,6 +77,20 @@ pub fn start_command(mut command: Command, keep: impl Fn(String) + Send + 'stati
     Server { child, addr }
 }
 
+/// The lines a server said (kept by [`start_logging`]'s `keep`), joined, once they contain
+/// `needle` or after 10 s. Lines after the one the start waits for reach `keep` through the
+/// thread that drains the server's log, maybe only after a test's next request.
+pub fn said_once(lines: &std::sync::Mutex<Vec<String>>, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let said = lines.lock().unwrap().join("\n");
+        if said.contains(needle) || Instant::now() > deadline {
+            return said;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub fn post(addr: &str, path: &str, body: Value) -> (u16, Value) {
     let r = request(addr, "POST", path, &[], Some(&body.to_string()))
         .unwrap_or_else(|e| panic!("POST {path} on {addr}: {e}"));
@@ -552,7 +566,7 @@ fn users_and_tokens_from_the_command_line_guard_a_public_bind() {
     let addr = format!("127.0.0.1:{port}");
     assert_eq!(request(&addr, "GET", "/api/v1/history", &[], None).unwrap().status, 401);
     // 0.0.0.0 is no address to give a client: the start says which to use, and that it is plain HTTP.
-    let said = said.lock().unwrap().join("\n");
+    let said = said_once(&said, "plain HTTP");
     assert!(said.contains(&format!("this machine's own address with port {port}")), "{said}");
     assert!(said.contains("plain HTTP: put TLS in front"), "{said}");
     assert_eq!(request(&addr, "GET", "/api/v1/stretches", &[], None).unwrap().status, 200, "content is public");
@@ -697,14 +711,7 @@ fn a_loopback_server_with_people_added_needs_tokens_unless_told_to_stay_open() {
     assert_eq!(history(&closed, &[]), 401);
     assert_eq!(history(&closed, &[("Authorization", &bearer)]), 200);
     // Said at start, on the line after the address.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let said = loop {
-        let said = lines.lock().unwrap().join("\n");
-        if said.contains("people have been added here") || Instant::now() > deadline {
-            break said;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let said = said_once(&lines, "people have been added here");
     assert!(said.contains("people have been added here") && said.contains("--require-tokens=no"), "{said}");
     drop(closed);
     // Said otherwise, it stays open to this machine.
