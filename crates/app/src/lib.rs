@@ -33,7 +33,7 @@ mod stats;
 pub use error::{EXIT_SAFETY, EXIT_USAGE, Error, Result};
 pub use finish::{Finished, Recorded, kept_line, record};
 pub use profile::{ProfileChange, WEEKLY_GOALS};
-pub use start::{ScreeningStart, StartRequest, Started};
+pub use start::{STOPPED_FOR_PAIN_TODAY, ScreeningStart, StartRequest, Started};
 pub use stats::{HoldStat, PAIN_CHART_RATINGS, Stats};
 
 use std::path::Path;

@@ -12,6 +12,11 @@ use limber_store::{DAY_MS, Profile, ScreeningEntry, UserId};
 
 use crate::{AHEAD_MS, App, Error, HOLD_RANGE, Result, SCREENING_LASTS_DAYS, check_timing, when};
 
+/// Said before a session on a day when pain stopped an earlier one.
+pub const STOPPED_FOR_PAIN_TODAY: &str = "Pain stopped a session of yours earlier today, and the advice then was to rest \
+     for the rest of the day. Go on only if that pain has settled: keep every stretch gentle, and stop at once if it \
+     comes back.";
+
 /// What a person asks for when starting a session; `None` means "from the profile".
 #[derive(Clone, Debug, Default)]
 pub struct StartRequest {
@@ -77,15 +82,23 @@ pub struct Started {
     /// What a local front end brought into the history before it (sessions kept in files when
     /// they could not be saved: `local::Local::start`), in words.
     pub brought_in: Vec<String>,
+    /// Whether a session earlier the same local day stopped for pain (sharp pain, or a rating
+    /// above 5 the person stopped for), whose advice was to rest for the day.
+    pub stopped_for_pain_today: bool,
 }
 
 impl Started {
     /// What to tell the person before the session starts, in words: the pain trend's advice to
-    /// see a clinician, what was brought into the history first, what the plan changed from the routine, and why the safety questions
+    /// see a clinician, a stop for pain earlier the same day, what was brought into the history first, what the plan changed from the routine, and why the safety questions
     /// come again when their answers lapsed.
     pub fn notes(&self, library: &limber_core::Library) -> Vec<String> {
         // The advice first: it asks the person to think again before going on.
         let mut notes: Vec<String> = self.clinician_advice.iter().cloned().collect();
+        if self.stopped_for_pain_today {
+            // No rule refuses the session (the pain may have settled), but it is not started
+            // as if that advice had never been given.
+            notes.push(STOPPED_FOR_PAIN_TODAY.to_owned());
+        }
         notes.extend(self.brought_in.iter().cloned());
         notes.extend(self.session.plan().adjustments.iter().map(|a| a.note(library)));
         if let Some(given) = self.screening_lapsed_ms {
@@ -242,7 +255,10 @@ impl App {
         };
         let session = Session::new(self.plans.share(plan), screening.as_ref(), limber_core::At::ZERO);
         let tallies = self.store.tallies(user).await?;
-        let clinician_advice = self.trend(user, &tallies, &when::zone()).await?.advice;
+        let tz = when::zone();
+        let clinician_advice = self.trend(user, &tallies, &tz).await?.advice;
+        let today = when::start_of(when::zoned(started_at_ms, &tz).date(), &tz);
+        let stopped_for_pain_today = self.store.pain_stops(user, today, started_at_ms).await? > 0;
         Ok(Started {
             session,
             screening,
@@ -252,6 +268,7 @@ impl App {
             screening_changed_ms,
             clinician_advice,
             brought_in: Vec::new(),
+            stopped_for_pain_today,
         })
     }
 

@@ -369,3 +369,22 @@ async fn a_stop_for_pain_before_the_routine_is_kept_and_holds_no_hold_grows_that
         assert_eq!(grown, [], "{hour} h after");
     }
 }
+
+#[tokio::test]
+async fn a_session_on_the_day_pain_stopped_one_says_so_and_the_next_day_does_not() {
+    let (_dir, app, user) = screened_app().await;
+    const HOUR: i64 = 60 * 60 * 1000;
+    let tz = when::zone();
+    let morning = when::start_of(jiff::civil::date(2027, 3, 10), &tz) + 8 * HOUR;
+    let request = StartRequest { routine: "desk".into(), no_warm_up: true, ..StartRequest::default() };
+    let warned = async |at: i64| {
+        let notes = app.start(user, &request, at).await.expect("started").notes(app.library());
+        notes.iter().any(|n| n == STOPPED_FOR_PAIN_TODAY)
+    };
+    // A session the person ended themselves is no stop for pain.
+    stopped_by(&app, user, morning, limber_core::Intent::Quit).await;
+    assert!(!warned(morning + HOUR).await, "after a session ended by the person");
+    stopped_by(&app, user, morning + HOUR, limber_core::Intent::SharpPain { during: None }).await;
+    assert!(warned(morning + 3 * HOUR).await, "later the same day");
+    assert!(!warned(morning + 24 * HOUR).await, "the next day");
+}
