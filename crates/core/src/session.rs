@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::cue::{Cue, CueKind, Sound, StopReason};
 use crate::intent::{Intent, IntentKind};
 use crate::plan::{Choice, PainPrompt, Plan};
-use crate::screening::{Clearance, ScreeningRecord};
+use crate::screening::{Answer, Clearance, ScreeningRecord};
 use crate::stretch::{Dose, Side, StretchId};
 use crate::time::{At, secs};
 use crate::words::{self, TooMuchNext};
@@ -452,6 +452,12 @@ impl Session {
     /// The latest time the session has seen; once it is over, the moment it ended.
     pub fn now(&self) -> At {
         self.now
+    }
+
+    /// Whether screening question `q` is asked the other way round from the others in this
+    /// plan (a no raises its flag, where theirs is raised by a yes).
+    fn turned(&self, q: &crate::screening::ScreeningQuestion) -> bool {
+        q.flagged_by == Answer::No && self.plan.screening.iter().any(|other| other.flagged_by == Answer::Yes)
     }
 
     /// The latest moment something happened: the last intent taken or the last cue said.
@@ -1459,7 +1465,7 @@ impl Session {
             Phase::Screening { question } => {
                 let of = self.plan.screening.len();
                 if let Some(q) = self.plan.screening.get(question) {
-                    let text = words::question(&q.question, question + 1, of);
+                    let text = words::question(&q.question, question + 1, of, self.turned(q));
                     self.say(at, CueKind::Question { number: question + 1, of }, text, Sound::None);
                 }
             }

@@ -287,8 +287,23 @@ pub(crate) fn left_out_today(name: &str) -> String {
     format!("{name} is left out today, after the pain it caused.")
 }
 
-pub(crate) fn question(text: &str, number: usize, of: usize) -> String {
-    format!("Question {number} of {of}: {text} (yes or no)")
+/// Screening question `number` of `of`, as said; `turned`: see [`screening_question`].
+pub(crate) fn question(text: &str, number: usize, of: usize, turned: bool) -> String {
+    if turned {
+        format!("Question {number} of {of}: {text} (yes or no; {TURNED})")
+    } else {
+        format!("Question {number} of {of}: {text} (yes or no)")
+    }
+}
+
+/// Said of a screening question asked the other way round from the ones around it.
+const TURNED: &str = "careful, this one is the other way round: yes is the all-clear";
+
+/// A screening question as a front end shows it; `turned`: asked the other way round from the
+/// ones around it (a no raises its flag), which a person who has answered no to a run of them
+/// is told, so that habit does not answer it.
+pub(crate) fn screening_question(text: &str, turned: bool) -> String {
+    if turned { format!("{text} ({TURNED})") } else { text.to_owned() }
 }
 
 /// The see-a-clinician advice, the signs the answers reported and the question whether a

@@ -104,6 +104,24 @@ fn screening_is_a_dialog_with_only_yes_and_no() {
 }
 
 #[test]
+fn the_question_asked_the_other_way_round_says_so_in_its_dialog() {
+    let (mut app, _dir) = app();
+    app.start("desk").expect("start");
+    for _ in 0..12 {
+        app.send(Intent::No, At::ZERO);
+    }
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Safety question 13 of 13"), "{text}");
+    // Whole, however it wraps.
+    let words: String = text
+        .split(|c: char| c.is_whitespace() || c == '│' || c == '"')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(words.contains("(careful, this one is the other way round: yes is the all-clear)"), "{text}");
+}
+
+#[test]
 fn pain_before_is_a_dialog() {
     let (mut app, _dir) = app();
     desk(&mut app);

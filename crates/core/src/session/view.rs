@@ -121,7 +121,9 @@ impl Session {
                 Some(self.pain_before.map_or_else(words::ask_stop_question, words::high_before))
             }
             (Some(Ask::StopForPain), _) => Some(words::ask_stop_question()),
-            (None, Phase::Screening { question }) => self.plan.screening.get(question).map(|q| q.question.clone()),
+            (None, Phase::Screening { question }) => {
+                self.plan.screening.get(question).map(|q| words::screening_question(&q.question, self.turned(q)))
+            }
             (None, Phase::ConfirmAssessed) => Some(self.ask_assessed()),
             (None, Phase::PainBefore) => Some(words::pain_before_question()),
             (None, Phase::PainAfter) => Some(words::pain_after_question()),

@@ -199,7 +199,7 @@ fn no_clinician_has_looked_at_it_stops_without_asking_for_an_assessment() {
             == Screening { question: 0 }
             0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
             == Screening { question: 1 }
-            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no)
+            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no; careful, this one is the other way round: yes is the all-clear)
             == Screening { question: 2 }
             0:02.000 Alert   Before you stretch, have a doctor or physiotherapist look at this pain: you said none has yet, and pain in the mid back can come from places other than the back. Once one has, and says stretching is fine, answer the safety questions again.
             == Stopped { reason: SeeClinician }
@@ -216,15 +216,15 @@ fn a_warning_sign_no_clinician_has_looked_at_stops_with_the_advice_for_both() {
         with_assessment_question(),
         "0 no\n1 yes\n2 no",
         expect![[r#"
-        0:00.000 None    Question 1 of 3: Chest pain? (yes or no)
-        == Screening { question: 0 }
-        0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
-        == Screening { question: 1 }
-        0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no)
-        == Screening { question: 2 }
-        0:02.000 Alert   SEE A CLINICIAN. You said no doctor or physiotherapist has looked at this pain yet. Once one has, and says stretching is fine, answer the safety questions again.
-        == Stopped { reason: SeeClinician }
-    "#]],
+            0:00.000 None    Question 1 of 3: Chest pain? (yes or no)
+            == Screening { question: 0 }
+            0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
+            == Screening { question: 1 }
+            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no; careful, this one is the other way round: yes is the all-clear)
+            == Screening { question: 2 }
+            0:02.000 Alert   SEE A CLINICIAN. You said no doctor or physiotherapist has looked at this pain yet. Once one has, and says stretching is fine, answer the safety questions again.
+            == Stopped { reason: SeeClinician }
+        "#]],
     );
 }
 
@@ -238,7 +238,7 @@ fn a_clinician_has_looked_at_it_so_a_warning_sign_asks_for_the_assessment() {
             == Screening { question: 0 }
             0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
             == Screening { question: 1 }
-            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no)
+            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no; careful, this one is the other way round: yes is the all-clear)
             == Screening { question: 2 }
             0:02.000 Alert   SEE A CLINICIAN. Has a doctor or physiotherapist already assessed this pain and said stretching is fine? (yes or no)
             == ConfirmAssessed
@@ -1410,6 +1410,27 @@ fn a_question_asked_the_other_way_round_flags_on_no() {
     let mut questions = p.screening.to_vec();
     questions[0].flagged_by = limber_core::Answer::No;
     p.screening = questions.into();
+    // Flagged by a no among questions flagged by a yes, it is said to be the other way round,
+    // in the view a dialog shows and in the cue; the one after it is not.
+    let turned = |p: &limber_core::Plan, answers: &str| {
+        let (s, transcript) = run(Session::new(p.clone(), None, limber_core::At::ZERO), answers);
+        let shown = s.view_at(limber_core::At::ZERO).question.unwrap_or_default();
+        (shown.contains("the other way round"), transcript.matches("the other way round").count())
+    };
+    assert_eq!(turned(&p, ""), (true, 1));
+    assert_eq!(turned(&p, "0 yes"), (false, 1));
+    // Where every question is flagged by a no, none is the other way round.
+    let mut all_no = p.clone();
+    all_no.screening = all_no
+        .screening
+        .iter()
+        .cloned()
+        .map(|mut q| {
+            q.flagged_by = limber_core::Answer::No;
+            q
+        })
+        .collect();
+    assert_eq!(turned(&all_no, ""), (false, 0));
     let (s, transcript) = run(Session::new(p.clone(), None, limber_core::At::ZERO), "0 yes\n1 no");
     assert!(transcript.contains("Question 2 of 2"), "a yes to a no-flagged question moves on:\n{transcript}");
     assert_eq!(s.summary().and_then(|sum| sum.stopped), None);
