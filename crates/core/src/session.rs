@@ -843,6 +843,7 @@ impl Session {
             .collect();
         self.next_mark = 1;
         self.phase_len = Some(off);
+        self.say(now, CueKind::Noted, words::count_after_cautions(unsaid.len()), Sound::None);
         self.mark(Mark::Caution(unsaid[0]), now);
     }
 

@@ -46,6 +46,15 @@ pub(crate) fn caution(text: &str) -> String {
     format!("Take care: {text}")
 }
 
+/// The reply to "start" while `unsaid` cautions of the stretch are still to be read: the count
+/// waits for them, and the person is told so rather than left wondering why it has not begun.
+pub(crate) fn count_after_cautions(unsaid: usize) -> String {
+    match unsaid {
+        1 => "Ready. One caution first, then we count in.".to_owned(),
+        n => format!("Ready. {n} cautions first, then we count in."),
+    }
+}
+
 pub(crate) fn waiting_for_start() -> String {
     "Get into position, then start when you are ready.".to_owned()
 }

@@ -1176,6 +1176,7 @@ fn ready_before_the_steps_are_read_still_hears_the_cautions() {
             0:02.000 None    Skipped Cat-cow.
             0:02.000 None    Next up, stretch 2 of 4: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
+            0:02.500 None    Ready. One caution first, then we count in.
             0:02.500 None    Take care: Use a chair that cannot tip.
             0:03.500 Tick    Get ready. 2
             == GetReady { item: 1 }
@@ -1371,6 +1372,7 @@ fn ready_before_the_cautions_are_read_still_hears_them_before_the_countdown() {
             0:00.500 None    Skipped Twist.
             0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
             == Prepare { item: 1 }
+            0:01.000 None    Ready. One caution first, then we count in.
             0:01.000 None    Take care: Use a chair that cannot tip.
             0:02.000 Tick    Get ready. 2
             == GetReady { item: 1 }
@@ -1838,6 +1840,7 @@ fn ready_between_two_cautions_hears_the_rest_at_their_pace_and_then_the_count() 
         0:00.500 None    Next up, stretch 2 of 2: Extension. Lean back. You need a stable chair. Dose: hold 5 seconds, 2 times.
         == Prepare { item: 1 }
         0:01.500 None    Take care: Use a chair that cannot tip.
+        0:01.700 None    Ready. One caution first, then we count in.
         0:01.700 None    Take care: Keep your neck easy.
         0:02.700 Tick    Get ready. 2
         == GetReady { item: 1 }
