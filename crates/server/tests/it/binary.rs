@@ -115,17 +115,24 @@ pub fn start_session_with(addr: &str, body: Value) -> String {
     let (status, v) = post(addr, "/api/v1/sessions", body);
     assert_eq!(status, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_owned();
+    answer_screening(addr, &id, false);
+    id
+}
+
+/// Answers session `id`'s safety questions, if it asks them, so that nothing is flagged, and
+/// (`unrated`) its pain rating before, if it asks for one, with none.
+pub fn answer_screening(addr: &str, id: &str, unrated: bool) {
     loop {
         let (_, s) = get(addr, &format!("/api/v1/sessions/{id}"));
         let intent = match s["view"]["phase"]["phase"].as_str().unwrap() {
             // Has a clinician already looked at the pain: "yes", or the screening stops there.
             "screening" if s["view"]["question"].as_str().is_some_and(|q| q.contains("already looked at")) => "yes",
             "screening" => "no",
+            "pain-before" if unrated => "start",
             _ => break,
         };
         assert_eq!(post(addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": intent})).0, 200);
     }
-    id
 }
 
 #[test]

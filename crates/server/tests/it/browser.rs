@@ -1709,10 +1709,33 @@ fn the_page_says_what_the_plan_changed_before_the_session_starts() {
     driver.wait_for("the plan's change", |d| {
         d.text("#adjustments").starts_with("Upper-back foam rolling needs a foam roller: doing ")
     });
-    // Ended before any stretch, it no longer says so: no stretch will run.
+    // However much the notes push the page down, what can be done now stays on a laptop's
+    // screen, at the top of the page (a 1280×800 screen's window, a 1366×768 one's).
     let (_, sessions) = get(&server.addr, "/api/v1/sessions");
     let id = sessions[0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "quit"})).0, 200);
+    crate::binary::answer_screening(&server.addr, &id, true);
+    pause_in(&server.addr, &id, "prepare", Some(1));
+    driver.wait_for("the first stretch's preparation", |d| {
+        d.js("return document.querySelector('#clock').dataset.phase") == json!("prepare")
+    });
+    for (width, height) in [(1280, 680), (1366, 600)] {
+        viewport(&driver, width, height);
+        let seen = driver.js(
+            "window.scrollTo(0, 0);
+             const notes = document.querySelector('#adjustments');
+             const buttons = [...document.querySelectorAll('#actions button')].map((b) => b.getBoundingClientRect());
+             return {notes: !notes.hidden, below: document.documentElement.scrollHeight > window.innerHeight,
+                     on_screen: buttons.length > 0 && buttons.every((r) => r.top >= 0 && r.bottom <= window.innerHeight)};",
+        );
+        assert_eq!(seen, json!({"notes": true, "below": true, "on_screen": true}), "on a {width}×{height} window");
+    }
+    // Ended before any stretch, it no longer says so: no stretch will run. (Past the warm-up,
+    // quitting asks for the rating after: left unrated.)
+    let (status, quit) = post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "quit"}));
+    assert_eq!(status, 200, "{quit}");
+    if quit["view"]["phase"]["phase"] == json!("pain-after") {
+        assert_eq!(post(&server.addr, &format!("/api/v1/sessions/{id}/intents"), json!({"intent": "start"})).0, 200);
+    }
     driver.wait_for("the end", |d| d.js("return document.querySelector('#outcome').hidden") == json!(false));
     driver.wait_for("the change gone", |d| d.js("return document.querySelector('#adjustments').hidden") == json!(true));
 }
