@@ -204,3 +204,27 @@ fn the_questions_alone_on_a_day_of_rest_save_clear_answers_for_once_it_has_passe
     let (said, _) = closing(false, &["already-assessed", "rest-night"]);
     assert!(said.starts_with("Thank you. Go gently, as your clinician advised"), "{said}");
 }
+
+#[test]
+fn no_count_is_said_at_the_moment_of_another_cue_in_any_built_in_routine() {
+    // A voice would run the number into the other cue's words ("Cow. 2").
+    let lib = builtin().expect("content");
+    let avoid_nothing = PlanOptions::default();
+    let without_kneeling = PlanOptions { avoid: [Position::Kneeling].into(), ..PlanOptions::default() };
+    for routine in lib.routines.iter().map(|r| r.id.clone()) {
+        for options in [&avoid_nothing, &without_kneeling] {
+            let plan = Plan::resolve(&lib, &routine, options).expect("plan");
+            let mut session = Session::new(plan, Some(&clear(&lib)), At::ZERO);
+            let mut cues = session.drain_cues();
+            while let Some(due) = session.next_deadline() {
+                session.advance(due);
+                cues.extend(session.drain_cues());
+            }
+            for count in cues.iter().filter(|c| matches!(c.kind, CueKind::Countdown { .. })) {
+                let beside: Vec<&str> =
+                    cues.iter().filter(|c| c.at == count.at && c.seq != count.seq).map(|c| c.text.as_str()).collect();
+                assert!(beside.is_empty(), "{routine:?}: {:?} at {:?} with {beside:?}", count.text, count.at);
+            }
+        }
+    }
+}

@@ -1578,20 +1578,23 @@ fn work_marks(len: Duration) -> Vec<(Duration, Mark)> {
     marks
 }
 
-/// Marks for a flow: each new position after the first, then 3-2-1 at the end.
+/// Marks for a flow: each new position after the first, then 3-2-1 at the end, counted within
+/// the last position only: a number said at the moment of a position would run into its words
+/// (2 seconds a position put "2" on the last one).
 fn flow_marks(len: Duration, each: u32, positions: usize, cycles: u32) -> Vec<(Duration, Mark)> {
     let mut marks = Vec::new();
-    let mut t = 0u32;
+    let (mut t, mut last) = (0u32, Duration::ZERO);
     for cycle in 1..=cycles {
         for index in 0..positions {
             if t > 0 {
-                marks.push((secs(t), Mark::Flow { index, cycle }));
+                last = secs(t);
+                marks.push((last, Mark::Flow { index, cycle }));
             }
             t = t.saturating_add(each);
         }
     }
     for k in (1..=3u32).rev() {
-        if len > secs(k) {
+        if len > secs(k) && len - secs(k) > last {
             marks.push((len - secs(k), Mark::Count(k)));
         }
     }

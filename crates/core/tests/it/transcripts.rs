@@ -545,9 +545,7 @@ fn a_flow_cues_each_position() {
             == Active { item: 0, hold: 0 }
             0:06.000 Tick    Cow: arch.
             0:08.000 Tick    Cat.
-            0:09.000 Tick    3
             0:10.000 Tick    Cow.
-            0:10.000 Tick    2
             0:11.000 Tick    1
             0:12.000 End     Come back to a neutral position and rest.
             0:12.000 None    How did Cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
@@ -567,7 +565,7 @@ fn only_counts_halfway_and_later_flow_positions_say_they_keep_pace() {
     s.advance(limber_core::At::secs(20));
     let pace: Vec<(String, bool)> = s.drain_cues().into_iter().map(|c| (c.text, c.keeps_pace)).collect();
     let kept: Vec<&str> = pace.iter().filter(|(_, p)| *p).map(|(t, _)| t.as_str()).collect();
-    assert_eq!(kept, ["Get ready. 2", "1", "Cat.", "3", "Cow.", "2", "1"], "{pace:?}");
+    assert_eq!(kept, ["Get ready. 2", "1", "Cat.", "Cow.", "1"], "{pace:?}");
     let cue = limber_core::Cue {
         seq: 1,
         at: limber_core::At::ZERO,
@@ -877,9 +875,7 @@ fn a_second_rating_above_five_stops_the_session_and_no_rated_stretch_comes_back(
             == Active { item: 0, hold: 0 }
             0:12.000 Tick    Lift: lift.
             0:14.000 Tick    Round.
-            0:15.000 Tick    3
             0:16.000 Tick    Lift.
-            0:16.000 Tick    2
             0:17.000 Tick    1
             0:18.000 End     Come back to a neutral position and rest.
             0:18.000 None    How did Seated cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
@@ -1087,9 +1083,7 @@ fn sharp_pain_that_names_a_stretch_already_left_sets_that_one_aside() {
             == Active { item: 0, hold: 0 }
             0:07.000 Tick    Cow: arch.
             0:09.000 Tick    Cat.
-            0:10.000 Tick    3
             0:11.000 Tick    Cow.
-            0:11.000 Tick    2
             0:12.000 Tick    1
             0:13.000 End     Come back to a neutral position and rest.
             0:13.000 None    How did Cat-cow feel: comfortable, or some discomfort? Or just wait and the session carries on.
