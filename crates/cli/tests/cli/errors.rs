@@ -489,7 +489,15 @@ fn a_data_directory_that_does_not_exist_is_said_by_commands_that_read_and_nothin
     home.limber(&["export", "--output", backup.to_str().expect("utf-8")]).assert().success();
     let good = std::fs::read(&backup).expect("the backup");
     let typo = home.path().join("limbr-typo");
-    for args in [&["history"][..], &["stats"], &["profile"], &["export", "--output", backup.to_str().expect("utf-8")]] {
+    for args in [
+        &["history"][..],
+        &["stats"],
+        &["profile"],
+        // Nothing is set aside where there is no history: a flag to clear is no reason to make one.
+        &["profile", "--clear-flag", "nosuch"],
+        &["profile", "--clear-flag", "cat-camel"],
+        &["export", "--output", backup.to_str().expect("utf-8")],
+    ] {
         home.limber(args)
             .env("LIMBER_DATA_DIR", &typo)
             .assert()
