@@ -13,8 +13,8 @@ use limber_store::{DAY_MS, Profile, ScreeningEntry, UserId};
 use crate::{AHEAD_MS, App, Error, HOLD_RANGE, Result, SCREENING_LASTS_DAYS, check_timing, when};
 
 /// Said before a session on a day when pain stopped an earlier one.
-pub const STOPPED_FOR_PAIN_TODAY: &str = "Pain stopped a session of yours earlier today, and the advice then was to rest \
-     for the rest of the day. Go on only if that pain has settled: keep every stretch gentle, and stop at once if it \
+pub const STOPPED_FOR_PAIN_TODAY: &str = "Pain stopped a session of yours earlier today, with the advice to leave the \
+     stretches for the day. Go on only if that pain has settled: keep every stretch gentle, and stop at once if it \
      comes back.";
 
 /// What a person asks for when starting a session; `None` means "from the profile".
@@ -83,7 +83,7 @@ pub struct Started {
     /// they could not be saved: `local::Local::start`), in words.
     pub brought_in: Vec<String>,
     /// Whether a session earlier the same local day stopped for pain (sharp pain, or a rating
-    /// above 5 the person stopped for), whose advice was to rest for the day.
+    /// above 5 the person stopped for), whose advice was to leave the stretches for the day.
     pub stopped_for_pain_today: bool,
 }
 
