@@ -220,6 +220,15 @@ fn no_count_is_said_at_the_moment_of_another_cue_in_any_built_in_routine() {
                 session.advance(due);
                 cues.extend(session.drain_cues());
             }
+            // Each flow still counts down to its end.
+            for begin in cues.iter().filter(|c| matches!(c.kind, CueKind::Begin { .. })) {
+                let end = cues.iter().find(|c| c.seq > begin.seq && matches!(c.kind, CueKind::Release));
+                let counted = cues
+                    .iter()
+                    .filter(|c| c.seq > begin.seq && end.is_none_or(|e| c.seq < e.seq))
+                    .any(|c| matches!(c.kind, CueKind::Countdown { .. }));
+                assert!(counted, "{routine:?}: no count after {:?}", begin.text);
+            }
             for count in cues.iter().filter(|c| matches!(c.kind, CueKind::Countdown { .. })) {
                 let beside: Vec<&str> =
                     cues.iter().filter(|c| c.at == count.at && c.seq != count.seq).map(|c| c.text.as_str()).collect();

@@ -454,10 +454,12 @@ impl Session {
         self.now
     }
 
-    /// Whether screening question `q` is asked the other way round from the others in this
-    /// plan (a no raises its flag, where theirs is raised by a yes).
-    fn turned(&self, q: &crate::screening::ScreeningQuestion) -> bool {
-        q.flagged_by == Answer::No && self.plan.screening.iter().any(|other| other.flagged_by == Answer::Yes)
+    /// Whether screening question `number` (from 0) is asked the other way round from one
+    /// before it (a no raises its flag, where that one's is raised by a yes).
+    fn turned(&self, number: usize) -> bool {
+        let asked = &self.plan.screening;
+        asked.get(number).is_some_and(|q| q.flagged_by == Answer::No)
+            && asked.iter().take(number).any(|before| before.flagged_by == Answer::Yes)
     }
 
     /// The latest moment something happened: the last intent taken or the last cue said.
@@ -843,7 +845,9 @@ impl Session {
             .collect();
         self.next_mark = 1;
         self.phase_len = Some(off);
-        self.say(now, CueKind::Noted, words::count_after_cautions(unsaid.len()), Sound::None);
+        if self.log.rules >= 10 {
+            self.say(now, CueKind::Noted, words::count_after_cautions(unsaid.len()), Sound::None);
+        }
         self.mark(Mark::Caution(unsaid[0]), now);
     }
 
@@ -1466,7 +1470,7 @@ impl Session {
             Phase::Screening { question } => {
                 let of = self.plan.screening.len();
                 if let Some(q) = self.plan.screening.get(question) {
-                    let text = words::question(&q.question, question + 1, of, self.turned(q));
+                    let text = words::question(&q.question, question + 1, of, self.turned(question));
                     self.say(at, CueKind::Question { number: question + 1, of }, text, Sound::None);
                 }
             }
@@ -1528,7 +1532,7 @@ impl Session {
                 let text = words::begin(choice, side, repetition, reps);
                 self.marks = match &choice.stretch.dose {
                     Dose::Flow { positions, cycles, .. } => {
-                        flow_marks(len, choice.seconds, positions.len(), cycles.get())
+                        flow_marks(len, choice.seconds, positions.len(), cycles.get(), self.log.rules)
                     }
                     _ => work_marks(len),
                 };
@@ -1578,10 +1582,10 @@ fn work_marks(len: Duration) -> Vec<(Duration, Mark)> {
     marks
 }
 
-/// Marks for a flow: each new position after the first, then 3-2-1 at the end, counted within
-/// the last position only: a number said at the moment of a position would run into its words
-/// (2 seconds a position put "2" on the last one).
-fn flow_marks(len: Duration, each: u32, positions: usize, cycles: u32) -> Vec<(Duration, Mark)> {
+/// Marks for a flow: each new position after the first, then 3-2-1 at the end; from rules 10,
+/// counted within the last position only: a number said at the moment of a position would run
+/// into its words (2 seconds a position put "2" on the last one).
+fn flow_marks(len: Duration, each: u32, positions: usize, cycles: u32, rules: u32) -> Vec<(Duration, Mark)> {
     let mut marks = Vec::new();
     let (mut t, mut last) = (0u32, Duration::ZERO);
     for cycle in 1..=cycles {
@@ -1594,7 +1598,7 @@ fn flow_marks(len: Duration, each: u32, positions: usize, cycles: u32) -> Vec<(D
         }
     }
     for k in (1..=3u32).rev() {
-        if len > secs(k) && len - secs(k) > last {
+        if len > secs(k) && (rules < 10 || len - secs(k) > last) {
             marks.push((len - secs(k), Mark::Count(k)));
         }
     }

@@ -306,11 +306,11 @@ pub(crate) fn question(text: &str, number: usize, of: usize, turned: bool) -> St
 }
 
 /// Said of a screening question asked the other way round from the ones around it.
-const TURNED: &str = "careful, this one is the other way round: yes is the all-clear";
+const TURNED: &str = "careful, this one is asked the other way round from the ones before it";
 
-/// A screening question as a front end shows it; `turned`: asked the other way round from the
-/// ones around it (a no raises its flag), which a person who has answered no to a run of them
-/// is told, so that habit does not answer it.
+/// A screening question as a front end shows it; `turned`: asked the other way round from one
+/// before it (a no raises its flag), which a person who has answered no to a run of them is
+/// told, so that habit does not answer it. (Which answer lets them stretch is not said.)
 pub(crate) fn screening_question(text: &str, turned: bool) -> String {
     if turned { format!("{text} ({TURNED})") } else { text.to_owned() }
 }

@@ -69,8 +69,13 @@ impl Default for SessionLog {
 /// pain in the summary even when the pain came before its first hold had run a moment (before,
 /// it read "not reached" beside "set aside").
 ///
+/// 10: as 9, but a flowing stretch's closing count is said only within its last position (never
+/// at the moment of a position's name), and "start" while cautions are still to be read is
+/// answered before them (the count waits for them). Only cues change; a log stored under 9
+/// replays with the cues, and so the cue numbers, it had.
+///
 /// [`Reading::CautionsFirst`]: crate::Reading::CautionsFirst
-pub const RULES: u32 = 9;
+pub const RULES: u32 = 10;
 
 /// The rules of a log that does not say (stored before there were versions).
 fn first_rules() -> u32 {

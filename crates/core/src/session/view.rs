@@ -122,7 +122,7 @@ impl Session {
             }
             (Some(Ask::StopForPain), _) => Some(words::ask_stop_question()),
             (None, Phase::Screening { question }) => {
-                self.plan.screening.get(question).map(|q| words::screening_question(&q.question, self.turned(q)))
+                self.plan.screening.get(question).map(|q| words::screening_question(&q.question, self.turned(question)))
             }
             (None, Phase::ConfirmAssessed) => Some(self.ask_assessed()),
             (None, Phase::PainBefore) => Some(words::pain_before_question()),

@@ -199,7 +199,7 @@ fn no_clinician_has_looked_at_it_stops_without_asking_for_an_assessment() {
             == Screening { question: 0 }
             0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
             == Screening { question: 1 }
-            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no; careful, this one is the other way round: yes is the all-clear)
+            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no; careful, this one is asked the other way round from the ones before it)
             == Screening { question: 2 }
             0:02.000 Alert   Before you stretch, have a doctor or physiotherapist look at this pain: you said none has yet, and pain in the mid back can come from places other than the back. Once one has, and says stretching is fine, answer the safety questions again.
             == Stopped { reason: SeeClinician }
@@ -220,7 +220,7 @@ fn a_warning_sign_no_clinician_has_looked_at_stops_with_the_advice_for_both() {
             == Screening { question: 0 }
             0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
             == Screening { question: 1 }
-            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no; careful, this one is the other way round: yes is the all-clear)
+            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no; careful, this one is asked the other way round from the ones before it)
             == Screening { question: 2 }
             0:02.000 Alert   SEE A CLINICIAN. You said no doctor or physiotherapist has looked at this pain yet. Once one has, and says stretching is fine, answer the safety questions again.
             == Stopped { reason: SeeClinician }
@@ -238,7 +238,7 @@ fn a_clinician_has_looked_at_it_so_a_warning_sign_asks_for_the_assessment() {
             == Screening { question: 0 }
             0:00.000 None    Question 2 of 3: Worse at night? (yes or no)
             == Screening { question: 1 }
-            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no; careful, this one is the other way round: yes is the all-clear)
+            0:01.000 None    Question 3 of 3: Has a clinician looked at it? (yes or no; careful, this one is asked the other way round from the ones before it)
             == Screening { question: 2 }
             0:02.000 Alert   SEE A CLINICIAN. Has a doctor or physiotherapist already assessed this pain and said stretching is fine? (yes or no)
             == ConfirmAssessed
@@ -1406,15 +1406,21 @@ fn a_question_asked_the_other_way_round_flags_on_no() {
     let mut questions = p.screening.to_vec();
     questions[0].flagged_by = limber_core::Answer::No;
     p.screening = questions.into();
-    // Flagged by a no among questions flagged by a yes, it is said to be the other way round,
-    // in the view a dialog shows and in the cue; the one after it is not.
+    // Flagged by a no after a question flagged by a yes, it is said to be the other way round,
+    // in the view a dialog shows and in the cue; asked first, with nothing before it to be the
+    // other way round from, it is not.
     let turned = |p: &limber_core::Plan, answers: &str| {
         let (s, transcript) = run(Session::new(p.clone(), None, limber_core::At::ZERO), answers);
         let shown = s.view_at(limber_core::At::ZERO).question.unwrap_or_default();
         (shown.contains("the other way round"), transcript.matches("the other way round").count())
     };
-    assert_eq!(turned(&p, ""), (true, 1));
-    assert_eq!(turned(&p, "0 yes"), (false, 1));
+    assert_eq!(turned(&p, ""), (false, 0));
+    let mut second = plan("short", &options());
+    let mut questions = second.screening.to_vec();
+    questions[1].flagged_by = limber_core::Answer::No;
+    second.screening = questions.into();
+    assert_eq!(turned(&second, ""), (false, 0));
+    assert_eq!(turned(&second, "0 no"), (true, 1));
     // Where every question is flagged by a no, none is the other way round.
     let mut all_no = p.clone();
     all_no.screening = all_no
@@ -2210,4 +2216,36 @@ fn sharp_pain_put_down_to_an_earlier_stretch_leaves_the_one_under_way_as_it_was(
         "1 skip\n30 sharp during 2\n31 end",
     );
     assert_eq!(s.summary().expect("over").items[1].status, ItemStatus::LeftForPain);
+}
+
+#[test]
+fn a_log_stored_under_rules_9_keeps_the_cues_and_so_the_cue_numbers_it_had() {
+    // A client that saw cue N before a restart asks for those after N: the session replayed
+    // from its log must number its cues as before.
+    use limber_core::{At, RULES, SessionLog};
+    let cues = |p: &limber_core::Plan, log: &SessionLog, until: u64| {
+        let mut s = Session::replay(p.clone(), Some(&clear_record()), log).expect("replays");
+        s.advance(At::secs(until));
+        s.drain_cues().into_iter().map(|c| (c.at, c.text)).collect::<Vec<_>>()
+    };
+    let with_cow = |cues: &[(At, String)]| {
+        cues.iter().filter(|(at, t)| t == "2" && cues.iter().any(|(a, u)| a == at && u == "Cow.")).count()
+    };
+    // Floor's cat-cow, 2 s a position: under rules 9 its count fell on "Cow.", and a "3" came
+    // during the position before.
+    let mut opts = options();
+    opts.avoid.clear();
+    let floor = plan("floor", &opts);
+    let empty = |rules| SessionLog { started: At::ZERO, intents: Vec::new(), rules };
+    let (old, new) = (cues(&floor, &empty(9), 20), cues(&floor, &empty(RULES), 20));
+    assert_eq!((with_cow(&old), with_cow(&new)), (1, 0), "{old:?}\n{new:?}");
+    assert_eq!(old.len(), new.len() + 2, "{old:?}\n{new:?}");
+    // "Start" while a caution is still to be read is answered from rules 10 only.
+    let desk = plan("desk", &PlanOptions { warm_up: false, wait_for_start: true, ..options() });
+    let (s, _) = run(Session::new(desk.clone(), Some(&clear_record()), At::ZERO), "0.5 skip\n1 start");
+    let ready = |rules| {
+        let log = SessionLog { rules, ..s.log().clone() };
+        cues(&desk, &log, 3).iter().filter(|(_, t)| t.starts_with("Ready.")).count()
+    };
+    assert_eq!((ready(9), ready(RULES)), (0, 1));
 }
