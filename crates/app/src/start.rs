@@ -14,8 +14,8 @@ use crate::{AHEAD_MS, App, Error, HOLD_RANGE, Result, SCREENING_LASTS_DAYS, chec
 
 /// Said before a session on a day when pain stopped an earlier one.
 pub const STOPPED_FOR_PAIN_TODAY: &str = "Pain stopped a session of yours earlier today, with the advice to leave the \
-     stretches for the day. Go on only if that pain has settled: keep every stretch gentle, and stop at once if it \
-     comes back.";
+     stretches for the day and to have the pain checked by a doctor or physiotherapist if it does not settle. Go on \
+     only if it has settled: keep every stretch gentle, and stop at once if it comes back.";
 
 /// What a person asks for when starting a session; `None` means "from the profile".
 #[derive(Clone, Debug, Default)]

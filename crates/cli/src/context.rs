@@ -59,17 +59,16 @@ impl Env {
     /// mistake to say, not an empty history to make there: a typo would otherwise print "no
     /// sessions" or write an empty export over a good one.
     pub(crate) fn open_to_read(global: &Global) -> anyhow::Result<Env> {
-        if let (None, Some(dir)) = (&global.database, &global.data_dir)
-            && std::fs::metadata(dir).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-        {
-            anyhow::bail!(
-                "there is no limber data in {}: the directory does not exist. Check --data-dir or \
-                 LIMBER_DATA_DIR (`limber run` or `limber import` starts a history in a new directory)",
-                dir.display()
-            );
-        }
+        refuse_missing_dir(global)?;
         // A file or folder this user may not write (a backup, a snapshot) is read as it is.
         Env::open_with(global, true)
+    }
+
+    /// [`Env::open`] for a change to what is stored already (a flag cleared): a named data
+    /// directory that does not exist is said, not made, as for reading.
+    pub(crate) fn open_existing(global: &Global) -> anyhow::Result<Env> {
+        refuse_missing_dir(global)?;
+        Env::open(global)
     }
 
     /// [`Env::open_to_read`] for an export: a named data directory must hold a database too,
@@ -249,4 +248,19 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut bytes = serde_json::to_vec(value).context("cannot write JSON")?;
     bytes.push(b'\n');
     std::io::stdout().lock().write_all(&bytes).map_err(writing_stdout)
+}
+
+/// The error for a named data directory that does not exist (a typo), where nothing would be
+/// found in it and nothing should be made.
+fn refuse_missing_dir(global: &Global) -> anyhow::Result<()> {
+    if let (None, Some(dir)) = (&global.database, &global.data_dir)
+        && std::fs::metadata(dir).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        anyhow::bail!(
+            "there is no limber data in {}: the directory does not exist. Check --data-dir or \
+             LIMBER_DATA_DIR (`limber run` or `limber import` starts a history in a new directory)",
+            dir.display()
+        );
+    }
+    Ok(())
 }

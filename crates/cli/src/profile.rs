@@ -20,10 +20,13 @@ pub(crate) fn profile(global: &Global, args: &ProfileArgs) -> anyhow::Result<Exi
         sound: args.sound,
     };
     let changed = !change.is_empty();
-    // Only shown, or a flag cleared: a data directory with no database is said, not made
-    // (where there is no history, nothing is set aside). Opened to read, a store this user may
-    // write is still written; one they may not refuses the clearing in words.
-    let env = if changed { Env::open(global)? } else { Env::open_to_read(global)? };
+    // Only shown, or a flag cleared: a named data directory that does not exist is said, not
+    // made (where there is no history, nothing is set aside).
+    let env = match (changed, args.clear_flag.is_empty()) {
+        (true, _) => Env::open(global)?,
+        (false, false) => Env::open_existing(global)?,
+        (false, true) => Env::open_to_read(global)?,
+    };
     if changed {
         env.block_on(env.app.update_profile(env.user, change)).context("could not save your profile")?;
     }

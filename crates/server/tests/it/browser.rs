@@ -1724,7 +1724,9 @@ fn the_page_says_what_the_plan_changed_before_the_session_starts() {
             "window.scrollTo(0, 0);
              const notes = document.querySelector('#adjustments');
              const buttons = [...document.querySelectorAll('#actions button')].map((b) => b.getBoundingClientRect());
-             return {notes: !notes.hidden, below: document.documentElement.scrollHeight > window.innerHeight,
+             // Where the buttons would be, but for being kept on screen: what follows them.
+             const after = document.querySelector('#detail').getBoundingClientRect().top;
+             return {notes: !notes.hidden, below: after > window.innerHeight,
                      on_screen: buttons.length > 0 && buttons.every((r) => r.top >= 0 && r.bottom <= window.innerHeight)};",
         );
         assert_eq!(seen, json!({"notes": true, "below": true, "on_screen": true}), "on a {width}×{height} window");
