@@ -44,12 +44,18 @@ fn at(app: &App) -> At {
     app.live.as_ref().map_or(At::ZERO, |l| l.view.at)
 }
 
-/// Starts the desk routine and answers the screening so that nothing is flagged.
-fn desk(app: &mut App) {
-    app.start("desk").expect("start");
+/// Starts `routine` and answers the first 12 safety questions no, up to the last (asked the
+/// other way round: a yes leaves nothing flagged).
+fn to_the_last_question(app: &mut App, routine: &str) {
+    app.start(routine).expect("start");
     for _ in 0..12 {
         app.send(Intent::No, At::ZERO);
     }
+}
+
+/// Starts the desk routine and answers the screening so that nothing is flagged.
+fn desk(app: &mut App) {
+    to_the_last_question(app, "desk");
     app.send(Intent::Yes, At::ZERO);
 }
 
@@ -106,10 +112,7 @@ fn screening_is_a_dialog_with_only_yes_and_no() {
 #[test]
 fn the_question_asked_the_other_way_round_says_so_in_its_dialog() {
     let (mut app, _dir) = app();
-    app.start("desk").expect("start");
-    for _ in 0..12 {
-        app.send(Intent::No, At::ZERO);
-    }
+    to_the_last_question(&mut app, "desk");
     let text = render(&app, 80, 24);
     assert!(text.contains("Safety question 13 of 13"), "{text}");
     // Whole, however it wraps.
@@ -452,10 +455,7 @@ fn ten_typed_during_a_hold_is_ten_not_one_then_zero() {
 #[test]
 fn the_steps_scroll_to_the_current_one_in_a_small_window() {
     let (mut app, _dir) = app();
-    app.start("full").expect("start");
-    for _ in 0..12 {
-        app.send(Intent::No, At::ZERO);
-    }
+    to_the_last_question(&mut app, "full");
     app.send(Intent::Yes, At::ZERO);
     app.send(Intent::Pain { score: 3 }, At::ZERO);
     // The last step of a stretch with many (thread the needle has seven).
